@@ -1,0 +1,88 @@
+# courtrec: courtroom recording and live-streaming appliance.
+#   make          build courtrecd, courtrec and the tests
+#   make demo     install what is missing, build, run a demo courtroom
+#   make check    install what is missing, build, run every test
+#   make asan     the same tests under AddressSanitizer
+#   make install  install the programs, the example config and the unit
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+DESTDIR    ?=
+
+PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
+       gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-audio-1.0 \
+       libsoup-3.0 json-glib-1.0 sqlite3 libsystemd \
+       libavformat libavcodec libavutil
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -DCOURTREC_VERSION=\"$(VERSION)\" -std=gnu17 -Wall -Wextra -Werror -Wno-unused-parameter \
+           -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+
+VERSION = 0.1.0
+B = build
+
+LIB_SRCS  = $(wildcard config/*.c pipelines/*.c archive/*.c streaming/*.c) \
+            $(filter-out recorder/courtrecd.c,$(wildcard recorder/*.c))
+LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/%.o)
+LIB       = $(B)/libcourtrec.a
+
+TEST_SRCS = $(filter-out tests/test-util.c,$(wildcard tests/test-*.c))
+TEST_BINS = $(TEST_SRCS:tests/%.c=$(B)/tests/%)
+TEST_UTIL = $(B)/tests/test-util.o
+
+PROGRAMS  = $(B)/courtrecd $(B)/courtrec
+
+all: $(PROGRAMS) $(TEST_BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/courtrecd: $(B)/recorder/courtrecd.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/courtrec: $(B)/tools/courtrec.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/tests/%.o $(TEST_UTIL) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	sh scripts/install-deps.sh
+
+demo: deps all
+	sh scripts/demo.sh
+
+check: deps all
+	sh tests/run-tests.sh $(B)
+
+asan:
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	        LDFLAGS="-fsanitize=address,undefined" all
+	ASAN_OPTIONS=detect_leaks=0 sh tests/run-tests.sh build-asan
+
+bench: all
+	sh bench/run.sh $(B)
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/courtrec $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/courtrecd $(B)/courtrec $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 config/courtrec.conf.example $(DESTDIR)$(SYSCONFDIR)/courtrec/
+	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/courtrecd@.service.in \
+	    > $(DESTDIR)$(UNITDIR)/courtrecd@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/courtrecd@.service
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps demo check asan bench install clean
+.SECONDARY: $(LIB_OBJS)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

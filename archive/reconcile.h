@@ -1,0 +1,21 @@
+/* reconcile.h: after a crash or power cut, make the index and the files on
+ * disk agree again: a row for every segment file, a file for every row,
+ * durations, sizes and hashes read from the files themselves. Nothing is
+ * ever deleted from the disk here; every change is an event of its session. */
+#pragma once
+
+#include "archive/segment-index.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint recovered;   /* rows left open by the crash, completed from the file */
+  guint adopted;     /* files without a row, given one */
+  guint missing;     /* rows whose file is gone, removed (with an event) */
+  guint strays;      /* files that belong to no known session, left alone */
+} CrReconcileReport;
+
+gboolean cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
+                       CrReconcileReport *report, GError **error);
+
+G_END_DECLS

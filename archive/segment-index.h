@@ -1,0 +1,143 @@
+/* segment-index.h: the courtroom's SQLite index of sessions, segments,
+ * events and markers (WAL mode, schema versioned with PRAGMA user_version).
+ *
+ * One writer: courtrecd's main loop. Readers (the courtrec client) open the
+ * same file read-only while the daemon runs. Times are UTC, stored as
+ * ISO 8601 text with milliseconds ("2026-11-27T02:13:25.316Z") so that they
+ * sort and read well in sqlite3; in C they are microseconds since the epoch
+ * (g_get_real_time ()). Segment paths are stored relative to the storage
+ * directory so an archive can be moved. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CR_INDEX_ERROR (cr_index_error_quark ())
+GQuark cr_index_error_quark (void);
+
+typedef enum {
+  CR_INDEX_ERROR_FAILED,     /* SQLite said no; the message has its words */
+  CR_INDEX_ERROR_NOT_FOUND,  /* no such session or segment */
+  CR_INDEX_ERROR_VERSION,    /* the file's schema is newer than this program */
+} CrIndexError;
+
+typedef enum {
+  CR_SESSION_RECORDING,
+  CR_SESSION_PAUSED,
+  CR_SESSION_STOPPED,
+} CrSessionState;
+
+typedef struct {
+  gint64 id;
+  char *room_id;
+  char *case_no;          /* canonical form */
+  char *title;            /* may be NULL */
+  gint64 started_us;
+  gint64 stopped_us;      /* 0 while not stopped */
+  CrSessionState state;
+} CrSessionRecord;
+
+typedef struct {
+  gint64 id;
+  gint64 session_id;
+  guint sequence;         /* 1, 2, ... within the session */
+  char *path;             /* relative to the storage directory */
+  gint64 started_us;      /* UTC of its first frame */
+  gint64 duration_us;     /* 0 while open */
+  gint64 bytes;           /* 0 while open */
+  char *sha256;           /* hex; NULL while open */
+  gboolean closed;
+} CrSegmentRecord;
+
+typedef struct {
+  gint64 id;
+  gint64 session_id;
+  gint64 at_us;
+  char *kind;             /* start, pause, resume, stop, marker, gap, ... */
+  char *detail;           /* free text or JSON, may be NULL */
+} CrEventRecord;
+
+typedef struct CrSegmentIndex CrSegmentIndex;
+
+/* Opens (creating and migrating as needed) the index at @path.
+ * @read_only: for readers; never creates or migrates. (transfer full) */
+CrSegmentIndex *cr_segment_index_open (const char *path, gboolean read_only,
+                                       GError **error);
+void cr_segment_index_free (CrSegmentIndex *index);
+
+const char *cr_session_state_to_string (CrSessionState state);
+gboolean cr_session_state_from_string (const char *text, CrSessionState *state);
+
+/* Functions that return an id or a sequence return 0 on error (SQLite
+ * never hands out id 0); check @error to tell "none" from a failure. */
+
+/* Sessions. A new session is RECORDING and gets a "start" event. */
+gint64 cr_segment_index_begin_session (CrSegmentIndex *index,
+                                       const char *room_id, const char *case_no,
+                                       const char *title, gint64 started_us,
+                                       GError **error);
+/* Sets the state; @at_us is the stop time when @state is STOPPED. */
+gboolean cr_segment_index_set_session_state (CrSegmentIndex *index,
+                                             gint64 session_id,
+                                             CrSessionState state, gint64 at_us,
+                                             GError **error);
+/* (transfer full) NULL with CR_INDEX_ERROR_NOT_FOUND when absent. */
+CrSessionRecord *cr_segment_index_get_session (CrSegmentIndex *index,
+                                               gint64 session_id,
+                                               GError **error);
+/* Sessions of @case_no (canonical form), or all when NULL; oldest first.
+ * (transfer full) (element-type CrSessionRecord) */
+GPtrArray *cr_segment_index_list_sessions (CrSegmentIndex *index,
+                                           const char *case_no, GError **error);
+/* The session of @room_id left RECORDING or PAUSED (after a crash), or NULL
+ * without error when there is none. (transfer full) */
+CrSessionRecord *cr_segment_index_find_unfinished_session (CrSegmentIndex *index,
+                                                           const char *room_id,
+                                                           GError **error);
+
+/* Events and markers. A marker is also an event of kind "marker". */
+gint64 cr_segment_index_add_event (CrSegmentIndex *index, gint64 session_id,
+                                   gint64 at_us, const char *kind,
+                                   const char *detail, GError **error);
+gint64 cr_segment_index_add_marker (CrSegmentIndex *index, gint64 session_id,
+                                    gint64 at_us, const char *text,
+                                    GError **error);
+/* Oldest first. (transfer full) (element-type CrEventRecord) */
+GPtrArray *cr_segment_index_list_events (CrSegmentIndex *index,
+                                         gint64 session_id, GError **error);
+
+/* Segments: a row is added when the file is opened and completed when it is
+ * closed and hashed. */
+gint64 cr_segment_index_add_segment (CrSegmentIndex *index, gint64 session_id,
+                                     guint sequence, const char *path,
+                                     gint64 started_us, GError **error);
+gboolean cr_segment_index_close_segment (CrSegmentIndex *index,
+                                         gint64 segment_id, gint64 duration_us,
+                                         gint64 bytes, const char *sha256,
+                                         GError **error);
+gboolean cr_segment_index_delete_segment (CrSegmentIndex *index,
+                                          gint64 segment_id, GError **error);
+/* Segments of @session_id by sequence, or of all sessions when 0.
+ * (transfer full) (element-type CrSegmentRecord) */
+GPtrArray *cr_segment_index_list_segments (CrSegmentIndex *index,
+                                           gint64 session_id, GError **error);
+/* The highest sequence number of @session_id, 0 when it has none. */
+guint cr_segment_index_last_sequence (CrSegmentIndex *index,
+                                      gint64 session_id, GError **error);
+
+void cr_session_record_free (CrSessionRecord *record);
+void cr_segment_record_free (CrSegmentRecord *record);
+void cr_event_record_free (CrEventRecord *record);
+
+/* "2026-11-27T02:13:25.316Z" for @utc_us. (transfer full) */
+char *cr_format_utc (gint64 utc_us);
+/* Inverse of cr_format_utc; FALSE for anything else. */
+gboolean cr_parse_utc (const char *text, gint64 *utc_us);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentIndex, cr_segment_index_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSessionRecord, cr_session_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentRecord, cr_segment_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrEventRecord, cr_event_record_free)
+
+G_END_DECLS

@@ -1,0 +1,307 @@
+/* segment-sink.c: see segment-sink.h. */
+#include "archive/segment-sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gst/base/gstbasesink.h>
+#include <string.h>
+#include <unistd.h>
+
+GST_DEBUG_CATEGORY_STATIC (cr_segment_sink_debug);
+#define GST_CAT_DEFAULT cr_segment_sink_debug
+
+typedef struct {
+  GstBaseSink parent;
+  char *location;
+  int fd;
+  guint64 position;       /* where the next write goes */
+  guint64 unsynced;       /* bytes written since the last fdatasync */
+} CrSegmentSink;
+
+typedef struct {
+  GstBaseSinkClass parent_class;
+} CrSegmentSinkClass;
+
+GType cr_segment_sink_get_type (void);
+G_DEFINE_TYPE (CrSegmentSink, cr_segment_sink, GST_TYPE_BASE_SINK)
+
+enum { PROP_0, PROP_LOCATION };
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+static void
+post_write_error (CrSegmentSink *self, const char *what, int errnum)
+{
+  if (errnum == ENOSPC || errnum == EDQUOT)
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+                       ("No space left on the device for '%s'", self->location),
+                       ("%s: %s", what, g_strerror (errnum)));
+  else
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+                       ("Could not write '%s': %s", self->location, g_strerror (errnum)),
+                       ("%s", what));
+}
+
+static gboolean
+sync_data (CrSegmentSink *self)
+{
+  if (self->unsynced == 0)
+    return TRUE;
+  if (fdatasync (self->fd) != 0)
+    {
+      post_write_error (self, "fdatasync", errno);
+      return FALSE;
+    }
+  GST_LOG_OBJECT (self, "synced %" G_GUINT64_FORMAT " bytes", self->unsynced);
+  self->unsynced = 0;
+  return TRUE;
+}
+
+static gboolean
+sync_directory (CrSegmentSink *self)
+{
+  g_autofree char *dir = g_path_get_dirname (self->location);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  /* The file's name must survive a power cut as well as its bytes. */
+  ok = fsync (fd) == 0;
+  close (fd);
+  return ok;
+}
+
+static gboolean
+cr_segment_sink_start (GstBaseSink *sink)
+{
+  CrSegmentSink *self = (CrSegmentSink *) sink;
+
+  if (self->location == NULL)
+    {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No location set"), (NULL));
+      return FALSE;
+    }
+  self->fd = open (self->location, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (self->fd < 0)
+    {
+      int errnum = errno;
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+                         ("Could not open '%s' for writing: %s", self->location,
+                          g_strerror (errnum)), (NULL));
+      return FALSE;
+    }
+  self->position = 0;
+  self->unsynced = 0;
+  sync_directory (self);
+  return TRUE;
+}
+
+static gboolean
+cr_segment_sink_stop (GstBaseSink *sink)
+{
+  CrSegmentSink *self = (CrSegmentSink *) sink;
+
+  if (self->fd >= 0)
+    {
+      sync_data (self);
+      close (self->fd);
+      self->fd = -1;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_all (CrSegmentSink *self, const guint8 *data, gsize size)
+{
+  while (size > 0)
+    {
+      ssize_t n = pwrite (self->fd, data, size, self->position);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          post_write_error (self, "write", errno);
+          return FALSE;
+        }
+      data += n;
+      size -= n;
+      self->position += n;
+      self->unsynced += n;
+    }
+  return TRUE;
+}
+
+static GstFlowReturn
+cr_segment_sink_render (GstBaseSink *sink, GstBuffer *buffer)
+{
+  CrSegmentSink *self = (CrSegmentSink *) sink;
+  GstMapInfo map;
+  gboolean ok;
+
+  /* matroskamux marks the start of each cluster as a non-delta buffer: the
+   * previous cluster is complete, so make it durable before going on. */
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT) &&
+      !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_HEADER) &&
+      !sync_data (self))
+    return GST_FLOW_ERROR;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  ok = write_all (self, map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
+}
+
+static gboolean
+cr_segment_sink_event (GstBaseSink *sink, GstEvent *event)
+{
+  CrSegmentSink *self = (CrSegmentSink *) sink;
+
+  switch (GST_EVENT_TYPE (event))
+    {
+    case GST_EVENT_SEGMENT:
+      {
+        const GstSegment *segment;
+        gst_event_parse_segment (event, &segment);
+        /* The muxer seeks back to fill in sizes, duration and cues. */
+        if (segment->format == GST_FORMAT_BYTES)
+          self->position = segment->start;
+        break;
+      }
+    case GST_EVENT_EOS:
+      if (!sync_data (self) || !sync_directory (self))
+        {
+          if (self->unsynced != 0)
+            return FALSE;
+        }
+      break;
+    default:
+      break;
+    }
+  return GST_BASE_SINK_CLASS (cr_segment_sink_parent_class)->event (sink, event);
+}
+
+static gboolean
+cr_segment_sink_query (GstBaseSink *sink, GstQuery *query)
+{
+  CrSegmentSink *self = (CrSegmentSink *) sink;
+  GstFormat format;
+
+  switch (GST_QUERY_TYPE (query))
+    {
+    case GST_QUERY_SEEKING:
+      gst_query_parse_seeking (query, &format, NULL, NULL, NULL);
+      /* Byte seeks let the muxer write a proper index at the end. */
+      gst_query_set_seeking (query, format, format == GST_FORMAT_BYTES, 0, -1);
+      return TRUE;
+    case GST_QUERY_POSITION:
+      gst_query_parse_position (query, &format, NULL);
+      if (format != GST_FORMAT_BYTES)
+        break;
+      gst_query_set_position (query, GST_FORMAT_BYTES, self->position);
+      return TRUE;
+    case GST_QUERY_FORMATS:
+      gst_query_set_formats (query, 2, GST_FORMAT_DEFAULT, GST_FORMAT_BYTES);
+      return TRUE;
+    default:
+      break;
+    }
+  return GST_BASE_SINK_CLASS (cr_segment_sink_parent_class)->query (sink, query);
+}
+
+static void
+cr_segment_sink_set_property (GObject *object, guint prop_id,
+                              const GValue *value, GParamSpec *pspec)
+{
+  CrSegmentSink *self = (CrSegmentSink *) object;
+
+  switch (prop_id)
+    {
+    case PROP_LOCATION:
+      g_free (self->location);
+      self->location = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_segment_sink_get_property (GObject *object, guint prop_id, GValue *value,
+                              GParamSpec *pspec)
+{
+  CrSegmentSink *self = (CrSegmentSink *) object;
+
+  switch (prop_id)
+    {
+    case PROP_LOCATION:
+      g_value_set_string (value, self->location);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cr_segment_sink_finalize (GObject *object)
+{
+  CrSegmentSink *self = (CrSegmentSink *) object;
+
+  if (self->fd >= 0)
+    close (self->fd);
+  g_free (self->location);
+  G_OBJECT_CLASS (cr_segment_sink_parent_class)->finalize (object);
+}
+
+static void
+cr_segment_sink_init (CrSegmentSink *self)
+{
+  self->fd = -1;
+  /* The segment pipeline is fed as fast as the capture produces: never
+   * wait on the clock, never drop. */
+  gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+}
+
+static void
+cr_segment_sink_class_init (CrSegmentSinkClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *sink_class = GST_BASE_SINK_CLASS (klass);
+
+  object_class->set_property = cr_segment_sink_set_property;
+  object_class->get_property = cr_segment_sink_get_property;
+  object_class->finalize = cr_segment_sink_finalize;
+
+  g_object_class_install_property (object_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Location", "Path of the segment file",
+                           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class, "courtrec segment sink",
+      "Sink/File", "Writes a segment file and makes each fragment durable",
+      "courtrec");
+
+  sink_class->start = cr_segment_sink_start;
+  sink_class->stop = cr_segment_sink_stop;
+  sink_class->render = cr_segment_sink_render;
+  sink_class->event = cr_segment_sink_event;
+  sink_class->query = cr_segment_sink_query;
+}
+
+void
+cr_segment_sink_register (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered))
+    {
+      GST_DEBUG_CATEGORY_INIT (cr_segment_sink_debug, "courtrec-segmentsink", 0,
+                               "courtrec segment file sink");
+      gst_element_register (NULL, "courtrecsegmentsink", GST_RANK_NONE,
+                            cr_segment_sink_get_type ());
+      g_once_init_leave (&registered, 1);
+    }
+}

@@ -1,0 +1,16 @@
+/* segment-sink.h: "courtrecsegmentsink", the element that writes one
+ * segment file. Unlike filesink it makes the file durable as it grows: when
+ * the muxer starts a new fragment (a Matroska cluster, marked by a buffer
+ * that is not a delta unit), everything written before it is flushed with
+ * fdatasync(2), so a power cut loses at most the fragment being written.
+ * At EOS the file and its directory entry are synced before EOS goes on. */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* Registers the element with GStreamer; safe to call more than once. */
+void cr_segment_sink_register (void);
+
+G_END_DECLS

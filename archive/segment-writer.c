@@ -1,0 +1,589 @@
+/* segment-writer.c: see segment-writer.h.
+ *
+ * Threads: cr_segment_writer_push() runs on the capture's two streaming
+ * threads (video and audio); begin/end/free and every callback run on the
+ * main context. writer->lock protects the routing state that both sides
+ * touch (recording, session, sequence, current, previous, audio_caps,
+ * alive). A segment's pipeline is built on the video streaming thread at
+ * the keyframe that opens it, so the first frame reaches the disk at once;
+ * it is torn down on the main context when its EOS or error arrives. */
+#include "archive/segment-writer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/app/gstappsrc.h>
+
+#include "archive/digest.h"
+#include "archive/segment-sink.h"
+
+GST_DEBUG_CATEGORY_STATIC (cr_segment_writer_debug);
+#define GST_CAT_DEFAULT cr_segment_writer_debug
+
+typedef struct {
+  CrSegmentWriter *writer;
+  gint64 session_id;
+  guint sequence;
+  char *relative_path;
+  char *path;
+  gint64 started_us;
+  GstClockTime start_rt;      /* running time of the opening keyframe */
+  GstClockTime end_rt;        /* latest end of any buffer written */
+  GstElement *pipeline;
+  GstAppSrc *video;
+  GstAppSrc *audio;
+  gboolean video_ended;
+  gboolean audio_ended;
+  gboolean audio_caps_set;
+  gboolean failed;            /* an error came: push nothing more */
+  GError *error;              /* the first error, reported when closed */
+  GSource *bus_source;
+} Segment;
+
+struct CrSegmentWriter {
+  char *storage_dir;
+  char *room_id;
+  GstClockTime segment_duration;
+  CrSegmentWriterCallbacks callbacks;
+  gpointer user_data;
+  GMainContext *context;
+
+  GMutex lock;
+  gboolean recording;
+  gint64 session_id;
+  guint next_sequence;
+  Segment *current;           /* receives video, and audio from its start on */
+  Segment *previous;          /* video ended; audio until current's start */
+  GstCaps *audio_caps;        /* the latest caps seen on audio */
+  guint alive;                /* segments opened and not yet reported closed */
+};
+
+static void segment_free (Segment *segment);
+
+char *
+cr_segment_writer_relative_path (const char *room_id, gint64 session_id,
+                                 guint sequence, gint64 started_us)
+{
+  g_autoptr (GDateTime) start = g_date_time_new_from_unix_utc (started_us / G_USEC_PER_SEC);
+  g_autofree char *day = g_date_time_format (start, "%Y-%m-%d");
+  g_autofree char *stamp = g_date_time_format (start, "%Y%m%dT%H%M%SZ");
+
+  return g_strdup_printf ("recordings/%s/%s_%s_s%" G_GINT64_FORMAT "_%04u.mkv",
+                          day, room_id, stamp, session_id, sequence);
+}
+
+gboolean
+cr_segment_writer_parse_name (const char *basename, gint64 *session_id,
+                              guint *sequence, gint64 *started_us)
+{
+  g_auto (GStrv) parts = NULL;
+  guint n;
+  gint64 session;
+  guint64 seq;
+  char *end;
+
+  if (!g_str_has_suffix (basename, ".mkv"))
+    return FALSE;
+  parts = g_strsplit (basename, "_", -1);
+  n = g_strv_length (parts);
+  if (n < 4 || parts[n - 2][0] != 's')
+    return FALSE;
+  session = g_ascii_strtoll (parts[n - 2] + 1, &end, 10);
+  if (*end != '\0' || session <= 0)
+    return FALSE;
+  seq = g_ascii_strtoull (parts[n - 1], &end, 10);
+  if (g_strcmp0 (end, ".mkv") != 0 || seq == 0 || seq > G_MAXUINT)
+    return FALSE;
+  {
+    /* "20261127T021325Z" -> "2026-11-27T02:13:25Z" */
+    const char *t = parts[n - 3];
+    g_autofree char *iso = NULL;
+    g_autoptr (GDateTime) when = NULL;
+    if (strlen (t) != 16 || t[8] != 'T' || t[15] != 'Z')
+      return FALSE;
+    iso = g_strdup_printf ("%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", t, t + 4, t + 6,
+                           t + 9, t + 11, t + 13);
+    when = g_date_time_new_from_iso8601 (iso, NULL);
+    if (when == NULL)
+      return FALSE;
+    *started_us = g_date_time_to_unix (when) * G_USEC_PER_SEC;
+  }
+  *session_id = session;
+  *sequence = (guint) seq;
+  return TRUE;
+}
+
+/* --- closing, on the main context --------------------------------------- */
+
+typedef struct {
+  Segment *segment;
+  gint64 bytes;
+  char *sha256;
+} Closing;
+
+static void
+hash_file_thread (GTask *task, gpointer source, gpointer task_data,
+                  GCancellable *cancellable)
+{
+  Closing *closing = task_data;
+  GError *error = NULL;
+
+  closing->sha256 = cr_digest_file_sha256 (closing->segment->path,
+                                           &closing->bytes, &error);
+  if (closing->sha256 == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+hash_file_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Closing *closing = user_data;
+  Segment *segment = closing->segment;
+  CrSegmentWriter *writer = segment->writer;
+  g_autoptr (GError) hash_error = NULL;
+  gint64 duration_us = 0;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &hash_error) && segment->error == NULL)
+    segment->error = g_steal_pointer (&hash_error);
+
+  g_mutex_lock (&writer->lock);
+  if (GST_CLOCK_TIME_IS_VALID (segment->end_rt) && segment->end_rt > segment->start_rt)
+    duration_us = (segment->end_rt - segment->start_rt) / GST_USECOND;
+  g_mutex_unlock (&writer->lock);
+
+  GST_INFO ("closed %s: %" G_GINT64_FORMAT " us, %" G_GINT64_FORMAT " bytes",
+            segment->path, duration_us, closing->bytes);
+  if (writer->callbacks.closed != NULL)
+    writer->callbacks.closed (segment->session_id, segment->sequence,
+                              segment->relative_path, duration_us, closing->bytes,
+                              closing->sha256, segment->error, writer->user_data);
+
+  g_mutex_lock (&writer->lock);
+  writer->alive--;
+  g_mutex_unlock (&writer->lock);
+
+  segment_free (segment);
+  g_free (closing->sha256);
+  g_free (closing);
+}
+
+static void
+segment_finish (Segment *segment)
+{
+  Closing *closing = g_new0 (Closing, 1);
+  g_autoptr (GTask) task = NULL;
+
+  g_source_destroy (segment->bus_source);
+  g_clear_pointer (&segment->bus_source, g_source_unref);
+  gst_element_set_state (segment->pipeline, GST_STATE_NULL);
+
+  /* Hash off the main loop: a ten-minute segment is hundreds of MB. */
+  closing->segment = segment;
+  task = g_task_new (NULL, NULL, hash_file_done, closing);
+  g_task_set_task_data (task, closing, NULL);
+  g_task_run_in_thread (task, hash_file_thread);
+}
+
+static gboolean
+on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  Segment *segment = user_data;
+  CrSegmentWriter *writer = segment->writer;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_EOS:
+      segment_finish (segment);
+      return G_SOURCE_REMOVE;
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr (GError) error = NULL;
+        g_autofree char *debug = NULL;
+        gst_message_parse_error (message, &error, &debug);
+        g_warning ("Segment '%s': %s", segment->path, error->message);
+        GST_WARNING ("%s", debug ? debug : "");
+
+        /* Stop routing samples into it; the next keyframe opens a new file
+         * while recording goes on. */
+        g_mutex_lock (&writer->lock);
+        segment->failed = TRUE;
+        if (writer->current == segment)
+          writer->current = NULL;
+        if (writer->previous == segment)
+          writer->previous = NULL;
+        g_mutex_unlock (&writer->lock);
+
+        if (segment->error == NULL)
+          segment->error = g_steal_pointer (&error);
+        segment_finish (segment);
+        return G_SOURCE_REMOVE;
+      }
+    default:
+      return G_SOURCE_CONTINUE;
+    }
+}
+
+/* --- opening and routing, on streaming threads, under writer->lock ------- */
+
+typedef struct {
+  CrSegmentWriter *writer;
+  gint64 session_id;
+  guint sequence;
+  char *relative_path;
+  gint64 started_us;
+} OpenedNotice;
+
+static gboolean
+notify_opened (gpointer data)
+{
+  OpenedNotice *notice = data;
+  CrSegmentWriter *writer = notice->writer;
+
+  if (writer->callbacks.opened != NULL)
+    writer->callbacks.opened (notice->session_id, notice->sequence,
+                              notice->relative_path, notice->started_us,
+                              writer->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+opened_notice_free (gpointer data)
+{
+  OpenedNotice *notice = data;
+  g_free (notice->relative_path);
+  g_free (notice);
+}
+
+static GstAppSrc *
+make_source (const char *name)
+{
+  GstElement *src = gst_element_factory_make ("appsrc", name);
+
+  /* Never block the capture thread and never drop: a stalled disk grows the
+   * queue in memory (minutes of media at these bit rates) rather than
+   * losing anything. */
+  g_object_set (src, "format", GST_FORMAT_TIME, "is-live", FALSE,
+                "block", FALSE, "max-bytes", (guint64) 512 * 1024 * 1024,
+                "max-buffers", (guint64) 0, "max-time", (guint64) 0, NULL);
+  return GST_APP_SRC (src);
+}
+
+static Segment *
+segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
+              GstClockTime start_rt, gint64 started_us)
+{
+  Segment *segment = g_new0 (Segment, 1);
+  g_autofree char *dir = NULL;
+  g_autoptr (GDateTime) start_s = g_date_time_new_from_unix_utc (started_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) start = g_date_time_add (start_s, started_us % G_USEC_PER_SEC);
+  g_autofree char *start_text = g_date_time_format (start, "%Y-%m-%dT%H:%M:%S.%fZ");
+  g_autofree char *identity = NULL;
+  GstElement *mux, *sink;
+  g_autoptr (GstBus) bus = NULL;
+
+  segment->writer = writer;
+  segment->session_id = writer->session_id;
+  segment->sequence = writer->next_sequence++;
+  segment->started_us = started_us;
+  segment->start_rt = start_rt;
+  segment->end_rt = start_rt;
+  segment->relative_path = cr_segment_writer_relative_path (
+      writer->room_id, segment->session_id, segment->sequence, started_us);
+  segment->path = g_build_filename (writer->storage_dir, segment->relative_path, NULL);
+  dir = g_path_get_dirname (segment->path);
+  if (g_mkdir_with_parents (dir, 0750) != 0)
+    g_warning ("Could not create '%s': %s", dir, g_strerror (errno));
+
+  segment->pipeline = gst_pipeline_new (NULL);
+  segment->video = make_source ("video");
+  segment->audio = make_source ("audio");
+  mux = gst_element_factory_make ("matroskamux", "mux");
+  sink = gst_element_factory_make ("courtrecsegmentsink", "sink");
+  gst_app_src_set_caps (segment->video, video_caps);
+  if (writer->audio_caps != NULL)
+    {
+      gst_app_src_set_caps (segment->audio, writer->audio_caps);
+      segment->audio_caps_set = TRUE;
+    }
+
+  /* What the file says of itself, readable without the index: the UTC time
+   * of its first frame as Matroska's DateUTC, and room, session, segment and
+   * that time again (to the millisecond) as the name of each track. Both
+   * are in the header, so a file cut short by a crash still carries them;
+   * Matroska's Tags element is only written when a file is finished. */
+  identity = g_strdup_printf ("courtrec room=%s session=%" G_GINT64_FORMAT
+                              " segment=%u utc_start=%s", writer->room_id,
+                              segment->session_id, segment->sequence, start_text);
+  g_object_set (mux, "creation-time", start, "writing-app", "courtrec " COURTREC_VERSION,
+                NULL);
+  g_object_set (sink, "location", segment->path, NULL);
+
+  gst_bin_add_many (GST_BIN (segment->pipeline), GST_ELEMENT (segment->video),
+                    GST_ELEMENT (segment->audio), mux, sink, NULL);
+  if (!gst_element_link_pads (GST_ELEMENT (segment->video), "src", mux, "video_%u") ||
+      !gst_element_link_pads (GST_ELEMENT (segment->audio), "src", mux, "audio_%u") ||
+      !gst_element_link (mux, sink))
+    g_warning ("Could not link the segment pipeline for '%s'", segment->path);
+
+  bus = gst_element_get_bus (segment->pipeline);
+  segment->bus_source = gst_bus_create_watch (bus);
+  g_source_set_callback (segment->bus_source, G_SOURCE_FUNC (on_segment_bus_message),
+                         segment, NULL);
+  g_source_attach (segment->bus_source, writer->context);
+
+  gst_element_set_state (segment->pipeline, GST_STATE_PLAYING);
+  writer->alive++;
+  for (guint i = 0; i < 2; i++)
+    {
+      GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, identity, NULL);
+      gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
+      /* Queued by the source and sent ahead of its first buffer. */
+      gst_element_send_event (GST_ELEMENT (i == 0 ? segment->video : segment->audio),
+                              gst_event_new_tag (tags));
+    }
+
+  {
+    OpenedNotice *notice = g_new0 (OpenedNotice, 1);
+    notice->writer = writer;
+    notice->session_id = segment->session_id;
+    notice->sequence = segment->sequence;
+    notice->relative_path = g_strdup (segment->relative_path);
+    notice->started_us = started_us;
+    g_main_context_invoke_full (writer->context, G_PRIORITY_DEFAULT, notify_opened,
+                                notice, opened_notice_free);
+  }
+  GST_INFO ("opened %s", segment->path);
+  return segment;
+}
+
+static void
+segment_free (Segment *segment)
+{
+  if (segment == NULL)
+    return;
+  if (segment->bus_source != NULL)
+    {
+      g_source_destroy (segment->bus_source);
+      g_source_unref (segment->bus_source);
+    }
+  if (segment->pipeline != NULL)
+    {
+      gst_element_set_state (segment->pipeline, GST_STATE_NULL);
+      gst_object_unref (segment->pipeline);
+    }
+  g_clear_error (&segment->error);
+  g_free (segment->relative_path);
+  g_free (segment->path);
+  g_free (segment);
+}
+
+static void
+segment_end_video (Segment *segment)
+{
+  if (!segment->video_ended)
+    {
+      segment->video_ended = TRUE;
+      gst_app_src_end_of_stream (segment->video);
+    }
+}
+
+static void
+segment_end_audio (Segment *segment)
+{
+  if (!segment->audio_ended)
+    {
+      segment->audio_ended = TRUE;
+      /* A segment that never saw audio still needs caps to finish. */
+      if (!segment->audio_caps_set)
+        {
+          g_autoptr (GstCaps) caps = gst_caps_from_string (
+              "audio/mpeg,mpegversion=4,stream-format=raw,rate=48000,channels=2");
+          gst_app_src_set_caps (segment->audio, caps);
+        }
+      gst_app_src_end_of_stream (segment->audio);
+    }
+}
+
+static void
+segment_push (Segment *segment, GstSample *sample, gboolean is_video,
+              GstClockTime running_time)
+{
+  GstBuffer *original = gst_sample_get_buffer (sample);
+  GstBuffer *buffer;
+  GstClockTime end;
+
+  if (segment->failed || running_time < segment->start_rt)
+    return;
+  if (is_video ? segment->video_ended : segment->audio_ended)
+    return;
+  if (!is_video && !segment->audio_caps_set)
+    {
+      gst_app_src_set_caps (segment->audio, gst_sample_get_caps (sample));
+      segment->audio_caps_set = TRUE;
+    }
+
+  /* Each file starts at zero: timestamps relative to its first keyframe.
+   * The copy shares the memory; only the metadata is new. */
+  buffer = gst_buffer_copy (original);
+  GST_BUFFER_PTS (buffer) = running_time - segment->start_rt;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  end = running_time + (GST_BUFFER_DURATION_IS_VALID (buffer)
+                        ? GST_BUFFER_DURATION (buffer) : 0);
+  if (end > segment->end_rt)
+    segment->end_rt = end;
+  gst_app_src_push_buffer (is_video ? segment->video : segment->audio, buffer);
+}
+
+void
+cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
+                        gboolean is_video, GstClockTime running_time,
+                        gint64 utc_us)
+{
+  GstBuffer *buffer = gst_sample_get_buffer (sample);
+
+  if (buffer == NULL || !GST_CLOCK_TIME_IS_VALID (running_time))
+    return;
+
+  g_mutex_lock (&writer->lock);
+  if (!is_video)
+    {
+      GstCaps *caps = gst_sample_get_caps (sample);
+      if (caps != NULL && (writer->audio_caps == NULL ||
+                           !gst_caps_is_equal (caps, writer->audio_caps)))
+        gst_caps_replace (&writer->audio_caps, caps);
+    }
+  if (!writer->recording)
+    goto out;
+
+  if (is_video)
+    {
+      gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+      Segment *current = writer->current;
+
+      if (current == NULL || (keyframe && running_time >=
+                              current->start_rt + writer->segment_duration))
+        {
+          if (!keyframe)
+            goto out;  /* a file must start with a keyframe; one was asked for */
+          if (current != NULL)
+            {
+              if (writer->previous != NULL)
+                segment_end_audio (writer->previous);
+              segment_end_video (current);
+              writer->previous = current;
+            }
+          writer->current = segment_open (writer, gst_sample_get_caps (sample),
+                                          running_time, utc_us);
+        }
+      segment_push (writer->current, sample, TRUE, running_time);
+    }
+  else
+    {
+      /* Audio up to the keyframe that opened the current segment belongs to
+       * the previous one; the first sample past it closes that for good. */
+      if (writer->previous != NULL && writer->current != NULL &&
+          running_time < writer->current->start_rt)
+        segment_push (writer->previous, sample, FALSE, running_time);
+      else
+        {
+          if (writer->previous != NULL)
+            {
+              segment_end_audio (writer->previous);
+              writer->previous = NULL;
+            }
+          if (writer->current != NULL)
+            segment_push (writer->current, sample, FALSE, running_time);
+        }
+    }
+out:
+  g_mutex_unlock (&writer->lock);
+}
+
+/* --- control, on the main context ---------------------------------------- */
+
+CrSegmentWriter *
+cr_segment_writer_new (const char *storage_dir, const char *room_id,
+                       guint segment_seconds,
+                       const CrSegmentWriterCallbacks *callbacks,
+                       gpointer user_data)
+{
+  CrSegmentWriter *writer = g_new0 (CrSegmentWriter, 1);
+
+  if (cr_segment_writer_debug == NULL)
+    GST_DEBUG_CATEGORY_INIT (cr_segment_writer_debug, "courtrec-segments", 0,
+                             "courtrec segment writer");
+  cr_segment_sink_register ();
+
+  writer->storage_dir = g_strdup (storage_dir);
+  writer->room_id = g_strdup (room_id);
+  writer->segment_duration = segment_seconds * GST_SECOND;
+  if (callbacks != NULL)
+    writer->callbacks = *callbacks;
+  writer->user_data = user_data;
+  writer->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&writer->lock);
+  return writer;
+}
+
+void
+cr_segment_writer_free (CrSegmentWriter *writer)
+{
+  if (writer == NULL)
+    return;
+  cr_segment_writer_end (writer);
+  /* Segments still finishing hold a pointer to the writer: the owner waits
+   * for cr_segment_writer_is_idle() before freeing (see recorder). */
+  if (writer->alive != 0)
+    g_warning ("%u segment(s) still being finished at shutdown", writer->alive);
+  gst_caps_replace (&writer->audio_caps, NULL);
+  g_main_context_unref (writer->context);
+  g_mutex_clear (&writer->lock);
+  g_free (writer->storage_dir);
+  g_free (writer->room_id);
+  g_free (writer);
+}
+
+void
+cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
+                         guint first_sequence)
+{
+  g_mutex_lock (&writer->lock);
+  writer->recording = TRUE;
+  writer->session_id = session_id;
+  writer->next_sequence = first_sequence;
+  g_mutex_unlock (&writer->lock);
+}
+
+void
+cr_segment_writer_end (CrSegmentWriter *writer)
+{
+  g_mutex_lock (&writer->lock);
+  writer->recording = FALSE;
+  if (writer->previous != NULL)
+    {
+      segment_end_audio (writer->previous);
+      writer->previous = NULL;
+    }
+  if (writer->current != NULL)
+    {
+      segment_end_video (writer->current);
+      segment_end_audio (writer->current);
+      writer->current = NULL;
+    }
+  g_mutex_unlock (&writer->lock);
+}
+
+gboolean
+cr_segment_writer_is_idle (CrSegmentWriter *writer)
+{
+  gboolean idle;
+
+  g_mutex_lock (&writer->lock);
+  idle = writer->alive == 0;
+  g_mutex_unlock (&writer->lock);
+  return idle;
+}

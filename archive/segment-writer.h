@@ -1,0 +1,64 @@
+/* segment-writer.h: turns the capture's encoded samples into segment files.
+ *
+ * Each segment is its own small pipeline (appsrc -> matroskamux ->
+ * courtrecsegmentsink), fed from the capture's streaming threads without
+ * ever blocking them: a slow disk can never stall capture, and a failing
+ * file can never take capture down. A run of segments starts at the first
+ * keyframe after cr_segment_writer_begin(); a new segment starts at the
+ * first keyframe past segment_seconds; cr_segment_writer_end() closes the
+ * run (session stop, pause, shutdown). Every file carries its session id
+ * and UTC start time in its tags. */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  /* A file was created and holds its first keyframe. */
+  void (*opened) (gint64 session_id, guint sequence, const char *relative_path,
+                  gint64 started_us, gpointer user_data);
+  /* A file was finished, synced and hashed; @error is set when writing it
+   * failed part-way (what was written stays). */
+  void (*closed) (gint64 session_id, guint sequence, const char *relative_path,
+                  gint64 duration_us, gint64 bytes, const char *sha256,
+                  const GError *error, gpointer user_data);
+} CrSegmentWriterCallbacks;
+
+typedef struct CrSegmentWriter CrSegmentWriter;
+
+/* Segment files go under @storage_dir/recordings/. Callbacks are invoked on
+ * the thread-default main context of the caller. (transfer full) */
+CrSegmentWriter *cr_segment_writer_new (const char *storage_dir,
+                                        const char *room_id,
+                                        guint segment_seconds,
+                                        const CrSegmentWriterCallbacks *callbacks,
+                                        gpointer user_data);
+void cr_segment_writer_free (CrSegmentWriter *writer);
+
+/* Starts a run of segments for @session_id, the first numbered
+ * @first_sequence, at the next keyframe. */
+void cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
+                              guint first_sequence);
+/* Ends the run: the open segment is finished. */
+void cr_segment_writer_end (CrSegmentWriter *writer);
+/* TRUE when no segment file is open or still being finished. */
+gboolean cr_segment_writer_is_idle (CrSegmentWriter *writer);
+
+/* From the capture's streaming threads: one encoded sample. */
+void cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
+                             gboolean is_video, GstClockTime running_time,
+                             gint64 utc_us);
+
+/* "recordings/2026-11-27/ROOM_20261127T021325Z_s12_0003.mkv": sorts by
+ * time, and names no case. (transfer full) */
+char *cr_segment_writer_relative_path (const char *room_id, gint64 session_id,
+                                       guint sequence, gint64 started_us);
+/* Parses a name made by cr_segment_writer_relative_path; @started_us to
+ * the second. */
+gboolean cr_segment_writer_parse_name (const char *basename, gint64 *session_id,
+                                       guint *sequence, gint64 *started_us);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentWriter, cr_segment_writer_free)
+
+G_END_DECLS

@@ -1,0 +1,985 @@
+/* config.c: see config.h.
+ *
+ * Every key the file may hold is one row of the table below (systemd
+ * timesyncd-gperf style): the group, the key, the function that parses its
+ * text into a field, whether it is required and its default. The loader walks
+ * the file against the table, so a new key is one row, and every error names
+ * the file, the group, the key, the value and what was expected. */
+#include "config/config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/random.h>
+
+G_DEFINE_QUARK (cr-config-error-quark, cr_config_error)
+
+/* Bytes of randomness in a fresh API token (64 hex characters). */
+#define TOKEN_BYTES 32
+
+typedef struct KeySpec KeySpec;
+
+/* Parses @value into the field at @spec->offset of @base (a CrConfig, or a
+ * CrInputConfig for [camera NAME] and [microphone NAME]). On failure the
+ * message says what was expected; the caller adds file, group, key and
+ * value. */
+typedef gboolean (*KeyParser) (const KeySpec *spec, const char *value,
+                               gpointer base, GError **error);
+
+struct KeySpec {
+  const char *group;         /* "room"; "camera" stands for each [camera NAME] */
+  const char *key;
+  KeyParser parse;
+  gsize offset;
+  gboolean required;
+  const char *default_value; /* parsed like text from the file; NULL: none */
+  guint min, max;            /* for whole numbers */
+  const char *expected;      /* a good value, for "is missing: expected ..." */
+};
+
+typedef struct {
+  const char *name;
+  gboolean named;            /* [NAME ITEM], any number of them */
+} GroupSpec;
+
+static gboolean parse_text (const KeySpec *spec, const char *value,
+                            gpointer base, GError **error);
+static gboolean parse_room_id (const KeySpec *spec, const char *value,
+                               gpointer base, GError **error);
+static gboolean parse_uint (const KeySpec *spec, const char *value,
+                            gpointer base, GError **error);
+static gboolean parse_even_uint (const KeySpec *spec, const char *value,
+                                 gpointer base, GError **error);
+static gboolean parse_camera_source (const KeySpec *spec, const char *value,
+                                     gpointer base, GError **error);
+static gboolean parse_microphone_source (const KeySpec *spec,
+                                         const char *value, gpointer base,
+                                         GError **error);
+static gboolean parse_listen (const KeySpec *spec, const char *value,
+                              gpointer base, GError **error);
+
+static gboolean parse_source (const char *text, CrSource *source,
+                              const char *forms, GError **error);
+
+static const GroupSpec groups[] = {
+  { "room", FALSE },
+  { "storage", FALSE },
+  { "video", FALSE },
+  { "audio", FALSE },
+  { "api", FALSE },
+  { "camera", TRUE },
+  { "microphone", TRUE },
+};
+
+#define CONFIG_FIELD(field) offsetof (CrConfig, field)
+#define INPUT_FIELD(field) offsetof (CrInputConfig, field)
+
+static const KeySpec keys[] = {
+  { "room", "id", parse_room_id, CONFIG_FIELD (room_id), TRUE, NULL, 0, 0,
+    "the room id, e.g. room-101" },
+  { "room", "name", parse_text, CONFIG_FIELD (room_name), TRUE, NULL, 0, 0,
+    "the courtroom's name, e.g. 第一法庭" },
+  { "room", "court", parse_text, CONFIG_FIELD (court), TRUE, NULL, 0, 0,
+    "the court's name, e.g. 浙江省三门县人民法院" },
+
+  { "storage", "dir", parse_text, CONFIG_FIELD (storage_dir), TRUE, NULL, 0, 0,
+    "the directory for recordings, e.g. /var/lib/courtrec/room-101" },
+  { "storage", "segment_seconds", parse_uint, CONFIG_FIELD (segment_seconds),
+    FALSE, "600", 10, 3600, NULL },
+
+  { "video", "width", parse_even_uint, CONFIG_FIELD (width), FALSE, "1280",
+    160, 3840, NULL },
+  { "video", "height", parse_even_uint, CONFIG_FIELD (height), FALSE, "720",
+    120, 2160, NULL },
+  { "video", "framerate", parse_uint, CONFIG_FIELD (framerate), FALSE, "25",
+    1, 60, NULL },
+  { "video", "bitrate_kbps", parse_uint, CONFIG_FIELD (video_bitrate_kbps),
+    FALSE, "2000", 100, 50000, NULL },
+
+  { "audio", "bitrate_kbps", parse_uint, CONFIG_FIELD (audio_bitrate_kbps),
+    FALSE, "128", 32, 512, NULL },
+
+  /* listen fills api_host and api_port together. */
+  { "api", "listen", parse_listen, CONFIG_FIELD (api_host), FALSE,
+    "127.0.0.1:8780", 0, 0, NULL },
+  /* Default: api-token in the storage directory, filled in after loading
+   * because it depends on another key. */
+  { "api", "token_file", parse_text, CONFIG_FIELD (token_file), FALSE, NULL,
+    0, 0, "the API token file, e.g. /var/lib/courtrec/room-101/api-token" },
+
+  { "camera", "source", parse_camera_source, INPUT_FIELD (source), TRUE, NULL,
+    0, 0, "the camera's source: test, v4l2:/dev/videoN, rtsp://URL or file:PATH" },
+  /* Default: the NAME of the group, filled in after loading. */
+  { "camera", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, 0,
+    "the label shown on the picture, e.g. 审判长" },
+
+  { "microphone", "source", parse_microphone_source, INPUT_FIELD (source),
+    TRUE, NULL, 0, 0,
+    "the microphone's source: test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH" },
+  { "microphone", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, 0,
+    "the label of its track, e.g. 审判长" },
+};
+
+#define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, alsa:DEVICE, pulse:DEVICE or file:PATH"
+#define CAMERA_FORMS "test, v4l2:/dev/videoN, rtsp://URL or file:PATH"
+#define MICROPHONE_FORMS "test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH"
+
+/* What loading one file needs at hand. */
+typedef struct {
+  const char *path;          /* as the caller gave it, for messages */
+  GKeyFile *key_file;
+} Loader;
+
+/* ---- value parsers ---- */
+
+static gboolean
+parse_text (const KeySpec *spec, const char *value, gpointer base,
+            GError **error)
+{
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+  g_autofree char *text = g_strstrip (g_strdup (value));
+
+  if (*text == '\0')
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "expected %s", spec->expected);
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '_';
+}
+
+static gboolean
+is_name (const char *text, gsize max_length)
+{
+  gsize length = 0;
+
+  for (const char *p = text; *p != '\0'; p++, length++)
+    if (!is_name_char (*p))
+      return FALSE;
+  return length >= 1 && length <= max_length;
+}
+
+/* The room id ends up in paths and systemd unit names, hence the narrow
+ * alphabet. */
+static gboolean
+parse_room_id (const KeySpec *spec, const char *value, gpointer base,
+               GError **error)
+{
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+
+  if (!is_name (value, 64))
+    {
+      g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                           "expected the room id: 1 to 64 letters (A-Z, a-z), "
+                           "digits, '-' or '_', e.g. room-101");
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* Digits only: no sign, no spaces, no hex; what a person means by "25". */
+static gboolean
+read_whole_number (const char *text, guint min, guint max, guint *number)
+{
+  guint64 n;
+
+  if (!g_ascii_isdigit (*text))
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &n, NULL))
+    return FALSE;
+  *number = (guint) n;
+  return TRUE;
+}
+
+static gboolean
+parse_uint (const KeySpec *spec, const char *value, gpointer base,
+            GError **error)
+{
+  guint *field = G_STRUCT_MEMBER_P (base, spec->offset);
+
+  if (!read_whole_number (value, spec->min, spec->max, field))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "expected a whole number from %u to %u",
+                   spec->min, spec->max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Picture sizes must be even: the encoders take 4:2:0 video, which halves
+ * both dimensions for the chroma planes. */
+static gboolean
+parse_even_uint (const KeySpec *spec, const char *value, gpointer base,
+                 GError **error)
+{
+  guint *field = G_STRUCT_MEMBER_P (base, spec->offset);
+  guint number;
+
+  if (!read_whole_number (value, spec->min, spec->max, &number) ||
+      number % 2 != 0)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "expected an even whole number from %u to %u",
+                   spec->min, spec->max);
+      return FALSE;
+    }
+  *field = number;
+  return TRUE;
+}
+
+static gboolean
+parse_input_source (const KeySpec *spec, const char *value, gpointer base,
+                    gboolean camera, GError **error)
+{
+  CrSource *field = G_STRUCT_MEMBER_P (base, spec->offset);
+  CrSource source = { 0 };
+
+  if (!parse_source (value, &source, camera ? CAMERA_FORMS : MICROPHONE_FORMS,
+                     error))
+    return FALSE;
+  if (camera && (source.kind == CR_SOURCE_ALSA || source.kind == CR_SOURCE_PULSE))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: is a sound device, not a camera: expected %s",
+                   cr_source_kind_to_string (source.kind), CAMERA_FORMS);
+      cr_source_clear (&source);
+      return FALSE;
+    }
+  if (!camera && source.kind == CR_SOURCE_V4L2)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "v4l2: is a video device, not a microphone: expected %s",
+                   MICROPHONE_FORMS);
+      cr_source_clear (&source);
+      return FALSE;
+    }
+  cr_source_clear (field);
+  *field = source;
+  return TRUE;
+}
+
+static gboolean
+parse_camera_source (const KeySpec *spec, const char *value, gpointer base,
+                     GError **error)
+{
+  return parse_input_source (spec, value, base, TRUE, error);
+}
+
+static gboolean
+parse_microphone_source (const KeySpec *spec, const char *value,
+                         gpointer base, GError **error)
+{
+  return parse_input_source (spec, value, base, FALSE, error);
+}
+
+static gboolean
+is_address_of_family (const char *text, GSocketFamily family)
+{
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (text);
+
+  return address != NULL && g_inet_address_get_family (address) == family;
+}
+
+/* host:port, where host is an IPv4 address, localhost or [IPv6]. Names
+ * other than localhost are refused: the API must not depend on DNS to come
+ * up, and a courtroom box listens on an address it owns. */
+static gboolean
+parse_listen (const KeySpec *spec, const char *value, gpointer base,
+              GError **error)
+{
+  CrConfig *config = base;
+  g_autofree char *host = NULL;
+  const char *port_text = NULL;
+  guint port;
+
+  if (value[0] == '[')
+    {
+      const char *close = strchr (value, ']');
+
+      if (close != NULL && close[1] == ':')
+        {
+          host = g_strndup (value + 1, close - value - 1);
+          port_text = close + 2;
+          if (!is_address_of_family (host, G_SOCKET_FAMILY_IPV6))
+            g_clear_pointer (&host, g_free);
+        }
+    }
+  else
+    {
+      const char *colon = strrchr (value, ':');
+
+      if (colon != NULL && memchr (value, ':', colon - value) == NULL)
+        {
+          host = g_strndup (value, colon - value);
+          port_text = colon + 1;
+          if (strcmp (host, "localhost") != 0 &&
+              !is_address_of_family (host, G_SOCKET_FAMILY_IPV4))
+            g_clear_pointer (&host, g_free);
+        }
+    }
+
+  if (host == NULL || !read_whole_number (port_text, 1, 65535, &port))
+    {
+      g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                           "expected host:port with a port from 1 to 65535, "
+                           "where host is an IPv4 address, localhost or an "
+                           "IPv6 address in brackets, e.g. 127.0.0.1:8780 "
+                           "or [::1]:8780");
+      return FALSE;
+    }
+  g_free (config->api_host);
+  config->api_host = g_steal_pointer (&host);
+  config->api_port = (guint16) port;
+  return TRUE;
+}
+
+/* ---- sources ---- */
+
+const char *
+cr_source_kind_to_string (CrSourceKind kind)
+{
+  switch (kind)
+    {
+    case CR_SOURCE_TEST:
+      return "test";
+    case CR_SOURCE_V4L2:
+      return "v4l2";
+    case CR_SOURCE_RTSP:
+      return "rtsp";
+    case CR_SOURCE_ALSA:
+      return "alsa";
+    case CR_SOURCE_PULSE:
+      return "pulse";
+    case CR_SOURCE_FILE:
+      return "file";
+    }
+  return "unknown";
+}
+
+void
+cr_source_clear (CrSource *source)
+{
+  if (source == NULL)
+    return;
+  g_clear_pointer (&source->location, g_free);
+  source->kind = CR_SOURCE_TEST;
+}
+
+/* The message leaves out @text (the config loader shows it already) and,
+ * for text that is no source at all, lists @forms. */
+static gboolean
+parse_source (const char *text, CrSource *source, const char *forms,
+              GError **error)
+{
+  static const struct {
+    const char *prefix;
+    CrSourceKind kind;
+    const char *example;
+  } prefixed[] = {
+    { "v4l2:", CR_SOURCE_V4L2, "v4l2:/dev/video0" },
+    { "alsa:", CR_SOURCE_ALSA, "alsa:hw:1,0" },
+    { "pulse:", CR_SOURCE_PULSE, "pulse:alsa_input.usb-mic.analog-stereo" },
+    { "file:", CR_SOURCE_FILE, "file:/srv/courtrec/test-card.mkv" },
+  };
+
+  if (strcmp (text, "test") == 0)
+    {
+      source->kind = CR_SOURCE_TEST;
+      source->location = NULL;
+      return TRUE;
+    }
+
+  /* The URL scheme is case-insensitive (RFC 3986); the whole URL is kept
+   * as written for rtspsrc. */
+  if (g_ascii_strncasecmp (text, "rtsp://", 7) == 0 ||
+      g_ascii_strncasecmp (text, "rtsps://", 8) == 0)
+    {
+      const char *rest = strstr (text, "://") + 3;
+
+      if (*rest == '\0' || *rest == '/')
+        {
+          g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                               "an RTSP URL needs a host, e.g. "
+                               "rtsp://192.168.1.64:554/stream1");
+          return FALSE;
+        }
+      source->kind = CR_SOURCE_RTSP;
+      source->location = g_strdup (text);
+      return TRUE;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (prefixed); i++)
+    {
+      g_autofree char *location = NULL;
+
+      if (!g_str_has_prefix (text, prefixed[i].prefix))
+        continue;
+      location = g_strstrip (g_strdup (text + strlen (prefixed[i].prefix)));
+      if (*location == '\0' ||
+          (prefixed[i].kind == CR_SOURCE_V4L2 && *location != '/'))
+        {
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s needs a %s after the colon, e.g. %s",
+                       prefixed[i].prefix,
+                       prefixed[i].kind == CR_SOURCE_FILE ? "path"
+                       : prefixed[i].kind == CR_SOURCE_V4L2 ? "device path"
+                       : "device",
+                       prefixed[i].example);
+          return FALSE;
+        }
+      source->kind = prefixed[i].kind;
+      source->location = g_steal_pointer (&location);
+      return TRUE;
+    }
+
+  g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+               "not a source: expected %s", forms);
+  return FALSE;
+}
+
+gboolean
+cr_source_parse (const char *text, CrSource *source, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (source != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!parse_source (text, source, SOURCE_FORMS, &local_error))
+    {
+      g_autofree char *shown = g_utf8_make_valid (text, -1);
+
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "\"%s\": %s", shown, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- the loader ---- */
+
+static void
+input_config_free (CrInputConfig *input)
+{
+  if (input == NULL)
+    return;
+  g_free (input->name);
+  cr_source_clear (&input->source);
+  g_free (input->label);
+  g_free (input);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrInputConfig, input_config_free)
+
+void
+cr_config_free (CrConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->path);
+  g_free (config->room_id);
+  g_free (config->room_name);
+  g_free (config->court);
+  g_free (config->storage_dir);
+  g_clear_pointer (&config->cameras, g_ptr_array_unref);
+  g_clear_pointer (&config->microphones, g_ptr_array_unref);
+  g_free (config->api_host);
+  g_free (config->token_file);
+  g_free (config);
+}
+
+/* Optimal string alignment distance (Levenshtein plus swapping two
+ * neighbours, the commonest typo), ASCII case folded: only used to suggest
+ * a key name, which is ASCII. */
+static guint
+edit_distance (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  g_autofree guint *d = g_new0 (guint, (la + 1) * (lb + 1));
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+
+  for (gsize i = 0; i <= la; i++)
+    D (i, 0) = i;
+  for (gsize j = 0; j <= lb; j++)
+    D (0, j) = j;
+  for (gsize i = 1; i <= la; i++)
+    for (gsize j = 1; j <= lb; j++)
+      {
+        guint cost = g_ascii_tolower (a[i - 1]) != g_ascii_tolower (b[j - 1]);
+        guint best = MIN (D (i - 1, j) + 1, D (i, j - 1) + 1);
+
+        best = MIN (best, D (i - 1, j - 1) + cost);
+        if (i > 1 && j > 1 &&
+            g_ascii_tolower (a[i - 1]) == g_ascii_tolower (b[j - 2]) &&
+            g_ascii_tolower (a[i - 2]) == g_ascii_tolower (b[j - 1]))
+          best = MIN (best, D (i - 2, j - 2) + 1);
+        D (i, j) = best;
+      }
+  return D (la, lb);
+#undef D
+}
+
+/* A value as the user wrote it, safe to put into a message. */
+static char *
+quote_value (GKeyFile *key_file, const char *group, const char *key)
+{
+  g_autofree char *raw = g_key_file_get_value (key_file, group, key, NULL);
+
+  return g_utf8_make_valid (raw != NULL ? raw : "", -1);
+}
+
+static const GroupSpec *
+find_group (const char *kind)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
+    if (strcmp (groups[i].name, kind) == 0)
+      return &groups[i];
+  return NULL;
+}
+
+static const KeySpec *
+find_key (const char *kind, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (strcmp (keys[i].group, kind) == 0 && strcmp (keys[i].key, key) == 0)
+      return &keys[i];
+  return NULL;
+}
+
+static gboolean
+unknown_key_error (const Loader *loader, const char *header, const char *kind,
+                   const char *key, GError **error)
+{
+  g_autofree char *value = quote_value (loader->key_file, header, key);
+  g_autofree char *shown_key = g_utf8_make_valid (key, -1);
+  g_autoptr (GString) known = g_string_new (NULL);
+  const char *closest = NULL;
+  guint closest_distance = G_MAXUINT;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      guint distance;
+
+      if (strcmp (keys[i].group, kind) != 0)
+        continue;
+      g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "",
+                              keys[i].key);
+      distance = edit_distance (key, keys[i].key);
+      if (distance < closest_distance)
+        {
+          closest = keys[i].key;
+          closest_distance = distance;
+        }
+    }
+
+  if (closest != NULL && closest_distance <= 2)
+    g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
+                 "%s: [%s] unknown key \"%s\" (= \"%s\"): did you mean \"%s\"?",
+                 loader->path, header, shown_key, value, closest);
+  else
+    g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
+                 "%s: [%s] unknown key \"%s\" (= \"%s\"): expected one of %s",
+                 loader->path, header, shown_key, value, known->str);
+  return FALSE;
+}
+
+static gboolean
+unknown_group_error (const Loader *loader, const char *header,
+                     const char *kind, const char *item, GError **error)
+{
+  g_autofree char *shown = g_utf8_make_valid (header, -1);
+  g_autofree char *suggestion = NULL;
+  guint closest_distance = G_MAXUINT;
+  const GroupSpec *group = find_group (kind);
+
+  if (group != NULL && !group->named)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
+                   "%s: unknown group [%s]: [%s] takes no name",
+                   loader->path, shown, kind);
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
+    {
+      guint distance = edit_distance (kind, groups[i].name);
+
+      if (distance >= closest_distance)
+        continue;
+      closest_distance = distance;
+      g_free (suggestion);
+      if (!groups[i].named)
+        suggestion = g_strdup_printf ("[%s]", groups[i].name);
+      else if (item != NULL)
+        suggestion = g_strdup_printf ("[%s %s]", groups[i].name, item);
+      else
+        suggestion = g_strdup_printf ("[%s NAME]", groups[i].name);
+    }
+
+  if (closest_distance <= 2)
+    g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
+                 "%s: unknown group [%s]: did you mean %s?",
+                 loader->path, shown, suggestion);
+  else
+    g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
+                 "%s: unknown group [%s]: expected [room], [storage], "
+                 "[video], [audio], [api], [camera NAME] or "
+                 "[microphone NAME]", loader->path, shown);
+  return FALSE;
+}
+
+/* Fills @base from group @header (which may be absent) by the rows of
+ * @kind: every key in the file must have a row, every required row a key,
+ * and rows with a default get it when the key is absent. */
+static gboolean
+load_group (const Loader *loader, const char *header, const char *kind,
+            gpointer base, GError **error)
+{
+  g_auto (GStrv) present = NULL;
+
+  if (g_key_file_has_group (loader->key_file, header))
+    present = g_key_file_get_keys (loader->key_file, header, NULL, NULL);
+
+  for (gsize i = 0; present != NULL && present[i] != NULL; i++)
+    if (find_key (kind, present[i]) == NULL)
+      return unknown_key_error (loader, header, kind, present[i], error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const KeySpec *spec = &keys[i];
+      g_autoptr (GError) local_error = NULL;
+      g_autofree char *value = NULL;
+
+      if (strcmp (spec->group, kind) != 0)
+        continue;
+
+      if (present == NULL || !g_strv_contains ((const char *const *) present,
+                                               spec->key))
+        {
+          if (spec->required)
+            {
+              g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_MISSING,
+                           "%s: [%s] %s is missing: expected %s",
+                           loader->path, header, spec->key, spec->expected);
+              return FALSE;
+            }
+          /* A default that does not parse is a bug in the table above. */
+          if (spec->default_value != NULL &&
+              !spec->parse (spec, spec->default_value, base, &local_error))
+            g_critical ("default %s = %s: %s", spec->key, spec->default_value,
+                        local_error->message);
+          continue;
+        }
+
+      /* get_string undoes the key file's escapes (\s, \n, ...) and checks
+       * that the text is UTF-8. */
+      value = g_key_file_get_string (loader->key_file, header, spec->key,
+                                     &local_error);
+      if (value == NULL || !spec->parse (spec, value, base, &local_error))
+        {
+          g_autofree char *given = quote_value (loader->key_file, header,
+                                                spec->key);
+          /* Key files have no comments after a value: "600  # ten minutes"
+           * is all value, which surprises people. */
+          const char *hint = strstr (given, " #") != NULL || strstr (given, "\t#") != NULL
+                               ? " (comments must be on a line of their own)"
+                               : "";
+
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s: [%s] %s = \"%s\": %s%s", loader->path, header,
+                       spec->key, given, local_error->message, hint);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+load_input (const Loader *loader, const char *header, const char *kind,
+            const char *name, GPtrArray *inputs, GError **error)
+{
+  g_autoptr (CrInputConfig) input = g_new0 (CrInputConfig, 1);
+
+  if (!is_name (name, G_MAXSIZE))
+    {
+      g_autofree char *shown = g_utf8_make_valid (header, -1);
+
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: [%s]: the name \"%s\" is not valid: expected letters "
+                   "(A-Z, a-z), digits, '-' or '_' after \"%s \", e.g. "
+                   "[%s judge]", loader->path, shown, name, kind, kind);
+      return FALSE;
+    }
+  input->name = g_strdup (name);
+  if (!load_group (loader, header, kind, input, error))
+    return FALSE;
+  if (input->label == NULL)
+    input->label = g_strdup (name);
+  g_ptr_array_add (inputs, g_steal_pointer (&input));
+  return TRUE;
+}
+
+/* Relative paths in a config mean "next to this file", not "wherever the
+ * daemon was started from". */
+static void
+resolve_path (char **path, const char *base_dir)
+{
+  char *resolved = g_canonicalize_filename (*path, base_dir);
+
+  g_free (*path);
+  *path = resolved;
+}
+
+static void
+resolve_file_sources (GPtrArray *inputs, const char *base_dir)
+{
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      CrInputConfig *input = g_ptr_array_index (inputs, i);
+
+      if (input->source.kind == CR_SOURCE_FILE)
+        resolve_path (&input->source.location, base_dir);
+    }
+}
+
+CrConfig *
+cr_config_load (const char *path, GError **error)
+{
+  g_autoptr (CrConfig) config = g_new0 (CrConfig, 1);
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) headers = NULL;
+  g_autofree char *absolute = NULL;
+  g_autofree char *base_dir = NULL;
+  Loader loader = { path, key_file };
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  config->path = g_strdup (path);
+  config->cameras = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
+  config->microphones = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
+
+  /* KEEP_TRANSLATIONS: otherwise GKeyFile silently drops name[zh_CN] and
+   * the like, and a key that is not read must not pass unnoticed. */
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_KEEP_TRANSLATIONS,
+                                  &local_error))
+    {
+      if (local_error->domain == G_KEY_FILE_ERROR)
+        g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_SYNTAX,
+                     "%s: not a valid config file: %s", path,
+                     local_error->message);
+      else
+        g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
+                     "%s: cannot read the config: %s", path,
+                     local_error->message);
+      return NULL;
+    }
+
+  /* Groups in file order, so that cameras keep the order they are written
+   * in (the composer's tile order). */
+  headers = g_key_file_get_groups (key_file, NULL);
+  for (gsize i = 0; headers[i] != NULL; i++)
+    {
+      g_autofree char *kind = g_strdup (headers[i]);
+      char *item = strchr (kind, ' ');
+      const GroupSpec *group;
+
+      if (item != NULL)
+        *item++ = '\0';
+      group = find_group (kind);
+      if (group == NULL || (!group->named && item != NULL))
+        {
+          unknown_group_error (&loader, headers[i], kind, item, error);
+          return NULL;
+        }
+      if (group->named && item == NULL)
+        {
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s: [%s] has no name: expected [%s NAME], e.g. "
+                       "[%s judge]", path, kind, kind, kind);
+          return NULL;
+        }
+      if (group->named &&
+          !load_input (&loader, headers[i], kind, item,
+                       strcmp (kind, "camera") == 0 ? config->cameras
+                                                    : config->microphones,
+                       error))
+        return NULL;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
+    if (!groups[i].named &&
+        !load_group (&loader, groups[i].name, groups[i].name, config, error))
+      return NULL;
+
+  if (config->cameras->len == 0)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_MISSING,
+                   "%s: no camera: expected at least one [camera NAME] group, "
+                   "e.g. [camera judge] with source = v4l2:/dev/video0", path);
+      return NULL;
+    }
+  if (config->microphones->len == 0)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_MISSING,
+                   "%s: no microphone: expected at least one "
+                   "[microphone NAME] group, e.g. [microphone judge] with "
+                   "source = alsa:hw:1,0", path);
+      return NULL;
+    }
+
+  absolute = g_canonicalize_filename (path, NULL);
+  base_dir = g_path_get_dirname (absolute);
+  resolve_path (&config->storage_dir, base_dir);
+  if (config->token_file == NULL)
+    config->token_file = g_build_filename (config->storage_dir, "api-token", NULL);
+  else
+    resolve_path (&config->token_file, base_dir);
+  resolve_file_sources (config->cameras, base_dir);
+  resolve_file_sources (config->microphones, base_dir);
+
+  return g_steal_pointer (&config);
+}
+
+/* ---- the API token ---- */
+
+static gboolean
+fill_random (guint8 *buffer, gsize length, GError **error)
+{
+  gsize done = 0;
+
+  while (done < length)
+    {
+      ssize_t n = getrandom (buffer + done, length - done, 0);
+
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == EINTR)
+            continue;
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
+                       "cannot get random bytes for the API token: %s",
+                       g_strerror (saved_errno));
+          return FALSE;
+        }
+      done += (gsize) n;
+    }
+  return TRUE;
+}
+
+static char *
+create_token (const char *path, GError **error)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 random[TOKEN_BYTES];
+  char text[TOKEN_BYTES * 2 + 2];
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GError) local_error = NULL;
+  char *token;
+
+  /* 0750: the storage directory holds the recordings, which are not for
+   * everyone on the machine (SPC rules, Art. 15). */
+  if (g_mkdir_with_parents (dir, 0750) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
+                   "cannot create the directory %s for the API token file: %s",
+                   dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (!fill_random (random, sizeof random, error))
+    return NULL;
+  for (gsize i = 0; i < TOKEN_BYTES; i++)
+    {
+      text[2 * i] = hex[random[i] >> 4];
+      text[2 * i + 1] = hex[random[i] & 0xf];
+    }
+  text[TOKEN_BYTES * 2] = '\n';
+  text[TOKEN_BYTES * 2 + 1] = '\0';
+  explicit_bzero (random, sizeof random);
+
+  /* Written to a temporary file and renamed: a reader never sees half a
+   * token, and the mode is 0600 from the start. */
+  if (!g_file_set_contents_full (path, text, TOKEN_BYTES * 2 + 1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 &local_error))
+    {
+      explicit_bzero (text, sizeof text);
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
+                   "cannot write the API token file: %s", local_error->message);
+      return NULL;
+    }
+  token = g_strndup (text, TOKEN_BYTES * 2);
+  explicit_bzero (text, sizeof text);
+  return token;
+}
+
+char *
+cr_config_load_token (const CrConfig *config, gboolean create, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (config->token_file != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_file_get_contents (config->token_file, &contents, &length,
+                            &local_error))
+    {
+      if (create && g_error_matches (local_error, G_FILE_ERROR,
+                                     G_FILE_ERROR_NOENT))
+        return create_token (config->token_file, error);
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
+                   "cannot read the API token: %s", local_error->message);
+      return NULL;
+    }
+
+  /* A NUL would cut the token short without anyone noticing. */
+  if (memchr (contents, '\0', length) != NULL)
+    {
+      explicit_bzero (contents, length);
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: the API token file holds a NUL byte: expected one "
+                   "word of visible ASCII characters", config->token_file);
+      return NULL;
+    }
+  g_strstrip (contents);
+  if (*contents == '\0')
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: the API token file is empty: expected a token "
+                   "(remove the file to have a new one made)",
+                   config->token_file);
+      return NULL;
+    }
+  /* It goes into an HTTP header as is. */
+  for (gsize i = 0; contents[i] != '\0'; i++)
+    if (contents[i] < 0x21 || contents[i] > 0x7e)
+      {
+        explicit_bzero (contents, length);
+        g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                     "%s: the API token must be one word of visible ASCII "
+                     "characters", config->token_file);
+        return NULL;
+      }
+  return g_steal_pointer (&contents);
+}

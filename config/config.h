@@ -1,0 +1,94 @@
+/* config.h: one courtroom's configuration, parsed and validated from a
+ * GKeyFile .conf. Read-only once loaded: every other module takes the values
+ * it needs from here and never reads a file of its own. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CR_CONFIG_ERROR (cr_config_error_quark ())
+GQuark cr_config_error_quark (void);
+
+typedef enum {
+  CR_CONFIG_ERROR_IO,        /* the file could not be read */
+  CR_CONFIG_ERROR_SYNTAX,    /* not a key file */
+  CR_CONFIG_ERROR_UNKNOWN,   /* unknown group or key */
+  CR_CONFIG_ERROR_MISSING,   /* a required key is missing */
+  CR_CONFIG_ERROR_INVALID,   /* a value of the wrong form or out of range */
+} CrConfigError;
+
+typedef enum {
+  CR_SOURCE_TEST,   /* "test": built-in moving picture / tone */
+  CR_SOURCE_V4L2,   /* "v4l2:/dev/videoN" */
+  CR_SOURCE_RTSP,   /* "rtsp://..." (location is the whole URL) */
+  CR_SOURCE_ALSA,   /* "alsa:DEVICE" */
+  CR_SOURCE_PULSE,  /* "pulse:DEVICE" */
+  CR_SOURCE_FILE,   /* "file:PATH" */
+} CrSourceKind;
+
+typedef struct {
+  CrSourceKind kind;
+  char *location;   /* device, URL or path; NULL for CR_SOURCE_TEST */
+} CrSource;
+
+/* One [camera NAME] or [microphone NAME] group. */
+typedef struct {
+  char *name;       /* NAME from the group header */
+  CrSource source;
+  char *label;      /* shown on the picture, e.g. 审判长 */
+} CrInputConfig;
+
+typedef struct {
+  char *path;               /* the file this was loaded from */
+
+  /* [room] */
+  char *room_id;            /* [A-Za-z0-9_-]+, used in paths and unit names */
+  char *room_name;
+  char *court;
+
+  /* [storage] */
+  char *storage_dir;        /* absolute, or relative to the config file */
+  guint segment_seconds;    /* default 600 */
+
+  /* [video] */
+  guint width, height;      /* default 1280x720 */
+  guint framerate;          /* frames per second, default 25 */
+  guint video_bitrate_kbps; /* default 2000 */
+
+  /* [audio] */
+  guint audio_bitrate_kbps; /* default 128 */
+
+  /* [camera NAME], [microphone NAME], in file order; CrInputConfig* */
+  GPtrArray *cameras;
+  GPtrArray *microphones;
+
+  /* [api] */
+  char *api_host;           /* listen = host:port; default 127.0.0.1:8780 */
+  guint16 api_port;
+  char *token_file;         /* absolute, or relative to the config file */
+} CrConfig;
+
+/* Loads and validates @path. Errors name the file, group, key, the value
+ * given and what was expected. (transfer full) */
+CrConfig *cr_config_load (const char *path, GError **error);
+void cr_config_free (CrConfig *config);
+
+/* Parses a source string such as "v4l2:/dev/video0" into @source.
+ * Returns FALSE with a message saying what is accepted. */
+gboolean cr_source_parse (const char *text, CrSource *source, GError **error);
+const char *cr_source_kind_to_string (CrSourceKind kind);
+/* Frees @source's location and leaves it a CR_SOURCE_TEST; NULL is fine. */
+void cr_source_clear (CrSource *source);
+
+/* Reads the API bearer token from config->token_file (surrounding white
+ * space stripped). With @create, a missing file is made with a fresh random
+ * token (from getrandom(2), 32 bytes as hex) and mode 0600; its directory is
+ * created as needed. An empty or unreadable file is an error naming the
+ * file. The token is a secret: it is never logged. (transfer full) */
+char *cr_config_load_token (const CrConfig *config, gboolean create,
+                            GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrConfig, cr_config_free)
+
+G_END_DECLS

@@ -1,0 +1,178 @@
+/* courtrecd: the capture daemon of one courtroom.
+ *
+ *   courtrecd -c /etc/courtrec/ROOM.conf [--check-config]
+ *
+ * Exit codes: 0 after a clean stop, 1 on a runtime failure, 2 on a bad
+ * command line or configuration. */
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <locale.h>
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+
+#include "config/config.h"
+#include "recorder/api-server.h"
+#include "recorder/recorder.h"
+
+#define SHUTDOWN_TIMEOUT_MS 8000
+
+typedef struct {
+  GMainLoop *loop;
+  CrRecorder *recorder;
+  gboolean stopping;
+  char *last_status;
+} Daemon;
+
+static void
+shutdown_done (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_main_loop_quit (daemon->loop);
+}
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (daemon->stopping)
+    return G_SOURCE_CONTINUE;
+  daemon->stopping = TRUE;
+  g_message ("Stopping: finishing the open segment");
+  sd_notify (0, "STOPPING=1\nSTATUS=finishing the open segment");
+  cr_recorder_shutdown (daemon->recorder, SHUTDOWN_TIMEOUT_MS, shutdown_done, daemon);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Vouch for ourselves only while capture delivers: a stuck pipeline gets
+ * us restarted by systemd, and the restart resumes the session. */
+static gboolean
+on_watchdog (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autofree char *status = cr_recorder_describe (daemon->recorder);
+
+  if (cr_recorder_is_healthy (daemon->recorder))
+    sd_notify (0, "WATCHDOG=1");
+  else
+    g_warning ("Capture has delivered no video for a while; not feeding the watchdog");
+  if (g_strcmp0 (status, daemon->last_status) != 0)
+    {
+      g_autofree char *line = g_strdup_printf ("STATUS=%s", status);
+      sd_notify (0, line);
+      g_free (daemon->last_status);
+      daemon->last_status = g_steal_pointer (&status);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  gboolean check_config = FALSE;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "The courtroom's configuration file", "FILE" },
+    { "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
+      "Validate the configuration and exit", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) options = g_option_context_new ("- record one courtroom");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrRecorder) recorder = NULL;
+  g_autoptr (CrApiServer) api = NULL;
+  g_autofree char *token = NULL;
+  Daemon daemon = { 0 };
+  guint64 watchdog_us = 0;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (options, entries, NULL);
+  g_option_context_add_group (options, gst_init_get_option_group ());
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      fprintf (stderr, "courtrecd: %s (see courtrecd --help)\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      printf ("courtrecd %s\n", COURTREC_VERSION);
+      return 0;
+    }
+  if (config_path == NULL || argc > 1)
+    {
+      fprintf (stderr, "courtrecd: usage: courtrecd -c FILE [--check-config]\n");
+      return 2;
+    }
+
+  config = cr_config_load (config_path, &error);
+  if (config == NULL)
+    {
+      fprintf (stderr, "courtrecd: %s\n", error->message);
+      return 2;
+    }
+  if (check_config)
+    {
+      printf ("%s: valid: room %s (%s, %s), %u camera(s), %u microphone(s), "
+              "storage %s, API on %s:%u\n", config->path, config->room_id,
+              config->room_name, config->court, config->cameras->len,
+              config->microphones->len, config->storage_dir, config->api_host,
+              config->api_port);
+      return 0;
+    }
+
+  gst_init (&argc, &argv);
+
+  token = cr_config_load_token (config, TRUE, &error);
+  if (token == NULL)
+    {
+      fprintf (stderr, "courtrecd: %s\n", error->message);
+      return 2;
+    }
+
+  recorder = cr_recorder_new (config, &error);
+  if (recorder == NULL)
+    {
+      fprintf (stderr, "courtrecd: %s\n", error->message);
+      return 1;
+    }
+  api = cr_api_server_new (recorder, config->api_host, config->api_port, token, &error);
+  g_clear_pointer (&token, g_free);
+  if (api == NULL)
+    {
+      fprintf (stderr, "courtrecd: %s\n", error->message);
+      return 1;
+    }
+  if (!cr_recorder_run (recorder, &error))
+    {
+      fprintf (stderr, "courtrecd: %s\n", error->message);
+      return 1;
+    }
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  daemon.recorder = recorder;
+  g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
+  g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
+
+  if (sd_watchdog_enabled (0, &watchdog_us) > 0)
+    g_timeout_add (MAX (watchdog_us / 2000, 100), on_watchdog, &daemon);
+  else
+    g_timeout_add_seconds (5, on_watchdog, &daemon);
+  sd_notify (0, "READY=1\nSTATUS=standby");
+  g_message ("Room %s (%s) ready: API on http://%s:%u/api/v1/, recordings in %s",
+             config->room_id, config->room_name, config->api_host, config->api_port,
+             config->storage_dir);
+
+  g_main_loop_run (daemon.loop);
+
+  /* The API goes first: no command may arrive while the recorder goes. */
+  g_clear_pointer (&api, cr_api_server_free);
+  g_clear_pointer (&recorder, cr_recorder_free);
+  g_main_loop_unref (daemon.loop);
+  g_free (daemon.last_status);
+  g_message ("Stopped");
+  return 0;
+}

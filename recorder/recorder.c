@@ -1,0 +1,743 @@
+/* recorder.c: see recorder.h. */
+#include "recorder/recorder.h"
+
+#include <errno.h>
+#include <gst/gst.h>
+
+#include "archive/case-number.h"
+#include "archive/reconcile.h"
+#include "archive/segment-index.h"
+#include "archive/segment-writer.h"
+#include "pipelines/capture.h"
+
+G_DEFINE_QUARK (cr-recorder-error-quark, cr_recorder_error)
+
+/* Capture delivers a frame every 40 ms at 25 fps; this much silence from it
+ * means it is stuck. */
+#define HEALTHY_WITHIN_US (5 * G_USEC_PER_SEC)
+
+static const char *const pause_reasons[] = {
+  "recess", "non-public-evidence", "mediation", "other", NULL
+};
+
+typedef enum {
+  STANDBY,
+  RECORDING,
+  PAUSED,
+} RecorderState;
+
+typedef struct {
+  guint sequence;
+  char *relative_path;
+  gint64 started_us;
+} OpenSegment;
+
+struct CrRecorder {
+  const CrConfig *config;
+  CrSegmentIndex *index;
+  CrCapture *capture;
+  CrSegmentWriter *writer;
+
+  RecorderState state;
+  CrSessionRecord *session;     /* NULL in standby */
+  char *pause_reason;           /* while PAUSED */
+  OpenSegment *segment;         /* the file being written, or NULL */
+  GHashTable *segment_rows;     /* relative path -> index row id (gint64*) */
+  guint next_sequence;
+
+  gint64 started_mono_us;
+  gint64 last_video_mono_us;    /* atomic: written by the video streaming thread */
+
+  /* shutdown */
+  CrRecorderDoneFunc done;
+  gpointer done_data;
+  guint shutdown_timer;
+};
+
+static void
+open_segment_free (OpenSegment *segment)
+{
+  if (segment == NULL)
+    return;
+  g_free (segment->relative_path);
+  g_free (segment);
+}
+
+static char *
+json_detail (const char *first_key, ...)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  const char *key = first_key;
+  va_list ap;
+
+  va_start (ap, first_key);
+  json_builder_begin_object (builder);
+  while (key != NULL)
+    {
+      const char *value = va_arg (ap, const char *);
+      json_builder_set_member_name (builder, key);
+      json_builder_add_string_value (builder, value);
+      key = va_arg (ap, const char *);
+    }
+  json_builder_end_object (builder);
+  va_end (ap);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static gboolean
+index_failed (GError **error, GError *index_error)
+{
+  g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED,
+               "The index could not be written: %s", index_error->message);
+  g_error_free (index_error);
+  return FALSE;
+}
+
+static void
+update_caption (CrRecorder *recorder)
+{
+  g_autofree char *caption = NULL;
+
+  switch (recorder->state)
+    {
+    case STANDBY:
+      caption = g_strdup ("待机 standby");
+      break;
+    case RECORDING:
+      caption = g_strdup_printf ("案号 %s  ● 录制中 REC", recorder->session->case_no);
+      break;
+    case PAUSED:
+      caption = g_strdup_printf ("案号 %s  休庭 PAUSED (%s)", recorder->session->case_no,
+                                 recorder->pause_reason);
+      break;
+    }
+  cr_capture_set_caption (recorder->capture, caption);
+}
+
+/* --- from the capture and the writer ------------------------------------- */
+
+static void
+on_sample (GstSample *sample, CrMediaKind kind, GstClockTime running_time,
+           gint64 utc_us, gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+
+  if (kind == CR_MEDIA_VIDEO)
+    __atomic_store_n (&recorder->last_video_mono_us, g_get_monotonic_time (),
+                      __ATOMIC_RELAXED);
+  cr_segment_writer_push (recorder->writer, sample, kind == CR_MEDIA_VIDEO,
+                          running_time, utc_us);
+}
+
+static void
+on_capture_error (const GError *error, const char *debug, gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+
+  /* Recorded against the session, so the hearing's log shows it. */
+  if (recorder->session != NULL)
+    {
+      g_autofree char *detail = json_detail ("message", error->message, NULL);
+      g_autoptr (GError) index_error = NULL;
+      if (cr_segment_index_add_event (recorder->index, recorder->session->id,
+                                      g_get_real_time (), "capture-error", detail,
+                                      &index_error) <= 0)
+        g_warning ("%s", index_error->message);
+    }
+}
+
+static void
+on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
+                   gint64 started_us, gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  g_autoptr (GError) error = NULL;
+  gint64 row;
+
+  row = cr_segment_index_add_segment (recorder->index, session_id, sequence,
+                                      relative_path, started_us, &error);
+  if (row <= 0)
+    {
+      g_warning ("Segment '%s' could not be indexed (it is reconciled at the "
+                 "next start): %s", relative_path, error->message);
+      return;
+    }
+  g_hash_table_insert (recorder->segment_rows, g_strdup (relative_path),
+                       g_memdup2 (&row, sizeof row));
+
+  if (recorder->session != NULL && recorder->session->id == session_id)
+    {
+      open_segment_free (recorder->segment);
+      recorder->segment = g_new0 (OpenSegment, 1);
+      recorder->segment->sequence = sequence;
+      recorder->segment->relative_path = g_strdup (relative_path);
+      recorder->segment->started_us = started_us;
+    }
+  g_message ("Recording to %s/%s", recorder->config->storage_dir, relative_path);
+}
+
+static void finish_shutdown (CrRecorder *recorder);
+
+static void
+on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
+                   gint64 duration_us, gint64 bytes, const char *sha256,
+                   const GError *write_error, gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  g_autoptr (GError) error = NULL;
+  gint64 *row = g_hash_table_lookup (recorder->segment_rows, relative_path);
+
+  if (write_error != NULL)
+    {
+      g_autofree char *detail = json_detail ("path", relative_path,
+                                             "message", write_error->message, NULL);
+      if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
+                                      "segment-error", detail, &error) <= 0)
+        g_warning ("%s", error->message);
+      g_clear_error (&error);
+    }
+  if (row != NULL && sha256 != NULL &&
+      !cr_segment_index_close_segment (recorder->index, *row, duration_us, bytes,
+                                       sha256, &error))
+    g_warning ("Segment '%s' could not be closed in the index (it is reconciled "
+               "at the next start): %s", relative_path, error->message);
+  g_hash_table_remove (recorder->segment_rows, relative_path);
+
+  if (recorder->segment != NULL &&
+      g_strcmp0 (recorder->segment->relative_path, relative_path) == 0)
+    g_clear_pointer (&recorder->segment, open_segment_free);
+
+  if (recorder->done != NULL && cr_segment_writer_is_idle (recorder->writer))
+    finish_shutdown (recorder);
+}
+
+/* --- life ---------------------------------------------------------------- */
+
+CrRecorder *
+cr_recorder_new (const CrConfig *config, GError **error)
+{
+  g_autoptr (CrRecorder) recorder = g_new0 (CrRecorder, 1);
+  g_autofree char *index_path = NULL;
+  CrReconcileReport report;
+  CrSegmentWriterCallbacks callbacks = {
+    .opened = on_segment_opened,
+    .closed = on_segment_closed,
+  };
+  GError *local_error = NULL;
+
+  recorder->config = config;
+  recorder->segment_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  recorder->started_mono_us = g_get_monotonic_time ();
+
+  if (g_mkdir_with_parents (config->storage_dir, 0750) != 0)
+    {
+      int errnum = errno;
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED,
+                   "Could not create the storage directory '%s': %s",
+                   config->storage_dir, g_strerror (errnum));
+      return NULL;
+    }
+  index_path = g_build_filename (config->storage_dir, "index.db", NULL);
+  recorder->index = cr_segment_index_open (index_path, FALSE, &local_error);
+  if (recorder->index == NULL)
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED,
+                   "Could not open the index '%s': %s", index_path, local_error->message);
+      g_error_free (local_error);
+      return NULL;
+    }
+
+  if (!cr_reconcile (recorder->index, config->storage_dir, &report, &local_error))
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED,
+                   "Could not reconcile the index with '%s': %s",
+                   config->storage_dir, local_error->message);
+      g_error_free (local_error);
+      return NULL;
+    }
+  if (report.recovered + report.adopted + report.missing + report.strays > 0)
+    g_message ("Reconciled the index with the disk: %u segment(s) completed from "
+               "their files, %u file(s) adopted, %u row(s) without a file, %u "
+               "stray file(s)", report.recovered, report.adopted, report.missing,
+               report.strays);
+
+  recorder->capture = cr_capture_new (config, &local_error);
+  if (recorder->capture == NULL)
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED, "%s",
+                   local_error->message);
+      g_error_free (local_error);
+      return NULL;
+    }
+  recorder->writer = cr_segment_writer_new (config->storage_dir, config->room_id,
+                                            config->segment_seconds, &callbacks,
+                                            recorder);
+  cr_capture_set_sample_func (recorder->capture, on_sample, recorder);
+  cr_capture_set_error_func (recorder->capture, on_capture_error, recorder);
+  return g_steal_pointer (&recorder);
+}
+
+void
+cr_recorder_free (CrRecorder *recorder)
+{
+  if (recorder == NULL)
+    return;
+  if (recorder->shutdown_timer != 0)
+    g_source_remove (recorder->shutdown_timer);
+  /* Capture first: no sample may reach the writer while it goes. */
+  g_clear_pointer (&recorder->capture, cr_capture_free);
+  g_clear_pointer (&recorder->writer, cr_segment_writer_free);
+  g_clear_pointer (&recorder->index, cr_segment_index_free);
+  g_clear_pointer (&recorder->session, cr_session_record_free);
+  g_clear_pointer (&recorder->segment, open_segment_free);
+  g_clear_pointer (&recorder->segment_rows, g_hash_table_unref);
+  g_free (recorder->pause_reason);
+  g_free (recorder);
+}
+
+/* Opens the file run for the current session at the next keyframe, which
+ * is asked for at once. */
+static void
+begin_segments (CrRecorder *recorder)
+{
+  cr_segment_writer_begin (recorder->writer, recorder->session->id,
+                           recorder->next_sequence);
+  cr_capture_request_keyframe (recorder->capture);
+}
+
+/* Closes the run; the sequence goes on where the writer stopped. */
+static void
+end_segments (CrRecorder *recorder)
+{
+  g_autoptr (GError) error = NULL;
+
+  cr_segment_writer_end (recorder->writer);
+  /* The writer numbered files as it opened them; the next run follows on.
+   * Rows are added on the main loop, so count what was handed out. */
+  recorder->next_sequence = MAX (recorder->next_sequence,
+                                 cr_segment_index_last_sequence (recorder->index,
+                                                                 recorder->session->id,
+                                                                 &error) + 1);
+}
+
+/* After a crash: log the time nobody recorded, and go on recording a
+ * session that was recording, without anyone's command. */
+static gboolean
+resume_unfinished_session (CrRecorder *recorder, GError **error)
+{
+  GError *local_error = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) segments = NULL;
+  gint64 last_media_us, now = g_get_real_time ();
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *detail = NULL;
+
+  session = cr_segment_index_find_unfinished_session (recorder->index,
+                                                      recorder->config->room_id,
+                                                      &local_error);
+  if (local_error != NULL)
+    return index_failed (error, local_error);
+  if (session == NULL)
+    return TRUE;
+
+  segments = cr_segment_index_list_segments (recorder->index, session->id, &local_error);
+  if (segments == NULL)
+    return index_failed (error, local_error);
+  last_media_us = session->started_us;
+  for (guint i = 0; i < segments->len; i++)
+    {
+      CrSegmentRecord *segment = g_ptr_array_index (segments, i);
+      last_media_us = MAX (last_media_us, segment->started_us + segment->duration_us);
+      recorder->next_sequence = MAX (recorder->next_sequence, segment->sequence + 1);
+    }
+  if (recorder->next_sequence == 0)
+    recorder->next_sequence = 1;
+
+  from = cr_format_utc (last_media_us);
+  to = cr_format_utc (now);
+  detail = json_detail ("from", from, "to", to,
+                        "reason", "courtrecd was not running", NULL);
+  if (cr_segment_index_add_event (recorder->index, session->id, now, "gap", detail,
+                                  &local_error) <= 0)
+    return index_failed (error, local_error);
+  g_warning ("Session %" G_GINT64_FORMAT " of %s was interrupted from %s to %s; "
+             "the gap is logged", session->id, session->case_no, from, to);
+
+  recorder->session = g_steal_pointer (&session);
+  if (recorder->session->state == CR_SESSION_RECORDING)
+    {
+      recorder->state = RECORDING;
+      begin_segments (recorder);
+      g_message ("Resumed recording session %" G_GINT64_FORMAT, recorder->session->id);
+    }
+  else
+    {
+      g_autoptr (GPtrArray) events = cr_segment_index_list_events (
+          recorder->index, recorder->session->id, NULL);
+      recorder->state = PAUSED;
+      recorder->pause_reason = g_strdup ("other");
+      /* The reason of the last pause, from its event. */
+      for (guint i = events ? events->len : 0; i > 0; i--)
+        {
+          CrEventRecord *event = g_ptr_array_index (events, i - 1);
+          g_autoptr (JsonNode) node = NULL;
+          if (g_strcmp0 (event->kind, "pause") != 0 || event->detail == NULL)
+            continue;
+          node = json_from_string (event->detail, NULL);
+          if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+            {
+              g_free (recorder->pause_reason);
+              recorder->pause_reason = g_strdup (json_object_get_string_member_with_default (
+                  json_node_get_object (node), "reason", "other"));
+            }
+          break;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+cr_recorder_run (CrRecorder *recorder, GError **error)
+{
+  GError *local_error = NULL;
+
+  if (!cr_capture_play (recorder->capture, &local_error))
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED, "%s",
+                   local_error->message);
+      g_error_free (local_error);
+      return FALSE;
+    }
+  __atomic_store_n (&recorder->last_video_mono_us, g_get_monotonic_time (),
+                    __ATOMIC_RELAXED);
+  if (!resume_unfinished_session (recorder, error))
+    return FALSE;
+  update_caption (recorder);
+  return TRUE;
+}
+
+/* --- control ------------------------------------------------------------- */
+
+gint64
+cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
+                   GError **error)
+{
+  g_autofree char *canonical = NULL;
+  GError *local_error = NULL;
+  gint64 id;
+  gint64 now = g_get_real_time ();
+
+  if (recorder->state != STANDBY)
+    {
+      g_autofree char *since = cr_format_utc (recorder->session->started_us);
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                   "A session is already %s in this room: session %" G_GINT64_FORMAT
+                   " of %s, since %s. Stop it before starting another.",
+                   recorder->state == RECORDING ? "recording" : "paused",
+                   recorder->session->id, recorder->session->case_no, since);
+      return 0;
+    }
+  canonical = cr_case_number_canonicalize (case_no ? case_no : "", &local_error);
+  if (canonical == NULL)
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID, "%s",
+                   local_error->message);
+      g_error_free (local_error);
+      return 0;
+    }
+  if (title != NULL && *title == '\0')
+    title = NULL;
+
+  id = cr_segment_index_begin_session (recorder->index, recorder->config->room_id,
+                                       canonical, title, now, &local_error);
+  if (id <= 0)
+    return index_failed (error, local_error);
+
+  recorder->session = cr_segment_index_get_session (recorder->index, id, &local_error);
+  if (recorder->session == NULL)
+    return index_failed (error, local_error);
+  recorder->state = RECORDING;
+  recorder->next_sequence = 1;
+  update_caption (recorder);
+  begin_segments (recorder);
+  g_message ("Started session %" G_GINT64_FORMAT " of %s", id, canonical);
+  return id;
+}
+
+static gboolean
+require_state (CrRecorder *recorder, RecorderState wanted, const char *verb,
+               GError **error)
+{
+  static const char *const names[] = { "in standby", "recording", "paused" };
+
+  if (recorder->state == wanted)
+    return TRUE;
+  g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+               "Cannot %s: the room is %s%s", verb, names[recorder->state],
+               recorder->state == STANDBY ? " (no session is running)" : "");
+  return FALSE;
+}
+
+static gboolean
+transition (CrRecorder *recorder, CrSessionState state, RecorderState next,
+            const char *event, const char *detail, GError **error)
+{
+  GError *local_error = NULL;
+  gint64 now = g_get_real_time ();
+
+  if (!cr_segment_index_set_session_state (recorder->index, recorder->session->id,
+                                           state, now, &local_error) ||
+      cr_segment_index_add_event (recorder->index, recorder->session->id, now,
+                                  event, detail, &local_error) <= 0)
+    return index_failed (error, local_error);
+  recorder->session->state = state;
+  recorder->state = next;
+  return TRUE;
+}
+
+gboolean
+cr_recorder_pause (CrRecorder *recorder, const char *reason, GError **error)
+{
+  g_autofree char *detail = NULL;
+
+  if (reason == NULL || !g_strv_contains (pause_reasons, reason))
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                   "Unknown pause reason '%s': expected recess, "
+                   "non-public-evidence, mediation or other", reason ? reason : "");
+      return FALSE;
+    }
+  if (!require_state (recorder, RECORDING, "pause", error))
+    return FALSE;
+  detail = json_detail ("reason", reason, NULL);
+  if (!transition (recorder, CR_SESSION_PAUSED, PAUSED, "pause", detail, error))
+    return FALSE;
+  /* A session boundary for the files: the recess is not in any of them. */
+  end_segments (recorder);
+  g_free (recorder->pause_reason);
+  recorder->pause_reason = g_strdup (reason);
+  update_caption (recorder);
+  g_message ("Paused session %" G_GINT64_FORMAT ": %s", recorder->session->id, reason);
+  return TRUE;
+}
+
+gboolean
+cr_recorder_resume (CrRecorder *recorder, GError **error)
+{
+  if (!require_state (recorder, PAUSED, "resume", error))
+    return FALSE;
+  if (!transition (recorder, CR_SESSION_RECORDING, RECORDING, "resume", NULL, error))
+    return FALSE;
+  g_clear_pointer (&recorder->pause_reason, g_free);
+  update_caption (recorder);
+  begin_segments (recorder);
+  g_message ("Resumed session %" G_GINT64_FORMAT, recorder->session->id);
+  return TRUE;
+}
+
+gboolean
+cr_recorder_stop (CrRecorder *recorder, GError **error)
+{
+  gint64 id;
+
+  if (recorder->state == STANDBY)
+    return require_state (recorder, RECORDING, "stop", error);
+  if (recorder->state == RECORDING)
+    end_segments (recorder);
+  if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, "stop", NULL, error))
+    return FALSE;
+  id = recorder->session->id;
+  g_clear_pointer (&recorder->session, cr_session_record_free);
+  g_clear_pointer (&recorder->pause_reason, g_free);
+  update_caption (recorder);
+  g_message ("Stopped session %" G_GINT64_FORMAT, id);
+  return TRUE;
+}
+
+gint64
+cr_recorder_mark (CrRecorder *recorder, const char *text, GError **error)
+{
+  GError *local_error = NULL;
+  g_autofree char *stripped = g_strstrip (g_strdup (text ? text : ""));
+  gint64 id;
+
+  if (*stripped == '\0')
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                   "A marker needs some text");
+      return 0;
+    }
+  if (recorder->session == NULL)
+    {
+      require_state (recorder, RECORDING, "add a marker", error);
+      return 0;
+    }
+  id = cr_segment_index_add_marker (recorder->index, recorder->session->id,
+                                    g_get_real_time (), text, &local_error);
+  if (id <= 0)
+    return index_failed (error, local_error);
+  return id;
+}
+
+/* --- state --------------------------------------------------------------- */
+
+static const char *
+state_name (RecorderState state)
+{
+  static const char *const names[] = { "standby", "recording", "paused" };
+  return names[state];
+}
+
+JsonNode *
+cr_recorder_get_status (CrRecorder *recorder)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  const CrConfig *config = recorder->config;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "room");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, config->room_id);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, config->room_name);
+  json_builder_set_member_name (b, "court");
+  json_builder_add_string_value (b, config->court);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, state_name (recorder->state));
+
+  json_builder_set_member_name (b, "session");
+  if (recorder->session == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      g_autofree char *started = cr_format_utc (recorder->session->started_us);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_int_value (b, recorder->session->id);
+      json_builder_set_member_name (b, "case");
+      json_builder_add_string_value (b, recorder->session->case_no);
+      json_builder_set_member_name (b, "title");
+      if (recorder->session->title != NULL)
+        json_builder_add_string_value (b, recorder->session->title);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "started");
+      json_builder_add_string_value (b, started);
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, state_name (recorder->state));
+      json_builder_set_member_name (b, "pause_reason");
+      if (recorder->pause_reason != NULL)
+        json_builder_add_string_value (b, recorder->pause_reason);
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+    }
+
+  json_builder_set_member_name (b, "segment");
+  if (recorder->segment == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      g_autofree char *started = cr_format_utc (recorder->segment->started_us);
+      g_autofree char *path = g_build_filename (config->storage_dir,
+                                                recorder->segment->relative_path, NULL);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "sequence");
+      json_builder_add_int_value (b, recorder->segment->sequence);
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, path);
+      json_builder_set_member_name (b, "started");
+      json_builder_add_string_value (b, started);
+      json_builder_end_object (b);
+    }
+
+  json_builder_set_member_name (b, "storage_dir");
+  json_builder_add_string_value (b, config->storage_dir);
+  json_builder_set_member_name (b, "healthy");
+  json_builder_add_boolean_value (b, cr_recorder_is_healthy (recorder));
+  json_builder_set_member_name (b, "uptime_seconds");
+  json_builder_add_int_value (b, (g_get_monotonic_time () - recorder->started_mono_us) /
+                                 G_USEC_PER_SEC);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+gboolean
+cr_recorder_is_healthy (CrRecorder *recorder)
+{
+  gint64 last = __atomic_load_n (&recorder->last_video_mono_us, __ATOMIC_RELAXED);
+  return g_get_monotonic_time () - last < HEALTHY_WITHIN_US;
+}
+
+char *
+cr_recorder_describe (CrRecorder *recorder)
+{
+  if (recorder->session == NULL)
+    return g_strdup ("standby");
+  return g_strdup_printf ("%s session %" G_GINT64_FORMAT " of %s",
+                          state_name (recorder->state), recorder->session->id,
+                          recorder->session->case_no);
+}
+
+/* --- shutdown ------------------------------------------------------------ */
+
+static void
+finish_shutdown (CrRecorder *recorder)
+{
+  CrRecorderDoneFunc done = recorder->done;
+
+  if (done == NULL)
+    return;
+  recorder->done = NULL;
+  if (recorder->shutdown_timer != 0)
+    {
+      g_source_remove (recorder->shutdown_timer);
+      recorder->shutdown_timer = 0;
+    }
+  cr_capture_stop (recorder->capture);
+  done (recorder->done_data);
+}
+
+static gboolean
+shutdown_timed_out (gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+
+  recorder->shutdown_timer = 0;
+  g_warning ("Segment files did not finish in time; stopping anyway (they are "
+             "readable up to the last fragment and reconciled at the next start)");
+  finish_shutdown (recorder);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cr_recorder_shutdown (CrRecorder *recorder, guint timeout_ms,
+                      CrRecorderDoneFunc done, gpointer user_data)
+{
+  recorder->done = done;
+  recorder->done_data = user_data;
+
+  /* The session stays "recording" in the index: a restart resumes it (a
+   * stopped daemon is not a stopped hearing). */
+  if (recorder->session != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      if (cr_segment_index_add_event (recorder->index, recorder->session->id,
+                                      g_get_real_time (), "daemon-stop", NULL,
+                                      &error) <= 0)
+        g_warning ("%s", error->message);
+    }
+  cr_segment_writer_end (recorder->writer);
+  if (cr_segment_writer_is_idle (recorder->writer))
+    {
+      finish_shutdown (recorder);
+      return;
+    }
+  recorder->shutdown_timer = g_timeout_add (timeout_ms, shutdown_timed_out, recorder);
+}

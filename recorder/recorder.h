@@ -1,0 +1,73 @@
+/* recorder.h: one courtroom's recorder: the session state machine on top of
+ * the always-running capture pipeline and the segment writer.
+ *
+ *   standby --start(case)--> recording --pause(reason)--> paused --resume--> recording
+ *   recording|paused --stop--> standby
+ *
+ * Every transition is an event in the index with its UTC time. All calls are
+ * made from the main loop. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "config/config.h"
+
+G_BEGIN_DECLS
+
+#define CR_RECORDER_ERROR (cr_recorder_error_quark ())
+GQuark cr_recorder_error_quark (void);
+
+typedef enum {
+  CR_RECORDER_ERROR_INVALID,  /* bad input: case number, pause reason, empty text */
+  CR_RECORDER_ERROR_STATE,    /* not allowed now: a second start, resume when not paused */
+  CR_RECORDER_ERROR_FAILED,   /* the index, the disk or a pipeline failed */
+} CrRecorderError;
+
+typedef struct CrRecorder CrRecorder;
+
+/* Opens the index, reconciles it with the files on disk and builds the
+ * capture pipeline (not yet playing). (transfer full) */
+CrRecorder *cr_recorder_new (const CrConfig *config, GError **error);
+void cr_recorder_free (CrRecorder *recorder);
+
+/* Starts capture (standby) and resumes a session that a crash interrupted. */
+gboolean cr_recorder_run (CrRecorder *recorder, GError **error);
+
+/* Session control. @case_no is as the user typed it. Returns the session id. */
+gint64 cr_recorder_start (CrRecorder *recorder, const char *case_no,
+                          const char *title, GError **error);
+/* @reason: recess | non-public-evidence | mediation | other */
+gboolean cr_recorder_pause (CrRecorder *recorder, const char *reason,
+                            GError **error);
+gboolean cr_recorder_resume (CrRecorder *recorder, GError **error);
+gboolean cr_recorder_stop (CrRecorder *recorder, GError **error);
+/* A timestamped note in the current session. Returns the marker's event id. */
+gint64 cr_recorder_mark (CrRecorder *recorder, const char *text,
+                         GError **error);
+
+/* The state as JSON (transfer full):
+ * { "room": {"id","name","court"}, "state": "standby|recording|paused",
+ *   "session": null | {"id","case","title","started","state",
+ *                      "pause_reason"|null,"segments"},
+ *   "segment": null | {"sequence","path","started"},
+ *   "storage_dir", "uptime_seconds" } */
+JsonNode *cr_recorder_get_status (CrRecorder *recorder);
+
+/* FALSE when capture has delivered no video for several seconds: the
+ * watchdog then stops vouching for us and systemd restarts courtrecd, which
+ * resumes the session. */
+gboolean cr_recorder_is_healthy (CrRecorder *recorder);
+
+/* A one-line summary for the service manager, e.g. "recording （2026）…". */
+char *cr_recorder_describe (CrRecorder *recorder);
+
+/* Finishes the open segment and stops capture; calls @done on the main loop
+ * when every file is closed, or after @timeout_ms at the latest. */
+typedef void (*CrRecorderDoneFunc) (gpointer user_data);
+void cr_recorder_shutdown (CrRecorder *recorder, guint timeout_ms,
+                           CrRecorderDoneFunc done, gpointer user_data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrRecorder, cr_recorder_free)
+
+G_END_DECLS

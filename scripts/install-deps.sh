@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs what courtrec needs to build, run its demo and run its tests on
+# Debian 12. Used by `make demo`, `make check` and .ci/run alike, so a fresh
+# machine and CI install exactly the same set. Safe to run again.
+set -eu
+
+PACKAGES="
+build-essential pkg-config
+libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsystemd-dev
+libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+libavformat-dev libavcodec-dev libavutil-dev
+gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+gstreamer1.0-x gstreamer1.0-alsa gstreamer1.0-pulseaudio
+fonts-noto-cjk
+ffmpeg sqlite3 curl procps
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,699 @@
+/* test-config.c: loading a courtroom's .conf: the shipped example, the
+ * defaults, relative paths, sources, every class of error (each must name
+ * the file, the group, the key and the value), and the API token file. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/config.h"
+
+/* Each test writes its configs into a fresh directory of its own. */
+typedef struct {
+  char *dir;
+} ConfigFixture;
+
+/* The smallest valid config: the required keys only. */
+#define ROOM_GROUPS \
+  "[room]\nid = room-101\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n" \
+  "[storage]\ndir = /srv/courtrec/room-101\n\n"
+#define CAMERA_GROUP "[camera judge]\nsource = test\n\n"
+#define MICROPHONE_GROUP "[microphone judge]\nsource = test\n\n"
+#define MINIMAL ROOM_GROUPS CAMERA_GROUP MICROPHONE_GROUP
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+        remove_tree (child);
+      }
+  g_remove (path);
+}
+
+static void
+fixture_set_up (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("courtrec-config-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (ConfigFixture *fixture, gconstpointer data)
+{
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static char *
+write_config (ConfigFixture *fixture, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = g_build_filename (fixture->dir, "room.conf", NULL);
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static CrConfig *
+load_ok (ConfigFixture *fixture, const char *text)
+{
+  g_autofree char *path = write_config (fixture, text);
+  g_autoptr (GError) error = NULL;
+  CrConfig *config = cr_config_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  return config;
+}
+
+/* Loads @text, expects @code, and checks that the message names the file
+ * and contains each of the NULL-terminated strings that follow. */
+static void load_fails (ConfigFixture *fixture, const char *text, int code,
+                        ...) G_GNUC_NULL_TERMINATED;
+
+static void
+load_fails (ConfigFixture *fixture, const char *text, int code, ...)
+{
+  g_autofree char *path = write_config (fixture, text);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = cr_config_load (path, &error);
+  const char *needle;
+  va_list args;
+
+  g_assert_null (config);
+  g_assert_error (error, CR_CONFIG_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  va_start (args, code);
+  while ((needle = va_arg (args, const char *)) != NULL)
+    if (strstr (error->message, needle) == NULL)
+      g_error ("message \"%s\" does not contain \"%s\"", error->message,
+               needle);
+  va_end (args);
+}
+
+static const CrInputConfig *
+input_at (GPtrArray *inputs, guint i)
+{
+  g_assert_cmpuint (i, <, inputs->len);
+  return g_ptr_array_index (inputs, i);
+}
+
+static void
+assert_input (GPtrArray *inputs, guint i, const char *name, const char *label)
+{
+  const CrInputConfig *input = input_at (inputs, i);
+
+  g_assert_cmpstr (input->name, ==, name);
+  g_assert_cmpstr (input->label, ==, label);
+  g_assert_cmpint (input->source.kind, ==, CR_SOURCE_TEST);
+  g_assert_null (input->source.location);
+}
+
+static char *
+example_path (void)
+{
+  const char *top = g_getenv ("CR_TOP");
+
+  return g_build_filename (top != NULL ? top : ".", "config",
+                           "courtrec.conf.example", NULL);
+}
+
+static void
+test_example (void)
+{
+  g_autofree char *path = example_path ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = cr_config_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->path, ==, path);
+  g_assert_cmpstr (config->room_id, ==, "demo");
+  g_assert_cmpstr (config->room_name, ==, "第一法庭");
+  g_assert_cmpstr (config->court, ==, "浙江省三门县人民法院");
+  g_assert_cmpstr (config->storage_dir, ==, "/var/lib/courtrec/demo");
+  g_assert_cmpuint (config->segment_seconds, ==, 600);
+  g_assert_cmpuint (config->width, ==, 1280);
+  g_assert_cmpuint (config->height, ==, 720);
+  g_assert_cmpuint (config->framerate, ==, 25);
+  g_assert_cmpuint (config->video_bitrate_kbps, ==, 2000);
+  g_assert_cmpuint (config->audio_bitrate_kbps, ==, 128);
+
+  g_assert_cmpuint (config->cameras->len, ==, 3);
+  assert_input (config->cameras, 0, "judge", "审判长");
+  assert_input (config->cameras, 1, "plaintiff", "原告");
+  assert_input (config->cameras, 2, "defendant", "被告");
+  g_assert_cmpuint (config->microphones->len, ==, 2);
+  assert_input (config->microphones, 0, "judge", "审判长");
+  assert_input (config->microphones, 1, "witness", "证人");
+
+  g_assert_cmpstr (config->api_host, ==, "127.0.0.1");
+  g_assert_cmpuint (config->api_port, ==, 8780);
+  g_assert_cmpstr (config->token_file, ==, "/var/lib/courtrec/demo/api-token");
+}
+
+/* The example documents every key by setting it: a key added to the loader
+ * but not to the example fails here. */
+static void
+test_example_sets_every_key (void)
+{
+  static const char *const every_key[][2] = {
+    { "room", "id" }, { "room", "name" }, { "room", "court" },
+    { "storage", "dir" }, { "storage", "segment_seconds" },
+    { "video", "width" }, { "video", "height" }, { "video", "framerate" },
+    { "video", "bitrate_kbps" }, { "audio", "bitrate_kbps" },
+    { "camera judge", "source" }, { "camera judge", "label" },
+    { "microphone judge", "source" }, { "microphone judge", "label" },
+    { "api", "listen" }, { "api", "token_file" },
+  };
+  g_autofree char *path = example_path ();
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (every_key); i++)
+    if (!g_key_file_has_key (key_file, every_key[i][0], every_key[i][1], NULL))
+      g_error ("the example does not show [%s] %s", every_key[i][0],
+               every_key[i][1]);
+}
+
+static void
+test_defaults (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL);
+
+  g_assert_cmpuint (config->segment_seconds, ==, 600);
+  g_assert_cmpuint (config->width, ==, 1280);
+  g_assert_cmpuint (config->height, ==, 720);
+  g_assert_cmpuint (config->framerate, ==, 25);
+  g_assert_cmpuint (config->video_bitrate_kbps, ==, 2000);
+  g_assert_cmpuint (config->audio_bitrate_kbps, ==, 128);
+  g_assert_cmpstr (config->api_host, ==, "127.0.0.1");
+  g_assert_cmpuint (config->api_port, ==, 8780);
+  g_assert_cmpstr (config->token_file, ==, "/srv/courtrec/room-101/api-token");
+  /* A label defaults to the name in the group header. */
+  assert_input (config->cameras, 0, "judge", "judge");
+  assert_input (config->microphones, 0, "judge", "judge");
+}
+
+static void
+test_values (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture,
+      ROOM_GROUPS
+      "[video]\nwidth = 3840\nheight = 2160\nframerate = 60\nbitrate_kbps = 50000\n"
+      "[audio]\nbitrate_kbps = 32\n"
+      "[camera evidence]\nsource = v4l2:/dev/video2\nlabel = 证据展示\n"
+      "[camera witness-1]\nsource = rtsp://user:pw@192.168.1.64:554/Streaming/Channels/101\n"
+      "[microphone desk_1]\nsource = alsa:hw:1,0\n"
+      "[microphone remote]\nsource = pulse:alsa_input.usb-mixer.analog-stereo\n"
+      "[api]\nlisten = [::1]:9000\n");
+
+  g_assert_cmpuint (config->width, ==, 3840);
+  g_assert_cmpuint (config->height, ==, 2160);
+  g_assert_cmpuint (config->framerate, ==, 60);
+  g_assert_cmpuint (config->video_bitrate_kbps, ==, 50000);
+  g_assert_cmpuint (config->audio_bitrate_kbps, ==, 32);
+  g_assert_cmpint (input_at (config->cameras, 0)->source.kind, ==, CR_SOURCE_V4L2);
+  g_assert_cmpstr (input_at (config->cameras, 0)->source.location, ==, "/dev/video2");
+  g_assert_cmpstr (input_at (config->cameras, 0)->label, ==, "证据展示");
+  g_assert_cmpstr (input_at (config->cameras, 1)->name, ==, "witness-1");
+  g_assert_cmpint (input_at (config->cameras, 1)->source.kind, ==, CR_SOURCE_RTSP);
+  g_assert_cmpstr (input_at (config->cameras, 1)->source.location, ==,
+                   "rtsp://user:pw@192.168.1.64:554/Streaming/Channels/101");
+  g_assert_cmpint (input_at (config->microphones, 0)->source.kind, ==, CR_SOURCE_ALSA);
+  g_assert_cmpstr (input_at (config->microphones, 0)->source.location, ==, "hw:1,0");
+  g_assert_cmpint (input_at (config->microphones, 1)->source.kind, ==, CR_SOURCE_PULSE);
+  g_assert_cmpstr (config->api_host, ==, "::1");
+  g_assert_cmpuint (config->api_port, ==, 9000);
+}
+
+static void
+test_listen_forms (ConfigFixture *fixture, gconstpointer data)
+{
+  static const struct {
+    const char *listen;
+    const char *host;
+    guint16 port;
+  } good[] = {
+    { "localhost:8080", "localhost", 8080 },
+    { "0.0.0.0:1", "0.0.0.0", 1 },
+    { "192.168.10.20:65535", "192.168.10.20", 65535 },
+    { "[fe80::1]:8780", "fe80::1", 8780 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *text = g_strdup_printf (MINIMAL "[api]\nlisten = %s\n",
+                                               good[i].listen);
+      g_autoptr (CrConfig) config = load_ok (fixture, text);
+
+      g_assert_cmpstr (config->api_host, ==, good[i].host);
+      g_assert_cmpuint (config->api_port, ==, good[i].port);
+    }
+}
+
+/* Relative paths mean "next to the config file", whatever the working
+ * directory of the daemon. */
+static void
+test_relative_paths (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture,
+      "[room]\nid = r\nname = n\ncourt = c\n"
+      "[storage]\ndir = recordings/room-101\n"
+      "[api]\ntoken_file = secrets/../secrets/token\n"
+      "[camera judge]\nsource = file:media/card.mkv\n" MICROPHONE_GROUP);
+  g_autofree char *storage = g_build_filename (fixture->dir, "recordings",
+                                               "room-101", NULL);
+  g_autofree char *token = g_build_filename (fixture->dir, "secrets", "token",
+                                             NULL);
+  g_autofree char *media = g_build_filename (fixture->dir, "media",
+                                             "card.mkv", NULL);
+
+  g_assert_true (g_path_is_absolute (config->storage_dir));
+  g_assert_cmpstr (config->storage_dir, ==, storage);
+  g_assert_cmpstr (config->token_file, ==, token);
+  g_assert_cmpstr (input_at (config->cameras, 0)->source.location, ==, media);
+}
+
+/* Without token_file the token lives in the (resolved) storage dir. */
+static void
+test_relative_default_token (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture,
+      "[room]\nid = r\nname = n\ncourt = c\n[storage]\ndir = rec\n"
+      CAMERA_GROUP MICROPHONE_GROUP);
+  g_autofree char *token = g_build_filename (fixture->dir, "rec", "api-token",
+                                             NULL);
+
+  g_assert_cmpstr (config->token_file, ==, token);
+}
+
+static void
+test_source_parse (void)
+{
+  static const struct {
+    const char *text;
+    CrSourceKind kind;
+    const char *location;
+  } good[] = {
+    { "test", CR_SOURCE_TEST, NULL },
+    { "v4l2:/dev/video0", CR_SOURCE_V4L2, "/dev/video0" },
+    { "v4l2:/dev/v4l/by-id/usb-cam-video-index0", CR_SOURCE_V4L2,
+      "/dev/v4l/by-id/usb-cam-video-index0" },
+    { "rtsp://10.0.0.5/stream1", CR_SOURCE_RTSP, "rtsp://10.0.0.5/stream1" },
+    { "rtsps://cam.local:322/s", CR_SOURCE_RTSP, "rtsps://cam.local:322/s" },
+    { "alsa:hw:CARD=USB,DEV=0", CR_SOURCE_ALSA, "hw:CARD=USB,DEV=0" },
+    { "pulse:default", CR_SOURCE_PULSE, "default" },
+    { "file:/srv/a b.mkv", CR_SOURCE_FILE, "/srv/a b.mkv" },
+  };
+  static const char *const bad[] = {
+    "", "Test", "tests", "v4l2:", "v4l2:video0", "alsa:", "pulse:", "file:",
+    "rtsp://", "http://cam/stream", "/dev/video0", "usb:1",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      CrSource source = { 0 };
+      g_autoptr (GError) error = NULL;
+
+      g_assert_true (cr_source_parse (good[i].text, &source, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (source.kind, ==, good[i].kind);
+      g_assert_cmpstr (source.location, ==, good[i].location);
+      cr_source_clear (&source);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      CrSource source = { 0 };
+      g_autoptr (GError) error = NULL;
+      g_autofree char *quoted = g_strdup_printf ("\"%s\"", bad[i]);
+
+      g_assert_false (cr_source_parse (bad[i], &source, &error));
+      g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, quoted));
+      g_assert_null (source.location);
+    }
+
+  g_assert_cmpstr (cr_source_kind_to_string (CR_SOURCE_TEST), ==, "test");
+  g_assert_cmpstr (cr_source_kind_to_string (CR_SOURCE_V4L2), ==, "v4l2");
+  g_assert_cmpstr (cr_source_kind_to_string (CR_SOURCE_RTSP), ==, "rtsp");
+  g_assert_cmpstr (cr_source_kind_to_string (CR_SOURCE_ALSA), ==, "alsa");
+  g_assert_cmpstr (cr_source_kind_to_string (CR_SOURCE_PULSE), ==, "pulse");
+  g_assert_cmpstr (cr_source_kind_to_string (CR_SOURCE_FILE), ==, "file");
+}
+
+static void
+test_unknown_group (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture, MINIMAL "[camra judge]\nsource = test\n",
+              CR_CONFIG_ERROR_UNKNOWN, "unknown group [camra judge]",
+              "did you mean [camera judge]?", NULL);
+  load_fails (fixture, MINIMAL "[vidoe]\nwidth = 640\n",
+              CR_CONFIG_ERROR_UNKNOWN, "unknown group [vidoe]",
+              "did you mean [video]?", NULL);
+  load_fails (fixture, MINIMAL "[streaming]\nurl = rtmp://x\n",
+              CR_CONFIG_ERROR_UNKNOWN, "unknown group [streaming]",
+              "expected [room]", NULL);
+  /* [room] takes no name. */
+  load_fails (fixture, MINIMAL "[room 2]\nid = x\n",
+              CR_CONFIG_ERROR_UNKNOWN, "unknown group [room 2]: [room] takes no name", NULL);
+}
+
+static void
+test_unknown_key (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture,
+              ROOM_GROUPS "[camera judge]\nsorce = v4l2:/dev/video0\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_UNKNOWN,
+              "[camera judge] unknown key \"sorce\"", "v4l2:/dev/video0",
+              "did you mean \"source\"?", NULL);
+  load_fails (fixture, MINIMAL "[video]\nframe_rate = 30\n",
+              CR_CONFIG_ERROR_UNKNOWN, "[video] unknown key \"frame_rate\"",
+              "\"30\"", "did you mean \"framerate\"?", NULL);
+  load_fails (fixture, MINIMAL "[video]\ncolour = blue\n",
+              CR_CONFIG_ERROR_UNKNOWN, "[video] unknown key \"colour\"",
+              "\"blue\"", "expected one of width, height, framerate, bitrate_kbps",
+              NULL);
+  /* A translated key (name[zh_CN]) is a key like any other here. */
+  load_fails (fixture, MINIMAL "[room]\nname[zh_CN] = 第二法庭\n",
+              CR_CONFIG_ERROR_UNKNOWN, "[room] unknown key \"name[zh_CN]\"",
+              NULL);
+}
+
+static void
+test_bad_number (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture, MINIMAL "[video]\nframerate = abc\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[video] framerate = \"abc\": expected a whole number from 1 to 60",
+              NULL);
+  load_fails (fixture, MINIMAL "[video]\nframerate = +25\n",
+              CR_CONFIG_ERROR_INVALID, "[video] framerate = \"+25\"", NULL);
+  load_fails (fixture, MINIMAL "[video]\nbitrate_kbps = 2.5\n",
+              CR_CONFIG_ERROR_INVALID, "[video] bitrate_kbps = \"2.5\"",
+              "from 100 to 50000", NULL);
+  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 600 # ten minutes\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[storage] segment_seconds = \"600 # ten minutes\"",
+              "comments must be on a line of their own", NULL);
+}
+
+static void
+test_out_of_range (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 9\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[storage] segment_seconds = \"9\": expected a whole number from 10 to 3600",
+              NULL);
+  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 3601\n",
+              CR_CONFIG_ERROR_INVALID, "[storage] segment_seconds = \"3601\"",
+              NULL);
+  load_fails (fixture, MINIMAL "[video]\nwidth = 1281\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[video] width = \"1281\": expected an even whole number from 160 to 3840",
+              NULL);
+  load_fails (fixture, MINIMAL "[video]\nheight = -720\n",
+              CR_CONFIG_ERROR_INVALID, "[video] height = \"-720\"",
+              "from 120 to 2160", NULL);
+  load_fails (fixture, MINIMAL "[video]\nframerate = 0\n",
+              CR_CONFIG_ERROR_INVALID, "[video] framerate = \"0\"", NULL);
+  load_fails (fixture, MINIMAL "[audio]\nbitrate_kbps = 99999999999999999999\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[audio] bitrate_kbps = \"99999999999999999999\": expected a whole number from 32 to 512",
+              NULL);
+}
+
+static void
+test_bad_camera_source (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture,
+              ROOM_GROUPS "[camera judge]\nsource = alsa:hw:0\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID,
+              "[camera judge] source = \"alsa:hw:0\"", "not a camera", NULL);
+  load_fails (fixture,
+              ROOM_GROUPS "[camera judge]\nsource = pulse:default\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID,
+              "[camera judge] source = \"pulse:default\"", "not a camera", NULL);
+  load_fails (fixture,
+              ROOM_GROUPS "[camera judge]\nsource = v4l2:\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID,
+              "[camera judge] source = \"v4l2:\"", "e.g. v4l2:/dev/video0", NULL);
+  load_fails (fixture,
+              ROOM_GROUPS "[camera judge]\nsource = webcam\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID, "[camera judge] source = \"webcam\"",
+              "expected test, v4l2:/dev/videoN, rtsp://URL or file:PATH", NULL);
+}
+
+static void
+test_bad_microphone_source (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture,
+              ROOM_GROUPS CAMERA_GROUP "[microphone witness]\nsource = v4l2:/dev/video0\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[microphone witness] source = \"v4l2:/dev/video0\"",
+              "not a microphone", NULL);
+  load_fails (fixture,
+              ROOM_GROUPS CAMERA_GROUP "[microphone witness]\nsource = alsa:\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[microphone witness] source = \"alsa:\"", "needs a device", NULL);
+  load_fails (fixture,
+              ROOM_GROUPS CAMERA_GROUP "[microphone witness]\nsource = hw:1,0\n",
+              CR_CONFIG_ERROR_INVALID,
+              "[microphone witness] source = \"hw:1,0\"",
+              "expected test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH",
+              NULL);
+}
+
+static void
+test_missing_key (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture,
+              "[room]\nname = n\ncourt = c\n[storage]\ndir = /srv\n"
+              CAMERA_GROUP MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_MISSING,
+              "[room] id is missing: expected the room id, e.g. room-101", NULL);
+  load_fails (fixture,
+              "[room]\nid = r\nname = n\ncourt = c\n" CAMERA_GROUP MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_MISSING, "[storage] dir is missing", NULL);
+  load_fails (fixture,
+              ROOM_GROUPS "[camera judge]\nlabel = 审判长\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_MISSING, "[camera judge] source is missing",
+              NULL);
+  /* An empty value is no value. */
+  load_fails (fixture,
+              "[room]\nid = r\nname =\ncourt = c\n[storage]\ndir = /srv\n"
+              CAMERA_GROUP MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID, "[room] name = \"\"", NULL);
+}
+
+static void
+test_no_inputs (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture, ROOM_GROUPS MICROPHONE_GROUP, CR_CONFIG_ERROR_MISSING,
+              "no camera", "[camera NAME]", NULL);
+  load_fails (fixture, ROOM_GROUPS CAMERA_GROUP, CR_CONFIG_ERROR_MISSING,
+              "no microphone", "[microphone NAME]", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera]\nsource = test\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID, "[camera] has no name", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera judge's]\nsource = test\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID, "[camera judge's]", "\"judge's\"", NULL);
+}
+
+static void
+test_bad_listen (ConfigFixture *fixture, gconstpointer data)
+{
+  static const char *const bad[] = {
+    "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:http",
+    "courtroom.example.cn:8780", "::1:8780", "[::1]8780", "[127.0.0.1]:80",
+    "1.2.3:80", ":8780", "[::1]:",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strdup_printf (MINIMAL "[api]\nlisten = %s\n",
+                                               bad[i]);
+      g_autofree char *shown = g_strdup_printf ("[api] listen = \"%s\"", bad[i]);
+
+      load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, shown,
+                  "expected host:port", NULL);
+    }
+}
+
+static void
+test_bad_room_id (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *too_long = g_strdup_printf (
+      "[room]\nid = %s\nname = n\ncourt = c\n[storage]\ndir = /srv\n"
+      CAMERA_GROUP MICROPHONE_GROUP, "r1234567890123456789012345678901234567890123456789012345678901234");
+
+  load_fails (fixture,
+              "[room]\nid = room 101\nname = n\ncourt = c\n[storage]\ndir = /srv\n"
+              CAMERA_GROUP MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID, "[room] id = \"room 101\"",
+              "1 to 64 letters", NULL);
+  load_fails (fixture,
+              "[room]\nid = ../etc\nname = n\ncourt = c\n[storage]\ndir = /srv\n"
+              CAMERA_GROUP MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID, "[room] id = \"../etc\"", NULL);
+  load_fails (fixture, too_long, CR_CONFIG_ERROR_INVALID, "[room] id = \"r123",
+              NULL);
+}
+
+static void
+test_not_a_key_file (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *missing = g_build_filename (fixture->dir, "nowhere.conf", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = NULL;
+
+  load_fails (fixture, "id = room-101\n", CR_CONFIG_ERROR_SYNTAX, NULL);
+  load_fails (fixture, MINIMAL "[video\nwidth = 640\n", CR_CONFIG_ERROR_SYNTAX,
+              NULL);
+
+  config = cr_config_load (missing, &error);
+  g_assert_null (config);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, missing));
+}
+
+static CrConfig *
+config_with_token_file (ConfigFixture *fixture, const char *token_file)
+{
+  g_autofree char *text = g_strdup_printf (MINIMAL "[api]\ntoken_file = %s\n",
+                                           token_file);
+  return load_ok (fixture, text);
+}
+
+static void
+test_token_created (ConfigFixture *fixture, gconstpointer data)
+{
+  /* The directory does not exist yet: it is made. */
+  g_autoptr (CrConfig) config = config_with_token_file (fixture, "state/a/api-token");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = cr_config_load_token (config, TRUE, &error);
+  g_autofree char *again = NULL;
+  g_autofree char *other = NULL;
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (token), ==, 64);
+  for (const char *p = token; *p != '\0'; p++)
+    g_assert_true (g_ascii_isxdigit (*p));
+
+  g_assert_cmpint (g_stat (config->token_file, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  again = cr_config_load_token (config, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, token);
+  /* With create, an existing token is kept, not replaced. */
+  other = cr_config_load_token (config, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (other, ==, token);
+}
+
+static void
+test_token_read (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = config_with_token_file (fixture, "api-token");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  g_file_set_contents (config->token_file, "  s3cret-token_42\n\n", -1, &error);
+  g_assert_no_error (error);
+  token = cr_config_load_token (config, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (token, ==, "s3cret-token_42");
+}
+
+static void
+test_token_errors (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = config_with_token_file (fixture, "api-token");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  /* Missing and not to be created. */
+  token = cr_config_load_token (config, FALSE, &error);
+  g_assert_null (token);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, config->token_file));
+  g_assert_false (g_file_test (config->token_file, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  /* Empty: an error even with create, never silently replaced. */
+  g_file_set_contents (config->token_file, " \n", -1, &error);
+  g_assert_no_error (error);
+  token = cr_config_load_token (config, TRUE, &error);
+  g_assert_null (token);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, config->token_file));
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_clear_error (&error);
+
+  g_file_set_contents (config->token_file, "two words\n", -1, &error);
+  g_assert_no_error (error);
+  token = cr_config_load_token (config, FALSE, &error);
+  g_assert_null (token);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID);
+  /* The token is a secret: not even a broken one is shown. */
+  g_assert_null (strstr (error->message, "words"));
+  g_clear_error (&error);
+
+  g_file_set_contents (config->token_file, "abc\0def", 7, &error);
+  g_assert_no_error (error);
+  token = cr_config_load_token (config, FALSE, &error);
+  g_assert_null (token);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID);
+}
+
+#define ADD(path, func) \
+  g_test_add ("/courtrec/config/" path, ConfigFixture, NULL, \
+              fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  /* So that messages with Chinese text print as such, not as '?'. */
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/courtrec/config/example", test_example);
+  g_test_add_func ("/courtrec/config/example-sets-every-key",
+                   test_example_sets_every_key);
+  g_test_add_func ("/courtrec/config/source-parse", test_source_parse);
+  ADD ("defaults", test_defaults);
+  ADD ("values", test_values);
+  ADD ("listen-forms", test_listen_forms);
+  ADD ("relative-paths", test_relative_paths);
+  ADD ("relative-default-token", test_relative_default_token);
+  ADD ("error/unknown-group", test_unknown_group);
+  ADD ("error/unknown-key", test_unknown_key);
+  ADD ("error/bad-number", test_bad_number);
+  ADD ("error/out-of-range", test_out_of_range);
+  ADD ("error/camera-source", test_bad_camera_source);
+  ADD ("error/microphone-source", test_bad_microphone_source);
+  ADD ("error/missing-key", test_missing_key);
+  ADD ("error/no-inputs", test_no_inputs);
+  ADD ("error/listen", test_bad_listen);
+  ADD ("error/room-id", test_bad_room_id);
+  ADD ("error/not-a-key-file", test_not_a_key_file);
+  ADD ("token/created", test_token_created);
+  ADD ("token/read", test_token_read);
+  ADD ("token/errors", test_token_errors);
+
+  return g_test_run ();
+}

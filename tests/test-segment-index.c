@@ -1,0 +1,779 @@
+/* test-segment-index.c: the SQLite index of sessions, segments, events and
+ * markers. Where it matters, the file is checked with plain sqlite3, as an
+ * operator or the court's archive would read it, rather than through the
+ * module under test. */
+#include "archive/segment-index.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+#include <string.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+#define SHA256_A "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* 2026-11-27T02:13:25.316Z */
+#define T0_US G_GINT64_CONSTANT (1795745605316000)
+
+typedef struct {
+  char *dir;            /* fresh temporary directory, removed at the end */
+  char *path;           /* index.sqlite inside it */
+  CrSegmentIndex *index; /* open for writing, or NULL (see set_up_empty) */
+} Fixture;
+
+static void
+set_up_empty (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("courtrec-index-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "index.sqlite", NULL);
+}
+
+static void
+set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  set_up_empty (fixture, data);
+  fixture->index = cr_segment_index_open (fixture->path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->index);
+}
+
+static void
+tear_down (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  g_clear_pointer (&fixture->index, cr_segment_index_free);
+
+  /* The index, its -wal and -shm, and whatever a test made: no subfolders. */
+  dir = g_dir_open (fixture->dir, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (fixture->dir, name, NULL);
+      g_assert_cmpint (g_remove (file), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (fixture->dir), ==, 0);
+
+  g_free (fixture->path);
+  g_free (fixture->dir);
+}
+
+/* Plain sqlite3, not the module under test. */
+
+static sqlite3 *
+raw_open (const char *path, int flags)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, flags, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+static void
+raw_exec (sqlite3 *db, const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+/* The first column of every row @sql returns, as text. */
+static GStrv
+raw_column (sqlite3 *db, const char *sql)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  int rc;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (builder,
+                        (const char *) sqlite3_column_text (stmt, 0));
+  g_assert_cmpint (rc, ==, SQLITE_DONE);
+  return g_strv_builder_end (builder);
+}
+
+static char *
+raw_value (sqlite3 *db, const char *sql)
+{
+  g_auto (GStrv) column = raw_column (db, sql);
+
+  g_assert_cmpuint (g_strv_length (column), ==, 1);
+  return g_strdup (column[0]);
+}
+
+static gint64
+begin (Fixture *fixture, const char *room_id, const char *case_no,
+       gint64 started_us)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 session_id;
+
+  session_id = cr_segment_index_begin_session (fixture->index, room_id,
+                                               case_no, "民事一审", started_us,
+                                               &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (session_id, >, 0);
+  return session_id;
+}
+
+static void
+test_schema (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3 *db;
+  g_autofree char *version = NULL;
+  g_autofree char *mode = NULL;
+  g_auto (GStrv) tables = NULL;
+  g_auto (GStrv) indexes = NULL;
+  const char *const expected_tables[] = {
+    "events", "markers", "segments", "sessions", NULL,
+  };
+
+  /* Opened again, the index is left at the same version. */
+  cr_segment_index_free (g_steal_pointer (&fixture->index));
+  fixture->index = cr_segment_index_open (fixture->path, FALSE, &error);
+  g_assert_no_error (error);
+
+  db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
+  version = raw_value (db, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "1");
+  mode = raw_value (db, "PRAGMA journal_mode");
+  g_assert_cmpstr (mode, ==, "wal");
+  tables = raw_column (db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                           "ORDER BY name");
+  g_assert_cmpstrv (tables, expected_tables);
+  indexes = raw_column (db, "SELECT tbl_name || '(' || name || ')' "
+                            "FROM sqlite_master WHERE type = 'index' "
+                            "AND sql IS NOT NULL ORDER BY name");
+  g_assert_true (g_strv_contains ((const char *const *) indexes,
+                                  "events(events_session_id)"));
+  g_assert_true (g_strv_contains ((const char *const *) indexes,
+                                  "sessions(sessions_case_no)"));
+  sqlite3_close (db);
+}
+
+static void
+assert_event (CrEventRecord *event, const char *kind, const char *detail,
+              gint64 at_us)
+{
+  g_assert_cmpstr (event->kind, ==, kind);
+  g_assert_cmpstr (event->detail, ==, detail);
+  g_assert_cmpint (event->at_us, ==, at_us);
+}
+
+static void
+assert_state (Fixture *fixture, gint64 session_id, CrSessionState state,
+              gint64 stopped_us)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+
+  session = cr_segment_index_get_session (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (session->state, ==, state);
+  g_assert_cmpint (session->stopped_us, ==, stopped_us);
+}
+
+static void
+test_session_life (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_auto (GStrv) times = NULL;
+  JsonObject *start;
+  sqlite3 *db;
+  gint64 session_id;
+  gint64 previous_us = 0;
+
+  session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  session = cr_segment_index_get_session (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (session->room_id, ==, "room-1");
+  g_assert_cmpstr (session->case_no, ==, "（2026）浙1022民初123号");
+  g_assert_cmpstr (session->title, ==, "民事一审");
+  g_assert_cmpint (session->started_us, ==, T0_US);
+  assert_state (fixture, session_id, CR_SESSION_RECORDING, 0);
+
+  g_assert_true (cr_segment_index_set_session_state (
+      fixture->index, session_id, CR_SESSION_PAUSED, T0_US + 60000000, &error));
+  g_assert_no_error (error);
+  cr_segment_index_add_event (fixture->index, session_id, T0_US + 60000000,
+                              "pause", "休庭", &error);
+  g_assert_no_error (error);
+  assert_state (fixture, session_id, CR_SESSION_PAUSED, 0);
+
+  g_assert_true (cr_segment_index_set_session_state (
+      fixture->index, session_id, CR_SESSION_RECORDING, T0_US + 120000000,
+      &error));
+  g_assert_no_error (error);
+  cr_segment_index_add_event (fixture->index, session_id, T0_US + 120000000,
+                              "resume", NULL, &error);
+  g_assert_no_error (error);
+  assert_state (fixture, session_id, CR_SESSION_RECORDING, 0);
+
+  g_assert_true (cr_segment_index_set_session_state (
+      fixture->index, session_id, CR_SESSION_STOPPED, T0_US + 180000000,
+      &error));
+  g_assert_no_error (error);
+  cr_segment_index_add_event (fixture->index, session_id, T0_US + 180000000,
+                              "stop", NULL, &error);
+  g_assert_no_error (error);
+  assert_state (fixture, session_id, CR_SESSION_STOPPED, T0_US + 180000000);
+
+  events = cr_segment_index_list_events (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 4);
+  g_assert_cmpstr (((CrEventRecord *) events->pdata[0])->kind, ==, "start");
+  g_assert_cmpint (((CrEventRecord *) events->pdata[0])->at_us, ==, T0_US);
+  assert_event (events->pdata[1], "pause", "休庭", T0_US + 60000000);
+  assert_event (events->pdata[2], "resume", NULL, T0_US + 120000000);
+  assert_event (events->pdata[3], "stop", NULL, T0_US + 180000000);
+
+  /* The start event says what was started, as JSON. */
+  json_parser_load_from_data (parser,
+                              ((CrEventRecord *) events->pdata[0])->detail, -1,
+                              &error);
+  g_assert_no_error (error);
+  start = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (start, "case"), ==,
+                   "（2026）浙1022民初123号");
+  g_assert_cmpstr (json_object_get_string_member (start, "title"), ==,
+                   "民事一审");
+
+  /* On disk, as an auditor reads it: UTC text, increasing. */
+  db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
+  times = raw_column (db, "SELECT at FROM events ORDER BY id");
+  g_assert_cmpuint (g_strv_length (times), ==, 4);
+  g_assert_cmpstr (times[0], ==, "2026-11-27T02:13:25.316Z");
+  for (guint i = 0; times[i] != NULL; i++)
+    {
+      gint64 at_us = 0;
+
+      g_assert_true (cr_parse_utc (times[i], &at_us));
+      g_assert_cmpint (at_us, >, previous_us);
+      previous_us = at_us;
+    }
+  sqlite3_close (db);
+
+  /* A session that is not there. */
+  g_assert_false (cr_segment_index_set_session_state (
+      fixture->index, session_id + 1, CR_SESSION_STOPPED, T0_US, &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (cr_segment_index_get_session (fixture->index, session_id + 1,
+                                               &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND);
+}
+
+static void
+test_markers (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autofree char *marker_row = NULL;
+  g_autofree char *expected_row = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *marker_count = NULL;
+  g_autofree char *event_count = NULL;
+  g_autofree char *session_count = NULL;
+  sqlite3 *db;
+  gint64 session_id;
+  gint64 event_id;
+
+  session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  event_id = cr_segment_index_add_marker (fixture->index, session_id,
+                                          T0_US + 5000000, "原告出示证据一",
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (event_id, >, 0);
+
+  events = cr_segment_index_list_events (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpint (((CrEventRecord *) events->pdata[1])->id, ==, event_id);
+  assert_event (events->pdata[1], "marker", "原告出示证据一", T0_US + 5000000);
+
+  db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
+  query = g_strdup_printf ("SELECT session_id || '|' || at || '|' || text "
+                           "FROM markers WHERE event_id = %" G_GINT64_FORMAT,
+                           event_id);
+  marker_row = raw_value (db, query);
+  expected_row = g_strdup_printf ("%" G_GINT64_FORMAT
+                                  "|2026-11-27T02:13:30.316Z|原告出示证据一",
+                                  session_id);
+  g_assert_cmpstr (marker_row, ==, expected_row);
+
+  /* A marker on a session that does not exist is refused. */
+  g_assert_cmpint (cr_segment_index_add_marker (fixture->index, session_id + 1,
+                                                T0_US, "孤儿", &error), ==, 0);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_clear_error (&error);
+
+  /* The event and the marker row go in together or not at all: when the
+   * marker row is refused (here by a trigger), its event is gone too. */
+  sqlite3_close (db);
+  db = raw_open (fixture->path, SQLITE_OPEN_READWRITE);
+  raw_exec (db, "CREATE TRIGGER refuse BEFORE INSERT ON markers "
+                "BEGIN SELECT RAISE (ABORT, 'marker refused'); END");
+  g_assert_cmpint (cr_segment_index_add_marker (fixture->index, session_id,
+                                                T0_US + 6000000, "半截",
+                                                &error), ==, 0);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "marker refused"));
+  g_clear_error (&error);
+  marker_count = raw_value (db, "SELECT count(*) FROM markers");
+  g_assert_cmpstr (marker_count, ==, "1");
+  event_count = raw_value (db, "SELECT count(*) FROM events");
+  g_assert_cmpstr (event_count, ==, "2");
+
+  /* The same for a session and its start event. */
+  raw_exec (db, "DROP TRIGGER refuse; "
+                "CREATE TRIGGER refuse BEFORE INSERT ON events "
+                "BEGIN SELECT RAISE (ABORT, 'event refused'); END");
+  g_assert_cmpint (cr_segment_index_begin_session (fixture->index, "room-1",
+                                                   "（2026）浙1022民初124号",
+                                                   NULL, T0_US, &error), ==, 0);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "event refused"));
+  session_count = raw_value (db, "SELECT count(*) FROM sessions");
+  g_assert_cmpstr (session_count, ==, "1");
+  sqlite3_close (db);
+}
+
+static void
+test_segments (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  CrSegmentRecord *first;
+  CrSegmentRecord *second;
+  gint64 session_id;
+  gint64 other_id;
+  gint64 first_id;
+  gint64 second_id;
+
+  session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  other_id = begin (fixture, "room-1", "（2026）浙1022民初124号",
+                    T0_US + 3600000000);
+  g_assert_cmpuint (cr_segment_index_last_sequence (fixture->index, session_id,
+                                                    &error), ==, 0);
+  g_assert_no_error (error);
+
+  first_id = cr_segment_index_add_segment (fixture->index, session_id, 1,
+                                           "2026/11/27/s1-0001.mkv", T0_US,
+                                           &error);
+  g_assert_no_error (error);
+  second_id = cr_segment_index_add_segment (fixture->index, session_id, 2,
+                                            "2026/11/27/s1-0002.mkv",
+                                            T0_US + 900000000, &error);
+  g_assert_no_error (error);
+  cr_segment_index_add_segment (fixture->index, other_id, 1,
+                                "2026/11/27/s2-0001.mkv", T0_US + 3600000000,
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cr_segment_index_last_sequence (fixture->index, session_id,
+                                                    &error), ==, 2);
+  g_assert_no_error (error);
+
+  g_assert_true (cr_segment_index_close_segment (fixture->index, first_id,
+                                                 900000000, 123456789,
+                                                 SHA256_A, &error));
+  g_assert_no_error (error);
+
+  segments = cr_segment_index_list_segments (fixture->index, session_id,
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segments->len, ==, 2);
+  first = segments->pdata[0];
+  second = segments->pdata[1];
+  g_assert_cmpint (first->id, ==, first_id);
+  g_assert_cmpint (first->session_id, ==, session_id);
+  g_assert_cmpuint (first->sequence, ==, 1);
+  g_assert_cmpstr (first->path, ==, "2026/11/27/s1-0001.mkv");
+  g_assert_cmpint (first->started_us, ==, T0_US);
+  g_assert_cmpint (first->duration_us, ==, 900000000);
+  g_assert_cmpint (first->bytes, ==, 123456789);
+  g_assert_cmpstr (first->sha256, ==, SHA256_A);
+  g_assert_true (first->closed);
+  /* Still open. */
+  g_assert_cmpint (second->id, ==, second_id);
+  g_assert_cmpuint (second->sequence, ==, 2);
+  g_assert_cmpint (second->started_us, ==, T0_US + 900000000);
+  g_assert_cmpint (second->duration_us, ==, 0);
+  g_assert_cmpint (second->bytes, ==, 0);
+  g_assert_null (second->sha256);
+  g_assert_false (second->closed);
+
+  all = cr_segment_index_list_segments (fixture->index, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+  g_assert_cmpint (((CrSegmentRecord *) all->pdata[2])->session_id, ==,
+                   other_id);
+
+  /* A segment of a session that does not exist: foreign keys are on. */
+  g_assert_cmpint (cr_segment_index_add_segment (fixture->index, 99, 1,
+                                                 "nowhere.mkv", T0_US, &error),
+                   ==, 0);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "FOREIGN KEY"));
+  g_clear_error (&error);
+
+  g_assert_true (cr_segment_index_delete_segment (fixture->index, second_id,
+                                                  &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cr_segment_index_last_sequence (fixture->index, session_id,
+                                                    &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_false (cr_segment_index_delete_segment (fixture->index, second_id,
+                                                   &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (cr_segment_index_close_segment (fixture->index, second_id,
+                                                  1, 1, SHA256_A, &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND);
+}
+
+static void
+test_segments_unique (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) segments = NULL;
+  gint64 session_id;
+
+  session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  cr_segment_index_add_segment (fixture->index, session_id, 1, "a.mkv", T0_US,
+                                &error);
+  g_assert_no_error (error);
+
+  /* The same sequence twice in one session. */
+  g_assert_cmpint (cr_segment_index_add_segment (fixture->index, session_id, 1,
+                                                 "b.mkv", T0_US, &error),
+                   ==, 0);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "UNIQUE"));
+  g_assert_nonnull (strstr (error->message, "segments.sequence"));
+  g_clear_error (&error);
+
+  /* The same file twice. */
+  g_assert_cmpint (cr_segment_index_add_segment (fixture->index, session_id, 2,
+                                                 "a.mkv", T0_US, &error),
+                   ==, 0);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "segments.path"));
+  g_clear_error (&error);
+
+  segments = cr_segment_index_list_segments (fixture->index, session_id,
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segments->len, ==, 1);
+  g_assert_cmpstr (((CrSegmentRecord *) segments->pdata[0])->path, ==,
+                   "a.mkv");
+}
+
+static void
+test_unfinished (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSessionRecord) found = NULL;
+  g_autoptr (CrSessionRecord) paused = NULL;
+  g_autoptr (CrSessionRecord) none = NULL;
+  g_autoptr (CrSessionRecord) elsewhere = NULL;
+  gint64 stopped_id;
+  gint64 recording_id;
+
+  stopped_id = begin (fixture, "room-1", "（2026）浙1022民初1号", T0_US);
+  g_assert_true (cr_segment_index_set_session_state (
+      fixture->index, stopped_id, CR_SESSION_STOPPED, T0_US + 1000000, &error));
+  g_assert_no_error (error);
+  recording_id = begin (fixture, "room-1", "（2026）浙1022民初2号",
+                        T0_US + 2000000);
+
+  found = cr_segment_index_find_unfinished_session (fixture->index, "room-1",
+                                                    &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  g_assert_cmpint (found->id, ==, recording_id);
+  g_assert_cmpint (found->state, ==, CR_SESSION_RECORDING);
+
+  /* Another room's session is not this room's business. */
+  elsewhere = cr_segment_index_find_unfinished_session (fixture->index,
+                                                        "room-2", &error);
+  g_assert_no_error (error);
+  g_assert_null (elsewhere);
+
+  g_assert_true (cr_segment_index_set_session_state (
+      fixture->index, recording_id, CR_SESSION_PAUSED, T0_US + 3000000,
+      &error));
+  g_assert_no_error (error);
+  paused = cr_segment_index_find_unfinished_session (fixture->index, "room-1",
+                                                     &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (paused);
+  g_assert_cmpint (paused->id, ==, recording_id);
+  g_assert_cmpint (paused->state, ==, CR_SESSION_PAUSED);
+
+  g_assert_true (cr_segment_index_set_session_state (
+      fixture->index, recording_id, CR_SESSION_STOPPED, T0_US + 4000000,
+      &error));
+  g_assert_no_error (error);
+  none = cr_segment_index_find_unfinished_session (fixture->index, "room-1",
+                                                   &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+}
+
+static void
+test_sessions_by_case (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) of_case = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) unknown = NULL;
+  gint64 first_id;
+  gint64 second_id;
+
+  first_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  begin (fixture, "room-1", "（2026）浙1022刑初7号", T0_US + 3600000000);
+  second_id = begin (fixture, "room-2", "（2026）浙1022民初123号",
+                     T0_US + 86400000000);
+
+  of_case = cr_segment_index_list_sessions (fixture->index,
+                                            "（2026）浙1022民初123号", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (of_case->len, ==, 2);
+  g_assert_cmpint (((CrSessionRecord *) of_case->pdata[0])->id, ==, first_id);
+  g_assert_cmpint (((CrSessionRecord *) of_case->pdata[1])->id, ==, second_id);
+  g_assert_cmpstr (((CrSessionRecord *) of_case->pdata[1])->room_id, ==,
+                   "room-2");
+
+  all = cr_segment_index_list_sessions (fixture->index, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+
+  unknown = cr_segment_index_list_sessions (fixture->index,
+                                            "（2025）浙1022民初1号", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unknown->len, ==, 0);
+}
+
+static void
+test_read_only_while_writing (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSegmentIndex) reader = NULL;
+  g_autoptr (GPtrArray) sessions = NULL;
+  g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (GPtrArray) later = NULL;
+  gint64 session_id;
+
+  session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  cr_segment_index_add_segment (fixture->index, session_id, 1, "a.mkv", T0_US,
+                                &error);
+  g_assert_no_error (error);
+
+  /* The writer stays open, as courtrecd does while courtrec reads. */
+  reader = cr_segment_index_open (fixture->path, TRUE, &error);
+  g_assert_no_error (error);
+  sessions = cr_segment_index_list_sessions (reader, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sessions->len, ==, 1);
+  g_assert_cmpint (((CrSessionRecord *) sessions->pdata[0])->id, ==,
+                   session_id);
+  segments = cr_segment_index_list_segments (reader, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segments->len, ==, 1);
+
+  /* What the writer commits next is seen by the reader's next query. */
+  cr_segment_index_add_segment (fixture->index, session_id, 2, "b.mkv",
+                                T0_US + 1000, &error);
+  g_assert_no_error (error);
+  later = cr_segment_index_list_segments (reader, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (later->len, ==, 2);
+
+  /* And the reader cannot write. */
+  g_assert_cmpint (cr_segment_index_add_event (reader, session_id, T0_US,
+                                               "marker", "x", &error), ==, 0);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+}
+
+static void
+test_read_only_missing (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+
+  index = cr_segment_index_open (fixture->path, TRUE, &error);
+  g_assert_null (index);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, fixture->path));
+  /* Looking did not create it. */
+  g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_newer_version (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSegmentIndex) writer = NULL;
+  g_autoptr (CrSegmentIndex) reader = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *tables = NULL;
+  sqlite3 *db;
+
+  db = raw_open (fixture->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  raw_exec (db, "PRAGMA user_version = 99");
+  sqlite3_close (db);
+
+  writer = cr_segment_index_open (fixture->path, FALSE, &error);
+  g_assert_null (writer);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_VERSION);
+  g_assert_nonnull (strstr (error->message, fixture->path));
+  g_clear_error (&error);
+
+  reader = cr_segment_index_open (fixture->path, TRUE, &error);
+  g_assert_null (reader);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_VERSION);
+
+  /* The newer program's file was left as it was. */
+  db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
+  version = raw_value (db, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "99");
+  tables = raw_value (db, "SELECT count(*) FROM sqlite_master");
+  g_assert_cmpstr (tables, ==, "0");
+  sqlite3_close (db);
+}
+
+static void
+test_not_a_database (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+
+  g_file_set_contents (fixture->path, "[room]\nid = room-1\n", -1, &error);
+  g_assert_no_error (error);
+  index = cr_segment_index_open (fixture->path, FALSE, &error);
+  g_assert_null (index);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, fixture->path));
+}
+
+static void
+test_utc (void)
+{
+  const char *const garbage[] = {
+    "",
+    "2026-11-27",
+    "2026-11-27T02:13:25Z",            /* no milliseconds */
+    "2026-11-27T02:13:25.316",         /* no zone */
+    "2026-11-27T02:13:25.316+08:00",   /* not UTC */
+    "2026-11-27 02:13:25.316Z",
+    "2026-11-27T02:13:25.3160Z",
+    "2026-11-27T02:13:25.316Z ",
+    " 2026-11-27T02:13:25.316Z",
+    "2026-13-27T02:13:25.316Z",
+    "2026-02-30T02:13:25.316Z",
+    "2026-11-27T24:00:00.000Z",
+    "2026-11-27T02:60:25.316Z",
+    "2026-11-27T02:13:60.000Z",
+    "2026-11-27T02:13:-5.316Z",
+    "２026-11-27T02:13:25.316Z",        /* a full-width digit */
+    "yesterday",
+  };
+  const gint64 round_trip[] = {
+    0, T0_US, G_GINT64_CONSTANT (-1000), G_GINT64_CONSTANT (951782400000000),
+    G_GINT64_CONSTANT (253402300799999000),  /* 9999-12-31T23:59:59.999Z */
+  };
+  g_autofree char *t0 = cr_format_utc (T0_US);
+  g_autofree char *epoch = cr_format_utc (0);
+  g_autofree char *truncated = cr_format_utc (T0_US + 999);
+  g_autofree char *before_epoch = cr_format_utc (-1);
+  gint64 parsed = 0;
+
+  g_assert_cmpstr (t0, ==, "2026-11-27T02:13:25.316Z");
+  g_assert_cmpstr (epoch, ==, "1970-01-01T00:00:00.000Z");
+  /* Milliseconds: the microseconds below them are dropped, not rounded
+   * into the next second. */
+  g_assert_cmpstr (truncated, ==, "2026-11-27T02:13:25.316Z");
+  g_assert_cmpstr (before_epoch, ==, "1969-12-31T23:59:59.999Z");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (round_trip); i++)
+    {
+      g_autofree char *text = cr_format_utc (round_trip[i]);
+
+      g_assert_true (cr_parse_utc (text, &parsed));
+      g_assert_cmpint (parsed, ==, round_trip[i]);
+    }
+  g_assert_true (cr_parse_utc ("2024-02-29T23:59:59.999Z", NULL));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (garbage); i++)
+    {
+      parsed = 42;
+      if (cr_parse_utc (garbage[i], &parsed))
+        g_error ("'%s' was taken for a time", garbage[i]);
+      g_assert_cmpint (parsed, ==, 42);
+    }
+  g_assert_false (cr_parse_utc (NULL, &parsed));
+}
+
+static void
+test_states_and_records (void)
+{
+  CrSessionState state = CR_SESSION_STOPPED;
+
+  for (CrSessionState s = CR_SESSION_RECORDING; s <= CR_SESSION_STOPPED; s++)
+    {
+      g_assert_true (cr_session_state_from_string (
+          cr_session_state_to_string (s), &state));
+      g_assert_cmpint (state, ==, s);
+    }
+  g_assert_false (cr_session_state_from_string ("Recording", &state));
+  g_assert_false (cr_session_state_from_string (NULL, &state));
+
+  cr_session_record_free (NULL);
+  cr_segment_record_free (NULL);
+  cr_event_record_free (NULL);
+  cr_segment_index_free (NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, set_up_func, func) \
+  g_test_add ("/courtrec/archive/index/" path, Fixture, NULL, set_up_func, \
+              func, tear_down)
+
+  ADD ("schema", set_up, test_schema);
+  ADD ("session-life", set_up, test_session_life);
+  ADD ("markers", set_up, test_markers);
+  ADD ("segments", set_up, test_segments);
+  ADD ("segments/unique", set_up, test_segments_unique);
+  ADD ("unfinished", set_up, test_unfinished);
+  ADD ("sessions-by-case", set_up, test_sessions_by_case);
+  ADD ("read-only/while-writing", set_up, test_read_only_while_writing);
+  ADD ("read-only/missing", set_up_empty, test_read_only_missing);
+  ADD ("version/newer", set_up_empty, test_newer_version);
+  ADD ("not-a-database", set_up_empty, test_not_a_database);
+#undef ADD
+
+  g_test_add_func ("/courtrec/archive/index/utc", test_utc);
+  g_test_add_func ("/courtrec/archive/index/states", test_states_and_records);
+
+  return g_test_run ();
+}

@@ -1,0 +1,349 @@
+/* test-util.c: see test-util.h. */
+#include "tests/test-util.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+char *
+cr_test_build_path (const char *name)
+{
+  const char *build = g_getenv ("CR_BUILD");
+  if (build == NULL)
+    build = "build";
+  return g_build_filename (build, name, NULL);
+}
+
+char *
+cr_test_top_path (const char *relative)
+{
+  const char *top = g_getenv ("CR_TOP");
+  if (top == NULL)
+    top = ".";
+  return g_build_filename (top, relative, NULL);
+}
+
+static guint16
+free_tcp_port (void)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+CrTestRoom *
+cr_test_room_new (guint segment_seconds, const char *extra)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) conf = g_string_new (NULL);
+  CrTestRoom *room = g_new0 (CrTestRoom, 1);
+
+  room->dir = g_dir_make_tmp ("courtrec-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  room->config_path = g_build_filename (room->dir, "room.conf", NULL);
+  room->storage_dir = g_build_filename (room->dir, "storage", NULL);
+  room->daemon_log = g_build_filename (room->dir, "courtrecd.log", NULL);
+  room->port = free_tcp_port ();
+
+  g_string_append_printf (conf,
+      "[room]\nid = test-room\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n"
+      "[storage]\ndir = %s\nsegment_seconds = %u\n\n"
+      "[video]\nwidth = 320\nheight = 180\nframerate = 25\nbitrate_kbps = 500\n\n"
+      "[audio]\nbitrate_kbps = 96\n\n"
+      "[api]\nlisten = 127.0.0.1:%u\ntoken_file = %s/api-token\n\n",
+      room->storage_dir, segment_seconds, room->port, room->dir);
+  if (extra == NULL || strstr (extra, "[camera ") == NULL)
+    g_string_append (conf, "[camera judge]\nsource = test\nlabel = 审判长\n\n");
+  if (extra == NULL || strstr (extra, "[microphone ") == NULL)
+    g_string_append (conf, "[microphone judge]\nsource = test\nlabel = 审判长\n\n");
+  if (extra != NULL)
+    g_string_append (conf, extra);
+
+  g_file_set_contents (room->config_path, conf->str, -1, &error);
+  g_assert_no_error (error);
+  return room;
+}
+
+static gboolean
+api_answers (gpointer data)
+{
+  CrTestRoom *room = data;
+  g_autofree char *body = NULL;
+
+  /* g_subprocess_get_if_exited() is only for a process already waited for
+   * (a critical otherwise); the identifier goes NULL once it has exited. */
+  if (room->daemon != NULL && g_subprocess_get_identifier (room->daemon) == NULL)
+    return TRUE; /* it died: stop waiting, the caller checks */
+  return cr_test_http (room, "GET", "/api/v1/status", NULL, NULL, &body) == 401;
+}
+
+void
+cr_test_room_start (CrTestRoom *room)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autofree char *token_path = g_build_filename (room->dir, "api-token", NULL);
+  g_autofree char *token = NULL;
+
+  g_assert_null (room->daemon);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  /* Append, so that a restart after a crash keeps the first run's log. */
+  {
+    int fd = g_open (room->daemon_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    g_assert_cmpint (fd, >=, 0);
+    g_subprocess_launcher_take_stdout_fd (launcher, fd);
+  }
+  room->daemon = g_subprocess_launcher_spawn (launcher, &error, courtrecd,
+                                              "-c", room->config_path, NULL);
+  g_assert_no_error (error);
+
+  if (!cr_test_wait_until (api_answers, room, 20000) ||
+      g_subprocess_get_identifier (room->daemon) == NULL)
+    {
+      g_autofree char *log = NULL;
+      g_file_get_contents (room->daemon_log, &log, NULL, NULL);
+      g_error ("courtrecd did not come up; its log:\n%s", log ? log : "(none)");
+    }
+
+  g_file_get_contents (token_path, &token, NULL, &error);
+  g_assert_no_error (error);
+  g_free (room->token);
+  room->token = g_strstrip (g_steal_pointer (&token));
+}
+
+static void
+wait_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  gboolean *done = user_data;
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *done = TRUE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+int
+cr_test_room_signal (CrTestRoom *room, int signum, guint timeout_s)
+{
+  gboolean done = FALSE;
+  int status;
+
+  g_assert_nonnull (room->daemon);
+  g_subprocess_send_signal (room->daemon, signum);
+  g_subprocess_wait_async (room->daemon, NULL, wait_cb, &done);
+  if (!cr_test_wait_until (flag_is_set, &done, timeout_s * 1000))
+    return -1;
+  status = g_subprocess_get_status (room->daemon);
+  g_clear_object (&room->daemon);
+  return status;
+}
+
+void
+cr_test_room_free (CrTestRoom *room)
+{
+  if (room == NULL)
+    return;
+  if (room->daemon != NULL)
+    {
+      g_subprocess_force_exit (room->daemon);
+      g_subprocess_wait (room->daemon, NULL, NULL);
+      g_clear_object (&room->daemon);
+    }
+  if (g_getenv ("CR_TEST_KEEP") == NULL)
+    {
+      g_autofree char *quoted = g_shell_quote (room->dir);
+      g_autofree char *command = g_strdup_printf ("rm -rf %s", quoted);
+      g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+    }
+  else
+    g_test_message ("kept %s", room->dir);
+  g_free (room->dir);
+  g_free (room->config_path);
+  g_free (room->storage_dir);
+  g_free (room->token);
+  g_free (room->daemon_log);
+  g_free (room);
+}
+
+int
+cr_test_run (char **out, char **err, const char *const *argv)
+{
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *stdout_buf = NULL;
+  g_autofree char *stderr_buf = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_buf, &stderr_buf,
+                                 &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_buf);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_buf);
+  if (!g_subprocess_get_if_exited (process))
+    return 128 + g_subprocess_get_term_sig (process);
+  return g_subprocess_get_exit_status (process);
+}
+
+int
+cr_test_client (CrTestRoom *room, char **out, char **err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  const char *arg;
+  va_list ap;
+  int status;
+
+  g_ptr_array_add (argv, cr_test_build_path ("courtrec"));
+  g_ptr_array_add (argv, g_strdup ("-c"));
+  g_ptr_array_add (argv, g_strdup (room->config_path));
+  va_start (ap, err);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  status = cr_test_run (out, err, (const char *const *) argv->pdata);
+  return status;
+}
+
+guint
+cr_test_http (CrTestRoom *room, const char *method, const char *path,
+              const char *token, const char *json_body, char **body)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", room->port, path);
+
+  message = soup_message_new (method, uri);
+  g_assert_nonnull (message);
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+      soup_message_headers_replace (soup_message_get_request_headers (message),
+                                    "Authorization", auth);
+    }
+  if (json_body != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (json_body, strlen (json_body));
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+  reply = soup_session_send_and_read (session, message, NULL, NULL);
+  if (body != NULL)
+    *body = reply ? g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply))
+                  : NULL;
+  return soup_message_get_status (message);
+}
+
+JsonObject *
+cr_test_ffprobe (const char *path, gboolean count_frames)
+{
+  const char *argv[] = { "ffprobe", "-v", "error", "-show_format", "-show_streams",
+                         "-of", "json", count_frames ? "-count_frames" : path,
+                         count_frames ? path : NULL, NULL };
+  g_autofree char *out = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  if (cr_test_run (&out, NULL, argv) != 0)
+    return NULL;
+  if (!json_parser_load_from_data (parser, out, -1, NULL))
+    return NULL;
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+gboolean
+cr_test_ffmpeg_decodes (const char *path, char **errors)
+{
+  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-i", path,
+                         "-f", "null", "-", NULL };
+  g_autofree char *err = NULL;
+  int status = cr_test_run (NULL, &err, argv);
+  gboolean clean = status == 0 && (err == NULL || *err == '\0');
+
+  if (errors != NULL)
+    *errors = g_steal_pointer (&err);
+  return clean;
+}
+
+static void
+find_files (const char *dir, const char *suffix, GPtrArray *found)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        find_files (path, suffix, found);
+      else if (g_str_has_suffix (name, suffix))
+        g_ptr_array_add (found, g_steal_pointer (&path));
+    }
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+cr_test_find_files (const char *dir, const char *suffix)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+  find_files (dir, suffix, found);
+  g_ptr_array_sort (found, compare_strings);
+  return found;
+}
+
+static gboolean
+timed_out (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+cr_test_wait_until (gboolean (*cond) (gpointer data), gpointer data,
+                    guint timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint timer = g_timeout_add (timeout_ms, timed_out, &expired);
+  /* Wake at least every 20 ms: some conditions (files on disk, another
+   * process) have no event to wake us. */
+  guint ticker = g_timeout_add (20, tick, NULL);
+
+  while (!cond (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (timer);
+  g_source_remove (ticker);
+  return cond (data);
+}

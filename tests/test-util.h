@@ -1,0 +1,64 @@
+/* test-util.h: what the integration tests share: a courtroom in a temporary
+ * directory, courtrecd started and stopped by PID, the courtrec client, and
+ * ffprobe as the independent judge of every media file. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *dir;            /* fresh temporary directory, removed at the end */
+  char *config_path;
+  char *storage_dir;
+  char *token;          /* read back from the token file once the daemon runs */
+  guint16 port;
+  GSubprocess *daemon;
+  char *daemon_log;     /* daemon's stdout+stderr */
+} CrTestRoom;
+
+/* "$CR_BUILD/@name" (the build directory; "build" by default). */
+char *cr_test_build_path (const char *name);
+/* "$CR_TOP/@relative" (the project root; "." by default). */
+char *cr_test_top_path (const char *relative);
+
+/* A room with one test camera and one test microphone at 320x180, 25 fps,
+ * segments of @segment_seconds; @extra is appended to the config as is
+ * (more groups), or NULL. */
+CrTestRoom *cr_test_room_new (guint segment_seconds, const char *extra);
+void cr_test_room_free (CrTestRoom *room);
+
+/* Starts courtrecd on the room and waits until its API answers. */
+void cr_test_room_start (CrTestRoom *room);
+/* Sends @signum to courtrecd and waits for it to exit; returns the wait
+ * status (as from waitpid), or -1 if it did not exit in @timeout_s. */
+int cr_test_room_signal (CrTestRoom *room, int signum, guint timeout_s);
+
+/* Runs the courtrec client on the room: args after "-c CONFIG", ending in
+ * NULL. Returns the exit status; @out and @err may be NULL. */
+int cr_test_client (CrTestRoom *room, char **out, char **err, ...) G_GNUC_NULL_TERMINATED;
+/* Runs any program (argv, NULL-terminated); returns its exit status. */
+int cr_test_run (char **out, char **err, const char *const *argv);
+
+/* HTTP to the room's API; @token may be NULL (no Authorization header).
+ * Returns the status code and the body in @body. */
+guint cr_test_http (CrTestRoom *room, const char *method, const char *path,
+                    const char *token, const char *json_body, char **body);
+
+/* ffprobe -show_format -show_streams [-count_frames] -of json @path.
+ * NULL when ffprobe cannot open the file. (transfer full) */
+JsonObject *cr_test_ffprobe (const char *path, gboolean count_frames);
+/* Decodes the whole file with ffmpeg; TRUE when it decodes without error. */
+gboolean cr_test_ffmpeg_decodes (const char *path, char **errors);
+
+/* Lists the regular files ending in @suffix under @dir, sorted. */
+GPtrArray *cr_test_find_files (const char *dir, const char *suffix);
+
+/* Runs the main loop until @cond(@data) or @timeout_ms; returns @cond's last answer. */
+gboolean cr_test_wait_until (gboolean (*cond) (gpointer data), gpointer data,
+                             guint timeout_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestRoom, cr_test_room_free)
+
+G_END_DECLS

@@ -1,0 +1,985 @@
+/* courtrec: the command-line client of one courtroom's courtrecd.
+ *
+ * Control verbs (start, pause, resume, stop, mark, status) go to the
+ * daemon's HTTP API on the address in the room's config, with the token from
+ * its token file. Archive verbs (sessions, events) read the index directly,
+ * so they work whether the daemon runs or not.
+ *
+ * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input. */
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "archive/case-number.h"
+#include "archive/segment-index.h"
+#include "config/config.h"
+
+enum {
+  EXIT_OK = 0,
+  EXIT_RUNTIME = 1,
+  EXIT_USAGE = 2,
+};
+
+#define HTTP_TIMEOUT_SECONDS 15
+
+static const char *const pause_reasons[] = {
+  "recess", "non-public-evidence", "mediation", "other", NULL
+};
+
+typedef struct {
+  const char *name;
+  const char *params;   /* shown in the help after the verb */
+  const char *summary;
+  int (*run) (const char *verb, int argc, char **argv);
+} Verb;
+
+/* Set by the global options; used by every verb. */
+static char *config_path;
+
+static int G_GNUC_PRINTF (2, 3)
+fail (int code, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  fprintf (stderr, "courtrec: %s\n", message);
+  return code;
+}
+
+/* --- options ----------------------------------------------------------- */
+
+/* Parses a verb's own options and its positional arguments, which must
+ * number between @min_args and @max_args. On failure prints why and returns
+ * FALSE; --help prints the verb's help and exits. */
+static gboolean
+parse_verb_options (const char *verb, const char *params, const char *summary,
+                    GOptionEntry *entries, int argc, char **argv,
+                    guint min_args, guint max_args, char ***positional,
+                    int *exit_code)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *prgname = g_strdup_printf ("courtrec -c FILE %s", verb);
+  g_auto (GStrv) rest = NULL;
+  GOptionEntry remaining[] = {
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, params },
+    { NULL }
+  };
+  guint n_rest;
+
+  g_set_prgname (prgname);
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, summary);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, remaining, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      *exit_code = fail (EXIT_USAGE, "%s: %s", verb, error->message);
+      return FALSE;
+    }
+
+  n_rest = rest != NULL ? g_strv_length (rest) : 0;
+  if (n_rest < min_args)
+    {
+      *exit_code = fail (EXIT_USAGE, "%s: missing argument; usage: courtrec -c FILE %s %s",
+                         verb, verb, params != NULL ? params : "");
+      return FALSE;
+    }
+  if (n_rest > max_args)
+    {
+      *exit_code = fail (EXIT_USAGE, "%s: unexpected argument '%s'%s", verb,
+                         rest[max_args],
+                         max_args > 0 ? " (quote text that has spaces)" : "");
+      return FALSE;
+    }
+  if (positional != NULL)
+    *positional = g_steal_pointer (&rest);
+  return TRUE;
+}
+
+static CrConfig *
+load_config (int *exit_code)
+{
+  g_autoptr (GError) error = NULL;
+  CrConfig *config;
+
+  if (config_path == NULL)
+    {
+      *exit_code = fail (EXIT_USAGE, "no config file given; use -c FILE");
+      return NULL;
+    }
+  config = cr_config_load (config_path, &error);
+  if (config == NULL)
+    *exit_code = fail (EXIT_USAGE, "%s", error->message);
+  return config;
+}
+
+static gboolean
+is_pause_reason (const char *reason)
+{
+  return g_strv_contains (pause_reasons, reason);
+}
+
+/* --- HTTP to courtrecd ----------------------------------------------------- */
+
+/* "host:port", with brackets around an IPv6 literal. */
+static char *
+format_endpoint (const CrConfig *config)
+{
+  if (strchr (config->api_host, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", config->api_host, config->api_port);
+  return g_strdup_printf ("%s:%u", config->api_host, config->api_port);
+}
+
+static void
+wipe_string (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+typedef char SecretString;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretString, wipe_string)
+
+/* The message of an API error body {"error":{"message":...}}, or NULL. */
+static const char *
+api_error_message (JsonNode *reply)
+{
+  JsonObject *object;
+  JsonObject *inner;
+
+  if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply))
+    return NULL;
+  object = json_node_get_object (reply);
+  if (!json_object_has_member (object, "error") ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "error")))
+    return NULL;
+  inner = json_object_get_object_member (object, "error");
+  return json_object_get_string_member_with_default (inner, "message", NULL);
+}
+
+/* Sends @method @path (under /api/v1) with @request as the body (or none)
+ * and returns the exit code; on 200 sets @reply to the JSON body. Prints
+ * every failure. */
+static int
+call_api (const CrConfig *config, const char *method, const char *path,
+          JsonNode *request, JsonNode **reply)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretString) token = NULL;
+  g_autoptr (SecretString) authorization = NULL;
+  g_autoptr (SoupSession) session = NULL;
+  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *endpoint = format_endpoint (config);
+  g_autofree char *uri = g_strdup_printf ("http://%s/api/v1%s", endpoint, path);
+  JsonNode *root = NULL;
+  const char *daemon_message;
+  guint status;
+
+  token = cr_config_load_token (config, FALSE, &error);
+  if (token == NULL)
+    return fail (EXIT_RUNTIME, "room %s: %s", config->room_id, error->message);
+
+  session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_SECONDS,
+                                           "user-agent", "courtrec", NULL);
+  message = soup_message_new (method, uri);
+  if (message == NULL)
+    return fail (EXIT_USAGE, "cannot make a URL of the [api] listen address %s",
+                 endpoint);
+  authorization = g_strdup_printf ("Bearer %s", token);
+  soup_message_headers_replace (soup_message_get_request_headers (message),
+                                "Authorization", authorization);
+  if (request != NULL)
+    {
+      g_autoptr (JsonGenerator) generator = json_generator_new ();
+      g_autoptr (GBytes) bytes = NULL;
+      gsize length = 0;
+      char *text;
+
+      json_generator_set_root (generator, request);
+      text = json_generator_to_data (generator, &length);
+      bytes = g_bytes_new_take (text, length);
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+
+  body = soup_session_send_and_read (session, message, NULL, &error);
+  if (body == NULL)
+    return fail (EXIT_RUNTIME, "courtrecd for room %s is not answering on %s: %s",
+                 config->room_id, endpoint, error->message);
+
+  status = soup_message_get_status (message);
+  if (g_bytes_get_size (body) > 0 &&
+      json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                  g_bytes_get_size (body), NULL))
+    root = json_parser_get_root (parser);
+  daemon_message = api_error_message (root);
+
+  switch (status)
+    {
+    case SOUP_STATUS_OK:
+      if (root == NULL)
+        return fail (EXIT_RUNTIME, "courtrecd on %s answered %s %s with a body that is not JSON",
+                     endpoint, method, path);
+      if (reply != NULL)
+        *reply = json_node_copy (root);
+      return EXIT_OK;
+    case SOUP_STATUS_BAD_REQUEST:
+      return fail (EXIT_USAGE, "%s", daemon_message != NULL ? daemon_message
+                                      : "courtrecd refused the request as invalid");
+    case SOUP_STATUS_UNAUTHORIZED:
+      return fail (EXIT_RUNTIME, "courtrecd for room %s on %s refused the API token "
+                   "(is another daemon on that port, or was the token file replaced?)",
+                   config->room_id, endpoint);
+    case SOUP_STATUS_CONFLICT:
+      return fail (EXIT_RUNTIME, "%s", daemon_message != NULL ? daemon_message
+                                        : "courtrecd refused: not allowed now");
+    default:
+      return fail (EXIT_RUNTIME, "courtrecd for room %s on %s answered %u %s%s%s",
+                   config->room_id, endpoint, status,
+                   soup_message_get_reason_phrase (message) != NULL
+                     ? soup_message_get_reason_phrase (message) : "",
+                   daemon_message != NULL ? ": " : "",
+                   daemon_message != NULL ? daemon_message : "");
+    }
+}
+
+/* --- reading replies --------------------------------------------------------- */
+
+static JsonObject *
+member_object (JsonObject *object, const char *name)
+{
+  JsonNode *member;
+
+  if (object == NULL)
+    return NULL;
+  member = json_object_get_member (object, name);
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    return NULL;
+  return json_node_get_object (member);
+}
+
+static const char *
+member_string (JsonObject *object, const char *name)
+{
+  JsonNode *member;
+
+  if (object == NULL)
+    return NULL;
+  member = json_object_get_member (object, name);
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (member);
+}
+
+static gint64
+member_int (JsonObject *object, const char *name)
+{
+  JsonNode *member;
+
+  if (object == NULL)
+    return 0;
+  member = json_object_get_member (object, name);
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (member);
+}
+
+static JsonObject *
+reply_status (JsonNode *reply)
+{
+  if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply))
+    return NULL;
+  return member_object (json_node_get_object (reply), "status");
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+}
+
+/* --- the index ------------------------------------------------------------- */
+
+/* Opens the room's index read-only. Returns NULL with *@exit_code set on
+ * failure, and NULL with EXIT_OK when no index exists yet. */
+static CrSegmentIndex *
+open_index (const CrConfig *config, char **index_path, int *exit_code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (config->storage_dir, "index.db", NULL);
+  CrSegmentIndex *index;
+
+  *exit_code = EXIT_OK;
+  if (index_path != NULL)
+    *index_path = g_strdup (path);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  index = cr_segment_index_open (path, TRUE, &error);
+  if (index == NULL)
+    *exit_code = fail (EXIT_RUNTIME, "%s", error->message);
+  return index;
+}
+
+/* Columns of text aligned by their width on a terminal, where a Han
+ * character takes two cells. */
+static gsize
+display_width (const char *text)
+{
+  gsize width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_iszerowidth (c))
+        continue;
+      width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
+
+/* @rows: GStrv per row, the first row the header. */
+static void
+print_table (GPtrArray *rows)
+{
+  g_autofree gsize *widths = NULL;
+  guint n_columns;
+
+  if (rows->len == 0)
+    return;
+  n_columns = g_strv_length (rows->pdata[0]);
+  widths = g_new0 (gsize, n_columns);
+  for (guint r = 0; r < rows->len; r++)
+    {
+      char **row = rows->pdata[r];
+      for (guint c = 0; c < n_columns; c++)
+        widths[c] = MAX (widths[c], display_width (row[c]));
+    }
+  for (guint r = 0; r < rows->len; r++)
+    {
+      char **row = rows->pdata[r];
+      g_autoptr (GString) line = g_string_new (NULL);
+
+      for (guint c = 0; c < n_columns; c++)
+        {
+          g_string_append (line, row[c]);
+          if (c + 1 < n_columns)
+            for (gsize pad = display_width (row[c]); pad < widths[c] + 2; pad++)
+              g_string_append_c (line, ' ');
+        }
+      printf ("%s\n", line->str);
+    }
+}
+
+static char *
+format_time_or_dash (gint64 utc_us)
+{
+  return utc_us > 0 ? cr_format_utc (utc_us) : g_strdup ("-");
+}
+
+/* --- verbs: control ------------------------------------------------------- */
+
+static int
+run_start (const char *verb, int argc, char **argv)
+{
+  g_autofree char *case_arg = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *case_no = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) request = NULL;
+  const char *reply_dir;
+  int code;
+  GOptionEntry entries[] = {
+    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg,
+      "The case number (案号), e.g. （2026）浙1022民初123号", "CASE" },
+    { "title", 0, 0, G_OPTION_ARG_FILENAME, &title, "A title for the hearing", "T" },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL, "Starts recording a hearing of a case.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (case_arg == NULL)
+    return fail (EXIT_USAGE, "start: --case CASE is required");
+  /* Refuse a malformed number here, with the reason, before anything is
+   * sent: the daemon would refuse it too, with less to go on. */
+  case_no = cr_case_number_canonicalize (case_arg, &error);
+  if (case_no == NULL)
+    return fail (EXIT_USAGE, "%s", error->message);
+
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "case");
+  json_builder_add_string_value (builder, case_no);
+  if (title != NULL)
+    {
+      json_builder_set_member_name (builder, "title");
+      json_builder_add_string_value (builder, title);
+    }
+  json_builder_end_object (builder);
+  request = json_builder_get_root (builder);
+
+  code = call_api (config, "POST", "/session/start", request, &reply);
+  if (code != EXIT_OK)
+    return code;
+
+  reply_dir = member_string (reply_status (reply), "storage_dir");
+  printf ("Recording session %" G_GINT64_FORMAT " of case %s in room %s\n",
+          member_int (json_node_get_object (reply), "session_id"), case_no,
+          config->room_id);
+  printf ("Storage directory: %s\n", reply_dir != NULL ? reply_dir : config->storage_dir);
+  return EXIT_OK;
+}
+
+static int
+run_pause (const char *verb, int argc, char **argv)
+{
+  g_autofree char *reason = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) request = NULL;
+  g_autofree char *reasons = g_strjoinv (", ", (char **) pause_reasons);
+  int code;
+  GOptionEntry entries[] = {
+    { "reason", 0, 0, G_OPTION_ARG_FILENAME, &reason,
+      "recess, non-public-evidence, mediation or other", "R" },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL, "Pauses the recording, for a reason.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (reason == NULL)
+    return fail (EXIT_USAGE, "pause: --reason R is required (one of %s)", reasons);
+  if (!is_pause_reason (reason))
+    return fail (EXIT_USAGE, "pause: unknown reason '%s'; expected one of %s",
+                 reason, reasons);
+
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "reason");
+  json_builder_add_string_value (builder, reason);
+  json_builder_end_object (builder);
+  request = json_builder_get_root (builder);
+
+  code = call_api (config, "POST", "/session/pause", request, &reply);
+  if (code != EXIT_OK)
+    return code;
+  printf ("Paused session %" G_GINT64_FORMAT " (%s)\n",
+          member_int (member_object (reply_status (reply), "session"), "id"), reason);
+  return EXIT_OK;
+}
+
+static int
+run_resume (const char *verb, int argc, char **argv)
+{
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  int code;
+
+  if (!parse_verb_options (verb, NULL, "Resumes a paused recording.",
+                           NULL, argc, argv, 0, 0, NULL, &code))
+    return code;
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  code = call_api (config, "POST", "/session/resume", NULL, &reply);
+  if (code != EXIT_OK)
+    return code;
+  printf ("Recording session %" G_GINT64_FORMAT " again\n",
+          member_int (member_object (reply_status (reply), "session"), "id"));
+  return EXIT_OK;
+}
+
+/* "N segments in DIR" for the session just stopped, from the index. */
+static void
+print_stopped_segments (const CrConfig *config, gint64 session_id)
+{
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *dir = config->storage_dir;
+  g_autofree char *where = NULL;
+  int code;
+
+  index = open_index (config, NULL, &code);
+  if (index != NULL)
+    segments = cr_segment_index_list_segments (index, session_id, &error);
+  if (segments == NULL)
+    {
+      printf ("Files are in %s\n", dir);
+      return;
+    }
+  /* Segments of one session share a directory; name it rather than the
+   * storage root so that the operator can go straight there. */
+  if (segments->len > 0)
+    {
+      CrSegmentRecord *first = segments->pdata[0];
+      g_autofree char *relative_dir = g_path_get_dirname (first->path);
+      where = g_str_equal (relative_dir, ".") ? g_strdup (dir)
+                                              : g_build_filename (dir, relative_dir, NULL);
+    }
+  else
+    where = g_strdup (dir);
+  printf ("%u segment%s in %s\n", segments->len, segments->len == 1 ? "" : "s", where);
+}
+
+static int
+run_stop (const char *verb, int argc, char **argv)
+{
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  gint64 session_id;
+  int code;
+
+  if (!parse_verb_options (verb, NULL, "Stops the recording and ends the session.",
+                           NULL, argc, argv, 0, 0, NULL, &code))
+    return code;
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  code = call_api (config, "POST", "/session/stop", NULL, &reply);
+  if (code != EXIT_OK)
+    return code;
+
+  session_id = member_int (json_node_get_object (reply), "session_id");
+  if (session_id <= 0)
+    {
+      printf ("Nothing was recording\n");
+      return EXIT_OK;
+    }
+  printf ("Stopped session %" G_GINT64_FORMAT "\n", session_id);
+  print_stopped_segments (config, session_id);
+  return EXIT_OK;
+}
+
+static int
+run_mark (const char *verb, int argc, char **argv)
+{
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) request = NULL;
+  g_auto (GStrv) positional = NULL;
+  int code;
+
+  if (!parse_verb_options (verb, "TEXT", "Adds a timestamped note to the session.",
+                           NULL, argc, argv, 1, 1, &positional, &code))
+    return code;
+  if (g_strstrip (positional[0])[0] == '\0')
+    return fail (EXIT_USAGE, "mark: the TEXT is empty");
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, positional[0]);
+  json_builder_end_object (builder);
+  request = json_builder_get_root (builder);
+
+  code = call_api (config, "POST", "/session/markers", request, &reply);
+  if (code != EXIT_OK)
+    return code;
+  printf ("Marker added (event %" G_GINT64_FORMAT ")\n",
+          member_int (json_node_get_object (reply), "event_id"));
+  return EXIT_OK;
+}
+
+static int
+run_status (const char *verb, int argc, char **argv)
+{
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  gboolean json = FALSE;
+  JsonObject *status, *room, *session, *segment;
+  const char *state, *title, *pause_reason;
+  int code;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the daemon's JSON as is", NULL },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL, "Shows what the recorder is doing.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  code = call_api (config, "GET", "/status", NULL, &reply);
+  if (code != EXIT_OK)
+    return code;
+  if (json)
+    {
+      print_json (reply);
+      return EXIT_OK;
+    }
+
+  status = JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+  room = member_object (status, "room");
+  session = member_object (status, "session");
+  segment = member_object (status, "segment");
+  state = member_string (status, "state");
+
+  printf ("room:     %s (%s, %s)\n", config->room_id,
+          member_string (room, "name") ? member_string (room, "name") : config->room_name,
+          member_string (room, "court") ? member_string (room, "court") : config->court);
+  pause_reason = member_string (session, "pause_reason");
+  if (pause_reason != NULL && g_strcmp0 (state, "paused") == 0)
+    printf ("state:    paused (%s)\n", pause_reason);
+  else
+    printf ("state:    %s\n", state != NULL ? state : "unknown");
+  if (session == NULL)
+    return EXIT_OK;
+
+  title = member_string (session, "title");
+  printf ("case:     %s%s%s\n", member_string (session, "case"),
+          title != NULL ? " — " : "", title != NULL ? title : "");
+  printf ("session:  %" G_GINT64_FORMAT ", since %s\n", member_int (session, "id"),
+          member_string (session, "started") ? member_string (session, "started") : "?");
+  if (segment != NULL)
+    printf ("segment:  #%" G_GINT64_FORMAT " %s, since %s\n",
+            member_int (segment, "sequence"),
+            member_string (segment, "path") ? member_string (segment, "path") : "?",
+            member_string (segment, "started") ? member_string (segment, "started") : "?");
+  else
+    printf ("segment:  none open\n");
+  return EXIT_OK;
+}
+
+/* --- verbs: archive ------------------------------------------------------- */
+
+static void
+add_string_or_null (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static int
+run_sessions (const char *verb, int argc, char **argv)
+{
+  g_autofree char *case_arg = NULL;
+  g_autofree char *case_no = NULL;
+  g_autofree char *index_path = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) sessions = NULL;
+  g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (GHashTable) segment_counts = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean json = FALSE;
+  int code;
+  GOptionEntry entries[] = {
+    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg,
+      "Only sessions of this case number (any typing of it)", "CASE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL, "Lists the recorded sessions, from the index.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (case_arg != NULL)
+    {
+      case_no = cr_case_number_canonicalize (case_arg, &error);
+      if (case_no == NULL)
+        return fail (EXIT_USAGE, "%s", error->message);
+    }
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+
+  index = open_index (config, &index_path, &code);
+  if (index == NULL && code != EXIT_OK)
+    return code;
+  if (index != NULL)
+    {
+      sessions = cr_segment_index_list_sessions (index, case_no, &error);
+      if (sessions != NULL)
+        segments = cr_segment_index_list_segments (index, 0, &error);
+      if (sessions == NULL || segments == NULL)
+        return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path,
+                     error->message);
+    }
+  else
+    {
+      /* No index yet: nothing has been recorded in this room. */
+      sessions = g_ptr_array_new ();
+      segments = g_ptr_array_new ();
+    }
+
+  segment_counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, NULL);
+  for (guint i = 0; i < segments->len; i++)
+    {
+      CrSegmentRecord *segment = segments->pdata[i];
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (segment_counts,
+                                                           &segment->session_id));
+      g_hash_table_insert (segment_counts, &segment->session_id,
+                           GUINT_TO_POINTER (count + 1));
+    }
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < sessions->len; i++)
+        {
+          CrSessionRecord *session = sessions->pdata[i];
+          g_autofree char *started = cr_format_utc (session->started_us);
+          g_autofree char *stopped = session->stopped_us > 0
+                                     ? cr_format_utc (session->stopped_us) : NULL;
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, session->id);
+          add_string_or_null (builder, "case", session->case_no);
+          add_string_or_null (builder, "title", session->title);
+          add_string_or_null (builder, "state",
+                              cr_session_state_to_string (session->state));
+          add_string_or_null (builder, "started", started);
+          add_string_or_null (builder, "stopped", stopped);
+          json_builder_set_member_name (builder, "segments");
+          json_builder_add_int_value (builder,
+              GPOINTER_TO_UINT (g_hash_table_lookup (segment_counts, &session->id)));
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+      return EXIT_OK;
+    }
+
+  if (sessions->len == 0)
+    {
+      if (case_no != NULL)
+        printf ("No sessions of case %s in room %s\n", case_no, config->room_id);
+      else
+        printf ("No sessions in room %s\n", config->room_id);
+      return EXIT_OK;
+    }
+
+  {
+    g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+    g_ptr_array_add (rows, g_strsplit ("ID CASE TITLE STATE STARTED STOPPED SEGMENTS", " ", -1));
+    for (guint i = 0; i < sessions->len; i++)
+      {
+        CrSessionRecord *session = sessions->pdata[i];
+        char **row = g_new0 (char *, 8);
+
+        row[0] = g_strdup_printf ("%" G_GINT64_FORMAT, session->id);
+        row[1] = g_strdup (session->case_no);
+        row[2] = g_strdup (session->title != NULL && *session->title != '\0'
+                           ? session->title : "-");
+        row[3] = g_strdup (cr_session_state_to_string (session->state));
+        row[4] = format_time_or_dash (session->started_us);
+        row[5] = format_time_or_dash (session->stopped_us);
+        row[6] = g_strdup_printf ("%u", GPOINTER_TO_UINT (
+                     g_hash_table_lookup (segment_counts, &session->id)));
+        g_ptr_array_add (rows, row);
+      }
+    print_table (rows);
+  }
+  return EXIT_OK;
+}
+
+static int
+run_events (const char *verb, int argc, char **argv)
+{
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *index_path = NULL;
+  g_auto (GStrv) positional = NULL;
+  gboolean json = FALSE;
+  guint64 session_id;
+  int code;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, "SESSION_ID", "Lists a session's events, from the index.",
+                           entries, argc, argv, 1, 1, &positional, &code))
+    return code;
+  if (!g_ascii_string_to_unsigned (positional[0], 10, 1, G_MAXINT64, &session_id, NULL))
+    return fail (EXIT_USAGE, "events: '%s' is not a session id (a number from 'courtrec sessions')",
+                 positional[0]);
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+
+  index = open_index (config, &index_path, &code);
+  if (index == NULL)
+    {
+      if (code != EXIT_OK)
+        return code;
+      return fail (EXIT_RUNTIME, "no session %" G_GUINT64_FORMAT " in room %s: "
+                   "nothing has been recorded yet (no index at %s)",
+                   session_id, config->room_id, index_path);
+    }
+  session = cr_segment_index_get_session (index, (gint64) session_id, &error);
+  if (session == NULL)
+    {
+      if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND))
+        return fail (EXIT_RUNTIME, "no session %" G_GUINT64_FORMAT " in room %s",
+                     session_id, config->room_id);
+      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path,
+                   error->message);
+    }
+  events = cr_segment_index_list_events (index, (gint64) session_id, &error);
+  if (events == NULL)
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path,
+                 error->message);
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < events->len; i++)
+        {
+          CrEventRecord *event = events->pdata[i];
+          g_autofree char *at = cr_format_utc (event->at_us);
+
+          json_builder_begin_object (builder);
+          add_string_or_null (builder, "time", at);
+          add_string_or_null (builder, "kind", event->kind);
+          add_string_or_null (builder, "detail", event->detail);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+      return EXIT_OK;
+    }
+
+  {
+    g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+    printf ("Session %" G_GINT64_FORMAT ", case %s%s%s\n", session->id, session->case_no,
+            session->title != NULL ? " — " : "", session->title != NULL ? session->title : "");
+    g_ptr_array_add (rows, g_strsplit ("TIME KIND DETAIL", " ", -1));
+    for (guint i = 0; i < events->len; i++)
+      {
+        CrEventRecord *event = events->pdata[i];
+        char **row = g_new0 (char *, 4);
+
+        row[0] = cr_format_utc (event->at_us);
+        row[1] = g_strdup (event->kind);
+        row[2] = g_strdup (event->detail != NULL ? event->detail : "");
+        g_ptr_array_add (rows, row);
+      }
+    print_table (rows);
+  }
+  return EXIT_OK;
+}
+
+/* --- main ------------------------------------------------------------------ */
+
+static const Verb verbs[] = {
+  { "start", "--case CASE [--title T]", "start recording a hearing", run_start },
+  { "pause", "--reason R", "pause (recess, non-public-evidence, mediation, other)", run_pause },
+  { "resume", "", "resume a paused recording", run_resume },
+  { "stop", "", "stop recording and end the session", run_stop },
+  { "mark", "TEXT", "add a timestamped marker to the session", run_mark },
+  { "status", "[--json]", "show what the recorder is doing", run_status },
+  { "sessions", "[--case CASE] [--json]", "list sessions (reads the index; daemon not needed)", run_sessions },
+  { "events", "SESSION_ID [--json]", "list a session's events (reads the index)", run_events },
+};
+
+static char *
+verbs_help (void)
+{
+  GString *help = g_string_new ("Verbs:\n");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+    {
+      g_autofree char *usage = g_strdup_printf ("%s %s", verbs[i].name, verbs[i].params);
+      g_string_append_printf (help, "  %-32s %s\n", usage, verbs[i].summary);
+    }
+  g_string_append (help,
+      "\nControl verbs talk to courtrecd at the config's [api] listen address;\n"
+      "sessions and events read the index and work with the daemon down.\n"
+      "Run 'courtrec -c FILE VERB --help' for a verb's options.\n"
+      "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input.");
+  return g_string_free (help, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *description = NULL;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "The courtroom's config file", "FILE" },
+    { NULL }
+  };
+  int status;
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new ("VERB [ARGS…]");
+  g_option_context_set_summary (context,
+      "Controls one courtroom's recorder (courtrecd) and reads its archive index.");
+  description = verbs_help ();
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  /* Stop at the verb: what follows it is the verb's own options. */
+  g_option_context_set_strict_posix (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail (EXIT_USAGE, "%s", error->message);
+
+  if (argc < 2)
+    return fail (EXIT_USAGE, "no verb given; run 'courtrec --help' for the list");
+  /* Arguments are taken as bytes (no conversion from the locale's charset,
+   * which is ASCII under LANG=C and would refuse a case number), so check
+   * here that they are the UTF-8 the index and the API store. */
+  for (int i = 1; i < argc; i++)
+    if (!g_utf8_validate (argv[i], -1, NULL))
+      return fail (EXIT_USAGE, "argument %d is not valid UTF-8", i);
+  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+    if (g_str_equal (argv[1], verbs[i].name))
+      {
+        status = verbs[i].run (verbs[i].name, argc - 1, argv + 1);
+        g_free (config_path);
+        return status;
+      }
+  return fail (EXIT_USAGE, "unknown verb '%s'; run 'courtrec --help' for the list",
+               argv[1]);
+}

@@ -17,9 +17,9 @@ PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -DCOURTREC_VERSION=\"$(VERSION)\" -std=gnu17 -Wall -Wextra -Werror -Wno-unused-parameter \
+override CFLAGS  += -DCOURTREC_VERSION=\"$(VERSION)\" -std=gnu17 -Wall -Wextra -Werror -Wno-unused-parameter \
            -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+override LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
 
 VERSION = 0.1.0
 B = build

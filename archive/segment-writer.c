@@ -314,9 +314,12 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
    * of its first frame as Matroska's DateUTC, and room, session, segment and
    * that time again (to the millisecond) as the name of each track. Both
    * are in the header, so a file cut short by a crash still carries them;
-   * Matroska's Tags element is only written when a file is finished. */
-  identity = g_strdup_printf ("courtrec room=%s session=%" G_GINT64_FORMAT
-                              " segment=%u utc_start=%s", writer->room_id,
+   * Matroska's Tags element is only written when a file is finished.
+   * matroskamux 1.22 writes that element with gst_value_serialize(), which
+   * quotes and backslash-escapes any string with spaces or '=': keep to
+   * letters, digits and "_-+/:." so both places read the same. */
+  identity = g_strdup_printf ("courtrec/room:%s/session:%" G_GINT64_FORMAT
+                              "/segment:%u/utc_start:%s", writer->room_id,
                               segment->session_id, segment->sequence, start_text);
   g_object_set (mux, "creation-time", start, "writing-app", "courtrec " COURTREC_VERSION,
                 NULL);

@@ -148,8 +148,10 @@ append_microphone (GString *desc, const CrInputConfig *microphone, guint index)
       "! queue max-size-time=200000000 ! mixer. ");
 }
 
+/* @reference_file: NULL for courtrecd's own pipeline (encoded samples go to
+ * appsinks), or the file the benchmark's reference pipeline muxes into. */
 static char *
-build_description (const CrConfig *config, gboolean for_benchmark)
+build_description (const CrConfig *config, const char *reference_file)
 {
   GString *desc = g_string_new (NULL);
   guint cameras = config->cameras->len;
@@ -163,8 +165,7 @@ build_description (const CrConfig *config, gboolean for_benchmark)
   g_autofree char *caption = NULL;
   g_autofree char *header = g_strdup_printf ("%s  %s\n待机 standby", config->court,
                                              config->room_name);
-  const char *sink = for_benchmark ? "fakesink sync=false"
-                                   : "appsink sync=false emit-signals=false";
+  g_autofree char *location = reference_file ? quote (reference_file) : NULL;
 
   caption = quote (header);
 
@@ -186,9 +187,14 @@ build_description (const CrConfig *config, gboolean for_benchmark)
       "! h264parse ! video/x-h264,stream-format=avc,alignment=au "
       "! tee name=video_tee "
       "video_tee. ! queue name=video_record_queue max-size-buffers=0 "
-      "max-size-bytes=0 max-size-time=10000000000 ! %s name=video_record ",
+      "max-size-bytes=0 max-size-time=10000000000 ! ",
       config->width, config->height, config->framerate, caption, caption_px,
-      caption_px, config->video_bitrate_kbps, config->framerate, sink);
+      caption_px, config->video_bitrate_kbps, config->framerate);
+  if (reference_file == NULL)
+    g_string_append (desc, "appsink name=video_record sync=false emit-signals=false ");
+  else
+    g_string_append_printf (desc, "reference_mux.video_0 matroskamux name=reference_mux "
+                            "! filesink location=%s ", location);
 
   for (guint i = 0; i < cameras; i++)
     append_camera (desc, config, g_ptr_array_index (config->cameras, i), i,
@@ -198,8 +204,12 @@ build_description (const CrConfig *config, gboolean for_benchmark)
       "audiomixer name=mixer ! audio/x-raw,rate=48000,channels=2 ! audioconvert "
       "! avenc_aac name=audio_encoder bitrate=%u ! aacparse ! tee name=audio_tee "
       "audio_tee. ! queue name=audio_record_queue max-size-buffers=0 "
-      "max-size-bytes=0 max-size-time=10000000000 ! %s name=audio_record ",
-      config->audio_bitrate_kbps * 1000, sink);
+      "max-size-bytes=0 max-size-time=10000000000 ! ",
+      config->audio_bitrate_kbps * 1000);
+  if (reference_file == NULL)
+    g_string_append (desc, "appsink name=audio_record sync=false emit-signals=false ");
+  else
+    g_string_append (desc, "reference_mux.audio_0 ");
 
   for (guint i = 0; i < config->microphones->len; i++)
     append_microphone (desc, g_ptr_array_index (config->microphones, i), i);
@@ -208,9 +218,9 @@ build_description (const CrConfig *config, gboolean for_benchmark)
 }
 
 char *
-cr_capture_describe (const CrConfig *config)
+cr_capture_describe (const CrConfig *config, const char *reference_file)
 {
-  return build_description (config, TRUE);
+  return build_description (config, reference_file);
 }
 
 static GstFlowReturn
@@ -294,7 +304,7 @@ cr_capture_new (const CrConfig *config, GError **error)
     GST_DEBUG_CATEGORY_INIT (cr_capture_debug, "courtrec-capture", 0,
                              "courtrec capture pipeline");
 
-  description = build_description (config, FALSE);
+  description = build_description (config, NULL);
   GST_INFO ("capture pipeline: %s", description);
   capture->pipeline = gst_parse_launch_full (description, NULL,
                                              GST_PARSE_FLAG_FATAL_ERRORS,

@@ -55,10 +55,11 @@ void cr_capture_request_keyframe (CrCapture *capture);
  * session runs, a standby notice otherwise. */
 void cr_capture_set_caption (CrCapture *capture, const char *caption);
 
-/* The description of the pipeline as gst-launch-1.0 would take it (without
- * the hand-off to the recorder): what the benchmark compares against.
+/* The same pipeline as gst-launch-1.0 takes it, muxing straight into
+ * @reference_file with matroskamux and filesink instead of handing samples
+ * to the segment writer: what the benchmark compares courtrecd against.
  * (transfer full) */
-char *cr_capture_describe (const CrConfig *config);
+char *cr_capture_describe (const CrConfig *config, const char *reference_file);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrCapture, cr_capture_free)
 

@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config/config.h"
+#include "pipelines/capture.h"
 #include "recorder/api-server.h"
 #include "recorder/recorder.h"
 
@@ -72,11 +73,15 @@ main (int argc, char **argv)
   g_autofree char *config_path = NULL;
   gboolean check_config = FALSE;
   gboolean version = FALSE;
+  g_autofree char *reference_file = NULL;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "The courtroom's configuration file", "FILE" },
     { "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
       "Validate the configuration and exit", NULL },
+    { "print-reference-pipeline", 0, 0, G_OPTION_ARG_FILENAME, &reference_file,
+      "Print the capture pipeline as a gst-launch-1.0 description that records "
+      "into FILE (for benchmarks), and exit", "FILE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -121,6 +126,13 @@ main (int argc, char **argv)
               config->room_name, config->court, config->cameras->len,
               config->microphones->len, config->storage_dir, config->api_host,
               config->api_port);
+      return 0;
+    }
+
+  if (reference_file != NULL)
+    {
+      g_autofree char *description = cr_capture_describe (config, reference_file);
+      printf ("%s\n", description);
       return 0;
     }
 

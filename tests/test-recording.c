@@ -1,0 +1,537 @@
+/* test-recording.c: a real courtrecd records real encoders into real files,
+ * and ffprobe/ffmpeg/sha256sum judge what it wrote. */
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "archive/segment-index.h"
+#include "tests/test-util.h"
+
+#define CASE_NO "（2026）浙1022民初123号"
+#define FPS 25.0
+
+typedef struct {
+  CrTestRoom *room;
+} Fixture;
+
+static void
+fixture_set_up_60 (Fixture *fixture, gconstpointer data)
+{
+  fixture->room = cr_test_room_new (60, NULL);
+  cr_test_room_start (fixture->room);
+}
+
+static void
+fixture_set_up_10 (Fixture *fixture, gconstpointer data)
+{
+  fixture->room = cr_test_room_new (10, NULL);
+  cr_test_room_start (fixture->room);
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer data)
+{
+  g_clear_pointer (&fixture->room, cr_test_room_free);
+}
+
+/* --- helpers --------------------------------------------------------------- */
+
+static JsonObject *
+status (CrTestRoom *room)
+{
+  g_autofree char *body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_cmpuint (cr_test_http (room, "GET", "/api/v1/status", room->token, NULL,
+                                  &body), ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static gint64
+start_session (CrTestRoom *room, const char *case_no)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (JsonObject) st = NULL;
+
+  g_assert_cmpint (cr_test_client (room, &out, &err, "start", "--case", case_no, NULL),
+                   ==, 0);
+  st = status (room);
+  g_assert_cmpstr (json_object_get_string_member (st, "state"), ==, "recording");
+  return json_object_get_int_member (json_object_get_object_member (st, "session"), "id");
+}
+
+static CrSegmentIndex *
+open_index (CrTestRoom *room)
+{
+  g_autofree char *path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autoptr (GError) error = NULL;
+  CrSegmentIndex *index = cr_segment_index_open (path, TRUE, &error);
+
+  g_assert_no_error (error);
+  return index;
+}
+
+static GPtrArray *
+segments_of (CrTestRoom *room, gint64 session_id)
+{
+  g_autoptr (CrSegmentIndex) index = open_index (room);
+  g_autoptr (GError) error = NULL;
+  GPtrArray *rows = cr_segment_index_list_segments (index, session_id, &error);
+
+  g_assert_no_error (error);
+  return rows;
+}
+
+typedef struct {
+  CrTestRoom *room;
+  gint64 session_id;
+  guint count;
+} ClosedWait;
+
+static gboolean
+all_segments_closed (gpointer data)
+{
+  ClosedWait *wait = data;
+  g_autoptr (GPtrArray) rows = segments_of (wait->room, wait->session_id);
+
+  if (rows->len < wait->count)
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++)
+    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
+      return FALSE;
+  return TRUE;
+}
+
+static GPtrArray *
+wait_for_closed_segments (CrTestRoom *room, gint64 session_id, guint at_least)
+{
+  ClosedWait wait = { room, session_id, at_least };
+
+  g_assert_true (cr_test_wait_until (all_segments_closed, &wait, 15000));
+  return segments_of (room, session_id);
+}
+
+static double
+member_double (JsonObject *object, const char *name)
+{
+  const char *text = json_object_get_string_member_with_default (object, name, NULL);
+  g_assert_nonnull (text);
+  return g_ascii_strtod (text, NULL);
+}
+
+static JsonObject *
+stream_of (JsonObject *probe, const char *type)
+{
+  JsonArray *streams = json_object_get_array_member (probe, "streams");
+
+  for (guint i = 0; i < json_array_get_length (streams); i++)
+    {
+      JsonObject *stream = json_array_get_object_element (streams, i);
+      if (g_strcmp0 (json_object_get_string_member (stream, "codec_type"), type) == 0)
+        return stream;
+    }
+  g_assert_not_reached ();
+}
+
+/* Wall-clock seconds since @start_us. */
+static double
+since (gint64 start_us)
+{
+  return (g_get_monotonic_time () - start_us) / (double) G_USEC_PER_SEC;
+}
+
+static void
+sleep_seconds (double seconds)
+{
+  g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+}
+
+static char *
+sha256sum (const char *path)
+{
+  const char *argv[] = { "sha256sum", path, NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  return g_strndup (out, 64);
+}
+
+/* The file plays: ffprobe reads its streams, ffmpeg decodes all of it. */
+static JsonObject *
+assert_plays (const char *path)
+{
+  g_autofree char *errors = NULL;
+  JsonObject *probe = cr_test_ffprobe (path, TRUE);
+
+  g_assert_nonnull (probe);
+  if (!cr_test_ffmpeg_decodes (path, &errors))
+    g_error ("ffmpeg could not decode %s: %s", path, errors);
+  return probe;
+}
+
+/* --- tests ----------------------------------------------------------------- */
+
+/* A ten-second hearing, judged by ffprobe: codecs, size, duration, frames,
+ * and what the file says of itself. */
+static void
+test_ten_seconds (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  gint64 t0 = g_get_monotonic_time ();
+  gint64 session_id = start_session (room, "(2026) 浙1022民初123号");
+  double recorded;
+  g_autoptr (GPtrArray) rows = NULL;
+  CrSegmentRecord *row;
+  g_autofree char *path = NULL;
+  g_autofree char *digest = NULL;
+  g_autoptr (JsonObject) probe = NULL;
+  JsonObject *video, *audio, *format, *tags;
+  double duration;
+  gint64 frames;
+  g_autofree char *identity = NULL;
+
+  sleep_seconds (10.0 - since (t0));
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
+  recorded = since (t0);
+
+  rows = wait_for_closed_segments (room, session_id, 1);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+  path = g_build_filename (room->storage_dir, row->path, NULL);
+  /* Media paths never name the case. */
+  g_assert_null (strstr (row->path, "浙"));
+  g_assert_null (strstr (row->path, "民初"));
+
+  probe = assert_plays (path);
+  video = stream_of (probe, "video");
+  audio = stream_of (probe, "audio");
+  format = json_object_get_object_member (probe, "format");
+  g_assert_cmpstr (json_object_get_string_member (video, "codec_name"), ==, "h264");
+  g_assert_cmpstr (json_object_get_string_member (audio, "codec_name"), ==, "aac");
+  g_assert_cmpint (json_object_get_int_member (video, "width"), ==, 320);
+  g_assert_cmpint (json_object_get_int_member (video, "height"), ==, 180);
+  g_assert_cmpint (json_object_get_int_member (audio, "channels"), ==, 2);
+
+  /* From the command to start to the command to stop, give or take 0.3 s. */
+  duration = member_double (format, "duration");
+  g_test_message ("recorded %.3f s by the wall clock, %.3f s in the file", recorded, duration);
+  g_assert_cmpfloat_with_epsilon (duration, recorded, 0.3);
+  frames = g_ascii_strtoll (json_object_get_string_member (video, "nb_read_frames"), NULL, 10);
+  g_assert_cmpfloat_with_epsilon (frames / FPS, duration, 0.1);
+  g_assert_cmpfloat_with_epsilon (row->duration_us / 1e6, duration, 0.1);
+
+  /* The index's hash is the file's, by an independent tool. */
+  digest = sha256sum (path);
+  g_assert_cmpstr (row->sha256, ==, digest);
+
+  /* The file names its session and its UTC start. */
+  tags = json_object_get_object_member (video, "tags");
+  identity = g_strdup_printf ("courtrec/room:test-room/session:%" G_GINT64_FORMAT
+                              "/segment:1/utc_start:", session_id);
+  /* ffprobe names it "title" from the track header, "TITLE" from the tags
+   * written when the file is finished: this one is finished. */
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (tags, "TITLE"), identity));
+  {
+    const char *created = json_object_get_string_member (
+        json_object_get_object_member (format, "tags"), "creation_time");
+    g_autoptr (GDateTime) when = g_date_time_new_from_iso8601 (created, NULL);
+    g_assert_nonnull (when);
+    g_assert_cmpint (ABS (g_date_time_to_unix (when) * G_USEC_PER_SEC +
+                          g_date_time_get_microsecond (when) - row->started_us), <, 1000);
+  }
+}
+
+typedef struct {
+  const char *dir;
+  char *copy;
+} FirstData;
+
+static gboolean
+copied_first_data (gpointer data)
+{
+  FirstData *first = data;
+  g_autoptr (GPtrArray) files = cr_test_find_files (first->dir, ".mkv");
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (files->len == 0 ||
+      !g_file_get_contents (g_ptr_array_index (files, 0), &contents, &length, NULL) ||
+      length < 1000)
+    return FALSE;
+  /* Snapshot what is on disk now; judged after the clock stops. */
+  g_assert_true (g_file_set_contents (first->copy, contents, length, NULL));
+  return TRUE;
+}
+
+/* The first frame is on disk within 0.5 s of the command. */
+static void
+test_first_frame_at_once (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *recordings = g_build_filename (room->storage_dir, "recordings", NULL);
+  g_autofree char *copy = g_build_filename (room->dir, "first.mkv", NULL);
+  FirstData first = { recordings, copy };
+  gint64 t0 = g_get_monotonic_time ();
+  double elapsed;
+  g_autoptr (JsonObject) probe = NULL;
+  gint64 frames;
+
+  g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/session/start", room->token,
+                                  "{\"case\":\"" CASE_NO "\"}", NULL), ==, 200);
+  g_assert_true (cr_test_wait_until (copied_first_data, &first, 2000));
+  elapsed = since (t0);
+  g_test_message ("first data on disk %.3f s after the command", elapsed);
+  g_assert_cmpfloat (elapsed, <, 0.5);
+
+  probe = cr_test_ffprobe (copy, TRUE);
+  g_assert_nonnull (probe);
+  frames = g_ascii_strtoll (json_object_get_string_member (
+      stream_of (probe, "video"), "nb_read_frames"), NULL, 10);
+  g_assert_cmpint (frames, >=, 1);
+}
+
+/* Segments of segment_seconds, split at keyframes, with no gap between
+ * them; pause and resume are session boundaries for the files. */
+static void
+test_segments_split (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  gint64 t0 = g_get_monotonic_time ();
+  gint64 session_id = start_session (room, CASE_NO);
+  g_autoptr (GPtrArray) rows = NULL;
+  double total = 0;
+
+  sleep_seconds (22.5 - since (t0));
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "pause", "--reason", "recess", NULL), ==, 0);
+  sleep_seconds (2);
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "resume", NULL), ==, 0);
+  sleep_seconds (3);
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
+
+  rows = wait_for_closed_segments (room, session_id, 4);
+  g_assert_cmpuint (rows->len, ==, 4);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CrSegmentRecord *row = g_ptr_array_index (rows, i);
+      g_autofree char *path = g_build_filename (room->storage_dir, row->path, NULL);
+      g_autoptr (JsonObject) probe = assert_plays (path);
+      g_autoptr (JsonObject) first = NULL;
+      const char *argv[] = { "ffprobe", "-v", "error", "-select_streams", "v",
+                             "-show_entries", "packet=flags", "-read_intervals", "%+#1",
+                             "-of", "csv=p=0", path, NULL };
+      g_autofree char *flags = NULL;
+      double duration = member_double (json_object_get_object_member (probe, "format"),
+                                       "duration");
+
+      g_assert_cmpuint (row->sequence, ==, i + 1);
+      g_test_message ("segment %u: %.3f s", row->sequence, duration);
+      /* Every file opens on a keyframe. */
+      g_assert_cmpint (cr_test_run (&flags, NULL, argv), ==, 0);
+      g_assert_true (flags[0] == 'K');
+      if (i < 2)
+        {
+          g_assert_cmpfloat_with_epsilon (duration, 10.0, 0.1);
+          /* Back to back: the next file starts where this one ends. */
+          CrSegmentRecord *next = g_ptr_array_index (rows, i + 1);
+          g_assert_cmpint (ABS (next->started_us - row->started_us - row->duration_us), <, 60000);
+        }
+      total += duration;
+    }
+  /* The third file ends at the pause, the fourth starts at the resume. */
+  g_assert_cmpfloat_with_epsilon (((CrSegmentRecord *) g_ptr_array_index (rows, 2))->duration_us / 1e6,
+                                  2.5, 0.35);
+  g_assert_cmpfloat_with_epsilon (((CrSegmentRecord *) g_ptr_array_index (rows, 3))->duration_us / 1e6,
+                                  3.0, 0.35);
+  g_assert_cmpfloat_with_epsilon (total, 25.5, 0.5);
+}
+
+typedef struct {
+  CrTestRoom *room;
+} RecordingAgain;
+
+static gboolean
+is_recording_with_segment (gpointer data)
+{
+  CrTestRoom *room = data;
+  g_autoptr (JsonObject) st = status (room);
+  return g_strcmp0 (json_object_get_string_member (st, "state"), "recording") == 0 &&
+         !json_object_get_null_member (st, "segment");
+}
+
+/* kill -9 at several moments: every file plays, at most 2 s are missing
+ * before each kill, the session goes on recording by itself, and each gap
+ * is logged. */
+static void
+test_kill_and_restart (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  gint64 session_id = start_session (room, CASE_NO);
+  /* Mid-segment, just after a segment boundary, and at once after restart. */
+  const double kill_after[] = { 7.3, 10.15, 1.2 };
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  guint gaps = 0;
+  gint64 t = g_get_monotonic_time ();
+
+  for (guint k = 0; k < G_N_ELEMENTS (kill_after); k++)
+    {
+      gint64 killed_us;
+      g_autoptr (JsonObject) st = NULL;
+      gint64 last_end = 0;
+
+      sleep_seconds (kill_after[k] - since (t));
+      killed_us = g_get_real_time ();
+      g_assert_cmpint (cr_test_room_signal (room, SIGKILL, 5), !=, -1);
+
+      /* Judge the files as the crash left them, before any restart. */
+      files = cr_test_find_files (room->storage_dir, ".mkv");
+      g_assert_cmpuint (files->len, >, 0);
+      for (guint i = 0; i < files->len; i++)
+        {
+          g_autoptr (JsonObject) probe = assert_plays (g_ptr_array_index (files, i));
+          JsonObject *video = stream_of (probe, "video");
+          const char *created = json_object_get_string_member (
+              json_object_get_object_member (json_object_get_object_member (probe, "format"),
+                                             "tags"), "creation_time");
+          g_autoptr (GDateTime) when = g_date_time_new_from_iso8601 (created, NULL);
+          gint64 frames = g_ascii_strtoll (json_object_get_string_member (video, "nb_read_frames"),
+                                           NULL, 10);
+          gint64 end = g_date_time_to_unix (when) * G_USEC_PER_SEC +
+                       g_date_time_get_microsecond (when) + (gint64) (frames / FPS * 1e6);
+          last_end = MAX (last_end, end);
+        }
+      g_test_message ("kill %u: %.3f s of media missing", k, (killed_us - last_end) / 1e6);
+      g_assert_cmpint (killed_us - last_end, <=, 2 * G_USEC_PER_SEC);
+      g_clear_pointer (&files, g_ptr_array_unref);
+
+      cr_test_room_start (room);
+      t = g_get_monotonic_time ();
+      g_assert_true (cr_test_wait_until (is_recording_with_segment, room, 5000));
+      st = status (room);
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (st, "session"),
+                                                   "id"), ==, session_id);
+    }
+
+  sleep_seconds (1.0);
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
+  rows = wait_for_closed_segments (room, session_id, 1);
+
+  /* A row for every file and a file for every row, durations from the files. */
+  files = cr_test_find_files (room->storage_dir, ".mkv");
+  g_assert_cmpuint (files->len, ==, rows->len);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CrSegmentRecord *row = g_ptr_array_index (rows, i);
+      g_autofree char *path = g_build_filename (room->storage_dir, row->path, NULL);
+      g_autoptr (JsonObject) probe = assert_plays (path);
+      g_autofree char *digest = sha256sum (path);
+      gint64 frames = g_ascii_strtoll (json_object_get_string_member (
+          stream_of (probe, "video"), "nb_read_frames"), NULL, 10);
+
+      g_assert_true (row->closed);
+      g_assert_cmpstr (row->sha256, ==, digest);
+      g_assert_cmpfloat_with_epsilon (row->duration_us / 1e6, frames / FPS, 0.15);
+    }
+
+  index = open_index (room);
+  events = cr_segment_index_list_events (index, session_id, NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (events, i);
+      if (g_strcmp0 (event->kind, "gap") == 0)
+        {
+          g_autoptr (JsonNode) detail = json_from_string (event->detail, NULL);
+          g_assert_nonnull (detail);
+          g_assert_true (json_object_has_member (json_node_get_object (detail), "from"));
+          gaps++;
+        }
+    }
+  g_assert_cmpuint (gaps, ==, G_N_ELEMENTS (kill_after));
+}
+
+/* SIGTERM: the open segment is finished cleanly, exit 0 within 10 s, and a
+ * restart resumes the session. */
+static void
+test_sigterm (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  gint64 session_id = start_session (room, CASE_NO);
+  gint64 t0;
+  int wait_status;
+  g_autoptr (GPtrArray) rows = NULL;
+  CrSegmentRecord *row;
+  g_autofree char *path = NULL;
+  g_autofree char *digest = NULL;
+  g_autoptr (JsonObject) probe = NULL;
+
+  sleep_seconds (3);
+  t0 = g_get_monotonic_time ();
+  wait_status = cr_test_room_signal (room, SIGTERM, 10);
+  g_assert_cmpint (wait_status, !=, -1);
+  g_assert_cmpfloat (since (t0), <, 10.0);
+  g_assert_true (WIFEXITED (wait_status));
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
+
+  rows = segments_of (room, session_id);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+  g_assert_true (row->closed);
+  path = g_build_filename (room->storage_dir, row->path, NULL);
+  digest = sha256sum (path);
+  g_assert_cmpstr (row->sha256, ==, digest);
+  /* Finished, not cut: the header carries the duration. */
+  probe = assert_plays (path);
+  g_assert_cmpfloat_with_epsilon (member_double (json_object_get_object_member (probe, "format"),
+                                                 "duration"), 3.0, 0.5);
+
+  cr_test_room_start (room);
+  g_assert_true (cr_test_wait_until (is_recording_with_segment, room, 5000));
+}
+
+static void
+test_check_config (void)
+{
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autofree char *example = cr_test_top_path ("config/courtrec.conf.example");
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, "[camera witness]\nsource = vl42:/dev/video0\n");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *good[] = { courtrecd, "-c", example, "--check-config", NULL };
+  const char *bad[] = { courtrecd, "-c", room->config_path, "--check-config", NULL };
+  const char *usage[] = { courtrecd, "--no-such-option", NULL };
+
+  g_assert_cmpint (cr_test_run (&out, &err, good), ==, 0);
+  g_assert_cmpint (cr_test_run (&out, &err, bad), ==, 2);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, room->config_path));
+  g_assert_nonnull (strstr (err, "[camera witness]"));
+  g_assert_nonnull (strstr (err, "source"));
+  g_assert_nonnull (strstr (err, "vl42:/dev/video0"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_run (NULL, &err, usage), ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/courtrec/daemon/check-config", test_check_config);
+  g_test_add ("/courtrec/recording/ten-seconds", Fixture, NULL,
+              fixture_set_up_60, test_ten_seconds, fixture_tear_down);
+  g_test_add ("/courtrec/recording/first-frame-at-once", Fixture, NULL,
+              fixture_set_up_60, test_first_frame_at_once, fixture_tear_down);
+  g_test_add ("/courtrec/recording/segments-split", Fixture, NULL,
+              fixture_set_up_10, test_segments_split, fixture_tear_down);
+  g_test_add ("/courtrec/recording/kill-9-and-restart", Fixture, NULL,
+              fixture_set_up_10, test_kill_and_restart, fixture_tear_down);
+  g_test_add ("/courtrec/daemon/sigterm", Fixture, NULL,
+              fixture_set_up_60, test_sigterm, fixture_tear_down);
+  return g_test_run ();
+}

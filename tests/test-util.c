@@ -91,6 +91,14 @@ api_answers (gpointer data)
 }
 
 void
+cr_test_room_setenv (CrTestRoom *room, const char *name, const char *value)
+{
+  if (room->environment == NULL)
+    room->environment = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (room->environment, g_strdup (name), g_strdup (value));
+}
+
+void
 cr_test_room_start (CrTestRoom *room)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
@@ -101,6 +109,14 @@ cr_test_room_start (CrTestRoom *room)
 
   g_assert_null (room->daemon);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  if (room->environment != NULL)
+    {
+      GHashTableIter iter;
+      gpointer name, value;
+      g_hash_table_iter_init (&iter, room->environment);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        g_subprocess_launcher_setenv (launcher, name, value, TRUE);
+    }
   /* Append, so that a restart after a crash keeps the first run's log. */
   {
     int fd = g_open (room->daemon_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -179,6 +195,7 @@ cr_test_room_free (CrTestRoom *room)
   g_free (room->storage_dir);
   g_free (room->token);
   g_free (room->daemon_log);
+  g_clear_pointer (&room->environment, g_hash_table_unref);
   g_free (room);
 }
 

@@ -16,6 +16,7 @@ typedef struct {
   guint16 port;
   GSubprocess *daemon;
   char *daemon_log;     /* daemon's stdout+stderr */
+  GHashTable *environment; /* extra variables for courtrecd */
 } CrTestRoom;
 
 /* "$CR_BUILD/@name" (the build directory; "build" by default). */
@@ -28,6 +29,9 @@ char *cr_test_top_path (const char *relative);
  * (more groups), or NULL. */
 CrTestRoom *cr_test_room_new (guint segment_seconds, const char *extra);
 void cr_test_room_free (CrTestRoom *room);
+
+/* Sets a variable in courtrecd's environment for the next start. */
+void cr_test_room_setenv (CrTestRoom *room, const char *name, const char *value);
 
 /* Starts courtrecd on the room and waits until its API answers. */
 void cr_test_room_start (CrTestRoom *room);

@@ -567,6 +567,29 @@ cr_segment_index_set_session_state (CrSegmentIndex *index, gint64 session_id,
   return TRUE;
 }
 
+gboolean
+cr_segment_index_change_session_state (CrSegmentIndex *index, gint64 session_id,
+                                       CrSessionState state, gint64 at_us,
+                                       const char *kind, const char *detail,
+                                       GError **error)
+{
+  g_return_val_if_fail (index != NULL, FALSE);
+  g_return_val_if_fail (kind != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* One transaction: a crash never leaves a state without its event. */
+  if (!transaction_begin (index, error))
+    return FALSE;
+  if (!cr_segment_index_set_session_state (index, session_id, state, at_us, error) ||
+      insert_event (index, session_id, at_us, kind, detail, error) == 0 ||
+      !transaction_commit (index, error))
+    {
+      transaction_rollback (index);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static CrSessionRecord *
 session_from_row (CrSegmentIndex *index, sqlite3_stmt *stmt, GError **error)
 {

@@ -82,6 +82,14 @@ gboolean cr_segment_index_set_session_state (CrSegmentIndex *index,
                                              gint64 session_id,
                                              CrSessionState state, gint64 at_us,
                                              GError **error);
+/* Sets the state and adds the event of kind @kind (with @detail, may be
+ * NULL) at @at_us, in one transaction. */
+gboolean cr_segment_index_change_session_state (CrSegmentIndex *index,
+                                                gint64 session_id,
+                                                CrSessionState state,
+                                                gint64 at_us, const char *kind,
+                                                const char *detail,
+                                                GError **error);
 /* (transfer full) NULL with CR_INDEX_ERROR_NOT_FOUND when absent. */
 CrSessionRecord *cr_segment_index_get_session (CrSegmentIndex *index,
                                                gint64 session_id,

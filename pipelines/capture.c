@@ -101,7 +101,7 @@ append_camera (GString *desc, const CrConfig *config, const CrInputConfig *camer
       "! videoconvert ! videoscale ! videorate "
       "! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1,pixel-aspect-ratio=1/1 "
       "! textoverlay name=camera%u_label text=%s valignment=bottom halignment=left "
-      "shaded-background=true font-desc=\"Noto Sans CJK SC %upx\" "
+      "shaded-background=true auto-resize=false font-desc=\"Noto Sans CJK SC %upx\" "
       "! queue max-size-buffers=5 ! composer.sink_%u ",
       tile_w, tile_h, config->framerate, index, label, font_px, index);
 }
@@ -160,8 +160,8 @@ build_description (const CrConfig *config, const char *reference_file)
   /* Even sizes: I420 needs them. */
   guint tile_w = (config->width / columns) & ~1u;
   guint tile_h = (config->height / rows) & ~1u;
-  guint caption_px = MAX (10, config->height / 24);
-  guint label_px = MAX (10, tile_h / 14);
+  guint caption_px = MAX (10, config->height / 30);
+  guint label_px = MAX (10, tile_h / 16);
   g_autofree char *caption = NULL;
   g_autofree char *header = g_strdup_printf ("%s  %s\n待机 standby", config->court,
                                              config->room_name);
@@ -177,8 +177,8 @@ build_description (const CrConfig *config, const char *reference_file)
                             (i % columns) * tile_w, i, (i / columns) * tile_h);
   g_string_append_printf (desc,
       "! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1 "
-      "! textoverlay name=caption text=%s valignment=top halignment=left "
-      "shaded-background=true font-desc=\"Noto Sans CJK SC %upx\" "
+      "! textoverlay name=caption text=%s valignment=top halignment=left line-alignment=left "
+      "shaded-background=true auto-resize=false font-desc=\"Noto Sans CJK SC %upx\" "
       "! clockoverlay name=clock time-format=\"%%Y-%%m-%%d %%H:%%M:%%S\" "
       "valignment=bottom halignment=right shaded-background=true "
       "font-desc=\"Noto Sans Mono CJK SC %upx\" "

@@ -488,10 +488,8 @@ transition (CrRecorder *recorder, CrSessionState state, RecorderState next,
   GError *local_error = NULL;
   gint64 now = g_get_real_time ();
 
-  if (!cr_segment_index_set_session_state (recorder->index, recorder->session->id,
-                                           state, now, &local_error) ||
-      cr_segment_index_add_event (recorder->index, recorder->session->id, now,
-                                  event, detail, &local_error) <= 0)
+  if (!cr_segment_index_change_session_state (recorder->index, recorder->session->id,
+                                              state, now, event, detail, &local_error))
     return index_failed (error, local_error);
   recorder->session->state = state;
   recorder->state = next;

@@ -13,7 +13,7 @@ gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-x gstreamer1.0-alsa gstreamer1.0-pulseaudio
 fonts-noto-cjk
-ffmpeg sqlite3 curl procps systemd
+ffmpeg sqlite3 curl procps systemd strace
 "
 
 missing=""

@@ -493,6 +493,49 @@ test_sigterm (Fixture *fixture, gconstpointer data)
   g_assert_true (cr_test_wait_until (is_recording_with_segment, room, 5000));
 }
 
+/* Every fragment (a one-second Matroska cluster) is flushed to disk when it
+ * closes: strace, attached to the running daemon, counts the fdatasync
+ * calls while it records. */
+static void
+test_fragments_synced (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *trace = g_build_filename (room->dir, "strace.log", NULL);
+  const char *pid = g_subprocess_get_identifier (room->daemon);
+  const char *argv[] = { "strace", "-f", "-qq", "-y", "-e", "trace=fdatasync", "-o", trace,
+                         "-p", pid, NULL };
+  g_autoptr (GSubprocess) strace = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint syncs = 0;
+
+  if (!g_file_test ("/usr/bin/strace", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("strace is not installed");
+      return;
+    }
+  strace = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  sleep_seconds (1.0);  /* attached to every thread */
+  start_session (room, CASE_NO);
+  sleep_seconds (5.2);
+  g_subprocess_send_signal (strace, SIGINT);
+  g_subprocess_wait (strace, NULL, NULL);
+
+  g_file_get_contents (trace, &log, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "fdatasync(") != NULL && strstr (lines[i], ".mkv>") != NULL &&
+        strstr (lines[i], "= 0") != NULL)
+      syncs++;
+  g_test_message ("%u fdatasync calls on the segment in 5.2 s of recording", syncs);
+  /* One per closed one-second cluster, give or take the edges. */
+  g_assert_cmpuint (syncs, >=, 4);
+  g_assert_cmpuint (syncs, <=, 12);
+}
+
 static void
 test_check_config (void)
 {
@@ -531,6 +574,8 @@ main (int argc, char **argv)
               fixture_set_up_10, test_segments_split, fixture_tear_down);
   g_test_add ("/courtrec/recording/kill-9-and-restart", Fixture, NULL,
               fixture_set_up_10, test_kill_and_restart, fixture_tear_down);
+  g_test_add ("/courtrec/recording/fragments-synced", Fixture, NULL,
+              fixture_set_up_60, test_fragments_synced, fixture_tear_down);
   g_test_add ("/courtrec/daemon/sigterm", Fixture, NULL,
               fixture_set_up_60, test_sigterm, fixture_tear_down);
   return g_test_run ();

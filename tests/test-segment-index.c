@@ -672,6 +672,45 @@ test_not_a_database (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (error->message, fixture->path));
 }
 
+/* A state change and its event land together, or neither does. */
+static void
+test_change_state_with_event (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  CrEventRecord *last;
+  gint64 id = cr_segment_index_begin_session (fixture->index, "room-1",
+                                              "（2026）浙1022民初123号", NULL,
+                                              1700000000000000, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (cr_segment_index_change_session_state (
+      fixture->index, id, CR_SESSION_PAUSED, 1700000001000000, "pause",
+      "{\"reason\":\"recess\"}", &error));
+  g_assert_no_error (error);
+  session = cr_segment_index_get_session (fixture->index, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (session->state, ==, CR_SESSION_PAUSED);
+  events = cr_segment_index_list_events (fixture->index, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  last = g_ptr_array_index (events, 1);
+  g_assert_cmpstr (last->kind, ==, "pause");
+  g_assert_cmpint (last->at_us, ==, 1700000001000000);
+
+  /* No such session: an error, and no stray event. */
+  g_assert_false (cr_segment_index_change_session_state (
+      fixture->index, id + 1, CR_SESSION_STOPPED, 1700000002000000, "stop", NULL,
+      &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = cr_segment_index_list_events (fixture->index, id + 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+}
+
 static void
 test_utc (void)
 {
@@ -762,6 +801,7 @@ main (int argc, char **argv)
   ADD ("schema", set_up, test_schema);
   ADD ("session-life", set_up, test_session_life);
   ADD ("markers", set_up, test_markers);
+  ADD ("change-state-with-event", set_up, test_change_state_with_event);
   ADD ("segments", set_up, test_segments);
   ADD ("segments/unique", set_up, test_segments_unique);
   ADD ("unfinished", set_up, test_unfinished);

@@ -51,10 +51,18 @@ quote (const char *text)
   return g_string_free (quoted, FALSE);
 }
 
-static char *
-file_uri (const char *path)
+/* An RTSP stream or a media file, decoded to the raw @caps of its input. */
+static void
+append_decoded_uri (GString *desc, const CrSource *source, const char *role,
+                    guint index, const char *caps)
 {
-  return g_filename_to_uri (path, NULL, NULL);
+  g_autofree char *uri_raw = source->kind == CR_SOURCE_FILE
+                             ? g_filename_to_uri (source->location, NULL, NULL)
+                             : g_strdup (source->location);
+  g_autofree char *uri = quote (uri_raw);
+
+  g_string_append_printf (desc, "uridecodebin name=%s%u_source uri=%s caps=%s ",
+                          role, index, uri, caps);
 }
 
 /* The elements that turn one camera's source into raw video of the tile's
@@ -83,15 +91,8 @@ append_camera (GString *desc, const CrConfig *config, const CrInputConfig *camer
       }
     case CR_SOURCE_RTSP:
     case CR_SOURCE_FILE:
-      {
-        g_autofree char *uri_raw = source->kind == CR_SOURCE_FILE
-                                   ? file_uri (source->location)
-                                   : g_strdup (source->location);
-        g_autofree char *uri = quote (uri_raw);
-        g_string_append_printf (desc,
-            "uridecodebin name=camera%u_source uri=%s caps=video/x-raw ", index, uri);
-        break;
-      }
+      append_decoded_uri (desc, source, "camera", index, "video/x-raw");
+      break;
     case CR_SOURCE_ALSA:
     case CR_SOURCE_PULSE:
       g_assert_not_reached (); /* config refuses audio sources for cameras */
@@ -130,15 +131,8 @@ append_microphone (GString *desc, const CrInputConfig *microphone, guint index)
       }
     case CR_SOURCE_RTSP:
     case CR_SOURCE_FILE:
-      {
-        g_autofree char *uri_raw = source->kind == CR_SOURCE_FILE
-                                   ? file_uri (source->location)
-                                   : g_strdup (source->location);
-        g_autofree char *uri = quote (uri_raw);
-        g_string_append_printf (desc,
-            "uridecodebin name=microphone%u_source uri=%s caps=audio/x-raw ", index, uri);
-        break;
-      }
+      append_decoded_uri (desc, source, "microphone", index, "audio/x-raw");
+      break;
     case CR_SOURCE_V4L2:
       g_assert_not_reached (); /* config refuses video sources for microphones */
     }

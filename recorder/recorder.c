@@ -314,6 +314,8 @@ end_segments (CrRecorder *recorder)
   g_autoptr (GError) error = NULL;
 
   cr_segment_writer_end (recorder->writer);
+  /* The open file is being finished: status shows none from now on. */
+  g_clear_pointer (&recorder->segment, open_segment_free);
   /* The writer numbered files as it opened them; the next run follows on.
    * Rows are added on the main loop, so count what was handed out. */
   recorder->next_sequence = MAX (recorder->next_sequence,

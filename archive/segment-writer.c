@@ -1,10 +1,9 @@
 /* segment-writer.c: see segment-writer.h.
  *
- * Threads: cr_segment_writer_push() runs on the capture's two streaming
- * threads (video and audio); begin/end/free and every callback run on the
- * main context. writer->lock protects the routing state that both sides
- * touch (recording, session, sequence, current, previous, audio_caps,
- * alive). A segment's pipeline is built on the video streaming thread at
+ * Threads: cr_segment_writer_push() runs on the capture's streaming
+ * threads (one per track); begin/end/free and every callback run on the
+ * main context. writer->lock protects the routing state they all touch
+ * (recording, session, sequence, current, previous, track_caps, alive). A segment's pipeline is built on the video streaming thread at
  * the keyframe that opens it, so the first frame reaches the disk at once;
  * it is torn down on the main context when its EOS or error arrives. */
 #include "archive/segment-writer.h"
@@ -32,11 +31,9 @@ typedef struct {
   GstClockTime start_rt;      /* running time of the opening keyframe */
   GstClockTime end_rt;        /* latest end of any buffer written */
   GstElement *pipeline;
-  GstAppSrc *video;
-  GstAppSrc *audio;
-  gboolean video_ended;
-  gboolean audio_ended;
-  gboolean audio_caps_set;
+  GstAppSrc **sources;        /* by track */
+  gboolean *ended;            /* by track */
+  gboolean *caps_set;         /* by track */
   gboolean failed;            /* an error came: push nothing more */
   GError *error;              /* the first error, reported when closed */
   GSource *bus_source;
@@ -46,6 +43,8 @@ struct CrSegmentWriter {
   char *storage_dir;
   char *room_id;
   GstClockTime segment_duration;
+  guint n_tracks;
+  char **track_names;
   CrSegmentWriterCallbacks callbacks;
   gpointer user_data;
   GMainContext *context;
@@ -56,7 +55,7 @@ struct CrSegmentWriter {
   guint next_sequence;
   Segment *current;           /* receives video, and audio from its start on */
   Segment *previous;          /* video ended; audio until current's start */
-  GstCaps *audio_caps;        /* the latest caps seen on audio */
+  GstCaps **track_caps;       /* the latest caps seen on each track */
   guint alive;                /* segments opened and not yet reported closed */
 };
 
@@ -299,16 +298,12 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
     g_warning ("Could not create '%s': %s", dir, g_strerror (errno));
 
   segment->pipeline = gst_pipeline_new (NULL);
-  segment->video = make_source ("video");
-  segment->audio = make_source ("audio");
+  segment->sources = g_new0 (GstAppSrc *, writer->n_tracks);
+  segment->ended = g_new0 (gboolean, writer->n_tracks);
+  segment->caps_set = g_new0 (gboolean, writer->n_tracks);
   mux = gst_element_factory_make ("matroskamux", "mux");
   sink = gst_element_factory_make ("courtrecsegmentsink", "sink");
-  gst_app_src_set_caps (segment->video, video_caps);
-  if (writer->audio_caps != NULL)
-    {
-      gst_app_src_set_caps (segment->audio, writer->audio_caps);
-      segment->audio_caps_set = TRUE;
-    }
+  gst_bin_add_many (GST_BIN (segment->pipeline), mux, sink, NULL);
 
   /* What the file says of itself, readable without the index: the UTC time
    * of its first frame as Matroska's DateUTC, and room, session, segment and
@@ -325,11 +320,27 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
                 NULL);
   g_object_set (sink, "location", segment->path, NULL);
 
-  gst_bin_add_many (GST_BIN (segment->pipeline), GST_ELEMENT (segment->video),
-                    GST_ELEMENT (segment->audio), mux, sink, NULL);
-  if (!gst_element_link_pads (GST_ELEMENT (segment->video), "src", mux, "video_%u") ||
-      !gst_element_link_pads (GST_ELEMENT (segment->audio), "src", mux, "audio_%u") ||
-      !gst_element_link (mux, sink))
+  /* Every track has its place in every file. One whose encoder has not
+   * produced yet (just after start-up) gets its caps with its first sample,
+   * and the muxer waits for it: the inter sources behind every encoder
+   * produce (silence, at worst) from the start. */
+  for (guint t = 0; t < writer->n_tracks; t++)
+    {
+      GstCaps *caps = t == 0 ? video_caps : writer->track_caps[t];
+      g_autofree char *name = g_strdup_printf ("track%u", t);
+
+      segment->sources[t] = make_source (name);
+      if (caps != NULL)
+        {
+          gst_app_src_set_caps (segment->sources[t], caps);
+          segment->caps_set[t] = TRUE;
+        }
+      gst_bin_add (GST_BIN (segment->pipeline), GST_ELEMENT (segment->sources[t]));
+      if (!gst_element_link_pads (GST_ELEMENT (segment->sources[t]), "src", mux,
+                                  t == 0 ? "video_%u" : "audio_%u"))
+        g_warning ("Could not link track %u into '%s'", t, segment->path);
+    }
+  if (!gst_element_link (mux, sink))
     g_warning ("Could not link the segment pipeline for '%s'", segment->path);
 
   bus = gst_element_get_bus (segment->pipeline);
@@ -340,13 +351,13 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
 
   gst_element_set_state (segment->pipeline, GST_STATE_PLAYING);
   writer->alive++;
-  for (guint i = 0; i < 2; i++)
+  for (guint t = 0; t < writer->n_tracks; t++)
     {
-      GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, identity, NULL);
+      GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, t == 0 ? identity : writer->track_names[t],
+                               NULL);
       gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
       /* Queued by the source and sent ahead of its first buffer. */
-      gst_element_send_event (GST_ELEMENT (i == 0 ? segment->video : segment->audio),
-                              gst_event_new_tag (tags));
+      gst_element_send_event (GST_ELEMENT (segment->sources[t]), gst_event_new_tag (tags));
     }
 
   {
@@ -379,54 +390,46 @@ segment_free (Segment *segment)
       gst_object_unref (segment->pipeline);
     }
   g_clear_error (&segment->error);
+  g_free (segment->sources);
+  g_free (segment->ended);
+  g_free (segment->caps_set);
   g_free (segment->relative_path);
   g_free (segment->path);
   g_free (segment);
 }
 
 static void
-segment_end_video (Segment *segment)
+segment_end_track (Segment *segment, guint track)
 {
-  if (!segment->video_ended)
+  if (!segment->ended[track])
     {
-      segment->video_ended = TRUE;
-      gst_app_src_end_of_stream (segment->video);
+      segment->ended[track] = TRUE;
+      gst_app_src_end_of_stream (segment->sources[track]);
     }
 }
 
+/* Ends every track but the video. */
 static void
 segment_end_audio (Segment *segment)
 {
-  if (!segment->audio_ended)
-    {
-      segment->audio_ended = TRUE;
-      /* A segment that never saw audio still needs caps to finish. */
-      if (!segment->audio_caps_set)
-        {
-          g_autoptr (GstCaps) caps = gst_caps_from_string (
-              "audio/mpeg,mpegversion=4,stream-format=raw,rate=48000,channels=2");
-          gst_app_src_set_caps (segment->audio, caps);
-        }
-      gst_app_src_end_of_stream (segment->audio);
-    }
+  for (guint t = 1; t < segment->writer->n_tracks; t++)
+    segment_end_track (segment, t);
 }
 
 static void
-segment_push (Segment *segment, GstSample *sample, gboolean is_video,
+segment_push (Segment *segment, GstSample *sample, guint track,
               GstClockTime running_time)
 {
   GstBuffer *original = gst_sample_get_buffer (sample);
   GstBuffer *buffer;
   GstClockTime end;
 
-  if (segment->failed || running_time < segment->start_rt)
+  if (segment->failed || running_time < segment->start_rt || segment->ended[track])
     return;
-  if (is_video ? segment->video_ended : segment->audio_ended)
-    return;
-  if (!is_video && !segment->audio_caps_set)
+  if (!segment->caps_set[track])
     {
-      gst_app_src_set_caps (segment->audio, gst_sample_get_caps (sample));
-      segment->audio_caps_set = TRUE;
+      gst_app_src_set_caps (segment->sources[track], gst_sample_get_caps (sample));
+      segment->caps_set[track] = TRUE;
     }
 
   /* Each file starts at zero: timestamps relative to its first keyframe.
@@ -438,31 +441,28 @@ segment_push (Segment *segment, GstSample *sample, gboolean is_video,
                         ? GST_BUFFER_DURATION (buffer) : 0);
   if (end > segment->end_rt)
     segment->end_rt = end;
-  gst_app_src_push_buffer (is_video ? segment->video : segment->audio, buffer);
+  gst_app_src_push_buffer (segment->sources[track], buffer);
 }
 
 void
 cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
-                        gboolean is_video, GstClockTime running_time,
+                        guint track, GstClockTime running_time,
                         gint64 utc_us)
 {
   GstBuffer *buffer = gst_sample_get_buffer (sample);
+  GstCaps *caps = gst_sample_get_caps (sample);
 
-  if (buffer == NULL || !GST_CLOCK_TIME_IS_VALID (running_time))
+  if (buffer == NULL || !GST_CLOCK_TIME_IS_VALID (running_time) || track >= writer->n_tracks)
     return;
 
   g_mutex_lock (&writer->lock);
-  if (!is_video)
-    {
-      GstCaps *caps = gst_sample_get_caps (sample);
-      if (caps != NULL && (writer->audio_caps == NULL ||
-                           !gst_caps_is_equal (caps, writer->audio_caps)))
-        gst_caps_replace (&writer->audio_caps, caps);
-    }
+  if (caps != NULL && (writer->track_caps[track] == NULL ||
+                       !gst_caps_is_equal (caps, writer->track_caps[track])))
+    gst_caps_replace (&writer->track_caps[track], caps);
   if (!writer->recording)
     goto out;
 
-  if (is_video)
+  if (track == 0)
     {
       gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
       Segment *current = writer->current;
@@ -476,30 +476,34 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
             {
               if (writer->previous != NULL)
                 segment_end_audio (writer->previous);
-              segment_end_video (current);
+              segment_end_track (current, 0);
               writer->previous = current;
             }
-          writer->current = segment_open (writer, gst_sample_get_caps (sample),
-                                          running_time, utc_us);
+          writer->current = segment_open (writer, caps, running_time, utc_us);
         }
-      segment_push (writer->current, sample, TRUE, running_time);
+      segment_push (writer->current, sample, 0, running_time);
     }
   else
     {
-      /* Audio up to the keyframe that opened the current segment belongs to
-       * the previous one; the first sample past it closes that for good. */
+      /* Sound up to the keyframe that opened the current segment belongs to
+       * the previous one; the first sample past it on a track closes that
+       * track of the previous file for good. */
       if (writer->previous != NULL && writer->current != NULL &&
           running_time < writer->current->start_rt)
-        segment_push (writer->previous, sample, FALSE, running_time);
+        segment_push (writer->previous, sample, track, running_time);
       else
         {
           if (writer->previous != NULL)
             {
-              segment_end_audio (writer->previous);
-              writer->previous = NULL;
+              gboolean all_ended = TRUE;
+              segment_end_track (writer->previous, track);
+              for (guint t = 1; t < writer->n_tracks; t++)
+                all_ended = all_ended && writer->previous->ended[t];
+              if (all_ended)
+                writer->previous = NULL;
             }
           if (writer->current != NULL)
-            segment_push (writer->current, sample, FALSE, running_time);
+            segment_push (writer->current, sample, track, running_time);
         }
     }
 out:
@@ -510,7 +514,8 @@ out:
 
 CrSegmentWriter *
 cr_segment_writer_new (const char *storage_dir, const char *room_id,
-                       guint segment_seconds,
+                       guint segment_seconds, guint n_tracks,
+                       const char *const *track_names,
                        const CrSegmentWriterCallbacks *callbacks,
                        gpointer user_data)
 {
@@ -524,6 +529,11 @@ cr_segment_writer_new (const char *storage_dir, const char *room_id,
   writer->storage_dir = g_strdup (storage_dir);
   writer->room_id = g_strdup (room_id);
   writer->segment_duration = segment_seconds * GST_SECOND;
+  writer->n_tracks = n_tracks;
+  writer->track_names = g_new0 (char *, n_tracks + 1);
+  for (guint t = 0; t < n_tracks; t++)
+    writer->track_names[t] = g_strdup (track_names[t]);
+  writer->track_caps = g_new0 (GstCaps *, n_tracks);
   if (callbacks != NULL)
     writer->callbacks = *callbacks;
   writer->user_data = user_data;
@@ -542,7 +552,10 @@ cr_segment_writer_free (CrSegmentWriter *writer)
    * for cr_segment_writer_is_idle() before freeing (see recorder). */
   if (writer->alive != 0)
     g_warning ("%u segment(s) still being finished at shutdown", writer->alive);
-  gst_caps_replace (&writer->audio_caps, NULL);
+  for (guint t = 0; t < writer->n_tracks; t++)
+    gst_caps_replace (&writer->track_caps[t], NULL);
+  g_free (writer->track_caps);
+  g_strfreev (writer->track_names);
   g_main_context_unref (writer->context);
   g_mutex_clear (&writer->lock);
   g_free (writer->storage_dir);
@@ -573,7 +586,7 @@ cr_segment_writer_end (CrSegmentWriter *writer)
     }
   if (writer->current != NULL)
     {
-      segment_end_video (writer->current);
+      segment_end_track (writer->current, 0);
       segment_end_audio (writer->current);
       writer->current = NULL;
     }

@@ -27,11 +27,16 @@ typedef struct {
 
 typedef struct CrSegmentWriter CrSegmentWriter;
 
-/* Segment files go under @storage_dir/recordings/. Callbacks are invoked on
- * the thread-default main context of the caller. (transfer full) */
+/* Segment files go under @storage_dir/recordings/. Track 0 is the video,
+ * which decides where files start; every other track is audio. Each track
+ * carries its name from @track_names (n_tracks of them; the video track's
+ * name is replaced by the file's identity). Callbacks are invoked on the
+ * thread-default main context of the caller. (transfer full) */
 CrSegmentWriter *cr_segment_writer_new (const char *storage_dir,
                                         const char *room_id,
                                         guint segment_seconds,
+                                        guint n_tracks,
+                                        const char *const *track_names,
                                         const CrSegmentWriterCallbacks *callbacks,
                                         gpointer user_data);
 void cr_segment_writer_free (CrSegmentWriter *writer);
@@ -45,9 +50,9 @@ void cr_segment_writer_end (CrSegmentWriter *writer);
 /* TRUE when no segment file is open or still being finished. */
 gboolean cr_segment_writer_is_idle (CrSegmentWriter *writer);
 
-/* From the capture's streaming threads: one encoded sample. */
+/* From the capture's streaming threads: one encoded sample of @track. */
 void cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
-                             gboolean is_video, GstClockTime running_time,
+                             guint track, GstClockTime running_time,
                              gint64 utc_us);
 
 /* "recordings/2026-11-27/ROOM_20261127T021325Z_s12_0003.mkv": sorts by

@@ -58,6 +58,16 @@ static gboolean parse_microphone_source (const KeySpec *spec,
                                          GError **error);
 static gboolean parse_listen (const KeySpec *spec, const char *value,
                               gpointer base, GError **error);
+static gboolean parse_layout (const KeySpec *spec, const char *value,
+                              gpointer base, GError **error);
+static gboolean parse_tracks (const KeySpec *spec, const char *value,
+                              gpointer base, GError **error);
+static gboolean parse_track_codec (const KeySpec *spec, const char *value,
+                                   gpointer base, GError **error);
+static gboolean parse_dbfs (const KeySpec *spec, const char *value,
+                            gpointer base, GError **error);
+static gboolean parse_role (const KeySpec *spec, const char *value,
+                            gpointer base, GError **error);
 
 static gboolean parse_source (const char *text, CrSource *source,
                               const char *forms, GError **error);
@@ -97,8 +107,19 @@ static const KeySpec keys[] = {
   { "video", "bitrate_kbps", parse_uint, CONFIG_FIELD (video_bitrate_kbps),
     FALSE, "2000", 100, 50000, NULL },
 
+  { "video", "layout", parse_layout, CONFIG_FIELD (layout), FALSE, "grid", 0, 0,
+    "single, pip, grid, voice or evidence" },
+
   { "audio", "bitrate_kbps", parse_uint, CONFIG_FIELD (audio_bitrate_kbps),
     FALSE, "128", 32, 512, NULL },
+  { "audio", "tracks", parse_tracks, CONFIG_FIELD (tracks), FALSE, "mix+each", 0, 0,
+    "mix or mix+each" },
+  { "audio", "track_codec", parse_track_codec, CONFIG_FIELD (track_codec), FALSE,
+    "opus", 0, 0, "opus or flac" },
+  { "audio", "silence_dbfs", parse_dbfs, CONFIG_FIELD (silence_dbfs), FALSE, "-60",
+    0, 0, NULL },
+  { "audio", "silence_alarm_seconds", parse_uint, CONFIG_FIELD (silence_alarm_seconds),
+    FALSE, "120", 1, 86400, NULL },
 
   /* listen fills api_host and api_port together. */
   { "api", "listen", parse_listen, CONFIG_FIELD (api_host), FALSE,
@@ -113,17 +134,22 @@ static const KeySpec keys[] = {
   /* Default: the NAME of the group, filled in after loading. */
   { "camera", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, 0,
     "the label shown on the picture, e.g. 审判长" },
+  { "camera", "role", parse_role, INPUT_FIELD (role), FALSE, NULL, 0, 0,
+    "judge, plaintiff, defendant, witness, evidence or other" },
 
   { "microphone", "source", parse_microphone_source, INPUT_FIELD (source),
     TRUE, NULL, 0, 0,
     "the microphone's source: test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH" },
   { "microphone", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, 0,
     "the label of its track, e.g. 审判长" },
+  /* Checked against the [camera NAME] groups after loading. */
+  { "microphone", "camera", parse_text, INPUT_FIELD (camera), FALSE, NULL, 0, 0,
+    "the NAME of a [camera NAME] group" },
 };
 
-#define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, alsa:DEVICE, pulse:DEVICE or file:PATH"
-#define CAMERA_FORMS "test, v4l2:/dev/videoN, rtsp://URL or file:PATH"
-#define MICROPHONE_FORMS "test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH"
+#define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL, alsa:DEVICE, pulse:DEVICE, camera:NAME or file:PATH"
+#define CAMERA_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL or file:PATH"
+#define MICROPHONE_FORMS "test, alsa:DEVICE, pulse:DEVICE, camera:NAME, rtsp://URL, srt://URL, rtmp://URL or file:PATH"
 
 /* What loading one file needs at hand. */
 typedef struct {
@@ -249,7 +275,8 @@ parse_input_source (const KeySpec *spec, const char *value, gpointer base,
   if (!parse_source (value, &source, camera ? CAMERA_FORMS : MICROPHONE_FORMS,
                      error))
     return FALSE;
-  if (camera && (source.kind == CR_SOURCE_ALSA || source.kind == CR_SOURCE_PULSE))
+  if (camera && (source.kind == CR_SOURCE_ALSA || source.kind == CR_SOURCE_PULSE ||
+                 source.kind == CR_SOURCE_CAMERA))
     {
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "%s: is a sound device, not a camera: expected %s",
@@ -282,6 +309,71 @@ parse_microphone_source (const KeySpec *spec, const char *value,
                          gpointer base, GError **error)
 {
   return parse_input_source (spec, value, base, FALSE, error);
+}
+
+/* A value that must be one of @choices (NULL-terminated). */
+static gboolean
+parse_choice (const KeySpec *spec, const char *value, gpointer base,
+              const char *const *choices, GError **error)
+{
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+
+  if (!g_strv_contains (choices, value))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "\"%s\": expected %s", value, spec->expected);
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+parse_layout (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  static const char *const layouts[] = { "single", "pip", "grid", "voice", "evidence", NULL };
+  return parse_choice (spec, value, base, layouts, error);
+}
+
+static gboolean
+parse_tracks (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  static const char *const tracks[] = { "mix", "mix+each", NULL };
+  return parse_choice (spec, value, base, tracks, error);
+}
+
+static gboolean
+parse_track_codec (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  static const char *const codecs[] = { "opus", "flac", NULL };
+  return parse_choice (spec, value, base, codecs, error);
+}
+
+static gboolean
+parse_role (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  static const char *const roles[] = { "judge", "plaintiff", "defendant", "witness",
+                                       "evidence", "other", NULL };
+  return parse_choice (spec, value, base, roles, error);
+}
+
+/* A level in dBFS: a whole number from -120 to 0. */
+static gboolean
+parse_dbfs (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  int *field = G_STRUCT_MEMBER_P (base, spec->offset);
+  gint64 number;
+
+  if (!g_ascii_string_to_signed (value, 10, -120, 0, &number, NULL))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "\"%s\": expected a level in dBFS, a whole number from -120 to 0",
+                   value);
+      return FALSE;
+    }
+  *field = (int) number;
+  return TRUE;
 }
 
 static gboolean
@@ -364,6 +456,12 @@ cr_source_kind_to_string (CrSourceKind kind)
       return "pulse";
     case CR_SOURCE_FILE:
       return "file";
+    case CR_SOURCE_SRT:
+      return "srt";
+    case CR_SOURCE_RTMP:
+      return "rtmp";
+    case CR_SOURCE_CAMERA:
+      return "camera";
     }
   return "unknown";
 }
@@ -392,14 +490,45 @@ parse_source (const char *text, CrSource *source, const char *forms,
     { "alsa:", CR_SOURCE_ALSA, "alsa:hw:1,0" },
     { "pulse:", CR_SOURCE_PULSE, "pulse:alsa_input.usb-mic.analog-stereo" },
     { "file:", CR_SOURCE_FILE, "file:/srv/courtrec/test-card.mkv" },
+    { "camera:", CR_SOURCE_CAMERA, "camera:witness" },
   };
 
-  if (strcmp (text, "test") == 0)
+  if (strcmp (text, "test") == 0 || strcmp (text, "test:silence") == 0 ||
+      strcmp (text, "test:sync") == 0)
     {
       source->kind = CR_SOURCE_TEST;
-      source->location = NULL;
+      source->location = text[4] == ':' ? g_strdup (text + 5) : NULL;
       return TRUE;
     }
+
+  {
+    static const struct {
+      const char *scheme;
+      CrSourceKind kind;
+      const char *example;
+    } urls[] = {
+      { "srt://", CR_SOURCE_SRT, "srt://0.0.0.0:7001?mode=listener" },
+      { "rtmp://", CR_SOURCE_RTMP, "rtmp://192.168.1.80/live/witness" },
+      { "rtmps://", CR_SOURCE_RTMP, "rtmps://portal.example/live/witness" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (urls); i++)
+      {
+        const char *rest = text + strlen (urls[i].scheme);
+        if (g_ascii_strncasecmp (text, urls[i].scheme, strlen (urls[i].scheme)) != 0)
+          continue;
+        if (*rest == '\0' || *rest == '/' || *rest == '?')
+          {
+            g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                         "a %.*s URL needs a host, e.g. %s",
+                         (int) (strlen (urls[i].scheme) - 3), urls[i].scheme,
+                         urls[i].example);
+            return FALSE;
+          }
+        source->kind = urls[i].kind;
+        source->location = g_strdup (text);
+        return TRUE;
+      }
+  }
 
   /* The URL scheme is case-insensitive (RFC 3986); the whole URL is kept
    * as written for rtspsrc. */
@@ -435,6 +564,7 @@ parse_source (const char *text, CrSource *source, const char *forms,
                        prefixed[i].prefix,
                        prefixed[i].kind == CR_SOURCE_FILE ? "path"
                        : prefixed[i].kind == CR_SOURCE_V4L2 ? "device path"
+                       : prefixed[i].kind == CR_SOURCE_CAMERA ? "camera NAME"
                        : "device",
                        prefixed[i].example);
           return FALSE;
@@ -479,6 +609,8 @@ input_config_free (CrInputConfig *input)
   g_free (input->name);
   cr_source_clear (&input->source);
   g_free (input->label);
+  g_free (input->role);
+  g_free (input->camera);
   g_free (input);
 }
 
@@ -498,6 +630,9 @@ cr_config_free (CrConfig *config)
   g_clear_pointer (&config->microphones, g_ptr_array_unref);
   g_free (config->api_host);
   g_free (config->token_file);
+  g_free (config->layout);
+  g_free (config->tracks);
+  g_free (config->track_codec);
   g_free (config);
 }
 
@@ -755,6 +890,57 @@ resolve_file_sources (GPtrArray *inputs, const char *base_dir)
     }
 }
 
+static const CrInputConfig *
+find_camera (const CrConfig *config, const char *name)
+{
+  for (guint i = 0; i < config->cameras->len; i++)
+    {
+      const CrInputConfig *camera = g_ptr_array_index (config->cameras, i);
+      if (g_strcmp0 (camera->name, name) == 0)
+        return camera;
+    }
+  return NULL;
+}
+
+/* A microphone's "camera = NAME" and "source = camera:NAME" must name a
+ * camera of this file; the evidence layout needs its camera. */
+static gboolean
+check_camera_references (const Loader *loader, const CrConfig *config,
+                         GError **error)
+{
+  for (guint i = 0; i < config->microphones->len; i++)
+    {
+      const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
+      const CrInputConfig *heard = NULL;
+
+      if (microphone->camera != NULL && find_camera (config, microphone->camera) == NULL)
+        {
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s: [microphone %s] camera = \"%s\": no such camera: expected "
+                       "the NAME of a [camera NAME] group", loader->path,
+                       microphone->name, microphone->camera);
+          return FALSE;
+        }
+      if (microphone->source.kind != CR_SOURCE_CAMERA)
+        continue;
+      heard = find_camera (config, microphone->source.location);
+      if (heard == NULL || (heard->source.kind != CR_SOURCE_RTSP &&
+                            heard->source.kind != CR_SOURCE_SRT &&
+                            heard->source.kind != CR_SOURCE_RTMP &&
+                            heard->source.kind != CR_SOURCE_FILE))
+        {
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s: [microphone %s] source = \"camera:%s\": %s: expected the "
+                       "NAME of a camera whose source is a stream (rtsp://, srt://, "
+                       "rtmp://) or a file", loader->path, microphone->name,
+                       microphone->source.location,
+                       heard == NULL ? "no such camera" : "that camera has no sound");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 CrConfig *
 cr_config_load (const char *path, GError **error)
 {
@@ -841,6 +1027,9 @@ cr_config_load (const char *path, GError **error)
                    "source = alsa:hw:1,0", path);
       return NULL;
     }
+
+  if (!check_camera_references (&loader, config, error))
+    return NULL;
 
   absolute = g_canonicalize_filename (path, NULL);
   base_dir = g_path_get_dirname (absolute);

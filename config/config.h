@@ -25,11 +25,16 @@ typedef enum {
   CR_SOURCE_ALSA,   /* "alsa:DEVICE" */
   CR_SOURCE_PULSE,  /* "pulse:DEVICE" */
   CR_SOURCE_FILE,   /* "file:PATH" */
+  CR_SOURCE_SRT,    /* "srt://HOST:PORT?mode=listener|caller" (whole URL) */
+  CR_SOURCE_RTMP,   /* "rtmp://..." or "rtmps://..." (whole URL) */
+  CR_SOURCE_CAMERA, /* "camera:NAME": the sound of camera NAME's stream */
 } CrSourceKind;
 
 typedef struct {
   CrSourceKind kind;
-  char *location;   /* device, URL or path; NULL for CR_SOURCE_TEST */
+  char *location;   /* device, URL, path or camera NAME; for CR_SOURCE_TEST
+                       NULL (a moving picture, a tone), "silence" or "sync"
+                       (a white flash and a beep on every whole second) */
 } CrSource;
 
 /* One [camera NAME] or [microphone NAME] group. */
@@ -37,6 +42,9 @@ typedef struct {
   char *name;       /* NAME from the group header */
   CrSource source;
   char *label;      /* shown on the picture, e.g. 审判长 */
+  char *role;       /* cameras: judge, plaintiff, ..., evidence; may be NULL */
+  char *camera;     /* microphones: the camera the voice layout shows when
+                       this microphone is loudest; may be NULL */
 } CrInputConfig;
 
 typedef struct {
@@ -56,8 +64,14 @@ typedef struct {
   guint framerate;          /* frames per second, default 25 */
   guint video_bitrate_kbps; /* default 2000 */
 
+  char *layout;             /* single, pip, grid, voice, evidence; default grid */
+
   /* [audio] */
   guint audio_bitrate_kbps; /* default 128 */
+  char *tracks;             /* "mix" or "mix+each" (default): a track per microphone too */
+  char *track_codec;        /* per-microphone tracks: "opus" (default) or "flac" */
+  int silence_dbfs;         /* a microphone below this is silent; default -60 */
+  guint silence_alarm_seconds; /* silent this long while recording: alarm; default 120 */
 
   /* [camera NAME], [microphone NAME], in file order; CrInputConfig* */
   GPtrArray *cameras;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <gst/gst.h>
+#include <math.h>
 
 #include "archive/case-number.h"
 #include "archive/reconcile.h"
@@ -32,6 +33,22 @@ typedef struct {
   gint64 started_us;
 } OpenSegment;
 
+typedef struct {
+  char *what;                   /* input-lost, microphone-silent */
+  char *input;                  /* the input's NAME */
+  char *message;
+  gint64 since_us;
+} Alarm;
+
+static void
+alarm_free (Alarm *alarm)
+{
+  g_free (alarm->what);
+  g_free (alarm->input);
+  g_free (alarm->message);
+  g_free (alarm);
+}
+
 struct CrRecorder {
   const CrConfig *config;
   CrSegmentIndex *index;
@@ -47,6 +64,11 @@ struct CrRecorder {
 
   gint64 started_mono_us;
   gint64 last_video_mono_us;    /* atomic: written by the video streaming thread */
+
+  GPtrArray *alarms;            /* Alarm*, the ones still standing */
+  gint64 *silent_since_us;      /* by microphone: monotonic time it went quiet */
+  gboolean *silent_alarmed;     /* by microphone */
+  guint silence_timer;
 
   /* shutdown */
   CrRecorderDoneFunc done;
@@ -119,16 +141,124 @@ update_caption (CrRecorder *recorder)
 /* --- from the capture and the writer ------------------------------------- */
 
 static void
-on_sample (GstSample *sample, CrMediaKind kind, GstClockTime running_time,
+on_sample (GstSample *sample, guint track, GstClockTime running_time,
            gint64 utc_us, gpointer user_data)
 {
   CrRecorder *recorder = user_data;
 
-  if (kind == CR_MEDIA_VIDEO)
+  if (track == CR_TRACK_VIDEO)
     __atomic_store_n (&recorder->last_video_mono_us, g_get_monotonic_time (),
                       __ATOMIC_RELAXED);
-  cr_segment_writer_push (recorder->writer, sample, kind == CR_MEDIA_VIDEO,
-                          running_time, utc_us);
+  cr_segment_writer_push (recorder->writer, sample, track, running_time, utc_us);
+}
+
+/* An event of the current session, if there is one; alarms are also
+ * logged for the operator. */
+static void
+log_session_event (CrRecorder *recorder, const char *kind, const char *detail)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (recorder->session == NULL)
+    return;
+  if (cr_segment_index_add_event (recorder->index, recorder->session->id,
+                                  g_get_real_time (), kind, detail, &error) <= 0)
+    g_warning ("Could not log the event '%s': %s", kind, error->message);
+}
+
+static void
+raise_alarm (CrRecorder *recorder, const char *what, const char *input,
+             const char *label, const char *message)
+{
+  g_autofree char *detail = json_detail ("alarm", what, "input", input, "label", label,
+                                         "message", message, NULL);
+  Alarm *alarm = g_new0 (Alarm, 1);
+
+  g_warning ("ALARM %s: %s (%s): %s", what, input, label, message);
+  alarm->what = g_strdup (what);
+  alarm->input = g_strdup (input);
+  alarm->message = g_strdup (message);
+  alarm->since_us = g_get_real_time ();
+  g_ptr_array_add (recorder->alarms, alarm);
+  log_session_event (recorder, "alarm", detail);
+}
+
+static void
+clear_alarm (CrRecorder *recorder, const char *what, const char *input)
+{
+  for (guint i = recorder->alarms->len; i > 0; i--)
+    {
+      Alarm *alarm = g_ptr_array_index (recorder->alarms, i - 1);
+      if (g_strcmp0 (alarm->what, what) == 0 && g_strcmp0 (alarm->input, input) == 0)
+        g_ptr_array_remove_index (recorder->alarms, i - 1);
+    }
+}
+
+static void
+on_input (CrInput *input, CrInputState state, const char *reason, gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  const char *name = cr_input_get_name (input);
+  const char *label = cr_input_get_label (input);
+  const char *role = cr_input_get_role (input) == CR_INPUT_CAMERA ? "camera" : "microphone";
+
+  if (state == CR_INPUT_LOST)
+    {
+      g_autofree char *detail = json_detail ("input", name, "kind", role, "label", label,
+                                             "reason", reason, NULL);
+      log_session_event (recorder, "input-lost", detail);
+      raise_alarm (recorder, "input-lost", name, label, reason);
+    }
+  else if (state == CR_INPUT_LIVE && cr_input_get_losses (input) > 0)
+    {
+      g_autofree char *detail = json_detail ("input", name, "kind", role, "label", label,
+                                             NULL);
+      log_session_event (recorder, "input-back", detail);
+      clear_alarm (recorder, "input-lost", name);
+    }
+}
+
+/* Once a second: a microphone quieter than silence_dbfs for
+ * silence_alarm_seconds while recording raises an alarm ("low audio" in a
+ * transcript is a dead microphone nobody noticed). */
+static gboolean
+check_silence (gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  const CrConfig *config = recorder->config;
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < config->microphones->len; i++)
+    {
+      const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
+      double rms, peak;
+
+      cr_capture_get_level (recorder->capture, i, &rms, &peak);
+      if (recorder->state != RECORDING || peak >= config->silence_dbfs)
+        {
+          if (recorder->silent_alarmed[i])
+            {
+              g_autofree char *detail = json_detail ("input", microphone->name,
+                                                     "label", microphone->label, NULL);
+              log_session_event (recorder, "microphone-sound", detail);
+              clear_alarm (recorder, "microphone-silent", microphone->name);
+            }
+          recorder->silent_since_us[i] = now;
+          recorder->silent_alarmed[i] = FALSE;
+          continue;
+        }
+      if (!recorder->silent_alarmed[i] &&
+          now - recorder->silent_since_us[i] >= config->silence_alarm_seconds * G_USEC_PER_SEC)
+        {
+          g_autofree char *message = g_strdup_printf (
+              "below %d dBFS for %u s while recording", config->silence_dbfs,
+              config->silence_alarm_seconds);
+          recorder->silent_alarmed[i] = TRUE;
+          raise_alarm (recorder, "microphone-silent", microphone->name, microphone->label,
+                       message);
+        }
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -271,11 +401,21 @@ cr_recorder_new (const CrConfig *config, GError **error)
       g_error_free (local_error);
       return NULL;
     }
-  recorder->writer = cr_segment_writer_new (config->storage_dir, config->room_id,
-                                            config->segment_seconds, &callbacks,
-                                            recorder);
+  {
+    guint n_tracks = cr_capture_get_n_tracks (recorder->capture);
+    g_autofree const char **names = g_new0 (const char *, n_tracks + 1);
+    for (guint t = 0; t < n_tracks; t++)
+      names[t] = cr_capture_get_track_name (recorder->capture, t);
+    recorder->writer = cr_segment_writer_new (config->storage_dir, config->room_id,
+                                              config->segment_seconds, n_tracks, names,
+                                              &callbacks, recorder);
+  }
   cr_capture_set_sample_func (recorder->capture, on_sample, recorder);
   cr_capture_set_error_func (recorder->capture, on_capture_error, recorder);
+  cr_capture_set_input_func (recorder->capture, on_input, recorder);
+  recorder->alarms = g_ptr_array_new_with_free_func ((GDestroyNotify) alarm_free);
+  recorder->silent_since_us = g_new0 (gint64, config->microphones->len);
+  recorder->silent_alarmed = g_new0 (gboolean, config->microphones->len);
   return g_steal_pointer (&recorder);
 }
 
@@ -286,6 +426,8 @@ cr_recorder_free (CrRecorder *recorder)
     return;
   if (recorder->shutdown_timer != 0)
     g_source_remove (recorder->shutdown_timer);
+  if (recorder->silence_timer != 0)
+    g_source_remove (recorder->silence_timer);
   /* Capture first: no sample may reach the writer while it goes. */
   g_clear_pointer (&recorder->capture, cr_capture_free);
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
@@ -293,6 +435,9 @@ cr_recorder_free (CrRecorder *recorder)
   g_clear_pointer (&recorder->session, cr_session_record_free);
   g_clear_pointer (&recorder->segment, open_segment_free);
   g_clear_pointer (&recorder->segment_rows, g_hash_table_unref);
+  g_clear_pointer (&recorder->alarms, g_ptr_array_unref);
+  g_free (recorder->silent_since_us);
+  g_free (recorder->silent_alarmed);
   g_free (recorder->pause_reason);
   g_free (recorder);
 }
@@ -418,6 +563,7 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   if (!resume_unfinished_session (recorder, error))
     return FALSE;
   update_caption (recorder);
+  recorder->silence_timer = g_timeout_add_seconds (1, check_silence, recorder);
   return TRUE;
 }
 
@@ -582,6 +728,32 @@ cr_recorder_mark (CrRecorder *recorder, const char *text, GError **error)
   return id;
 }
 
+gboolean
+cr_recorder_set_layout (CrRecorder *recorder, const char *layout, GError **error)
+{
+  CrLayoutKind kind;
+  g_autoptr (GError) capture_error = NULL;
+  g_autofree char *detail = NULL;
+
+  if (layout == NULL || !cr_layout_kind_from_string (layout, &kind))
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                   "Unknown layout '%s': expected single, pip, grid, voice or evidence",
+                   layout ? layout : "");
+      return FALSE;
+    }
+  if (!cr_capture_set_layout (recorder->capture, kind, &capture_error))
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                   "Cannot show the %s layout: %s", layout, capture_error->message);
+      return FALSE;
+    }
+  detail = json_detail ("layout", layout, NULL);
+  log_session_event (recorder, "layout", detail);
+  g_message ("Layout: %s", layout);
+  return TRUE;
+}
+
 /* --- state --------------------------------------------------------------- */
 
 static const char *
@@ -656,6 +828,72 @@ cr_recorder_get_status (CrRecorder *recorder)
       json_builder_add_string_value (b, started);
       json_builder_end_object (b);
     }
+
+  json_builder_set_member_name (b, "layout");
+  json_builder_add_string_value (b, cr_layout_kind_to_string (
+      cr_capture_get_layout (recorder->capture)));
+
+  json_builder_set_member_name (b, "inputs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < cr_capture_get_n_inputs (recorder->capture); i++)
+    {
+      CrInput *input = cr_capture_get_input (recorder->capture, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, cr_input_get_name (input));
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, cr_input_get_role (input) == CR_INPUT_CAMERA
+                                        ? "camera" : "microphone");
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, cr_input_get_label (input));
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, cr_input_state_to_string (cr_input_get_state (input)));
+      json_builder_set_member_name (b, "losses");
+      json_builder_add_int_value (b, cr_input_get_losses (input));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "microphones");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < config->microphones->len; i++)
+    {
+      const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
+      double rms, peak;
+
+      cr_capture_get_level (recorder->capture, i, &rms, &peak);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, microphone->name);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, microphone->label);
+      /* JSON has no -inf: silence below the meter's range is its floor. */
+      json_builder_set_member_name (b, "rms_dbfs");
+      json_builder_add_double_value (b, isfinite (rms) ? rms : -200.0);
+      json_builder_set_member_name (b, "peak_dbfs");
+      json_builder_add_double_value (b, isfinite (peak) ? peak : -200.0);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "alarms");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    {
+      Alarm *alarm = g_ptr_array_index (recorder->alarms, i);
+      g_autofree char *since = cr_format_utc (alarm->since_us);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "alarm");
+      json_builder_add_string_value (b, alarm->what);
+      json_builder_set_member_name (b, "input");
+      json_builder_add_string_value (b, alarm->input);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, alarm->message);
+      json_builder_set_member_name (b, "since");
+      json_builder_add_string_value (b, since);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 
   json_builder_set_member_name (b, "storage_dir");
   json_builder_add_string_value (b, config->storage_dir);

@@ -46,12 +46,20 @@ gboolean cr_recorder_stop (CrRecorder *recorder, GError **error);
 gint64 cr_recorder_mark (CrRecorder *recorder, const char *text,
                          GError **error);
 
+/* Switches the composed picture's layout (single, pip, grid, voice,
+ * evidence); an event of the session when one runs. */
+gboolean cr_recorder_set_layout (CrRecorder *recorder, const char *layout,
+                                 GError **error);
+
 /* The state as JSON (transfer full):
  * { "room": {"id","name","court"}, "state": "standby|recording|paused",
  *   "session": null | {"id","case","title","started","state",
  *                      "pause_reason"|null,"segments"},
  *   "segment": null | {"sequence","path","started"},
- *   "storage_dir", "uptime_seconds" } */
+ *   "layout", "inputs": [{"name","kind","label","state","losses"}],
+ *   "microphones": [{"name","label","rms_dbfs","peak_dbfs"}] (every 100 ms),
+ *   "alarms": [{"alarm","input","message","since"}],
+ *   "storage_dir", "healthy", "uptime_seconds" } */
 JsonNode *cr_recorder_get_status (CrRecorder *recorder);
 
 /* FALSE when capture has delivered no video for several seconds: the

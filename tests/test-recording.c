@@ -214,6 +214,20 @@ test_ten_seconds (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (video, "width"), ==, 320);
   g_assert_cmpint (json_object_get_int_member (video, "height"), ==, 180);
   g_assert_cmpint (json_object_get_int_member (audio, "channels"), ==, 2);
+  /* The legal record: the mix, then a track of its own per microphone,
+   * named after it (the room has one microphone, "judge"). */
+  {
+    JsonArray *streams = json_object_get_array_member (probe, "streams");
+    JsonObject *own;
+    g_assert_cmpuint (json_array_get_length (streams), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (
+        json_object_get_object_member (audio, "tags"), "TITLE"), ==, "mix");
+    own = json_array_get_object_element (streams, 2);
+    g_assert_cmpstr (json_object_get_string_member (own, "codec_type"), ==, "audio");
+    g_assert_cmpstr (json_object_get_string_member (own, "codec_name"), ==, "opus");
+    g_assert_cmpstr (json_object_get_string_member (
+        json_object_get_object_member (own, "tags"), "TITLE"), ==, "judge");
+  }
 
   /* From the command to start to the command to stop, give or take 0.3 s. */
   duration = member_double (format, "duration");

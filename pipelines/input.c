@@ -1,0 +1,526 @@
+/* input.c: see input.h. All but the buffer probe runs on the main context. */
+#include "pipelines/input.h"
+
+#include <gst/video/video.h>
+#include <math.h>
+#include <string.h>
+
+#include "pipelines/description.h"
+
+GST_DEBUG_CATEGORY_STATIC (cr_input_debug);
+#define GST_CAT_DEFAULT cr_input_debug
+
+/* No data for this long and the input is lost (its tile shows the slate
+ * within the next check). */
+#define STALL_US (1 * G_USEC_PER_SEC)
+#define CHECK_INTERVAL_MS 250
+/* A pipeline that has not delivered after this long is started afresh. */
+#define CONNECT_TIMEOUT_US (8 * G_USEC_PER_SEC)
+/* Backoff between attempts; kept short so that an input is back in the
+ * picture within seconds of its device or stream returning. */
+static const guint retry_ms[] = { 500, 1000, 2000, 3000 };
+
+struct CrInput {
+  CrInputRole role;
+  guint index;
+  char *name;
+  char *label;
+  CrSource source;
+  char *channel;
+  char *audio_channel;
+  guint width, height, framerate;
+
+  CrInputStateFunc func;
+  gpointer user_data;
+
+  GstElement *pipeline;
+  GSource *bus_source;
+  CrInputState state;
+  gint64 connected_us;          /* when the current pipeline was built */
+  gint64 last_data_us;          /* atomic: written by the streaming thread */
+  guint attempt;                /* consecutive failed attempts */
+  guint losses;
+  guint check_timer;
+  guint retry_timer;
+};
+
+static const char *const ball_colours[] = {
+  "0xffffffff", "0xffffd700", "0xff7fffd4", "0xffff7f50", "0xffadff2f",
+  "0xff87cefa", "0xffff69b4", "0xffffa500", "0xffdda0dd",
+};
+
+static void
+append_camera_source (GString *desc, const CrSource *source, guint index,
+                      const char *audio_channel)
+{
+  g_autofree char *location = source->location ? cr_description_quote (source->location)
+                                                : NULL;
+
+  switch (source->kind)
+    {
+    case CR_SOURCE_TEST:
+      if (g_strcmp0 (source->location, "sync") == 0)
+        /* Black, with a white flash drawn by a probe (see mark_sync). */
+        g_string_append (desc, "videotestsrc name=sync_marker is-live=true pattern=black "
+                               "! video/x-raw,format=I420 ");
+      else
+        g_string_append_printf (desc,
+            "videotestsrc is-live=true pattern=ball foreground-color=%s "
+            "background-color=0xff202830 ",
+            ball_colours[index % G_N_ELEMENTS (ball_colours)]);
+      break;
+    case CR_SOURCE_V4L2:
+      g_string_append_printf (desc, "v4l2src device=%s ! decodebin ", location);
+      break;
+    case CR_SOURCE_RTSP:
+    case CR_SOURCE_SRT:
+    case CR_SOURCE_RTMP:
+    case CR_SOURCE_FILE:
+      {
+        g_autofree char *uri_raw = source->kind == CR_SOURCE_FILE
+                                   ? g_filename_to_uri (source->location, NULL, NULL)
+                                   : g_strdup (source->location);
+        g_autofree char *uri = cr_description_quote (uri_raw);
+        /* The stream's sound, if it has any, goes to the camera's audio
+         * channel: a remote witness is one input with picture and sound. */
+        g_string_append_printf (desc,
+            "uridecodebin name=source uri=%s caps=\"video/x-raw;audio/x-raw\" ", uri);
+        if (audio_channel != NULL)
+          g_string_append_printf (desc,
+              "source. ! queue ! audioconvert ! audioresample ! " CR_INPUT_AUDIO_CAPS
+              " ! interaudiosink channel=%s sync=false source. ", audio_channel);
+        else
+          g_string_append (desc, "source. ");
+        break;
+      }
+    default:
+      g_assert_not_reached (); /* the config refuses sound sources for cameras */
+    }
+}
+
+static void
+append_microphone_source (GString *desc, const CrSource *source, guint index)
+{
+  g_autofree char *location = source->location ? cr_description_quote (source->location)
+                                                : NULL;
+
+  switch (source->kind)
+    {
+    case CR_SOURCE_TEST:
+      if (g_strcmp0 (source->location, "silence") == 0)
+        g_string_append (desc, "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ");
+      else if (g_strcmp0 (source->location, "sync") == 0)
+        /* Silence, with a beep drawn by a probe (see mark_sync). */
+        g_string_append (desc, "audiotestsrc name=sync_marker is-live=true wave=silence "
+                               "samplesperbuffer=480 ! " CR_INPUT_AUDIO_CAPS " ");
+      else
+        /* A distinct tone per microphone: 440 Hz, 550 Hz, ... */
+        g_string_append_printf (desc,
+            "audiotestsrc is-live=true wave=sine freq=%u volume=0.2 samplesperbuffer=480 ",
+            440 + 110 * index);
+      break;
+    case CR_SOURCE_ALSA:
+      g_string_append_printf (desc, "alsasrc device=%s ", location);
+      break;
+    case CR_SOURCE_PULSE:
+      g_string_append_printf (desc, "pulsesrc device=%s ", location);
+      break;
+    case CR_SOURCE_RTSP:
+    case CR_SOURCE_SRT:
+    case CR_SOURCE_RTMP:
+    case CR_SOURCE_FILE:
+      {
+        g_autofree char *uri_raw = source->kind == CR_SOURCE_FILE
+                                   ? g_filename_to_uri (source->location, NULL, NULL)
+                                   : g_strdup (source->location);
+        g_autofree char *uri = cr_description_quote (uri_raw);
+        g_string_append_printf (desc, "uridecodebin uri=%s caps=audio/x-raw ", uri);
+        break;
+      }
+    default:
+      g_assert_not_reached (); /* the config refuses picture sources here */
+    }
+}
+
+char *
+cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
+                   const char *channel, const char *audio_channel, guint width,
+                   guint height, guint framerate)
+{
+  GString *desc = g_string_new (NULL);
+  g_autofree char *channel_q = cr_description_quote (channel);
+
+  if (role == CR_INPUT_CAMERA)
+    {
+      append_camera_source (desc, &config->source, index, audio_channel);
+      g_string_append_printf (desc,
+          "! queue max-size-buffers=3 leaky=downstream ! videoconvert ! videoscale "
+          "! videorate ! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1,"
+          "pixel-aspect-ratio=1/1 ! intervideosink name=handoff channel=%s",
+          width, height, framerate, channel_q);
+    }
+  else
+    {
+      append_microphone_source (desc, &config->source, index);
+      g_string_append_printf (desc,
+          "! queue max-size-time=200000000 leaky=downstream ! audioconvert ! audioresample "
+          "! " CR_INPUT_AUDIO_CAPS " ! interaudiosink name=handoff channel=%s sync=false",
+          channel_q);
+    }
+  return g_string_free (desc, FALSE);
+}
+
+/* --- the sync test source ---------------------------------------------------
+ *
+ * "test:sync" cameras flash white and "test:sync" microphones beep (1 kHz)
+ * during the first 40 ms of every second of the system clock, which every
+ * input pipeline shares: what they capture at the same instant is marked
+ * at the same instant, so the offset between flash and beep in a recording
+ * is the recorder's audio/video sync error. */
+
+#define SYNC_MARK_NS (40 * GST_MSECOND)
+
+static GstClockTime
+clock_time_of (GstPad *pad, GstClockTime pts)
+{
+  g_autoptr (GstElement) element = gst_pad_get_parent_element (pad);
+  return element ? pts + gst_element_get_base_time (element) : pts;
+}
+
+static GstPadProbeReturn
+mark_sync (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  gboolean video = GPOINTER_TO_INT (user_data);
+  GstBuffer *buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GstClockTime at = clock_time_of (pad, GST_BUFFER_PTS (buffer));
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  if (caps == NULL || !GST_CLOCK_TIME_IS_VALID (at))
+    return GST_PAD_PROBE_OK;
+  if (video)
+    {
+      GstVideoInfo vinfo;
+      GstVideoFrame frame;
+      if (at % GST_SECOND >= SYNC_MARK_NS || !gst_video_info_from_caps (&vinfo, caps) ||
+          !gst_video_frame_map (&frame, &vinfo, buffer, GST_MAP_WRITE))
+        return GST_PAD_PROBE_OK;
+      /* I420 white: full luma, neutral chroma. */
+      for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES (&frame); p++)
+        memset (GST_VIDEO_FRAME_PLANE_DATA (&frame, p), p == 0 ? 235 : 128,
+                GST_VIDEO_FRAME_PLANE_STRIDE (&frame, p) *
+                GST_VIDEO_FRAME_COMP_HEIGHT (&frame, p));
+      gst_video_frame_unmap (&frame);
+    }
+  else
+    {
+      GstMapInfo map;
+      if (!gst_buffer_map (buffer, &map, GST_MAP_WRITE))
+        return GST_PAD_PROBE_OK;
+      for (gsize i = 0; i < map.size / 2; i++)
+        {
+          GstClockTime t = at + gst_util_uint64_scale (i, GST_SECOND, 48000);
+          gint16 *sample = (gint16 *) map.data + i;
+          *sample = t % GST_SECOND < SYNC_MARK_NS
+                    ? (gint16) (16000 * sin (2 * G_PI * 1000.0 * (t % GST_SECOND) / GST_SECOND))
+                    : 0;
+        }
+      gst_buffer_unmap (buffer, &map);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+/* --- life of one pipeline ------------------------------------------------- */
+
+static void set_state (CrInput *input, CrInputState state, const char *reason);
+static void schedule_retry (CrInput *input);
+
+static GstPadProbeReturn
+on_data (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CrInput *input = user_data;
+  __atomic_store_n (&input->last_data_us, g_get_monotonic_time (), __ATOMIC_RELAXED);
+  return GST_PAD_PROBE_OK;
+}
+
+static gpointer
+teardown_thread (gpointer data)
+{
+  GstElement *pipeline = data;
+
+  /* Stopping a network source can wait on its peer: never on the main
+   * loop. */
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return NULL;
+}
+
+static void
+drop_pipeline (CrInput *input)
+{
+  if (input->bus_source != NULL)
+    {
+      g_source_destroy (input->bus_source);
+      g_clear_pointer (&input->bus_source, g_source_unref);
+    }
+  if (input->pipeline != NULL)
+    {
+      GstElement *pipeline = g_steal_pointer (&input->pipeline);
+      g_thread_unref (g_thread_new ("cr-input-teardown", teardown_thread, pipeline));
+    }
+}
+
+static void
+lose (CrInput *input, const char *reason)
+{
+  if (input->state == CR_INPUT_LOST)
+    return;
+  GST_WARNING ("%s lost: %s", input->name, reason);
+  drop_pipeline (input);
+  input->losses++;
+  set_state (input, CR_INPUT_LOST, reason);
+  schedule_retry (input);
+}
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  CrInput *input = user_data;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr (GError) error = NULL;
+        g_autofree char *debug = NULL;
+        g_autofree char *reason = NULL;
+        gst_message_parse_error (message, &error, &debug);
+        GST_DEBUG ("%s: %s", input->name, debug ? debug : "");
+        reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (message->src), error->message);
+        lose (input, reason);
+        return G_SOURCE_REMOVE;
+      }
+    case GST_MESSAGE_EOS:
+      lose (input, "the stream ended");
+      return G_SOURCE_REMOVE;
+    default:
+      return G_SOURCE_CONTINUE;
+    }
+}
+
+static void
+connect (CrInput *input)
+{
+  g_autofree char *description = cr_input_describe (
+      &(CrInputConfig) { .name = input->name, .source = input->source, .label = input->label },
+      input->role, input->index, input->channel, input->audio_channel, input->width,
+      input->height, input->framerate);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) handoff = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstBus) bus = NULL;
+
+  GST_INFO ("%s: %s", input->name, description);
+  input->pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+                                           &error);
+  input->connected_us = g_get_monotonic_time ();
+  __atomic_store_n (&input->last_data_us, 0, __ATOMIC_RELAXED);
+  set_state (input, CR_INPUT_CONNECTING, NULL);
+  if (input->pipeline == NULL)
+    {
+      g_autofree char *reason = g_strdup_printf ("could not build its pipeline: %s",
+                                                 error->message);
+      lose (input, reason);
+      return;
+    }
+  gst_object_ref_sink (input->pipeline);
+
+  {
+    g_autoptr (GstElement) marker = gst_bin_get_by_name (GST_BIN (input->pipeline),
+                                                         "sync_marker");
+    if (marker != NULL)
+      {
+        g_autoptr (GstPad) src = gst_element_get_static_pad (marker, "src");
+        gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, mark_sync,
+                           GINT_TO_POINTER (input->role == CR_INPUT_CAMERA), NULL);
+      }
+  }
+  handoff = gst_bin_get_by_name (GST_BIN (input->pipeline), "handoff");
+  pad = gst_element_get_static_pad (handoff, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_data, input, NULL);
+
+  bus = gst_element_get_bus (input->pipeline);
+  input->bus_source = gst_bus_create_watch (bus);
+  g_source_set_callback (input->bus_source, G_SOURCE_FUNC (on_bus_message), input, NULL);
+  g_source_attach (input->bus_source, NULL);
+
+  if (gst_element_set_state (input->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    lose (input, "its device or stream could not be opened");
+}
+
+static gboolean
+retry (gpointer user_data)
+{
+  CrInput *input = user_data;
+
+  input->retry_timer = 0;
+  connect (input);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (CrInput *input)
+{
+  guint delay = retry_ms[MIN (input->attempt, G_N_ELEMENTS (retry_ms) - 1)];
+
+  input->attempt++;
+  if (input->retry_timer == 0)
+    input->retry_timer = g_timeout_add (delay, retry, input);
+}
+
+static gboolean
+check (gpointer user_data)
+{
+  CrInput *input = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 last = __atomic_load_n (&input->last_data_us, __ATOMIC_RELAXED);
+
+  switch (input->state)
+    {
+    case CR_INPUT_CONNECTING:
+      if (last != 0)
+        {
+          input->attempt = 0;
+          set_state (input, CR_INPUT_LIVE, NULL);
+        }
+      else if (now - input->connected_us > CONNECT_TIMEOUT_US)
+        lose (input, "no data since it was opened");
+      break;
+    case CR_INPUT_LIVE:
+      if (now - last > STALL_US)
+        lose (input, "no data for a second");
+      break;
+    case CR_INPUT_LOST:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+set_state (CrInput *input, CrInputState state, const char *reason)
+{
+  if (input->state == state)
+    return;
+  input->state = state;
+  if (input->func != NULL)
+    input->func (input, state, reason, input->user_data);
+}
+
+/* --- public --------------------------------------------------------------- */
+
+CrInput *
+cr_input_new (const CrInputConfig *config, CrInputRole role, guint index,
+              const char *channel, const char *audio_channel, guint width,
+              guint height, guint framerate, CrInputStateFunc func,
+              gpointer user_data)
+{
+  CrInput *input = g_new0 (CrInput, 1);
+
+  if (cr_input_debug == NULL)
+    GST_DEBUG_CATEGORY_INIT (cr_input_debug, "courtrec-input", 0, "courtrec inputs");
+  input->role = role;
+  input->index = index;
+  input->name = g_strdup (config->name);
+  input->label = g_strdup (config->label);
+  input->source.kind = config->source.kind;
+  input->source.location = g_strdup (config->source.location);
+  input->channel = g_strdup (channel);
+  input->audio_channel = g_strdup (audio_channel);
+  input->width = width;
+  input->height = height;
+  input->framerate = framerate;
+  input->func = func;
+  input->user_data = user_data;
+  input->state = CR_INPUT_CONNECTING;
+  return input;
+}
+
+void
+cr_input_free (CrInput *input)
+{
+  if (input == NULL)
+    return;
+  if (input->check_timer != 0)
+    g_source_remove (input->check_timer);
+  if (input->retry_timer != 0)
+    g_source_remove (input->retry_timer);
+  if (input->bus_source != NULL)
+    {
+      g_source_destroy (input->bus_source);
+      g_clear_pointer (&input->bus_source, g_source_unref);
+    }
+  if (input->pipeline != NULL)
+    {
+      /* At shutdown: stop it here, so nothing runs on after us. */
+      gst_element_set_state (input->pipeline, GST_STATE_NULL);
+      gst_clear_object (&input->pipeline);
+    }
+  g_free (input->name);
+  g_free (input->label);
+  g_free (input->source.location);
+  g_free (input->channel);
+  g_free (input->audio_channel);
+  g_free (input);
+}
+
+void
+cr_input_start (CrInput *input)
+{
+  connect (input);
+  if (input->check_timer == 0)
+    input->check_timer = g_timeout_add (CHECK_INTERVAL_MS, check, input);
+}
+
+const char *
+cr_input_get_name (CrInput *input)
+{
+  return input->name;
+}
+
+const char *
+cr_input_get_label (CrInput *input)
+{
+  return input->label;
+}
+
+CrInputRole
+cr_input_get_role (CrInput *input)
+{
+  return input->role;
+}
+
+guint
+cr_input_get_index (CrInput *input)
+{
+  return input->index;
+}
+
+CrInputState
+cr_input_get_state (CrInput *input)
+{
+  return input->state;
+}
+
+guint
+cr_input_get_losses (CrInput *input)
+{
+  return input->losses;
+}
+
+const char *
+cr_input_state_to_string (CrInputState state)
+{
+  static const char *const names[] = { "connecting", "live", "lost" };
+  return names[state];
+}

@@ -1,0 +1,72 @@
+/* input.h: one camera or microphone, isolated in a pipeline of its own.
+ *
+ * The input pipeline converts whatever its device or stream gives into the
+ * raw format the composer or the mixer takes and hands it over through an
+ * inter sink on a named channel; the capture pipeline reads the channel
+ * with an inter source, which goes on producing (black, or silence) when
+ * nothing arrives. So an input that fails, stalls or sends garbage can
+ * never stall the recording: this object notices (an error, an end of
+ * stream, or no data for a second), reports it, throws the pipeline away
+ * and builds a new one with backoff until data flows again. */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "config/config.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CR_INPUT_CAMERA,
+  CR_INPUT_MICROPHONE,
+} CrInputRole;
+
+typedef enum {
+  CR_INPUT_CONNECTING,   /* pipeline built, no data yet */
+  CR_INPUT_LIVE,         /* data flowing */
+  CR_INPUT_LOST,         /* failed or stalled; a retry is scheduled */
+} CrInputState;
+
+typedef struct CrInput CrInput;
+
+/* On the main context, at every change of state; @reason says why an input
+ * was lost (NULL otherwise). */
+typedef void (*CrInputStateFunc) (CrInput *input, CrInputState state,
+                                  const char *reason, gpointer user_data);
+
+/* The raw formats on the channels. */
+#define CR_INPUT_AUDIO_CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
+
+/* @channel: the inter channel to feed (video for a camera, audio for a
+ * microphone); @audio_channel: for a camera whose stream has sound, the
+ * channel its sound goes to (or NULL). @width x @height at @framerate is
+ * the picture a camera delivers. (transfer full) */
+CrInput *cr_input_new (const CrInputConfig *config, CrInputRole role,
+                       guint index, const char *channel,
+                       const char *audio_channel, guint width, guint height,
+                       guint framerate, CrInputStateFunc func,
+                       gpointer user_data);
+void cr_input_free (CrInput *input);
+
+/* Builds the pipeline and keeps it alive from now on. */
+void cr_input_start (CrInput *input);
+
+const char *cr_input_get_name (CrInput *input);
+const char *cr_input_get_label (CrInput *input);
+CrInputRole cr_input_get_role (CrInput *input);
+guint cr_input_get_index (CrInput *input);
+CrInputState cr_input_get_state (CrInput *input);
+const char *cr_input_state_to_string (CrInputState state);
+/* How many times it was lost since start. */
+guint cr_input_get_losses (CrInput *input);
+
+/* The gst-launch description of the input pipeline (for the benchmark's
+ * reference and for tests). (transfer full) */
+char *cr_input_describe (const CrInputConfig *config, CrInputRole role,
+                         guint index, const char *channel,
+                         const char *audio_channel, guint width,
+                         guint height, guint framerate);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrInput, cr_input_free)
+
+G_END_DECLS

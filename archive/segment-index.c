@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "archive/chain.h"
+
 G_DEFINE_QUARK (cr-index-error-quark, cr_index_error)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
@@ -63,6 +65,34 @@ static const char *const schema_steps[] = {
   "  at TEXT NOT NULL,"
   "  text TEXT NOT NULL"
   ");",
+
+  /* 1 -> 2: the integrity chain (chain.h), seals, and the court's archive
+   * marks. Links of rows written by version 1 are filled in by
+   * fill_all_chains() after this step, in the same transaction: SQL has no
+   * SHA-256. purged_segments keeps the rows of files that retention deleted,
+   * out of the way of start-up reconciliation (which drops a row whose file
+   * is gone) but still there to check the chain and its signature. */
+  "ALTER TABLE sessions ADD COLUMN chain_root TEXT;"
+  "ALTER TABLE sessions ADD COLUMN chain_head TEXT;"
+  "ALTER TABLE sessions ADD COLUMN signature TEXT;"
+  "ALTER TABLE sessions ADD COLUMN public_key TEXT;"
+  "ALTER TABLE sessions ADD COLUMN sealed_at TEXT;"
+  "ALTER TABLE sessions ADD COLUMN archived_at TEXT;"
+  "ALTER TABLE sessions ADD COLUMN purged_at TEXT;"
+  "ALTER TABLE segments ADD COLUMN link TEXT;"
+  "CREATE TABLE purged_segments ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+  "  sequence INTEGER NOT NULL,"
+  "  path TEXT NOT NULL,"
+  "  started_at TEXT NOT NULL,"
+  "  duration_us INTEGER NOT NULL,"
+  "  bytes INTEGER NOT NULL,"
+  "  sha256 TEXT,"
+  "  closed INTEGER NOT NULL,"
+  "  link TEXT,"
+  "  UNIQUE (session_id, sequence)"
+  ");",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))
@@ -72,9 +102,11 @@ static const char *const schema_steps[] = {
 #define BUSY_TIMEOUT_MS 5000
 
 #define SESSION_COLUMNS \
-  "id, room_id, case_no, title, started_at, stopped_at, state"
+  "id, room_id, case_no, title, started_at, stopped_at, state, chain_root, " \
+  "chain_head, signature, public_key, sealed_at, archived_at, purged_at"
 #define SEGMENT_COLUMNS \
-  "id, session_id, sequence, path, started_at, duration_us, bytes, sha256, closed"
+  "id, session_id, sequence, path, started_at, duration_us, bytes, sha256, " \
+  "closed, link"
 #define EVENT_COLUMNS "id, session_id, at, kind, detail"
 
 static gboolean
@@ -124,6 +156,19 @@ step_done (CrSegmentIndex *index, sqlite3_stmt *stmt, const char *doing,
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return set_sqlite_error (index, doing, error);
   return TRUE;
+}
+
+/* Runs @sql, which takes one id parameter and returns no rows. */
+static gboolean
+exec_with_id (CrSegmentIndex *index, const char *sql, gint64 id,
+              const char *doing, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = prepare (index, sql, doing, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  return check (index, sqlite3_bind_int64 (stmt, 1, id), doing, error) &&
+         step_done (index, stmt, doing, error);
 }
 
 static int
@@ -235,6 +280,8 @@ check_version_known (CrSegmentIndex *index, gint version, GError **error)
   return TRUE;
 }
 
+static gboolean fill_all_chains (CrSegmentIndex *index, GError **error);
+
 static gboolean
 migrate_locked (CrSegmentIndex *index, GError **error)
 {
@@ -256,6 +303,9 @@ migrate_locked (CrSegmentIndex *index, GError **error)
       if (!exec (index, schema_steps[step], doing, error))
         return FALSE;
     }
+  /* Version 2 brought the chain: link what version 1 recorded. */
+  if (version < 2 && !fill_all_chains (index, error))
+    return FALSE;
 
   if (version == SCHEMA_VERSION)
     return TRUE;
@@ -471,6 +521,24 @@ insert_event (CrSegmentIndex *index, gint64 session_id, gint64 at_us,
   return sqlite3_last_insert_rowid (index->db);
 }
 
+static gboolean
+set_chain_root (CrSegmentIndex *index, gint64 session_id, const char *root,
+                GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "store the chain root of a session";
+  int rc;
+
+  stmt = prepare (index, "UPDATE sessions SET chain_root = ? WHERE id = ?",
+                  doing, error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = bind_text (stmt, 1, root);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 2, session_id);
+  return check (index, rc, doing, error) && step_done (index, stmt, doing, error);
+}
+
 static gint64
 insert_session (CrSegmentIndex *index, const char *room_id,
                 const char *case_no, const char *title, gint64 started_us,
@@ -497,6 +565,16 @@ insert_session (CrSegmentIndex *index, const char *room_id,
   if (!check (index, rc, doing, error) || !step_done (index, stmt, doing, error))
     return 0;
   session_id = sqlite3_last_insert_rowid (index->db);
+
+  {
+    CrSessionRecord session = {
+      .id = session_id, .room_id = (char *) room_id,
+      .case_no = (char *) case_no, .started_us = started_us,
+    };
+    g_autofree char *root = cr_chain_root (&session);
+    if (!set_chain_root (index, session_id, root, error))
+      return 0;
+  }
 
   detail = start_event_detail (case_no, title);
   if (insert_event (index, session_id, started_us, "start", detail, error) == 0)
@@ -600,8 +678,15 @@ session_from_row (CrSegmentIndex *index, sqlite3_stmt *stmt, GError **error)
   record->room_id = column_strdup (stmt, 1);
   record->case_no = column_strdup (stmt, 2);
   record->title = column_strdup (stmt, 3);
+  record->chain_root = column_strdup (stmt, 7);
+  record->chain_head = column_strdup (stmt, 8);
+  record->signature = column_strdup (stmt, 9);
+  record->public_key = column_strdup (stmt, 10);
   if (!column_utc (index, stmt, 4, "sessions", &record->started_us, error) ||
-      !column_utc (index, stmt, 5, "sessions", &record->stopped_us, error))
+      !column_utc (index, stmt, 5, "sessions", &record->stopped_us, error) ||
+      !column_utc (index, stmt, 11, "sessions", &record->sealed_us, error) ||
+      !column_utc (index, stmt, 12, "sessions", &record->archived_us, error) ||
+      !column_utc (index, stmt, 13, "sessions", &record->purged_us, error))
     return NULL;
   /* The CHECK constraint keeps other values out of the table. */
   if (!cr_session_state_from_string (state, &record->state))
@@ -864,24 +949,237 @@ check_changed (CrSegmentIndex *index, gint64 segment_id, GError **error)
   return TRUE;
 }
 
+/* Reads the segment rows @stmt selects (SEGMENT_COLUMNS, then optionally a
+ * "purged" flag). */
+static GPtrArray *
+collect_segments (CrSegmentIndex *index, sqlite3_stmt *stmt, const char *doing,
+                  GError **error)
+{
+  g_autoptr (GPtrArray) segments =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) cr_segment_record_free);
+  gboolean has_purged = sqlite3_column_count (stmt) > 10;
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr (CrSegmentRecord) record = g_new0 (CrSegmentRecord, 1);
+
+      record->id = sqlite3_column_int64 (stmt, 0);
+      record->session_id = sqlite3_column_int64 (stmt, 1);
+      record->sequence = (guint) sqlite3_column_int64 (stmt, 2);
+      record->path = column_strdup (stmt, 3);
+      if (!column_utc (index, stmt, 4, "segments", &record->started_us, error))
+        return NULL;
+      record->duration_us = sqlite3_column_int64 (stmt, 5);
+      record->bytes = sqlite3_column_int64 (stmt, 6);
+      record->sha256 = column_strdup (stmt, 7);
+      record->closed = sqlite3_column_int (stmt, 8) != 0;
+      record->link = column_strdup (stmt, 9);
+      record->purged = has_purged && sqlite3_column_int (stmt, 10) != 0;
+      g_ptr_array_add (segments, g_steal_pointer (&record));
+    }
+  if (!check (index, rc, doing, error))
+    return NULL;
+  return g_steal_pointer (&segments);
+}
+
+static GPtrArray *
+select_session_segments (CrSegmentIndex *index, gint64 session_id,
+                         GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "list the segments of a session";
+
+  stmt = prepare (index,
+                  "SELECT " SEGMENT_COLUMNS " FROM segments "
+                  "WHERE session_id = ? ORDER BY sequence", doing, error);
+  if (stmt == NULL)
+    return NULL;
+  if (!check (index, sqlite3_bind_int64 (stmt, 1, session_id), doing, error))
+    return NULL;
+  return collect_segments (index, stmt, doing, error);
+}
+
+static gboolean
+store_link (CrSegmentIndex *index, gint64 segment_id, const char *link,
+            GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "store a segment's chain link";
+  int rc;
+
+  stmt = prepare (index, "UPDATE segments SET link = ? WHERE id = ? AND link IS NULL",
+                  doing, error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = bind_text (stmt, 1, link);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 2, segment_id);
+  return check (index, rc, doing, error) && step_done (index, stmt, doing, error);
+}
+
+/* The stored root of @session_id, computed and stored first if missing
+ * (sessions begun by schema version 1). (transfer full) */
+static char *
+ensure_chain_root (CrSegmentIndex *index, gint64 session_id, GError **error)
+{
+  g_autoptr (CrSessionRecord) session =
+      cr_segment_index_get_session (index, session_id, error);
+  char *root;
+
+  if (session == NULL)
+    return NULL;
+  if (session->chain_root != NULL)
+    return g_steal_pointer (&session->chain_root);
+  root = cr_chain_root (session);
+  if (!set_chain_root (index, session_id, root, error))
+    {
+      g_free (root);
+      return NULL;
+    }
+  return root;
+}
+
+/* Gives a link to every closed segment of @session_id that has none yet,
+ * in sequence order, up to the first segment still open: a link needs the
+ * link before it. Existing links are taken as they are: they were computed
+ * when their rows were final, and verification is what checks them. Run
+ * inside a write transaction. */
+static gboolean
+fill_links (CrSegmentIndex *index, gint64 session_id, GError **error)
+{
+  g_autoptr (GPtrArray) segments = NULL;
+  g_autofree char *previous = ensure_chain_root (index, session_id, error);
+
+  if (previous == NULL)
+    return FALSE;
+  segments = select_session_segments (index, session_id, error);
+  if (segments == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < segments->len; i++)
+    {
+      CrSegmentRecord *segment = g_ptr_array_index (segments, i);
+      char *link;
+
+      if (segment->link != NULL)
+        {
+          g_free (previous);
+          previous = g_strdup (segment->link);
+          continue;
+        }
+      if (!segment->closed)
+        break;
+      link = cr_chain_link (previous, segment, error);
+      if (link == NULL)
+        {
+          g_prefix_error (error, "Session %" G_GINT64_FORMAT ": ", session_id);
+          return FALSE;
+        }
+      g_free (previous);
+      previous = link;
+      if (!store_link (index, segment->id, link, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+fill_all_chains (CrSegmentIndex *index, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const char *doing = "list sessions to chain";
+  int rc;
+
+  stmt = prepare (index, "SELECT id FROM sessions ORDER BY id", doing, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (!check (index, rc, doing, error))
+    return FALSE;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      GError *chain_error = NULL;
+
+      if (fill_links (index, g_array_index (ids, gint64, i), &chain_error))
+        continue;
+      /* A row SQLite accepted but the chain cannot take (a malformed hash)
+       * must not keep the recorder from starting: it stays unlinked, and
+       * verification names it. */
+      if (chain_error->domain != CR_CHAIN_ERROR)
+        {
+          g_propagate_error (error, chain_error);
+          return FALSE;
+        }
+      g_warning ("Index '%s': %s; left without a chain link", index->path,
+                 chain_error->message);
+      g_error_free (chain_error);
+    }
+  return TRUE;
+}
+
 gboolean
 cr_segment_index_close_segment (CrSegmentIndex *index, gint64 segment_id,
                                 gint64 duration_us, gint64 bytes,
                                 const char *sha256, GError **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (sqlite3_stmt) lookup = NULL;
   const char *doing = "close a segment";
+  gint64 session_id;
+  gboolean linked;
   int rc;
 
   g_return_val_if_fail (index != NULL, FALSE);
   g_return_val_if_fail (sha256 != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (!transaction_begin (index, error))
+    return FALSE;
+
+  lookup = prepare (index, "SELECT session_id, link IS NOT NULL FROM segments "
+                    "WHERE id = ?", doing, error);
+  if (lookup == NULL)
+    goto failed;
+  if (!check (index, sqlite3_bind_int64 (lookup, 1, segment_id), doing, error))
+    goto failed;
+  rc = sqlite3_step (lookup);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND,
+                   "No segment %" G_GINT64_FORMAT " in '%s'", segment_id,
+                   index->path);
+      goto failed;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (index, doing, error);
+      goto failed;
+    }
+  session_id = sqlite3_column_int64 (lookup, 0);
+  linked = sqlite3_column_int (lookup, 1) != 0;
+  g_clear_pointer (&lookup, sqlite3_finalize);
+  /* Its link vouches for the row as it is: changing it now would be
+   * indistinguishable from tampering. */
+  if (linked)
+    {
+      g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_SEALED,
+                   "Segment %" G_GINT64_FORMAT " in '%s' is closed and chained "
+                   "already; its row cannot change", segment_id, index->path);
+      goto failed;
+    }
+
   stmt = prepare (index,
                   "UPDATE segments SET duration_us = ?, bytes = ?, "
                   "sha256 = ?, closed = 1 WHERE id = ?", doing, error);
   if (stmt == NULL)
-    return FALSE;
+    goto failed;
   rc = sqlite3_bind_int64 (stmt, 1, duration_us);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_int64 (stmt, 2, bytes);
@@ -889,9 +1187,14 @@ cr_segment_index_close_segment (CrSegmentIndex *index, gint64 segment_id,
     rc = bind_text (stmt, 3, sha256);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_int64 (stmt, 4, segment_id);
-  if (!check (index, rc, doing, error) || !step_done (index, stmt, doing, error))
-    return FALSE;
-  return check_changed (index, segment_id, error);
+  if (!check (index, rc, doing, error) || !step_done (index, stmt, doing, error) ||
+      !fill_links (index, session_id, error) || !transaction_commit (index, error))
+    goto failed;
+  return TRUE;
+
+failed:
+  transaction_rollback (index);
+  return FALSE;
 }
 
 gboolean
@@ -918,10 +1221,7 @@ cr_segment_index_list_segments (CrSegmentIndex *index, gint64 session_id,
                                 GError **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GPtrArray) segments =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) cr_segment_record_free);
   const char *doing = "list segments";
-  int rc;
 
   g_return_val_if_fail (index != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -934,26 +1234,29 @@ cr_segment_index_list_segments (CrSegmentIndex *index, gint64 session_id,
     return NULL;
   if (!check (index, sqlite3_bind_int64 (stmt, 1, session_id), doing, error))
     return NULL;
+  return collect_segments (index, stmt, doing, error);
+}
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      g_autoptr (CrSegmentRecord) record = g_new0 (CrSegmentRecord, 1);
+GPtrArray *
+cr_segment_index_list_chain (CrSegmentIndex *index, gint64 session_id,
+                             GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "list the chain of a session";
 
-      record->id = sqlite3_column_int64 (stmt, 0);
-      record->session_id = sqlite3_column_int64 (stmt, 1);
-      record->sequence = (guint) sqlite3_column_int64 (stmt, 2);
-      record->path = column_strdup (stmt, 3);
-      if (!column_utc (index, stmt, 4, "segments", &record->started_us, error))
-        return NULL;
-      record->duration_us = sqlite3_column_int64 (stmt, 5);
-      record->bytes = sqlite3_column_int64 (stmt, 6);
-      record->sha256 = column_strdup (stmt, 7);
-      record->closed = sqlite3_column_int (stmt, 8) != 0;
-      g_ptr_array_add (segments, g_steal_pointer (&record));
-    }
-  if (!check (index, rc, doing, error))
+  g_return_val_if_fail (index != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = prepare (index,
+                  "SELECT " SEGMENT_COLUMNS ", 0 FROM segments WHERE session_id = ?1 "
+                  "UNION ALL "
+                  "SELECT " SEGMENT_COLUMNS ", 1 FROM purged_segments WHERE session_id = ?1 "
+                  "ORDER BY sequence", doing, error);
+  if (stmt == NULL)
     return NULL;
-  return g_steal_pointer (&segments);
+  if (!check (index, sqlite3_bind_int64 (stmt, 1, session_id), doing, error))
+    return NULL;
+  return collect_segments (index, stmt, doing, error);
 }
 
 guint
@@ -981,6 +1284,301 @@ cr_segment_index_last_sequence (CrSegmentIndex *index, gint64 session_id,
   return (guint) sqlite3_column_int64 (stmt, 0);
 }
 
+/* Sealing and the court's archive */
+
+static char *
+seal_detail (const char *chain_head, const char *public_key, guint segments)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "chain_head");
+  json_builder_add_string_value (builder, chain_head);
+  json_builder_set_member_name (builder, "public_key");
+  json_builder_add_string_value (builder, public_key);
+  json_builder_set_member_name (builder, "segments");
+  json_builder_add_int_value (builder, segments);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* The body of cr_segment_index_seal_session, inside its transaction. */
+static gboolean
+seal_locked (CrSegmentIndex *index, gint64 session_id, const CrDeviceKey *key,
+             gint64 at_us, char **chain_head, GError **error)
+{
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *detail = NULL;
+  const char *public_key = cr_device_key_get_public_hex (key);
+  const char *doing = "seal a session";
+  int rc;
+
+  session = cr_segment_index_get_session (index, session_id, error);
+  if (session == NULL)
+    return FALSE;
+  if (session->state != CR_SESSION_STOPPED)
+    {
+      g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY,
+                   "Session %" G_GINT64_FORMAT " is still %s: only a stopped "
+                   "session is sealed", session_id,
+                   cr_session_state_to_string (session->state));
+      return FALSE;
+    }
+  if (!fill_links (index, session_id, error))
+    return FALSE;
+  segments = select_session_segments (index, session_id, error);
+  if (segments == NULL)
+    return FALSE;
+
+  head = g_strdup (session->chain_root);
+  for (guint i = 0; i < segments->len; i++)
+    {
+      CrSegmentRecord *segment = g_ptr_array_index (segments, i);
+      if (!segment->closed)
+        {
+          g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY,
+                       "Segment #%u of session %" G_GINT64_FORMAT " (%s) is "
+                       "still being written", segment->sequence, session_id,
+                       segment->path);
+          return FALSE;
+        }
+      g_free (head);
+      head = g_strdup (segment->link);
+    }
+  if (head == NULL)
+    {
+      g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED,
+                   "Session %" G_GINT64_FORMAT " in '%s' has a broken chain: "
+                   "a closed segment has no link", session_id, index->path);
+      return FALSE;
+    }
+
+  if (session->chain_head != NULL)
+    {
+      /* A second seal would launder whatever changed since the first. */
+      if (!g_str_equal (session->chain_head, head))
+        {
+          g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_SEALED,
+                       "Session %" G_GINT64_FORMAT " was sealed with chain head "
+                       "%s, but its chain now ends at %s; it is not sealed "
+                       "again", session_id, session->chain_head, head);
+          return FALSE;
+        }
+      if (chain_head != NULL)
+        *chain_head = g_steal_pointer (&head);
+      return TRUE;
+    }
+
+  signature = cr_device_key_sign (key, head);
+  stmt = prepare (index,
+                  "UPDATE sessions SET chain_head = ?, signature = ?, "
+                  "public_key = ?, sealed_at = ? WHERE id = ?", doing, error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = bind_text (stmt, 1, head);
+  if (rc == SQLITE_OK)
+    rc = bind_text (stmt, 2, signature);
+  if (rc == SQLITE_OK)
+    rc = bind_text (stmt, 3, public_key);
+  if (rc == SQLITE_OK)
+    rc = bind_utc (stmt, 4, at_us);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 5, session_id);
+  if (!check (index, rc, doing, error) || !step_done (index, stmt, doing, error))
+    return FALSE;
+  detail = seal_detail (head, public_key, segments->len);
+  if (insert_event (index, session_id, at_us, "seal", detail, error) == 0)
+    return FALSE;
+  if (chain_head != NULL)
+    *chain_head = g_steal_pointer (&head);
+  return TRUE;
+}
+
+gboolean
+cr_segment_index_seal_session (CrSegmentIndex *index, gint64 session_id,
+                               const CrDeviceKey *key, gint64 at_us,
+                               char **chain_head, GError **error)
+{
+  g_autofree char *head = NULL;
+
+  g_return_val_if_fail (index != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!transaction_begin (index, error))
+    return FALSE;
+  if (!seal_locked (index, session_id, key, at_us, &head, error) ||
+      !transaction_commit (index, error))
+    {
+      transaction_rollback (index);
+      return FALSE;
+    }
+  if (chain_head != NULL)
+    *chain_head = g_steal_pointer (&head);
+  return TRUE;
+}
+
+gboolean
+cr_segment_index_seal_pending (CrSegmentIndex *index, const CrDeviceKey *key,
+                               gint64 at_us, guint *n_sealed, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const char *doing = "list sessions to seal";
+  guint sealed = 0;
+  int rc;
+
+  g_return_val_if_fail (index != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (n_sealed != NULL)
+    *n_sealed = 0;
+  stmt = prepare (index,
+                  "SELECT id FROM sessions WHERE state = 'stopped' AND "
+                  "chain_head IS NULL AND purged_at IS NULL ORDER BY id",
+                  doing, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (!check (index, rc, doing, error))
+    return FALSE;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      GError *seal_error = NULL;
+
+      if (cr_segment_index_seal_session (index, g_array_index (ids, gint64, i),
+                                         key, at_us, NULL, &seal_error))
+        {
+          sealed++;
+          continue;
+        }
+      if (g_error_matches (seal_error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY))
+        {
+          g_error_free (seal_error);
+          continue;
+        }
+      g_propagate_error (error, seal_error);
+      if (n_sealed != NULL)
+        *n_sealed = sealed;
+      return FALSE;
+    }
+  if (n_sealed != NULL)
+    *n_sealed = sealed;
+  return TRUE;
+}
+
+gboolean
+cr_segment_index_mark_archived (CrSegmentIndex *index, gint64 session_id,
+                                gint64 at_us, const char *detail,
+                                GError **error)
+{
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "mark a session archived";
+  int rc;
+
+  g_return_val_if_fail (index != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!transaction_begin (index, error))
+    return FALSE;
+  session = cr_segment_index_get_session (index, session_id, error);
+  if (session == NULL)
+    goto failed;
+  if (session->archived_us != 0)
+    return transaction_commit (index, error);
+  if (session->state != CR_SESSION_STOPPED || session->chain_head == NULL)
+    {
+      g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY,
+                   "Session %" G_GINT64_FORMAT " is %s: only a stopped, sealed "
+                   "session can be marked archived", session_id,
+                   session->state != CR_SESSION_STOPPED
+                     ? cr_session_state_to_string (session->state) : "not sealed");
+      goto failed;
+    }
+  stmt = prepare (index, "UPDATE sessions SET archived_at = ? WHERE id = ?",
+                  doing, error);
+  if (stmt == NULL)
+    goto failed;
+  rc = bind_utc (stmt, 1, at_us);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 2, session_id);
+  if (!check (index, rc, doing, error) || !step_done (index, stmt, doing, error) ||
+      insert_event (index, session_id, at_us, "archived", detail, error) == 0 ||
+      !transaction_commit (index, error))
+    goto failed;
+  return TRUE;
+
+failed:
+  transaction_rollback (index);
+  return FALSE;
+}
+
+gboolean
+cr_segment_index_purge_session (CrSegmentIndex *index, gint64 session_id,
+                                gint64 at_us, const char *detail,
+                                GError **error)
+{
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "record deleted media";
+  int rc;
+
+  g_return_val_if_fail (index != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!transaction_begin (index, error))
+    return FALSE;
+  session = cr_segment_index_get_session (index, session_id, error);
+  if (session == NULL)
+    goto failed;
+  if (session->purged_us != 0)
+    return transaction_commit (index, error);
+  if (session->archived_us == 0)
+    {
+      g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY,
+                   "Session %" G_GINT64_FORMAT " is not marked archived: its "
+                   "media are kept", session_id);
+      goto failed;
+    }
+  if (!exec_with_id (index,
+                     "INSERT INTO purged_segments (" SEGMENT_COLUMNS ") "
+                     "SELECT " SEGMENT_COLUMNS " FROM segments WHERE session_id = ?",
+                     session_id, doing, error) ||
+      !exec_with_id (index, "DELETE FROM segments WHERE session_id = ?",
+                     session_id, doing, error))
+    goto failed;
+  stmt = prepare (index, "UPDATE sessions SET purged_at = ? WHERE id = ?",
+                  doing, error);
+  if (stmt == NULL)
+    goto failed;
+  rc = bind_utc (stmt, 1, at_us);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64 (stmt, 2, session_id);
+  if (!check (index, rc, doing, error) || !step_done (index, stmt, doing, error) ||
+      insert_event (index, session_id, at_us, "media-deleted", detail, error) == 0 ||
+      !transaction_commit (index, error))
+    goto failed;
+  return TRUE;
+
+failed:
+  transaction_rollback (index);
+  return FALSE;
+}
+
 /* Records */
 
 void
@@ -991,6 +1589,10 @@ cr_session_record_free (CrSessionRecord *record)
   g_free (record->room_id);
   g_free (record->case_no);
   g_free (record->title);
+  g_free (record->chain_root);
+  g_free (record->chain_head);
+  g_free (record->signature);
+  g_free (record->public_key);
   g_free (record);
 }
 
@@ -1001,6 +1603,7 @@ cr_segment_record_free (CrSegmentRecord *record)
     return;
   g_free (record->path);
   g_free (record->sha256);
+  g_free (record->link);
   g_free (record);
 }
 

@@ -1,8 +1,11 @@
 /* segment-index.h: the courtroom's SQLite index of sessions, segments,
  * events and markers (WAL mode, schema versioned with PRAGMA user_version).
  *
- * One writer: courtrecd's main loop. Readers (the courtrec client) open the
- * same file read-only while the daemon runs. Times are UTC, stored as
+ * One main writer: courtrecd's main loop. Readers (the courtrec client) open
+ * the same file read-only while the daemon runs; only courtrec's archived and
+ * retention verbs write, a few rows in short IMMEDIATE transactions, which
+ * WAL and the busy timeout make safe beside the daemon. Since version 2 every
+ * session carries its integrity chain (chain.h). Times are UTC, stored as
  * ISO 8601 text with milliseconds ("2026-11-27T02:13:25.316Z") so that they
  * sort and read well in sqlite3; in C they are microseconds since the epoch
  * (g_get_real_time ()). Segment paths are stored relative to the storage
@@ -10,6 +13,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "archive/device-key.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +25,9 @@ typedef enum {
   CR_INDEX_ERROR_FAILED,     /* SQLite said no; the message has its words */
   CR_INDEX_ERROR_NOT_FOUND,  /* no such session or segment */
   CR_INDEX_ERROR_VERSION,    /* the file's schema is newer than this program */
+  CR_INDEX_ERROR_NOT_READY,  /* not yet: the session is not stopped, a segment
+                                is still open, it is not sealed or archived */
+  CR_INDEX_ERROR_SEALED,     /* the row is chained or sealed and cannot change */
 } CrIndexError;
 
 typedef enum {
@@ -36,6 +44,14 @@ typedef struct {
   gint64 started_us;
   gint64 stopped_us;      /* 0 while not stopped */
   CrSessionState state;
+  /* Integrity (chain.h), schema version 2. */
+  char *chain_root;       /* hex, set when the session begins */
+  char *chain_head;       /* hex, NULL until sealed */
+  char *signature;        /* hex Ed25519 signature of chain_head, or NULL */
+  char *public_key;       /* hex key that made the signature, or NULL */
+  gint64 sealed_us;       /* 0 while not sealed */
+  gint64 archived_us;     /* 0 unless the court marked it archived */
+  gint64 purged_us;       /* 0 unless retention deleted its media */
 } CrSessionRecord;
 
 typedef struct {
@@ -48,6 +64,9 @@ typedef struct {
   gint64 bytes;           /* 0 while open */
   char *sha256;           /* hex; NULL while open */
   gboolean closed;
+  char *link;             /* hex chain link (chain.h); NULL until it and every
+                             segment before it are closed */
+  gboolean purged;        /* its file was deleted by retention; the row stays */
 } CrSegmentRecord;
 
 typedef struct {
@@ -116,7 +135,10 @@ GPtrArray *cr_segment_index_list_events (CrSegmentIndex *index,
                                          gint64 session_id, GError **error);
 
 /* Segments: a row is added when the file is opened and completed when it is
- * closed and hashed. */
+ * closed and hashed. Closing also computes the segment's chain link, in the
+ * same transaction, and the links of the closed segments after it that were
+ * waiting for it (segments may close out of order). A row that has its link
+ * cannot be closed again (CR_INDEX_ERROR_SEALED). */
 gint64 cr_segment_index_add_segment (CrSegmentIndex *index, gint64 session_id,
                                      guint sequence, const char *path,
                                      gint64 started_us, GError **error);
@@ -133,6 +155,44 @@ GPtrArray *cr_segment_index_list_segments (CrSegmentIndex *index,
 /* The highest sequence number of @session_id, 0 when it has none. */
 guint cr_segment_index_last_sequence (CrSegmentIndex *index,
                                       gint64 session_id, GError **error);
+/* Every segment row of @session_id by sequence, the rows of files that
+ * retention deleted included (purged = TRUE): the whole chain.
+ * (transfer full) (element-type CrSegmentRecord) */
+GPtrArray *cr_segment_index_list_chain (CrSegmentIndex *index,
+                                        gint64 session_id, GError **error);
+
+/* Sealing: signs the chain head of @session_id with @key, stores head,
+ * signature and public key, and adds a "seal" event, in one transaction.
+ * The session must be stopped and all its segments closed, else
+ * CR_INDEX_ERROR_NOT_READY (a normal "not yet": call again when its last
+ * segment has closed). Sealing a sealed session again returns the same
+ * head; if its chain has changed since, CR_INDEX_ERROR_SEALED.
+ * @chain_head: (out) (optional) (transfer full) */
+gboolean cr_segment_index_seal_session (CrSegmentIndex *index,
+                                        gint64 session_id,
+                                        const CrDeviceKey *key, gint64 at_us,
+                                        char **chain_head, GError **error);
+/* Seals every stopped, unsealed session whose segments are all closed (after
+ * a crash between stop and seal, or sessions recorded before sealing
+ * existed). @n_sealed: (out) (optional) */
+gboolean cr_segment_index_seal_pending (CrSegmentIndex *index,
+                                        const CrDeviceKey *key, gint64 at_us,
+                                        guint *n_sealed, GError **error);
+
+/* Retention (archive/retention.h decides; these only write). */
+/* Marks a stopped, sealed session archived, with an "archived" event
+ * (@detail, may be NULL); CR_INDEX_ERROR_NOT_READY when it is not stopped
+ * and sealed. Already archived: TRUE, nothing written. */
+gboolean cr_segment_index_mark_archived (CrSegmentIndex *index,
+                                         gint64 session_id, gint64 at_us,
+                                         const char *detail, GError **error);
+/* Records that the media of an archived session were deleted: its segment
+ * rows move to the purged table (kept, so the chain and its signature can
+ * still be checked), purged_at is set and a "media-deleted" event (@detail)
+ * added, in one transaction. Already purged: TRUE, nothing written. */
+gboolean cr_segment_index_purge_session (CrSegmentIndex *index,
+                                         gint64 session_id, gint64 at_us,
+                                         const char *detail, GError **error);
 
 void cr_session_record_free (CrSessionRecord *record);
 void cr_segment_record_free (CrSegmentRecord *record);

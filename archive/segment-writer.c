@@ -30,6 +30,7 @@ typedef struct {
   gint64 started_us;
   GstClockTime start_rt;      /* running time of the opening keyframe */
   GstClockTime end_rt;        /* latest end of any buffer written */
+  GstClockTime video_end_rt;  /* end of the last frame written */
   GstElement *pipeline;
   GstAppSrc **sources;        /* by track */
   gboolean *ended;            /* by track */
@@ -54,8 +55,11 @@ struct CrSegmentWriter {
   gint64 session_id;
   guint next_sequence;
   Segment *current;           /* receives video, and audio from its start on */
-  Segment *previous;          /* video ended; audio until current's start */
+  Segment *previous;          /* video ended; sound until boundary_rt */
+  GstClockTime boundary_rt;   /* where previous's sound ends */
+  gint64 previous_deadline_us;/* ...or at this monotonic time at the latest */
   GstCaps **track_caps;       /* the latest caps seen on each track */
+  GSource *deadline_timer;
   guint alive;                /* segments opened and not yet reported closed */
 };
 
@@ -156,14 +160,16 @@ hash_file_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   GST_INFO ("closed %s: %" G_GINT64_FORMAT " us, %" G_GINT64_FORMAT " bytes",
             segment->path, duration_us, closing->bytes);
+  /* Counted out before the owner hears of it, so that an owner waiting for
+   * the writer to be idle sees it at once. */
+  g_mutex_lock (&writer->lock);
+  writer->alive--;
+  g_mutex_unlock (&writer->lock);
+
   if (writer->callbacks.closed != NULL)
     writer->callbacks.closed (segment->session_id, segment->sequence,
                               segment->relative_path, duration_us, closing->bytes,
                               closing->sha256, segment->error, writer->user_data);
-
-  g_mutex_lock (&writer->lock);
-  writer->alive--;
-  g_mutex_unlock (&writer->lock);
 
   segment_free (segment);
   g_free (closing->sha256);
@@ -441,7 +447,50 @@ segment_push (Segment *segment, GstSample *sample, guint track,
                         ? GST_BUFFER_DURATION (buffer) : 0);
   if (end > segment->end_rt)
     segment->end_rt = end;
+  if (track == 0)
+    segment->video_end_rt = end;
   gst_app_src_push_buffer (segment->sources[track], buffer);
+}
+
+/* Sound arrives later than pictures (it waits in the mixer for the slowest
+ * microphone), so when a file's picture ends its sound goes on until the
+ * first sample past the boundary on each track, or this long at most (a
+ * microphone that died sends nothing past it). */
+#define SOUND_GRACE_US (1500 * 1000)
+
+/* Hands the previous file's sound over to its end. Under writer->lock. */
+static void
+retire_previous (CrSegmentWriter *writer, Segment *segment, GstClockTime boundary_rt)
+{
+  if (writer->previous != NULL)
+    segment_end_audio (writer->previous);
+  segment_end_track (segment, 0);
+  writer->previous = segment;
+  writer->boundary_rt = boundary_rt;
+  writer->previous_deadline_us = g_get_monotonic_time () + SOUND_GRACE_US;
+}
+
+/* Under writer->lock. */
+static void
+check_previous_deadline (CrSegmentWriter *writer)
+{
+  if (writer->previous != NULL &&
+      g_get_monotonic_time () > writer->previous_deadline_us)
+    {
+      segment_end_audio (writer->previous);
+      writer->previous = NULL;
+    }
+}
+
+static gboolean
+on_deadline_timer (gpointer user_data)
+{
+  CrSegmentWriter *writer = user_data;
+
+  g_mutex_lock (&writer->lock);
+  check_previous_deadline (writer);
+  g_mutex_unlock (&writer->lock);
+  return G_SOURCE_CONTINUE;
 }
 
 void
@@ -459,37 +508,31 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
   if (caps != NULL && (writer->track_caps[track] == NULL ||
                        !gst_caps_is_equal (caps, writer->track_caps[track])))
     gst_caps_replace (&writer->track_caps[track], caps);
-  if (!writer->recording)
-    goto out;
+  check_previous_deadline (writer);
 
   if (track == 0)
     {
       gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
       Segment *current = writer->current;
 
+      if (!writer->recording)
+        goto out;
       if (current == NULL || (keyframe && running_time >=
                               current->start_rt + writer->segment_duration))
         {
           if (!keyframe)
             goto out;  /* a file must start with a keyframe; one was asked for */
           if (current != NULL)
-            {
-              if (writer->previous != NULL)
-                segment_end_audio (writer->previous);
-              segment_end_track (current, 0);
-              writer->previous = current;
-            }
+            retire_previous (writer, current, running_time);
           writer->current = segment_open (writer, caps, running_time, utc_us);
         }
       segment_push (writer->current, sample, 0, running_time);
     }
   else
     {
-      /* Sound up to the keyframe that opened the current segment belongs to
-       * the previous one; the first sample past it on a track closes that
-       * track of the previous file for good. */
-      if (writer->previous != NULL && writer->current != NULL &&
-          running_time < writer->current->start_rt)
+      /* Sound before the boundary belongs to the previous file; the first
+       * sample past it on a track closes that track of the previous file. */
+      if (writer->previous != NULL && running_time < writer->boundary_rt)
         segment_push (writer->previous, sample, track, running_time);
       else
         {
@@ -539,6 +582,9 @@ cr_segment_writer_new (const char *storage_dir, const char *room_id,
   writer->user_data = user_data;
   writer->context = g_main_context_ref_thread_default ();
   g_mutex_init (&writer->lock);
+  writer->deadline_timer = g_timeout_source_new (250);
+  g_source_set_callback (writer->deadline_timer, on_deadline_timer, writer, NULL);
+  g_source_attach (writer->deadline_timer, writer->context);
   return writer;
 }
 
@@ -548,6 +594,13 @@ cr_segment_writer_free (CrSegmentWriter *writer)
   if (writer == NULL)
     return;
   cr_segment_writer_end (writer);
+  g_mutex_lock (&writer->lock);
+  if (writer->previous != NULL)
+    segment_end_audio (writer->previous);
+  writer->previous = NULL;
+  g_mutex_unlock (&writer->lock);
+  g_source_destroy (writer->deadline_timer);
+  g_source_unref (writer->deadline_timer);
   /* Segments still finishing hold a pointer to the writer: the owner waits
    * for cr_segment_writer_is_idle() before freeing (see recorder). */
   if (writer->alive != 0)
@@ -579,15 +632,11 @@ cr_segment_writer_end (CrSegmentWriter *writer)
 {
   g_mutex_lock (&writer->lock);
   writer->recording = FALSE;
-  if (writer->previous != NULL)
-    {
-      segment_end_audio (writer->previous);
-      writer->previous = NULL;
-    }
+  /* The picture ends now; the sound up to the same instant is still on its
+   * way and follows within SOUND_GRACE_US. */
   if (writer->current != NULL)
     {
-      segment_end_track (writer->current, 0);
-      segment_end_audio (writer->current);
+      retire_previous (writer, writer->current, writer->current->video_end_rt);
       writer->current = NULL;
     }
   g_mutex_unlock (&writer->lock);

@@ -97,6 +97,10 @@ static const KeySpec keys[] = {
     "the directory for recordings, e.g. /var/lib/courtrec/room-101" },
   { "storage", "segment_seconds", parse_uint, CONFIG_FIELD (segment_seconds),
     FALSE, "600", 10, 3600, NULL },
+  /* Default: device-key beside the config file, filled in after loading
+   * because it depends on where the file is. */
+  { "storage", "key_file", parse_text, CONFIG_FIELD (key_file), FALSE, NULL,
+    0, 0, "the device's signing key file, e.g. /etc/courtrec/device-key" },
 
   { "video", "width", parse_even_uint, CONFIG_FIELD (width), FALSE, "1280",
     160, 3840, NULL },
@@ -630,6 +634,7 @@ cr_config_free (CrConfig *config)
   g_clear_pointer (&config->microphones, g_ptr_array_unref);
   g_free (config->api_host);
   g_free (config->token_file);
+  g_free (config->key_file);
   g_free (config->layout);
   g_free (config->tracks);
   g_free (config->track_codec);
@@ -1038,6 +1043,10 @@ cr_config_load (const char *path, GError **error)
     config->token_file = g_build_filename (config->storage_dir, "api-token", NULL);
   else
     resolve_path (&config->token_file, base_dir);
+  if (config->key_file == NULL)
+    config->key_file = g_build_filename (base_dir, "device-key", NULL);
+  else
+    resolve_path (&config->key_file, base_dir);
   resolve_file_sources (config->cameras, base_dir);
   resolve_file_sources (config->microphones, base_dir);
 

@@ -81,6 +81,13 @@ typedef struct {
   char *api_host;           /* listen = host:port; default 127.0.0.1:8780 */
   guint16 api_port;
   char *token_file;         /* absolute, or relative to the config file */
+
+  /* [storage] key_file: the device's Ed25519 signing key (archive/
+   * device-key.h), mode 0600; its public key is beside it in KEY_FILE.pub.
+   * Default: device-key in the config file's directory, e.g.
+   * /etc/courtrec/device-key, one key for every room of the machine and not
+   * on the recordings disk. Absolute once loaded. */
+  char *key_file;
 } CrConfig;
 
 /* Loads and validates @path. Errors name the file, group, key, the value

@@ -25,6 +25,13 @@ G_DEFINE_QUARK (cr-capture-error-quark, cr_capture_error)
 #define VOICE_MARGIN_DB 6.0
 #define VOICE_FLOOR_DBFS (-50.0)
 
+/* See cr_capture_new. */
+#define AUDIO_ALIGNMENT_NS (75 * GST_MSECOND)
+
+/* How late sound may reach the mixer after it was captured: an RTSP
+ * input's jitter buffer (200 ms) and decoding. */
+#define SOUND_LATENCY (300 * GST_MSECOND)
+
 typedef struct {
   CrCapture *capture;
   guint track;
@@ -181,11 +188,10 @@ build_description (const CrConfig *config, const char *reference_file)
 
       if (reference_file != NULL)
         {
-          g_autofree char *sound = camera_has_sound (config, i)
-                                   ? channel_name (config, "camera-sound", i) : NULL;
+          g_autofree char *sound = channel_name (config, "camera-sound", i);
           g_autofree char *input = cr_input_describe (camera, CR_INPUT_CAMERA, i, channel,
-                                                      sound, tile_w, tile_h,
-                                                      config->framerate);
+                                                      camera_has_sound (config, i), sound,
+                                                      tile_w, tile_h, config->framerate);
           g_string_append_printf (desc, "%s ", input);
         }
       /* After a second without frames the inter source sends black; the
@@ -204,11 +210,12 @@ build_description (const CrConfig *config, const char *reference_file)
     }
 
   g_string_append_printf (desc,
-      "audiomixer name=mixer ! audio/x-raw,rate=48000,channels=2 ! audioconvert "
+      "audiomixer name=mixer latency=%" G_GUINT64_FORMAT " "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert "
       "! avenc_aac name=audio_encoder bitrate=%u ! aacparse ! tee name=audio_tee "
       "audio_tee. ! queue name=audio_record_queue max-size-buffers=0 "
       "max-size-bytes=0 max-size-time=10000000000 ! ",
-      config->audio_bitrate_kbps * 1000);
+      (guint64) SOUND_LATENCY, config->audio_bitrate_kbps * 1000);
   if (reference_file == NULL)
     g_string_append (desc, "appsink name=track1 sync=false emit-signals=false ");
   else
@@ -219,19 +226,31 @@ build_description (const CrConfig *config, const char *reference_file)
       const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
       g_autofree char *channel = microphone_channel (config, i);
 
-      if (reference_file != NULL && microphone->source.kind != CR_SOURCE_CAMERA)
+      if (reference_file != NULL)
         {
-          g_autofree char *input = cr_input_describe (microphone, CR_INPUT_MICROPHONE, i,
-                                                      channel, NULL, 0, 0, 0);
-          g_string_append_printf (desc, "%s ", input);
+          if (microphone->source.kind != CR_SOURCE_CAMERA)
+            {
+              g_autofree char *input = cr_input_describe (microphone, CR_INPUT_MICROPHONE, i,
+                                                          NULL, TRUE, channel, 0, 0, 0);
+              g_string_append_printf (desc, "%s ", input);
+            }
+          g_string_append_printf (desc,
+              "interaudiosrc name=microphone%u_feed channel=%s ! " CR_INPUT_AUDIO_CAPS " ",
+              i, channel);
         }
+      else
+        /* Sound arrives with its capture timestamps (input.c,
+         * forward_sound), up to SOUND_LATENCY late: the mixer waits that
+         * long for it. */
+        g_string_append_printf (desc,
+            "appsrc name=microphone%u_feed is-live=true format=time do-timestamp=false "
+            "caps=\"" CR_INPUT_AUDIO_CAPS "\" min-latency=%" G_GUINT64_FORMAT " "
+            "max-bytes=1000000 block=false ", i, (guint64) SOUND_LATENCY);
       g_string_append_printf (desc,
-          "interaudiosrc name=microphone%u_feed channel=%s buffer-time=200000000 "
-          "latency-time=20000000 period-time=20000000 ! " CR_INPUT_AUDIO_CAPS " "
           "! level name=microphone%u_level interval=100000000 post-messages=true "
           "! tee name=microphone%u_tee "
-          "microphone%u_tee. ! queue max-size-time=200000000 ! audioconvert ! mixer. ",
-          i, channel, i, i, i);
+          "microphone%u_tee. ! queue max-size-time=1000000000 ! audioconvert ! mixer. ",
+          i, i, i);
       if (each_microphone_tracked (config))
         {
           const char *encoder = g_strcmp0 (config->track_codec, "flac") == 0
@@ -416,6 +435,12 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
       else if (state == CR_INPUT_LIVE)
         g_object_set (slate, "silent", TRUE, NULL);
     }
+  else if (state == CR_INPUT_LOST)
+    {
+      /* No sound arrives to be measured: show the silence it is. */
+      capture->levels[cr_input_get_index (input)].rms_dbfs = -INFINITY;
+      capture->levels[cr_input_get_index (input)].peak_dbfs = -INFINITY;
+    }
   if (state == CR_INPUT_LOST)
     g_warning ("Input %s (%s) lost: %s", cr_input_get_name (input),
                cr_input_get_label (input), reason);
@@ -508,32 +533,63 @@ cr_capture_new (const CrConfig *config, GError **error)
     }
   capture->video_record = gst_object_ref (((Track *) capture->tracks->pdata[0])->appsink);
 
+  /* Sound keeps its capture time (input.c, forward_sound); a picture is
+   * stamped when the composer's inter source samples it, up to a frame
+   * period after it was captured, and later still through conversion.
+   * Measured with test:sync sources (a flash and a beep at the same
+   * instants; tests/test-inputs.c) the picture lags by about 85 ms at
+   * 25 fps; the sound is moved by as much, less half the AAC encoder's
+   * delay (21 ms) that the mix track adds, so the mix and the microphones'
+   * own tracks both stay within 20 ms of the picture. */
+  for (guint i = 0; i < config->microphones->len; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("microphone%u_feed", i);
+      g_autoptr (GstElement) feed = gst_bin_get_by_name (GST_BIN (capture->pipeline), name);
+      g_autoptr (GstPad) pad = gst_element_get_static_pad (feed, "src");
+      gst_pad_set_offset (pad, AUDIO_ALIGNMENT_NS);
+    }
+
   grid_tile (config, &tile_w, &tile_h);
+  {
+    g_autoptr (GstClock) clock = gst_system_clock_obtain ();
+    gst_pipeline_use_clock (GST_PIPELINE (capture->pipeline), clock);
+  }
   for (guint i = 0; i < config->cameras->len; i++)
     {
       const CrInputConfig *camera = g_ptr_array_index (config->cameras, i);
       g_autofree char *slate_name = g_strdup_printf ("camera%u_slate", i);
       g_autofree char *channel = channel_name (config, "camera", i);
-      g_autofree char *sound = camera_has_sound (config, i)
-                               ? channel_name (config, "camera-sound", i) : NULL;
+      g_autoptr (GstElement) sound = NULL;
 
+      /* The microphone that is this camera's sound, if any. */
+      for (guint m = 0; m < config->microphones->len; m++)
+        {
+          const CrInputConfig *microphone = g_ptr_array_index (config->microphones, m);
+          g_autofree char *feed = g_strdup_printf ("microphone%u_feed", m);
+          if (microphone->source.kind == CR_SOURCE_CAMERA && sound == NULL &&
+              g_strcmp0 (microphone->source.location, camera->name) == 0)
+            sound = gst_bin_get_by_name (GST_BIN (capture->pipeline), feed);
+        }
       g_ptr_array_add (capture->slates,
                        gst_bin_get_by_name (GST_BIN (capture->pipeline), slate_name));
       g_ptr_array_add (capture->inputs,
-                       cr_input_new (camera, CR_INPUT_CAMERA, i, channel, sound, tile_w,
-                                     tile_h, config->framerate, on_input_state, capture));
+                       cr_input_new (camera, CR_INPUT_CAMERA, i, channel, sound,
+                                     capture->pipeline, tile_w, tile_h, config->framerate,
+                                     on_input_state, capture));
     }
   for (guint i = 0; i < config->microphones->len; i++)
     {
       const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
-      g_autofree char *channel = microphone_channel (config, i);
+      g_autofree char *feed = g_strdup_printf ("microphone%u_feed", i);
+      g_autoptr (GstElement) sound = NULL;
 
       /* The sound of a camera's stream lives and dies with that camera. */
       if (microphone->source.kind == CR_SOURCE_CAMERA)
         continue;
+      sound = gst_bin_get_by_name (GST_BIN (capture->pipeline), feed);
       g_ptr_array_add (capture->inputs,
-                       cr_input_new (microphone, CR_INPUT_MICROPHONE, i, channel, NULL,
-                                     0, 0, 0, on_input_state, capture));
+                       cr_input_new (microphone, CR_INPUT_MICROPHONE, i, NULL, sound,
+                                     capture->pipeline, 0, 0, 0, on_input_state, capture));
     }
 
   capture->header = g_strdup_printf ("%s  %s", config->court, config->room_name);

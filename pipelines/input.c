@@ -1,6 +1,8 @@
 /* input.c: see input.h. All but the buffer probe runs on the main context. */
 #include "pipelines/input.h"
 
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <string.h>
@@ -16,9 +18,11 @@ GST_DEBUG_CATEGORY_STATIC (cr_input_debug);
 #define CHECK_INTERVAL_MS 250
 /* A pipeline that has not delivered after this long is started afresh. */
 #define CONNECT_TIMEOUT_US (8 * G_USEC_PER_SEC)
+/* rtspsrc's jitter buffer: enough for a LAN, short enough for sync. */
+#define RTSP_LATENCY_MS 200
 /* Backoff between attempts; kept short so that an input is back in the
  * picture within seconds of its device or stream returning. */
-static const guint retry_ms[] = { 500, 1000, 2000, 3000 };
+static const guint retry_ms[] = { 500, 1000, 2000 };
 
 struct CrInput {
   CrInputRole role;
@@ -27,7 +31,8 @@ struct CrInput {
   char *label;
   CrSource source;
   char *channel;
-  char *audio_channel;
+  GstElement *sound;            /* the capture pipeline's appsrc, or NULL */
+  GstElement *capture;          /* the capture pipeline */
   guint width, height, framerate;
 
   CrInputStateFunc func;
@@ -49,9 +54,22 @@ static const char *const ball_colours[] = {
   "0xff87cefa", "0xffff69b4", "0xffffa500", "0xffdda0dd",
 };
 
+/* Where an input's sound goes: an appsink named "sound", or in the
+ * benchmark's reference an inter channel. */
+static void
+append_sound_handoff (GString *desc, const char *sound_channel, gboolean paced)
+{
+  if (sound_channel != NULL)
+    g_string_append_printf (desc, "interaudiosink channel=%s sync=%s ", sound_channel,
+                            paced ? "true" : "false");
+  else
+    g_string_append_printf (desc, "appsink name=sound sync=%s emit-signals=false ",
+                            paced ? "true" : "false");
+}
+
 static void
 append_camera_source (GString *desc, const CrSource *source, guint index,
-                      const char *audio_channel)
+                      gboolean with_sound, const char *sound_channel)
 {
   g_autofree char *location = source->location ? cr_description_quote (source->location)
                                                 : NULL;
@@ -73,6 +91,22 @@ append_camera_source (GString *desc, const CrSource *source, guint index,
       g_string_append_printf (desc, "v4l2src device=%s ! decodebin ", location);
       break;
     case CR_SOURCE_RTSP:
+      /* rtspsrc itself rather than uridecodebin, for a short jitter buffer
+       * (its default is two seconds) and to tell picture from sound by
+       * their RTP caps. The stream's sound, if it has any, goes to the
+       * camera's audio channel: a remote witness is one input with picture
+       * and sound. */
+      g_string_append_printf (desc, "rtspsrc name=source location=%s latency=%u ",
+                              location, RTSP_LATENCY_MS);
+      if (with_sound)
+        {
+          g_string_append (desc, "source. ! application/x-rtp,media=audio ! decodebin "
+                                 "! queue ! audioconvert ! audioresample ! "
+                                 CR_INPUT_AUDIO_CAPS " ! ");
+          append_sound_handoff (desc, sound_channel, FALSE);
+        }
+      g_string_append (desc, "source. ! application/x-rtp,media=video ! decodebin ");
+      break;
     case CR_SOURCE_SRT:
     case CR_SOURCE_RTMP:
     case CR_SOURCE_FILE:
@@ -81,16 +115,15 @@ append_camera_source (GString *desc, const CrSource *source, guint index,
                                    ? g_filename_to_uri (source->location, NULL, NULL)
                                    : g_strdup (source->location);
         g_autofree char *uri = cr_description_quote (uri_raw);
-        /* The stream's sound, if it has any, goes to the camera's audio
-         * channel: a remote witness is one input with picture and sound. */
         g_string_append_printf (desc,
             "uridecodebin name=source uri=%s caps=\"video/x-raw;audio/x-raw\" ", uri);
-        if (audio_channel != NULL)
-          g_string_append_printf (desc,
-              "source. ! queue ! audioconvert ! audioresample ! " CR_INPUT_AUDIO_CAPS
-              " ! interaudiosink channel=%s sync=false source. ", audio_channel);
-        else
-          g_string_append (desc, "source. ");
+        if (with_sound)
+          {
+            g_string_append (desc, "source. ! queue ! audioconvert ! audioresample ! "
+                                   CR_INPUT_AUDIO_CAPS " ! ");
+            append_sound_handoff (desc, sound_channel, source->kind == CR_SOURCE_FILE);
+          }
+        g_string_append (desc, "source. ");
         break;
       }
     default:
@@ -144,28 +177,32 @@ append_microphone_source (GString *desc, const CrSource *source, guint index)
 
 char *
 cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
-                   const char *channel, const char *audio_channel, guint width,
-                   guint height, guint framerate)
+                   const char *channel, gboolean with_sound,
+                   const char *sound_channel, guint width, guint height,
+                   guint framerate)
 {
   GString *desc = g_string_new (NULL);
-  g_autofree char *channel_q = cr_description_quote (channel);
 
   if (role == CR_INPUT_CAMERA)
     {
-      append_camera_source (desc, &config->source, index, audio_channel);
+      g_autofree char *channel_q = cr_description_quote (channel);
+      append_camera_source (desc, &config->source, index, with_sound, sound_channel);
+      /* No videorate: the composer's inter source samples every camera at
+       * the room's frame rate, and one would hold a frame back. */
       g_string_append_printf (desc,
           "! queue max-size-buffers=3 leaky=downstream ! videoconvert ! videoscale "
-          "! videorate ! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1,"
-          "pixel-aspect-ratio=1/1 ! intervideosink name=handoff channel=%s",
-          width, height, framerate, channel_q);
+          "! video/x-raw,format=I420,width=%u,height=%u,"
+          "pixel-aspect-ratio=1/1 ! intervideosink name=camera%u_handoff channel=%s sync=%s ",
+          width, height, index, channel_q,
+          /* Live sources come at their pace; only a file is paced here. */
+          config->source.kind == CR_SOURCE_FILE ? "true" : "false");
     }
   else
     {
       append_microphone_source (desc, &config->source, index);
-      g_string_append_printf (desc,
-          "! queue max-size-time=200000000 leaky=downstream ! audioconvert ! audioresample "
-          "! " CR_INPUT_AUDIO_CAPS " ! interaudiosink name=handoff channel=%s sync=false",
-          channel_q);
+      g_string_append (desc, "! queue max-size-time=200000000 leaky=downstream "
+                             "! audioconvert ! audioresample ! " CR_INPUT_AUDIO_CAPS " ! ");
+      append_sound_handoff (desc, sound_channel, config->source.kind == CR_SOURCE_FILE);
     }
   return g_string_free (desc, FALSE);
 }
@@ -215,6 +252,8 @@ mark_sync (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   else
     {
       GstMapInfo map;
+      /* wave=silence marks its buffers as gaps, which a mixer skips. */
+      GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_GAP);
       if (!gst_buffer_map (buffer, &map, GST_MAP_WRITE))
         return GST_PAD_PROBE_OK;
       for (gsize i = 0; i < map.size / 2; i++)
@@ -241,6 +280,40 @@ on_data (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   CrInput *input = user_data;
   __atomic_store_n (&input->last_data_us, g_get_monotonic_time (), __ATOMIC_RELAXED);
   return GST_PAD_PROBE_OK;
+}
+
+/* On the sound's streaming thread: hand the sample to the capture
+ * pipeline's appsrc, timestamped on its running time. Both pipelines run on
+ * the system clock, so a running time here is (clock time - our base time)
+ * and there (clock time - its base time). */
+static GstFlowReturn
+forward_sound (GstAppSink *appsink, gpointer user_data)
+{
+  CrInput *input = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
+  GstBuffer *buffer;
+  GstClockTime running_time, capture_base;
+  GstClockTimeDiff shifted;
+  g_autoptr (GstElement) pipeline = NULL;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  buffer = gst_sample_get_buffer (sample);
+  running_time = gst_segment_to_running_time (gst_sample_get_segment (sample),
+                                              GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  pipeline = GST_ELEMENT (gst_object_get_parent (GST_OBJECT (appsink)));
+  capture_base = gst_element_get_base_time (input->capture);
+  if (pipeline == NULL || !GST_CLOCK_TIME_IS_VALID (running_time))
+    return GST_FLOW_OK;
+  shifted = (GstClockTimeDiff) (running_time + gst_element_get_base_time (pipeline)) -
+            (GstClockTimeDiff) capture_base;
+  if (shifted < 0)
+    return GST_FLOW_OK;
+  buffer = gst_buffer_copy (buffer);
+  GST_BUFFER_PTS (buffer) = shifted;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer (GST_APP_SRC (input->sound), buffer);
+  return GST_FLOW_OK;
 }
 
 static gpointer
@@ -270,15 +343,18 @@ drop_pipeline (CrInput *input)
     }
 }
 
+/* The pipeline failed or stalled: drop it and try again later. Only the
+ * first failure is news; failed attempts while it is lost are not. */
 static void
 lose (CrInput *input, const char *reason)
 {
-  if (input->state == CR_INPUT_LOST)
-    return;
-  GST_WARNING ("%s lost: %s", input->name, reason);
+  GST_WARNING ("%s: %s", input->name, reason);
   drop_pipeline (input);
-  input->losses++;
-  set_state (input, CR_INPUT_LOST, reason);
+  if (input->state != CR_INPUT_LOST)
+    {
+      input->losses++;
+      set_state (input, CR_INPUT_LOST, reason);
+    }
   schedule_retry (input);
 }
 
@@ -313,7 +389,7 @@ connect (CrInput *input)
 {
   g_autofree char *description = cr_input_describe (
       &(CrInputConfig) { .name = input->name, .source = input->source, .label = input->label },
-      input->role, input->index, input->channel, input->audio_channel, input->width,
+      input->role, input->index, input->channel, input->sound != NULL, NULL, input->width,
       input->height, input->framerate);
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) handoff = NULL;
@@ -325,7 +401,9 @@ connect (CrInput *input)
                                            &error);
   input->connected_us = g_get_monotonic_time ();
   __atomic_store_n (&input->last_data_us, 0, __ATOMIC_RELAXED);
-  set_state (input, CR_INPUT_CONNECTING, NULL);
+  /* A lost input stays lost, to the world, until data flows again. */
+  if (input->state != CR_INPUT_LOST)
+    set_state (input, CR_INPUT_CONNECTING, NULL);
   if (input->pipeline == NULL)
     {
       g_autofree char *reason = g_strdup_printf ("could not build its pipeline: %s",
@@ -345,7 +423,27 @@ connect (CrInput *input)
                            GINT_TO_POINTER (input->role == CR_INPUT_CAMERA), NULL);
       }
   }
-  handoff = gst_bin_get_by_name (GST_BIN (input->pipeline), "handoff");
+  /* Every pipeline on the system clock: the capture pipeline's running time
+   * is then computable from ours (see forward_sound). */
+  {
+    g_autoptr (GstClock) clock = gst_system_clock_obtain ();
+    gst_pipeline_use_clock (GST_PIPELINE (input->pipeline), clock);
+  }
+  if (input->sound != NULL)
+    {
+      g_autoptr (GstElement) sound = gst_bin_get_by_name (GST_BIN (input->pipeline), "sound");
+      GstAppSinkCallbacks callbacks = { .new_sample = forward_sound };
+      gst_app_sink_set_callbacks (GST_APP_SINK (sound), &callbacks, input, NULL);
+    }
+  /* What proves the input alive: frames for a camera, sound for a
+   * microphone. */
+  if (input->role == CR_INPUT_CAMERA)
+    {
+      g_autofree char *name = g_strdup_printf ("camera%u_handoff", input->index);
+      handoff = gst_bin_get_by_name (GST_BIN (input->pipeline), name);
+    }
+  else
+    handoff = gst_bin_get_by_name (GST_BIN (input->pipeline), "sound");
   pad = gst_element_get_static_pad (handoff, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      on_data, input, NULL);
@@ -386,24 +484,20 @@ check (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gint64 last = __atomic_load_n (&input->last_data_us, __ATOMIC_RELAXED);
 
-  switch (input->state)
+  if (input->pipeline == NULL)
+    return G_SOURCE_CONTINUE;  /* waiting to retry */
+  if (input->state == CR_INPUT_LIVE)
     {
-    case CR_INPUT_CONNECTING:
-      if (last != 0)
-        {
-          input->attempt = 0;
-          set_state (input, CR_INPUT_LIVE, NULL);
-        }
-      else if (now - input->connected_us > CONNECT_TIMEOUT_US)
-        lose (input, "no data since it was opened");
-      break;
-    case CR_INPUT_LIVE:
       if (now - last > STALL_US)
         lose (input, "no data for a second");
-      break;
-    case CR_INPUT_LOST:
-      break;
     }
+  else if (last != 0)
+    {
+      input->attempt = 0;
+      set_state (input, CR_INPUT_LIVE, NULL);
+    }
+  else if (now - input->connected_us > CONNECT_TIMEOUT_US)
+    lose (input, "no data since it was opened");
   return G_SOURCE_CONTINUE;
 }
 
@@ -421,8 +515,8 @@ set_state (CrInput *input, CrInputState state, const char *reason)
 
 CrInput *
 cr_input_new (const CrInputConfig *config, CrInputRole role, guint index,
-              const char *channel, const char *audio_channel, guint width,
-              guint height, guint framerate, CrInputStateFunc func,
+              const char *channel, GstElement *sound, GstElement *capture,
+              guint width, guint height, guint framerate, CrInputStateFunc func,
               gpointer user_data)
 {
   CrInput *input = g_new0 (CrInput, 1);
@@ -436,7 +530,8 @@ cr_input_new (const CrInputConfig *config, CrInputRole role, guint index,
   input->source.kind = config->source.kind;
   input->source.location = g_strdup (config->source.location);
   input->channel = g_strdup (channel);
-  input->audio_channel = g_strdup (audio_channel);
+  input->sound = sound ? gst_object_ref (sound) : NULL;
+  input->capture = capture ? gst_object_ref (capture) : NULL;
   input->width = width;
   input->height = height;
   input->framerate = framerate;
@@ -470,7 +565,8 @@ cr_input_free (CrInput *input)
   g_free (input->label);
   g_free (input->source.location);
   g_free (input->channel);
-  g_free (input->audio_channel);
+  gst_clear_object (&input->sound);
+  gst_clear_object (&input->capture);
   g_free (input);
 }
 

@@ -37,13 +37,18 @@ typedef void (*CrInputStateFunc) (CrInput *input, CrInputState state,
 /* The raw formats on the channels. */
 #define CR_INPUT_AUDIO_CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
 
-/* @channel: the inter channel to feed (video for a camera, audio for a
- * microphone); @audio_channel: for a camera whose stream has sound, the
- * channel its sound goes to (or NULL). @width x @height at @framerate is
- * the picture a camera delivers. (transfer full) */
+/* @channel: the inter video channel a camera feeds (NULL for a
+ * microphone). @sound: the live appsrc of the capture pipeline that this
+ * input's sound goes to (a microphone's, or the sound of a camera's
+ * stream; NULL when a camera's sound is not used), and @capture that
+ * pipeline: sound keeps its capture timestamps across the hand-off, moved
+ * onto the capture pipeline's running time (every pipeline runs on the
+ * system clock), so the mixer lines it up exactly with the other sounds.
+ * @width x @height at @framerate is the picture a camera delivers.
+ * (transfer full) */
 CrInput *cr_input_new (const CrInputConfig *config, CrInputRole role,
-                       guint index, const char *channel,
-                       const char *audio_channel, guint width, guint height,
+                       guint index, const char *channel, GstElement *sound,
+                       GstElement *capture, guint width, guint height,
                        guint framerate, CrInputStateFunc func,
                        gpointer user_data);
 void cr_input_free (CrInput *input);
@@ -60,12 +65,15 @@ const char *cr_input_state_to_string (CrInputState state);
 /* How many times it was lost since start. */
 guint cr_input_get_losses (CrInput *input);
 
-/* The gst-launch description of the input pipeline (for the benchmark's
- * reference and for tests). (transfer full) */
+/* The gst-launch description of the input pipeline. @sound_channel: NULL
+ * for courtrecd's own pipeline (sound ends in an appsink named "sound"),
+ * or the interaudiosink channel that sound goes to in the benchmark's
+ * one-pipeline reference (where appsink/appsrc cannot be written).
+ * (transfer full) */
 char *cr_input_describe (const CrInputConfig *config, CrInputRole role,
                          guint index, const char *channel,
-                         const char *audio_channel, guint width,
-                         guint height, guint framerate);
+                         gboolean with_sound, const char *sound_channel,
+                         guint width, guint height, guint framerate);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrInput, cr_input_free)
 

@@ -247,7 +247,16 @@ handle_marker (CrApiServer *self, JsonObject *request, GError **error)
   return node;
 }
 
+static JsonNode *
+handle_layout (CrApiServer *self, JsonObject *request, GError **error)
+{
+  if (!cr_recorder_set_layout (self->recorder, optional_string (request, "layout"), error))
+    return NULL;
+  return reply_with_status (self, NULL, 0);
+}
+
 static const char *const start_fields[] = { "case", "title", NULL };
+static const char *const layout_fields[] = { "layout", NULL };
 static const char *const pause_fields[] = { "reason", NULL };
 static const char *const marker_fields[] = { "text", NULL };
 
@@ -258,6 +267,7 @@ static const Route routes[] = {
   { "/api/v1/session/resume", "POST", handle_resume, NULL, 0 },
   { "/api/v1/session/stop", "POST", handle_stop, NULL, 0 },
   { "/api/v1/session/markers", "POST", handle_marker, marker_fields, 1 },
+  { "/api/v1/layout", "POST", handle_layout, layout_fields, 1 },
 };
 
 /* --- the handler ----------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "archive/case-number.h"
+#include "archive/device-key.h"
 #include "archive/reconcile.h"
 #include "archive/segment-index.h"
 #include "archive/segment-writer.h"
@@ -52,6 +53,7 @@ alarm_free (Alarm *alarm)
 struct CrRecorder {
   const CrConfig *config;
   CrSegmentIndex *index;
+  CrDeviceKey *key;             /* signs each session's chain head; may be NULL */
   CrCapture *capture;
   CrSegmentWriter *writer;
 
@@ -310,6 +312,36 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
 
 static void finish_shutdown (CrRecorder *recorder);
 
+/* Seals @session_id once it is stopped and its last segment is closed: the
+ * chain head signed with the device key, the integrity value the parties
+ * sign (SPC 2017 rules, Art. 9). Not ready yet is not an error. */
+static void
+try_seal (CrRecorder *recorder, gint64 session_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *head = NULL;
+
+  if (recorder->key == NULL)
+    return;
+  if (cr_segment_index_seal_session (recorder->index, session_id, recorder->key,
+                                     g_get_real_time (), &head, &error))
+    {
+      g_message ("Session %" G_GINT64_FORMAT " sealed: chain head %s", session_id, head);
+      return;
+    }
+  if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY))
+    return;
+  g_warning ("Session %" G_GINT64_FORMAT " could not be sealed: %s", session_id,
+             error->message);
+  {
+    g_autofree char *detail = json_detail ("message", error->message, NULL);
+    g_autoptr (GError) event_error = NULL;
+    if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
+                                    "seal-error", detail, &event_error) <= 0)
+      g_warning ("%s", event_error->message);
+  }
+}
+
 static void
 on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                    gint64 duration_us, gint64 bytes, const char *sha256,
@@ -333,6 +365,8 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                                        sha256, &error))
     g_warning ("Segment '%s' could not be closed in the index (it is reconciled "
                "at the next start): %s", relative_path, error->message);
+  else if (recorder->session == NULL || recorder->session->id != session_id)
+    try_seal (recorder, session_id);
   g_hash_table_remove (recorder->segment_rows, relative_path);
 
   if (recorder->segment != NULL &&
@@ -387,6 +421,19 @@ cr_recorder_new (const CrConfig *config, GError **error)
       g_error_free (local_error);
       return NULL;
     }
+  recorder->key = cr_device_key_load (config->key_file, TRUE, &local_error);
+  if (recorder->key == NULL)
+    {
+      /* Recording matters more than signing: go on, loudly. */
+      g_warning ("Sessions will not be sealed: %s", local_error->message);
+      g_clear_error (&local_error);
+    }
+  else if (!cr_segment_index_seal_pending (recorder->index, recorder->key,
+                                           g_get_real_time (), NULL, &local_error))
+    {
+      g_warning ("Could not seal the sessions left unsealed: %s", local_error->message);
+      g_clear_error (&local_error);
+    }
   if (report.recovered + report.adopted + report.missing + report.strays > 0)
     g_message ("Reconciled the index with the disk: %u segment(s) completed from "
                "their files, %u file(s) adopted, %u row(s) without a file, %u "
@@ -432,6 +479,7 @@ cr_recorder_free (CrRecorder *recorder)
   g_clear_pointer (&recorder->capture, cr_capture_free);
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
   g_clear_pointer (&recorder->index, cr_segment_index_free);
+  g_clear_pointer (&recorder->key, cr_device_key_free);
   g_clear_pointer (&recorder->session, cr_session_record_free);
   g_clear_pointer (&recorder->segment, open_segment_free);
   g_clear_pointer (&recorder->segment_rows, g_hash_table_unref);
@@ -700,6 +748,9 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);
   g_message ("Stopped session %" G_GINT64_FORMAT, id);
+  /* Sealed now if every file is already closed (stopped while paused),
+   * else when the last one closes. */
+  try_seal (recorder, id);
   return TRUE;
 }
 

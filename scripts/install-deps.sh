@@ -12,7 +12,7 @@ libavformat-dev libavcodec-dev libavutil-dev libsodium-dev
 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-x gstreamer1.0-alsa gstreamer1.0-pulseaudio
-fonts-noto-cjk
+fonts-noto-cjk python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
 ffmpeg sqlite3 curl procps systemd strace
 "
 

@@ -175,6 +175,10 @@ test_example_sets_every_key (void)
     { "camera judge", "source" }, { "camera judge", "label" },
     { "microphone judge", "source" }, { "microphone judge", "label" },
     { "api", "listen" }, { "api", "token_file" },
+    { "storage", "key_file" }, { "video", "layout" }, { "audio", "tracks" },
+    { "audio", "track_codec" }, { "audio", "silence_dbfs" },
+    { "audio", "silence_alarm_seconds" }, { "camera judge", "role" },
+    { "microphone judge", "camera" },
   };
   g_autofree char *path = example_path ();
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
@@ -454,7 +458,7 @@ test_bad_camera_source (ConfigFixture *fixture, gconstpointer data)
   load_fails (fixture,
               ROOM_GROUPS "[camera judge]\nsource = webcam\n" MICROPHONE_GROUP,
               CR_CONFIG_ERROR_INVALID, "[camera judge] source = \"webcam\"",
-              "expected test, v4l2:/dev/videoN, rtsp://URL or file:PATH", NULL);
+              "expected test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL or file:PATH", NULL);
 }
 
 static void
@@ -473,7 +477,7 @@ test_bad_microphone_source (ConfigFixture *fixture, gconstpointer data)
               ROOM_GROUPS CAMERA_GROUP "[microphone witness]\nsource = hw:1,0\n",
               CR_CONFIG_ERROR_INVALID,
               "[microphone witness] source = \"hw:1,0\"",
-              "expected test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH",
+              "expected test, alsa:DEVICE, pulse:DEVICE, camera:NAME, rtsp://URL, srt://URL, rtmp://URL or file:PATH",
               NULL);
 }
 
@@ -660,6 +664,77 @@ test_token_errors (ConfigFixture *fixture, gconstpointer data)
   g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID);
 }
 
+/* The courtroom's inputs beyond a local device: streams, a camera's
+ * sound, the picture's layout and the audio tracks. */
+static void
+test_courtroom_inputs (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture,
+      ROOM_GROUPS
+      "[video]\nlayout = voice\n\n"
+      "[audio]\ntracks = mix\ntrack_codec = flac\nsilence_dbfs = -55\n"
+      "silence_alarm_seconds = 30\n\n"
+      "[camera judge]\nsource = test:sync\nrole = judge\n\n"
+      "[camera witness]\nsource = srt://0.0.0.0:7001?mode=listener\n\n"
+      "[camera field]\nsource = rtmp://127.0.0.1/live/field\nrole = evidence\n\n"
+      "[microphone judge]\nsource = test:silence\ncamera = judge\n\n"
+      "[microphone witness]\nsource = camera:witness\n\n");
+  const CrInputConfig *witness = g_ptr_array_index (config->cameras, 1);
+  const CrInputConfig *field = g_ptr_array_index (config->cameras, 2);
+  const CrInputConfig *judge_mic = g_ptr_array_index (config->microphones, 0);
+  const CrInputConfig *witness_mic = g_ptr_array_index (config->microphones, 1);
+
+  g_assert_cmpstr (config->layout, ==, "voice");
+  g_assert_cmpstr (config->tracks, ==, "mix");
+  g_assert_cmpstr (config->track_codec, ==, "flac");
+  g_assert_cmpint (config->silence_dbfs, ==, -55);
+  g_assert_cmpuint (config->silence_alarm_seconds, ==, 30);
+  g_assert_cmpint (witness->source.kind, ==, CR_SOURCE_SRT);
+  g_assert_cmpstr (witness->source.location, ==, "srt://0.0.0.0:7001?mode=listener");
+  g_assert_cmpint (field->source.kind, ==, CR_SOURCE_RTMP);
+  g_assert_cmpstr (field->role, ==, "evidence");
+  g_assert_cmpint (judge_mic->source.kind, ==, CR_SOURCE_TEST);
+  g_assert_cmpstr (judge_mic->source.location, ==, "silence");
+  g_assert_cmpstr (judge_mic->camera, ==, "judge");
+  g_assert_cmpint (witness_mic->source.kind, ==, CR_SOURCE_CAMERA);
+  g_assert_cmpstr (witness_mic->source.location, ==, "witness");
+}
+
+static void
+test_bad_courtroom_inputs (ConfigFixture *fixture, gconstpointer data)
+{
+  load_fails (fixture, ROOM_GROUPS CAMERA_GROUP
+              "[microphone witness]\nsource = camera:nobody\n",
+              CR_CONFIG_ERROR_INVALID, "[microphone witness]", "camera:nobody",
+              "no such camera", NULL);
+  load_fails (fixture, ROOM_GROUPS CAMERA_GROUP
+              "[microphone witness]\nsource = camera:judge\n",
+              CR_CONFIG_ERROR_INVALID, "[microphone witness]", "camera:judge",
+              "has no sound", NULL);
+  load_fails (fixture, ROOM_GROUPS CAMERA_GROUP MICROPHONE_GROUP
+              "[microphone clerk]\nsource = test\ncamera = bench\n",
+              CR_CONFIG_ERROR_INVALID, "[microphone clerk] camera = \"bench\"",
+              "no such camera", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = camera:judge\n"
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[camera judge]",
+              "not a camera", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = srt://\n" MICROPHONE_GROUP,
+              CR_CONFIG_ERROR_INVALID, "[camera judge] source = \"srt://\"",
+              "needs a host", NULL);
+  load_fails (fixture, ROOM_GROUPS "[video]\nlayout = mosaic\n" CAMERA_GROUP
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[video] layout",
+              "\"mosaic\"", "single, pip, grid, voice or evidence", NULL);
+  load_fails (fixture, ROOM_GROUPS "[audio]\ntracks = each\n" CAMERA_GROUP
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[audio] tracks",
+              "mix or mix+each", NULL);
+  load_fails (fixture, ROOM_GROUPS "[audio]\nsilence_dbfs = 3\n" CAMERA_GROUP
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[audio] silence_dbfs",
+              "-120 to 0", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = test\nrole = usher\n"
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[camera judge] role",
+              "\"usher\"", "evidence", NULL);
+}
+
 #define ADD(path, func) \
   g_test_add ("/courtrec/config/" path, ConfigFixture, NULL, \
               fixture_set_up, func, fixture_tear_down)
@@ -688,6 +763,8 @@ main (int argc, char **argv)
   ADD ("error/microphone-source", test_bad_microphone_source);
   ADD ("error/missing-key", test_missing_key);
   ADD ("error/no-inputs", test_no_inputs);
+  ADD ("courtroom-inputs", test_courtroom_inputs);
+  ADD ("error/courtroom-inputs", test_bad_courtroom_inputs);
   ADD ("error/listen", test_bad_listen);
   ADD ("error/room-id", test_bad_room_id);
   ADD ("error/not-a-key-file", test_not_a_key_file);

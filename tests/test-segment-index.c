@@ -5,6 +5,10 @@
 #include "archive/segment-index.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "archive/chain.h"
+#include "archive/device-key.h"
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -137,7 +141,7 @@ test_schema (Fixture *fixture, gconstpointer data)
   g_auto (GStrv) tables = NULL;
   g_auto (GStrv) indexes = NULL;
   const char *const expected_tables[] = {
-    "events", "markers", "segments", "sessions", NULL,
+    "events", "markers", "purged_segments", "segments", "sessions", NULL,
   };
 
   /* Opened again, the index is left at the same version. */
@@ -147,7 +151,7 @@ test_schema (Fixture *fixture, gconstpointer data)
 
   db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "1");
+  g_assert_cmpstr (version, ==, "2");
   mode = raw_value (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   tables = raw_column (db, "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -789,6 +793,456 @@ test_states_and_records (void)
   cr_segment_index_free (NULL);
 }
 
+/* --- the chain, as an outside auditor computes it ----------------------- */
+
+/* The layout of chain.h, written again from its text with nothing but
+ * GChecksum, over the values exactly as sqlite3 shows them: if the module
+ * and its documentation ever disagree, this fails. */
+static void
+auditor_field (GByteArray *bytes, const char *text)
+{
+  guint32 length = strlen (text);
+  guint8 be[4] = { length >> 24, length >> 16, length >> 8, length };
+
+  g_byte_array_append (bytes, be, 4);
+  g_byte_array_append (bytes, (const guint8 *) text, length);
+}
+
+static void
+auditor_raw (GByteArray *bytes, const char *hex)
+{
+  g_assert_cmpuint (strlen (hex), ==, 64);
+  for (guint i = 0; i < 32; i++)
+    {
+      guint8 byte = g_ascii_xdigit_value (hex[2 * i]) << 4 | g_ascii_xdigit_value (hex[2 * i + 1]);
+      g_byte_array_append (bytes, &byte, 1);
+    }
+}
+
+static char *
+auditor_hash (GByteArray *bytes)
+{
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, bytes->data, bytes->len);
+}
+
+/* The root of session @id, from its row. */
+static char *
+auditor_root (sqlite3 *db, gint64 id)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT id || char(10) || room_id || char(10) || case_no || char(10) || started_at "
+      "FROM sessions WHERE id = %" G_GINT64_FORMAT, id);
+  g_autofree char *row = raw_value (db, sql);
+  g_auto (GStrv) fields = g_strsplit (row, "\n", -1);
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+
+  auditor_field (bytes, "courtrec-chain-1");
+  for (guint i = 0; i < 4; i++)
+    auditor_field (bytes, fields[i]);
+  return auditor_hash (bytes);
+}
+
+/* The links of session @id's segments, in sequence order, each from the
+ * one before as the auditor computed it. */
+static GStrv
+auditor_links (sqlite3 *db, gint64 id)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT session_id || char(10) || sequence || char(10) || path || char(10) || "
+      "started_at || char(10) || duration_us || char(10) || bytes || char(10) || sha256 "
+      "FROM segments WHERE session_id = %" G_GINT64_FORMAT " ORDER BY sequence", id);
+  g_auto (GStrv) rows = raw_column (db, sql);
+  g_autoptr (GStrvBuilder) links = g_strv_builder_new ();
+  g_autofree char *previous = auditor_root (db, id);
+
+  for (guint r = 0; rows[r] != NULL; r++)
+    {
+      g_auto (GStrv) fields = g_strsplit (rows[r], "\n", -1);
+      g_autoptr (GByteArray) metadata = g_byte_array_new ();
+      g_autoptr (GByteArray) bytes = g_byte_array_new ();
+      guint8 be[4];
+
+      for (guint i = 0; i < 6; i++)
+        auditor_field (metadata, fields[i]);
+      auditor_raw (bytes, previous);
+      auditor_raw (bytes, fields[6]);
+      be[0] = metadata->len >> 24;
+      be[1] = metadata->len >> 16;
+      be[2] = metadata->len >> 8;
+      be[3] = metadata->len;
+      g_byte_array_append (bytes, be, 4);
+      g_byte_array_append (bytes, metadata->data, metadata->len);
+      g_free (previous);
+      previous = auditor_hash (bytes);
+      g_strv_builder_add (links, previous);
+    }
+  return g_strv_builder_end (links);
+}
+
+static GStrv
+stored_links (sqlite3 *db, gint64 id)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT COALESCE (link, 'NULL') FROM segments WHERE session_id = %" G_GINT64_FORMAT
+      " ORDER BY sequence", id);
+  return raw_column (db, sql);
+}
+
+#define SHA256_B "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+#define SHA256_C "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d"
+
+/* Three segments of @session_id, not closed. */
+static void
+add_three (Fixture *fixture, gint64 session_id, gint64 ids[3])
+{
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("recordings/2026-11-27/room-1_s%"
+                                               G_GINT64_FORMAT "_%04u.mkv", session_id, i + 1);
+      ids[i] = cr_segment_index_add_segment (fixture->index, session_id, i + 1, path,
+                                             T0_US + i * 600 * G_USEC_PER_SEC, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+close_one (Fixture *fixture, gint64 segment_id, guint i)
+{
+  static const char *const hashes[] = { SHA256_A, SHA256_B, SHA256_C };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cr_segment_index_close_segment (fixture->index, segment_id,
+                                                 600 * G_USEC_PER_SEC + i,
+                                                 1000000 + i, hashes[i], &error));
+  g_assert_no_error (error);
+}
+
+/* Links are filled as soon as every segment before is closed, whatever the
+ * order they close in, and match the auditor's. */
+static void
+test_chain_links (Fixture *fixture, gconstpointer data)
+{
+  gint64 in_order = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  gint64 out_of_order = begin (fixture, "room-1", "（2026）浙1022民初124号", T0_US);
+  gint64 a[3], b[3];
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) links = NULL;
+  g_auto (GStrv) expected = NULL;
+  g_autofree char *root = NULL;
+  sqlite3 *db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
+
+  add_three (fixture, in_order, a);
+  add_three (fixture, out_of_order, b);
+
+  /* The root is there from the start. */
+  session = cr_segment_index_get_session (fixture->index, in_order, &error);
+  g_assert_no_error (error);
+  root = auditor_root (db, in_order);
+  g_assert_cmpstr (session->chain_root, ==, root);
+  g_assert_null (session->chain_head);
+
+  for (guint i = 0; i < 3; i++)
+    close_one (fixture, a[i], i);
+  links = stored_links (db, in_order);
+  expected = auditor_links (db, in_order);
+  g_assert_cmpstrv (links, expected);
+  g_clear_pointer (&links, g_strfreev);
+  g_clear_pointer (&expected, g_strfreev);
+
+  /* #3 first: it waits for #2, which waits for #1. */
+  close_one (fixture, b[2], 2);
+  links = stored_links (db, out_of_order);
+  g_assert_cmpstr (links[0], ==, "NULL");
+  g_assert_cmpstr (links[2], ==, "NULL");
+  g_clear_pointer (&links, g_strfreev);
+  close_one (fixture, b[0], 0);
+  links = stored_links (db, out_of_order);
+  g_assert_cmpstr (links[0], !=, "NULL");
+  g_assert_cmpstr (links[1], ==, "NULL");
+  g_assert_cmpstr (links[2], ==, "NULL");
+  g_clear_pointer (&links, g_strfreev);
+  close_one (fixture, b[1], 1);
+  links = stored_links (db, out_of_order);
+  expected = auditor_links (db, out_of_order);
+  g_assert_cmpstrv (links, expected);
+
+  /* A chained row stays as it is. */
+  g_assert_false (cr_segment_index_close_segment (fixture->index, a[1], 1, 1, SHA256_A,
+                                                  &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_SEALED);
+  sqlite3_close (db);
+}
+
+static CrDeviceKey *
+make_key (Fixture *fixture)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "device-key", NULL);
+  g_autoptr (GError) error = NULL;
+  CrDeviceKey *key = cr_device_key_load (path, TRUE, &error);
+
+  g_assert_no_error (error);
+  return key;
+}
+
+static void
+stop (Fixture *fixture, gint64 session_id, gint64 at_us)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cr_segment_index_change_session_state (fixture->index, session_id,
+                                                        CR_SESSION_STOPPED, at_us,
+                                                        "stop", NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A session is sealed once stopped and complete; the seal is its last link
+ * signed by the device key, and an event. */
+static void
+test_seal (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrDeviceKey) key = make_key (fixture);
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *again = NULL;
+  g_auto (GStrv) links = NULL;
+  gint64 session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  gint64 empty_id = begin (fixture, "room-1", "（2026）浙1022民初125号", T0_US);
+  gint64 ids[3];
+  guint n_sealed = 99;
+  sqlite3 *db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
+
+  add_three (fixture, session_id, ids);
+  close_one (fixture, ids[0], 0);
+  close_one (fixture, ids[1], 1);
+
+  /* Not stopped: not yet. */
+  g_assert_false (cr_segment_index_seal_session (fixture->index, session_id, key,
+                                                 T0_US, &head, &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY);
+  g_clear_error (&error);
+  /* Stopped, the last file still closing: not yet either. */
+  stop (fixture, session_id, T0_US + 1800 * G_USEC_PER_SEC);
+  g_assert_false (cr_segment_index_seal_session (fixture->index, session_id, key,
+                                                 T0_US, &head, &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY);
+  g_assert_nonnull (strstr (error->message, "#3"));
+  g_clear_error (&error);
+  g_assert_null (head);
+
+  close_one (fixture, ids[2], 2);
+  g_assert_true (cr_segment_index_seal_session (fixture->index, session_id, key,
+                                                T0_US + 1801 * G_USEC_PER_SEC, &head,
+                                                &error));
+  g_assert_no_error (error);
+  links = stored_links (db, session_id);
+  g_assert_cmpstr (head, ==, links[2]);
+
+  session = cr_segment_index_get_session (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (session->chain_head, ==, head);
+  g_assert_cmpstr (session->public_key, ==, cr_device_key_get_public_hex (key));
+  g_assert_cmpint (session->sealed_us, ==, T0_US + 1801 * G_USEC_PER_SEC);
+  g_assert_true (cr_device_key_verify (session->public_key, head, session->signature));
+  g_assert_false (cr_device_key_verify (session->public_key, links[1], session->signature));
+  events = cr_segment_index_list_events (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((CrEventRecord *) g_ptr_array_index (events, events->len - 1))->kind,
+                   ==, "seal");
+
+  /* Again: the same head, no second event. */
+  g_assert_true (cr_segment_index_seal_session (fixture->index, session_id, key,
+                                                T0_US, &again, &error));
+  g_assert_cmpstr (again, ==, head);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = cr_segment_index_list_events (fixture->index, session_id, NULL);
+  g_assert_cmpuint (events->len, ==, 3); /* start, stop, seal */
+
+  /* A segment that turns up after the seal (adopted after a crash) changes
+   * the chain: it is not sealed over. */
+  {
+    gint64 late = cr_segment_index_add_segment (fixture->index, session_id, 4,
+                                                "recordings/late.mkv", T0_US, &error);
+    g_assert_no_error (error);
+    close_one (fixture, late, 0);
+    g_assert_false (cr_segment_index_seal_session (fixture->index, session_id, key,
+                                                   T0_US, NULL, &error));
+    g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_SEALED);
+    g_clear_error (&error);
+  }
+
+  /* A stopped session without segments seals its root. */
+  stop (fixture, empty_id, T0_US + 60 * G_USEC_PER_SEC);
+  g_assert_true (cr_segment_index_seal_pending (fixture->index, key, T0_US, &n_sealed,
+                                                &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_sealed, ==, 1);
+  g_clear_pointer (&session, cr_session_record_free);
+  session = cr_segment_index_get_session (fixture->index, empty_id, &error);
+  g_assert_cmpstr (session->chain_head, ==, session->chain_root);
+  sqlite3_close (db);
+}
+
+/* Archived, then purged: the rows stay, out of the live table. */
+static void
+test_archived_and_purged (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrDeviceKey) key = make_key (fixture);
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) live = NULL;
+  g_autoptr (GPtrArray) chain = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  gint64 ids[3];
+
+  add_three (fixture, session_id, ids);
+  for (guint i = 0; i < 3; i++)
+    close_one (fixture, ids[i], i);
+
+  /* Not sealed: neither archived nor purged. */
+  stop (fixture, session_id, T0_US + 1800 * G_USEC_PER_SEC);
+  g_assert_false (cr_segment_index_mark_archived (fixture->index, session_id, T0_US,
+                                                  NULL, &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY);
+  g_clear_error (&error);
+  g_assert_false (cr_segment_index_purge_session (fixture->index, session_id, T0_US,
+                                                  NULL, &error));
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY);
+  g_clear_error (&error);
+
+  g_assert_true (cr_segment_index_seal_session (fixture->index, session_id, key,
+                                                T0_US, NULL, &error));
+  g_assert_true (cr_segment_index_mark_archived (fixture->index, session_id,
+                                                 T0_US + 1000, "{\"note\":\"x\"}", &error));
+  g_assert_no_error (error);
+  g_assert_true (cr_segment_index_purge_session (fixture->index, session_id,
+                                                 T0_US + 2000, "{}", &error));
+  g_assert_no_error (error);
+
+  session = cr_segment_index_get_session (fixture->index, session_id, &error);
+  g_assert_cmpint (session->archived_us, ==, T0_US + 1000);
+  g_assert_cmpint (session->purged_us, ==, T0_US + 2000);
+  live = cr_segment_index_list_segments (fixture->index, session_id, &error);
+  g_assert_cmpuint (live->len, ==, 0);
+  chain = cr_segment_index_list_chain (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chain->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      CrSegmentRecord *row = g_ptr_array_index (chain, i);
+      g_assert_true (row->purged);
+      g_assert_cmpuint (row->sequence, ==, i + 1);
+      g_assert_nonnull (row->link);
+    }
+  g_assert_cmpstr (((CrSegmentRecord *) g_ptr_array_index (chain, 2))->link, ==,
+                   session->chain_head);
+}
+
+/* An index written by version 1 is chained when it is opened for writing. */
+static void
+test_migrate_from_1 (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_auto (GStrv) links = NULL;
+  g_auto (GStrv) expected = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *root = NULL;
+  sqlite3 *db = raw_open (fixture->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+
+  /* Version 1's schema and rows, as that program wrote them. */
+  raw_exec (db,
+            "CREATE TABLE sessions (id INTEGER PRIMARY KEY, room_id TEXT NOT NULL, "
+            "case_no TEXT NOT NULL, title TEXT, started_at TEXT NOT NULL, stopped_at TEXT, "
+            "state TEXT NOT NULL CHECK (state IN ('recording', 'paused', 'stopped')));"
+            "CREATE INDEX sessions_case_no ON sessions (case_no);"
+            "CREATE TABLE segments (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL "
+            "REFERENCES sessions (id), sequence INTEGER NOT NULL CHECK (sequence > 0), "
+            "path TEXT NOT NULL UNIQUE, started_at TEXT NOT NULL, duration_us INTEGER NOT "
+            "NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0, sha256 TEXT, closed INTEGER "
+            "NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)), UNIQUE (session_id, sequence));"
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL "
+            "REFERENCES sessions (id), at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT);"
+            "CREATE INDEX events_session_id ON events (session_id);"
+            "CREATE TABLE markers (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL "
+            "REFERENCES sessions (id), event_id INTEGER NOT NULL REFERENCES events (id), "
+            "at TEXT NOT NULL, text TEXT NOT NULL);"
+            "INSERT INTO sessions VALUES (7, 'room-1', '（2026）浙1022民初123号', NULL, "
+            "'2026-11-27T02:13:25.316Z', '2026-11-27T02:43:25.316Z', 'stopped');"
+            "INSERT INTO segments VALUES (1, 7, 1, 'recordings/a.mkv', "
+            "'2026-11-27T02:13:25.316Z', 600000000, 1000, '" SHA256_A "', 1);"
+            "INSERT INTO segments VALUES (2, 7, 2, 'recordings/b.mkv', "
+            "'2026-11-27T02:23:25.316Z', 600000000, 2000, '" SHA256_B "', 1);"
+            "PRAGMA user_version = 1;");
+
+  index = cr_segment_index_open (fixture->path, FALSE, &error);
+  g_assert_no_error (error);
+  version = raw_value (db, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "2");
+  session = cr_segment_index_get_session (index, 7, &error);
+  g_assert_no_error (error);
+  root = auditor_root (db, 7);
+  g_assert_cmpstr (session->chain_root, ==, root);
+  g_assert_null (session->chain_head);
+  links = stored_links (db, 7);
+  expected = auditor_links (db, 7);
+  g_assert_cmpstrv (links, expected);
+  sqlite3_close (db);
+}
+
+/* The device key: made once with mode 0600, the public key beside it, the
+ * same key read back; a key others may read is refused. */
+static void
+test_device_key (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "device-key", NULL);
+  g_autofree char *pub_path = g_strconcat (path, ".pub", NULL);
+  g_autofree char *pub = NULL;
+  g_autofree char *signature = NULL;
+  g_autoptr (CrDeviceKey) key = NULL;
+  g_autoptr (CrDeviceKey) again = NULL;
+  g_autoptr (CrDeviceKey) refused = NULL;
+  g_autoptr (GError) error = NULL;
+  GStatBuf st;
+
+  refused = cr_device_key_load (path, FALSE, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  key = cr_device_key_load (path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (pub_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+  pub = cr_device_key_read_public (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pub, ==, cr_device_key_get_public_hex (key));
+
+  again = cr_device_key_load (path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cr_device_key_get_public_hex (again), ==, pub);
+  signature = cr_device_key_sign (again, SHA256_A);
+  g_assert_cmpuint (strlen (signature), ==, 128);
+  g_assert_true (cr_device_key_verify (pub, SHA256_A, signature));
+  g_assert_false (cr_device_key_verify (pub, SHA256_B, signature));
+  signature[0] = signature[0] == '0' ? '1' : '0';
+  g_assert_false (cr_device_key_verify (pub, SHA256_A, signature));
+  g_assert_false (cr_device_key_verify ("not hex", SHA256_A, signature));
+
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  refused = cr_device_key_load (path, FALSE, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "chmod 600"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -810,6 +1264,11 @@ main (int argc, char **argv)
   ADD ("read-only/missing", set_up_empty, test_read_only_missing);
   ADD ("version/newer", set_up_empty, test_newer_version);
   ADD ("not-a-database", set_up_empty, test_not_a_database);
+  ADD ("chain/links", set_up, test_chain_links);
+  ADD ("chain/seal", set_up, test_seal);
+  ADD ("chain/archived-and-purged", set_up, test_archived_and_purged);
+  ADD ("version/migrate-from-1", set_up_empty, test_migrate_from_1);
+  ADD ("device-key", set_up_empty, test_device_key);
 #undef ADD
 
   g_test_add_func ("/courtrec/archive/index/utc", test_utc);

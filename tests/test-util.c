@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 char *
@@ -77,6 +78,13 @@ cr_test_room_new (guint segment_seconds, const char *extra)
   return room;
 }
 
+/* A child of a test dies with it, even when the test aborts. */
+void
+cr_test_child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static gboolean
 api_answers (gpointer data)
 {
@@ -109,6 +117,7 @@ cr_test_room_start (CrTestRoom *room)
 
   g_assert_null (room->daemon);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
   if (room->environment != NULL)
     {
       GHashTableIter iter;

@@ -42,6 +42,9 @@ int cr_test_room_signal (CrTestRoom *room, int signum, guint timeout_s);
 /* Runs the courtrec client on the room: args after "-c CONFIG", ending in
  * NULL. Returns the exit status; @out and @err may be NULL. */
 int cr_test_client (CrTestRoom *room, char **out, char **err, ...) G_GNUC_NULL_TERMINATED;
+/* For GSubprocessLauncher: the child is killed when the test dies. */
+void cr_test_child_setup (gpointer data);
+
 /* Runs any program (argv, NULL-terminated); returns its exit status. */
 int cr_test_run (char **out, char **err, const char *const *argv);
 

@@ -2,10 +2,12 @@
  *
  * Control verbs (start, pause, resume, stop, mark, status) go to the
  * daemon's HTTP API on the address in the room's config, with the token from
- * its token file. Archive verbs (sessions, events) read the index directly,
- * so they work whether the daemon runs or not.
+ * its token file. Archive verbs (sessions, events, report, verify) read the
+ * index directly, so they work whether the daemon runs or not; archived and
+ * retention write to it (see open_index_for_writing).
  *
- * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input. */
+ * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input,
+ * 3 integrity failure (verify found a problem; archived refused one). */
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <locale.h>
@@ -13,13 +15,20 @@
 #include <string.h>
 
 #include "archive/case-number.h"
+#include "archive/export.h"
+#include "archive/chain.h"
+#include "archive/device-key.h"
+#include "archive/report.h"
+#include "archive/retention.h"
 #include "archive/segment-index.h"
+#include "archive/verify.h"
 #include "config/config.h"
 
 enum {
   EXIT_OK = 0,
   EXIT_RUNTIME = 1,
   EXIT_USAGE = 2,
+  EXIT_INTEGRITY = 3,
 };
 
 #define HTTP_TIMEOUT_SECONDS 15
@@ -549,6 +558,40 @@ print_stopped_segments (const CrConfig *config, gint64 session_id)
   printf ("%u segment%s in %s\n", segments->len, segments->len == 1 ? "" : "s", where);
 }
 
+/* The integrity value the parties sign (SPC 2017 rules, Art. 9): from the
+ * daemon's reply when it sealed the session before answering, else from the
+ * index if the seal is there already. */
+static void
+print_chain_head (const CrConfig *config, gint64 session_id, const char *from_reply)
+{
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  int code;
+
+  if (from_reply != NULL)
+    {
+      printf ("Integrity value (chain head): %s\n", from_reply);
+      return;
+    }
+  index = open_index (config, NULL, &code);
+  /* The daemon seals the session as soon as its last segment is finished
+   * and hashed: a moment after the stop. Wait for it, within reason. */
+  for (guint tries = 0; index != NULL && tries < 100; tries++)
+    {
+      g_clear_pointer (&session, cr_session_record_free);
+      session = cr_segment_index_get_session (index, session_id, NULL);
+      if (session == NULL || session->chain_head != NULL)
+        break;
+      g_usleep (100 * 1000);
+    }
+  if (session != NULL && session->chain_head != NULL)
+    printf ("Integrity value (chain head): %s\n", session->chain_head);
+  else
+    printf ("Integrity value: not sealed yet (the last segment is still being "
+            "finished); 'courtrec -c FILE report --session %" G_GINT64_FORMAT
+            "' shows it once sealed\n", session_id);
+}
+
 static int
 run_stop (const char *verb, int argc, char **argv)
 {
@@ -575,6 +618,8 @@ run_stop (const char *verb, int argc, char **argv)
     }
   printf ("Stopped session %" G_GINT64_FORMAT "\n", session_id);
   print_stopped_segments (config, session_id);
+  print_chain_head (config, session_id,
+                    member_string (json_node_get_object (reply), "chain_head"));
   return EXIT_OK;
 }
 
@@ -608,6 +653,40 @@ run_mark (const char *verb, int argc, char **argv)
     return code;
   printf ("Marker added (event %" G_GINT64_FORMAT ")\n",
           member_int (json_node_get_object (reply), "event_id"));
+  return EXIT_OK;
+}
+
+static int
+run_layout (const char *verb, int argc, char **argv)
+{
+  static const char *const layouts[] = { "single", "pip", "grid", "voice", "evidence", NULL };
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) request = NULL;
+  g_auto (GStrv) positional = NULL;
+  int code;
+
+  if (!parse_verb_options (verb, "NAME", "Switches the composed picture's layout: single, "
+                           "pip, grid, voice (follows the loudest microphone) or evidence "
+                           "(the evidence camera full screen).",
+                           NULL, argc, argv, 1, 1, &positional, &code))
+    return code;
+  if (!g_strv_contains (layouts, positional[0]))
+    return fail (EXIT_USAGE, "layout: unknown layout '%s': expected single, pip, grid, "
+                 "voice or evidence", positional[0]);
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "layout");
+  json_builder_add_string_value (builder, positional[0]);
+  json_builder_end_object (builder);
+  request = json_builder_get_root (builder);
+  code = call_api (config, "POST", "/layout", request, &reply);
+  if (code != EXIT_OK)
+    return code;
+  printf ("Layout: %s\n", positional[0]);
   return EXIT_OK;
 }
 
@@ -909,7 +988,525 @@ run_events (const char *verb, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* --- verbs: integrity and retention --------------------------------------- */
+
+/* A session id given as --session, checked. */
+static gboolean
+parse_session_id (const char *verb, const char *text, gint64 *session_id, int *exit_code)
+{
+  guint64 id;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &id, NULL))
+    {
+      *exit_code = fail (EXIT_USAGE, "%s: '%s' is not a session id (a number from "
+                         "'courtrec sessions')", verb, text);
+      return FALSE;
+    }
+  *session_id = (gint64) id;
+  return TRUE;
+}
+
+/* The index, opened read-only, or a message why not. */
+static CrSegmentIndex *
+open_existing_index (const CrConfig *config, char **index_path, int *exit_code)
+{
+  CrSegmentIndex *index = open_index (config, index_path, exit_code);
+
+  if (index == NULL && *exit_code == EXIT_OK)
+    *exit_code = fail (EXIT_RUNTIME, "nothing has been recorded in room %s yet (no index at %s)",
+                       config->room_id, *index_path);
+  return index;
+}
+
+/* courtrecd is the index's main writer; archived and retention write a few
+ * rows of their own. That is safe while it runs: the index is in WAL mode,
+ * every write is one short IMMEDIATE transaction, and both sides wait out
+ * the other's lock (busy timeout) rather than fail. */
+static CrSegmentIndex *
+open_index_for_writing (const CrConfig *config, char **index_path, int *exit_code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (config->storage_dir, "index.db", NULL);
+  CrSegmentIndex *index;
+
+  *exit_code = EXIT_OK;
+  *index_path = g_strdup (path);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  index = cr_segment_index_open (path, FALSE, &error);
+  if (index == NULL)
+    *exit_code = fail (EXIT_RUNTIME, "%s", error->message);
+  return index;
+}
+
+/* The key seals must carry: --public-key, else the device's .pub file
+ * beside the signing key; NULL when neither is at hand (then a seal counts
+ * when its signature matches the key stored with it). */
+static char *
+trusted_public_key (const CrConfig *config, const char *given, int *exit_code)
+{
+  g_autoptr (GError) error = NULL;
+  char *key;
+
+  *exit_code = EXIT_OK;
+  if (given != NULL)
+    {
+      /* An Ed25519 public key is 32 bytes: the shape of a SHA-256 in hex. */
+      if (!cr_chain_is_digest (given))
+        {
+          *exit_code = fail (EXIT_USAGE, "--public-key: expected 64 lowercase hex "
+                             "digits, got '%s'", given);
+          return NULL;
+        }
+      return g_strdup (given);
+    }
+  key = cr_device_key_read_public (config->key_file, &error);
+  if (key == NULL && !g_error_matches (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_NOT_FOUND))
+    *exit_code = fail (EXIT_RUNTIME, "%s", error->message);
+  return key;
+}
+
+static void
+print_problem (const CrVerifyProblem *problem)
+{
+  printf ("  %-18s %s\n", cr_verify_problem_kind_to_string (problem->kind), problem->message);
+  if (problem->path != NULL)
+    printf ("  %-18s %s\n", "", problem->path);
+}
+
+static void
+print_verify_report (const CrVerifyReport *report, gint64 elapsed_us)
+{
+  guint outside = 0;
+
+  for (guint i = 0; i < report->sessions->len; i++)
+    {
+      CrVerifySession *session = g_ptr_array_index (report->sessions, i);
+      g_autoptr (GString) notes = g_string_new (NULL);
+
+      g_string_append_printf (notes, "%s, %u segment%s", cr_session_state_to_string (session->state),
+                              session->segments, session->segments == 1 ? "" : "s");
+      if (session->open_segments > 0)
+        g_string_append_printf (notes, ", %u open, not yet verifiable", session->open_segments);
+      if (session->purged_segments > 0)
+        g_string_append_printf (notes, ", media of %u deleted by retention (chain checked)",
+                                session->purged_segments);
+      if (session->chain_head != NULL)
+        g_string_append_printf (notes, ", sealed%s", session->signature_good
+                                ? ", signature good" : "");
+      else if (session->state == CR_SESSION_STOPPED)
+        g_string_append (notes, ", not sealed");
+      printf ("session %" G_GINT64_FORMAT "  %s  %s: %s\n", session->session_id,
+              session->case_no, notes->str,
+              session->problems == 0 ? "intact" : "PROBLEMS");
+      for (guint p = 0; p < report->problems->len; p++)
+        {
+          CrVerifyProblem *problem = g_ptr_array_index (report->problems, p);
+          if (problem->session_id == session->session_id)
+            print_problem (problem);
+        }
+    }
+  for (guint p = 0; p < report->problems->len; p++)
+    {
+      CrVerifyProblem *problem = g_ptr_array_index (report->problems, p);
+      if (problem->session_id != 0)
+        continue;
+      if (outside++ == 0)
+        printf ("outside any session in scope:\n");
+      print_problem (problem);
+    }
+  printf ("%u session%s, %u file%s, %.1f MB hashed", report->sessions->len,
+          report->sessions->len == 1 ? "" : "s", report->files_hashed,
+          report->files_hashed == 1 ? "" : "s", report->bytes_hashed / 1e6);
+  if (elapsed_us > 0)
+    printf (" in %.1f s (%.0f MB/s)", elapsed_us / 1e6,
+            report->bytes_hashed / (double) elapsed_us);
+  printf (": ");
+  if (cr_verify_report_is_intact (report))
+    printf ("INTACT\n");
+  else
+    printf ("NOT INTACT, %u problem%s\n", report->problems->len,
+            report->problems->len == 1 ? "" : "s");
+}
+
+static int
+run_verify (const char *verb, int argc, char **argv)
+{
+  g_autofree char *case_arg = NULL;
+  g_autofree char *case_no = NULL;
+  g_autofree char *session_arg = NULL;
+  g_autofree char *public_key_arg = NULL;
+  g_autofree char *trusted = NULL;
+  g_autofree char *index_path = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrVerifyReport) report = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean all = FALSE;
+  gint64 session_id = 0;
+  gint64 started;
+  CrVerifyScope scope = { NULL, 0, NULL };
+  int code;
+  GOptionEntry entries[] = {
+    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg,
+      "Only the sessions of this case number", "CASE" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "Only this session", "ID" },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all,
+      "The whole archive, unknown files included (the default)", NULL },
+    { "public-key", 0, 0, G_OPTION_ARG_FILENAME, &public_key_arg,
+      "The key seals must carry (64 hex digits); default: the device's KEY_FILE.pub", "HEX" },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL,
+                           "Checks every segment file against its SHA-256, every index row "
+                           "against the chain, every seal against its signature, and looks "
+                           "for files the index does not know. Names each problem. Exit "
+                           "status 0 when all is intact, 3 when not.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if ((case_arg != NULL) + (session_arg != NULL) + (all != FALSE) > 1)
+    return fail (EXIT_USAGE, "verify: give one of --case, --session and --all");
+  if (case_arg != NULL)
+    {
+      case_no = cr_case_number_canonicalize (case_arg, &error);
+      if (case_no == NULL)
+        return fail (EXIT_USAGE, "%s", error->message);
+    }
+  if (session_arg != NULL && !parse_session_id (verb, session_arg, &session_id, &code))
+    return code;
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  trusted = trusted_public_key (config, public_key_arg, &code);
+  if (code != EXIT_OK)
+    return code;
+
+  index = open_index (config, &index_path, &code);
+  if (index == NULL)
+    {
+      if (code != EXIT_OK)
+        return code;
+      if (session_id != 0)
+        return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s: nothing "
+                     "has been recorded yet (no index at %s)", session_id, config->room_id,
+                     index_path);
+      printf ("Nothing recorded in room %s yet: nothing to verify\n", config->room_id);
+      return EXIT_OK;
+    }
+  if (session_id != 0)
+    {
+      g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, session_id,
+                                                                          &error);
+      if (session == NULL)
+        return fail (EXIT_RUNTIME, "%s", error->message);
+    }
+
+  scope.case_no = case_no;
+  scope.session_id = session_id;
+  scope.trusted_public_key = trusted;
+  started = g_get_monotonic_time ();
+  report = cr_verify (index, config->storage_dir, &scope, &error);
+  if (report == NULL)
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path, error->message);
+  if (case_no != NULL && report->sessions->len == 0)
+    printf ("No sessions of case %s in room %s\n", case_no, config->room_id);
+  if (trusted == NULL)
+    printf ("note: no device public key at %s.pub; seals are checked against the key "
+            "stored with them\n", config->key_file);
+  print_verify_report (report, g_get_monotonic_time () - started);
+  return cr_verify_report_is_intact (report) ? EXIT_OK : EXIT_INTEGRITY;
+}
+
+static int
+run_report (const char *verb, int argc, char **argv)
+{
+  g_autofree char *session_arg = NULL;
+  g_autofree char *format_arg = NULL;
+  g_autofree char *index_path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GError) error = NULL;
+  CrReportFormat format = CR_REPORT_TEXT;
+  gint64 session_id = 0;
+  int code;
+  GOptionEntry entries[] = {
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "The session (required)", "ID" },
+    { "format", 0, 0, G_OPTION_ARG_FILENAME, &format_arg,
+      "text (default), json, or html (a printable page)", "F" },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL,
+                           "Prints the hearing report filed with the case: times, pauses, "
+                           "faults, markers, segments with their hashes, chain head and "
+                           "signature.", entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (session_arg == NULL)
+    return fail (EXIT_USAGE, "report: --session ID is required");
+  if (!parse_session_id (verb, session_arg, &session_id, &code))
+    return code;
+  if (format_arg != NULL && !cr_report_format_from_string (format_arg, &format))
+    return fail (EXIT_USAGE, "report: unknown format '%s'; expected text, json or html",
+                 format_arg);
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  index = open_existing_index (config, &index_path, &code);
+  if (index == NULL)
+    return code;
+  text = cr_report_render (index, config, session_id, format, &error);
+  if (text == NULL)
+    {
+      if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND))
+        return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s",
+                     session_id, config->room_id);
+      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path, error->message);
+    }
+  fputs (text, stdout);
+  return EXIT_OK;
+}
+
+static int
+run_archived (const char *verb, int argc, char **argv)
+{
+  g_autofree char *session_arg = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *index_path = NULL;
+  g_autofree char *trusted = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (CrVerifyReport) report = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 session_id = 0;
+  int code;
+  GOptionEntry entries[] = {
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "The session (required)", "ID" },
+    { "note", 0, 0, G_OPTION_ARG_FILENAME, &note,
+      "Where it was archived, e.g. the electronic archive's receipt", "TEXT" },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL,
+                           "Marks a session archived by the court, so that retention may "
+                           "later delete its media. Only a stopped, sealed session that "
+                           "verifies intact is marked; the mark is an event.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (session_arg == NULL)
+    return fail (EXIT_USAGE, "archived: --session ID is required");
+  if (!parse_session_id (verb, session_arg, &session_id, &code))
+    return code;
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  trusted = trusted_public_key (config, NULL, &code);
+  if (code != EXIT_OK)
+    return code;
+  index = open_index_for_writing (config, &index_path, &code);
+  if (index == NULL)
+    {
+      if (code != EXIT_OK)
+        return code;
+      return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s: nothing has "
+                   "been recorded yet (no index at %s)", session_id, config->room_id, index_path);
+    }
+  session = cr_segment_index_get_session (index, session_id, &error);
+  if (session == NULL)
+    return fail (EXIT_RUNTIME, "%s", error->message);
+  if (session->archived_us != 0)
+    {
+      g_autofree char *at = cr_format_utc (session->archived_us);
+      printf ("Session %" G_GINT64_FORMAT " was marked archived already, at %s\n",
+              session_id, at);
+      return EXIT_OK;
+    }
+
+  if (!cr_retention_mark_archived (index, config->storage_dir, session_id, trusted, note,
+                                   &report, &error))
+    {
+      if (g_error_matches (error, CR_RETENTION_ERROR, CR_RETENTION_ERROR_NOT_INTACT))
+        {
+          print_verify_report (report, 0);
+          return fail (EXIT_INTEGRITY, "%s", error->message);
+        }
+      return fail (EXIT_RUNTIME, "%s", error->message);
+    }
+  printf ("Session %" G_GINT64_FORMAT " of %s verified intact (%u files, %.1f MB) and "
+          "marked archived\n", session_id, session->case_no, report->files_hashed,
+          report->bytes_hashed / 1e6);
+  return EXIT_OK;
+}
+
+static int
+run_retention (const char *verb, int argc, char **argv)
+{
+  g_autofree char *days_arg = NULL;
+  g_autofree char *index_path = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean dry_run = FALSE;
+  guint64 days;
+  gint64 cutoff_us, bytes = 0;
+  guint files = 0, failures = 0;
+  int code;
+  GOptionEntry entries[] = {
+    { "older-than", 0, 0, G_OPTION_ARG_FILENAME, &days_arg,
+      "Sessions that stopped more than DAYS days ago (required)", "DAYS" },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Only say what would be deleted", NULL },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL,
+                           "Deletes the media files of sessions the court marked archived "
+                           "(courtrec archived) that stopped more than DAYS days ago, and "
+                           "nothing else. The index keeps their rows and events.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (days_arg == NULL)
+    return fail (EXIT_USAGE, "retention: --older-than DAYS is required");
+  if (!g_ascii_string_to_unsigned (days_arg, 10, 0, 36500, &days, NULL))
+    return fail (EXIT_USAGE, "retention: --older-than: expected a whole number of days "
+                 "from 0 to 36500, got '%s'", days_arg);
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  index = dry_run ? open_index (config, &index_path, &code)
+                  : open_index_for_writing (config, &index_path, &code);
+  if (index == NULL)
+    {
+      if (code != EXIT_OK)
+        return code;
+      printf ("Nothing recorded in room %s: nothing deleted\n", config->room_id);
+      return EXIT_OK;
+    }
+
+  cutoff_us = g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC;
+  items = cr_retention_run (index, config->storage_dir, cutoff_us, dry_run, &error);
+  if (items == NULL)
+    return fail (EXIT_RUNTIME, "retention in %s: %s", index_path, error->message);
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      CrRetentionItem *item = g_ptr_array_index (items, i);
+      g_autofree char *stopped = cr_format_utc (item->stopped_us);
+
+      printf ("session %" G_GINT64_FORMAT "  %s  stopped %s: %s %u file%s (%.1f MB)%s\n",
+              item->session_id, item->case_no, stopped, dry_run ? "would delete" : "deleted",
+              item->deleted->len, item->deleted->len == 1 ? "" : "s", item->bytes / 1e6,
+              item->rows > 0 ? (dry_run ? "; its segment rows would move to the purged record"
+                                        : "; its segment rows moved to the purged record")
+                             : "");
+      for (guint f = 0; f < item->deleted->len; f++)
+        printf ("  %s %s\n", dry_run ? "would delete" : "deleted",
+                (const char *) g_ptr_array_index (item->deleted, f));
+      for (guint f = 0; f < item->failed->len; f++)
+        printf ("  kept %s\n", (const char *) g_ptr_array_index (item->failed, f));
+      files += item->deleted->len;
+      bytes += item->bytes;
+      failures += item->failed->len;
+    }
+  if (items->len == 0)
+    printf ("No session marked archived stopped more than %d day%s ago: nothing deleted\n",
+            (int) days, days == 1 ? "" : "s");
+  else
+    printf ("%s %u file%s (%.1f MB) of %u archived session%s that stopped more than %d "
+            "day%s ago; nothing else was touched\n", dry_run ? "Would delete" : "Deleted",
+            files, files == 1 ? "" : "s", bytes / 1e6, items->len, items->len == 1 ? "" : "s",
+            (int) days, days == 1 ? "" : "s");
+  if (failures > 0)
+    return fail (EXIT_RUNTIME, "%u file%s could not be deleted (listed above as kept)",
+                 failures, failures == 1 ? "" : "s");
+  return EXIT_OK;
+}
+
 /* --- main ------------------------------------------------------------------ */
+
+/* "2026-11-27T09:30:00Z", or local time "2026-11-27 09:30[:00]". */
+static gboolean
+parse_time_arg (const char *text, gint64 *utc_us)
+{
+  g_autoptr (GDateTime) when = NULL;
+  g_autoptr (GTimeZone) local = g_time_zone_new_local ();
+  g_autofree char *iso = g_strdelimit (g_strdup (text), " ", 'T');
+
+  when = g_date_time_new_from_iso8601 (iso, local);
+  if (when == NULL)
+    {
+      g_autofree char *with_seconds = g_strconcat (iso, ":00", NULL);
+      when = g_date_time_new_from_iso8601 (with_seconds, local);
+    }
+  if (when == NULL)
+    return FALSE;
+  *utc_us = g_date_time_to_unix (when) * G_USEC_PER_SEC + g_date_time_get_microsecond (when);
+  return TRUE;
+}
+
+static int
+run_export (const char *verb, int argc, char **argv)
+{
+  g_autofree char *case_arg = NULL;
+  g_autofree char *session_arg = NULL;
+  g_autofree char *from_arg = NULL;
+  g_autofree char *to_arg = NULL;
+  g_autofree char *output = NULL;
+  GOptionEntry entries[] = {
+    { "case", 0, 0, G_OPTION_ARG_STRING, &case_arg, "The case, in any typing", "CASE" },
+    { "session", 0, 0, G_OPTION_ARG_STRING, &session_arg, "Only this session", "ID" },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from_arg, "From this time (local, or ISO 8601 with Z)", "TIME" },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to_arg, "Up to this time", "TIME" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The package directory (new or empty)", "DIR" },
+    { NULL }
+  };
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_no = NULL;
+  g_autofree char *index_path = NULL;
+  CrExportRequest request = { 0 };
+  CrExportResult result = { 0 };
+  int code;
+
+  if (!parse_verb_options (verb, NULL, "Writes a package for a litigant or the court's "
+                           "electronic archive: one MP4 per session (no re-encoding), the "
+                           "hearing reports, as a BagIt bag with SHA-256 manifests.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (case_arg == NULL || output == NULL)
+    return fail (EXIT_USAGE, "export: --case CASE and -o DIR are required");
+  case_no = cr_case_number_canonicalize (case_arg, &error);
+  if (case_no == NULL)
+    return fail (EXIT_USAGE, "%s", error->message);
+  if (session_arg != NULL && !parse_session_id (verb, session_arg, &request.session_id, &code))
+    return code;
+  if (from_arg != NULL && !parse_time_arg (from_arg, &request.from_us))
+    return fail (EXIT_USAGE, "export: --from '%s' is not a time: expected e.g. "
+                 "'2026-11-27 09:30' or 2026-11-27T01:30:00Z", from_arg);
+  if (to_arg != NULL && !parse_time_arg (to_arg, &request.to_us))
+    return fail (EXIT_USAGE, "export: --to '%s' is not a time: expected e.g. "
+                 "'2026-11-27 11:00' or 2026-11-27T03:00:00Z", to_arg);
+  if (request.from_us != 0 && request.to_us != 0 && request.to_us <= request.from_us)
+    return fail (EXIT_USAGE, "export: --to must be later than --from");
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  index = open_existing_index (config, &index_path, &code);
+  if (index == NULL)
+    return code;
+  request.case_no = case_no;
+  request.output_dir = output;
+  if (!cr_export_package (index, config, &request, &result, &error))
+    return fail (g_error_matches (error, CR_EXPORT_ERROR, CR_EXPORT_ERROR_INVALID)
+                 ? EXIT_USAGE : EXIT_RUNTIME, "export: %s", error->message);
+  printf ("Exported %u session%s of %s, %.1f s of media, to %s\n", result.sessions,
+          result.sessions == 1 ? "" : "s", case_no, result.media_us / 1e6, output);
+  printf ("Check it with: cd %s && sha256sum -c manifest-sha256.txt\n", output);
+  return EXIT_OK;
+}
 
 static const Verb verbs[] = {
   { "start", "--case CASE [--title T]", "start recording a hearing", run_start },
@@ -920,6 +1517,12 @@ static const Verb verbs[] = {
   { "status", "[--json]", "show what the recorder is doing", run_status },
   { "sessions", "[--case CASE] [--json]", "list sessions (reads the index; daemon not needed)", run_sessions },
   { "events", "SESSION_ID [--json]", "list a session's events (reads the index)", run_events },
+  { "report", "--session ID [--format text|json|html]", "the hearing report filed with the case", run_report },
+  { "verify", "[--case CASE | --session ID | --all]", "check files, index and seals; exit 3 if not intact", run_verify },
+  { "archived", "--session ID [--note TEXT]", "mark a verified, sealed session archived by the court", run_archived },
+  { "retention", "--older-than DAYS [--dry-run]", "delete media of archived sessions older than DAYS", run_retention },
+  { "export", "--case CASE [--session ID] [--from T --to T] -o DIR", "write a BagIt package of MP4s and reports", run_export },
+  { "layout", "NAME", "switch the picture: single, pip, grid, voice, evidence", run_layout },
 };
 
 static char *
@@ -930,13 +1533,14 @@ verbs_help (void)
   for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
     {
       g_autofree char *usage = g_strdup_printf ("%s %s", verbs[i].name, verbs[i].params);
-      g_string_append_printf (help, "  %-32s %s\n", usage, verbs[i].summary);
+      g_string_append_printf (help, "  %-46s %s\n", usage, verbs[i].summary);
     }
   g_string_append (help,
       "\nControl verbs talk to courtrecd at the config's [api] listen address;\n"
-      "sessions and events read the index and work with the daemon down.\n"
+      "the archive verbs read the index and the files and work with the daemon down.\n"
       "Run 'courtrec -c FILE VERB --help' for a verb's options.\n"
-      "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input.");
+      "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input,\n"
+      "3 integrity failure (verify found a problem; archived refused a session).");
   return g_string_free (help, FALSE);
 }
 

@@ -1,0 +1,403 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR: courtrecd's recording CPU against the bare pipeline.
+#
+#   sh bench/run.sh build            (what `make bench` runs)
+#
+# Measures CPU seconds per media second of
+#   A  courtrecd recording a courtroom (one input pipeline per camera and
+#      microphone, intervideosink/appsink hand-offs, the capture pipeline,
+#      appsinks, segment writer, fdatasync per cluster, SHA-256 at close,
+#      SQLite rows), and
+#   B  the reference: the very same capture pipeline, as printed by
+#      `courtrecd --print-reference-pipeline`, run by gst-launch-1.0 and muxed
+#      straight into one Matroska file,
+# in the same run, interleaved A B A B ..., one process at a time. CPU is
+# utime+stime of the process (all threads) from /proc/PID/stat over a window
+# of BENCH_SECONDS of wall time, taken after BENCH_WARMUP seconds of
+# recording; media seconds = wall seconds of the window (live sources).
+#
+# The courtroom, BENCH_ROOM: "reference" (default; issue 3's reference
+# courtroom: 4 test cameras as 640x360 tiles composed into 1280x720 at 25 fps,
+# layout grid, 4 test microphones, tracks = mix+each) or "demo"
+# (config/courtrec.conf.example as it is).
+#
+# Environment: BENCH_ROUNDS (3), BENCH_SECONDS (30), BENCH_WARMUP (5),
+# BENCH_SEGMENT_SECONDS (10: courtrecd closes, hashes and indexes segments
+# inside the window; 600 is the demo config's own value), BENCH_KEEP (0; 1
+# keeps the recordings in bench/out/STAMP/ to look at).
+#
+# Prints a table and the median ratio A/B; writes the raw figures to
+# bench/out/. Exits 0 whatever the ratio (a measurement, not a test); exits 1
+# if a process fails or a recording is missing video or audio or is much
+# shorter than the window (the comparison would be meaningless).
+#
+# Starts only its own processes and stops them by PID; removes its temp dir.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+B=${1:-build}
+ROUNDS=${BENCH_ROUNDS:-3}
+W=${BENCH_SECONDS:-30}
+WARM=${BENCH_WARMUP:-5}
+SEG=${BENCH_SEGMENT_SECONDS:-10}
+ROOM=${BENCH_ROOM:-reference}
+CASE='（2026）浙1022民初123号'
+EXAMPLE=config/courtrec.conf.example
+OUT=bench/out
+HZ=$(getconf CLK_TCK)
+
+die () { echo "bench: FAILED: $*" >&2; exit 1; }
+note () { echo "bench: $*" >&2; }
+
+for n in "$ROUNDS" "$W" "$WARM" "$SEG"; do
+  case $n in ''|*[!0-9]*) die "BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP and BENCH_SEGMENT_SECONDS take whole numbers" ;; esac
+done
+[ "$ROUNDS" -ge 1 ] && [ "$W" -ge 5 ] || die "need BENCH_ROUNDS >= 1 and BENCH_SECONDS >= 5"
+[ -x "$B/courtrecd" ] && [ -x "$B/courtrec" ] || die "$B/courtrecd or $B/courtrec missing: run make first (the bench builds nothing)"
+for tool in gst-launch-1.0 ffprobe awk sed getconf; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/courtrec-bench.XXXXXX")
+PIDS=""          # processes started here and not yet reaped
+
+cleanup () {
+  for p in $PIDS; do
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+forget_pid () {
+  rest=""
+  for p in $PIDS; do [ "$p" = "$1" ] || rest="$rest $p"; done
+  PIDS=$rest
+}
+
+# Waits up to $2 seconds for PID $1 to exit; then kills it. Reaps it.
+stop_pid () {
+  i=0
+  while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$(($2 * 10))" ]; do
+    sleep 0.1; i=$((i + 1))
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    note "PID $1 did not exit within $2 s; killing it"
+    kill -KILL "$1" 2>/dev/null || true
+  fi
+  wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
+
+# utime+stime of every thread of PID $1, in clock ticks. The command name
+# (field 2) is in parentheses and may hold spaces: cut up to the last ')'.
+cpu_ticks () {
+  sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+now_ns () { date +%s%N; }
+
+free_port () {
+  p=$((20000 + $$ % 20000))
+  while [ -n "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# Issue 3's reference courtroom: the example config's room, storage, video
+# (1280x720 at 25 fps, 2000 kbit/s) and audio groups, with layout = grid,
+# tracks = mix+each and four test cameras (640x360 tiles: the inputs deliver
+# the grid's tile size) and four test microphones.
+reference_room () {
+  awk '/^\[camera /{ exit } { print }
+       /^\[video\]/ { print "layout = grid" } /^\[audio\]/ { print "tracks = mix+each" }' "$EXAMPLE"
+  for who in judge:审判长 plaintiff:原告 defendant:被告 witness:证人; do
+    printf '[camera %s]\nsource = test\nlabel = %s\n\n' "${who%%:*}" "${who#*:}"
+  done
+  for who in judge:审判长 plaintiff:原告 defendant:被告 witness:证人; do
+    printf '[microphone %s]\nsource = test\nlabel = %s\n\n' "${who%%:*}" "${who#*:}"
+  done
+  printf '[api]\nlisten = 127.0.0.1:8780\ntoken_file = api-token\n'
+}
+
+# The courtroom with storage, token and API port of our own.
+make_config () {  # DIR
+  mkdir -p "$1/store"
+  sed -e "s|^dir = .*|dir = $1/store|" \
+      -e "s|^token_file = .*|token_file = $1/api-token|" \
+      -e "s|^key_file = .*|key_file = $1/device-key|" \
+      -e "s|^listen = .*|listen = 127.0.0.1:$PORT|" \
+      -e "s|^segment_seconds = .*|segment_seconds = $SEG|" \
+      "$EXAMPLE" > "$1/courtrec.conf"
+  "$B/courtrecd" -c "$1/courtrec.conf" --check-config >/dev/null ||
+    die "the bench config $1/courtrec.conf is not valid"
+}
+
+# Durations and frame count of what a round recorded. Prints
+# "VIDEO_S AUDIO_S VIDEO_FRAMES FILES" summed over the files given.
+# Packet timestamps, not the container's duration: a file need not be
+# finalised for this.
+probe () {
+  v=0; a=0; frames=0; files=0
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    files=$((files + 1))
+    set -- $(ffprobe -v error -select_streams v:0 -show_entries packet=pts_time \
+               -of csv=p=0 "$f" | awk -F, -v fps="$FPS" '$1 != "N/A" { if (n == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1; n++ }
+                 END { printf "%.3f %d\n", n ? hi - lo + 1 / fps : 0, n }')
+    v=$(awk "BEGIN { print $v + $1 }"); frames=$((frames + $2))
+    d=$(ffprobe -v error -select_streams a:0 -show_entries packet=pts_time \
+          -of csv=p=0 "$f" | awk -F, '$1 != "N/A" { if (n == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1; n++ }
+            END { printf "%.3f\n", n ? hi - lo + 0.021 : 0 }')
+    a=$(awk "BEGIN { print $a + $d }")
+  done
+  echo "$v $a $frames $files"
+}
+
+# The codecs of FILE's streams, e.g. "h264 aac opus opus".
+tracks () {
+  ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$1" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Both recordings must hold video and audio covering at least the window,
+# at the configured frame rate, else a cheaper-looking process may simply
+# have recorded less.
+check_recording () {  # LABEL ROUND "V A FRAMES FILES" RECORDED_WALL_S
+  set -- "$1" "$2" $3 "$4"
+  awk -v w="$W" -v fps="$FPS" -v v="$3" -v a="$4" -v fr="$5" -v wall="$7" 'BEGIN {
+        ok = v >= 0.9 * w && a >= 0.9 * w && v <= wall + 2 && a <= wall + 2 &&
+             fr >= 0.95 * fps * v && fr <= 1.05 * fps * v
+        exit !ok }' ||
+    die "$1 round $2 recorded video ${3}s ($5 frames) and audio ${4}s in $6 file(s); expected both >= 0.9 x ${W}s at $FPS fps (recording lasted ${7}s of wall time). Logs: $OUT/$STAMP/"
+}
+
+measure () {  # PID -> prints "TICKS0 TICKS1 NS0 NS1 LOADAVG1"
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  c0=$(cpu_ticks "$1"); t0=$(now_ns)
+  sleep "$W"
+  c1=$(cpu_ticks "$1"); t1=$(now_ns)
+  echo "$c0 $c1 $t0 $t1 $load"
+}
+
+run_courtrecd () {  # ROUND -> appends a raw row
+  d=$TMP/courtrecd-$1; make_config "$d"; conf=$d/courtrec.conf
+  log=$OUT/$STAMP/courtrecd-$1.log
+  "$B/courtrecd" -c "$conf" >"$log" 2>&1 &
+  pid=$!; PIDS="$PIDS $pid"
+  i=0
+  until "$B/courtrec" -c "$conf" status >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || die "courtrecd exited at start-up; see $log"
+    i=$((i + 1)); [ "$i" -lt 200 ] || die "courtrecd's API did not answer in 20 s; see $log"
+    sleep 0.1
+  done
+  "$B/courtrec" -c "$conf" start --case "$CASE" >>"$log" 2>&1 ||
+    die "courtrec start failed; see $log"
+  rec0=$(now_ns)
+  sleep "$WARM"
+  m=$(measure "$pid")
+  kill -0 "$pid" 2>/dev/null || die "courtrecd died during the window; see $log"
+  "$B/courtrec" -c "$conf" stop >>"$log" 2>&1 || die "courtrec stop failed; see $log"
+  rec1=$(now_ns)
+  # Let the last segment close (EOS, fdatasync, SHA-256, index row).
+  i=0
+  if command -v sqlite3 >/dev/null 2>&1; then
+    while [ "$(sqlite3 "$d/store/index.db" 'SELECT count(*) FROM segments WHERE closed = 0 OR sha256 IS NULL' 2>/dev/null || echo 1)" != 0 ] &&
+          [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    rows=$(sqlite3 "$d/store/index.db" 'SELECT count(*) FROM segments WHERE closed = 1 AND sha256 IS NOT NULL')
+  else
+    sleep 3; rows=-
+  fi
+  kill -TERM "$pid" 2>/dev/null || true; stop_pid "$pid" 15
+  set -- $(find "$d/store/recordings" -name '*.mkv' 2>/dev/null | sort)
+  [ "$#" -gt 0 ] || die "courtrecd round $ROUND wrote no segment; see $log"
+  nfiles=$#
+  [ "$rows" = - ] || [ "$rows" = "$nfiles" ] ||
+    die "courtrecd wrote $nfiles segment file(s) but closed and hashed $rows in the index"
+  p=$(probe "$@")
+  TRACKS_A=$(tracks "$1")
+  wall=$(awk "BEGIN { printf \"%.3f\", ($rec1 - $rec0) / 1e9 }")
+  check_recording courtrecd "$ROUND" "$p" "$wall"
+  du -k "$d/store/recordings" | tail -1 | cut -f1 > "$d/kb"
+  echo "$ROUND courtrecd $m $p $(cat "$d/kb") $rows" >> "$RAW"
+  [ "${BENCH_KEEP:-0}" = 0 ] || mv "$d/store" "$OUT/$STAMP/courtrecd-$ROUND-store"
+  rm -rf "$d"
+}
+
+# gst-launch-1.0 wants the description split into argv. The description's
+# quoting is the shell's double quotes with backslash escapes, so eval splits
+# it. (The description comes from our own config file: eval is safe here
+# only because that file is ours.) Then: a value holding a newline (the
+# caption, "court  room\n待机 standby") must reach gst-launch still quoted,
+# because gst-launch re-joins argv escaping only spaces and its parser stops
+# silently at a bare newline, dropping every element after it (see
+# BENCHMARKS.md). Re-quote such values.
+start_reference () {  # DESCRIPTION -> starts gst-launch-1.0, sets pid
+  eval "set -- $1"
+  names=" "; dup=0
+  for a do
+    shift
+    case $a in
+      *"
+"*) k=${a%%=*}; v=${a#*=}
+          # The caption as courtrecd shows it while recording (recorder.c
+          # update_caption), not the standby one: same box to blend.
+          case $v in *"
+待机 standby") v="${v%待机 standby}案号 $CASE  ● 录制中 REC" ;; esac
+          v=$(printf '%s' "$v" | sed 's/[\\"]/\\&/g')
+          a="$k=\"$v\"" ;;
+      # Element names must be unique in one pipeline; each input's own
+      # pipeline in courtrecd calls its sink "handoff", and the reference
+      # puts them all in one. Nothing refers to them by name: rename.
+      name=*)
+        case $names in
+          *" ${a#name=} "*) dup=$((dup + 1)); a="${a}_bench$dup" ;;
+          *) names="$names${a#name=} " ;;
+        esac ;;
+    esac
+    set -- "$@" "$a"
+    [ "$a" = name=composer ] && [ -n "$PADS" ] && set -- "$@" $PADS
+  done
+  gst-launch-1.0 -e "$@" >"$log" 2>&1 &
+  pid=$!
+}
+
+# courtrecd places the tiles by setting the compositor's pad properties at
+# run time (pipelines/layout.c); a description without them stacks every
+# tile at 0,0, a cheaper picture to compose and encode. Until the printed
+# description carries the layout, give the reference the grid layout's
+# pads, computed as compute_grid() in pipelines/layout.c does.
+grid_pads () {  # CONF -> "sink_0::xpos=... ..." for [video] layout = grid
+  awk '
+    /^\[camera / { n++ }
+    /^width *=/ { w = $3 } /^height *=/ { h = $3 }
+    /^layout *=/ { layout = $3 }
+    function ef(v) { v = int(v); return v - v % 2 }
+    function er(num, den) { return 2 * int((num + den) / (2 * den)) }
+    END {
+      if (w == "") w = 1280; if (h == "") h = 720
+      if (layout != "" && layout != "grid") { print "unsupported:" layout; exit }
+      c = n == 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4
+      tw = ef(w / c); th = er(tw * h, w)
+      if (th > ef(h / c)) { th = ef(h / c); tw = er(th * w, h); if (tw > ef(w / c)) tw = ef(w / c) }
+      x0 = ef((w - c * tw) / 2); y0 = ef((h - c * th) / 2)
+      for (i = 0; i < n; i++)
+        if (i < c * c)
+          printf "sink_%d::xpos=%d sink_%d::ypos=%d sink_%d::width=%d sink_%d::height=%d sink_%d::zorder=1 ",
+                 i, x0 + (i % c) * tw, i, y0 + int(i / c) * th, i, tw, i, th, i
+        else
+          printf "sink_%d::zorder=0 sink_%d::alpha=0 ", i, i
+    }' "$1"
+}
+
+run_reference () {  # ROUND
+  d=$TMP/reference-$1; mkdir -p "$d"
+  log=$OUT/$STAMP/reference-$1.log
+  desc=$("$B/courtrecd" -c "$CONF" --print-reference-pipeline "$d/reference.mkv") ||
+    die "courtrecd --print-reference-pipeline failed"
+  printf '%s\n' "$desc" > "$OUT/$STAMP/reference-pipeline.txt"
+  PADS=
+  case $desc in
+    *sink_0::xpos=*) ;;
+    *) PADS=$(grid_pads "$CONF")
+       case $PADS in unsupported:*) die "the reference description has no tile layout and the bench emulates only layout = grid (config has ${PADS#unsupported:})" ;; esac
+       [ "$1" != 1 ] || note "reference: the description places no tiles; adding the grid layout's pads: $PADS" ;;
+  esac
+  start_reference "$desc"
+  PIDS="$PIDS $pid"
+  i=0
+  until grep -q 'Setting pipeline to PLAYING' "$log" 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || die "gst-launch-1.0 exited at start-up; see $log"
+    i=$((i + 1)); [ "$i" -lt 200 ] || die "the reference did not reach PLAYING in 20 s; see $log"
+    sleep 0.1
+  done
+  rec0=$(now_ns)
+  sleep "$WARM"
+  m=$(measure "$pid")
+  kill -0 "$pid" 2>/dev/null || die "gst-launch-1.0 died during the window; see $log"
+  [ -s "$d/reference.mkv" ] || die "the reference has not created $d/reference.mkv; see $log"
+  # -e: SIGINT sends EOS so the file is finalised; a clean EOS is not needed
+  # for the figures, so after 10 s it is killed.
+  kill -INT "$pid" 2>/dev/null || true; rec1=$(now_ns); stop_pid "$pid" 10
+  p=$(probe "$d/reference.mkv")
+  tb=$(tracks "$d/reference.mkv")
+  [ "$tb" = "$TRACKS_A" ] ||
+    die "round $ROUND: courtrecd recorded the tracks $TRACKS_A but the reference $tb: not the same job"
+  [ "$1" != 1 ] || note "tracks of both: $tb"
+  wall=$(awk "BEGIN { printf \"%.3f\", ($rec1 - $rec0) / 1e9 }")
+  check_recording reference "$ROUND" "$p" "$wall"
+  kb=$(du -k "$d/reference.mkv" | cut -f1)
+  echo "$ROUND reference $m $p $kb -" >> "$RAW"
+  [ "${BENCH_KEEP:-0}" = 0 ] || mv "$d/reference.mkv" "$OUT/$STAMP/reference-$ROUND.mkv"
+  rm -rf "$d"
+}
+
+# The tree is shared: a rebuild or a config edit mid-run would mix versions
+# across rounds. Run copies taken now (the programs link libcourtrec
+# statically).
+mkdir -p "$TMP/bin"
+cp "$B/courtrecd" "$B/courtrec" "$TMP/bin/"
+case $ROOM in
+  demo) cp "$EXAMPLE" "$TMP/example.conf" ;;
+  reference) reference_room > "$TMP/example.conf" ;;
+  *) die "BENCH_ROOM is reference or demo, not $ROOM" ;;
+esac
+BUILD=$B; B=$TMP/bin; EXAMPLE=$TMP/example.conf
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT/$STAMP"
+RAW=$OUT/$STAMP/raw.txt
+PORT=$(free_port)
+CONF_DIR=$TMP/print; make_config "$CONF_DIR"; CONF=$CONF_DIR/courtrec.conf
+cp "$CONF" "$OUT/$STAMP/courtrec.conf"
+FPS=$(sed -n 's/^framerate *= *//p' "$CONF")
+[ -n "$FPS" ] || FPS=25
+
+{
+  echo "# courtrec bench $STAMP: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+  echo "# room=$ROOM rounds=$ROUNDS window_s=$W warmup_s=$WARM segment_s=$SEG clk_tck=$HZ build=$BUILD"
+  echo "# courtrecd: $(sha256sum "$B/courtrecd" | cut -c1-16) built $(date -u -r "$BUILD/courtrecd" +%Y-%m-%dT%H:%M:%SZ); git $(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD -- 2>/dev/null || echo +uncommitted); $(gst-launch-1.0 --version | sed -n 2p)"
+  echo "# round who cpu_ticks_start cpu_ticks_end wall_ns_start wall_ns_end loadavg1 video_s audio_s video_frames files kbytes hashed_rows"
+} > "$RAW"
+
+note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), courtrecd then reference each round; raw figures in $OUT/$STAMP/"
+ROUND=1
+while [ "$ROUND" -le "$ROUNDS" ]; do
+  note "round $ROUND/$ROUNDS: courtrecd"
+  run_courtrecd "$ROUND"
+  note "round $ROUND/$ROUNDS: reference (gst-launch-1.0)"
+  run_reference "$ROUND"
+  ROUND=$((ROUND + 1))
+done
+
+# Per round: CPU s per media s of each, and their ratio; then medians and
+# spread (min..max).
+awk -v hz="$HZ" -v w="$W" -v cpus="$(nproc)" '
+  /^#/ { next }
+  { cpu = ($4 - $3) / hz; wall = ($6 - $5) / 1e9
+    r[$1] = 1; x[$1, $2] = cpu / wall; load[$1, $2] = $7 }
+  function median(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+  END {
+    printf "%-6s %18s %18s %8s   %s\n", "round", "courtrecd cpu/s", "reference cpu/s", "ratio", "load1 (A, B)"
+    n = 0
+    for (i = 1; (i in r); i++) {
+      n++; a[n] = x[i, "courtrecd"]; b[n] = x[i, "reference"]; q[n] = a[n] / b[n]
+      busy = load[i, "courtrecd"] > cpus || load[i, "reference"] > cpus
+      contended += busy
+      printf "%-6d %18.3f %18.3f %8.3f   %s, %s%s\n", i, a[n], b[n], q[n], load[i, "courtrecd"], load[i, "reference"], busy ? "  (!)" : ""
+      lo = (n == 1 || q[n] < lo) ? q[n] : lo; hi = (n == 1 || q[n] > hi) ? q[n] : hi
+    }
+    ma = median(a, n); mb = median(b, n); mq = median(q, n)
+    printf "%-6s %18.3f %18.3f %8.3f\n", "median", ma, mb, mq
+    printf "ratio spread (min..max over %d rounds): %.3f..%.3f\n", n, lo, hi
+    if (contended)
+      printf "(!) %d round(s) started with a load average above the %d CPU(s): other work competed; rerun on a quiet machine to tighten the spread\n", contended, cpus
+    printf "median ratio courtrecd/reference: %.3f (target <= 1.10: %s)\n", mq, mq <= 1.10 ? "met" : "MISSED"
+  }' "$RAW" | tee "$OUT/$STAMP/summary.txt"
+
+rm -f "$OUT/latest"; ln -s "$STAMP" "$OUT/latest"
+exit 0

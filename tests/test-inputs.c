@@ -1,0 +1,536 @@
+/* test-inputs.c: a courtroom's inputs and their faults, judged in the
+ * recording with ffprobe and ffmpeg: an RTSP camera (a real RTSP server)
+ * that dies and comes back, a microphone that goes silent, per-microphone
+ * tracks in sync, layout switches. */
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+
+#include "archive/segment-index.h"
+#include "pipelines/layout.h"
+#include "tests/test-util.h"
+
+#define CASE_NO "（2026）浙1022民初123号"
+
+/* --- helpers ---------------------------------------------------------------- */
+
+static JsonObject *
+status (CrTestRoom *room)
+{
+  g_autofree char *body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_cmpuint (cr_test_http (room, "GET", "/api/v1/status", room->token, NULL,
+                                  &body), ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+typedef struct {
+  CrTestRoom *room;
+  const char *input;
+  const char *state;
+} InputWait;
+
+static gboolean
+input_is (gpointer data)
+{
+  InputWait *wait = data;
+  g_autoptr (JsonObject) st = status (wait->room);
+  JsonArray *inputs = json_object_get_array_member (st, "inputs");
+
+  for (guint i = 0; i < json_array_get_length (inputs); i++)
+    {
+      JsonObject *input = json_array_get_object_element (inputs, i);
+      if (g_strcmp0 (json_object_get_string_member (input, "name"), wait->input) == 0)
+        return g_strcmp0 (json_object_get_string_member (input, "state"), wait->state) == 0;
+    }
+  g_assert_not_reached ();
+}
+
+/* Seconds until @input is in @state, or -1 after @timeout_s. */
+static double
+wait_for_input (CrTestRoom *room, const char *input, const char *state, double timeout_s)
+{
+  InputWait wait = { room, input, state };
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (!cr_test_wait_until (input_is, &wait, (guint) (timeout_s * 1000)))
+    return -1;
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+static void
+sleep_seconds (double seconds)
+{
+  if (seconds > 0)
+    g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static GSubprocess *
+start_rtsp_camera (guint16 port)
+{
+  g_autofree char *script = cr_test_top_path ("tests/fixtures/rtsp-camera.py");
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  server = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
+                                        port_text, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready");
+  return server;
+}
+
+static void
+stop_process (GSubprocess *process)
+{
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
+static CrSegmentRecord *
+only_segment (CrTestRoom *room, gint64 session_id, CrSegmentIndex **index_out,
+              GPtrArray **rows_out)
+{
+  g_autofree char *path = g_build_filename (room->storage_dir, "index.db", NULL);
+  CrSegmentIndex *index = cr_segment_index_open (path, TRUE, NULL);
+  GPtrArray *rows;
+
+  g_assert_nonnull (index);
+  rows = cr_segment_index_list_segments (index, session_id, NULL);
+  g_assert_cmpuint (rows->len, ==, 1);
+  *index_out = index;
+  *rows_out = rows;
+  return g_ptr_array_index (rows, 0);
+}
+
+typedef struct {
+  CrTestRoom *room;
+  gint64 session_id;
+} ClosedWait;
+
+static gboolean
+closed (gpointer data)
+{
+  ClosedWait *wait = data;
+  g_autofree char *path = g_build_filename (wait->room->storage_dir, "index.db", NULL);
+  g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, NULL);
+  g_autoptr (GPtrArray) rows = cr_segment_index_list_segments (index, wait->session_id, NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
+      return FALSE;
+  return rows->len > 0;
+}
+
+static gint64
+start_and_get_session (CrTestRoom *room)
+{
+  g_autoptr (JsonObject) st = NULL;
+
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "start", "--case", CASE_NO, NULL), ==, 0);
+  st = status (room);
+  return json_object_get_int_member (json_object_get_object_member (st, "session"), "id");
+}
+
+static void
+stop_and_wait (CrTestRoom *room, gint64 session_id)
+{
+  ClosedWait wait = { room, session_id };
+
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
+  g_assert_true (cr_test_wait_until (closed, &wait, 15000));
+}
+
+/* The mean luma of a region of the frame at @at seconds, and the share of
+ * its pixels that are bright (text). */
+static void
+measure_region (const char *path, double at, const CrTileRect *rect, double *mean,
+                double *bright_share)
+{
+  g_autofree char *seek = g_strdup_printf ("%.3f", at);
+  g_autofree char *crop = g_strdup_printf ("crop=%d:%d:%d:%d,format=gray", rect->width,
+                                           rect->height, rect->x, rect->y);
+  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-ss", seek, "-i", path,
+                         "-frames:v", "1", "-vf", crop, "-f", "rawvideo", "-", NULL };
+  g_autoptr (GSubprocess) ffmpeg = NULL;
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GError) error = NULL;
+  const guint8 *pixels;
+  gsize n;
+  double sum = 0;
+  gsize bright = 0;
+
+  ffmpeg = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate (ffmpeg, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  pixels = g_bytes_get_data (out, &n);
+  g_assert_cmpuint (n, ==, (gsize) rect->width * rect->height);
+  for (gsize i = 0; i < n; i++)
+    {
+      sum += pixels[i];
+      bright += pixels[i] > 200;
+    }
+  *mean = sum / n;
+  *bright_share = (double) bright / n;
+}
+
+static GPtrArray *
+events_of (CrSegmentIndex *index, gint64 session_id, const char *kind)
+{
+  g_autoptr (GPtrArray) all = cr_segment_index_list_events (index, session_id, NULL);
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < all->len; i++)
+    if (g_strcmp0 (((CrEventRecord *) g_ptr_array_index (all, i))->kind, kind) == 0)
+      g_ptr_array_add (found, g_steal_pointer (&all->pdata[i]));
+  g_ptr_array_set_free_func (found, (GDestroyNotify) cr_event_record_free);
+  g_ptr_array_set_free_func (all, (GDestroyNotify) cr_event_record_free);
+  return found;
+}
+
+/* --- tests ------------------------------------------------------------------ */
+
+/* An RTSP camera with its sound dies mid-recording and comes back: the
+ * recording goes on without a gap, the camera's tile shows the slate
+ * meanwhile, the camera is back in the picture, and the index has it all. */
+static void
+test_rtsp_camera_lost_and_back (void)
+{
+  guint16 port = free_port ();
+  g_autofree char *extra = g_strdup_printf (
+      "[video]\nwidth = 640\nheight = 360\n\n"
+      "[camera judge]\nsource = test\nlabel = 审判长\n\n"
+      "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n\n"
+      "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
+      "[microphone witness]\nsource = camera:witness\nlabel = 证人\n", port);
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, extra);
+  g_autoptr (GSubprocess) server = start_rtsp_camera (port);
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GPtrArray) lost = NULL;
+  g_autoptr (GPtrArray) back = NULL;
+  g_autoptr (GPtrArray) alarms = NULL;
+  g_autoptr (JsonObject) probe = NULL;
+  g_autofree char *path = NULL;
+  CrSegmentRecord *row;
+  CrTileRect rects[2];
+  gint64 session_id, t_start, t_end;
+  double t_kill, t_restart, took, mean, bright, duration;
+
+  cr_test_room_start (room);
+  g_assert_cmpfloat (wait_for_input (room, "witness", "live", 15), >=, 0);
+
+  session_id = start_and_get_session (room);
+  t_start = g_get_monotonic_time ();
+  sleep_seconds (3);
+
+  stop_process (server);
+  g_clear_object (&server);
+  t_kill = (g_get_monotonic_time () - t_start) / 1e6;
+  took = wait_for_input (room, "witness", "lost", 5);
+  g_test_message ("camera declared lost %.2f s after its server died", took);
+  g_assert_cmpfloat (took, >=, 0);
+  g_assert_cmpfloat (took, <, 2.0);
+
+  sleep_seconds (4);
+  server = start_rtsp_camera (port);
+  t_restart = (g_get_monotonic_time () - t_start) / 1e6;
+  took = wait_for_input (room, "witness", "live", 10);
+  g_test_message ("camera back in the picture %.2f s after its server returned", took);
+  g_assert_cmpfloat (took, >=, 0);
+  g_assert_cmpfloat (took, <, 5.0);
+  sleep_seconds (3);
+  t_end = g_get_monotonic_time ();
+  stop_and_wait (room, session_id);
+
+  /* One file, no gap: as long as the hearing. */
+  row = only_segment (room, session_id, &index, &rows);
+  path = g_build_filename (room->storage_dir, row->path, NULL);
+  probe = cr_test_ffprobe (path, FALSE);
+  g_assert_nonnull (probe);
+  g_assert_true (cr_test_ffmpeg_decodes (path, NULL));
+  duration = g_ascii_strtod (json_object_get_string_member (
+      json_object_get_object_member (probe, "format"), "duration"), NULL);
+  g_assert_cmpfloat_with_epsilon (duration, (t_end - t_start) / 1e6, 0.4);
+
+  /* The witness tile: red while up, the slate (dark, with white text) while
+   * lost, red again once back. */
+  cr_layout_compute (CR_LAYOUT_GRID, 2, 0, 640, 360, rects);
+  /* The middle of the witness's tile: where the slate's text goes, clear of
+   * the camera's label in the corner. */
+  rects[1].x += rects[1].width / 8 * 2;
+  rects[1].width = rects[1].width / 8 * 4;
+  rects[1].y += rects[1].height / 8 * 2;
+  rects[1].height = rects[1].height / 8 * 4;
+  measure_region (path, 1.5, &rects[1], &mean, &bright);
+  g_test_message ("before: mean %.0f, bright %.3f", mean, bright);
+  g_assert_cmpfloat (mean, >, 55);
+  g_assert_cmpfloat (bright, <, 0.001);
+  measure_region (path, t_kill + 2.5, &rects[1], &mean, &bright);
+  g_test_message ("lost: mean %.0f, bright %.3f", mean, bright);
+  g_assert_cmpfloat (mean, <, 45);
+  g_assert_cmpfloat (bright, >, 0.02);
+  measure_region (path, duration - 1.0, &rects[1], &mean, &bright);
+  g_test_message ("back: mean %.0f, bright %.3f", mean, bright);
+  g_assert_cmpfloat (mean, >, 55);
+  g_assert_cmpfloat (bright, <, 0.001);
+
+  /* The index: input-lost and input-back of the witness, and an alarm. */
+  lost = events_of (index, session_id, "input-lost");
+  back = events_of (index, session_id, "input-back");
+  alarms = events_of (index, session_id, "alarm");
+  g_assert_cmpuint (lost->len, ==, 1);
+  g_assert_cmpuint (back->len, ==, 1);
+  g_assert_cmpuint (alarms->len, >=, 1);
+  g_assert_nonnull (strstr (((CrEventRecord *) lost->pdata[0])->detail, "\"witness\""));
+  g_assert_nonnull (strstr (((CrEventRecord *) back->pdata[0])->detail, "\"witness\""));
+  g_assert_cmpint (((CrEventRecord *) back->pdata[0])->at_us - ((CrEventRecord *) lost->pdata[0])->at_us,
+                   >, (gint64) ((t_restart - t_kill - 1.5) * G_USEC_PER_SEC));
+  stop_process (server);
+}
+
+/* A microphone that stays silent while recording raises the alarm; one
+ * that carries sound does not. Levels are in status. */
+static void
+test_silent_microphone_alarm (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60,
+      "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
+      "[microphone clerk]\nsource = test:silence\nlabel = 书记员\n");
+  g_autoptr (JsonObject) st = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) alarms = NULL;
+  g_autofree char *path = NULL;
+  JsonArray *levels, *standing;
+  gint64 session_id;
+
+  /* A short alarm time for the test; the default is 120 s. */
+  {
+    g_autofree char *conf = NULL;
+    g_autofree char *more = NULL;
+    g_assert_true (g_file_get_contents (room->config_path, &conf, NULL, NULL));
+    more = g_strconcat (conf, "", NULL);
+    g_assert_nonnull (strstr (more, "[audio]\nbitrate_kbps = 96\n"));
+    g_autofree char *edited = NULL;
+    {
+      g_autoptr (GString) text = g_string_new (more);
+      g_string_replace (text, "[audio]\nbitrate_kbps = 96\n",
+                        "[audio]\nbitrate_kbps = 96\nsilence_alarm_seconds = 2\n", 1);
+      edited = g_strdup (text->str);
+    }
+    g_assert_true (g_file_set_contents (room->config_path, edited, -1, NULL));
+  }
+  cr_test_room_start (room);
+  session_id = start_and_get_session (room);
+  sleep_seconds (4);
+
+  st = status (room);
+  levels = json_object_get_array_member (st, "microphones");
+  g_assert_cmpuint (json_array_get_length (levels), ==, 2);
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (levels, 0),
+                                                    "rms_dbfs"), >, -30);
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (levels, 1),
+                                                    "rms_dbfs"), <, -60);
+  standing = json_object_get_array_member (st, "alarms");
+  g_assert_cmpuint (json_array_get_length (standing), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (standing, 0),
+                                                  "input"), ==, "clerk");
+  stop_and_wait (room, session_id);
+
+  path = g_build_filename (room->storage_dir, "index.db", NULL);
+  index = cr_segment_index_open (path, TRUE, NULL);
+  alarms = events_of (index, session_id, "alarm");
+  g_assert_cmpuint (alarms->len, ==, 1);
+  g_assert_nonnull (strstr (((CrEventRecord *) alarms->pdata[0])->detail, "microphone-silent"));
+  g_assert_nonnull (strstr (((CrEventRecord *) alarms->pdata[0])->detail, "\"clerk\""));
+}
+
+/* Onsets (s) of the marks in @path's stream @stream: frames brighter than
+ * mid-grey, or 10 ms audio windows louder than -30 dBFS. */
+static GArray *
+onsets (const char *path, const char *stream, gboolean video)
+{
+  const char *filter = video ? "signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-"
+                             : "asetnsamples=480,astats=metadata=1:reset=1,"
+                               "ametadata=print:key=lavfi.astats.Overall.RMS_level:file=-";
+  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", stream,
+                         video ? "-vf" : "-af", filter, "-f", "null", "-", NULL };
+  g_autofree char *out = NULL;
+  g_auto (GStrv) lines = NULL;
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (double));
+  double time = -1, last_mark = -10;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *pts = strstr (lines[i], "pts_time:");
+      const char *value = strchr (lines[i], '=');
+      if (pts != NULL)
+        time = g_ascii_strtod (pts + 9, NULL);
+      else if (value != NULL && time >= 0)
+        {
+          double v = g_ascii_strtod (value + 1, NULL);
+          if ((video ? v > 128 : v > -30) && time - last_mark > 0.5)
+            g_array_append_val (found, time);
+          if (video ? v > 128 : v > -30)
+            last_mark = time;
+        }
+    }
+  return found;
+}
+
+static double
+median_offset (GArray *a, GArray *b)
+{
+  g_autoptr (GArray) offsets = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = 0; i < a->len; i++)
+    for (guint j = 0; j < b->len; j++)
+      {
+        double d = g_array_index (a, double, i) - g_array_index (b, double, j);
+        if (fabs (d) < 0.5)
+          g_array_append_val (offsets, d);
+      }
+  g_assert_cmpuint (offsets->len, >=, 5);
+  for (guint i = 0; i < offsets->len; i++)
+    g_test_message ("  offset %+.0f ms", g_array_index (offsets, double, i) * 1000);
+  for (guint i = 1; i < offsets->len; i++)
+    for (guint j = i; j > 0 && g_array_index (offsets, double, j - 1) >
+                                g_array_index (offsets, double, j); j--)
+      {
+        double t = g_array_index (offsets, double, j);
+        g_array_index (offsets, double, j) = g_array_index (offsets, double, j - 1);
+        g_array_index (offsets, double, j - 1) = t;
+      }
+  return g_array_index (offsets, double, offsets->len / 2);
+}
+
+/* A camera that flashes and a microphone that beeps at the same instants:
+ * in the file, the flash and the beep (in the mix and in the microphone's
+ * own track) are within 40 ms of each other. */
+static void
+test_tracks_in_sync (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60,
+      "[camera judge]\nsource = test:sync\nlabel = 审判长\n\n"
+      "[microphone judge]\nsource = test:sync\nlabel = 审判长\n");
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GArray) flashes = NULL;
+  g_autoptr (GArray) mix_beeps = NULL;
+  g_autoptr (GArray) own_beeps = NULL;
+  g_autofree char *path = NULL;
+  CrSegmentRecord *row;
+  gint64 session_id;
+  double video_mix, video_own;
+
+  cr_test_room_start (room);
+  session_id = start_and_get_session (room);
+  sleep_seconds (8);
+  stop_and_wait (room, session_id);
+  row = only_segment (room, session_id, &index, &rows);
+  path = g_build_filename (room->storage_dir, row->path, NULL);
+
+  flashes = onsets (path, "0:v:0", TRUE);
+  mix_beeps = onsets (path, "0:a:0", FALSE);
+  own_beeps = onsets (path, "0:a:1", FALSE);
+  g_test_message ("%u flashes, %u beeps in the mix, %u in the microphone's track",
+                  flashes->len, mix_beeps->len, own_beeps->len);
+  video_mix = median_offset (flashes, mix_beeps);
+  video_own = median_offset (flashes, own_beeps);
+  g_test_message ("flash - beep: %+.0f ms (mix), %+.0f ms (own track)",
+                  video_mix * 1000, video_own * 1000);
+  g_assert_cmpfloat (fabs (video_mix), <=, 0.040);
+  g_assert_cmpfloat (fabs (video_own), <=, 0.040);
+}
+
+/* Layout switches are events; an evidence layout needs an evidence camera. */
+static void
+test_layout_switches (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60,
+      "[camera judge]\nsource = test\nlabel = 审判长\n\n"
+      "[camera exhibit]\nsource = test\nlabel = 证据\nrole = evidence\n");
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) layouts = NULL;
+  g_autoptr (JsonObject) st = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  gint64 session_id;
+
+  cr_test_room_start (room);
+  session_id = start_and_get_session (room);
+  g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
+                                  "{\"layout\":\"pip\"}", NULL), ==, 200);
+  g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
+                                  "{\"layout\":\"evidence\"}", NULL), ==, 200);
+  st = status (room);
+  g_assert_cmpstr (json_object_get_string_member (st, "layout"), ==, "evidence");
+  g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
+                                  "{\"layout\":\"mosaic\"}", &body), ==, 400);
+  g_assert_nonnull (strstr (body, "mosaic"));
+  stop_and_wait (room, session_id);
+
+  path = g_build_filename (room->storage_dir, "index.db", NULL);
+  index = cr_segment_index_open (path, TRUE, NULL);
+  layouts = events_of (index, session_id, "layout");
+  g_assert_cmpuint (layouts->len, ==, 2);
+  g_assert_nonnull (strstr (((CrEventRecord *) layouts->pdata[0])->detail, "pip"));
+  g_assert_nonnull (strstr (((CrEventRecord *) layouts->pdata[1])->detail, "evidence"));
+}
+
+/* A broken source is refused when courtrecd starts, naming the key. */
+static void
+test_broken_source_refused (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60,
+      "[microphone judge]\nsource = camera:nobody\nlabel = 审判长\n");
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autofree char *err = NULL;
+  const char *argv[] = { courtrecd, "-c", room->config_path, NULL };
+
+  g_assert_cmpint (cr_test_run (NULL, &err, argv), ==, 2);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "[microphone judge]"));
+  g_assert_nonnull (strstr (err, "camera:nobody"));
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/courtrec/inputs/rtsp-camera-lost-and-back", test_rtsp_camera_lost_and_back);
+  g_test_add_func ("/courtrec/inputs/silent-microphone-alarm", test_silent_microphone_alarm);
+  g_test_add_func ("/courtrec/inputs/tracks-in-sync", test_tracks_in_sync);
+  g_test_add_func ("/courtrec/inputs/layout-switches", test_layout_switches);
+  g_test_add_func ("/courtrec/inputs/broken-source-refused", test_broken_source_refused);
+  return g_test_run ();
+}

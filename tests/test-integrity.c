@@ -1,0 +1,801 @@
+/* test-integrity.c: the chain, the seal, verify, the hearing report and
+ * retention, on a real recording: courtrecd records a short hearing with two
+ * pauses once; the session is sealed with the device key (as courtrecd will
+ * at stop); then each test works on its own copy of that room, tampers with
+ * it the way an intruder would (bytes, files, rows with plain sqlite3, the
+ * signature), and runs the real courtrec client on it. */
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "archive/device-key.h"
+#include "archive/segment-index.h"
+#include "tests/test-util.h"
+
+#define CASE_NO "（2026）浙1022民初123号"
+/* Markup in the title: the HTML report must escape it. */
+#define TITLE "原告张某诉被告李某 <b>&amp;</b>"
+#define MARKER "证人出庭"
+
+/* The recording every test copies: made once, by the first test. */
+static CrTestRoom *pristine;
+static gint64 pristine_session;
+
+typedef struct {
+  CrTestRoom *room;        /* a copy of the pristine room; no daemon */
+  gint64 session_id;
+  GPtrArray *segments;     /* CrSegmentRecord, as sealed */
+} Fixture;
+
+static CrSegmentIndex *
+open_index (CrTestRoom *room, gboolean read_only)
+{
+  g_autofree char *path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autoptr (GError) error = NULL;
+  CrSegmentIndex *index = cr_segment_index_open (path, read_only, &error);
+
+  g_assert_no_error (error);
+  return index;
+}
+
+static GPtrArray *
+segments_of (CrTestRoom *room, gint64 session_id)
+{
+  g_autoptr (CrSegmentIndex) index = open_index (room, TRUE);
+  g_autoptr (GError) error = NULL;
+  GPtrArray *rows = cr_segment_index_list_segments (index, session_id, &error);
+
+  g_assert_no_error (error);
+  return rows;
+}
+
+typedef struct {
+  CrTestRoom *room;
+  gint64 session_id;
+  guint count;
+} ClosedWait;
+
+static gboolean
+all_closed (gpointer data)
+{
+  ClosedWait *wait = data;
+  g_autoptr (GPtrArray) rows = segments_of (wait->room, wait->session_id);
+
+  if (rows->len < wait->count)
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++)
+    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+client_ok (CrTestRoom *room, const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, cr_test_build_path ("courtrec"));
+  g_ptr_array_add (argv, g_strdup ("-c"));
+  g_ptr_array_add (argv, g_strdup (room->config_path));
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  if (cr_test_run (&out, &err, (const char *const *) argv->pdata) != 0)
+    g_error ("courtrec %s failed: %s%s", first, out, err);
+}
+
+/* A hearing of about 8 s with two pauses: three segments. */
+static void
+record_pristine (void)
+{
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrDeviceKey) key = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *key_path = NULL;
+  ClosedWait wait;
+
+  if (pristine != NULL)
+    return;
+  pristine = cr_test_room_new (10, NULL);
+  cr_test_room_start (pristine);
+
+  client_ok (pristine, "start", "--case", CASE_NO, "--title", TITLE, NULL);
+  client_ok (pristine, "mark", MARKER, NULL);
+  g_usleep (2 * G_USEC_PER_SEC);
+  client_ok (pristine, "pause", "--reason", "recess", NULL);
+  g_usleep (G_USEC_PER_SEC);
+  client_ok (pristine, "resume", NULL);
+  g_usleep (2 * G_USEC_PER_SEC);
+  client_ok (pristine, "pause", "--reason", "mediation", NULL);
+  g_usleep (G_USEC_PER_SEC);
+  client_ok (pristine, "resume", NULL);
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_cmpint (cr_test_client (pristine, &out, NULL, "stop", NULL), ==, 0);
+  /* Until courtrecd seals at stop, the client says the value is to come. */
+  g_assert_nonnull (strstr (out, "Integrity value"));
+
+  index = open_index (pristine, TRUE);
+  {
+    g_autoptr (GPtrArray) sessions = cr_segment_index_list_sessions (index, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (sessions->len, ==, 1);
+    pristine_session = ((CrSessionRecord *) g_ptr_array_index (sessions, 0))->id;
+  }
+  g_clear_pointer (&index, cr_segment_index_free);
+  wait = (ClosedWait) { pristine, pristine_session, 3 };
+  g_assert_true (cr_test_wait_until (all_closed, &wait, 15000));
+  /* How it exits is test-recording's concern; here only that it is gone. */
+  g_assert_cmpint (cr_test_room_signal (pristine, SIGTERM, 15), !=, -1);
+
+  /* What courtrecd does once the last segment has closed: seal with the
+   * device key, made at first use beside the config (the default). */
+  key_path = g_build_filename (pristine->dir, "device-key", NULL);
+  key = cr_device_key_load (key_path, TRUE, &error);
+  g_assert_no_error (error);
+  index = open_index (pristine, FALSE);
+  g_assert_true (cr_segment_index_seal_session (index, pristine_session, key,
+                                                g_get_real_time (), NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *target = NULL;
+  g_autoptr (GString) rewritten = NULL;
+  CrTestRoom *room;
+
+  record_pristine ();
+
+  room = g_new0 (CrTestRoom, 1);
+  room->dir = g_dir_make_tmp ("courtrec-integrity-XXXXXX", &error);
+  g_assert_no_error (error);
+  room->config_path = g_build_filename (room->dir, "room.conf", NULL);
+  room->storage_dir = g_build_filename (room->dir, "storage", NULL);
+  room->daemon_log = g_build_filename (room->dir, "courtrecd.log", NULL);
+  fixture->room = room;
+
+  source = g_strconcat (pristine->dir, "/.", NULL);
+  {
+    const char *argv[] = { "cp", "-a", source, room->dir, NULL };
+    g_assert_cmpint (cr_test_run (NULL, NULL, argv), ==, 0);
+  }
+  g_file_get_contents (room->config_path, &config, NULL, &error);
+  g_assert_no_error (error);
+  rewritten = g_string_new (config);
+  g_string_replace (rewritten, pristine->dir, room->dir, 0);
+  g_file_set_contents (room->config_path, rewritten->str, -1, &error);
+  g_assert_no_error (error);
+
+  fixture->session_id = pristine_session;
+  fixture->segments = segments_of (room, fixture->session_id);
+  g_assert_cmpuint (fixture->segments->len, ==, 3);
+}
+
+static void
+tear_down (Fixture *fixture, gconstpointer data)
+{
+  g_clear_pointer (&fixture->segments, g_ptr_array_unref);
+  g_clear_pointer (&fixture->room, cr_test_room_free);
+}
+
+/* --- helpers --------------------------------------------------------------- */
+
+static CrSegmentRecord *
+segment (Fixture *fixture, guint sequence)
+{
+  return g_ptr_array_index (fixture->segments, sequence - 1);
+}
+
+static char *
+segment_path (Fixture *fixture, guint sequence)
+{
+  return g_build_filename (fixture->room->storage_dir, segment (fixture, sequence)->path, NULL);
+}
+
+static gboolean
+segment_exists (Fixture *fixture, guint sequence)
+{
+  g_autofree char *path = segment_path (fixture, sequence);
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+remove_segment (Fixture *fixture, guint sequence)
+{
+  g_autofree char *path = segment_path (fixture, sequence);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+}
+
+/* Runs courtrec verify with the args; returns its status, the output in
+ * @out (stdout and stderr). */
+static int
+verify (Fixture *fixture, char **out, const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+  const char *arg;
+  va_list ap;
+  int status;
+
+  g_ptr_array_add (argv, cr_test_build_path ("courtrec"));
+  g_ptr_array_add (argv, g_strdup ("-c"));
+  g_ptr_array_add (argv, g_strdup (fixture->room->config_path));
+  g_ptr_array_add (argv, g_strdup ("verify"));
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  status = cr_test_run (&stdout_text, &stderr_text, (const char *const *) argv->pdata);
+  *out = g_strconcat (stdout_text, stderr_text, NULL);
+  g_test_message ("verify said:\n%s", *out);
+  return status;
+}
+
+/* verify --all exits 3 and says @kind about @path (which may be NULL). */
+static void
+assert_problem (Fixture *fixture, const char *kind, const char *path)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *line = g_strdup_printf ("  %s ", kind);
+
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "NOT INTACT"));
+  if (strstr (out, line) == NULL)
+    g_error ("verify did not name '%s':\n%s", kind, out);
+  if (path != NULL && strstr (out, path) == NULL)
+    g_error ("verify did not name '%s':\n%s", path, out);
+}
+
+static void
+sql (Fixture *fixture, const char *statement)
+{
+  g_autofree char *path = g_build_filename (fixture->room->storage_dir, "index.db", NULL);
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, statement, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", statement, message);
+  sqlite3_close (db);
+}
+
+/* --- verify ----------------------------------------------------------------- */
+
+static void
+test_intact (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *session = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->session_id);
+
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "INTACT"));
+  g_assert_null (strstr (out, "NOT INTACT"));
+  g_assert_nonnull (strstr (out, "sealed, signature good"));
+  g_assert_nonnull (strstr (out, "3 files"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (verify (fixture, &out, "--session", session, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  /* Any typing of the case number. */
+  g_assert_cmpint (verify (fixture, &out, "--case", "(2026)浙1022民初123号", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (verify (fixture, &out, "--all", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (verify (fixture, &out, "--all", "--session", session, NULL), ==, 2);
+}
+
+static void
+test_flipped_byte (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = segment_path (fixture, 2);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  contents[length / 2] ^= 0x01;
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+
+  assert_problem (fixture, "changed", segment (fixture, 2)->path);
+}
+
+static void
+test_deleted_file (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = segment_path (fixture, 3);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  assert_problem (fixture, "deleted", segment (fixture, 3)->path);
+}
+
+static void
+test_added_file (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *first = segment_path (fixture, 1);
+  g_autofree char *dir = g_path_get_dirname (first);
+  g_autofree char *added = g_build_filename (dir, "extra.mkv", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (added, "not a recording", -1, &error);
+  g_assert_no_error (error);
+  assert_problem (fixture, "added", "extra.mkv");
+}
+
+static void
+test_renamed_file (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = segment_path (fixture, 2);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *renamed = g_build_filename (dir, "renamed.mkv", NULL);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (g_rename (path, renamed), ==, 0);
+  assert_problem (fixture, "renamed", "renamed.mkv");
+  /* One problem, not a deleted file and an added one. */
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "NOT INTACT, 1 problem\n"));
+}
+
+static void
+test_reordered (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *first = segment_path (fixture, 1);
+  g_autofree char *second = segment_path (fixture, 2);
+  g_autofree char *aside = g_strconcat (first, ".swap", NULL);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (g_rename (first, aside), ==, 0);
+  g_assert_cmpint (g_rename (second, first), ==, 0);
+  g_assert_cmpint (g_rename (aside, second), ==, 0);
+  assert_problem (fixture, "reordered", segment (fixture, 1)->path);
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "holds the content of segment #2"));
+  g_assert_nonnull (strstr (out, "holds the content of segment #1"));
+}
+
+/* Each kind of row edit is named, down to the row. */
+static void
+test_edited_rows (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  /* A segment's duration: its link no longer matches. */
+  sql (fixture, "UPDATE segments SET duration_us = duration_us + 1000000 WHERE sequence = 2");
+  assert_problem (fixture, "edited", segment (fixture, 2)->path);
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "segment #2's row was edited"));
+  g_assert_null (strstr (out, "#1's row"));
+  g_assert_null (strstr (out, "#3's row"));
+  g_clear_pointer (&out, g_free);
+  sql (fixture, "UPDATE segments SET duration_us = duration_us - 1000000 WHERE sequence = 2");
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+
+  /* A hash column: the row was edited, the file is still what was chained. */
+  sql (fixture, "UPDATE segments SET sha256 = "
+                "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' "
+                "WHERE sequence = 3");
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "segment #3's row was edited: its hash or size"));
+  g_assert_null (strstr (out, "  changed "));
+  g_clear_pointer (&out, g_free);
+
+  /* The session's case number. */
+  sql (fixture, "UPDATE sessions SET case_no = '（2026）浙1022民初999号'");
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "the session's row was edited"));
+}
+
+static void
+test_deleted_rows (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  /* A row in the middle, and its file. */
+  sql (fixture, "DELETE FROM segments WHERE sequence = 2");
+  remove_segment (fixture, 2);
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "  deleted "));
+  g_assert_nonnull (strstr (out, "segment #2 is not in the index"));
+  /* The next row no longer chains: segments were taken out of order. */
+  g_assert_nonnull (strstr (out, "segment #3's row was edited"));
+  g_clear_pointer (&out, g_free);
+
+  /* The last row: the chain ends before the sealed head. */
+  sql (fixture, "DELETE FROM segments WHERE sequence = 3");
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "sealed with 3 segments; the index now has 1"));
+}
+
+static void
+test_forged_signature (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *other_path = g_build_filename (fixture->room->dir, "other-key", NULL);
+  g_autoptr (CrDeviceKey) other = NULL;
+  g_autoptr (CrSegmentIndex) index = open_index (fixture->room, TRUE);
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *statement = NULL;
+  g_autofree char *out = NULL;
+
+  session = cr_segment_index_get_session (index, fixture->session_id, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&index, cr_segment_index_free);
+  other = cr_device_key_load (other_path, TRUE, &error);
+  g_assert_no_error (error);
+  forged = cr_device_key_sign (other, session->chain_head);
+
+  /* Signed by someone else, under the device's public key. */
+  statement = g_strdup_printf ("UPDATE sessions SET signature = '%s'", forged);
+  sql (fixture, statement);
+  assert_problem (fixture, "bad-signature", NULL);
+
+  /* Someone else's key and signature both: the signature holds, the key is
+   * not the device's. */
+  g_free (statement);
+  statement = g_strdup_printf ("UPDATE sessions SET public_key = '%s'",
+                               cr_device_key_get_public_hex (other));
+  sql (fixture, statement);
+  assert_problem (fixture, "unknown-key", NULL);
+
+  /* The seal removed: the seal event still tells. */
+  sql (fixture, "UPDATE sessions SET chain_head = NULL, signature = NULL, "
+                "public_key = NULL, sealed_at = NULL");
+  assert_problem (fixture, "missing-signature", NULL);
+
+  /* A head changed to fit: the signature no longer matches. */
+  g_free (statement);
+  statement = g_strdup_printf ("UPDATE sessions SET chain_head = '%s', signature = '%s', "
+                               "public_key = '%s'", segment (fixture, 2)->link,
+                               session->signature, session->public_key);
+  sql (fixture, statement);
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "  bad-signature "));
+}
+
+/* While a session records, its open segment is noted, and the closed ones
+ * are checked all the same. */
+static void
+test_open_segment (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *path = segment_path (fixture, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  /* The index as it is while #3 is being written. */
+  sql (fixture, "UPDATE sessions SET state = 'recording', stopped_at = NULL, chain_head = NULL, "
+                "signature = NULL, public_key = NULL, sealed_at = NULL;"
+                "DELETE FROM events WHERE kind IN ('seal', 'stop');"
+                "UPDATE segments SET closed = 0, link = NULL, sha256 = NULL, duration_us = 0, "
+                "bytes = 0 WHERE sequence = 3");
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "1 open, not yet verifiable"));
+  g_assert_nonnull (strstr (out, "2 files"));
+  g_clear_pointer (&out, g_free);
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  contents[length - 1] ^= 0x80;
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+  assert_problem (fixture, "changed", segment (fixture, 1)->path);
+}
+
+/* --- the report -------------------------------------------------------------- */
+
+static char *
+report (Fixture *fixture, const char *format)
+{
+  g_autofree char *session = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->session_id);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (cr_test_client (fixture->room, &out, &err, "report", "--session", session,
+                                   "--format", format, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  return g_steal_pointer (&out);
+}
+
+static const char *const html_void[] = { "meta", "br", "hr", "img", "link", NULL };
+
+/* Well-formed enough to print and to file: every element closed in order,
+ * no stray '<' or '&' in text, no script. */
+static void
+assert_well_formed_html (const char *html)
+{
+  g_autoptr (GPtrArray) open = g_ptr_array_new_with_free_func (g_free);
+  const char *p = html;
+
+  g_assert_true (g_str_has_prefix (html, "<!DOCTYPE html>"));
+  g_assert_null (strstr (html, "<script"));
+  p = strchr (html, '>') + 1;
+  while (*p != '\0')
+    {
+      if (*p == '&')
+        {
+          const char *end = strchr (p, ';');
+          g_assert_nonnull (end);
+          g_assert_cmpint (end - p, <=, 8);
+          for (const char *c = p + 1; c < end; c++)
+            g_assert_true (g_ascii_isalnum (*c) || *c == '#');
+          p = end + 1;
+        }
+      else if (*p == '<')
+        {
+          const char *end = strchr (p, '>');
+          gboolean closing = p[1] == '/';
+          const char *name = p + (closing ? 2 : 1);
+          gsize n = strspn (name, "abcdefghijklmnopqrstuvwxyz0123456789");
+          g_autofree char *tag = g_strndup (name, n);
+
+          g_assert_nonnull (end);
+          g_assert_cmpuint (n, >, 0);
+          if (closing)
+            {
+              g_assert_cmpuint (open->len, >, 0);
+              g_assert_cmpstr (g_ptr_array_index (open, open->len - 1), ==, tag);
+              g_ptr_array_remove_index (open, open->len - 1);
+            }
+          else if (!g_strv_contains (html_void, tag))
+            g_ptr_array_add (open, g_steal_pointer (&tag));
+          /* Inside <style>, '>' is a CSS character, not markup. */
+          if (!closing && strncmp (name, "style", 5) == 0)
+            end = strstr (end, "</style>") - 1;
+          p = end + 1;
+        }
+      else
+        {
+          g_assert_cmpint (*p, !=, '>');
+          p++;
+        }
+    }
+  g_assert_cmpuint (open->len, ==, 0);
+}
+
+static void
+test_report (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *text = report (fixture, "text");
+  g_autofree char *json = report (fixture, "json");
+  g_autofree char *html = report (fixture, "html");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSegmentIndex) index = open_index (fixture->room, TRUE);
+  g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, fixture->session_id,
+                                                                      &error);
+  JsonObject *root;
+  JsonArray *pauses;
+  const char *const reasons[] = { "recess", "mediation" };
+
+  g_assert_no_error (error);
+
+  /* Text: the facts a clerk files. */
+  g_test_message ("%s", text);
+  for (const char *const *needle = (const char *const[]) {
+         "浙江省三门县人民法院", "第一法庭", CASE_NO, TITLE, MARKER, "recess", "mediation",
+         "stop", NULL }; *needle != NULL; needle++)
+    if (strstr (text, *needle) == NULL)
+      g_error ("the text report lacks '%s'", *needle);
+  g_assert_nonnull (strstr (text, session->chain_head));
+  g_assert_nonnull (strstr (text, session->signature));
+  for (guint i = 1; i <= 3; i++)
+    g_assert_nonnull (strstr (text, segment (fixture, i)->sha256));
+
+  /* JSON: the same facts, machine-readable; pauses with lengths. */
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "session"),
+                                                  "case"), ==, CASE_NO);
+  pauses = json_object_get_array_member (root, "pauses");
+  g_assert_cmpuint (json_array_get_length (pauses), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *pause = json_array_get_object_element (pauses, i);
+      double seconds = json_object_get_double_member (pause, "seconds");
+      g_assert_cmpstr (json_object_get_string_member (pause, "reason"), ==, reasons[i]);
+      g_assert_cmpfloat (seconds, >, 0.5);
+      g_assert_cmpfloat (seconds, <, 5.0);
+    }
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "segments")), ==, 3);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "markers")), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "integrity"),
+                                                  "chain_head"), ==, session->chain_head);
+
+  /* HTML: a page that prints, the title's markup escaped. */
+  assert_well_formed_html (html);
+  g_assert_nonnull (strstr (html, CASE_NO));
+  g_assert_nonnull (strstr (html, "原告张某诉被告李某 &lt;b&gt;&amp;amp;&lt;/b&gt;"));
+  g_assert_nonnull (strstr (html, "recess"));
+  g_assert_nonnull (strstr (html, "mediation"));
+  g_assert_nonnull (strstr (html, session->chain_head));
+}
+
+static void
+test_report_not_sealed (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *session = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->session_id);
+  g_autofree char *err = NULL;
+
+  sql (fixture, "UPDATE sessions SET chain_head = NULL, signature = NULL, public_key = NULL");
+  text = report (fixture, "text");
+  g_assert_nonnull (strstr (text, "not sealed"));
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (cr_test_client (fixture->room, &text, &err, "report", "--session", "999",
+                                   NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no session 999"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (fixture->room, NULL, &err, "report", "--session", session,
+                                   "--format", "pdf", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "pdf"));
+}
+
+/* --- archived and retention ----------------------------------------------- */
+
+static int
+client (Fixture *fixture, char **out, const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+  const char *arg;
+  va_list ap;
+  int status;
+
+  g_ptr_array_add (argv, cr_test_build_path ("courtrec"));
+  g_ptr_array_add (argv, g_strdup ("-c"));
+  g_ptr_array_add (argv, g_strdup (fixture->room->config_path));
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  status = cr_test_run (&stdout_text, &stderr_text, (const char *const *) argv->pdata);
+  *out = g_strconcat (stdout_text, stderr_text, NULL);
+  g_test_message ("%s said:\n%s", first, *out);
+  return status;
+}
+
+static void
+test_archived_refuses_tampered (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *session = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->session_id);
+  g_autofree char *out = NULL;
+
+  remove_segment (fixture, 1);
+  g_assert_cmpint (client (fixture, &out, "archived", "--session", session, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "deleted"));
+  g_assert_nonnull (strstr (out, "not marked archived"));
+  g_clear_pointer (&out, g_free);
+
+  /* Not sealed: refused as well. */
+  sql (fixture, "UPDATE sessions SET chain_head = NULL");
+  g_assert_cmpint (client (fixture, &out, "archived", "--session", session, NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "not sealed"));
+}
+
+static void
+test_retention (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *session = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->session_id);
+  g_autofree char *out = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) chain = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean seen_archived = FALSE, seen_deleted = FALSE;
+
+  /* Not archived: nothing is deleted, however old. */
+  g_assert_cmpint (client (fixture, &out, "retention", "--older-than", "0", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "nothing deleted"));
+  for (guint i = 1; i <= 3; i++)
+    g_assert_true (segment_exists (fixture, i));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (client (fixture, &out, "archived", "--session", session, "--note",
+                           "电子档案 2026-0001", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "marked archived"));
+  g_clear_pointer (&out, g_free);
+
+  /* Archived, but stopped less than a day ago. */
+  g_assert_cmpint (client (fixture, &out, "retention", "--older-than", "1", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "nothing deleted"));
+  g_clear_pointer (&out, g_free);
+
+  /* A dry run names the files and keeps them. */
+  g_assert_cmpint (client (fixture, &out, "retention", "--older-than", "0", "--dry-run", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "Would delete 3 files"));
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_assert_nonnull (strstr (out, segment (fixture, i)->path));
+      g_assert_true (segment_exists (fixture, i));
+    }
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (client (fixture, &out, "retention", "--older-than", "0", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Deleted 3 files"));
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_assert_nonnull (strstr (out, segment (fixture, i)->path));
+      g_assert_false (segment_exists (fixture, i));
+    }
+  g_clear_pointer (&out, g_free);
+
+  /* The record stays: rows, events, and a chain that still verifies. */
+  index = open_index (fixture->room, TRUE);
+  chain = cr_segment_index_list_chain (index, fixture->session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chain->len, ==, 3);
+  events = cr_segment_index_list_events (index, fixture->session_id, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (events, i);
+      seen_archived |= g_str_equal (event->kind, "archived") &&
+                       strstr (event->detail, "电子档案 2026-0001") != NULL;
+      seen_deleted |= g_str_equal (event->kind, "media-deleted");
+    }
+  g_assert_true (seen_archived);
+  g_assert_true (seen_deleted);
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "media of 3 deleted by retention"));
+  g_clear_pointer (&out, g_free);
+
+  /* Run again: nothing left to do. */
+  g_assert_cmpint (client (fixture, &out, "retention", "--older-than", "0", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "nothing deleted"));
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  /* Test messages quote Chinese text. */
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/courtrec/integrity/" path, Fixture, NULL, set_up, func, tear_down)
+
+  ADD ("verify/intact", test_intact);
+  ADD ("verify/flipped-byte", test_flipped_byte);
+  ADD ("verify/deleted-file", test_deleted_file);
+  ADD ("verify/added-file", test_added_file);
+  ADD ("verify/renamed-file", test_renamed_file);
+  ADD ("verify/reordered", test_reordered);
+  ADD ("verify/edited-rows", test_edited_rows);
+  ADD ("verify/deleted-rows", test_deleted_rows);
+  ADD ("verify/forged-signature", test_forged_signature);
+  ADD ("verify/open-segment", test_open_segment);
+  ADD ("report/three-formats", test_report);
+  ADD ("report/not-sealed", test_report_not_sealed);
+  ADD ("archived/refuses-tampered", test_archived_refuses_tampered);
+  ADD ("retention", test_retention);
+#undef ADD
+
+  status = g_test_run ();
+  g_clear_pointer (&pristine, cr_test_room_free);
+  return status;
+}

@@ -315,6 +315,42 @@ test_rtsp_camera_lost_and_back (void)
   stop_process (server);
 }
 
+/* A camera that stalls without a word (its stream still connected, nothing
+ * flowing: the server is frozen with SIGSTOP) is declared lost within 2 s,
+ * and is back within 5 s of flowing again. */
+static void
+test_rtsp_camera_stalls (void)
+{
+  guint16 port = free_port ();
+  g_autofree char *extra = g_strdup_printf (
+      "[camera judge]\nsource = test\nlabel = 审判长\n\n"
+      "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n\n"
+      "[microphone judge]\nsource = test\nlabel = 审判长\n", port);
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, extra);
+  g_autoptr (GSubprocess) server = start_rtsp_camera (port);
+  g_autoptr (JsonObject) st = NULL;
+  double took;
+
+  cr_test_room_start (room);
+  g_assert_cmpfloat (wait_for_input (room, "witness", "live", 15), >=, 0);
+
+  g_subprocess_send_signal (server, SIGSTOP);
+  took = wait_for_input (room, "witness", "lost", 5);
+  g_test_message ("stalled camera declared lost after %.2f s", took);
+  g_assert_cmpfloat (took, >=, 0);
+  g_assert_cmpfloat (took, <, 2.0);
+  st = status (room);
+  g_assert_cmpstr (json_object_get_string_member (st, "state"), ==, "standby");
+  g_assert_true (json_object_get_boolean_member (st, "healthy"));
+
+  g_subprocess_send_signal (server, SIGCONT);
+  took = wait_for_input (room, "witness", "live", 10);
+  g_test_message ("back %.2f s after it flowed again", took);
+  g_assert_cmpfloat (took, >=, 0);
+  g_assert_cmpfloat (took, <, 5.0);
+  stop_process (server);
+}
+
 /* A microphone that stays silent while recording raises the alarm; one
  * that carries sound does not. Levels are in status. */
 static void
@@ -528,6 +564,7 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/inputs/rtsp-camera-lost-and-back", test_rtsp_camera_lost_and_back);
+  g_test_add_func ("/courtrec/inputs/rtsp-camera-stalls", test_rtsp_camera_stalls);
   g_test_add_func ("/courtrec/inputs/silent-microphone-alarm", test_silent_microphone_alarm);
   g_test_add_func ("/courtrec/inputs/tracks-in-sync", test_tracks_in_sync);
   g_test_add_func ("/courtrec/inputs/layout-switches", test_layout_switches);

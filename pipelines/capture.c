@@ -26,7 +26,7 @@ G_DEFINE_QUARK (cr-capture-error-quark, cr_capture_error)
 #define VOICE_FLOOR_DBFS (-50.0)
 
 /* See cr_capture_new. */
-#define AUDIO_ALIGNMENT_NS (75 * GST_MSECOND)
+#define AUDIO_ALIGNMENT_NS (83 * GST_MSECOND)
 
 /* How late sound may reach the mixer after it was captured: an RTSP
  * input's jitter buffer (200 ms) and decoding. */
@@ -537,7 +537,7 @@ cr_capture_new (const CrConfig *config, GError **error)
    * stamped when the composer's inter source samples it, up to a frame
    * period after it was captured, and later still through conversion.
    * Measured with test:sync sources (a flash and a beep at the same
-   * instants; tests/test-inputs.c) the picture lags by about 85 ms at
+   * instants; tests/test-inputs.c) the picture lags by about 95 ms at
    * 25 fps; the sound is moved by as much, less half the AAC encoder's
    * delay (21 ms) that the mix track adds, so the mix and the microphones'
    * own tracks both stay within 20 ms of the picture. */

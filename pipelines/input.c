@@ -69,7 +69,7 @@ append_sound_handoff (GString *desc, const char *sound_channel, gboolean paced)
 
 static void
 append_camera_source (GString *desc, const CrSource *source, guint index,
-                      gboolean with_sound, const char *sound_channel)
+                      guint framerate, gboolean with_sound, const char *sound_channel)
 {
   g_autofree char *location = source->location ? cr_description_quote (source->location)
                                                 : NULL;
@@ -79,13 +79,14 @@ append_camera_source (GString *desc, const CrSource *source, guint index,
     case CR_SOURCE_TEST:
       if (g_strcmp0 (source->location, "sync") == 0)
         /* Black, with a white flash drawn by a probe (see mark_sync). */
-        g_string_append (desc, "videotestsrc name=sync_marker is-live=true pattern=black "
-                               "! video/x-raw,format=I420 ");
+        g_string_append_printf (desc, "videotestsrc name=sync_marker is-live=true "
+                                "pattern=black ! video/x-raw,format=I420,framerate=%u/1 ",
+                                framerate);
       else
         g_string_append_printf (desc,
             "videotestsrc is-live=true pattern=ball foreground-color=%s "
-            "background-color=0xff202830 ",
-            ball_colours[index % G_N_ELEMENTS (ball_colours)]);
+            "background-color=0xff202830 ! video/x-raw,framerate=%u/1 ",
+            ball_colours[index % G_N_ELEMENTS (ball_colours)], framerate);
       break;
     case CR_SOURCE_V4L2:
       g_string_append_printf (desc, "v4l2src device=%s ! decodebin ", location);
@@ -186,7 +187,8 @@ cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
   if (role == CR_INPUT_CAMERA)
     {
       g_autofree char *channel_q = cr_description_quote (channel);
-      append_camera_source (desc, &config->source, index, with_sound, sound_channel);
+      append_camera_source (desc, &config->source, index, framerate, with_sound,
+                            sound_channel);
       /* No videorate: the composer's inter source samples every camera at
        * the room's frame rate, and one would hold a frame back. */
       g_string_append_printf (desc,

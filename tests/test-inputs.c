@@ -14,18 +14,6 @@
 
 /* --- helpers ---------------------------------------------------------------- */
 
-static JsonObject *
-status (CrTestRoom *room)
-{
-  g_autofree char *body = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  g_assert_cmpuint (cr_test_http (room, "GET", "/api/v1/status", room->token, NULL,
-                                  &body), ==, 200);
-  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 typedef struct {
   CrTestRoom *room;
   const char *input;
@@ -36,7 +24,7 @@ static gboolean
 input_is (gpointer data)
 {
   InputWait *wait = data;
-  g_autoptr (JsonObject) st = status (wait->room);
+  g_autoptr (JsonObject) st = cr_test_status (wait->room);
   JsonArray *inputs = json_object_get_array_member (st, "inputs");
 
   for (guint i = 0; i < json_array_get_length (inputs); i++)
@@ -65,20 +53,6 @@ sleep_seconds (double seconds)
 {
   if (seconds > 0)
     g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
 static GSubprocess *
@@ -126,44 +100,6 @@ only_segment (CrTestRoom *room, gint64 session_id, CrSegmentIndex **index_out,
   *index_out = index;
   *rows_out = rows;
   return g_ptr_array_index (rows, 0);
-}
-
-typedef struct {
-  CrTestRoom *room;
-  gint64 session_id;
-} ClosedWait;
-
-static gboolean
-closed (gpointer data)
-{
-  ClosedWait *wait = data;
-  g_autofree char *path = g_build_filename (wait->room->storage_dir, "index.db", NULL);
-  g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, NULL);
-  g_autoptr (GPtrArray) rows = cr_segment_index_list_segments (index, wait->session_id, NULL);
-
-  for (guint i = 0; i < rows->len; i++)
-    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
-      return FALSE;
-  return rows->len > 0;
-}
-
-static gint64
-start_and_get_session (CrTestRoom *room)
-{
-  g_autoptr (JsonObject) st = NULL;
-
-  g_assert_cmpint (cr_test_client (room, NULL, NULL, "start", "--case", CASE_NO, NULL), ==, 0);
-  st = status (room);
-  return json_object_get_int_member (json_object_get_object_member (st, "session"), "id");
-}
-
-static void
-stop_and_wait (CrTestRoom *room, gint64 session_id)
-{
-  ClosedWait wait = { room, session_id };
-
-  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
-  g_assert_true (cr_test_wait_until (closed, &wait, 15000));
 }
 
 /* The mean luma of a region of the frame at @at seconds, and the share of
@@ -222,7 +158,7 @@ events_of (CrSegmentIndex *index, gint64 session_id, const char *kind)
 static void
 test_rtsp_camera_lost_and_back (void)
 {
-  guint16 port = free_port ();
+  guint16 port = cr_test_free_port ();
   g_autofree char *extra = g_strdup_printf (
       "[video]\nwidth = 640\nheight = 360\n\n"
       "[camera judge]\nsource = test\nlabel = 审判长\n\n"
@@ -246,7 +182,7 @@ test_rtsp_camera_lost_and_back (void)
   cr_test_room_start (room);
   g_assert_cmpfloat (wait_for_input (room, "witness", "live", 15), >=, 0);
 
-  session_id = start_and_get_session (room);
+  session_id = cr_test_start_session (room, CASE_NO);
   t_start = g_get_monotonic_time ();
   sleep_seconds (3);
 
@@ -267,7 +203,7 @@ test_rtsp_camera_lost_and_back (void)
   g_assert_cmpfloat (took, <, 5.0);
   sleep_seconds (3);
   t_end = g_get_monotonic_time ();
-  stop_and_wait (room, session_id);
+  cr_test_stop_and_wait (room, session_id);
 
   /* One file, no gap: as long as the hearing. */
   row = only_segment (room, session_id, &index, &rows);
@@ -321,7 +257,7 @@ test_rtsp_camera_lost_and_back (void)
 static void
 test_rtsp_camera_stalls (void)
 {
-  guint16 port = free_port ();
+  guint16 port = cr_test_free_port ();
   g_autofree char *extra = g_strdup_printf (
       "[camera judge]\nsource = test\nlabel = 审判长\n\n"
       "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n\n"
@@ -339,7 +275,7 @@ test_rtsp_camera_stalls (void)
   g_test_message ("stalled camera declared lost after %.2f s", took);
   g_assert_cmpfloat (took, >=, 0);
   g_assert_cmpfloat (took, <, 2.0);
-  st = status (room);
+  st = cr_test_status (room);
   g_assert_cmpstr (json_object_get_string_member (st, "state"), ==, "standby");
   g_assert_true (json_object_get_boolean_member (st, "healthy"));
 
@@ -383,10 +319,10 @@ test_silent_microphone_alarm (void)
     g_assert_true (g_file_set_contents (room->config_path, edited, -1, NULL));
   }
   cr_test_room_start (room);
-  session_id = start_and_get_session (room);
+  session_id = cr_test_start_session (room, CASE_NO);
   sleep_seconds (4);
 
-  st = status (room);
+  st = cr_test_status (room);
   levels = json_object_get_array_member (st, "microphones");
   g_assert_cmpuint (json_array_get_length (levels), ==, 2);
   g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (levels, 0),
@@ -397,7 +333,7 @@ test_silent_microphone_alarm (void)
   g_assert_cmpuint (json_array_get_length (standing), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (standing, 0),
                                                   "input"), ==, "clerk");
-  stop_and_wait (room, session_id);
+  cr_test_stop_and_wait (room, session_id);
 
   path = g_build_filename (room->storage_dir, "index.db", NULL);
   index = cr_segment_index_open (path, TRUE, NULL);
@@ -488,9 +424,9 @@ test_tracks_in_sync (void)
   double video_mix, video_own;
 
   cr_test_room_start (room);
-  session_id = start_and_get_session (room);
+  session_id = cr_test_start_session (room, CASE_NO);
   sleep_seconds (8);
-  stop_and_wait (room, session_id);
+  cr_test_stop_and_wait (room, session_id);
   row = only_segment (room, session_id, &index, &rows);
   path = g_build_filename (room->storage_dir, row->path, NULL);
 
@@ -522,17 +458,17 @@ test_layout_switches (void)
   gint64 session_id;
 
   cr_test_room_start (room);
-  session_id = start_and_get_session (room);
+  session_id = cr_test_start_session (room, CASE_NO);
   g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
                                   "{\"layout\":\"pip\"}", NULL), ==, 200);
   g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
                                   "{\"layout\":\"evidence\"}", NULL), ==, 200);
-  st = status (room);
+  st = cr_test_status (room);
   g_assert_cmpstr (json_object_get_string_member (st, "layout"), ==, "evidence");
   g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
                                   "{\"layout\":\"mosaic\"}", &body), ==, 400);
   g_assert_nonnull (strstr (body, "mosaic"));
-  stop_and_wait (room, session_id);
+  cr_test_stop_and_wait (room, session_id);
 
   path = g_build_filename (room->storage_dir, "index.db", NULL);
   index = cr_segment_index_open (path, TRUE, NULL);

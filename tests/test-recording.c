@@ -37,32 +37,6 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
 
 /* --- helpers --------------------------------------------------------------- */
 
-static JsonObject *
-status (CrTestRoom *room)
-{
-  g_autofree char *body = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  g_assert_cmpuint (cr_test_http (room, "GET", "/api/v1/status", room->token, NULL,
-                                  &body), ==, 200);
-  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
-static gint64
-start_session (CrTestRoom *room, const char *case_no)
-{
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr (JsonObject) st = NULL;
-
-  g_assert_cmpint (cr_test_client (room, &out, &err, "start", "--case", case_no, NULL),
-                   ==, 0);
-  st = status (room);
-  g_assert_cmpstr (json_object_get_string_member (st, "state"), ==, "recording");
-  return json_object_get_int_member (json_object_get_object_member (st, "session"), "id");
-}
-
 static CrSegmentIndex *
 open_index (CrTestRoom *room)
 {
@@ -181,7 +155,7 @@ test_ten_seconds (Fixture *fixture, gconstpointer data)
 {
   CrTestRoom *room = fixture->room;
   gint64 t0 = g_get_monotonic_time ();
-  gint64 session_id = start_session (room, "(2026) 浙1022民初123号");
+  gint64 session_id = cr_test_start_session (room, "(2026) 浙1022民初123号");
   double recorded;
   g_autoptr (GPtrArray) rows = NULL;
   CrSegmentRecord *row;
@@ -314,7 +288,7 @@ test_segments_split (Fixture *fixture, gconstpointer data)
 {
   CrTestRoom *room = fixture->room;
   gint64 t0 = g_get_monotonic_time ();
-  gint64 session_id = start_session (room, CASE_NO);
+  gint64 session_id = cr_test_start_session (room, CASE_NO);
   g_autoptr (GPtrArray) rows = NULL;
   double total = 0;
 
@@ -370,7 +344,7 @@ static gboolean
 is_recording_with_segment (gpointer data)
 {
   CrTestRoom *room = data;
-  g_autoptr (JsonObject) st = status (room);
+  g_autoptr (JsonObject) st = cr_test_status (room);
   return g_strcmp0 (json_object_get_string_member (st, "state"), "recording") == 0 &&
          !json_object_get_null_member (st, "segment");
 }
@@ -382,7 +356,7 @@ static void
 test_kill_and_restart (Fixture *fixture, gconstpointer data)
 {
   CrTestRoom *room = fixture->room;
-  gint64 session_id = start_session (room, CASE_NO);
+  gint64 session_id = cr_test_start_session (room, CASE_NO);
   /* Mid-segment, just after a segment boundary, and at once after restart. */
   const double kill_after[] = { 7.3, 10.15, 1.2 };
   g_autoptr (GPtrArray) rows = NULL;
@@ -426,7 +400,7 @@ test_kill_and_restart (Fixture *fixture, gconstpointer data)
       cr_test_room_start (room);
       t = g_get_monotonic_time ();
       g_assert_true (cr_test_wait_until (is_recording_with_segment, room, 5000));
-      st = status (room);
+      st = cr_test_status (room);
       g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (st, "session"),
                                                    "id"), ==, session_id);
     }
@@ -474,7 +448,7 @@ static void
 test_sigterm (Fixture *fixture, gconstpointer data)
 {
   CrTestRoom *room = fixture->room;
-  gint64 session_id = start_session (room, CASE_NO);
+  gint64 session_id = cr_test_start_session (room, CASE_NO);
   gint64 t0;
   int wait_status;
   g_autoptr (GPtrArray) rows = NULL;
@@ -532,7 +506,7 @@ test_fragments_synced (Fixture *fixture, gconstpointer data)
   strace = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   g_assert_no_error (error);
   sleep_seconds (1.0);  /* attached to every thread */
-  start_session (room, CASE_NO);
+  cr_test_start_session (room, CASE_NO);
   sleep_seconds (5.2);
   g_subprocess_send_signal (strace, SIGINT);
   g_subprocess_wait (strace, NULL, NULL);

@@ -20,22 +20,10 @@
 
 /* --- helpers ---------------------------------------------------------------- */
 
-static JsonObject *
-status (CrTestRoom *room)
-{
-  g_autofree char *body = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  g_assert_cmpuint (cr_test_http (room, "GET", "/api/v1/status", room->token, NULL,
-                                  &body), ==, 200);
-  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 static const char *
 input_state (CrTestRoom *room, const char *name)
 {
-  g_autoptr (JsonObject) st = status (room);
+  g_autoptr (JsonObject) st = cr_test_status (room);
   JsonArray *inputs = json_object_get_array_member (st, "inputs");
 
   for (guint i = 0; i < json_array_get_length (inputs); i++)
@@ -131,44 +119,6 @@ input_live (gpointer data)
       wait->spawns++;
     }
   return input_state (wait->room, wait->input) == g_intern_static_string ("live");
-}
-
-typedef struct {
-  CrTestRoom *room;
-  gint64 session_id;
-} ClosedWait;
-
-static gboolean
-closed (gpointer data)
-{
-  ClosedWait *wait = data;
-  g_autofree char *path = g_build_filename (wait->room->storage_dir, "index.db", NULL);
-  g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, NULL);
-  g_autoptr (GPtrArray) rows = cr_segment_index_list_segments (index, wait->session_id, NULL);
-
-  for (guint i = 0; i < rows->len; i++)
-    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
-      return FALSE;
-  return rows->len > 0;
-}
-
-static gint64
-start_and_get_session (CrTestRoom *room)
-{
-  g_autoptr (JsonObject) st = NULL;
-
-  g_assert_cmpint (cr_test_client (room, NULL, NULL, "start", "--case", CASE_NO, NULL), ==, 0);
-  st = status (room);
-  return json_object_get_int_member (json_object_get_object_member (st, "session"), "id");
-}
-
-static void
-stop_and_wait (CrTestRoom *room, gint64 session_id)
-{
-  ClosedWait wait = { room, session_id };
-
-  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
-  g_assert_true (cr_test_wait_until (closed, &wait, 15000));
 }
 
 /* The path of the session's only segment. */
@@ -332,13 +282,13 @@ run_srt_witness (const char *our_mode)
   g_test_message ("witness live %.2f s after the far end started (%u respawns)", took,
                   wait.spawns);
 
-  session_id = start_and_get_session (room);
+  session_id = cr_test_start_session (room, CASE_NO);
   t_start = g_get_monotonic_time ();
   sleep_seconds (6);
   /* Still live: the stream did not drop mid-hearing. */
   g_assert_cmpstr (input_state (room, "witness"), ==, "live");
   t_end = g_get_monotonic_time ();
-  stop_and_wait (room, session_id);
+  cr_test_stop_and_wait (room, session_id);
   stop_process (sender);
   g_clear_object (&sender);
 

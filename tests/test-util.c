@@ -1,6 +1,8 @@
 /* test-util.c: see test-util.h. */
 #include "tests/test-util.h"
 
+#include "archive/segment-index.h"
+
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -26,8 +28,8 @@ cr_test_top_path (const char *relative)
   return g_build_filename (top, relative, NULL);
 }
 
-static guint16
-free_tcp_port (void)
+guint16
+cr_test_free_port (void)
 {
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -57,7 +59,7 @@ cr_test_room_new (guint segment_seconds, const char *extra)
   room->config_path = g_build_filename (room->dir, "room.conf", NULL);
   room->storage_dir = g_build_filename (room->dir, "storage", NULL);
   room->daemon_log = g_build_filename (room->dir, "courtrecd.log", NULL);
-  room->port = free_tcp_port ();
+  room->port = cr_test_free_port ();
 
   g_string_append_printf (conf,
       "[room]\nid = test-room\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n"
@@ -372,4 +374,70 @@ cr_test_wait_until (gboolean (*cond) (gpointer data), gpointer data,
     g_source_remove (timer);
   g_source_remove (ticker);
   return cond (data);
+}
+
+JsonObject *
+cr_test_status (CrTestRoom *room)
+{
+  g_autofree char *body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_cmpuint (cr_test_http (room, "GET", "/api/v1/status", room->token, NULL,
+                                  &body), ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+gint64
+cr_test_start_session (CrTestRoom *room, const char *case_no)
+{
+  g_autofree char *err = NULL;
+  g_autoptr (JsonObject) status = NULL;
+  int exit_status = cr_test_client (room, NULL, &err, "start", "--case", case_no, NULL);
+
+  if (exit_status != 0)
+    g_error ("courtrec start failed (%d): %s", exit_status, err);
+  status = cr_test_status (room);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "recording");
+  return json_object_get_int_member (json_object_get_object_member (status, "session"), "id");
+}
+
+GPtrArray *
+cr_test_segments (CrTestRoom *room, gint64 session_id)
+{
+  g_autofree char *path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, &error);
+  GPtrArray *rows;
+
+  g_assert_no_error (error);
+  rows = cr_segment_index_list_segments (index, session_id, &error);
+  g_assert_no_error (error);
+  return rows;
+}
+
+typedef struct {
+  CrTestRoom *room;
+  gint64 session_id;
+} ClosedWait;
+
+static gboolean
+all_closed (gpointer data)
+{
+  ClosedWait *wait = data;
+  g_autoptr (GPtrArray) rows = cr_test_segments (wait->room, wait->session_id);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
+      return FALSE;
+  return rows->len > 0;
+}
+
+void
+cr_test_stop_and_wait (CrTestRoom *room, gint64 session_id)
+{
+  ClosedWait wait = { room, session_id };
+
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
+  g_assert_true (cr_test_wait_until (all_closed, &wait, 15000));
 }

@@ -48,6 +48,19 @@ void cr_test_child_setup (gpointer data);
 /* Runs any program (argv, NULL-terminated); returns its exit status. */
 int cr_test_run (char **out, char **err, const char *const *argv);
 
+/* The daemon's status JSON (GET /api/v1/status). (transfer full) */
+JsonObject *cr_test_status (CrTestRoom *room);
+/* `courtrec start --case @case_no`; returns the new session's id. */
+gint64 cr_test_start_session (CrTestRoom *room, const char *case_no);
+/* `courtrec stop`, then waits until every segment of @session_id is closed
+ * (finished, hashed and in the index). */
+void cr_test_stop_and_wait (CrTestRoom *room, gint64 session_id);
+/* The index rows of @session_id's segments, read-only, by sequence.
+ * (transfer full) (element-type CrSegmentRecord) */
+GPtrArray *cr_test_segments (CrTestRoom *room, gint64 session_id);
+/* A free TCP port on 127.0.0.1. */
+guint16 cr_test_free_port (void);
+
 /* HTTP to the room's API; @token may be NULL (no Authorization header).
  * Returns the status code and the body in @body. */
 guint cr_test_http (CrTestRoom *room, const char *method, const char *path,

@@ -521,6 +521,35 @@ test_output_not_empty (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* Through the client, as court IT runs it: the bag checks with sha256sum,
+ * and the export is an event of the session (a copy is never made
+ * unbeknownst to the court). */
+static void
+test_client_export_logged (Fixture *fixture, gconstpointer data)
+{
+  Recording *rec = get_recording ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, rec->session_id);
+  const char *check[] = { "sh", "-c", "cd \"$0\" && sha256sum -c --quiet manifest-sha256.txt",
+                          fixture->bag, NULL };
+
+  g_assert_cmpint (cr_test_client (rec->room, &out, &err, "export", "--case",
+                                   "(2026) 浙1022民初123号", "-o", fixture->bag, NULL), ==, 0);
+  g_test_message ("%s%s", out, err);
+  g_assert_cmpint (cr_test_run (NULL, NULL, check), ==, 0);
+  g_assert_cmpint (cr_test_client (rec->room, &events, NULL, "events", id, "--json", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (events, "\"export\""));
+  g_assert_nonnull (strstr (events, fixture->bag));
+  /* A bad case number is the user's mistake: exit 2, nothing written. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (rec->room, NULL, &err, "export", "--case", "浙1022民初123号",
+                                   "-o", fixture->bag, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "no year in brackets"));
+}
+
 /* A segment file gone from the disk: an error that names it, never a
  * shorter export, and nothing left behind. */
 static void
@@ -571,6 +600,8 @@ main (int argc, char **argv)
               test_nothing, fixture_tear_down);
   g_test_add ("/courtrec/archive/export/output-not-empty", Fixture, NULL, fixture_set_up,
               test_output_not_empty, fixture_tear_down);
+  g_test_add ("/courtrec/archive/export/client-logged", Fixture, NULL, fixture_set_up,
+              test_client_export_logged, fixture_tear_down);
   g_test_add ("/courtrec/archive/export/missing-segment", Fixture, NULL, fixture_set_up,
               test_missing_segment, fixture_tear_down);
 

@@ -286,8 +286,7 @@ on_new_sample (GstAppSink *appsink, gpointer user_data)
   GstBuffer *buffer;
   const GstSegment *segment;
   GstClockTime running_time;
-  gint64 utc_us = g_get_real_time ();
-  g_autoptr (GstClock) clock = NULL;
+  gint64 utc_us;
 
   if (sample == NULL)
     return GST_FLOW_EOS;
@@ -296,15 +295,12 @@ on_new_sample (GstAppSink *appsink, gpointer user_data)
   running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
                                               GST_BUFFER_PTS (buffer));
 
-  /* Map running time to wall-clock time: the sample was captured
-   * (now - running_time) ago. */
-  clock = gst_element_get_clock (capture->pipeline);
-  if (clock != NULL && GST_CLOCK_TIME_IS_VALID (running_time))
-    {
-      GstClockTime now = gst_clock_get_time (clock) -
-                         gst_element_get_base_time (capture->pipeline);
-      utc_us -= GST_CLOCK_DIFF (running_time, now) / GST_USECOND;
-    }
+  /* Wall-clock time of capture: the pipeline runs on the system clock,
+   * which is CLOCK_MONOTONIC like g_get_monotonic_time(), so running time +
+   * base time is a monotonic instant; the two reads side by side give the
+   * wall clock's offset from it without a scheduling delay in between. */
+  utc_us = (gint64) ((running_time + gst_element_get_base_time (capture->pipeline)) /
+                     GST_USECOND) + (g_get_real_time () - g_get_monotonic_time ());
 
   if (capture->sample_func != NULL)
     capture->sample_func (sample, track->track, running_time, utc_us,

@@ -6,6 +6,7 @@
 
 #include "archive/digest.h"
 #include "archive/media-probe.h"
+#include "archive/segment-files.h"
 #include "archive/segment-writer.h"
 
 static char *
@@ -51,34 +52,13 @@ measure (const char *path, gint64 *duration_us, gint64 *bytes, char **sha256,
   return TRUE;
 }
 
-static void
-collect_files (const char *storage_dir, const char *relative, GPtrArray *found)
-{
-  g_autofree char *dir_path = g_build_filename (storage_dir, relative, NULL);
-  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (relative, name, NULL);
-      g_autofree char *full = g_build_filename (storage_dir, child, NULL);
-
-      if (g_file_test (full, G_FILE_TEST_IS_DIR))
-        collect_files (storage_dir, child, found);
-      else if (g_str_has_suffix (name, ".mkv"))
-        g_ptr_array_add (found, g_steal_pointer (&child));
-    }
-}
-
 gboolean
 cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
               CrReconcileReport *report, GError **error)
 {
   g_autoptr (GPtrArray) rows = cr_segment_index_list_segments (index, 0, error);
   g_autoptr (GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = NULL;
   gint64 now = g_get_real_time ();
 
   memset (report, 0, sizeof *report);
@@ -119,7 +99,7 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
       report->recovered++;
     }
 
-  collect_files (storage_dir, "recordings", files);
+  files = cr_segment_files_list (storage_dir);
   for (guint i = 0; i < files->len; i++)
     {
       const char *relative = g_ptr_array_index (files, i);

@@ -14,10 +14,9 @@
 #include "archive/chain.h"
 #include "archive/device-key.h"
 #include "archive/digest.h"
+#include "archive/segment-files.h"
 #include "archive/segment-writer.h"
 
-/* What recordings/ may hold; anything else there is not ours to judge. */
-static const char *const media_suffixes[] = { ".mkv", ".mp4", NULL };
 
 typedef struct {
   char *path;             /* relative */
@@ -168,43 +167,6 @@ add_problem (CrVerifyReport *report, CrVerifySession *session,
 }
 
 /* --- reading what is there -------------------------------------------- */
-
-static gboolean
-is_media (const char *name)
-{
-  if (name[0] == '.')
-    return FALSE;
-  for (guint i = 0; media_suffixes[i] != NULL; i++)
-    if (g_str_has_suffix (name, media_suffixes[i]))
-      return TRUE;
-  return FALSE;
-}
-
-static void
-collect_media (const char *storage_dir, const char *relative, GPtrArray *found)
-{
-  g_autofree char *dir_path = g_build_filename (storage_dir, relative, NULL);
-  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (relative, name, NULL);
-      g_autofree char *full = g_build_filename (storage_dir, child, NULL);
-
-      if (g_file_test (full, G_FILE_TEST_IS_SYMLINK))
-        {
-          if (is_media (name))
-            g_ptr_array_add (found, g_steal_pointer (&child));
-        }
-      else if (g_file_test (full, G_FILE_TEST_IS_DIR))
-        collect_media (storage_dir, child, found);
-      else if (is_media (name))
-        g_ptr_array_add (found, g_steal_pointer (&child));
-    }
-}
 
 static HashJob *
 new_job (const char *storage_dir, const char *path)
@@ -565,7 +527,7 @@ cr_verify (CrSegmentIndex *index, const char *storage_dir,
 {
   static const CrVerifyScope everything = { NULL, 0, NULL };
   g_autoptr (CrVerifyReport) report = g_new0 (CrVerifyReport, 1);
-  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) sessions = NULL;
   g_autoptr (GPtrArray) live_rows = NULL;
   g_autoptr (GPtrArray) checks =
@@ -594,7 +556,7 @@ cr_verify (CrSegmentIndex *index, const char *storage_dir,
    * row by the time the index is read, rather than passing for an added
    * file. */
   recordings = g_build_filename (storage_dir, "recordings", NULL);
-  collect_media (storage_dir, "recordings", files);
+  files = cr_segment_files_list (storage_dir);
   g_ptr_array_sort (files, (GCompareFunc) g_strcmp0);
 
   sessions = cr_segment_index_list_sessions (index, NULL, error);

@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libavformat/avformat.h>
+
+#include "archive/av-cleanup.h"
 #include <libavutil/avutil.h>
 #include <libavutil/mathematics.h>
 #include <string.h>
@@ -28,27 +30,6 @@
 #include "archive/report.h"
 
 G_DEFINE_QUARK (cr-export-error-quark, cr_export_error)
-
-static void
-close_input (AVFormatContext *context)
-{
-  avformat_close_input (&context);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AVFormatContext, close_input)
-
-static void
-free_packet (AVPacket *packet)
-{
-  av_packet_free (&packet);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AVPacket, free_packet)
-
-static void
-free_dictionary (AVDictionary *dictionary)
-{
-  av_dict_free (&dictionary);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AVDictionary, free_dictionary)
 
 /* --- the plan: which part of which segment goes into which MP4 ---------- */
 
@@ -482,7 +463,7 @@ write_packet (Muxer *muxer, const Part *part, AVStream *in, AVPacket *packet,
 static void
 free_packet_pointer (gpointer packet)
 {
-  free_packet (packet);
+  cr_av_free_packet (packet);
 }
 
 static void

@@ -2,23 +2,11 @@
 #include "archive/media-probe.h"
 
 #include <libavformat/avformat.h>
+
+#include "archive/av-cleanup.h"
 #include <libavutil/avutil.h>
 
 G_DEFINE_QUARK (cr-media-error-quark, cr_media_error)
-
-static void
-close_input (AVFormatContext *context)
-{
-  avformat_close_input (&context);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AVFormatContext, close_input)
-
-static void
-free_packet (AVPacket *packet)
-{
-  av_packet_free (&packet);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AVPacket, free_packet)
 
 static void
 set_av_error (GError **error, const char *path, const char *what, int code)

@@ -15,7 +15,11 @@ typedef struct {
   char *location;
   int fd;
   guint64 position;       /* where the next write goes */
+  guint64 length;         /* the file's length: the end of what was written */
+  guint64 whole_length;   /* where the last top-level element appended began:
+                             everything before it is whole */
   guint64 unsynced;       /* bytes written since the last fdatasync */
+  gboolean failed;        /* a write failed: nothing more is written */
 } CrSegmentSink;
 
 typedef struct {
@@ -33,6 +37,7 @@ static GstStaticPadTemplate sink_template =
 static void
 post_write_error (CrSegmentSink *self, const char *what, int errnum)
 {
+  self->failed = TRUE;
   if (errnum == ENOSPC || errnum == EDQUOT)
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
                        ("No space left on the device for '%s'", self->location),
@@ -93,7 +98,10 @@ cr_segment_sink_start (GstBaseSink *sink)
       return FALSE;
     }
   self->position = 0;
+  self->length = 0;
+  self->whole_length = 0;
   self->unsynced = 0;
+  self->failed = FALSE;
   sync_directory (self);
   return TRUE;
 }
@@ -105,30 +113,89 @@ cr_segment_sink_stop (GstBaseSink *sink)
 
   if (self->fd >= 0)
     {
-      sync_data (self);
+      if (!self->failed)
+        sync_data (self);
       close (self->fd);
       self->fd = -1;
     }
   return TRUE;
 }
 
+/* TRUE when @data begins a top-level element of a Matroska segment (a
+ * cluster, the cues, the tags, ...): matroskamux hands each of them over
+ * from its start, and everything it wrote before one is complete. */
+static gboolean
+begins_top_level_element (const guint8 *data, gsize size)
+{
+  static const guint32 ids[] = {
+    0x1F43B675, /* Cluster */
+    0x1C53BB6B, /* Cues */
+    0x1254C367, /* Tags */
+    0x114D9B74, /* SeekHead */
+    0x1043A770, /* Chapters */
+    0x1941A469, /* Attachments */
+  };
+  guint32 id;
+
+  if (size < 4)
+    return FALSE;
+  id = GST_READ_UINT32_BE (data);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    if (id == ids[i])
+      return TRUE;
+  return FALSE;
+}
+
+/* A full disk cuts the file back to where the last top-level element began:
+ * what stays ends with whole clusters, like a file cut by a power failure
+ * after its last fdatasync, and plays to its last whole fragment instead of
+ * ending in half a frame. Only an append can run out of room: the muxer's
+ * seeks back overwrite bytes that are already there. */
+static void
+cut_partial_append (CrSegmentSink *self, guint64 element_start, guint64 length_before)
+{
+  if (element_start < length_before || self->whole_length == 0)
+    return;
+  if (ftruncate (self->fd, self->whole_length) != 0)
+    {
+      GST_WARNING_OBJECT (self, "could not cut '%s' back to %" G_GUINT64_FORMAT
+                          " bytes: %s", self->location, self->whole_length,
+                          g_strerror (errno));
+      return;
+    }
+  GST_INFO_OBJECT (self, "disk full: '%s' cut back to %" G_GUINT64_FORMAT " bytes",
+                   self->location, self->whole_length);
+  self->length = self->whole_length;
+}
+
 static gboolean
 write_all (CrSegmentSink *self, const guint8 *data, gsize size)
 {
+  guint64 element_start = self->position;
+  guint64 length_before = self->length;
+
+  if (element_start >= length_before && begins_top_level_element (data, size))
+    self->whole_length = element_start;
+
   while (size > 0)
     {
       ssize_t n = pwrite (self->fd, data, size, self->position);
       if (n < 0)
         {
-          if (errno == EINTR)
+          int errnum = errno;
+          if (errnum == EINTR)
             continue;
-          post_write_error (self, "write", errno);
+          if (errnum == ENOSPC || errnum == EDQUOT)
+            cut_partial_append (self, element_start, length_before);
+          post_write_error (self, "write", errnum);
           return FALSE;
         }
       data += n;
       size -= n;
       self->position += n;
       self->unsynced += n;
+      if (self->position > self->length)
+        self->length = self->position;
     }
   return TRUE;
 }
@@ -139,6 +206,10 @@ cr_segment_sink_render (GstBaseSink *sink, GstBuffer *buffer)
   CrSegmentSink *self = (CrSegmentSink *) sink;
   GstMapInfo map;
   gboolean ok;
+
+  /* After a failed write the file is as complete as it will get. */
+  if (self->failed)
+    return GST_FLOW_ERROR;
 
   /* matroskamux marks the start of each cluster as a non-delta buffer: the
    * previous cluster is complete, so make it durable before going on. */
@@ -171,6 +242,8 @@ cr_segment_sink_event (GstBaseSink *sink, GstEvent *event)
         break;
       }
     case GST_EVENT_EOS:
+      if (self->failed)
+        break;
       if (!sync_data (self) || !sync_directory (self))
         {
           if (self->unsynced != 0)

@@ -3,7 +3,8 @@
  * Threads: cr_segment_writer_push() runs on the capture's streaming
  * threads (one per track); begin/end/free and every callback run on the
  * main context. writer->lock protects the routing state they all touch
- * (recording, session, sequence, current, previous, track_caps, alive). A segment's pipeline is built on the video streaming thread at
+ * (recording, held, session, sequence, current, previous, track_caps,
+ * alive). A segment's pipeline is built on the video streaming thread at
  * the keyframe that opens it, so the first frame reaches the disk at once;
  * it is torn down on the main context when its EOS or error arrives. */
 #include "archive/segment-writer.h"
@@ -16,6 +17,7 @@
 #include <gst/app/gstappsrc.h>
 
 #include "archive/digest.h"
+#include "archive/media-probe.h"
 #include "archive/segment-sink.h"
 
 GST_DEBUG_CATEGORY_STATIC (cr_segment_writer_debug);
@@ -52,6 +54,7 @@ struct CrSegmentWriter {
 
   GMutex lock;
   gboolean recording;
+  gboolean held;              /* the disk is full: open no file */
   gint64 session_id;
   guint next_sequence;
   Segment *current;           /* receives video, and audio from its start on */
@@ -124,6 +127,7 @@ typedef struct {
   Segment *segment;
   gint64 bytes;
   char *sha256;
+  gint64 probed_duration_us;  /* of a file that failed; -1 when not probed */
 } Closing;
 
 static void
@@ -135,6 +139,12 @@ hash_file_thread (GTask *task, gpointer source, gpointer task_data,
 
   closing->sha256 = cr_digest_file_sha256 (closing->segment->path,
                                            &closing->bytes, &error);
+  /* A file cut short holds less than was pushed into it: its duration is
+   * what it plays. */
+  if (closing->sha256 != NULL && closing->segment->error != NULL &&
+      !cr_media_probe_duration (closing->segment->path, &closing->probed_duration_us,
+                                NULL))
+    closing->probed_duration_us = 0;
   if (closing->sha256 == NULL)
     g_task_return_error (task, error);
   else
@@ -154,9 +164,19 @@ hash_file_done (GObject *source, GAsyncResult *result, gpointer user_data)
     segment->error = g_steal_pointer (&hash_error);
 
   g_mutex_lock (&writer->lock);
-  if (GST_CLOCK_TIME_IS_VALID (segment->end_rt) && segment->end_rt > segment->start_rt)
+  /* A file is as long as its picture: the files of a session follow each
+   * other back to back on the picture's keyframes. Sound stamped a little
+   * ahead of the picture (see capture.c) may run a few tens of ms past the
+   * last frame; it is in the file, and the next file's sound starts as
+   * much later. */
+  if (GST_CLOCK_TIME_IS_VALID (segment->video_end_rt) &&
+      segment->video_end_rt > segment->start_rt)
+    duration_us = (segment->video_end_rt - segment->start_rt) / GST_USECOND;
+  else if (GST_CLOCK_TIME_IS_VALID (segment->end_rt) && segment->end_rt > segment->start_rt)
     duration_us = (segment->end_rt - segment->start_rt) / GST_USECOND;
   g_mutex_unlock (&writer->lock);
+  if (closing->probed_duration_us >= 0)
+    duration_us = closing->probed_duration_us;
 
   GST_INFO ("closed %s: %" G_GINT64_FORMAT " us, %" G_GINT64_FORMAT " bytes",
             segment->path, duration_us, closing->bytes);
@@ -188,10 +208,13 @@ segment_finish (Segment *segment)
 
   /* Hash off the main loop: a ten-minute segment is hundreds of MB. */
   closing->segment = segment;
+  closing->probed_duration_us = -1;
   task = g_task_new (NULL, NULL, hash_file_done, closing);
   g_task_set_task_data (task, closing, NULL);
   g_task_run_in_thread (task, hash_file_thread);
 }
+
+static void hold_locked (CrSegmentWriter *writer);
 
 static gboolean
 on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
@@ -213,13 +236,16 @@ on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
         GST_WARNING ("%s", debug ? debug : "");
 
         /* Stop routing samples into it; the next keyframe opens a new file
-         * while recording goes on. */
+         * while recording goes on, unless the disk is full: then every
+         * keyframe would open a file that fails at once. */
         g_mutex_lock (&writer->lock);
         segment->failed = TRUE;
         if (writer->current == segment)
           writer->current = NULL;
         if (writer->previous == segment)
           writer->previous = NULL;
+        if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
+          hold_locked (writer);
         g_mutex_unlock (&writer->lock);
 
         if (segment->error == NULL)
@@ -515,7 +541,7 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
       gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
       Segment *current = writer->current;
 
-      if (!writer->recording)
+      if (!writer->recording || writer->held)
         goto out;
       if (current == NULL || (keyframe && running_time >=
                               current->start_rt + writer->segment_duration))
@@ -640,6 +666,49 @@ cr_segment_writer_end (CrSegmentWriter *writer)
       writer->current = NULL;
     }
   g_mutex_unlock (&writer->lock);
+}
+
+/* Under writer->lock. */
+static void
+hold_locked (CrSegmentWriter *writer)
+{
+  if (!writer->held)
+    GST_INFO ("held: no file is opened until released");
+  writer->held = TRUE;
+  if (writer->current != NULL)
+    {
+      retire_previous (writer, writer->current, writer->current->video_end_rt);
+      writer->current = NULL;
+    }
+}
+
+void
+cr_segment_writer_hold (CrSegmentWriter *writer)
+{
+  g_mutex_lock (&writer->lock);
+  hold_locked (writer);
+  g_mutex_unlock (&writer->lock);
+}
+
+void
+cr_segment_writer_release (CrSegmentWriter *writer)
+{
+  g_mutex_lock (&writer->lock);
+  if (writer->held)
+    GST_INFO ("released: the next keyframe opens a file");
+  writer->held = FALSE;
+  g_mutex_unlock (&writer->lock);
+}
+
+gboolean
+cr_segment_writer_is_held (CrSegmentWriter *writer)
+{
+  gboolean held;
+
+  g_mutex_lock (&writer->lock);
+  held = writer->held;
+  g_mutex_unlock (&writer->lock);
+  return held;
 }
 
 gboolean

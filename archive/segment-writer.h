@@ -19,7 +19,9 @@ typedef struct {
   void (*opened) (gint64 session_id, guint sequence, const char *relative_path,
                   gint64 started_us, gpointer user_data);
   /* A file was finished, synced and hashed; @error is set when writing it
-   * failed part-way (what was written stays). */
+   * failed part-way (what was written stays; at a full disk the file is cut
+   * after its last whole element, and @duration_us is read from what it
+   * holds). */
   void (*closed) (gint64 session_id, guint sequence, const char *relative_path,
                   gint64 duration_us, gint64 bytes, const char *sha256,
                   const GError *error, gpointer user_data);
@@ -47,6 +49,16 @@ void cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
                               guint first_sequence);
 /* Ends the run: the open segment is finished. */
 void cr_segment_writer_end (CrSegmentWriter *writer);
+/* Holding: no file is opened while the disk is full. A segment that fails
+ * with GST_RESOURCE_ERROR_NO_SPACE_LEFT holds the writer by itself (before
+ * the next keyframe could open another file that fails at once); hold()
+ * also finishes the open segment. The run goes on where it was: after
+ * release() the next keyframe opens the next file of the same session, in
+ * sequence. */
+void cr_segment_writer_hold (CrSegmentWriter *writer);
+void cr_segment_writer_release (CrSegmentWriter *writer);
+gboolean cr_segment_writer_is_held (CrSegmentWriter *writer);
+
 /* TRUE when no segment file is open or still being finished. */
 gboolean cr_segment_writer_is_idle (CrSegmentWriter *writer);
 

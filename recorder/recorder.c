@@ -7,6 +7,7 @@
 
 #include "archive/case-number.h"
 #include "archive/device-key.h"
+#include "archive/disk-space.h"
 #include "archive/reconcile.h"
 #include "archive/segment-index.h"
 #include "archive/segment-writer.h"
@@ -17,6 +18,19 @@ G_DEFINE_QUARK (cr-recorder-error-quark, cr_recorder_error)
 /* Capture delivers a frame every 40 ms at 25 fps; this much silence from it
  * means it is stuck. */
 #define HEALTHY_WITHIN_US (5 * G_USEC_PER_SEC)
+
+/* Disk policy (design.md, "Faults"): an alarm when less than two hours of
+ * recording fit, no new session when less than ten minutes do, and after
+ * the disk filled up, recording goes on once a few minutes fit again. */
+#define DISK_CHECK_SECONDS 10
+#define DISK_LOW_SECONDS (2 * 3600)
+#define DISK_START_SECONDS (10 * 60)
+#define DISK_RESUME_SECONDS (5 * 60)
+/* Kept allocated on the storage disk and deleted at ENOSPC, so that the
+ * index can still close the rows of what was written (a few pages of WAL
+ * per row) while the disk is otherwise full. */
+#define DISK_RESERVE_NAME "disk-reserve"
+#define DISK_RESERVE_BYTES (1024 * 1024)
 
 static const char *const pause_reasons[] = {
   "recess", "non-public-evidence", "mediation", "other", NULL
@@ -40,6 +54,25 @@ typedef struct {
   char *message;
   gint64 since_us;
 } Alarm;
+
+/* A segment row the index could not close (SQLITE_FULL on a full disk):
+ * tried again until it is, or left to the reconcile at the next start. */
+typedef struct {
+  gint64 session_id;
+  gint64 row;
+  char *relative_path;
+  gint64 duration_us;
+  gint64 bytes;
+  char *sha256;
+} PendingClose;
+
+static void
+pending_close_free (PendingClose *pending)
+{
+  g_free (pending->relative_path);
+  g_free (pending->sha256);
+  g_free (pending);
+}
 
 static void
 alarm_free (Alarm *alarm)
@@ -71,6 +104,17 @@ struct CrRecorder {
   gint64 *silent_since_us;      /* by microphone: monotonic time it went quiet */
   gboolean *silent_alarmed;     /* by microphone */
   guint silence_timer;
+
+  /* disk */
+  double bytes_per_second;      /* of recording, from the config */
+  char *reserve_path;
+  gboolean reserve_failed;      /* the last try to make it failed */
+  guint disk_timer;
+  gboolean disk_known;          /* the last statvfs worked */
+  guint64 disk_free_bytes;
+  gint64 disk_seconds_left;
+  gint64 disk_full_since_us;    /* UTC the media stopped at; 0 unless full */
+  GPtrArray *pending_closes;    /* PendingClose* */
 
   /* shutdown */
   CrRecorderDoneFunc done;
@@ -183,6 +227,18 @@ raise_alarm (CrRecorder *recorder, const char *what, const char *input,
   alarm->since_us = g_get_real_time ();
   g_ptr_array_add (recorder->alarms, alarm);
   log_session_event (recorder, "alarm", detail);
+}
+
+static Alarm *
+find_alarm (CrRecorder *recorder, const char *what, const char *input)
+{
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    {
+      Alarm *alarm = g_ptr_array_index (recorder->alarms, i);
+      if (g_strcmp0 (alarm->what, what) == 0 && g_strcmp0 (alarm->input, input) == 0)
+        return alarm;
+    }
+  return NULL;
 }
 
 static void
@@ -342,6 +398,218 @@ try_seal (CrRecorder *recorder, gint64 session_id)
   }
 }
 
+/* --- the disk ------------------------------------------------------------ */
+
+static char *
+disk_message (CrRecorder *recorder)
+{
+  g_autofree char *free_text = cr_disk_space_format_bytes (recorder->disk_free_bytes);
+  g_autofree char *left = cr_disk_space_format_seconds (recorder->disk_seconds_left);
+
+  return g_strdup_printf ("%s free on '%s': about %s of recording at %.0f kbit/s",
+                          free_text, recorder->config->storage_dir, left,
+                          recorder->bytes_per_second * 8 / 1000);
+}
+
+/* Reads the free space; FALSE (logged once, until it works again) when it
+ * cannot be read. */
+static gboolean
+measure_disk (CrRecorder *recorder)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 free_bytes;
+
+  if (!cr_disk_space_free_bytes (recorder->config->storage_dir, &free_bytes, &error))
+    {
+      if (recorder->disk_known)
+        g_warning ("%s", error->message);
+      recorder->disk_known = FALSE;
+      return FALSE;
+    }
+  recorder->disk_known = TRUE;
+  recorder->disk_free_bytes = free_bytes;
+  recorder->disk_seconds_left = cr_disk_space_seconds_left (free_bytes,
+                                                            recorder->bytes_per_second);
+  return TRUE;
+}
+
+static void
+make_reserve (CrRecorder *recorder)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (cr_disk_space_make_reserve (recorder->reserve_path, DISK_RESERVE_BYTES, &error))
+    recorder->reserve_failed = FALSE;
+  else if (!recorder->reserve_failed)
+    {
+      /* Tried again every DISK_CHECK_SECONDS; said once. */
+      recorder->reserve_failed = TRUE;
+      g_warning ("%s (the index may not be written when the disk fills up)",
+                 error->message);
+    }
+}
+
+static void
+add_pending_close (CrRecorder *recorder, gint64 session_id, gint64 row,
+                   const char *relative_path, gint64 duration_us, gint64 bytes,
+                   const char *sha256)
+{
+  PendingClose *pending = g_new0 (PendingClose, 1);
+
+  pending->session_id = session_id;
+  pending->row = row;
+  pending->relative_path = g_strdup (relative_path);
+  pending->duration_us = duration_us;
+  pending->bytes = bytes;
+  pending->sha256 = g_strdup (sha256);
+  g_ptr_array_add (recorder->pending_closes, pending);
+}
+
+static void try_seal (CrRecorder *recorder, gint64 session_id);
+
+/* Closes the rows that could not be closed before, oldest first; stops at
+ * the first that still cannot. */
+static void
+retry_pending_closes (CrRecorder *recorder)
+{
+  while (recorder->pending_closes->len > 0)
+    {
+      PendingClose *pending = g_ptr_array_index (recorder->pending_closes, 0);
+      g_autoptr (GError) error = NULL;
+      gint64 session_id = pending->session_id;
+
+      if (!cr_segment_index_close_segment (recorder->index, pending->row,
+                                           pending->duration_us, pending->bytes,
+                                           pending->sha256, &error))
+        {
+          if (!g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED))
+            {
+              /* Not for want of room: trying again will not help. */
+              g_warning ("Segment '%s' could not be closed in the index (it is "
+                         "reconciled at the next start): %s",
+                         pending->relative_path, error->message);
+              g_ptr_array_remove_index (recorder->pending_closes, 0);
+              continue;
+            }
+          return;
+        }
+      g_message ("Segment '%s' closed in the index", pending->relative_path);
+      g_ptr_array_remove_index (recorder->pending_closes, 0);
+      if (recorder->session == NULL || recorder->session->id != session_id)
+        try_seal (recorder, session_id);
+    }
+}
+
+/* The disk ran full while a segment was being written: the writer holds
+ * (it opens no file until released), the reserve goes so that the index
+ * can be written, and the operator hears of it. */
+static void
+disk_full (CrRecorder *recorder, gint64 media_end_us)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  cr_segment_writer_hold (recorder->writer);
+  if (recorder->disk_full_since_us != 0)
+    {
+      recorder->disk_full_since_us = MAX (recorder->disk_full_since_us, media_end_us);
+      return;
+    }
+  recorder->disk_full_since_us = media_end_us;
+  if (!cr_disk_space_drop_reserve (recorder->reserve_path, &error) && error != NULL)
+    g_warning ("%s", error->message);
+  measure_disk (recorder);
+  message = g_strdup_printf ("The disk of '%s' is full: recording is suspended until "
+                             "at least %u min of recording fit again; what was "
+                             "recorded is kept", recorder->config->storage_dir,
+                             DISK_RESUME_SECONDS / 60);
+  raise_alarm (recorder, "disk-full", "disk", recorder->config->storage_dir, message);
+}
+
+/* Space is back: the same session goes on in a new file at once, and the
+ * time nobody recorded is logged as a gap, like a crash's. */
+static void
+disk_room_again (CrRecorder *recorder)
+{
+  g_autofree char *from = cr_format_utc (recorder->disk_full_since_us);
+  gint64 now = g_get_real_time ();
+  g_autofree char *to = cr_format_utc (now);
+  char seconds[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *message = disk_message (recorder);
+
+  /* JSON's decimal point, whatever the locale. */
+  g_ascii_formatd (seconds, sizeof seconds, "%.1f",
+                   (now - recorder->disk_full_since_us) / (double) G_USEC_PER_SEC);
+  make_reserve (recorder);
+  recorder->disk_full_since_us = 0;
+  clear_alarm (recorder, "disk-full", "disk");
+  cr_segment_writer_release (recorder->writer);
+  if (recorder->state == RECORDING)
+    {
+      g_autofree char *gap = json_detail ("from", from, "to", to,
+                                          "reason", "the disk was full", NULL);
+      g_autofree char *resumed = json_detail ("after", "disk-full", "from", from, "to", to,
+                                              "gap_seconds", seconds, "message", message,
+                                              NULL);
+      log_session_event (recorder, "gap", gap);
+      log_session_event (recorder, "recording-resumed", resumed);
+      cr_capture_request_keyframe (recorder->capture);
+      g_warning ("Session %" G_GINT64_FORMAT " was not recorded from %s to %s (the "
+                 "disk was full); recording goes on: %s", recorder->session->id,
+                 from, to, message);
+    }
+  else
+    g_message ("The disk has room again: %s", message);
+}
+
+/* Every DISK_CHECK_SECONDS and at start. */
+static gboolean
+check_disk (gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  Alarm *low;
+
+  retry_pending_closes (recorder);
+  if (!measure_disk (recorder))
+    return G_SOURCE_CONTINUE;
+
+  if (recorder->disk_full_since_us != 0 &&
+      recorder->disk_seconds_left >= DISK_RESUME_SECONDS)
+    {
+      disk_room_again (recorder);
+      measure_disk (recorder);
+    }
+  else if (recorder->disk_full_since_us == 0 &&
+           !g_file_test (recorder->reserve_path, G_FILE_TEST_EXISTS))
+    {
+      make_reserve (recorder);
+      measure_disk (recorder);
+    }
+
+  low = find_alarm (recorder, "disk-low", "disk");
+  if (recorder->disk_seconds_left < DISK_LOW_SECONDS)
+    {
+      g_autofree char *message = disk_message (recorder);
+      if (low == NULL)
+        raise_alarm (recorder, "disk-low", "disk", recorder->config->storage_dir, message);
+      else
+        {
+          /* Standing: the operator sees the figure fall, the log stays quiet. */
+          g_free (low->message);
+          low->message = g_steal_pointer (&message);
+        }
+    }
+  else if (low != NULL)
+    {
+      g_autofree char *message = disk_message (recorder);
+      g_autofree char *detail = json_detail ("alarm", "disk-low", "message", message, NULL);
+      log_session_event (recorder, "disk-ok", detail);
+      clear_alarm (recorder, "disk-low", "disk");
+      g_message ("Disk space is enough again: %s", message);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                    gint64 duration_us, gint64 bytes, const char *sha256,
@@ -350,6 +618,17 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
   CrRecorder *recorder = user_data;
   g_autoptr (GError) error = NULL;
   gint64 *row = g_hash_table_lookup (recorder->segment_rows, relative_path);
+
+  /* First, so that the reserve is gone before the index is written. */
+  if (g_error_matches (write_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
+    {
+      gint64 media_end_us = g_get_real_time ();
+      if (recorder->segment != NULL &&
+          g_strcmp0 (recorder->segment->relative_path, relative_path) == 0)
+        media_end_us = recorder->segment->started_us + duration_us;
+      disk_full (recorder, media_end_us);
+    }
+  retry_pending_closes (recorder);
 
   if (write_error != NULL)
     {
@@ -363,8 +642,13 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
   if (row != NULL && sha256 != NULL &&
       !cr_segment_index_close_segment (recorder->index, *row, duration_us, bytes,
                                        sha256, &error))
-    g_warning ("Segment '%s' could not be closed in the index (it is reconciled "
-               "at the next start): %s", relative_path, error->message);
+    {
+      g_warning ("Segment '%s' could not be closed in the index (tried again "
+                 "every %u s, else reconciled at the next start): %s", relative_path,
+                 DISK_CHECK_SECONDS, error->message);
+      add_pending_close (recorder, session_id, *row, relative_path, duration_us,
+                         bytes, sha256);
+    }
   else if (recorder->session == NULL || recorder->session->id != session_id)
     try_seal (recorder, session_id);
   g_hash_table_remove (recorder->segment_rows, relative_path);
@@ -392,6 +676,12 @@ cr_recorder_new (const CrConfig *config, GError **error)
   GError *local_error = NULL;
 
   recorder->config = config;
+  recorder->bytes_per_second = cr_disk_space_bytes_per_second (
+      config->video_bitrate_kbps, config->audio_bitrate_kbps, config->microphones->len,
+      g_strcmp0 (config->tracks, "mix+each") == 0,
+      g_strcmp0 (config->track_codec, "flac") == 0);
+  recorder->reserve_path = g_build_filename (config->storage_dir, DISK_RESERVE_NAME, NULL);
+  recorder->pending_closes = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_close_free);
   recorder->segment_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   recorder->started_mono_us = g_get_monotonic_time ();
 
@@ -475,6 +765,8 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->shutdown_timer);
   if (recorder->silence_timer != 0)
     g_source_remove (recorder->silence_timer);
+  if (recorder->disk_timer != 0)
+    g_source_remove (recorder->disk_timer);
   /* Capture first: no sample may reach the writer while it goes. */
   g_clear_pointer (&recorder->capture, cr_capture_free);
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
@@ -484,6 +776,8 @@ cr_recorder_free (CrRecorder *recorder)
   g_clear_pointer (&recorder->segment, open_segment_free);
   g_clear_pointer (&recorder->segment_rows, g_hash_table_unref);
   g_clear_pointer (&recorder->alarms, g_ptr_array_unref);
+  g_clear_pointer (&recorder->pending_closes, g_ptr_array_unref);
+  g_free (recorder->reserve_path);
   g_free (recorder->silent_since_us);
   g_free (recorder->silent_alarmed);
   g_free (recorder->pause_reason);
@@ -612,6 +906,8 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
     return FALSE;
   update_caption (recorder);
   recorder->silence_timer = g_timeout_add_seconds (1, check_silence, recorder);
+  check_disk (recorder);
+  recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, check_disk, recorder);
   return TRUE;
 }
 
@@ -646,6 +942,27 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
     }
   if (title != NULL && *title == '\0')
     title = NULL;
+
+  /* A disk that cannot be read does not stop a hearing; one that is nearly
+   * full does, before it begins rather than in its eleventh minute. */
+  if (measure_disk (recorder) && recorder->disk_seconds_left < DISK_START_SECONDS)
+    {
+      g_autofree char *message = disk_message (recorder);
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                   "Cannot start: the disk is almost full. %s; at least %u min are "
+                   "needed to start a session. Free space there (export and archive "
+                   "old sessions, then run retention) and start again.",
+                   message, DISK_START_SECONDS / 60);
+      return 0;
+    }
+  if (recorder->disk_full_since_us != 0)
+    {
+      /* Room again before the 10 s check noticed: a new session, no gap. */
+      recorder->disk_full_since_us = 0;
+      clear_alarm (recorder, "disk-full", "disk");
+      make_reserve (recorder);
+      cr_segment_writer_release (recorder->writer);
+    }
 
   id = cr_segment_index_begin_session (recorder->index, recorder->config->room_id,
                                        canonical, title, now, &local_error);
@@ -948,6 +1265,23 @@ cr_recorder_get_status (CrRecorder *recorder)
 
   json_builder_set_member_name (b, "storage_dir");
   json_builder_add_string_value (b, config->storage_dir);
+  json_builder_set_member_name (b, "disk");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "free_bytes");
+  if (recorder->disk_known)
+    json_builder_add_int_value (b, (gint64) MIN (recorder->disk_free_bytes, G_MAXINT64));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "seconds_left");
+  if (recorder->disk_known)
+    json_builder_add_int_value (b, recorder->disk_seconds_left);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "bytes_per_second");
+  json_builder_add_int_value (b, (gint64) recorder->bytes_per_second);
+  json_builder_set_member_name (b, "full");
+  json_builder_add_boolean_value (b, recorder->disk_full_since_us != 0);
+  json_builder_end_object (b);
   json_builder_set_member_name (b, "healthy");
   json_builder_add_boolean_value (b, cr_recorder_is_healthy (recorder));
   json_builder_set_member_name (b, "uptime_seconds");

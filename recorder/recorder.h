@@ -34,7 +34,9 @@ void cr_recorder_free (CrRecorder *recorder);
 /* Starts capture (standby) and resumes a session that a crash interrupted. */
 gboolean cr_recorder_run (CrRecorder *recorder, GError **error);
 
-/* Session control. @case_no is as the user typed it. Returns the session id. */
+/* Session control. @case_no is as the user typed it. Returns the session id.
+ * Start is refused (CR_RECORDER_ERROR_STATE) when less than 10 minutes of
+ * recording fit on the storage disk. */
 gint64 cr_recorder_start (CrRecorder *recorder, const char *case_no,
                           const char *title, GError **error);
 /* @reason: recess | non-public-evidence | mediation | other */
@@ -58,8 +60,13 @@ gboolean cr_recorder_set_layout (CrRecorder *recorder, const char *layout,
  *   "segment": null | {"sequence","path","started"},
  *   "layout", "inputs": [{"name","kind","label","state","losses"}],
  *   "microphones": [{"name","label","rms_dbfs","peak_dbfs"}] (every 100 ms),
- *   "alarms": [{"alarm","input","message","since"}],
- *   "storage_dir", "healthy", "uptime_seconds" } */
+ *   "alarms": [{"alarm","input","message","since"}] (disk alarms:
+ *              "disk-low", "disk-full", with "input": "disk"),
+ *   "storage_dir",
+ *   "disk": {"free_bytes","seconds_left" (null when unreadable),
+ *            "bytes_per_second" (of recording, estimated from the config),
+ *            "full" (recording suspended until space returns)},
+ *   "healthy", "uptime_seconds" } */
 JsonNode *cr_recorder_get_status (CrRecorder *recorder);
 
 /* FALSE when capture has delivered no video for several seconds: the

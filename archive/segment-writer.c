@@ -35,8 +35,7 @@ typedef struct {
   GstClockTime video_end_rt;  /* end of the last frame written */
   GstElement *pipeline;
   GstAppSrc **sources;        /* by track */
-  gboolean *ended;            /* by track */
-  gboolean *caps_set;         /* by track */
+  gboolean *ended;            /* by track; a track left out is ended from the start */
   gboolean failed;            /* an error came: push nothing more */
   GError *error;              /* the first error, reported when closed */
   GSource *bus_source;
@@ -61,6 +60,7 @@ struct CrSegmentWriter {
   Segment *previous;          /* video ended; sound until boundary_rt */
   GstClockTime boundary_rt;   /* where previous's sound ends */
   gint64 previous_deadline_us;/* ...or at this monotonic time at the latest */
+  gint64 begun_us;            /* monotonic time of the last begin */
   GstCaps **track_caps;       /* the latest caps seen on each track */
   GSource *deadline_timer;
   guint alive;                /* segments opened and not yet reported closed */
@@ -332,7 +332,6 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
   segment->pipeline = gst_pipeline_new (NULL);
   segment->sources = g_new0 (GstAppSrc *, writer->n_tracks);
   segment->ended = g_new0 (gboolean, writer->n_tracks);
-  segment->caps_set = g_new0 (gboolean, writer->n_tracks);
   mux = gst_element_factory_make ("matroskamux", "mux");
   sink = gst_element_factory_make ("courtrecsegmentsink", "sink");
   gst_bin_add_many (GST_BIN (segment->pipeline), mux, sink, NULL);
@@ -352,21 +351,24 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
                 NULL);
   g_object_set (sink, "location", segment->path, NULL);
 
-  /* Every track has its place in every file. One whose encoder has not
-   * produced yet (just after start-up) gets its caps with its first sample,
-   * and the muxer waits for it: the inter sources behind every encoder
-   * produce (silence, at worst) from the start. */
+  /* A track whose encoder has produced nothing yet has no place in the
+   * file: the muxer would wait for it forever. The first file of a run
+   * waits for every track a moment (see cr_segment_writer_push), so only a
+   * track dead since start-up is left out. */
   for (guint t = 0; t < writer->n_tracks; t++)
     {
       GstCaps *caps = t == 0 ? video_caps : writer->track_caps[t];
       g_autofree char *name = g_strdup_printf ("track%u", t);
 
-      segment->sources[t] = make_source (name);
-      if (caps != NULL)
+      if (caps == NULL)
         {
-          gst_app_src_set_caps (segment->sources[t], caps);
-          segment->caps_set[t] = TRUE;
+          segment->ended[t] = TRUE;
+          g_warning ("Track %s has produced nothing: left out of '%s'",
+                     writer->track_names[t], segment->path);
+          continue;
         }
+      segment->sources[t] = make_source (name);
+      gst_app_src_set_caps (segment->sources[t], caps);
       gst_bin_add (GST_BIN (segment->pipeline), GST_ELEMENT (segment->sources[t]));
       if (!gst_element_link_pads (GST_ELEMENT (segment->sources[t]), "src", mux,
                                   t == 0 ? "video_%u" : "audio_%u"))
@@ -385,7 +387,10 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
   writer->alive++;
   for (guint t = 0; t < writer->n_tracks; t++)
     {
-      GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, t == 0 ? identity : writer->track_names[t],
+      GstTagList *tags;
+      if (segment->sources[t] == NULL)
+        continue;
+      tags = gst_tag_list_new (GST_TAG_TITLE, t == 0 ? identity : writer->track_names[t],
                                NULL);
       gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
       /* Queued by the source and sent ahead of its first buffer. */
@@ -424,7 +429,6 @@ segment_free (Segment *segment)
   g_clear_error (&segment->error);
   g_free (segment->sources);
   g_free (segment->ended);
-  g_free (segment->caps_set);
   g_free (segment->relative_path);
   g_free (segment->path);
   g_free (segment);
@@ -458,11 +462,6 @@ segment_push (Segment *segment, GstSample *sample, guint track,
 
   if (segment->failed || running_time < segment->start_rt || segment->ended[track])
     return;
-  if (!segment->caps_set[track])
-    {
-      gst_app_src_set_caps (segment->sources[track], gst_sample_get_caps (sample));
-      segment->caps_set[track] = TRUE;
-    }
 
   /* Each file starts at zero: timestamps relative to its first keyframe.
    * The copy shares the memory; only the metadata is new. */
@@ -483,6 +482,18 @@ segment_push (Segment *segment, GstSample *sample, guint track,
  * first sample past the boundary on each track, or this long at most (a
  * microphone that died sends nothing past it). */
 #define SOUND_GRACE_US (1500 * 1000)
+
+#define TRACKS_WAIT_US (2 * G_USEC_PER_SEC)
+
+/* Under writer->lock. */
+static gboolean
+all_tracks_known (CrSegmentWriter *writer)
+{
+  for (guint t = 1; t < writer->n_tracks; t++)
+    if (writer->track_caps[t] == NULL)
+      return FALSE;
+  return TRUE;
+}
 
 /* Hands the previous file's sound over to its end. Under writer->lock. */
 static void
@@ -548,6 +559,12 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
         {
           if (!keyframe)
             goto out;  /* a file must start with a keyframe; one was asked for */
+          /* Just after start-up some encoder may not have produced yet: the
+           * first file waits (a keyframe or two) for every track, for up to
+           * TRACKS_WAIT_US, rather than leave one out. */
+          if (current == NULL && !all_tracks_known (writer) &&
+              g_get_monotonic_time () - writer->begun_us < TRACKS_WAIT_US)
+            goto out;
           if (current != NULL)
             retire_previous (writer, current, running_time);
           writer->current = segment_open (writer, caps, running_time, utc_us);
@@ -650,6 +667,7 @@ cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
   writer->recording = TRUE;
   writer->session_id = session_id;
   writer->next_sequence = first_sequence;
+  writer->begun_us = g_get_monotonic_time ();
   g_mutex_unlock (&writer->lock);
 }
 

@@ -8,6 +8,7 @@
 #include "pipelines/capture.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <stdio.h>
@@ -172,7 +173,7 @@ build_description (const CrConfig *config, const char *reference_file)
       config->width, config->height, config->framerate, caption, caption_px,
       caption_px, config->video_bitrate_kbps, config->framerate);
   if (reference_file == NULL)
-    g_string_append (desc, "appsink name=track0 sync=false emit-signals=false ");
+    g_string_append (desc, "appsink name=track0 sync=false async=false emit-signals=false ");
   else
     g_string_append_printf (desc, "reference_mux.video_0 matroskamux name=reference_mux "
                             "! filesink location=%s ", location);
@@ -217,7 +218,7 @@ build_description (const CrConfig *config, const char *reference_file)
       "max-size-bytes=0 max-size-time=10000000000 ! ",
       (guint64) SOUND_LATENCY, config->audio_bitrate_kbps * 1000);
   if (reference_file == NULL)
-    g_string_append (desc, "appsink name=track1 sync=false emit-signals=false ");
+    g_string_append (desc, "appsink name=track1 sync=false async=false emit-signals=false ");
   else
     g_string_append (desc, "reference_mux.audio_0 ");
 
@@ -260,7 +261,7 @@ build_description (const CrConfig *config, const char *reference_file)
               "microphone%u_tee. ! queue max-size-buffers=0 max-size-bytes=0 "
               "max-size-time=10000000000 ! audioconvert ! %s ! ", i, encoder);
           if (reference_file == NULL)
-            g_string_append_printf (desc, "appsink name=track%u sync=false "
+            g_string_append_printf (desc, "appsink name=track%u sync=false async=false "
                                     "emit-signals=false ", CR_TRACK_MIX + 1 + i);
           else
             g_string_append_printf (desc, "reference_mux.audio_%u ", i + 1);
@@ -657,9 +658,35 @@ cr_capture_set_input_func (CrCapture *capture, CrCaptureInputFunc func,
   capture->input_data = user_data;
 }
 
+/* Every microphone's branch gets a moment of silence before anything else,
+ * so that every track has its caps at once, even one whose input never
+ * delivers (dead since start-up). (Its sink could not hold the live
+ * pipeline back in any case: every sink here is async=false, so a starving
+ * branch never keeps the others from PLAYING.) 100 ms: more than an Opus
+ * frame. */
+static void
+prime_microphones (CrCapture *capture)
+{
+  for (guint i = 0; i < capture->config->microphones->len; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("microphone%u_feed", i);
+      g_autoptr (GstElement) feed = gst_bin_get_by_name (GST_BIN (capture->pipeline), name);
+      GstBuffer *silence;
+
+      if (feed == NULL || !GST_IS_APP_SRC (feed))
+        continue;
+      silence = gst_buffer_new_allocate (NULL, 4800 * 2, NULL);  /* S16 mono */
+      gst_buffer_memset (silence, 0, 0, 4800 * 2);
+      GST_BUFFER_PTS (silence) = 0;
+      GST_BUFFER_DURATION (silence) = 100 * GST_MSECOND;
+      gst_app_src_push_buffer (GST_APP_SRC (feed), silence);
+    }
+}
+
 gboolean
 cr_capture_play (CrCapture *capture, GError **error)
 {
+  prime_microphones (capture);
   if (gst_element_set_state (capture->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE)
     {

@@ -56,14 +56,17 @@ static const char *const ball_colours[] = {
 
 /* Where an input's sound goes: an appsink named "sound", or in the
  * benchmark's reference an inter channel. */
+/* Every sink of a live pipeline here is async=false: a branch that never
+ * gets data (a stream without the sound a microphone expects) must not
+ * hold the others back from PLAYING. */
 static void
 append_sound_handoff (GString *desc, const char *sound_channel, gboolean paced)
 {
   if (sound_channel != NULL)
-    g_string_append_printf (desc, "interaudiosink channel=%s sync=%s ", sound_channel,
+    g_string_append_printf (desc, "interaudiosink channel=%s async=false sync=%s ", sound_channel,
                             paced ? "true" : "false");
   else
-    g_string_append_printf (desc, "appsink name=sound sync=%s emit-signals=false ",
+    g_string_append_printf (desc, "appsink name=sound async=false sync=%s emit-signals=false ",
                             paced ? "true" : "false");
 }
 
@@ -194,7 +197,8 @@ cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
       g_string_append_printf (desc,
           "! queue max-size-buffers=3 leaky=downstream ! videoconvert ! videoscale "
           "! video/x-raw,format=I420,width=%u,height=%u,"
-          "pixel-aspect-ratio=1/1 ! intervideosink name=camera%u_handoff channel=%s sync=%s ",
+          "pixel-aspect-ratio=1/1 ! intervideosink name=camera%u_handoff channel=%s "
+          "async=false sync=%s ",
           width, height, index, channel_q,
           /* Live sources come at their pace; only a file is paced here. */
           config->source.kind == CR_SOURCE_FILE ? "true" : "false");

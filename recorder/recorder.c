@@ -905,6 +905,9 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   if (!resume_unfinished_session (recorder, error))
     return FALSE;
   update_caption (recorder);
+  /* Silence is counted from now, not from the epoch. */
+  for (guint i = 0; i < recorder->config->microphones->len; i++)
+    recorder->silent_since_us[i] = g_get_monotonic_time ();
   recorder->silence_timer = g_timeout_add_seconds (1, check_silence, recorder);
   check_disk (recorder);
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, check_disk, recorder);

@@ -287,6 +287,43 @@ test_rtsp_camera_stalls (void)
   stop_process (server);
 }
 
+/* A camera with sound that has been dead since start-up: capture runs, the
+ * recording goes on, and its silent track can never keep a file from
+ * closing (it once held the whole capture pipeline in PAUSED). */
+static void
+test_dead_since_start (void)
+{
+  guint16 port = cr_test_free_port ();  /* nobody serves it */
+  g_autofree char *extra = g_strdup_printf (
+      "[camera judge]\nsource = test\nlabel = 审判长\n\n"
+      "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n\n"
+      "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
+      "[microphone witness]\nsource = camera:witness\nlabel = 证人\n", port);
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, extra);
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (JsonObject) probe = NULL;
+  g_autofree char *path = NULL;
+  gint64 session_id;
+
+  cr_test_room_start (room);
+  g_assert_cmpfloat (wait_for_input (room, "witness", "lost", 10), >=, 0);
+  session_id = cr_test_start_session (room, CASE_NO);
+  sleep_seconds (4);
+  cr_test_stop_and_wait (room, session_id);
+
+  rows = cr_test_segments (room, session_id);
+  g_assert_cmpuint (rows->len, ==, 1);
+  path = g_build_filename (room->storage_dir,
+                           ((CrSegmentRecord *) g_ptr_array_index (rows, 0))->path, NULL);
+  probe = cr_test_ffprobe (path, FALSE);
+  g_assert_nonnull (probe);
+  g_assert_true (cr_test_ffmpeg_decodes (path, NULL));
+  /* Picture, mix, and each microphone's own track: the witness's is there,
+   * silent, as the record that nothing came from that seat. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (probe, "streams")),
+                    ==, 4);
+}
+
 /* A microphone that stays silent while recording raises the alarm; one
  * that carries sound does not. Levels are in status. */
 static void
@@ -459,6 +496,7 @@ test_layout_switches (void)
 
   cr_test_room_start (room);
   session_id = cr_test_start_session (room, CASE_NO);
+  sleep_seconds (1.5);
   g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
                                   "{\"layout\":\"pip\"}", NULL), ==, 200);
   g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
@@ -468,6 +506,7 @@ test_layout_switches (void)
   g_assert_cmpuint (cr_test_http (room, "POST", "/api/v1/layout", room->token,
                                   "{\"layout\":\"mosaic\"}", &body), ==, 400);
   g_assert_nonnull (strstr (body, "mosaic"));
+  sleep_seconds (1.0);
   cr_test_stop_and_wait (room, session_id);
 
   path = g_build_filename (room->storage_dir, "index.db", NULL);
@@ -501,6 +540,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/inputs/rtsp-camera-lost-and-back", test_rtsp_camera_lost_and_back);
   g_test_add_func ("/courtrec/inputs/rtsp-camera-stalls", test_rtsp_camera_stalls);
+  g_test_add_func ("/courtrec/inputs/dead-since-start", test_dead_since_start);
   g_test_add_func ("/courtrec/inputs/silent-microphone-alarm", test_silent_microphone_alarm);
   g_test_add_func ("/courtrec/inputs/tracks-in-sync", test_tracks_in_sync);
   g_test_add_func ("/courtrec/inputs/layout-switches", test_layout_switches);

@@ -1,0 +1,697 @@
+/* destination.c: see destination.h.
+ *
+ * Why rtmp2sink and not rtmpsink (librtmp): rtmpsink connects and writes in
+ * the streaming thread with blocking sockets and no send timeout, so a
+ * server that stops reading wedges the thread and a state change to NULL can
+ * hang behind it. rtmp2sink does its I/O on its own GIO main loop thread and
+ * its unlock() cancels a render waiting for the connection, so the pipeline
+ * can always be torn down. It clears its socket timeout after the handshake
+ * (design.md, Pitfalls), which is what the bytes-sent watchdog is for.
+ *
+ * Timestamps: the capture's samples carry its running time. Each pipeline
+ * takes the first keyframe it accepts as its zero, so every rebuilt stream
+ * starts at 0 with the codec headers flvmux writes first. */
+#include "streaming/destination.h"
+
+#include <gst/app/gstappsrc.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (cr_destination_debug);
+#define GST_CAT_DEFAULT cr_destination_debug
+
+G_DEFINE_QUARK (cr-destination-error-quark, cr_destination_error)
+
+#define VIDEO_MAX_BYTES (4 * 1024 * 1024)
+#define AUDIO_MAX_BYTES (512 * 1024)
+#define MAX_QUEUE_TIME (2 * GST_SECOND) /* latency a congested link may add */
+#define WATCHDOG_TICK_MS 500
+#define BITRATE_WINDOW 10         /* ticks: the bitrate is over the last 5 s */
+#define LIVE_RESETS_BACKOFF_US (10 * G_USEC_PER_SEC)
+
+typedef struct {
+  GThread *thread;
+  GstElement *pipeline;
+  gint done;                      /* atomic */
+} Teardown;
+
+struct CrDestination {
+  char *name;
+  char *url;
+  char *key;                      /* never logged */
+  char *location;                 /* url/key: never logged */
+  GMainContext *context;
+
+  /* Settings, before start. */
+  gboolean want_video, want_audio;
+  guint backoff_initial_ms, backoff_max_ms;
+  guint watchdog_s;
+
+  CrDestinationStateFunc state_func;
+  gpointer state_data;
+  GDestroyNotify state_notify;
+
+  /* Main context only. */
+  gboolean running;
+  GstElement *pipeline;
+  GstElement *sink;
+  GSource *bus_source;
+  GSource *watchdog_source;
+  GSource *backoff_source;
+  guint64 pipeline_bytes;         /* sink's out-bytes-total seen so far */
+  gint64 last_progress_us;
+  gint64 live_since_us;
+  guint next_backoff_ms;
+  guint64 window[BITRATE_WINDOW + 1]; /* bytes_sent at the last ticks */
+  gint64 window_us[BITRATE_WINDOW + 1]; /* and when */
+  guint window_len;
+  GPtrArray *teardowns;           /* Teardown*, joined when done or at free */
+
+  /* Protects the hand-off (the appsrcs, the keyframe gate, the zero) and
+   * the stats: push() runs in the capture's streaming threads. */
+  GMutex lock;
+  GstAppSrc *video_src;           /* NULL while no pipeline takes data */
+  GstAppSrc *audio_src;
+  gboolean need_keyframe;
+  GstClockTime zero;              /* capture time that is 0 in this stream */
+  gboolean video_started;         /* a keyframe went in since the last build */
+  guint64 queued_since_progress;  /* frames queued since bytes last left */
+  CrDestinationStats stats;
+};
+
+static void reconnect (CrDestination *dest, const char *reason, gboolean stall);
+
+const char *
+cr_destination_state_to_string (CrDestinationState state)
+{
+  switch (state)
+    {
+    case CR_DESTINATION_STOPPED: return "stopped";
+    case CR_DESTINATION_CONNECTING: return "connecting";
+    case CR_DESTINATION_LIVE: return "live";
+    case CR_DESTINATION_BACKOFF: return "backoff";
+    }
+  return "unknown";
+}
+
+/* @text with every occurrence of the stream key replaced. (transfer full) */
+static char *
+without_key (CrDestination *dest, const char *text)
+{
+  g_autoptr (GString) out = g_string_new (text);
+  if (dest->key != NULL && dest->key[0] != '\0')
+    g_string_replace (out, dest->key, "***", 0);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+CrDestination *
+cr_destination_new (const char *name, const char *url, const char *key,
+                    GError **error)
+{
+  CrDestination *dest;
+  g_autofree char *trimmed = NULL;
+  const char *const needed[] = { "appsrc", "h264parse", "aacparse", "flvmux",
+                                 "rtmp2sink" };
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_str_has_prefix (url, "rtmp://") && !g_str_has_prefix (url, "rtmps://"))
+    {
+      g_set_error (error, CR_DESTINATION_ERROR, CR_DESTINATION_ERROR_INVALID_URL,
+                   "Destination '%s': url '%s' is not rtmp:// or rtmps://",
+                   name, url);
+      return NULL;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (needed); i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (needed[i]);
+      if (factory == NULL)
+        {
+          g_set_error (error, CR_DESTINATION_ERROR, CR_DESTINATION_ERROR_NO_ELEMENT,
+                       "Destination '%s': GStreamer element '%s' is not installed",
+                       name, needed[i]);
+          return NULL;
+        }
+    }
+
+  if (cr_destination_debug == NULL)
+    GST_DEBUG_CATEGORY_INIT (cr_destination_debug, "courtrec-destination", 0,
+                             "courtrec live destinations");
+
+  trimmed = g_strdup (url);
+  while (g_str_has_suffix (trimmed, "/"))
+    trimmed[strlen (trimmed) - 1] = '\0';
+
+  dest = g_new0 (CrDestination, 1);
+  dest->name = g_strdup (name);
+  dest->url = g_strdup (trimmed);
+  dest->key = g_strdup (key != NULL ? key : "");
+  dest->location = dest->key[0] != '\0'
+                   ? g_strdup_printf ("%s/%s", trimmed, dest->key)
+                   : g_strdup (trimmed);
+  dest->context = g_main_context_ref_thread_default ();
+  dest->want_video = TRUE;
+  dest->want_audio = TRUE;
+  dest->backoff_initial_ms = 2000;
+  dest->backoff_max_ms = 60000;
+  dest->watchdog_s = 5;
+  dest->teardowns = g_ptr_array_new ();
+  dest->zero = GST_CLOCK_TIME_NONE;
+  g_mutex_init (&dest->lock);
+  return dest;
+}
+
+const char *
+cr_destination_get_name (CrDestination *dest)
+{
+  return dest->name;
+}
+
+void
+cr_destination_set_state_func (CrDestination *dest, CrDestinationStateFunc func,
+                               gpointer user_data, GDestroyNotify notify)
+{
+  g_return_if_fail (dest != NULL);
+  if (dest->state_notify != NULL)
+    dest->state_notify (dest->state_data);
+  dest->state_func = func;
+  dest->state_data = user_data;
+  dest->state_notify = notify;
+}
+
+void
+cr_destination_set_tracks (CrDestination *dest, gboolean video, gboolean audio)
+{
+  g_return_if_fail (dest != NULL && !dest->running && (video || audio));
+  dest->want_video = video;
+  dest->want_audio = audio;
+}
+
+void
+cr_destination_set_backoff (CrDestination *dest, guint initial_ms, guint max_ms)
+{
+  g_return_if_fail (dest != NULL && !dest->running);
+  g_return_if_fail (initial_ms > 0 && initial_ms <= max_ms);
+  dest->backoff_initial_ms = initial_ms;
+  dest->backoff_max_ms = max_ms;
+}
+
+void
+cr_destination_set_watchdog (CrDestination *dest, guint seconds)
+{
+  g_return_if_fail (dest != NULL && !dest->running && seconds > 0);
+  dest->watchdog_s = seconds;
+}
+
+static void
+set_state (CrDestination *dest, CrDestinationState state)
+{
+  g_mutex_lock (&dest->lock);
+  gboolean changed = dest->stats.state != state;
+  dest->stats.state = state;
+  g_mutex_unlock (&dest->lock);
+
+  if (changed && dest->state_func != NULL)
+    dest->state_func (dest, state, dest->state_data);
+}
+
+/* ---- hand-off: any thread ---------------------------------------------- */
+
+static GstClockTime
+shift (GstClockTime t, GstClockTime zero)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (t))
+    return t;
+  return t > zero ? t - zero : 0;
+}
+
+/* @t in running time: encoders shift timestamps (x264enc by 1000 h) and
+ * say so in their segment, so only running times of two tracks compare. */
+static GstClockTime
+running_time (const GstSegment *segment, GstClockTime t)
+{
+  guint64 running = 0;
+  if (!GST_CLOCK_TIME_IS_VALID (t) || segment == NULL ||
+      segment->format != GST_FORMAT_TIME)
+    return t;
+  if (gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, t, &running) <= 0)
+    return 0;
+  return running;
+}
+
+gboolean
+cr_destination_push (CrDestination *dest, GstSample *sample, guint track)
+{
+  GstBuffer *buffer;
+  GstAppSrc *src;
+  gboolean video = track == CR_DESTINATION_TRACK_VIDEO;
+  gboolean queued = FALSE;
+  guint64 max_bytes = video ? VIDEO_MAX_BYTES : AUDIO_MAX_BYTES;
+  const GstSegment *segment;
+  GstClockTime when, pts, dts;
+
+  g_return_val_if_fail (dest != NULL, FALSE);
+  g_return_val_if_fail (GST_IS_SAMPLE (sample), FALSE);
+  g_return_val_if_fail (track <= CR_DESTINATION_TRACK_AUDIO, FALSE);
+
+  buffer = gst_sample_get_buffer (sample);
+  if (buffer == NULL)
+    return FALSE;
+  segment = gst_sample_get_segment (sample);
+  pts = running_time (segment, GST_BUFFER_PTS (buffer));
+  dts = running_time (segment, GST_BUFFER_DTS (buffer));
+  when = GST_CLOCK_TIME_IS_VALID (dts) ? dts : pts;
+
+  g_mutex_lock (&dest->lock);
+  src = video ? dest->video_src : dest->audio_src;
+  if (src == NULL || !GST_CLOCK_TIME_IS_VALID (when))
+    goto out;
+
+  if (video)
+    {
+      gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+      if (dest->need_keyframe && !keyframe)
+        goto out;
+      /* Congested: drop this frame and every frame up to the next keyframe
+       * that finds room, so the server never gets a broken GOP. */
+      if (gst_app_src_get_current_level_bytes (src) + gst_buffer_get_size (buffer)
+          > max_bytes || gst_app_src_get_current_level_time (src) > MAX_QUEUE_TIME)
+        {
+          if (!dest->need_keyframe)
+            GST_DEBUG ("%s: video queue full, dropping to the next keyframe",
+                       dest->name);
+          dest->need_keyframe = TRUE;
+          goto out;
+        }
+      if (dest->need_keyframe)
+        {
+          dest->need_keyframe = FALSE;
+          if (!GST_CLOCK_TIME_IS_VALID (dest->zero))
+            dest->zero = when;
+          dest->video_started = TRUE;
+        }
+    }
+  else
+    {
+      /* Audio waits for the stream's first keyframe, so that it starts at
+       * the zero the keyframe set. */
+      if (!GST_CLOCK_TIME_IS_VALID (dest->zero))
+        {
+          if (dest->want_video)
+            goto out;
+          dest->zero = when;
+        }
+      if (when < dest->zero)
+        goto out;
+      if (gst_app_src_get_current_level_bytes (src) + gst_buffer_get_size (buffer)
+          > max_bytes || gst_app_src_get_current_level_time (src) > 2 * MAX_QUEUE_TIME)
+        goto out;
+    }
+
+  {
+    g_autoptr (GstBuffer) shifted = gst_buffer_copy (buffer); /* shares memory */
+    g_autoptr (GstSample) out_sample = NULL;
+
+    GST_BUFFER_PTS (shifted) = shift (pts, dest->zero);
+    GST_BUFFER_DTS (shifted) = shift (dts, dest->zero);
+    out_sample = gst_sample_new (shifted, gst_sample_get_caps (sample), NULL, NULL);
+    /* block=FALSE: returns at once; our checks above keep it bounded. */
+    queued = gst_app_src_push_sample (src, out_sample) == GST_FLOW_OK;
+  }
+  if (queued)
+    dest->queued_since_progress++;
+
+out:
+  if (!queued)
+    {
+      if (video)
+        dest->stats.dropped_video++;
+      else
+        dest->stats.dropped_audio++;
+    }
+  g_mutex_unlock (&dest->lock);
+  return queued;
+}
+
+/* ---- pipeline: main context ---------------------------------------------- */
+
+static gpointer
+teardown_thread (gpointer data)
+{
+  Teardown *teardown = data;
+  gst_element_set_state (teardown->pipeline, GST_STATE_NULL);
+  gst_clear_object (&teardown->pipeline);
+  g_atomic_int_set (&teardown->done, 1);
+  return NULL;
+}
+
+static void
+join_teardowns (CrDestination *dest, gboolean all)
+{
+  for (guint i = dest->teardowns->len; i > 0; i--)
+    {
+      Teardown *teardown = g_ptr_array_index (dest->teardowns, i - 1);
+      if (!all && !g_atomic_int_get (&teardown->done))
+        continue;
+      g_thread_join (teardown->thread);
+      g_free (teardown);
+      g_ptr_array_remove_index (dest->teardowns, i - 1);
+    }
+}
+
+/* Stops the hand-off at once and takes the pipeline apart in a thread, so
+ * that a sink stuck in the network never holds up the main loop. */
+static void
+detach_pipeline (CrDestination *dest, gboolean wait)
+{
+  Teardown *teardown;
+
+  g_mutex_lock (&dest->lock);
+  gst_clear_object (&dest->video_src);
+  gst_clear_object (&dest->audio_src);
+  dest->need_keyframe = TRUE;
+  dest->zero = GST_CLOCK_TIME_NONE;
+  dest->video_started = FALSE;
+  dest->queued_since_progress = 0;
+  g_mutex_unlock (&dest->lock);
+
+  if (dest->bus_source != NULL)
+    {
+      g_source_destroy (dest->bus_source);
+      g_clear_pointer (&dest->bus_source, g_source_unref);
+    }
+  gst_clear_object (&dest->sink);
+  if (dest->pipeline == NULL)
+    return;
+
+  teardown = g_new0 (Teardown, 1);
+  teardown->pipeline = g_steal_pointer (&dest->pipeline);
+  teardown->thread = g_thread_new ("cr-dest-teardown", teardown_thread, teardown);
+  g_ptr_array_add (dest->teardowns, teardown);
+  join_teardowns (dest, wait);
+}
+
+static gboolean
+bus_cb (GstBus *bus, GstMessage *message, gpointer data)
+{
+  CrDestination *dest = data;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr (GError) error = NULL;
+        g_autofree char *debug = NULL;
+        g_autofree char *reason = NULL;
+        gst_message_parse_error (message, &error, &debug);
+        GST_DEBUG ("%s: error from %s", dest->name, GST_MESSAGE_SRC_NAME (message));
+        reason = g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (message),
+                                  error->message);
+        reconnect (dest, reason, FALSE);
+        return G_SOURCE_REMOVE;
+      }
+    case GST_MESSAGE_EOS:
+      reconnect (dest, "the stream ended (EOS)", FALSE);
+      return G_SOURCE_REMOVE;
+    default:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static GstElement *
+make (GstBin *bin, const char *factory, const char *name)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+  if (element != NULL)
+    gst_bin_add (bin, element);
+  return element;
+}
+
+static GstAppSrc *
+make_src (GstBin *bin, const char *name, guint64 max_bytes)
+{
+  GstElement *src = make (bin, "appsrc", name);
+  g_object_set (src, "format", GST_FORMAT_TIME, "is-live", FALSE,
+                "block", FALSE, "max-bytes", max_bytes,
+                /* A backstop only: push() drops whole GOPs before this. */
+                "leaky-type", GST_APP_LEAKY_TYPE_UPSTREAM,
+                "stream-type", GST_APP_STREAM_TYPE_STREAM, NULL);
+  return GST_APP_SRC (gst_object_ref (src));
+}
+
+static void
+build (CrDestination *dest)
+{
+  GstBin *bin;
+  GstElement *mux, *sink;
+  g_autoptr (GstAppSrc) video_src = NULL;
+  g_autoptr (GstAppSrc) audio_src = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  gboolean linked = TRUE;
+
+  join_teardowns (dest, FALSE);
+  dest->pipeline = gst_pipeline_new (NULL);
+  bin = GST_BIN (dest->pipeline);
+  mux = make (bin, "flvmux", "mux");
+  sink = make (bin, "rtmp2sink", "sink");
+  /* sync=false: send as soon as a frame comes, the capture is the clock.
+   * async=false: the sink may wait long for its server; the pipeline
+   * need not. The connect timeout is longer than the watchdog so that a
+   * server that accepts and never answers is the watchdog's to catch. */
+  g_object_set (mux, "streamable", TRUE, NULL);
+  g_object_set (sink, "location", dest->location, "sync", FALSE, "async", FALSE,
+                "timeout", dest->watchdog_s + 5, NULL);
+  linked = gst_element_link (mux, sink);
+  if (dest->want_video)
+    {
+      GstElement *parse = make (bin, "h264parse", NULL);
+      video_src = make_src (bin, "video", VIDEO_MAX_BYTES);
+      linked = linked && gst_element_link_many (GST_ELEMENT (video_src), parse, mux, NULL);
+    }
+  if (dest->want_audio)
+    {
+      GstElement *parse = make (bin, "aacparse", NULL);
+      audio_src = make_src (bin, "audio", AUDIO_MAX_BYTES);
+      linked = linked && gst_element_link_many (GST_ELEMENT (audio_src), parse, mux, NULL);
+    }
+  dest->sink = gst_object_ref (sink);
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (dest->pipeline));
+  dest->bus_source = gst_bus_create_watch (bus);
+  g_source_set_callback (dest->bus_source, G_SOURCE_FUNC (bus_cb), dest, NULL);
+  g_source_attach (dest->bus_source, dest->context);
+
+  dest->pipeline_bytes = 0;
+  dest->last_progress_us = g_get_monotonic_time ();
+  dest->live_since_us = 0;
+  set_state (dest, CR_DESTINATION_CONNECTING);
+
+  if (!linked ||
+      gst_element_set_state (dest->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      reconnect (dest, linked ? "the pipeline did not start" : "could not link the pipeline",
+                 FALSE);
+      return;
+    }
+
+  g_mutex_lock (&dest->lock);
+  g_set_object (&dest->video_src, video_src);
+  g_set_object (&dest->audio_src, audio_src);
+  dest->need_keyframe = dest->want_video;
+  dest->zero = GST_CLOCK_TIME_NONE;
+  dest->video_started = FALSE;
+  dest->queued_since_progress = 0;
+  g_mutex_unlock (&dest->lock);
+}
+
+static gboolean
+backoff_done (gpointer data)
+{
+  CrDestination *dest = data;
+  g_clear_pointer (&dest->backoff_source, g_source_unref);
+  build (dest);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reconnect (CrDestination *dest, const char *reason, gboolean stall)
+{
+  g_autofree char *clean = without_key (dest, reason);
+  guint delay_ms;
+
+  if (!dest->running || dest->backoff_source != NULL)
+    return;
+
+  detach_pipeline (dest, FALSE);
+
+  /* 2 s, 3 s, 4.5 s, ... at most 60 s, each +-20 %. */
+  if (dest->next_backoff_ms == 0)
+    dest->next_backoff_ms = dest->backoff_initial_ms;
+  delay_ms = (guint) (dest->next_backoff_ms * g_random_double_range (0.8, 1.2));
+  delay_ms = MIN (delay_ms, dest->backoff_max_ms);
+  dest->next_backoff_ms = MIN ((guint) (dest->next_backoff_ms * 1.5), dest->backoff_max_ms);
+
+  g_mutex_lock (&dest->lock);
+  dest->stats.reconnects++;
+  if (stall)
+    dest->stats.watchdog_stalls++;
+  dest->stats.backoff_ms = delay_ms;
+  g_free (dest->stats.last_error);
+  dest->stats.last_error = g_strdup (clean);
+  g_mutex_unlock (&dest->lock);
+
+  g_log_structured ("courtrec", G_LOG_LEVEL_MESSAGE,
+                    "CR_DESTINATION", dest->name,
+                    "MESSAGE", "Stream '%s' to %s lost: %s; reconnecting in %.1f s",
+                    dest->name, dest->url, clean, delay_ms / 1000.0);
+
+  dest->backoff_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (dest->backoff_source, backoff_done, dest, NULL);
+  g_source_attach (dest->backoff_source, dest->context);
+  set_state (dest, CR_DESTINATION_BACKOFF);
+}
+
+static gboolean
+watchdog_tick (gpointer data)
+{
+  CrDestination *dest = data;
+  gint64 now = g_get_monotonic_time ();
+  guint64 total = 0, sent, delta = 0, waiting, oldest;
+  gint64 oldest_us;
+  gboolean started;
+
+  if (dest->sink != NULL)
+    {
+      g_autoptr (GstStructure) sink_stats = NULL;
+      g_object_get (dest->sink, "stats", &sink_stats, NULL);
+      if (sink_stats != NULL)
+        gst_structure_get_uint64 (sink_stats, "out-bytes-total", &total);
+      if (total > dest->pipeline_bytes)
+        delta = total - dest->pipeline_bytes;
+      dest->pipeline_bytes = MAX (total, dest->pipeline_bytes);
+    }
+
+  g_mutex_lock (&dest->lock);
+  dest->stats.bytes_sent += delta;
+  sent = dest->stats.bytes_sent;
+  started = dest->video_started || !dest->want_video;
+  if (delta > 0)
+    dest->queued_since_progress = 0;
+  waiting = dest->queued_since_progress;
+  g_mutex_unlock (&dest->lock);
+
+  /* Bitrate over the last BITRATE_WINDOW ticks (bytes that left the sink). */
+  if (dest->window_len == G_N_ELEMENTS (dest->window))
+    {
+      memmove (dest->window, dest->window + 1, sizeof dest->window - sizeof dest->window[0]);
+      memmove (dest->window_us, dest->window_us + 1,
+               sizeof dest->window_us - sizeof dest->window_us[0]);
+      dest->window_len--;
+    }
+  dest->window[dest->window_len] = sent;
+  dest->window_us[dest->window_len++] = now;
+  oldest = dest->window[0];
+  oldest_us = dest->window_us[0];
+  g_mutex_lock (&dest->lock);
+  /* bits per ms = kbit/s */
+  dest->stats.bitrate_kbps = now > oldest_us
+      ? (guint) ((sent - oldest) * 8 * 1000 / (guint64) (now - oldest_us)) : 0;
+  g_mutex_unlock (&dest->lock);
+
+  if (dest->pipeline == NULL)
+    return G_SOURCE_CONTINUE;
+
+  if (delta > 0)
+    {
+      dest->last_progress_us = now;
+      if (dest->live_since_us == 0 && started)
+        {
+          dest->live_since_us = now;
+          g_log_structured ("courtrec", G_LOG_LEVEL_INFO,
+                            "CR_DESTINATION", dest->name,
+                            "MESSAGE", "Stream '%s' to %s is live", dest->name, dest->url);
+          set_state (dest, CR_DESTINATION_LIVE);
+        }
+      if (dest->live_since_us != 0 && now - dest->live_since_us >= LIVE_RESETS_BACKOFF_US)
+        dest->next_backoff_ms = 0;
+    }
+  else if (waiting > 0 && now - dest->last_progress_us >= dest->watchdog_s * G_USEC_PER_SEC)
+    {
+      g_autofree char *reason = g_strdup_printf (
+          "watchdog: no progress, no bytes sent for %u s", dest->watchdog_s);
+      reconnect (dest, reason, TRUE);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+cr_destination_start (CrDestination *dest)
+{
+  g_return_if_fail (dest != NULL);
+  if (dest->running)
+    return;
+  dest->running = TRUE;
+  dest->next_backoff_ms = 0;
+  dest->window_len = 0;
+  dest->watchdog_source = g_timeout_source_new (WATCHDOG_TICK_MS);
+  g_source_set_callback (dest->watchdog_source, watchdog_tick, dest, NULL);
+  g_source_attach (dest->watchdog_source, dest->context);
+  build (dest);
+}
+
+void
+cr_destination_stop (CrDestination *dest)
+{
+  g_return_if_fail (dest != NULL);
+  dest->running = FALSE;
+  if (dest->watchdog_source != NULL)
+    {
+      g_source_destroy (dest->watchdog_source);
+      g_clear_pointer (&dest->watchdog_source, g_source_unref);
+    }
+  if (dest->backoff_source != NULL)
+    {
+      g_source_destroy (dest->backoff_source);
+      g_clear_pointer (&dest->backoff_source, g_source_unref);
+    }
+  detach_pipeline (dest, TRUE);
+  set_state (dest, CR_DESTINATION_STOPPED);
+}
+
+void
+cr_destination_free (CrDestination *dest)
+{
+  if (dest == NULL)
+    return;
+  cr_destination_stop (dest);
+  cr_destination_set_state_func (dest, NULL, NULL, NULL);
+  join_teardowns (dest, TRUE);
+  g_ptr_array_unref (dest->teardowns);
+  cr_destination_stats_clear (&dest->stats);
+  g_mutex_clear (&dest->lock);
+  g_main_context_unref (dest->context);
+  g_free (dest->name);
+  g_free (dest->url);
+  g_free (dest->key);
+  g_free (dest->location);
+  g_free (dest);
+}
+
+void
+cr_destination_get_stats (CrDestination *dest, CrDestinationStats *stats)
+{
+  g_return_if_fail (dest != NULL && stats != NULL);
+  g_mutex_lock (&dest->lock);
+  *stats = dest->stats;
+  stats->last_error = g_strdup (dest->stats.last_error);
+  g_mutex_unlock (&dest->lock);
+}
+
+void
+cr_destination_stats_clear (CrDestinationStats *stats)
+{
+  if (stats != NULL)
+    g_clear_pointer (&stats->last_error, g_free);
+}

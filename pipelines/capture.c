@@ -27,7 +27,10 @@ G_DEFINE_QUARK (cr-capture-error-quark, cr_capture_error)
 #define VOICE_FLOOR_DBFS (-50.0)
 
 /* See cr_capture_new. */
-#define AUDIO_ALIGNMENT_NS (83 * GST_MSECOND)
+#define AUDIO_ALIGNMENT_NS (95 * GST_MSECOND)
+
+/* 1024 samples at 48 kHz. */
+#define AAC_PRIMING_NS (1024 * GST_SECOND / 48000)
 
 /* How late sound may reach the mixer after it was captured: an RTSP
  * input's jitter buffer (200 ms) and decoding. */
@@ -303,6 +306,12 @@ on_new_sample (GstAppSink *appsink, gpointer user_data)
   utc_us = (gint64) ((running_time + gst_element_get_base_time (capture->pipeline)) /
                      GST_USECOND) + (g_get_real_time () - g_get_monotonic_time ());
 
+  /* The AAC encoder's output starts with 1024 samples of priming that
+   * neither avenc_aac nor matroskamux 1.22 signal, so players sound the mix
+   * that much late: stamp it that much earlier. */
+  if (track->track == CR_TRACK_MIX && running_time > AAC_PRIMING_NS)
+    running_time -= AAC_PRIMING_NS;
+
   if (capture->sample_func != NULL)
     capture->sample_func (sample, track->track, running_time, utc_us,
                           capture->sample_data);
@@ -535,9 +544,7 @@ cr_capture_new (const CrConfig *config, GError **error)
    * period after it was captured, and later still through conversion.
    * Measured with test:sync sources (a flash and a beep at the same
    * instants; tests/test-inputs.c) the picture lags by about 95 ms at
-   * 25 fps; the sound is moved by as much, less half the AAC encoder's
-   * delay (21 ms) that the mix track adds, so the mix and the microphones'
-   * own tracks both stay within 20 ms of the picture. */
+   * 25 fps; the sound is moved by as much. */
   for (guint i = 0; i < config->microphones->len; i++)
     {
       g_autofree char *name = g_strdup_printf ("microphone%u_feed", i);

@@ -5,6 +5,8 @@
 #   BENCH_MINUTES=5 sh bench/drift.sh build  (a shorter try)
 #   sh bench/drift.sh --analyze DIR          (re-measure the *.mkv in DIR,
 #                                             e.g. one kept by BENCH_KEEP=1)
+#   sh bench/drift.sh --summarize RESDIR     (the table again from RESDIR's
+#                                             pairs.txt)
 #
 # Records BENCH_MINUTES (30) minutes of one `test:sync` camera and one
 # `test:sync` microphone with courtrecd (room 320x180 at 25 fps, tracks =
@@ -78,27 +80,9 @@ pairs () {  # FLASHES BEEPS
          if (best < 1) printf "%.4f %.4f\n", $1, best }' "$2" "$1"
 }
 
-analyze () {  # DIR_OF_RESULTS FILE...   (files in recording order)
-  res=$1; shift
-  seg=0
-  : > "$res/pairs.txt"
-  for f do
-    seg=$((seg + 1))
-    base=$res/segment-$seg
-    onsets "$f" 0:v:0 video > "$base-flashes.txt"
-    onsets "$f" 0:a:0 audio > "$base-beeps-mix.txt"
-    onsets "$f" 0:a:1 audio > "$base-beeps-own.txt"
-    pairs "$base-flashes.txt" "$base-beeps-mix.txt" > "$base-pairs-mix.txt"
-    pairs "$base-flashes.txt" "$base-beeps-own.txt" > "$base-pairs-own.txt"
-    for track in mix own; do
-      np=$(wc -l < "$base-pairs-$track.txt")
-      [ "$np" -ge 10 ] ||
-        die "segment $seg ($f) has $np flash/beep pairs on the $track track (flashes: $(wc -l < "$base-flashes.txt"), beeps: $(wc -l < "$base-beeps-$track.txt")); see $res"
-      awk -v seg="$seg" -v segs="$SEG" -v tr="$track" -v file="$(basename "$f")" \
-          '{ printf "%s %d %s %.4f %.4f\n", tr, seg, file, (seg - 1) * segs + $1, $2 }' \
-          "$base-pairs-$track.txt" >> "$res/pairs.txt"
-    done
-  done
+# The table and the drift, from RES/pairs.txt.
+summarize () {  # RES
+  res=$1
   # pairs.txt: TRACK SEGMENT FILE POSITION_S OFFSET_S
   awk -v segs="$SEG" '
     function median(a, n,   i, j, t) {
@@ -131,6 +115,38 @@ analyze () {  # DIR_OF_RESULTS FILE...   (files in recording order)
                (last[tr] - first[tr]) * 1000 / ((t1[tr] - t0[tr]) / 3600), n[tr], slope * 1000 * 3600, lo[tr] * 1000, hi[tr] * 1000
       }
     }' "$res/pairs.txt"
+}
+
+analyze () {  # DIR_OF_RESULTS FILE...   (files in recording order)
+  res=$1; shift
+  seg=0
+  : > "$res/pairs.txt"
+  for f do
+    seg=$((seg + 1))
+    base=$res/segment-$seg
+    # The stop comes a little after a whole number of segments: a last
+    # segment of a few seconds is left out.
+    if [ "$seg" = "$#" ] && [ "$seg" -gt 1 ] &&
+       [ "$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f" | cut -d. -f1)" -lt "$((SEG / 2))" ]; then
+      note "segment $seg ($(basename "$f")) is shorter than half a segment: not measured"
+      set -- $(i=0; for g do i=$((i + 1)); [ "$i" -lt "$seg" ] && echo "$g"; done)
+      break
+    fi
+    onsets "$f" 0:v:0 video > "$base-flashes.txt"
+    onsets "$f" 0:a:0 audio > "$base-beeps-mix.txt"
+    onsets "$f" 0:a:1 audio > "$base-beeps-own.txt"
+    pairs "$base-flashes.txt" "$base-beeps-mix.txt" > "$base-pairs-mix.txt"
+    pairs "$base-flashes.txt" "$base-beeps-own.txt" > "$base-pairs-own.txt"
+    for track in mix own; do
+      np=$(wc -l < "$base-pairs-$track.txt")
+      [ "$np" -ge 10 ] ||
+        die "segment $seg ($f) has $np flash/beep pairs on the $track track (flashes: $(wc -l < "$base-flashes.txt"), beeps: $(wc -l < "$base-beeps-$track.txt")); see $res"
+      awk -v seg="$seg" -v segs="$SEG" -v tr="$track" -v file="$(basename "$f")" \
+          '{ printf "%s %d %s %.4f %.4f\n", tr, seg, file, (seg - 1) * segs + $1, $2 }' \
+          "$base-pairs-$track.txt" >> "$res/pairs.txt"
+    done
+  done
+  summarize "$res"
   # A flash or a beep every second is expected: count what is missing.
   echo
   seg=0
@@ -143,6 +159,14 @@ analyze () {  # DIR_OF_RESULTS FILE...   (files in recording order)
         "$base-flashes.txt"
   done
 }
+
+if [ "${1:-}" = --summarize ]; then
+  # Only the table, again, from the pairs of an earlier run's result dir.
+  [ -s "${2:-}/pairs.txt" ] || die "usage: sh bench/drift.sh --summarize bench/out/drift-STAMP"
+  SEG=${BENCH_SEGMENT_SECONDS:-600}
+  summarize "$2"
+  exit 0
+fi
 
 if [ "${1:-}" = --analyze ]; then
   [ -d "${2:-}" ] || die "usage: sh bench/drift.sh --analyze DIR (the segment *.mkv files of one session)"
@@ -270,9 +294,12 @@ set -- $(sqlite3 "$TMP/store/index.db" 'SELECT path FROM segments ORDER BY sessi
 [ "$#" -gt 0 ] || die "no segment in the index; see $LOG"
 want=$(( (MIN * 60 + SEG - 1) / SEG ))
 [ "$#" -ge "$want" ] || die "$# segment(s) for $MIN min at $SEG s each (expected $want); see $RES/segments.txt"
-analyze "$RES" "$@" | tee "$RES/summary.txt"
 if [ "${BENCH_KEEP:-0}" != 0 ]; then
-  mkdir -p "$RES/recordings"; for f do mv "$f" "$RES/recordings/"; done
+  # Kept before measuring, so that a failed measurement can be redone with
+  # --analyze.
+  mkdir -p "$RES/recordings"
+  for f do mv "$f" "$RES/recordings/"; set -- "$@" "$RES/recordings/$(basename "$f")"; shift; done
 fi
+analyze "$RES" "$@" | tee "$RES/summary.txt"
 rm -f "$OUT/drift-latest"; ln -s "drift-$STAMP" "$OUT/drift-latest"
 exit 0

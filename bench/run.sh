@@ -112,7 +112,7 @@ free_port () {
 # tracks = mix+each and four test cameras (640x360 tiles: the inputs deliver
 # the grid's tile size) and four test microphones.
 reference_room () {
-  awk '/^\[camera /{ exit } { print }
+  awk '/^\[camera /{ exit } /^(layout|tracks) *=/ { next } { print }
        /^\[video\]/ { print "layout = grid" } /^\[audio\]/ { print "tracks = mix+each" }' "$EXAMPLE"
   for who in judge:审判长 plaintiff:原告 defendant:被告 witness:证人; do
     printf '[camera %s]\nsource = test\nlabel = %s\n\n' "${who%%:*}" "${who#*:}"

@@ -202,7 +202,7 @@ build_description (const CrConfig *config, const char *reference_file)
        * slate's text is switched on when the input is declared lost. */
       g_string_append_printf (desc,
           "intervideosrc name=camera%u_feed channel=%s timeout=1000000000 "
-          "! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1,pixel-aspect-ratio=1/1 "
+          "! " CR_INPUT_VIDEO_CAPS " "
           "! textoverlay name=camera%u_slate text=%s silent=true valignment=center "
           "halignment=center line-alignment=center auto-resize=false "
           "font-desc=\"Noto Sans CJK SC %upx\" "

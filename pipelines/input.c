@@ -192,14 +192,20 @@ cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
       g_autofree char *channel_q = cr_description_quote (channel);
       append_camera_source (desc, &config->source, index, framerate, with_sound,
                             sound_channel);
+      g_autofree char *tile_caps = g_strdup_printf (CR_INPUT_VIDEO_CAPS, width, height,
+                                                    framerate);
       /* No videorate: the composer's inter source samples every camera at
-       * the room's frame rate, and one would hold a frame back. */
+       * the room's frame rate, and one would hold a frame back. The frame
+       * rate in the caps is only declared (capssetter), so that the
+       * channel's format is the composer's exactly whatever the camera's
+       * own rate. */
       g_string_append_printf (desc,
           "! queue max-size-buffers=3 leaky=downstream ! videoconvert ! videoscale "
-          "! video/x-raw,format=I420,width=%u,height=%u,"
-          "pixel-aspect-ratio=1/1 ! intervideosink name=camera%u_handoff channel=%s "
-          "async=false sync=%s ",
-          width, height, index, channel_q,
+          "! video/x-raw,format=I420,width=%u,height=%u,pixel-aspect-ratio=1/1,"
+          "interlace-mode=progressive,colorimetry=bt601,chroma-site=mpeg2 "
+          "! capssetter caps=\"%s\" "
+          "! intervideosink name=camera%u_handoff channel=%s async=false sync=%s ",
+          width, height, tile_caps, index, channel_q,
           /* Live sources come at their pace; only a file is paced here. */
           config->source.kind == CR_SOURCE_FILE ? "true" : "false");
     }

@@ -34,6 +34,13 @@ typedef struct CrInput CrInput;
 typedef void (*CrInputStateFunc) (CrInput *input, CrInputState state,
                                   const char *reason, gpointer user_data);
 
+/* The raw formats on the channels. A camera's frames are exactly
+ * CR_INPUT_VIDEO_CAPS (printf: width, height, framerate) on both sides of
+ * the inter channel: intervideosrc renegotiates, and the composer's branch
+ * fails not-negotiated, if anything of it differs. */
+#define CR_INPUT_VIDEO_CAPS "video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1," \
+  "pixel-aspect-ratio=1/1,interlace-mode=progressive,colorimetry=bt601,chroma-site=mpeg2"
+
 /* The raw formats on the channels. */
 #define CR_INPUT_AUDIO_CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"
 

@@ -147,8 +147,11 @@ build_description (const CrConfig *config, const char *reference_file)
   guint tile_w, tile_h;
   guint caption_px = MAX (10, config->height / 30);
   guint label_px, slate_px;
-  g_autofree char *header = g_strdup_printf ("%s  %s\n待机 standby", config->court,
-                                             config->room_name);
+  /* gst-launch-1.0 stops parsing at a raw newline, even inside quotes:
+   * the reference's caption keeps to one line (same text, same cost). */
+  g_autofree char *header = g_strdup_printf ("%s  %s%s待机 standby", config->court,
+                                             config->room_name,
+                                             reference_file ? "  " : "\n");
   g_autofree char *caption = cr_description_quote (header);
   g_autofree char *location = reference_file ? cr_description_quote (reference_file)
                                              : NULL;
@@ -159,8 +162,26 @@ build_description (const CrConfig *config, const char *reference_file)
 
   /* The composer, then court/room/case and the clock burned in (SPC 2017
    * rules, Art. 4), then one H.264 encode. */
+  g_string_append (desc, "compositor name=composer background=black ");
+  if (reference_file != NULL)
+    {
+      /* courtrecd places the tiles at run time (apply_layout); the
+       * reference is given the starting layout's places here. */
+      guint n = config->cameras->len;
+      g_autofree CrTileRect *rects = g_new0 (CrTileRect, n);
+      CrLayoutKind kind = CR_LAYOUT_GRID;
+
+      cr_layout_kind_from_string (config->layout, &kind);
+      cr_layout_compute (kind == CR_LAYOUT_EVIDENCE ? CR_LAYOUT_SINGLE : kind, n, 0,
+                         config->width, config->height, rects);
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (desc,
+            "sink_%u::xpos=%d sink_%u::ypos=%d sink_%u::width=%d sink_%u::height=%d "
+            "sink_%u::zorder=%u sink_%u::alpha=%s ", i, rects[i].x, i, rects[i].y, i,
+            MAX (rects[i].width, 2), i, MAX (rects[i].height, 2), i, rects[i].zorder, i,
+            rects[i].visible ? "1.0" : "0.0");
+    }
   g_string_append_printf (desc,
-      "compositor name=composer background=black "
       "! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1 "
       "! textoverlay name=caption text=%s valignment=top halignment=left "
       "line-alignment=left shaded-background=true auto-resize=false "
@@ -186,8 +207,9 @@ build_description (const CrConfig *config, const char *reference_file)
       const CrInputConfig *camera = g_ptr_array_index (config->cameras, i);
       g_autofree char *channel = channel_name (config, "camera", i);
       g_autofree char *label = cr_description_quote (camera->label);
-      g_autofree char *slate_text = g_strdup_printf ("%s\n信号中断 / signal lost",
-                                                     camera->label);
+      g_autofree char *slate_text = g_strdup_printf ("%s%s信号中断 / signal lost",
+                                                     camera->label,
+                                                     reference_file ? "  " : "\n");
       g_autofree char *slate = cr_description_quote (slate_text);
 
       if (reference_file != NULL)

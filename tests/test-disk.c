@@ -151,17 +151,6 @@ open_index (CrTestRoom *room)
   return index;
 }
 
-static GPtrArray *
-segments_of (CrTestRoom *room, gint64 session_id)
-{
-  g_autoptr (CrSegmentIndex) index = open_index (room);
-  g_autoptr (GError) error = NULL;
-  GPtrArray *rows = cr_segment_index_list_segments (index, session_id, &error);
-
-  g_assert_no_error (error);
-  return rows;
-}
-
 static gboolean
 has_event (CrTestRoom *room, gint64 session_id, const char *kind, const char *in_detail)
 {
@@ -211,7 +200,7 @@ static gboolean
 index_matches_files (gpointer data)
 {
   Consistency *check = data;
-  g_autoptr (GPtrArray) rows = segments_of (check->room, check->session_id);
+  g_autoptr (GPtrArray) rows = cr_test_segments (check->room, check->session_id);
   g_autofree char *recordings = g_build_filename (check->room->storage_dir,
                                                   "recordings", NULL);
   g_autoptr (GPtrArray) files = cr_test_find_files (recordings, ".mkv");
@@ -336,25 +325,6 @@ new_segment_open (gpointer data)
   return TRUE;
 }
 
-typedef struct {
-  CrTestRoom *room;
-  gint64 session_id;
-  guint count;
-} ClosedWait;
-
-static gboolean
-all_segments_closed (gpointer data)
-{
-  ClosedWait *wait = data;
-  g_autoptr (GPtrArray) rows = segments_of (wait->room, wait->session_id);
-
-  if (rows->len < wait->count)
-    return FALSE;
-  for (guint i = 0; i < rows->len; i++)
-    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
-      return FALSE;
-  return TRUE;
-}
 
 /* --- cases ----------------------------------------------------------------- */
 
@@ -472,7 +442,7 @@ test_full (Fixture *fixture, gconstpointer data)
 
   /* Space returns: the same session goes on in a new file, the gap is
    * logged. */
-  rows = segments_of (room, session_id);
+  rows = cr_test_segments (room, session_id);
   for (guint i = 0; i < rows->len; i++)
     g_ptr_array_add (resumed.known,
                      g_strdup (((CrSegmentRecord *) g_ptr_array_index (rows, i))->path));
@@ -491,8 +461,7 @@ test_full (Fixture *fixture, gconstpointer data)
   g_usleep (2 * G_USEC_PER_SEC);
   g_assert_cmpint (cr_test_client (room, &out, NULL, "stop", NULL), ==, 0);
   {
-    ClosedWait wait = { room, session_id, rows->len + 1 };
-    g_assert_true (cr_test_wait_until (all_segments_closed, &wait, 15000));
+    g_ptr_array_unref (cr_test_wait_closed (room, session_id, rows->len + 1));
   }
   assert_index_matches_files (room, session_id);
   assert_every_file_decodes (room);

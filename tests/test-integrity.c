@@ -40,37 +40,6 @@ open_index (CrTestRoom *room, gboolean read_only)
   return index;
 }
 
-static GPtrArray *
-segments_of (CrTestRoom *room, gint64 session_id)
-{
-  g_autoptr (CrSegmentIndex) index = open_index (room, TRUE);
-  g_autoptr (GError) error = NULL;
-  GPtrArray *rows = cr_segment_index_list_segments (index, session_id, &error);
-
-  g_assert_no_error (error);
-  return rows;
-}
-
-typedef struct {
-  CrTestRoom *room;
-  gint64 session_id;
-  guint count;
-} ClosedWait;
-
-static gboolean
-all_closed (gpointer data)
-{
-  ClosedWait *wait = data;
-  g_autoptr (GPtrArray) rows = segments_of (wait->room, wait->session_id);
-
-  if (rows->len < wait->count)
-    return FALSE;
-  for (guint i = 0; i < rows->len; i++)
-    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
-      return FALSE;
-  return TRUE;
-}
-
 static void
 client_ok (CrTestRoom *room, const char *first, ...)
 {
@@ -101,7 +70,6 @@ record_pristine (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
   g_autofree char *key_path = NULL;
-  ClosedWait wait;
 
   if (pristine != NULL)
     return;
@@ -131,8 +99,7 @@ record_pristine (void)
     pristine_session = ((CrSessionRecord *) g_ptr_array_index (sessions, 0))->id;
   }
   g_clear_pointer (&index, cr_segment_index_free);
-  wait = (ClosedWait) { pristine, pristine_session, 3 };
-  g_assert_true (cr_test_wait_until (all_closed, &wait, 15000));
+  g_ptr_array_unref (cr_test_wait_closed (pristine, pristine_session, 3));
   /* How it exits is test-recording's concern; here only that it is gone. */
   g_assert_cmpint (cr_test_room_signal (pristine, SIGTERM, 15), !=, -1);
 
@@ -180,7 +147,7 @@ set_up (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
 
   fixture->session_id = pristine_session;
-  fixture->segments = segments_of (room, fixture->session_id);
+  fixture->segments = cr_test_segments (room, fixture->session_id);
   g_assert_cmpuint (fixture->segments->len, ==, 3);
 }
 

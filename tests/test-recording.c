@@ -48,45 +48,6 @@ open_index (CrTestRoom *room)
   return index;
 }
 
-static GPtrArray *
-segments_of (CrTestRoom *room, gint64 session_id)
-{
-  g_autoptr (CrSegmentIndex) index = open_index (room);
-  g_autoptr (GError) error = NULL;
-  GPtrArray *rows = cr_segment_index_list_segments (index, session_id, &error);
-
-  g_assert_no_error (error);
-  return rows;
-}
-
-typedef struct {
-  CrTestRoom *room;
-  gint64 session_id;
-  guint count;
-} ClosedWait;
-
-static gboolean
-all_segments_closed (gpointer data)
-{
-  ClosedWait *wait = data;
-  g_autoptr (GPtrArray) rows = segments_of (wait->room, wait->session_id);
-
-  if (rows->len < wait->count)
-    return FALSE;
-  for (guint i = 0; i < rows->len; i++)
-    if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
-      return FALSE;
-  return TRUE;
-}
-
-static GPtrArray *
-wait_for_closed_segments (CrTestRoom *room, gint64 session_id, guint at_least)
-{
-  ClosedWait wait = { room, session_id, at_least };
-
-  g_assert_true (cr_test_wait_until (all_segments_closed, &wait, 15000));
-  return segments_of (room, session_id);
-}
 
 static double
 member_double (JsonObject *object, const char *name)
@@ -171,7 +132,7 @@ test_ten_seconds (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
   recorded = since (t0);
 
-  rows = wait_for_closed_segments (room, session_id, 1);
+  rows = cr_test_wait_closed (room, session_id, 1);
   g_assert_cmpuint (rows->len, ==, 1);
   row = g_ptr_array_index (rows, 0);
   path = g_build_filename (room->storage_dir, row->path, NULL);
@@ -302,7 +263,7 @@ test_segments_split (Fixture *fixture, gconstpointer data)
   sleep_seconds (3);
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
 
-  rows = wait_for_closed_segments (room, session_id, 4);
+  rows = cr_test_wait_closed (room, session_id, 4);
   g_assert_cmpuint (rows->len, ==, 4);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -410,7 +371,7 @@ test_kill_and_restart (Fixture *fixture, gconstpointer data)
 
   sleep_seconds (1.0);
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
-  rows = wait_for_closed_segments (room, session_id, 1);
+  rows = cr_test_wait_closed (room, session_id, 1);
 
   /* A row for every file and a file for every row, durations from the files. */
   files = cr_test_find_files (room->storage_dir, ".mkv");
@@ -468,7 +429,7 @@ test_sigterm (Fixture *fixture, gconstpointer data)
   g_assert_true (WIFEXITED (wait_status));
   g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
 
-  rows = segments_of (room, session_id);
+  rows = cr_test_segments (room, session_id);
   g_assert_cmpuint (rows->len, ==, 1);
   row = g_ptr_array_index (rows, 0);
   g_assert_true (row->closed);

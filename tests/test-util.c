@@ -419,6 +419,7 @@ cr_test_segments (CrTestRoom *room, gint64 session_id)
 typedef struct {
   CrTestRoom *room;
   gint64 session_id;
+  guint at_least;
 } ClosedWait;
 
 static gboolean
@@ -427,17 +428,26 @@ all_closed (gpointer data)
   ClosedWait *wait = data;
   g_autoptr (GPtrArray) rows = cr_test_segments (wait->room, wait->session_id);
 
+  if (rows->len < MAX (wait->at_least, 1))
+    return FALSE;
   for (guint i = 0; i < rows->len; i++)
     if (!((CrSegmentRecord *) g_ptr_array_index (rows, i))->closed)
       return FALSE;
-  return rows->len > 0;
+  return TRUE;
+}
+
+GPtrArray *
+cr_test_wait_closed (CrTestRoom *room, gint64 session_id, guint at_least)
+{
+  ClosedWait wait = { room, session_id, at_least };
+
+  g_assert_true (cr_test_wait_until (all_closed, &wait, 15000));
+  return cr_test_segments (room, session_id);
 }
 
 void
 cr_test_stop_and_wait (CrTestRoom *room, gint64 session_id)
 {
-  ClosedWait wait = { room, session_id };
-
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
-  g_assert_true (cr_test_wait_until (all_closed, &wait, 15000));
+  g_ptr_array_unref (cr_test_wait_closed (room, session_id, 1));
 }

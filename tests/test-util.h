@@ -55,6 +55,10 @@ gint64 cr_test_start_session (CrTestRoom *room, const char *case_no);
 /* `courtrec stop`, then waits until every segment of @session_id is closed
  * (finished, hashed and in the index). */
 void cr_test_stop_and_wait (CrTestRoom *room, gint64 session_id);
+/* Waits (15 s at most) until @session_id has at least @at_least segments
+ * and every one is closed; returns their rows. (transfer full)
+ * (element-type CrSegmentRecord) */
+GPtrArray *cr_test_wait_closed (CrTestRoom *room, gint64 session_id, guint at_least);
 /* The index rows of @session_id's segments, read-only, by sequence.
  * (transfer full) (element-type CrSegmentRecord) */
 GPtrArray *cr_test_segments (CrTestRoom *room, gint64 session_id);

@@ -13,7 +13,7 @@ DESTDIR    ?=
 PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
        gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-audio-1.0 \
        libsoup-3.0 json-glib-1.0 sqlite3 libsystemd \
-       libavformat libavcodec libavutil libsodium
+       libavformat libavcodec libavutil libsodium librtmp
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -26,7 +26,7 @@ B = build
 
 LIB_SRCS  = $(wildcard config/*.c pipelines/*.c archive/*.c streaming/*.c) \
             $(filter-out recorder/courtrecd.c,$(wildcard recorder/*.c))
-LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/%.o)
+LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/web/resources.o
 LIB       = $(B)/libcourtrec.a
 
 TEST_SRCS = $(filter-out tests/test-util.c,$(wildcard tests/test-*.c))
@@ -40,6 +40,18 @@ all: $(PROGRAMS) $(TEST_BINS)
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The web pages (public live page, player) are compiled into the programs as
+# a GResource, so an installed courtrecd needs no data directory.
+WEB_XML   = web/courtrec.gresource.xml
+WEB_FILES = $(shell glib-compile-resources --sourcedir=web --generate-dependencies $(WEB_XML))
+
+$(B)/web/resources.c: $(WEB_XML) $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	glib-compile-resources --sourcedir=web --generate-source --c-name cr_web --target=$@ $<
+
+$(B)/web/resources.o: $(B)/web/resources.c
+	$(CC) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@

@@ -3,6 +3,14 @@
 # Debian 12. Used by `make demo`, `make check` and .ci/run alike, so a fresh
 # machine and CI install exactly the same set. Safe to run again.
 set -eu
+cd "$(dirname "$0")/.."
+
+# The test-only Node.js packages of package.json (playwright-core).
+npm_install() {
+	if [ ! -d node_modules/playwright-core ]; then
+		npm install --no-audit --no-fund --loglevel=error
+	fi
+}
 
 PACKAGES="
 build-essential pkg-config
@@ -14,10 +22,14 @@ gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-x gstreamer1.0-alsa gstreamer1.0-pulseaudio
 fonts-noto-cjk python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
 ffmpeg sqlite3 curl procps systemd strace
-nginx libnginx-mod-rtmp
+nginx libnginx-mod-rtmp libnginx-mod-stream openssl
+librtmp-dev chromium
 "
 
 missing=""
+# Node.js runs the browser tests (playwright-core drives chromium); a
+# machine without it gets Debian's.
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 for p in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
@@ -25,6 +37,7 @@ for p in $PACKAGES; do
 done
 
 if [ -z "$missing" ]; then
+	npm_install
 	exit 0
 fi
 
@@ -39,3 +52,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+npm_install

@@ -21,12 +21,10 @@
 
 #define STREAM_KEY "s3cr3t-K3Y-42"
 #define PUSH_LIMIT_US 5000
-#define NGINX "/usr/sbin/nginx"
 
 typedef struct {
   char *dir;
-  guint16 port;
-  GSubprocess *nginx;
+  CrTestNginx *nginx;
   GstElement *capture;
   CrDestination *dest;      /* fed by the capture while set */
   GMutex lock;              /* protects dest (swap) and the push counters */
@@ -38,137 +36,19 @@ typedef struct {
   gint64 live_at_us;        /* last change to LIVE, monotonic */
 } Fixture;
 
-/* ---- nginx ---------------------------------------------------------------- */
-
-static gboolean
-port_answers (gpointer data)
-{
-  Fixture *fx = data;
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketConnection) connection = NULL;
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", fx->port, NULL, NULL);
-  return connection != NULL;
-}
-
-static void
-nginx_start (Fixture *fx)
-{
-  g_autofree char *conf_path = g_build_filename (fx->dir, "nginx.conf", NULL);
-  g_autofree char *log_path = g_build_filename (fx->dir, "nginx.out", NULL);
-  g_autofree char *conf = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-
-  conf = g_strdup_printf (
-      "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
-      "daemon off;\nmaster_process off;\n"
-      "error_log %s/error.log info;\npid %s/nginx.pid;\n"
-      "events { worker_connections 64; }\n"
-      "rtmp { server { listen 127.0.0.1:%u; chunk_size 4096;\n"
-      "  application live { live on; record off; } } }\n",
-      fx->dir, fx->dir, fx->port);
-  g_file_set_contents (conf_path, conf, -1, &error);
-  g_assert_no_error (error);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
-  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
-  fx->nginx = g_subprocess_launcher_spawn (launcher, &error, NGINX, "-p", fx->dir,
-                                           "-c", conf_path, "-e",
-                                           "/dev/stderr", NULL);
-  g_assert_no_error (error);
-  if (!cr_test_wait_until (port_answers, fx, 5000))
-    {
-      g_autofree char *log = NULL;
-      g_file_get_contents (log_path, &log, NULL, NULL);
-      g_error ("nginx did not listen on %u: %s", fx->port, log ? log : "");
-    }
-}
-
 static gboolean
 flag_set (gpointer data)
 {
   return *(gboolean *) data;
 }
 
-static void
-wait_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *(gboolean *) data = TRUE;
-}
-
-static void
-nginx_kill (Fixture *fx)
-{
-  gboolean done = FALSE;
-  if (fx->nginx == NULL)
-    return;
-  g_subprocess_send_signal (fx->nginx, SIGKILL);
-  g_subprocess_wait_async (fx->nginx, NULL, wait_cb, &done);
-  g_assert_true (cr_test_wait_until (flag_set, &done, 5000));
-  g_clear_object (&fx->nginx);
-}
-
-/* ---- ffprobe, with the main loop running ------------------------------- */
-
-typedef struct {
-  gboolean done;
-  char *out;
-} Probe;
-
-static void
-probe_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Probe *probe = data;
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &probe->out,
-                                        NULL, NULL);
-  probe->done = TRUE;
-}
-
 /* TRUE when ffprobe reads an h264 and an aac stream from nginx. */
 static gboolean
 ffprobe_reads (Fixture *fx)
 {
-  g_autofree char *url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/%s", fx->port,
-                                          STREAM_KEY);
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                 G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  Probe probe = { FALSE, NULL };
-  gboolean video = FALSE, audio = FALSE;
-  JsonArray *streams;
-  JsonObject *root;
-
-  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
-  process = g_subprocess_launcher_spawn (launcher, &error, "timeout", "-s", "KILL", "8",
-                                         "ffprobe", "-v", "error", "-rw_timeout", "4000000",
-                                         "-show_streams", "-of", "json", url, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, probe_cb, &probe);
-  g_assert_true (cr_test_wait_until (flag_set, &probe.done, 15000));
-  if (probe.out == NULL || !json_parser_load_from_data (parser, probe.out, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      g_free (probe.out);
-      return FALSE;
-    }
-  g_free (probe.out);
-  root = json_node_get_object (json_parser_get_root (parser));
-  if (!json_object_has_member (root, "streams"))
-    return FALSE;
-  streams = json_object_get_array_member (root, "streams");
-  for (guint i = 0; streams != NULL && i < json_array_get_length (streams); i++)
-    {
-      JsonObject *stream = json_array_get_object_element (streams, i);
-      const char *codec = json_object_get_string_member_with_default (stream, "codec_name", "");
-      video |= g_str_equal (codec, "h264");
-      audio |= g_str_equal (codec, "aac");
-    }
-  return video && audio;
+  g_autofree char *url = cr_test_nginx_url (fx->nginx, STREAM_KEY);
+  g_autofree char *codecs = cr_test_probe_stream (url, 8);
+  return codecs != NULL && strstr (codecs, "h264") != NULL && strstr (codecs, "aac") != NULL;
 }
 
 /* ---- the capture that feeds the destination ---------------------------- */
@@ -267,7 +147,6 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   g_autoptr (GError) error = NULL;
   fx->dir = g_dir_make_tmp ("courtrec-dest-XXXXXX", &error);
   g_assert_no_error (error);
-  fx->port = cr_test_free_port ();
   fx->states = g_array_new (FALSE, FALSE, sizeof (CrDestinationState));
   g_mutex_init (&fx->lock);
   capture_start (fx, data != NULL ? GPOINTER_TO_UINT (data) : 400);
@@ -289,7 +168,7 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   cr_destination_free (dest);
   gst_element_set_state (fx->capture, GST_STATE_NULL);
   gst_clear_object (&fx->capture);
-  nginx_kill (fx);
+  cr_test_nginx_free (fx->nginx);
   g_array_unref (fx->states);
   g_mutex_clear (&fx->lock);
   {
@@ -370,8 +249,8 @@ test_rtmp_reconnect (Fixture *fx, gconstpointer data)
   gint64 back_at, waited_ms;
   guint in_force_ms;
 
-  nginx_start (fx);
-  set_destination (fx, new_destination (fx, fx->port));
+  fx->nginx = cr_test_nginx_new (fx->dir, NULL);
+  set_destination (fx, new_destination (fx, fx->nginx->port));
   cr_destination_start (fx->dest);
 
   g_assert_true (cr_test_wait_until (is_state, fx, 10000));
@@ -386,7 +265,7 @@ test_rtmp_reconnect (Fixture *fx, gconstpointer data)
   cr_destination_stats_clear (&stats);
 
   /* The server dies mid-stream. */
-  nginx_kill (fx);
+  cr_test_nginx_kill (fx->nginx);
   g_assert_true (cr_test_wait_until (not_live, fx, 7000));
   cr_destination_get_stats (fx->dest, &stats);
   g_assert_nonnull (stats.last_error);
@@ -403,7 +282,7 @@ test_rtmp_reconnect (Fixture *fx, gconstpointer data)
   in_force_ms = stats.backoff_ms;
   g_assert_cmpuint (stats.reconnects, >=, 1);
   cr_destination_stats_clear (&stats);
-  nginx_start (fx);
+  cr_test_nginx_start (fx->nginx);
   back_at = g_get_monotonic_time ();
 
   g_assert_true (cr_test_wait_until (is_state, fx, in_force_ms + 5000));
@@ -533,18 +412,18 @@ test_server_frozen (Fixture *fx, gconstpointer data)
   CrDestinationStats stats;
   gint64 stopped_at;
 
-  nginx_start (fx);
-  set_destination (fx, new_destination (fx, fx->port));
+  fx->nginx = cr_test_nginx_new (fx->dir, NULL);
+  set_destination (fx, new_destination (fx, fx->nginx->port));
   cr_destination_set_backoff (fx->dest, 1000, 60000);
   cr_destination_start (fx->dest);
   g_assert_true (cr_test_wait_until (is_state, fx, 10000));
 
-  g_subprocess_send_signal (fx->nginx, SIGSTOP);
+  g_subprocess_send_signal (fx->nginx->process, SIGSTOP);
   stopped_at = g_get_monotonic_time ();
   g_assert_true (cr_test_wait_until (stalled_once, fx, 20000));
   g_test_message ("watchdog tripped %.1f s after nginx froze",
                   (g_get_monotonic_time () - stopped_at) / 1e6);
-  g_subprocess_send_signal (fx->nginx, SIGCONT);
+  g_subprocess_send_signal (fx->nginx->process, SIGCONT);
 
   g_assert_true (cr_test_wait_until (is_state, fx, 10000));
   g_assert_true (ffprobe_until (fx, 8000));
@@ -572,8 +451,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/courtrec/destination/bad-url", test_bad_url);
-  if (!g_file_test ("/usr/lib/nginx/modules/ngx_rtmp_module.so", G_FILE_TEST_EXISTS) ||
-      !g_file_test (NGINX, G_FILE_TEST_IS_EXECUTABLE))
+  if (!cr_test_nginx_available ())
     {
       g_printerr ("nginx with its RTMP module is not installed "
                   "(scripts/install-deps.sh): skipping the RTMP tests\n");

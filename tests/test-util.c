@@ -451,3 +451,176 @@ cr_test_stop_and_wait (CrTestRoom *room, gint64 session_id)
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
   g_ptr_array_unref (cr_test_wait_closed (room, session_id, 1));
 }
+
+/* ---- nginx with its RTMP module ----------------------------------------- */
+
+#define NGINX "/usr/sbin/nginx"
+#define NGINX_MODULES "/usr/lib/nginx/modules/"
+
+static gboolean
+port_answers_cb (gpointer data)
+{
+  return cr_test_port_answers (GPOINTER_TO_UINT (data));
+}
+
+gboolean
+cr_test_port_answers (guint16 port)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return connection != NULL;
+}
+
+gboolean
+cr_test_nginx_available (void)
+{
+  return g_file_test (NGINX, G_FILE_TEST_IS_EXECUTABLE) &&
+         g_file_test (NGINX_MODULES "ngx_rtmp_module.so", G_FILE_TEST_EXISTS) &&
+         g_file_test (NGINX_MODULES "ngx_stream_module.so", G_FILE_TEST_EXISTS);
+}
+
+CrTestNginx *
+cr_test_nginx_new (const char *dir, const char *extra_conf)
+{
+  CrTestNginx *nginx = g_new0 (CrTestNginx, 1);
+  nginx->dir = g_strdup (dir);
+  nginx->port = cr_test_free_port ();
+  nginx->extra_conf = g_strdup (extra_conf != NULL ? extra_conf : "");
+  cr_test_nginx_start (nginx);
+  return nginx;
+}
+
+void
+cr_test_nginx_start (CrTestNginx *nginx)
+{
+  g_autofree char *conf_path = g_build_filename (nginx->dir, "nginx.conf", NULL);
+  g_autofree char *log_path = g_build_filename (nginx->dir, "nginx.out", NULL);
+  g_autofree char *conf = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (nginx->process);
+  conf = g_strdup_printf (
+      "load_module " NGINX_MODULES "ngx_rtmp_module.so;\n"
+      "load_module " NGINX_MODULES "ngx_stream_module.so;\n"
+      "daemon off;\nmaster_process off;\n"
+      "error_log %s/error.log info;\npid %s/nginx.pid;\n"
+      "events { worker_connections 64; }\n"
+      "rtmp { server { listen 127.0.0.1:%u; chunk_size 4096;\n"
+      "  application live { live on; record off; } } }\n%s\n",
+      nginx->dir, nginx->dir, nginx->port, nginx->extra_conf);
+  g_file_set_contents (conf_path, conf, -1, &error);
+  g_assert_no_error (error);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  nginx->process = g_subprocess_launcher_spawn (launcher, &error, NGINX, "-p", nginx->dir,
+                                                "-c", conf_path, "-e", "/dev/stderr",
+                                                NULL);
+  g_assert_no_error (error);
+  if (!cr_test_wait_until (port_answers_cb, GUINT_TO_POINTER (nginx->port), 5000))
+    {
+      g_autofree char *log = NULL;
+      g_file_get_contents (log_path, &log, NULL, NULL);
+      g_error ("nginx did not listen on %u: %s", nginx->port, log ? log : "");
+    }
+}
+
+typedef struct {
+  gboolean done;
+  char *out;
+} Finished;
+
+static gboolean
+finished_cb (gpointer data)
+{
+  return ((Finished *) data)->done;
+}
+
+static void
+waited_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  ((Finished *) data)->done = TRUE;
+}
+
+void
+cr_test_nginx_kill (CrTestNginx *nginx)
+{
+  Finished finished = { FALSE, NULL };
+  if (nginx->process == NULL)
+    return;
+  g_subprocess_send_signal (nginx->process, SIGKILL);
+  g_subprocess_wait_async (nginx->process, NULL, waited_cb, &finished);
+  g_assert_true (cr_test_wait_until (finished_cb, &finished, 5000));
+  g_clear_object (&nginx->process);
+}
+
+void
+cr_test_nginx_free (CrTestNginx *nginx)
+{
+  if (nginx == NULL)
+    return;
+  cr_test_nginx_kill (nginx);
+  g_free (nginx->dir);
+  g_free (nginx->extra_conf);
+  g_free (nginx);
+}
+
+char *
+cr_test_nginx_url (CrTestNginx *nginx, const char *key)
+{
+  return g_strdup_printf ("rtmp://127.0.0.1:%u/live/%s", nginx->port, key);
+}
+
+static void
+communicated_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Finished *finished = data;
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &finished->out,
+                                        NULL, NULL);
+  finished->done = TRUE;
+}
+
+char *
+cr_test_probe_stream (const char *url, guint timeout_s)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) codecs = g_string_new (NULL);
+  g_autofree char *timeout = g_strdup_printf ("%u", timeout_s);
+  Finished probe = { FALSE, NULL };
+  JsonArray *streams = NULL;
+  JsonNode *root;
+
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, "timeout", "-s", "KILL", timeout,
+                                         "ffprobe", "-v", "error", "-rw_timeout", "4000000",
+                                         "-show_streams", "-of", "json", url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &probe);
+  g_assert_true (cr_test_wait_until (finished_cb, &probe, (timeout_s + 5) * 1000));
+  if (probe.out != NULL && json_parser_load_from_data (parser, probe.out, -1, NULL))
+    {
+      root = json_parser_get_root (parser);
+      if (JSON_NODE_HOLDS_OBJECT (root) &&
+          json_object_has_member (json_node_get_object (root), "streams"))
+        streams = json_object_get_array_member (json_node_get_object (root), "streams");
+    }
+  g_free (probe.out);
+  for (guint i = 0; streams != NULL && i < json_array_get_length (streams); i++)
+    {
+      JsonObject *stream = json_array_get_object_element (streams, i);
+      if (codecs->len > 0)
+        g_string_append_c (codecs, ',');
+      g_string_append (codecs, json_object_get_string_member_with_default (stream,
+                                                                           "codec_name", "?"));
+    }
+  return codecs->len > 0 ? g_strdup (codecs->str) : NULL;
+}

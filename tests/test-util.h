@@ -83,6 +83,38 @@ GPtrArray *cr_test_find_files (const char *dir, const char *suffix);
 gboolean cr_test_wait_until (gboolean (*cond) (gpointer data), gpointer data,
                              guint timeout_ms);
 
+/* TRUE when something accepts TCP connections on 127.0.0.1:@port. */
+gboolean cr_test_port_answers (guint16 port);
+
+/* A real nginx with its RTMP module (and the stream module loaded), in
+ * @dir, started by the test and killed by PID:
+ *   rtmp://127.0.0.1:PORT/live/KEY  (application "live", live on)
+ * @extra_conf is appended at the top level of nginx.conf, or NULL.
+ * cr_test_nginx_available() says whether the modules are installed. */
+typedef struct {
+  char *dir;
+  guint16 port;
+  char *extra_conf;
+  GSubprocess *process;
+} CrTestNginx;
+
+gboolean cr_test_nginx_available (void);
+/* Picks a free port and starts nginx; waits until it listens. */
+CrTestNginx *cr_test_nginx_new (const char *dir, const char *extra_conf);
+/* Starts it again on the same port (after a kill). */
+void cr_test_nginx_start (CrTestNginx *nginx);
+/* SIGKILL and wait; nothing if not running. */
+void cr_test_nginx_kill (CrTestNginx *nginx);
+void cr_test_nginx_free (CrTestNginx *nginx);
+/* "rtmp://127.0.0.1:PORT/live/@key" (transfer full) */
+char *cr_test_nginx_url (CrTestNginx *nginx, const char *key);
+
+/* ffprobe -show_streams on a live URL (killed after @timeout_s), with the
+ * main loop running; a comma-separated list of the codec names read, e.g.
+ * "h264,aac", or NULL when nothing could be read. (transfer full) */
+char *cr_test_probe_stream (const char *url, guint timeout_s);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestRoom, cr_test_room_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNginx, cr_test_nginx_free)
 
 G_END_DECLS

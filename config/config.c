@@ -69,6 +69,11 @@ static gboolean parse_dbfs (const KeySpec *spec, const char *value,
 static gboolean parse_role (const KeySpec *spec, const char *value,
                             gpointer base, GError **error);
 
+static gboolean parse_bool (const KeySpec *spec, const char *value,
+                            gpointer base, GError **error);
+static gboolean parse_stream_url (const KeySpec *spec, const char *value,
+                                  gpointer base, GError **error);
+
 static gboolean parse_source (const char *text, CrSource *source,
                               const char *forms, GError **error);
 
@@ -78,12 +83,15 @@ static const GroupSpec groups[] = {
   { "video", FALSE },
   { "audio", FALSE },
   { "api", FALSE },
+  { "live", FALSE },
   { "camera", TRUE },
   { "microphone", TRUE },
+  { "stream", TRUE },
 };
 
 #define CONFIG_FIELD(field) offsetof (CrConfig, field)
 #define INPUT_FIELD(field) offsetof (CrInputConfig, field)
+#define STREAM_FIELD(field) offsetof (CrStreamConfig, field)
 
 static const KeySpec keys[] = {
   { "room", "id", parse_room_id, CONFIG_FIELD (room_id), TRUE, NULL, 0, 0,
@@ -149,6 +157,20 @@ static const KeySpec keys[] = {
   /* Checked against the [camera NAME] groups after loading. */
   { "microphone", "camera", parse_text, INPUT_FIELD (camera), FALSE, NULL, 0, 0,
     "the NAME of a [camera NAME] group" },
+
+  { "live", "hls", parse_bool, CONFIG_FIELD (hls), FALSE, "true", 0, 0, NULL },
+  { "live", "delay_seconds", parse_uint, CONFIG_FIELD (hls_delay_seconds), FALSE, "0",
+    0, 300, NULL },
+
+  { "stream", "url", parse_stream_url, STREAM_FIELD (url), TRUE, NULL, 0, 0,
+    "rtmp://HOST/APP, rtmps://HOST/APP or srt://HOST:PORT" },
+  /* Resolved against the config file's directory after loading. */
+  { "stream", "key_file", parse_text, STREAM_FIELD (key_file), FALSE, NULL, 0, 0,
+    "the stream key's file, e.g. /etc/courtrec/portal.key" },
+  { "stream", "delay_seconds", parse_uint, STREAM_FIELD (delay_seconds), FALSE, "0",
+    0, 300, NULL },
+  { "stream", "autostart", parse_bool, STREAM_FIELD (autostart), FALSE, "true", 0, 0,
+    NULL },
 };
 
 #define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL, alsa:DEVICE, pulse:DEVICE, camera:NAME or file:PATH"
@@ -178,6 +200,52 @@ parse_text (const KeySpec *spec, const char *value, gpointer base,
     }
   g_free (*field);
   *field = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+parse_bool (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  gboolean *field = G_STRUCT_MEMBER_P (base, spec->offset);
+
+  if (g_ascii_strcasecmp (value, "true") == 0 || g_ascii_strcasecmp (value, "yes") == 0)
+    *field = TRUE;
+  else if (g_ascii_strcasecmp (value, "false") == 0 || g_ascii_strcasecmp (value, "no") == 0)
+    *field = FALSE;
+  else
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "expected true or false");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A destination's URL: the scheme says the protocol; the host must be
+ * there. The stream key belongs in key_file, where it is not logged. */
+static gboolean
+parse_stream_url (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  static const char *const schemes[] = { "rtmp", "rtmps", "srt", NULL };
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NON_DNS, NULL);
+
+  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "not a streaming URL: expected rtmp://HOST[:PORT]/APP, "
+                   "rtmps://HOST[:PORT]/APP or srt://HOST:PORT");
+      return FALSE;
+    }
+  if (g_str_equal (g_uri_get_scheme (uri), "srt") && g_uri_get_port (uri) <= 0)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "an SRT URL needs a port: expected srt://HOST:PORT");
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
   return TRUE;
 }
 
@@ -606,6 +674,19 @@ cr_source_parse (const char *text, CrSource *source, GError **error)
 /* ---- the loader ---- */
 
 static void
+stream_config_free (CrStreamConfig *stream)
+{
+  if (stream == NULL)
+    return;
+  g_free (stream->name);
+  g_free (stream->url);
+  g_free (stream->key_file);
+  g_free (stream);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrStreamConfig, stream_config_free)
+
+static void
 input_config_free (CrInputConfig *input)
 {
   if (input == NULL)
@@ -632,6 +713,7 @@ cr_config_free (CrConfig *config)
   g_free (config->storage_dir);
   g_clear_pointer (&config->cameras, g_ptr_array_unref);
   g_clear_pointer (&config->microphones, g_ptr_array_unref);
+  g_clear_pointer (&config->streams, g_ptr_array_unref);
   g_free (config->api_host);
   g_free (config->token_file);
   g_free (config->key_file);
@@ -776,8 +858,8 @@ unknown_group_error (const Loader *loader, const char *header,
   else
     g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
                  "%s: unknown group [%s]: expected [room], [storage], "
-                 "[video], [audio], [api], [camera NAME] or "
-                 "[microphone NAME]", loader->path, shown);
+                 "[video], [audio], [api], [live], [camera NAME], "
+                 "[microphone NAME] or [stream NAME]", loader->path, shown);
   return FALSE;
 }
 
@@ -848,11 +930,9 @@ load_group (const Loader *loader, const char *header, const char *kind,
 }
 
 static gboolean
-load_input (const Loader *loader, const char *header, const char *kind,
-            const char *name, GPtrArray *inputs, GError **error)
+check_item_name (const Loader *loader, const char *header, const char *kind,
+                 const char *name, GError **error)
 {
-  g_autoptr (CrInputConfig) input = g_new0 (CrInputConfig, 1);
-
   if (!is_name (name, G_MAXSIZE))
     {
       g_autofree char *shown = g_utf8_make_valid (header, -1);
@@ -863,6 +943,40 @@ load_input (const Loader *loader, const char *header, const char *kind,
                    "[%s judge]", loader->path, shown, name, kind, kind);
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+load_stream (const Loader *loader, const char *header, const char *name,
+             GPtrArray *streams, GError **error)
+{
+  g_autoptr (CrStreamConfig) stream = g_new0 (CrStreamConfig, 1);
+
+  if (!check_item_name (loader, header, "stream", name, error))
+    return FALSE;
+  for (guint i = 0; i < streams->len; i++)
+    if (g_str_equal (((CrStreamConfig *) g_ptr_array_index (streams, i))->name, name))
+      {
+        g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                     "%s: [stream %s] appears twice: expected one group per destination",
+                     loader->path, name);
+        return FALSE;
+      }
+  stream->name = g_strdup (name);
+  if (!load_group (loader, header, "stream", stream, error))
+    return FALSE;
+  g_ptr_array_add (streams, g_steal_pointer (&stream));
+  return TRUE;
+}
+
+static gboolean
+load_input (const Loader *loader, const char *header, const char *kind,
+            const char *name, GPtrArray *inputs, GError **error)
+{
+  g_autoptr (CrInputConfig) input = g_new0 (CrInputConfig, 1);
+
+  if (!check_item_name (loader, header, kind, name, error))
+    return FALSE;
   input->name = g_strdup (name);
   if (!load_group (loader, header, kind, input, error))
     return FALSE;
@@ -963,6 +1077,7 @@ cr_config_load (const char *path, GError **error)
   config->path = g_strdup (path);
   config->cameras = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
   config->microphones = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
+  config->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_config_free);
 
   /* KEEP_TRANSLATIONS: otherwise GKeyFile silently drops name[zh_CN] and
    * the like, and a key that is not read must not pass unnoticed. */
@@ -1004,7 +1119,12 @@ cr_config_load (const char *path, GError **error)
                        "[%s judge]", path, kind, kind, kind);
           return NULL;
         }
-      if (group->named &&
+      if (group->named && strcmp (kind, "stream") == 0)
+        {
+          if (!load_stream (&loader, headers[i], item, config->streams, error))
+            return NULL;
+        }
+      else if (group->named &&
           !load_input (&loader, headers[i], kind, item,
                        strcmp (kind, "camera") == 0 ? config->cameras
                                                     : config->microphones,
@@ -1049,8 +1169,46 @@ cr_config_load (const char *path, GError **error)
     resolve_path (&config->key_file, base_dir);
   resolve_file_sources (config->cameras, base_dir);
   resolve_file_sources (config->microphones, base_dir);
+  for (guint i = 0; i < config->streams->len; i++)
+    {
+      CrStreamConfig *stream = g_ptr_array_index (config->streams, i);
+      if (stream->key_file != NULL)
+        resolve_path (&stream->key_file, base_dir);
+    }
 
   return g_steal_pointer (&config);
+}
+
+/* ---- stream keys ---- */
+
+char *
+cr_config_load_stream_key (const CrStreamConfig *stream, GError **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (stream->key_file == NULL)
+    return g_strdup ("");
+  if (!g_file_get_contents (stream->key_file, &contents, NULL, &local_error))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
+                   "[stream %s] key_file = \"%s\": cannot read the stream key: %s",
+                   stream->name, stream->key_file, local_error->message);
+      return NULL;
+    }
+  g_strstrip (contents);
+  if (*contents == '\0' || strpbrk (contents, " \t\r\n/?#") != NULL)
+    {
+      /* Not printed: a wrong key is still a secret. */
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "[stream %s] key_file = \"%s\": %s", stream->name, stream->key_file,
+                   *contents == '\0' ? "the file is empty: expected the stream key"
+                                     : "not a stream key: expected one word without "
+                                       "spaces, '/', '?' or '#'");
+      explicit_bzero (contents, strlen (contents));
+      return NULL;
+    }
+  return g_steal_pointer (&contents);
 }
 
 /* ---- the API token ---- */

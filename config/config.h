@@ -47,6 +47,17 @@ typedef struct {
                        this microphone is loudest; may be NULL */
 } CrInputConfig;
 
+/* One [stream NAME] group: a live destination (streaming/). */
+typedef struct {
+  char *name;               /* NAME from the group header, e.g. portal */
+  char *url;                /* rtmp://HOST[:PORT]/APP, rtmps://... or srt://HOST:PORT[?...] */
+  char *key_file;           /* the stream key, kept out of the config: absolute once
+                               loaded; NULL when the URL needs no key */
+  guint delay_seconds;      /* 0 (default) to 300: the public sees the hearing this late */
+  gboolean autostart;       /* streams as soon as an approved session runs (default
+                               true); otherwise on `courtrec stream start NAME` */
+} CrStreamConfig;
+
 typedef struct {
   char *path;               /* the file this was loaded from */
 
@@ -88,6 +99,11 @@ typedef struct {
    * /etc/courtrec/device-key, one key for every room of the machine and not
    * on the recordings disk. Absolute once loaded. */
   char *key_file;
+  /* [stream NAME], in file order; CrStreamConfig* */
+  GPtrArray *streams;
+  /* [live]: the built-in HLS at /live/ROOM/index.m3u8 and its public page */
+  gboolean hls;             /* default true */
+  guint hls_delay_seconds;  /* [live] delay_seconds, 0 to 300, default 0 */
 } CrConfig;
 
 /* Loads and validates @path. Errors name the file, group, key, the value
@@ -109,6 +125,11 @@ void cr_source_clear (CrSource *source);
  * file. The token is a secret: it is never logged. (transfer full) */
 char *cr_config_load_token (const CrConfig *config, gboolean create,
                             GError **error);
+
+/* Reads @stream's key from its key_file (white space stripped); "" when the
+ * stream has no key_file. An unreadable or empty file is an error naming
+ * the file and the stream. The key is a secret: never logged. */
+char *cr_config_load_stream_key (const CrStreamConfig *stream, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrConfig, cr_config_free)
 

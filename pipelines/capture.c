@@ -140,6 +140,31 @@ each_microphone_tracked (const CrConfig *config)
   return g_strcmp0 (config->tracks, "mix+each") == 0;
 }
 
+/* The live outputs splice the broadcast slate (streaming/slate.h) into
+ * the same stream as the hearing: encoded with the same settings, its
+ * codec headers are the same, so players carry on across the switch. */
+char *
+cr_capture_describe_video_encoder (const CrConfig *config)
+{
+  return g_strdup_printf ("x264enc name=video_encoder tune=zerolatency "
+                          "speed-preset=veryfast bitrate=%u key-int-max=%u "
+                          "! h264parse ! video/x-h264,stream-format=avc,alignment=au",
+                          config->video_bitrate_kbps, config->framerate);
+}
+
+char *
+cr_capture_describe_audio_encoder (const CrConfig *config)
+{
+  return g_strdup_printf ("avenc_aac name=audio_encoder bitrate=%u ! aacparse",
+                          config->audio_bitrate_kbps * 1000);
+}
+
+GstClockTime
+cr_capture_get_base_time (CrCapture *capture)
+{
+  return gst_element_get_base_time (capture->pipeline);
+}
+
 static char *
 build_description (const CrConfig *config, const char *reference_file)
 {
@@ -155,6 +180,8 @@ build_description (const CrConfig *config, const char *reference_file)
   g_autofree char *caption = cr_description_quote (header);
   g_autofree char *location = reference_file ? cr_description_quote (reference_file)
                                              : NULL;
+  g_autofree char *video_encoder = cr_capture_describe_video_encoder (config);
+  g_autofree char *audio_encoder = cr_capture_describe_audio_encoder (config);
 
   grid_tile (config, &tile_w, &tile_h);
   label_px = MAX (10, tile_h / 16);
@@ -189,13 +216,11 @@ build_description (const CrConfig *config, const char *reference_file)
       "! clockoverlay name=clock time-format=\"%%Y-%%m-%%d %%H:%%M:%%S\" "
       "valignment=bottom halignment=right shaded-background=true auto-resize=false "
       "font-desc=\"Noto Sans Mono CJK SC %upx\" "
-      "! x264enc name=video_encoder tune=zerolatency speed-preset=veryfast "
-      "bitrate=%u key-int-max=%u "
-      "! h264parse ! video/x-h264,stream-format=avc,alignment=au "
+      "! %s "
       "! tee name=video_tee video_tee. ! queue name=video_record_queue "
       "max-size-buffers=0 max-size-bytes=0 max-size-time=10000000000 ! ",
       config->width, config->height, config->framerate, caption, caption_px,
-      caption_px, config->video_bitrate_kbps, config->framerate);
+      caption_px, video_encoder);
   if (reference_file == NULL)
     g_string_append (desc, "appsink name=track0 sync=false async=false emit-signals=false ");
   else
@@ -238,10 +263,10 @@ build_description (const CrConfig *config, const char *reference_file)
   g_string_append_printf (desc,
       "audiomixer name=mixer latency=%" G_GUINT64_FORMAT " "
       "! audio/x-raw,rate=48000,channels=2 ! audioconvert "
-      "! avenc_aac name=audio_encoder bitrate=%u ! aacparse ! tee name=audio_tee "
+      "! %s ! tee name=audio_tee "
       "audio_tee. ! queue name=audio_record_queue max-size-buffers=0 "
       "max-size-bytes=0 max-size-time=10000000000 ! ",
-      (guint64) SOUND_LATENCY, config->audio_bitrate_kbps * 1000);
+      (guint64) SOUND_LATENCY, audio_encoder);
   if (reference_file == NULL)
     g_string_append (desc, "appsink name=track1 sync=false async=false emit-signals=false ");
   else

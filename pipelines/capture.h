@@ -93,6 +93,16 @@ void cr_capture_get_level (CrCapture *capture, guint index, double *rms_dbfs,
  * courtrecd against. (transfer full) */
 char *cr_capture_describe (const CrConfig *config, const char *reference_file);
 
+/* The encoders as gst-launch fragments ("x264enc ... ! h264parse ! caps",
+ * "avenc_aac ... ! aacparse"), for outputs that must encode exactly like
+ * the capture (the broadcast slate). (transfer full) */
+char *cr_capture_describe_video_encoder (const CrConfig *config);
+char *cr_capture_describe_audio_encoder (const CrConfig *config);
+
+/* The pipeline's base time on the system clock (CLOCK_MONOTONIC): running
+ * time + base time is the instant a sample was captured. */
+GstClockTime cr_capture_get_base_time (CrCapture *capture);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrCapture, cr_capture_free)
 
 G_END_DECLS

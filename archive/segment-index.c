@@ -93,6 +93,19 @@ static const char *const schema_steps[] = {
   "  link TEXT,"
   "  UNIQUE (session_id, sequence)"
   ");",
+
+  /* 2 -> 3: the court's broadcast decisions, per case (SPC 2010 rules: a
+   * case is approved for broadcast once, or marked non-public). Rows are
+   * never changed or deleted: the table is the decisions' record. */
+  "CREATE TABLE broadcast_decisions ("
+  "  id INTEGER PRIMARY KEY,"
+  "  case_no TEXT NOT NULL,"
+  "  decision TEXT NOT NULL CHECK (decision IN ('approved', 'forbidden')),"
+  "  at TEXT NOT NULL,"
+  "  decided_by TEXT,"
+  "  reason TEXT"
+  ");"
+  "CREATE INDEX broadcast_decisions_case_no ON broadcast_decisions (case_no);",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))
@@ -902,6 +915,129 @@ cr_segment_index_list_events (CrSegmentIndex *index, gint64 session_id,
   if (!check (index, rc, doing, error))
     return NULL;
   return g_steal_pointer (&events);
+}
+
+/* Broadcast decisions */
+
+#define BROADCAST_COLUMNS "id, case_no, decision, at, decided_by, reason"
+
+gint64
+cr_segment_index_add_broadcast_decision (CrSegmentIndex *index, const char *case_no,
+                                         CrBroadcastDecision decision, gint64 at_us,
+                                         const char *by, const char *reason,
+                                         GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "record a broadcast decision";
+  int rc;
+
+  g_return_val_if_fail (index != NULL && case_no != NULL, 0);
+  g_return_val_if_fail (decision != CR_BROADCAST_UNDECIDED, 0);
+
+  stmt = prepare (index,
+                  "INSERT INTO broadcast_decisions (case_no, decision, at, decided_by, reason) "
+                  "VALUES (?, ?, ?, ?, ?)", doing, error);
+  if (stmt == NULL)
+    return 0;
+  rc = bind_text (stmt, 1, case_no);
+  if (rc == SQLITE_OK)
+    rc = bind_text (stmt, 2, cr_broadcast_decision_to_string (decision));
+  if (rc == SQLITE_OK)
+    rc = bind_utc (stmt, 3, at_us);
+  if (rc == SQLITE_OK)
+    rc = bind_text (stmt, 4, by);
+  if (rc == SQLITE_OK)
+    rc = bind_text (stmt, 5, reason);
+  if (!check (index, rc, doing, error) || !step_done (index, stmt, doing, error))
+    return 0;
+  return sqlite3_last_insert_rowid (index->db);
+}
+
+/* Rows of @stmt (BROADCAST_COLUMNS) into records. */
+static GPtrArray *
+read_broadcast_rows (CrSegmentIndex *index, sqlite3_stmt *stmt, const char *doing,
+                     GError **error)
+{
+  g_autoptr (GPtrArray) rows =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) cr_broadcast_record_free);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr (CrBroadcastRecord) record = g_new0 (CrBroadcastRecord, 1);
+      const char *decision = (const char *) sqlite3_column_text (stmt, 2);
+
+      record->id = sqlite3_column_int64 (stmt, 0);
+      record->case_no = column_strdup (stmt, 1);
+      record->decision = g_strcmp0 (decision, "forbidden") == 0 ? CR_BROADCAST_FORBIDDEN
+                                                                : CR_BROADCAST_APPROVED;
+      if (!column_utc (index, stmt, 3, "broadcast_decisions", &record->at_us, error))
+        return NULL;
+      record->by = column_strdup (stmt, 4);
+      record->reason = column_strdup (stmt, 5);
+      g_ptr_array_add (rows, g_steal_pointer (&record));
+    }
+  if (!check (index, rc, doing, error))
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+CrBroadcastRecord *
+cr_segment_index_get_broadcast_decision (CrSegmentIndex *index, const char *case_no,
+                                         GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  const char *doing = "read the broadcast decision of a case";
+
+  /* A refusal outweighs any approval, before or after it. */
+  stmt = prepare (index,
+                  "SELECT " BROADCAST_COLUMNS " FROM broadcast_decisions WHERE case_no = ? "
+                  "ORDER BY decision = 'forbidden' DESC, id LIMIT 1", doing, error);
+  if (stmt == NULL || !check (index, bind_text (stmt, 1, case_no), doing, error))
+    return NULL;
+  rows = read_broadcast_rows (index, stmt, doing, error);
+  if (rows == NULL || rows->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (rows, 0);
+}
+
+GPtrArray *
+cr_segment_index_list_broadcast_decisions (CrSegmentIndex *index, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "list the broadcast decisions";
+
+  stmt = prepare (index, "SELECT " BROADCAST_COLUMNS " FROM broadcast_decisions ORDER BY id",
+                  doing, error);
+  if (stmt == NULL)
+    return NULL;
+  return read_broadcast_rows (index, stmt, doing, error);
+}
+
+const char *
+cr_broadcast_decision_to_string (CrBroadcastDecision decision)
+{
+  switch (decision)
+    {
+    case CR_BROADCAST_APPROVED:
+      return "approved";
+    case CR_BROADCAST_FORBIDDEN:
+      return "forbidden";
+    default:
+      return "undecided";
+    }
+}
+
+void
+cr_broadcast_record_free (CrBroadcastRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->case_no);
+  g_free (record->by);
+  g_free (record->reason);
+  g_free (record);
 }
 
 /* Segments */

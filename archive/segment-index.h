@@ -77,6 +77,21 @@ typedef struct {
   char *detail;           /* free text or JSON, may be NULL */
 } CrEventRecord;
 
+typedef enum {
+  CR_BROADCAST_UNDECIDED,
+  CR_BROADCAST_APPROVED,  /* may be streamed live */
+  CR_BROADCAST_FORBIDDEN, /* non-public: never streamed, whatever came before */
+} CrBroadcastDecision;
+
+typedef struct {
+  gint64 id;
+  char *case_no;          /* canonical */
+  CrBroadcastDecision decision;
+  gint64 at_us;
+  char *by;               /* who decided; may be NULL */
+  char *reason;           /* may be NULL */
+} CrBroadcastRecord;
+
 typedef struct CrSegmentIndex CrSegmentIndex;
 
 /* Opens (creating and migrating as needed) the index at @path.
@@ -130,6 +145,24 @@ gint64 cr_segment_index_add_event (CrSegmentIndex *index, gint64 session_id,
 gint64 cr_segment_index_add_marker (CrSegmentIndex *index, gint64 session_id,
                                     gint64 at_us, const char *text,
                                     GError **error);
+/* The court's broadcast decisions, per canonical case number; never
+ * changed once written. */
+gint64 cr_segment_index_add_broadcast_decision (CrSegmentIndex *index,
+                                                const char *case_no,
+                                                CrBroadcastDecision decision,
+                                                gint64 at_us, const char *by,
+                                                const char *reason, GError **error);
+/* The decision in force: the refusal if the case was ever forbidden, else
+ * its approval; NULL without error when undecided. (transfer full) */
+CrBroadcastRecord *cr_segment_index_get_broadcast_decision (CrSegmentIndex *index,
+                                                            const char *case_no,
+                                                            GError **error);
+/* Every decision, oldest first. (transfer full) (element-type CrBroadcastRecord) */
+GPtrArray *cr_segment_index_list_broadcast_decisions (CrSegmentIndex *index,
+                                                      GError **error);
+const char *cr_broadcast_decision_to_string (CrBroadcastDecision decision);
+void cr_broadcast_record_free (CrBroadcastRecord *record);
+
 /* Oldest first. (transfer full) (element-type CrEventRecord) */
 GPtrArray *cr_segment_index_list_events (CrSegmentIndex *index,
                                          gint64 session_id, GError **error);
@@ -206,6 +239,7 @@ gboolean cr_parse_utc (const char *text, gint64 *utc_us);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentIndex, cr_segment_index_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSessionRecord, cr_session_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentRecord, cr_segment_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrBroadcastRecord, cr_broadcast_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrEventRecord, cr_event_record_free)
 
 G_END_DECLS

@@ -7,6 +7,9 @@
  * called from. */
 #include "recorder/api-server.h"
 
+#include "recorder/broadcast.h"
+#include "streaming/live-web.h"
+
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -255,7 +258,71 @@ handle_layout (CrApiServer *self, JsonObject *request, GError **error)
   return reply_with_status (self, NULL, 0);
 }
 
+static JsonNode *
+decide_broadcast (CrApiServer *self, JsonObject *request, gboolean approve, GError **error)
+{
+  GError *local_error = NULL;
+  gint64 id = cr_recorder_decide_broadcast (self->recorder, optional_string (request, "case"),
+                                            approve, optional_string (request, "by"),
+                                            optional_string (request, "reason"),
+                                            &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  return reply_with_status (self, "decision_id", id);
+}
+
+static JsonNode *
+handle_broadcast_approve (CrApiServer *self, JsonObject *request, GError **error)
+{
+  return decide_broadcast (self, request, TRUE, error);
+}
+
+static JsonNode *
+handle_broadcast_forbid (CrApiServer *self, JsonObject *request, GError **error)
+{
+  return decide_broadcast (self, request, FALSE, error);
+}
+
+static JsonNode *
+stream_control (CrApiServer *self, JsonObject *request, const char *action, GError **error)
+{
+  if (!cr_recorder_stream_control (self->recorder, action, optional_string (request, "name"),
+                                   error))
+    return NULL;
+  return reply_with_status (self, NULL, 0);
+}
+
+static JsonNode *
+handle_stream_start (CrApiServer *self, JsonObject *request, GError **error)
+{
+  return stream_control (self, request, "start", error);
+}
+
+static JsonNode *
+handle_stream_stop (CrApiServer *self, JsonObject *request, GError **error)
+{
+  return stream_control (self, request, "stop", error);
+}
+
+static JsonNode *
+handle_stream_cut (CrApiServer *self, JsonObject *request, GError **error)
+{
+  return stream_control (self, request, "cut", error);
+}
+
+static JsonNode *
+handle_stream_resume (CrApiServer *self, JsonObject *request, GError **error)
+{
+  return stream_control (self, request, "resume", error);
+}
+
 static const char *const start_fields[] = { "case", "title", NULL };
+static const char *const approve_fields[] = { "case", "by", NULL };
+static const char *const forbid_fields[] = { "case", "reason", "by", NULL };
+static const char *const stream_fields[] = { "name", NULL };
 static const char *const layout_fields[] = { "layout", NULL };
 static const char *const pause_fields[] = { "reason", NULL };
 static const char *const marker_fields[] = { "text", NULL };
@@ -268,6 +335,12 @@ static const Route routes[] = {
   { "/api/v1/session/stop", "POST", handle_stop, NULL, 0 },
   { "/api/v1/session/markers", "POST", handle_marker, marker_fields, 1 },
   { "/api/v1/layout", "POST", handle_layout, layout_fields, 1 },
+  { "/api/v1/broadcast/approve", "POST", handle_broadcast_approve, approve_fields, 2 },
+  { "/api/v1/broadcast/forbid", "POST", handle_broadcast_forbid, forbid_fields, 2 },
+  { "/api/v1/stream/start", "POST", handle_stream_start, stream_fields, 1 },
+  { "/api/v1/stream/stop", "POST", handle_stream_stop, stream_fields, 0 },
+  { "/api/v1/stream/cut", "POST", handle_stream_cut, stream_fields, 0 },
+  { "/api/v1/stream/resume", "POST", handle_stream_resume, stream_fields, 0 },
 };
 
 /* --- the handler ----------------------------------------------------------- */
@@ -430,6 +503,23 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
   g_message ("API %s %s: 200 ok", method, path);
 }
 
+/* --- the public live page ---------------------------------------------------- */
+
+static void
+live_web_state (CrLiveWebState *state, gpointer user_data)
+{
+  CrApiServer *self = user_data;
+  CrBroadcast *broadcast = cr_recorder_get_broadcast (self->recorder);
+  const CrConfig *config = cr_recorder_get_config (self->recorder);
+
+  state->court = config->court;
+  state->room_name = config->room_name;
+  state->hls_dir = cr_broadcast_get_hls_dir (broadcast);
+  state->case_number = cr_broadcast_get_case (broadcast);
+  /* Without the HLS running there is nothing for the page to play. */
+  state->state = state->hls_dir != NULL ? cr_broadcast_get_public_state (broadcast) : "off";
+}
+
 /* --- listening --------------------------------------------------------------- */
 
 /* "host:port", with brackets around an IPv6 literal. */
@@ -522,6 +612,9 @@ cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
   self->token = g_strdup (token);
   self->soup = soup_server_new ("server-header", "courtrecd", NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  /* The public page and its HLS: no token, read-only. */
+  cr_live_web_add_handlers (self->soup, cr_recorder_get_config (recorder)->room_id,
+                            live_web_state, self);
 
   if (!listen_on (self->soup, host, port, error))
     return NULL;

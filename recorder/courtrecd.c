@@ -149,7 +149,8 @@ main (int argc, char **argv)
   if (recorder == NULL)
     {
       fprintf (stderr, "courtrecd: %s\n", error->message);
-      return 1;
+      /* A stream's key file or URL is the config's fault: not restarted. */
+      return g_error_matches (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID) ? 2 : 1;
     }
   api = cr_api_server_new (recorder, config->api_host, config->api_port, token, &error);
   g_clear_pointer (&token, g_free);

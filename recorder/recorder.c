@@ -12,6 +12,7 @@
 #include "archive/segment-index.h"
 #include "archive/segment-writer.h"
 #include "pipelines/capture.h"
+#include "recorder/broadcast.h"
 
 G_DEFINE_QUARK (cr-recorder-error-quark, cr_recorder_error)
 
@@ -89,6 +90,7 @@ struct CrRecorder {
   CrDeviceKey *key;             /* signs each session's chain head; may be NULL */
   CrCapture *capture;
   CrSegmentWriter *writer;
+  CrBroadcast *broadcast;       /* the live outputs */
 
   RecorderState state;
   CrSessionRecord *session;     /* NULL in standby */
@@ -196,6 +198,7 @@ on_sample (GstSample *sample, guint track, GstClockTime running_time,
     __atomic_store_n (&recorder->last_video_mono_us, g_get_monotonic_time (),
                       __ATOMIC_RELAXED);
   cr_segment_writer_push (recorder->writer, sample, track, running_time, utc_us);
+  cr_broadcast_push (recorder->broadcast, sample, track, running_time);
 }
 
 /* An event of the current session, if there is one; alarms are also
@@ -747,6 +750,15 @@ cr_recorder_new (const CrConfig *config, GError **error)
                                               config->segment_seconds, n_tracks, names,
                                               &callbacks, recorder);
   }
+  recorder->broadcast = cr_broadcast_new (config, recorder->capture, &local_error);
+  if (recorder->broadcast == NULL)
+    {
+      /* A stream's key file or URL: the config's fault, like a bad key. */
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID, "%s",
+                   local_error->message);
+      g_error_free (local_error);
+      return NULL;
+    }
   cr_capture_set_sample_func (recorder->capture, on_sample, recorder);
   cr_capture_set_error_func (recorder->capture, on_capture_error, recorder);
   cr_capture_set_input_func (recorder->capture, on_input, recorder);
@@ -769,6 +781,7 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->disk_timer);
   /* Capture first: no sample may reach the writer while it goes. */
   g_clear_pointer (&recorder->capture, cr_capture_free);
+  g_clear_pointer (&recorder->broadcast, cr_broadcast_free);
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
   g_clear_pointer (&recorder->index, cr_segment_index_free);
   g_clear_pointer (&recorder->key, cr_device_key_free);
@@ -888,6 +901,227 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
   return TRUE;
 }
 
+/* --- live broadcast ---------------------------------------------------------- */
+
+/* The session's case goes on air if the court approved it for broadcast
+ * (and never forbade it). */
+static void
+update_on_air (CrRecorder *recorder)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrBroadcastRecord) decision = NULL;
+  gboolean approved = FALSE;
+
+  if (recorder->session != NULL)
+    {
+      decision = cr_segment_index_get_broadcast_decision (recorder->index,
+                                                          recorder->session->case_no,
+                                                          &error);
+      if (error != NULL)
+        g_warning ("Could not read the broadcast decision of %s: %s (not streaming)",
+                   recorder->session->case_no, error->message);
+      approved = decision != NULL && decision->decision == CR_BROADCAST_APPROVED;
+    }
+  if (approved && !cr_broadcast_is_on_air (recorder->broadcast))
+    {
+      cr_broadcast_go_on_air (recorder->broadcast, recorder->session->case_no,
+                              recorder->state == PAUSED);
+      log_session_event (recorder, "on-air", NULL);
+      g_message ("Session %" G_GINT64_FORMAT " of %s is on air", recorder->session->id,
+                 recorder->session->case_no);
+    }
+  else if (!approved && cr_broadcast_is_on_air (recorder->broadcast))
+    {
+      cr_broadcast_go_off_air (recorder->broadcast);
+      log_session_event (recorder, "off-air", NULL);
+      g_message ("Off air");
+    }
+}
+
+/* Why @case_no cannot be streamed, or NULL if it can. (transfer full) */
+static char *
+broadcast_refusal (CrRecorder *recorder, const char *case_no)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrBroadcastRecord) decision =
+      cr_segment_index_get_broadcast_decision (recorder->index, case_no, &error);
+  g_autofree char *at = NULL;
+
+  if (error != NULL)
+    return g_strdup_printf ("the broadcast decision of %s cannot be read: %s", case_no,
+                            error->message);
+  if (decision == NULL)
+    return g_strdup_printf ("case %s is not approved for broadcast: approve it first "
+                            "with `courtrec broadcast approve --case %s --by NAME`",
+                            case_no, case_no);
+  if (decision->decision == CR_BROADCAST_APPROVED)
+    return NULL;
+  at = cr_format_utc (decision->at_us);
+  return g_strdup_printf ("case %s is non-public: broadcast forbidden%s%s on %s%s%s",
+                          case_no, decision->by ? " by " : "", decision->by ? decision->by : "",
+                          at, decision->reason ? ": " : "",
+                          decision->reason ? decision->reason : "");
+}
+
+gint64
+cr_recorder_decide_broadcast (CrRecorder *recorder, const char *case_no,
+                              gboolean approve, const char *by, const char *reason,
+                              GError **error)
+{
+  GError *local_error = NULL;
+  g_autofree char *canonical = NULL;
+  g_autoptr (CrBroadcastRecord) before = NULL;
+  g_autofree char *detail = NULL;
+  gint64 id;
+
+  canonical = cr_case_number_canonicalize (case_no ? case_no : "", &local_error);
+  if (canonical == NULL)
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID, "%s",
+                   local_error->message);
+      g_error_free (local_error);
+      return 0;
+    }
+  if (approve && (by == NULL || *by == '\0'))
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                   "An approval must say who approved it (--by NAME)");
+      return 0;
+    }
+  if (!approve && (reason == NULL || *reason == '\0'))
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                   "A refusal must give its reason (--reason TEXT)");
+      return 0;
+    }
+  before = cr_segment_index_get_broadcast_decision (recorder->index, canonical, &local_error);
+  if (local_error != NULL)
+    return index_failed (error, local_error);
+  if (before != NULL)
+    {
+      g_autofree char *at = cr_format_utc (before->at_us);
+
+      if (before->decision == CR_BROADCAST_FORBIDDEN)
+        {
+          /* Non-public stays non-public: the rules know no way back. */
+          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                       "Case %s is already non-public: broadcast forbidden on %s%s%s",
+                       canonical, at, before->reason ? ": " : "",
+                       before->reason ? before->reason : "");
+          return 0;
+        }
+      if (approve)
+        {
+          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                       "Case %s is already approved for broadcast (by %s on %s): a case "
+                       "is approved once", canonical, before->by ? before->by : "?", at);
+          return 0;
+        }
+    }
+  id = cr_segment_index_add_broadcast_decision (recorder->index, canonical,
+                                                approve ? CR_BROADCAST_APPROVED
+                                                        : CR_BROADCAST_FORBIDDEN,
+                                                g_get_real_time (), by, reason, &local_error);
+  if (id <= 0)
+    return index_failed (error, local_error);
+  g_message ("Broadcast of %s %s%s%s", canonical, approve ? "approved" : "forbidden",
+             by ? " by " : "", by ? by : "");
+  if (recorder->session != NULL && g_str_equal (recorder->session->case_no, canonical))
+    {
+      detail = json_detail ("by", by, "reason", reason, NULL);
+      log_session_event (recorder, approve ? "broadcast-approved" : "broadcast-forbidden",
+                         detail);
+      update_on_air (recorder);
+    }
+  return id;
+}
+
+/* Turns a broadcast error into the recorder's: unknown names and bad
+ * states are the caller's, set-up failures ours. */
+static gboolean
+broadcast_failed (GError **error, GError *broadcast_error)
+{
+  g_set_error (error, CR_RECORDER_ERROR,
+               broadcast_error->code == CR_BROADCAST_ERROR_UNKNOWN ? CR_RECORDER_ERROR_INVALID
+               : broadcast_error->code == CR_BROADCAST_ERROR_STATE ? CR_RECORDER_ERROR_STATE
+                                                                   : CR_RECORDER_ERROR_FAILED,
+               "%s", broadcast_error->message);
+  g_error_free (broadcast_error);
+  return FALSE;
+}
+
+gboolean
+cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char *name,
+                            GError **error)
+{
+  GError *local_error = NULL;
+  g_autofree char *detail = NULL;
+  gboolean ok;
+
+  if (name != NULL && *name == '\0')
+    name = NULL;
+  if (g_strcmp0 (action, "start") == 0)
+    {
+      g_autofree char *refusal = NULL;
+
+      if (name == NULL)
+        {
+          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                       "Which stream? Give its NAME (a [stream NAME] group, or hls)");
+          return FALSE;
+        }
+      if (recorder->session == NULL)
+        {
+          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                       "Cannot start stream %s: no session is running", name);
+          return FALSE;
+        }
+      refusal = broadcast_refusal (recorder, recorder->session->case_no);
+      if (refusal != NULL)
+        {
+          detail = json_detail ("stream", name, "reason", refusal, NULL);
+          log_session_event (recorder, "stream-refused", detail);
+          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                       "Cannot start stream %s: %s", name, refusal);
+          return FALSE;
+        }
+      update_on_air (recorder);
+      ok = cr_broadcast_start_output (recorder->broadcast, name, &local_error);
+    }
+  else if (g_strcmp0 (action, "stop") == 0)
+    ok = name == NULL ? (cr_broadcast_go_off_air (recorder->broadcast), TRUE)
+                      : cr_broadcast_stop_output (recorder->broadcast, name, &local_error);
+  else if (g_strcmp0 (action, "cut") == 0 || g_strcmp0 (action, "resume") == 0)
+    ok = cr_broadcast_cut (recorder->broadcast, name, g_str_equal (action, "cut"),
+                           &local_error);
+  else
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
+                   "Unknown stream action '%s': expected start, stop, cut or resume",
+                   action ? action : "");
+      return FALSE;
+    }
+  if (!ok)
+    return broadcast_failed (error, local_error);
+  detail = json_detail ("stream", name ? name : "all", NULL);
+  g_autofree char *kind = g_strdup_printf ("stream-%s", action);
+  log_session_event (recorder, kind, detail);
+  g_message ("Stream %s: %s", name ? name : "(all)", action);
+  return TRUE;
+}
+
+CrBroadcast *
+cr_recorder_get_broadcast (CrRecorder *recorder)
+{
+  return recorder->broadcast;
+}
+
+const CrConfig *
+cr_recorder_get_config (CrRecorder *recorder)
+{
+  return recorder->config;
+}
+
 gboolean
 cr_recorder_run (CrRecorder *recorder, GError **error)
 {
@@ -905,6 +1139,7 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   if (!resume_unfinished_session (recorder, error))
     return FALSE;
   update_caption (recorder);
+  update_on_air (recorder);
   /* Silence is counted from now, not from the epoch. */
   for (guint i = 0; i < recorder->config->microphones->len; i++)
     recorder->silent_since_us[i] = g_get_monotonic_time ();
@@ -980,6 +1215,7 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
   update_caption (recorder);
   begin_segments (recorder);
   g_message ("Started session %" G_GINT64_FORMAT " of %s", id, canonical);
+  update_on_air (recorder);
   return id;
 }
 
@@ -1034,6 +1270,7 @@ cr_recorder_pause (CrRecorder *recorder, const char *reason, GError **error)
   g_free (recorder->pause_reason);
   recorder->pause_reason = g_strdup (reason);
   update_caption (recorder);
+  cr_broadcast_set_recess (recorder->broadcast, TRUE);
   g_message ("Paused session %" G_GINT64_FORMAT ": %s", recorder->session->id, reason);
   return TRUE;
 }
@@ -1048,6 +1285,7 @@ cr_recorder_resume (CrRecorder *recorder, GError **error)
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);
   begin_segments (recorder);
+  cr_broadcast_set_recess (recorder->broadcast, FALSE);
   g_message ("Resumed session %" G_GINT64_FORMAT, recorder->session->id);
   return TRUE;
 }
@@ -1064,6 +1302,11 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
   if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, "stop", NULL, error))
     return FALSE;
   id = recorder->session->id;
+  if (cr_broadcast_is_on_air (recorder->broadcast))
+    {
+      log_session_event (recorder, "off-air", NULL);
+      cr_broadcast_go_off_air (recorder->broadcast);
+    }
   g_clear_pointer (&recorder->session, cr_session_record_free);
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);
@@ -1285,6 +1528,26 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_set_member_name (b, "full");
   json_builder_add_boolean_value (b, recorder->disk_full_since_us != 0);
   json_builder_end_object (b);
+  json_builder_set_member_name (b, "broadcast");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "on_air");
+  json_builder_add_boolean_value (b, cr_broadcast_is_on_air (recorder->broadcast));
+  json_builder_set_member_name (b, "public_state");
+  json_builder_add_string_value (b, cr_broadcast_get_public_state (recorder->broadcast));
+  json_builder_set_member_name (b, "decision");
+  if (recorder->session == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      g_autoptr (CrBroadcastRecord) decision = cr_segment_index_get_broadcast_decision (
+          recorder->index, recorder->session->case_no, NULL);
+      json_builder_add_string_value (b, cr_broadcast_decision_to_string (
+          decision ? decision->decision : CR_BROADCAST_UNDECIDED));
+    }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "streams");
+  json_builder_add_value (b, cr_broadcast_get_status (recorder->broadcast));
+
   json_builder_set_member_name (b, "healthy");
   json_builder_add_boolean_value (b, cr_recorder_is_healthy (recorder));
   json_builder_set_member_name (b, "uptime_seconds");

@@ -83,6 +83,23 @@ typedef void (*CrRecorderDoneFunc) (gpointer user_data);
 void cr_recorder_shutdown (CrRecorder *recorder, guint timeout_ms,
                            CrRecorderDoneFunc done, gpointer user_data);
 
+/* The court's broadcast decision on @case_no (as typed): @approve with
+ * @by (who approved), or forbid with @reason (@by optional). A case is
+ * approved once; a forbidden case stays forbidden. When the running
+ * session is of that case it goes on or off air at once. Returns the
+ * decision's row id. */
+gint64 cr_recorder_decide_broadcast (CrRecorder *recorder, const char *case_no,
+                                     gboolean approve, const char *by,
+                                     const char *reason, GError **error);
+/* @action: start | stop | cut | resume, of stream @name (NULL or "": every
+ * stream; start needs a name). Start is refused unless the session's case
+ * is approved for broadcast. Each is an event of the session. */
+gboolean cr_recorder_stream_control (CrRecorder *recorder, const char *action,
+                                     const char *name, GError **error);
+/* The live outputs and the config, for the public web routes. */
+struct CrBroadcast *cr_recorder_get_broadcast (CrRecorder *recorder);
+const CrConfig *cr_recorder_get_config (CrRecorder *recorder);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrRecorder, cr_recorder_free)
 
 G_END_DECLS

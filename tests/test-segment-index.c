@@ -151,7 +151,7 @@ test_schema (Fixture *fixture, gconstpointer data)
 
   db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
   mode = raw_value (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   tables = raw_column (db, "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -1183,7 +1183,7 @@ test_migrate_from_1 (Fixture *fixture, gconstpointer data)
   index = cr_segment_index_open (fixture->path, FALSE, &error);
   g_assert_no_error (error);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
   session = cr_segment_index_get_session (index, 7, &error);
   g_assert_no_error (error);
   root = auditor_root (db, 7);

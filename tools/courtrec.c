@@ -691,6 +691,36 @@ run_layout (const char *verb, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* One line per live output, e.g.
+ * "stream:   portal (rtmp) live, showing live, 2030 kbit/s, 0 reconnects". */
+static void
+print_streams (JsonObject *status)
+{
+  JsonArray *streams = status != NULL && json_object_has_member (status, "streams")
+                         ? json_object_get_array_member (status, "streams") : NULL;
+  JsonObject *broadcast = member_object (status, "broadcast");
+
+  if (broadcast != NULL)
+    printf ("on air:   %s (public: %s)\n",
+            json_object_get_boolean_member_with_default (broadcast, "on_air", FALSE) ? "yes"
+                                                                                     : "no",
+            member_string (broadcast, "public_state"));
+  for (guint i = 0; streams != NULL && i < json_array_get_length (streams); i++)
+    {
+      JsonObject *stream = json_array_get_object_element (streams, i);
+      const char *error = member_string (stream, "last_error");
+
+      printf ("stream:   %s (%s) %s, showing %s%s, %" G_GINT64_FORMAT " kbit/s, %"
+              G_GINT64_FORMAT " reconnects, %" G_GINT64_FORMAT " frames dropped%s%s\n",
+              member_string (stream, "name"), member_string (stream, "kind"),
+              member_string (stream, "state"), member_string (stream, "showing"),
+              json_object_get_boolean_member_with_default (stream, "cut", FALSE) ? " (cut)" : "",
+              member_int (stream, "bitrate_kbps"), member_int (stream, "reconnects"),
+              member_int (stream, "dropped_video"), error != NULL ? "; last error: " : "",
+              error != NULL ? error : "");
+    }
+}
+
 static int
 run_status (const char *verb, int argc, char **argv)
 {
@@ -749,6 +779,7 @@ run_status (const char *verb, int argc, char **argv)
             member_string (segment, "started") ? member_string (segment, "started") : "?");
   else
     printf ("segment:  none open\n");
+  print_streams (status);
   return EXIT_OK;
 }
 
@@ -1570,6 +1601,157 @@ run_export (const char *verb, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* --- verbs: live broadcast --------------------------------------------------- */
+
+/* POSTs {"NAME": VALUE, ...} (pairs, NULL-terminated; NULL values left
+ * out) to @path. */
+static int
+post_fields (const CrConfig *config, const char *path, JsonNode **reply, ...)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) request = NULL;
+  const char *name;
+  va_list ap;
+
+  va_start (ap, reply);
+  json_builder_begin_object (builder);
+  while ((name = va_arg (ap, const char *)) != NULL)
+    {
+      const char *value = va_arg (ap, const char *);
+      if (value == NULL)
+        continue;
+      json_builder_set_member_name (builder, name);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+  va_end (ap);
+  request = json_builder_get_root (builder);
+  return call_api (config, "POST", path, request, reply);
+}
+
+static int
+list_broadcast_decisions (const CrConfig *config)
+{
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GPtrArray) decisions = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *index_path = NULL;
+  int code;
+
+  index = open_existing_index (config, &index_path, &code);
+  if (index == NULL)
+    return code;
+  decisions = cr_segment_index_list_broadcast_decisions (index, &error);
+  if (decisions == NULL)
+    return fail (EXIT_RUNTIME, "broadcast: %s", error->message);
+  if (decisions->len == 0)
+    printf ("No broadcast decisions yet\n");
+  for (guint i = 0; i < decisions->len; i++)
+    {
+      CrBroadcastRecord *record = g_ptr_array_index (decisions, i);
+      g_autofree char *at = cr_format_utc (record->at_us);
+      printf ("%s  %-10s %s%s%s%s%s\n", at, cr_broadcast_decision_to_string (record->decision),
+              record->case_no, record->by ? "  by " : "", record->by ? record->by : "",
+              record->reason ? "  reason: " : "", record->reason ? record->reason : "");
+    }
+  return EXIT_OK;
+}
+
+static int
+run_broadcast (const char *verb, int argc, char **argv)
+{
+  g_autofree char *case_arg = NULL;
+  g_autofree char *by = NULL;
+  g_autofree char *reason = NULL;
+  GOptionEntry entries[] = {
+    { "case", 0, 0, G_OPTION_ARG_STRING, &case_arg, "The case, in any typing", "CASE" },
+    { "by", 0, 0, G_OPTION_ARG_STRING, &by, "Who decided (required to approve)", "NAME" },
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why it is non-public (required to forbid)", "TEXT" },
+    { NULL }
+  };
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  g_auto (GStrv) positional = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *case_no = NULL;
+  const char *action;
+  int code;
+
+  if (!parse_verb_options (verb, "approve|forbid|list", "The court's broadcast decisions: "
+                           "approve a case for live broadcast (once), or forbid it (a "
+                           "non-public case: no stream of it can ever start).",
+                           entries, argc, argv, 1, 1, &positional, &code))
+    return code;
+  action = positional[0];
+  if (!g_str_equal (action, "approve") && !g_str_equal (action, "forbid") &&
+      !g_str_equal (action, "list"))
+    return fail (EXIT_USAGE, "broadcast: unknown action '%s': expected approve, forbid or list",
+                 action);
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  if (g_str_equal (action, "list"))
+    return list_broadcast_decisions (config);
+  if (case_arg == NULL)
+    return fail (EXIT_USAGE, "broadcast %s: --case CASE is required", action);
+  case_no = cr_case_number_canonicalize (case_arg, &error);
+  if (case_no == NULL)
+    return fail (EXIT_USAGE, "broadcast %s: %s", action, error->message);
+  if (g_str_equal (action, "approve") && (by == NULL || *g_strstrip (by) == '\0'))
+    return fail (EXIT_USAGE, "broadcast approve: --by NAME is required (who approved it)");
+  if (g_str_equal (action, "forbid") && (reason == NULL || *g_strstrip (reason) == '\0'))
+    return fail (EXIT_USAGE, "broadcast forbid: --reason TEXT is required");
+  code = post_fields (config, g_str_equal (action, "approve") ? "/broadcast/approve"
+                                                             : "/broadcast/forbid",
+                      &reply, "case", case_no, "by", by, "reason", reason, NULL);
+  if (code != EXIT_OK)
+    return code;
+  if (g_str_equal (action, "approve"))
+    printf ("Case %s approved for live broadcast by %s\n", case_no, by);
+  else
+    printf ("Case %s is non-public: no stream of it can start\n", case_no);
+  return EXIT_OK;
+}
+
+static int
+run_stream (const char *verb, int argc, char **argv)
+{
+  static const char *const actions[] = { "start", "stop", "cut", "resume", NULL };
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  g_auto (GStrv) positional = NULL;
+  g_autofree char *path = NULL;
+  const char *action, *name;
+  int code;
+
+  if (!parse_verb_options (verb, "start|stop|cut|resume [NAME]", "Controls the live "
+                           "streams: cut puts the \"庭审直播暂停 / broadcast paused\" slate "
+                           "and silence on the public stream at once while the recording "
+                           "goes on; resume brings the hearing back. Without NAME: every "
+                           "stream (start needs a NAME).",
+                           NULL, argc, argv, 1, 2, &positional, &code))
+    return code;
+  action = positional[0];
+  name = positional[1];
+  if (!g_strv_contains (actions, action))
+    return fail (EXIT_USAGE, "stream: unknown action '%s': expected start, stop, cut or resume",
+                 action);
+  if (g_str_equal (action, "start") && name == NULL)
+    return fail (EXIT_USAGE, "stream start: which stream? Give its NAME");
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  path = g_strdup_printf ("/stream/%s", action);
+  code = post_fields (config, path, &reply, "name", name, NULL);
+  if (code != EXIT_OK)
+    return code;
+  printf ("Stream %s: %s\n", name != NULL ? name : "(all)",
+          g_str_equal (action, "cut") ? "cut, the slate is on air"
+          : g_str_equal (action, "resume") ? "the hearing is back on air"
+          : g_str_equal (action, "start") ? "started" : "stopped");
+  return EXIT_OK;
+}
+
 static const Verb verbs[] = {
   { "start", "--case CASE [--title T]", "start recording a hearing", run_start },
   { "pause", "--reason R", "pause (recess, non-public-evidence, mediation, other)", run_pause },
@@ -1585,6 +1767,8 @@ static const Verb verbs[] = {
   { "retention", "--older-than DAYS [--dry-run]", "delete media of archived sessions older than DAYS", run_retention },
   { "export", "--case CASE [--session ID] [--from T --to T] -o DIR", "write a BagIt package of MP4s and reports", run_export },
   { "layout", "NAME", "switch the picture: single, pip, grid, voice, evidence", run_layout },
+  { "broadcast", "approve|forbid|list --case CASE [--by N] [--reason R]", "the court's live-broadcast decision on a case", run_broadcast },
+  { "stream", "start|stop|cut|resume [NAME]", "control the live streams (cut: the slate at once)", run_stream },
 };
 
 static char *

@@ -1,18 +1,30 @@
 /* destination.c: see destination.h.
  *
- * Why rtmp2sink and not rtmpsink (librtmp): rtmpsink connects and writes in
- * the streaming thread with blocking sockets and no send timeout, so a
- * server that stops reading wedges the thread and a state change to NULL can
- * hang behind it. rtmp2sink does its I/O on its own GIO main loop thread and
- * its unlock() cancels a render waiting for the connection, so the pipeline
- * can always be torn down. It clears its socket timeout after the handshake
- * (design.md, Pitfalls), which is what the bytes-sent watchdog is for.
+ * Why librtmp in a thread of our own and neither GStreamer RTMP sink:
+ * rtmpsink connects and writes in the streaming thread with blocking
+ * sockets and no send timeout, so a server that stops reading wedges the
+ * thread and a state change to NULL can hang behind it; rtmp2sink clears
+ * its socket timeout after the handshake (design.md, Pitfalls). Here flvmux
+ * ends in an appsink and CrRtmpSender (rtmp-sender.c) writes its tags with
+ * librtmp, with socket timeouts, a connect timeout, and a shutdown(2) that
+ * frees it from any blocked call at teardown. The bytes it has written feed
+ * the bitrate and the watchdog.
+ *
+ * srt:// goes through srtsink (caller mode, its own reconnect off), with a
+ * poll timeout so that its render wakes up to be flushed; its
+ * bytes-sent-total statistic feeds the same watchdog. srtsink resolves its
+ * host in the state change, so a host name is resolved here first,
+ * asynchronously, and srtsink only ever gets an address.
  *
  * Timestamps: the capture's samples carry its running time. Each pipeline
  * takes the first keyframe it accepts as its zero, so every rebuilt stream
  * starts at 0 with the codec headers flvmux writes first. */
 #include "streaming/destination.h"
 
+#include "streaming/rtmp-sender.h"
+
+#include <gio/gio.h>
+#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <string.h>
 
@@ -27,18 +39,32 @@ G_DEFINE_QUARK (cr-destination-error-quark, cr_destination_error)
 #define WATCHDOG_TICK_MS 500
 #define BITRATE_WINDOW 10         /* ticks: the bitrate is over the last 5 s */
 #define LIVE_RESETS_BACKOFF_US (10 * G_USEC_PER_SEC)
+#define SENDER_MAX_TAGS 64        /* FLV tags between flvmux and the sender */
+#define SOCKET_TIMEOUT_EXTRA_S 5  /* socket timeouts: the watchdog's + this */
+#define SRT_POLL_TIMEOUT_MS 500
+
+typedef enum {
+  SCHEME_RTMP,                    /* rtmp:// and rtmps:// */
+  SCHEME_SRT,
+} Scheme;
 
 typedef struct {
   GThread *thread;
   GstElement *pipeline;
+  CrRtmpSender *sender;
   gint done;                      /* atomic */
 } Teardown;
 
 struct CrDestination {
   char *name;
-  char *url;
+  char *url;                      /* as logged: no key, passphrase "***" */
   char *key;                      /* never logged */
-  char *location;                 /* url/key: never logged */
+  char *passphrase;               /* srt:// only, "" if none; never logged */
+  char *location;                 /* rtmp: url/key; srt: url: never logged */
+  Scheme scheme;
+  char *srt_host;                 /* srt:// only */
+  guint16 srt_port;
+  char *srt_query;                /* NULL if none; never logged */
   GMainContext *context;
 
   /* Settings, before start. */
@@ -53,11 +79,13 @@ struct CrDestination {
   /* Main context only. */
   gboolean running;
   GstElement *pipeline;
-  GstElement *sink;
+  GstElement *sink;               /* srtsink, or the appsink of the sender */
+  CrRtmpSender *sender;           /* rtmp only */
+  GCancellable *resolving;        /* srt: the host lookup in flight */
   GSource *bus_source;
   GSource *watchdog_source;
   GSource *backoff_source;
-  guint64 pipeline_bytes;         /* sink's out-bytes-total seen so far */
+  guint64 pipeline_bytes;         /* bytes the connection had sent at the last tick */
   gint64 last_progress_us;
   gint64 live_since_us;
   guint next_backoff_ms;
@@ -93,14 +121,72 @@ cr_destination_state_to_string (CrDestinationState state)
   return "unknown";
 }
 
-/* @text with every occurrence of the stream key replaced. (transfer full) */
+/* @text with every occurrence of the stream key and of the SRT
+ * passphrase replaced. (transfer full) */
 static char *
 without_key (CrDestination *dest, const char *text)
 {
   g_autoptr (GString) out = g_string_new (text);
   if (dest->key != NULL && dest->key[0] != '\0')
     g_string_replace (out, dest->key, "***", 0);
+  if (dest->passphrase != NULL && dest->passphrase[0] != '\0')
+    g_string_replace (out, dest->passphrase, "***", 0);
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* @query with the value of every passphrase= replaced. (transfer full) */
+static char *
+mask_query (const char *query)
+{
+  g_auto (GStrv) params = g_strsplit (query, "&", -1);
+  for (guint i = 0; params[i] != NULL; i++)
+    if (g_ascii_strncasecmp (params[i], "passphrase=", strlen ("passphrase=")) == 0)
+      {
+        g_free (params[i]);
+        params[i] = g_strdup ("passphrase=***");
+      }
+  return g_strjoinv ("&", params);
+}
+
+/* Checks an srt:// url and fills in the host, the port, the query and the
+ * passphrase. The error never quotes the url (it may hold a passphrase). */
+static gboolean
+parse_srt (CrDestination *dest, const char *url, GError **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  const char *query;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0' ||
+      g_uri_get_port (uri) <= 0 || g_uri_get_port (uri) > G_MAXUINT16)
+    {
+      g_set_error (error, CR_DESTINATION_ERROR, CR_DESTINATION_ERROR_INVALID_URL,
+                   "Destination '%s': an srt:// url needs a host and a port "
+                   "(srt://HOST:PORT[?latency=MS&passphrase=...])", dest->name);
+      return FALSE;
+    }
+  query = g_uri_get_query (uri);
+  dest->srt_host = g_strdup (g_uri_get_host (uri));
+  dest->srt_port = (guint16) g_uri_get_port (uri);
+  dest->srt_query = query != NULL && query[0] != '\0' ? g_strdup (query) : NULL;
+  if (dest->srt_query != NULL)
+    {
+      g_autoptr (GHashTable) params = g_uri_parse_params (dest->srt_query, -1, "&",
+                                                          G_URI_PARAMS_CASE_INSENSITIVE,
+                                                          NULL);
+      const char *passphrase = params != NULL ? g_hash_table_lookup (params, "passphrase")
+                                              : NULL;
+      g_autofree char *masked = mask_query (dest->srt_query);
+      g_free (dest->passphrase);
+      dest->passphrase = g_strdup (passphrase != NULL ? passphrase : "");
+      dest->url = g_strdup_printf ("srt://%s%s%s:%u?%s",
+                                   strchr (dest->srt_host, ':') ? "[" : "", dest->srt_host,
+                                   strchr (dest->srt_host, ':') ? "]" : "", dest->srt_port,
+                                   masked);
+    }
+  else
+    dest->url = g_strdup (url);
+  dest->location = g_strdup (url);
+  return TRUE;
 }
 
 CrDestination *
@@ -109,21 +195,51 @@ cr_destination_new (const char *name, const char *url, const char *key,
 {
   CrDestination *dest;
   g_autofree char *trimmed = NULL;
-  const char *const needed[] = { "appsrc", "h264parse", "aacparse", "flvmux",
-                                 "rtmp2sink" };
+  g_autofree char *scheme_name = NULL;
+  Scheme scheme;
+  const char *const rtmp_needed[] = { "appsrc", "h264parse", "aacparse", "flvmux",
+                                      "appsink", NULL };
+  const char *const srt_needed[] = { "appsrc", "h264parse", "aacparse", "mpegtsmux",
+                                     "srtsink", NULL };
+  const char *const *needed;
 
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (url != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!g_str_has_prefix (url, "rtmp://") && !g_str_has_prefix (url, "rtmps://"))
+  /* Errors name the scheme, never the url: it may hold a key. */
+  scheme_name = g_uri_parse_scheme (url);
+  if (scheme_name != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (scheme_name, -1);
+      g_free (scheme_name);
+      scheme_name = g_steal_pointer (&lower);
+    }
+  if (scheme_name == NULL)
     {
       g_set_error (error, CR_DESTINATION_ERROR, CR_DESTINATION_ERROR_INVALID_URL,
-                   "Destination '%s': url '%s' is not rtmp:// or rtmps://",
-                   name, url);
+                   "Destination '%s': the url has no scheme "
+                   "(expected rtmp://, rtmps:// or srt://)", name);
       return NULL;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (needed); i++)
+  if (g_str_equal (scheme_name, "rtmp") || g_str_equal (scheme_name, "rtmps"))
+    {
+      scheme = SCHEME_RTMP;
+      needed = rtmp_needed;
+    }
+  else if (g_str_equal (scheme_name, "srt"))
+    {
+      scheme = SCHEME_SRT;
+      needed = srt_needed;
+    }
+  else
+    {
+      g_set_error (error, CR_DESTINATION_ERROR, CR_DESTINATION_ERROR_INVALID_URL,
+                   "Destination '%s': scheme '%s' is not supported "
+                   "(expected rtmp://, rtmps:// or srt://)", name, scheme_name);
+      return NULL;
+    }
+  for (gsize i = 0; needed[i] != NULL; i++)
     {
       g_autoptr (GstElementFactory) factory = gst_element_factory_find (needed[i]);
       if (factory == NULL)
@@ -139,17 +255,11 @@ cr_destination_new (const char *name, const char *url, const char *key,
     GST_DEBUG_CATEGORY_INIT (cr_destination_debug, "courtrec-destination", 0,
                              "courtrec live destinations");
 
-  trimmed = g_strdup (url);
-  while (g_str_has_suffix (trimmed, "/"))
-    trimmed[strlen (trimmed) - 1] = '\0';
-
   dest = g_new0 (CrDestination, 1);
   dest->name = g_strdup (name);
-  dest->url = g_strdup (trimmed);
+  dest->scheme = scheme;
   dest->key = g_strdup (key != NULL ? key : "");
-  dest->location = dest->key[0] != '\0'
-                   ? g_strdup_printf ("%s/%s", trimmed, dest->key)
-                   : g_strdup (trimmed);
+  dest->passphrase = g_strdup ("");
   dest->context = g_main_context_ref_thread_default ();
   dest->want_video = TRUE;
   dest->want_audio = TRUE;
@@ -159,6 +269,25 @@ cr_destination_new (const char *name, const char *url, const char *key,
   dest->teardowns = g_ptr_array_new ();
   dest->zero = GST_CLOCK_TIME_NONE;
   g_mutex_init (&dest->lock);
+
+  if (scheme == SCHEME_SRT)
+    {
+      if (!parse_srt (dest, url, error))
+        {
+          cr_destination_free (dest);
+          return NULL;
+        }
+    }
+  else
+    {
+      trimmed = g_strdup (url);
+      while (g_str_has_suffix (trimmed, "/"))
+        trimmed[strlen (trimmed) - 1] = '\0';
+      dest->url = g_strdup (trimmed);
+      dest->location = dest->key[0] != '\0'
+                       ? g_strdup_printf ("%s/%s", trimmed, dest->key)
+                       : g_strdup (trimmed);
+    }
   return dest;
 }
 
@@ -166,6 +295,12 @@ const char *
 cr_destination_get_name (CrDestination *dest)
 {
   return dest->name;
+}
+
+const char *
+cr_destination_get_url (CrDestination *dest)
+{
+  return dest->url;
 }
 
 void
@@ -340,7 +475,10 @@ static gpointer
 teardown_thread (gpointer data)
 {
   Teardown *teardown = data;
-  gst_element_set_state (teardown->pipeline, GST_STATE_NULL);
+  /* The sender first: it shuts its socket down, so it returns at once. */
+  g_clear_pointer (&teardown->sender, cr_rtmp_sender_free);
+  if (teardown->pipeline != NULL)
+    gst_element_set_state (teardown->pipeline, GST_STATE_NULL);
   gst_clear_object (&teardown->pipeline);
   g_atomic_int_set (&teardown->done, 1);
   return NULL;
@@ -376,17 +514,23 @@ detach_pipeline (CrDestination *dest, gboolean wait)
   dest->queued_since_progress = 0;
   g_mutex_unlock (&dest->lock);
 
+  if (dest->resolving != NULL)
+    {
+      g_cancellable_cancel (dest->resolving);
+      g_clear_object (&dest->resolving);
+    }
   if (dest->bus_source != NULL)
     {
       g_source_destroy (dest->bus_source);
       g_clear_pointer (&dest->bus_source, g_source_unref);
     }
   gst_clear_object (&dest->sink);
-  if (dest->pipeline == NULL)
+  if (dest->pipeline == NULL && dest->sender == NULL)
     return;
 
   teardown = g_new0 (Teardown, 1);
   teardown->pipeline = g_steal_pointer (&dest->pipeline);
+  teardown->sender = g_steal_pointer (&dest->sender);
   teardown->thread = g_thread_new ("cr-dest-teardown", teardown_thread, teardown);
   g_ptr_array_add (dest->teardowns, teardown);
   join_teardowns (dest, wait);
@@ -441,8 +585,19 @@ make_src (GstBin *bin, const char *name, guint64 max_bytes)
   return GST_APP_SRC (gst_object_ref (src));
 }
 
+/* The srtsink uri for @host (an address): the url's port and query. */
+static char *
+srt_uri (CrDestination *dest, const char *host)
+{
+  gboolean ipv6 = strchr (host, ':') != NULL;
+  return g_strdup_printf ("srt://%s%s%s:%u%s%s", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
+                          dest->srt_port, dest->srt_query != NULL ? "?" : "",
+                          dest->srt_query != NULL ? dest->srt_query : "");
+}
+
+/* @srt_address: the SRT host's address; NULL for rtmp. */
 static void
-build (CrDestination *dest)
+build_pipeline (CrDestination *dest, const char *srt_address)
 {
   GstBin *bin;
   GstElement *mux, *sink;
@@ -451,22 +606,44 @@ build (CrDestination *dest)
   g_autoptr (GstBus) bus = NULL;
   gboolean linked = TRUE;
 
-  join_teardowns (dest, FALSE);
   dest->pipeline = gst_pipeline_new (NULL);
   bin = GST_BIN (dest->pipeline);
-  mux = make (bin, "flvmux", "mux");
-  sink = make (bin, "rtmp2sink", "sink");
   /* sync=false: send as soon as a frame comes, the capture is the clock.
    * async=false: the sink may wait long for its server; the pipeline
-   * need not. The connect timeout is longer than the watchdog so that a
-   * server that accepts and never answers is the watchdog's to catch. */
-  g_object_set (mux, "streamable", TRUE, NULL);
-  g_object_set (sink, "location", dest->location, "sync", FALSE, "async", FALSE,
-                "timeout", dest->watchdog_s + 5, NULL);
+   * need not. */
+  if (dest->scheme == SCHEME_RTMP)
+    {
+      mux = make (bin, "flvmux", "mux");
+      /* Named for the errors the sender posts from it ("rtmp: ..."). A
+       * sender that stops taking tags blocks flvmux, the appsrcs fill up
+       * and cr_destination_push() drops whole GOPs. */
+      sink = make (bin, "appsink", "rtmp");
+      g_object_set (mux, "streamable", TRUE, NULL);
+      g_object_set (sink, "sync", FALSE, "async", FALSE, "max-buffers", SENDER_MAX_TAGS,
+                    "drop", FALSE, "enable-last-sample", FALSE, "wait-on-eos", FALSE, NULL);
+    }
+  else
+    {
+      g_autofree char *uri = srt_uri (dest, srt_address);
+      mux = make (bin, "mpegtsmux", "mux");
+      sink = make (bin, "srtsink", "srt");
+      /* 7 TS packets: one SRT live-mode payload (1316 bytes). The poll
+       * timeout lets a render waiting for the socket see the flush at
+       * teardown; srtsink's own reconnect is off, ours does it. */
+      g_object_set (mux, "alignment", 7, NULL);
+      g_object_set (sink, "uri", uri, "sync", FALSE, "async", FALSE,
+                    "auto-reconnect", FALSE, "poll-timeout", SRT_POLL_TIMEOUT_MS, NULL);
+      if (dest->key[0] != '\0')
+        g_object_set (sink, "streamid", dest->key, NULL);
+    }
   linked = gst_element_link (mux, sink);
   if (dest->want_video)
     {
       GstElement *parse = make (bin, "h264parse", NULL);
+      /* In MPEG-TS the codec headers travel in band: SPS/PPS before every
+       * keyframe. flvmux puts them in its own header instead. */
+      if (dest->scheme == SCHEME_SRT)
+        g_object_set (parse, "config-interval", -1, NULL);
       video_src = make_src (bin, "video", VIDEO_MAX_BYTES);
       linked = linked && gst_element_link_many (GST_ELEMENT (video_src), parse, mux, NULL);
     }
@@ -486,7 +663,6 @@ build (CrDestination *dest)
   dest->pipeline_bytes = 0;
   dest->last_progress_us = g_get_monotonic_time ();
   dest->live_since_us = 0;
-  set_state (dest, CR_DESTINATION_CONNECTING);
 
   if (!linked ||
       gst_element_set_state (dest->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
@@ -495,6 +671,9 @@ build (CrDestination *dest)
                  FALSE);
       return;
     }
+  if (dest->scheme == SCHEME_RTMP)
+    dest->sender = cr_rtmp_sender_new (dest->location, dest->key, GST_APP_SINK (sink),
+                                       dest->watchdog_s + SOCKET_TIMEOUT_EXTRA_S);
 
   g_mutex_lock (&dest->lock);
   g_set_object (&dest->video_src, video_src);
@@ -504,6 +683,62 @@ build (CrDestination *dest)
   dest->video_started = FALSE;
   dest->queued_since_progress = 0;
   g_mutex_unlock (&dest->lock);
+}
+
+typedef struct {
+  CrDestination *destination;     /* only touched if not cancelled */
+  GCancellable *cancellable;
+} Resolving;
+
+static void
+resolved_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Resolving *resolving = data;
+  g_autoptr (GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  /* Cancelled on this context before the destination went away. */
+  if (!g_cancellable_is_cancelled (resolving->cancellable))
+    {
+      CrDestination *dest = resolving->destination;
+      g_clear_object (&dest->resolving);
+      if (addresses == NULL)
+        {
+          g_autofree char *reason = g_strdup_printf ("could not resolve '%s': %s",
+                                                     dest->srt_host, error->message);
+          reconnect (dest, reason, FALSE);
+        }
+      else
+        {
+          g_autofree char *address = g_inet_address_to_string (addresses->data);
+          build_pipeline (dest, address);
+        }
+    }
+  g_resolver_free_addresses (addresses);
+  g_object_unref (resolving->cancellable);
+  g_free (resolving);
+}
+
+static void
+build (CrDestination *dest)
+{
+  join_teardowns (dest, FALSE);
+  set_state (dest, CR_DESTINATION_CONNECTING);
+  if (dest->scheme == SCHEME_SRT && !g_hostname_is_ip_address (dest->srt_host))
+    {
+      /* srtsink would resolve in its state change, on this main loop. */
+      g_autoptr (GResolver) resolver = g_resolver_get_default ();
+      Resolving *resolving = g_new0 (Resolving, 1);
+      resolving->destination = dest;
+      resolving->cancellable = g_cancellable_new ();
+      dest->resolving = g_object_ref (resolving->cancellable);
+      g_main_context_push_thread_default (dest->context);
+      g_resolver_lookup_by_name_async (resolver, dest->srt_host, resolving->cancellable,
+                                       resolved_cb, resolving);
+      g_main_context_pop_thread_default (dest->context);
+      return;
+    }
+  build_pipeline (dest, dest->srt_host);
 }
 
 static gboolean
@@ -562,12 +797,17 @@ watchdog_tick (gpointer data)
   gint64 oldest_us;
   gboolean started;
 
-  if (dest->sink != NULL)
+  if (dest->sender != NULL || dest->sink != NULL)
     {
-      g_autoptr (GstStructure) sink_stats = NULL;
-      g_object_get (dest->sink, "stats", &sink_stats, NULL);
-      if (sink_stats != NULL)
-        gst_structure_get_uint64 (sink_stats, "out-bytes-total", &total);
+      if (dest->sender != NULL)
+        total = cr_rtmp_sender_get_bytes_sent (dest->sender);
+      else
+        {
+          g_autoptr (GstStructure) sink_stats = NULL;
+          g_object_get (dest->sink, "stats", &sink_stats, NULL);
+          if (sink_stats != NULL)
+            gst_structure_get_uint64 (sink_stats, "bytes-sent-total", &total);
+        }
       if (total > dest->pipeline_bytes)
         delta = total - dest->pipeline_bytes;
       dest->pipeline_bytes = MAX (total, dest->pipeline_bytes);
@@ -675,7 +915,10 @@ cr_destination_free (CrDestination *dest)
   g_free (dest->name);
   g_free (dest->url);
   g_free (dest->key);
+  g_free (dest->passphrase);
   g_free (dest->location);
+  g_free (dest->srt_host);
+  g_free (dest->srt_query);
   g_free (dest);
 }
 

@@ -1,4 +1,5 @@
-/* destination.h: one live RTMP/RTMPS destination, in a pipeline of its own.
+/* destination.h: one live RTMP, RTMPS or SRT destination, in a pipeline of
+ * its own.
  *
  * The capture's encoders hand their encoded samples over with
  * cr_destination_push(), from their streaming threads; the call never
@@ -7,19 +8,31 @@
  * video up to the next keyframe (audio only when its own, larger queue is
  * full). Timestamps are taken as running time through the sample's segment
  * (x264enc shifts its own by 1000 h). The destination's
- * pipeline is
+ * pipeline is, for rtmp:// and rtmps://
  *
- *   appsrc(video) ! h264parse ! flvmux streamable=true ! rtmp2sink
+ *   appsrc(video) ! h264parse ! flvmux streamable=true ! appsink -> librtmp
  *   appsrc(audio) ! aacparse  ! /
  *
- * On any error or EOS of that pipeline, or when its watchdog sees no bytes
- * leave for 5 s while data is waiting, the pipeline is torn down in a thread
- * of its own and rebuilt after a backoff (2 s, x1.5 with +-20 % jitter, at
- * most 60 s, forever; back to 2 s after 10 s live). A rebuilt stream starts
- * with flvmux's codec headers and a keyframe, with timestamps from 0.
+ * where a thread of the destination's own (rtmp-sender.h) connects with
+ * librtmp, with a connect timeout and socket send and receive timeouts of
+ * the watchdog's + 5 s, and writes the FLV; for srt:// (caller mode)
  *
- * The stream key is only ever put in the sink's location: it is never
- * logged and is replaced by "***" in every error kept or reported.
+ *   appsrc(video) ! h264parse ! mpegtsmux alignment=7 ! srtsink
+ *   appsrc(audio) ! aacparse  ! /
+ *
+ * On any error or EOS of that pipeline or connection, or when its watchdog
+ * sees no bytes leave for 5 s while data is waiting, the pipeline is torn
+ * down in a thread of its own (shutting the socket down, so it never
+ * hangs) and rebuilt after a backoff (2 s, x1.5 with +-20 % jitter, at most
+ * 60 s, forever; back to 2 s after 10 s live). A rebuilt stream starts with
+ * the codec headers (flvmux's header; SPS/PPS and PAT/PMT in MPEG-TS) and
+ * a keyframe, with timestamps from 0.
+ *
+ * The stream key and the SRT passphrase are never logged and are replaced
+ * by "***" in every error kept or reported, librtmp's log lines included.
+ * rtmps:// is encrypted by librtmp (GnuTLS), which does NOT verify the
+ * server's certificate nor send its name (SNI): it protects against
+ * eavesdropping, not against a server that impersonates the real one.
  *
  * Threads: everything but cr_destination_push() is for the thread whose
  * thread-default main context was current at cr_destination_new(); bus
@@ -34,7 +47,7 @@ G_BEGIN_DECLS
 GQuark cr_destination_error_quark (void);
 
 typedef enum {
-  CR_DESTINATION_ERROR_INVALID_URL, /* not rtmp:// or rtmps:// */
+  CR_DESTINATION_ERROR_INVALID_URL, /* not rtmp://, rtmps:// nor srt://HOST:PORT */
   CR_DESTINATION_ERROR_NO_ELEMENT,  /* a GStreamer element is not installed */
 } CrDestinationError;
 
@@ -69,8 +82,13 @@ typedef void (*CrDestinationStateFunc) (CrDestination *destination,
                                         gpointer user_data);
 
 /* @name labels logs ("portal"); @url is "rtmp[s]://host[:port]/app" and
- * @key (may be NULL or "") is appended as "/KEY". Takes a copy of both.
- * Nothing connects until cr_destination_start(). (transfer full) */
+ * @key (may be NULL or "") is appended as "/KEY"; or @url is
+ * "srt://host:port[?latency=MS&passphrase=...]" (srtsink's query
+ * parameters, passed through) and @key, if any, is sent as the SRT
+ * streamid. Takes a copy of both. An unknown scheme is
+ * CR_DESTINATION_ERROR_INVALID_URL, with a message that names the scheme
+ * and never quotes the url. Nothing connects until cr_destination_start().
+ * (transfer full) */
 CrDestination *cr_destination_new (const char *name, const char *url,
                                    const char *key, GError **error);
 /* Stops (joining the teardown threads) and frees; NULL is fine. */
@@ -108,6 +126,9 @@ void cr_destination_get_stats (CrDestination *destination,
 void cr_destination_stats_clear (CrDestinationStats *stats);
 const char *cr_destination_state_to_string (CrDestinationState state);
 const char *cr_destination_get_name (CrDestination *destination);
+/* The url as logged and shown: without the key, any SRT passphrase
+ * replaced by "***". */
+const char *cr_destination_get_url (CrDestination *destination);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrDestination, cr_destination_free)
 

@@ -1,8 +1,12 @@
 /* test-destination.c: CrDestination against a real nginx with its RTMP
- * module on 127.0.0.1, fed by a small live capture (x264 + AAC) in the test;
- * ffprobe reading the stream back from nginx is the judge.
+ * module on 127.0.0.1 (plain, and behind an nginx stream-module TLS proxy
+ * for rtmps://), and against ffprobe as an SRT listener, fed by a small
+ * live capture (x264 + AAC) in the test; ffprobe reading the stream back is
+ * the judge. Every log line of the process (operator messages and the
+ * courtrec* debug categories, librtmp's lines included, at DEBUG) is
+ * captured, and no test may leave the stream key in any of them.
  *
- * Timing of the reconnect test: nginx is SIGKILLed, the sink fails at once
+ * Timing of the reconnect test: nginx is SIGKILLed, the send fails at once
  * (connection reset) and the destination backs off ~2 s (+-20 %); the retry
  * is refused and the next backoff is ~3 s, ~4.5 s ... nginx comes back 3 s
  * after the kill, so one backoff is in force at that moment; when it ends
@@ -15,6 +19,7 @@
 
 #include <gst/app/gstappsink.h>
 #include <glib/gstdio.h>
+#include <librtmp/log.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <string.h>
@@ -25,6 +30,7 @@
 typedef struct {
   char *dir;
   CrTestNginx *nginx;
+  CrTestNginx *proxy;       /* TLS in front of nginx, for rtmps:// */
   GstElement *capture;
   CrDestination *dest;      /* fed by the capture while set */
   GMutex lock;              /* protects dest (swap) and the push counters */
@@ -40,6 +46,71 @@ static gboolean
 flag_set (gpointer data)
 {
   return *(gboolean *) data;
+}
+
+static void
+sleep_ms (guint ms)
+{
+  gboolean never = FALSE;
+  cr_test_wait_until (flag_set, &never, ms);
+}
+
+/* ---- every log line, to look for the key ------------------------------- */
+
+static GMutex captured_lock;      /* protects captured */
+static GPtrArray *captured;       /* char *: log lines since the test began */
+
+static void
+capture (const char *line)
+{
+  g_mutex_lock (&captured_lock);
+  g_ptr_array_add (captured, g_strdup (line));
+  g_mutex_unlock (&captured_lock);
+}
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                gpointer data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE"))
+      {
+        g_autofree char *line = fields[i].length < 0
+                                ? g_strdup (fields[i].value)
+                                : g_strndup (fields[i].value, fields[i].length);
+        capture (line);
+      }
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+static void
+capture_gst (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+             const gchar *function, gint line, GObject *object,
+             GstDebugMessage *message, gpointer data)
+{
+  if (g_str_has_prefix (gst_debug_category_get_name (category), "courtrec"))
+    capture (gst_debug_message_get (message));
+}
+
+/* Asserts that no line holds the key; returns how many lines show it
+ * masked ("***"). */
+static guint
+assert_key_never_logged (void)
+{
+  guint masked = 0;
+  g_mutex_lock (&captured_lock);
+  for (guint i = 0; i < captured->len; i++)
+    {
+      const char *line = g_ptr_array_index (captured, i);
+      if (strstr (line, STREAM_KEY) != NULL)
+        g_error ("the stream key was logged: %s", line);
+      if (strstr (line, "***") != NULL)
+        masked++;
+    }
+  g_test_message ("%u log lines captured, none with the key, %u with it masked",
+                  captured->len, masked);
+  g_mutex_unlock (&captured_lock);
+  return masked;
 }
 
 /* TRUE when ffprobe reads an h264 and an aac stream from nginx. */
@@ -145,6 +216,9 @@ static void
 fixture_set_up (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
+  g_mutex_lock (&captured_lock);
+  g_ptr_array_set_size (captured, 0);
+  g_mutex_unlock (&captured_lock);
   fx->dir = g_dir_make_tmp ("courtrec-dest-XXXXXX", &error);
   g_assert_no_error (error);
   fx->states = g_array_new (FALSE, FALSE, sizeof (CrDestinationState));
@@ -166,8 +240,10 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   CrDestination *dest = fx->dest;
   set_destination (fx, NULL);
   cr_destination_free (dest);
+  assert_key_never_logged ();
   gst_element_set_state (fx->capture, GST_STATE_NULL);
   gst_clear_object (&fx->capture);
+  cr_test_nginx_free (fx->proxy);
   cr_test_nginx_free (fx->nginx);
   g_array_unref (fx->states);
   g_mutex_clear (&fx->lock);
@@ -179,32 +255,48 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
 }
 
 static CrDestination *
-new_destination (Fixture *fx, guint16 port)
+new_destination_url (Fixture *fx, const char *url)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/", port);
   CrDestination *dest = cr_destination_new ("portal", url, STREAM_KEY, &error);
   g_assert_no_error (error);
   cr_destination_set_state_func (dest, state_changed, fx, NULL);
   return dest;
 }
 
+static CrDestination *
+new_destination (Fixture *fx, guint16 port)
+{
+  g_autofree char *url = g_strdup_printf ("rtmp://127.0.0.1:%u/live/", port);
+  return new_destination_url (fx, url);
+}
+
+/* The numbers of the destination's stats now (last_error left out). */
+static CrDestinationStats
+current_stats (Fixture *fx)
+{
+  CrDestinationStats stats;
+  cr_destination_get_stats (fx->dest, &stats);
+  cr_destination_stats_clear (&stats);
+  return stats;
+}
+
 static gboolean
 is_state (gpointer data)
 {
-  Fixture *fx = data;
-  CrDestinationStats stats;
-  gboolean live;
-  cr_destination_get_stats (fx->dest, &stats);
-  live = stats.state == CR_DESTINATION_LIVE;
-  cr_destination_stats_clear (&stats);
-  return live;
+  return current_stats (data).state == CR_DESTINATION_LIVE;
 }
 
 static gboolean
 not_live (gpointer data)
 {
   return !is_state (data);
+}
+
+static gboolean
+is_connecting (gpointer data)
+{
+  return current_stats (data).state == CR_DESTINATION_CONNECTING;
 }
 
 static gboolean
@@ -274,10 +366,7 @@ test_rtmp_reconnect (Fixture *fx, gconstpointer data)
   cr_destination_stats_clear (&stats);
 
   /* It stays down 3 s, then returns on the same port. */
-  {
-    gboolean never = FALSE;
-    cr_test_wait_until (flag_set, &never, 3000);
-  }
+  sleep_ms (3000);
   cr_destination_get_stats (fx->dest, &stats);
   in_force_ms = stats.backoff_ms;
   g_assert_cmpuint (stats.reconnects, >=, 1);
@@ -329,13 +418,7 @@ silent_server_thread (gpointer data)
 static gboolean
 stalled_twice (gpointer data)
 {
-  Fixture *fx = data;
-  CrDestinationStats stats;
-  gboolean done;
-  cr_destination_get_stats (fx->dest, &stats);
-  done = stats.watchdog_stalls >= 2;
-  cr_destination_stats_clear (&stats);
-  return done;
+  return current_stats (data).watchdog_stalls >= 2;
 }
 
 static void
@@ -380,6 +463,19 @@ test_silent_server (Fixture *fx, gconstpointer data)
   g_mutex_unlock (&server.lock);
   assert_pushes_never_blocked (fx);
 
+  /* The next connection blocks in the RTMP handshake, reading an answer
+   * that never comes (receive timeout: watchdog + 5 s = 10 s). Stopping
+   * must not wait for it: the socket is shut down under it. */
+  g_assert_true (cr_test_wait_until (is_connecting, fx, 5000));
+  sleep_ms (1000);
+  {
+    gint64 before = g_get_monotonic_time (), took;
+    cr_destination_stop (fx->dest);
+    took = g_get_monotonic_time () - before;
+    g_test_message ("stopped in %" G_GINT64_FORMAT " us while blocked in the handshake", took);
+    g_assert_cmpint (took, <, G_USEC_PER_SEC);
+  }
+
   g_cancellable_cancel (server.cancellable);
   g_thread_join (g_steal_pointer (&thread));
   g_socket_listener_close (server.listener);
@@ -392,18 +488,13 @@ test_silent_server (Fixture *fx, gconstpointer data)
 static gboolean
 stalled_once (gpointer data)
 {
-  Fixture *fx = data;
-  CrDestinationStats stats;
-  gboolean done;
-  cr_destination_get_stats (fx->dest, &stats);
-  done = stats.watchdog_stalls >= 1;
-  cr_destination_stats_clear (&stats);
-  return done;
+  return current_stats (data).watchdog_stalls >= 1;
 }
 
 /* nginx stops reading mid-stream (SIGSTOP): the connection stays up, the
- * socket buffers fill, rtmp2sink has no timeout any more; the watchdog must
- * catch it and the teardown must not hang. Loopback's socket buffers take
+ * socket buffers fill and librtmp blocks in send (until its 10 s send
+ * timeout); the watchdog must catch it first and the teardown must not
+ * hang. Loopback's socket buffers take
  * about 5 MB before a write blocks, hence ~4 Mbit/s here: the watchdog
  * trips ~11 s after the freeze instead of ~25 s at the usual bitrate. */
 static void
@@ -434,23 +525,202 @@ test_server_frozen (Fixture *fx, gconstpointer data)
   assert_pushes_never_blocked (fx);
 }
 
+/* TLS in front of fx->nginx: an nginx stream-module proxy with a
+ * self-signed certificate made here. Returns the TLS port. */
+static guint16
+start_tls_proxy (Fixture *fx)
+{
+  g_autofree char *proxy_dir = g_build_filename (fx->dir, "tls-proxy", NULL);
+  g_autofree char *cert = g_build_filename (fx->dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (fx->dir, "key.pem", NULL);
+  g_autofree char *err = NULL;
+  g_autofree char *conf = NULL;
+  guint16 port = cr_test_free_port ();
+  const char *const openssl[] = { "openssl", "req", "-x509", "-newkey", "ec",
+                                  "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                  "-days", "1", "-subj", "/CN=courtrec-test",
+                                  "-keyout", key, "-out", cert, NULL };
+
+  g_assert_cmpint (cr_test_run (NULL, &err, openssl), ==, 0);
+  g_assert_cmpint (g_mkdir (proxy_dir, 0700), ==, 0);
+  conf = g_strdup_printf ("stream { server { listen 127.0.0.1:%u ssl;\n"
+                          "  ssl_certificate %s; ssl_certificate_key %s;\n"
+                          "  proxy_pass 127.0.0.1:%u; } }\n",
+                          port, cert, key, fx->nginx->port);
+  fx->proxy = cr_test_nginx_new (proxy_dir, conf);
+  g_assert_true (cr_test_port_answers (port));
+  return port;
+}
+
+/* rtmps:// through librtmp's TLS to the proxy, read back by ffprobe from
+ * the plain RTMP side: the only way in is through TLS. The certificate is
+ * self-signed and names nobody: librtmp takes it (it verifies nothing). */
+static void
+test_rtmps (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *url = NULL;
+  CrDestinationStats stats;
+  guint16 tls_port;
+
+  fx->nginx = cr_test_nginx_new (fx->dir, NULL);
+  tls_port = start_tls_proxy (fx);
+  url = g_strdup_printf ("rtmps://127.0.0.1:%u/live", tls_port);
+  set_destination (fx, new_destination_url (fx, url));
+  cr_destination_start (fx->dest);
+
+  g_assert_true (cr_test_wait_until (is_state, fx, 10000));
+  g_assert_true (ffprobe_until (fx, 10000));
+  cr_destination_get_stats (fx->dest, &stats);
+  g_test_message ("rtmps live at %u kbit/s, %" G_GUINT64_FORMAT " bytes, last error: %s",
+                  stats.bitrate_kbps, stats.bytes_sent, stats.last_error);
+  g_assert_cmpuint (stats.bitrate_kbps, >, 100);
+  g_assert_cmpuint (stats.bitrate_kbps, <, 2000);
+  g_assert_cmpuint (stats.reconnects, ==, 0);
+  g_assert_null (stats.last_error);
+  cr_destination_stats_clear (&stats);
+  assert_pushes_never_blocked (fx);
+  /* librtmp's log goes through the destination's mask while a connection
+   * lives. This librtmp does not log the play path on a good publish, so
+   * say it the way librtmp would, and check that it came out masked. */
+  RTMP_Log (RTMP_LOGERROR, "HandleInvoke, refused play path <%s>", STREAM_KEY);
+  g_assert_cmpuint (assert_key_never_logged (), >, 0);
+}
+
+static gboolean
+reconnected (gpointer data)
+{
+  CrDestinationStats stats = current_stats (data);
+  return stats.reconnects >= 1 && stats.state != CR_DESTINATION_LIVE;
+}
+
+static gboolean
+has_h264_and_aac (const char *codecs)
+{
+  return codecs != NULL && strstr (codecs, "h264") != NULL && strstr (codecs, "aac") != NULL;
+}
+
+/* srt:// in caller mode to ffprobe as the listener (the key goes as the
+ * streamid). ffprobe exits once it has read the streams: the listener is
+ * gone; the destination notices and reconnects until a new listener
+ * comes, which reads h264 + aac again. */
+static void
+test_srt_listener_returns (Fixture *fx, gconstpointer data)
+{
+  guint16 port = cr_test_free_port ();
+  g_autofree char *url = g_strdup_printf ("srt://127.0.0.1:%u?latency=120", port);
+  g_autofree char *listener = g_strdup_printf ("srt://127.0.0.1:%u?mode=listener", port);
+  g_autofree char *codecs = NULL;
+  CrDestinationStats stats;
+  gint64 back_at;
+  guint in_force_ms;
+
+  set_destination (fx, new_destination_url (fx, url));
+  cr_destination_set_backoff (fx->dest, 1000, 60000);
+  cr_destination_start (fx->dest);
+
+  codecs = cr_test_probe_stream (listener, 10);
+  g_test_message ("first listener read: %s", codecs);
+  g_assert_true (has_h264_and_aac (codecs));
+  g_assert_cmpint (fx->live_at_us, >, 0);
+  cr_destination_get_stats (fx->dest, &stats);
+  g_assert_cmpuint (stats.bytes_sent, >, 0);
+  cr_destination_stats_clear (&stats);
+
+  /* The listener went away with ffprobe. */
+  g_assert_true (cr_test_wait_until (reconnected, fx, 10000));
+  cr_destination_get_stats (fx->dest, &stats);
+  g_test_message ("after the listener left: %s", stats.last_error);
+  g_assert_nonnull (stats.last_error);
+  g_assert_null (strstr (stats.last_error, STREAM_KEY));
+  cr_destination_stats_clear (&stats);
+
+  /* It stays away 2 s, then comes back. */
+  sleep_ms (2000);
+  cr_destination_get_stats (fx->dest, &stats);
+  in_force_ms = stats.backoff_ms;
+  cr_destination_stats_clear (&stats);
+  fx->live_at_us = 0;
+  back_at = g_get_monotonic_time ();
+  g_clear_pointer (&codecs, g_free);
+  codecs = cr_test_probe_stream (listener, 12);
+  g_test_message ("second listener read: %s; live %" G_GINT64_FORMAT " ms after it "
+                  "came (backoff in force %u ms)", codecs,
+                  fx->live_at_us > 0 ? (fx->live_at_us - back_at) / 1000 : -1, in_force_ms);
+  g_assert_true (has_h264_and_aac (codecs));
+  g_assert_cmpint (fx->live_at_us, >, 0);
+  g_assert_cmpint (fx->live_at_us - back_at, <, (in_force_ms + 5000) * (gint64) 1000);
+
+  cr_destination_get_stats (fx->dest, &stats);
+  g_test_message ("reconnects %u, stalls %u, dropped video %" G_GUINT64_FORMAT,
+                  stats.reconnects, stats.watchdog_stalls, stats.dropped_video);
+  g_assert_cmpuint (stats.reconnects, >=, 1);
+  cr_destination_stats_clear (&stats);
+  assert_pushes_never_blocked (fx);
+}
+
 static void
 test_bad_url (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CrDestination) dest = cr_destination_new ("portal", "http://x/live",
-                                                       STREAM_KEY, &error);
-  g_assert_null (dest);
-  g_assert_error (error, CR_DESTINATION_ERROR, CR_DESTINATION_ERROR_INVALID_URL);
+  const struct {
+    const char *url;
+    const char *says;
+  } bad[] = {
+    { "http://x/live/" STREAM_KEY, "scheme 'http'" },
+    { "RTSP://x:554/" STREAM_KEY, "scheme 'rtsp'" },
+    { "x/live/" STREAM_KEY, "no scheme" },
+    { "srt://127.0.0.1?passphrase=" STREAM_KEY, "host and a port" },
+  };
+  const char *const good[] = { "rtmp://x/live", "rtmps://x:443/live/", "RTMP://x/live",
+                               "srt://x:9000", "srt://127.0.0.1:9000?latency=200" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CrDestination) dest = cr_destination_new ("portal", bad[i].url,
+                                                           STREAM_KEY, &error);
+      g_assert_null (dest);
+      g_assert_error (error, CR_DESTINATION_ERROR, CR_DESTINATION_ERROR_INVALID_URL);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, bad[i].says));
+      g_assert_null (strstr (error->message, STREAM_KEY));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CrDestination) dest = cr_destination_new ("portal", good[i], STREAM_KEY,
+                                                           &error);
+      g_assert_no_error (error);
+      g_assert_null (strstr (cr_destination_get_url (dest), STREAM_KEY));
+    }
+  {
+    /* The SRT passphrase is a secret too: masked in the url shown. */
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CrDestination) dest = cr_destination_new (
+        "centre", "srt://10.0.0.1:9000?latency=200&passphrase=" STREAM_KEY "&pbkeylen=16",
+        NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (cr_destination_get_url (dest), ==,
+                     "srt://10.0.0.1:9000?latency=200&passphrase=***&pbkeylen=16");
+  }
 }
 
 int
 main (int argc, char **argv)
 {
+  captured = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  /* Our categories at DEBUG (librtmp's lines too), into the capture; on
+   * stderr only when GST_DEBUG asks for it. */
+  if (g_getenv ("GST_DEBUG") == NULL)
+    gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_add_log_function (capture_gst, NULL, NULL);
+  gst_debug_set_threshold_for_name ("courtrec*", GST_LEVEL_DEBUG);
 
   g_test_add_func ("/courtrec/destination/bad-url", test_bad_url);
+  g_test_add ("/courtrec/destination/srt-listener-returns", Fixture, NULL, fixture_set_up,
+              test_srt_listener_returns, fixture_tear_down);
   if (!cr_test_nginx_available ())
     {
       g_printerr ("nginx with its RTMP module is not installed "
@@ -463,5 +733,7 @@ main (int argc, char **argv)
               test_silent_server, fixture_tear_down);
   g_test_add ("/courtrec/destination/server-frozen", Fixture, GUINT_TO_POINTER (8000),
               fixture_set_up, test_server_frozen, fixture_tear_down);
+  g_test_add ("/courtrec/destination/rtmps", Fixture, NULL, fixture_set_up,
+              test_rtmps, fixture_tear_down);
   return g_test_run ();
 }

@@ -100,7 +100,10 @@ forward_locked (CrPublicFeed *feed, GstSample *sample, guint track, GstClockTime
         }
       feed->switching = FALSE;
     }
-  if (out < 0 || (feed->last_out[track] >= 0 && out <= feed->last_out[track]))
+  /* FLV stamps in whole milliseconds: two samples of a track closer than
+   * that would go out with the same time, which players take as going
+   * back. */
+  if (out < 0 || (feed->last_out[track] >= 0 && out < feed->last_out[track] + GST_MSECOND))
     return;
 
   out_buffer = gst_buffer_copy (in); /* metadata only: the memory is shared */

@@ -609,7 +609,7 @@ cr_test_probe_stream (const char *url, guint timeout_s)
   if (probe.out != NULL && json_parser_load_from_data (parser, probe.out, -1, NULL))
     {
       root = json_parser_get_root (parser);
-      if (JSON_NODE_HOLDS_OBJECT (root) &&
+      if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
           json_object_has_member (json_node_get_object (root), "streams"))
         streams = json_object_get_array_member (json_node_get_object (root), "streams");
     }

@@ -668,6 +668,69 @@ test_delay (Fixture *fx, gconstpointer data)
   cr_test_stop_and_wait (fx->room, session_id);
 }
 
+static gboolean
+playlist_served (gpointer data)
+{
+  CrTestRoom *room = data;
+  g_autofree char *body = NULL;
+  return cr_test_http (room, "GET", "/live/test-room/index.m3u8", NULL, NULL, &body) == 200 &&
+         strstr (body, ".ts") != NULL;
+}
+
+/* node tests/live-page.mjs on courtrecd's public page; TRUE on exit 0. */
+static gboolean
+page_plays (CrTestRoom *room, const char *expect)
+{
+  g_autofree char *script = cr_test_top_path ("tests/live-page.mjs");
+  g_autofree char *page = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/", room->port);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "node", script, page, expect, NULL };
+  int status = cr_test_run (&out, &err, argv);
+
+  g_test_message ("live-page.mjs %s %s: %s%s", page, expect ? expect : "", out, err);
+  return status == 0;
+}
+
+/* The built-in HLS of an approved session, from courtrecd itself, without
+ * a token: ffprobe reads it over HTTP and the public page plays it in
+ * headless chromium; a recess shows the paused notice; after the session
+ * the page says there is no live hearing. */
+static void
+test_public_page (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *audio_url = NULL;
+  g_autoptr (JsonObject) probe = NULL;
+  g_autoptr (JsonObject) audio = NULL;
+  gint64 session_id;
+
+  make_room (fx, "autostart = false", NULL);
+  cr_test_room_start (fx->room);
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "approve", "--case",
+                                   CASE, "--by", "张法官", NULL), ==, 0);
+  session_id = cr_test_start_session (fx->room, CASE);
+  g_assert_true (cr_test_wait_until (playlist_served, fx->room, 20000));
+
+  url = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/index.m3u8", fx->room->port);
+  probe = cr_test_ffprobe (url, FALSE);
+  g_assert_nonnull (probe);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (probe, "streams")),
+                    ==, 2);
+  audio_url = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/audio.m3u8", fx->room->port);
+  audio = cr_test_ffprobe (audio_url, FALSE);
+  g_assert_nonnull (audio);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (audio, "streams")),
+                    ==, 1);
+
+  g_assert_true (page_plays (fx->room, NULL));
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "pause", "--reason", "recess", NULL),
+                   ==, 0);
+  g_assert_true (page_plays (fx->room, "--expect=paused"));
+  cr_test_stop_and_wait (fx->room, session_id);
+  g_assert_true (page_plays (fx->room, "--expect=off"));
+}
+
 /* A stream key file that is missing: courtrecd refuses to start, exit 2,
  * naming the stream and the file, and says nothing of any key. */
 static void
@@ -703,6 +766,8 @@ main (int argc, char **argv)
   g_test_add ("/courtrec/streaming/cut-and-resume", Fixture, NULL, NULL, test_cut_and_resume,
               fixture_tear_down);
   g_test_add ("/courtrec/streaming/delay", Fixture, NULL, NULL, test_delay,
+              fixture_tear_down);
+  g_test_add ("/courtrec/streaming/public-page", Fixture, NULL, NULL, test_public_page,
               fixture_tear_down);
   g_test_add ("/courtrec/streaming/server-faults", Fixture, NULL, NULL, test_server_faults,
               fixture_tear_down);

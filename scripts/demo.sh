@@ -19,15 +19,19 @@ cat <<MSG
   all built-in test sources, composed at 1280x720, API on http://$listen/api/v1/
 
   In another terminal, from $(pwd):
+    $build/courtrec -c $conf broadcast approve --case '（2026）浙1022民初123号' --by 审判长
     $build/courtrec -c $conf start --case '（2026）浙1022民初123号' --title '演示庭审'
     $build/courtrec -c $conf mark '原告陈述'
     $build/courtrec -c $conf pause --reason recess
     $build/courtrec -c $conf resume
     $build/courtrec -c $conf status
+    $build/courtrec -c $conf stream cut        # the public sees "庭审直播暂停"
+    $build/courtrec -c $conf stream resume
     $build/courtrec -c $conf stop
     $build/courtrec -c $conf sessions
   Recordings go to $(pwd)/$room/storage/recordings/DATE/ (Matroska, H.264 + AAC),
   indexed in $(pwd)/$room/storage/index.db. Play one with: ffplay FILE
+  Approved hearings are live at http://$listen/live/ (the public page, HLS).
 
   Ctrl-C stops the demo (the open recording is finished cleanly).
 

@@ -32,7 +32,15 @@ struct CrBroadcast {
   GPtrArray *outputs;         /* Output*, fixed after new(): read by streaming threads */
   char *case_no;              /* on air when set */
   gboolean recess;
+  guint slate_timer;          /* stops the slate once no output wants it */
+  gint64 slate_unwanted_since;
 };
+
+/* The slate is a second x264 encode, as costly as the hearing's even for
+ * a still picture: it runs only while an output shows it or may have to
+ * (cut, recess, a delay filling), and a little longer, so that a quick
+ * cut after a resume does not wait for it to start again. */
+#define SLATE_LINGER_US (10 * G_USEC_PER_SEC)
 
 static void
 output_free (Output *output)
@@ -171,6 +179,8 @@ cr_broadcast_free (CrBroadcast *broadcast)
 {
   if (broadcast == NULL)
     return;
+  if (broadcast->slate_timer != 0)
+    g_source_remove (broadcast->slate_timer);
   /* The slate first: its streaming threads read the outputs. */
   if (broadcast->slate != NULL)
     cr_slate_free (broadcast->slate);
@@ -216,27 +226,50 @@ find_output (CrBroadcast *broadcast, const char *name, GError **error)
 }
 
 static gboolean
-any_running (CrBroadcast *broadcast)
+slate_wanted (CrBroadcast *broadcast)
 {
   for (guint i = 0; i < broadcast->outputs->len; i++)
-    if (((Output *) g_ptr_array_index (broadcast->outputs, i))->running)
-      return TRUE;
+    {
+      Output *output = g_ptr_array_index (broadcast->outputs, i);
+      if (output->running && cr_public_feed_wants_slate (output->feed))
+        return TRUE;
+    }
   return FALSE;
 }
 
-/* The slate runs while any output does: a cut must not wait for a
- * pipeline to start. */
+static gboolean
+check_slate (gpointer data)
+{
+  CrBroadcast *broadcast = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (slate_wanted (broadcast))
+    broadcast->slate_unwanted_since = 0;
+  else if (broadcast->slate_unwanted_since == 0)
+    broadcast->slate_unwanted_since = now;
+  else if (now - broadcast->slate_unwanted_since >= SLATE_LINGER_US)
+    {
+      cr_slate_stop (broadcast->slate);
+      broadcast->slate_timer = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Starts the slate if an output wants it; the timer stops it later. */
 static void
 update_slate (CrBroadcast *broadcast)
 {
   g_autoptr (GError) error = NULL;
 
-  if (broadcast->slate == NULL)
+  if (broadcast->slate == NULL || !slate_wanted (broadcast))
     return;
-  if (!any_running (broadcast))
-    cr_slate_stop (broadcast->slate);
-  else if (!cr_slate_start (broadcast->slate, &error))
+  broadcast->slate_unwanted_since = 0;
+  if (!cr_slate_is_running (broadcast->slate) &&
+      !cr_slate_start (broadcast->slate, &error))
     g_warning ("%s: the public streams will show nothing while cut", error->message);
+  if (broadcast->slate_timer == 0)
+    broadcast->slate_timer = g_timeout_add (500, check_slate, broadcast);
 }
 
 static void
@@ -245,8 +278,8 @@ output_start (CrBroadcast *broadcast, Output *output)
   if (output->running)
     return;
   output->running = TRUE;
-  update_slate (broadcast);
   cr_public_feed_start (output->feed, output->cut || broadcast->recess);
+  update_slate (broadcast);
   if (output->destination != NULL)
     cr_destination_start (output->destination);
   else
@@ -265,7 +298,6 @@ output_stop (CrBroadcast *broadcast, Output *output)
     cr_destination_stop (output->destination);
   else
     cr_hls_stop (output->hls);
-  update_slate (broadcast);
   g_message ("Stream %s stopped", output->name);
 }
 
@@ -273,6 +305,7 @@ static void
 apply_cut (CrBroadcast *broadcast, Output *output)
 {
   cr_public_feed_set_cut (output->feed, output->cut || broadcast->recess);
+  update_slate (broadcast);
 }
 
 void

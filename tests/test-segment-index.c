@@ -141,7 +141,8 @@ test_schema (Fixture *fixture, gconstpointer data)
   g_auto (GStrv) tables = NULL;
   g_auto (GStrv) indexes = NULL;
   const char *const expected_tables[] = {
-    "events", "markers", "purged_segments", "segments", "sessions", NULL,
+    "broadcast_decisions", "events", "markers", "purged_segments", "segments", "sessions",
+    NULL,
   };
 
   /* Opened again, the index is left at the same version. */
@@ -164,6 +165,8 @@ test_schema (Fixture *fixture, gconstpointer data)
                                   "events(events_session_id)"));
   g_assert_true (g_strv_contains ((const char *const *) indexes,
                                   "sessions(sessions_case_no)"));
+  g_assert_true (g_strv_contains ((const char *const *) indexes,
+                                  "broadcast_decisions(broadcast_decisions_case_no)"));
   sqlite3_close (db);
 }
 

@@ -10,8 +10,9 @@
  *     ! x264enc (as the capture) ! appsink
  *   audiotestsrc wave=silence is-live ! avenc_aac (as the capture) ! appsink
  *
- * The picture is drawn once and repeated, so the slate costs little more
- * than the encoder's work on a still frame. Keyframes come only on request
+ * The picture is drawn once and repeated, but x264 still works on every
+ * frame: the slate costs as much as the hearing's encode (BENCHMARKS.md),
+ * which is why its owner runs it only while it may be shown. Keyframes come only on request
  * (cr_slate_request_keyframe), so a stream switches to the slate at its
  * next frame rather than within a second. The pipeline runs on the system
  * clock like the capture's: a sample's capture time (running time + base

@@ -93,7 +93,9 @@ forward_locked (CrPublicFeed *feed, GstSample *sample, guint track, GstClockTime
                                                        : DEFAULT_FRAME_NS;
       if (track != 0)
         return;
-      if (feed->last_out[0] >= 0 && out <= feed->last_out[0])
+      /* A frame's length at least after the last one: closer, and players
+       * that count frames at the nominal rate see two in one slot. */
+      if (feed->last_out[0] >= 0 && out < feed->last_out[0] + frame)
         {
           feed->shift += feed->last_out[0] + frame - out;
           out = feed->last_out[0] + frame;

@@ -133,11 +133,14 @@ has_event (CrTestRoom *room, gint64 session_id, const char *kind)
 }
 
 /* Every frame of @session_id is in the archive: the segments follow each
- * other without a gap and hold as many frames as the hearing lasted
- * (@wall_s, from start to stop) at 25 fps, by ffprobe. */
+ * other without a gap but the recess (@paused_s, not recorded, by design)
+ * and hold as many frames as the hearing lasted (@wall_s, from start to
+ * stop, less the recess) at 25 fps, by ffprobe. */
 static void
-assert_recording_complete (CrTestRoom *room, gint64 session_id, double wall_s)
+assert_recording_complete (CrTestRoom *room, gint64 session_id, double wall_s,
+                           double paused_s)
 {
+  double holes = 0;
   g_autoptr (GPtrArray) rows = cr_test_wait_closed (room, session_id, 1);
   gint64 frames = 0;
   double duration = 0;
@@ -164,13 +167,15 @@ assert_recording_complete (CrTestRoom *room, gint64 session_id, double wall_s)
         {
           CrSegmentRecord *before = g_ptr_array_index (rows, i - 1);
           gint64 hole = row->started_us - (before->started_us + before->duration_us);
-          g_assert_cmpint (ABS (hole), <, 200000);
+          if (ABS (hole) >= 200000)
+            holes += hole / 1e6;
         }
     }
   g_test_message ("recorded %u file(s), %" G_GINT64_FORMAT " frames, %.2f s; the hearing "
                   "lasted %.2f s", rows->len, frames, duration, wall_s);
-  g_assert_cmpfloat_with_epsilon (frames / FPS, wall_s, 0.5);
-  g_assert_cmpfloat_with_epsilon (duration, wall_s, 0.5);
+  g_assert_cmpfloat_with_epsilon (holes, paused_s, 0.3);
+  g_assert_cmpfloat_with_epsilon (frames / FPS, wall_s - paused_s, 0.5);
+  g_assert_cmpfloat_with_epsilon (duration, wall_s - paused_s, 0.5);
 }
 
 /* ---- the viewer: ffmpeg reading nginx --------------------------------- */
@@ -413,6 +418,7 @@ test_cut_and_resume (Fixture *fx, gconstpointer data)
   StreamRef portal = { fx, "portal" };
   Viewer *viewer;
   gint64 session_id, t_start, t_end, cut_at, resume_at, slate_at, back_at;
+  gint64 recess_at, recess_end;
   guint quiet = 0, loud_after = 0, run = 0, longest_quiet = 0;
 
   make_room (fx, NULL, NULL);
@@ -426,7 +432,7 @@ test_cut_and_resume (Fixture *fx, gconstpointer data)
   codecs = cr_test_probe_stream (url, 8);
   g_assert_true (reads_h264_and_aac (codecs));
 
-  viewer = viewer_start (fx, 12);
+  viewer = viewer_start (fx, 17);
   /* The viewer sees the hearing first. */
   while (frames_received (viewer) < 25 && g_get_monotonic_time () - t_start < 20000000)
     sleep_seconds (0.1);
@@ -442,7 +448,23 @@ test_cut_and_resume (Fixture *fx, gconstpointer data)
   resume_at = g_get_monotonic_time ();
   g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "stream", "resume", NULL), ==, 0);
   sleep_seconds (3);
+  /* A recess shows the same slate; the session's resume ends it. */
+  recess_at = g_get_monotonic_time ();
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "pause", "--reason", "recess", NULL),
+                   ==, 0);
+  sleep_seconds (3);
+  recess_end = g_get_monotonic_time ();
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "resume", NULL), ==, 0);
+  sleep_seconds (3);
   viewer_finish (viewer);
+  g_test_message ("recess: the slate %.2f s after the pause, the hearing %.2f s after the "
+                  "resume", (first_frame (viewer, recess_at, TRUE) - recess_at) / 1e6,
+                  (first_frame (viewer, recess_end, FALSE) - recess_end) / 1e6);
+  g_assert_cmpint (first_frame (viewer, recess_at, TRUE), >, 0);
+  g_assert_cmpint (first_frame (viewer, recess_at, TRUE) - recess_at, <, 1000000);
+  g_assert_cmpint (first_frame (viewer, first_frame (viewer, recess_at, TRUE), FALSE), >=,
+                   recess_end);
+  g_assert_cmpint (first_frame (viewer, recess_end, FALSE) - recess_end, <, 2000000);
 
   slate_at = first_frame (viewer, cut_at, TRUE);
   back_at = first_frame (viewer, resume_at, FALSE);
@@ -455,6 +477,7 @@ test_cut_and_resume (Fixture *fx, gconstpointer data)
   g_assert_cmpint (back_at - resume_at, <, 2000000);
   /* No frame of the hearing between the cut taking effect and the resume. */
   g_assert_cmpint (first_frame (viewer, slate_at, FALSE), >=, resume_at);
+  g_assert_cmpint (back_at, <, recess_at);
 
   /* The sound: silent while the slate was on, the tone before and after. */
   silent = received_silence (viewer);
@@ -477,18 +500,25 @@ test_cut_and_resume (Fixture *fx, gconstpointer data)
                   silent->len, quiet, longest_quiet, loud_after);
   /* About 3 s of silence: 140 frames of 1024 samples at 48 kHz. */
   g_assert_cmpuint (longest_quiet, >, 100);
+  g_assert_cmpuint (longest_quiet, <, 200);
+  g_assert_cmpuint (quiet, >, 200);
   g_assert_cmpuint (loud_after, >, 20);
   {
+    /* Joined mid-stream, the copy may begin with frames whose reference
+     * was before it: that is the viewer's join, not the stream. Across the
+     * switches, nothing may be wrong. */
     g_autofree char *errors = NULL;
     gboolean decodes = cr_test_ffmpeg_decodes (viewer->copy_path, &errors);
     g_test_message ("the received copy decodes%s%s", decodes ? "" : " with errors: ",
                     decodes ? "" : errors);
+    g_assert_true (decodes || strstr (errors, "dts") == NULL);
   }
   viewer_free (viewer);
 
   t_end = g_get_monotonic_time ();
   cr_test_stop_and_wait (fx->room, session_id);
-  assert_recording_complete (fx->room, session_id, (t_end - t_start) / 1e6);
+  assert_recording_complete (fx->room, session_id, (t_end - t_start) / 1e6,
+                             (recess_end - recess_at) / 1e6);
   g_assert_true (has_event (fx->room, session_id, "on-air"));
   g_assert_true (has_event (fx->room, session_id, "stream-cut"));
   g_assert_true (has_event (fx->room, session_id, "stream-resume"));
@@ -615,7 +645,7 @@ test_server_faults (Fixture *fx, gconstpointer data)
 
   t_end = g_get_monotonic_time ();
   cr_test_stop_and_wait (fx->room, session_id);
-  assert_recording_complete (fx->room, session_id, (t_end - t_start) / 1e6);
+  assert_recording_complete (fx->room, session_id, (t_end - t_start) / 1e6, 0);
   silent_server_stop (&silent);
 }
 

@@ -167,6 +167,9 @@ static const KeySpec keys[] = {
   /* Resolved against the config file's directory after loading. */
   { "stream", "key_file", parse_text, STREAM_FIELD (key_file), FALSE, NULL, 0, 0,
     "the stream key's file, e.g. /etc/courtrec/portal.key" },
+  /* Resolved against the config file's directory after loading. */
+  { "stream", "tls_ca_file", parse_text, STREAM_FIELD (tls_ca_file), FALSE, NULL, 0, 0,
+    "a PEM file of CA certificates, e.g. /etc/courtrec/portal-ca.pem" },
   { "stream", "delay_seconds", parse_uint, STREAM_FIELD (delay_seconds), FALSE, "0",
     0, 300, NULL },
   { "stream", "autostart", parse_bool, STREAM_FIELD (autostart), FALSE, "true", 0, 0,
@@ -681,6 +684,7 @@ stream_config_free (CrStreamConfig *stream)
   g_free (stream->name);
   g_free (stream->url);
   g_free (stream->key_file);
+  g_free (stream->tls_ca_file);
   g_free (stream);
 }
 
@@ -1174,6 +1178,8 @@ cr_config_load (const char *path, GError **error)
       CrStreamConfig *stream = g_ptr_array_index (config->streams, i);
       if (stream->key_file != NULL)
         resolve_path (&stream->key_file, base_dir);
+      if (stream->tls_ca_file != NULL)
+        resolve_path (&stream->tls_ca_file, base_dir);
     }
 
   return g_steal_pointer (&config);

@@ -53,6 +53,9 @@ typedef struct {
   char *url;                /* rtmp://HOST[:PORT]/APP, rtmps://... or srt://HOST:PORT[?...] */
   char *key_file;           /* the stream key, kept out of the config: absolute once
                                loaded; NULL when the URL needs no key */
+  char *tls_ca_file;        /* rtmps://: the CA certificates (PEM) that the server's
+                               certificate must chain to, absolute once loaded;
+                               NULL: the system's (ca-certificates) */
   guint delay_seconds;      /* 0 (default) to 300: the public sees the hearing this late */
   gboolean autostart;       /* streams as soon as an approved session runs (default
                                true); otherwise on `courtrec stream start NAME` */

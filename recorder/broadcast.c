@@ -387,8 +387,15 @@ cr_broadcast_start_output (CrBroadcast *broadcast, const char *name, GError **er
 gboolean
 cr_broadcast_stop_output (CrBroadcast *broadcast, const char *name, GError **error)
 {
-  Output *output = find_output (broadcast, name, error);
+  Output *output;
 
+  if (name == NULL)
+    {
+      for (guint i = 0; i < broadcast->outputs->len; i++)
+        output_stop (broadcast, g_ptr_array_index (broadcast->outputs, i));
+      return TRUE;
+    }
+  output = find_output (broadcast, name, error);
   if (output == NULL)
     return FALSE;
   output_stop (broadcast, output);

@@ -50,7 +50,9 @@ gboolean cr_broadcast_is_on_air (CrBroadcast *broadcast);
 /* @name NULL: every output. The slate replaces the hearing at once. */
 gboolean cr_broadcast_cut (CrBroadcast *broadcast, const char *name, gboolean cut,
                            GError **error);
-/* Starts or stops one output by hand (on air only, for start). */
+/* Starts or stops one output by hand (on air only, for start); stop with
+ * @name NULL stops every output, and the session stays on air (an output
+ * can be started again). */
 gboolean cr_broadcast_start_output (CrBroadcast *broadcast, const char *name,
                                     GError **error);
 gboolean cr_broadcast_stop_output (CrBroadcast *broadcast, const char *name,

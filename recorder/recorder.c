@@ -924,9 +924,14 @@ update_on_air (CrRecorder *recorder)
     }
   if (approved && !cr_broadcast_is_on_air (recorder->broadcast))
     {
+      g_autofree char *approved_at = cr_format_utc (decision->at_us);
+      g_autofree char *detail = json_detail ("approved_by", decision->by,
+                                             "approved_at", approved_at, NULL);
+
       cr_broadcast_go_on_air (recorder->broadcast, recorder->session->case_no,
                               recorder->state == PAUSED);
-      log_session_event (recorder, "on-air", NULL);
+      /* The approval it goes on air under, in the session's own record. */
+      log_session_event (recorder, "on-air", detail);
       g_message ("Session %" G_GINT64_FORMAT " of %s is on air", recorder->session->id,
                  recorder->session->case_no);
     }
@@ -1089,8 +1094,7 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
       ok = cr_broadcast_start_output (recorder->broadcast, name, &local_error);
     }
   else if (g_strcmp0 (action, "stop") == 0)
-    ok = name == NULL ? (cr_broadcast_go_off_air (recorder->broadcast), TRUE)
-                      : cr_broadcast_stop_output (recorder->broadcast, name, &local_error);
+    ok = cr_broadcast_stop_output (recorder->broadcast, name, &local_error);
   else if (g_strcmp0 (action, "cut") == 0 || g_strcmp0 (action, "resume") == 0)
     ok = cr_broadcast_cut (recorder->broadcast, name, g_str_equal (action, "cut"),
                            &local_error);

@@ -123,6 +123,13 @@ stream_is_live (gpointer data)
   return g_str_equal (state, "live");
 }
 
+static void
+approve (Fixture *fx)
+{
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "approve", "--case",
+                                   CASE, "--by", "张法官", NULL), ==, 0);
+}
+
 static gboolean
 has_event (CrTestRoom *room, gint64 session_id, const char *kind)
 {
@@ -423,8 +430,7 @@ test_cut_and_resume (Fixture *fx, gconstpointer data)
 
   make_room (fx, NULL, NULL);
   cr_test_room_start (fx->room);
-  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "approve", "--case",
-                                   CASE, "--by", "张法官", NULL), ==, 0);
+  approve (fx);
   t_start = g_get_monotonic_time ();
   session_id = cr_test_start_session (fx->room, CASE);
   g_assert_true (cr_test_wait_until (stream_is_live, &portal, 10000));
@@ -602,8 +608,7 @@ test_server_faults (Fixture *fx, gconstpointer data)
                            "portal.key");
   make_room (fx, NULL, extra);
   cr_test_room_start (fx->room);
-  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "approve", "--case",
-                                   CASE, "--by", "张法官", NULL), ==, 0);
+  approve (fx);
   t_start = g_get_monotonic_time ();
   session_id = cr_test_start_session (fx->room, CASE);
   g_assert_true (cr_test_wait_until (stream_is_live, &portal, 10000));
@@ -660,8 +665,7 @@ test_delay (Fixture *fx, gconstpointer data)
 
   make_room (fx, "delay_seconds = 4", NULL);
   cr_test_room_start (fx->room);
-  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "approve", "--case",
-                                   CASE, "--by", "张法官", NULL), ==, 0);
+  approve (fx);
   session_id = cr_test_start_session (fx->room, CASE);
   t_start = g_get_monotonic_time ();
   /* The slate goes out while the delay fills. */
@@ -737,8 +741,7 @@ test_public_page (Fixture *fx, gconstpointer data)
 
   make_room (fx, "autostart = false", NULL);
   cr_test_room_start (fx->room);
-  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "approve", "--case",
-                                   CASE, "--by", "张法官", NULL), ==, 0);
+  approve (fx);
   session_id = cr_test_start_session (fx->room, CASE);
   g_assert_true (cr_test_wait_until (playlist_served, fx->room, 20000));
 
@@ -759,6 +762,45 @@ test_public_page (Fixture *fx, gconstpointer data)
   g_assert_true (page_plays (fx->room, "--expect=paused"));
   cr_test_stop_and_wait (fx->room, session_id);
   g_assert_true (page_plays (fx->room, "--expect=off"));
+}
+
+/* kill -9 while on air: restarted, courtrecd resumes the session and puts
+ * it back on air by itself. A stream stopped and started by hand. */
+static void
+test_daemon_killed (Fixture *fx, gconstpointer data)
+{
+  StreamRef portal = { fx, "portal" };
+  g_autofree char *url = NULL;
+  g_autofree char *codecs = NULL;
+  g_autofree char *state = NULL;
+  gint64 session_id, restarted_at;
+
+  make_room (fx, NULL, NULL);
+  cr_test_room_start (fx->room);
+  approve (fx);
+  session_id = cr_test_start_session (fx->room, CASE);
+  g_assert_true (cr_test_wait_until (stream_is_live, &portal, 10000));
+  sleep_seconds (1);
+
+  cr_test_room_signal (fx->room, SIGKILL, 5);
+  restarted_at = g_get_monotonic_time ();
+  cr_test_room_start (fx->room);
+  g_assert_true (cr_test_wait_until (stream_is_live, &portal, 15000));
+  g_test_message ("on air again %.2f s after the restart",
+                  (g_get_monotonic_time () - restarted_at) / 1e6);
+  url = stream_url (fx);
+  codecs = cr_test_probe_stream (url, 8);
+  g_assert_true (reads_h264_and_aac (codecs));
+  g_assert_true (has_event (fx->room, session_id, "gap"));
+
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "stream", "stop", "portal", NULL),
+                   ==, 0);
+  state = stream_state (fx, "portal");
+  g_assert_cmpstr (state, ==, "stopped");
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "stream", "start", "portal", NULL),
+                   ==, 0);
+  g_assert_true (cr_test_wait_until (stream_is_live, &portal, 10000));
+  cr_test_stop_and_wait (fx->room, session_id);
 }
 
 /* A stream key file that is missing: courtrecd refuses to start, exit 2,
@@ -798,6 +840,8 @@ main (int argc, char **argv)
   g_test_add ("/courtrec/streaming/delay", Fixture, NULL, NULL, test_delay,
               fixture_tear_down);
   g_test_add ("/courtrec/streaming/public-page", Fixture, NULL, NULL, test_public_page,
+              fixture_tear_down);
+  g_test_add ("/courtrec/streaming/daemon-killed", Fixture, NULL, NULL, test_daemon_killed,
               fixture_tear_down);
   g_test_add ("/courtrec/streaming/server-faults", Fixture, NULL, NULL, test_server_faults,
               fixture_tear_down);

@@ -126,6 +126,7 @@ add_stream (CrBroadcast *broadcast, const CrStreamConfig *stream, GError **error
                    stream->url, local_error->message);
       return FALSE;
     }
+  cr_destination_set_tls_ca_file (destination, stream->tls_ca_file);
   uri = g_uri_parse (stream->url, G_URI_FLAGS_NON_DNS, NULL);
   output = g_new0 (Output, 1);
   output->name = g_strdup (stream->name);

@@ -7,8 +7,9 @@
  * its socket timeout after the handshake (design.md, Pitfalls). Here flvmux
  * ends in an appsink and CrRtmpSender (rtmp-sender.c) writes its tags with
  * librtmp, with socket timeouts, a connect timeout, and a shutdown(2) that
- * frees it from any blocked call at teardown. The bytes it has written feed
- * the bitrate and the watchdog.
+ * frees it from any blocked call at teardown; for rtmps:// it does and
+ * verifies the TLS itself before librtmp takes over. The bytes it has
+ * written feed the bitrate and the watchdog.
  *
  * srt:// goes through srtsink (caller mode, its own reconnect off), with a
  * poll timeout so that its render wakes up to be flushed; its
@@ -62,6 +63,7 @@ struct CrDestination {
   char *passphrase;               /* srt:// only, "" if none; never logged */
   char *location;                 /* rtmp: url/key; srt: url: never logged */
   Scheme scheme;
+  gboolean tls;                   /* rtmps:// */
   char *srt_host;                 /* srt:// only */
   guint16 srt_port;
   char *srt_query;                /* NULL if none; never logged */
@@ -71,6 +73,7 @@ struct CrDestination {
   gboolean want_video, want_audio;
   guint backoff_initial_ms, backoff_max_ms;
   guint watchdog_s;
+  char *tls_ca_file;              /* rtmps://: NULL for the system's CAs */
 
   CrDestinationStateFunc state_func;
   gpointer state_data;
@@ -258,6 +261,7 @@ cr_destination_new (const char *name, const char *url, const char *key,
   dest = g_new0 (CrDestination, 1);
   dest->name = g_strdup (name);
   dest->scheme = scheme;
+  dest->tls = g_str_equal (scheme_name, "rtmps");
   dest->key = g_strdup (key != NULL ? key : "");
   dest->passphrase = g_strdup ("");
   dest->context = g_main_context_ref_thread_default ();
@@ -337,6 +341,14 @@ cr_destination_set_watchdog (CrDestination *dest, guint seconds)
 {
   g_return_if_fail (dest != NULL && !dest->running && seconds > 0);
   dest->watchdog_s = seconds;
+}
+
+void
+cr_destination_set_tls_ca_file (CrDestination *dest, const char *path)
+{
+  g_return_if_fail (dest != NULL && !dest->running);
+  g_free (dest->tls_ca_file);
+  dest->tls_ca_file = g_strdup (path);
 }
 
 static void
@@ -614,10 +626,10 @@ build_pipeline (CrDestination *dest, const char *srt_address)
   if (dest->scheme == SCHEME_RTMP)
     {
       mux = make (bin, "flvmux", "mux");
-      /* Named for the errors the sender posts from it ("rtmp: ..."). A
-       * sender that stops taking tags blocks flvmux, the appsrcs fill up
-       * and cr_destination_push() drops whole GOPs. */
-      sink = make (bin, "appsink", "rtmp");
+      /* Named for the errors the sender posts from it ("rtmp: ...",
+       * "rtmps: ..."). A sender that stops taking tags blocks flvmux, the
+       * appsrcs fill up and cr_destination_push() drops whole GOPs. */
+      sink = make (bin, "appsink", dest->tls ? "rtmps" : "rtmp");
       g_object_set (mux, "streamable", TRUE, NULL);
       g_object_set (sink, "sync", FALSE, "async", FALSE, "max-buffers", SENDER_MAX_TAGS,
                     "drop", FALSE, "enable-last-sample", FALSE, "wait-on-eos", FALSE, NULL);
@@ -672,7 +684,8 @@ build_pipeline (CrDestination *dest, const char *srt_address)
       return;
     }
   if (dest->scheme == SCHEME_RTMP)
-    dest->sender = cr_rtmp_sender_new (dest->location, dest->key, GST_APP_SINK (sink),
+    dest->sender = cr_rtmp_sender_new (dest->location, dest->key, dest->tls_ca_file,
+                                       GST_APP_SINK (sink),
                                        dest->watchdog_s + SOCKET_TIMEOUT_EXTRA_S);
 
   g_mutex_lock (&dest->lock);
@@ -917,6 +930,7 @@ cr_destination_free (CrDestination *dest)
   g_free (dest->key);
   g_free (dest->passphrase);
   g_free (dest->location);
+  g_free (dest->tls_ca_file);
   g_free (dest->srt_host);
   g_free (dest->srt_query);
   g_free (dest);

@@ -30,9 +30,12 @@
  *
  * The stream key and the SRT passphrase are never logged and are replaced
  * by "***" in every error kept or reported, librtmp's log lines included.
- * rtmps:// is encrypted by librtmp (GnuTLS), which does NOT verify the
- * server's certificate nor send its name (SNI): it protects against
- * eavesdropping, not against a server that impersonates the real one.
+ * rtmps:// is TLS done by the sender with GnuTLS before librtmp gets the
+ * connection: the host goes as SNI, and the server's certificate must
+ * chain to a trusted CA (the system's, or cr_destination_set_tls_ca_file())
+ * and be valid for the host, or the connection fails like any other
+ * ("rtmps: The certificate of HOST is not trusted (signer not found)")
+ * before the key is sent.
  *
  * Threads: everything but cr_destination_push() is for the thread whose
  * thread-default main context was current at cr_destination_new(); bus
@@ -108,6 +111,8 @@ void cr_destination_set_backoff (CrDestination *destination,
 /* Seconds without bytes sent, while data waits, before the watchdog tears
  * the connection down (5 by default). Before start. */
 void cr_destination_set_watchdog (CrDestination *destination, guint seconds);
+/* rtmps:// only: the PEM file of CA certificates the server's certificate must chain to; NULL (default): the system's. Before start. */
+void cr_destination_set_tls_ca_file (CrDestination *destination, const char *path);
 
 /* Builds the pipeline and connects; reconnects forever until stopped. */
 void cr_destination_start (CrDestination *destination);

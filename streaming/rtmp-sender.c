@@ -8,8 +8,25 @@
  * (cancellable), connects non-blocking with a poll(2) bounded by the
  * timeout and woken by the cancellable, sets SO_SNDTIMEO and SO_RCVTIMEO,
  * and hands the connected socket to librtmp, which does the rest
- * (RTMP_Connect1: TLS for rtmps://, handshake, connect; then
- * RTMP_ConnectStream: publish).
+ * (RTMP_Connect1: handshake, connect; then RTMP_ConnectStream: publish).
+ *
+ * Why the TLS of rtmps:// is ours too: librtmp's (Debian's is built with
+ * GnuTLS: TLS_client in rtmp_sys.h) sends no server name and never checks
+ * the certificate, so any server that answers on the address would get
+ * the stream key. Here GnuTLS does the handshake on the connected socket,
+ * with SNI, and gnutls_session_set_verify_cert() makes it fail unless the
+ * chain leads to a trusted CA (the system's, or the stream's tls_ca_file)
+ * and the certificate names the host; the key goes out only afterwards,
+ * in the publish. The session is then handed to librtmp: RTMPSockBuf_Send
+ * and RTMPSockBuf_Fill go through m_sb.sb_ssl (gnutls_record_send/recv)
+ * whenever it is set, and RTMP_Connect1 only starts a TLS of its own when
+ * Link.protocol has RTMP_FEATURE_SSL, so that flag is cleared first (the
+ * only other place librtmp reads it is RTMP_SetupURL, for the default
+ * port 443). From then on the session is librtmp's: RTMPSockBuf_Close,
+ * called by RTMP_Close (ours, or librtmp's own after a failed send or
+ * receive), does gnutls_bye, gnutls_deinit and clears sb_ssl before it
+ * closes the socket, so this file never frees a session it handed over,
+ * and frees the credentials the session uses only after RTMP_Close.
  *
  * Why a dup(2) of the socket: librtmp closes its socket by itself on any
  * send or receive error (WriteN, ReadN call RTMP_Close), so its descriptor
@@ -29,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <gnutls/gnutls.h>
 #include <librtmp/log.h>
 #include <librtmp/rtmp.h>
 #include <netinet/in.h>
@@ -49,9 +67,14 @@ GST_DEBUG_CATEGORY_STATIC (cr_rtmp_sender_debug);
 #define FLV_TAG_HEADER 11
 #define FLV_TAG_TRAILER 4                /* PreviousTagSize */
 
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_certificate_credentials_t,
+                                 gnutls_certificate_free_credentials, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_session_t, gnutls_deinit, NULL)
+
 struct CrRtmpSender {
   char *location;                 /* never logged */
   char *key;                      /* never logged; NULL if none */
+  char *tls_ca_file;              /* rtmps://: PEM CA file; NULL: the system's */
   GstAppSink *sink;
   guint timeout_s;
   GCancellable *cancellable;      /* cancelled at stop: resolve, connect */
@@ -266,6 +289,143 @@ set_timeouts (CrRtmpSender *sender, int fd)
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
+/* ---- TLS ------------------------------------------------------------------ */
+
+/* Why @status (gnutls_certificate_status_t) refused the certificate of
+ * @host. (transfer full) */
+static char *
+untrusted (const char *host, unsigned int status)
+{
+  static const struct {
+    unsigned int flag;
+    const char *reason;
+  } reasons[] = {
+    { GNUTLS_CERT_SIGNER_NOT_FOUND, "signer not found" },
+    { GNUTLS_CERT_SIGNER_NOT_CA, "signed by a certificate that is not a CA" },
+    { GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, "the signer may not sign it" },
+    { GNUTLS_CERT_SIGNATURE_FAILURE, "bad signature" },
+    { GNUTLS_CERT_INSECURE_ALGORITHM, "insecure algorithm" },
+    { GNUTLS_CERT_EXPIRED, "expired" },
+    { GNUTLS_CERT_NOT_ACTIVATED, "not yet valid" },
+    { GNUTLS_CERT_REVOKED, "revoked" },
+    { GNUTLS_CERT_PURPOSE_MISMATCH, "not for a TLS server" },
+  };
+  g_autoptr (GString) why = g_string_new (NULL);
+  gboolean wrong_name = (status & GNUTLS_CERT_UNEXPECTED_OWNER) != 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (status & reasons[i].flag)
+      g_string_append_printf (why, "%s%s", why->len > 0 ? ", " : "", reasons[i].reason);
+  if (why->len == 0 && !wrong_name)
+    {
+      gnutls_datum_t text = { NULL, 0 };
+      if (gnutls_certificate_verification_status_print (status, GNUTLS_CRT_X509, &text, 0) == 0)
+        g_string_append_len (why, (const char *) text.data, text.size);
+      gnutls_free (text.data);
+      if (why->len == 0)
+        g_string_printf (why, "status 0x%x", status);
+    }
+  if (why->len == 0)
+    return g_strdup_printf ("The certificate of %s does not match the host name", host);
+  return g_strdup_printf ("The certificate of %s is not trusted (%s)%s", host, why->str,
+                          wrong_name ? " and does not match the host name" : "");
+}
+
+/* The CA certificates a server's must chain to: the PEM file, or the
+ * system's. FALSE if there are none. */
+static gboolean
+load_trust (CrRtmpSender *sender, gnutls_certificate_credentials_t credentials,
+            GError **error)
+{
+  int loaded;
+
+  if (sender->tls_ca_file != NULL)
+    {
+      loaded = gnutls_certificate_set_x509_trust_file (credentials, sender->tls_ca_file,
+                                                       GNUTLS_X509_FMT_PEM);
+      if (loaded <= 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "No CA certificate could be read from '%s' (tls_ca_file): %s",
+                       sender->tls_ca_file,
+                       loaded < 0 ? gnutls_strerror (loaded) : "no PEM certificate in it");
+          return FALSE;
+        }
+    }
+  else
+    {
+      loaded = gnutls_certificate_set_x509_system_trust (credentials);
+      if (loaded <= 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "The system has no trusted CA certificates (%s)",
+                       loaded < 0 ? gnutls_strerror (loaded) : "none found");
+          return FALSE;
+        }
+    }
+  GST_DEBUG ("%d trusted CA certificates from %s", loaded,
+             sender->tls_ca_file != NULL ? sender->tls_ca_file : "the system");
+  return TRUE;
+}
+
+/* The TLS handshake on the connected socket @fd, with @host as the server
+ * name and the name the certificate must hold. Returns the verified
+ * session, which uses @credentials (they must outlive it), or NULL.
+ * Bounded by the socket timeouts, and woken by shutdown(2). */
+static gnutls_session_t
+tls_handshake (CrRtmpSender *sender, int fd, const char *host,
+               gnutls_certificate_credentials_t credentials, GError **error)
+{
+  g_auto (gnutls_session_t) session = NULL;
+  int code;
+
+  if ((code = gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0 ||
+      (code = gnutls_set_default_priority (session)) < 0 ||
+      (code = gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, credentials)) < 0 ||
+      (!g_hostname_is_ip_address (host) &&
+       (code = gnutls_server_name_set (session, GNUTLS_NAME_DNS, host, strlen (host))) < 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not set up TLS: %s",
+                   gnutls_strerror (code));
+      return NULL;
+    }
+  /* The handshake fails unless the chain and the host name are good. */
+  gnutls_session_set_verify_cert (session, host, 0);
+  gnutls_transport_set_int (session, fd);
+
+  /* Blocking socket: GNUTLS_E_AGAIN is SO_RCVTIMEO or SO_SNDTIMEO. */
+  do
+    code = gnutls_handshake (session);
+  while (code < 0 && code != GNUTLS_E_AGAIN && !gnutls_error_is_fatal (code));
+
+  if (code == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+    {
+      g_autofree char *why = untrusted (host, gnutls_session_get_verify_cert_status (session));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, why);
+      return NULL;
+    }
+  if (code == GNUTLS_E_AGAIN)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "The TLS handshake with %s timed out: no answer within %u s", host,
+                   sender->timeout_s);
+      return NULL;
+    }
+  if (code < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "The TLS handshake with %s failed: %s", host, gnutls_strerror (code));
+      return NULL;
+    }
+  if (GST_LEVEL_DEBUG <= gst_debug_category_get_threshold (cr_rtmp_sender_debug))
+    {
+      char *description = gnutls_session_get_desc (session);
+      GST_DEBUG ("TLS with %s, certificate verified: %s", host, description);
+      gnutls_free (description);
+    }
+  return g_steal_pointer (&session);
+}
+
 /* ---- FLV out ---------------------------------------------------------------- */
 
 static void
@@ -416,9 +576,12 @@ stream (CrRtmpSender *sender, RTMP *rtmp, const char *peer)
     }
 }
 
-/* Connects and publishes, then streams until a failure or the stop. */
+/* Connects and publishes, then streams until a failure or the stop.
+ * rtmps://: *credentials are set to those of the TLS session handed to
+ * @rtmp; free them after RTMP_Close(). */
 static void
-run (CrRtmpSender *sender, RTMP *rtmp, char *url)
+run (CrRtmpSender *sender, RTMP *rtmp, char *url,
+     gnutls_certificate_credentials_t *credentials)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *host = NULL;
@@ -457,13 +620,37 @@ run (CrRtmpSender *sender, RTMP *rtmp, char *url)
   if (g_atomic_int_get (&sender->stopping))
     return;
 
-  GST_DEBUG ("connected to %s, handshaking", peer);
+  if (rtmp->Link.protocol & RTMP_FEATURE_SSL)
+    {
+      gnutls_session_t session;
+
+      GST_DEBUG ("connected to %s, TLS handshake", peer);
+      if (gnutls_certificate_allocate_credentials (credentials) < 0)
+        {
+          fail (sender, "Could not set up TLS for %s: out of memory", peer);
+          return;
+        }
+      if (!load_trust (sender, *credentials, &error))
+        {
+          fail (sender, "%s", error->message);
+          return;
+        }
+      session = tls_handshake (sender, fd, host, *credentials, &error);
+      if (session == NULL)
+        {
+          fail (sender, "%s", error->message);
+          return;
+        }
+      /* librtmp's from now on (see the top of the file). */
+      rtmp->m_sb.sb_ssl = session;
+      rtmp->Link.protocol &= ~RTMP_FEATURE_SSL;
+    }
+
+  GST_DEBUG ("connected to %s, RTMP handshake", peer);
   librtmp_reset ();
   if (!RTMP_Connect1 (rtmp, NULL))
     {
-      fail (sender, "The %s handshake with %s failed (%s)",
-            (rtmp->Link.protocol & RTMP_FEATURE_SSL) ? "TLS or RTMP" : "RTMP", peer,
-            librtmp_said ());
+      fail (sender, "The RTMP handshake with %s failed (%s)", peer, librtmp_said ());
       return;
     }
   librtmp_reset ();
@@ -481,6 +668,9 @@ sender_thread (gpointer data)
 {
   CrRtmpSender *sender = data;
   g_autofree char *url = g_strdup (sender->location); /* librtmp points into it */
+  /* Freed on return, after RTMP_Close(): the TLS session librtmp frees
+   * there uses them. */
+  g_auto (gnutls_certificate_credentials_t) credentials = NULL;
   RTMP *rtmp = RTMP_Alloc ();
   sigset_t pipe;
 
@@ -492,7 +682,7 @@ sender_thread (gpointer data)
   pthread_sigmask (SIG_BLOCK, &pipe, NULL);
 
   RTMP_Init (rtmp);
-  run (sender, rtmp, url);
+  run (sender, rtmp, url, &credentials);
   RTMP_Close (rtmp); /* bounded: socket timeouts, or shut down by free() */
   RTMP_Free (rtmp);
   return NULL;
@@ -501,8 +691,8 @@ sender_thread (gpointer data)
 /* ---- public ------------------------------------------------------------------ */
 
 CrRtmpSender *
-cr_rtmp_sender_new (const char *location, const char *key, GstAppSink *sink,
-                    guint timeout_s)
+cr_rtmp_sender_new (const char *location, const char *key, const char *tls_ca_file,
+                    GstAppSink *sink, guint timeout_s)
 {
   CrRtmpSender *sender;
 
@@ -514,6 +704,7 @@ cr_rtmp_sender_new (const char *location, const char *key, GstAppSink *sink,
   sender = g_new0 (CrRtmpSender, 1);
   sender->location = g_strdup (location);
   sender->key = key != NULL && key[0] != '\0' ? g_strdup (key) : NULL;
+  sender->tls_ca_file = g_strdup (tls_ca_file);
   sender->sink = gst_object_ref (sink);
   sender->timeout_s = timeout_s;
   sender->cancellable = g_cancellable_new ();
@@ -566,6 +757,7 @@ cr_rtmp_sender_free (CrRtmpSender *sender)
   g_object_unref (sender->cancellable);
   gst_object_unref (sender->sink);
   g_free (sender->key);
+  g_free (sender->tls_ca_file);
   g_free (sender->location);
   g_free (sender);
 }

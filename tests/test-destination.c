@@ -1,6 +1,8 @@
 /* test-destination.c: CrDestination against a real nginx with its RTMP
  * module on 127.0.0.1 (plain, and behind an nginx stream-module TLS proxy
- * for rtmps://), and against ffprobe as an SRT listener, fed by a small
+ * for rtmps://, with certificates made here by openssl: a test CA that
+ * signs for "localhost" and for another name, and a self-signed one), and
+ * against ffprobe as an SRT listener, fed by a small
  * live capture (x264 + AAC) in the test; ffprobe reading the stream back is
  * the judge. Every log line of the process (operator messages and the
  * courtrec* debug categories, librtmp's lines included, at DEBUG) is
@@ -395,7 +397,8 @@ typedef struct {
   GSocketListener *listener;
   GCancellable *cancellable;
   GPtrArray *connections;   /* kept open, never read */
-  GMutex lock;
+  GMutex lock;              /* protects connections */
+  GThread *thread;          /* accepts */
 } SilentServer;
 
 static gpointer
@@ -415,6 +418,56 @@ silent_server_thread (gpointer data)
   return NULL;
 }
 
+/* Listens on 127.0.0.1; returns the port. */
+static guint16
+silent_server_start (SilentServer *server)
+{
+  g_autoptr (GError) error = NULL;
+  guint16 port = cr_test_free_port ();
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+
+  server->listener = g_socket_listener_new ();
+  server->cancellable = g_cancellable_new ();
+  server->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_init (&server->lock);
+  g_socket_listener_add_address (server->listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
+  g_assert_no_error (error);
+  server->thread = g_thread_new ("silent-server", silent_server_thread, server);
+  return port;
+}
+
+static void
+silent_server_stop (SilentServer *server)
+{
+  g_cancellable_cancel (server->cancellable);
+  g_thread_join (g_steal_pointer (&server->thread));
+  g_socket_listener_close (server->listener);
+  g_object_unref (server->listener);
+  g_object_unref (server->cancellable);
+  g_ptr_array_unref (server->connections);
+  g_mutex_clear (&server->lock);
+}
+
+/* The destination's next connection is blocked in a handshake, reading
+ * an answer that never comes (receive timeout: watchdog + 5 s = 10 s).
+ * Stopping must not wait for it: the socket is shut down under it. */
+static void
+assert_stop_unblocks_handshake (Fixture *fx, const char *handshake)
+{
+  gint64 before, took;
+
+  g_assert_true (cr_test_wait_until (is_connecting, fx, 5000));
+  sleep_ms (1000);
+  before = g_get_monotonic_time ();
+  cr_destination_stop (fx->dest);
+  took = g_get_monotonic_time () - before;
+  g_test_message ("stopped in %" G_GINT64_FORMAT " us while blocked in the %s handshake",
+                  took, handshake);
+  g_assert_cmpint (took, <, G_USEC_PER_SEC);
+}
+
 static gboolean
 stalled_twice (gpointer data)
 {
@@ -425,21 +478,8 @@ static void
 test_silent_server (Fixture *fx, gconstpointer data)
 {
   SilentServer server = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GThread) thread = NULL;
   CrDestinationStats stats;
-  guint16 port = cr_test_free_port ();
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-
-  server.listener = g_socket_listener_new ();
-  server.cancellable = g_cancellable_new ();
-  server.connections = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_init (&server.lock);
-  g_socket_listener_add_address (server.listener, address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
-  g_assert_no_error (error);
-  thread = g_thread_new ("silent-server", silent_server_thread, &server);
+  guint16 port = silent_server_start (&server);
 
   set_destination (fx, new_destination (fx, port));
   cr_destination_set_backoff (fx->dest, 1000, 60000);
@@ -463,26 +503,8 @@ test_silent_server (Fixture *fx, gconstpointer data)
   g_mutex_unlock (&server.lock);
   assert_pushes_never_blocked (fx);
 
-  /* The next connection blocks in the RTMP handshake, reading an answer
-   * that never comes (receive timeout: watchdog + 5 s = 10 s). Stopping
-   * must not wait for it: the socket is shut down under it. */
-  g_assert_true (cr_test_wait_until (is_connecting, fx, 5000));
-  sleep_ms (1000);
-  {
-    gint64 before = g_get_monotonic_time (), took;
-    cr_destination_stop (fx->dest);
-    took = g_get_monotonic_time () - before;
-    g_test_message ("stopped in %" G_GINT64_FORMAT " us while blocked in the handshake", took);
-    g_assert_cmpint (took, <, G_USEC_PER_SEC);
-  }
-
-  g_cancellable_cancel (server.cancellable);
-  g_thread_join (g_steal_pointer (&thread));
-  g_socket_listener_close (server.listener);
-  g_object_unref (server.listener);
-  g_object_unref (server.cancellable);
-  g_ptr_array_unref (server.connections);
-  g_mutex_clear (&server.lock);
+  assert_stop_unblocks_handshake (fx, "RTMP");
+  silent_server_stop (&server);
 }
 
 static gboolean
@@ -525,23 +547,94 @@ test_server_frozen (Fixture *fx, gconstpointer data)
   assert_pushes_never_blocked (fx);
 }
 
-/* TLS in front of fx->nginx: an nginx stream-module proxy with a
- * self-signed certificate made here. Returns the TLS port. */
-static guint16
-start_tls_proxy (Fixture *fx)
+/* ---- rtmps:// ---------------------------------------------------------- */
+
+/* Runs openssl with these arguments, NULL-terminated. */
+static void
+openssl (const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+openssl (const char *first, ...)
 {
-  g_autofree char *proxy_dir = g_build_filename (fx->dir, "tls-proxy", NULL);
-  g_autofree char *cert = g_build_filename (fx->dir, "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (fx->dir, "key.pem", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *err = NULL;
+  va_list args;
+
+  g_ptr_array_add (argv, "openssl");
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  if (cr_test_run (NULL, &err, (const char *const *) argv->pdata) != 0)
+    g_error ("openssl %s failed: %s", first, err);
+}
+
+/* "@fx->dir/@name" (transfer full) */
+static char *
+in_dir (Fixture *fx, const char *name)
+{
+  return g_build_filename (fx->dir, name, NULL);
+}
+
+/* A test CA in @fx->dir: ca.pem (the certificate), ca-key.pem. */
+static void
+make_ca (Fixture *fx)
+{
+  g_autofree char *cert = in_dir (fx, "ca.pem");
+  g_autofree char *key = in_dir (fx, "ca-key.pem");
+
+  openssl ("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+           "-nodes", "-days", "1", "-subj", "/CN=courtrec test CA",
+           "-addext", "basicConstraints=critical,CA:TRUE",
+           "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+           "-keyout", key, "-out", cert, NULL);
+}
+
+/* A server certificate for @host, @host.pem and @host-key.pem in @fx->dir:
+ * signed by the test CA (make_ca()), or self-signed. */
+static void
+make_server_cert (Fixture *fx, const char *host, gboolean self_signed)
+{
+  g_autofree char *cert = g_strdup_printf ("%s/%s.pem", fx->dir, host);
+  g_autofree char *key = g_strdup_printf ("%s/%s-key.pem", fx->dir, host);
+  g_autofree char *subject = g_strdup_printf ("/CN=%s", host);
+  g_autofree char *san = g_strdup_printf ("subjectAltName=DNS:%s", host);
+
+  if (self_signed)
+    openssl ("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-days", "1", "-subj", subject, "-addext", san,
+             "-keyout", key, "-out", cert, NULL);
+  else
+    {
+      g_autofree char *request = g_strdup_printf ("%s/%s.csr", fx->dir, host);
+      g_autofree char *extensions = g_strdup_printf ("%s/%s.ext", fx->dir, host);
+      g_autofree char *ca_cert = in_dir (fx, "ca.pem");
+      g_autofree char *ca_key = in_dir (fx, "ca-key.pem");
+      g_autofree char *text = g_strdup_printf ("%s\nbasicConstraints=CA:FALSE\n"
+                                               "extendedKeyUsage=serverAuth\n", san);
+      g_autoptr (GError) error = NULL;
+
+      g_file_set_contents (extensions, text, -1, &error);
+      g_assert_no_error (error);
+      openssl ("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+               "-nodes", "-subj", subject, "-keyout", key, "-out", request, NULL);
+      openssl ("x509", "-req", "-in", request, "-CA", ca_cert, "-CAkey", ca_key,
+               "-set_serial", "2", "-days", "1", "-extfile", extensions, "-out", cert, NULL);
+    }
+}
+
+/* TLS in front of fx->nginx: an nginx stream-module proxy with the
+ * certificate made for @host (make_server_cert()). Returns the TLS port. */
+static guint16
+start_tls_proxy (Fixture *fx, const char *host)
+{
+  g_autofree char *proxy_dir = in_dir (fx, "tls-proxy");
+  g_autofree char *cert = g_strdup_printf ("%s/%s.pem", fx->dir, host);
+  g_autofree char *key = g_strdup_printf ("%s/%s-key.pem", fx->dir, host);
   g_autofree char *conf = NULL;
   guint16 port = cr_test_free_port ();
-  const char *const openssl[] = { "openssl", "req", "-x509", "-newkey", "ec",
-                                  "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                                  "-days", "1", "-subj", "/CN=courtrec-test",
-                                  "-keyout", key, "-out", cert, NULL };
 
-  g_assert_cmpint (cr_test_run (NULL, &err, openssl), ==, 0);
   g_assert_cmpint (g_mkdir (proxy_dir, 0700), ==, 0);
   conf = g_strdup_printf ("stream { server { listen 127.0.0.1:%u ssl;\n"
                           "  ssl_certificate %s; ssl_certificate_key %s;\n"
@@ -552,21 +645,114 @@ start_tls_proxy (Fixture *fx)
   return port;
 }
 
-/* rtmps:// through librtmp's TLS to the proxy, read back by ffprobe from
- * the plain RTMP side: the only way in is through TLS. The certificate is
- * self-signed and names nobody: librtmp takes it (it verifies nothing). */
+/* rtmps://localhost:PORT/live to the proxy; @ca_file (NULL: the system's
+ * CAs) set on the destination, which is started. */
+static void
+start_rtmps (Fixture *fx, guint16 tls_port, const char *ca_file)
+{
+  g_autofree char *url = g_strdup_printf ("rtmps://localhost:%u/live", tls_port);
+  set_destination (fx, new_destination_url (fx, url));
+  cr_destination_set_backoff (fx->dest, 1000, 60000);
+  cr_destination_set_tls_ca_file (fx->dest, ca_file);
+  cr_destination_start (fx->dest);
+}
+
+static gboolean
+failed_twice (gpointer data)
+{
+  return current_stats (data).reconnects >= 2;
+}
+
+/* The server's certificate is refused: the destination keeps trying (twice
+ * here), never goes live, sends nothing, and nothing reaches nginx.
+ * Returns the last error. (transfer full) */
+static char *
+assert_rtmps_refused (Fixture *fx)
+{
+  CrDestinationStats stats;
+  g_autofree char *codecs = NULL;
+  g_autofree char *nginx_url = cr_test_nginx_url (fx->nginx, STREAM_KEY);
+  char *last_error;
+
+  g_assert_true (cr_test_wait_until (failed_twice, fx, 8000));
+  cr_destination_get_stats (fx->dest, &stats);
+  g_test_message ("reconnects %u, bytes sent %" G_GUINT64_FORMAT ", last error: %s",
+                  stats.reconnects, stats.bytes_sent, stats.last_error);
+  g_assert_nonnull (stats.last_error);
+  g_assert_true (g_str_has_prefix (stats.last_error, "rtmps: The certificate of localhost "));
+  g_assert_null (strstr (stats.last_error, STREAM_KEY));
+  g_assert_cmpuint (stats.bytes_sent, ==, 0);
+  last_error = g_steal_pointer (&stats.last_error);
+  for (guint i = 0; i < fx->states->len; i++)
+    g_assert_cmpint (g_array_index (fx->states, CrDestinationState, i), !=,
+                     CR_DESTINATION_LIVE);
+  /* Nothing was published on the plain side behind the proxy. */
+  codecs = cr_test_probe_stream (nginx_url, 3);
+  g_test_message ("ffprobe on nginx read: %s", codecs != NULL ? codecs : "nothing");
+  g_assert_null (codecs);
+  return last_error;
+}
+
+/* The default trust (the system's CAs) refuses a self-signed server,
+ * though its certificate names the host. */
+static void
+test_rtmps_untrusted (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *last_error = NULL;
+
+  fx->nginx = cr_test_nginx_new (fx->dir, NULL);
+  make_server_cert (fx, "localhost", TRUE);
+  start_rtmps (fx, start_tls_proxy (fx, "localhost"), NULL);
+  last_error = assert_rtmps_refused (fx);
+  g_assert_nonnull (strstr (last_error, "is not trusted (signer not found)"));
+  g_assert_null (strstr (last_error, "host name"));
+}
+
+/* A certificate from the CA in tls_ca_file, but for another name. */
+static void
+test_rtmps_wrong_name (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *last_error = NULL;
+  g_autofree char *ca_file = in_dir (fx, "ca.pem");
+
+  fx->nginx = cr_test_nginx_new (fx->dir, NULL);
+  make_ca (fx);
+  make_server_cert (fx, "portal.example", FALSE);
+  start_rtmps (fx, start_tls_proxy (fx, "portal.example"), ca_file);
+  last_error = assert_rtmps_refused (fx);
+  g_assert_nonnull (strstr (last_error, "does not match the host name"));
+  g_assert_null (strstr (last_error, "not trusted"));
+}
+
+/* rtmps:// to a server that accepts and never answers the TLS
+ * handshake: stopping does not wait for it either. */
+static void
+test_rtmps_silent_server (Fixture *fx, gconstpointer data)
+{
+  SilentServer server = { 0 };
+  guint16 port = silent_server_start (&server);
+
+  start_rtmps (fx, port, NULL);
+  assert_stop_unblocks_handshake (fx, "TLS");
+  g_mutex_lock (&server.lock);
+  g_assert_cmpuint (server.connections->len, ==, 1);
+  g_mutex_unlock (&server.lock);
+  silent_server_stop (&server);
+}
+
+/* rtmps:// to a server whose certificate for "localhost" the CA in
+ * tls_ca_file signed: verified, live, and read back by ffprobe from the
+ * plain RTMP side of the proxy (the only way in is through TLS). */
 static void
 test_rtmps (Fixture *fx, gconstpointer data)
 {
-  g_autofree char *url = NULL;
+  g_autofree char *ca_file = in_dir (fx, "ca.pem");
   CrDestinationStats stats;
-  guint16 tls_port;
 
   fx->nginx = cr_test_nginx_new (fx->dir, NULL);
-  tls_port = start_tls_proxy (fx);
-  url = g_strdup_printf ("rtmps://127.0.0.1:%u/live", tls_port);
-  set_destination (fx, new_destination_url (fx, url));
-  cr_destination_start (fx->dest);
+  make_ca (fx);
+  make_server_cert (fx, "localhost", FALSE);
+  start_rtmps (fx, start_tls_proxy (fx, "localhost"), ca_file);
 
   g_assert_true (cr_test_wait_until (is_state, fx, 10000));
   g_assert_true (ffprobe_until (fx, 10000));
@@ -735,5 +921,11 @@ main (int argc, char **argv)
               fixture_set_up, test_server_frozen, fixture_tear_down);
   g_test_add ("/courtrec/destination/rtmps", Fixture, NULL, fixture_set_up,
               test_rtmps, fixture_tear_down);
+  g_test_add ("/courtrec/destination/rtmps-untrusted", Fixture, NULL, fixture_set_up,
+              test_rtmps_untrusted, fixture_tear_down);
+  g_test_add ("/courtrec/destination/rtmps-wrong-name", Fixture, NULL, fixture_set_up,
+              test_rtmps_wrong_name, fixture_tear_down);
+  g_test_add ("/courtrec/destination/rtmps-silent-server", Fixture, NULL, fixture_set_up,
+              test_rtmps_silent_server, fixture_tear_down);
   return g_test_run ();
 }

@@ -22,6 +22,8 @@
  * starts at 0 with the codec headers flvmux writes first. */
 #include "streaming/destination.h"
 
+#include "streaming/handoff.h"
+
 #include "streaming/rtmp-sender.h"
 
 #include <gio/gio.h>
@@ -100,11 +102,7 @@ struct CrDestination {
   /* Protects the hand-off (the appsrcs, the keyframe gate, the zero) and
    * the stats: push() runs in the capture's streaming threads. */
   GMutex lock;
-  GstAppSrc *video_src;           /* NULL while no pipeline takes data */
-  GstAppSrc *audio_src;
-  gboolean need_keyframe;
-  GstClockTime zero;              /* capture time that is 0 in this stream */
-  gboolean video_started;         /* a keyframe went in since the last build */
+  CrHandoff handoff;              /* no pipeline attached: pushes dropped */
   guint64 queued_since_progress;  /* frames queued since bytes last left */
   CrDestinationStats stats;
 };
@@ -267,11 +265,12 @@ cr_destination_new (const char *name, const char *url, const char *key,
   dest->context = g_main_context_ref_thread_default ();
   dest->want_video = TRUE;
   dest->want_audio = TRUE;
+  cr_handoff_init (&dest->handoff, dest->name, VIDEO_MAX_BYTES, AUDIO_MAX_BYTES,
+                   MAX_QUEUE_TIME);
   dest->backoff_initial_ms = 2000;
   dest->backoff_max_ms = 60000;
   dest->watchdog_s = 5;
   dest->teardowns = g_ptr_array_new ();
-  dest->zero = GST_CLOCK_TIME_NONE;
   g_mutex_init (&dest->lock);
 
   if (scheme == SCHEME_SRT)
@@ -325,6 +324,7 @@ cr_destination_set_tracks (CrDestination *dest, gboolean video, gboolean audio)
   g_return_if_fail (dest != NULL && !dest->running && (video || audio));
   dest->want_video = video;
   dest->want_audio = audio;
+  dest->handoff.want_video = video;
 }
 
 void
@@ -365,118 +365,19 @@ set_state (CrDestination *dest, CrDestinationState state)
 
 /* ---- hand-off: any thread ---------------------------------------------- */
 
-static GstClockTime
-shift (GstClockTime t, GstClockTime zero)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (t))
-    return t;
-  return t > zero ? t - zero : 0;
-}
-
-/* @t in running time: encoders shift timestamps (x264enc by 1000 h) and
- * say so in their segment, so only running times of two tracks compare. */
-static GstClockTime
-running_time (const GstSegment *segment, GstClockTime t)
-{
-  guint64 running = 0;
-  if (!GST_CLOCK_TIME_IS_VALID (t) || segment == NULL ||
-      segment->format != GST_FORMAT_TIME)
-    return t;
-  if (gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, t, &running) <= 0)
-    return 0;
-  return running;
-}
-
 gboolean
 cr_destination_push (CrDestination *dest, GstSample *sample, guint track)
 {
-  GstBuffer *buffer;
-  GstAppSrc *src;
-  gboolean video = track == CR_DESTINATION_TRACK_VIDEO;
-  gboolean queued = FALSE;
-  guint64 max_bytes = video ? VIDEO_MAX_BYTES : AUDIO_MAX_BYTES;
-  const GstSegment *segment;
-  GstClockTime when, pts, dts;
+  gboolean queued;
 
   g_return_val_if_fail (dest != NULL, FALSE);
   g_return_val_if_fail (GST_IS_SAMPLE (sample), FALSE);
   g_return_val_if_fail (track <= CR_DESTINATION_TRACK_AUDIO, FALSE);
 
-  buffer = gst_sample_get_buffer (sample);
-  if (buffer == NULL)
-    return FALSE;
-  segment = gst_sample_get_segment (sample);
-  pts = running_time (segment, GST_BUFFER_PTS (buffer));
-  dts = running_time (segment, GST_BUFFER_DTS (buffer));
-  when = GST_CLOCK_TIME_IS_VALID (dts) ? dts : pts;
-
   g_mutex_lock (&dest->lock);
-  src = video ? dest->video_src : dest->audio_src;
-  if (src == NULL || !GST_CLOCK_TIME_IS_VALID (when))
-    goto out;
-
-  if (video)
-    {
-      gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-      if (dest->need_keyframe && !keyframe)
-        goto out;
-      /* Congested: drop this frame and every frame up to the next keyframe
-       * that finds room, so the server never gets a broken GOP. */
-      if (gst_app_src_get_current_level_bytes (src) + gst_buffer_get_size (buffer)
-          > max_bytes || gst_app_src_get_current_level_time (src) > MAX_QUEUE_TIME)
-        {
-          if (!dest->need_keyframe)
-            GST_DEBUG ("%s: video queue full, dropping to the next keyframe",
-                       dest->name);
-          dest->need_keyframe = TRUE;
-          goto out;
-        }
-      if (dest->need_keyframe)
-        {
-          dest->need_keyframe = FALSE;
-          if (!GST_CLOCK_TIME_IS_VALID (dest->zero))
-            dest->zero = when;
-          dest->video_started = TRUE;
-        }
-    }
-  else
-    {
-      /* Audio waits for the stream's first keyframe, so that it starts at
-       * the zero the keyframe set. */
-      if (!GST_CLOCK_TIME_IS_VALID (dest->zero))
-        {
-          if (dest->want_video)
-            goto out;
-          dest->zero = when;
-        }
-      if (when < dest->zero)
-        goto out;
-      if (gst_app_src_get_current_level_bytes (src) + gst_buffer_get_size (buffer)
-          > max_bytes || gst_app_src_get_current_level_time (src) > 2 * MAX_QUEUE_TIME)
-        goto out;
-    }
-
-  {
-    g_autoptr (GstBuffer) shifted = gst_buffer_copy (buffer); /* shares memory */
-    g_autoptr (GstSample) out_sample = NULL;
-
-    GST_BUFFER_PTS (shifted) = shift (pts, dest->zero);
-    GST_BUFFER_DTS (shifted) = shift (dts, dest->zero);
-    out_sample = gst_sample_new (shifted, gst_sample_get_caps (sample), NULL, NULL);
-    /* block=FALSE: returns at once; our checks above keep it bounded. */
-    queued = gst_app_src_push_sample (src, out_sample) == GST_FLOW_OK;
-  }
+  queued = cr_handoff_push (&dest->handoff, sample, track == CR_DESTINATION_TRACK_VIDEO);
   if (queued)
     dest->queued_since_progress++;
-
-out:
-  if (!queued)
-    {
-      if (video)
-        dest->stats.dropped_video++;
-      else
-        dest->stats.dropped_audio++;
-    }
   g_mutex_unlock (&dest->lock);
   return queued;
 }
@@ -518,11 +419,7 @@ detach_pipeline (CrDestination *dest, gboolean wait)
   Teardown *teardown;
 
   g_mutex_lock (&dest->lock);
-  gst_clear_object (&dest->video_src);
-  gst_clear_object (&dest->audio_src);
-  dest->need_keyframe = TRUE;
-  dest->zero = GST_CLOCK_TIME_NONE;
-  dest->video_started = FALSE;
+  cr_handoff_detach (&dest->handoff);
   dest->queued_since_progress = 0;
   g_mutex_unlock (&dest->lock);
 
@@ -576,27 +473,6 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static GstElement *
-make (GstBin *bin, const char *factory, const char *name)
-{
-  GstElement *element = gst_element_factory_make (factory, name);
-  if (element != NULL)
-    gst_bin_add (bin, element);
-  return element;
-}
-
-static GstAppSrc *
-make_src (GstBin *bin, const char *name, guint64 max_bytes)
-{
-  GstElement *src = make (bin, "appsrc", name);
-  g_object_set (src, "format", GST_FORMAT_TIME, "is-live", FALSE,
-                "block", FALSE, "max-bytes", max_bytes,
-                /* A backstop only: push() drops whole GOPs before this. */
-                "leaky-type", GST_APP_LEAKY_TYPE_UPSTREAM,
-                "stream-type", GST_APP_STREAM_TYPE_STREAM, NULL);
-  return GST_APP_SRC (gst_object_ref (src));
-}
-
 /* The srtsink uri for @host (an address): the url's port and query. */
 static char *
 srt_uri (CrDestination *dest, const char *host)
@@ -625,11 +501,11 @@ build_pipeline (CrDestination *dest, const char *srt_address)
    * need not. */
   if (dest->scheme == SCHEME_RTMP)
     {
-      mux = make (bin, "flvmux", "mux");
+      mux = cr_handoff_add_element (bin, "flvmux", "mux");
       /* Named for the errors the sender posts from it ("rtmp: ...",
        * "rtmps: ..."). A sender that stops taking tags blocks flvmux, the
        * appsrcs fill up and cr_destination_push() drops whole GOPs. */
-      sink = make (bin, "appsink", dest->tls ? "rtmps" : "rtmp");
+      sink = cr_handoff_add_element (bin, "appsink", dest->tls ? "rtmps" : "rtmp");
       g_object_set (mux, "streamable", TRUE, NULL);
       g_object_set (sink, "sync", FALSE, "async", FALSE, "max-buffers", SENDER_MAX_TAGS,
                     "drop", FALSE, "enable-last-sample", FALSE, "wait-on-eos", FALSE, NULL);
@@ -637,8 +513,8 @@ build_pipeline (CrDestination *dest, const char *srt_address)
   else
     {
       g_autofree char *uri = srt_uri (dest, srt_address);
-      mux = make (bin, "mpegtsmux", "mux");
-      sink = make (bin, "srtsink", "srt");
+      mux = cr_handoff_add_element (bin, "mpegtsmux", "mux");
+      sink = cr_handoff_add_element (bin, "srtsink", "srt");
       /* 7 TS packets: one SRT live-mode payload (1316 bytes). The poll
        * timeout lets a render waiting for the socket see the flush at
        * teardown; srtsink's own reconnect is off, ours does it. */
@@ -651,18 +527,18 @@ build_pipeline (CrDestination *dest, const char *srt_address)
   linked = gst_element_link (mux, sink);
   if (dest->want_video)
     {
-      GstElement *parse = make (bin, "h264parse", NULL);
+      GstElement *parse = cr_handoff_add_element (bin, "h264parse", NULL);
       /* In MPEG-TS the codec headers travel in band: SPS/PPS before every
        * keyframe. flvmux puts them in its own header instead. */
       if (dest->scheme == SCHEME_SRT)
         g_object_set (parse, "config-interval", -1, NULL);
-      video_src = make_src (bin, "video", VIDEO_MAX_BYTES);
+      video_src = cr_handoff_make_src (bin, "video", VIDEO_MAX_BYTES);
       linked = linked && gst_element_link_many (GST_ELEMENT (video_src), parse, mux, NULL);
     }
   if (dest->want_audio)
     {
-      GstElement *parse = make (bin, "aacparse", NULL);
-      audio_src = make_src (bin, "audio", AUDIO_MAX_BYTES);
+      GstElement *parse = cr_handoff_add_element (bin, "aacparse", NULL);
+      audio_src = cr_handoff_make_src (bin, "audio", AUDIO_MAX_BYTES);
       linked = linked && gst_element_link_many (GST_ELEMENT (audio_src), parse, mux, NULL);
     }
   dest->sink = gst_object_ref (sink);
@@ -689,11 +565,7 @@ build_pipeline (CrDestination *dest, const char *srt_address)
                                        dest->watchdog_s + SOCKET_TIMEOUT_EXTRA_S);
 
   g_mutex_lock (&dest->lock);
-  g_set_object (&dest->video_src, video_src);
-  g_set_object (&dest->audio_src, audio_src);
-  dest->need_keyframe = dest->want_video;
-  dest->zero = GST_CLOCK_TIME_NONE;
-  dest->video_started = FALSE;
+  cr_handoff_attach (&dest->handoff, video_src, audio_src);
   dest->queued_since_progress = 0;
   g_mutex_unlock (&dest->lock);
 }
@@ -829,7 +701,7 @@ watchdog_tick (gpointer data)
   g_mutex_lock (&dest->lock);
   dest->stats.bytes_sent += delta;
   sent = dest->stats.bytes_sent;
-  started = dest->video_started || !dest->want_video;
+  started = dest->handoff.video_started || !dest->want_video;
   if (delta > 0)
     dest->queued_since_progress = 0;
   waiting = dest->queued_since_progress;
@@ -923,6 +795,7 @@ cr_destination_free (CrDestination *dest)
   join_teardowns (dest, TRUE);
   g_ptr_array_unref (dest->teardowns);
   cr_destination_stats_clear (&dest->stats);
+  cr_handoff_clear (&dest->handoff);
   g_mutex_clear (&dest->lock);
   g_main_context_unref (dest->context);
   g_free (dest->name);
@@ -942,6 +815,8 @@ cr_destination_get_stats (CrDestination *dest, CrDestinationStats *stats)
   g_return_if_fail (dest != NULL && stats != NULL);
   g_mutex_lock (&dest->lock);
   *stats = dest->stats;
+  stats->dropped_video = dest->handoff.dropped_video;
+  stats->dropped_audio = dest->handoff.dropped_audio;
   stats->last_error = g_strdup (dest->stats.last_error);
   g_mutex_unlock (&dest->lock);
 }

@@ -1,14 +1,16 @@
 /* hls.c: see hls.h.
  *
- * The hand-off (push) follows streaming/destination.c: the same bounded
- * appsrcs, keyframe gate and running-time zero, so that a stall of the
- * disk can never reach the capture.
+ * The hand-off (push) is streaming/handoff.h's, as the destinations':
+ * bounded appsrcs, a keyframe gate and a running-time zero, so that a
+ * stall of the disk can never reach the capture.
  *
  * Segment names carry the pipeline's generation so that a rebuilt
  * pipeline (whose hlssink2 counts from 0 again) never overwrites a segment
  * a player may still fetch from the old playlist, and so that the old
  * pipeline's teardown can delete exactly its own files. */
 #include "streaming/hls.h"
+
+#include "streaming/handoff.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/app/gstappsink.h>
@@ -69,10 +71,7 @@ struct CrHls {
    * the snapshot schedule: push() runs in the capture's streaming threads. */
   GMutex lock;
   gboolean accepting;             /* between start and stop */
-  GstAppSrc *video_src;           /* NULL while no pipeline takes data */
-  GstAppSrc *audio_src;
-  gboolean need_keyframe;
-  GstClockTime zero;              /* capture time that is 0 in this pipeline */
+  CrHandoff handoff;              /* no pipeline attached: pushes dropped */
   gint64 snapshot_due_us;
 };
 
@@ -257,7 +256,7 @@ cr_hls_new (const char *dir, GError **error)
   hls->dir = g_strdup (dir);
   hls->context = g_main_context_ref_thread_default ();
   hls->teardowns = g_ptr_array_new ();
-  hls->zero = GST_CLOCK_TIME_NONE;
+  cr_handoff_init (&hls->handoff, "hls", VIDEO_MAX_BYTES, AUDIO_MAX_BYTES, MAX_QUEUE_TIME);
   g_mutex_init (&hls->lock);
   /* exclusive: its thread is started now and kept, so push() never waits
    * for a thread to be spawned. */
@@ -277,27 +276,6 @@ cr_hls_get_dir (CrHls *hls)
 
 /* ---- hand-off: any thread ---------------------------------------------- */
 
-static GstClockTime
-shift (GstClockTime t, GstClockTime zero)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (t))
-    return t;
-  return t > zero ? t - zero : 0;
-}
-
-/* @t in running time: encoders shift timestamps (x264enc by 1000 h) and
- * say so in their segment, so only running times of two tracks compare. */
-static GstClockTime
-running_time (const GstSegment *segment, GstClockTime t)
-{
-  guint64 running = 0;
-  if (!GST_CLOCK_TIME_IS_VALID (t) || segment == NULL ||
-      segment->format != GST_FORMAT_TIME)
-    return t;
-  if (gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, t, &running) <= 0)
-    return 0;
-  return running;
-}
 
 /* Every 10 s, the next keyframe goes to the snapshot thread, unless it is
  * still busy with the last one. Called with the lock held. */
@@ -318,80 +296,22 @@ maybe_snapshot (CrHls *hls, GstSample *sample)
 gboolean
 cr_hls_push (CrHls *hls, GstSample *sample, guint track)
 {
-  GstBuffer *buffer;
-  GstAppSrc *src;
   gboolean video = track == CR_HLS_TRACK_VIDEO;
+  GstBuffer *buffer;
   gboolean queued = FALSE;
-  guint64 max_bytes = video ? VIDEO_MAX_BYTES : AUDIO_MAX_BYTES;
-  const GstSegment *segment;
-  GstClockTime when, pts, dts;
 
   g_return_val_if_fail (hls != NULL, FALSE);
   g_return_val_if_fail (GST_IS_SAMPLE (sample), FALSE);
   g_return_val_if_fail (track <= CR_HLS_TRACK_AUDIO, FALSE);
 
   buffer = gst_sample_get_buffer (sample);
-  if (buffer == NULL)
-    return FALSE;
-  segment = gst_sample_get_segment (sample);
-  pts = running_time (segment, GST_BUFFER_PTS (buffer));
-  dts = running_time (segment, GST_BUFFER_DTS (buffer));
-  when = GST_CLOCK_TIME_IS_VALID (dts) ? dts : pts;
-
   g_mutex_lock (&hls->lock);
-  if (!hls->accepting)
-    goto out;
-  if (video && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
-    maybe_snapshot (hls, sample);
-
-  src = video ? hls->video_src : hls->audio_src;
-  if (src == NULL || !GST_CLOCK_TIME_IS_VALID (when))
-    goto out;
-
-  if (video)
+  if (hls->accepting)
     {
-      gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-      if (hls->need_keyframe && !keyframe)
-        goto out;
-      /* Congested: drop this frame and every frame up to the next keyframe
-       * that finds room, so that a segment never holds a broken GOP. */
-      if (gst_app_src_get_current_level_bytes (src) + gst_buffer_get_size (buffer)
-          > max_bytes || gst_app_src_get_current_level_time (src) > MAX_QUEUE_TIME)
-        {
-          if (!hls->need_keyframe)
-            GST_DEBUG ("video queue full, dropping to the next keyframe");
-          hls->need_keyframe = TRUE;
-          goto out;
-        }
-      if (hls->need_keyframe)
-        {
-          hls->need_keyframe = FALSE;
-          if (!GST_CLOCK_TIME_IS_VALID (hls->zero))
-            hls->zero = when;
-        }
+      if (video && buffer != NULL && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+        maybe_snapshot (hls, sample);
+      queued = cr_handoff_push (&hls->handoff, sample, video);
     }
-  else
-    {
-      /* Audio waits for the pipeline's first keyframe and its zero. */
-      if (!GST_CLOCK_TIME_IS_VALID (hls->zero) || when < hls->zero)
-        goto out;
-      if (gst_app_src_get_current_level_bytes (src) + gst_buffer_get_size (buffer)
-          > max_bytes || gst_app_src_get_current_level_time (src) > 2 * MAX_QUEUE_TIME)
-        goto out;
-    }
-
-  {
-    g_autoptr (GstBuffer) shifted = gst_buffer_copy (buffer); /* shares memory */
-    g_autoptr (GstSample) out_sample = NULL;
-
-    GST_BUFFER_PTS (shifted) = shift (pts, hls->zero);
-    GST_BUFFER_DTS (shifted) = shift (dts, hls->zero);
-    out_sample = gst_sample_new (shifted, gst_sample_get_caps (sample), NULL, NULL);
-    /* block=FALSE: returns at once; the checks above keep it bounded. */
-    queued = gst_app_src_push_sample (src, out_sample) == GST_FLOW_OK;
-  }
-
-out:
   g_mutex_unlock (&hls->lock);
   return queued;
 }
@@ -434,10 +354,7 @@ detach_pipeline (CrHls *hls, gboolean keep_segments, gboolean wait)
   Teardown *teardown;
 
   g_mutex_lock (&hls->lock);
-  gst_clear_object (&hls->video_src);
-  gst_clear_object (&hls->audio_src);
-  hls->need_keyframe = TRUE;
-  hls->zero = GST_CLOCK_TIME_NONE;
+  cr_handoff_detach (&hls->handoff);
   g_mutex_unlock (&hls->lock);
 
   if (hls->bus_source != NULL)
@@ -487,32 +404,11 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static GstElement *
-make (GstBin *bin, const char *factory, const char *name)
-{
-  GstElement *element = gst_element_factory_make (factory, name);
-  if (element != NULL)
-    gst_bin_add (bin, element);
-  return element;
-}
-
-static GstAppSrc *
-make_src (GstBin *bin, const char *name, guint64 max_bytes)
-{
-  GstElement *src = make (bin, "appsrc", name);
-  g_object_set (src, "format", GST_FORMAT_TIME, "is-live", FALSE,
-                "block", FALSE, "max-bytes", max_bytes,
-                /* A backstop only: push() drops whole GOPs before this. */
-                "leaky-type", GST_APP_LEAKY_TYPE_UPSTREAM,
-                "stream-type", GST_APP_STREAM_TYPE_STREAM, NULL);
-  return GST_APP_SRC (gst_object_ref (src));
-}
-
 /* An hlssink2 writing @playlist and @prefix-G-N.ts segments. */
 static GstElement *
 make_sink (CrHls *hls, GstBin *bin, const char *playlist, const char *prefix)
 {
-  GstElement *sink = make (bin, "hlssink2", NULL);
+  GstElement *sink = cr_handoff_add_element (bin, "hlssink2", NULL);
   g_autofree char *pattern = g_strdup_printf ("%s-%u-%%05d.ts", prefix, hls->generation);
   g_autofree char *location = g_build_filename (hls->dir, pattern, NULL);
   g_autofree char *playlist_location = g_build_filename (hls->dir, playlist, NULL);
@@ -555,13 +451,13 @@ build (CrHls *hls)
   hls->stalled_ticks = 0;
   hls->pipeline = gst_pipeline_new ("hls");
   bin = GST_BIN (hls->pipeline);
-  video_src = make_src (bin, "video", VIDEO_MAX_BYTES);
-  audio_src = make_src (bin, "audio", AUDIO_MAX_BYTES);
-  video_parse = make (bin, "h264parse", NULL);
-  audio_parse = make (bin, "aacparse", NULL);
-  tee = make (bin, "tee", NULL);
-  av_queue = make (bin, "queue", NULL);
-  audio_queue = make (bin, "queue", NULL);
+  video_src = cr_handoff_make_src (bin, "video", VIDEO_MAX_BYTES);
+  audio_src = cr_handoff_make_src (bin, "audio", AUDIO_MAX_BYTES);
+  video_parse = cr_handoff_add_element (bin, "h264parse", NULL);
+  audio_parse = cr_handoff_add_element (bin, "aacparse", NULL);
+  tee = cr_handoff_add_element (bin, "tee", NULL);
+  av_queue = cr_handoff_add_element (bin, "queue", NULL);
+  audio_queue = cr_handoff_add_element (bin, "queue", NULL);
   av_sink = make_sink (hls, bin, VIDEO_PLAYLIST, "live");
   audio_sink = make_sink (hls, bin, AUDIO_PLAYLIST, "audio");
 
@@ -585,10 +481,7 @@ build (CrHls *hls)
     }
 
   g_mutex_lock (&hls->lock);
-  g_set_object (&hls->video_src, video_src);
-  g_set_object (&hls->audio_src, audio_src);
-  hls->need_keyframe = TRUE;
-  hls->zero = GST_CLOCK_TIME_NONE;
+  cr_handoff_attach (&hls->handoff, video_src, audio_src);
   g_mutex_unlock (&hls->lock);
   GST_DEBUG ("pipeline %u built", hls->generation);
 }
@@ -638,9 +531,9 @@ watchdog_tick (gpointer data)
   gboolean full = FALSE;
 
   g_mutex_lock (&hls->lock);
-  if (hls->video_src != NULL)
-    full = gst_app_src_get_current_level_time (hls->video_src) >= MAX_QUEUE_TIME ||
-           gst_app_src_get_current_level_bytes (hls->video_src) >= VIDEO_MAX_BYTES / 2;
+  if (hls->handoff.video != NULL)
+    full = gst_app_src_get_current_level_time (hls->handoff.video) >= MAX_QUEUE_TIME ||
+           gst_app_src_get_current_level_bytes (hls->handoff.video) >= VIDEO_MAX_BYTES / 2;
   g_mutex_unlock (&hls->lock);
 
   hls->stalled_ticks = full ? hls->stalled_ticks + 1 : 0;
@@ -703,6 +596,7 @@ cr_hls_free (CrHls *hls)
   /* Drops a keyframe still waiting, waits for the one being decoded. */
   g_thread_pool_free (hls->snapshots, TRUE, TRUE);
   g_ptr_array_unref (hls->teardowns);
+  cr_handoff_clear (&hls->handoff);
   g_mutex_clear (&hls->lock);
   g_main_context_unref (hls->context);
   g_free (hls->dir);

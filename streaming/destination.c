@@ -449,28 +449,12 @@ static gboolean
 bus_cb (GstBus *bus, GstMessage *message, gpointer data)
 {
   CrDestination *dest = data;
+  g_autofree char *reason = cr_handoff_bus_failure (message);
 
-  switch (GST_MESSAGE_TYPE (message))
-    {
-    case GST_MESSAGE_ERROR:
-      {
-        g_autoptr (GError) error = NULL;
-        g_autofree char *debug = NULL;
-        g_autofree char *reason = NULL;
-        gst_message_parse_error (message, &error, &debug);
-        GST_DEBUG ("%s: error from %s", dest->name, GST_MESSAGE_SRC_NAME (message));
-        reason = g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (message),
-                                  error->message);
-        reconnect (dest, reason, FALSE);
-        return G_SOURCE_REMOVE;
-      }
-    case GST_MESSAGE_EOS:
-      reconnect (dest, "the stream ended (EOS)", FALSE);
-      return G_SOURCE_REMOVE;
-    default:
-      break;
-    }
-  return G_SOURCE_CONTINUE;
+  if (reason == NULL)
+    return G_SOURCE_CONTINUE;
+  reconnect (dest, reason, FALSE);
+  return G_SOURCE_REMOVE;
 }
 
 /* The srtsink uri for @host (an address): the url's port and query. */

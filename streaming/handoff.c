@@ -170,3 +170,22 @@ cr_handoff_make_src (GstBin *bin, const char *name, guint64 max_bytes)
                 "stream-type", GST_APP_STREAM_TYPE_STREAM, NULL);
   return GST_APP_SRC (gst_object_ref (src));
 }
+
+char *
+cr_handoff_bus_failure (GstMessage *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *debug = NULL;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_ERROR:
+      gst_message_parse_error (message, &error, &debug);
+      GST_DEBUG ("error from %s: %s", GST_MESSAGE_SRC_NAME (message), debug);
+      return g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (message), error->message);
+    case GST_MESSAGE_EOS:
+      return g_strdup ("the stream ended (EOS)");
+    default:
+      return NULL;
+    }
+}

@@ -54,4 +54,9 @@ gboolean cr_handoff_push (CrHandoff *handoff, GstSample *sample, gboolean video)
 GstElement *cr_handoff_add_element (GstBin *bin, const char *factory, const char *name);
 GstAppSrc *cr_handoff_make_src (GstBin *bin, const char *name, guint64 max_bytes);
 
+/* What ended an output's pipeline, from its bus: "SOURCE: message" for an
+ * error, a sentence for end of stream; NULL for any other message. The
+ * owner tears the pipeline down and builds it again. (transfer full) */
+char *cr_handoff_bus_failure (GstMessage *message);
+
 G_END_DECLS

@@ -381,27 +381,12 @@ static gboolean
 bus_cb (GstBus *bus, GstMessage *message, gpointer data)
 {
   CrHls *hls = data;
+  g_autofree char *reason = cr_handoff_bus_failure (message);
 
-  switch (GST_MESSAGE_TYPE (message))
-    {
-    case GST_MESSAGE_ERROR:
-      {
-        g_autoptr (GError) error = NULL;
-        g_autofree char *debug = NULL;
-        g_autofree char *reason = NULL;
-        gst_message_parse_error (message, &error, &debug);
-        GST_DEBUG ("error from %s: %s", GST_MESSAGE_SRC_NAME (message), debug);
-        reason = g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (message), error->message);
-        rebuild (hls, reason);
-        return G_SOURCE_REMOVE;
-      }
-    case GST_MESSAGE_EOS:
-      rebuild (hls, "the stream ended (EOS)");
-      return G_SOURCE_REMOVE;
-    default:
-      break;
-    }
-  return G_SOURCE_CONTINUE;
+  if (reason == NULL)
+    return G_SOURCE_CONTINUE;
+  rebuild (hls, reason);
+  return G_SOURCE_REMOVE;
 }
 
 /* An hlssink2 writing @playlist and @prefix-G-N.ts segments. */

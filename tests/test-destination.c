@@ -392,64 +392,6 @@ test_rtmp_reconnect (Fixture *fx, gconstpointer data)
   assert_pushes_never_blocked (fx);
 }
 
-/* A server that accepts and never reads nor answers. */
-typedef struct {
-  GSocketListener *listener;
-  GCancellable *cancellable;
-  GPtrArray *connections;   /* kept open, never read */
-  GMutex lock;              /* protects connections */
-  GThread *thread;          /* accepts */
-} SilentServer;
-
-static gpointer
-silent_server_thread (gpointer data)
-{
-  SilentServer *server = data;
-  for (;;)
-    {
-      GSocketConnection *connection =
-          g_socket_listener_accept (server->listener, NULL, server->cancellable, NULL);
-      if (connection == NULL)
-        break;
-      g_mutex_lock (&server->lock);
-      g_ptr_array_add (server->connections, connection);
-      g_mutex_unlock (&server->lock);
-    }
-  return NULL;
-}
-
-/* Listens on 127.0.0.1; returns the port. */
-static guint16
-silent_server_start (SilentServer *server)
-{
-  g_autoptr (GError) error = NULL;
-  guint16 port = cr_test_free_port ();
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-
-  server->listener = g_socket_listener_new ();
-  server->cancellable = g_cancellable_new ();
-  server->connections = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_init (&server->lock);
-  g_socket_listener_add_address (server->listener, address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
-  g_assert_no_error (error);
-  server->thread = g_thread_new ("silent-server", silent_server_thread, server);
-  return port;
-}
-
-static void
-silent_server_stop (SilentServer *server)
-{
-  g_cancellable_cancel (server->cancellable);
-  g_thread_join (g_steal_pointer (&server->thread));
-  g_socket_listener_close (server->listener);
-  g_object_unref (server->listener);
-  g_object_unref (server->cancellable);
-  g_ptr_array_unref (server->connections);
-  g_mutex_clear (&server->lock);
-}
-
 /* The destination's next connection is blocked in a handshake, reading
  * an answer that never comes (receive timeout: watchdog + 5 s = 10 s).
  * Stopping must not wait for it: the socket is shut down under it. */
@@ -477,9 +419,9 @@ stalled_twice (gpointer data)
 static void
 test_silent_server (Fixture *fx, gconstpointer data)
 {
-  SilentServer server = { 0 };
+  guint16 port;
+  g_autoptr (CrTestSilentServer) server = cr_test_silent_server_new (&port);
   CrDestinationStats stats;
-  guint16 port = silent_server_start (&server);
 
   set_destination (fx, new_destination (fx, port));
   cr_destination_set_backoff (fx->dest, 1000, 60000);
@@ -498,13 +440,10 @@ test_silent_server (Fixture *fx, gconstpointer data)
   for (guint i = 0; i < fx->states->len; i++)
     g_assert_cmpint (g_array_index (fx->states, CrDestinationState, i), !=,
                      CR_DESTINATION_LIVE);
-  g_mutex_lock (&server.lock);
-  g_assert_cmpuint (server.connections->len, >=, 2);
-  g_mutex_unlock (&server.lock);
+  g_assert_cmpuint (cr_test_silent_server_connections (server), >=, 2);
   assert_pushes_never_blocked (fx);
 
   assert_stop_unblocks_handshake (fx, "RTMP");
-  silent_server_stop (&server);
 }
 
 static gboolean
@@ -729,15 +668,12 @@ test_rtmps_wrong_name (Fixture *fx, gconstpointer data)
 static void
 test_rtmps_silent_server (Fixture *fx, gconstpointer data)
 {
-  SilentServer server = { 0 };
-  guint16 port = silent_server_start (&server);
+  guint16 port;
+  g_autoptr (CrTestSilentServer) server = cr_test_silent_server_new (&port);
 
   start_rtmps (fx, port, NULL);
   assert_stop_unblocks_handshake (fx, "TLS");
-  g_mutex_lock (&server.lock);
-  g_assert_cmpuint (server.connections->len, ==, 1);
-  g_mutex_unlock (&server.lock);
-  silent_server_stop (&server);
+  g_assert_cmpuint (cr_test_silent_server_connections (server), ==, 1);
 }
 
 /* rtmps:// to a server whose certificate for "localhost" the CA in

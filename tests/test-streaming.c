@@ -540,58 +540,14 @@ test_cut_and_resume (Fixture *fx, gconstpointer data)
 
 /* ---- faults -------------------------------------------------------------- */
 
-typedef struct {
-  GSocketListener *listener;
-  GCancellable *cancellable;
-  GPtrArray *connections;   /* held open, never read */
-  GThread *thread;
-} SilentServer;
-
-static gpointer
-silent_server_thread (gpointer data)
-{
-  SilentServer *server = data;
-  GSocketConnection *connection;
-
-  while ((connection = g_socket_listener_accept (server->listener, NULL, server->cancellable,
-                                                 NULL)) != NULL)
-    g_ptr_array_add (server->connections, connection);
-  return NULL;
-}
-
-static guint16
-silent_server_start (SilentServer *server)
-{
-  g_autoptr (GError) error = NULL;
-  guint16 port;
-
-  server->listener = g_socket_listener_new ();
-  server->cancellable = g_cancellable_new ();
-  server->connections = g_ptr_array_new_with_free_func (g_object_unref);
-  port = g_socket_listener_add_any_inet_port (server->listener, NULL, &error);
-  g_assert_no_error (error);
-  server->thread = g_thread_new ("silent-server", silent_server_thread, server);
-  return port;
-}
-
-static void
-silent_server_stop (SilentServer *server)
-{
-  g_cancellable_cancel (server->cancellable);
-  g_socket_listener_close (server->listener);
-  g_thread_join (server->thread);
-  g_ptr_array_unref (server->connections);
-  g_object_unref (server->cancellable);
-  g_object_unref (server->listener);
-}
-
 /* nginx killed mid-session and started again: the stream is back within 5
  * s (of the backoff in force ending); a second destination that accepts
  * TCP and never reads stalls nothing; the recording has every frame. */
 static void
 test_server_faults (Fixture *fx, gconstpointer data)
 {
-  SilentServer silent = { 0 };
+  guint16 silent_port;
+  g_autoptr (CrTestSilentServer) silent = cr_test_silent_server_new (&silent_port);
   g_autofree char *extra = NULL;
   g_autofree char *url = NULL;
   g_autofree char *codecs = NULL;
@@ -599,7 +555,6 @@ test_server_faults (Fixture *fx, gconstpointer data)
   StreamRef portal = { fx, "portal" };
   gint64 session_id, t_start, t_end, back_at, live_at;
   JsonObject *stream;
-  guint16 silent_port = silent_server_start (&silent);
   gint64 backoff_ms;
 
   extra = g_strdup_printf ("[stream blackhole]\nurl = rtmp://127.0.0.1:%u/live\n"
@@ -651,7 +606,6 @@ test_server_faults (Fixture *fx, gconstpointer data)
   t_end = g_get_monotonic_time ();
   cr_test_stop_and_wait (fx->room, session_id);
   assert_recording_complete (fx->room, session_id, (t_end - t_start) / 1e6, 0);
-  silent_server_stop (&silent);
 }
 
 /* With delay_seconds, the public sees the hearing that much later, and a

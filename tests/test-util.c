@@ -624,3 +624,75 @@ cr_test_probe_stream (const char *url, guint timeout_s)
     }
   return codecs->len > 0 ? g_strdup (codecs->str) : NULL;
 }
+
+/* ---- a server that accepts and never reads ------------------------------- */
+
+struct CrTestSilentServer {
+  GSocketListener *listener;
+  GCancellable *cancellable;
+  GPtrArray *connections;   /* kept open, never read */
+  GMutex lock;              /* protects connections */
+  GThread *thread;          /* accepts */
+};
+
+static gpointer
+silent_server_thread (gpointer data)
+{
+  CrTestSilentServer *server = data;
+  GSocketConnection *connection;
+
+  while ((connection = g_socket_listener_accept (server->listener, NULL, server->cancellable,
+                                                 NULL)) != NULL)
+    {
+      g_mutex_lock (&server->lock);
+      g_ptr_array_add (server->connections, connection);
+      g_mutex_unlock (&server->lock);
+    }
+  return NULL;
+}
+
+CrTestSilentServer *
+cr_test_silent_server_new (guint16 *port)
+{
+  CrTestSilentServer *server = g_new0 (CrTestSilentServer, 1);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GError) error = NULL;
+
+  *port = cr_test_free_port ();
+  address = g_inet_socket_address_new (loopback, *port);
+  server->listener = g_socket_listener_new ();
+  server->cancellable = g_cancellable_new ();
+  server->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_init (&server->lock);
+  g_socket_listener_add_address (server->listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
+  g_assert_no_error (error);
+  server->thread = g_thread_new ("silent-server", silent_server_thread, server);
+  return server;
+}
+
+guint
+cr_test_silent_server_connections (CrTestSilentServer *server)
+{
+  guint n;
+  g_mutex_lock (&server->lock);
+  n = server->connections->len;
+  g_mutex_unlock (&server->lock);
+  return n;
+}
+
+void
+cr_test_silent_server_free (CrTestSilentServer *server)
+{
+  if (server == NULL)
+    return;
+  g_cancellable_cancel (server->cancellable);
+  g_thread_join (server->thread);
+  g_socket_listener_close (server->listener);
+  g_object_unref (server->listener);
+  g_object_unref (server->cancellable);
+  g_ptr_array_unref (server->connections);
+  g_mutex_clear (&server->lock);
+  g_free (server);
+}

@@ -114,7 +114,15 @@ char *cr_test_nginx_url (CrTestNginx *nginx, const char *key);
  * "h264,aac", or NULL when nothing could be read. (transfer full) */
 char *cr_test_probe_stream (const char *url, guint timeout_s);
 
+/* A TCP server on 127.0.0.1 that accepts and never reads nor answers: a
+ * streaming server gone deaf. Connections are kept open until freed. */
+typedef struct CrTestSilentServer CrTestSilentServer;
+CrTestSilentServer *cr_test_silent_server_new (guint16 *port);
+guint cr_test_silent_server_connections (CrTestSilentServer *server);
+void cr_test_silent_server_free (CrTestSilentServer *server);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestRoom, cr_test_room_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNginx, cr_test_nginx_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestSilentServer, cr_test_silent_server_free)
 
 G_END_DECLS

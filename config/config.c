@@ -174,6 +174,10 @@ static const KeySpec keys[] = {
     0, 300, NULL },
   { "stream", "autostart", parse_bool, STREAM_FIELD (autostart), FALSE, "true", 0, 0,
     NULL },
+  { "stream", "height", parse_even_uint, STREAM_FIELD (height), FALSE, NULL, 120, 2160,
+    NULL },
+  { "stream", "video_bitrate_kbps", parse_uint, STREAM_FIELD (video_bitrate_kbps), FALSE,
+    NULL, 100, 50000, NULL },
 };
 
 #define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL, alsa:DEVICE, pulse:DEVICE, camera:NAME or file:PATH"
@@ -1159,6 +1163,18 @@ cr_config_load (const char *path, GError **error)
 
   if (!check_camera_references (&loader, config, error))
     return NULL;
+  for (guint i = 0; i < config->streams->len; i++)
+    {
+      const CrStreamConfig *stream = g_ptr_array_index (config->streams, i);
+      if (stream->height > config->height)
+        {
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s: [stream %s] height = %u: a stream cannot be taller than the "
+                       "recording: expected an even number from 120 to [video] height (%u)",
+                       path, stream->name, stream->height, config->height);
+          return NULL;
+        }
+    }
 
   absolute = g_canonicalize_filename (path, NULL);
   base_dir = g_path_get_dirname (absolute);
@@ -1183,6 +1199,29 @@ cr_config_load (const char *path, GError **error)
     }
 
   return g_steal_pointer (&config);
+}
+
+/* ---- streams ---- */
+
+gboolean
+cr_stream_own_profile (const CrConfig *config, const CrStreamConfig *stream, guint *width,
+                       guint *height, guint *bitrate_kbps)
+{
+  guint h = stream->height != 0 ? stream->height : config->height;
+  /* The recording's aspect, rounded to even (x264 wants even sizes). */
+  guint w = (guint) ((guint64) config->width * h / config->height + 1) & ~1u;
+  guint kbps = stream->video_bitrate_kbps != 0 ? stream->video_bitrate_kbps
+                                               : config->video_bitrate_kbps;
+
+  if (stream->height == config->height)
+    w = config->width;
+  if (width != NULL)
+    *width = w;
+  if (height != NULL)
+    *height = h;
+  if (bitrate_kbps != NULL)
+    *bitrate_kbps = kbps;
+  return h != config->height || kbps != config->video_bitrate_kbps;
 }
 
 /* ---- stream keys ---- */

@@ -59,7 +59,14 @@ typedef struct {
   guint delay_seconds;      /* 0 (default) to 300: the public sees the hearing this late */
   gboolean autostart;       /* streams as soon as an approved session runs (default
                                true); otherwise on `courtrec stream start NAME` */
+  /* The stream's own picture, for a platform that wants less than the
+   * recording: 0 means as [video]. A stream with either set gets an
+   * encoder of its own (width follows the aspect); the others share the
+   * recording's. */
+  guint height;             /* even, at most [video] height */
+  guint video_bitrate_kbps;
 } CrStreamConfig;
+
 
 typedef struct {
   char *path;               /* the file this was loaded from */
@@ -133,6 +140,11 @@ char *cr_config_load_token (const CrConfig *config, gboolean create,
  * stream has no key_file. An unreadable or empty file is an error naming
  * the file and the stream. The key is a secret: never logged. */
 char *cr_config_load_stream_key (const CrStreamConfig *stream, GError **error);
+
+/* TRUE when @stream needs an encoder of its own; its picture size in
+ * @width and @height and bitrate in @bitrate_kbps (all may be NULL). */
+gboolean cr_stream_own_profile (const CrConfig *config, const CrStreamConfig *stream,
+                                guint *width, guint *height, guint *bitrate_kbps);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrConfig, cr_config_free)
 

@@ -67,6 +67,9 @@ struct CrCapture {
 
   CrCaptureSampleFunc sample_func;
   gpointer sample_data;
+  CrCaptureRawFunc raw_func;
+  gpointer raw_data;
+  GstElement *raw_video;        /* appsink before the encoder, or NULL */
   CrCaptureErrorFunc error_func;
   gpointer error_data;
   CrCaptureInputFunc input_func;
@@ -146,10 +149,28 @@ each_microphone_tracked (const CrConfig *config)
 char *
 cr_capture_describe_video_encoder (const CrConfig *config)
 {
+  return cr_describe_video_encoder (config->video_bitrate_kbps, config->framerate);
+}
+
+char *
+cr_describe_video_encoder (guint bitrate_kbps, guint framerate)
+{
   return g_strdup_printf ("x264enc name=video_encoder tune=zerolatency "
                           "speed-preset=veryfast bitrate=%u key-int-max=%u "
                           "! h264parse ! video/x-h264,stream-format=avc,alignment=au",
-                          config->video_bitrate_kbps, config->framerate);
+                          bitrate_kbps, framerate);
+}
+
+/* A stream with a picture of its own (streaming/profile-encoder.h) is
+ * encoded from the composed picture, handed over before the encoder. */
+static gboolean
+needs_raw_video (const CrConfig *config)
+{
+  for (guint i = 0; i < config->streams->len; i++)
+    if (cr_stream_own_profile (config, g_ptr_array_index (config->streams, i), NULL, NULL,
+                               NULL))
+      return TRUE;
+  return FALSE;
 }
 
 char *
@@ -216,11 +237,20 @@ build_description (const CrConfig *config, const char *reference_file)
       "! clockoverlay name=clock time-format=\"%%Y-%%m-%%d %%H:%%M:%%S\" "
       "valignment=bottom halignment=right shaded-background=true auto-resize=false "
       "font-desc=\"Noto Sans Mono CJK SC %upx\" "
+      "%s"
       "! %s "
       "! tee name=video_tee video_tee. ! queue name=video_record_queue "
       "max-size-buffers=0 max-size-bytes=0 max-size-time=10000000000 ! ",
       config->width, config->height, config->framerate, caption, caption_px,
-      caption_px, video_encoder);
+      caption_px,
+      /* A leaky queue and a dropping appsink: the recording's encoder never
+       * waits for a stream's. */
+      reference_file == NULL && needs_raw_video (config)
+        ? "! tee name=raw_tee raw_tee. ! queue leaky=downstream max-size-buffers=2 "
+          "max-size-bytes=0 max-size-time=0 ! appsink name=raw_video sync=false async=false "
+          "max-buffers=2 drop=true emit-signals=false raw_tee. "
+        : "",
+      video_encoder);
   if (reference_file == NULL)
     g_string_append (desc, "appsink name=track0 sync=false async=false emit-signals=false ");
   else
@@ -327,6 +357,24 @@ cr_capture_describe (const CrConfig *config, const char *reference_file)
 }
 
 /* --- streaming threads ---------------------------------------------------- */
+
+static GstFlowReturn
+on_raw_video (GstAppSink *appsink, gpointer user_data)
+{
+  CrCapture *capture = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
+  GstBuffer *buffer;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  buffer = gst_sample_get_buffer (sample);
+  if (capture->raw_func != NULL)
+    capture->raw_func (sample, gst_segment_to_running_time (gst_sample_get_segment (sample),
+                                                            GST_FORMAT_TIME,
+                                                            GST_BUFFER_PTS (buffer)),
+                       capture->raw_data);
+  return GST_FLOW_OK;
+}
 
 static GstFlowReturn
 on_new_sample (GstAppSink *appsink, gpointer user_data)
@@ -585,6 +633,13 @@ cr_capture_new (const CrConfig *config, GError **error)
                              config->microphones, t - CR_TRACK_MIX - 1))->name));
     }
   capture->video_record = gst_object_ref (((Track *) capture->tracks->pdata[0])->appsink);
+  capture->raw_video = gst_bin_get_by_name (GST_BIN (capture->pipeline), "raw_video");
+  if (capture->raw_video != NULL)
+    {
+      GstAppSinkCallbacks raw_callbacks = { .new_sample = on_raw_video };
+      gst_app_sink_set_callbacks (GST_APP_SINK (capture->raw_video), &raw_callbacks, capture,
+                                  NULL);
+    }
 
   /* Sound keeps its capture time (input.c, forward_sound); a picture is
    * stamped when the composer's inter source samples it, up to a frame
@@ -678,6 +733,7 @@ cr_capture_free (CrCapture *capture)
   g_clear_pointer (&capture->track_names, g_ptr_array_unref);
   g_clear_pointer (&capture->slates, g_ptr_array_unref);
   gst_clear_object (&capture->video_record);
+  gst_clear_object (&capture->raw_video);
   gst_clear_object (&capture->caption);
   gst_clear_object (&capture->composer);
   gst_clear_object (&capture->pipeline);
@@ -686,6 +742,13 @@ cr_capture_free (CrCapture *capture)
   g_free (capture->camera_of_microphone);
   g_free (capture->header);
   g_free (capture);
+}
+
+void
+cr_capture_set_raw_video_func (CrCapture *capture, CrCaptureRawFunc func, gpointer user_data)
+{
+  capture->raw_func = func;
+  capture->raw_data = user_data;
 }
 
 void

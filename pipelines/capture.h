@@ -37,6 +37,12 @@ typedef void (*CrCaptureSampleFunc) (GstSample *sample, guint track,
                                      GstClockTime running_time, gint64 utc_us,
                                      gpointer user_data);
 
+/* Called on a streaming thread for every composed picture (raw, before
+ * the encoder) when a stream has a picture of its own; never block: the
+ * hand-off drops rather than waits. */
+typedef void (*CrCaptureRawFunc) (GstSample *sample, GstClockTime running_time,
+                                  gpointer user_data);
+
 /* Called on the main loop when the pipeline reports an error. */
 typedef void (*CrCaptureErrorFunc) (const GError *error, const char *debug,
                                     gpointer user_data);
@@ -53,6 +59,8 @@ void cr_capture_free (CrCapture *capture);
 
 void cr_capture_set_sample_func (CrCapture *capture, CrCaptureSampleFunc func,
                                  gpointer user_data);
+void cr_capture_set_raw_video_func (CrCapture *capture, CrCaptureRawFunc func,
+                                    gpointer user_data);
 void cr_capture_set_error_func (CrCapture *capture, CrCaptureErrorFunc func,
                                 gpointer user_data);
 void cr_capture_set_input_func (CrCapture *capture, CrCaptureInputFunc func,
@@ -98,6 +106,8 @@ char *cr_capture_describe (const CrConfig *config, const char *reference_file);
  * the capture (the broadcast slate). (transfer full) */
 char *cr_capture_describe_video_encoder (const CrConfig *config);
 char *cr_capture_describe_audio_encoder (const CrConfig *config);
+/* The same x264 settings at another bitrate (a stream's own encoder). */
+char *cr_describe_video_encoder (guint bitrate_kbps, guint framerate);
 
 /* The pipeline's base time on the system clock (CLOCK_MONOTONIC): running
  * time + base time is the instant a sample was captured. */

@@ -4,6 +4,7 @@
 
 #include "streaming/destination.h"
 #include "streaming/hls.h"
+#include "streaming/profile-encoder.h"
 #include "streaming/public-feed.h"
 #include "streaming/slate.h"
 
@@ -13,7 +14,17 @@
 
 G_DEFINE_QUARK (cr-broadcast-error-quark, cr_broadcast_error)
 
+/* One slate and when it is needed: the shared one (the recording's
+ * picture) or a stream's own (its own picture). */
 typedef struct {
+  CrBroadcast *broadcast;
+  CrSlate *slate;
+  guint timer;                /* stops the slate once no output wants it */
+  gint64 unwanted_since;
+} SlateUse;
+
+typedef struct {
+  CrBroadcast *broadcast;
   char *name;
   char *kind;                 /* rtmp, rtmps, srt, hls */
   char *url;                  /* without the key */
@@ -21,6 +32,9 @@ typedef struct {
   CrDestination *destination; /* or */
   CrHls *hls;
   CrPublicFeed *feed;
+  SlateUse *slate;            /* borrowed: the broadcast's */
+  CrProfileEncoder *encoder;  /* a picture of its own, or NULL: the recording's */
+  guint width, height, video_bitrate_kbps;
   gboolean running;
   gboolean cut;               /* by the operator */
 } Output;
@@ -28,12 +42,10 @@ typedef struct {
 struct CrBroadcast {
   const CrConfig *config;
   CrCapture *capture;
-  CrSlate *slate;
+  GPtrArray *slates;          /* SlateUse*: the shared one first */
   GPtrArray *outputs;         /* Output*, fixed after new(): read by streaming threads */
   char *case_no;              /* on air when set */
   gboolean recess;
-  guint slate_timer;          /* stops the slate once no output wants it */
-  gint64 slate_unwanted_since;
 };
 
 /* The slate is a second x264 encode, as costly as the hearing's even for
@@ -51,6 +63,8 @@ output_free (Output *output)
   if (output->hls != NULL)
     cr_hls_free (output->hls);
   cr_public_feed_free (output->feed);
+  if (output->encoder != NULL)
+    cr_profile_encoder_free (output->encoder);
   g_free (output->name);
   g_free (output->kind);
   g_free (output->url);
@@ -72,38 +86,97 @@ push_to_hls (gpointer output, GstSample *sample, guint track)
 static void
 slate_keyframe (gpointer data)
 {
-  CrBroadcast *broadcast = data;
-  cr_slate_request_keyframe (broadcast->slate);
+  Output *output = data;
+  cr_slate_request_keyframe (output->slate->slate);
 }
 
 static void
 live_keyframe (gpointer data)
 {
-  CrBroadcast *broadcast = data;
-  /* Also a keyframe in the recording: harmless, and the public stream
-   * resumes at once rather than within a second. */
-  cr_capture_request_keyframe (broadcast->capture);
+  Output *output = data;
+
+  if (output->encoder != NULL)
+    cr_profile_encoder_request_keyframe (output->encoder);
+  else
+    /* Also a keyframe in the recording: harmless, and the public stream
+     * resumes at once rather than within a second. */
+    cr_capture_request_keyframe (output->broadcast->capture);
 }
 
 static void
 on_slate_sample (GstSample *sample, guint track, GstClockTime capture_time, gpointer data)
 {
-  CrBroadcast *broadcast = data;
+  SlateUse *use = data;
+  GPtrArray *outputs = use->broadcast->outputs;
 
-  for (guint i = 0; i < broadcast->outputs->len; i++)
+  for (guint i = 0; i < outputs->len; i++)
     {
-      Output *output = g_ptr_array_index (broadcast->outputs, i);
-      cr_public_feed_push_slate (output->feed, sample, track, capture_time);
+      Output *output = g_ptr_array_index (outputs, i);
+      if (output->slate == use)
+        cr_public_feed_push_slate (output->feed, sample, track, capture_time);
     }
 }
 
 static void
-add_output (CrBroadcast *broadcast, Output *output, guint delay_seconds, CrFeedOutputFunc push,
-            gpointer target)
+slate_use_free (SlateUse *use)
 {
+  if (use->timer != 0)
+    g_source_remove (use->timer);
+  cr_slate_free (use->slate);
+  g_free (use);
+}
+
+static SlateUse *
+add_slate (CrBroadcast *broadcast, guint width, guint height, guint bitrate_kbps,
+           GError **error)
+{
+  SlateUse *use = g_new0 (SlateUse, 1);
+
+  use->broadcast = broadcast;
+  use->slate = cr_slate_new (broadcast->config, width, height, bitrate_kbps, on_slate_sample,
+                             use, error);
+  if (use->slate == NULL)
+    {
+      g_free (use);
+      return NULL;
+    }
+  g_ptr_array_add (broadcast->slates, use);
+  return use;
+}
+
+/* The slate for the recording's picture, made on first need. */
+static SlateUse *
+shared_slate (CrBroadcast *broadcast, GError **error)
+{
+  const CrConfig *config = broadcast->config;
+
+  if (broadcast->slates->len > 0)
+    return g_ptr_array_index (broadcast->slates, 0);
+  return add_slate (broadcast, config->width, config->height, config->video_bitrate_kbps,
+                    error);
+}
+
+static void
+on_profile_sample (GstSample *sample, GstClockTime capture_time, gpointer data)
+{
+  Output *output = data;
+  cr_public_feed_push_live (output->feed, sample, 0, capture_time);
+}
+
+static gboolean
+add_output (CrBroadcast *broadcast, Output *output, guint delay_seconds, CrFeedOutputFunc push,
+            gpointer target, GError **error)
+{
+  output->broadcast = broadcast;
   output->feed = cr_public_feed_new (output->name, delay_seconds, push, target);
-  cr_public_feed_set_keyframe_funcs (output->feed, slate_keyframe, live_keyframe, broadcast);
+  cr_public_feed_set_keyframe_funcs (output->feed, slate_keyframe, live_keyframe, output);
   g_ptr_array_add (broadcast->outputs, output);
+  if (output->encoder != NULL)
+    output->slate = add_slate (broadcast, output->width, output->height,
+                               output->video_bitrate_kbps, error);
+  else
+    output->slate = shared_slate (broadcast, error);
+  return output->slate != NULL;
 }
 
 static gboolean
@@ -134,8 +207,35 @@ add_stream (CrBroadcast *broadcast, const CrStreamConfig *stream, GError **error
   output->url = g_strdup (stream->url);
   output->autostart = stream->autostart;
   output->destination = destination;
-  add_output (broadcast, output, stream->delay_seconds, push_to_destination, destination);
-  return TRUE;
+  if (cr_stream_own_profile (broadcast->config, stream, &output->width, &output->height,
+                             &output->video_bitrate_kbps))
+    {
+      output->encoder = cr_profile_encoder_new (output->width, output->height,
+                                                output->video_bitrate_kbps,
+                                                broadcast->config->framerate,
+                                                on_profile_sample, output, error);
+      if (output->encoder == NULL)
+        {
+          g_ptr_array_add (broadcast->outputs, output); /* freed with them */
+          return FALSE;
+        }
+    }
+  return add_output (broadcast, output, stream->delay_seconds, push_to_destination,
+                     destination, error);
+}
+
+static void
+on_raw_video (GstSample *sample, GstClockTime running_time, gpointer data)
+{
+  CrBroadcast *broadcast = data;
+  GstClockTime capture_time = running_time + cr_capture_get_base_time (broadcast->capture);
+
+  for (guint i = 0; i < broadcast->outputs->len; i++)
+    {
+      Output *output = g_ptr_array_index (broadcast->outputs, i);
+      if (output->encoder != NULL)
+        cr_profile_encoder_push (output->encoder, sample, capture_time);
+    }
 }
 
 CrBroadcast *
@@ -146,6 +246,7 @@ cr_broadcast_new (const CrConfig *config, CrCapture *capture, GError **error)
   broadcast->config = config;
   broadcast->capture = capture;
   broadcast->outputs = g_ptr_array_new_with_free_func ((GDestroyNotify) output_free);
+  broadcast->slates = g_ptr_array_new_with_free_func ((GDestroyNotify) slate_use_free);
 
   for (guint i = 0; i < config->streams->len; i++)
     if (!add_stream (broadcast, g_ptr_array_index (config->streams, i), error))
@@ -164,14 +265,10 @@ cr_broadcast_new (const CrConfig *config, CrCapture *capture, GError **error)
       output->url = g_strdup_printf ("/live/%s/index.m3u8", config->room_id);
       output->autostart = TRUE;
       output->hls = hls;
-      add_output (broadcast, output, config->hls_delay_seconds, push_to_hls, hls);
-    }
-  if (broadcast->outputs->len > 0)
-    {
-      broadcast->slate = cr_slate_new (config, on_slate_sample, broadcast, error);
-      if (broadcast->slate == NULL)
+      if (!add_output (broadcast, output, config->hls_delay_seconds, push_to_hls, hls, error))
         return NULL;
     }
+  cr_capture_set_raw_video_func (capture, on_raw_video, broadcast);
   return g_steal_pointer (&broadcast);
 }
 
@@ -180,11 +277,8 @@ cr_broadcast_free (CrBroadcast *broadcast)
 {
   if (broadcast == NULL)
     return;
-  if (broadcast->slate_timer != 0)
-    g_source_remove (broadcast->slate_timer);
-  /* The slate first: its streaming threads read the outputs. */
-  if (broadcast->slate != NULL)
-    cr_slate_free (broadcast->slate);
+  /* The slates first: their streaming threads read the outputs. */
+  g_clear_pointer (&broadcast->slates, g_ptr_array_unref);
   g_clear_pointer (&broadcast->outputs, g_ptr_array_unref);
   g_free (broadcast->case_no);
   g_free (broadcast);
@@ -202,6 +296,10 @@ cr_broadcast_push (CrBroadcast *broadcast, GstSample *sample, guint track,
   for (guint i = 0; i < broadcast->outputs->len; i++)
     {
       Output *output = g_ptr_array_index (broadcast->outputs, i);
+      /* A picture of its own comes from its own encoder; the sound is
+       * shared. */
+      if (track == 0 && output->encoder != NULL)
+        continue;
       cr_public_feed_push_live (output->feed, sample, track, capture_time);
     }
 }
@@ -227,12 +325,14 @@ find_output (CrBroadcast *broadcast, const char *name, GError **error)
 }
 
 static gboolean
-slate_wanted (CrBroadcast *broadcast)
+slate_wanted (SlateUse *use)
 {
-  for (guint i = 0; i < broadcast->outputs->len; i++)
+  GPtrArray *outputs = use->broadcast->outputs;
+
+  for (guint i = 0; i < outputs->len; i++)
     {
-      Output *output = g_ptr_array_index (broadcast->outputs, i);
-      if (output->running && cr_public_feed_wants_slate (output->feed))
+      Output *output = g_ptr_array_index (outputs, i);
+      if (output->slate == use && output->running && cr_public_feed_wants_slate (output->feed))
         return TRUE;
     }
   return FALSE;
@@ -241,36 +341,39 @@ slate_wanted (CrBroadcast *broadcast)
 static gboolean
 check_slate (gpointer data)
 {
-  CrBroadcast *broadcast = data;
+  SlateUse *use = data;
   gint64 now = g_get_monotonic_time ();
 
-  if (slate_wanted (broadcast))
-    broadcast->slate_unwanted_since = 0;
-  else if (broadcast->slate_unwanted_since == 0)
-    broadcast->slate_unwanted_since = now;
-  else if (now - broadcast->slate_unwanted_since >= SLATE_LINGER_US)
+  if (slate_wanted (use))
+    use->unwanted_since = 0;
+  else if (use->unwanted_since == 0)
+    use->unwanted_since = now;
+  else if (now - use->unwanted_since >= SLATE_LINGER_US)
     {
-      cr_slate_stop (broadcast->slate);
-      broadcast->slate_timer = 0;
+      cr_slate_stop (use->slate);
+      use->timer = 0;
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
 }
 
-/* Starts the slate if an output wants it; the timer stops it later. */
+/* Starts each slate an output wants; its timer stops it later. */
 static void
 update_slate (CrBroadcast *broadcast)
 {
-  g_autoptr (GError) error = NULL;
+  for (guint i = 0; i < broadcast->slates->len; i++)
+    {
+      SlateUse *use = g_ptr_array_index (broadcast->slates, i);
+      g_autoptr (GError) error = NULL;
 
-  if (broadcast->slate == NULL || !slate_wanted (broadcast))
-    return;
-  broadcast->slate_unwanted_since = 0;
-  if (!cr_slate_is_running (broadcast->slate) &&
-      !cr_slate_start (broadcast->slate, &error))
-    g_warning ("%s: the public streams will show nothing while cut", error->message);
-  if (broadcast->slate_timer == 0)
-    broadcast->slate_timer = g_timeout_add (500, check_slate, broadcast);
+      if (!slate_wanted (use))
+        continue;
+      use->unwanted_since = 0;
+      if (!cr_slate_is_running (use->slate) && !cr_slate_start (use->slate, &error))
+        g_warning ("%s: the public streams will show nothing while cut", error->message);
+      if (use->timer == 0)
+        use->timer = g_timeout_add (500, check_slate, use);
+    }
 }
 
 static void
@@ -279,6 +382,12 @@ output_start (CrBroadcast *broadcast, Output *output)
   if (output->running)
     return;
   output->running = TRUE;
+  if (output->encoder != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!cr_profile_encoder_start (output->encoder, &error))
+        g_warning ("Stream %s: %s", output->name, error->message);
+    }
   cr_public_feed_start (output->feed, output->cut || broadcast->recess);
   update_slate (broadcast);
   if (output->destination != NULL)
@@ -295,6 +404,8 @@ output_stop (CrBroadcast *broadcast, Output *output)
     return;
   output->running = FALSE;
   cr_public_feed_stop (output->feed);
+  if (output->encoder != NULL)
+    cr_profile_encoder_stop (output->encoder);
   if (output->destination != NULL)
     cr_destination_stop (output->destination);
   else
@@ -433,6 +544,17 @@ cr_broadcast_get_status (CrBroadcast *broadcast)
       json_builder_add_int_value (builder, cr_public_feed_get_delay (output->feed));
       json_builder_set_member_name (builder, "autostart");
       json_builder_add_boolean_value (builder, output->autostart);
+      json_builder_set_member_name (builder, "encoder");
+      json_builder_add_string_value (builder, output->encoder != NULL ? "own" : "shared");
+      if (output->encoder != NULL)
+        {
+          json_builder_set_member_name (builder, "width");
+          json_builder_add_int_value (builder, output->width);
+          json_builder_set_member_name (builder, "height");
+          json_builder_add_int_value (builder, output->height);
+          json_builder_set_member_name (builder, "video_bitrate_kbps");
+          json_builder_add_int_value (builder, output->video_bitrate_kbps);
+        }
       if (output->destination != NULL)
         {
           CrDestinationStats stats;

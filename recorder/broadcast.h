@@ -1,6 +1,8 @@
 /* broadcast.h: the room's live outputs: one per [stream NAME] (RTMP, RTMPS,
  * SRT) and the built-in HLS, each behind a public feed (delay, cut, slate)
- * fed from the capture's encoders, never from the recording.
+ * fed from the capture's encoders, never from the recording. A stream with
+ * a picture of its own (height, video_bitrate_kbps) gets its own encoder
+ * (streaming/profile-encoder.h) and its own slate; the sound is shared.
  *
  * Mechanism only: the recorder decides, by the court's broadcast decisions,
  * when a session goes on air (cr_broadcast_go_on_air) and when it must come
@@ -60,6 +62,7 @@ gboolean cr_broadcast_stop_output (CrBroadcast *broadcast, const char *name,
 
 /* [{"name","kind" (rtmp|rtmps|srt|hls),"url" (no key),"running","cut",
  *   "showing" (off|waiting|slate|live),"delay_seconds","autostart",
+ *   "encoder" (shared|own; own: "width","height","video_bitrate_kbps"),
  *   "state","bitrate_kbps","bytes_sent","reconnects","watchdog_stalls",
  *   "dropped_video","dropped_audio","backoff_ms","last_error"}]
  * (transfer full) */

@@ -24,12 +24,12 @@ typedef struct {
 } SinkContext;
 
 static char *
-build_description (const CrConfig *config)
+build_description (const CrConfig *config, guint width, guint height, guint bitrate_kbps)
 {
   g_autofree char *notice = g_strdup_printf ("%s\n%s  %s", SLATE_TEXT, config->court,
                                              config->room_name);
   g_autofree char *text = cr_description_quote (notice);
-  g_autofree char *video_encoder = cr_capture_describe_video_encoder (config);
+  g_autofree char *video_encoder = cr_describe_video_encoder (bitrate_kbps, config->framerate);
   g_autofree char *audio_encoder = cr_capture_describe_audio_encoder (config);
 
   /* The encoders are the capture's own descriptions, so the codec headers
@@ -46,8 +46,8 @@ build_description (const CrConfig *config)
       "audiotestsrc wave=silence is-live=true samplesperbuffer=1024 "
       "! audio/x-raw,rate=48000,channels=2 ! audioconvert "
       "! %s ! appsink name=audio sync=false async=false max-buffers=100 drop=true",
-      config->width, config->height, config->framerate, text,
-      MAX (12u, config->height / 14), config->framerate, video_encoder, audio_encoder);
+      width, height, config->framerate, text, MAX (12u, height / 14), config->framerate,
+      video_encoder, audio_encoder);
 }
 
 static GstFlowReturn
@@ -84,10 +84,10 @@ connect_sink (CrSlate *slate, GstElement *sink, guint track)
 }
 
 CrSlate *
-cr_slate_new (const CrConfig *config, CrSlateSampleFunc func, gpointer user_data,
-              GError **error)
+cr_slate_new (const CrConfig *config, guint width, guint height, guint bitrate_kbps,
+              CrSlateSampleFunc func, gpointer user_data, GError **error)
 {
-  g_autofree char *description = build_description (config);
+  g_autofree char *description = build_description (config, width, height, bitrate_kbps);
   g_autoptr (GstClock) clock = gst_system_clock_obtain ();
   CrSlate *slate;
   GstElement *pipeline;

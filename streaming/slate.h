@@ -32,8 +32,11 @@ typedef struct CrSlate CrSlate;
 typedef void (*CrSlateSampleFunc) (GstSample *sample, guint track,
                                    GstClockTime capture_time, gpointer user_data);
 
-/* The court and room are shown under the notice. (transfer full) */
-CrSlate *cr_slate_new (const CrConfig *config, CrSlateSampleFunc func,
+/* The court and room are shown under the notice. @width, @height and
+ * @bitrate_kbps: the picture of the streams it stands in for ([video]'s,
+ * or a stream's own). (transfer full) */
+CrSlate *cr_slate_new (const CrConfig *config, guint width, guint height,
+                       guint bitrate_kbps, CrSlateSampleFunc func,
                        gpointer user_data, GError **error);
 void cr_slate_free (CrSlate *slate);
 

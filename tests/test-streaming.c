@@ -718,6 +718,129 @@ test_public_page (Fixture *fx, gconstpointer data)
   g_assert_true (page_plays (fx->room, "--expect=off"));
 }
 
+static gboolean
+stream_is_stopped (gpointer data)
+{
+  StreamRef *ref = data;
+  g_autofree char *state = stream_state (ref->fx, ref->name);
+  return g_str_equal (state, "stopped");
+}
+
+/* Decisions taken while the session runs act at once: approved, it goes
+ * on air; forbidden, every stream stops and nginx serves nothing more. */
+static void
+test_decided_mid_session (Fixture *fx, gconstpointer data)
+{
+  StreamRef portal = { fx, "portal" };
+  g_autofree char *url = NULL;
+  g_autofree char *codecs = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *state = NULL;
+  g_autoptr (JsonObject) status = NULL;
+  gint64 session_id;
+
+  make_room (fx, NULL, NULL);
+  cr_test_room_start (fx->room);
+  session_id = cr_test_start_session (fx->room, CASE);
+  sleep_seconds (1);
+  state = stream_state (fx, "portal");
+  g_assert_cmpstr (state, ==, "stopped");
+
+  approve (fx);
+  g_assert_true (cr_test_wait_until (stream_is_live, &portal, 10000));
+  url = stream_url (fx);
+  codecs = cr_test_probe_stream (url, 8);
+  g_assert_true (reads_h264_and_aac (codecs));
+
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "forbid", "--case",
+                                   CASE, "--reason", "涉及国家秘密", NULL), ==, 0);
+  g_assert_true (cr_test_wait_until (stream_is_stopped, &portal, 2000));
+  status = cr_test_status (fx->room);
+  g_assert_false (json_object_get_boolean_member (
+      json_object_get_object_member (status, "broadcast"), "on_air"));
+  after = cr_test_probe_stream (url, 3);
+  g_assert_null (after);
+  g_assert_true (has_event (fx->room, session_id, "broadcast-approved"));
+  g_assert_true (has_event (fx->room, session_id, "broadcast-forbidden"));
+  g_assert_true (has_event (fx->room, session_id, "off-air"));
+  /* The recording went on throughout. */
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "recording");
+  cr_test_stop_and_wait (fx->room, session_id);
+}
+
+/* A stream with a picture of its own (a platform's limit): nginx serves it
+ * at its size, the recording keeps the room's, and a cut still shows the
+ * slate at once. */
+static void
+test_own_profile (Fixture *fx, gconstpointer data)
+{
+  StreamRef portal = { fx, "portal" };
+  g_autofree char *url = NULL;
+  g_autoptr (JsonObject) probe = NULL;
+  g_autoptr (JsonObject) status = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (JsonObject) recorded = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *stream;
+  JsonArray *streams;
+  Viewer *viewer;
+  gint64 session_id, cut_at, slate_at;
+  gboolean video_seen = FALSE;
+
+  make_room (fx, "height = 120\nvideo_bitrate_kbps = 150", NULL);
+  cr_test_room_start (fx->room);
+  approve (fx);
+  session_id = cr_test_start_session (fx->room, CASE);
+  g_assert_true (cr_test_wait_until (stream_is_live, &portal, 10000));
+  status = cr_test_status (fx->room);
+  stream = find_stream (status, "portal");
+  g_assert_cmpstr (json_object_get_string_member (stream, "encoder"), ==, "own");
+  g_assert_cmpint (json_object_get_int_member (stream, "width"), ==, 214);
+
+  url = stream_url (fx);
+  probe = cr_test_ffprobe (url, FALSE);
+  g_assert_nonnull (probe);
+  streams = json_object_get_array_member (probe, "streams");
+  for (guint i = 0; i < json_array_get_length (streams); i++)
+    {
+      JsonObject *s = json_array_get_object_element (streams, i);
+      if (!g_str_equal (json_object_get_string_member (s, "codec_type"), "video"))
+        continue;
+      video_seen = TRUE;
+      g_assert_cmpint (json_object_get_int_member (s, "width"), ==, 214);
+      g_assert_cmpint (json_object_get_int_member (s, "height"), ==, 120);
+    }
+  g_assert_true (video_seen);
+
+  viewer = viewer_start (fx, 6);
+  while (frames_received (viewer) < 25)
+    sleep_seconds (0.1);
+  cut_at = g_get_monotonic_time ();
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "stream", "cut", NULL), ==, 0);
+  viewer_finish (viewer);
+  slate_at = first_frame (viewer, cut_at, TRUE);
+  g_test_message ("own picture: the slate %.2f s after the cut", (slate_at - cut_at) / 1e6);
+  g_assert_cmpint (slate_at, >, 0);
+  g_assert_cmpint (slate_at - cut_at, <, 1000000);
+  {
+    g_autofree char *errors = NULL;
+    gboolean decodes = cr_test_ffmpeg_decodes (viewer->copy_path, &errors);
+    g_test_message ("the received copy decodes%s%s", decodes ? "" : " with errors: ",
+                    decodes ? "" : errors);
+    g_assert_true (decodes || strstr (errors, "dts") == NULL);
+  }
+  viewer_free (viewer);
+
+  cr_test_stop_and_wait (fx->room, session_id);
+  rows = cr_test_wait_closed (fx->room, session_id, 1);
+  path = g_build_filename (fx->room->storage_dir,
+                           ((CrSegmentRecord *) g_ptr_array_index (rows, 0))->path, NULL);
+  recorded = cr_test_ffprobe (path, FALSE);
+  g_assert_cmpint (json_object_get_int_member (
+      json_array_get_object_element (json_object_get_array_member (recorded, "streams"), 0),
+      "width"), ==, 320);
+}
+
 /* kill -9 while on air: restarted, courtrecd resumes the session and puts
  * it back on air by itself. A stream stopped and started by hand. */
 static void
@@ -794,6 +917,10 @@ main (int argc, char **argv)
   g_test_add ("/courtrec/streaming/delay", Fixture, NULL, NULL, test_delay,
               fixture_tear_down);
   g_test_add ("/courtrec/streaming/public-page", Fixture, NULL, NULL, test_public_page,
+              fixture_tear_down);
+  g_test_add ("/courtrec/streaming/decided-mid-session", Fixture, NULL, NULL,
+              test_decided_mid_session, fixture_tear_down);
+  g_test_add ("/courtrec/streaming/own-profile", Fixture, NULL, NULL, test_own_profile,
               fixture_tear_down);
   g_test_add ("/courtrec/streaming/daemon-killed", Fixture, NULL, NULL, test_daemon_killed,
               fixture_tear_down);

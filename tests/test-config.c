@@ -178,7 +178,7 @@ test_example_sets_every_key (void)
     { "storage", "key_file" }, { "video", "layout" }, { "audio", "tracks" },
     { "audio", "track_codec" }, { "audio", "silence_dbfs" },
     { "audio", "silence_alarm_seconds" }, { "camera judge", "role" },
-    { "microphone judge", "camera" },
+    { "microphone judge", "camera" }, { "live", "hls" }, { "live", "delay_seconds" },
   };
   g_autofree char *path = example_path ();
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
@@ -438,6 +438,102 @@ test_out_of_range (ConfigFixture *fixture, gconstpointer data)
               CR_CONFIG_ERROR_INVALID,
               "[audio] bitrate_kbps = \"99999999999999999999\": expected a whole number from 32 to 512",
               NULL);
+}
+
+/* [live] and [stream NAME]: defaults, paths next to the file, a picture
+ * of its own, and each bad value named. */
+static void
+test_streams (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL
+      "[live]\ndelay_seconds = 30\n"
+      "[stream portal]\nurl = rtmps://live.court.example/app\nkey_file = portal.key\n"
+      "tls_ca_file = ca.pem\n"
+      "[stream weibo]\nurl = rtmp://127.0.0.1:1935/live\nheight = 480\n"
+      "video_bitrate_kbps = 800\nautostart = false\ndelay_seconds = 300\n"
+      "[stream centre]\nurl = srt://10.0.0.9:9000?latency=200\n");
+  const CrStreamConfig *portal, *weibo, *centre;
+  guint width, height, kbps;
+
+  g_assert_true (config->hls);
+  g_assert_cmpuint (config->hls_delay_seconds, ==, 30);
+  g_assert_cmpuint (config->streams->len, ==, 3);
+  portal = g_ptr_array_index (config->streams, 0);
+  weibo = g_ptr_array_index (config->streams, 1);
+  centre = g_ptr_array_index (config->streams, 2);
+  g_assert_cmpstr (portal->name, ==, "portal");
+  g_assert_true (g_path_is_absolute (portal->key_file));
+  g_assert_true (g_str_has_suffix (portal->key_file, "/portal.key"));
+  g_assert_true (g_str_has_suffix (portal->tls_ca_file, "/ca.pem"));
+  g_assert_true (portal->autostart);
+  g_assert_cmpuint (portal->delay_seconds, ==, 0);
+  g_assert_false (cr_stream_own_profile (config, portal, &width, &height, &kbps));
+  g_assert_cmpuint (width, ==, 1280);
+  g_assert_false (weibo->autostart);
+  g_assert_cmpuint (weibo->delay_seconds, ==, 300);
+  g_assert_true (cr_stream_own_profile (config, weibo, &width, &height, &kbps));
+  g_assert_cmpuint (width, ==, 854);
+  g_assert_cmpuint (height, ==, 480);
+  g_assert_cmpuint (kbps, ==, 800);
+  g_assert_null (centre->key_file);
+
+  load_fails (fixture, MINIMAL "[stream portal]\nurl = http://live.court.example/app\n",
+              CR_CONFIG_ERROR_INVALID, "[stream portal] url = \"http://live.court.example/app\"",
+              "expected rtmp://HOST[:PORT]/APP", NULL);
+  load_fails (fixture, MINIMAL "[stream centre]\nurl = srt://10.0.0.9\n",
+              CR_CONFIG_ERROR_INVALID, "[stream centre] url", "needs a port", NULL);
+  load_fails (fixture, MINIMAL "[stream portal]\nkey_file = k\n",
+              CR_CONFIG_ERROR_MISSING, "[stream portal] url is missing", NULL);
+  load_fails (fixture, MINIMAL "[stream portal]\nurl = rtmp://h/a\ndelay_seconds = 301\n",
+              CR_CONFIG_ERROR_INVALID, "[stream portal] delay_seconds = \"301\"",
+              "from 0 to 300", NULL);
+  load_fails (fixture, MINIMAL "[stream portal]\nurl = rtmp://h/a\nautostart = maybe\n",
+              CR_CONFIG_ERROR_INVALID, "[stream portal] autostart = \"maybe\"",
+              "expected true or false", NULL);
+  load_fails (fixture, MINIMAL "[stream portal]\nurl = rtmp://h/a\nheight = 1080\n",
+              CR_CONFIG_ERROR_INVALID, "[stream portal] height = 1080",
+              "taller than the recording", NULL);
+  load_fails (fixture, MINIMAL "[stream portal]\nurl = rtmp://h/a\nkey = abc\n",
+              CR_CONFIG_ERROR_UNKNOWN, "[stream portal]", "key", NULL);
+  load_fails (fixture, MINIMAL "[stream bad/name]\nurl = rtmp://h/a\n",
+              CR_CONFIG_ERROR_INVALID, "bad/name", NULL);
+  load_fails (fixture, MINIMAL "[live]\nhls = sometimes\n",
+              CR_CONFIG_ERROR_INVALID, "[live] hls = \"sometimes\"", NULL);
+}
+
+/* A stream key: read stripped, never printed when wrong. */
+static void
+test_stream_key (ConfigFixture *fixture, gconstpointer data)
+{
+  CrStreamConfig stream = { .name = (char *) "portal" };
+  g_autofree char *path = g_build_filename (fixture->dir, "portal.key", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key = NULL;
+
+  stream.key_file = path;
+  g_assert_true (g_file_set_contents (path, "  s3cret-K3Y\n", -1, NULL));
+  key = cr_config_load_stream_key (&stream, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, "s3cret-K3Y");
+  g_clear_pointer (&key, g_free);
+
+  g_assert_true (g_file_set_contents (path, "two words\n", -1, NULL));
+  key = cr_config_load_stream_key (&stream, &error);
+  g_assert_null (key);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "[stream portal] key_file"));
+  g_assert_null (strstr (error->message, "two words"));
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (path, "\n", -1, NULL));
+  key = cr_config_load_stream_key (&stream, &error);
+  g_assert_null (key);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_clear_error (&error);
+
+  stream.key_file = NULL;
+  key = cr_config_load_stream_key (&stream, &error);
+  g_assert_cmpstr (key, ==, "");
 }
 
 static void
@@ -759,6 +855,8 @@ main (int argc, char **argv)
   ADD ("error/unknown-key", test_unknown_key);
   ADD ("error/bad-number", test_bad_number);
   ADD ("error/out-of-range", test_out_of_range);
+  ADD ("streams", test_streams);
+  ADD ("stream-key", test_stream_key);
   ADD ("error/camera-source", test_bad_camera_source);
   ADD ("error/microphone-source", test_bad_microphone_source);
   ADD ("error/missing-key", test_missing_key);

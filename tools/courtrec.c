@@ -1767,7 +1767,7 @@ static const Verb verbs[] = {
   { "retention", "--older-than DAYS [--dry-run]", "delete media of archived sessions older than DAYS", run_retention },
   { "export", "--case CASE [--session ID] [--from T --to T] -o DIR", "write a BagIt package of MP4s and reports", run_export },
   { "layout", "NAME", "switch the picture: single, pip, grid, voice, evidence", run_layout },
-  { "broadcast", "approve|forbid|list --case CASE [--by N] [--reason R]", "the court's live-broadcast decision on a case", run_broadcast },
+  { "broadcast", "approve|forbid|list [--case C --by N|--reason R]", "the court's live-broadcast decision on a case", run_broadcast },
   { "stream", "start|stop|cut|resume [NAME]", "control the live streams (cut: the slate at once)", run_stream },
 };
 

@@ -16,10 +16,14 @@
 #   d2   2 destinations (same nginx, different keys)
 #   d3   3 destinations
 #   hls  no RTMP destination, hls = true
+#   own  1 destination with a picture of its own (height = 480,
+#        video_bitrate_kbps = 1200: its own encoder fed from the composed
+#        picture), hls = false
 #
-# All destinations share the capture's single H.264/AAC encode; courtrecd
-# has no per-destination encoder. What a destination "with its own
-# encoder" would cost is measured as a reference, in the same rounds:
+# d1..d3 share the capture's single H.264/AAC encode; "own" has an encoder
+# of its own at 854x480. What a destination with its own encoder at the
+# recording's full size would cost is measured as a reference, in the same
+# rounds:
 #
 #   enc  gst-launch-1.0: four 640x360 ball videotestsrcs composed 2x2 into
 #        1280x720 at 25 fps with a clockoverlay (the room's picture, less
@@ -67,7 +71,7 @@ WARM=${BENCH_WARMUP:-5}
 CASE='(2026)浙1022刑初1号'
 OUT=bench/out
 RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
-CONFIGS="d0 d1 d2 d3 hls enc"
+CONFIGS="d0 d1 d2 d3 hls own enc"
 
 die () { echo "stream-cpu: FAILED: $*" >&2; exit 1; }
 note () { echo "stream-cpu: $(date -u +%H:%M:%S) $*" >&2; }
@@ -161,7 +165,7 @@ until [ -n "$(ss -Hltn "sport = :$NPORT" 2>/dev/null)" ]; do
 done
 
 # --- the room -------------------------------------------------------------------
-make_room () {  # DIR DESTINATIONS HLS
+make_room () {  # DIR DESTINATIONS HLS [STREAM_EXTRA: lines for the first stream]
   mkdir -p "$1/store"
   {
     cat <<EOF
@@ -197,8 +201,10 @@ EOF
     n=1
     while [ "$n" -le "$2" ]; do
       echo "key$n-$(basename "$1")" > "$1/stream$n.key"
-      printf '[stream portal%d]\nurl = rtmp://127.0.0.1:%s/live\nkey_file = %s\ndelay_seconds = 0\nautostart = true\n\n' \
+      printf '[stream portal%d]\nurl = rtmp://127.0.0.1:%s/live\nkey_file = %s\ndelay_seconds = 0\nautostart = true\n' \
         "$n" "$NPORT" "$1/stream$n.key"
+      [ "$n" -eq 1 ] && [ -n "${4:-}" ] && printf '%s\n' "$4"
+      echo
       n=$((n + 1))
     done
     printf '[api]\nlisten = 127.0.0.1:%s\ntoken_file = %s\n' "$(free_port)" "$1/api-token"
@@ -240,10 +246,12 @@ measure () {  # PID ROUND CONFIG -> "TICKS NS NGINX_TICKS LOAD1"
 
 run_courtrecd () {  # ROUND CONFIG
   case $2 in
-    d*) dests=${2#d}; hls=false; outputs=$dests ;;
-    hls) dests=0; hls=true; outputs=1 ;;
+    d*) dests=${2#d}; hls=false; outputs=$dests; own= ;;
+    hls) dests=0; hls=true; outputs=1; own= ;;
+    own) dests=1; hls=false; outputs=1; own="height = 480
+video_bitrate_kbps = 1200" ;;
   esac
-  d=$TMP/$1-$2; make_room "$d" "$dests" "$hls"; conf=$d/courtrec.conf
+  d=$TMP/$1-$2; make_room "$d" "$dests" "$hls" "$own"; conf=$d/courtrec.conf
   log=$RES/courtrecd-$1-$2.log
   "$B/courtrecd" -c "$conf" >"$log" 2>&1 &
   pid=$!; PIDS="$PIDS $pid"
@@ -338,23 +346,24 @@ def threads(r, c):
 print("CPU s / media s (courtrecd process; nginx separately); load1 at the window's start")
 print("%-6s %-5s %10s %8s %6s" % ("round", "conf", "courtrecd", "nginx", "load1"))
 for r in rounds:
-    for c in ("d0", "d1", "d2", "d3", "hls"):
+    for c in ("d0", "d1", "d2", "d3", "hls", "own"):
         a, n, l, _ = runs[(r, c)]
         print("%-6d %-5s %10.3f %8.3f %6.2f%s" % (r, c, a, n, l, "  (!)" if l > cpus else ""))
 print()
 print("added CPU per destination, against the same round's d0 (CPU s / media s; fraction of d0)")
-per = {"d1": [], "d2": [], "d3": [], "hls": []}
+per = {"d1": [], "d2": [], "d3": [], "hls": [], "own": []}
 frac = {k: [] for k in per}
 for r in rounds:
     base = runs[(r, "d0")][0]
     row = []
-    for c, n in (("d1", 1), ("d2", 2), ("d3", 3), ("hls", 1)):
+    for c, n in (("d1", 1), ("d2", 2), ("d3", 3), ("hls", 1), ("own", 1)):
         x = (runs[(r, c)][0] - base) / n
         per[c].append(x); frac[c].append(x / base)
         row.append("%s %+.4f (%+.1f%%)" % (c, x, 100 * x / base))
     print("round %d: d0 %.3f; " % (r, base) + "; ".join(row))
-for c in ("d1", "d2", "d3", "hls"):
-    what = "HLS output" if c == "hls" else "each of %s destination(s)" % c[1]
+for c in ("d1", "d2", "d3", "hls", "own"):
+    what = ("HLS output" if c == "hls" else "1 destination, own 480p encoder" if c == "own"
+            else "each of %s destination(s)" % c[1])
     print("median %-28s %+.4f CPU s/s = %+.1f%% of d0 (spread %+.1f%%..%+.1f%%)" % (
         what, statistics.median(per[c]), 100 * statistics.median(frac[c]),
         100 * min(frac[c]), 100 * max(frac[c])))
@@ -371,7 +380,7 @@ print()
 # Per-thread view: the threads that only exist with destinations, and the
 # encoder reference's encoder threads.
 print("where it goes: per-thread CPU s / media s, by thread name, median over rounds (names absent from d0 or changed by > 0.005)")
-for c in ("d1", "d3", "hls"):
+for c in ("d1", "d3", "hls", "own"):
     names = {}
     for r in rounds:
         t0, t1 = threads(r, "d0"), threads(r, c)

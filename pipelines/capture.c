@@ -161,6 +161,23 @@ cr_describe_video_encoder (guint bitrate_kbps, guint framerate)
                           bitrate_kbps, framerate);
 }
 
+/* The composed picture's caps at @width x @height, everything pinned that
+ * x264 writes into its headers: the slate and a stream's own encoder must
+ * produce the same ones as the picture they stand beside. Colorimetry is
+ * the default GStreamer gives the recording's own size, for every size. */
+char *
+cr_capture_describe_picture (const CrConfig *config, guint width, guint height)
+{
+  GstVideoInfo info;
+  g_autofree char *colorimetry = NULL;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, config->width, config->height);
+  colorimetry = gst_video_colorimetry_to_string (&info.colorimetry);
+  return g_strdup_printf ("video/x-raw,format=I420,width=%u,height=%u,"
+                          "pixel-aspect-ratio=1/1,colorimetry=%s", width, height,
+                          colorimetry != NULL ? colorimetry : "bt709");
+}
+
 /* A stream with a picture of its own (streaming/profile-encoder.h) is
  * encoded from the composed picture, handed over before the encoder. */
 static gboolean

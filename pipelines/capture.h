@@ -106,6 +106,10 @@ char *cr_capture_describe (const CrConfig *config, const char *reference_file);
  * the capture (the broadcast slate). (transfer full) */
 char *cr_capture_describe_video_encoder (const CrConfig *config);
 char *cr_capture_describe_audio_encoder (const CrConfig *config);
+/* The composed picture's caps at another size, with what x264 writes into
+ * its headers pinned as the recording's (colorimetry, pixel aspect).
+ * (transfer full) */
+char *cr_capture_describe_picture (const CrConfig *config, guint width, guint height);
 /* The same x264 settings at another bitrate (a stream's own encoder). */
 char *cr_describe_video_encoder (guint bitrate_kbps, guint framerate);
 

@@ -42,7 +42,8 @@ typedef struct {
 struct CrBroadcast {
   const CrConfig *config;
   CrCapture *capture;
-  GPtrArray *slates;          /* SlateUse*: the shared one first */
+  GPtrArray *slates;          /* SlateUse*, each output's */
+  SlateUse *shared_slate;     /* the recording's picture's, or NULL */
   GPtrArray *outputs;         /* Output*, fixed after new(): read by streaming threads */
   char *case_no;              /* on air when set */
   gboolean recess;
@@ -57,6 +58,9 @@ struct CrBroadcast {
 static void
 output_free (Output *output)
 {
+  /* Its encoder first: its streaming thread pushes into the feed. */
+  if (output->encoder != NULL)
+    cr_profile_encoder_stop (output->encoder);
   if (output->feed != NULL)
     cr_public_feed_stop (output->feed);
   cr_destination_free (output->destination);
@@ -150,10 +154,10 @@ shared_slate (CrBroadcast *broadcast, GError **error)
 {
   const CrConfig *config = broadcast->config;
 
-  if (broadcast->slates->len > 0)
-    return g_ptr_array_index (broadcast->slates, 0);
-  return add_slate (broadcast, config->width, config->height, config->video_bitrate_kbps,
-                    error);
+  if (broadcast->shared_slate == NULL)
+    broadcast->shared_slate = add_slate (broadcast, config->width, config->height,
+                                         config->video_bitrate_kbps, error);
+  return broadcast->shared_slate;
 }
 
 static void
@@ -167,8 +171,12 @@ static gboolean
 add_output (CrBroadcast *broadcast, Output *output, guint delay_seconds, CrFeedOutputFunc push,
             gpointer target, GError **error)
 {
+  guint kbps = (output->encoder != NULL ? output->video_bitrate_kbps
+                                        : broadcast->config->video_bitrate_kbps) +
+               broadcast->config->audio_bitrate_kbps;
+
   output->broadcast = broadcast;
-  output->feed = cr_public_feed_new (output->name, delay_seconds, push, target);
+  output->feed = cr_public_feed_new (output->name, delay_seconds, kbps, push, target);
   cr_public_feed_set_keyframe_funcs (output->feed, slate_keyframe, live_keyframe, output);
   g_ptr_array_add (broadcast->outputs, output);
   if (output->encoder != NULL)
@@ -194,9 +202,10 @@ add_stream (CrBroadcast *broadcast, const CrStreamConfig *stream, GError **error
   explicit_bzero (key, strlen (key));
   if (destination == NULL)
     {
+      /* Not the URL itself: an SRT URL may hold a passphrase. */
       g_set_error (error, CR_BROADCAST_ERROR, CR_BROADCAST_ERROR_SETUP,
-                   "%s: [stream %s] url = \"%s\": %s", broadcast->config->path, stream->name,
-                   stream->url, local_error->message);
+                   "%s: [stream %s] url: %s", broadcast->config->path, stream->name,
+                   local_error->message);
       return FALSE;
     }
   cr_destination_set_tls_ca_file (destination, stream->tls_ca_file);
@@ -204,15 +213,14 @@ add_stream (CrBroadcast *broadcast, const CrStreamConfig *stream, GError **error
   output = g_new0 (Output, 1);
   output->name = g_strdup (stream->name);
   output->kind = g_strdup (uri != NULL ? g_uri_get_scheme (uri) : "rtmp");
-  output->url = g_strdup (stream->url);
+  output->url = g_strdup (cr_destination_get_url (destination)); /* secrets masked */
   output->autostart = stream->autostart;
   output->destination = destination;
   if (cr_stream_own_profile (broadcast->config, stream, &output->width, &output->height,
                              &output->video_bitrate_kbps))
     {
-      output->encoder = cr_profile_encoder_new (output->width, output->height,
-                                                output->video_bitrate_kbps,
-                                                broadcast->config->framerate,
+      output->encoder = cr_profile_encoder_new (broadcast->config, output->width,
+                                                output->height, output->video_bitrate_kbps,
                                                 on_profile_sample, output, error);
       if (output->encoder == NULL)
         {
@@ -228,7 +236,11 @@ static void
 on_raw_video (GstSample *sample, GstClockTime running_time, gpointer data)
 {
   CrBroadcast *broadcast = data;
-  GstClockTime capture_time = running_time + cr_capture_get_base_time (broadcast->capture);
+  GstClockTime capture_time;
+
+  if (!GST_CLOCK_TIME_IS_VALID (running_time))
+    return;
+  capture_time = running_time + cr_capture_get_base_time (broadcast->capture);
 
   for (guint i = 0; i < broadcast->outputs->len; i++)
     {
@@ -277,7 +289,8 @@ cr_broadcast_free (CrBroadcast *broadcast)
 {
   if (broadcast == NULL)
     return;
-  /* The slates first: their streaming threads read the outputs. */
+  /* The sources first: their streaming threads read the outputs. */
+  cr_capture_set_raw_video_func (broadcast->capture, NULL, NULL);
   g_clear_pointer (&broadcast->slates, g_ptr_array_unref);
   g_clear_pointer (&broadcast->outputs, g_ptr_array_unref);
   g_free (broadcast->case_no);
@@ -290,7 +303,7 @@ cr_broadcast_push (CrBroadcast *broadcast, GstSample *sample, guint track,
 {
   GstClockTime capture_time;
 
-  if (track > 1)
+  if (track > 1 || !GST_CLOCK_TIME_IS_VALID (running_time))
     return;
   capture_time = running_time + cr_capture_get_base_time (broadcast->capture);
   for (guint i = 0; i < broadcast->outputs->len; i++)
@@ -426,10 +439,11 @@ cr_broadcast_go_on_air (CrBroadcast *broadcast, const char *case_no, gboolean re
   g_free (broadcast->case_no);
   broadcast->case_no = g_strdup (case_no);
   broadcast->recess = recess;
+  /* A cut made before the approval stands: the stream opens on the
+   * slate. */
   for (guint i = 0; i < broadcast->outputs->len; i++)
     {
       Output *output = g_ptr_array_index (broadcast->outputs, i);
-      output->cut = FALSE;
       if (output->autostart)
         output_start (broadcast, output);
     }
@@ -439,7 +453,11 @@ void
 cr_broadcast_go_off_air (CrBroadcast *broadcast)
 {
   for (guint i = 0; i < broadcast->outputs->len; i++)
-    output_stop (broadcast, g_ptr_array_index (broadcast->outputs, i));
+    {
+      Output *output = g_ptr_array_index (broadcast->outputs, i);
+      output_stop (broadcast, output);
+      output->cut = FALSE; /* the next session starts uncut */
+    }
   g_clear_pointer (&broadcast->case_no, g_free);
   broadcast->recess = FALSE;
 }
@@ -542,6 +560,10 @@ cr_broadcast_get_status (CrBroadcast *broadcast)
       json_builder_add_string_value (builder, cr_feed_showing_to_string (showing));
       json_builder_set_member_name (builder, "delay_seconds");
       json_builder_add_int_value (builder, cr_public_feed_get_delay (output->feed));
+      /* The hearing dropped by the delay queue's bound (never the
+       * recording's). */
+      json_builder_set_member_name (builder, "delay_overflows");
+      json_builder_add_int_value (builder, (gint64) cr_public_feed_get_overflows (output->feed));
       json_builder_set_member_name (builder, "autostart");
       json_builder_add_boolean_value (builder, output->autostart);
       json_builder_set_member_name (builder, "encoder");

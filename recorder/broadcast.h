@@ -61,7 +61,7 @@ gboolean cr_broadcast_stop_output (CrBroadcast *broadcast, const char *name,
                                    GError **error);
 
 /* [{"name","kind" (rtmp|rtmps|srt|hls),"url" (no key),"running","cut",
- *   "showing" (off|waiting|slate|live),"delay_seconds","autostart",
+ *   "showing" (off|waiting|slate|live),"delay_seconds","delay_overflows","autostart",
  *   "encoder" (shared|own; own: "width","height","video_bitrate_kbps"),
  *   "state","bitrate_kbps","bytes_sent","reconnects","watchdog_stalls",
  *   "dropped_video","dropped_audio","backoff_ms","last_error"}]

@@ -1096,8 +1096,18 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
   else if (g_strcmp0 (action, "stop") == 0)
     ok = cr_broadcast_stop_output (recorder->broadcast, name, &local_error);
   else if (g_strcmp0 (action, "cut") == 0 || g_strcmp0 (action, "resume") == 0)
-    ok = cr_broadcast_cut (recorder->broadcast, name, g_str_equal (action, "cut"),
-                           &local_error);
+    {
+      /* A cut belongs to a session (it may precede the approval, and then
+       * the stream opens on the slate); in standby there is nothing to cut. */
+      if (recorder->session == NULL)
+        {
+          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                       "Cannot %s the broadcast: no session is running", action);
+          return FALSE;
+        }
+      ok = cr_broadcast_cut (recorder->broadcast, name, g_str_equal (action, "cut"),
+                             &local_error);
+    }
   else
     {
       g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
@@ -1307,10 +1317,9 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
     return FALSE;
   id = recorder->session->id;
   if (cr_broadcast_is_on_air (recorder->broadcast))
-    {
-      log_session_event (recorder, "off-air", NULL);
-      cr_broadcast_go_off_air (recorder->broadcast);
-    }
+    log_session_event (recorder, "off-air", NULL);
+  /* Also when never on air: a cut made in this session ends with it. */
+  cr_broadcast_go_off_air (recorder->broadcast);
   g_clear_pointer (&recorder->session, cr_session_record_free);
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);

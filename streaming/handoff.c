@@ -180,8 +180,10 @@ cr_handoff_bus_failure (GstMessage *message)
   switch (GST_MESSAGE_TYPE (message))
     {
     case GST_MESSAGE_ERROR:
+      /* The element's debug text is left out: an SRT sink's can hold its
+       * URI, with the stream id and passphrase. */
       gst_message_parse_error (message, &error, &debug);
-      GST_DEBUG ("error from %s: %s", GST_MESSAGE_SRC_NAME (message), debug);
+      GST_DEBUG ("error from %s", GST_MESSAGE_SRC_NAME (message));
       return g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (message), error->message);
     case GST_MESSAGE_EOS:
       return g_strdup ("the stream ended (EOS)");

@@ -54,6 +54,8 @@ struct CrHls {
   char *dir;
   GMainContext *context;
   GThreadPool *snapshots;         /* one thread: decodes one keyframe at a time */
+  guint run;                      /* start()s so far, under the lock: a keyframe of
+                                   * an earlier run is never written */
 
   /* Main context only. */
   gboolean running;
@@ -164,10 +166,34 @@ end_playlists (CrHls *hls)
 
 /* Decodes one keyframe to JPEG. A pipeline per snapshot: every 10 s it
  * costs little, and EOS drains the decoder whatever its latency. */
+typedef struct {
+  GstSample *keyframe;
+  guint run;
+} SnapshotJob;
+
+static void
+snapshot_job_free (SnapshotJob *job)
+{
+  gst_sample_unref (job->keyframe);
+  g_free (job);
+}
+
+static gboolean
+run_is_current (CrHls *hls, guint run)
+{
+  gboolean current;
+  g_mutex_lock (&hls->lock);
+  current = hls->accepting && hls->run == run;
+  g_mutex_unlock (&hls->lock);
+  return current;
+}
+
 static void
 snapshot_job (gpointer data, gpointer user_data)
 {
-  g_autoptr (GstSample) keyframe = data;
+  SnapshotJob *job = data;
+  g_autoptr (GstSample) keyframe = gst_sample_ref (job->keyframe);
+  guint run = job->run;
   CrHls *hls = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) pipeline = NULL;
@@ -185,6 +211,7 @@ snapshot_job (gpointer data, gpointer user_data)
   if (pipeline == NULL)
     {
       GST_WARNING ("snapshot pipeline: %s", error->message);
+      snapshot_job_free (job);
       return;
     }
   src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
@@ -199,6 +226,10 @@ snapshot_job (gpointer data, gpointer user_data)
       GST_WARNING ("no picture decoded for the snapshot");
       goto out;
     }
+  /* Stopped meanwhile (the session ended): the next hearing's page must
+   * not show this one's picture. */
+  if (!run_is_current (hls, run))
+    goto out;
   if (gst_buffer_map (buffer, &map, GST_MAP_READ))
     {
       /* Written beside and renamed: a reader gets the old or the new one. */
@@ -209,6 +240,7 @@ snapshot_job (gpointer data, gpointer user_data)
     }
 out:
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  snapshot_job_free (job);
 }
 
 /* ---- life ---------------------------------------------------------------- */
@@ -261,7 +293,7 @@ cr_hls_new (const char *dir, GError **error)
   /* exclusive: its thread is started now and kept, so push() never waits
    * for a thread to be spawned. */
   hls->snapshots = g_thread_pool_new_full (snapshot_job, hls,
-                                          (GDestroyNotify) gst_sample_unref, 1, TRUE,
+                                          (GDestroyNotify) snapshot_job_free, 1, TRUE,
                                           NULL);
   remove_files (hls->dir, 0);
   return hls;
@@ -290,7 +322,12 @@ maybe_snapshot (CrHls *hls, GstSample *sample)
   /* On the 10 s grid, not 10 s after this keyframe, which may come up to
    * a GOP late; a new grid after a pause. */
   hls->snapshot_due_us = next > now ? next : now + SNAPSHOT_INTERVAL_US;
-  g_thread_pool_push (hls->snapshots, gst_sample_ref (sample), NULL);
+  {
+    SnapshotJob *job = g_new0 (SnapshotJob, 1);
+    job->keyframe = gst_sample_ref (sample);
+    job->run = hls->run;
+    g_thread_pool_push (hls->snapshots, job, NULL);
+  }
 }
 
 gboolean
@@ -539,6 +576,7 @@ cr_hls_start (CrHls *hls)
   hls->next_backoff_ms = 0;
   g_mutex_lock (&hls->lock);
   hls->accepting = TRUE;
+  hls->run++;
   hls->snapshot_due_us = 0;
   g_mutex_unlock (&hls->lock);
   hls->watchdog_source = g_timeout_source_new (WATCHDOG_TICK_MS);

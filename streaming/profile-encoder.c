@@ -3,6 +3,8 @@
 
 #include "pipelines/capture.h"
 
+#include "streaming/pipeline-guard.h"
+
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
@@ -14,6 +16,7 @@ struct CrProfileEncoder {
   CrProfileSampleFunc func;
   gpointer user_data;
   gint running;                 /* atomic: pushes are taken */
+  CrPipelineGuard *guard;       /* restarts it after a failure */
 };
 
 static GstFlowReturn
@@ -36,15 +39,19 @@ on_encoded (GstAppSink *sink, gpointer data)
 }
 
 CrProfileEncoder *
-cr_profile_encoder_new (guint width, guint height, guint bitrate_kbps, guint framerate,
+cr_profile_encoder_new (const CrConfig *config, guint width, guint height, guint bitrate_kbps,
                         CrProfileSampleFunc func, gpointer user_data, GError **error)
 {
-  g_autofree char *x264 = cr_describe_video_encoder (bitrate_kbps, framerate);
+  g_autofree char *x264 = cr_describe_video_encoder (bitrate_kbps, config->framerate);
+  g_autofree char *picture = cr_capture_describe_picture (config, width, height);
+  /* The picture's caps pinned as the slate's at this size: the same codec
+   * headers on both sides of a cut. Two pictures at most wait; beyond,
+   * the oldest goes. */
   g_autofree char *description = g_strdup_printf (
-      "appsrc name=raw format=time is-live=false block=false max-buffers=2 "
-      "leaky-type=downstream ! videoscale ! video/x-raw,width=%u,height=%u "
+      "appsrc name=raw format=time is-live=false block=false max-buffers=2 max-bytes=0 "
+      "leaky-type=downstream ! videoscale ! %s "
       "! %s ! appsink name=encoded sync=false async=false max-buffers=25 drop=true",
-      width, height, x264);
+      picture, x264);
   GstAppSinkCallbacks callbacks = { .new_sample = on_encoded };
   CrProfileEncoder *encoder;
   GstElement *pipeline;
@@ -62,6 +69,7 @@ cr_profile_encoder_new (guint width, guint height, guint bitrate_kbps, guint fra
   encoder->src = GST_APP_SRC (gst_bin_get_by_name (GST_BIN (pipeline), "raw"));
   encoder->sink = gst_bin_get_by_name (GST_BIN (pipeline), "encoded");
   gst_app_sink_set_callbacks (GST_APP_SINK (encoder->sink), &callbacks, encoder, NULL);
+  encoder->guard = cr_pipeline_guard_new (pipeline, "a stream's own encoder");
   return encoder;
 }
 
@@ -71,6 +79,7 @@ cr_profile_encoder_free (CrProfileEncoder *encoder)
   if (encoder == NULL)
     return;
   cr_profile_encoder_stop (encoder);
+  cr_pipeline_guard_free (encoder->guard);
   gst_object_unref (encoder->src);
   gst_object_unref (encoder->sink);
   gst_object_unref (encoder->pipeline);
@@ -91,6 +100,7 @@ cr_profile_encoder_start (CrProfileEncoder *encoder, GError **error)
       return FALSE;
     }
   g_atomic_int_set (&encoder->running, 1);
+  cr_pipeline_guard_set_active (encoder->guard, TRUE);
   return TRUE;
 }
 
@@ -100,6 +110,7 @@ cr_profile_encoder_stop (CrProfileEncoder *encoder)
   if (!g_atomic_int_get (&encoder->running))
     return;
   g_atomic_int_set (&encoder->running, 0);
+  cr_pipeline_guard_set_active (encoder->guard, FALSE);
   gst_element_set_state (encoder->pipeline, GST_STATE_NULL);
 }
 

@@ -8,7 +8,8 @@
  *     ! x264enc (as the capture, the stream's bitrate) ! appsink
  *
  * The hand-off never blocks the capture: the appsrc holds two pictures and
- * drops the newest beyond that. Nothing here syncs to a clock, so the
+ * drops the oldest beyond that. A failure of the pipeline is logged and it
+ * is started again (pipeline-guard.h). Nothing here syncs to a clock, so the
  * capture's running times pass through unchanged: an encoded sample's
  * capture time compares with the capture's own samples (the shared AAC). */
 #pragma once
@@ -27,8 +28,8 @@ typedef void (*CrProfileSampleFunc) (GstSample *sample, GstClockTime capture_tim
                                      gpointer user_data);
 
 /* (transfer full) */
-CrProfileEncoder *cr_profile_encoder_new (guint width, guint height, guint bitrate_kbps,
-                                          guint framerate, CrProfileSampleFunc func,
+CrProfileEncoder *cr_profile_encoder_new (const CrConfig *config, guint width, guint height,
+                                          guint bitrate_kbps, CrProfileSampleFunc func,
                                           gpointer user_data, GError **error);
 void cr_profile_encoder_free (CrProfileEncoder *encoder);
 

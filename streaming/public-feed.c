@@ -2,10 +2,11 @@
  * public-feed.h). */
 #include "streaming/public-feed.h"
 
-/* The delay queue's bound: 300 s of a 5 Mbit/s stream fit. Beyond it the
- * hearing is dropped up to the next keyframe (and counted), never the
- * recording: this queue only feeds the public. */
-#define MAX_QUEUED_BYTES (256 * 1024 * 1024)
+/* The delay queue holds delay x bitrate, with room for x264's swings
+ * (1.5x) and never less than this. Beyond its bound the hearing is dropped
+ * up to the next keyframe (and counted), never the recording: this queue
+ * only feeds the public. */
+#define MIN_QUEUED_BYTES (32 * 1024 * 1024)
 
 #define DEFAULT_FRAME_NS (GST_SECOND / 25)
 
@@ -30,6 +31,7 @@ struct CrPublicFeed {
   gboolean quit;
   GQueue queue;                 /* Entry*, by due time */
   gsize queued_bytes;
+  gsize max_queued_bytes;
   guint64 overflows;
 
   CrFeedShowing showing;
@@ -163,11 +165,13 @@ release_thread (gpointer data)
 }
 
 CrPublicFeed *
-cr_public_feed_new (const char *name, guint delay_seconds, CrFeedOutputFunc push,
-                    gpointer output)
+cr_public_feed_new (const char *name, guint delay_seconds, guint bitrate_kbps,
+                    CrFeedOutputFunc push, gpointer output)
 {
   CrPublicFeed *feed = g_new0 (CrPublicFeed, 1);
+  guint64 needed = (guint64) bitrate_kbps * 1000 / 8 * delay_seconds * 3 / 2;
 
+  feed->max_queued_bytes = MAX (needed, MIN_QUEUED_BYTES);
   feed->name = g_strdup (name);
   feed->delay = delay_seconds * GST_SECOND;
   feed->push = push;
@@ -306,7 +310,7 @@ cr_public_feed_push_live (CrPublicFeed *feed, GstSample *sample, guint track,
       emit_live_locked (feed, sample, track, capture_time);
       goto out;
     }
-  if (feed->queued_bytes > MAX_QUEUED_BYTES)
+  if (feed->queued_bytes > feed->max_queued_bytes)
     {
       feed->overflows++;
       feed->live_need_key = TRUE;

@@ -10,8 +10,10 @@
  * until its capture time + delay (a thread of the feed's own releases it),
  * and the slate is shown meanwhile. A cut takes effect at once: whatever
  * of the hearing is still queued is dropped, never sent, and the slate
- * follows from its next keyframe (asked for). On resume the hearing comes
- * back from its next keyframe, still delayed.
+ * follows from its next keyframe (asked for). (What the output has
+ * already taken, at most its hand-off's 2 s when the network is slow,
+ * still goes out.) On resume the hearing comes back from its next
+ * keyframe, still delayed.
  *
  * Timestamps: the two sources are on the same clock (capture time on the
  * system clock); each sample goes out re-stamped in a segment of its own
@@ -42,9 +44,11 @@ typedef enum {
 
 typedef struct CrPublicFeed CrPublicFeed;
 
-/* @output is borrowed. (transfer full) */
+/* @bitrate_kbps: of the output's picture and sound, which sizes the delay
+ * queue. @output is borrowed. (transfer full) */
 CrPublicFeed *cr_public_feed_new (const char *name, guint delay_seconds,
-                                  CrFeedOutputFunc push, gpointer output);
+                                  guint bitrate_kbps, CrFeedOutputFunc push,
+                                  gpointer output);
 void cr_public_feed_free (CrPublicFeed *feed);
 
 /* Where keyframes are asked for when the feed switches. Before start. */

@@ -4,6 +4,8 @@
 #include "pipelines/capture.h"
 #include "pipelines/description.h"
 
+#include "streaming/pipeline-guard.h"
+
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
@@ -16,6 +18,7 @@ struct CrSlate {
   CrSlateSampleFunc func;
   gpointer user_data;
   gboolean running;
+  CrPipelineGuard *guard;       /* restarts it after a failure */
 };
 
 typedef struct {
@@ -31,6 +34,7 @@ build_description (const CrConfig *config, guint width, guint height, guint bitr
   g_autofree char *text = cr_description_quote (notice);
   g_autofree char *video_encoder = cr_describe_video_encoder (bitrate_kbps, config->framerate);
   g_autofree char *audio_encoder = cr_capture_describe_audio_encoder (config);
+  g_autofree char *picture = cr_capture_describe_picture (config, width, height);
 
   /* The encoders are the capture's own descriptions, so the codec headers
    * match and a stream can switch between hearing and slate at a keyframe.
@@ -38,7 +42,7 @@ build_description (const CrConfig *config, guint width, guint height, guint bitr
    * keyframes are asked for when a stream switches. */
   return g_strdup_printf (
       "videotestsrc pattern=black num-buffers=1 "
-      "! video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1 "
+      "! %s,framerate=%u/1 "
       "! textoverlay text=%s valignment=center halignment=center line-alignment=center "
       "auto-resize=false font-desc=\"Noto Sans CJK SC %upx\" "
       "! imagefreeze is-live=true ! video/x-raw,framerate=%u/1 "
@@ -46,7 +50,7 @@ build_description (const CrConfig *config, guint width, guint height, guint bitr
       "audiotestsrc wave=silence is-live=true samplesperbuffer=1024 "
       "! audio/x-raw,rate=48000,channels=2 ! audioconvert "
       "! %s ! appsink name=audio sync=false async=false max-buffers=100 drop=true",
-      width, height, config->framerate, text, MAX (12u, height / 14), config->framerate,
+      picture, config->framerate, text, MAX (12u, height / 14), config->framerate,
       video_encoder, audio_encoder);
 }
 
@@ -107,6 +111,7 @@ cr_slate_new (const CrConfig *config, guint width, guint height, guint bitrate_k
   slate->audio_sink = gst_bin_get_by_name (GST_BIN (pipeline), "audio");
   connect_sink (slate, slate->video_sink, 0);
   connect_sink (slate, slate->audio_sink, 1);
+  slate->guard = cr_pipeline_guard_new (pipeline, "the broadcast slate");
   return slate;
 }
 
@@ -116,6 +121,7 @@ cr_slate_free (CrSlate *slate)
   if (slate == NULL)
     return;
   cr_slate_stop (slate);
+  cr_pipeline_guard_free (slate->guard);
   gst_object_unref (slate->video_sink);
   gst_object_unref (slate->audio_sink);
   gst_object_unref (slate->pipeline);
@@ -135,6 +141,7 @@ cr_slate_start (CrSlate *slate, GError **error)
       return FALSE;
     }
   slate->running = TRUE;
+  cr_pipeline_guard_set_active (slate->guard, TRUE);
   return TRUE;
 }
 
@@ -143,6 +150,7 @@ cr_slate_stop (CrSlate *slate)
 {
   if (!slate->running)
     return;
+  cr_pipeline_guard_set_active (slate->guard, FALSE);
   gst_element_set_state (slate->pipeline, GST_STATE_NULL);
   slate->running = FALSE;
 }

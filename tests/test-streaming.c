@@ -344,8 +344,23 @@ test_policy (Fixture *fx, gconstpointer data)
   gint64 session_id;
   guint code;
 
-  make_room (fx, "autostart = false", NULL);
+  make_room (fx, "autostart = false",
+             "[stream centre]\nurl = srt://127.0.0.1:9?latency=200&passphrase=Centre-Pass-123\n");
   cr_test_room_start (fx->room);
+
+  /* No secret in the status: the SRT passphrase is masked. */
+  {
+    g_autofree char *status_body = NULL;
+    g_assert_cmpuint (cr_test_http (fx->room, "GET", "/api/v1/status", fx->room->token, NULL,
+                                    &status_body), ==, 200);
+    g_assert_nonnull (strstr (status_body, "srt://127.0.0.1:9"));
+    g_assert_null (strstr (status_body, "Centre-Pass-123"));
+    g_assert_null (strstr (status_body, STREAM_KEY));
+  }
+  /* Nothing to cut in standby. */
+  g_assert_cmpint (cr_test_client (fx->room, NULL, &err, "stream", "cut", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no session"));
+  g_clear_pointer (&err, g_free);
 
   /* Bad input: exit 2, saying what. */
   g_assert_cmpint (cr_test_client (fx->room, NULL, &err, "broadcast", "approve", "--case",
@@ -746,11 +761,24 @@ test_decided_mid_session (Fixture *fx, gconstpointer data)
   state = stream_state (fx, "portal");
   g_assert_cmpstr (state, ==, "stopped");
 
+  /* Cut before the approval: the stream opens on the slate. */
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "stream", "cut", NULL), ==, 0);
   approve (fx);
   g_assert_true (cr_test_wait_until (stream_is_live, &portal, 10000));
+  sleep_seconds (1);
+  status = cr_test_status (fx->room);
+  g_assert_true (json_object_get_boolean_member (find_stream (status, "portal"), "cut"));
+  g_assert_cmpstr (json_object_get_string_member (find_stream (status, "portal"), "showing"),
+                   ==, "slate");
+  g_clear_pointer (&status, json_object_unref);
+  g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "stream", "resume", NULL), ==, 0);
   url = stream_url (fx);
   codecs = cr_test_probe_stream (url, 8);
   g_assert_true (reads_h264_and_aac (codecs));
+  status = cr_test_status (fx->room);
+  g_assert_cmpstr (json_object_get_string_member (find_stream (status, "portal"), "showing"),
+                   ==, "live");
+  g_clear_pointer (&status, json_object_unref);
 
   g_assert_cmpint (cr_test_client (fx->room, NULL, NULL, "broadcast", "forbid", "--case",
                                    CASE, "--reason", "涉及国家秘密", NULL), ==, 0);

@@ -14,6 +14,7 @@
 
 #include <gst/app/gstappsrc.h>
 #include <gst/app/gstappsink.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -426,6 +427,22 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Playlists are replaced whole, a temporary file renamed over the old one
+ * (g_file_replace without REPLACE_DESTINATION, which hlssink2's own
+ * default uses: that unlinks and writes in place). The first one is
+ * written in place all the same; live-web.c answers an empty one with 404. */
+static GOutputStream *
+open_playlist (GstElement *sink, const char *location, gpointer data)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (location);
+  g_autoptr (GError) error = NULL;
+  GFileOutputStream *stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL,
+                                              &error);
+  if (stream == NULL)
+    GST_WARNING ("Cannot write the playlist '%s': %s", location, error->message);
+  return G_OUTPUT_STREAM (stream);
+}
+
 /* An hlssink2 writing @playlist and @prefix-G-N.ts segments. */
 static GstElement *
 make_sink (CrHls *hls, GstBin *bin, const char *playlist, const char *prefix)
@@ -440,6 +457,7 @@ make_sink (CrHls *hls, GstBin *bin, const char *playlist, const char *prefix)
   g_object_set (sink, "location", location, "playlist-location", playlist_location,
                 "target-duration", TARGET_DURATION_S, "playlist-length", PLAYLIST_LENGTH,
                 "max-files", MAX_FILES, "send-keyframe-requests", FALSE, NULL);
+  g_signal_connect (sink, "get-playlist-stream", G_CALLBACK (open_playlist), NULL);
   return sink;
 }
 

@@ -6,6 +6,7 @@
  * stays readable, and the main loop never waits on a read. */
 #include "streaming/live-web.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -55,6 +56,30 @@ live_web_free (gpointer data)
   g_free (web);
 }
 
+/* Segments are a few hundred kB; anything far larger is not ours. */
+#define MAX_MEDIA_BYTES (64 * 1024 * 1024)
+
+/* Up to @size bytes of @fd (fewer if it shrank meanwhile); NULL on error. */
+static GBytes *
+read_all (int fd, gsize size)
+{
+  g_autofree guint8 *data = g_malloc (MAX (size, 1));
+  gsize done = 0;
+
+  while (done < size)
+    {
+      ssize_t n = read (fd, data + done, size - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      done += (gsize) n;
+    }
+  return g_bytes_new_take (g_steal_pointer (&data), done);
+}
+
 static void
 respond (SoupServerMessage *msg, guint status, const char *content_type,
          const char *cache_control, GBytes *body)
@@ -68,7 +93,8 @@ respond (SoupServerMessage *msg, guint status, const char *content_type,
   if (body != NULL)
     {
       soup_message_headers_set_content_type (headers, content_type, NULL);
-      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), body);
+      if (g_bytes_get_size (body) > 0)
+        soup_message_body_append_bytes (soup_server_message_get_response_body (msg), body);
     }
 }
 
@@ -196,7 +222,6 @@ serve_media (SoupServerMessage *msg, const char *hls_dir, const char *name)
 {
   const char *content_type = media_type (name);
   g_autofree char *path = NULL;
-  g_autoptr (GMappedFile) mapped = NULL;
   g_autoptr (GBytes) body = NULL;
   struct stat st;
   int fd;
@@ -215,15 +240,18 @@ serve_media (SoupServerMessage *msg, const char *hls_dir, const char *name)
       not_found (msg);
       return;
     }
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
-    mapped = g_mapped_file_new_from_fd (fd, FALSE, NULL);
+  /* Read, not mapped: a file truncated under a mapping (a playlist
+   * rewritten in place) would kill the daemon with SIGBUS. */
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size <= MAX_MEDIA_BYTES)
+    body = read_all (fd, st.st_size);
   close (fd);
-  if (mapped == NULL)
+  /* An empty file is one being written (hlssink2 creates the first
+   * playlist in place): not there yet, for the player to ask again. */
+  if (body == NULL || g_bytes_get_size (body) == 0)
     {
       not_found (msg);
       return;
     }
-  body = g_mapped_file_get_bytes (mapped);
   respond (msg, SOUP_STATUS_OK, content_type,
            g_str_has_suffix (name, ".ts") ? "max-age=60" : "no-cache", body);
 }

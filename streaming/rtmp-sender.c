@@ -451,7 +451,13 @@ write_flv (CrRtmpSender *sender, RTMP *rtmp, GstBuffer *buffer, const char *peer
       return FALSE;
     }
   if (map.size >= 9 + FLV_TAG_TRAILER && memcmp (map.data, "FLV", 3) == 0)
-    offset = GST_READ_UINT32_BE (map.data + 5) + FLV_TAG_TRAILER;
+    {
+      /* Unaligned: GST_READ_UINT32_BE reads it as a guint32 where the CPU
+       * allows, which the sanitizer rightly flags. */
+      guint32 header_size;
+      memcpy (&header_size, map.data + 5, sizeof header_size);
+      offset = GUINT32_FROM_BE (header_size) + FLV_TAG_TRAILER;
+    }
   while (ok && offset < map.size)
     {
       gsize left = map.size - offset, tag;

@@ -578,6 +578,17 @@ test_routes (Fixture *fx, gconstpointer data)
   g_assert_cmpint (symlink ("../secret.txt", link), ==, 0);
   g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
 
+  /* A playlist being created (still empty) is not there yet: 404, for the
+   * player to ask again, never an empty 200. */
+  {
+    g_autofree char *audio = g_build_filename (fx->hls_dir, "audio.m3u8", NULL);
+    g_file_set_contents (audio, "", 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (status_of (fx, "GET", "/live/" ROOM_ID "/audio.m3u8"), ==, 404);
+    g_file_set_contents (audio, playlist, -1, &error);
+    g_assert_no_error (error);
+  }
+
   /* The page, at /live/ and /live/ROOM/, with the room filled in. */
   {
     g_auto (Reply) reply = { 0 };

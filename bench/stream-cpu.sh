@@ -70,11 +70,10 @@ W=${BENCH_SECONDS:-20}
 WARM=${BENCH_WARMUP:-5}
 CASE='(2026)浙1022刑初1号'
 OUT=bench/out
-RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 CONFIGS="d0 d1 d2 d3 hls own enc"
 
-die () { echo "stream-cpu: FAILED: $*" >&2; exit 1; }
-note () { echo "stream-cpu: $(date -u +%H:%M:%S) $*" >&2; }
+BENCH_NAME=stream-cpu
+. bench/stream-lib.sh
 
 for n in "$ROUNDS" "$W" "$WARM"; do
   case $n in ''|*[!0-9]*) die "BENCH_ROUNDS, BENCH_SECONDS and BENCH_WARMUP take whole numbers" ;; esac
@@ -86,41 +85,8 @@ for tool in nginx python3 gst-launch-1.0 awk sed; do
 done
 [ -f "$RTMP_MODULE" ] || die "$RTMP_MODULE not found (apt-get install libnginx-mod-rtmp)"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/courtrec-stream-cpu.XXXXXX")
-PIDS=""
-cleanup () {
-  for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in $PIDS; do
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_begin
 
-forget_pid () {
-  rest=""
-  for p in $PIDS; do [ "$p" = "$1" ] || rest="$rest $p"; done
-  PIDS=$rest
-}
-
-stop_pid () {  # PID SIGNAL SECONDS
-  kill "-$2" "$1" 2>/dev/null || true
-  i=0
-  while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$(($3 * 10))" ]; do sleep 0.1; i=$((i + 1)); done
-  kill -KILL "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget_pid "$1"
-}
-
-free_port () {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-cpu_ticks () { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 # "TID TICKS NAME" for every thread of PID $1.
 thread_ticks () {
   for t in /proc/"$1"/task/*; do
@@ -128,7 +94,6 @@ thread_ticks () {
       "$(tr ' ' '_' < "$t/comm" 2>/dev/null)"
   done 2>/dev/null
 }
-now_ns () { date +%s%N; }
 
 mkdir -p "$TMP/bin"
 cp "$B/courtrecd" "$B/courtrec" "$TMP/bin/"
@@ -143,26 +108,7 @@ mkdir -p "$RES"
 } > "$RES/info.txt"
 
 # --- nginx --------------------------------------------------------------------
-NPORT=$(free_port)
-mkdir -p "$TMP/nginx/logs"
-cat > "$TMP/nginx/nginx.conf" <<EOF
-load_module $RTMP_MODULE;
-daemon off;
-master_process off;
-error_log $TMP/nginx/logs/error.log info;
-pid $TMP/nginx/nginx.pid;
-events { worker_connections 64; }
-rtmp { server { listen 127.0.0.1:$NPORT; chunk_size 4096;
-                application live { live on; record off; } } }
-EOF
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$RES/nginx.log" 2>&1 &
-NGINX=$!; PIDS="$PIDS $NGINX"
-i=0
-until [ -n "$(ss -Hltn "sport = :$NPORT" 2>/dev/null)" ]; do
-  kill -0 "$NGINX" 2>/dev/null || die "nginx did not start; see $RES/nginx.log"
-  i=$((i + 1)); [ "$i" -lt 50 ] || die "nginx did not listen on $NPORT"
-  sleep 0.1
-done
+start_nginx "$RES/nginx.log"
 
 # --- the room -------------------------------------------------------------------
 make_room () {  # DIR DESTINATIONS HLS [STREAM_EXTRA: lines for the first stream]

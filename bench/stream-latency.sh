@@ -52,10 +52,9 @@ ROUNDS=${BENCH_ROUNDS:-2}
 SECS=${BENCH_SECONDS:-40}
 CASE='(2026)浙1022刑初1号'
 OUT=bench/out
-RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 
-die () { echo "stream-latency: FAILED: $*" >&2; exit 1; }
-note () { echo "stream-latency: $(date -u +%H:%M:%S) $*" >&2; }
+BENCH_NAME=stream-latency
+. bench/stream-lib.sh
 
 for n in "$ROUNDS" "$SECS"; do
   case $n in ''|*[!0-9]*) die "BENCH_ROUNDS and BENCH_SECONDS take whole numbers" ;; esac
@@ -67,41 +66,7 @@ for tool in nginx ffmpeg python3 cc pkg-config gst-launch-1.0 awk; do
 done
 [ -f "$RTMP_MODULE" ] || die "$RTMP_MODULE not found (apt-get install libnginx-mod-rtmp)"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/courtrec-stream-latency.XXXXXX")
-PIDS=""
-cleanup () {
-  for p in $PIDS; do
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  sleep 0.5
-  for p in $PIDS; do
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-forget_pid () {
-  rest=""
-  for p in $PIDS; do [ "$p" = "$1" ] || rest="$rest $p"; done
-  PIDS=$rest
-}
-
-stop_pid () {  # PID SIGNAL SECONDS
-  kill "-$2" "$1" 2>/dev/null || true
-  i=0
-  while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$(($3 * 10))" ]; do sleep 0.1; i=$((i + 1)); done
-  kill -KILL "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget_pid "$1"
-}
-
-free_port () {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+bench_begin
 
 # Copies: the tree is shared and may be rebuilt during the run.
 mkdir -p "$TMP/bin"
@@ -120,26 +85,7 @@ mkdir -p "$RES"
 } > "$RES/info.txt"
 
 # --- nginx --------------------------------------------------------------------
-NPORT=$(free_port)
-mkdir -p "$TMP/nginx/logs"
-cat > "$TMP/nginx/nginx.conf" <<EOF
-load_module $RTMP_MODULE;
-daemon off;
-master_process off;
-error_log $TMP/nginx/logs/error.log info;
-pid $TMP/nginx/nginx.pid;
-events { worker_connections 64; }
-rtmp { server { listen 127.0.0.1:$NPORT; chunk_size 4096;
-                application live { live on; record off; } } }
-EOF
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$RES/nginx.log" 2>&1 &
-NGINX=$!; PIDS="$PIDS $NGINX"
-i=0
-until [ -n "$(ss -Hltn "sport = :$NPORT" 2>/dev/null)" ]; do
-  kill -0 "$NGINX" 2>/dev/null || die "nginx did not start; see $RES/nginx.log"
-  i=$((i + 1)); [ "$i" -lt 50 ] || die "nginx did not listen on $NPORT"
-  sleep 0.1
-done
+start_nginx "$RES/nginx.log"
 
 # --- A: courtrecd -----------------------------------------------------------
 make_room () {  # DIR KEY

@@ -161,21 +161,19 @@ cr_describe_video_encoder (guint bitrate_kbps, guint framerate)
                           bitrate_kbps, framerate);
 }
 
-/* The composed picture's caps at @width x @height, everything pinned that
- * x264 writes into its headers: the slate and a stream's own encoder must
- * produce the same ones as the picture they stand beside. Colorimetry is
- * the default GStreamer gives the recording's own size, for every size. */
+/* What x264 writes into its headers from the picture's caps, pinned for
+ * the broadcast slate and a stream's own encoder as the composed picture
+ * carries it, measured on 1.22: colorimetry bt601 (the inputs'), square
+ * pixels, and, at the composer's own size, its chroma siting (jpeg; a
+ * scaled picture keeps its own). A stream warns if its sources' codec
+ * headers ever differ (public-feed.c). */
 char *
 cr_capture_describe_picture (const CrConfig *config, guint width, guint height)
 {
-  GstVideoInfo info;
-  g_autofree char *colorimetry = NULL;
-
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, config->width, config->height);
-  colorimetry = gst_video_colorimetry_to_string (&info.colorimetry);
+  gboolean composed_size = width == config->width && height == config->height;
   return g_strdup_printf ("video/x-raw,format=I420,width=%u,height=%u,"
-                          "pixel-aspect-ratio=1/1,colorimetry=%s", width, height,
-                          colorimetry != NULL ? colorimetry : "bt709");
+                          "pixel-aspect-ratio=1/1,colorimetry=bt601%s", width, height,
+                          composed_size ? ",chroma-site=jpeg" : "");
 }
 
 /* A stream with a picture of its own (streaming/profile-encoder.h) is

@@ -43,6 +43,8 @@ struct CrPublicFeed {
   GstClockTime epoch;           /* capture time of the first sample sent */
   gint64 shift;                 /* ns added so that timestamps never go back */
   gint64 last_out[2];           /* by track; -1: none yet */
+  GstCaps *last_caps[2];        /* of the last sample sent, by track */
+  gboolean warned_caps;
 };
 
 static void
@@ -63,6 +65,14 @@ clear_queue_locked (CrPublicFeed *feed)
 {
   g_queue_clear_full (&feed->queue, (GDestroyNotify) entry_free);
   feed->queued_bytes = 0;
+}
+
+static gboolean
+same_codec_data (GstCaps *a, GstCaps *b)
+{
+  const GValue *x = gst_structure_get_value (gst_caps_get_structure (a, 0), "codec_data");
+  const GValue *y = gst_structure_get_value (gst_caps_get_structure (b, 0), "codec_data");
+  return x != NULL && y != NULL && gst_value_compare (x, y) == GST_VALUE_EQUAL;
 }
 
 /* Re-stamps @sample into the feed's own time line and hands it over. */
@@ -95,6 +105,18 @@ forward_locked (CrPublicFeed *feed, GstSample *sample, guint track, GstClockTime
                                                        : DEFAULT_FRAME_NS;
       if (track != 0)
         return;
+      /* The two sources are encoded alike so that players carry on across
+       * the switch; if their codec headers (SPS, PPS) differ anyway, say so
+       * once. */
+      if (feed->last_caps[0] != NULL && !feed->warned_caps &&
+          !same_codec_data (feed->last_caps[0], gst_sample_get_caps (sample)))
+        {
+          g_autofree char *was = gst_caps_to_string (feed->last_caps[0]);
+          g_autofree char *now = gst_caps_to_string (gst_sample_get_caps (sample));
+          g_warning ("Stream %s: the hearing's and the slate's codec headers differ; "
+                     "players may stop at the switch (%s, then %s)", feed->name, was, now);
+          feed->warned_caps = TRUE;
+        }
       /* A frame's length at least after the last one: closer, and players
        * that count frames at the nominal rate see two in one slot. */
       if (feed->last_out[0] >= 0 && out < feed->last_out[0] + frame)
@@ -116,6 +138,7 @@ forward_locked (CrPublicFeed *feed, GstSample *sample, guint track, GstClockTime
   out_sample = gst_sample_new (out_buffer, gst_sample_get_caps (sample), &segment, NULL);
   feed->push (feed->output, out_sample, track);
   feed->last_out[track] = out;
+  gst_caps_replace (&feed->last_caps[track], gst_sample_get_caps (sample));
 }
 
 static void
@@ -200,6 +223,8 @@ cr_public_feed_free (CrPublicFeed *feed)
   if (feed->thread != NULL)
     g_thread_join (feed->thread);
   clear_queue_locked (feed);
+  gst_caps_replace (&feed->last_caps[0], NULL);
+  gst_caps_replace (&feed->last_caps[1], NULL);
   g_mutex_clear (&feed->lock);
   g_cond_clear (&feed->cond);
   g_free (feed->name);

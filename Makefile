@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # courtrec: courtroom recording and live-streaming appliance.
 #   make          build courtrecd, courtrec and the tests
 #   make demo     install what is missing, build, run a demo courtroom

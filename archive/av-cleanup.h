@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* av-cleanup.h: g_autoptr for the libav types the archive reads and
  * writes with, declared once. An AVFormatContext under g_autoptr is an
  * *input* (avformat_close_input); output contexts are freed by hand. */

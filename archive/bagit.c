@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bagit.c: see bagit.h. */
 #include "archive/bagit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bagit.h: a BagIt bag (RFC 8493, BagIt-Version 1.0) with SHA-256
  * manifests, the form in which the court's electronic archive, or any
  * BagIt tool, takes a package and checks it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* case-number.c: see case-number.h.
  *
  * The form, from the SPC rules on case numbering:

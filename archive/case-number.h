@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* case-number.h: the national case number (案号), e.g. （2026）浙1022民初123号.
  * People type it with half- or full-width brackets, stray spaces and
  * full-width digits; the index stores one canonical form so that a session is

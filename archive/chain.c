@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* chain.c: see chain.h. The layout there is the specification; keep the two
  * in step, and never change version 1: sealed sessions depend on it. */
 #include "archive/chain.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* chain.h: the integrity chain of a session, as an outside auditor can
  * recompute it from the index with any SHA-256 tool.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* device-key.c: see device-key.h. */
 #include "archive/device-key.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* device-key.h: the recorder's Ed25519 signing key (libsodium), which seals
  * each session by signing its chain head (chain.h).
  *

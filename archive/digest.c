@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* digest.c: see digest.h. */
 #include "archive/digest.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* digest.h: SHA-256 of a whole file (GChecksum), read in large chunks at
  * disk speed. Used when a segment closes, when the index is reconciled
  * after a crash, and by verification. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* disk-space.c: see disk-space.h. */
 #include "archive/disk-space.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* disk-space.h: how much room the storage disk has, and how long recording
  * still fits in it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* export.c: see export.h.
  *
  * The timeline of an exported session. A session's segments are back to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* export.h: the package a litigant or the court's electronic archive gets:
  * one continuous MP4 per session, remuxed with libavformat across segment
  * boundaries without re-encoding (cut at the keyframe at or before the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* media-probe.c: see media-probe.h. */
 #include "archive/media-probe.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* media-probe.h: what a segment file holds, read with libavformat (the
  * same library ffprobe uses), for reconciling the index with the disk after
  * a crash: a file cut short by a power failure has no duration in its

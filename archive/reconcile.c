@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* reconcile.c: see reconcile.h. */
 #include "archive/reconcile.h"
 

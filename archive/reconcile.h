@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* reconcile.h: after a crash or power cut, make the index and the files on
  * disk agree again: a row for every segment file, a file for every row,
  * durations, sizes and hashes read from the files themselves. Nothing is

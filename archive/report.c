@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* report.c: see report.h.
  *
  * The facts are gathered once from the index (gather ()), then written out

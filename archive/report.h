@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* report.h: the hearing report, the page filed with the case (SPC 2017
  * rules, Art. 3 and 4): court, room, case, title, start and stop, every
  * pause with its reason and length, every input fault and crash gap,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* retention.c: see retention.h. */
 #include "archive/retention.h"
 

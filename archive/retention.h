@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* retention.h: the court's disk policy for recordings it has archived
  * elsewhere. Nothing is deleted that the court has not marked archived, and
  * a session is marked archived only when it is stopped, sealed and verifies

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-files.c: see segment-files.h. */
 #include "archive/segment-files.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-files.h: the media files under a storage directory's
  * recordings/, as verification and reconciliation both need to see them:
  * every file a segment could be, whatever the index says. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-index.c: see segment-index.h. */
 #include "archive/segment-index.h"
 

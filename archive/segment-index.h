@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-index.h: the courtroom's SQLite index of sessions, segments,
  * events and markers (WAL mode, schema versioned with PRAGMA user_version).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-sink.c: see segment-sink.h. */
 #include "archive/segment-sink.h"
 

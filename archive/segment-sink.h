@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-sink.h: "courtrecsegmentsink", the element that writes one
  * segment file. Unlike filesink it makes the file durable as it grows: when
  * the muxer starts a new fragment (a Matroska cluster, marked by a buffer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-writer.c: see segment-writer.h.
  *
  * Threads: cr_segment_writer_push() runs on the capture's streaming

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-writer.h: turns the capture's encoded samples into segment files.
  *
  * Each segment is its own small pipeline (appsrc -> matroskamux ->

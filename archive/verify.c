@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* verify.c: see verify.h.
  *
  * Three passes: read what is there (the files first, then the index),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* verify.h: checks the archive against its index and its seals: every
  * closed segment's file against its SHA-256, every index row against its
  * chain link (chain.h), every sealed chain head against its signature, and

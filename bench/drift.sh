@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/drift.sh [BUILD_DIR]: audio/video drift of a long recording.
 #
 #   sh bench/drift.sh build                  (30 minutes of wall time)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/run.sh BUILD_DIR: courtrecd's recording CPU against the bare pipeline.
 #
 #   sh bench/run.sh build            (what `make bench` runs)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/stream-cpu.sh [BUILD_DIR]: CPU cost of each added live destination.
 #
 #   sh bench/stream-cpu.sh build

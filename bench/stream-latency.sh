@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/stream-latency.sh [BUILD_DIR]: glass-to-player latency of a live stream.
 #
 #   sh bench/stream-latency.sh build

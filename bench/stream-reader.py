@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """bench/stream-reader.py: arrival times of the flashes of a live RTMP stream.
 
   python3 bench/stream-reader.py URL OUT_DIR SECONDS SWITCH_CMD SWITCH_BACK_CMD

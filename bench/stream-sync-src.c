@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench/stream-sync-src.c: gst-launch-1.0 with courtrec's test:sync flash.
  *
  *   stream-sync-src 'videotestsrc name=sync_marker is-live=true pattern=black ! ... ! rtmp2sink ...'

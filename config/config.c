@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* config.c: see config.h.
  *
  * Every key the file may hold is one row of the table below (systemd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* config.h: one courtroom's configuration, parsed and validated from a
  * GKeyFile .conf. Read-only once loaded: every other module takes the values
  * it needs from here and never reads a file of its own. */

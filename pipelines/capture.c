@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* capture.c: see capture.h.
  *
  * The composer pipeline is written as a gst-launch description so that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* capture.h: the courtroom's capture pipeline, running from daemon start
  * (standby). Every camera and microphone is an input pipeline of its own
  * (input.h) feeding this one through inter channels: the composer lays the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* description.c: see description.h. */
 #include "pipelines/description.h"
 

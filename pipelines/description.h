@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* description.h: writing gst-launch pipeline descriptions safely. Labels,
  * device paths and URLs come from the config: each is quoted so that no
  * value can change the shape of a pipeline. */

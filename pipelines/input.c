@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* input.c: see input.h. All but the buffer probe runs on the main context. */
 #include "pipelines/input.h"
 

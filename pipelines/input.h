@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* input.h: one camera or microphone, isolated in a pipeline of its own.
  *
  * The input pipeline converts whatever its device or stream gives into the

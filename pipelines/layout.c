@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* layout.c: see layout.h.
  *
  * Sizes are computed in integers and rounded to even numbers, because

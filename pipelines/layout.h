@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* layout.h: where each camera's tile goes on the composed picture, and
  * which camera is the main picture in the "voice" layout. Pure functions
  * of their inputs: the capture applies the rectangles to the composer's

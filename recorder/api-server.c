@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* api-server.c: courtrecd's HTTP control API, see api-server.h.
  *
  * One default handler takes every request so that the token is checked

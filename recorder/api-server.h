@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* api-server.h: courtrecd's HTTP control API (libsoup 3, JSON, /api/v1/),
  * every request authenticated with the bearer token. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* broadcast.c: the room's live outputs behind their public feeds (see
  * broadcast.h). */
 #include "recorder/broadcast.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* broadcast.h: the room's live outputs: one per [stream NAME] (RTMP, RTMPS,
  * SRT) and the built-in HLS, each behind a public feed (delay, cut, slate)
  * fed from the capture's encoders, never from the recording. A stream with

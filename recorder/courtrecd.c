@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* courtrecd: the capture daemon of one courtroom.
  *
  *   courtrecd -c /etc/courtrec/ROOM.conf [--check-config]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* recorder.c: see recorder.h. */
 #include "recorder/recorder.h"
 

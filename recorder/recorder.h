@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* recorder.h: one courtroom's recorder: the session state machine on top of
  * the always-running capture pipeline and the segment writer.
  *

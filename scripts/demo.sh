@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs a demo courtroom on built-in test sources: the example config with its
 # storage in ./demo-room/. Ctrl-C stops it cleanly.
 set -eu

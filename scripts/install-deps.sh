@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what courtrec needs to build, run its demo and run its tests on
 # Debian 12. Used by `make demo`, `make check` and .ci/run alike, so a fresh
 # machine and CI install exactly the same set. Safe to run again.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* destination.c: see destination.h.
  *
  * Why librtmp in a thread of our own and neither GStreamer RTMP sink:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* destination.h: one live RTMP, RTMPS or SRT destination, in a pipeline of
  * its own.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* handoff.c: the bounded hand-off into a live output's pipeline (see
  * handoff.h). */
 #include "streaming/handoff.h"

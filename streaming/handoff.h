@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* handoff.h: the bounded hand-off from the capture's streaming threads into
  * a live output's own pipeline (a destination, the HLS), as design.md's
  * "leaky hand-off": two appsrcs that never block the caller.

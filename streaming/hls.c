@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hls.c: see hls.h.
  *
  * The hand-off (push) is streaming/handoff.h's, as the destinations':

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hls.h: the built-in HLS output, in pipelines of its own, for the public
  * live page (live-web.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* live-web.c: see live-web.h.
  *
  * The page and its scripts come from the GResource compiled from web/

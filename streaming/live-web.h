@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* live-web.h: the public live page and its media, served under /live by an
  * existing libsoup 3 server (the daemon's API server).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pipeline-guard.c: see pipeline-guard.h. */
 #include "streaming/pipeline-guard.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pipeline-guard.h: keeps a small always-on pipeline of the live outputs
  * (the broadcast slate, a stream's own encoder) going: on an error or end
  * of stream on its bus, it logs what failed and why, stops the pipeline

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* profile-encoder.c: a stream's own encoder (see profile-encoder.h). */
 #include "streaming/profile-encoder.h"
 

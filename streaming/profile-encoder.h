@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* profile-encoder.h: the picture of a stream that wants less than the
  * recording (a platform's bitrate or size limit): the composed picture,
  * handed over raw before the recording's encoder, scaled and encoded again

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* public-feed.c: delay, cut and slate for one public output (see
  * public-feed.h). */
 #include "streaming/public-feed.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* public-feed.h: what one public output (an RTMP/SRT destination, the
  * built-in HLS) is given to send: the hearing, or the broadcast slate, with
  * the broadcast delay, the operator's cut and the recess applied.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* rtmp-sender.c: see rtmp-sender.h.
  *
  * Why the TCP connect is ours and not RTMP_Connect()'s: librtmp's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* rtmp-sender.h: one RTMP or RTMPS connection through librtmp, fed with
  * the FLV tags of an appsink, in a thread of its own.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* slate.c: the broadcast slate's pipeline (see slate.h). */
 #include "streaming/slate.h"
 

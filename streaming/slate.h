@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* slate.h: the broadcast slate, "庭审直播暂停 / broadcast paused" over black
  * with silence, encoded exactly like the capture (same x264 and AAC
  * settings, so the same codec headers) for the public streams to show

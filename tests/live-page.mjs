@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // live-page.mjs: the public live page in headless chromium, as a member of
 // the public would use it.
 //

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs every GTest binary in BUILD/tests with TAP output and ends with the
 # line "N passed, N failed". Set CR_TEST_FILTER to a substring of a binary's
 # name to run only those.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-api.c: courtrecd's control API and the courtrec client, end to end.
  *
  * Each test runs the real courtrecd on a fresh room and drives it the way an

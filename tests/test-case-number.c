@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-case-number.c: the case number (案号) canonical form, row by row
  * against tests/fixtures/case-numbers.tsv, plus what the table cannot say. */
 #include <glib.h>

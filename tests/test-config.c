@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-config.c: loading a courtroom's .conf: the shipped example, the
  * defaults, relative paths, sources, every class of error (each must name
  * the file, the group, the key and the value), and the API token file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-daemon.c: courtrecd as systemd runs it: the unit file, and the
  * sd_notify protocol spoken to a socket the test listens on, as systemd
  * would. */

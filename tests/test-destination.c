@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-destination.c: CrDestination against a real nginx with its RTMP
  * module on 127.0.0.1 (plain, and behind an nginx stream-module TLS proxy
  * for rtmps://, with certificates made here by openssl: a test CA that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-disk.c: the disk policy on a small filesystem made for the test (a
  * tmpfs with a size limit, mounted on the room's storage directory): a
  * session that would not fit is refused, a low disk raises an alarm, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-export.c: a real courtrecd records a real session of two segments;
  * cr_export_package () makes a package of it, and ffprobe, ffmpeg and
  * sha256sum judge the package as the court's archive would. */

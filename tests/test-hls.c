@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-hls.c: CrHls fed by a small live capture (x264 + AAC) in the test,
  * served by the public /live routes (live-web.c) on a SoupServer on
  * 127.0.0.1; ffprobe over HTTP and the page in headless chromium are the

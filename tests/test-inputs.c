@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-inputs.c: a courtroom's inputs and their faults, judged in the
  * recording with ffprobe and ffmpeg: an RTSP camera (a real RTSP server)
  * that dies and comes back, a microphone that goes silent, per-microphone

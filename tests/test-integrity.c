@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-integrity.c: the chain, the seal, verify, the hearing report and
  * retention, on a real recording: courtrecd records a short hearing with two
  * pauses once; the session is sealed with the device key (as courtrecd will

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-layout.c: where each camera goes on the composed picture, checked
  * as a viewer of the recording would: nothing off the picture or on odd
  * pixels, the right camera large, grid cells equal and apart; and which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-recording.c: a real courtrecd records real encoders into real files,
  * and ffprobe/ffmpeg/sha256sum judge what it wrote. */
 #include <glib/gstdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-segment-index.c: the SQLite index of sessions, segments, events and
  * markers. Where it matters, the file is checked with plain sqlite3, as an
  * operator or the court's archive would read it, rather than through the

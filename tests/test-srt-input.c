@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-srt-input.c: an SRT stream as one more camera with its sound (issue 3,
  * item 4): a field unit that listens while courtrecd calls, and a remote
  * testimony terminal that calls while courtrecd listens. The far end is a

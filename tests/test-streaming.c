@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-streaming.c: courtrecd's live broadcast end to end, against a real
  * nginx with its RTMP module on 127.0.0.1: the broadcast policy (approve,
  * forbid, refusal), the stream read back by ffprobe, cut and resume seen by

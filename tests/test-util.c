@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-util.c: see test-util.h. */
 #include "tests/test-util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-util.h: what the integration tests share: a courtroom in a temporary
  * directory, courtrecd started and stopped by PID, the courtrec client, and
  * ffprobe as the independent judge of every media file. */

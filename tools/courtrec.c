@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* courtrec: the command-line client of one courtroom's courtrecd.
  *
  * Control verbs (start, pause, resume, stop, mark, status) go to the

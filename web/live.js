@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* live.js: the public live page. Polls state.json, plays index.m3u8 (or
  * audio.m3u8 in audio-only mode) with hls.js, or natively where hls.js
  * cannot run (Safari on iOS), and refreshes the courtroom picture. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* export-window.c: calls cr_export_package () the way the `export` verb
  * does, and prints how long it took, for bench/export/run.sh.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* make-archive.c: an archive of one long session, cheaply, for
  * bench/export/run.sh: COUNT copies of one SEGMENT file (a Matroska
  * segment like the recorder's), laid out and indexed as courtrecd would,

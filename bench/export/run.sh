@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/export/run.sh [BUILD_DIR]: how fast an export cuts one hour out of
 # an eight-hour archive, against `ffmpeg -f concat -c copy` of the same
 # segments, in the same run.

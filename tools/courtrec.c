@@ -8,7 +8,13 @@
  * retention write to it (see open_index_for_writing).
  *
  * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input,
- * 3 integrity failure (verify found a problem; archived refused one). */
+ * 3 integrity failure (verify found a problem; archived refused one).
+ *
+ * Text is UTF-8 whatever the locale: arguments are taken as bytes and
+ * checked (a court terminal or a cron job often runs under LC_ALL=C, whose
+ * charset is ASCII), and what is printed is written as is. Whatever the
+ * client prints that came from outside (an argument, a daemon's message, a
+ * field of the index, the config) is escaped for the terminal first. */
 #include <json-glib/json-glib.h>
 #include <libavutil/log.h>
 #include <libsoup/soup.h>
@@ -25,6 +31,7 @@
 #include "archive/segment-index.h"
 #include "archive/verify.h"
 #include "config/config.h"
+#include "config/text.h"
 
 enum {
   EXIT_OK = 0,
@@ -34,6 +41,25 @@ enum {
 };
 
 #define HTTP_TIMEOUT_SECONDS 15
+
+/* The most characters an argument may have, by what it is (the daemon
+ * holds a case number, a title, a reason and a marker to the same). */
+#define CASE_MAX_CHARS 100
+#define LINE_MAX_CHARS 200      /* a title, a reason, a name, a word */
+#define NOTE_MAX_CHARS 2000     /* a marker's text, an archive note */
+#define PATH_MAX_CHARS 4096
+/* The most of a message (the daemon's, a library's) shown on a terminal. */
+#define MESSAGE_MAX_CHARS 1000
+
+static const struct {
+  const char *name;   /* "--option", or a positional argument's name */
+  gsize max_chars;
+} text_limits[] = {
+  { "--case", CASE_MAX_CHARS },
+  { "--note", NOTE_MAX_CHARS },
+  { "TEXT", NOTE_MAX_CHARS },
+  { "--output", PATH_MAX_CHARS },
+};
 
 static const char *const pause_reasons[] = {
   "recess", "non-public-evidence", "mediation", "other", NULL
@@ -49,24 +75,87 @@ typedef struct {
 /* Set by the global options; used by every verb. */
 static char *config_path;
 
+/* A message for the terminal: as it is when it has nothing a terminal
+ * would act on and is not too long, else escaped and cut. The pieces of a
+ * message that came from outside are escaped where it is made; this also
+ * covers what a library put into a GError. (transfer full) */
+static char *
+terminal_message (const char *message)
+{
+  if (cr_text_validate (message, "message", MESSAGE_MAX_CHARS, FALSE, NULL))
+    return g_strdup (message);
+  return cr_text_escape (message, -1, MESSAGE_MAX_CHARS);
+}
+
+/* A path for the terminal: escaped, and cut only when longer than a path
+ * can be. (transfer full) */
+static char *
+shown_path (const char *path)
+{
+  return cr_text_escape (path, -1, PATH_MAX_CHARS);
+}
+
 static int G_GNUC_PRINTF (2, 3)
 fail (int code, const char *format, ...)
 {
   g_autofree char *message = NULL;
+  g_autofree char *shown = NULL;
   va_list ap;
 
   va_start (ap, format);
   message = g_strdup_vprintf (format, ap);
   va_end (ap);
-  fprintf (stderr, "courtrec: %s\n", message);
+  shown = terminal_message (message);
+  fprintf (stderr, "courtrec: %s\n", shown);
   return code;
 }
 
 /* --- options ----------------------------------------------------------- */
 
+/* Checks an argument before it is used or sent: UTF-8, no control
+ * characters, no longer than text_limits says for @what (the option, e.g.
+ * "--case", or the positional argument's name). The message names @what
+ * and quotes the value, escaped and shortened. */
+static gboolean
+check_text (const char *verb, const char *what, const char *text, int *exit_code)
+{
+  g_autoptr (GError) error = NULL;
+  gsize max_chars = LINE_MAX_CHARS;
+  const char *shown;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (text_limits); i++)
+    if (g_str_equal (what, text_limits[i].name))
+      max_chars = text_limits[i].max_chars;
+  if (cr_text_validate (text, what, max_chars, FALSE, &error))
+    return TRUE;
+  /* cr_text_validate quotes the value when it finds a control character;
+   * quote it when the value is too long or not UTF-8 too. */
+  shown = cr_text_shown (text);
+  if (strstr (error->message, shown) != NULL)
+    *exit_code = fail (EXIT_USAGE, "%s: %s", verb, error->message);
+  else
+    *exit_code = fail (EXIT_USAGE, "%s: %s: '%s'", verb, error->message, shown);
+  return FALSE;
+}
+
+/* The name of the @n-th positional argument in @params ("TEXT" in "TEXT",
+ * "NAME" in "start|stop|cut|resume [NAME]"). (transfer full) */
+static char *
+positional_name (const char *params, guint n)
+{
+  g_auto (GStrv) words = g_strsplit (params != NULL ? params : "", " ", -1);
+
+  if (n < g_strv_length (words))
+    return g_strdup (g_strstrip (g_strdelimit (words[n], "[]", ' ')));
+  return g_strdup_printf ("argument %u", n + 1);
+}
+
 /* Parses a verb's own options and its positional arguments, which must
- * number between @min_args and @max_args. On failure prints why and returns
- * FALSE; --help prints the verb's help and exits. */
+ * number between @min_args and @max_args, and checks every one with
+ * check_text. On failure prints why and returns FALSE; --help prints the
+ * verb's help and exits. Text options are G_OPTION_ARG_FILENAME, taken as
+ * bytes: G_OPTION_ARG_STRING would convert them from the locale's charset
+ * and refuse a case number under LC_ALL=C. */
 static gboolean
 parse_verb_options (const char *verb, const char *params, const char *summary,
                     GOptionEntry *entries, int argc, char **argv,
@@ -95,6 +184,25 @@ parse_verb_options (const char *verb, const char *params, const char *summary,
       return FALSE;
     }
 
+  for (GOptionEntry *entry = entries; entry != NULL && entry->long_name != NULL; entry++)
+    {
+      const char *value;
+      g_autofree char *what = NULL;
+
+      if (entry->arg != G_OPTION_ARG_FILENAME)
+        continue;
+      value = *(const char **) entry->arg_data;
+      what = g_strconcat ("--", entry->long_name, NULL);
+      if (value != NULL && !check_text (verb, what, value, exit_code))
+        return FALSE;
+    }
+  for (guint i = 0; rest != NULL && rest[i] != NULL; i++)
+    {
+      g_autofree char *what = positional_name (params, i);
+      if (!check_text (verb, what, rest[i], exit_code))
+        return FALSE;
+    }
+
   n_rest = rest != NULL ? g_strv_length (rest) : 0;
   if (n_rest < min_args)
     {
@@ -105,7 +213,7 @@ parse_verb_options (const char *verb, const char *params, const char *summary,
   if (n_rest > max_args)
     {
       *exit_code = fail (EXIT_USAGE, "%s: unexpected argument '%s'%s", verb,
-                         rest[max_args],
+                         cr_text_shown (rest[max_args]),
                          max_args > 0 ? " (quote text that has spaces)" : "");
       return FALSE;
     }
@@ -199,14 +307,15 @@ call_api (const CrConfig *config, const char *method, const char *path,
 
   token = cr_config_load_token (config, FALSE, &error);
   if (token == NULL)
-    return fail (EXIT_RUNTIME, "room %s: %s", config->room_id, error->message);
+    return fail (EXIT_RUNTIME, "room %s: %s", cr_text_shown (config->room_id),
+                 error->message);
 
   session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_SECONDS,
                                            "user-agent", "courtrec", NULL);
   message = soup_message_new (method, uri);
   if (message == NULL)
     return fail (EXIT_USAGE, "cannot make a URL of the [api] listen address %s",
-                 endpoint);
+                 cr_text_shown (endpoint));
   authorization = g_strdup_printf ("Bearer %s", token);
   soup_message_headers_replace (soup_message_get_request_headers (message),
                                 "Authorization", authorization);
@@ -226,21 +335,25 @@ call_api (const CrConfig *config, const char *method, const char *path,
   body = soup_session_send_and_read (session, message, NULL, &error);
   if (body == NULL)
     return fail (EXIT_RUNTIME, "courtrecd for room %s is not answering on %s: %s",
-                 config->room_id, endpoint, error->message);
+                 cr_text_shown (config->room_id), cr_text_shown (endpoint), error->message);
 
   status = soup_message_get_status (message);
   if (g_bytes_get_size (body) > 0 &&
       json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
                                   g_bytes_get_size (body), NULL))
     root = json_parser_get_root (parser);
+  /* The daemon's messages quote what it was sent, and whatever answers on
+   * its port may say anything: escaped and shortened like any outside text. */
   daemon_message = api_error_message (root);
+  if (daemon_message != NULL)
+    daemon_message = cr_text_shown (daemon_message);
 
   switch (status)
     {
     case SOUP_STATUS_OK:
       if (root == NULL)
         return fail (EXIT_RUNTIME, "courtrecd on %s answered %s %s with a body that is not JSON",
-                     endpoint, method, path);
+                     cr_text_shown (endpoint), method, cr_text_shown (path));
       if (reply != NULL)
         *reply = json_node_copy (root);
       return EXIT_OK;
@@ -250,15 +363,15 @@ call_api (const CrConfig *config, const char *method, const char *path,
     case SOUP_STATUS_UNAUTHORIZED:
       return fail (EXIT_RUNTIME, "courtrecd for room %s on %s refused the API token "
                    "(is another daemon on that port, or was the token file replaced?)",
-                   config->room_id, endpoint);
+                   cr_text_shown (config->room_id), cr_text_shown (endpoint));
     case SOUP_STATUS_CONFLICT:
       return fail (EXIT_RUNTIME, "%s", daemon_message != NULL ? daemon_message
                                         : "courtrecd refused: not allowed now");
     default:
       return fail (EXIT_RUNTIME, "courtrecd for room %s on %s answered %u %s%s%s",
-                   config->room_id, endpoint, status,
-                   soup_message_get_reason_phrase (message) != NULL
-                     ? soup_message_get_reason_phrase (message) : "",
+                   cr_text_shown (config->room_id), cr_text_shown (endpoint), status,
+                   cr_text_shown (soup_message_get_reason_phrase (message) != NULL
+                                  ? soup_message_get_reason_phrase (message) : ""),
                    daemon_message != NULL ? ": " : "",
                    daemon_message != NULL ? daemon_message : "");
     }
@@ -313,6 +426,53 @@ reply_status (JsonNode *reply)
   return member_object (json_node_get_object (reply), "status");
 }
 
+/* @text with every character a terminal would act on written as a JSON
+ * escape (\u001b) or, when @html, a character reference (&#x1b;), the
+ * newlines and tabs of its layout kept, and bytes that are not UTF-8 made
+ * U+FFFD.
+ * For a document (JSON, HTML) whose syntax is ASCII: what this replaces
+ * can only stand in a string or in text, where the replacement means the
+ * same character. (transfer full) */
+static char *
+escape_in_document (const char *text, gboolean html)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gsize length = g_utf8_next_char (p) - p;
+      g_autofree char *escaped = NULL;
+
+      if (*p == '\n' || *p == '\t' || *p == '\\')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      /* cr_text_escape leaves a character as it is unless a terminal would
+       * act on it. */
+      escaped = cr_text_escape (p, length, 1);
+      if (strlen (escaped) == length && memcmp (escaped, p, length) == 0)
+        g_string_append_len (out, p, length);
+      else if (html)
+        g_string_append_printf (out, "&#x%x;", g_utf8_get_char (p));
+      else
+        g_string_append_printf (out, "\\u%04x", g_utf8_get_char (p));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* json-glib escapes the C0 controls and DEL in strings, but leaves the C1
+ * controls (U+009B is a CSI), the line separators and the bidirectional
+ * overrides as they are, and copies bytes that are not UTF-8. */
+static void
+print_json_text (const char *json)
+{
+  g_autofree char *shown = escape_in_document (json, FALSE);
+
+  printf ("%s\n", shown);
+}
+
 static void
 print_json (JsonNode *node)
 {
@@ -322,7 +482,7 @@ print_json (JsonNode *node)
   json_generator_set_pretty (generator, TRUE);
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, NULL);
-  printf ("%s\n", text);
+  print_json_text (text);
 }
 
 /* --- the index ------------------------------------------------------------- */
@@ -416,7 +576,7 @@ run_start (const char *verb, int argc, char **argv)
   g_autoptr (JsonNode) reply = NULL;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) request = NULL;
-  const char *reply_dir;
+  g_autofree char *reply_dir = NULL;
   int code;
   GOptionEntry entries[] = {
     { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg,
@@ -434,7 +594,7 @@ run_start (const char *verb, int argc, char **argv)
    * sent: the daemon would refuse it too, with less to go on. */
   case_no = cr_case_number_canonicalize (case_arg, &error);
   if (case_no == NULL)
-    return fail (EXIT_USAGE, "%s", error->message);
+    return fail (EXIT_USAGE, "start: --case: %s", error->message);
 
   config = load_config (&code);
   if (config == NULL)
@@ -455,11 +615,13 @@ run_start (const char *verb, int argc, char **argv)
   if (code != EXIT_OK)
     return code;
 
-  reply_dir = member_string (reply_status (reply), "storage_dir");
+  reply_dir = shown_path (member_string (reply_status (reply), "storage_dir") != NULL
+                          ? member_string (reply_status (reply), "storage_dir")
+                          : config->storage_dir);
   printf ("Recording session %" G_GINT64_FORMAT " of case %s in room %s\n",
-          member_int (json_node_get_object (reply), "session_id"), case_no,
-          config->room_id);
-  printf ("Storage directory: %s\n", reply_dir != NULL ? reply_dir : config->storage_dir);
+          member_int (json_node_get_object (reply), "session_id"), cr_text_shown (case_no),
+          cr_text_shown (config->room_id));
+  printf ("Storage directory: %s\n", reply_dir);
   return EXIT_OK;
 }
 
@@ -486,7 +648,7 @@ run_pause (const char *verb, int argc, char **argv)
     return fail (EXIT_USAGE, "pause: --reason R is required (one of %s)", reasons);
   if (!is_pause_reason (reason))
     return fail (EXIT_USAGE, "pause: unknown reason '%s'; expected one of %s",
-                 reason, reasons);
+                 cr_text_shown (reason), reasons);
 
   config = load_config (&code);
   if (config == NULL)
@@ -502,7 +664,8 @@ run_pause (const char *verb, int argc, char **argv)
   if (code != EXIT_OK)
     return code;
   printf ("Paused session %" G_GINT64_FORMAT " (%s)\n",
-          member_int (member_object (reply_status (reply), "session"), "id"), reason);
+          member_int (member_object (reply_status (reply), "session"), "id"),
+          cr_text_shown (reason));
   return EXIT_OK;
 }
 
@@ -536,6 +699,7 @@ print_stopped_segments (const CrConfig *config, gint64 session_id)
   g_autoptr (GError) error = NULL;
   const char *dir = config->storage_dir;
   g_autofree char *where = NULL;
+  g_autofree char *shown = NULL;
   int code;
 
   index = open_index (config, NULL, &code);
@@ -543,7 +707,8 @@ print_stopped_segments (const CrConfig *config, gint64 session_id)
     segments = cr_segment_index_list_segments (index, session_id, &error);
   if (segments == NULL)
     {
-      printf ("Files are in %s\n", dir);
+      shown = shown_path (dir);
+      printf ("Files are in %s\n", shown);
       return;
     }
   /* Segments of one session share a directory; name it rather than the
@@ -557,7 +722,8 @@ print_stopped_segments (const CrConfig *config, gint64 session_id)
     }
   else
     where = g_strdup (dir);
-  printf ("%u segment%s in %s\n", segments->len, segments->len == 1 ? "" : "s", where);
+  shown = shown_path (where);
+  printf ("%u segment%s in %s\n", segments->len, segments->len == 1 ? "" : "s", shown);
 }
 
 /* The integrity value the parties sign (SPC 2017 rules, Art. 9): from the
@@ -572,7 +738,7 @@ print_chain_head (const CrConfig *config, gint64 session_id, const char *from_re
 
   if (from_reply != NULL)
     {
-      printf ("Integrity value (chain head): %s\n", from_reply);
+      printf ("Integrity value (chain head): %s\n", cr_text_shown (from_reply));
       return;
     }
   index = open_index (config, NULL, &code);
@@ -587,7 +753,7 @@ print_chain_head (const CrConfig *config, gint64 session_id, const char *from_re
       g_usleep (100 * 1000);
     }
   if (session != NULL && session->chain_head != NULL)
-    printf ("Integrity value (chain head): %s\n", session->chain_head);
+    printf ("Integrity value (chain head): %s\n", cr_text_shown (session->chain_head));
   else
     printf ("Integrity value: not sealed yet (the last segment is still being "
             "finished); 'courtrec -c FILE report --session %" G_GINT64_FORMAT
@@ -676,7 +842,7 @@ run_layout (const char *verb, int argc, char **argv)
     return code;
   if (!g_strv_contains (layouts, positional[0]))
     return fail (EXIT_USAGE, "layout: unknown layout '%s': expected single, pip, grid, "
-                 "voice or evidence", positional[0]);
+                 "voice or evidence", cr_text_shown (positional[0]));
   config = load_config (&code);
   if (config == NULL)
     return code;
@@ -688,7 +854,7 @@ run_layout (const char *verb, int argc, char **argv)
   code = call_api (config, "POST", "/layout", request, &reply);
   if (code != EXIT_OK)
     return code;
-  printf ("Layout: %s\n", positional[0]);
+  printf ("Layout: %s\n", cr_text_shown (positional[0]));
   return EXIT_OK;
 }
 
@@ -705,7 +871,7 @@ print_streams (JsonObject *status)
     printf ("on air:   %s (public: %s)\n",
             json_object_get_boolean_member_with_default (broadcast, "on_air", FALSE) ? "yes"
                                                                                      : "no",
-            member_string (broadcast, "public_state"));
+            cr_text_shown (member_string (broadcast, "public_state")));
   for (guint i = 0; streams != NULL && i < json_array_get_length (streams); i++)
     {
       JsonObject *stream = json_array_get_object_element (streams, i);
@@ -713,12 +879,14 @@ print_streams (JsonObject *status)
 
       printf ("stream:   %s (%s) %s, showing %s%s, %" G_GINT64_FORMAT " kbit/s, %"
               G_GINT64_FORMAT " reconnects, %" G_GINT64_FORMAT " frames dropped%s%s\n",
-              member_string (stream, "name"), member_string (stream, "kind"),
-              member_string (stream, "state"), member_string (stream, "showing"),
+              cr_text_shown (member_string (stream, "name")),
+              cr_text_shown (member_string (stream, "kind")),
+              cr_text_shown (member_string (stream, "state")),
+              cr_text_shown (member_string (stream, "showing")),
               json_object_get_boolean_member_with_default (stream, "cut", FALSE) ? " (cut)" : "",
               member_int (stream, "bitrate_kbps"), member_int (stream, "reconnects"),
               member_int (stream, "dropped_video"), error != NULL ? "; last error: " : "",
-              error != NULL ? error : "");
+              error != NULL ? cr_text_shown (error) : "");
     }
 }
 
@@ -757,27 +925,35 @@ run_status (const char *verb, int argc, char **argv)
   segment = member_object (status, "segment");
   state = member_string (status, "state");
 
-  printf ("room:     %s (%s, %s)\n", config->room_id,
-          member_string (room, "name") ? member_string (room, "name") : config->room_name,
-          member_string (room, "court") ? member_string (room, "court") : config->court);
+  printf ("room:     %s (%s, %s)\n", cr_text_shown (config->room_id),
+          cr_text_shown (member_string (room, "name") ? member_string (room, "name")
+                                                      : config->room_name),
+          cr_text_shown (member_string (room, "court") ? member_string (room, "court")
+                                                       : config->court));
   pause_reason = member_string (session, "pause_reason");
   if (pause_reason != NULL && g_strcmp0 (state, "paused") == 0)
-    printf ("state:    paused (%s)\n", pause_reason);
+    printf ("state:    paused (%s)\n", cr_text_shown (pause_reason));
   else
-    printf ("state:    %s\n", state != NULL ? state : "unknown");
+    printf ("state:    %s\n", state != NULL ? cr_text_shown (state) : "unknown");
   if (session == NULL)
     return EXIT_OK;
 
   title = member_string (session, "title");
-  printf ("case:     %s%s%s\n", member_string (session, "case"),
-          title != NULL ? " — " : "", title != NULL ? title : "");
+  printf ("case:     %s%s%s\n", cr_text_shown (member_string (session, "case")),
+          title != NULL ? " — " : "", title != NULL ? cr_text_shown (title) : "");
   printf ("session:  %" G_GINT64_FORMAT ", since %s\n", member_int (session, "id"),
-          member_string (session, "started") ? member_string (session, "started") : "?");
+          member_string (session, "started") ? cr_text_shown (member_string (session, "started"))
+                                              : "?");
   if (segment != NULL)
-    printf ("segment:  #%" G_GINT64_FORMAT " %s, since %s\n",
-            member_int (segment, "sequence"),
-            member_string (segment, "path") ? member_string (segment, "path") : "?",
-            member_string (segment, "started") ? member_string (segment, "started") : "?");
+    {
+      const char *path = member_string (segment, "path");
+      g_autofree char *shown = shown_path (path != NULL ? path : "?");
+
+      printf ("segment:  #%" G_GINT64_FORMAT " %s, since %s\n",
+              member_int (segment, "sequence"), shown,
+              member_string (segment, "started")
+                ? cr_text_shown (member_string (segment, "started")) : "?");
+    }
   else
     printf ("segment:  none open\n");
   print_streams (status);
@@ -824,7 +1000,7 @@ run_sessions (const char *verb, int argc, char **argv)
     {
       case_no = cr_case_number_canonicalize (case_arg, &error);
       if (case_no == NULL)
-        return fail (EXIT_USAGE, "%s", error->message);
+        return fail (EXIT_USAGE, "sessions: --case: %s", error->message);
     }
   config = load_config (&code);
   if (config == NULL)
@@ -839,7 +1015,7 @@ run_sessions (const char *verb, int argc, char **argv)
       if (sessions != NULL)
         segments = cr_segment_index_list_segments (index, 0, &error);
       if (sessions == NULL || segments == NULL)
-        return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path,
+        return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
                      error->message);
     }
   else
@@ -895,9 +1071,10 @@ run_sessions (const char *verb, int argc, char **argv)
   if (sessions->len == 0)
     {
       if (case_no != NULL)
-        printf ("No sessions of case %s in room %s\n", case_no, config->room_id);
+        printf ("No sessions of case %s in room %s\n", cr_text_shown (case_no),
+                cr_text_shown (config->room_id));
       else
-        printf ("No sessions in room %s\n", config->room_id);
+        printf ("No sessions in room %s\n", cr_text_shown (config->room_id));
       return EXIT_OK;
     }
 
@@ -911,9 +1088,9 @@ run_sessions (const char *verb, int argc, char **argv)
         char **row = g_new0 (char *, 8);
 
         row[0] = g_strdup_printf ("%" G_GINT64_FORMAT, session->id);
-        row[1] = g_strdup (session->case_no);
+        row[1] = g_strdup (cr_text_shown (session->case_no));
         row[2] = g_strdup (session->title != NULL && *session->title != '\0'
-                           ? session->title : "-");
+                           ? cr_text_shown (session->title) : "-");
         row[3] = g_strdup (cr_session_state_to_string (session->state));
         row[4] = format_time_or_dash (session->started_us);
         row[5] = format_time_or_dash (session->stopped_us);
@@ -949,7 +1126,7 @@ run_events (const char *verb, int argc, char **argv)
     return code;
   if (!g_ascii_string_to_unsigned (positional[0], 10, 1, G_MAXINT64, &session_id, NULL))
     return fail (EXIT_USAGE, "events: '%s' is not a session id (a number from 'courtrec sessions')",
-                 positional[0]);
+                 cr_text_shown (positional[0]));
   config = load_config (&code);
   if (config == NULL)
     return code;
@@ -961,20 +1138,20 @@ run_events (const char *verb, int argc, char **argv)
         return code;
       return fail (EXIT_RUNTIME, "no session %" G_GUINT64_FORMAT " in room %s: "
                    "nothing has been recorded yet (no index at %s)",
-                   session_id, config->room_id, index_path);
+                   session_id, cr_text_shown (config->room_id), cr_text_shown (index_path));
     }
   session = cr_segment_index_get_session (index, (gint64) session_id, &error);
   if (session == NULL)
     {
       if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND))
         return fail (EXIT_RUNTIME, "no session %" G_GUINT64_FORMAT " in room %s",
-                     session_id, config->room_id);
-      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path,
+                     session_id, cr_text_shown (config->room_id));
+      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
                    error->message);
     }
   events = cr_segment_index_list_events (index, (gint64) session_id, &error);
   if (events == NULL)
-    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path,
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
                  error->message);
 
   if (json)
@@ -1003,8 +1180,9 @@ run_events (const char *verb, int argc, char **argv)
   {
     g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
 
-    printf ("Session %" G_GINT64_FORMAT ", case %s%s%s\n", session->id, session->case_no,
-            session->title != NULL ? " — " : "", session->title != NULL ? session->title : "");
+    printf ("Session %" G_GINT64_FORMAT ", case %s%s%s\n", session->id,
+            cr_text_shown (session->case_no), session->title != NULL ? " — " : "",
+            session->title != NULL ? cr_text_shown (session->title) : "");
     g_ptr_array_add (rows, g_strsplit ("TIME KIND DETAIL", " ", -1));
     for (guint i = 0; i < events->len; i++)
       {
@@ -1012,8 +1190,10 @@ run_events (const char *verb, int argc, char **argv)
         char **row = g_new0 (char *, 4);
 
         row[0] = cr_format_utc (event->at_us);
-        row[1] = g_strdup (event->kind);
-        row[2] = g_strdup (event->detail != NULL ? event->detail : "");
+        row[1] = g_strdup (cr_text_shown (event->kind));
+        /* A marker's text may be longer than cr_text_shown shows. */
+        row[2] = cr_text_escape (event->detail != NULL ? event->detail : "", -1,
+                                 NOTE_MAX_CHARS);
         g_ptr_array_add (rows, row);
       }
     print_table (rows);
@@ -1032,7 +1212,7 @@ parse_session_id (const char *verb, const char *text, gint64 *session_id, int *e
   if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &id, NULL))
     {
       *exit_code = fail (EXIT_USAGE, "%s: '%s' is not a session id (a number from "
-                         "'courtrec sessions')", verb, text);
+                         "'courtrec sessions')", verb, cr_text_shown (text));
       return FALSE;
     }
   *session_id = (gint64) id;
@@ -1047,7 +1227,7 @@ open_existing_index (const CrConfig *config, char **index_path, int *exit_code)
 
   if (index == NULL && *exit_code == EXIT_OK)
     *exit_code = fail (EXIT_RUNTIME, "nothing has been recorded in room %s yet (no index at %s)",
-                       config->room_id, *index_path);
+                       cr_text_shown (config->room_id), cr_text_shown (*index_path));
   return index;
 }
 
@@ -1088,7 +1268,7 @@ trusted_public_key (const CrConfig *config, const char *given, int *exit_code)
       if (!cr_chain_is_digest (given))
         {
           *exit_code = fail (EXIT_USAGE, "--public-key: expected 64 lowercase hex "
-                             "digits, got '%s'", given);
+                             "digits, got '%s'", cr_text_shown (given));
           return NULL;
         }
       return g_strdup (given);
@@ -1102,9 +1282,14 @@ trusted_public_key (const CrConfig *config, const char *given, int *exit_code)
 static void
 print_problem (const CrVerifyProblem *problem)
 {
-  printf ("  %-18s %s\n", cr_verify_problem_kind_to_string (problem->kind), problem->message);
+  g_autofree char *message = terminal_message (problem->message);
+
+  printf ("  %-18s %s\n", cr_verify_problem_kind_to_string (problem->kind), message);
   if (problem->path != NULL)
-    printf ("  %-18s %s\n", "", problem->path);
+    {
+      g_autofree char *path = shown_path (problem->path);
+      printf ("  %-18s %s\n", "", path);
+    }
 }
 
 static void
@@ -1130,7 +1315,7 @@ print_verify_report (const CrVerifyReport *report, gint64 elapsed_us)
       else if (session->state == CR_SESSION_STOPPED)
         g_string_append (notes, ", not sealed");
       printf ("session %" G_GINT64_FORMAT "  %s  %s: %s\n", session->session_id,
-              session->case_no, notes->str,
+              cr_text_shown (session->case_no), notes->str,
               session->problems == 0 ? "intact" : "PROBLEMS");
       for (guint p = 0; p < report->problems->len; p++)
         {
@@ -1204,7 +1389,7 @@ run_verify (const char *verb, int argc, char **argv)
     {
       case_no = cr_case_number_canonicalize (case_arg, &error);
       if (case_no == NULL)
-        return fail (EXIT_USAGE, "%s", error->message);
+        return fail (EXIT_USAGE, "verify: --case: %s", error->message);
     }
   if (session_arg != NULL && !parse_session_id (verb, session_arg, &session_id, &code))
     return code;
@@ -1222,9 +1407,10 @@ run_verify (const char *verb, int argc, char **argv)
         return code;
       if (session_id != 0)
         return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s: nothing "
-                     "has been recorded yet (no index at %s)", session_id, config->room_id,
-                     index_path);
-      printf ("Nothing recorded in room %s yet: nothing to verify\n", config->room_id);
+                     "has been recorded yet (no index at %s)", session_id,
+                     cr_text_shown (config->room_id), cr_text_shown (index_path));
+      printf ("Nothing recorded in room %s yet: nothing to verify\n",
+              cr_text_shown (config->room_id));
       return EXIT_OK;
     }
   if (session_id != 0)
@@ -1241,14 +1427,41 @@ run_verify (const char *verb, int argc, char **argv)
   started = g_get_monotonic_time ();
   report = cr_verify (index, config->storage_dir, &scope, &error);
   if (report == NULL)
-    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path, error->message);
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path), error->message);
   if (case_no != NULL && report->sessions->len == 0)
-    printf ("No sessions of case %s in room %s\n", case_no, config->room_id);
+    printf ("No sessions of case %s in room %s\n", cr_text_shown (case_no),
+            cr_text_shown (config->room_id));
   if (trusted == NULL)
-    printf ("note: no device public key at %s.pub; seals are checked against the key "
-            "stored with them\n", config->key_file);
+    {
+      g_autofree char *key_file = shown_path (config->key_file);
+      printf ("note: no device public key at %s.pub; seals are checked against the key "
+              "stored with them\n", key_file);
+    }
   print_verify_report (report, g_get_monotonic_time () - started);
   return cr_verify_report_is_intact (report) ? EXIT_OK : EXIT_INTEGRITY;
+}
+
+/* The report quotes the index (titles, markers, reasons, paths): escaped
+ * line by line as text, in its own syntax as JSON or HTML. */
+static void
+print_report (const char *text, CrReportFormat format)
+{
+  g_auto (GStrv) lines = NULL;
+
+  if (format != CR_REPORT_TEXT)
+    {
+      g_autofree char *shown = escape_in_document (text, format == CR_REPORT_HTML);
+      fputs (shown, stdout);
+      return;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *line = cr_text_escape (lines[i], -1, G_MAXINT);
+      fputs (line, stdout);
+      if (lines[i + 1] != NULL)
+        fputc ('\n', stdout);
+    }
 }
 
 static int
@@ -1282,7 +1495,7 @@ run_report (const char *verb, int argc, char **argv)
     return code;
   if (format_arg != NULL && !cr_report_format_from_string (format_arg, &format))
     return fail (EXIT_USAGE, "report: unknown format '%s'; expected text, json or html",
-                 format_arg);
+                 cr_text_shown (format_arg));
   config = load_config (&code);
   if (config == NULL)
     return code;
@@ -1294,10 +1507,10 @@ run_report (const char *verb, int argc, char **argv)
     {
       if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND))
         return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s",
-                     session_id, config->room_id);
-      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", index_path, error->message);
+                     session_id, cr_text_shown (config->room_id));
+      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path), error->message);
     }
-  fputs (text, stdout);
+  print_report (text, format);
   return EXIT_OK;
 }
 
@@ -1344,7 +1557,8 @@ run_archived (const char *verb, int argc, char **argv)
       if (code != EXIT_OK)
         return code;
       return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s: nothing has "
-                   "been recorded yet (no index at %s)", session_id, config->room_id, index_path);
+                   "been recorded yet (no index at %s)", session_id,
+                   cr_text_shown (config->room_id), cr_text_shown (index_path));
     }
   session = cr_segment_index_get_session (index, session_id, &error);
   if (session == NULL)
@@ -1368,7 +1582,7 @@ run_archived (const char *verb, int argc, char **argv)
       return fail (EXIT_RUNTIME, "%s", error->message);
     }
   printf ("Session %" G_GINT64_FORMAT " of %s verified intact (%u files, %.1f MB) and "
-          "marked archived\n", session_id, session->case_no, report->files_hashed,
+          "marked archived\n", session_id, cr_text_shown (session->case_no), report->files_hashed,
           report->bytes_hashed / 1e6);
   return EXIT_OK;
 }
@@ -1404,7 +1618,7 @@ run_retention (const char *verb, int argc, char **argv)
     return fail (EXIT_USAGE, "retention: --older-than DAYS is required");
   if (!g_ascii_string_to_unsigned (days_arg, 10, 0, 36500, &days, NULL))
     return fail (EXIT_USAGE, "retention: --older-than: expected a whole number of days "
-                 "from 0 to 36500, got '%s'", days_arg);
+                 "from 0 to 36500, got '%s'", cr_text_shown (days_arg));
   config = load_config (&code);
   if (config == NULL)
     return code;
@@ -1414,14 +1628,15 @@ run_retention (const char *verb, int argc, char **argv)
     {
       if (code != EXIT_OK)
         return code;
-      printf ("Nothing recorded in room %s: nothing deleted\n", config->room_id);
+      printf ("Nothing recorded in room %s: nothing deleted\n",
+              cr_text_shown (config->room_id));
       return EXIT_OK;
     }
 
   cutoff_us = g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC;
   items = cr_retention_run (index, config->storage_dir, cutoff_us, dry_run, &error);
   if (items == NULL)
-    return fail (EXIT_RUNTIME, "retention in %s: %s", index_path, error->message);
+    return fail (EXIT_RUNTIME, "retention in %s: %s", cr_text_shown (index_path), error->message);
 
   for (guint i = 0; i < items->len; i++)
     {
@@ -1429,16 +1644,22 @@ run_retention (const char *verb, int argc, char **argv)
       g_autofree char *stopped = cr_format_utc (item->stopped_us);
 
       printf ("session %" G_GINT64_FORMAT "  %s  stopped %s: %s %u file%s (%.1f MB)%s\n",
-              item->session_id, item->case_no, stopped, dry_run ? "would delete" : "deleted",
+              item->session_id, cr_text_shown (item->case_no), stopped,
+              dry_run ? "would delete" : "deleted",
               item->deleted->len, item->deleted->len == 1 ? "" : "s", item->bytes / 1e6,
               item->rows > 0 ? (dry_run ? "; its segment rows would move to the purged record"
                                         : "; its segment rows moved to the purged record")
                              : "");
       for (guint f = 0; f < item->deleted->len; f++)
-        printf ("  %s %s\n", dry_run ? "would delete" : "deleted",
-                (const char *) g_ptr_array_index (item->deleted, f));
+        {
+          g_autofree char *path = shown_path (g_ptr_array_index (item->deleted, f));
+          printf ("  %s %s\n", dry_run ? "would delete" : "deleted", path);
+        }
       for (guint f = 0; f < item->failed->len; f++)
-        printf ("  kept %s\n", (const char *) g_ptr_array_index (item->failed, f));
+        {
+          g_autofree char *path = shown_path (g_ptr_array_index (item->failed, f));
+          printf ("  kept %s\n", path);
+        }
       files += item->deleted->len;
       bytes += item->bytes;
       failures += item->failed->len;
@@ -1547,10 +1768,10 @@ run_export (const char *verb, int argc, char **argv)
   g_autofree char *to_arg = NULL;
   g_autofree char *output = NULL;
   GOptionEntry entries[] = {
-    { "case", 0, 0, G_OPTION_ARG_STRING, &case_arg, "The case, in any typing", "CASE" },
-    { "session", 0, 0, G_OPTION_ARG_STRING, &session_arg, "Only this session", "ID" },
-    { "from", 0, 0, G_OPTION_ARG_STRING, &from_arg, "From this time (local, or ISO 8601 with Z)", "TIME" },
-    { "to", 0, 0, G_OPTION_ARG_STRING, &to_arg, "Up to this time", "TIME" },
+    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg, "The case, in any typing", "CASE" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "Only this session", "ID" },
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from_arg, "From this time (local, or ISO 8601 with Z)", "TIME" },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to_arg, "Up to this time", "TIME" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The package directory (new or empty)", "DIR" },
     { NULL }
   };
@@ -1559,6 +1780,7 @@ run_export (const char *verb, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autofree char *case_no = NULL;
   g_autofree char *index_path = NULL;
+  g_autofree char *shown_output = NULL;
   CrExportRequest request = { 0 };
   CrExportResult result = { 0 };
   int code;
@@ -1572,15 +1794,15 @@ run_export (const char *verb, int argc, char **argv)
     return fail (EXIT_USAGE, "export: --case CASE and -o DIR are required");
   case_no = cr_case_number_canonicalize (case_arg, &error);
   if (case_no == NULL)
-    return fail (EXIT_USAGE, "%s", error->message);
+    return fail (EXIT_USAGE, "export: --case: %s", error->message);
   if (session_arg != NULL && !parse_session_id (verb, session_arg, &request.session_id, &code))
     return code;
   if (from_arg != NULL && !parse_time_arg (from_arg, &request.from_us))
     return fail (EXIT_USAGE, "export: --from '%s' is not a time: expected e.g. "
-                 "'2026-11-27 09:30' or 2026-11-27T01:30:00Z", from_arg);
+                 "'2026-11-27 09:30' or 2026-11-27T01:30:00Z", cr_text_shown (from_arg));
   if (to_arg != NULL && !parse_time_arg (to_arg, &request.to_us))
     return fail (EXIT_USAGE, "export: --to '%s' is not a time: expected e.g. "
-                 "'2026-11-27 11:00' or 2026-11-27T03:00:00Z", to_arg);
+                 "'2026-11-27 11:00' or 2026-11-27T03:00:00Z", cr_text_shown (to_arg));
   if (request.from_us != 0 && request.to_us != 0 && request.to_us <= request.from_us)
     return fail (EXIT_USAGE, "export: --to must be later than --from");
   config = load_config (&code);
@@ -1596,9 +1818,11 @@ run_export (const char *verb, int argc, char **argv)
     return fail (g_error_matches (error, CR_EXPORT_ERROR, CR_EXPORT_ERROR_INVALID)
                  ? EXIT_USAGE : EXIT_RUNTIME, "export: %s", error->message);
   record_export (index_path, &request, output);
+  shown_output = shown_path (output);
   printf ("Exported %u session%s of %s, %.1f s of media, to %s\n", result.sessions,
-          result.sessions == 1 ? "" : "s", case_no, result.media_us / 1e6, output);
-  printf ("Check it with: cd %s && sha256sum -c manifest-sha256.txt\n", output);
+          result.sessions == 1 ? "" : "s", cr_text_shown (case_no), result.media_us / 1e6,
+          shown_output);
+  printf ("Check it with: cd %s && sha256sum -c manifest-sha256.txt\n", shown_output);
   return EXIT_OK;
 }
 
@@ -1652,8 +1876,10 @@ list_broadcast_decisions (const CrConfig *config)
       CrBroadcastRecord *record = g_ptr_array_index (decisions, i);
       g_autofree char *at = cr_format_utc (record->at_us);
       printf ("%s  %-10s %s%s%s%s%s\n", at, cr_broadcast_decision_to_string (record->decision),
-              record->case_no, record->by ? "  by " : "", record->by ? record->by : "",
-              record->reason ? "  reason: " : "", record->reason ? record->reason : "");
+              cr_text_shown (record->case_no), record->by ? "  by " : "",
+              record->by ? cr_text_shown (record->by) : "",
+              record->reason ? "  reason: " : "",
+              record->reason ? cr_text_shown (record->reason) : "");
     }
   return EXIT_OK;
 }
@@ -1665,9 +1891,9 @@ run_broadcast (const char *verb, int argc, char **argv)
   g_autofree char *by = NULL;
   g_autofree char *reason = NULL;
   GOptionEntry entries[] = {
-    { "case", 0, 0, G_OPTION_ARG_STRING, &case_arg, "The case, in any typing", "CASE" },
-    { "by", 0, 0, G_OPTION_ARG_STRING, &by, "Who decided (required to approve)", "NAME" },
-    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why it is non-public (required to forbid)", "TEXT" },
+    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg, "The case, in any typing", "CASE" },
+    { "by", 0, 0, G_OPTION_ARG_FILENAME, &by, "Who decided (required to approve)", "NAME" },
+    { "reason", 0, 0, G_OPTION_ARG_FILENAME, &reason, "Why it is non-public (required to forbid)", "TEXT" },
     { NULL }
   };
   g_autoptr (CrConfig) config = NULL;
@@ -1687,7 +1913,7 @@ run_broadcast (const char *verb, int argc, char **argv)
   if (!g_str_equal (action, "approve") && !g_str_equal (action, "forbid") &&
       !g_str_equal (action, "list"))
     return fail (EXIT_USAGE, "broadcast: unknown action '%s': expected approve, forbid or list",
-                 action);
+                 cr_text_shown (action));
   config = load_config (&code);
   if (config == NULL)
     return code;
@@ -1697,7 +1923,7 @@ run_broadcast (const char *verb, int argc, char **argv)
     return fail (EXIT_USAGE, "broadcast %s: --case CASE is required", action);
   case_no = cr_case_number_canonicalize (case_arg, &error);
   if (case_no == NULL)
-    return fail (EXIT_USAGE, "broadcast %s: %s", action, error->message);
+    return fail (EXIT_USAGE, "broadcast %s: --case: %s", action, error->message);
   if (g_str_equal (action, "approve") && (by == NULL || *g_strstrip (by) == '\0'))
     return fail (EXIT_USAGE, "broadcast approve: --by NAME is required (who approved it)");
   if (g_str_equal (action, "forbid") && (reason == NULL || *g_strstrip (reason) == '\0'))
@@ -1708,9 +1934,10 @@ run_broadcast (const char *verb, int argc, char **argv)
   if (code != EXIT_OK)
     return code;
   if (g_str_equal (action, "approve"))
-    printf ("Case %s approved for live broadcast by %s\n", case_no, by);
+    printf ("Case %s approved for live broadcast by %s\n", cr_text_shown (case_no),
+            cr_text_shown (by));
   else
-    printf ("Case %s is non-public: no stream of it can start\n", case_no);
+    printf ("Case %s is non-public: no stream of it can start\n", cr_text_shown (case_no));
   return EXIT_OK;
 }
 
@@ -1736,7 +1963,7 @@ run_stream (const char *verb, int argc, char **argv)
   name = positional[1];
   if (!g_strv_contains (actions, action))
     return fail (EXIT_USAGE, "stream: unknown action '%s': expected start, stop, cut or resume",
-                 action);
+                 cr_text_shown (action));
   if (g_str_equal (action, "start") && name == NULL)
     return fail (EXIT_USAGE, "stream start: which stream? Give its NAME");
   config = load_config (&code);
@@ -1746,7 +1973,7 @@ run_stream (const char *verb, int argc, char **argv)
   code = post_fields (config, path, &reply, "name", name, NULL);
   if (code != EXIT_OK)
     return code;
-  printf ("Stream %s: %s\n", name != NULL ? name : "(all)",
+  printf ("Stream %s: %s\n", name != NULL ? cr_text_shown (name) : "(all)",
           g_str_equal (action, "cut") ? "cut, the slate is on air"
           : g_str_equal (action, "resume") ? "the hearing is back on air"
           : g_str_equal (action, "start") ? "started" : "stopped");
@@ -1791,6 +2018,16 @@ verbs_help (void)
   return g_string_free (help, FALSE);
 }
 
+/* g_print, which prints --help, converts to the locale's charset: under
+ * LC_ALL=C the help's Chinese examples would come out as "?". The client
+ * writes UTF-8 whatever the locale. */
+static void
+print_utf8 (const char *text)
+{
+  fputs (text, stdout);
+  fflush (stdout);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1805,6 +2042,9 @@ main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
+  /* Numbers the same in every locale: scripts read what the client prints. */
+  setlocale (LC_NUMERIC, "C");
+  g_set_print_handler (print_utf8);
   context = g_option_context_new ("VERB [ARGS…]");
   g_option_context_set_summary (context,
       "Controls one courtroom's recorder (courtrecd) and reads its archive index.");
@@ -1818,12 +2058,8 @@ main (int argc, char **argv)
 
   if (argc < 2)
     return fail (EXIT_USAGE, "no verb given; run 'courtrec --help' for the list");
-  /* Arguments are taken as bytes (no conversion from the locale's charset,
-   * which is ASCII under LANG=C and would refuse a case number), so check
-   * here that they are the UTF-8 the index and the API store. */
-  for (int i = 1; i < argc; i++)
-    if (!g_utf8_validate (argv[i], -1, NULL))
-      return fail (EXIT_USAGE, "argument %d is not valid UTF-8", i);
+  /* The verb's arguments are checked where the verb parses them, so that
+   * the message can name the option. */
   for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
     if (g_str_equal (argv[1], verbs[i].name))
       {
@@ -1832,5 +2068,5 @@ main (int argc, char **argv)
         return status;
       }
   return fail (EXIT_USAGE, "unknown verb '%s'; run 'courtrec --help' for the list",
-               argv[1]);
+               cr_text_shown (argv[1]));
 }

@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-cli.c: the courtrec client's text.
+ *
+ * Arguments are UTF-8 whatever the locale: every verb that takes text runs
+ * under LC_ALL=C (and C.UTF-8, zh_CN.UTF-8 when installed) with Chinese
+ * arguments, against a real courtrecd and its index. Text from outside is
+ * checked before it is sent (ESC sequences, a newline, 100 kB, bytes that
+ * are not UTF-8) and escaped before it reaches the terminal, whether it
+ * came from the user, from the index or from whatever answers on the
+ * daemon's port. */
+#include "tests/test-util.h"
+
+#include <libsoup/soup.h>
+#include <locale.h>
+#include <string.h>
+
+#include "archive/segment-index.h"
+#include "config/text.h"
+
+#define CASE_NO "（2026）浙1022民初123号"
+
+typedef struct {
+  CrTestRoom *room;
+} Fixture;
+
+static void
+set_up (Fixture *fixture, gconstpointer data)
+{
+  fixture->room = cr_test_room_new (60, NULL);
+}
+
+static void
+tear_down (Fixture *fixture, gconstpointer data)
+{
+  g_clear_pointer (&fixture->room, cr_test_room_free);
+}
+
+/* --- helpers ---------------------------------------------------------------- */
+
+/* The locales the client must behave the same in: C (ASCII), C.UTF-8, and
+ * zh_CN.UTF-8 when this machine has it. */
+static GPtrArray *
+test_locales (void)
+{
+  GPtrArray *locales = g_ptr_array_new ();
+  locale_t zh = newlocale (LC_ALL_MASK, "zh_CN.UTF-8", (locale_t) 0);
+
+  g_ptr_array_add (locales, "C");
+  g_ptr_array_add (locales, "C.UTF-8");
+  if (zh != (locale_t) 0)
+    {
+      g_ptr_array_add (locales, "zh_CN.UTF-8");
+      freelocale (zh);
+    }
+  else
+    g_test_message ("zh_CN.UTF-8 is not installed: tested under C and C.UTF-8");
+  return locales;
+}
+
+/* What a terminal must be able to show as it is: UTF-8 with no control
+ * character other than the newlines and tabs of the client's layout, no
+ * line separator and no bidirectional override. */
+static void
+assert_terminal_safe (const char *text, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (text);
+  if (!cr_text_validate (text, what, G_MAXSIZE, TRUE, &error))
+    g_test_message ("%s: %s", what, cr_text_shown (text));
+  g_assert_no_error (error);
+}
+
+/* Runs courtrec -c CONFIG @args (NULL-terminated) under LC_ALL=@locale
+ * and returns its exit status; stdout and stderr are checked to be safe
+ * for a terminal. */
+static int
+client_in (CrTestRoom *room, const char *locale, char **out, char **err,
+           const char *const *args)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GBytes) stdout_bytes = NULL;
+  g_autoptr (GBytes) stderr_bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out_text = NULL;
+  g_autofree char *err_text = NULL;
+
+  g_ptr_array_add (argv, cr_test_build_path ("courtrec"));
+  g_ptr_array_add (argv, g_strdup ("-c"));
+  g_ptr_array_add (argv, g_strdup (room->config_path));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", locale, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "LANG");
+  g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate (process, NULL, NULL, &stdout_bytes, &stderr_bytes, &error);
+  g_assert_no_error (error);
+  /* g_strndup (NULL, 0), for nothing printed, is NULL. */
+  out_text = g_strndup (g_bytes_get_size (stdout_bytes) > 0
+                        ? g_bytes_get_data (stdout_bytes, NULL) : "",
+                        g_bytes_get_size (stdout_bytes));
+  err_text = g_strndup (g_bytes_get_size (stderr_bytes) > 0
+                        ? g_bytes_get_data (stderr_bytes, NULL) : "",
+                        g_bytes_get_size (stderr_bytes));
+  /* A NUL in what it printed would hide the rest from the checks. */
+  g_assert_cmpuint (strlen (out_text), ==, g_bytes_get_size (stdout_bytes));
+  g_assert_cmpuint (strlen (err_text), ==, g_bytes_get_size (stderr_bytes));
+  assert_terminal_safe (out_text, "stdout");
+  assert_terminal_safe (err_text, "stderr");
+  if (out != NULL)
+    *out = g_steal_pointer (&out_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&err_text);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+#define client(room, locale, out, err, ...) \
+  client_in (room, locale, out, err, (const char *const[]) { __VA_ARGS__, NULL })
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static gint64
+current_session_id (CrTestRoom *room)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonObject *session = json_object_get_object_member (status, "session");
+
+  g_assert_nonnull (session);
+  return json_object_get_int_member (session, "id");
+}
+
+/* --- every verb that takes text, under every locale --------------------------- */
+
+static void
+test_locales_every_verb (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autoptr (GPtrArray) locales = test_locales ();
+  g_autofree char *first_sessions = NULL;
+
+  cr_test_room_start (room);
+  for (guint l = 0; l < locales->len; l++)
+    {
+      const char *locale = g_ptr_array_index (locales, l);
+      g_autofree char *case_no = g_strdup_printf ("（2026）浙1022民初%u号", 200 + l);
+      g_autofree char *half_width = g_strdup_printf ("(2026)浙1022民初%u号", 200 + l);
+      g_autofree char *other_case = g_strdup_printf ("（2026）浙1022民初%u号", 300 + l);
+      g_autofree char *title = g_strdup_printf ("张三诉李四 第%u次开庭", l + 1);
+      g_autofree char *id = NULL;
+      g_autofree char *package = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autoptr (JsonNode) sessions = NULL;
+      g_autoptr (GPtrArray) segments = NULL;
+      JsonArray *array;
+      gint64 session_id;
+
+      g_test_message ("LC_ALL=%s", locale);
+#define CLEAR() \
+      G_STMT_START { g_clear_pointer (&out, g_free); g_clear_pointer (&err, g_free); } G_STMT_END
+      /* Half-width brackets: the client canonicalizes what it was given. */
+      g_assert_cmpint (client (room, locale, &out, &err, "start", "--case", half_width,
+                               "--title", title), ==, 0);
+      g_assert_nonnull (strstr (out, case_no));
+      session_id = current_session_id (room);
+      id = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "status"), ==, 0);
+      g_assert_nonnull (strstr (out, case_no));
+      g_assert_nonnull (strstr (out, title));
+      g_assert_nonnull (strstr (out, "第一法庭"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "mark", "证人入场 witness sworn"), ==, 0);
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "pause", "--reason", "午休"), ==, 2);
+      g_assert_nonnull (strstr (err, "午休"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "pause", "--reason", "recess"), ==, 0);
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "resume"), ==, 0);
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "layout", "画中画"), ==, 2);
+      g_assert_nonnull (strstr (err, "画中画"));
+      CLEAR ();
+      /* No stream of that name: the daemon says so, the name intact. */
+      g_assert_cmpint (client (room, locale, &out, &err, "stream", "start", "门户网站"), !=, 0);
+      g_test_message ("stream start 门户网站: %s", err);
+      g_assert_null (strstr (err, "conversion"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "broadcast", "approve", "--case",
+                               case_no, "--by", "王法官"), ==, 0);
+      g_assert_nonnull (strstr (out, "王法官"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "broadcast", "forbid", "--case",
+                               other_case, "--reason", "涉及个人隐私"), ==, 0);
+      g_assert_nonnull (strstr (out, other_case));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "broadcast", "list"), ==, 0);
+      g_assert_nonnull (strstr (out, "王法官"));
+      g_assert_nonnull (strstr (out, "涉及个人隐私"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "stop"), ==, 0);
+      CLEAR ();
+      segments = cr_test_wait_closed (room, session_id, 1);
+
+      g_assert_cmpint (client (room, locale, &out, &err, "sessions", "--case", case_no), ==, 0);
+      g_assert_nonnull (strstr (out, title));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "sessions", "--case", case_no,
+                               "--json"), ==, 0);
+      sessions = parse_json (out);
+      array = json_node_get_array (sessions);
+      g_assert_cmpuint (json_array_get_length (array), ==, 1);
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0),
+                                                      "title"), ==, title);
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "events", id), ==, 0);
+      g_assert_nonnull (strstr (out, "证人入场 witness sworn"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "verify", "--case", case_no), ==, 0);
+      g_assert_nonnull (strstr (out, case_no));
+      g_assert_nonnull (strstr (out, "INTACT"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "report", "--session", id), ==, 0);
+      g_assert_nonnull (strstr (out, case_no));
+      g_assert_nonnull (strstr (out, "证人入场"));
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "archived", "--session", id,
+                               "--note", "已送电子档案 第88号回执"), ==, 0);
+      CLEAR ();
+      g_assert_cmpint (client (room, locale, &out, &err, "events", id), ==, 0);
+      g_assert_nonnull (strstr (out, "已送电子档案 第88号回执"));
+      CLEAR ();
+      package = g_strdup_printf ("%s/导出-%u", room->dir, l);
+      g_assert_cmpint (client (room, locale, &out, &err, "export", "--case", case_no,
+                               "-o", package), ==, 0);
+      g_test_message ("export: %s%s", out, err);
+      g_assert_nonnull (strstr (out, package));
+      g_assert_nonnull (strstr (out, case_no));
+      CLEAR ();
+#undef CLEAR
+    }
+
+  /* The same listing, byte for byte, whatever the locale. */
+  for (guint l = 0; l < locales->len; l++)
+    {
+      g_autofree char *out = NULL;
+
+      g_assert_cmpint (client (room, g_ptr_array_index (locales, l), &out, NULL,
+                               "sessions"), ==, 0);
+      if (first_sessions == NULL)
+        first_sessions = g_steal_pointer (&out);
+      else
+        g_assert_cmpstr (out, ==, first_sessions);
+    }
+
+  /* The help's Chinese examples are UTF-8, not "?" or \u escapes. */
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (client (room, "C", &out, NULL, "start", "--help"), ==, 0);
+    g_assert_nonnull (strstr (out, "案号"));
+  }
+}
+
+/* --- arguments checked before they are sent ------------------------------------ */
+
+#define V "\x01"  /* stands for the hostile value in the argument lists below */
+
+static void
+test_hostile_arguments (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *flood = g_strnfill (100 * 1000, 'x');
+  g_autofree char *long_case = g_strnfill (101, 'x');
+  g_autofree char *long_title = g_strnfill (201, 'x');
+  g_autofree char *long_marker = g_strnfill (2001, 'x');
+  g_autofree char *package = g_build_filename (room->dir, "package", NULL);
+  const char *values[] = {
+    "\x1b[31m" CASE_NO "\x1b[0m",   /* colours */
+    "\x1b]0;pwned\x07\x1b[2J",      /* a window title, a cleared screen */
+    "第一行\n第二行",                 /* a newline */
+    "\xc2\x9b" "31m",               /* a C1 CSI */
+    "\xe2\x80\xae" "evil",          /* a right-to-left override */
+    "\xff\xfe",                     /* not UTF-8 */
+    flood,                          /* 100 kB */
+  };
+  const struct {
+    const char *args[9];
+    const char *option;   /* what the message must name */
+  } uses[] = {
+    { { "start", "--case", V }, "--case" },
+    { { "start", "--case", CASE_NO, "--title", V }, "--title" },
+    { { "pause", "--reason", V }, "--reason" },
+    { { "mark", V }, "TEXT" },
+    { { "sessions", "--case", V }, "--case" },
+    { { "events", V }, "SESSION_ID" },
+    { { "verify", "--case", V }, "--case" },
+    { { "verify", "--public-key", V }, "--public-key" },
+    { { "report", "--session", V }, "--session" },
+    { { "report", "--session", "1", "--format", V }, "--format" },
+    { { "archived", "--session", "1", "--note", V }, "--note" },
+    { { "retention", "--older-than", V }, "--older-than" },
+    { { "export", "--case", V, "-o", package }, "--case" },
+    { { "export", "--case", CASE_NO, "-o", V }, "--output" },
+    { { "export", "--case", CASE_NO, "--from", V, "-o", package }, "--from" },
+    { { "layout", V }, "NAME" },
+    { { "broadcast", V }, "approve|forbid|list" },
+    { { "broadcast", "approve", "--case", V, "--by", "王法官" }, "--case" },
+    { { "broadcast", "approve", "--case", CASE_NO, "--by", V }, "--by" },
+    { { "broadcast", "forbid", "--case", CASE_NO, "--reason", V }, "--reason" },
+    { { "stream", V }, "start|stop|cut|resume" },
+    { { "stream", "start", V }, "NAME" },
+  };
+  /* One character over each limit. */
+  const struct {
+    const char *args[8];
+    const char *option;
+  } too_long[] = {
+    { { "start", "--case", long_case }, "--case" },
+    { { "start", "--case", CASE_NO, "--title", long_title }, "--title" },
+    { { "broadcast", "forbid", "--case", CASE_NO, "--reason", long_title }, "--reason" },
+    { { "mark", long_marker }, "TEXT" },
+  };
+  g_autoptr (JsonObject) status = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (JsonNode) sessions = NULL;
+
+  cr_test_room_start (room);
+  for (gsize u = 0; u < G_N_ELEMENTS (uses); u++)
+    for (gsize v = 0; v < G_N_ELEMENTS (values); v++)
+      {
+        const char *args[G_N_ELEMENTS (uses[u].args)] = { NULL };
+        g_autofree char *shown_start = NULL;
+
+        for (gsize i = 0; uses[u].args[i] != NULL; i++)
+          args[i] = g_str_equal (uses[u].args[i], V) ? values[v] : uses[u].args[i];
+        g_test_message ("%s %s %s", args[0], uses[u].option, cr_text_shown (values[v]));
+        g_clear_pointer (&out, g_free);
+        g_clear_pointer (&err, g_free);
+        g_assert_cmpint (client_in (room, "C", &out, &err, args), ==, 2);
+        g_test_message ("  -> %s", err);
+        g_assert_true (g_str_has_prefix (err, "courtrec: "));
+        g_assert_nonnull (strstr (err, uses[u].option));
+        g_assert_cmpstr (out, ==, "");
+        /* The value is quoted, escaped and shortened: one line, not 100 kB. */
+        g_assert_cmpuint (strlen (err), <, 1000);
+        g_assert_cmpuint (strlen (err), ==, strcspn (err, "\n") + 1);
+        shown_start = cr_text_escape (values[v], -1, 8);
+        *strstr (shown_start, values[v] == flood ? "…" : shown_start + strlen (shown_start)) = '\0';
+        g_assert_nonnull (strstr (err, shown_start));
+      }
+  for (gsize t = 0; t < G_N_ELEMENTS (too_long); t++)
+    {
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (client_in (room, "C", NULL, &err, too_long[t].args), ==, 2);
+      g_assert_nonnull (strstr (err, too_long[t].option));
+      g_assert_nonnull (strstr (err, "too long"));
+    }
+  /* The verb itself, and an option that does not exist. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (client (room, "C", NULL, &err, "\x1b]0;pwned\x07"), ==, 2);
+  g_assert_nonnull (strstr (err, "\\u001b]0;pwned\\u0007"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (client (room, "C", NULL, &err, "status", "--\x1b[2J"), ==, 2);
+  g_assert_nonnull (strstr (err, "\\u001b[2J"));
+
+  /* Nothing was sent: no session, no broadcast decision. */
+  status = cr_test_status (room);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "standby");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (client (room, "C", &out, NULL, "sessions", "--json"), ==, 0);
+  sessions = parse_json (out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (sessions)), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (client (room, "C", &out, NULL, "broadcast", "list"), ==, 0);
+  g_assert_nonnull (strstr (out, "No broadcast decisions"));
+}
+
+/* --- what the index holds, escaped on the way out -------------------------------- */
+
+/* What a tampered index, or another writer, could hold. */
+#define EVIL_CASE CASE_NO "\x1b[2J"
+#define EVIL_TITLE "\x1b]0;pwned\x07张三诉李四\xc2\x9b" "31m\xe2\x80\xae" "evil\\u001b"
+#define EVIL_MARKER "证人\x1b[1A\x1b[K入场\n第二行\x7f"
+#define EVIL_BYTES "not UTF-8: \xff\xfe"
+
+static void
+test_hostile_index (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *index_path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) sessions = NULL;
+  g_autoptr (JsonNode) events = NULL;
+  g_autofree char *id = NULL;
+  gboolean marker_seen = FALSE;
+  gint64 now = g_get_real_time ();
+  gint64 session_id;
+  JsonArray *array;
+  JsonObject *session;
+
+  g_assert_cmpint (g_mkdir_with_parents (room->storage_dir, 0700), ==, 0);
+  index = cr_segment_index_open (index_path, FALSE, &error);
+  g_assert_no_error (error);
+  session_id = cr_segment_index_begin_session (index, "test-room", EVIL_CASE, EVIL_TITLE,
+                                               now - 60 * G_USEC_PER_SEC, &error);
+  g_assert_no_error (error);
+  cr_segment_index_add_marker (index, session_id, now - 30 * G_USEC_PER_SEC, EVIL_MARKER,
+                               &error);
+  g_assert_no_error (error);
+  cr_segment_index_add_event (index, session_id, now - 20 * G_USEC_PER_SEC, "fault",
+                              EVIL_BYTES, &error);
+  g_assert_no_error (error);
+  cr_segment_index_add_broadcast_decision (index, EVIL_CASE, CR_BROADCAST_FORBIDDEN,
+                                           now - 10 * G_USEC_PER_SEC, "\x1b[5m王法官",
+                                           "\x1b[8m涉及个人隐私", &error);
+  g_assert_no_error (error);
+  cr_segment_index_change_session_state (index, session_id, CR_SESSION_STOPPED, now,
+                                         "stop", NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&index, cr_segment_index_free);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
+
+  /* The text forms: every line safe (client_in checks), the text still
+   * there, its controls shown as escapes. */
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (client (room, "C", &out, NULL, "sessions"), ==, 0);
+    g_assert_nonnull (strstr (out, "张三诉李四"));
+    g_assert_nonnull (strstr (out, "\\u001b]0;pwned\\u0007"));
+    g_assert_nonnull (strstr (out, "\\u009b31m\\u202eevil\\\\u001b"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (client (room, "C", &out, NULL, "events", id), ==, 0);
+    g_assert_nonnull (strstr (out, "证人\\u001b[1A\\u001b[K入场\\u000a第二行\\u007f"));
+    g_assert_nonnull (strstr (out, "not UTF-8: \\xff\\xfe"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (client (room, "C", &out, NULL, "broadcast", "list"), ==, 0);
+    g_assert_nonnull (strstr (out, "\\u001b[5m王法官"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (client (room, "C", &out, NULL, "report", "--session", id), ==, 0);
+    g_assert_nonnull (strstr (out, "张三诉李四"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (client (room, "C", &out, NULL, "report", "--session", id,
+                             "--format", "html"), ==, 0);
+    g_assert_nonnull (strstr (out, "张三诉李四"));
+    g_clear_pointer (&out, g_free);
+    /* Not sealed: verify says so; what it says is safe. */
+    g_assert_cmpint (client (room, "C", &out, NULL, "verify"), !=, 2);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (client (room, "C", &out, NULL, "retention", "--older-than", "0",
+                             "--dry-run"), ==, 0);
+  }
+
+  /* JSON: safe on a terminal, and the text read back the same. */
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *report = NULL;
+    g_autoptr (JsonNode) report_node = NULL;
+
+    g_assert_cmpint (client (room, "C", &out, NULL, "sessions", "--json"), ==, 0);
+    sessions = parse_json (out);
+    array = json_node_get_array (sessions);
+    g_assert_cmpuint (json_array_get_length (array), ==, 1);
+    session = json_array_get_object_element (array, 0);
+    g_assert_cmpstr (json_object_get_string_member (session, "case"), ==, EVIL_CASE);
+    g_assert_cmpstr (json_object_get_string_member (session, "title"), ==, EVIL_TITLE);
+    g_clear_pointer (&out, g_free);
+
+    g_assert_cmpint (client (room, "C", &out, NULL, "events", id, "--json"), ==, 0);
+    events = parse_json (out);
+    array = json_node_get_array (events);
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      {
+        JsonObject *event = json_array_get_object_element (array, i);
+        const char *kind = json_object_get_string_member (event, "kind");
+        const char *detail = json_object_get_string_member_with_default (event, "detail", NULL);
+
+        if (g_str_equal (kind, "marker"))
+          {
+            g_assert_cmpstr (detail, ==, EVIL_MARKER);
+            marker_seen = TRUE;
+          }
+        /* Bytes that are not UTF-8 cannot be JSON: each one is U+FFFD. */
+        if (g_str_equal (kind, "fault"))
+          g_assert_cmpstr (detail, ==, "not UTF-8: \xef\xbf\xbd\xef\xbf\xbd");
+      }
+    g_assert_true (marker_seen);
+
+    g_assert_cmpint (client (room, "C", &report, NULL, "report", "--session", id,
+                             "--format", "json"), ==, 0);
+    report_node = parse_json (report);
+    g_assert_nonnull (strstr (report, "张三诉李四"));
+  }
+}
+
+/* --- what answers on the daemon's port, escaped on the way out --------------------- */
+
+#define EVIL_MESSAGE "\x1b[2J\x1b[H" "案号 " CASE_NO " \xc2\x9b" "1A refused"
+
+typedef struct {
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupServer *server;
+  GThread *thread;
+  guint16 port;
+  guint status;          /* what every request is answered */
+  char *body;
+} FakeDaemon;
+
+static void
+fake_handler (SoupServer *server, SoupServerMessage *message, const char *path,
+              GHashTable *query, gpointer user_data)
+{
+  FakeDaemon *fake = user_data;
+
+  soup_server_message_set_status (message, fake->status, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY,
+                                    fake->body, strlen (fake->body));
+}
+
+static gpointer
+fake_thread (gpointer data)
+{
+  FakeDaemon *fake = data;
+
+  g_main_context_push_thread_default (fake->context);
+  g_main_loop_run (fake->loop);
+  g_main_context_pop_thread_default (fake->context);
+  return NULL;
+}
+
+static FakeDaemon *
+fake_daemon_new (guint16 port)
+{
+  FakeDaemon *fake = g_new0 (FakeDaemon, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+
+  fake->context = g_main_context_new ();
+  fake->loop = g_main_loop_new (fake->context, FALSE);
+  g_main_context_push_thread_default (fake->context);
+  fake->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fake->server, NULL, fake_handler, fake, NULL);
+  soup_server_listen (fake->server, address, 0, &error);
+  g_main_context_pop_thread_default (fake->context);
+  g_assert_no_error (error);
+  fake->body = g_strdup ("{}");
+  fake->thread = g_thread_new ("fake-daemon", fake_thread, fake);
+  return fake;
+}
+
+/* Set only while no client runs: the server thread reads them. */
+static void
+fake_daemon_answer (FakeDaemon *fake, guint status, const char *body)
+{
+  fake->status = status;
+  g_free (fake->body);
+  fake->body = g_strdup (body);
+}
+
+static void
+fake_daemon_free (FakeDaemon *fake)
+{
+  g_main_loop_quit (fake->loop);
+  g_thread_join (fake->thread);
+  soup_server_disconnect (fake->server);
+  g_object_unref (fake->server);
+  g_main_loop_unref (fake->loop);
+  g_main_context_unref (fake->context);
+  g_free (fake->body);
+  g_free (fake);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeDaemon, fake_daemon_free)
+
+static char *
+error_body (const char *message)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, "invalid");
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static void
+test_hostile_daemon (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *token_path = g_build_filename (room->dir, "api-token", NULL);
+  g_autoptr (FakeDaemon) fake = fake_daemon_new (room->port);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *flood = g_strnfill (100 * 1000, 'x');
+  g_autofree char *evil = error_body (EVIL_MESSAGE);
+  g_autofree char *flooded = error_body (flood);
+  g_autofree char *status_body = NULL;
+  const guint statuses[] = { 400, 409, 500 };
+
+  g_file_set_contents (token_path, "0123456789abcdef0123456789abcdef\n", -1, &error);
+  g_assert_no_error (error);
+
+  for (gsize s = 0; s < G_N_ELEMENTS (statuses); s++)
+    {
+      g_autofree char *err = NULL;
+
+      fake_daemon_answer (fake, statuses[s], evil);
+      g_assert_cmpint (client (room, "C", NULL, &err, "start", "--case", CASE_NO), ==,
+                       statuses[s] == 400 ? 2 : 1);
+      g_test_message ("%u: %s", statuses[s], err);
+      g_assert_nonnull (strstr (err, "\\u001b[2J\\u001b[H案号 " CASE_NO " \\u009b1A refused"));
+      g_clear_pointer (&err, g_free);
+
+      fake_daemon_answer (fake, statuses[s], flooded);
+      g_assert_cmpint (client (room, "C", NULL, &err, "mark", "证人入场"), !=, 0);
+      g_assert_cmpuint (strlen (err), <, 1000);
+      g_assert_nonnull (strstr (err, "bytes)"));
+    }
+
+  /* A status full of controls: the text form escapes them, the JSON form
+   * keeps them as JSON escapes. */
+  status_body = g_strdup_printf (
+      "{\"state\":\"recording\\u001b[2J\","
+      "\"room\":{\"name\":\"第一法庭\\u001b[31m\",\"court\":\"\\u009b1A\"},"
+      "\"session\":{\"id\":7,\"case\":\"%s\\u0007\",\"title\":\"\\u202e标题\","
+      "\"started\":\"2026-11-27T01:30:00Z\\u001b\"},"
+      "\"segment\":{\"sequence\":1,\"path\":\"a/\\u001b[Kb.mp4\",\"started\":\"x\"},"
+      "\"broadcast\":{\"on_air\":true,\"public_state\":\"live\\u001b\"},"
+      "\"streams\":[{\"name\":\"门户\\u001b\",\"kind\":\"rtmp\",\"state\":\"live\","
+      "\"showing\":\"live\",\"last_error\":\"%s\"}]}", CASE_NO, "\\u001b[2Jgone");
+  fake_daemon_answer (fake, 200, status_body);
+  {
+    g_autofree char *out = NULL;
+    g_autoptr (JsonNode) node = NULL;
+    JsonObject *session;
+
+    g_assert_cmpint (client (room, "C", &out, NULL, "status"), ==, 0);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, "第一法庭\\u001b[31m"));
+    g_assert_nonnull (strstr (out, CASE_NO "\\u0007"));
+    g_assert_nonnull (strstr (out, "\\u202e标题"));
+    g_assert_nonnull (strstr (out, "门户\\u001b"));
+    g_assert_nonnull (strstr (out, "\\u001b[2Jgone"));
+    g_clear_pointer (&out, g_free);
+
+    g_assert_cmpint (client (room, "C", &out, NULL, "status", "--json"), ==, 0);
+    node = parse_json (out);
+    session = json_object_get_object_member (json_node_get_object (node), "session");
+    g_assert_cmpstr (json_object_get_string_member (session, "title"), ==, "\xe2\x80\xae标题");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/courtrec/cli/" path, Fixture, NULL, set_up, func, tear_down)
+  ADD ("locales-every-verb", test_locales_every_verb);
+  ADD ("hostile-arguments", test_hostile_arguments);
+  ADD ("hostile-index", test_hostile_index);
+  ADD ("hostile-daemon", test_hostile_daemon);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -189,7 +189,8 @@ test_locales_every_verb (Fixture *fixture, gconstpointer data)
       g_assert_nonnull (strstr (out, title));
       g_assert_nonnull (strstr (out, "第一法庭"));
       CLEAR ();
-      g_assert_cmpint (client (room, locale, &out, &err, "mark", "证人入场 witness sworn"), ==, 0);
+      g_assert_cmpint (client (room, locale, &out, &err, "mark", "证人入场 witness sworn"),
+                       ==, 0);
       CLEAR ();
       g_assert_cmpint (client (room, locale, &out, &err, "pause", "--reason", "午休"), ==, 2);
       g_assert_nonnull (strstr (err, "午休"));
@@ -352,6 +353,7 @@ test_hostile_arguments (Fixture *fixture, gconstpointer data)
       {
         const char *args[G_N_ELEMENTS (uses[u].args)] = { NULL };
         g_autofree char *shown_start = NULL;
+        char *cut;
 
         for (gsize i = 0; uses[u].args[i] != NULL; i++)
           args[i] = g_str_equal (uses[u].args[i], V) ? values[v] : uses[u].args[i];
@@ -366,8 +368,11 @@ test_hostile_arguments (Fixture *fixture, gconstpointer data)
         /* The value is quoted, escaped and shortened: one line, not 100 kB. */
         g_assert_cmpuint (strlen (err), <, 1000);
         g_assert_cmpuint (strlen (err), ==, strcspn (err, "\n") + 1);
+        /* Its first characters, as shown, without the "… (N bytes)". */
         shown_start = cr_text_escape (values[v], -1, 8);
-        *strstr (shown_start, values[v] == flood ? "…" : shown_start + strlen (shown_start)) = '\0';
+        cut = strstr (shown_start, "…");
+        if (cut != NULL)
+          *cut = '\0';
         g_assert_nonnull (strstr (err, shown_start));
       }
   for (gsize t = 0; t < G_N_ELEMENTS (too_long); t++)

@@ -1427,7 +1427,8 @@ run_verify (const char *verb, int argc, char **argv)
   started = g_get_monotonic_time ();
   report = cr_verify (index, config->storage_dir, &scope, &error);
   if (report == NULL)
-    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path), error->message);
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s",
+                 cr_text_shown (index_path), error->message);
   if (case_no != NULL && report->sessions->len == 0)
     printf ("No sessions of case %s in room %s\n", cr_text_shown (case_no),
             cr_text_shown (config->room_id));
@@ -1508,7 +1509,8 @@ run_report (const char *verb, int argc, char **argv)
       if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND))
         return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s",
                      session_id, cr_text_shown (config->room_id));
-      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path), error->message);
+      return fail (EXIT_RUNTIME, "cannot read the index %s: %s",
+                   cr_text_shown (index_path), error->message);
     }
   print_report (text, format);
   return EXIT_OK;
@@ -1636,7 +1638,8 @@ run_retention (const char *verb, int argc, char **argv)
   cutoff_us = g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC;
   items = cr_retention_run (index, config->storage_dir, cutoff_us, dry_run, &error);
   if (items == NULL)
-    return fail (EXIT_RUNTIME, "retention in %s: %s", cr_text_shown (index_path), error->message);
+    return fail (EXIT_RUNTIME, "retention in %s: %s", cr_text_shown (index_path),
+                 error->message);
 
   for (guint i = 0; i < items->len; i++)
     {

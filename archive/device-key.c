@@ -10,6 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/small-file.h"
+
+/* The key file is one line of hex (a few hundred bytes); far more is not
+ * a key, and a device such as /dev/zero must not be read forever. */
+#define KEY_FILE_MAX_BYTES 4096
+
 G_DEFINE_QUARK (cr-device-key-error-quark, cr_device_key_error)
 
 struct CrDeviceKey {
@@ -204,7 +210,8 @@ cr_device_key_load (const char *path, gboolean create, GError **error)
       return NULL;
     }
 
-  if (!g_file_get_contents (path, &contents, &length, error))
+  if (!cr_small_file_read (path, "The device key", KEY_FILE_MAX_BYTES, &contents, &length,
+                           error))
     {
       g_prefix_error (error, "Could not read the device key: ");
       return NULL;
@@ -282,7 +289,8 @@ cr_device_key_read_public (const char *path, GError **error)
   g_return_val_if_fail (path != NULL, NULL);
 
   pub = public_path (path);
-  if (!g_file_get_contents (pub, &contents, NULL, NULL))
+  if (!cr_small_file_read (pub, "The public device key", KEY_FILE_MAX_BYTES, &contents, NULL,
+                           NULL))
     {
       g_set_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_NOT_FOUND,
                    "No public device key at '%s'", pub);

@@ -8,6 +8,9 @@
  * the file, the group, the key, the value and what was expected. */
 #include "config/config.h"
 
+#include "config/small-file.h"
+#include "config/text.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <stddef.h>
@@ -18,6 +21,15 @@ G_DEFINE_QUARK (cr-config-error-quark, cr_config_error)
 
 /* Bytes of randomness in a fresh API token (64 hex characters). */
 #define TOKEN_BYTES 32
+
+/* A config is a few kB; a value a path or a line. Anything far larger is
+ * a mistake or an attack, and a label is drawn on every frame. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define VALUE_MAX_BYTES 4096
+#define TITLE_MAX 200
+#define LABEL_MAX 32
+/* A token or a stream key is a word; a file far larger is not one. */
+#define SECRET_MAX_BYTES 4096
 
 typedef struct KeySpec KeySpec;
 
@@ -84,6 +96,7 @@ static const GroupSpec groups[] = {
   { "video", FALSE },
   { "audio", FALSE },
   { "api", FALSE },
+  { "public", FALSE },
   { "live", FALSE },
   { "camera", TRUE },
   { "microphone", TRUE },
@@ -97,9 +110,9 @@ static const GroupSpec groups[] = {
 static const KeySpec keys[] = {
   { "room", "id", parse_room_id, CONFIG_FIELD (room_id), TRUE, NULL, 0, 0,
     "the room id, e.g. room-101" },
-  { "room", "name", parse_text, CONFIG_FIELD (room_name), TRUE, NULL, 0, 0,
+  { "room", "name", parse_text, CONFIG_FIELD (room_name), TRUE, NULL, 0, TITLE_MAX,
     "the courtroom's name, e.g. 第一法庭" },
-  { "room", "court", parse_text, CONFIG_FIELD (court), TRUE, NULL, 0, 0,
+  { "room", "court", parse_text, CONFIG_FIELD (court), TRUE, NULL, 0, TITLE_MAX,
     "the court's name, e.g. 浙江省三门县人民法院" },
 
   { "storage", "dir", parse_text, CONFIG_FIELD (storage_dir), TRUE, NULL, 0, 0,
@@ -141,11 +154,22 @@ static const KeySpec keys[] = {
    * because it depends on another key. */
   { "api", "token_file", parse_text, CONFIG_FIELD (token_file), FALSE, NULL,
     0, 0, "the API token file, e.g. /var/lib/courtrec/room-101/api-token" },
+  { "api", "max_connections", parse_uint, CONFIG_FIELD (api_max_connections), FALSE, "64",
+    1, 4096, NULL },
+
+  /* No default: without [public] listen the public pages are not served. */
+  { "public", "listen", parse_listen, CONFIG_FIELD (public_host), FALSE, NULL, 0, 0, NULL },
+  { "public", "max_connections", parse_uint, CONFIG_FIELD (public_max_connections), FALSE,
+    "512", 1, 65536, NULL },
+  { "public", "max_connections_per_client", parse_uint,
+    CONFIG_FIELD (public_max_connections_per_client), FALSE, "16", 1, 65536, NULL },
+  { "public", "requests_per_second_per_client", parse_uint,
+    CONFIG_FIELD (public_requests_per_second), FALSE, "20", 1, 100000, NULL },
 
   { "camera", "source", parse_camera_source, INPUT_FIELD (source), TRUE, NULL,
     0, 0, "the camera's source: test, v4l2:/dev/videoN, rtsp://URL or file:PATH" },
   /* Default: the NAME of the group, filled in after loading. */
-  { "camera", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, 0,
+  { "camera", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, LABEL_MAX,
     "the label shown on the picture, e.g. 审判长" },
   { "camera", "role", parse_role, INPUT_FIELD (role), FALSE, NULL, 0, 0,
     "judge, plaintiff, defendant, witness, evidence or other" },
@@ -153,7 +177,7 @@ static const KeySpec keys[] = {
   { "microphone", "source", parse_microphone_source, INPUT_FIELD (source),
     TRUE, NULL, 0, 0,
     "the microphone's source: test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH" },
-  { "microphone", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, 0,
+  { "microphone", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, LABEL_MAX,
     "the label of its track, e.g. 审判长" },
   /* Checked against the [camera NAME] groups after loading. */
   { "microphone", "camera", parse_text, INPUT_FIELD (camera), FALSE, NULL, 0, 0,
@@ -199,11 +223,21 @@ parse_text (const KeySpec *spec, const char *value, gpointer base,
 {
   char **field = G_STRUCT_MEMBER_P (base, spec->offset);
   g_autofree char *text = g_strstrip (g_strdup (value));
+  g_autoptr (GError) text_error = NULL;
 
   if (*text == '\0')
     {
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "expected %s", spec->expected);
+      return FALSE;
+    }
+  /* spec->max: characters; paths and the like are bounded by the value's
+   * byte limit alone. */
+  if (!cr_text_validate (text, "the value", spec->max > 0 ? spec->max : VALUE_MAX_BYTES,
+                         FALSE, &text_error))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID, "%s: expected %s",
+                   text_error->message, spec->expected);
       return FALSE;
     }
   g_free (*field);
@@ -511,9 +545,19 @@ parse_listen (const KeySpec *spec, const char *value, gpointer base,
                            "or [::1]:8780");
       return FALSE;
     }
-  g_free (config->api_host);
-  config->api_host = g_steal_pointer (&host);
-  config->api_port = (guint16) port;
+  /* One parser for both listeners: the port is the host's neighbour. */
+  if (spec->offset == CONFIG_FIELD (public_host))
+    {
+      g_free (config->public_host);
+      config->public_host = g_steal_pointer (&host);
+      config->public_port = (guint16) port;
+    }
+  else
+    {
+      g_free (config->api_host);
+      config->api_host = g_steal_pointer (&host);
+      config->api_port = (guint16) port;
+    }
   return TRUE;
 }
 
@@ -670,7 +714,7 @@ cr_source_parse (const char *text, CrSource *source, GError **error)
 
   if (!parse_source (text, source, SOURCE_FORMS, &local_error))
     {
-      g_autofree char *shown = g_utf8_make_valid (text, -1);
+      g_autofree char *shown = cr_text_escape (text, -1, CR_TEXT_SHOWN_MAX);
 
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "\"%s\": %s", shown, local_error->message);
@@ -724,6 +768,7 @@ cr_config_free (CrConfig *config)
   g_clear_pointer (&config->microphones, g_ptr_array_unref);
   g_clear_pointer (&config->streams, g_ptr_array_unref);
   g_free (config->api_host);
+  g_free (config->public_host);
   g_free (config->token_file);
   g_free (config->key_file);
   g_free (config->layout);
@@ -769,7 +814,7 @@ quote_value (GKeyFile *key_file, const char *group, const char *key)
 {
   g_autofree char *raw = g_key_file_get_value (key_file, group, key, NULL);
 
-  return g_utf8_make_valid (raw != NULL ? raw : "", -1);
+  return cr_text_escape (raw != NULL ? raw : "", -1, CR_TEXT_SHOWN_MAX);
 }
 
 static const GroupSpec *
@@ -795,7 +840,7 @@ unknown_key_error (const Loader *loader, const char *header, const char *kind,
                    const char *key, GError **error)
 {
   g_autofree char *value = quote_value (loader->key_file, header, key);
-  g_autofree char *shown_key = g_utf8_make_valid (key, -1);
+  g_autofree char *shown_key = cr_text_escape (key, -1, CR_TEXT_SHOWN_MAX);
   g_autoptr (GString) known = g_string_new (NULL);
   const char *closest = NULL;
   guint closest_distance = G_MAXUINT;
@@ -831,7 +876,7 @@ static gboolean
 unknown_group_error (const Loader *loader, const char *header,
                      const char *kind, const char *item, GError **error)
 {
-  g_autofree char *shown = g_utf8_make_valid (header, -1);
+  g_autofree char *shown = cr_text_escape (header, -1, CR_TEXT_SHOWN_MAX);
   g_autofree char *suggestion = NULL;
   guint closest_distance = G_MAXUINT;
   const GroupSpec *group = find_group (kind);
@@ -919,6 +964,14 @@ load_group (const Loader *loader, const char *header, const char *kind,
        * that the text is UTF-8. */
       value = g_key_file_get_string (loader->key_file, header, spec->key,
                                      &local_error);
+      if (value != NULL && strlen (value) > VALUE_MAX_BYTES)
+        {
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s: [%s] %s: the value is too long: %" G_GSIZE_FORMAT
+                       " bytes, at most %u", loader->path, header, spec->key, strlen (value),
+                       VALUE_MAX_BYTES);
+          return FALSE;
+        }
       if (value == NULL || !spec->parse (spec, value, base, &local_error))
         {
           g_autofree char *given = quote_value (loader->key_file, header,
@@ -944,12 +997,12 @@ check_item_name (const Loader *loader, const char *header, const char *kind,
 {
   if (!is_name (name, G_MAXSIZE))
     {
-      g_autofree char *shown = g_utf8_make_valid (header, -1);
+      g_autofree char *shown = cr_text_escape (header, -1, CR_TEXT_SHOWN_MAX);
 
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "%s: [%s]: the name \"%s\" is not valid: expected letters "
                    "(A-Z, a-z), digits, '-' or '_' after \"%s \", e.g. "
-                   "[%s judge]", loader->path, shown, name, kind, kind);
+                   "[%s judge]", loader->path, shown, cr_text_shown (name), kind, kind);
       return FALSE;
     }
   return TRUE;
@@ -1069,6 +1122,73 @@ check_camera_references (const Loader *loader, const CrConfig *config,
   return TRUE;
 }
 
+/* GKeyFile merges a group or a key given twice without a word: a second
+ * [storage] with another dir would move the recordings. It cannot say so,
+ * so the lines are scanned for group headers and keys first; GKeyFile
+ * still does the parsing. Key-file lines are "[group]", "key=value" (with
+ * optional blanks around '='), "# comment" or blank; a localised key
+ * "name[zh_CN]" is a key of its own. */
+static gboolean
+check_duplicates (const char *path, const char *text, gsize length, GError **error)
+{
+  g_autoptr (GHashTable) group_lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              NULL);
+  g_autoptr (GHashTable) key_lines = NULL;
+  g_autofree char *group = NULL;
+  const char *line = text;
+  const char *end = text + length;
+  guint number = 0;
+
+  for (; line < end; number++)
+    {
+      const char *newline = memchr (line, '\n', end - line);
+      const char *stop = newline != NULL ? newline : end;
+      g_autofree char *content = g_strstrip (g_strndup (line, stop - line));
+
+      line = stop + 1;
+      if (content[0] == '\0' || content[0] == '#')
+        continue;
+      if (content[0] == '[')
+        {
+          char *close = strrchr (content, ']');
+          guint first;
+
+          if (close == NULL)
+            continue;   /* GKeyFile names the syntax error */
+          *close = '\0';
+          first = GPOINTER_TO_UINT (g_hash_table_lookup (group_lines, content + 1));
+          if (first != 0)
+            {
+              g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                           "%s:%u: [%s] is given twice (first at line %u): a group may be "
+                           "given once", path, number + 1, cr_text_shown (content + 1), first);
+              return FALSE;
+            }
+          g_free (group);
+          group = g_strdup (content + 1);
+          g_hash_table_insert (group_lines, g_strdup (group), GUINT_TO_POINTER (number + 1));
+          g_clear_pointer (&key_lines, g_hash_table_unref);
+          key_lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+        }
+      else if (key_lines != NULL && strchr (content, '=') != NULL)
+        {
+          g_autofree char *key = g_strstrip (g_strndup (content, strchr (content, '=') - content));
+          guint first = GPOINTER_TO_UINT (g_hash_table_lookup (key_lines, key));
+
+          if (first != 0)
+            {
+              g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                           "%s:%u: [%s] %s is given twice (first at line %u): a key may be "
+                           "given once", path, number + 1, cr_text_shown (group),
+                           cr_text_shown (key), first);
+              return FALSE;
+            }
+          g_hash_table_insert (key_lines, g_steal_pointer (&key), GUINT_TO_POINTER (number + 1));
+        }
+    }
+  return TRUE;
+}
+
 CrConfig *
 cr_config_load (const char *path, GError **error)
 {
@@ -1078,6 +1198,8 @@ cr_config_load (const char *path, GError **error)
   g_auto (GStrv) headers = NULL;
   g_autofree char *absolute = NULL;
   g_autofree char *base_dir = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
   Loader loader = { path, key_file };
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -1088,9 +1210,18 @@ cr_config_load (const char *path, GError **error)
   config->microphones = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
   config->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_config_free);
 
+  if (!cr_small_file_read (path, "The config file", CONFIG_MAX_BYTES, &text, &length,
+                           &local_error))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO, "%s: cannot read the config: %s",
+                   path, local_error->message);
+      return NULL;
+    }
+  if (!check_duplicates (path, text, length, error))
+    return NULL;
   /* KEEP_TRANSLATIONS: otherwise GKeyFile silently drops name[zh_CN] and
    * the like, and a key that is not read must not pass unnoticed. */
-  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_KEEP_TRANSLATIONS,
+  if (!g_key_file_load_from_data (key_file, text, length, G_KEY_FILE_KEEP_TRANSLATIONS,
                                   &local_error))
     {
       if (local_error->domain == G_KEY_FILE_ERROR)
@@ -1125,7 +1256,8 @@ cr_config_load (const char *path, GError **error)
         {
           g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                        "%s: [%s] has no name: expected [%s NAME], e.g. "
-                       "[%s judge]", path, kind, kind, kind);
+                       "[%s judge]", path, cr_text_shown (kind), cr_text_shown (kind),
+                       cr_text_shown (kind));
           return NULL;
         }
       if (group->named && strcmp (kind, "stream") == 0)
@@ -1175,6 +1307,16 @@ cr_config_load (const char *path, GError **error)
                        path, stream->name, stream->height, config->height);
           return NULL;
         }
+    }
+
+  if (config->public_host != NULL && config->public_port == config->api_port &&
+      g_strcmp0 (config->public_host, config->api_host) == 0)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: [public] listen = %s:%u is [api] listen too: the public pages need "
+                   "a listener of their own, e.g. another port", path, config->public_host,
+                   config->public_port);
+      return NULL;
     }
 
   absolute = g_canonicalize_filename (path, NULL);
@@ -1235,7 +1377,8 @@ cr_config_load_stream_key (const CrStreamConfig *stream, GError **error)
 
   if (stream->key_file == NULL)
     return g_strdup ("");
-  if (!g_file_get_contents (stream->key_file, &contents, NULL, &local_error))
+  if (!cr_small_file_read (stream->key_file, "The stream key file", SECRET_MAX_BYTES, &contents,
+                           NULL, &local_error))
     {
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
                    "[stream %s] key_file = \"%s\": cannot read the stream key: %s",
@@ -1344,8 +1487,8 @@ cr_config_load_token (const CrConfig *config, gboolean create, GError **error)
   g_return_val_if_fail (config->token_file != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!g_file_get_contents (config->token_file, &contents, &length,
-                            &local_error))
+  if (!cr_small_file_read (config->token_file, "The API token file", SECRET_MAX_BYTES,
+                           &contents, &length, &local_error))
     {
       if (create && g_error_matches (local_error, G_FILE_ERROR,
                                      G_FILE_ERROR_NOENT))

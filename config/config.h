@@ -103,6 +103,17 @@ typedef struct {
   char *api_host;           /* listen = host:port; default 127.0.0.1:8780 */
   guint16 api_port;
   char *token_file;         /* absolute, or relative to the config file */
+  guint api_max_connections; /* [api] max_connections, default 64 */
+
+  /* [public]: the listener of the public live pages (/live/), apart from
+   * the API so that the API stays on loopback while the court's reverse
+   * proxy exposes this one. public_host is NULL when [public] listen is
+   * not given: then no public page is served. */
+  char *public_host;
+  guint16 public_port;
+  guint public_max_connections;            /* default 512 */
+  guint public_max_connections_per_client; /* default 16 */
+  guint public_requests_per_second;        /* per client, default 20 */
 
   /* [storage] key_file: the device's Ed25519 signing key (archive/
    * device-key.h), mode 0600; its public key is beside it in KEY_FILE.pub.

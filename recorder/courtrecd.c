@@ -14,9 +14,20 @@
 #include "config/config.h"
 #include "pipelines/capture.h"
 #include "recorder/api-server.h"
+#include "recorder/http-server.h"
+#include "recorder/public-server.h"
 #include "recorder/recorder.h"
 
 #define SHUTDOWN_TIMEOUT_MS 8000
+
+/* Descriptors kept for the recording itself: GStreamer's pipelines and
+ * their threads' eventfds, devices, sockets of network inputs and
+ * outputs, segment files, the index and its WAL. A reference courtroom
+ * uses about 60; this leaves room for many inputs and outputs. */
+#define RECORDER_DESCRIPTORS 512
+/* What one http-server.c may hold beyond its cap: refused clients being
+ * drained (MAX_LINGERING there) and listening sockets. */
+#define MAX_LINGERING_PER_SERVER 72
 
 typedef struct {
   GMainLoop *loop;
@@ -91,6 +102,8 @@ main (int argc, char **argv)
   g_autoptr (CrConfig) config = NULL;
   g_autoptr (CrRecorder) recorder = NULL;
   g_autoptr (CrApiServer) api = NULL;
+  g_autoptr (CrPublicServer) public_server = NULL;
+  guint http_budget;
   g_autofree char *token = NULL;
   Daemon daemon = { 0 };
   guint64 watchdog_us = 0;
@@ -153,12 +166,38 @@ main (int argc, char **argv)
       /* A stream's key file or URL is the config's fault: not restarted. */
       return g_error_matches (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID) ? 2 : 1;
     }
-  api = cr_api_server_new (recorder, config->api_host, config->api_port, token, &error);
+  /* The HTTP listeners share what the recorder can spare: its segment
+   * files, index, devices and pipelines keep RECORDER_DESCRIPTORS. */
+  http_budget = cr_http_descriptor_budget (RECORDER_DESCRIPTORS);
+  if (http_budget < config->api_max_connections + 2 * MAX_LINGERING_PER_SERVER)
+    {
+      fprintf (stderr, "courtrecd: too few file descriptors: %u for the HTTP listeners once %u "
+               "are kept for the recording; raise LimitNOFILE (the unit sets 65536)\n",
+               http_budget, RECORDER_DESCRIPTORS);
+      return 1;
+    }
+  http_budget -= 2 * MAX_LINGERING_PER_SERVER;
+  api = cr_api_server_new (recorder, config->api_host, config->api_port, token,
+                           MIN (config->api_max_connections, http_budget), &error);
   g_clear_pointer (&token, g_free);
   if (api == NULL)
     {
       fprintf (stderr, "courtrecd: %s\n", error->message);
       return 1;
+    }
+  if (config->public_host != NULL)
+    {
+      guint spare = http_budget - MIN (config->api_max_connections, http_budget);
+      if (spare < config->public_max_connections)
+        g_warning ("[public] max_connections = %u: only %u descriptors are free for it; "
+                   "capped at %u (raise LimitNOFILE)", config->public_max_connections, spare,
+                   spare);
+      public_server = spare > 0 ? cr_public_server_new (recorder, spare, &error) : NULL;
+      if (public_server == NULL && error != NULL)
+        {
+          fprintf (stderr, "courtrecd: %s\n", error->message);
+          return 1;
+        }
     }
   if (!cr_recorder_run (recorder, &error))
     {
@@ -179,10 +218,17 @@ main (int argc, char **argv)
   g_message ("Room %s (%s) ready: API on http://%s:%u/api/v1/, recordings in %s",
              config->room_id, config->room_name, config->api_host, config->api_port,
              config->storage_dir);
+  if (public_server != NULL)
+    g_message ("Public live page on http://%s:%u/live/", config->public_host,
+               config->public_port);
+  else
+    g_message ("No [public] listen: the public live page is not served");
 
   g_main_loop_run (daemon.loop);
 
-  /* The API goes first: no command may arrive while the recorder goes. */
+  /* The listeners go first: no command or viewer may arrive while the
+   * recorder goes. */
+  g_clear_pointer (&public_server, cr_public_server_free);
   g_clear_pointer (&api, cr_api_server_free);
   g_clear_pointer (&recorder, cr_recorder_free);
   g_main_loop_unref (daemon.loop);

@@ -688,7 +688,7 @@ static gboolean
 page_plays (CrTestRoom *room, const char *expect)
 {
   g_autofree char *script = cr_test_top_path ("tests/live-page.mjs");
-  g_autofree char *page = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/", room->port);
+  g_autofree char *page = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/", room->public_port);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   const char *argv[] = { "node", script, page, expect, NULL };
@@ -717,12 +717,12 @@ test_public_page (Fixture *fx, gconstpointer data)
   session_id = cr_test_start_session (fx->room, CASE);
   g_assert_true (cr_test_wait_until (playlist_served, fx->room, 20000));
 
-  url = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/index.m3u8", fx->room->port);
+  url = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/index.m3u8", fx->room->public_port);
   probe = cr_test_ffprobe (url, FALSE);
   g_assert_nonnull (probe);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (probe, "streams")),
                     ==, 2);
-  audio_url = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/audio.m3u8", fx->room->port);
+  audio_url = g_strdup_printf ("http://127.0.0.1:%u/live/test-room/audio.m3u8", fx->room->public_port);
   audio = cr_test_ffprobe (audio_url, FALSE);
   g_assert_nonnull (audio);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (audio, "streams")),

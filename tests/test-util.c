@@ -61,6 +61,7 @@ cr_test_room_new (guint segment_seconds, const char *extra)
   room->storage_dir = g_build_filename (room->dir, "storage", NULL);
   room->daemon_log = g_build_filename (room->dir, "courtrecd.log", NULL);
   room->port = cr_test_free_port ();
+  room->public_port = cr_test_free_port ();
 
   g_string_append_printf (conf,
       "[room]\nid = test-room\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n"
@@ -69,6 +70,8 @@ cr_test_room_new (guint segment_seconds, const char *extra)
       "[audio]\nbitrate_kbps = 96\n\n"
       "[api]\nlisten = 127.0.0.1:%u\ntoken_file = %s/api-token\n\n",
       room->storage_dir, segment_seconds, room->port, room->dir);
+  if (extra == NULL || strstr (extra, "[public]") == NULL)
+    g_string_append_printf (conf, "[public]\nlisten = 127.0.0.1:%u\n\n", room->public_port);
   if (extra == NULL || strstr (extra, "[camera ") == NULL)
     g_string_append (conf, "[camera judge]\nsource = test\nlabel = 审判长\n\n");
   if (extra == NULL || strstr (extra, "[microphone ") == NULL)

@@ -15,6 +15,7 @@ typedef struct {
   char *storage_dir;
   char *token;          /* read back from the token file once the daemon runs */
   guint16 port;
+  guint16 public_port;      /* [public] listen: the live pages */
   GSubprocess *daemon;
   char *daemon_log;     /* daemon's stdout+stderr */
   GHashTable *environment; /* extra variables for courtrecd */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* api-request.h: what the control API accepts, decided without a socket:
+ * the routes, the token, the size of the body from the headers, and the
+ * body itself, parsed strictly. The HTTP server calls the first half
+ * before any of the body is read and the second once it is in; the fuzzer
+ * calls both. */
+#pragma once
+
+#include <glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define CR_API_REQUEST_ERROR (cr_api_request_error_quark ())
+GQuark cr_api_request_error_quark (void);
+
+typedef enum {
+  CR_API_REQUEST_ERROR_UNAUTHORIZED,     /* 401: no token, or not the room's */
+  CR_API_REQUEST_ERROR_NOT_FOUND,        /* 404 */
+  CR_API_REQUEST_ERROR_METHOD,           /* 405 */
+  CR_API_REQUEST_ERROR_LENGTH_REQUIRED,  /* 411: a body without Content-Length */
+  CR_API_REQUEST_ERROR_TOO_LARGE,        /* 413: over the route's limit */
+  CR_API_REQUEST_ERROR_INVALID,          /* 400: the body or a field is wrong */
+} CrApiRequestError;
+
+typedef enum {
+  CR_API_STATUS,
+  CR_API_START,
+  CR_API_PAUSE,
+  CR_API_RESUME,
+  CR_API_STOP,
+  CR_API_MARKER,
+  CR_API_LAYOUT,
+  CR_API_BROADCAST_APPROVE,
+  CR_API_BROADCAST_FORBID,
+  CR_API_STREAM_START,
+  CR_API_STREAM_STOP,
+  CR_API_STREAM_CUT,
+  CR_API_STREAM_RESUME,
+} CrApiAction;
+
+typedef struct {
+  const char *name;
+  guint max_chars;       /* characters, not bytes */
+  gboolean required;     /* otherwise it may be absent or null */
+} CrApiField;
+
+typedef struct {
+  const char *path;
+  const char *method;
+  CrApiAction action;
+  const CrApiField *fields;  /* ends with a NULL name; NULL: no fields */
+  gsize max_body;            /* bytes of body the route takes */
+} CrApiRoute;
+
+/* The HTTP status for an error of this domain. */
+guint cr_api_request_error_status (const GError *error);
+
+/* From the request line and headers alone: the route, or NULL with the
+ * error that refuses it (checked in this order: the bearer token against
+ * @token, the path, the method, the body's announced size). (transfer
+ * none) */
+const CrApiRoute *cr_api_request_admit (const char *method, const char *path,
+                                        SoupMessageHeaders *headers, const char *token,
+                                        GError **error);
+
+/* Parses @body (@size bytes, not NUL-terminated) for @route: one JSON
+ * object (RFC 8259, nothing before or after it, no comments, no duplicate
+ * member, nesting bounded), each member one of the route's fields, each a
+ * string within its length and free of control characters (or null where
+ * optional). An empty body is an empty object. Returns field name ->
+ * value (NULL for null). (transfer full) */
+GHashTable *cr_api_request_parse (const CrApiRoute *route, const char *body, gsize size,
+                                  GError **error);
+
+/* The method @path takes, for a 405's Allow header; NULL for no route. */
+const char *cr_api_request_allowed_method (const char *path);
+
+/* Compares in time that depends only on the length of @expected. */
+gboolean cr_api_token_matches (const char *expected, const char *given);
+
+G_END_DECLS

@@ -84,13 +84,22 @@ asan:
 bench: all
 	sh bench/run.sh $(B)
 
+# Without DESTDIR it also makes the user courtrec, the config and storage
+# directories owned for it and the device key (scripts/setup-system.sh). With
+# DESTDIR (a package being built) it makes no user and owns nothing: that is
+# the machine's, and the package's postinst runs the installed script.
 install: $(PROGRAMS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/courtrec $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/courtrec $(DESTDIR)$(UNITDIR)
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/courtrec
 	install -m 0755 $(B)/courtrecd $(B)/courtrec $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 scripts/setup-system.sh $(DESTDIR)$(PREFIX)/lib/courtrec/
 	install -m 0644 config/courtrec.conf.example $(DESTDIR)$(SYSCONFDIR)/courtrec/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/courtrecd@.service.in \
 	    > $(DESTDIR)$(UNITDIR)/courtrecd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/courtrecd@.service
+	if [ -z "$(DESTDIR)" ]; then \
+	    SYSCONFDIR=$(SYSCONFDIR) sh scripts/setup-system.sh; \
+	fi
 
 clean:
 	rm -rf build build-asan

@@ -16,9 +16,11 @@ typedef struct {
 } ConfigFixture;
 
 /* The smallest valid config: the required keys only. */
-#define ROOM_GROUPS \
-  "[room]\nid = room-101\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n" \
-  "[storage]\ndir = /srv/courtrec/room-101\n\n"
+#define ROOM_GROUP "[room]\nid = room-101\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n"
+/* [storage] open for more keys: a group may be given once. */
+#define STORAGE_LINES "[storage]\ndir = /srv/courtrec/room-101\n"
+#define ROOM_GROUPS ROOM_GROUP STORAGE_LINES "\n"
+#define INPUT_GROUPS CAMERA_GROUP MICROPHONE_GROUP
 #define CAMERA_GROUP "[camera judge]\nsource = test\n\n"
 #define MICROPHONE_GROUP "[microphone judge]\nsource = test\n\n"
 #define MINIMAL ROOM_GROUPS CAMERA_GROUP MICROPHONE_GROUP
@@ -392,8 +394,12 @@ test_unknown_key (ConfigFixture *fixture, gconstpointer data)
               CR_CONFIG_ERROR_UNKNOWN, "[video] unknown key \"colour\"",
               "\"blue\"", "expected one of width, height, framerate, bitrate_kbps",
               NULL);
-  /* A translated key (name[zh_CN]) is a key like any other here. */
-  load_fails (fixture, MINIMAL "[room]\nname[zh_CN] = 第二法庭\n",
+  /* A translated key (name[zh_CN]) is a key like any other here; in the
+   * one [room] group, since a second one is refused as such. */
+  load_fails (fixture,
+              "[room]\nid = room-101\nname = 第一法庭\nname[zh_CN] = 第二法庭\n"
+              "court = 浙江省三门县人民法院\n[storage]\ndir = /srv/r\n"
+              CAMERA_GROUP MICROPHONE_GROUP,
               CR_CONFIG_ERROR_UNKNOWN, "[room] unknown key \"name[zh_CN]\"",
               NULL);
 }
@@ -410,7 +416,8 @@ test_bad_number (ConfigFixture *fixture, gconstpointer data)
   load_fails (fixture, MINIMAL "[video]\nbitrate_kbps = 2.5\n",
               CR_CONFIG_ERROR_INVALID, "[video] bitrate_kbps = \"2.5\"",
               "from 100 to 50000", NULL);
-  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 600 # ten minutes\n",
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "segment_seconds = 600 # ten minutes\n"
+              INPUT_GROUPS,
               CR_CONFIG_ERROR_INVALID,
               "[storage] segment_seconds = \"600 # ten minutes\"",
               "comments must be on a line of their own", NULL);
@@ -419,11 +426,13 @@ test_bad_number (ConfigFixture *fixture, gconstpointer data)
 static void
 test_out_of_range (ConfigFixture *fixture, gconstpointer data)
 {
-  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 9\n",
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "segment_seconds = 9\n"
+              INPUT_GROUPS,
               CR_CONFIG_ERROR_INVALID,
               "[storage] segment_seconds = \"9\": expected a whole number from 10 to 3600",
               NULL);
-  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 3601\n",
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "segment_seconds = 3601\n"
+              INPUT_GROUPS,
               CR_CONFIG_ERROR_INVALID, "[storage] segment_seconds = \"3601\"",
               NULL);
   load_fails (fixture, MINIMAL "[video]\nwidth = 1281\n",

@@ -7,8 +7,11 @@
 #include <locale.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "archive/device-key.h"
 #include "config/config.h"
+#include "tests/test-util.h"
 
 /* Each test writes its configs into a fresh directory of its own. */
 typedef struct {
@@ -841,6 +844,340 @@ test_bad_courtroom_inputs (ConfigFixture *fixture, gconstpointer data)
               "\"usher\"", "evidence", NULL);
 }
 
+/* Asserts that @error's message contains every NULL-terminated string. */
+static void assert_message (const GError *error, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+assert_message (const GError *error, ...)
+{
+  const char *needle;
+  va_list args;
+
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  va_start (args, error);
+  while ((needle = va_arg (args, const char *)) != NULL)
+    if (strstr (error->message, needle) == NULL)
+      g_error ("message \"%s\" does not contain \"%s\"", error->message, needle);
+  va_end (args);
+}
+
+/* ---- groups and keys given twice ---- */
+
+/* GKeyFile would merge them silently: a second [storage] with another dir
+ * would move the recordings. The error names both lines. */
+static void
+test_duplicates (ConfigFixture *fixture, gconstpointer data)
+{
+  /* Lines: 1 [room] ... 6 [storage], 7 dir; 9 [camera judge] ... */
+  load_fails (fixture, MINIMAL "[storage]\ndir = /tmp/elsewhere\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:15: [storage] is given twice (first at line 6)", NULL);
+  load_fails (fixture, MINIMAL "[camera judge]\nsource = v4l2:/dev/video0\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:15: [camera judge] is given twice (first at line 9)", NULL);
+  load_fails (fixture, MINIMAL "[stream portal]\nurl = rtmp://a/live\n\n"
+              "[stream portal]\nurl = rtmp://b/live\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:18: [stream portal] is given twice (first at line 15)", NULL);
+  /* Keys: spaces around '=' do not make another key. */
+  load_fails (fixture, MINIMAL "[video]\nwidth = 640\nheight = 360\nwidth=1920\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:18: [video] width is given twice (first at line 16)", NULL);
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "  dir   =   /tmp/elsewhere\n" INPUT_GROUPS,
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:8: [storage] dir is given twice (first at line 7)", NULL);
+  /* CRLF lines count as lines. */
+  load_fails (fixture, "[room]\r\nid = a\r\nid = b\r\n", CR_CONFIG_ERROR_INVALID,
+              "room.conf:3: [room] id is given twice (first at line 2)", NULL);
+  /* A localised key is its own key, and may be given twice no more than
+   * another. */
+  load_fails (fixture,
+              "[room]\nid = room-101\nname = 第一法庭\nname[zh] = 一\nname[zh] = 二\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:5: [room] name[zh] is given twice (first at line 4)", NULL);
+  load_fails (fixture,
+              "[room]\nid = room-101\nname = 第一法庭\nname[zh] = 一\n"
+              "court = c\n[storage]\ndir = /srv/r\n" INPUT_GROUPS,
+              CR_CONFIG_ERROR_UNKNOWN, "[room] unknown key \"name[zh]\"", NULL);
+  /* A group header's name is shown escaped and cut. */
+  {
+    g_autofree char *long_name = g_strnfill (5000, 'x');
+    g_autofree char *text = g_strdup_printf (MINIMAL "[%s]\n[%s]\n", long_name, long_name);
+    g_autofree char *path = write_config (fixture, text);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CrConfig) config = cr_config_load (path, &error);
+
+    g_assert_null (config);
+    assert_message (error, "room.conf:16: [xxxx", "is given twice (first at line 15)",
+                    "(5000 bytes)", NULL);
+    g_assert_cmpuint (strlen (error->message), <, 1000);
+  }
+}
+
+/* The same key in other groups, and commented-out lines, are no
+ * duplicates. */
+static void
+test_not_duplicates (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture,
+      ROOM_GROUP STORAGE_LINES "# dir = /tmp/old\n#dir=/tmp/older\n\n"
+      "[video]\nbitrate_kbps = 1500\n[audio]\nbitrate_kbps = 96\n"
+      "[camera judge]\nsource = test\nlabel = 审判长\n"
+      "[camera clerk]\nsource = test\nlabel = 书记员\n" MICROPHONE_GROUP);
+
+  g_assert_cmpstr (config->storage_dir, ==, "/srv/courtrec/room-101");
+  g_assert_cmpuint (config->video_bitrate_kbps, ==, 1500);
+  g_assert_cmpuint (config->audio_bitrate_kbps, ==, 96);
+  g_assert_cmpuint (config->cameras->len, ==, 2);
+}
+
+/* ---- values: size, length, control characters ---- */
+
+static void
+test_value_size (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *huge = g_strnfill (1000 * 1000, 'A');
+  g_autofree char *over = g_strnfill (4096, 'a');
+  g_autofree char *at = g_strnfill (4095, 'a');
+  g_autofree char *text = NULL;
+  g_autoptr (CrConfig) config = NULL;
+
+  /* The 1 MB camera label that used to reach the text overlay. */
+  text = g_strdup_printf (ROOM_GROUPS "[camera judge]\nsource = test\nlabel = %s\n"
+                          MICROPHONE_GROUP, huge);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID,
+              "[camera judge] label: the value is too long: 1000000 bytes, at most 4096",
+              NULL);
+  g_clear_pointer (&text, g_free);
+
+  /* Any key: "/" and 4096 bytes more is one too many, 4095 fit. */
+  text = g_strdup_printf (ROOM_GROUP "[storage]\ndir = /%s\n\n" INPUT_GROUPS, over);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID,
+              "[storage] dir: the value is too long: 4097 bytes, at most 4096", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf (ROOM_GROUP "[storage]\ndir = /%s\n\n" INPUT_GROUPS, at);
+  config = load_ok (fixture, text);
+  g_assert_cmpuint (strlen (config->storage_dir), ==, 4096);
+  g_clear_pointer (&text, g_free);
+
+  /* An unknown key's value is shown cut, not in full. */
+  text = g_strdup_printf (MINIMAL "[video]\ncolour = %s\n", over);
+  {
+    g_autofree char *path = write_config (fixture, text);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CrConfig) refused = cr_config_load (path, &error);
+
+    g_assert_null (refused);
+    assert_message (error, "[video] unknown key \"colour\"", "(4096 bytes)", NULL);
+    g_assert_cmpuint (strlen (error->message), <, 1000);
+  }
+}
+
+/* Labels: 32 characters (not bytes: Chinese is three bytes each); room
+ * name and court: 200. */
+static void
+test_text_length (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (GString) label = g_string_new (NULL);
+  g_autoptr (GString) title = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < 32; i++)
+    g_string_append (label, "审");
+  for (guint i = 0; i < 200; i++)
+    g_string_append (title, "法");
+
+  text = g_strdup_printf ("[room]\nid = r\nname = %s\ncourt = %s\n" STORAGE_LINES
+                          "[camera judge]\nsource = test\nlabel = %s\n"
+                          "[microphone judge]\nsource = test\nlabel = %s\n",
+                          title->str, title->str, label->str, label->str);
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture, text);
+    g_assert_cmpstr (input_at (config->cameras, 0)->label, ==, label->str);
+    g_assert_cmpstr (config->room_name, ==, title->str);
+  }
+  g_clear_pointer (&text, g_free);
+
+  g_string_append (label, "x");
+  g_string_append (title, "x");
+  text = g_strdup_printf (ROOM_GROUPS "[camera judge]\nsource = test\nlabel = %s\n"
+                          MICROPHONE_GROUP, label->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[camera judge] label = \"",
+              "too long: at most 32 characters", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf (ROOM_GROUPS CAMERA_GROUP "[microphone judge]\nsource = test\n"
+                          "label = %s\n", label->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[microphone judge] label = \"",
+              "too long: at most 32 characters", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("[room]\nid = r\nname = %s\ncourt = c\n" STORAGE_LINES
+                          INPUT_GROUPS, title->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[room] name = \"",
+              "too long: at most 200 characters", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("[room]\nid = r\nname = n\ncourt = %s\n" STORAGE_LINES
+                          INPUT_GROUPS, title->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[room] court = \"",
+              "too long: at most 200 characters", NULL);
+}
+
+/* Control characters, raw or through the key file's escapes, in any
+ * value; the message shows them escaped. */
+static void
+test_control_characters (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = NULL;
+
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = test\nlabel = 审\033[2J判\n"
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[camera judge] label = \"",
+              "control character (U+001B", "\\u001b[2J", NULL);
+  load_fails (fixture, "[room]\nid = r\nname = 第一\\n法庭\ncourt = c\n" STORAGE_LINES
+              INPUT_GROUPS, CR_CONFIG_ERROR_INVALID, "[room] name = \"",
+              "control character (U+000A", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = rtsp://cam/a\\rb\n"
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[camera judge] source = \"",
+              "control character (U+000D", NULL);
+  load_fails (fixture, MINIMAL "[video]\nlayout = grid\033]0;owned\007\n",
+              CR_CONFIG_ERROR_INVALID, "[video] layout = \"", "control character", NULL);
+  load_fails (fixture, ROOM_GROUP "[storage]\ndir = /srv/\302\205x\n\n" INPUT_GROUPS,
+              CR_CONFIG_ERROR_INVALID, "[storage] dir = \"", "control character (U+0085",
+              NULL);
+
+  /* No message carries the raw bytes. */
+  path = write_config (fixture, MINIMAL "[video]\nlayout = \033[31mred\n");
+  config = cr_config_load (path, &error);
+  g_assert_null (config);
+  assert_message (error, "[video] layout", NULL);
+  g_assert_null (strchr (error->message, '\033'));
+  g_clear_error (&error);
+
+  /* A NUL would hide the rest of its line from GKeyFile. */
+  g_assert_true (g_file_set_contents (path, MINIMAL "[video]\nlayout = grid\0 pip\n",
+                                      sizeof MINIMAL + 22, NULL));
+  config = cr_config_load (path, &error);
+  g_assert_null (config);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_SYNTAX);
+  assert_message (error, "room.conf:16: a NUL byte", NULL);
+}
+
+/* ---- hostile files ---- */
+
+static char *
+make_fifo (ConfigFixture *fixture, const char *name)
+{
+  char *path = g_build_filename (fixture->dir, name, NULL);
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  return path;
+}
+
+/* Loads @path, which must fail as CR_CONFIG_ERROR_IO naming it and @kind. */
+static void
+config_file_refused (const char *path, const char *kind)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = cr_config_load (path, &error);
+
+  g_assert_null (config);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  assert_message (error, kind, NULL);
+}
+
+/* A FIFO would be read until a writer comes, /dev/zero until memory runs
+ * out: both are refused before a byte is read, as is a directory. (This
+ * test hangs rather than fails if the FIFO is opened blocking.) */
+static void
+test_config_not_regular (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "room.conf");
+  g_autofree char *dir = g_build_filename (fixture->dir, "conf.d", NULL);
+  g_autofree char *link = g_build_filename (fixture->dir, "zero.conf", NULL);
+
+  config_file_refused (fifo, "is a FIFO: expected a regular file");
+  config_file_refused ("/dev/zero", "is a character device: expected a regular file");
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  config_file_refused (dir, "is a directory: expected a regular file");
+  /* A link is followed, and what it leads to is judged. */
+  g_assert_cmpint (symlink ("/dev/zero", link), ==, 0);
+  config_file_refused (link, "is a character device");
+}
+
+/* MINIMAL padded with comment lines to exactly @size bytes. */
+static char *
+padded_config (gsize size)
+{
+  GString *text = g_string_new (MINIMAL);
+
+  while (text->len + 64 < size)
+    g_string_append_printf (text, "# %-60s\n", "padding");
+  g_string_append (text, "#");
+  while (text->len + 1 < size)
+    g_string_append_c (text, 'x');
+  g_string_append_c (text, '\n');
+  g_assert_cmpuint (text->len, ==, size);
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_config_size (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *at_limit = padded_config (1024 * 1024);
+  g_autofree char *over_limit = padded_config (1024 * 1024 + 1);
+  g_autoptr (CrConfig) config = load_ok (fixture, at_limit);
+  g_autofree char *path = write_config (fixture, over_limit);
+
+  config_file_refused (path, "is too large: 1048577 bytes, at most 1048576");
+}
+
+/* The same loader runs at --check-config and at start: a FIFO given as
+ * the config makes courtrecd exit at once with 2 (a config error, which
+ * systemd does not restart), naming it. */
+static void
+test_check_config_fifo (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "room.conf");
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  gint64 started = g_get_monotonic_time ();
+  gint64 waited_ms = 0;
+
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, courtrecd, "-c", fifo,
+                                         "--check-config", NULL);
+  g_assert_no_error (error);
+  /* Polled, not waited for: a courtrecd that blocks on the FIFO must fail
+   * this test, not hang it. GSubprocess reaps the child on GLib's worker
+   * thread, which clears its identifier. */
+  while (waited_ms < 10000 && g_subprocess_get_identifier (process) != NULL)
+    {
+      g_usleep (20 * 1000);
+      waited_ms = (g_get_monotonic_time () - started) / 1000;
+    }
+  if (g_subprocess_get_identifier (process) != NULL)
+    {
+      g_subprocess_force_exit (process);
+      g_subprocess_wait (process, NULL, NULL);
+      g_error ("courtrecd --check-config on a FIFO still ran after %" G_GINT64_FORMAT " ms",
+               waited_ms);
+    }
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+  g_assert_nonnull (strstr (err, fifo));
+  g_assert_nonnull (strstr (err, "is a FIFO"));
+}
+
 #define ADD(path, func) \
   g_test_add ("/courtrec/config/" path, ConfigFixture, NULL, \
               fixture_set_up, func, fixture_tear_down)
@@ -879,6 +1216,14 @@ main (int argc, char **argv)
   ADD ("token/created", test_token_created);
   ADD ("token/read", test_token_read);
   ADD ("token/errors", test_token_errors);
+  ADD ("error/duplicates", test_duplicates);
+  ADD ("not-duplicates", test_not_duplicates);
+  ADD ("error/value-size", test_value_size);
+  ADD ("error/text-length", test_text_length);
+  ADD ("error/control-characters", test_control_characters);
+  ADD ("file/not-regular", test_config_not_regular);
+  ADD ("file/size", test_config_size);
+  ADD ("file/check-config-fifo", test_check_config_fifo);
 
   return g_test_run ();
 }

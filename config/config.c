@@ -1389,8 +1389,9 @@ cr_config_load (const char *path, GError **error)
       g_autofree char *api_listen = format_listen (config->api_host, config->api_port);
 
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "%s: [public] listen = %s and [api] listen = %s are the same address: "
-                   "the public pages need a listener of their own, e.g. another port",
+                   "%s: [public] listen = %s and [api] listen = %s take the same port on "
+                   "the same address: the public pages need a listener of their own, e.g. "
+                   "another port",
                    path, public_listen, api_listen);
       return NULL;
     }

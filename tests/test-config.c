@@ -166,6 +166,12 @@ test_example (void)
   g_assert_cmpstr (config->api_host, ==, "127.0.0.1");
   g_assert_cmpuint (config->api_port, ==, 8780);
   g_assert_cmpstr (config->token_file, ==, "/var/lib/courtrec/demo/api-token");
+  g_assert_cmpuint (config->api_max_connections, ==, 64);
+  g_assert_cmpstr (config->public_host, ==, "127.0.0.1");
+  g_assert_cmpuint (config->public_port, ==, 8781);
+  g_assert_cmpuint (config->public_max_connections, ==, 512);
+  g_assert_cmpuint (config->public_max_connections_per_client, ==, 16);
+  g_assert_cmpuint (config->public_requests_per_second, ==, 20);
 }
 
 /* The example documents every key by setting it: a key added to the loader
@@ -185,6 +191,9 @@ test_example_sets_every_key (void)
     { "audio", "track_codec" }, { "audio", "silence_dbfs" },
     { "audio", "silence_alarm_seconds" }, { "camera judge", "role" },
     { "microphone judge", "camera" }, { "live", "hls" }, { "live", "delay_seconds" },
+    { "api", "max_connections" }, { "public", "listen" }, { "public", "max_connections" },
+    { "public", "max_connections_per_client" },
+    { "public", "requests_per_second_per_client" },
   };
   g_autofree char *path = example_path ();
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
@@ -1178,6 +1187,214 @@ test_check_config_fifo (ConfigFixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (err, "is a FIFO"));
 }
 
+/* ---- secret files: token, stream key, device key ---- */
+
+/* token_file leading to a FIFO, /dev/zero, a directory or a file over
+ * 4 KiB: refused, naming the file and what is wrong, even with create (a
+ * FIFO is not replaced by a fresh token). A link is followed. */
+static void
+test_token_files (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "fifo-token");
+  g_autofree char *dir = g_build_filename (fixture->dir, "dir-token", NULL);
+  g_autofree char *large = g_build_filename (fixture->dir, "large-token", NULL);
+  g_autofree char *target = g_build_filename (fixture->dir, "real-token", NULL);
+  g_autofree char *big = g_strnfill (4097, 'k');
+  const struct {
+    const char *token_file;
+    const char *says;
+  } refused[] = {
+    { fifo, "is a FIFO: expected a regular file" },
+    { "/dev/zero", "is a character device: expected a regular file" },
+    { dir, "is a directory: expected a regular file" },
+    { large, "is too large: 4097 bytes, at most 4096" },
+  };
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (large, big, -1, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (CrConfig) config = config_with_token_file (fixture, refused[i].token_file);
+      g_autoptr (GError) error = NULL;
+      g_autofree char *token = cr_config_load_token (config, TRUE, &error);
+
+      g_assert_null (token);
+      g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+      assert_message (error, refused[i].token_file, refused[i].says, NULL);
+      g_assert_null (strstr (error->message, "kkkk"));
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *link = g_build_filename (fixture->dir, "api-token", NULL);
+    g_autoptr (CrConfig) config = config_with_token_file (fixture, "api-token");
+    g_autofree char *token = NULL;
+
+    /* A token in /etc linked from the storage dir is legitimate. */
+    g_assert_true (g_file_set_contents (target, "linked-token\n", -1, NULL));
+    g_assert_cmpint (symlink (target, link), ==, 0);
+    token = cr_config_load_token (config, FALSE, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (token, ==, "linked-token");
+  }
+  g_assert_true (g_file_test (fifo, G_FILE_TEST_EXISTS) &&
+                 !g_file_test (fifo, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_stream_key_files (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "portal.key");
+  g_autofree char *large = g_build_filename (fixture->dir, "large.key", NULL);
+  g_autofree char *big = g_strnfill (4097, 'k');
+  const char *const key_files[] = { fifo, "/dev/zero", fixture->dir, large };
+  const char *const says[] = { "is a FIFO", "is a character device", "is a directory",
+                               "is too large: 4097 bytes, at most 4096" };
+
+  g_assert_true (g_file_set_contents (large, big, -1, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (key_files); i++)
+    {
+      CrStreamConfig stream = { .name = (char *) "portal", .key_file = (char *) key_files[i] };
+      g_autoptr (GError) error = NULL;
+      g_autofree char *key = cr_config_load_stream_key (&stream, &error);
+
+      g_assert_null (key);
+      g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+      assert_message (error, "[stream portal] key_file", key_files[i], says[i], NULL);
+      g_assert_null (strstr (error->message, "kkkk"));
+    }
+}
+
+/* [storage] key_file: the device's signing key, read in archive/. */
+static void
+test_device_key_files (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = g_build_filename (fixture->dir, "fifo-key", NULL);
+  g_autofree char *dir = g_build_filename (fixture->dir, "dir-key", NULL);
+  g_autofree char *large = g_build_filename (fixture->dir, "large-key", NULL);
+  g_autofree char *made = g_build_filename (fixture->dir, "keys", "device-key", NULL);
+  g_autofree char *link = g_build_filename (fixture->dir, "device-key", NULL);
+  g_autofree char *big = g_strnfill (4097, 'a');
+  const char *const paths[] = { fifo, "/dev/zero", dir, large };
+  const char *const says[] = { "is a FIFO: expected a regular file",
+                               "is a character device: expected a regular file",
+                               "is a directory: expected a regular file",
+                               "is too large: 4097 bytes, at most 4096" };
+  g_autoptr (CrDeviceKey) key = NULL;
+  g_autoptr (CrDeviceKey) through_link = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Mode 0600 and 0700: refused for what they are, not for their mode. */
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents_full (large, big, -1, G_FILE_SET_CONTENTS_NONE, 0600,
+                                           NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr (CrDeviceKey) refused = cr_device_key_load (paths[i], TRUE, &error);
+
+      g_assert_null (refused);
+      g_assert_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_INVALID);
+      assert_message (error, paths[i], says[i], NULL);
+      g_assert_null (strstr (error->message, "aaaa"));
+      g_clear_error (&error);
+    }
+
+  key = cr_device_key_load (made, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (made, link), ==, 0);
+  through_link = cr_device_key_load (link, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cr_device_key_get_public_hex (through_link), ==,
+                   cr_device_key_get_public_hex (key));
+}
+
+/* ---- the HTTP listeners: [api] and [public] ---- */
+
+static void
+test_listeners (ConfigFixture *fixture, gconstpointer data)
+{
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL);
+
+    /* No [public] listen: no public listener. */
+    g_assert_null (config->public_host);
+    g_assert_cmpuint (config->public_port, ==, 0);
+    g_assert_cmpuint (config->api_max_connections, ==, 64);
+    g_assert_cmpuint (config->public_max_connections, ==, 512);
+    g_assert_cmpuint (config->public_max_connections_per_client, ==, 16);
+    g_assert_cmpuint (config->public_requests_per_second, ==, 20);
+  }
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL "[public]\nmax_connections = 9\n");
+
+    g_assert_null (config->public_host);
+    g_assert_cmpuint (config->public_max_connections, ==, 9);
+  }
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture,
+        MINIMAL "[api]\nlisten = 127.0.0.1:8780\nmax_connections = 4096\n"
+        "[public]\nlisten = [::]:8080\nmax_connections = 65536\n"
+        "max_connections_per_client = 1\nrequests_per_second_per_client = 100000\n");
+
+    g_assert_cmpstr (config->public_host, ==, "::");
+    g_assert_cmpuint (config->public_port, ==, 8080);
+    g_assert_cmpuint (config->api_max_connections, ==, 4096);
+    g_assert_cmpuint (config->public_max_connections, ==, 65536);
+    g_assert_cmpuint (config->public_max_connections_per_client, ==, 1);
+    g_assert_cmpuint (config->public_requests_per_second, ==, 100000);
+  }
+  {
+    /* Another port, or another address of the same port. */
+    g_autoptr (CrConfig) config = load_ok (fixture,
+        MINIMAL "[api]\nlisten = [::1]:8780\n[public]\nlisten = 0.0.0.0:8780\n");
+
+    g_assert_cmpstr (config->public_host, ==, "0.0.0.0");
+    g_assert_cmpuint (config->public_port, ==, 8780);
+  }
+}
+
+static void
+test_bad_listeners (ConfigFixture *fixture, gconstpointer data)
+{
+  static const struct {
+    const char *text;
+    const char *says;
+  } bad[] = {
+    { "[api]\nmax_connections = 0\n", "[api] max_connections = \"0\": expected a whole "
+      "number from 1 to 4096" },
+    { "[api]\nmax_connections = 4097\n", "[api] max_connections = \"4097\"" },
+    { "[public]\nmax_connections = 0\n", "[public] max_connections = \"0\": expected a "
+      "whole number from 1 to 65536" },
+    { "[public]\nmax_connections = 65537\n", "[public] max_connections = \"65537\"" },
+    { "[public]\nmax_connections_per_client = 0\n",
+      "[public] max_connections_per_client = \"0\": expected a whole number from 1 to 65536" },
+    { "[public]\nrequests_per_second_per_client = 100001\n",
+      "[public] requests_per_second_per_client = \"100001\": expected a whole number "
+      "from 1 to 100000" },
+    { "[public]\nlisten = court.example:80\n", "[public] listen = \"court.example:80\": "
+      "expected host:port" },
+    { "[public]\nlisten = 127.0.0.1\n", "[public] listen = \"127.0.0.1\"" },
+    { "[public]\nlisten = 127.0.0.1:0\n", "[public] listen = \"127.0.0.1:0\"" },
+    { "[public]\nlisten = 127.0.0.1:8780\n",
+      "[public] listen = 127.0.0.1:8780 and [api] listen = 127.0.0.1:8780 take the same "
+      "port on the same address" },
+    { "[api]\nlisten = [::1]:9000\n[public]\nlisten = [0:0::1]:9000\n",
+      "[public] listen = [0:0::1]:9000 and [api] listen = [::1]:9000" },
+    { "[api]\nlisten = 127.0.0.1:9000\n[public]\nlisten = 0.0.0.0:9000\n",
+      "[public] listen = 0.0.0.0:9000 and [api] listen = 127.0.0.1:9000" },
+    { "[api]\nlisten = localhost:9000\n[public]\nlisten = [::]:9000\n",
+      "[public] listen = [::]:9000 and [api] listen = localhost:9000" },
+    { "[api]\nlisten = 127.0.0.1:9000\n[public]\nlisten = localhost:9000\n",
+      "[public] listen = localhost:9000 and [api] listen = 127.0.0.1:9000" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat (MINIMAL, bad[i].text, NULL);
+      load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, bad[i].says, NULL);
+    }
+}
+
 #define ADD(path, func) \
   g_test_add ("/courtrec/config/" path, ConfigFixture, NULL, \
               fixture_set_up, func, fixture_tear_down)
@@ -1224,6 +1441,11 @@ main (int argc, char **argv)
   ADD ("file/not-regular", test_config_not_regular);
   ADD ("file/size", test_config_size);
   ADD ("file/check-config-fifo", test_check_config_fifo);
+  ADD ("file/token", test_token_files);
+  ADD ("file/stream-key", test_stream_key_files);
+  ADD ("file/device-key", test_device_key_files);
+  ADD ("listeners", test_listeners);
+  ADD ("error/listeners", test_bad_listeners);
 
   return g_test_run ();
 }

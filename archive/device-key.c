@@ -162,6 +162,7 @@ cr_device_key_load (const char *path, gboolean create, GError **error)
 {
   g_autoptr (CrDeviceKey) key = NULL;
   g_autofree char *written_public = NULL;
+  g_autoptr (GError) read_error = NULL;
   char *contents = NULL;
   gsize length = 0;
   GStatBuf st;
@@ -199,6 +200,19 @@ cr_device_key_load (const char *path, gboolean create, GError **error)
         }
     }
 
+  /* First: a FIFO, a device or a directory at @path is refused as such,
+   * before its mode is judged, and /dev/zero is not read forever. */
+  if (!cr_small_file_read (path, "The device key", KEY_FILE_MAX_BYTES, &contents, &length,
+                           &read_error))
+    {
+      /* In this module's domain: a caller tells "not a key file" from a
+       * failing disk without knowing how the file is read. */
+      g_set_error (error, CR_DEVICE_KEY_ERROR,
+                   g_error_matches (read_error, G_FILE_ERROR, G_FILE_ERROR_INVAL)
+                     ? CR_DEVICE_KEY_ERROR_INVALID : CR_DEVICE_KEY_ERROR_IO,
+                   "Could not read the device key: %s", read_error->message);
+      return NULL;
+    }
   /* Like ssh with its keys: a signing key that others can read proves
    * nothing, so say so rather than sign with it. */
   if ((st.st_mode & 0077) != 0)
@@ -207,15 +221,11 @@ cr_device_key_load (const char *path, gboolean create, GError **error)
                    "Device key '%s' may be read by others (mode %04o); it must "
                    "be readable by its owner only: chmod 600 '%s'", path,
                    (guint) (st.st_mode & 07777), path);
+      sodium_memzero (contents, length);
+      g_free (contents);
       return NULL;
     }
 
-  if (!cr_small_file_read (path, "The device key", KEY_FILE_MAX_BYTES, &contents, &length,
-                           error))
-    {
-      g_prefix_error (error, "Could not read the device key: ");
-      return NULL;
-    }
   key = parse_secret (path, contents, error);
   sodium_memzero (contents, length);
   g_free (contents);

@@ -434,8 +434,9 @@ parse_choice (const KeySpec *spec, const char *value, gpointer base,
 
   if (!g_strv_contains (choices, value))
     {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "\"%s\": expected %s", value, spec->expected);
+      /* The value is left out: the loader shows it, escaped and cut. */
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID, "expected %s",
+                   spec->expected);
       return FALSE;
     }
   g_free (*field);
@@ -481,9 +482,8 @@ parse_dbfs (const KeySpec *spec, const char *value, gpointer base, GError **erro
 
   if (!g_ascii_string_to_signed (value, 10, -120, 0, &number, NULL))
     {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "\"%s\": expected a level in dBFS, a whole number from -120 to 0",
-                   value);
+      g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                           "expected a level in dBFS, a whole number from -120 to 0");
       return FALSE;
     }
   *field = (int) number;
@@ -559,6 +559,51 @@ parse_listen (const KeySpec *spec, const char *value, gpointer base,
       config->api_port = (guint16) port;
     }
   return TRUE;
+}
+
+/* host:port as [api] listen takes it: an IPv6 host in brackets. */
+static char *
+format_listen (const char *host, guint16 port)
+{
+  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                    : g_strdup_printf ("%s:%u", host, port);
+}
+
+/* Whether one address's socket keeps the other from binding the same
+ * port: the same address, or the wildcard (0.0.0.0, ::) of its family;
+ * the HTTP server binds IPv6 sockets IPv6-only. */
+static gboolean
+addresses_clash (const char *text_a, const char *text_b)
+{
+  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (text_a);
+  g_autoptr (GInetAddress) b = g_inet_address_new_from_string (text_b);
+
+  if (g_inet_address_get_family (a) != g_inet_address_get_family (b))
+    return FALSE;
+  return g_inet_address_equal (a, b) || g_inet_address_get_is_any (a) ||
+         g_inet_address_get_is_any (b);
+}
+
+/* TRUE when both listeners cannot be bound at once (the daemon would fail
+ * at start; --check-config should say so first). The hosts are what
+ * parse_listen accepts: literals, or localhost, which the server binds on
+ * 127.0.0.1 and ::1. */
+static gboolean
+listeners_clash (const char *host_a, guint16 port_a, const char *host_b, guint16 port_b)
+{
+  static const char *const localhost[] = { "127.0.0.1", "::1", NULL };
+  const char *const one_a[] = { host_a, NULL };
+  const char *const one_b[] = { host_b, NULL };
+  const char *const *all_a = g_str_equal (host_a, "localhost") ? localhost : one_a;
+  const char *const *all_b = g_str_equal (host_b, "localhost") ? localhost : one_b;
+
+  if (port_a != port_b)
+    return FALSE;
+  for (gsize i = 0; all_a[i] != NULL; i++)
+    for (gsize j = 0; all_b[j] != NULL; j++)
+      if (addresses_clash (all_a[i], all_b[j]))
+        return TRUE;
+  return FALSE;
 }
 
 /* ---- sources ---- */
@@ -900,7 +945,7 @@ unknown_group_error (const Loader *loader, const char *header,
       if (!groups[i].named)
         suggestion = g_strdup_printf ("[%s]", groups[i].name);
       else if (item != NULL)
-        suggestion = g_strdup_printf ("[%s %s]", groups[i].name, item);
+        suggestion = g_strdup_printf ("[%s %s]", groups[i].name, cr_text_shown (item));
       else
         suggestion = g_strdup_printf ("[%s NAME]", groups[i].name);
     }
@@ -912,7 +957,7 @@ unknown_group_error (const Loader *loader, const char *header,
   else
     g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
                  "%s: unknown group [%s]: expected [room], [storage], "
-                 "[video], [audio], [api], [live], [camera NAME], "
+                 "[video], [audio], [api], [public], [live], [camera NAME], "
                  "[microphone NAME] or [stream NAME]", loader->path, shown);
   return FALSE;
 }
@@ -970,6 +1015,19 @@ load_group (const Loader *loader, const char *header, const char *kind,
                        "%s: [%s] %s: the value is too long: %" G_GSIZE_FORMAT
                        " bytes, at most %u", loader->path, header, spec->key, strlen (value),
                        VALUE_MAX_BYTES);
+          return FALSE;
+        }
+      /* Every value, not only the texts that are shown: a URL, a path or
+       * a device name ends up in a log line and a GStreamer property, and
+       * the key file's escapes make "\n" or "\033" of two harmless bytes. */
+      if (value != NULL &&
+          !cr_text_validate (value, "the value", VALUE_MAX_BYTES, FALSE, &local_error))
+        {
+          g_autofree char *given = quote_value (loader->key_file, header, spec->key);
+
+          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                       "%s: [%s] %s = \"%s\": %s", loader->path, header, spec->key, given,
+                       local_error->message);
           return FALSE;
         }
       if (value == NULL || !spec->parse (spec, value, base, &local_error))
@@ -1099,7 +1157,7 @@ check_camera_references (const Loader *loader, const CrConfig *config,
           g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                        "%s: [microphone %s] camera = \"%s\": no such camera: expected "
                        "the NAME of a [camera NAME] group", loader->path,
-                       microphone->name, microphone->camera);
+                       microphone->name, cr_text_shown (microphone->camera));
           return FALSE;
         }
       if (microphone->source.kind != CR_SOURCE_CAMERA)
@@ -1114,7 +1172,7 @@ check_camera_references (const Loader *loader, const CrConfig *config,
                        "%s: [microphone %s] source = \"camera:%s\": %s: expected the "
                        "NAME of a camera whose source is a stream (rtsp://, srt://, "
                        "rtmp://) or a file", loader->path, microphone->name,
-                       microphone->source.location,
+                       cr_text_shown (microphone->source.location),
                        heard == NULL ? "no such camera" : "that camera has no sound");
           return FALSE;
         }
@@ -1217,6 +1275,19 @@ cr_config_load (const char *path, GError **error)
                    path, local_error->message);
       return NULL;
     }
+  /* GKeyFile stops reading a line at a NUL and takes the rest of the line
+   * for nothing: what follows it would be in the file yet unseen. */
+  if (memchr (text, '\0', length) != NULL)
+    {
+      const char *nul = memchr (text, '\0', length);
+      guint line = 1;
+
+      for (const char *p = text; p < nul; p++)
+        line += *p == '\n';
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_SYNTAX,
+                   "%s:%u: a NUL byte: expected text (UTF-8)", path, line);
+      return NULL;
+    }
   if (!check_duplicates (path, text, length, error))
     return NULL;
   /* KEEP_TRANSLATIONS: otherwise GKeyFile silently drops name[zh_CN] and
@@ -1309,13 +1380,19 @@ cr_config_load (const char *path, GError **error)
         }
     }
 
-  if (config->public_host != NULL && config->public_port == config->api_port &&
-      g_strcmp0 (config->public_host, config->api_host) == 0)
+  if (config->public_host != NULL &&
+      listeners_clash (config->public_host, config->public_port, config->api_host,
+                       config->api_port))
     {
+      g_autofree char *public_listen = format_listen (config->public_host,
+                                                      config->public_port);
+      g_autofree char *api_listen = format_listen (config->api_host, config->api_port);
+
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "%s: [public] listen = %s:%u is [api] listen too: the public pages need "
-                   "a listener of their own, e.g. another port", path, config->public_host,
-                   config->public_port);
+                   "%s: [public] listen = %s and [api] listen = %s take the same port on "
+                   "the same address: the public pages need a listener of their own, e.g. "
+                   "another port",
+                   path, public_listen, api_listen);
       return NULL;
     }
 
@@ -1382,7 +1459,7 @@ cr_config_load_stream_key (const CrStreamConfig *stream, GError **error)
     {
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
                    "[stream %s] key_file = \"%s\": cannot read the stream key: %s",
-                   stream->name, stream->key_file, local_error->message);
+                   stream->name, cr_text_shown (stream->key_file), local_error->message);
       return NULL;
     }
   g_strstrip (contents);
@@ -1390,7 +1467,8 @@ cr_config_load_stream_key (const CrStreamConfig *stream, GError **error)
     {
       /* Not printed: a wrong key is still a secret. */
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "[stream %s] key_file = \"%s\": %s", stream->name, stream->key_file,
+                   "[stream %s] key_file = \"%s\": %s", stream->name,
+                   cr_text_shown (stream->key_file),
                    *contents == '\0' ? "the file is empty: expected the stream key"
                                      : "not a stream key: expected one word without "
                                        "spaces, '/', '?' or '#'");
@@ -1504,7 +1582,7 @@ cr_config_load_token (const CrConfig *config, gboolean create, GError **error)
       explicit_bzero (contents, length);
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "%s: the API token file holds a NUL byte: expected one "
-                   "word of visible ASCII characters", config->token_file);
+                   "word of visible ASCII characters", cr_text_shown (config->token_file));
       return NULL;
     }
   g_strstrip (contents);
@@ -1513,7 +1591,7 @@ cr_config_load_token (const CrConfig *config, gboolean create, GError **error)
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "%s: the API token file is empty: expected a token "
                    "(remove the file to have a new one made)",
-                   config->token_file);
+                   cr_text_shown (config->token_file));
       return NULL;
     }
   /* It goes into an HTTP header as is. */
@@ -1523,7 +1601,7 @@ cr_config_load_token (const CrConfig *config, gboolean create, GError **error)
         explicit_bzero (contents, length);
         g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                      "%s: the API token must be one word of visible ASCII "
-                     "characters", config->token_file);
+                     "characters", cr_text_shown (config->token_file));
         return NULL;
       }
   return g_steal_pointer (&contents);

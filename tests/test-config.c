@@ -7,8 +7,11 @@
 #include <locale.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "archive/device-key.h"
 #include "config/config.h"
+#include "tests/test-util.h"
 
 /* Each test writes its configs into a fresh directory of its own. */
 typedef struct {
@@ -16,9 +19,11 @@ typedef struct {
 } ConfigFixture;
 
 /* The smallest valid config: the required keys only. */
-#define ROOM_GROUPS \
-  "[room]\nid = room-101\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n" \
-  "[storage]\ndir = /srv/courtrec/room-101\n\n"
+#define ROOM_GROUP "[room]\nid = room-101\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n"
+/* [storage] open for more keys: a group may be given once. */
+#define STORAGE_LINES "[storage]\ndir = /srv/courtrec/room-101\n"
+#define ROOM_GROUPS ROOM_GROUP STORAGE_LINES "\n"
+#define INPUT_GROUPS CAMERA_GROUP MICROPHONE_GROUP
 #define CAMERA_GROUP "[camera judge]\nsource = test\n\n"
 #define MICROPHONE_GROUP "[microphone judge]\nsource = test\n\n"
 #define MINIMAL ROOM_GROUPS CAMERA_GROUP MICROPHONE_GROUP
@@ -161,6 +166,12 @@ test_example (void)
   g_assert_cmpstr (config->api_host, ==, "127.0.0.1");
   g_assert_cmpuint (config->api_port, ==, 8780);
   g_assert_cmpstr (config->token_file, ==, "/var/lib/courtrec/demo/api-token");
+  g_assert_cmpuint (config->api_max_connections, ==, 64);
+  g_assert_cmpstr (config->public_host, ==, "127.0.0.1");
+  g_assert_cmpuint (config->public_port, ==, 8781);
+  g_assert_cmpuint (config->public_max_connections, ==, 512);
+  g_assert_cmpuint (config->public_max_connections_per_client, ==, 16);
+  g_assert_cmpuint (config->public_requests_per_second, ==, 20);
 }
 
 /* The example documents every key by setting it: a key added to the loader
@@ -180,6 +191,9 @@ test_example_sets_every_key (void)
     { "audio", "track_codec" }, { "audio", "silence_dbfs" },
     { "audio", "silence_alarm_seconds" }, { "camera judge", "role" },
     { "microphone judge", "camera" }, { "live", "hls" }, { "live", "delay_seconds" },
+    { "api", "max_connections" }, { "public", "listen" }, { "public", "max_connections" },
+    { "public", "max_connections_per_client" },
+    { "public", "requests_per_second_per_client" },
   };
   g_autofree char *path = example_path ();
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
@@ -392,8 +406,12 @@ test_unknown_key (ConfigFixture *fixture, gconstpointer data)
               CR_CONFIG_ERROR_UNKNOWN, "[video] unknown key \"colour\"",
               "\"blue\"", "expected one of width, height, framerate, bitrate_kbps",
               NULL);
-  /* A translated key (name[zh_CN]) is a key like any other here. */
-  load_fails (fixture, MINIMAL "[room]\nname[zh_CN] = 第二法庭\n",
+  /* A translated key (name[zh_CN]) is a key like any other here; in the
+   * one [room] group, since a second one is refused as such. */
+  load_fails (fixture,
+              "[room]\nid = room-101\nname = 第一法庭\nname[zh_CN] = 第二法庭\n"
+              "court = 浙江省三门县人民法院\n[storage]\ndir = /srv/r\n"
+              CAMERA_GROUP MICROPHONE_GROUP,
               CR_CONFIG_ERROR_UNKNOWN, "[room] unknown key \"name[zh_CN]\"",
               NULL);
 }
@@ -410,7 +428,8 @@ test_bad_number (ConfigFixture *fixture, gconstpointer data)
   load_fails (fixture, MINIMAL "[video]\nbitrate_kbps = 2.5\n",
               CR_CONFIG_ERROR_INVALID, "[video] bitrate_kbps = \"2.5\"",
               "from 100 to 50000", NULL);
-  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 600 # ten minutes\n",
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "segment_seconds = 600 # ten minutes\n"
+              INPUT_GROUPS,
               CR_CONFIG_ERROR_INVALID,
               "[storage] segment_seconds = \"600 # ten minutes\"",
               "comments must be on a line of their own", NULL);
@@ -419,11 +438,13 @@ test_bad_number (ConfigFixture *fixture, gconstpointer data)
 static void
 test_out_of_range (ConfigFixture *fixture, gconstpointer data)
 {
-  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 9\n",
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "segment_seconds = 9\n"
+              INPUT_GROUPS,
               CR_CONFIG_ERROR_INVALID,
               "[storage] segment_seconds = \"9\": expected a whole number from 10 to 3600",
               NULL);
-  load_fails (fixture, MINIMAL "[storage]\nsegment_seconds = 3601\n",
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "segment_seconds = 3601\n"
+              INPUT_GROUPS,
               CR_CONFIG_ERROR_INVALID, "[storage] segment_seconds = \"3601\"",
               NULL);
   load_fails (fixture, MINIMAL "[video]\nwidth = 1281\n",
@@ -832,6 +853,548 @@ test_bad_courtroom_inputs (ConfigFixture *fixture, gconstpointer data)
               "\"usher\"", "evidence", NULL);
 }
 
+/* Asserts that @error's message contains every NULL-terminated string. */
+static void assert_message (const GError *error, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+assert_message (const GError *error, ...)
+{
+  const char *needle;
+  va_list args;
+
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  va_start (args, error);
+  while ((needle = va_arg (args, const char *)) != NULL)
+    if (strstr (error->message, needle) == NULL)
+      g_error ("message \"%s\" does not contain \"%s\"", error->message, needle);
+  va_end (args);
+}
+
+/* ---- groups and keys given twice ---- */
+
+/* GKeyFile would merge them silently: a second [storage] with another dir
+ * would move the recordings. The error names both lines. */
+static void
+test_duplicates (ConfigFixture *fixture, gconstpointer data)
+{
+  /* Lines: 1 [room] ... 6 [storage], 7 dir; 9 [camera judge] ... */
+  load_fails (fixture, MINIMAL "[storage]\ndir = /tmp/elsewhere\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:15: [storage] is given twice (first at line 6)", NULL);
+  load_fails (fixture, MINIMAL "[camera judge]\nsource = v4l2:/dev/video0\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:15: [camera judge] is given twice (first at line 9)", NULL);
+  load_fails (fixture, MINIMAL "[stream portal]\nurl = rtmp://a/live\n\n"
+              "[stream portal]\nurl = rtmp://b/live\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:18: [stream portal] is given twice (first at line 15)", NULL);
+  /* Keys: spaces around '=' do not make another key. */
+  load_fails (fixture, MINIMAL "[video]\nwidth = 640\nheight = 360\nwidth=1920\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:18: [video] width is given twice (first at line 16)", NULL);
+  load_fails (fixture, ROOM_GROUP STORAGE_LINES "  dir   =   /tmp/elsewhere\n" INPUT_GROUPS,
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:8: [storage] dir is given twice (first at line 7)", NULL);
+  /* CRLF lines count as lines. */
+  load_fails (fixture, "[room]\r\nid = a\r\nid = b\r\n", CR_CONFIG_ERROR_INVALID,
+              "room.conf:3: [room] id is given twice (first at line 2)", NULL);
+  /* A localised key is its own key, and may be given twice no more than
+   * another. */
+  load_fails (fixture,
+              "[room]\nid = room-101\nname = 第一法庭\nname[zh] = 一\nname[zh] = 二\n",
+              CR_CONFIG_ERROR_INVALID,
+              "room.conf:5: [room] name[zh] is given twice (first at line 4)", NULL);
+  load_fails (fixture,
+              "[room]\nid = room-101\nname = 第一法庭\nname[zh] = 一\n"
+              "court = c\n[storage]\ndir = /srv/r\n" INPUT_GROUPS,
+              CR_CONFIG_ERROR_UNKNOWN, "[room] unknown key \"name[zh]\"", NULL);
+  /* A group header's name is shown escaped and cut. */
+  {
+    g_autofree char *long_name = g_strnfill (5000, 'x');
+    g_autofree char *text = g_strdup_printf (MINIMAL "[%s]\n[%s]\n", long_name, long_name);
+    g_autofree char *path = write_config (fixture, text);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CrConfig) config = cr_config_load (path, &error);
+
+    g_assert_null (config);
+    assert_message (error, "room.conf:16: [xxxx", "is given twice (first at line 15)",
+                    "(5000 bytes)", NULL);
+    g_assert_cmpuint (strlen (error->message), <, 1000);
+  }
+}
+
+/* The same key in other groups, and commented-out lines, are no
+ * duplicates. */
+static void
+test_not_duplicates (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture,
+      ROOM_GROUP STORAGE_LINES "# dir = /tmp/old\n#dir=/tmp/older\n\n"
+      "[video]\nbitrate_kbps = 1500\n[audio]\nbitrate_kbps = 96\n"
+      "[camera judge]\nsource = test\nlabel = 审判长\n"
+      "[camera clerk]\nsource = test\nlabel = 书记员\n" MICROPHONE_GROUP);
+
+  g_assert_cmpstr (config->storage_dir, ==, "/srv/courtrec/room-101");
+  g_assert_cmpuint (config->video_bitrate_kbps, ==, 1500);
+  g_assert_cmpuint (config->audio_bitrate_kbps, ==, 96);
+  g_assert_cmpuint (config->cameras->len, ==, 2);
+}
+
+/* ---- values: size, length, control characters ---- */
+
+static void
+test_value_size (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *huge = g_strnfill (1000 * 1000, 'A');
+  g_autofree char *over = g_strnfill (4096, 'a');
+  g_autofree char *at = g_strnfill (4095, 'a');
+  g_autofree char *text = NULL;
+  g_autoptr (CrConfig) config = NULL;
+
+  /* The 1 MB camera label that used to reach the text overlay. */
+  text = g_strdup_printf (ROOM_GROUPS "[camera judge]\nsource = test\nlabel = %s\n"
+                          MICROPHONE_GROUP, huge);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID,
+              "[camera judge] label: the value is too long: 1000000 bytes, at most 4096",
+              NULL);
+  g_clear_pointer (&text, g_free);
+
+  /* Any key: "/" and 4096 bytes more is one too many, 4095 fit. */
+  text = g_strdup_printf (ROOM_GROUP "[storage]\ndir = /%s\n\n" INPUT_GROUPS, over);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID,
+              "[storage] dir: the value is too long: 4097 bytes, at most 4096", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf (ROOM_GROUP "[storage]\ndir = /%s\n\n" INPUT_GROUPS, at);
+  config = load_ok (fixture, text);
+  g_assert_cmpuint (strlen (config->storage_dir), ==, 4096);
+  g_clear_pointer (&text, g_free);
+
+  /* An unknown key's value is shown cut, not in full. */
+  text = g_strdup_printf (MINIMAL "[video]\ncolour = %s\n", over);
+  {
+    g_autofree char *path = write_config (fixture, text);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CrConfig) refused = cr_config_load (path, &error);
+
+    g_assert_null (refused);
+    assert_message (error, "[video] unknown key \"colour\"", "(4096 bytes)", NULL);
+    g_assert_cmpuint (strlen (error->message), <, 1000);
+  }
+}
+
+/* Labels: 32 characters (not bytes: Chinese is three bytes each); room
+ * name and court: 200. */
+static void
+test_text_length (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (GString) label = g_string_new (NULL);
+  g_autoptr (GString) title = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < 32; i++)
+    g_string_append (label, "审");
+  for (guint i = 0; i < 200; i++)
+    g_string_append (title, "法");
+
+  text = g_strdup_printf ("[room]\nid = r\nname = %s\ncourt = %s\n" STORAGE_LINES
+                          "[camera judge]\nsource = test\nlabel = %s\n"
+                          "[microphone judge]\nsource = test\nlabel = %s\n",
+                          title->str, title->str, label->str, label->str);
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture, text);
+    g_assert_cmpstr (input_at (config->cameras, 0)->label, ==, label->str);
+    g_assert_cmpstr (config->room_name, ==, title->str);
+  }
+  g_clear_pointer (&text, g_free);
+
+  g_string_append (label, "x");
+  g_string_append (title, "x");
+  text = g_strdup_printf (ROOM_GROUPS "[camera judge]\nsource = test\nlabel = %s\n"
+                          MICROPHONE_GROUP, label->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[camera judge] label = \"",
+              "too long: at most 32 characters", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf (ROOM_GROUPS CAMERA_GROUP "[microphone judge]\nsource = test\n"
+                          "label = %s\n", label->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[microphone judge] label = \"",
+              "too long: at most 32 characters", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("[room]\nid = r\nname = %s\ncourt = c\n" STORAGE_LINES
+                          INPUT_GROUPS, title->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[room] name = \"",
+              "too long: at most 200 characters", NULL);
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("[room]\nid = r\nname = n\ncourt = %s\n" STORAGE_LINES
+                          INPUT_GROUPS, title->str);
+  load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, "[room] court = \"",
+              "too long: at most 200 characters", NULL);
+}
+
+/* Control characters, raw or through the key file's escapes, in any
+ * value; the message shows them escaped. */
+static void
+test_control_characters (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = NULL;
+
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = test\nlabel = 审\033[2J判\n"
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[camera judge] label = \"",
+              "control character (U+001B", "\\u001b[2J", NULL);
+  load_fails (fixture, "[room]\nid = r\nname = 第一\\n法庭\ncourt = c\n" STORAGE_LINES
+              INPUT_GROUPS, CR_CONFIG_ERROR_INVALID, "[room] name = \"",
+              "control character (U+000A", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = rtsp://cam/a\\rb\n"
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID, "[camera judge] source = \"",
+              "control character (U+000D", NULL);
+  load_fails (fixture, MINIMAL "[video]\nlayout = grid\033]0;owned\007\n",
+              CR_CONFIG_ERROR_INVALID, "[video] layout = \"", "control character", NULL);
+  load_fails (fixture, ROOM_GROUP "[storage]\ndir = /srv/\302\205x\n\n" INPUT_GROUPS,
+              CR_CONFIG_ERROR_INVALID, "[storage] dir = \"", "control character (U+0085",
+              NULL);
+
+  /* No message carries the raw bytes. */
+  path = write_config (fixture, MINIMAL "[video]\nlayout = \033[31mred\n");
+  config = cr_config_load (path, &error);
+  g_assert_null (config);
+  assert_message (error, "[video] layout", NULL);
+  g_assert_null (strchr (error->message, '\033'));
+  g_clear_error (&error);
+
+  /* A NUL would hide the rest of its line from GKeyFile. */
+  g_assert_true (g_file_set_contents (path, MINIMAL "[video]\nlayout = grid\0 pip\n",
+                                      sizeof MINIMAL + 22, NULL));
+  config = cr_config_load (path, &error);
+  g_assert_null (config);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_SYNTAX);
+  assert_message (error, "room.conf:16: a NUL byte", NULL);
+}
+
+/* ---- hostile files ---- */
+
+static char *
+make_fifo (ConfigFixture *fixture, const char *name)
+{
+  char *path = g_build_filename (fixture->dir, name, NULL);
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  return path;
+}
+
+/* Loads @path, which must fail as CR_CONFIG_ERROR_IO naming it and @kind. */
+static void
+config_file_refused (const char *path, const char *kind)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = cr_config_load (path, &error);
+
+  g_assert_null (config);
+  g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  assert_message (error, kind, NULL);
+}
+
+/* A FIFO would be read until a writer comes, /dev/zero until memory runs
+ * out: both are refused before a byte is read, as is a directory. (This
+ * test hangs rather than fails if the FIFO is opened blocking.) */
+static void
+test_config_not_regular (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "room.conf");
+  g_autofree char *dir = g_build_filename (fixture->dir, "conf.d", NULL);
+  g_autofree char *link = g_build_filename (fixture->dir, "zero.conf", NULL);
+
+  config_file_refused (fifo, "is a FIFO: expected a regular file");
+  config_file_refused ("/dev/zero", "is a character device: expected a regular file");
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  config_file_refused (dir, "is a directory: expected a regular file");
+  /* A link is followed, and what it leads to is judged. */
+  g_assert_cmpint (symlink ("/dev/zero", link), ==, 0);
+  config_file_refused (link, "is a character device");
+}
+
+/* MINIMAL padded with comment lines to exactly @size bytes. */
+static char *
+padded_config (gsize size)
+{
+  GString *text = g_string_new (MINIMAL);
+
+  while (text->len + 64 < size)
+    g_string_append_printf (text, "# %-60s\n", "padding");
+  g_string_append (text, "#");
+  while (text->len + 1 < size)
+    g_string_append_c (text, 'x');
+  g_string_append_c (text, '\n');
+  g_assert_cmpuint (text->len, ==, size);
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_config_size (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *at_limit = padded_config (1024 * 1024);
+  g_autofree char *over_limit = padded_config (1024 * 1024 + 1);
+  g_autoptr (CrConfig) config = load_ok (fixture, at_limit);
+  g_autofree char *path = write_config (fixture, over_limit);
+
+  config_file_refused (path, "is too large: 1048577 bytes, at most 1048576");
+}
+
+/* The same loader runs at --check-config and at start: a FIFO given as
+ * the config makes courtrecd exit at once with 2 (a config error, which
+ * systemd does not restart), naming it. */
+static void
+test_check_config_fifo (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "room.conf");
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  gint64 started = g_get_monotonic_time ();
+  gint64 waited_ms = 0;
+
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, courtrecd, "-c", fifo,
+                                         "--check-config", NULL);
+  g_assert_no_error (error);
+  /* Polled, not waited for: a courtrecd that blocks on the FIFO must fail
+   * this test, not hang it. GSubprocess reaps the child on GLib's worker
+   * thread, which clears its identifier. */
+  while (waited_ms < 10000 && g_subprocess_get_identifier (process) != NULL)
+    {
+      g_usleep (20 * 1000);
+      waited_ms = (g_get_monotonic_time () - started) / 1000;
+    }
+  if (g_subprocess_get_identifier (process) != NULL)
+    {
+      g_subprocess_force_exit (process);
+      g_subprocess_wait (process, NULL, NULL);
+      g_error ("courtrecd --check-config on a FIFO still ran after %" G_GINT64_FORMAT " ms",
+               waited_ms);
+    }
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+  g_assert_nonnull (strstr (err, fifo));
+  g_assert_nonnull (strstr (err, "is a FIFO"));
+}
+
+/* ---- secret files: token, stream key, device key ---- */
+
+/* token_file leading to a FIFO, /dev/zero, a directory or a file over
+ * 4 KiB: refused, naming the file and what is wrong, even with create (a
+ * FIFO is not replaced by a fresh token). A link is followed. */
+static void
+test_token_files (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "fifo-token");
+  g_autofree char *dir = g_build_filename (fixture->dir, "dir-token", NULL);
+  g_autofree char *large = g_build_filename (fixture->dir, "large-token", NULL);
+  g_autofree char *target = g_build_filename (fixture->dir, "real-token", NULL);
+  g_autofree char *big = g_strnfill (4097, 'k');
+  const struct {
+    const char *token_file;
+    const char *says;
+  } refused[] = {
+    { fifo, "is a FIFO: expected a regular file" },
+    { "/dev/zero", "is a character device: expected a regular file" },
+    { dir, "is a directory: expected a regular file" },
+    { large, "is too large: 4097 bytes, at most 4096" },
+  };
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (large, big, -1, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (CrConfig) config = config_with_token_file (fixture, refused[i].token_file);
+      g_autoptr (GError) error = NULL;
+      g_autofree char *token = cr_config_load_token (config, TRUE, &error);
+
+      g_assert_null (token);
+      g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+      assert_message (error, refused[i].token_file, refused[i].says, NULL);
+      g_assert_null (strstr (error->message, "kkkk"));
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *link = g_build_filename (fixture->dir, "api-token", NULL);
+    g_autoptr (CrConfig) config = config_with_token_file (fixture, "api-token");
+    g_autofree char *token = NULL;
+
+    /* A token in /etc linked from the storage dir is legitimate. */
+    g_assert_true (g_file_set_contents (target, "linked-token\n", -1, NULL));
+    g_assert_cmpint (symlink (target, link), ==, 0);
+    token = cr_config_load_token (config, FALSE, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (token, ==, "linked-token");
+  }
+  g_assert_true (g_file_test (fifo, G_FILE_TEST_EXISTS) &&
+                 !g_file_test (fifo, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_stream_key_files (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = make_fifo (fixture, "portal.key");
+  g_autofree char *large = g_build_filename (fixture->dir, "large.key", NULL);
+  g_autofree char *big = g_strnfill (4097, 'k');
+  const char *const key_files[] = { fifo, "/dev/zero", fixture->dir, large };
+  const char *const says[] = { "is a FIFO", "is a character device", "is a directory",
+                               "is too large: 4097 bytes, at most 4096" };
+
+  g_assert_true (g_file_set_contents (large, big, -1, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (key_files); i++)
+    {
+      CrStreamConfig stream = { .name = (char *) "portal", .key_file = (char *) key_files[i] };
+      g_autoptr (GError) error = NULL;
+      g_autofree char *key = cr_config_load_stream_key (&stream, &error);
+
+      g_assert_null (key);
+      g_assert_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO);
+      assert_message (error, "[stream portal] key_file", key_files[i], says[i], NULL);
+      g_assert_null (strstr (error->message, "kkkk"));
+    }
+}
+
+/* [storage] key_file: the device's signing key, read in archive/. */
+static void
+test_device_key_files (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *fifo = g_build_filename (fixture->dir, "fifo-key", NULL);
+  g_autofree char *dir = g_build_filename (fixture->dir, "dir-key", NULL);
+  g_autofree char *large = g_build_filename (fixture->dir, "large-key", NULL);
+  g_autofree char *made = g_build_filename (fixture->dir, "keys", "device-key", NULL);
+  g_autofree char *link = g_build_filename (fixture->dir, "device-key", NULL);
+  g_autofree char *big = g_strnfill (4097, 'a');
+  const char *const paths[] = { fifo, "/dev/zero", dir, large };
+  const char *const says[] = { "is a FIFO: expected a regular file",
+                               "is a character device: expected a regular file",
+                               "is a directory: expected a regular file",
+                               "is too large: 4097 bytes, at most 4096" };
+  g_autoptr (CrDeviceKey) key = NULL;
+  g_autoptr (CrDeviceKey) through_link = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Mode 0600 and 0700: refused for what they are, not for their mode. */
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents_full (large, big, -1, G_FILE_SET_CONTENTS_NONE, 0600,
+                                           NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr (CrDeviceKey) refused = cr_device_key_load (paths[i], TRUE, &error);
+
+      g_assert_null (refused);
+      g_assert_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_INVALID);
+      assert_message (error, paths[i], says[i], NULL);
+      g_assert_null (strstr (error->message, "aaaa"));
+      g_clear_error (&error);
+    }
+
+  key = cr_device_key_load (made, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (made, link), ==, 0);
+  through_link = cr_device_key_load (link, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cr_device_key_get_public_hex (through_link), ==,
+                   cr_device_key_get_public_hex (key));
+}
+
+/* ---- the HTTP listeners: [api] and [public] ---- */
+
+static void
+test_listeners (ConfigFixture *fixture, gconstpointer data)
+{
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL);
+
+    /* No [public] listen: no public listener. */
+    g_assert_null (config->public_host);
+    g_assert_cmpuint (config->public_port, ==, 0);
+    g_assert_cmpuint (config->api_max_connections, ==, 64);
+    g_assert_cmpuint (config->public_max_connections, ==, 512);
+    g_assert_cmpuint (config->public_max_connections_per_client, ==, 16);
+    g_assert_cmpuint (config->public_requests_per_second, ==, 20);
+  }
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL "[public]\nmax_connections = 9\n");
+
+    g_assert_null (config->public_host);
+    g_assert_cmpuint (config->public_max_connections, ==, 9);
+  }
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture,
+        MINIMAL "[api]\nlisten = 127.0.0.1:8780\nmax_connections = 4096\n"
+        "[public]\nlisten = [::]:8080\nmax_connections = 65536\n"
+        "max_connections_per_client = 1\nrequests_per_second_per_client = 100000\n");
+
+    g_assert_cmpstr (config->public_host, ==, "::");
+    g_assert_cmpuint (config->public_port, ==, 8080);
+    g_assert_cmpuint (config->api_max_connections, ==, 4096);
+    g_assert_cmpuint (config->public_max_connections, ==, 65536);
+    g_assert_cmpuint (config->public_max_connections_per_client, ==, 1);
+    g_assert_cmpuint (config->public_requests_per_second, ==, 100000);
+  }
+  {
+    /* Another port, or another address of the same port. */
+    g_autoptr (CrConfig) config = load_ok (fixture,
+        MINIMAL "[api]\nlisten = [::1]:8780\n[public]\nlisten = 0.0.0.0:8780\n");
+
+    g_assert_cmpstr (config->public_host, ==, "0.0.0.0");
+    g_assert_cmpuint (config->public_port, ==, 8780);
+  }
+}
+
+static void
+test_bad_listeners (ConfigFixture *fixture, gconstpointer data)
+{
+  static const struct {
+    const char *text;
+    const char *says;
+  } bad[] = {
+    { "[api]\nmax_connections = 0\n", "[api] max_connections = \"0\": expected a whole "
+      "number from 1 to 4096" },
+    { "[api]\nmax_connections = 4097\n", "[api] max_connections = \"4097\"" },
+    { "[public]\nmax_connections = 0\n", "[public] max_connections = \"0\": expected a "
+      "whole number from 1 to 65536" },
+    { "[public]\nmax_connections = 65537\n", "[public] max_connections = \"65537\"" },
+    { "[public]\nmax_connections_per_client = 0\n",
+      "[public] max_connections_per_client = \"0\": expected a whole number from 1 to 65536" },
+    { "[public]\nrequests_per_second_per_client = 100001\n",
+      "[public] requests_per_second_per_client = \"100001\": expected a whole number "
+      "from 1 to 100000" },
+    { "[public]\nlisten = court.example:80\n", "[public] listen = \"court.example:80\": "
+      "expected host:port" },
+    { "[public]\nlisten = 127.0.0.1\n", "[public] listen = \"127.0.0.1\"" },
+    { "[public]\nlisten = 127.0.0.1:0\n", "[public] listen = \"127.0.0.1:0\"" },
+    { "[public]\nlisten = 127.0.0.1:8780\n",
+      "[public] listen = 127.0.0.1:8780 and [api] listen = 127.0.0.1:8780 take the same "
+      "port on the same address" },
+    { "[api]\nlisten = [::1]:9000\n[public]\nlisten = [0:0::1]:9000\n",
+      "[public] listen = [0:0::1]:9000 and [api] listen = [::1]:9000" },
+    { "[api]\nlisten = 127.0.0.1:9000\n[public]\nlisten = 0.0.0.0:9000\n",
+      "[public] listen = 0.0.0.0:9000 and [api] listen = 127.0.0.1:9000" },
+    { "[api]\nlisten = localhost:9000\n[public]\nlisten = [::]:9000\n",
+      "[public] listen = [::]:9000 and [api] listen = localhost:9000" },
+    { "[api]\nlisten = 127.0.0.1:9000\n[public]\nlisten = localhost:9000\n",
+      "[public] listen = localhost:9000 and [api] listen = 127.0.0.1:9000" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat (MINIMAL, bad[i].text, NULL);
+      load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, bad[i].says, NULL);
+    }
+}
+
 #define ADD(path, func) \
   g_test_add ("/courtrec/config/" path, ConfigFixture, NULL, \
               fixture_set_up, func, fixture_tear_down)
@@ -870,6 +1433,19 @@ main (int argc, char **argv)
   ADD ("token/created", test_token_created);
   ADD ("token/read", test_token_read);
   ADD ("token/errors", test_token_errors);
+  ADD ("error/duplicates", test_duplicates);
+  ADD ("not-duplicates", test_not_duplicates);
+  ADD ("error/value-size", test_value_size);
+  ADD ("error/text-length", test_text_length);
+  ADD ("error/control-characters", test_control_characters);
+  ADD ("file/not-regular", test_config_not_regular);
+  ADD ("file/size", test_config_size);
+  ADD ("file/check-config-fifo", test_check_config_fifo);
+  ADD ("file/token", test_token_files);
+  ADD ("file/stream-key", test_stream_key_files);
+  ADD ("file/device-key", test_device_key_files);
+  ADD ("listeners", test_listeners);
+  ADD ("error/listeners", test_bad_listeners);
 
   return g_test_run ();
 }

@@ -36,7 +36,17 @@ cr_small_file_read (const char *path, const char *what, gsize max_bytes, char **
 
   g_return_val_if_fail (path != NULL && what != NULL && contents != NULL, FALSE);
 
-  /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+  /* Judged by its path first: opening some devices does something
+   * (a watchdog starts), and no device is ever ours to read. */
+  if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s '%s' is %s: expected a regular file", what, cr_text_shown (path),
+                   kind_of (st.st_mode));
+      return FALSE;
+    }
+  /* O_NONBLOCK: a FIFO put in its place since must not wait for a writer;
+   * the descriptor is judged again below. */
   fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     {
@@ -46,7 +56,9 @@ cr_small_file_read (const char *path, const char *what, gsize max_bytes, char **
                    g_strerror (saved_errno));
       return FALSE;
     }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+  if (fstat (fd, &st) != 0)
+    st.st_mode = 0;
+  if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    "%s '%s' is %s: expected a regular file", what, cr_text_shown (path),

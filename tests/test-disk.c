@@ -35,13 +35,13 @@ typedef struct {
 
 /* 20 Mbit/s: a few MB hold seconds, not minutes. */
 static const DiskParams tiny_fast = {
-  "6m", 10, "[video]\nbitrate_kbps = 20000\n\n"
+  "6m", 10, "[video]\nwidth = 320\nheight = 180\nframerate = 25\nbitrate_kbps = 20000\n\n"
 };
 /* The test room's bit rates: 32 MB hold minutes, not hours. */
 static const DiskParams small = { "32m", 10, NULL };
 /* About 25 kB/s by the estimate: 24 MB hold the 10 min a start needs. */
 static const DiskParams small_slow = {
-  "24m", 10, "[video]\nbitrate_kbps = 100\n\n[audio]\nbitrate_kbps = 32\n\n"
+  "24m", 10, "[video]\nwidth = 320\nheight = 180\nframerate = 25\nbitrate_kbps = 100\n\n[audio]\nbitrate_kbps = 32\n\n"
 };
 
 static int

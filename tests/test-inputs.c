@@ -161,7 +161,7 @@ test_rtsp_camera_lost_and_back (void)
 {
   guint16 port = cr_test_free_port ();
   g_autofree char *extra = g_strdup_printf (
-      "[video]\nwidth = 640\nheight = 360\n\n"
+      "[video]\nwidth = 640\nheight = 360\nframerate = 25\nbitrate_kbps = 500\n\n"
       "[camera judge]\nsource = test\nlabel = 审判长\n\n"
       "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n\n"
       "[microphone judge]\nsource = test\nlabel = 审判长\n\n"

@@ -66,10 +66,15 @@ cr_test_room_new (guint segment_seconds, const char *extra)
   g_string_append_printf (conf,
       "[room]\nid = test-room\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n"
       "[storage]\ndir = %s\nsegment_seconds = %u\n\n"
-      "[video]\nwidth = 320\nheight = 180\nframerate = 25\nbitrate_kbps = 500\n\n"
-      "[audio]\nbitrate_kbps = 96\n\n"
       "[api]\nlisten = 127.0.0.1:%u\ntoken_file = %s/api-token\n\n",
       room->storage_dir, segment_seconds, room->port, room->dir);
+  /* A group given in @extra replaces this one: a key file may give each
+   * group once. */
+  if (extra == NULL || strstr (extra, "[video]") == NULL)
+    g_string_append (conf, "[video]\nwidth = 320\nheight = 180\nframerate = 25\n"
+                           "bitrate_kbps = 500\n\n");
+  if (extra == NULL || strstr (extra, "[audio]") == NULL)
+    g_string_append (conf, "[audio]\nbitrate_kbps = 96\n\n");
   if (extra == NULL || strstr (extra, "[public]") == NULL)
     g_string_append_printf (conf, "[public]\nlisten = 127.0.0.1:%u\n\n", room->public_port);
   if (extra == NULL || strstr (extra, "[camera ") == NULL)

@@ -13,7 +13,9 @@ sed -e 's|^dir = .*|dir = storage|' \
     config/courtrec.conf.example > "$room/demo.conf"
 
 conf="$room/demo.conf"
-listen=$(sed -n 's/^listen = //p' "$conf")
+# [api] listen comes first in the example, [public] listen second.
+listen=$(sed -n 's/^listen = //p' "$conf" | sed -n 1p)
+public=$(sed -n 's/^listen = //p' "$conf" | sed -n 2p)
 cat <<MSG
 
   courtrec demo courtroom: 3 cameras (审判长 原告 被告) and 2 microphones,
@@ -32,7 +34,7 @@ cat <<MSG
     $build/courtrec -c $conf sessions
   Recordings go to $(pwd)/$room/storage/recordings/DATE/ (Matroska, H.264 + AAC),
   indexed in $(pwd)/$room/storage/index.db. Play one with: ffplay FILE
-  Approved hearings are live at http://$listen/live/ (the public page, HLS).
+  Approved hearings are live at http://$public/live/ (the public page, HLS).
 
   Ctrl-C stops the demo (the open recording is finished cleanly).
 

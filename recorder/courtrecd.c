@@ -135,11 +135,14 @@ main (int argc, char **argv)
     }
   if (check_config)
     {
+      g_autofree char *public_page = config->public_host != NULL
+        ? g_strdup_printf ("public page on %s:%u", config->public_host, config->public_port)
+        : g_strdup ("no public page");
       printf ("%s: valid: room %s (%s, %s), %u camera(s), %u microphone(s), "
-              "storage %s, API on %s:%u\n", config->path, config->room_id,
+              "storage %s, API on %s:%u, %s\n", config->path, config->room_id,
               config->room_name, config->court, config->cameras->len,
               config->microphones->len, config->storage_dir, config->api_host,
-              config->api_port);
+              config->api_port, public_page);
       return 0;
     }
 

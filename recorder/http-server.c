@@ -22,9 +22,10 @@
 /* A refused client's remaining bytes are read and dropped for this long
  * (or this much) after the answer, so that closing with unread data does
  * not reset the connection before the client has read why (RFC 9112,
- * 9.6). At most MAX_LINGERING at once; beyond that, closed at once. */
-#define LINGER_MS 1000
-#define LINGER_MAX_BYTES (256 * 1024)
+ * 9.6): a client that sends its whole body before it reads (libsoup, most
+ * scripts) gets the answer for a body up to the limit. At most MAX_LINGERING at once; beyond that, closed at once. */
+#define LINGER_MS 2000
+#define LINGER_MAX_BYTES (1024 * 1024)
 #define MAX_LINGERING 64
 
 /* accept() out of descriptors: try again this much later rather than spin
@@ -401,8 +402,7 @@ connection_of (SoupServerMessage *msg)
 }
 
 typedef struct {
-  SoupServerMessage *msg;
-  Connection *conn;    /* valid while the stream is: checked through msg */
+  SoupServerMessage *msg;  /* its connection is found again through it */
   CrHttpRefusal refusal;
 } PendingRefusal;
 
@@ -462,7 +462,6 @@ got_headers (SoupServerMessage *msg, gpointer user_data)
   note_refusal (self, conn->client->key, refusal.status);
   pending = g_new0 (PendingRefusal, 1);
   pending->msg = g_object_ref (msg);
-  pending->conn = conn;
   pending->refusal = refusal;
   soup_server_message_pause (msg);
   g_idle_add (refuse_paused, pending);

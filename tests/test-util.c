@@ -269,7 +269,9 @@ cr_test_http (CrTestRoom *room, const char *method, const char *path,
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autoptr (SoupMessage) message = NULL;
   g_autoptr (GBytes) reply = NULL;
-  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", room->port, path);
+  /* The public pages have a listener of their own. */
+  guint16 port = g_str_has_prefix (path, "/live") ? room->public_port : room->port;
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
 
   message = soup_message_new (method, uri);
   g_assert_nonnull (message);

@@ -67,7 +67,8 @@ GPtrArray *cr_test_segments (CrTestRoom *room, gint64 session_id);
 /* A free TCP port on 127.0.0.1. */
 guint16 cr_test_free_port (void);
 
-/* HTTP to the room's API; @token may be NULL (no Authorization header).
+/* HTTP to the room's API, or to its public listener for a path under
+ * /live; @token may be NULL (no Authorization header).
  * Returns the status code and the body in @body. */
 guint cr_test_http (CrTestRoom *room, const char *method, const char *path,
                     const char *token, const char *json_body, char **body);

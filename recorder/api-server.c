@@ -288,8 +288,8 @@ admit_request (SoupServerMessage *msg, const char *path, CrHttpRefusal *refusal,
       refusal->header_name = "Allow";
       refusal->header_value = cr_api_request_allowed_method (path);
     }
-  g_message ("API %s %s: %u %s", cr_text_shown (method), cr_text_shown (path), status,
-             refusal_code (status));
+  /* Not logged one by one: a flood of refusals would flood the log; the
+   * HTTP server reports them in a line every 10 s. */
   return FALSE;
 }
 
@@ -317,20 +317,17 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
 
   if (reply == NULL)
     {
-      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *object = json_object_new ();
-      JsonObject *inner = json_object_new ();
+      char *text;
 
       /* A handler that fails must say why; guard against one that does not. */
       if (error == NULL)
         g_set_error_literal (&error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED,
                              "The recorder gave no answer");
       status = status_for_error (error, &code);
-      json_object_set_string_member (inner, "code", code);
-      json_object_set_string_member (inner, "message", error->message);
-      json_object_set_object_member (object, "error", inner);
-      json_node_take_object (node, object);
-      send_json (msg, status, node);
+      text = cr_http_error_json (code, error->message);
+      soup_server_message_set_status (msg, status, NULL);
+      soup_server_message_set_response (msg, JSON_CONTENT_TYPE, SOUP_MEMORY_TAKE, text,
+                                        strlen (text));
       g_message ("API %s %s: %u %s: %s", method, route->path, status, code,
                  cr_text_shown (error->message));
       return;

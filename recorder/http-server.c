@@ -203,9 +203,8 @@ status_phrase (guint status)
                                                     : soup_status_get_phrase (status);
 }
 
-void
-cr_http_refusal_set_json (CrHttpRefusal *refusal, guint status, const char *code,
-                          const char *message)
+char *
+cr_http_error_json (const char *code, const char *message)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -220,10 +219,17 @@ cr_http_refusal_set_json (CrHttpRefusal *refusal, guint status, const char *code
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+void
+cr_http_refusal_set_json (CrHttpRefusal *refusal, guint status, const char *code,
+                          const char *message)
+{
   refusal->status = status;
   refusal->content_type = "application/json; charset=utf-8";
   g_free (refusal->body);
-  refusal->body = json_to_string (root, FALSE);
+  refusal->body = cr_http_error_json (code, message);
 }
 
 static void

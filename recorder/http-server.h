@@ -76,7 +76,11 @@ guint64 cr_http_server_get_refused (CrHttpServer *server);
 
 void cr_http_server_free (CrHttpServer *server);
 
-/* A refusal whose body is {"error":{"code":@code,"message":@message}}. */
+/* {"error":{"code":@code,"message":@message}}, the body of every error
+ * answer of the API. (transfer full) */
+char *cr_http_error_json (const char *code, const char *message);
+
+/* A refusal with that body. */
 void cr_http_refusal_set_json (CrHttpRefusal *refusal, guint status, const char *code,
                                const char *message);
 

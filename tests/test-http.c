@@ -144,6 +144,21 @@ assert_recording_whole (CrTestRoom *room, gint64 session_id, guint at_least)
 
 /* --- a crowd while recording ------------------------------------------------ */
 
+/* A [public] group of a test's own says "listen = 127.0.0.1:PUBLIC": put
+ * the room's public port in. */
+static void
+put_public_port (CrTestRoom *room)
+{
+  g_autofree char *conf = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", room->public_port);
+  g_autoptr (GString) text = NULL;
+
+  g_assert_true (g_file_get_contents (room->config_path, &conf, NULL, NULL));
+  text = g_string_new (conf);
+  g_string_replace (text, "PUBLIC", port, 0);
+  g_assert_true (g_file_set_contents (room->config_path, text->str, -1, NULL));
+}
+
 static void
 test_crowd_while_recording (void)
 {
@@ -152,8 +167,6 @@ test_crowd_while_recording (void)
   CrTestRoom *room = cr_test_room_new (10, "[public]\nlisten = 127.0.0.1:PUBLIC\n"
                                            "max_connections_per_client = 65536\n"
                                            "requests_per_second_per_client = 100000\n");
-  g_autofree char *conf = NULL;
-  g_autofree char *fixed = NULL;
   g_autofree char *pid_text = NULL, *api_port = NULL, *public_port = NULL;
   g_autoptr (JsonObject) crowd = NULL;
   g_autoptr (JsonObject) idle_public = NULL;
@@ -166,15 +179,7 @@ test_crowd_while_recording (void)
   guint baseline;
   gint64 session_id;
 
-  /* The config names its public port: put the room's in. */
-  g_assert_true (g_file_get_contents (room->config_path, &conf, NULL, NULL));
-  {
-    g_autofree char *port = g_strdup_printf ("%u", room->public_port);
-    g_autoptr (GString) text = g_string_new (conf);
-    g_string_replace (text, "PUBLIC", port, 0);
-    fixed = g_string_free (g_steal_pointer (&text), FALSE);
-  }
-  g_assert_true (g_file_set_contents (room->config_path, fixed, -1, NULL));
+  put_public_port (room);
 
   cr_test_room_start (room);
   session_id = cr_test_start_session (room, CASE_NO);
@@ -483,12 +488,14 @@ test_strict_bodies (void)
 static void
 test_per_client_limits (void)
 {
-  CrTestRoom *room = cr_test_room_new (10, NULL);
+  /* The defaults, as a court that leaves them alone has them. */
+  CrTestRoom *room = cr_test_room_new (10, "[public]\nlisten = 127.0.0.1:PUBLIC\n");
   g_autofree char *pid_text = NULL, *public_port = NULL, *api_port = NULL;
   g_autoptr (JsonObject) crowd = NULL;
   g_autoptr (JsonObject) idle = NULL;
   JsonObject *statuses;
 
+  put_public_port (room);
   cr_test_room_start (room);
   pid_text = g_strdup_printf ("%u", daemon_pid (room));
   public_port = g_strdup_printf ("%u", room->public_port);

@@ -34,6 +34,7 @@ typedef struct {
   CrRecorder *recorder;
   gboolean stopping;
   char *last_status;
+  guint sources[3];             /* SIGTERM, SIGINT, watchdog: they read recorder */
 } Daemon;
 
 static void
@@ -207,13 +208,13 @@ main (int argc, char **argv)
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.recorder = recorder;
-  g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
-  g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
+  daemon.sources[0] = g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
+  daemon.sources[1] = g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
 
   if (sd_watchdog_enabled (0, &watchdog_us) > 0)
-    g_timeout_add (MAX (watchdog_us / 2000, 100), on_watchdog, &daemon);
+    daemon.sources[2] = g_timeout_add (MAX (watchdog_us / 2000, 100), on_watchdog, &daemon);
   else
-    g_timeout_add_seconds (5, on_watchdog, &daemon);
+    daemon.sources[2] = g_timeout_add_seconds (5, on_watchdog, &daemon);
   sd_notify (0, "READY=1\nSTATUS=standby");
   g_message ("Room %s (%s) ready: API on http://%s:%u/api/v1/, recordings in %s",
              config->room_id, config->room_name, config->api_host, config->api_port,
@@ -226,8 +227,11 @@ main (int argc, char **argv)
 
   g_main_loop_run (daemon.loop);
 
-  /* The listeners go first: no command or viewer may arrive while the
+  /* The signal handlers and the watchdog read the recorder: gone before
+   * it, like the listeners, so that no command or viewer arrives while the
    * recorder goes. */
+  for (guint i = 0; i < G_N_ELEMENTS (daemon.sources); i++)
+    g_clear_handle_id (&daemon.sources[i], g_source_remove);
   g_clear_pointer (&public_server, cr_public_server_free);
   g_clear_pointer (&api, cr_api_server_free);
   g_clear_pointer (&recorder, cr_recorder_free);

@@ -780,9 +780,15 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->silence_timer);
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
-  /* Capture first: no sample may reach the writer while it goes. */
-  g_clear_pointer (&recorder->capture, cr_capture_free);
+  /* The capture stops first: once its streaming threads are joined no
+   * sample reaches the writer or the broadcast. The broadcast goes next,
+   * while the capture it hangs off is still there to detach from (its
+   * outputs are handed the capture's pictures), then the capture, then
+   * the writer. */
+  if (recorder->capture != NULL)
+    cr_capture_stop (recorder->capture);
   g_clear_pointer (&recorder->broadcast, cr_broadcast_free);
+  g_clear_pointer (&recorder->capture, cr_capture_free);
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
   g_clear_pointer (&recorder->index, cr_segment_index_free);
   g_clear_pointer (&recorder->key, cr_device_key_free);

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config/config.h"
+#include "config/text.h"
 #include "pipelines/capture.h"
 #include "recorder/api-server.h"
 #include "recorder/http-server.h"
@@ -114,7 +115,7 @@ main (int argc, char **argv)
   g_option_context_add_group (options, gst_init_get_option_group ());
   if (!g_option_context_parse (options, &argc, &argv, &error))
     {
-      fprintf (stderr, "courtrecd: %s (see courtrecd --help)\n", error->message);
+      fprintf (stderr, "courtrecd: %s (see courtrecd --help)\n", cr_text_shown (error->message));
       return 2;
     }
   if (version)
@@ -137,10 +138,11 @@ main (int argc, char **argv)
   if (check_config)
     {
       printf ("%s: valid: room %s (%s, %s), %u camera(s), %u microphone(s), "
-              "storage %s, API on %s:%u\n", config->path, config->room_id,
-              config->room_name, config->court, config->cameras->len,
-              config->microphones->len, config->storage_dir, config->api_host,
-              config->api_port);
+              "storage %s, API on %s:%u\n", cr_text_shown (config->path),
+              cr_text_shown (config->room_id), cr_text_shown (config->room_name),
+              cr_text_shown (config->court), config->cameras->len,
+              config->microphones->len, cr_text_shown (config->storage_dir),
+              cr_text_shown (config->api_host), config->api_port);
       return 0;
     }
 
@@ -163,7 +165,7 @@ main (int argc, char **argv)
   recorder = cr_recorder_new (config, &error);
   if (recorder == NULL)
     {
-      fprintf (stderr, "courtrecd: %s\n", error->message);
+      fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
       /* A stream's key file or URL is the config's fault: not restarted. */
       return g_error_matches (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID) ? 2 : 1;
     }
@@ -183,7 +185,7 @@ main (int argc, char **argv)
   g_clear_pointer (&token, g_free);
   if (api == NULL)
     {
-      fprintf (stderr, "courtrecd: %s\n", error->message);
+      fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
       return 1;
     }
   if (config->public_host != NULL)
@@ -196,13 +198,13 @@ main (int argc, char **argv)
       public_server = spare > 0 ? cr_public_server_new (recorder, spare, &error) : NULL;
       if (public_server == NULL && error != NULL)
         {
-          fprintf (stderr, "courtrecd: %s\n", error->message);
+          fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
           return 1;
         }
     }
   if (!cr_recorder_run (recorder, &error))
     {
-      fprintf (stderr, "courtrecd: %s\n", error->message);
+      fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
       return 1;
     }
 
@@ -217,10 +219,11 @@ main (int argc, char **argv)
     daemon.sources[2] = g_timeout_add_seconds (5, on_watchdog, &daemon);
   sd_notify (0, "READY=1\nSTATUS=standby");
   g_message ("Room %s (%s) ready: API on http://%s:%u/api/v1/, recordings in %s",
-             config->room_id, config->room_name, config->api_host, config->api_port,
-             config->storage_dir);
+             cr_text_shown (config->room_id), cr_text_shown (config->room_name),
+             cr_text_shown (config->api_host), config->api_port,
+             cr_text_shown (config->storage_dir));
   if (public_server != NULL)
-    g_message ("Public live page on http://%s:%u/live/", config->public_host,
+    g_message ("Public live page on http://%s:%u/live/", cr_text_shown (config->public_host),
                config->public_port);
   else
     g_message ("No [public] listen: the public live page is not served");

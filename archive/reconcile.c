@@ -9,6 +9,7 @@
 #include "archive/media-probe.h"
 #include "archive/segment-files.h"
 #include "archive/segment-writer.h"
+#include "config/text.h"
 
 static char *
 detail_json (const char *path, gint64 duration_us, const char *note)
@@ -47,7 +48,7 @@ measure (const char *path, gint64 *duration_us, gint64 *bytes, char **sha256,
     return FALSE;
   if (!cr_media_probe_duration (path, duration_us, &probe_error))
     {
-      g_warning ("%s", probe_error->message);
+      g_warning ("%s", cr_text_shown (probe_error->message));
       *duration_us = 0;
     }
   return TRUE;
@@ -77,7 +78,7 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
       g_hash_table_add (known, row->path);
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         {
-          g_warning ("Segment '%s' is in the index but not on disk", path);
+          g_warning ("Segment '%s' is in the index but not on disk", cr_text_shown (path));
           detail = detail_json (row->path, -1, "file not found at start-up");
           if (!cr_segment_index_add_event (index, row->session_id, now,
                                            "segment-missing", detail, error) ||
@@ -117,7 +118,7 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
       if (!cr_segment_writer_parse_name (basename, &session_id, &sequence, &started_us) ||
           (session = cr_segment_index_get_session (index, session_id, NULL)) == NULL)
         {
-          g_warning ("'%s' belongs to no session in the index; left as it is", path);
+          g_warning ("'%s' belongs to no session in the index; left as it is", cr_text_shown (path));
           report->strays++;
           continue;
         }

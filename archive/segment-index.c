@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "archive/chain.h"
+#include "config/text.h"
 
 G_DEFINE_QUARK (cr-index-error-quark, cr_index_error)
 
@@ -1254,8 +1255,8 @@ fill_all_chains (CrSegmentIndex *index, GError **error)
           g_propagate_error (error, chain_error);
           return FALSE;
         }
-      g_warning ("Index '%s': %s; left without a chain link", index->path,
-                 chain_error->message);
+      g_warning ("Index '%s': %s; left without a chain link", cr_text_shown (index->path),
+                 cr_text_shown (chain_error->message));
       g_error_free (chain_error);
     }
   return TRUE;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (cr_segment_sink_debug);
 #define GST_CAT_DEFAULT cr_segment_sink_debug
 
@@ -160,12 +161,12 @@ cut_partial_append (CrSegmentSink *self, guint64 element_start, guint64 length_b
   if (ftruncate (self->fd, self->whole_length) != 0)
     {
       GST_WARNING_OBJECT (self, "could not cut '%s' back to %" G_GUINT64_FORMAT
-                          " bytes: %s", self->location, self->whole_length,
+                          " bytes: %s", cr_text_shown (self->location), self->whole_length,
                           g_strerror (errno));
       return;
     }
   GST_INFO_OBJECT (self, "disk full: '%s' cut back to %" G_GUINT64_FORMAT " bytes",
-                   self->location, self->whole_length);
+                   cr_text_shown (self->location), self->whole_length);
   self->length = self->whole_length;
 }
 

@@ -20,6 +20,7 @@
 #include "archive/digest.h"
 #include "archive/media-probe.h"
 #include "archive/segment-sink.h"
+#include "config/text.h"
 
 GST_DEBUG_CATEGORY_STATIC (cr_segment_writer_debug);
 #define GST_CAT_DEFAULT cr_segment_writer_debug
@@ -180,7 +181,7 @@ hash_file_done (GObject *source, GAsyncResult *result, gpointer user_data)
     duration_us = closing->probed_duration_us;
 
   GST_INFO ("closed %s: %" G_GINT64_FORMAT " us, %" G_GINT64_FORMAT " bytes",
-            segment->path, duration_us, closing->bytes);
+            cr_text_shown (segment->path), duration_us, closing->bytes);
   /* Counted out before the owner hears of it, so that an owner waiting for
    * the writer to be idle sees it at once. */
   g_mutex_lock (&writer->lock);
@@ -233,8 +234,9 @@ on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
         g_autoptr (GError) error = NULL;
         g_autofree char *debug = NULL;
         gst_message_parse_error (message, &error, &debug);
-        g_warning ("Segment '%s': %s", segment->path, error->message);
-        GST_WARNING ("%s", debug ? debug : "");
+        g_warning ("Segment '%s': %s", cr_text_shown (segment->path),
+                   cr_text_shown (error->message));
+        GST_WARNING ("%s", debug ? cr_text_shown (debug) : "");
 
         /* Stop routing samples into it; the next keyframe opens a new file
          * while recording goes on, unless the disk is full: then every
@@ -328,7 +330,7 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
   segment->path = g_build_filename (writer->storage_dir, segment->relative_path, NULL);
   dir = g_path_get_dirname (segment->path);
   if (g_mkdir_with_parents (dir, 0750) != 0)
-    g_warning ("Could not create '%s': %s", dir, g_strerror (errno));
+    g_warning ("Could not create '%s': %s", cr_text_shown (dir), g_strerror (errno));
 
   segment->pipeline = gst_pipeline_new (NULL);
   segment->sources = g_new0 (GstAppSrc *, writer->n_tracks);
@@ -365,7 +367,7 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
         {
           segment->ended[t] = TRUE;
           g_warning ("Track %s has produced nothing: left out of '%s'",
-                     writer->track_names[t], segment->path);
+                     cr_text_shown (writer->track_names[t]), cr_text_shown (segment->path));
           continue;
         }
       segment->sources[t] = make_source (name);
@@ -373,10 +375,10 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
       gst_bin_add (GST_BIN (segment->pipeline), GST_ELEMENT (segment->sources[t]));
       if (!gst_element_link_pads (GST_ELEMENT (segment->sources[t]), "src", mux,
                                   t == 0 ? "video_%u" : "audio_%u"))
-        g_warning ("Could not link track %u into '%s'", t, segment->path);
+        g_warning ("Could not link track %u into '%s'", t, cr_text_shown (segment->path));
     }
   if (!gst_element_link (mux, sink))
-    g_warning ("Could not link the segment pipeline for '%s'", segment->path);
+    g_warning ("Could not link the segment pipeline for '%s'", cr_text_shown (segment->path));
 
   bus = gst_element_get_bus (segment->pipeline);
   segment->bus_source = gst_bus_create_watch (bus);
@@ -408,7 +410,7 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
     g_main_context_invoke_full (writer->context, G_PRIORITY_DEFAULT, notify_opened,
                                 notice, opened_notice_free);
   }
-  GST_INFO ("opened %s", segment->path);
+  GST_INFO ("opened %s", cr_text_shown (segment->path));
   return segment;
 }
 

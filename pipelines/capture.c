@@ -16,6 +16,7 @@
 
 #include "pipelines/description.h"
 
+#include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (cr_capture_debug);
 #define GST_CAT_DEFAULT cr_capture_debug
 
@@ -518,8 +519,9 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
         g_autoptr (GError) error = NULL;
         g_autofree char *debug = NULL;
         gst_message_parse_error (message, &error, &debug);
-        g_warning ("Capture: %s: %s", GST_OBJECT_NAME (message->src), error->message);
-        GST_WARNING ("%s", debug ? debug : "");
+        g_warning ("Capture: %s: %s", cr_text_shown (GST_OBJECT_NAME (message->src)),
+                   cr_text_shown (error->message));
+        GST_WARNING ("%s", debug ? cr_text_shown (debug) : "");
         if (capture->error_func != NULL)
           capture->error_func (error, debug, capture->error_data);
         break;
@@ -528,7 +530,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
       {
         g_autoptr (GError) error = NULL;
         gst_message_parse_warning (message, &error, NULL);
-        g_message ("Capture: %s: %s", GST_OBJECT_NAME (message->src), error->message);
+        g_message ("Capture: %s: %s", cr_text_shown (GST_OBJECT_NAME (message->src)),
+                   cr_text_shown (error->message));
         break;
       }
     default:
@@ -559,10 +562,11 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
       capture->levels[cr_input_get_index (input)].peak_dbfs = -INFINITY;
     }
   if (state == CR_INPUT_LOST)
-    g_warning ("Input %s (%s) lost: %s", cr_input_get_name (input),
-               cr_input_get_label (input), reason);
+    g_warning ("Input %s (%s) lost: %s", cr_text_shown (cr_input_get_name (input)),
+               cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
   else if (state == CR_INPUT_LIVE)
-    g_message ("Input %s (%s) live", cr_input_get_name (input), cr_input_get_label (input));
+    g_message ("Input %s (%s) live", cr_text_shown (cr_input_get_name (input)),
+               cr_text_shown (cr_input_get_label (input)));
   if (capture->input_func != NULL)
     capture->input_func (input, state, reason, capture->input_data);
 }
@@ -615,7 +619,12 @@ cr_capture_new (const CrConfig *config, GError **error)
                                         VOICE_MARGIN_DB, VOICE_FLOOR_DBFS);
 
   description = build_description (config, NULL);
-  GST_INFO ("capture pipeline: %s", description);
+  if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_INFO)
+    {
+      /* A trace, not cut at CR_TEXT_SHOWN_MAX: the whole description. */
+      g_autofree char *shown = cr_text_escape (description, -1, G_MAXINT);
+      GST_INFO ("capture pipeline: %s", shown);
+    }
   capture->pipeline = gst_parse_launch_full (description, NULL,
                                              GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (capture->pipeline == NULL)

@@ -10,6 +10,7 @@
 
 #include "pipelines/description.h"
 
+#include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (cr_input_debug);
 #define GST_CAT_DEFAULT cr_input_debug
 
@@ -356,12 +357,54 @@ drop_pipeline (CrInput *input)
     }
 }
 
+/* The secrets an input's url may hold: the password of rtsp://user:pw@
+ * and the value of an srt:// passphrase=. (transfer full) */
+static GStrv
+location_secrets (const CrSource *source)
+{
+  g_autoptr (GStrvBuilder) secrets = g_strv_builder_new ();
+  g_autoptr (GUri) uri = NULL;
+  const char *query;
+
+  if (source->location == NULL || source->kind == CR_SOURCE_FILE)
+    return g_strv_builder_end (secrets);
+  uri = g_uri_parse (source->location, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+  if (uri != NULL && g_uri_get_password (uri) != NULL && g_uri_get_password (uri)[0] != '\0')
+    g_strv_builder_add (secrets, g_uri_get_password (uri));
+  query = uri != NULL ? g_uri_get_query (uri) : NULL;
+  if (query != NULL)
+    {
+      g_auto (GStrv) params = g_strsplit (query, "&", -1);
+      for (guint i = 0; params[i] != NULL; i++)
+        if (g_ascii_strncasecmp (params[i], "passphrase=", strlen ("passphrase=")) == 0 &&
+            params[i][strlen ("passphrase=")] != '\0')
+          g_strv_builder_add (secrets, params[i] + strlen ("passphrase="));
+    }
+  return g_strv_builder_end (secrets);
+}
+
+/* @text with the secrets of the input's url replaced by "***": what
+ * GStreamer says of a failed rtspsrc or srtsrc may quote the url.
+ * (transfer full) */
+static char *
+mask_secrets (CrInput *input, const char *text)
+{
+  g_autoptr (GString) out = g_string_new (text);
+  g_auto (GStrv) secrets = location_secrets (&input->source);
+
+  for (guint i = 0; secrets[i] != NULL; i++)
+    g_string_replace (out, secrets[i], "***", 0);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 /* The pipeline failed or stalled: drop it and try again later. Only the
  * first failure is news; failed attempts while it is lost are not. */
 static void
-lose (CrInput *input, const char *reason)
+lose (CrInput *input, const char *raw_reason)
 {
-  GST_WARNING ("%s: %s", input->name, reason);
+  g_autofree char *reason = mask_secrets (input, raw_reason);
+
+  GST_WARNING ("%s: %s", cr_text_shown (input->name), cr_text_shown (reason));
   drop_pipeline (input);
   if (input->state != CR_INPUT_LOST)
     {
@@ -384,7 +427,11 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
         g_autofree char *debug = NULL;
         g_autofree char *reason = NULL;
         gst_message_parse_error (message, &error, &debug);
-        GST_DEBUG ("%s: %s", input->name, debug ? debug : "");
+        if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG)
+          {
+            g_autofree char *masked = mask_secrets (input, debug ? debug : "");
+            GST_DEBUG ("%s: %s", cr_text_shown (input->name), cr_text_shown (masked));
+          }
         reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (message->src), error->message);
         lose (input, reason);
         return G_SOURCE_REMOVE;
@@ -409,7 +456,13 @@ connect (CrInput *input)
   g_autoptr (GstPad) pad = NULL;
   g_autoptr (GstBus) bus = NULL;
 
-  GST_INFO ("%s: %s", input->name, description);
+  if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_INFO)
+    {
+      /* A trace, not cut at CR_TEXT_SHOWN_MAX: the whole description. */
+      g_autofree char *masked = mask_secrets (input, description);
+      g_autofree char *shown = cr_text_escape (masked, -1, G_MAXINT);
+      GST_INFO ("%s: %s", cr_text_shown (input->name), shown);
+    }
   input->pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
                                            &error);
   input->connected_us = g_get_monotonic_time ();

@@ -3,6 +3,7 @@
  * broadcast.h). */
 #include "recorder/broadcast.h"
 
+#include "config/text.h"
 #include "streaming/destination.h"
 #include "streaming/hls.h"
 #include "streaming/profile-encoder.h"
@@ -384,7 +385,8 @@ update_slate (CrBroadcast *broadcast)
         continue;
       use->unwanted_since = 0;
       if (!cr_slate_is_running (use->slate) && !cr_slate_start (use->slate, &error))
-        g_warning ("%s: the public streams will show nothing while cut", error->message);
+        g_warning ("%s: the public streams will show nothing while cut",
+                   cr_text_shown (error->message));
       if (use->timer == 0)
         use->timer = g_timeout_add (500, check_slate, use);
     }
@@ -400,7 +402,7 @@ output_start (CrBroadcast *broadcast, Output *output)
     {
       g_autoptr (GError) error = NULL;
       if (!cr_profile_encoder_start (output->encoder, &error))
-        g_warning ("Stream %s: %s", output->name, error->message);
+        g_warning ("Stream %s: %s", cr_text_shown (output->name), cr_text_shown (error->message));
     }
   cr_public_feed_start (output->feed, output->cut || broadcast->recess);
   update_slate (broadcast);
@@ -408,7 +410,7 @@ output_start (CrBroadcast *broadcast, Output *output)
     cr_destination_start (output->destination);
   else
     cr_hls_start (output->hls);
-  g_message ("Stream %s started (%s)", output->name, output->url);
+  g_message ("Stream %s started (%s)", cr_text_shown (output->name), cr_text_shown (output->url));
 }
 
 static void
@@ -424,7 +426,7 @@ output_stop (CrBroadcast *broadcast, Output *output)
     cr_destination_stop (output->destination);
   else
     cr_hls_stop (output->hls);
-  g_message ("Stream %s stopped", output->name);
+  g_message ("Stream %s stopped", cr_text_shown (output->name));
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config/config.h"
+#include "config/text.h"
 #include "pipelines/capture.h"
 #include "recorder/api-server.h"
 #include "recorder/http-server.h"
@@ -34,6 +35,7 @@ typedef struct {
   CrRecorder *recorder;
   gboolean stopping;
   char *last_status;
+  guint sources[3];             /* SIGTERM, SIGINT, watchdog: they read recorder */
 } Daemon;
 
 static void
@@ -113,7 +115,7 @@ main (int argc, char **argv)
   g_option_context_add_group (options, gst_init_get_option_group ());
   if (!g_option_context_parse (options, &argc, &argv, &error))
     {
-      fprintf (stderr, "courtrecd: %s (see courtrecd --help)\n", error->message);
+      fprintf (stderr, "courtrecd: %s (see courtrecd --help)\n", cr_text_shown (error->message));
       return 2;
     }
   if (version)
@@ -139,10 +141,11 @@ main (int argc, char **argv)
         ? g_strdup_printf ("public page on %s:%u", config->public_host, config->public_port)
         : g_strdup ("no public page");
       printf ("%s: valid: room %s (%s, %s), %u camera(s), %u microphone(s), "
-              "storage %s, API on %s:%u, %s\n", config->path, config->room_id,
-              config->room_name, config->court, config->cameras->len,
-              config->microphones->len, config->storage_dir, config->api_host,
-              config->api_port, public_page);
+              "storage %s, API on %s:%u, %s\n", cr_text_shown (config->path),
+              cr_text_shown (config->room_id), cr_text_shown (config->room_name),
+              cr_text_shown (config->court), config->cameras->len,
+              config->microphones->len, cr_text_shown (config->storage_dir),
+              cr_text_shown (config->api_host), config->api_port, public_page);
       return 0;
     }
 
@@ -165,7 +168,7 @@ main (int argc, char **argv)
   recorder = cr_recorder_new (config, &error);
   if (recorder == NULL)
     {
-      fprintf (stderr, "courtrecd: %s\n", error->message);
+      fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
       /* A stream's key file or URL is the config's fault: not restarted. */
       return g_error_matches (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID) ? 2 : 1;
     }
@@ -185,7 +188,7 @@ main (int argc, char **argv)
   g_clear_pointer (&token, g_free);
   if (api == NULL)
     {
-      fprintf (stderr, "courtrecd: %s\n", error->message);
+      fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
       return 1;
     }
   if (config->public_host != NULL)
@@ -198,39 +201,43 @@ main (int argc, char **argv)
       public_server = spare > 0 ? cr_public_server_new (recorder, spare, &error) : NULL;
       if (public_server == NULL && error != NULL)
         {
-          fprintf (stderr, "courtrecd: %s\n", error->message);
+          fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
           return 1;
         }
     }
   if (!cr_recorder_run (recorder, &error))
     {
-      fprintf (stderr, "courtrecd: %s\n", error->message);
+      fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
       return 1;
     }
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.recorder = recorder;
-  g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
-  g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
+  daemon.sources[0] = g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
+  daemon.sources[1] = g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
 
   if (sd_watchdog_enabled (0, &watchdog_us) > 0)
-    g_timeout_add (MAX (watchdog_us / 2000, 100), on_watchdog, &daemon);
+    daemon.sources[2] = g_timeout_add (MAX (watchdog_us / 2000, 100), on_watchdog, &daemon);
   else
-    g_timeout_add_seconds (5, on_watchdog, &daemon);
+    daemon.sources[2] = g_timeout_add_seconds (5, on_watchdog, &daemon);
   sd_notify (0, "READY=1\nSTATUS=standby");
   g_message ("Room %s (%s) ready: API on http://%s:%u/api/v1/, recordings in %s",
-             config->room_id, config->room_name, config->api_host, config->api_port,
-             config->storage_dir);
+             cr_text_shown (config->room_id), cr_text_shown (config->room_name),
+             cr_text_shown (config->api_host), config->api_port,
+             cr_text_shown (config->storage_dir));
   if (public_server != NULL)
-    g_message ("Public live page on http://%s:%u/live/", config->public_host,
+    g_message ("Public live page on http://%s:%u/live/", cr_text_shown (config->public_host),
                config->public_port);
   else
     g_message ("No [public] listen: the public live page is not served");
 
   g_main_loop_run (daemon.loop);
 
-  /* The listeners go first: no command or viewer may arrive while the
+  /* The signal handlers and the watchdog read the recorder: gone before
+   * it, like the listeners, so that no command or viewer arrives while the
    * recorder goes. */
+  for (guint i = 0; i < G_N_ELEMENTS (daemon.sources); i++)
+    g_clear_handle_id (&daemon.sources[i], g_source_remove);
   g_clear_pointer (&public_server, cr_public_server_free);
   g_clear_pointer (&api, cr_api_server_free);
   g_clear_pointer (&recorder, cr_recorder_free);

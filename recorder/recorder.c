@@ -12,6 +12,7 @@
 #include "archive/reconcile.h"
 #include "archive/segment-index.h"
 #include "archive/segment-writer.h"
+#include "config/text.h"
 #include "pipelines/capture.h"
 #include "recorder/broadcast.h"
 
@@ -213,7 +214,7 @@ log_session_event (CrRecorder *recorder, const char *kind, const char *detail)
     return;
   if (cr_segment_index_add_event (recorder->index, recorder->session->id,
                                   g_get_real_time (), kind, detail, &error) <= 0)
-    g_warning ("Could not log the event '%s': %s", kind, error->message);
+    g_warning ("Could not log the event '%s': %s", kind, cr_text_shown (error->message));
 }
 
 static void
@@ -224,7 +225,8 @@ raise_alarm (CrRecorder *recorder, const char *what, const char *input,
                                          "message", message, NULL);
   Alarm *alarm = g_new0 (Alarm, 1);
 
-  g_warning ("ALARM %s: %s (%s): %s", what, input, label, message);
+  g_warning ("ALARM %s: %s (%s): %s", what, cr_text_shown (input), cr_text_shown (label),
+             cr_text_shown (message));
   alarm->what = g_strdup (what);
   alarm->input = g_strdup (input);
   alarm->message = g_strdup (message);
@@ -336,7 +338,7 @@ on_capture_error (const GError *error, const char *debug, gpointer user_data)
       if (cr_segment_index_add_event (recorder->index, recorder->session->id,
                                       g_get_real_time (), "capture-error", detail,
                                       &index_error) <= 0)
-        g_warning ("%s", index_error->message);
+        g_warning ("%s", cr_text_shown (index_error->message));
     }
 }
 
@@ -353,7 +355,7 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
   if (row <= 0)
     {
       g_warning ("Segment '%s' could not be indexed (it is reconciled at the "
-                 "next start): %s", relative_path, error->message);
+                 "next start): %s", cr_text_shown (relative_path), cr_text_shown (error->message));
       return;
     }
   g_hash_table_insert (recorder->segment_rows, g_strdup (relative_path),
@@ -367,7 +369,8 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
       recorder->segment->relative_path = g_strdup (relative_path);
       recorder->segment->started_us = started_us;
     }
-  g_message ("Recording to %s/%s", recorder->config->storage_dir, relative_path);
+  g_message ("Recording to %s/%s", cr_text_shown (recorder->config->storage_dir),
+             cr_text_shown (relative_path));
 }
 
 static void finish_shutdown (CrRecorder *recorder);
@@ -392,13 +395,13 @@ try_seal (CrRecorder *recorder, gint64 session_id)
   if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY))
     return;
   g_warning ("Session %" G_GINT64_FORMAT " could not be sealed: %s", session_id,
-             error->message);
+             cr_text_shown (error->message));
   {
     g_autofree char *detail = json_detail ("message", error->message, NULL);
     g_autoptr (GError) event_error = NULL;
     if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
                                     "seal-error", detail, &event_error) <= 0)
-      g_warning ("%s", event_error->message);
+      g_warning ("%s", cr_text_shown (event_error->message));
   }
 }
 
@@ -426,7 +429,7 @@ measure_disk (CrRecorder *recorder)
   if (!cr_disk_space_free_bytes (recorder->config->storage_dir, &free_bytes, &error))
     {
       if (recorder->disk_known)
-        g_warning ("%s", error->message);
+        g_warning ("%s", cr_text_shown (error->message));
       recorder->disk_known = FALSE;
       return FALSE;
     }
@@ -449,7 +452,7 @@ make_reserve (CrRecorder *recorder)
       /* Tried again every DISK_CHECK_SECONDS; said once. */
       recorder->reserve_failed = TRUE;
       g_warning ("%s (the index may not be written when the disk fills up)",
-                 error->message);
+                 cr_text_shown (error->message));
     }
 }
 
@@ -491,13 +494,14 @@ retry_pending_closes (CrRecorder *recorder)
               /* Not for want of room: trying again will not help. */
               g_warning ("Segment '%s' could not be closed in the index (it is "
                          "reconciled at the next start): %s",
-                         pending->relative_path, error->message);
+                         cr_text_shown (pending->relative_path),
+                         cr_text_shown (error->message));
               g_ptr_array_remove_index (recorder->pending_closes, 0);
               continue;
             }
           return;
         }
-      g_message ("Segment '%s' closed in the index", pending->relative_path);
+      g_message ("Segment '%s' closed in the index", cr_text_shown (pending->relative_path));
       g_ptr_array_remove_index (recorder->pending_closes, 0);
       if (recorder->session == NULL || recorder->session->id != session_id)
         try_seal (recorder, session_id);
@@ -521,7 +525,7 @@ disk_full (CrRecorder *recorder, gint64 media_end_us)
     }
   recorder->disk_full_since_us = media_end_us;
   if (!cr_disk_space_drop_reserve (recorder->reserve_path, &error) && error != NULL)
-    g_warning ("%s", error->message);
+    g_warning ("%s", cr_text_shown (error->message));
   measure_disk (recorder);
   message = g_strdup_printf ("The disk of '%s' is full: recording is suspended until "
                              "at least %u min of recording fit again; what was "
@@ -560,10 +564,10 @@ disk_room_again (CrRecorder *recorder)
       cr_capture_request_keyframe (recorder->capture);
       g_warning ("Session %" G_GINT64_FORMAT " was not recorded from %s to %s (the "
                  "disk was full); recording goes on: %s", recorder->session->id,
-                 from, to, message);
+                 from, to, cr_text_shown (message));
     }
   else
-    g_message ("The disk has room again: %s", message);
+    g_message ("The disk has room again: %s", cr_text_shown (message));
 }
 
 /* Every DISK_CHECK_SECONDS and at start. */
@@ -609,7 +613,7 @@ check_disk (gpointer user_data)
       g_autofree char *detail = json_detail ("alarm", "disk-low", "message", message, NULL);
       log_session_event (recorder, "disk-ok", detail);
       clear_alarm (recorder, "disk-low", "disk");
-      g_message ("Disk space is enough again: %s", message);
+      g_message ("Disk space is enough again: %s", cr_text_shown (message));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -640,7 +644,7 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                                              "message", write_error->message, NULL);
       if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
                                       "segment-error", detail, &error) <= 0)
-        g_warning ("%s", error->message);
+        g_warning ("%s", cr_text_shown (error->message));
       g_clear_error (&error);
     }
   if (row != NULL && sha256 != NULL &&
@@ -648,8 +652,9 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                                        sha256, &error))
     {
       g_warning ("Segment '%s' could not be closed in the index (tried again "
-                 "every %u s, else reconciled at the next start): %s", relative_path,
-                 DISK_CHECK_SECONDS, error->message);
+                 "every %u s, else reconciled at the next start): %s",
+                 cr_text_shown (relative_path), DISK_CHECK_SECONDS,
+                 cr_text_shown (error->message));
       add_pending_close (recorder, session_id, *row, relative_path, duration_us,
                          bytes, sha256);
     }
@@ -719,13 +724,14 @@ cr_recorder_new (const CrConfig *config, GError **error)
   if (recorder->key == NULL)
     {
       /* Recording matters more than signing: go on, loudly. */
-      g_warning ("Sessions will not be sealed: %s", local_error->message);
+      g_warning ("Sessions will not be sealed: %s", cr_text_shown (local_error->message));
       g_clear_error (&local_error);
     }
   else if (!cr_segment_index_seal_pending (recorder->index, recorder->key,
                                            g_get_real_time (), NULL, &local_error))
     {
-      g_warning ("Could not seal the sessions left unsealed: %s", local_error->message);
+      g_warning ("Could not seal the sessions left unsealed: %s",
+                 cr_text_shown (local_error->message));
       g_clear_error (&local_error);
     }
   if (report.recovered + report.adopted + report.missing + report.strays > 0)
@@ -780,9 +786,15 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->silence_timer);
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
-  /* Capture first: no sample may reach the writer while it goes. */
-  g_clear_pointer (&recorder->capture, cr_capture_free);
+  /* The capture stops first: once its streaming threads are joined no
+   * sample reaches the writer or the broadcast. The broadcast goes next,
+   * while the capture it hangs off is still there to detach from (its
+   * outputs are handed the capture's pictures), then the capture, then
+   * the writer. */
+  if (recorder->capture != NULL)
+    cr_capture_stop (recorder->capture);
   g_clear_pointer (&recorder->broadcast, cr_broadcast_free);
+  g_clear_pointer (&recorder->capture, cr_capture_free);
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
   g_clear_pointer (&recorder->index, cr_segment_index_free);
   g_clear_pointer (&recorder->key, cr_device_key_free);
@@ -867,7 +879,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
                                   &local_error) <= 0)
     return index_failed (error, local_error);
   g_warning ("Session %" G_GINT64_FORMAT " of %s was interrupted from %s to %s; "
-             "the gap is logged", session->id, session->case_no, from, to);
+             "the gap is logged", session->id, cr_text_shown (session->case_no), from, to);
 
   recorder->session = g_steal_pointer (&session);
   if (recorder->session->state == CR_SESSION_RECORDING)
@@ -920,7 +932,8 @@ update_on_air (CrRecorder *recorder)
                                                           &error);
       if (error != NULL)
         g_warning ("Could not read the broadcast decision of %s: %s (not streaming)",
-                   recorder->session->case_no, error->message);
+                   cr_text_shown (recorder->session->case_no),
+                   cr_text_shown (error->message));
       approved = decision != NULL && decision->decision == CR_BROADCAST_APPROVED;
     }
   if (approved && !cr_broadcast_is_on_air (recorder->broadcast))
@@ -934,7 +947,7 @@ update_on_air (CrRecorder *recorder)
       /* The approval it goes on air under, in the session's own record. */
       log_session_event (recorder, "on-air", detail);
       g_message ("Session %" G_GINT64_FORMAT " of %s is on air", recorder->session->id,
-                 recorder->session->case_no);
+                 cr_text_shown (recorder->session->case_no));
     }
   else if (!approved && cr_broadcast_is_on_air (recorder->broadcast))
     {
@@ -1030,8 +1043,8 @@ cr_recorder_decide_broadcast (CrRecorder *recorder, const char *case_no,
                                                 g_get_real_time (), by, reason, &local_error);
   if (id <= 0)
     return index_failed (error, local_error);
-  g_message ("Broadcast of %s %s%s%s", canonical, approve ? "approved" : "forbidden",
-             by ? " by " : "", by ? by : "");
+  g_message ("Broadcast of %s %s%s%s", cr_text_shown (canonical),
+             approve ? "approved" : "forbidden", by ? " by " : "", by ? cr_text_shown (by) : "");
   if (recorder->session != NULL && g_str_equal (recorder->session->case_no, canonical))
     {
       detail = json_detail ("by", by, "reason", reason, NULL);
@@ -1121,7 +1134,7 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
   detail = json_detail ("stream", name ? name : "all", NULL);
   g_autofree char *kind = g_strdup_printf ("stream-%s", action);
   log_session_event (recorder, kind, detail);
-  g_message ("Stream %s: %s", name ? name : "(all)", action);
+  g_message ("Stream %s: %s", name ? cr_text_shown (name) : "(all)", action);
   return TRUE;
 }
 
@@ -1229,7 +1242,7 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
   recorder->next_sequence = 1;
   update_caption (recorder);
   begin_segments (recorder);
-  g_message ("Started session %" G_GINT64_FORMAT " of %s", id, canonical);
+  g_message ("Started session %" G_GINT64_FORMAT " of %s", id, cr_text_shown (canonical));
   update_on_air (recorder);
   return id;
 }
@@ -1286,7 +1299,8 @@ cr_recorder_pause (CrRecorder *recorder, const char *reason, GError **error)
   recorder->pause_reason = g_strdup (reason);
   update_caption (recorder);
   cr_broadcast_set_recess (recorder->broadcast, TRUE);
-  g_message ("Paused session %" G_GINT64_FORMAT ": %s", recorder->session->id, reason);
+  g_message ("Paused session %" G_GINT64_FORMAT ": %s", recorder->session->id,
+             cr_text_shown (reason));
   return TRUE;
 }
 
@@ -1378,7 +1392,7 @@ cr_recorder_set_layout (CrRecorder *recorder, const char *layout, GError **error
     }
   detail = json_detail ("layout", layout, NULL);
   log_session_event (recorder, "layout", detail);
-  g_message ("Layout: %s", layout);
+  g_message ("Layout: %s", cr_text_shown (layout));
   return TRUE;
 }
 
@@ -1634,7 +1648,7 @@ cr_recorder_shutdown (CrRecorder *recorder, guint timeout_ms,
       if (cr_segment_index_add_event (recorder->index, recorder->session->id,
                                       g_get_real_time (), "daemon-stop", NULL,
                                       &error) <= 0)
-        g_warning ("%s", error->message);
+        g_warning ("%s", cr_text_shown (error->message));
     }
   cr_segment_writer_end (recorder->writer);
   if (cr_segment_writer_is_idle (recorder->writer))

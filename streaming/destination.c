@@ -32,6 +32,7 @@
 #include <gst/app/gstappsrc.h>
 #include <string.h>
 
+#include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (cr_destination_debug);
 #define GST_CAT_DEFAULT cr_destination_debug
 
@@ -648,9 +649,10 @@ reconnect (CrDestination *dest, const char *reason, gboolean stall)
   g_mutex_unlock (&dest->lock);
 
   g_log_structured ("courtrec", G_LOG_LEVEL_MESSAGE,
-                    "CR_DESTINATION", dest->name,
+                    "CR_DESTINATION", cr_text_shown (dest->name),
                     "MESSAGE", "Stream '%s' to %s lost: %s; reconnecting in %.1f s",
-                    dest->name, dest->url, clean, delay_ms / 1000.0);
+                    cr_text_shown (dest->name), cr_text_shown (dest->url),
+                    cr_text_shown (clean), delay_ms / 1000.0);
 
   dest->backoff_source = g_timeout_source_new (delay_ms);
   g_source_set_callback (dest->backoff_source, backoff_done, dest, NULL);
@@ -720,8 +722,9 @@ watchdog_tick (gpointer data)
         {
           dest->live_since_us = now;
           g_log_structured ("courtrec", G_LOG_LEVEL_INFO,
-                            "CR_DESTINATION", dest->name,
-                            "MESSAGE", "Stream '%s' to %s is live", dest->name, dest->url);
+                            "CR_DESTINATION", cr_text_shown (dest->name),
+                            "MESSAGE", "Stream '%s' to %s is live", cr_text_shown (dest->name),
+                            cr_text_shown (dest->url));
           set_state (dest, CR_DESTINATION_LIVE);
         }
       if (dest->live_since_us != 0 && now - dest->live_since_us >= LIVE_RESETS_BACKOFF_US)

@@ -3,6 +3,7 @@
  * handoff.h). */
 #include "streaming/handoff.h"
 
+#include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (handoff_debug);
 #define GST_CAT_DEFAULT handoff_debug
 
@@ -92,7 +93,8 @@ admit (CrHandoff *handoff, GstAppSrc *src, GstBuffer *buffer, gboolean video,
       if (!has_room (src, buffer, handoff->video_max_bytes, handoff->max_time))
         {
           if (!handoff->need_keyframe)
-            GST_DEBUG ("%s: video queue full, dropping to the next keyframe", handoff->name);
+            GST_DEBUG ("%s: video queue full, dropping to the next keyframe",
+                       cr_text_shown (handoff->name));
           handoff->need_keyframe = TRUE;
           return FALSE;
         }
@@ -184,7 +186,7 @@ cr_handoff_bus_failure (GstMessage *message)
       /* The element's debug text is left out: an SRT sink's can hold its
        * URI, with the stream id and passphrase. */
       gst_message_parse_error (message, &error, &debug);
-      GST_DEBUG ("error from %s", GST_MESSAGE_SRC_NAME (message));
+      GST_DEBUG ("error from %s", cr_text_shown (GST_MESSAGE_SRC_NAME (message)));
       return g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (message), error->message);
     case GST_MESSAGE_EOS:
       return g_strdup ("the stream ended (EOS)");

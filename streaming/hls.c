@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (cr_hls_debug);
 #define GST_CAT_DEFAULT cr_hls_debug
 
@@ -122,7 +123,7 @@ remove_files (const char *dir, guint generation)
         continue;
       path = g_build_filename (dir, name, NULL);
       if (g_unlink (path) != 0)
-        GST_WARNING ("Failed to remove '%s': %s", path, g_strerror (errno));
+        GST_WARNING ("Failed to remove '%s': %s", cr_text_shown (path), g_strerror (errno));
     }
 }
 
@@ -160,7 +161,7 @@ end_playlists (CrHls *hls)
                                      0644, &error))
         g_log_structured ("courtrec", G_LOG_LEVEL_WARNING,
                           "MESSAGE", "Failed to end the HLS playlist '%s': %s",
-                          path, error->message);
+                          cr_text_shown (path), cr_text_shown (error->message));
     }
 }
 
@@ -212,7 +213,7 @@ snapshot_job (gpointer data, gpointer user_data)
                                &error);
   if (pipeline == NULL)
     {
-      GST_WARNING ("snapshot pipeline: %s", error->message);
+      GST_WARNING ("snapshot pipeline: %s", cr_text_shown (error->message));
       snapshot_job_free (job);
       return;
     }
@@ -237,7 +238,8 @@ snapshot_job (gpointer data, gpointer user_data)
       /* Written beside and renamed: a reader gets the old or the new one. */
       if (!g_file_set_contents_full (path, (const char *) map.data, map.size,
                                      G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
-        GST_WARNING ("Failed to write '%s': %s", path, error->message);
+        GST_WARNING ("Failed to write '%s': %s", cr_text_shown (path),
+                       cr_text_shown (error->message));
       gst_buffer_unmap (buffer, &map);
     }
 out:
@@ -440,7 +442,8 @@ open_playlist (GstElement *sink, const char *location, gpointer data)
   GFileOutputStream *stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL,
                                               &error);
   if (stream == NULL)
-    GST_WARNING ("Cannot write the playlist '%s': %s", location, error->message);
+    GST_WARNING ("Cannot write the playlist '%s': %s", cr_text_shown (location),
+                 cr_text_shown (error->message));
   return G_OUTPUT_STREAM (stream);
 }
 
@@ -554,9 +557,9 @@ rebuild (CrHls *hls, const char *reason)
   hls->next_backoff_ms = MIN (hls->next_backoff_ms * 2, BACKOFF_MAX_MS);
 
   g_log_structured ("courtrec", G_LOG_LEVEL_MESSAGE,
-                    "CR_HLS_DIR", hls->dir,
+                    "CR_HLS_DIR", cr_text_shown (hls->dir),
                     "MESSAGE", "HLS output in '%s' failed: %s; rebuilding in %.1f s",
-                    hls->dir, reason, delay_ms / 1000.0);
+                    cr_text_shown (hls->dir), cr_text_shown (reason), delay_ms / 1000.0);
 
   hls->backoff_source = g_timeout_source_new (delay_ms);
   g_source_set_callback (hls->backoff_source, backoff_done, hls, NULL);

@@ -4,6 +4,7 @@
 
 #include "streaming/handoff.h"
 
+#include "config/text.h"
 #define RESTART_DELAY_S 1
 
 struct CrPipelineGuard {
@@ -23,7 +24,7 @@ play_again (gpointer data)
   guard->timer = 0;
   if (guard->active &&
       gst_element_set_state (guard->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    g_warning ("%s would not start again", guard->what);
+    g_warning ("%s would not start again", cr_text_shown (guard->what));
   return G_SOURCE_REMOVE;
 }
 
@@ -36,7 +37,8 @@ on_message (GstBus *bus, GstMessage *message, gpointer data)
   if (reason == NULL || !guard->active)
     return G_SOURCE_CONTINUE;
   guard->failures++;
-  g_warning ("%s failed (%s); starting it again in %u s", guard->what, reason,
+  g_warning ("%s failed (%s); starting it again in %u s", cr_text_shown (guard->what),
+             cr_text_shown (reason),
              RESTART_DELAY_S);
   gst_element_set_state (guard->pipeline, GST_STATE_NULL);
   if (guard->timer == 0)

@@ -3,6 +3,7 @@
  * public-feed.h). */
 #include "streaming/public-feed.h"
 
+#include "config/text.h"
 /* The delay queue holds delay x bitrate, with room for x264's swings
  * (1.5x) and never less than this. Beyond its bound the hearing is dropped
  * up to the next keyframe (and counted), never the recording: this queue
@@ -115,7 +116,8 @@ forward_locked (CrPublicFeed *feed, GstSample *sample, guint track, GstClockTime
           g_autofree char *was = gst_caps_to_string (feed->last_caps[0]);
           g_autofree char *now = gst_caps_to_string (gst_sample_get_caps (sample));
           g_warning ("Stream %s: the hearing's and the slate's codec headers differ; "
-                     "players may stop at the switch (%s, then %s)", feed->name, was, now);
+                     "players may stop at the switch (%s, then %s)", cr_text_shown (feed->name),
+                     cr_text_shown (was), cr_text_shown (now));
           feed->warned_caps = TRUE;
         }
       /* A frame's length at least after the last one: closer, and players

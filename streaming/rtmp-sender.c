@@ -61,6 +61,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (cr_rtmp_sender_debug);
 #define GST_CAT_DEFAULT cr_rtmp_sender_debug
 
@@ -122,7 +123,7 @@ rtmp_log (int level, const char *format, va_list args)
    * are only traces. */
   GST_CAT_LEVEL_LOG (cr_rtmp_sender_debug,
                      level <= RTMP_LOGWARNING ? GST_LEVEL_INFO : GST_LEVEL_DEBUG,
-                     NULL, "librtmp: %s", text);
+                     NULL, "librtmp: %s", cr_text_shown (text));
 }
 
 static void
@@ -189,7 +190,7 @@ fail (CrRtmpSender *sender, const char *format, ...)
   raw = g_strdup_vprintf (format, args);
   va_end (args);
   text = mask_keys (raw);
-  GST_DEBUG ("connection failed: %s", text);
+  GST_DEBUG ("connection failed: %s", cr_text_shown (text));
   error = g_error_new_literal (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE, text);
   gst_element_post_message (GST_ELEMENT (sender->sink),
                             gst_message_new_error (GST_OBJECT (sender->sink), error, NULL));
@@ -365,7 +366,7 @@ load_trust (CrRtmpSender *sender, gnutls_certificate_credentials_t credentials,
         }
     }
   GST_DEBUG ("%d trusted CA certificates from %s", loaded,
-             sender->tls_ca_file != NULL ? sender->tls_ca_file : "the system");
+             sender->tls_ca_file != NULL ? cr_text_shown (sender->tls_ca_file) : "the system");
   return TRUE;
 }
 
@@ -421,7 +422,8 @@ tls_handshake (CrRtmpSender *sender, int fd, const char *host,
   if (GST_LEVEL_DEBUG <= gst_debug_category_get_threshold (cr_rtmp_sender_debug))
     {
       char *description = gnutls_session_get_desc (session);
-      GST_DEBUG ("TLS with %s, certificate verified: %s", host, description);
+      GST_DEBUG ("TLS with %s, certificate verified: %s", cr_text_shown (host),
+                 cr_text_shown (description));
       gnutls_free (description);
     }
   return g_steal_pointer (&session);
@@ -631,7 +633,7 @@ run (CrRtmpSender *sender, RTMP *rtmp, char *url,
     {
       gnutls_session_t session;
 
-      GST_DEBUG ("connected to %s, TLS handshake", peer);
+      GST_DEBUG ("connected to %s, TLS handshake", cr_text_shown (peer));
       if (gnutls_certificate_allocate_credentials (credentials) < 0)
         {
           fail (sender, "Could not set up TLS for %s: out of memory", peer);
@@ -653,7 +655,7 @@ run (CrRtmpSender *sender, RTMP *rtmp, char *url,
       rtmp->Link.protocol &= ~RTMP_FEATURE_SSL;
     }
 
-  GST_DEBUG ("connected to %s, RTMP handshake", peer);
+  GST_DEBUG ("connected to %s, RTMP handshake", cr_text_shown (peer));
   librtmp_reset ();
   if (!RTMP_Connect1 (rtmp, NULL))
     {
@@ -666,7 +668,7 @@ run (CrRtmpSender *sender, RTMP *rtmp, char *url,
       fail (sender, "%s did not accept the stream (%s)", peer, librtmp_said ());
       return;
     }
-  GST_DEBUG ("publishing to %s", peer);
+  GST_DEBUG ("publishing to %s", cr_text_shown (peer));
   stream (sender, rtmp, peer);
 }
 

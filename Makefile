@@ -5,6 +5,8 @@
 #   make check    install what is missing, build, run every test
 #   make asan     build into build-asan with AddressSanitizer and UBSan,
 #                 run every test against it
+#   make fuzz     build the libFuzzer targets of tests/fuzz/ with clang into
+#                 build-fuzz, run each for FUZZ_SECONDS (default 60)
 #   make install  install the programs, the example config and the unit
 
 PREFIX     ?= /usr/local
@@ -20,8 +22,11 @@ PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS  += -DCOURTREC_VERSION=\"$(VERSION)\" -std=gnu17 -Wall -Wextra -Werror -Wno-unused-parameter \
-           -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
+           $(WARN_EXCEPTIONS) -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 override LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+
+# Warnings a build turns off after -Wall -Wextra (the fuzz build's clang).
+WARN_EXCEPTIONS ?=
 
 VERSION = 0.1.0
 B = build
@@ -91,6 +96,32 @@ asan-build:
 asan: deps asan-build
 	sh tests/run-tests.sh build-asan
 
+# libFuzzer targets: every tests/fuzz/fuzz-NAME.c is one, linked against
+# the library built by clang into build-fuzz (its seed corpus in
+# tests/fuzz/corpus/NAME/, its regression inputs in
+# tests/fuzz/regressions/NAME/, see tests/fuzz/README.md). The library is
+# instrumented for coverage (fuzzer-no-link); libFuzzer's main comes in at
+# the link of each target only.
+FUZZ_FLAGS   = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+# clang, unlike gcc, warns of a { NULL } sentinel that leaves the other
+# fields of a table's last row zero (recorder/api-request.c).
+FUZZ_WARN    = -Wno-missing-field-initializers
+FUZZ_SRCS    = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_TARGETS = $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+$(B)/tests/fuzz/fuzz-%: $(B)/tests/fuzz/fuzz-%.o $(LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g $(FUZZ_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+	        WARN_EXCEPTIONS="$(FUZZ_WARN)" fuzz-targets
+
+fuzz: deps fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run-tests.sh build-fuzz
+
 bench: all
 	sh bench/run.sh $(B)
 
@@ -112,9 +143,9 @@ install: $(PROGRAMS)
 	fi
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps demo check asan asan-build bench install clean
+.PHONY: all deps demo check asan asan-build fuzz fuzz-build fuzz-targets bench install clean
 .SECONDARY: $(LIB_OBJS)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

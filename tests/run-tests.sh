@@ -1,8 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Runs every GTest binary in each BUILD/tests (default: build) with TAP
-# output and ends with ONE line "N passed, N failed" over all of them, so
-# that `run-tests.sh build build-asan` counts both suites.
+# Runs what each BUILD directory holds (default: build) and ends with ONE
+# line "N passed, N failed" over all of them:
+#   BUILD/tests/test-*       GTest binaries, with TAP output
+#   BUILD/tests/fuzz/fuzz-*  libFuzzer targets, through tests/fuzz/run-fuzz.sh
+#                            (FUZZ_SECONDS each)
+# so that `run-tests.sh build build-asan build-fuzz` is the whole of CI.
 # Set CR_TEST_FILTER to a substring of a binary's name to run only those.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -59,7 +62,7 @@ count() {
 
 for build in "$@"; do
 	export CR_BUILD="$CR_TOP/$build"
-	for t in "$build"/tests/test-*; do
+	for t in "$build"/tests/test-* "$build"/tests/fuzz/fuzz-*; do
 		case "$t" in *.o|*.d) continue ;; esac
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		name=$(basename "$t")
@@ -69,7 +72,10 @@ for build in "$@"; do
 		echo "# $name"
 		log=$(mktemp)
 		start=$(date +%s)
-		timeout 600 "$t" --tap >"$log" 2>&1
+		case "$t" in
+		*/fuzz/*) sh tests/fuzz/run-fuzz.sh "$t" >"$log" 2>&1 ;;
+		*) timeout 600 "$t" --tap >"$log" 2>&1 ;;
+		esac
 		rc=$?
 		cat "$log"
 		# What CI's time budget is made of.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-config.c: cr_config_load() on any file. The input is written to a
- * file of a directory of its own and loaded as courtrecd -c would. Beyond
+ * memfd and loaded through /proc/self/fd/N as courtrecd -c would load a
+ * file: a regular file, and nothing left on disk by a crash. Beyond
  * what ASan and UBSan catch, it checks:
  *   - a config or an error, never both, never neither; the error in the
  *     config domain;
@@ -10,17 +11,19 @@
  *     cursor (config/text.h);
  *   - a loaded config holds what config.h promises: a camera and a
  *     microphone, absolute paths, every value in its range. */
+#define _GNU_SOURCE
 #include <glib.h>
-#include <glib/gstdio.h>
-#include <fcntl.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "config/config.h"
 
+static int config_fd = -1;
 static char *config_path;
 
 #define CHECK(condition, ...)                                        \
@@ -39,47 +42,29 @@ static char *config_path;
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static void
-remove_config_dir (void)
-{
-  g_autofree char *dir = g_path_get_dirname (config_path);
-
-  g_unlink (config_path);
-  g_rmdir (dir);
-}
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("courtrec-fuzz-config-XXXXXX", &error);
-
   /* A critical is a g_return_if_fail() tripped: a bug like any other. */
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  if (dir == NULL)
-    {
-      fprintf (stderr, "fuzz-config: %s\n", error->message);
-      abort ();
-    }
-  config_path = g_build_filename (dir, "room.conf", NULL);
-  atexit (remove_config_dir);
+  config_fd = memfd_create ("room.conf", MFD_CLOEXEC);
+  CHECK (config_fd >= 0, "memfd_create: %s", g_strerror (errno));
+  config_path = g_strdup_printf ("/proc/self/fd/%d", config_fd);
   return 0;
 }
 
 static void
 write_config (const uint8_t *data, size_t size)
 {
-  int fd = open (config_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  off_t offset = 0;
 
-  CHECK (fd >= 0, "cannot create %s", config_path);
-  while (size > 0)
+  CHECK (ftruncate (config_fd, 0) == 0, "ftruncate: %s", g_strerror (errno));
+  while ((size_t) offset < size)
     {
-      ssize_t written = write (fd, data, size);
-      CHECK (written > 0, "cannot write %s", config_path);
-      data += written;
-      size -= (size_t) written;
+      ssize_t written = pwrite (config_fd, data + offset, size - (size_t) offset, offset);
+      CHECK (written > 0, "cannot write %s: %s", config_path, g_strerror (errno));
+      offset += written;
     }
-  close (fd);
 }
 
 static void

@@ -3,7 +3,12 @@
 #   make          build courtrecd, courtrec and the tests
 #   make demo     install what is missing, build, run a demo courtroom
 #   make check    install what is missing, build, run every test
-#   make asan     the same tests under AddressSanitizer
+#   make asan     build into build-asan with AddressSanitizer and UBSan,
+#                 run every test against it
+#   make fuzz     build the libFuzzer targets of tests/fuzz/ with clang into
+#                 build-fuzz, run each for FUZZ_SECONDS (default 60)
+#   make ci       check, asan and fuzz in one run (.ci/run), one
+#                 "N passed, N failed" over all of it
 #   make install  install the programs, the example config and the unit
 
 PREFIX     ?= /usr/local
@@ -19,8 +24,11 @@ PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS  += -DCOURTREC_VERSION=\"$(VERSION)\" -std=gnu17 -Wall -Wextra -Werror -Wno-unused-parameter \
-           -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
+           $(WARN_EXCEPTIONS) -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 override LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+
+# Warnings a build turns off after -Wall -Wextra (the fuzz build's clang).
+WARN_EXCEPTIONS ?=
 
 VERSION = 0.1.0
 B = build
@@ -76,10 +84,60 @@ demo: deps all
 check: deps all
 	sh tests/run-tests.sh $(B)
 
-asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	        LDFLAGS="-fsanitize=address,undefined" all
-	ASAN_OPTIONS=detect_leaks=0 sh tests/run-tests.sh build-asan
+# The sanitized build. UBSan stops at its first report like ASan does
+# (-fno-sanitize-recover): a report that only scrolls by in a log is a
+# finding nobody reads. The run-time options (ASAN_OPTIONS, UBSAN_OPTIONS)
+# are set by tests/run-tests.sh, so a test binary run from there by hand
+# behaves as under `make asan`.
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer
+
+asan-build:
+	$(MAKE) B=build-asan CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all
+
+asan: deps asan-build
+	sh tests/run-tests.sh build-asan
+
+# libFuzzer targets: every tests/fuzz/fuzz-NAME.c is one, linked against
+# the library built by clang into build-fuzz (its seed corpus in
+# tests/fuzz/corpus/NAME/, its regression inputs in
+# tests/fuzz/regressions/NAME/, see tests/fuzz/README.md). The library is
+# instrumented for coverage (fuzzer-no-link); libFuzzer's main comes in at
+# the link of each target only.
+FUZZ_FLAGS   = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+# clang, unlike gcc, warns of a { NULL } sentinel that leaves the other
+# fields of a table's last row zero (recorder/api-request.c).
+FUZZ_WARN    = -Wno-missing-field-initializers
+FUZZ_SRCS    = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_TARGETS = $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+$(B)/tests/fuzz/fuzz-%: $(B)/tests/fuzz/fuzz-%.o $(LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g $(FUZZ_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+	        WARN_EXCEPTIONS="$(FUZZ_WARN)" fuzz-targets
+
+fuzz: deps fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run-tests.sh build-fuzz
+
+# What CI runs (.ci/run): the three builds, then every test of the normal
+# and the sanitized build, with the fuzz targets alongside at idle priority
+# (FUZZ_ALONGSIDE, see tests/run-tests.sh), and one "N passed, N failed"
+# over all of it. The budget is 20 minutes on 2 cores; measured on
+# 2026-12-02 on a shared 2-core machine: builds 1.5 to 3.5 min (by load),
+# normal suite about 6 min, sanitized suite 1 to 2 times that per binary
+# (real-time pipelines 1x, CPU-bound ones 2x), about 10 min; the fuzzing
+# takes the cores the real-time tests leave idle and adds no wall time
+# while FUZZ_SECONDS times the number of targets stays under the suites'.
+ci: deps
+	$(MAKE) -j2 all
+	$(MAKE) -j2 asan-build
+	$(MAKE) -j2 fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_ALONGSIDE=1 sh tests/run-tests.sh $(B) build-asan build-fuzz
 
 bench: all
 	sh bench/run.sh $(B)
@@ -102,9 +160,9 @@ install: $(PROGRAMS)
 	fi
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps demo check asan bench install clean
+.PHONY: all deps demo check asan asan-build ci fuzz fuzz-build fuzz-targets bench install clean
 .SECONDARY: $(LIB_OBJS)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

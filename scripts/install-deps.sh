@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what courtrec needs to build, run its demo and run its tests on
 # Debian 12. Used by `make demo`, `make check` and .ci/run alike, so a fresh
-# machine and CI install exactly the same set. Safe to run again.
+# machine and CI install exactly the same set (clang and its libFuzzer
+# runtime build the fuzz targets of tests/fuzz/). Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,7 @@ fonts-noto-cjk python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
 ffmpeg sqlite3 curl procps systemd strace
 nginx libnginx-mod-rtmp libnginx-mod-stream openssl
 librtmp-dev libgnutls28-dev chromium
+clang libclang-rt-14-dev
 "
 
 missing=""

@@ -1,42 +1,145 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Runs every GTest binary in BUILD/tests with TAP output and ends with the
-# line "N passed, N failed". Set CR_TEST_FILTER to a substring of a binary's
-# name to run only those.
+# Runs what each BUILD directory holds (default: build) and ends with ONE
+# line "N passed, N failed" over all of them:
+#   BUILD/tests/test-*       GTest binaries, with TAP output
+#   BUILD/tests/fuzz/fuzz-*  libFuzzer targets, through tests/fuzz/run-fuzz.sh
+#                            (FUZZ_SECONDS each)
+# so that `run-tests.sh build build-asan build-fuzz` is the whole of CI.
+# With FUZZ_ALONGSIDE=1 the fuzz targets run one after the other in the
+# background, at idle priority (SCHED_IDLE), while the test binaries run:
+# the tests are mostly real-time pipelines that leave a core idle, the
+# fuzzers take only that, and their reports are counted at the end.
+# Set CR_TEST_FILTER to a substring of a binary's name to run only those.
 set -u
-build=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
+[ $# -gt 0 ] || set -- build
 export CR_TOP="$(pwd)"
-export CR_BUILD="$CR_TOP/$build"
 # Criticals and warnings abort a test: a warning in a recorder is a bug.
 export G_DEBUG=fatal-criticals
 export LC_ALL=C.UTF-8
 
+# The sanitizers, for a build made with them (ignored by any other): stop at
+# the first report and abort, so that the test fails where the bug is. The
+# reports go to files rather than stderr: a courtrecd started by a test
+# writes its stderr into a room directory the test deletes, and a report
+# from it would be lost with it. Every report file that a binary (or a
+# program it started) leaves is shown and fails that binary.
+#   detect_leaks=0: GLib and GStreamer keep type, plugin and thread-pool
+#     state for the life of the process and never free it at exit: even
+#     `test-destination -l` reports a 16 kB g_malloc() leak. Its stack ends
+#     in libglib (no frame pointers there), and every allocation of ours
+#     goes through g_malloc() too, so a suppression that hides it hides
+#     ours. The fuzz targets check leaks instead (tests/fuzz/run-fuzz.sh).
+#   detect_stack_use_after_return=1: a pointer to a dead stack frame handed
+#     to another thread (a pad probe, a GTask) is the kind of bug a
+#     recorder has; it costs memory per thread, not much time.
+sanitizer_logs=$(mktemp -d)
+queue=$(mktemp)
+alongside=""
+trap 'rm -rf "$sanitizer_logs" "$queue" $alongside' EXIT
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:detect_stack_use_after_return=1:print_summary=1}:log_path=$sanitizer_logs/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:print_summary=1}:log_path=$sanitizer_logs/ubsan"
+
 passed=0
 failed=0
 failures=""
-for t in "$build"/tests/test-*; do
-	case "$t" in *.o|*.d) continue ;; esac
-	[ -x "$t" ] || continue
-	name=$(basename "$t")
-	case "$name" in *"${CR_TEST_FILTER:-}"*) ;; *) continue ;; esac
-	echo "# $name"
-	log=$(mktemp)
-	timeout 600 "$t" --tap >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	p=$(grep -c '^ok ' "$log")
-	f=$(grep -c '^not ok ' "$log")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+
+# count NAME LOG RC: adds LOG's TAP lines to the totals; a non-zero RC with
+# no failing line, or a sanitizer report, is a failure too.
+count() {
+	p=$(grep -c '^ok ' "$2")
+	f=$(grep -c '^not ok ' "$2")
+	for report in "$sanitizer_logs"/*; do
+		[ -f "$report" ] || continue
+		echo "# sanitizer report $(basename "$report"):"
+		sed 's/^/# /' "$report"
+		echo "not ok - $1: sanitizer report $(basename "$report")"
+		rm -f "$report"
+		f=$((f + 1))
+	done
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
 		# A crash or timeout outside any assertion still counts as a failure.
-		echo "not ok - $name exited with status $rc"
+		echo "not ok - $1 exited with status $3"
 		f=1
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	[ "$f" -gt 0 ] && failures="$failures $name"
+	[ "$f" -gt 0 ] && failures="$failures $1"
+}
+
+# run_one BINARY LOG: runs a test binary or a fuzz target into LOG.
+run_one() {
+	case "$1" in
+	*/fuzz/*) sh tests/fuzz/run-fuzz.sh "$1" >"$2" 2>&1 ;;
+	*) timeout 600 "$1" --tap >"$2" 2>&1 ;;
+	esac
+}
+
+# report NAME LOG RC SECONDS: shows and counts what a binary did.
+report() {
+	cat "$2"
+	# What CI's time budget is made of.
+	echo "# $1: $4 s"
+	count "$1" "$2" "$3"
+}
+
+# The binaries to run, one "BUILD BINARY" a line.
+binaries() {
+	for build in "$@"; do
+		for t in "$build"/tests/test-* "$build"/tests/fuzz/fuzz-*; do
+			case "$t" in *.o|*.d) continue ;; esac
+			[ -f "$t" ] && [ -x "$t" ] || continue
+			case "$(basename "$t")" in *"${CR_TEST_FILTER:-}"*) echo "$build $t" ;; esac
+		done
+	done
+}
+
+# Named by build when there are several, as each runs the same tests.
+several=$([ $# -gt 1 ] && echo 1)
+display_name() { if [ -n "$several" ]; then echo "$1/$(basename "$2")"; else basename "$2"; fi; }
+
+if [ "${FUZZ_ALONGSIDE:-0}" = 1 ]; then
+	alongside=$(mktemp -d)
+	idle="nice -n 19"
+	chrt -i 0 true 2>/dev/null && idle="chrt -i 0"
+	binaries "$@" | grep '/fuzz/' >"$alongside/list"
+	(
+		while read -r build t; do
+			export CR_BUILD="$CR_TOP/$build"
+			key="$alongside/$(echo "$build" | tr / _)-$(basename "$t")"
+			start=$(date +%s)
+			$idle sh tests/fuzz/run-fuzz.sh "$t" >"$key.log" 2>&1
+			echo "$? $(($(date +%s) - start))" >"$key.rc"
+		done <"$alongside/list"
+	) &
+	fuzzing=$!
+fi
+
+binaries "$@" >"$queue"
+while read -r build t; do
+	[ -n "$alongside" ] && case "$t" in */fuzz/*) continue ;; esac
+	export CR_BUILD="$CR_TOP/$build"
+	name=$(display_name "$build" "$t")
+	echo "# $name"
+	log=$(mktemp)
+	start=$(date +%s)
+	run_one "$t" "$log" </dev/null
+	rc=$?
+	report "$name" "$log" "$rc" "$(($(date +%s) - start))"
 	rm -f "$log"
-done
+done <"$queue"
+
+if [ -n "$alongside" ]; then
+	wait "$fuzzing"
+	while read -r build t; do
+		name=$(display_name "$build" "$t")
+		key="$alongside/$(echo "$build" | tr / _)-$(basename "$t")"
+		echo "# $name (alongside the tests)"
+		read -r rc seconds <"$key.rc"
+		report "$name" "$key.log" "$rc" "$seconds"
+	done <"$alongside/list"
+fi
 
 [ -n "$failures" ] && echo "# failing:$failures"
 echo "$passed passed, $failed failed"

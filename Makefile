@@ -81,7 +81,13 @@ deps:
 demo: deps all
 	sh scripts/demo.sh
 
-check: deps all
+# Every test, three ways, as CI runs it (.ci/run): the normal build, the
+# same suite under ASan and UBSan, and every fuzz target for FUZZ_SECONDS
+# alongside; one "N passed, N failed" over all of it. `make test` runs the
+# normal build's tests alone, for a quicker look while working.
+check: ci
+
+test: deps all
 	sh tests/run-tests.sh $(B)
 
 # The sanitized build. UBSan stops at its first report like ASan does
@@ -162,7 +168,7 @@ install: $(PROGRAMS)
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps demo check asan asan-build ci fuzz fuzz-build fuzz-targets bench install clean
+.PHONY: all deps demo check test ci asan asan-build fuzz fuzz-build fuzz-targets bench install clean
 .SECONDARY: $(LIB_OBJS)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1009,6 +1009,10 @@ load_group (const Loader *loader, const char *header, const char *kind,
        * that the text is UTF-8. */
       value = g_key_file_get_string (loader->key_file, header, spec->key,
                                      &local_error);
+      /* GKeyFile may answer "" and an error at once (a value ending in a
+       * lone backslash): the error wins. */
+      if (local_error != NULL)
+        g_clear_pointer (&value, g_free);
       if (value != NULL && strlen (value) > VALUE_MAX_BYTES)
         {
           g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
@@ -1042,7 +1046,7 @@ load_group (const Loader *loader, const char *header, const char *kind,
 
           g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                        "%s: [%s] %s = \"%s\": %s%s", loader->path, header,
-                       spec->key, given, local_error->message, hint);
+                       spec->key, given, cr_text_shown (local_error->message), hint);
           return FALSE;
         }
     }
@@ -1298,11 +1302,11 @@ cr_config_load (const char *path, GError **error)
       if (local_error->domain == G_KEY_FILE_ERROR)
         g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_SYNTAX,
                      "%s: not a valid config file: %s", path,
-                     local_error->message);
+                     cr_text_shown (local_error->message));
       else
         g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
                      "%s: cannot read the config: %s", path,
-                     local_error->message);
+                     cr_text_shown (local_error->message));
       return NULL;
     }
 

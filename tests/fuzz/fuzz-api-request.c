@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "recorder/api-request.h"
+#include "tests/fuzz/fuzz-log.h"
 
 #define TOKEN "fuzz-token"
 
@@ -40,7 +41,15 @@ check_fields (const CrApiRoute *route, GHashTable *fields)
     }
 }
 
+int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  g_log_set_writer_func (fuzz_log_writer, NULL, NULL);
+  return 0;
+}
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
@@ -81,8 +90,11 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
         if (colon != NULL && colon != content)
           {
             *colon = '\0';
-            /* libsoup's own parser would refuse what it refuses here too. */
-            soup_message_headers_append (headers, content, g_strstrip (colon + 1));
+            /* Only what libsoup's parser could hand the server: a name
+             * without blanks or line ends, a value without line ends. */
+            if (strpbrk (content, " \t\r\n") == NULL && strpbrk (colon + 1, "\r\n") == NULL &&
+                g_utf8_validate (content, -1, NULL))
+              soup_message_headers_append (headers, content, g_strstrip (colon + 1));
           }
       }
     }

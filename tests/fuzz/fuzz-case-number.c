@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz-log.h"
 #include "archive/case-number.h"
 
 #define PROVINCES "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼兵"
@@ -43,27 +44,12 @@ static GRegex *canonical_form;
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-/* A warning or a critical is a bug like any other (a g_return_if_fail()
- * tripped): abort, which libFuzzer catches and keeps the input of, where
- * GLib's own fatal handling raises SIGTRAP, which it does not. The rest
- * (debug, info, message) is dropped: it only slows the loop. */
-static GLogWriterOutput
-log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    {
-      g_log_writer_standard_streams (level, fields, n_fields, data);
-      abort ();
-    }
-  return G_LOG_WRITER_HANDLED;
-}
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   g_autoptr (GError) error = NULL;
 
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  g_log_set_writer_func (fuzz_log_writer, NULL, NULL);
   canonical_form = g_regex_new (CANONICAL_FORM, G_REGEX_OPTIMIZE, 0, &error);
   if (canonical_form == NULL)
     {

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "tests/fuzz/fuzz-log.h"
 #include "config/config.h"
 
 static int config_fd = -1;
@@ -42,25 +43,10 @@ static char *config_path;
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-/* A warning or a critical is a bug like any other (a g_return_if_fail()
- * tripped): abort, which libFuzzer catches and keeps the input of, where
- * GLib's own fatal handling raises SIGTRAP, which it does not. The rest
- * (debug, info, message) is dropped: it only slows the loop. */
-static GLogWriterOutput
-log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    {
-      g_log_writer_standard_streams (level, fields, n_fields, data);
-      abort ();
-    }
-  return G_LOG_WRITER_HANDLED;
-}
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  g_log_set_writer_func (fuzz_log_writer, NULL, NULL);
   config_fd = memfd_create ("room.conf", MFD_CLOEXEC);
   CHECK (config_fd >= 0, "memfd_create: %s", g_strerror (errno));
   config_path = g_strdup_printf ("/proc/self/fd/%d", config_fd);

@@ -470,7 +470,9 @@ got_headers (SoupServerMessage *msg, gpointer user_data)
   pending->msg = g_object_ref (msg);
   pending->refusal = refusal;
   soup_server_message_pause (msg);
-  g_idle_add (refuse_paused, pending);
+  /* At the connections' own priority: an idle one would starve under the
+   * very flood it answers, and the client would wait for its 429. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, refuse_paused, pending, NULL);
 }
 
 static void

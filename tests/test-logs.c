@@ -143,18 +143,20 @@ test_api_text (Fixture *fixture, gconstpointer data)
   assert_log_safe (log);
 }
 
-/* A file: path with an escape byte is accepted by the config loader: the
- * input fails, and its failure is logged escaped. */
+/* A file: path the loader accepts (no control character: those it
+ * refuses, see config-refused) but 3,000 characters long: the input fails,
+ * and its failure is logged shortened, one line. */
 static void
 test_config_path (Fixture *fixture, gconstpointer data)
 {
   CrTestRoom *room;
   g_autofree char *extra = NULL;
   g_autofree char *log = NULL;
+  g_autofree char *long_name = g_strnfill (3000, 'x');
 
-  extra = g_strdup ("[camera judge]\nsource = test\nlabel = 审判长\n\n"
-                    "[camera evidence]\nsource = file:/nonexistent/x\x1b[2Jy.mkv\n"
-                    "label = 证据\n\n");
+  extra = g_strdup_printf ("[camera judge]\nsource = test\nlabel = 审判长\n\n"
+                           "[camera evidence]\nsource = file:/nonexistent/%s.mkv\n"
+                           "label = 证据\n\n", long_name);
   fixture->room = room = cr_test_room_new (10, extra);
   cr_test_room_start (room);
   g_usleep (3 * G_USEC_PER_SEC);

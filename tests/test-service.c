@@ -422,6 +422,10 @@ test_setup_system (void)
 
 /* ---- the sandbox ---- */
 
+/* Where the sandbox sees the test's copy of courtrecd (under /var, which
+ * the sandbox lays an overlay on). */
+#define SANDBOX_BIN "/var/opt/courtrec-test-bin"
+
 /* The unit's file system as a shell script run as root in a fresh mount
  * namespace; $1 is the test directory, holding etc/courtrec,
  * var/lib/courtrec and var/cache/courtrec for the ones the unit names, and
@@ -442,6 +446,9 @@ static const char sandbox_script[] =
   "mount --bind \"$t/etc/courtrec\" /etc/courtrec\n"
   "mount --bind \"$t/var/lib/courtrec\" /var/lib/courtrec\n"
   "mount --bind \"$t/var/cache/courtrec\" /var/cache/courtrec\n"
+  /* The programs under test, where the unit's private /tmp and
+   * ProtectHome= cannot hide them (a checkout may live in either). */
+  "if [ -d \"$t/bin\" ]; then mkdir -p " SANDBOX_BIN "; mount --bind \"$t/bin\" " SANDBOX_BIN "; fi\n"
   /* ProtectSystem=strict: read-only but for StateDirectory= and
    * CacheDirectory=. */
   "for m in / /etc /var /etc/courtrec; do mount -o remount,bind,ro \"$m\"; done\n"
@@ -888,15 +895,23 @@ start_courtrecd (Sandbox *sandbox, const char *const *before)
 {
   CrTestRoom *room = sandbox->room;
   g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
-  g_autofree char *courtrecd_abs = g_canonicalize_filename (courtrecd, NULL);
+  g_autofree char *bin = g_build_filename (sandbox->dir, "bin", NULL);
+  g_autofree char *copy = g_build_filename (bin, "courtrecd", NULL);
   g_autofree char *token_path = g_build_filename (room->storage_dir, "api-token", NULL);
   g_autofree char *token = NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) from = g_file_new_for_path (courtrecd);
+  g_autoptr (GFile) to = g_file_new_for_path (copy);
 
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (bin, 0755), ==, 0);
+  g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (copy, 0755), ==, 0);
   for (const char *const *arg = before; arg != NULL && *arg != NULL; arg++)
     g_ptr_array_add (argv, (gpointer) *arg);
-  g_ptr_array_add (argv, courtrecd_abs);
+  g_ptr_array_add (argv, SANDBOX_BIN "/courtrecd");
   g_ptr_array_add (argv, "-c");
   g_ptr_array_add (argv, "/etc/courtrec/test-room.conf");
   g_ptr_array_add (argv, NULL);

@@ -38,6 +38,7 @@ typedef struct {
   GstElement *pipeline;
   GstAppSrc **sources;        /* by track */
   gboolean *ended;            /* by track; a track left out is ended from the start */
+  GstClockTime *last_rt;      /* by track: running time of the last buffer written */
   gboolean failed;            /* an error came: push nothing more */
   GError *error;              /* the first error, reported when closed */
   GSource *bus_source;
@@ -335,6 +336,9 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
   segment->pipeline = gst_pipeline_new (NULL);
   segment->sources = g_new0 (GstAppSrc *, writer->n_tracks);
   segment->ended = g_new0 (gboolean, writer->n_tracks);
+  segment->last_rt = g_new (GstClockTime, writer->n_tracks);
+  for (guint t = 0; t < writer->n_tracks; t++)
+    segment->last_rt[t] = GST_CLOCK_TIME_NONE;
   mux = gst_element_factory_make ("matroskamux", "mux");
   sink = gst_element_factory_make ("courtrecsegmentsink", "sink");
   gst_bin_add_many (GST_BIN (segment->pipeline), mux, sink, NULL);
@@ -432,6 +436,7 @@ segment_free (Segment *segment)
   g_clear_error (&segment->error);
   g_free (segment->sources);
   g_free (segment->ended);
+  g_free (segment->last_rt);
   g_free (segment->relative_path);
   g_free (segment->path);
   g_free (segment);
@@ -465,6 +470,18 @@ segment_push (Segment *segment, GstSample *sample, guint track,
 
   if (segment->failed || running_time < segment->start_rt || segment->ended[track])
     return;
+  /* A buffer that does not come after the last one of its track would
+   * make the file's timestamps go back, which players and ffmpeg refuse
+   * ("non monotonically increasing dts"); it is dropped and traced. */
+  if (GST_CLOCK_TIME_IS_VALID (segment->last_rt[track]) &&
+      running_time <= segment->last_rt[track])
+    {
+      GST_WARNING ("track %u of %s: a buffer at %" GST_TIME_FORMAT " after one at %"
+                   GST_TIME_FORMAT ": dropped", track, segment->relative_path,
+                   GST_TIME_ARGS (running_time), GST_TIME_ARGS (segment->last_rt[track]));
+      return;
+    }
+  segment->last_rt[track] = running_time;
 
   /* Each file starts at zero: timestamps relative to its first keyframe.
    * The copy shares the memory; only the metadata is new. */

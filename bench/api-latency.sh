@@ -75,7 +75,7 @@ EOF
 }
 
 stats() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", v[int((NR + 1) / 2)], v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1] }'
+	sort -n "$1" | awk '{ v[NR] = $1 } END { p = int(NR * 0.99); if (p < 1) p = 1; printf "%.2f %.2f\n", v[int((NR + 1) / 2)], v[p] }'
 }
 
 printf "%-6s %-8s %10s %10s\n" round phase median_ms p99_ms

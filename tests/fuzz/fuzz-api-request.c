@@ -35,9 +35,9 @@ check_fields (const CrApiRoute *route, GHashTable *fields)
       for (const CrApiField *f = route->fields; f != NULL && f->name != NULL; f++)
         if (g_str_equal (f->name, name))
           field = f;
-      if (field == NULL || value == NULL || !g_utf8_validate (value, -1, NULL) ||
-          g_utf8_strlen (value, -1) > (glong) field->max_chars)
-        __builtin_trap ();
+      CHECK (field != NULL && value != NULL && g_utf8_validate (value, -1, NULL) &&
+               g_utf8_strlen (value, -1) <= (glong) field->max_chars,
+             "field \"%s\" of %s", (const char *) name, route->path);
     }
 }
 
@@ -113,14 +113,15 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
         {
           g_autoptr (GHashTable) fields = NULL;
 
-          if (!g_str_equal (route->method, method) || !g_str_equal (route->path, path))
-            __builtin_trap ();
+          CHECK (g_str_equal (route->method, method) && g_str_equal (route->path, path),
+                 "%s %s admitted as %s %s", method, path, route->method, route->path);
           fields = cr_api_request_parse (route, body, body_size, NULL);
           if (fields != NULL)
             check_fields (route, fields);
         }
-      else if (error == NULL || cr_api_request_error_status (error) < 400)
-        __builtin_trap ();
+      else
+        CHECK (error != NULL && cr_api_request_error_status (error) >= 400,
+               "%s %s refused without a 4xx", method, path);
     }
   soup_message_headers_unref (headers);
   return 0;

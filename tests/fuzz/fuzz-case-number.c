@@ -28,18 +28,6 @@
 
 static GRegex *canonical_form;
 
-#define CHECK(condition, ...)                                        \
-  do                                                                 \
-    {                                                                \
-      if (!(condition))                                              \
-        {                                                            \
-          fprintf (stderr, "fuzz-case-number: %s: ", #condition);    \
-          fprintf (stderr, __VA_ARGS__);                             \
-          fputc ('\n', stderr);                                      \
-          abort ();                                                  \
-        }                                                            \
-    }                                                                \
-  while (0)
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

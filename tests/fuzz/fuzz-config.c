@@ -27,18 +27,6 @@
 static int config_fd = -1;
 static char *config_path;
 
-#define CHECK(condition, ...)                                        \
-  do                                                                 \
-    {                                                                \
-      if (!(condition))                                              \
-        {                                                            \
-          fprintf (stderr, "fuzz-config: %s: ", #condition);         \
-          fprintf (stderr, __VA_ARGS__);                             \
-          fputc ('\n', stderr);                                      \
-          abort ();                                                  \
-        }                                                            \
-    }                                                                \
-  while (0)
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* fuzz-log.h: the log writer every fuzz target installs.
+/* fuzz-log.h: what every fuzz target shares: its log writer, and CHECK()
+ * for the invariants it asserts.
  *
  * A warning or a critical is a bug like any other (a g_return_if_fail()
  * tripped): abort, which libFuzzer catches and keeps the input of, where
@@ -8,7 +9,23 @@
 #pragma once
 
 #include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+/* An invariant: broken, it says which and aborts (libFuzzer keeps the
+ * input). */
+#define CHECK(condition, ...)                                        \
+  do                                                                 \
+    {                                                                \
+      if (!(condition))                                              \
+        {                                                            \
+          fprintf (stderr, "%s: %s: ", __FILE__, #condition);         \
+          fprintf (stderr, __VA_ARGS__);                             \
+          fputc ('\n', stderr);                                      \
+          abort ();                                                  \
+        }                                                            \
+    }                                                                \
+  while (0)
 
 static GLogWriterOutput
 fuzz_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)

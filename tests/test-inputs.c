@@ -477,8 +477,12 @@ test_tracks_in_sync (void)
   video_own = median_offset (flashes, own_beeps);
   g_test_message ("flash - beep: %+.0f ms (mix), %+.0f ms (own track)",
                   video_mix * 1000, video_own * 1000);
-  g_assert_cmpfloat (fabs (video_mix), <=, 0.040);
-  g_assert_cmpfloat (fabs (video_own), <=, 0.040);
+  /* Within a frame (40 ms at 25 fps) on the normal build. The alignment
+   * of picture and sound is still a constant measured on that build
+   * (AUDIO_ALIGNMENT_NS), so a build that runs the encoders slower is
+   * off by more: the sanitized run gets twice the bound. */
+  g_assert_cmpfloat (fabs (video_mix), <=, 0.040 * cr_test_timing_factor ());
+  g_assert_cmpfloat (fabs (video_own), <=, 0.040 * cr_test_timing_factor ());
 }
 
 /* Layout switches are events; an evidence layout needs an evidence camera. */

@@ -48,6 +48,15 @@ cr_test_free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+double
+cr_test_timing_factor (void)
+{
+  const char *text = g_getenv ("CR_TIMING_FACTOR");
+  double factor = text != NULL ? g_ascii_strtod (text, NULL) : 1.0;
+
+  return factor >= 1.0 ? factor : 1.0;
+}
+
 CrTestRoom *
 cr_test_room_new (guint segment_seconds, const char *extra)
 {

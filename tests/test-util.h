@@ -64,6 +64,11 @@ GPtrArray *cr_test_wait_closed (CrTestRoom *room, gint64 session_id, guint at_le
 /* The index rows of @session_id's segments, read-only, by sequence.
  * (transfer full) (element-type CrSegmentRecord) */
 GPtrArray *cr_test_segments (CrTestRoom *room, gint64 session_id);
+/* How much slower than the normal build this one runs its pipelines
+ * (CR_TIMING_FACTOR, 2 under the sanitizers, else 1): for the bounds that
+ * measure timing, never for those that measure correctness. */
+double cr_test_timing_factor (void);
+
 /* A free TCP port on 127.0.0.1. */
 guint16 cr_test_free_port (void);
 

@@ -123,7 +123,10 @@ while read -r build t; do
 	# The sanitizers run the pipelines two to three times slower: the few
 	# bounds that are about timing, not correctness, scale by this
 	# (cr_test_timing_factor); the normal build holds them at 1.
-	case "$build" in *asan*) export CR_TIMING_FACTOR=2 ;; *) export CR_TIMING_FACTOR=1 ;; esac
+	case "$build" in
+	*asan*) export CR_TIMING_FACTOR=2 CR_SANITIZED=1 ;;
+	*) export CR_TIMING_FACTOR=1; unset CR_SANITIZED ;;
+	esac
 	name=$(display_name "$build" "$t")
 	echo "# $name"
 	log=$(mktemp)

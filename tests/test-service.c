@@ -958,6 +958,19 @@ probe_duration (const char *path, gboolean *has_video, gboolean *has_audio)
  * segments are there, play, last as long as the hearing, belong to
  * courtrec and no one else, and `courtrec verify` finds them intact and
  * sealed with the key made at install. */
+/* The sanitizers' runtime maps and calls what the unit's filter and
+ * MemoryDenyWriteExecute= forbid, and writes its reports where the private
+ * /tmp hides them: courtrecd in the sandbox is judged on the normal build.
+ * TRUE (and the test skipped) in a sanitized run. */
+static gboolean
+skipped_when_sanitized (void)
+{
+  if (g_getenv ("CR_SANITIZED") == NULL)
+    return FALSE;
+  g_test_skip ("the sanitized courtrecd cannot run under the unit's restrictions");
+  return TRUE;
+}
+
 static void
 test_sandboxed_recording (void)
 {
@@ -975,14 +988,8 @@ test_sandboxed_recording (void)
   double total = 0, recorded;
   struct passwd *pw;
   int status;
-  /* The sanitizers' runtime maps and calls what the unit's filter and
-   * MemoryDenyWriteExecute= forbid, and writes its reports where the
-   * private /tmp hides them: the sandbox is judged on the normal build. */
-  if (g_getenv ("CR_SANITIZED") != NULL)
-    {
-      g_test_skip ("the sanitized courtrecd cannot run under the unit's restrictions");
-      return;
-    }
+  if (skipped_when_sanitized ())
+    return;
 
   if (!can_sandbox ())
     return;
@@ -1082,14 +1089,8 @@ test_system_calls (void)
   gint64 session_id;
   GPid courtrecd;
   int status;
-  /* The sanitizers' runtime maps and calls what the unit's filter and
-   * MemoryDenyWriteExecute= forbid, and writes its reports where the
-   * private /tmp hides them: the sandbox is judged on the normal build. */
-  if (g_getenv ("CR_SANITIZED") != NULL)
-    {
-      g_test_skip ("the sanitized courtrecd cannot run under the unit's restrictions");
-      return;
-    }
+  if (skipped_when_sanitized ())
+    return;
 
   if (!can_sandbox ())
     return;

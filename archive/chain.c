@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "archive/utc.h"
+
 G_DEFINE_QUARK (cr-chain-error-quark, cr_chain_error)
 
 #define DIGEST_BYTES 32

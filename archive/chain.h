@@ -32,7 +32,7 @@
 
 #include <glib.h>
 
-#include "archive/segment-index.h"
+#include "archive/records.h"
 
 G_BEGIN_DECLS
 

@@ -8,14 +8,17 @@
  * WAL and the busy timeout make safe beside the daemon. Since version 2 every
  * session carries its integrity chain (chain.h). Times are UTC, stored as
  * ISO 8601 text with milliseconds ("2026-11-27T02:13:25.316Z") so that they
- * sort and read well in sqlite3; in C they are microseconds since the epoch
- * (g_get_real_time ()). Segment paths are stored relative to the storage
- * directory so an archive can be moved. */
+ * sort and read well in sqlite3 (utc.h); in C they are microseconds since
+ * the epoch (g_get_real_time ()). The rows it hands out are records.h.
+ * Segment paths are stored relative to the storage directory so an archive
+ * can be moved. */
 #pragma once
 
 #include <glib.h>
 
 #include "archive/device-key.h"
+#include "archive/records.h"
+#include "archive/utc.h"
 
 G_BEGIN_DECLS
 
@@ -31,68 +34,6 @@ typedef enum {
   CR_INDEX_ERROR_SEALED,     /* the row is chained or sealed and cannot change */
 } CrIndexError;
 
-typedef enum {
-  CR_SESSION_RECORDING,
-  CR_SESSION_PAUSED,
-  CR_SESSION_STOPPED,
-} CrSessionState;
-
-typedef struct {
-  gint64 id;
-  char *room_id;
-  char *case_no;          /* canonical form */
-  char *title;            /* may be NULL */
-  gint64 started_us;
-  gint64 stopped_us;      /* 0 while not stopped */
-  CrSessionState state;
-  /* Integrity (chain.h), schema version 2. */
-  char *chain_root;       /* hex, set when the session begins */
-  char *chain_head;       /* hex, NULL until sealed */
-  char *signature;        /* hex Ed25519 signature of chain_head, or NULL */
-  char *public_key;       /* hex key that made the signature, or NULL */
-  gint64 sealed_us;       /* 0 while not sealed */
-  gint64 archived_us;     /* 0 unless the court marked it archived */
-  gint64 purged_us;       /* 0 unless retention deleted its media */
-} CrSessionRecord;
-
-typedef struct {
-  gint64 id;
-  gint64 session_id;
-  guint sequence;         /* 1, 2, ... within the session */
-  char *path;             /* relative to the storage directory */
-  gint64 started_us;      /* UTC of its first frame */
-  gint64 duration_us;     /* 0 while open */
-  gint64 bytes;           /* 0 while open */
-  char *sha256;           /* hex; NULL while open */
-  gboolean closed;
-  char *link;             /* hex chain link (chain.h); NULL until it and every
-                             segment before it are closed */
-  gboolean purged;        /* its file was deleted by retention; the row stays */
-} CrSegmentRecord;
-
-typedef struct {
-  gint64 id;
-  gint64 session_id;
-  gint64 at_us;
-  char *kind;             /* start, pause, resume, stop, marker, gap, ... */
-  char *detail;           /* free text or JSON, may be NULL */
-} CrEventRecord;
-
-typedef enum {
-  CR_BROADCAST_UNDECIDED,
-  CR_BROADCAST_APPROVED,  /* may be streamed live */
-  CR_BROADCAST_FORBIDDEN, /* non-public: never streamed, whatever came before */
-} CrBroadcastDecision;
-
-typedef struct {
-  gint64 id;
-  char *case_no;          /* canonical */
-  CrBroadcastDecision decision;
-  gint64 at_us;
-  char *by;               /* who decided; may be NULL */
-  char *reason;           /* may be NULL */
-} CrBroadcastRecord;
-
 typedef struct CrSegmentIndex CrSegmentIndex;
 
 /* Opens (creating and migrating as needed) the index at @path.
@@ -100,9 +41,6 @@ typedef struct CrSegmentIndex CrSegmentIndex;
 CrSegmentIndex *cr_segment_index_open (const char *path, gboolean read_only,
                                        GError **error);
 void cr_segment_index_free (CrSegmentIndex *index);
-
-const char *cr_session_state_to_string (CrSessionState state);
-gboolean cr_session_state_from_string (const char *text, CrSessionState *state);
 
 /* Functions that return an id or a sequence return 0 on error (SQLite
  * never hands out id 0); check @error to tell "none" from a failure. */
@@ -161,8 +99,6 @@ CrBroadcastRecord *cr_segment_index_get_broadcast_decision (CrSegmentIndex *inde
 /* Every decision, oldest first. (transfer full) (element-type CrBroadcastRecord) */
 GPtrArray *cr_segment_index_list_broadcast_decisions (CrSegmentIndex *index,
                                                       GError **error);
-const char *cr_broadcast_decision_to_string (CrBroadcastDecision decision);
-void cr_broadcast_record_free (CrBroadcastRecord *record);
 
 /* Oldest first. (transfer full) (element-type CrEventRecord) */
 GPtrArray *cr_segment_index_list_events (CrSegmentIndex *index,
@@ -228,19 +164,6 @@ gboolean cr_segment_index_purge_session (CrSegmentIndex *index,
                                          gint64 session_id, gint64 at_us,
                                          const char *detail, GError **error);
 
-void cr_session_record_free (CrSessionRecord *record);
-void cr_segment_record_free (CrSegmentRecord *record);
-void cr_event_record_free (CrEventRecord *record);
-
-/* "2026-11-27T02:13:25.316Z" for @utc_us. (transfer full) */
-char *cr_format_utc (gint64 utc_us);
-/* Inverse of cr_format_utc; FALSE for anything else. */
-gboolean cr_parse_utc (const char *text, gint64 *utc_us);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentIndex, cr_segment_index_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSessionRecord, cr_session_record_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentRecord, cr_segment_record_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrBroadcastRecord, cr_broadcast_record_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrEventRecord, cr_event_record_free)
 
 G_END_DECLS

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* recorder-private.h: the body of CrRecorder, shared by the files that make
+ * up the recorder (recorder.c: the session state machine; alarms.c,
+ * disk-guard.c, on-air.c, recorder-status.c). Nothing outside recorder/
+ * includes it. */
+#pragma once
+
+#include <glib.h>
+
+#include "archive/device-key.h"
+#include "archive/segment-index.h"
+#include "archive/segment-writer.h"
+#include "pipelines/capture.h"
+#include "recorder/broadcast.h"
+#include "recorder/recorder.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  STANDBY,
+  RECORDING,
+  PAUSED,
+} RecorderState;
+
+typedef struct {
+  guint sequence;
+  char *relative_path;
+  gint64 started_us;
+} OpenSegment;
+
+struct CrRecorder {
+  const CrConfig *config;
+  CrSegmentIndex *index;
+  CrDeviceKey *key;             /* signs each session's chain head; may be NULL */
+  CrCapture *capture;
+  CrSegmentWriter *writer;
+  CrBroadcast *broadcast;       /* the live outputs */
+
+  RecorderState state;
+  CrSessionRecord *session;     /* NULL in standby */
+  char *pause_reason;           /* while PAUSED */
+  OpenSegment *segment;         /* the file being written, or NULL */
+  GHashTable *segment_rows;     /* relative path -> index row id (gint64*) */
+  guint next_sequence;
+
+  gint64 started_mono_us;
+  gint64 last_video_mono_us;    /* atomic: written by the video streaming thread */
+
+  GPtrArray *alarms;            /* CrAlarm*, the ones still standing */
+  gint64 *silent_since_us;      /* by microphone: monotonic time it went quiet */
+  gboolean *silent_alarmed;     /* by microphone */
+  guint silence_timer;
+
+  /* disk */
+  double bytes_per_second;      /* of recording, from the config */
+  char *reserve_path;
+  gboolean reserve_failed;      /* the last try to make it failed */
+  guint disk_timer;
+  gboolean disk_known;          /* the last statvfs worked */
+  guint64 disk_free_bytes;
+  gint64 disk_seconds_left;
+  gint64 disk_full_since_us;    /* UTC the media stopped at; 0 unless full */
+  GPtrArray *pending_closes;    /* PendingClose* */
+
+  /* shutdown */
+  CrRecorderDoneFunc done;
+  gpointer done_data;
+  guint shutdown_timer;
+};
+
+/* A JSON object {"key": "value", ...} of the string pairs given, ended by
+ * NULL: an event's detail. (transfer full) */
+char *cr_recorder_json_detail (const char *first_key, ...) G_GNUC_NULL_TERMINATED;
+/* Sets CR_RECORDER_ERROR_FAILED from @index_error, which it frees; FALSE. */
+gboolean cr_recorder_index_failed (GError **error, GError *index_error);
+/* An event of the current session, if there is one. */
+void cr_recorder_log_event (CrRecorder *recorder, const char *kind, const char *detail);
+/* Seals @session_id once it is stopped and its last segment closed. */
+void cr_recorder_try_seal (CrRecorder *recorder, gint64 session_id);
+
+G_END_DECLS

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* recorder-status.c: the recorder's state as JSON for status and the API,
+ * and the watchdog's view of it (recorder.h). */
+#include <math.h>
+
+#include "recorder/alarms.h"
+#include "recorder/recorder-private.h"
+
+/* Capture delivers a frame every 40 ms at 25 fps; this much silence from it
+ * means it is stuck. */
+#define HEALTHY_WITHIN_US (5 * G_USEC_PER_SEC)
+
+static const char *
+state_name (RecorderState state)
+{
+  static const char *const names[] = { "standby", "recording", "paused" };
+  return names[state];
+}
+
+JsonNode *
+cr_recorder_get_status (CrRecorder *recorder)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  const CrConfig *config = recorder->config;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "room");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, config->room_id);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, config->room_name);
+  json_builder_set_member_name (b, "court");
+  json_builder_add_string_value (b, config->court);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, state_name (recorder->state));
+
+  json_builder_set_member_name (b, "session");
+  if (recorder->session == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      g_autofree char *started = cr_format_utc (recorder->session->started_us);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_int_value (b, recorder->session->id);
+      json_builder_set_member_name (b, "case");
+      json_builder_add_string_value (b, recorder->session->case_no);
+      json_builder_set_member_name (b, "title");
+      if (recorder->session->title != NULL)
+        json_builder_add_string_value (b, recorder->session->title);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "started");
+      json_builder_add_string_value (b, started);
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, state_name (recorder->state));
+      json_builder_set_member_name (b, "pause_reason");
+      if (recorder->pause_reason != NULL)
+        json_builder_add_string_value (b, recorder->pause_reason);
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+    }
+
+  json_builder_set_member_name (b, "segment");
+  if (recorder->segment == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      g_autofree char *started = cr_format_utc (recorder->segment->started_us);
+      g_autofree char *path = g_build_filename (config->storage_dir,
+                                                recorder->segment->relative_path, NULL);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "sequence");
+      json_builder_add_int_value (b, recorder->segment->sequence);
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, path);
+      json_builder_set_member_name (b, "started");
+      json_builder_add_string_value (b, started);
+      json_builder_end_object (b);
+    }
+
+  json_builder_set_member_name (b, "layout");
+  json_builder_add_string_value (b, cr_layout_kind_to_string (
+      cr_capture_get_layout (recorder->capture)));
+
+  json_builder_set_member_name (b, "inputs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < cr_capture_get_n_inputs (recorder->capture); i++)
+    {
+      CrInput *input = cr_capture_get_input (recorder->capture, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, cr_input_get_name (input));
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, cr_input_get_role (input) == CR_INPUT_CAMERA
+                                        ? "camera" : "microphone");
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, cr_input_get_label (input));
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, cr_input_state_to_string (cr_input_get_state (input)));
+      json_builder_set_member_name (b, "losses");
+      json_builder_add_int_value (b, cr_input_get_losses (input));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "microphones");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < config->microphones->len; i++)
+    {
+      const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
+      double rms, peak;
+
+      cr_capture_get_level (recorder->capture, i, &rms, &peak);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, microphone->name);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, microphone->label);
+      /* JSON has no -inf: silence below the meter's range is its floor. */
+      json_builder_set_member_name (b, "rms_dbfs");
+      json_builder_add_double_value (b, isfinite (rms) ? rms : -200.0);
+      json_builder_set_member_name (b, "peak_dbfs");
+      json_builder_add_double_value (b, isfinite (peak) ? peak : -200.0);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "alarms");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    {
+      CrAlarm *alarm = g_ptr_array_index (recorder->alarms, i);
+      g_autofree char *since = cr_format_utc (alarm->since_us);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "alarm");
+      json_builder_add_string_value (b, alarm->what);
+      json_builder_set_member_name (b, "input");
+      json_builder_add_string_value (b, alarm->input);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, alarm->message);
+      json_builder_set_member_name (b, "since");
+      json_builder_add_string_value (b, since);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "storage_dir");
+  json_builder_add_string_value (b, config->storage_dir);
+  json_builder_set_member_name (b, "disk");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "free_bytes");
+  if (recorder->disk_known)
+    json_builder_add_int_value (b, (gint64) MIN (recorder->disk_free_bytes, G_MAXINT64));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "seconds_left");
+  if (recorder->disk_known)
+    json_builder_add_int_value (b, recorder->disk_seconds_left);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "bytes_per_second");
+  json_builder_add_int_value (b, (gint64) recorder->bytes_per_second);
+  json_builder_set_member_name (b, "full");
+  json_builder_add_boolean_value (b, recorder->disk_full_since_us != 0);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "broadcast");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "on_air");
+  json_builder_add_boolean_value (b, cr_broadcast_is_on_air (recorder->broadcast));
+  json_builder_set_member_name (b, "public_state");
+  json_builder_add_string_value (b, cr_broadcast_get_public_state (recorder->broadcast));
+  json_builder_set_member_name (b, "decision");
+  if (recorder->session == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      g_autoptr (CrBroadcastRecord) decision = cr_segment_index_get_broadcast_decision (
+          recorder->index, recorder->session->case_no, NULL);
+      json_builder_add_string_value (b, cr_broadcast_decision_to_string (
+          decision ? decision->decision : CR_BROADCAST_UNDECIDED));
+    }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "streams");
+  json_builder_add_value (b, cr_broadcast_get_status (recorder->broadcast));
+
+  json_builder_set_member_name (b, "healthy");
+  json_builder_add_boolean_value (b, cr_recorder_is_healthy (recorder));
+  json_builder_set_member_name (b, "uptime_seconds");
+  json_builder_add_int_value (b, (g_get_monotonic_time () - recorder->started_mono_us) /
+                                 G_USEC_PER_SEC);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+gboolean
+cr_recorder_is_healthy (CrRecorder *recorder)
+{
+  gint64 last = __atomic_load_n (&recorder->last_video_mono_us, __ATOMIC_RELAXED);
+  return g_get_monotonic_time () - last < HEALTHY_WITHIN_US;
+}
+
+char *
+cr_recorder_describe (CrRecorder *recorder)
+{
+  if (recorder->session == NULL)
+    return g_strdup ("standby");
+  return g_strdup_printf ("%s session %" G_GINT64_FORMAT " of %s",
+                          state_name (recorder->state), recorder->session->id,
+                          recorder->session->case_no);
+}

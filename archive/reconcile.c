@@ -81,7 +81,7 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
           g_warning ("Segment '%s' is in the index but not on disk", cr_text_shown (path));
           detail = detail_json (row->path, -1, "file not found at start-up");
           if (!cr_segment_index_add_event (index, row->session_id, now,
-                                           "segment-missing", detail, error) ||
+                                           CR_EVENT_SEGMENT_MISSING, detail, error) ||
               !cr_segment_index_delete_segment (index, row->id, error))
             return FALSE;
           report->missing++;
@@ -96,7 +96,7 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
       if (!cr_segment_index_close_segment (index, row->id, duration_us, bytes,
                                            sha256, error) ||
           cr_segment_index_add_event (index, row->session_id, now,
-                                      "segment-recovered", detail, error) <= 0)
+                                      CR_EVENT_SEGMENT_RECOVERED, detail, error) <= 0)
         return FALSE;
       report->recovered++;
     }
@@ -131,7 +131,7 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
       detail = detail_json (relative, duration_us, "file found without an index row");
       if (!cr_segment_index_close_segment (index, segment_id, duration_us, bytes,
                                            sha256, error) ||
-          cr_segment_index_add_event (index, session_id, now, "segment-adopted",
+          cr_segment_index_add_event (index, session_id, now, CR_EVENT_SEGMENT_ADOPTED,
                                       detail, error) <= 0)
         return FALSE;
       report->adopted++;

@@ -82,7 +82,7 @@ cr_event_record_free (CrEventRecord *record)
 {
   if (record == NULL)
     return;
-  g_free (record->kind);
+  g_free (record->kind_name);
   g_free (record->detail);
   g_free (record);
 }

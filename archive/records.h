@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "archive/event-kind.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -54,7 +56,9 @@ typedef struct {
   gint64 id;
   gint64 session_id;
   gint64 at_us;
-  char *kind;             /* start, pause, resume, stop, marker, gap, ... */
+  CrEventKind kind;       /* CR_EVENT_UNKNOWN for a kind this program does
+                             not know: kind_name says which */
+  char *kind_name;        /* the kind as stored: "start", "gap", ... */
   char *detail;           /* free text or JSON, may be NULL */
 } CrEventRecord;
 

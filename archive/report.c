@@ -1,70 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* report.c: see report.h.
- *
- * The facts are gathered once from the index (gather ()), then written out
- * by one function per format, so that the text, the JSON and the page can
- * never disagree. Pauses are paired from their pause and resume events;
- * a pause still open at the stop ends there. */
-#include "archive/report.h"
+/* report.c: see report.h. The facts are gathered once (report-facts.c),
+ * then written out here by one function per format. */
+#include "archive/report-private.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
-
-/* Event kinds listed as faults and interruptions: input faults, crash gaps
- * and everything the recorder did to keep files and index consistent. */
-static const char *const fault_kinds[] = {
-  "capture-error", "segment-error", "segment-missing", "segment-recovered",
-  "segment-adopted", "gap", "input-lost", "input-back", "daemon-stop",
-  "seal-error", NULL
-};
-
-/* Kinds that the summary and the pause list already show. */
-static const char *const summarised_kinds[] = {
-  "start", "stop", "pause", "resume", "marker", NULL
-};
-
-typedef struct {
-  gint64 start_us;
-  gint64 end_us;          /* 0 while still paused */
-  char *reason;
-  const char *ended_by;   /* "resume", "stop" or NULL */
-} Pause;
-
-typedef struct {
-  const CrConfig *config;
-  CrSessionRecord *session;
-  GPtrArray *events;      /* CrEventRecord, oldest first */
-  GPtrArray *segments;    /* CrSegmentRecord, the whole chain */
-  GPtrArray *pauses;      /* Pause */
-  GPtrArray *faults;      /* CrEventRecord, borrowed */
-  GPtrArray *markers;     /* CrEventRecord, borrowed */
-  GPtrArray *others;      /* CrEventRecord, borrowed */
-  gint64 recorded_us;
-  gint64 paused_us;
-  gint64 bytes;
-} Facts;
-
-static void
-pause_free (Pause *pause)
-{
-  g_free (pause->reason);
-  g_free (pause);
-}
-
-static void
-facts_free (Facts *facts)
-{
-  cr_session_record_free (facts->session);
-  g_clear_pointer (&facts->events, g_ptr_array_unref);
-  g_clear_pointer (&facts->segments, g_ptr_array_unref);
-  g_clear_pointer (&facts->pauses, g_ptr_array_unref);
-  g_clear_pointer (&facts->faults, g_ptr_array_unref);
-  g_clear_pointer (&facts->markers, g_ptr_array_unref);
-  g_clear_pointer (&facts->others, g_ptr_array_unref);
-  g_free (facts);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Facts, facts_free)
 
 gboolean
 cr_report_format_from_string (const char *text, CrReportFormat *format)
@@ -78,115 +17,6 @@ cr_report_format_from_string (const char *text, CrReportFormat *format)
   else
     return FALSE;
   return TRUE;
-}
-
-/* --- gathering ------------------------------------------------------------ */
-
-static JsonObject *
-detail_object (const CrEventRecord *event, JsonNode **holder)
-{
-  *holder = event->detail != NULL ? json_from_string (event->detail, NULL) : NULL;
-  if (*holder == NULL || !JSON_NODE_HOLDS_OBJECT (*holder))
-    return NULL;
-  return json_node_get_object (*holder);
-}
-
-static char *
-detail_string (const CrEventRecord *event, const char *member)
-{
-  g_autoptr (JsonNode) holder = NULL;
-  JsonObject *object = detail_object (event, &holder);
-
-  if (object == NULL)
-    return NULL;
-  return g_strdup (json_object_get_string_member_with_default (object, member, NULL));
-}
-
-/* The length of a crash gap, from its "from" and "to"; 0 if unknown. */
-static gint64
-gap_length_us (const CrEventRecord *event)
-{
-  g_autofree char *from = detail_string (event, "from");
-  g_autofree char *to = detail_string (event, "to");
-  gint64 from_us, to_us;
-
-  if (!cr_parse_utc (from, &from_us) || !cr_parse_utc (to, &to_us) || to_us < from_us)
-    return 0;
-  return to_us - from_us;
-}
-
-static Facts *
-gather (CrSegmentIndex *index, const CrConfig *config, gint64 session_id,
-        GError **error)
-{
-  g_autoptr (Facts) facts = g_new0 (Facts, 1);
-  Pause *open_pause = NULL;
-
-  facts->config = config;
-  facts->session = cr_segment_index_get_session (index, session_id, error);
-  if (facts->session == NULL)
-    return NULL;
-  facts->events = cr_segment_index_list_events (index, session_id, error);
-  if (facts->events == NULL)
-    return NULL;
-  facts->segments = cr_segment_index_list_chain (index, session_id, error);
-  if (facts->segments == NULL)
-    return NULL;
-  facts->pauses = g_ptr_array_new_with_free_func ((GDestroyNotify) pause_free);
-  facts->faults = g_ptr_array_new ();
-  facts->markers = g_ptr_array_new ();
-  facts->others = g_ptr_array_new ();
-
-  for (guint i = 0; i < facts->segments->len; i++)
-    {
-      CrSegmentRecord *segment = g_ptr_array_index (facts->segments, i);
-      facts->recorded_us += segment->duration_us;
-      facts->bytes += segment->bytes;
-    }
-
-  for (guint i = 0; i < facts->events->len; i++)
-    {
-      CrEventRecord *event = g_ptr_array_index (facts->events, i);
-
-      if (g_str_equal (event->kind, "pause"))
-        {
-          g_autofree char *reason = detail_string (event, "reason");
-          /* Two pauses in a row cannot happen; if the log says so, the
-           * first one ends where the second begins. */
-          if (open_pause != NULL)
-            {
-              open_pause->end_us = event->at_us;
-              open_pause->ended_by = "pause";
-            }
-          open_pause = g_new0 (Pause, 1);
-          open_pause->start_us = event->at_us;
-          open_pause->reason = g_strdup (reason != NULL ? reason
-                                         : event->detail != NULL ? event->detail : "?");
-          g_ptr_array_add (facts->pauses, open_pause);
-        }
-      else if (g_str_equal (event->kind, "resume") || g_str_equal (event->kind, "stop"))
-        {
-          if (open_pause != NULL)
-            {
-              open_pause->end_us = event->at_us;
-              open_pause->ended_by = g_str_equal (event->kind, "stop") ? "stop" : "resume";
-              open_pause = NULL;
-            }
-        }
-      if (g_str_equal (event->kind, "marker"))
-        g_ptr_array_add (facts->markers, event);
-      else if (g_strv_contains (fault_kinds, event->kind))
-        g_ptr_array_add (facts->faults, event);
-      else if (!g_strv_contains (summarised_kinds, event->kind))
-        g_ptr_array_add (facts->others, event);
-    }
-  for (guint i = 0; i < facts->pauses->len; i++)
-    {
-      Pause *pause = g_ptr_array_index (facts->pauses, i);
-      if (pause->end_us > pause->start_us)
-        facts->paused_us += pause->end_us - pause->start_us;
-    }
-  return g_steal_pointer (&facts);
 }
 
 /* --- shared wording ----------------------------------------------------- */
@@ -225,7 +55,7 @@ static char *
 describe_detail (const CrEventRecord *event)
 {
   g_autoptr (JsonNode) holder = NULL;
-  JsonObject *object = detail_object (event, &holder);
+  JsonObject *object = cr_report_detail_object (event, &holder);
   g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (GList) members = NULL;
 
@@ -245,11 +75,83 @@ describe_detail (const CrEventRecord *event)
         g_string_append (text, "; ");
       g_string_append_printf (text, "%s: %s", (const char *) l->data, value);
     }
-  if (g_str_equal (event->kind, "gap"))
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* When @fault was: "T1 to T2 (0:00:20)", "T1 (the session's start) to
+ * (still standing)", or "at T" for a fault of a moment. */
+static char *
+describe_span (const CrReportFault *fault)
+{
+  g_autofree char *from = format_time (fault->start_us);
+  g_autofree char *to = NULL;
+  g_autofree char *length = NULL;
+
+  if (!fault->spans)
+    return g_strdup_printf ("at %s", from);
+  if (fault->end_us == 0)
+    return g_strdup_printf ("%s%s to (still standing)", from,
+                            fault->from_start ? " (the session's start)" : "");
+  to = format_time (fault->end_us);
+  length = format_length (fault->end_us - fault->start_us);
+  return g_strdup_printf ("%s%s to %s (%s)", from,
+                          fault->from_start ? " (the session's start)" : "", to, length);
+}
+
+/* What failed, in the words of a written statement (SPC 2017 rules,
+ * Art. 4); the kind as stored for any other. */
+static const char *
+fault_words (const CrReportFault *fault)
+{
+  switch (fault->kind)
     {
-      g_autofree char *length = format_length (gap_length_us (event));
-      g_string_append_printf (text, "; length: %s", length);
+    case CR_EVENT_INPUT_LOST:
+      return "signal lost 信号中断";
+    case CR_EVENT_MICROPHONE_SILENT:
+      return "microphone silent 麦克风无声";
+    case CR_EVENT_DISK_LOW:
+      return "disk nearly full 存储空间不足";
+    case CR_EVENT_DISK_FULL:
+      return "disk full, not recorded 存储空间已满";
+    case CR_EVENT_DISK_STALL:
+      return "storage stalled 存储写入停滞";
+    case CR_EVENT_SEAL_UNAVAILABLE:
+      return "recording cannot be sealed 无法签名封存";
+    case CR_EVENT_GAP:
+      return "not recorded 录制中断";
+    case CR_EVENT_SEGMENT_OPEN_FAILED:
+      return "a recording file could not be opened 录像文件无法创建";
+    default:
+      return fault->what;
     }
+}
+
+/* Who and why: "camera 证人 (witness): connection refused; cleared by
+ * input-back". */
+static char *
+describe_fault (const CrReportFault *fault)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  if (fault->input != NULL)
+    {
+      if (fault->role != NULL)
+        g_string_append_printf (text, "%s ", fault->role);
+      if (fault->label != NULL && g_strcmp0 (fault->label, fault->input) != 0)
+        g_string_append_printf (text, "%s (%s)", fault->label, fault->input);
+      else
+        g_string_append (text, fault->input);
+    }
+  if (fault->message != NULL)
+    g_string_append_printf (text, "%s%s", text->len > 0 ? ": " : "", fault->message);
+  else if (!fault->spans && fault->events->len > 0)
+    {
+      g_autofree char *detail = describe_detail (g_ptr_array_index (fault->events, 0));
+      g_string_append_printf (text, "%s%s", text->len > 0 ? ": " : "", detail);
+    }
+  if (fault->ended_by != NULL)
+    g_string_append_printf (text, "%sended by %s", text->len > 0 ? "; " : "",
+                            fault->ended_by);
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
@@ -282,7 +184,7 @@ text_field (GString *out, const char *label, const char *value)
 }
 
 static char *
-render_text (Facts *facts)
+render_text (CrReportFacts *facts)
 {
   CrSessionRecord *session = facts->session;
   const CrConfig *config = facts->config;
@@ -315,7 +217,7 @@ render_text (Facts *facts)
     g_string_append (out, "  none\n");
   for (guint i = 0; i < facts->pauses->len; i++)
     {
-      Pause *pause = g_ptr_array_index (facts->pauses, i);
+      CrReportPause *pause = g_ptr_array_index (facts->pauses, i);
       g_autofree char *from = format_time (pause->start_us);
       g_autofree char *to = pause->end_us != 0 ? format_time (pause->end_us)
                                                : g_strdup ("(still paused)");
@@ -331,10 +233,10 @@ render_text (Facts *facts)
     g_string_append (out, "  none\n");
   for (guint i = 0; i < facts->faults->len; i++)
     {
-      CrEventRecord *event = g_ptr_array_index (facts->faults, i);
-      g_autofree char *at = format_time (event->at_us);
-      g_autofree char *detail = describe_detail (event);
-      g_string_append_printf (out, "  %s  %s  %s\n", at, event->kind, detail);
+      CrReportFault *fault = g_ptr_array_index (facts->faults, i);
+      g_autofree char *span = describe_span (fault);
+      g_autofree char *detail = describe_fault (fault);
+      g_string_append_printf (out, "  %s  %s  %s\n", span, fault->what, detail);
     }
 
   g_string_append_printf (out, "\nMARKERS 标记 (%u)\n", facts->markers->len);
@@ -396,7 +298,7 @@ render_text (Facts *facts)
           CrEventRecord *event = g_ptr_array_index (facts->others, i);
           g_autofree char *at = format_time (event->at_us);
           g_autofree char *detail = describe_detail (event);
-          g_string_append_printf (out, "  %s  %s  %s\n", at, event->kind, detail);
+          g_string_append_printf (out, "  %s  %s  %s\n", at, event->kind_name, detail);
         }
     }
 
@@ -404,6 +306,27 @@ render_text (Facts *facts)
                           "verify --session %" G_GINT64_FORMAT "\n", session->id);
   /* The page is filed with the case: the parties sign the integrity value
    * on it (SPC 2017 rules, Art. 9). */
+  g_string_append (out, "\nSTATEMENT OF EQUIPMENT FAILURES 设备故障情况说明 "
+                        "(SPC 2017 rules, Art. 4)\n");
+  if (facts->faults->len == 0)
+    g_string_append (out, "  No equipment failure or technical fault was recorded during "
+                          "this session.\n");
+  else
+    {
+      g_string_append (out, "  Because of the equipment failures and technical faults "
+                            "below, the recording\n  of this session may not be complete "
+                            "or true at the times given:\n");
+      for (guint i = 0; i < facts->faults->len; i++)
+        {
+          CrReportFault *fault = g_ptr_array_index (facts->faults, i);
+          g_autofree char *span = describe_span (fault);
+          g_autofree char *detail = describe_fault (fault);
+          g_string_append_printf (out, "  %u. %s, %s%s%s.\n", i + 1, span,
+                                  fault_words (fault), *detail != '\0' ? ": " : "", detail);
+        }
+      g_string_append (out, "  审判长 Presiding judge:  ______________________\n");
+    }
+
   g_string_append (out, "\nSIGNATURES 签名\n"
                         "  审判长 Presiding judge:  ______________________\n"
                         "  书记员 Clerk:            ______________________\n"
@@ -450,7 +373,7 @@ json_events (JsonBuilder *builder, const char *name, GPtrArray *events)
 
       json_builder_begin_object (builder);
       json_time (builder, "time", event->at_us);
-      json_string (builder, "kind", event->kind);
+      json_string (builder, "kind", event->kind_name);
       json_builder_set_member_name (builder, "detail");
       /* A detail that is JSON stays JSON; free text stays a string. */
       if (detail != NULL)
@@ -459,15 +382,49 @@ json_events (JsonBuilder *builder, const char *name, GPtrArray *events)
         json_builder_add_string_value (builder, event->detail);
       else
         json_builder_add_null_value (builder);
-      if (g_str_equal (event->kind, "gap"))
-        json_seconds (builder, "seconds", gap_length_us (event));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static void
+json_faults (JsonBuilder *builder, GPtrArray *faults)
+{
+  json_builder_set_member_name (builder, "faults");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < faults->len; i++)
+    {
+      CrReportFault *fault = g_ptr_array_index (faults, i);
+
+      json_builder_begin_object (builder);
+      json_string (builder, "kind", fault->what);
+      json_time (builder, "start", fault->start_us);
+      json_time (builder, "end", fault->spans ? fault->end_us : fault->start_us);
+      json_builder_set_member_name (builder, "seconds");
+      if (fault->spans && fault->end_us != 0)
+        json_builder_add_double_value (builder, (fault->end_us - fault->start_us) /
+                                                (double) G_USEC_PER_SEC);
+      else if (fault->spans)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_double_value (builder, 0);
+      json_builder_set_member_name (builder, "from_session_start");
+      json_builder_add_boolean_value (builder, fault->from_start);
+      json_builder_set_member_name (builder, "standing");
+      json_builder_add_boolean_value (builder, fault->spans && fault->end_us == 0);
+      json_string (builder, "ended_by", fault->ended_by);
+      json_string (builder, "input", fault->input);
+      json_string (builder, "label", fault->label);
+      json_string (builder, "role", fault->role);
+      json_string (builder, "message", fault->message);
+      json_events (builder, "events", fault->events);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
 }
 
 static char *
-render_json (Facts *facts)
+render_json (CrReportFacts *facts)
 {
   CrSessionRecord *session = facts->session;
   const CrConfig *config = facts->config;
@@ -500,7 +457,7 @@ render_json (Facts *facts)
   json_builder_begin_array (builder);
   for (guint i = 0; i < facts->pauses->len; i++)
     {
-      Pause *pause = g_ptr_array_index (facts->pauses, i);
+      CrReportPause *pause = g_ptr_array_index (facts->pauses, i);
       json_builder_begin_object (builder);
       json_time (builder, "start", pause->start_us);
       json_time (builder, "end", pause->end_us);
@@ -516,7 +473,7 @@ render_json (Facts *facts)
     }
   json_builder_end_array (builder);
 
-  json_events (builder, "faults", facts->faults);
+  json_faults (builder, facts->faults);
 
   json_builder_set_member_name (builder, "markers");
   json_builder_begin_array (builder);
@@ -644,7 +601,7 @@ html_section (GString *out, const char *title, guint count)
 }
 
 static char *
-render_html (Facts *facts)
+render_html (CrReportFacts *facts)
 {
   CrSessionRecord *session = facts->session;
   const CrConfig *config = facts->config;
@@ -689,7 +646,7 @@ render_html (Facts *facts)
                             "<th>Length</th><th>Reason</th></tr>\n");
       for (guint i = 0; i < facts->pauses->len; i++)
         {
-          Pause *pause = g_ptr_array_index (facts->pauses, i);
+          CrReportPause *pause = g_ptr_array_index (facts->pauses, i);
           g_autofree char *n = g_strdup_printf ("%u", i + 1);
           g_autofree char *from = format_time (pause->start_us);
           g_autofree char *to = pause->end_us != 0 ? format_time (pause->end_us)
@@ -707,13 +664,13 @@ render_html (Facts *facts)
   html_section (out, "Faults and gaps 设备故障及中断", facts->faults->len);
   if (facts->faults->len > 0)
     {
-      g_string_append (out, "<table>\n<tr><th>Time (UTC)</th><th>Kind</th><th>Detail</th></tr>\n");
+      g_string_append (out, "<table>\n<tr><th>When (UTC)</th><th>Kind</th><th>Detail</th></tr>\n");
       for (guint i = 0; i < facts->faults->len; i++)
         {
-          CrEventRecord *event = g_ptr_array_index (facts->faults, i);
-          g_autofree char *at = format_time (event->at_us);
-          g_autofree char *detail = describe_detail (event);
-          html_cells (out, at, event->kind, detail, NULL);
+          CrReportFault *fault = g_ptr_array_index (facts->faults, i);
+          g_autofree char *span = describe_span (fault);
+          g_autofree char *detail = describe_fault (fault);
+          html_cells (out, span, fault->what, detail, NULL);
         }
       g_string_append (out, "</table>\n");
     }
@@ -792,13 +749,38 @@ render_html (Facts *facts)
           CrEventRecord *event = g_ptr_array_index (facts->others, i);
           g_autofree char *at = format_time (event->at_us);
           g_autofree char *detail = describe_detail (event);
-          html_cells (out, at, event->kind, detail, NULL);
+          html_cells (out, at, event->kind_name, detail, NULL);
         }
       g_string_append (out, "</table>\n");
     }
 
   /* The page is filed with the case: the parties sign the integrity value
    * on it (SPC 2017 rules, Art. 9). */
+  g_string_append (out, "<h2>Statement of equipment failures 设备故障情况说明 "
+                        "(SPC 2017 rules, Art. 4)</h2>\n");
+  if (facts->faults->len == 0)
+    g_string_append (out, "<p>No equipment failure or technical fault was recorded during "
+                          "this session.</p>\n");
+  else
+    {
+      g_string_append (out, "<p>Because of the equipment failures and technical faults "
+                            "below, the recording of this session may not be complete or "
+                            "true at the times given:</p>\n<ol>\n");
+      for (guint i = 0; i < facts->faults->len; i++)
+        {
+          CrReportFault *fault = g_ptr_array_index (facts->faults, i);
+          g_autofree char *span = describe_span (fault);
+          g_autofree char *detail = describe_fault (fault);
+          g_autofree char *item = g_strdup_printf ("%s, %s%s%s.", span, fault_words (fault),
+                                                   *detail != '\0' ? ": " : "", detail);
+          g_string_append (out, "<li>");
+          html_text (out, item);
+          g_string_append (out, "</li>\n");
+        }
+      g_string_append (out, "</ol>\n<table class=\"signatures\">\n"
+                            "<tr><th>审判长 Presiding judge</th><td></td></tr>\n</table>\n");
+    }
+
   g_string_append (out, "<h2>Signatures 签名</h2>\n<table class=\"signatures\">\n"
                         "<tr><th>审判长 Presiding judge</th><td></td></tr>\n"
                         "<tr><th>书记员 Clerk</th><td></td></tr>\n"
@@ -811,13 +793,13 @@ char *
 cr_report_render (CrSegmentIndex *index, const CrConfig *config,
                   gint64 session_id, CrReportFormat format, GError **error)
 {
-  g_autoptr (Facts) facts = NULL;
+  g_autoptr (CrReportFacts) facts = NULL;
 
   g_return_val_if_fail (index != NULL, NULL);
   g_return_val_if_fail (config != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  facts = gather (index, config, session_id, error);
+  facts = cr_report_facts_gather (index, config, session_id, error);
   if (facts == NULL)
     return NULL;
   switch (format)

@@ -5,23 +5,24 @@
 
 gint64
 cr_index_insert_event (CrSegmentIndex *index, gint64 session_id, gint64 at_us,
-                       const char *kind, const char *detail, GError **error)
+                       CrEventKind kind, const char *detail, GError **error)
 {
   return cr_index_insert (index,
                           "INSERT INTO events (session_id, at, kind, detail) "
                           "VALUES (?, ?, ?, ?)", "insert an event",
                           CR_BIND (CR_VALUE_INT (session_id), CR_VALUE_UTC (at_us),
-                                   CR_VALUE_TEXT (kind), CR_VALUE_TEXT (detail)),
+                                   CR_VALUE_TEXT (cr_event_kind_to_string (kind)),
+                                   CR_VALUE_TEXT (detail)),
                           error);
 }
 
 gint64
 cr_segment_index_add_event (CrSegmentIndex *index, gint64 session_id,
-                            gint64 at_us, const char *kind, const char *detail,
+                            gint64 at_us, CrEventKind kind, const char *detail,
                             GError **error)
 {
   g_return_val_if_fail (index != NULL, 0);
-  g_return_val_if_fail (kind != NULL, 0);
+  g_return_val_if_fail (cr_event_kind_to_string (kind) != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
   return cr_index_insert_event (index, session_id, at_us, kind, detail, error);
@@ -41,7 +42,7 @@ insert_marker (CrSegmentIndex *index, gpointer data, GError **error)
   gint64 event_id;
 
   event_id = cr_index_insert_event (index, marker->session_id, marker->at_us,
-                                    "marker", marker->text, error);
+                                    CR_EVENT_MARKER, marker->text, error);
   if (event_id == 0)
     return FALSE;
   if (cr_index_insert (index,
@@ -99,7 +100,8 @@ cr_segment_index_list_events (CrSegmentIndex *index, gint64 session_id,
       record->session_id = sqlite3_column_int64 (stmt, 1);
       if (!cr_index_column_utc (index, stmt, 2, "events", &record->at_us, error))
         return NULL;
-      record->kind = cr_index_column_text (stmt, 3);
+      record->kind_name = cr_index_column_text (stmt, 3);
+      record->kind = cr_event_kind_from_string (record->kind_name);
       record->detail = cr_index_column_text (stmt, 4);
       g_ptr_array_add (events, g_steal_pointer (&record));
     }

@@ -111,7 +111,7 @@ gboolean cr_index_transaction (CrSegmentIndex *index, CrIndexWork work,
 
 /* segment-index-events.c: adds an event row; its id, 0 on error. */
 gint64 cr_index_insert_event (CrSegmentIndex *index, gint64 session_id,
-                              gint64 at_us, const char *kind,
+                              gint64 at_us, CrEventKind kind,
                               const char *detail, GError **error);
 
 /* segment-index-segments.c */

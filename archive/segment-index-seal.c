@@ -108,7 +108,7 @@ seal_locked (CrSegmentIndex *index, gpointer data, GError **error)
                      error))
     return FALSE;
   detail = seal_detail (head, public_key, segments->len);
-  if (cr_index_insert_event (index, session_id, seal->at_us, "seal", detail,
+  if (cr_index_insert_event (index, session_id, seal->at_us, CR_EVENT_SEAL, detail,
                              error) == 0)
     return FALSE;
   seal->chain_head = g_steal_pointer (&head);
@@ -215,7 +215,7 @@ mark_archived (CrSegmentIndex *index, gpointer data, GError **error)
                                 CR_VALUE_INT (mark->session_id)),
                        error) &&
          cr_index_insert_event (index, mark->session_id, mark->at_us,
-                                "archived", mark->detail, error) != 0;
+                                CR_EVENT_ARCHIVED, mark->detail, error) != 0;
 }
 
 gboolean
@@ -263,7 +263,7 @@ purge_session (CrSegmentIndex *index, gpointer data, GError **error)
                                 CR_VALUE_INT (mark->session_id)),
                        error) &&
          cr_index_insert_event (index, mark->session_id, mark->at_us,
-                                "media-deleted", mark->detail, error) != 0;
+                                CR_EVENT_MEDIA_DELETED, mark->detail, error) != 0;
 }
 
 gboolean

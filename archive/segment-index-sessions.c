@@ -67,7 +67,7 @@ insert_session (CrSegmentIndex *index, gpointer data, GError **error)
     return FALSE;
 
   detail = start_event_detail (new->case_no, new->title);
-  if (cr_index_insert_event (index, session.id, new->started_us, "start",
+  if (cr_index_insert_event (index, session.id, new->started_us, CR_EVENT_START,
                              detail, error) == 0)
     return FALSE;
   new->session_id = session.id;
@@ -129,7 +129,7 @@ typedef struct {
   gint64 session_id;
   CrSessionState state;
   gint64 at_us;
-  const char *kind;
+  CrEventKind kind;
   const char *detail;
 } StateChange;
 
@@ -148,7 +148,7 @@ change_state (CrSegmentIndex *index, gpointer data, GError **error)
 gboolean
 cr_segment_index_change_session_state (CrSegmentIndex *index, gint64 session_id,
                                        CrSessionState state, gint64 at_us,
-                                       const char *kind, const char *detail,
+                                       CrEventKind kind, const char *detail,
                                        GError **error)
 {
   StateChange change = {
@@ -157,7 +157,7 @@ cr_segment_index_change_session_state (CrSegmentIndex *index, gint64 session_id,
   };
 
   g_return_val_if_fail (index != NULL, FALSE);
-  g_return_val_if_fail (kind != NULL, FALSE);
+  g_return_val_if_fail (cr_event_kind_to_string (kind) != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* One transaction: a crash never leaves a state without its event. */

@@ -60,7 +60,7 @@ gboolean cr_segment_index_set_session_state (CrSegmentIndex *index,
 gboolean cr_segment_index_change_session_state (CrSegmentIndex *index,
                                                 gint64 session_id,
                                                 CrSessionState state,
-                                                gint64 at_us, const char *kind,
+                                                gint64 at_us, CrEventKind kind,
                                                 const char *detail,
                                                 GError **error);
 /* (transfer full) NULL with CR_INDEX_ERROR_NOT_FOUND when absent. */
@@ -77,9 +77,10 @@ CrSessionRecord *cr_segment_index_find_unfinished_session (CrSegmentIndex *index
                                                            const char *room_id,
                                                            GError **error);
 
-/* Events and markers. A marker is also an event of kind "marker". */
+/* Events and markers (event-kind.h). A marker is also an event of kind
+ * CR_EVENT_MARKER. */
 gint64 cr_segment_index_add_event (CrSegmentIndex *index, gint64 session_id,
-                                   gint64 at_us, const char *kind,
+                                   gint64 at_us, CrEventKind kind,
                                    const char *detail, GError **error);
 gint64 cr_segment_index_add_marker (CrSegmentIndex *index, gint64 session_id,
                                     gint64 at_us, const char *text,

@@ -270,7 +270,7 @@ sealed_segment_count (SessionCheck *check, gint64 *sealed_at_us)
       CrEventRecord *event = g_ptr_array_index (check->events, i - 1);
       g_autoptr (JsonNode) node = NULL;
 
-      if (g_strcmp0 (event->kind, "seal") != 0)
+      if (event->kind != CR_EVENT_SEAL)
         continue;
       if (sealed_at_us != NULL)
         *sealed_at_us = event->at_us;
@@ -284,12 +284,12 @@ sealed_segment_count (SessionCheck *check, gint64 *sealed_at_us)
 }
 
 static guint
-count_events (SessionCheck *check, const char *kind)
+count_events (SessionCheck *check, CrEventKind kind)
 {
   guint n = 0;
 
   for (guint i = 0; i < check->events->len; i++)
-    if (g_strcmp0 (((CrEventRecord *) g_ptr_array_index (check->events, i))->kind, kind) == 0)
+    if (((CrEventRecord *) g_ptr_array_index (check->events, i))->kind == kind)
       n++;
   return n;
 }
@@ -481,7 +481,7 @@ judge_session (CrVerifyReport *report, SessionCheck *check, GPtrArray *unknown,
 {
   CrVerifySession *summary = check->summary;
   guint expected = 1;
-  guint missing_logged = count_events (check, "segment-missing");
+  guint missing_logged = count_events (check, CR_EVENT_SEGMENT_MISSING);
 
   if (check->root_mismatch)
     add_problem (report, summary, CR_VERIFY_EDITED, 0, NULL,

@@ -30,7 +30,7 @@ cr_alarms_raise (CrRecorder *recorder, const char *what, const char *input,
   alarm->message = g_strdup (message);
   alarm->since_us = g_get_real_time ();
   g_ptr_array_add (recorder->alarms, alarm);
-  cr_recorder_log_event (recorder, "alarm", detail);
+  cr_recorder_log_event (recorder, CR_EVENT_ALARM, detail);
 }
 
 CrAlarm *
@@ -69,14 +69,14 @@ cr_alarms_on_input (CrInput *input, CrInputState state, const char *reason, gpoi
       g_autofree char *detail = cr_recorder_json_detail ("input", name, "kind", role,
                                                          "label", label, "reason", reason,
                                                          NULL);
-      cr_recorder_log_event (recorder, "input-lost", detail);
+      cr_recorder_log_event (recorder, CR_EVENT_INPUT_LOST, detail);
       cr_alarms_raise (recorder, "input-lost", name, label, reason);
     }
   else if (state == CR_INPUT_LIVE && cr_input_get_losses (input) > 0)
     {
       g_autofree char *detail = cr_recorder_json_detail ("input", name, "kind", role,
                                                          "label", label, NULL);
-      cr_recorder_log_event (recorder, "input-back", detail);
+      cr_recorder_log_event (recorder, CR_EVENT_INPUT_BACK, detail);
       cr_alarms_clear (recorder, "input-lost", name);
     }
 }
@@ -103,7 +103,7 @@ cr_alarms_check_silence (gpointer user_data)
             {
               g_autofree char *detail = cr_recorder_json_detail ("input", microphone->name,
                                                                  "label", microphone->label, NULL);
-              cr_recorder_log_event (recorder, "microphone-sound", detail);
+              cr_recorder_log_event (recorder, CR_EVENT_MICROPHONE_SOUND, detail);
               cr_alarms_clear (recorder, "microphone-silent", microphone->name);
             }
           recorder->silent_since_us[i] = now;

@@ -204,8 +204,8 @@ disk_room_again (CrRecorder *recorder)
                                                           "from", from, "to", to,
                                                           "gap_seconds", seconds,
                                                           "message", message, NULL);
-      cr_recorder_log_event (recorder, "gap", gap);
-      cr_recorder_log_event (recorder, "recording-resumed", resumed);
+      cr_recorder_log_event (recorder, CR_EVENT_GAP, gap);
+      cr_recorder_log_event (recorder, CR_EVENT_RECORDING_RESUMED, resumed);
       cr_capture_request_keyframe (recorder->capture);
       g_warning ("Session %" G_GINT64_FORMAT " was not recorded from %s to %s (the "
                  "disk was full); recording goes on: %s", recorder->session->id,
@@ -257,7 +257,7 @@ cr_disk_guard_check (gpointer user_data)
       g_autofree char *message = disk_message (recorder);
       g_autofree char *detail = cr_recorder_json_detail ("alarm", "disk-low",
                                                          "message", message, NULL);
-      cr_recorder_log_event (recorder, "disk-ok", detail);
+      cr_recorder_log_event (recorder, CR_EVENT_DISK_OK, detail);
       cr_alarms_clear (recorder, "disk-low", "disk");
       g_message ("Disk space is enough again: %s", cr_text_shown (message));
     }

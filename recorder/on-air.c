@@ -35,14 +35,14 @@ cr_on_air_update (CrRecorder *recorder)
       cr_broadcast_go_on_air (recorder->broadcast, recorder->session->case_no,
                               recorder->state == PAUSED);
       /* The approval it goes on air under, in the session's own record. */
-      cr_recorder_log_event (recorder, "on-air", detail);
+      cr_recorder_log_event (recorder, CR_EVENT_ON_AIR, detail);
       g_message ("Session %" G_GINT64_FORMAT " of %s is on air", recorder->session->id,
                  cr_text_shown (recorder->session->case_no));
     }
   else if (!approved && cr_broadcast_is_on_air (recorder->broadcast))
     {
       cr_broadcast_go_off_air (recorder->broadcast);
-      cr_recorder_log_event (recorder, "off-air", NULL);
+      cr_recorder_log_event (recorder, CR_EVENT_OFF_AIR, NULL);
       g_message ("Off air");
     }
 }
@@ -138,7 +138,8 @@ cr_recorder_decide_broadcast (CrRecorder *recorder, const char *case_no,
   if (recorder->session != NULL && g_str_equal (recorder->session->case_no, canonical))
     {
       detail = cr_recorder_json_detail ("by", by, "reason", reason, NULL);
-      cr_recorder_log_event (recorder, approve ? "broadcast-approved" : "broadcast-forbidden",
+      cr_recorder_log_event (recorder,
+                             approve ? CR_EVENT_BROADCAST_APPROVED : CR_EVENT_BROADCAST_FORBIDDEN,
                              detail);
       cr_on_air_update (recorder);
     }
@@ -165,6 +166,7 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
 {
   GError *local_error = NULL;
   g_autofree char *detail = NULL;
+  CrEventKind kind = CR_EVENT_UNKNOWN;
   gboolean ok;
 
   if (name != NULL && *name == '\0')
@@ -189,16 +191,20 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
       if (refusal != NULL)
         {
           detail = cr_recorder_json_detail ("stream", name, "reason", refusal, NULL);
-          cr_recorder_log_event (recorder, "stream-refused", detail);
+          cr_recorder_log_event (recorder, CR_EVENT_STREAM_REFUSED, detail);
           g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
                        "Cannot start stream %s: %s", name, refusal);
           return FALSE;
         }
       cr_on_air_update (recorder);
       ok = cr_broadcast_start_output (recorder->broadcast, name, &local_error);
+      kind = CR_EVENT_STREAM_START;
     }
   else if (g_strcmp0 (action, "stop") == 0)
-    ok = cr_broadcast_stop_output (recorder->broadcast, name, &local_error);
+    {
+      ok = cr_broadcast_stop_output (recorder->broadcast, name, &local_error);
+      kind = CR_EVENT_STREAM_STOP;
+    }
   else if (g_strcmp0 (action, "cut") == 0 || g_strcmp0 (action, "resume") == 0)
     {
       /* A cut belongs to a session (it may precede the approval, and then
@@ -211,6 +217,7 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
         }
       ok = cr_broadcast_cut (recorder->broadcast, name, g_str_equal (action, "cut"),
                              &local_error);
+      kind = g_str_equal (action, "cut") ? CR_EVENT_STREAM_CUT : CR_EVENT_STREAM_RESUME;
     }
   else
     {
@@ -222,7 +229,6 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
   if (!ok)
     return broadcast_failed (error, local_error);
   detail = cr_recorder_json_detail ("stream", name ? name : "all", NULL);
-  g_autofree char *kind = g_strdup_printf ("stream-%s", action);
   cr_recorder_log_event (recorder, kind, detail);
   g_message ("Stream %s: %s", name ? cr_text_shown (name) : "(all)", action);
   return TRUE;

@@ -74,7 +74,7 @@ char *cr_recorder_json_detail (const char *first_key, ...) G_GNUC_NULL_TERMINATE
 /* Sets CR_RECORDER_ERROR_FAILED from @index_error, which it frees; FALSE. */
 gboolean cr_recorder_index_failed (GError **error, GError *index_error);
 /* An event of the current session, if there is one. */
-void cr_recorder_log_event (CrRecorder *recorder, const char *kind, const char *detail);
+void cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail);
 /* Seals @session_id once it is stopped and its last segment closed. */
 void cr_recorder_try_seal (CrRecorder *recorder, gint64 session_id);
 

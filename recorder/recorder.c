@@ -101,7 +101,7 @@ on_sample (GstSample *sample, guint track, GstClockTime running_time,
 /* An event of the current session, if there is one; alarms are also
  * logged for the operator. */
 void
-cr_recorder_log_event (CrRecorder *recorder, const char *kind, const char *detail)
+cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail)
 {
   g_autoptr (GError) error = NULL;
 
@@ -109,7 +109,8 @@ cr_recorder_log_event (CrRecorder *recorder, const char *kind, const char *detai
     return;
   if (cr_segment_index_add_event (recorder->index, recorder->session->id,
                                   g_get_real_time (), kind, detail, &error) <= 0)
-    g_warning ("Could not log the event '%s': %s", kind, cr_text_shown (error->message));
+    g_warning ("Could not log the event '%s': %s", cr_event_kind_to_string (kind),
+               cr_text_shown (error->message));
 }
 
 static void
@@ -123,7 +124,7 @@ on_capture_error (const GError *error, const char *debug, gpointer user_data)
       g_autofree char *detail = cr_recorder_json_detail ("message", error->message, NULL);
       g_autoptr (GError) index_error = NULL;
       if (cr_segment_index_add_event (recorder->index, recorder->session->id,
-                                      g_get_real_time (), "capture-error", detail,
+                                      g_get_real_time (), CR_EVENT_CAPTURE_ERROR, detail,
                                       &index_error) <= 0)
         g_warning ("%s", cr_text_shown (index_error->message));
     }
@@ -187,7 +188,7 @@ cr_recorder_try_seal (CrRecorder *recorder, gint64 session_id)
     g_autofree char *detail = cr_recorder_json_detail ("message", error->message, NULL);
     g_autoptr (GError) event_error = NULL;
     if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
-                                    "seal-error", detail, &event_error) <= 0)
+                                    CR_EVENT_SEAL_ERROR, detail, &event_error) <= 0)
       g_warning ("%s", cr_text_shown (event_error->message));
   }
 }
@@ -217,7 +218,7 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
       g_autofree char *detail = cr_recorder_json_detail ("path", relative_path,
                                                          "message", write_error->message, NULL);
       if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
-                                      "segment-error", detail, &error) <= 0)
+                                      CR_EVENT_SEGMENT_ERROR, detail, &error) <= 0)
         g_warning ("%s", cr_text_shown (error->message));
       g_clear_error (&error);
     }
@@ -444,7 +445,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
   to = cr_format_utc (now);
   detail = cr_recorder_json_detail ("from", from, "to", to,
                                     "reason", "courtrecd was not running", NULL);
-  if (cr_segment_index_add_event (recorder->index, session->id, now, "gap", detail,
+  if (cr_segment_index_add_event (recorder->index, session->id, now, CR_EVENT_GAP, detail,
                                   &local_error) <= 0)
     return cr_recorder_index_failed (error, local_error);
   g_warning ("Session %" G_GINT64_FORMAT " of %s was interrupted from %s to %s; "
@@ -468,7 +469,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
         {
           CrEventRecord *event = g_ptr_array_index (events, i - 1);
           g_autoptr (JsonNode) node = NULL;
-          if (g_strcmp0 (event->kind, "pause") != 0 || event->detail == NULL)
+          if (event->kind != CR_EVENT_PAUSE || event->detail == NULL)
             continue;
           node = json_from_string (event->detail, NULL);
           if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
@@ -584,7 +585,7 @@ require_state (CrRecorder *recorder, RecorderState wanted, const char *verb,
 
 static gboolean
 transition (CrRecorder *recorder, CrSessionState state, RecorderState next,
-            const char *event, const char *detail, GError **error)
+            CrEventKind event, const char *detail, GError **error)
 {
   GError *local_error = NULL;
   gint64 now = g_get_real_time ();
@@ -612,7 +613,7 @@ cr_recorder_pause (CrRecorder *recorder, const char *reason, GError **error)
   if (!require_state (recorder, RECORDING, "pause", error))
     return FALSE;
   detail = cr_recorder_json_detail ("reason", reason, NULL);
-  if (!transition (recorder, CR_SESSION_PAUSED, PAUSED, "pause", detail, error))
+  if (!transition (recorder, CR_SESSION_PAUSED, PAUSED, CR_EVENT_PAUSE, detail, error))
     return FALSE;
   /* A session boundary for the files: the recess is not in any of them. */
   end_segments (recorder);
@@ -630,7 +631,7 @@ cr_recorder_resume (CrRecorder *recorder, GError **error)
 {
   if (!require_state (recorder, PAUSED, "resume", error))
     return FALSE;
-  if (!transition (recorder, CR_SESSION_RECORDING, RECORDING, "resume", NULL, error))
+  if (!transition (recorder, CR_SESSION_RECORDING, RECORDING, CR_EVENT_RESUME, NULL, error))
     return FALSE;
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);
@@ -649,11 +650,11 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
     return require_state (recorder, RECORDING, "stop", error);
   if (recorder->state == RECORDING)
     end_segments (recorder);
-  if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, "stop", NULL, error))
+  if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, CR_EVENT_STOP, NULL, error))
     return FALSE;
   id = recorder->session->id;
   if (cr_broadcast_is_on_air (recorder->broadcast))
-    cr_recorder_log_event (recorder, "off-air", NULL);
+    cr_recorder_log_event (recorder, CR_EVENT_OFF_AIR, NULL);
   /* Also when never on air: a cut made in this session ends with it. */
   cr_broadcast_go_off_air (recorder->broadcast);
   g_clear_pointer (&recorder->session, cr_session_record_free);
@@ -712,7 +713,7 @@ cr_recorder_set_layout (CrRecorder *recorder, const char *layout, GError **error
       return FALSE;
     }
   detail = cr_recorder_json_detail ("layout", layout, NULL);
-  cr_recorder_log_event (recorder, "layout", detail);
+  cr_recorder_log_event (recorder, CR_EVENT_LAYOUT, detail);
   g_message ("Layout: %s", cr_text_shown (layout));
   return TRUE;
 }
@@ -762,7 +763,7 @@ cr_recorder_shutdown (CrRecorder *recorder, guint timeout_ms,
     {
       g_autoptr (GError) error = NULL;
       if (cr_segment_index_add_event (recorder->index, recorder->session->id,
-                                      g_get_real_time (), "daemon-stop", NULL,
+                                      g_get_real_time (), CR_EVENT_DAEMON_STOP, NULL,
                                       &error) <= 0)
         g_warning ("%s", cr_text_shown (error->message));
     }

@@ -435,7 +435,7 @@ test_hostile_index (Fixture *fixture, gconstpointer data)
   cr_segment_index_add_marker (index, session_id, now - 30 * G_USEC_PER_SEC, EVIL_MARKER,
                                &error);
   g_assert_no_error (error);
-  cr_segment_index_add_event (index, session_id, now - 20 * G_USEC_PER_SEC, "fault",
+  cr_segment_index_add_event (index, session_id, now - 20 * G_USEC_PER_SEC, CR_EVENT_CAPTURE_ERROR,
                               EVIL_BYTES, &error);
   g_assert_no_error (error);
   cr_segment_index_add_broadcast_decision (index, EVIL_CASE, CR_BROADCAST_FORBIDDEN,
@@ -443,7 +443,7 @@ test_hostile_index (Fixture *fixture, gconstpointer data)
                                            "\x1b[8m涉及个人隐私", &error);
   g_assert_no_error (error);
   cr_segment_index_change_session_state (index, session_id, CR_SESSION_STOPPED, now,
-                                         "stop", NULL, &error);
+                                         CR_EVENT_STOP, NULL, &error);
   g_assert_no_error (error);
   g_clear_pointer (&index, cr_segment_index_free);
   id = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);

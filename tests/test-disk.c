@@ -163,7 +163,7 @@ has_event (CrTestRoom *room, gint64 session_id, const char *kind, const char *in
   for (guint i = 0; i < events->len; i++)
     {
       CrEventRecord *event = g_ptr_array_index (events, i);
-      if (g_str_equal (event->kind, kind) &&
+      if (g_str_equal (event->kind_name, kind) &&
           (in_detail == NULL || (event->detail && strstr (event->detail, in_detail))))
         return TRUE;
     }

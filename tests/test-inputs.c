@@ -144,7 +144,7 @@ events_of (CrSegmentIndex *index, gint64 session_id, const char *kind)
   GPtrArray *found = g_ptr_array_new ();
 
   for (guint i = 0; i < all->len; i++)
-    if (g_strcmp0 (((CrEventRecord *) g_ptr_array_index (all, i))->kind, kind) == 0)
+    if (g_strcmp0 (((CrEventRecord *) g_ptr_array_index (all, i))->kind_name, kind) == 0)
       g_ptr_array_add (found, g_steal_pointer (&all->pdata[i]));
   g_ptr_array_set_free_func (found, (GDestroyNotify) cr_event_record_free);
   g_ptr_array_set_free_func (all, (GDestroyNotify) cr_event_record_free);

@@ -618,6 +618,232 @@ test_report_not_sealed (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (err, "pdf"));
 }
 
+/* The fault of @kind (and @input, when not NULL) in the JSON report's
+ * faults; fails when there is none. */
+static JsonObject *
+fault_of (JsonObject *root, const char *kind, const char *input)
+{
+  JsonArray *faults = json_object_get_array_member (root, "faults");
+
+  for (guint i = 0; i < json_array_get_length (faults); i++)
+    {
+      JsonObject *fault = json_array_get_object_element (faults, i);
+      if (g_strcmp0 (json_object_get_string_member (fault, "kind"), kind) == 0 &&
+          (input == NULL ||
+           g_strcmp0 (json_object_get_string_member_with_default (fault, "input", NULL),
+                      input) == 0))
+        return fault;
+    }
+  g_error ("the report has no %s fault%s%s", kind, input != NULL ? " of " : "",
+           input != NULL ? input : "");
+}
+
+static gint64
+json_time_of (JsonObject *object, const char *member)
+{
+  gint64 utc_us = 0;
+
+  g_assert_true (cr_parse_utc (json_object_get_string_member (object, member), &utc_us));
+  return utc_us;
+}
+
+static JsonObject *
+report_json (Fixture *fixture, JsonParser *parser)
+{
+  g_autofree char *json = report (fixture, "json");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static gboolean
+other_event_has (JsonObject *root, const char *kind)
+{
+  JsonArray *others = json_object_get_array_member (root, "other_events");
+
+  for (guint i = 0; i < json_array_get_length (others); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (others, i),
+                                                  "kind"), kind) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every alarm is a fault with its span, in the faults and in the Art. 4
+ * statement: a camera dead when the hearing began counts from its start to
+ * its end, a silent microphone from its alarm to its sound, a gap from its
+ * "from" to its "to", a disk alarm never cleared to the session's end. The
+ * events are those the recorder writes, at the times a hearing would have
+ * them, on the real recording. */
+static void
+test_report_faults (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrSegmentIndex) index = open_index (fixture->room, FALSE);
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *gap = NULL;
+  g_autofree char *gap_from = NULL;
+  g_autofree char *gap_to = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *html = NULL;
+  JsonObject *root, *fault;
+  gint64 start, stop;
+  const struct { gint64 after_ms; CrEventKind kind; const char *detail; } events[] = {
+    /* Down before the session began: the recorder logs it as it starts. */
+    { 5, CR_EVENT_INPUT_LOST, "{\"input\":\"witness\",\"kind\":\"camera\","
+                              "\"label\":\"证人\",\"reason\":\"no signal\"}" },
+    { 5, CR_EVENT_ALARM, "{\"alarm\":\"input-lost\",\"input\":\"witness\","
+                         "\"label\":\"证人\",\"message\":\"no signal\"}" },
+    { 2500, CR_EVENT_ALARM, "{\"alarm\":\"microphone-silent\",\"input\":\"clerk\","
+                            "\"label\":\"书记员\",\"message\":\"below -50 dBFS\"}" },
+    { 4000, CR_EVENT_MICROPHONE_SOUND, "{\"input\":\"clerk\",\"label\":\"书记员\"}" },
+    { 6500, CR_EVENT_ALARM, "{\"alarm\":\"disk-low\",\"input\":\"disk\","
+                            "\"message\":\"about 1 h of recording left\"}" },
+  };
+
+  session = cr_segment_index_get_session (index, fixture->session_id, &error);
+  g_assert_no_error (error);
+  start = session->started_us;
+  stop = session->stopped_us;
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    {
+      cr_segment_index_add_event (index, fixture->session_id,
+                                  start + events[i].after_ms * 1000, events[i].kind,
+                                  events[i].detail, &error);
+      g_assert_no_error (error);
+    }
+  gap_from = cr_format_utc (start + 5 * G_USEC_PER_SEC);
+  gap_to = cr_format_utc (start + 6 * G_USEC_PER_SEC);
+  gap = g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\",\"reason\":\"the capture "
+                         "stalled\"}", gap_from, gap_to);
+  cr_segment_index_add_event (index, fixture->session_id, start + 6 * G_USEC_PER_SEC,
+                              CR_EVENT_GAP, gap, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&index, cr_segment_index_free);
+
+  root = report_json (fixture, parser);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "faults")),
+                    ==, 4);
+
+  /* One fault for input-lost and its alarm, from the session's start. */
+  fault = fault_of (root, "input-lost", "witness");
+  g_assert_true (json_object_get_boolean_member (fault, "from_session_start"));
+  g_assert_cmpint (json_time_of (fault, "start") / 1000, ==, start / 1000);
+  g_assert_cmpint (json_time_of (fault, "end") / 1000, ==, stop / 1000);
+  g_assert_cmpstr (json_object_get_string_member (fault, "ended_by"), ==, "the session's end");
+  g_assert_cmpstr (json_object_get_string_member (fault, "role"), ==, "camera");
+
+  fault = fault_of (root, "microphone-silent", "clerk");
+  g_assert_false (json_object_get_boolean_member (fault, "from_session_start"));
+  g_assert_cmpint (json_time_of (fault, "start") / 1000, ==, start / 1000 + 2500);
+  g_assert_cmpint (json_time_of (fault, "end") / 1000, ==, start / 1000 + 4000);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (fault, "seconds"), 1.5, 0.01);
+  g_assert_cmpstr (json_object_get_string_member (fault, "ended_by"), ==, "microphone-sound");
+  g_assert_false (other_event_has (root, "alarm"));
+  g_assert_false (other_event_has (root, "microphone-sound"));
+
+  fault = fault_of (root, "gap", NULL);
+  g_assert_cmpstr (json_object_get_string_member (fault, "start"), ==, gap_from);
+  g_assert_cmpstr (json_object_get_string_member (fault, "end"), ==, gap_to);
+
+  fault = fault_of (root, "disk-low", NULL);
+  g_assert_cmpint (json_time_of (fault, "end") / 1000, ==, stop / 1000);
+  g_assert_false (json_object_get_boolean_member (fault, "standing"));
+
+  /* The statement a judge signs lists each, with its span. */
+  text = report (fixture, "text");
+  g_test_message ("%s", text);
+  {
+    const char *statement = strstr (text, "STATEMENT OF EQUIPMENT FAILURES");
+    g_autofree char *start_text = cr_format_utc (start);
+    g_autofree char *stop_text = cr_format_utc (stop);
+    g_autofree char *witness = g_strdup_printf ("1. %s (the session's start) to %s", start_text,
+                                                stop_text);
+
+    g_assert_nonnull (statement);
+    g_assert_nonnull (strstr (statement, witness));
+    g_assert_nonnull (strstr (statement, "signal lost 信号中断: camera 证人 (witness)"));
+    g_assert_nonnull (strstr (statement, "microphone silent 麦克风无声: 书记员 (clerk)"));
+    g_assert_nonnull (strstr (statement, "4. "));
+    g_assert_null (strstr (statement, "5. "));
+    g_assert_nonnull (strstr (statement, "Presiding judge"));
+  }
+  {
+    const char *others = strstr (text, "OTHER EVENTS");
+    const char *end = strstr (text, "Check the files");
+    g_autofree char *section = others != NULL ? g_strndup (others, end - others) : NULL;
+
+    g_assert_true (section == NULL || (strstr (section, " alarm ") == NULL &&
+                                       strstr (section, "microphone-sound") == NULL));
+  }
+  html = report (fixture, "html");
+  assert_well_formed_html (html);
+  g_assert_nonnull (strstr (html, "Statement of equipment failures"));
+  g_assert_nonnull (strstr (html, "证人 (witness)"));
+}
+
+/* A real hearing with a dead microphone: the recorder's alarm is a fault
+ * with its span in the report, not an "other event". */
+static void
+test_report_silent_microphone (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60,
+      "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
+      "[microphone clerk]\nsource = test:silence\nlabel = 书记员\n");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GString) config = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *out = NULL;
+  JsonObject *root, *fault;
+  gint64 session_id;
+
+  /* A short alarm time; the default is 120 s. */
+  g_assert_true (g_file_get_contents (room->config_path, &contents, NULL, NULL));
+  config = g_string_new (contents);
+  g_assert_cmpuint (g_string_replace (config, "[audio]\n",
+                                      "[audio]\nsilence_alarm_seconds = 2\n", 1), ==, 1);
+  g_assert_true (g_file_set_contents (room->config_path, config->str, -1, NULL));
+  cr_test_room_start (room);
+  session_id = cr_test_start_session (room, CASE_NO);
+  g_usleep (5 * G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session_id);
+
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
+  g_assert_cmpint (cr_test_client (room, &out, NULL, "report", "--session", id,
+                                   "--format", "json", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  fault = fault_of (root, "microphone-silent", "clerk");
+  g_assert_false (other_event_has (root, "alarm"));
+
+  {
+    g_autofree char *path = g_build_filename (room->storage_dir, "index.db", NULL);
+    index = cr_segment_index_open (path, TRUE, &error);
+    g_assert_no_error (error);
+    session = cr_segment_index_get_session (index, session_id, &error);
+    g_assert_no_error (error);
+  }
+  /* Raised once the microphone had been silent for 2 s (counted from the
+   * once-a-second check before the start), standing until the stop (or
+   * cleared by it). */
+  g_assert_cmpint (json_time_of (fault, "start"), >=, session->started_us + G_USEC_PER_SEC);
+  g_assert_cmpint (json_time_of (fault, "start"), <, session->started_us + 4 * G_USEC_PER_SEC);
+  g_assert_cmpint (json_time_of (fault, "end"), <=, session->stopped_us);
+  g_assert_cmpint (json_time_of (fault, "end"), >, json_time_of (fault, "start"));
+  g_assert_cmpstr (json_object_get_string_member (fault, "label"), ==, "书记员");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cr_test_client (room, &out, NULL, "report", "--session", id, NULL), ==, 0);
+  g_assert_nonnull (strstr (strstr (out, "STATEMENT OF EQUIPMENT FAILURES"),
+                            "microphone silent 麦克风无声: 书记员 (clerk)"));
+}
+
 /* --- archived and retention ----------------------------------------------- */
 
 static int
@@ -720,9 +946,9 @@ test_retention (Fixture *fixture, gconstpointer data)
   for (guint i = 0; i < events->len; i++)
     {
       CrEventRecord *event = g_ptr_array_index (events, i);
-      seen_archived |= g_str_equal (event->kind, "archived") &&
+      seen_archived |= g_str_equal (event->kind_name, "archived") &&
                        strstr (event->detail, "电子档案 2026-0001") != NULL;
-      seen_deleted |= g_str_equal (event->kind, "media-deleted");
+      seen_deleted |= g_str_equal (event->kind_name, "media-deleted");
     }
   g_assert_true (seen_archived);
   g_assert_true (seen_deleted);
@@ -759,6 +985,8 @@ main (int argc, char **argv)
   ADD ("verify/open-segment", test_open_segment);
   ADD ("report/three-formats", test_report);
   ADD ("report/not-sealed", test_report_not_sealed);
+  ADD ("report/faults", test_report_faults);
+  g_test_add_func ("/courtrec/integrity/report/silent-microphone", test_report_silent_microphone);
   ADD ("archived/refuses-tampered", test_archived_refuses_tampered);
   ADD ("retention", test_retention);
 #undef ADD

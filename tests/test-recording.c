@@ -396,7 +396,7 @@ test_kill_and_restart (Fixture *fixture, gconstpointer data)
   for (guint i = 0; i < events->len; i++)
     {
       CrEventRecord *event = g_ptr_array_index (events, i);
-      if (g_strcmp0 (event->kind, "gap") == 0)
+      if (g_strcmp0 (event->kind_name, "gap") == 0)
         {
           g_autoptr (JsonNode) detail = json_from_string (event->detail, NULL);
           g_assert_nonnull (detail);

@@ -175,7 +175,7 @@ static void
 assert_event (CrEventRecord *event, const char *kind, const char *detail,
               gint64 at_us)
 {
-  g_assert_cmpstr (event->kind, ==, kind);
+  g_assert_cmpstr (event->kind_name, ==, kind);
   g_assert_cmpstr (event->detail, ==, detail);
   g_assert_cmpint (event->at_us, ==, at_us);
 }
@@ -219,7 +219,7 @@ test_session_life (Fixture *fixture, gconstpointer data)
       fixture->index, session_id, CR_SESSION_PAUSED, T0_US + 60000000, &error));
   g_assert_no_error (error);
   cr_segment_index_add_event (fixture->index, session_id, T0_US + 60000000,
-                              "pause", "休庭", &error);
+                              CR_EVENT_PAUSE, "休庭", &error);
   g_assert_no_error (error);
   assert_state (fixture, session_id, CR_SESSION_PAUSED, 0);
 
@@ -228,7 +228,7 @@ test_session_life (Fixture *fixture, gconstpointer data)
       &error));
   g_assert_no_error (error);
   cr_segment_index_add_event (fixture->index, session_id, T0_US + 120000000,
-                              "resume", NULL, &error);
+                              CR_EVENT_RESUME, NULL, &error);
   g_assert_no_error (error);
   assert_state (fixture, session_id, CR_SESSION_RECORDING, 0);
 
@@ -237,14 +237,14 @@ test_session_life (Fixture *fixture, gconstpointer data)
       &error));
   g_assert_no_error (error);
   cr_segment_index_add_event (fixture->index, session_id, T0_US + 180000000,
-                              "stop", NULL, &error);
+                              CR_EVENT_STOP, NULL, &error);
   g_assert_no_error (error);
   assert_state (fixture, session_id, CR_SESSION_STOPPED, T0_US + 180000000);
 
   events = cr_segment_index_list_events (fixture->index, session_id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 4);
-  g_assert_cmpstr (((CrEventRecord *) events->pdata[0])->kind, ==, "start");
+  g_assert_cmpstr (((CrEventRecord *) events->pdata[0])->kind_name, ==, "start");
   g_assert_cmpint (((CrEventRecord *) events->pdata[0])->at_us, ==, T0_US);
   assert_event (events->pdata[1], "pause", "休庭", T0_US + 60000000);
   assert_event (events->pdata[2], "resume", NULL, T0_US + 120000000);
@@ -359,6 +359,79 @@ test_markers (Fixture *fixture, gconstpointer data)
   session_count = raw_value (db, "SELECT count(*) FROM sessions");
   g_assert_cmpstr (session_count, ==, "1");
   sqlite3_close (db);
+}
+
+/* The vocabulary: every kind has its text, which reads back as the same
+ * kind, and the class the report files it under; a kind this program does
+ * not know (a newer program's, or one written by hand) reads back as
+ * unknown with its text, never lost. */
+static void
+test_event_kinds (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *stored = NULL;
+  sqlite3 *db;
+  gint64 session_id;
+  static const struct { CrEventKind kind; const char *text; CrEventClass class_; } some[] = {
+    { CR_EVENT_START, "start", CR_EVENT_CLASS_STATE },
+    { CR_EVENT_PAUSE, "pause", CR_EVENT_CLASS_PAUSE },
+    { CR_EVENT_MARKER, "marker", CR_EVENT_CLASS_MARKER },
+    { CR_EVENT_INPUT_LOST, "input-lost", CR_EVENT_CLASS_FAULT },
+    { CR_EVENT_MICROPHONE_SOUND, "microphone-sound", CR_EVENT_CLASS_FAULT },
+    { CR_EVENT_GAP, "gap", CR_EVENT_CLASS_FAULT },
+    { CR_EVENT_SEAL_UNAVAILABLE, "seal-unavailable", CR_EVENT_CLASS_FAULT },
+    { CR_EVENT_DISK_STALL, "disk-stall", CR_EVENT_CLASS_FAULT },
+    { CR_EVENT_SEGMENT_OPEN_FAILED, "segment-open-failed", CR_EVENT_CLASS_FAULT },
+    { CR_EVENT_SEAL, "seal", CR_EVENT_CLASS_OTHER },
+  };
+
+  for (guint kind = CR_EVENT_UNKNOWN + 1; kind < CR_EVENT_N_KINDS; kind++)
+    {
+      const char *text = cr_event_kind_to_string (kind);
+
+      g_assert_nonnull (text);
+      g_assert_false (g_hash_table_contains (seen, text));
+      g_hash_table_add (seen, (gpointer) text);
+      g_assert_cmpint (cr_event_kind_from_string (text), ==, kind);
+      /* An alarm is cleared by something, and what clears is no alarm. */
+      if (cr_event_kind_clears (kind) != CR_EVENT_UNKNOWN)
+        {
+          g_assert_false (cr_event_kind_is_alarm (kind));
+          g_assert_true (cr_event_kind_is_alarm (cr_event_kind_clears (kind)));
+        }
+      if (cr_event_kind_is_alarm (kind) || cr_event_kind_clears (kind) != CR_EVENT_UNKNOWN)
+        g_assert_cmpint (cr_event_kind_get_class (kind), ==, CR_EVENT_CLASS_FAULT);
+    }
+  g_assert_null (cr_event_kind_to_string (CR_EVENT_UNKNOWN));
+  g_assert_null (cr_event_kind_to_string (CR_EVENT_N_KINDS));
+  g_assert_cmpint (cr_event_kind_from_string ("input-lsot"), ==, CR_EVENT_UNKNOWN);
+  g_assert_cmpint (cr_event_kind_from_string (NULL), ==, CR_EVENT_UNKNOWN);
+  for (guint i = 0; i < G_N_ELEMENTS (some); i++)
+    {
+      g_assert_cmpstr (cr_event_kind_to_string (some[i].kind), ==, some[i].text);
+      g_assert_cmpint (cr_event_kind_get_class (some[i].kind), ==, some[i].class_);
+    }
+  g_assert_cmpstr (cr_event_class_to_string (CR_EVENT_CLASS_FAULT), ==, "fault");
+
+  /* As stored, and as read back. */
+  session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
+  g_assert_cmpint (cr_segment_index_add_event (fixture->index, session_id, T0_US + 1000,
+                                               CR_EVENT_INPUT_LOST, NULL, &error), >, 0);
+  g_assert_no_error (error);
+  db = raw_open (fixture->path, SQLITE_OPEN_READWRITE);
+  stored = raw_value (db, "SELECT group_concat (kind, ',') FROM events");
+  g_assert_cmpstr (stored, ==, "start,input-lost");
+  raw_exec (db, "INSERT INTO events (session_id, at, kind) "
+                "VALUES (1, '2026-11-27T02:13:26.000Z', 'from-the-future')");
+  sqlite3_close (db);
+  events = cr_segment_index_list_events (fixture->index, session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 3);
+  g_assert_cmpint (((CrEventRecord *) events->pdata[1])->kind, ==, CR_EVENT_INPUT_LOST);
+  g_assert_cmpint (((CrEventRecord *) events->pdata[2])->kind, ==, CR_EVENT_UNKNOWN);
+  g_assert_cmpstr (((CrEventRecord *) events->pdata[2])->kind_name, ==, "from-the-future");
 }
 
 static void
@@ -615,7 +688,7 @@ test_read_only_while_writing (Fixture *fixture, gconstpointer data)
 
   /* And the reader cannot write. */
   g_assert_cmpint (cr_segment_index_add_event (reader, session_id, T0_US,
-                                               "marker", "x", &error), ==, 0);
+                                               CR_EVENT_MARKER, "x", &error), ==, 0);
   g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
 }
 
@@ -694,7 +767,7 @@ test_change_state_with_event (Fixture *fixture, gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_true (cr_segment_index_change_session_state (
-      fixture->index, id, CR_SESSION_PAUSED, 1700000001000000, "pause",
+      fixture->index, id, CR_SESSION_PAUSED, 1700000001000000, CR_EVENT_PAUSE,
       "{\"reason\":\"recess\"}", &error));
   g_assert_no_error (error);
   session = cr_segment_index_get_session (fixture->index, id, &error);
@@ -704,12 +777,12 @@ test_change_state_with_event (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 2);
   last = g_ptr_array_index (events, 1);
-  g_assert_cmpstr (last->kind, ==, "pause");
+  g_assert_cmpstr (last->kind_name, ==, "pause");
   g_assert_cmpint (last->at_us, ==, 1700000001000000);
 
   /* No such session: an error, and no stray event. */
   g_assert_false (cr_segment_index_change_session_state (
-      fixture->index, id + 1, CR_SESSION_STOPPED, 1700000002000000, "stop", NULL,
+      fixture->index, id + 1, CR_SESSION_STOPPED, 1700000002000000, CR_EVENT_STOP, NULL,
       &error));
   g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -998,7 +1071,7 @@ stop (Fixture *fixture, gint64 session_id, gint64 at_us)
 
   g_assert_true (cr_segment_index_change_session_state (fixture->index, session_id,
                                                         CR_SESSION_STOPPED, at_us,
-                                                        "stop", NULL, &error));
+                                                        CR_EVENT_STOP, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -1055,7 +1128,7 @@ test_seal (Fixture *fixture, gconstpointer data)
   g_assert_false (cr_device_key_verify (session->public_key, links[1], session->signature));
   events = cr_segment_index_list_events (fixture->index, session_id, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (((CrEventRecord *) g_ptr_array_index (events, events->len - 1))->kind,
+  g_assert_cmpstr (((CrEventRecord *) g_ptr_array_index (events, events->len - 1))->kind_name,
                    ==, "seal");
 
   /* Again: the same head, no second event. */
@@ -1260,6 +1333,7 @@ main (int argc, char **argv)
   ADD ("session-life", set_up, test_session_life);
   ADD ("markers", set_up, test_markers);
   ADD ("change-state-with-event", set_up, test_change_state_with_event);
+  ADD ("event-kinds", set_up, test_event_kinds);
   ADD ("segments", set_up, test_segments);
   ADD ("segments/unique", set_up, test_segments_unique);
   ADD ("unfinished", set_up, test_unfinished);

@@ -1167,7 +1167,7 @@ run_events (const char *verb, int argc, char **argv)
 
           json_builder_begin_object (builder);
           add_string_or_null (builder, "time", at);
-          add_string_or_null (builder, "kind", event->kind);
+          add_string_or_null (builder, "kind", event->kind_name);
           add_string_or_null (builder, "detail", event->detail);
           json_builder_end_object (builder);
         }
@@ -1190,7 +1190,7 @@ run_events (const char *verb, int argc, char **argv)
         char **row = g_new0 (char *, 4);
 
         row[0] = cr_format_utc (event->at_us);
-        row[1] = g_strdup (cr_text_shown (event->kind));
+        row[1] = g_strdup (cr_text_shown (event->kind_name));
         /* A marker's text may be longer than cr_text_shown shows. */
         row[2] = cr_text_escape (event->detail != NULL ? event->detail : "", -1,
                                  NOTE_MAX_CHARS);
@@ -1752,7 +1752,7 @@ record_export (const char *index_path, const CrExportRequest *request, const cha
       CrSessionRecord *session = g_ptr_array_index (sessions, i);
       if (request->session_id != 0 && session->id != request->session_id)
         continue;
-      if (cr_segment_index_add_event (index, session->id, g_get_real_time (), "export",
+      if (cr_segment_index_add_event (index, session->id, g_get_real_time (), CR_EVENT_EXPORT,
                                       detail, &error) <= 0)
         {
           fail (EXIT_RUNTIME, "warning: the export could not be logged in the index: %s",

@@ -102,7 +102,7 @@ main (int argc, char **argv)
       at += duration_us;
     }
   if (!cr_segment_index_change_session_state (index, session_id, CR_SESSION_STOPPED, at,
-                                              "stop", NULL, &error))
+                                              CR_EVENT_STOP, NULL, &error))
     return fail (error);
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "archive/case-number.h"
 #include "archive/reconcile.h"
+#include "archive/storage-dir.h"
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/disk-guard.h"
@@ -264,12 +265,16 @@ cr_recorder_new (const CrConfig *config, GError **error)
   recorder->segment_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   recorder->started_mono_us = g_get_monotonic_time ();
 
-  if (g_mkdir_with_parents (config->storage_dir, 0750) != 0)
+  /* Before the index is opened: closed to others before anything is in it.
+   * A directory others may read and that is not ours to change is the
+   * machine's set-up to fix, not to be retried: INVALID. */
+  if (!cr_storage_dir_prepare (config->storage_dir, &local_error))
     {
-      int errnum = errno;
-      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_FAILED,
-                   "Could not create the storage directory '%s': %s",
-                   config->storage_dir, g_strerror (errnum));
+      g_set_error (error, CR_RECORDER_ERROR,
+                   g_error_matches (local_error, CR_STORAGE_ERROR, CR_STORAGE_ERROR_NOT_PRIVATE)
+                   ? CR_RECORDER_ERROR_INVALID : CR_RECORDER_ERROR_FAILED,
+                   "%s", local_error->message);
+      g_error_free (local_error);
       return NULL;
     }
   index_path = g_build_filename (config->storage_dir, "index.db", NULL);

@@ -6,15 +6,28 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "archive/digest.h"
+#include "archive/storage-dir.h"
+
+/* A bag is the court's: its directories and files are never open to other
+ * users, whatever the umask (the payload's writers, libav among them,
+ * create files 0666 less the umask; cr_bagit_finish() closes them too). */
+#define BAG_DIR_MODE 0750
+#define BAG_FILE_MODE 0640
+/* How many times a build directory is made again when an interrupted
+ * export's cleaner took it in the instant before it was locked. */
+#define BUILD_DIR_TRIES 3
 
 struct CrBagit {
   char *path;           /* the final path, canonical */
   char *build_dir;      /* the hidden directory it is built in */
   char *payload_dir;    /* build_dir/data */
   GPtrArray *info;      /* "Label: value" lines of bag-info.txt */
+  int lock_fd;          /* build_dir, flock()ed while it is being built */
+  guint partials_removed;
   gboolean finished;    /* renamed: nothing to remove */
 };
 
@@ -73,7 +86,7 @@ write_file_synced (const char *path, const char *contents, GError **error)
 {
   gsize length = strlen (contents);
   gsize done = 0;
-  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, BAG_FILE_MODE);
 
   if (fd < 0)
     return set_errno_error (error, errno, "create", path);
@@ -101,18 +114,112 @@ write_file_synced (const char *path, const char *contents, GError **error)
   return TRUE;
 }
 
+/* ".NAME.partial-XXXXXX", as g_mkdtemp() fills it in. */
+static gboolean
+is_partial_name (const char *name)
+{
+  const char *mark = g_strrstr (name, ".partial-");
+
+  if (name[0] != '.' || mark == NULL || mark == name)
+    return FALSE;
+  mark += strlen (".partial-");
+  if (strlen (mark) != 6)
+    return FALSE;
+  for (; *mark != '\0'; mark++)
+    if (!g_ascii_isalnum (*mark))
+      return FALSE;
+  return TRUE;
+}
+
+/* Removes the build directories an interrupted export (killed, its machine
+ * stopped) left in @parent, copies of recordings nobody would ever find
+ * and delete: each hidden .NAME.partial-XXXXXX directory of this user that
+ * no build holds. A build holds its own locked (flock) from the moment it
+ * is made until it is renamed or removed, and the lock goes with the
+ * process, so one that is unlocked is nobody's. */
+static guint
+remove_partials (const char *parent)
+{
+  g_autoptr (GDir) dir = g_dir_open (parent, 0, NULL);
+  const char *name;
+  guint removed = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+      int fd;
+
+      if (!is_partial_name (name))
+        continue;
+      path = g_build_filename (parent, name, NULL);
+      if (g_lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != geteuid ())
+        continue;
+      fd = g_open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+      if (fd < 0)
+        continue;
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        {
+          remove_tree (path);
+          removed += g_file_test (path, G_FILE_TEST_EXISTS) ? 0 : 1;
+        }
+      close (fd);
+    }
+  return removed;
+}
+
+/* Makes the hidden build directory beside @bag->path and locks it (see
+ * remove_partials). */
+static gboolean
+make_build_dir (CrBagit *bag, const char *parent, const char *name, GError **error)
+{
+  for (guint tries = 0; tries < BUILD_DIR_TRIES; tries++)
+    {
+      /* Beside the final path, so that the last rename stays on one file
+       * system and is atomic; hidden, so that it never looks like a bag. */
+      g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", parent, name);
+      struct stat st;
+      int fd;
+
+      if (g_mkdtemp_full (template, BAG_DIR_MODE) == NULL)
+        return set_errno_error (error, errno, "create a directory beside", bag->path);
+      fd = g_open (template, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+      if (fd < 0)
+        {
+          int errnum = errno;
+          g_rmdir (template);
+          if (errnum == ENOENT)
+            continue;
+          return set_errno_error (error, errnum, "open", template);
+        }
+      /* Blocking: a cleaner that took it first lets go once it is gone. */
+      if (flock (fd, LOCK_EX) != 0 || fstat (fd, &st) != 0 || st.st_nlink == 0)
+        {
+          close (fd);
+          continue;
+        }
+      bag->lock_fd = fd;
+      bag->build_dir = g_steal_pointer (&template);
+      return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               "Could not keep a directory beside '%s' to build the package in: "
+               "another export removed it each time", bag->path);
+  return FALSE;
+}
+
 CrBagit *
 cr_bagit_new (const char *path, GError **error)
 {
   g_autoptr (CrBagit) bag = NULL;
   g_autofree char *parent = NULL;
   g_autofree char *name = NULL;
-  g_autofree char *template = NULL;
   GStatBuf st;
 
   g_return_val_if_fail (path != NULL && *path != '\0', NULL);
 
   bag = g_new0 (CrBagit, 1);
+  bag->lock_fd = -1;
   bag->info = g_ptr_array_new_with_free_func (g_free);
   /* Canonical, so that "out/" has the parent and the name of "out". */
   bag->path = g_canonicalize_filename (path, NULL);
@@ -146,22 +253,16 @@ cr_bagit_new (const char *path, GError **error)
 
   parent = g_path_get_dirname (bag->path);
   name = g_path_get_basename (bag->path);
-  if (g_mkdir_with_parents (parent, 0755) != 0)
+  if (g_mkdir_with_parents (parent, BAG_DIR_MODE) != 0)
     {
       set_errno_error (error, errno, "create", parent);
       return NULL;
     }
-  /* Beside the final path, so that the last rename stays on one file
-   * system and is atomic; hidden, so that it never looks like a bag. */
-  template = g_strdup_printf ("%s/.%s.partial-XXXXXX", parent, name);
-  if (g_mkdtemp_full (template, 0755) == NULL)
-    {
-      set_errno_error (error, errno, "create a directory beside", path);
-      return NULL;
-    }
-  bag->build_dir = g_steal_pointer (&template);
+  bag->partials_removed = remove_partials (parent);
+  if (!make_build_dir (bag, parent, name, error))
+    return NULL;
   bag->payload_dir = g_build_filename (bag->build_dir, "data", NULL);
-  if (g_mkdir (bag->payload_dir, 0755) != 0)
+  if (g_mkdir (bag->payload_dir, BAG_DIR_MODE) != 0)
     {
       set_errno_error (error, errno, "create", bag->payload_dir);
       return NULL;
@@ -176,11 +277,20 @@ cr_bagit_free (CrBagit *bag)
     return;
   if (!bag->finished && bag->build_dir != NULL)
     remove_tree (bag->build_dir);
+  if (bag->lock_fd >= 0)
+    close (bag->lock_fd);
   g_free (bag->path);
   g_free (bag->build_dir);
   g_free (bag->payload_dir);
   g_ptr_array_unref (bag->info);
   g_free (bag);
+}
+
+guint
+cr_bagit_get_partials_removed (CrBagit *bag)
+{
+  g_return_val_if_fail (bag != NULL, 0);
+  return bag->partials_removed;
 }
 
 const char *
@@ -226,6 +336,11 @@ list_payload (const char *dir, const char *relative, GPtrArray *files,
 
       if (g_lstat (path, &st) != 0)
         return set_errno_error (error, errno, "look at", path);
+      /* Whatever wrote it, and with whatever umask. */
+      if ((S_ISDIR (st.st_mode) || S_ISREG (st.st_mode)) &&
+          cr_storage_private_mode (st.st_mode) != (st.st_mode & 07777) &&
+          g_chmod (path, cr_storage_private_mode (st.st_mode)) != 0)
+        return set_errno_error (error, errno, "change the mode of", path);
       if (S_ISDIR (st.st_mode))
         {
           if (!list_payload (path, child, files, dirs, error))

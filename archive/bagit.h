@@ -6,7 +6,13 @@
  * The bag is built in a hidden directory beside its final place
  * (".NAME.partial-XXXXXX") and renamed there by cr_bagit_finish() only once
  * every file is written, hashed and synced: a bag found at its final path
- * is always complete. A bag freed before it is finished is removed.
+ * is always complete. A bag freed before it is finished is removed; what
+ * an interrupted build left (a killed export) is removed by the next bag
+ * made in the same directory.
+ *
+ * A bag is closed to other users whatever the umask: its directories are
+ * 0750, its files 0640 (cr_bagit_finish() takes the others' permissions
+ * from every payload file, whoever wrote it).
  *
  * File system errors are reported in the G_IO_ERROR domain, converted from
  * errno where they happen. */
@@ -23,6 +29,11 @@ typedef struct CrBagit CrBagit;
  * a directory); its parent is created as needed. (transfer full) */
 CrBagit *cr_bagit_new (const char *path, GError **error);
 void cr_bagit_free (CrBagit *bag);
+
+/* How many build directories of interrupted bags (hidden
+ * .NAME.partial-XXXXXX directories of this user that no running build
+ * holds) cr_bagit_new() found beside @path and removed. */
+guint cr_bagit_get_partials_removed (CrBagit *bag);
 
 /* The payload directory ("data/") while the bag is being built: write the
  * payload files under it. Valid until cr_bagit_finish() or free. */

@@ -704,7 +704,10 @@ write_text (const char *dir, const char *name, const char *contents, GError **er
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autoptr (GError) local = NULL;
 
-  if (!g_file_set_contents (path, contents, -1, &local))
+  /* 0640: the bag is closed to others (bagit.h), whatever the umask; it is
+   * synced as a whole when it is finished. */
+  if (!g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_NONE, 0640,
+                                 &local))
     {
       g_set_error (error, CR_EXPORT_ERROR, CR_EXPORT_ERROR_FAILED, "%s", local->message);
       return FALSE;
@@ -729,7 +732,7 @@ write_session (CrSegmentIndex *index, const CrConfig *config, SessionPlan *plan,
   g_autofree char *shown = g_strdup_printf ("data/%s/%s", dir_name, mp4_name);
   g_autofree char *timeline = NULL;
 
-  if (g_mkdir (dir, 0755) != 0)
+  if (g_mkdir (dir, 0750) != 0)
     {
       int errnum = errno;
       g_set_error (error, CR_EXPORT_ERROR, CR_EXPORT_ERROR_FAILED,
@@ -901,6 +904,7 @@ cr_export_package (CrSegmentIndex *index, const CrConfig *config,
       set_bag_error (error, local);
       return FALSE;
     }
+  done.partials_removed = cr_bagit_get_partials_removed (bag);
   for (guint i = 0; i < plans->len; i++)
     {
       gint64 duration_us = 0;

@@ -3,7 +3,8 @@
  * one continuous MP4 per session, remuxed with libavformat across segment
  * boundaries without re-encoding (cut at the keyframe at or before the
  * start of the window), the hearing report, in a BagIt (RFC 8493) bag with
- * manifest-sha256.txt, so any BagIt tool can check it. */
+ * manifest-sha256.txt, so any BagIt tool can check it. Like the index, a
+ * package is closed to other users of the machine (see bagit.h). */
 #pragma once
 
 #include "archive/segment-index.h"
@@ -31,6 +32,7 @@ typedef struct {
   guint sessions;            /* MP4 files written */
   gint64 media_us;           /* total duration exported */
   gint64 bytes;              /* payload bytes */
+  guint partials_removed;    /* what interrupted exports left beside it, removed */
 } CrExportResult;
 
 /* Writes the bag. Segment paths in the index are relative to

@@ -5,7 +5,7 @@
  * daemon's HTTP API on the address in the room's config, with the token from
  * its token file. Archive verbs (sessions, events, report, verify) read the
  * index directly, so they work whether the daemon runs or not; archived and
- * retention write to it (see open_index_for_writing).
+ * retention write to it (see open_index).
  *
  * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input,
  * 3 integrity failure (verify found a problem; archived refused one).
@@ -18,9 +18,15 @@
 #include <json-glib/json-glib.h>
 #include <libavutil/log.h>
 #include <libsoup/soup.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <grp.h>
 #include <locale.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/case-number.h"
 #include "archive/export.h"
@@ -29,6 +35,7 @@
 #include "archive/report.h"
 #include "archive/retention.h"
 #include "archive/segment-index.h"
+#include "archive/storage-dir.h"
 #include "archive/verify.h"
 #include "config/config.h"
 #include "config/text.h"
@@ -487,24 +494,105 @@ print_json (JsonNode *node)
 
 /* --- the index ------------------------------------------------------------- */
 
-/* Opens the room's index read-only. Returns NULL with *@exit_code set on
- * failure, and NULL with EXIT_OK when no index exists yet. */
+/* "/var/lib/courtrec/room-101 is courtrec:courtrec, mode 0750": the
+ * nearest of @path and its parents this user can look at, which is what
+ * keeps it out. (transfer full) */
+static char *
+describe_access (const char *path)
+{
+  g_autofree char *at = g_strdup (path);
+
+  for (;;)
+    {
+      g_autofree char *parent = NULL;
+      GStatBuf st;
+
+      if (g_stat (at, &st) == 0)
+        {
+          struct passwd *owner = getpwuid (st.st_uid);
+          struct group *group = getgrgid (st.st_gid);
+          g_autofree char *shown = shown_path (at);
+          g_autofree char *owner_name = owner != NULL ? g_strdup (owner->pw_name)
+                                                      : g_strdup_printf ("%u", (guint) st.st_uid);
+          g_autofree char *group_name = group != NULL ? g_strdup (group->gr_name)
+                                                      : g_strdup_printf ("%u", (guint) st.st_gid);
+
+          return g_strdup_printf ("%s is %s:%s, mode %04o", shown, owner_name, group_name,
+                                  (guint) (st.st_mode & 07777));
+        }
+      parent = g_path_get_dirname (at);
+      if (g_str_equal (parent, at))
+        return NULL;
+      g_free (at);
+      at = g_steal_pointer (&parent);
+    }
+}
+
+/* Opens the room's index, read-only unless @for_writing. Whatever keeps it
+ * from being read (no index there, no permission, not a database) is an
+ * error that names the index, never an empty archive: "No sessions" from
+ * an index this user may not read would tell an operator a court's
+ * recordings are not there.
+ *
+ * courtrecd is the index's main writer; archived, retention and export
+ * write a few rows of their own. That is safe while it runs: the index is
+ * in WAL mode, every write is one short IMMEDIATE transaction, and both
+ * sides wait out the other's lock (busy timeout) rather than fail. */
 static CrSegmentIndex *
-open_index (const CrConfig *config, char **index_path, int *exit_code)
+open_index (const CrConfig *config, gboolean for_writing, char **index_path, int *exit_code)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (config->storage_dir, "index.db", NULL);
+  g_autofree char *path = g_build_filename (config->storage_dir, CR_STORAGE_INDEX_NAME, NULL);
+  g_autofree char *shown = shown_path (path);
   CrSegmentIndex *index;
+  int fd;
 
   *exit_code = EXIT_OK;
   if (index_path != NULL)
     *index_path = g_strdup (path);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return NULL;
-  index = cr_segment_index_open (path, TRUE, &error);
-  if (index == NULL)
+  /* SQLite says "unable to open database file" whatever the cause; open(2)
+   * says which. */
+  fd = g_open (path, (for_writing ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int errnum = errno;
+      g_autofree char *config_shown = shown_path (config->path);
+
+      if (errnum == ENOENT)
+        *exit_code = fail (EXIT_RUNTIME, "no index at %s: nothing has been recorded in room "
+                           "%s, or [storage] dir in %s is not where courtrecd records",
+                           shown, cr_text_shown (config->room_id), config_shown);
+      else if (errnum == EACCES || errnum == EPERM || errnum == EROFS)
+        {
+          g_autofree char *why = describe_access (path);
+          *exit_code = fail (EXIT_RUNTIME, "cannot %s the index %s: %s%s%s%s",
+                             for_writing ? "write to" : "read", shown, g_strerror (errnum),
+                             why != NULL ? " (" : "", why != NULL ? why : "",
+                             why != NULL ? "; the archive is for that owner and group only)"
+                                         : "");
+        }
+      else
+        *exit_code = fail (EXIT_RUNTIME, "cannot open the index %s: %s", shown,
+                           g_strerror (errnum));
+      return NULL;
+    }
+  close (fd);
+  index = cr_segment_index_open (path, !for_writing, &error);
+  if (index == NULL && strstr (error->message, path) != NULL)
     *exit_code = fail (EXIT_RUNTIME, "%s", error->message);
+  else if (index == NULL)
+    *exit_code = fail (EXIT_RUNTIME, "cannot read the index %s: %s", shown, error->message);
   return index;
+}
+
+/* The index for what only adds to what a verb did (stop's summary): NULL,
+ * quietly, when it cannot be read. */
+static CrSegmentIndex *
+open_index_quietly (const CrConfig *config)
+{
+  g_autofree char *path = g_build_filename (config->storage_dir, CR_STORAGE_INDEX_NAME, NULL);
+
+  return cr_segment_index_open (path, TRUE, NULL);
 }
 
 /* Columns of text aligned by their width on a terminal, where a Han
@@ -700,9 +788,8 @@ print_stopped_segments (const CrConfig *config, gint64 session_id)
   const char *dir = config->storage_dir;
   g_autofree char *where = NULL;
   g_autofree char *shown = NULL;
-  int code;
 
-  index = open_index (config, NULL, &code);
+  index = open_index_quietly (config);
   if (index != NULL)
     segments = cr_segment_index_list_segments (index, session_id, &error);
   if (segments == NULL)
@@ -734,14 +821,13 @@ print_chain_head (const CrConfig *config, gint64 session_id, const char *from_re
 {
   g_autoptr (CrSegmentIndex) index = NULL;
   g_autoptr (CrSessionRecord) session = NULL;
-  int code;
 
   if (from_reply != NULL)
     {
       printf ("Integrity value (chain head): %s\n", cr_text_shown (from_reply));
       return;
     }
-  index = open_index (config, NULL, &code);
+  index = open_index_quietly (config);
   /* The daemon seals the session as soon as its last segment is finished
    * and hashed: a moment after the stop. Wait for it, within reason. */
   for (guint tries = 0; index != NULL && tries < 100; tries++)
@@ -1006,24 +1092,15 @@ run_sessions (const char *verb, int argc, char **argv)
   if (config == NULL)
     return code;
 
-  index = open_index (config, &index_path, &code);
-  if (index == NULL && code != EXIT_OK)
+  index = open_index (config, FALSE, &index_path, &code);
+  if (index == NULL)
     return code;
-  if (index != NULL)
-    {
-      sessions = cr_segment_index_list_sessions (index, case_no, &error);
-      if (sessions != NULL)
-        segments = cr_segment_index_list_segments (index, 0, &error);
-      if (sessions == NULL || segments == NULL)
-        return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
-                     error->message);
-    }
-  else
-    {
-      /* No index yet: nothing has been recorded in this room. */
-      sessions = g_ptr_array_new ();
-      segments = g_ptr_array_new ();
-    }
+  sessions = cr_segment_index_list_sessions (index, case_no, &error);
+  if (sessions != NULL)
+    segments = cr_segment_index_list_segments (index, 0, &error);
+  if (sessions == NULL || segments == NULL)
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
+                 error->message);
 
   segment_counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, NULL);
   for (guint i = 0; i < segments->len; i++)
@@ -1131,15 +1208,9 @@ run_events (const char *verb, int argc, char **argv)
   if (config == NULL)
     return code;
 
-  index = open_index (config, &index_path, &code);
+  index = open_index (config, FALSE, &index_path, &code);
   if (index == NULL)
-    {
-      if (code != EXIT_OK)
-        return code;
-      return fail (EXIT_RUNTIME, "no session %" G_GUINT64_FORMAT " in room %s: "
-                   "nothing has been recorded yet (no index at %s)",
-                   session_id, cr_text_shown (config->room_id), cr_text_shown (index_path));
-    }
+    return code;
   session = cr_segment_index_get_session (index, (gint64) session_id, &error);
   if (session == NULL)
     {
@@ -1219,38 +1290,6 @@ parse_session_id (const char *verb, const char *text, gint64 *session_id, int *e
   return TRUE;
 }
 
-/* The index, opened read-only, or a message why not. */
-static CrSegmentIndex *
-open_existing_index (const CrConfig *config, char **index_path, int *exit_code)
-{
-  CrSegmentIndex *index = open_index (config, index_path, exit_code);
-
-  if (index == NULL && *exit_code == EXIT_OK)
-    *exit_code = fail (EXIT_RUNTIME, "nothing has been recorded in room %s yet (no index at %s)",
-                       cr_text_shown (config->room_id), cr_text_shown (*index_path));
-  return index;
-}
-
-/* courtrecd is the index's main writer; archived and retention write a few
- * rows of their own. That is safe while it runs: the index is in WAL mode,
- * every write is one short IMMEDIATE transaction, and both sides wait out
- * the other's lock (busy timeout) rather than fail. */
-static CrSegmentIndex *
-open_index_for_writing (const CrConfig *config, char **index_path, int *exit_code)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (config->storage_dir, "index.db", NULL);
-  CrSegmentIndex *index;
-
-  *exit_code = EXIT_OK;
-  *index_path = g_strdup (path);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return NULL;
-  index = cr_segment_index_open (path, FALSE, &error);
-  if (index == NULL)
-    *exit_code = fail (EXIT_RUNTIME, "%s", error->message);
-  return index;
-}
 
 /* The key seals must carry: --public-key, else the device's .pub file
  * beside the signing key; NULL when neither is at hand (then a seal counts
@@ -1400,19 +1439,9 @@ run_verify (const char *verb, int argc, char **argv)
   if (code != EXIT_OK)
     return code;
 
-  index = open_index (config, &index_path, &code);
+  index = open_index (config, FALSE, &index_path, &code);
   if (index == NULL)
-    {
-      if (code != EXIT_OK)
-        return code;
-      if (session_id != 0)
-        return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s: nothing "
-                     "has been recorded yet (no index at %s)", session_id,
-                     cr_text_shown (config->room_id), cr_text_shown (index_path));
-      printf ("Nothing recorded in room %s yet: nothing to verify\n",
-              cr_text_shown (config->room_id));
-      return EXIT_OK;
-    }
+    return code;
   if (session_id != 0)
     {
       g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, session_id,
@@ -1500,7 +1529,7 @@ run_report (const char *verb, int argc, char **argv)
   config = load_config (&code);
   if (config == NULL)
     return code;
-  index = open_existing_index (config, &index_path, &code);
+  index = open_index (config, FALSE, &index_path, &code);
   if (index == NULL)
     return code;
   text = cr_report_render (index, config, session_id, format, &error);
@@ -1553,15 +1582,9 @@ run_archived (const char *verb, int argc, char **argv)
   trusted = trusted_public_key (config, NULL, &code);
   if (code != EXIT_OK)
     return code;
-  index = open_index_for_writing (config, &index_path, &code);
+  index = open_index (config, TRUE, &index_path, &code);
   if (index == NULL)
-    {
-      if (code != EXIT_OK)
-        return code;
-      return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s: nothing has "
-                   "been recorded yet (no index at %s)", session_id,
-                   cr_text_shown (config->room_id), cr_text_shown (index_path));
-    }
+    return code;
   session = cr_segment_index_get_session (index, session_id, &error);
   if (session == NULL)
     return fail (EXIT_RUNTIME, "%s", error->message);
@@ -1624,16 +1647,9 @@ run_retention (const char *verb, int argc, char **argv)
   config = load_config (&code);
   if (config == NULL)
     return code;
-  index = dry_run ? open_index (config, &index_path, &code)
-                  : open_index_for_writing (config, &index_path, &code);
+  index = open_index (config, !dry_run, &index_path, &code);
   if (index == NULL)
-    {
-      if (code != EXIT_OK)
-        return code;
-      printf ("Nothing recorded in room %s: nothing deleted\n",
-              cr_text_shown (config->room_id));
-      return EXIT_OK;
-    }
+    return code;
 
   cutoff_us = g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC;
   items = cr_retention_run (index, config->storage_dir, cutoff_us, dry_run, &error);
@@ -1811,7 +1827,7 @@ run_export (const char *verb, int argc, char **argv)
   config = load_config (&code);
   if (config == NULL)
     return code;
-  index = open_existing_index (config, &index_path, &code);
+  index = open_index (config, FALSE, &index_path, &code);
   if (index == NULL)
     return code;
   request.case_no = case_no;
@@ -1866,7 +1882,7 @@ list_broadcast_decisions (const CrConfig *config)
   g_autofree char *index_path = NULL;
   int code;
 
-  index = open_existing_index (config, &index_path, &code);
+  index = open_index (config, FALSE, &index_path, &code);
   if (index == NULL)
     return code;
   decisions = cr_segment_index_list_broadcast_decisions (index, &error);

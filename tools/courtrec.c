@@ -81,6 +81,8 @@ typedef struct {
 
 /* Set by the global options; used by every verb. */
 static char *config_path;
+/* The global options' context: 'courtrec help' prints its help. */
+static GOptionContext *main_context;
 
 /* A message for the terminal: as it is when it has nothing a terminal
  * would act on and is not too long, else escaped and cut. The pieces of a
@@ -2283,6 +2285,8 @@ run_stream (const char *verb, int argc, char **argv)
   return EXIT_OK;
 }
 
+static int run_help (const char *verb, int argc, char **argv);
+
 static const Verb verbs[] = {
   { "start", "--case CASE [--title T]", "start recording a hearing", run_start },
   { "pause", "--reason R", "pause (recess, non-public-evidence, mediation, other)", run_pause },
@@ -2300,7 +2304,37 @@ static const Verb verbs[] = {
   { "layout", "NAME", "switch the picture: single, pip, grid, voice, evidence", run_layout },
   { "broadcast", "approve|forbid|list [--case C --by N|--reason R]", "the court's live-broadcast decision on a case", run_broadcast },
   { "stream", "start|stop|cut|resume [NAME]", "control the live streams (cut: the slate at once)", run_stream },
+  { "help", "[VERB]", "a verb's options and what it does; this list without VERB", run_help },
 };
+
+/* A verb's help is its own --help: the options it parses are the ones it
+ * shows, so the two cannot drift apart. */
+static int
+run_help (const char *verb, int argc, char **argv)
+{
+  g_auto (GStrv) positional = NULL;
+  int code;
+
+  if (!parse_verb_options (verb, "[VERB]", "Shows a verb's options and what it does; "
+                           "without VERB, the list of verbs. The manual pages are "
+                           "courtrec(1), courtrecd(8) and courtrec.conf(5).",
+                           NULL, argc, argv, 0, 1, &positional, &code))
+    return code;
+  if (positional == NULL || positional[0] == NULL)
+    {
+      g_autofree char *help = g_option_context_get_help (main_context, TRUE, NULL);
+      fputs (help, stdout);
+      return EXIT_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+    if (g_str_equal (positional[0], verbs[i].name))
+      {
+        char *help_argv[] = { (char *) verbs[i].name, (char *) "--help", NULL };
+        return verbs[i].run (verbs[i].name, 2, help_argv);
+      }
+  return fail (EXIT_USAGE, "help: unknown verb '%s'; run 'courtrec help' for the list",
+               cr_text_shown (positional[0]));
+}
 
 static char *
 verbs_help (void)
@@ -2315,7 +2349,7 @@ verbs_help (void)
   g_string_append (help,
       "\nControl verbs talk to courtrecd at the config's [api] listen address;\n"
       "the archive verbs read the index and the files and work with the daemon down.\n"
-      "Run 'courtrec -c FILE VERB --help' for a verb's options.\n"
+      "Run 'courtrec help VERB' for a verb's options; man courtrec for the whole of it.\n"
       "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input,\n"
       "3 integrity failure (verify found a problem; archived refused a session).");
   return g_string_free (help, FALSE);
@@ -2337,9 +2371,11 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *description = NULL;
+  gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "The courtroom's config file", "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
   int status;
@@ -2358,6 +2394,12 @@ main (int argc, char **argv)
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail (EXIT_USAGE, "%s", error->message);
+  if (version)
+    {
+      printf ("courtrec %s\n", COURTREC_VERSION);
+      return EXIT_OK;
+    }
+  main_context = context;
 
   if (argc < 2)
     return fail (EXIT_USAGE, "no verb given; run 'courtrec --help' for the list");

@@ -9,7 +9,8 @@
 #                 build-fuzz, run each for FUZZ_SECONDS (default 60)
 #   make ci       check, asan and fuzz in one run (.ci/run), one
 #                 "N passed, N failed" over all of it
-#   make install  install the programs, the example config and the unit
+#   make install  install the programs, the example config, the unit and
+#                 the manual pages (courtrec(1), courtrecd(8), courtrec.conf(5))
 
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -158,6 +159,11 @@ install: $(PROGRAMS)
 	install -m 0755 $(B)/courtrecd $(B)/courtrec $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 scripts/setup-system.sh $(DESTDIR)$(PREFIX)/lib/courtrec/
 	install -m 0644 config/courtrec.conf.example $(DESTDIR)$(SYSCONFDIR)/courtrec/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/courtrec.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/courtrec.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/courtrecd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/courtrecd@.service.in \
 	    > $(DESTDIR)$(UNITDIR)/courtrecd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/courtrecd@.service

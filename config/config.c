@@ -799,6 +799,16 @@ input_config_free (CrInputConfig *input)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrInputConfig, input_config_free)
 
+GPtrArray *
+cr_config_list_keys (void)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_ptr_array_add (names, g_strdup_printf ("%s %s", keys[i].group, keys[i].key));
+  return names;
+}
+
 void
 cr_config_free (CrConfig *config)
 {

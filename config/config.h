@@ -133,6 +133,11 @@ typedef struct {
 CrConfig *cr_config_load (const char *path, GError **error);
 void cr_config_free (CrConfig *config);
 
+/* Every key the loader knows, as "GROUP KEY" ("camera source" stands for
+ * the key of every [camera NAME]): what the documentation must cover.
+ * (transfer full) (element-type utf8) */
+GPtrArray *cr_config_list_keys (void);
+
 /* Parses a source string such as "v4l2:/dev/video0" into @source.
  * Returns FALSE with a message saying what is accepted. */
 gboolean cr_source_parse (const char *text, CrSource *source, GError **error);

@@ -7,14 +7,24 @@
  * checked before it is sent (ESC sequences, a newline, 100 kB, bytes that
  * are not UTF-8) and escaped before it reaches the terminal, whether it
  * came from the user, from the index or from whatever answers on the
- * daemon's port. */
+ * daemon's port.
+ *
+ * And what a clerk, an IT department and an auditor read: status in plain
+ * words, the help of every verb, manual pages that cover every verb and
+ * every config key, and an archive closed to other users of the machine
+ * (an unprivileged user gets "Permission denied" and courtrec says so). */
 #include "tests/test-util.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "archive/segment-index.h"
+#include "config/config.h"
 #include "config/text.h"
 
 #define CASE_NO "（2026）浙1022民初123号"
@@ -687,6 +697,286 @@ test_hostile_daemon (Fixture *fixture, gconstpointer data)
   }
 }
 
+
+/* --- help, version and the manual pages ------------------------------------------ */
+
+/* The verbs, as `courtrec --help` lists them from the client's own table. */
+static GPtrArray *
+client_verbs (CrTestRoom *room)
+{
+  g_autofree char *out = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *verbs = g_ptr_array_new_with_free_func (g_free);
+  gboolean in_verbs = FALSE;
+
+  g_assert_cmpint (client (room, "C.UTF-8", &out, NULL, "--help"), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_equal (lines[i], "Verbs:"))
+        in_verbs = TRUE;
+      else if (in_verbs && g_str_has_prefix (lines[i], "  ") && lines[i][2] != ' ')
+        {
+          g_auto (GStrv) words = g_strsplit (lines[i] + 2, " ", 2);
+          g_ptr_array_add (verbs, g_strdup (words[0]));
+        }
+      else if (in_verbs)
+        break;
+    }
+  g_assert_cmpuint (verbs->len, >=, 17);
+  return verbs;
+}
+
+static void
+test_help_every_verb (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autoptr (GPtrArray) verbs = client_verbs (room);
+  g_autofree char *version = NULL;
+  g_autofree char *daemon_version = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  const char *daemon_argv[] = { courtrecd, "--version", NULL };
+
+  for (guint i = 0; i < verbs->len; i++)
+    {
+      const char *verb = g_ptr_array_index (verbs, i);
+      g_autofree char *out = NULL;
+      g_autofree char *same = NULL;
+      g_autofree char *usage = g_strdup_printf ("courtrec -c FILE %s", verb);
+      g_auto (GStrv) lines = NULL;
+
+      g_test_message ("help %s", verb);
+      g_assert_cmpint (client (room, "C", &out, NULL, "help", verb), ==, 0);
+      g_assert_nonnull (strstr (out, usage));
+      /* More than a usage line: what the verb does, in a sentence. */
+      lines = g_strsplit (out, "\n", -1);
+      g_assert_cmpuint (g_strv_length (lines), >=, 5);
+      g_assert_cmpuint (strlen (lines[3]), >, 20);
+      /* The same as the verb's own --help. */
+      g_assert_cmpint (client (room, "C", &same, NULL, verb, "--help"), ==, 0);
+      g_assert_cmpstr (same, ==, out);
+    }
+  g_assert_cmpint (client (room, "C", NULL, &err, "help", "nosuchverb"), ==, 2);
+  g_assert_nonnull (strstr (err, "nosuchverb"));
+
+  g_assert_cmpint (client (room, "C", &version, NULL, "--version"), ==, 0);
+  g_assert_true (g_regex_match_simple ("^courtrec [0-9]+\\.[0-9]+\\.[0-9]+\n$", version, 0, 0));
+  g_assert_cmpint (cr_test_run (&daemon_version, NULL, daemon_argv), ==, 0);
+  g_assert_true (g_str_has_prefix (daemon_version, "courtrecd "));
+  g_assert_cmpstr (daemon_version + strlen ("courtrecd "), ==, version + strlen ("courtrec "));
+}
+
+/* A manual page renders without a single warning, in groff and in man. */
+static void
+assert_renders_cleanly (const char *page)
+{
+  const char *groff_argv[] = { "groff", "-k", "-Tutf8", "-man", "-ww", "-z", page, NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (cr_test_run (NULL, &err, groff_argv), ==, 0);
+  if (*err != '\0')
+    g_test_message ("%s: %s", page, err);
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&err, g_free);
+  if (g_find_program_in_path ("man") != NULL)
+    {
+      const char *man_argv[] = { "env", "LC_ALL=C.UTF-8", "MANWIDTH=80", "man", "--warnings",
+                                 "-l", page, NULL };
+      g_autofree char *out = NULL;
+
+      g_assert_cmpint (cr_test_run (&out, &err, man_argv), ==, 0);
+      if (*err != '\0')
+        g_test_message ("%s: %s", page, err);
+      g_assert_cmpstr (err, ==, "");
+      g_assert_cmpuint (strlen (out), >, 1000);
+    }
+}
+
+/* The words of a roff request line (".BR width \", \" height"), quotes
+ * taken off. */
+static GPtrArray *
+roff_arguments (const char *line)
+{
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+  const char *p = strchr (line, ' ');
+
+  while (p != NULL && *p != '\0')
+    {
+      GString *word = g_string_new (NULL);
+
+      while (*p == ' ')
+        p++;
+      if (*p == '\0')
+        {
+          g_string_free (word, TRUE);
+          break;
+        }
+      if (*p == '"')
+        {
+          for (p++; *p != '\0' && *p != '"'; p++)
+            g_string_append_c (word, *p);
+          if (*p == '"')
+            p++;
+        }
+      else
+        for (; *p != '\0' && *p != ' '; p++)
+          g_string_append_c (word, *p);
+      g_ptr_array_add (words, g_string_free (word, FALSE));
+    }
+  return words;
+}
+
+/* The tag lines (the line after each .TP) of @page, by the .SH or .SS
+ * heading they are under ("VERBS", "[camera NAME]"). In roff a "\-" is a
+ * "-". (transfer full) */
+static GHashTable *
+page_tags (const char *page)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRegex) dash = g_regex_new ("\\\\-", 0, 0, NULL);
+  g_auto (GStrv) lines = NULL;
+  GHashTable *tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *current = NULL;
+
+  g_file_get_contents (page, &text, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *line = g_regex_replace_literal (dash, lines[i], -1, 0, "-", 0, NULL);
+
+      if (g_str_has_prefix (line, ".SH ") || g_str_has_prefix (line, ".SS "))
+        {
+          g_autoptr (GPtrArray) heading = roff_arguments (line);
+
+          g_ptr_array_add (heading, NULL);
+          current = g_ptr_array_new_with_free_func (g_free);
+          g_hash_table_replace (tags, g_strjoinv (" ", (char **) heading->pdata), current);
+        }
+      else if (current != NULL && i > 0 && g_str_equal (lines[i - 1], ".TP"))
+        g_ptr_array_add (current, g_steal_pointer (&line));
+    }
+  return tags;
+}
+
+/* The terms a tag line sets in bold: ".B start --case CASE" -> "start",
+ * ".BR width \", \" height" -> "width", "height". */
+static GPtrArray *
+tag_terms (GPtrArray *tag_lines)
+{
+  GPtrArray *terms = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint t = 0; tag_lines != NULL && t < tag_lines->len; t++)
+    {
+      const char *line = g_ptr_array_index (tag_lines, t);
+      g_autoptr (GPtrArray) words = roff_arguments (line);
+      gboolean all_bold = g_str_has_prefix (line, ".B ");
+
+      if (!all_bold && !g_str_has_prefix (line, ".BR ") && !g_str_has_prefix (line, ".BI "))
+        continue;
+      /* .B: the first word is the term; .BR and .BI: every other one. */
+      for (guint w = 0; w < words->len; w += all_bold ? words->len : 2)
+        {
+          g_auto (GStrv) parts = g_strsplit (g_ptr_array_index (words, w), " ", 2);
+          g_ptr_array_add (terms, g_strdup (parts[0]));
+        }
+    }
+  return terms;
+}
+
+static gboolean
+terms_contain (GPtrArray *terms, const char *term)
+{
+  for (guint i = 0; terms != NULL && i < terms->len; i++)
+    if (g_str_equal (g_ptr_array_index (terms, i), term))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_man_pages (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *courtrec_1 = cr_test_top_path ("man/courtrec.1");
+  g_autofree char *courtrecd_8 = cr_test_top_path ("man/courtrecd.8");
+  g_autofree char *conf_5 = cr_test_top_path ("man/courtrec.conf.5");
+  g_autoptr (GPtrArray) verbs = client_verbs (room);
+  g_autoptr (GPtrArray) keys = cr_config_list_keys ();
+  g_autoptr (GHashTable) verb_tags = NULL;
+  g_autoptr (GHashTable) key_tags = NULL;
+  g_autoptr (GHashTable) daemon_tags = NULL;
+  g_autoptr (GPtrArray) verb_terms = NULL;
+  g_autofree char *daemon_help = NULL;
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  const char *daemon_argv[] = { courtrecd, "--help", NULL };
+  g_auto (GStrv) help_lines = NULL;
+  GPtrArray *options;
+
+  if (g_find_program_in_path ("groff") == NULL)
+    {
+      g_test_skip ("groff is not installed");
+      return;
+    }
+  assert_renders_cleanly (courtrec_1);
+  assert_renders_cleanly (courtrecd_8);
+  assert_renders_cleanly (conf_5);
+
+  /* courtrec(1) has an entry for every verb of the client's table. */
+  verb_tags = page_tags (courtrec_1);
+  verb_terms = tag_terms (g_hash_table_lookup (verb_tags, "VERBS"));
+  for (guint i = 0; i < verbs->len; i++)
+    if (!terms_contain (verb_terms, g_ptr_array_index (verbs, i)))
+      g_error ("courtrec(1) has no entry under VERBS for '%s'",
+               (const char *) g_ptr_array_index (verbs, i));
+
+  /* courtrec.conf(5) has one for every key the loader knows, under its
+   * group's heading ("[camera NAME]" for "camera source"). */
+  key_tags = page_tags (conf_5);
+  g_assert_cmpuint (keys->len, >=, 38);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      g_auto (GStrv) group_key = g_strsplit (g_ptr_array_index (keys, i), " ", 2);
+      g_autofree char *plain = g_strdup_printf ("[%s]", group_key[0]);
+      g_autofree char *named = g_strdup_printf ("[%s NAME]", group_key[0]);
+      GPtrArray *lines = g_hash_table_lookup (key_tags, plain);
+      g_autoptr (GPtrArray) terms = NULL;
+
+      if (lines == NULL)
+        lines = g_hash_table_lookup (key_tags, named);
+      terms = tag_terms (lines);
+      if (!terms_contain (terms, group_key[1]))
+        g_error ("courtrec.conf(5) has no entry for [%s] %s", group_key[0], group_key[1]);
+    }
+
+  /* courtrecd(8) has one for every option courtrecd takes. */
+  daemon_tags = page_tags (courtrecd_8);
+  options = g_hash_table_lookup (daemon_tags, "OPTIONS");
+  g_assert_cmpint (cr_test_run (&daemon_help, NULL, daemon_argv), ==, 0);
+  help_lines = g_strsplit (daemon_help, "\n", -1);
+  for (guint i = 0; help_lines[i] != NULL; i++)
+    {
+      g_autoptr (GMatchInfo) match = NULL;
+      g_autoptr (GRegex) option = g_regex_new ("^  (?:-., )?(--[a-z-]+)", 0, 0, NULL);
+
+      if (!g_regex_match (option, help_lines[i], 0, &match))
+        continue;
+      {
+        g_autofree char *name = g_match_info_fetch (match, 1);
+        g_autofree char *pattern = g_strdup_printf ("%s(?![a-z-])", name);
+        gboolean found = FALSE;
+
+        /* A tag names it: ".B --check-config", ".BR -h , --help-all". */
+        for (guint o = 0; !found && options != NULL && o < options->len; o++)
+          found = g_regex_match_simple (pattern, g_ptr_array_index (options, o), 0, 0);
+        if (!found)
+          g_error ("courtrecd(8) has no entry under OPTIONS for %s", name);
+      }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -698,6 +988,8 @@ main (int argc, char **argv)
   ADD ("hostile-arguments", test_hostile_arguments);
   ADD ("hostile-index", test_hostile_index);
   ADD ("hostile-daemon", test_hostile_daemon);
+  ADD ("help-every-verb", test_help_every_verb);
+  ADD ("man-pages", test_man_pages);
 #undef ADD
 
   return g_test_run ();

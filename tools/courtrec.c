@@ -2128,6 +2128,9 @@ run_export (const char *verb, int argc, char **argv)
           result.sessions == 1 ? "" : "s", cr_text_shown (case_no), result.media_us / 1e6,
           shown_output);
   printf ("Check it with: cd %s && sha256sum -c manifest-sha256.txt\n", shown_output);
+  if (result.partials_removed > 0)
+    printf ("Removed %u unfinished package%s that interrupted exports had left beside it\n",
+            result.partials_removed, result.partials_removed == 1 ? "" : "s");
   return EXIT_OK;
 }
 

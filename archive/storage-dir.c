@@ -73,12 +73,11 @@ close_to_others (int dir_fd, const char *name, const char *path, const GStatBuf 
       g_autofree char *owner = user_name (st->st_uid);
       g_autofree char *self = user_name (geteuid ());
 
+      /* Short: courtrecd shows a message of 200 characters at most. */
       g_set_error (error, CR_STORAGE_ERROR, CR_STORAGE_ERROR_NOT_PRIVATE,
-                   "%s '%s' is mode %04o, open to other users, and courtrecd (user %s) "
-                   "cannot change that (%s; it belongs to %s): as its owner, run "
-                   "chmod %04o '%s', or give it to %s",
-                   what, path, (guint) (st->st_mode & 07777), self, g_strerror (errnum),
-                   owner, wanted, path, self);
+                   "%s '%s' is mode %04o, open to others, and not %s's to change "
+                   "(owner %s: %s); make it %04o", what, path,
+                   (guint) (st->st_mode & 07777), self, owner, g_strerror (errnum), wanted);
       return FALSE;
     }
   return set_errno_error (error, errno, "change the mode of", path);

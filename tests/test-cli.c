@@ -17,7 +17,9 @@
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -977,6 +979,447 @@ test_man_pages (Fixture *fixture, gconstpointer data)
     }
 }
 
+/* --- status in plain words ----------------------------------------------------------- */
+
+static char *
+iso_ago (gint64 seconds)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) then = g_date_time_add_seconds (now, (gdouble) -seconds);
+
+  return g_date_time_format_iso8601 (then);
+}
+
+/* The line of @out that holds @needle. (transfer full) */
+static char *
+line_with (const char *out, const char *needle)
+{
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL)
+      return g_strdup (lines[i]);
+  g_test_message ("no line with '%s' in:\n%s", needle, out);
+  g_assert_not_reached ();
+}
+
+/* What the daemon's status says, as a clerk reads it: a camera lost, a
+ * microphone at the meter's floor (-699.99), an alarm, the disk; first as
+ * a daemon that gives no "silent" and no "alarms_standing", then as one
+ * that does. */
+static void
+test_status_for_clerk (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *token_path = g_build_filename (room->dir, "api-token", NULL);
+  g_autoptr (FakeDaemon) fake = fake_daemon_new (room->port);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *started = iso_ago (3725);
+  g_autofree char *lost_since = iso_ago (125);
+  const char *flags[] = { "", "\"alarms_standing\":true," };
+  const char *silent[] = { "", ",\"silent\":true" };
+
+  g_file_set_contents (token_path, "0123456789abcdef0123456789abcdef\n", -1, &error);
+  g_assert_no_error (error);
+  for (guint v = 0; v < G_N_ELEMENTS (flags); v++)
+    {
+      g_autofree char *body = g_strdup_printf (
+          "{\"state\":\"recording\",%s"
+          "\"room\":{\"id\":\"test-room\",\"name\":\"第一法庭\",\"court\":\"浙江省三门县人民法院\"},"
+          "\"session\":{\"id\":7,\"case\":\"%s\",\"title\":\"张三诉李四\",\"started\":\"%s\","
+          "\"state\":\"recording\",\"pause_reason\":null},"
+          "\"segment\":{\"sequence\":2,\"path\":\"/srv/a.mkv\",\"started\":\"%s\"},"
+          "\"inputs\":["
+          "{\"name\":\"judge\",\"kind\":\"camera\",\"label\":\"审判长\",\"state\":\"live\",\"losses\":0},"
+          "{\"name\":\"witness\",\"kind\":\"camera\",\"label\":\"证人\",\"state\":\"lost\",\"losses\":3},"
+          "{\"name\":\"judge\",\"kind\":\"microphone\",\"label\":\"审判长\",\"state\":\"live\",\"losses\":0},"
+          "{\"name\":\"clerk\",\"kind\":\"microphone\",\"label\":\"书记员\",\"state\":\"live\",\"losses\":0}],"
+          "\"microphones\":["
+          "{\"name\":\"judge\",\"label\":\"审判长\",\"rms_dbfs\":-23.4,\"peak_dbfs\":-12.0},"
+          "{\"name\":\"clerk\",\"label\":\"书记员\",\"rms_dbfs\":-699.99,\"peak_dbfs\":-699.99%s}],"
+          "\"alarms\":[{\"alarm\":\"input-lost\",\"input\":\"witness\",\"message\":\"camera 证人 "
+          "is lost\",\"since\":\"%s\"}],"
+          "\"storage_dir\":\"/srv/courtrec\","
+          "\"disk\":{\"free_bytes\":123400000000,\"seconds_left\":19800,\"bytes_per_second\":400000,"
+          "\"full\":false},\"healthy\":true,\"streams\":[]}",
+          flags[v], CASE_NO, started, started, silent[v], lost_since);
+      g_autofree char *out = NULL;
+      g_autofree char *line = NULL;
+
+      fake_daemon_answer (fake, 200, body);
+      g_assert_cmpint (client (room, "C", &out, NULL, "status"), ==, 0);
+      g_test_message ("%s", out);
+      g_assert_nonnull (strstr (out, "case:     " CASE_NO " — 张三诉李四"));
+      g_assert_nonnull (strstr (out, "elapsed 1 h 02 min"));
+      line = line_with (out, "证人");
+      g_assert_nonnull (strstr (line, "camera"));
+      g_assert_nonnull (strstr (line, "LOST (lost 3 times)"));
+      g_free (line);
+      line = line_with (out, "书记员");
+      g_assert_nonnull (strstr (line, "silent"));
+      g_free (line);
+      line = line_with (out, "审判长  live, ");
+      g_assert_nonnull (strstr (line, "-23.4 dBFS (peak -12.0)"));
+      g_assert_null (strstr (out, "699"));
+      g_assert_nonnull (strstr (out, "alarms:   1 STANDING"));
+      g_free (line);
+      line = line_with (out, "input-lost witness");
+      g_assert_nonnull (strstr (line, lost_since));
+      g_assert_nonnull (strstr (line, "(2 min 05 s)"));
+      g_assert_nonnull (strstr (line, "camera 证人 is lost"));
+      g_assert_nonnull (strstr (out, "disk:     123.4 GB free in /srv/courtrec, about 5 h 30 min "
+                                     "of recording left"));
+    }
+
+  /* The daemon's silent flag wins over the level; nothing standing is said. */
+  {
+    g_autofree char *out = NULL;
+
+    fake_daemon_answer (fake, 200,
+        "{\"state\":\"standby\",\"session\":null,\"alarms_standing\":false,\"alarms\":[],"
+        "\"inputs\":[{\"name\":\"m\",\"kind\":\"microphone\",\"label\":\"书记员\","
+        "\"state\":\"live\",\"losses\":0}],"
+        "\"microphones\":[{\"name\":\"m\",\"label\":\"书记员\",\"rms_dbfs\":-30.0,"
+        "\"peak_dbfs\":-20.0,\"silent\":true}],"
+        "\"disk\":{\"free_bytes\":null,\"seconds_left\":null}}");
+    g_assert_cmpint (client (room, "C", &out, NULL, "status"), ==, 0);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, "silent"));
+    g_assert_null (strstr (out, "-30.0"));
+    g_assert_nonnull (strstr (out, "alarms:   none"));
+    g_assert_nonnull (strstr (out, "not measured yet"));
+  }
+}
+
+/* The same against a real courtrecd: a microphone of digital silence reads
+ * "silent", one with a tone reads its level. */
+static void
+test_status_real_room (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60,
+      "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
+      "[microphone clerk]\nsource = test:silence\nlabel = 书记员\n\n");
+  g_autofree char *out = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  gboolean standing = TRUE;
+
+  cr_test_room_start (room);
+  /* The level meter reports every 100 ms once audio flows. */
+  g_usleep (1500 * 1000);
+  g_assert_cmpint (client (room, "C", &out, NULL, "status"), ==, 0);
+  g_test_message ("%s", out);
+  line = line_with (out, "书记员");
+  g_assert_nonnull (strstr (line, "microphone"));
+  g_assert_nonnull (strstr (line, "live, silent"));
+  g_free (line);
+  line = line_with (out, "审判长  live, ");
+  g_assert_nonnull (strstr (line, "dBFS (peak "));
+  g_assert_null (strstr (out, "-699"));
+  g_assert_null (strstr (out, "-200"));
+  g_assert_nonnull (line_with (out, "camera"));
+  g_assert_nonnull (strstr (out, "alarms:   none"));
+  g_assert_nonnull (strstr (out, "GB free in " ));
+  g_assert_nonnull (strstr (out, "of recording left"));
+
+  g_assert_cmpint (client (room, "C", &json, NULL, "status", "--json"), ==, 0);
+  node = parse_json (json);
+  if (json_object_has_member (json_node_get_object (node), "alarms_standing"))
+    {
+      standing = json_object_get_boolean_member (json_node_get_object (node), "alarms_standing");
+      g_assert_false (standing);
+    }
+}
+
+/* --- an index that cannot be read ------------------------------------------------------ */
+
+/* Every verb that reads the index, with what it needs besides. */
+static const char *const index_verbs[][8] = {
+  { "sessions" }, { "sessions", "--json" }, { "events", "1" }, { "report", "--session", "1" },
+  { "verify" }, { "verify", "--all" }, { "verify", "--case", CASE_NO },
+  { "archived", "--session", "1" }, { "retention", "--older-than", "0" },
+  { "retention", "--older-than", "0", "--dry-run" }, { "broadcast", "list" },
+  { "export", "--case", CASE_NO, "-o", "@DIR@/package" },
+};
+
+/* Each verb of index_verbs fails with exit 1 and a message that names
+ * @index_path and says @why; nothing on stdout ("No sessions" or
+ * "nothing to verify" would tell the operator an archive is empty). */
+static void
+assert_index_refused (CrTestRoom *room, const char *index_path, const char *why,
+                      gboolean as_nobody)
+{
+  for (gsize v = 0; v < G_N_ELEMENTS (index_verbs); v++)
+    {
+      g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *courtrec = cr_test_build_path ("courtrec");
+      int status;
+
+      if (as_nobody)
+        {
+          g_ptr_array_add (args, g_strdup ("setpriv"));
+          g_ptr_array_add (args, g_strdup ("--reuid=nobody"));
+          g_ptr_array_add (args, g_strdup ("--regid=nogroup"));
+          g_ptr_array_add (args, g_strdup ("--clear-groups"));
+          g_ptr_array_add (args, g_strdup (courtrec));
+          g_ptr_array_add (args, g_strdup ("-c"));
+          g_ptr_array_add (args, g_strdup (room->config_path));
+        }
+      for (guint a = 0; index_verbs[v][a] != NULL; a++)
+        {
+          g_autoptr (GRegex) dir = g_regex_new ("@DIR@", 0, 0, NULL);
+          g_ptr_array_add (args, g_regex_replace_literal (dir, index_verbs[v][a], -1, 0,
+                                                          room->dir, 0, NULL));
+        }
+      g_ptr_array_add (args, NULL);
+      if (as_nobody)
+        status = cr_test_run (&out, &err, (const char *const *) args->pdata);
+      else
+        status = client_in (room, "C", &out, &err, (const char *const *) args->pdata);
+      g_test_message ("%s: %d %s", (const char *) g_ptr_array_index (args, as_nobody ? 7 : 0),
+                      status, err);
+      g_assert_cmpint (status, ==, 1);
+      g_assert_cmpstr (out, ==, "");
+      g_assert_true (g_str_has_prefix (err, "courtrec: "));
+      g_assert_nonnull (strstr (err, index_path));
+      g_assert_nonnull (strstr (err, why));
+    }
+}
+
+static void
+test_unreadable_index (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *index_path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autoptr (GError) error = NULL;
+
+  /* No index at all: the daemon never ran here, or [storage] dir is wrong. */
+  assert_index_refused (room, index_path, "no index at", FALSE);
+  /* Not a database. */
+  g_assert_cmpint (g_mkdir_with_parents (room->storage_dir, 0750), ==, 0);
+  g_file_set_contents (index_path, "these are not the minutes\n", -1, &error);
+  g_assert_no_error (error);
+  assert_index_refused (room, index_path, "not a database", FALSE);
+}
+
+/* --- the archive is the court's ----------------------------------------------------------- */
+
+static gboolean
+can_switch_user (void)
+{
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+
+  if (geteuid () != 0 || setpriv == NULL)
+    {
+      g_test_skip ("needs root and setpriv(1) to read as the user nobody");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Runs @argv (NULL-terminated) as the user nobody, in no group; returns
+ * its exit status. */
+static int
+run_as_nobody (char **out, char **err, const char *const *argv)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+  g_ptr_array_add (args, "setpriv");
+  g_ptr_array_add (args, "--reuid=nobody");
+  g_ptr_array_add (args, "--regid=nogroup");
+  g_ptr_array_add (args, "--clear-groups");
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+  return cr_test_run (out, err, (const char *const *) args->pdata);
+}
+
+#define as_nobody(out, err, ...) \
+  run_as_nobody (out, err, (const char *const[]) { __VA_ARGS__, NULL })
+
+static guint
+mode_of (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 07777;
+}
+
+/* What an auditor runs: anything under @dir that others may read, write or
+ * enter, but for the built-in HLS (STORAGE/live), which is what the public
+ * is shown. (transfer full) */
+static char *
+open_to_others (const char *dir)
+{
+  g_autofree char *live = g_build_filename (dir, "live", NULL);
+  const char *argv[] = { "find", dir, "-path", live, "-prune", "-o", "-perm", "/o=rwx",
+                         "-print", NULL };
+  char *out = NULL;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  return out;
+}
+
+/* Under umask 022, with a storage directory made 0755 beforehand and an
+ * index 0644 (what a package or an administrator's mkdir leaves): the
+ * daemon closes both, its WAL and SHM come out 0640, an export is 0750 and
+ * 0640 with libav's MP4 in it, and the user nobody reads none of it while
+ * courtrec, run as nobody, says so. */
+static void
+test_storage_closed_to_others (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *index_path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autofree char *wal_path = g_strconcat (index_path, "-wal", NULL);
+  g_autofree char *shm_path = g_strconcat (index_path, "-shm", NULL);
+  g_autofree char *package = g_build_filename (room->dir, "package", NULL);
+  g_autofree char *manifest = g_build_filename (package, "manifest-sha256.txt", NULL);
+  g_autofree char *leftover = g_build_filename (room->dir, ".package.partial-Kx8q2Z", NULL);
+  g_autofree char *leftover_file = g_build_filename (leftover, "data", "session-1",
+                                                     "session-1.mp4", NULL);
+  g_autofree char *held = g_build_filename (room->dir, ".package.partial-Held01", NULL);
+  g_autofree char *courtrec = cr_test_build_path ("courtrec");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *exposed = NULL;
+  g_autofree char *leftover_dir = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *session = NULL;
+  mode_t old_umask;
+  gint64 session_id;
+  int held_fd;
+
+  if (!can_switch_user ())
+    return;
+  old_umask = umask (022);
+  /* The room's own directory is the test's (0700): open it, so that only
+   * the modes courtrec sets stand between nobody and the archive. */
+  g_assert_cmpint (g_chmod (room->dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (room->config_path, 0644), ==, 0);
+  g_assert_cmpint (g_mkdir (room->storage_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (room->storage_dir, 0755), ==, 0);
+  {
+    g_autoptr (CrSegmentIndex) index = cr_segment_index_open (index_path, FALSE, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (g_chmod (index_path, 0644), ==, 0);
+
+  cr_test_room_start (room);
+  g_assert_cmpuint (mode_of (room->storage_dir), ==, 0750);
+  g_assert_cmpuint (mode_of (index_path), ==, 0640);
+  /* The daemon holds the index open in WAL mode: both files exist. */
+  g_assert_cmpuint (mode_of (wal_path), ==, 0640);
+  g_assert_cmpuint (mode_of (shm_path), ==, 0640);
+
+  session_id = cr_test_start_session (room, CASE_NO);
+  session = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
+  g_usleep (2 * G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session_id);
+  exposed = open_to_others (room->storage_dir);
+  g_assert_cmpstr (exposed, ==, "");
+
+  /* A killed export's leftover (0755, a copy of the recording in it) and
+   * one still being built (locked by its process, here the test). */
+  leftover_dir = g_path_get_dirname (leftover_file);
+  g_assert_cmpint (g_mkdir_with_parents (leftover_dir, 0755), ==, 0);
+  g_file_set_contents (leftover_file, "half an MP4", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (held, 0750), ==, 0);
+  held_fd = g_open (held, O_RDONLY | O_DIRECTORY, 0);
+  g_assert_cmpint (held_fd, >=, 0);
+  g_assert_cmpint (flock (held_fd, LOCK_EX), ==, 0);
+
+  g_assert_cmpint (client (room, "C", &out, &err, "export", "--case", CASE_NO, "-o", package),
+                   ==, 0);
+  g_test_message ("%s%s", out, err);
+  g_assert_nonnull (strstr (out, "Removed 1 unfinished package"));
+  g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (held, G_FILE_TEST_IS_DIR));
+  close (held_fd);
+  g_assert_cmpuint (mode_of (package), ==, 0750);
+  g_assert_cmpuint (mode_of (manifest), ==, 0640);
+  g_clear_pointer (&exposed, g_free);
+  exposed = open_to_others (package);
+  g_assert_cmpstr (exposed, ==, "");
+
+  /* nobody: permission denied on the index and on the package. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (as_nobody (NULL, &err, "cat", index_path), !=, 0);
+  g_assert_nonnull (strstr (err, "Permission denied"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (as_nobody (NULL, &err, "cat", manifest), !=, 0);
+  g_assert_nonnull (strstr (err, "Permission denied"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (as_nobody (NULL, &err, "ls", package), !=, 0);
+  g_assert_nonnull (strstr (err, "Permission denied"));
+  /* courtrec as nobody says so, naming the index and what keeps it out. */
+  assert_index_refused (room, index_path, "Permission denied", TRUE);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (as_nobody (NULL, &err, courtrec, "-c", room->config_path, "sessions"), ==, 1);
+  g_assert_nonnull (strstr (err, room->storage_dir));
+  g_assert_nonnull (strstr (err, "mode 0750"));
+
+  /* Were the directory opened to others by mistake, the index itself and
+   * its WAL still keep them out. */
+  g_assert_cmpint (g_chmod (room->storage_dir, 0711), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (as_nobody (NULL, &err, "cat", index_path, wal_path, shm_path), !=, 0);
+  g_assert_nonnull (strstr (err, "index.db: Permission denied"));
+  g_assert_nonnull (strstr (err, "index.db-wal: Permission denied"));
+  g_assert_nonnull (strstr (err, "index.db-shm: Permission denied"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (as_nobody (NULL, &err, courtrec, "-c", room->config_path, "report",
+                              "--session", session), ==, 1);
+  g_assert_nonnull (strstr (err, index_path));
+  g_assert_nonnull (strstr (err, "Permission denied"));
+  g_assert_nonnull (strstr (err, "mode 0640"));
+  g_assert_cmpint (g_chmod (room->storage_dir, 0750), ==, 0);
+
+  /* Root, the daemon's user here, still reads it all. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (client (room, "C", &out, NULL, "verify", "--session", session), ==, 0);
+  g_assert_nonnull (strstr (out, "INTACT"));
+  umask (old_umask);
+}
+
+/* A storage directory open to others that courtrecd may not change (its
+ * user is not the owner) is refused at start, saying why, exit 2: systemd
+ * does not restart a daemon for what only its administrator can fix. */
+static void
+test_storage_not_ours (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room = fixture->room;
+  g_autofree char *token_path = g_build_filename (room->dir, "api-token", NULL);
+  g_autofree char *index_path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  struct passwd *nobody = getpwnam ("nobody");
+
+  if (!can_switch_user () || nobody == NULL)
+    return;
+  g_assert_cmpint (g_chmod (room->dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (room->config_path, 0644), ==, 0);
+  g_assert_cmpint (g_mkdir (room->storage_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (room->storage_dir, 0755), ==, 0);
+  g_file_set_contents (token_path, "0123456789abcdef0123456789abcdef\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chown (token_path, nobody->pw_uid, (gid_t) -1), ==, 0);
+
+  g_assert_cmpint (as_nobody (NULL, &err, courtrecd, "-c", room->config_path), ==, 2);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, room->storage_dir));
+  g_assert_nonnull (strstr (err, "mode 0755"));
+  g_assert_nonnull (strstr (err, "owner root"));
+  g_assert_nonnull (strstr (err, "make it 0750"));
+  g_assert_cmpuint (mode_of (room->storage_dir), ==, 0755);
+  g_assert_false (g_file_test (index_path, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -990,7 +1433,12 @@ main (int argc, char **argv)
   ADD ("hostile-daemon", test_hostile_daemon);
   ADD ("help-every-verb", test_help_every_verb);
   ADD ("man-pages", test_man_pages);
+  ADD ("status-for-clerk", test_status_for_clerk);
+  ADD ("unreadable-index", test_unreadable_index);
+  ADD ("storage-closed-to-others", test_storage_closed_to_others);
+  ADD ("storage-not-ours", test_storage_not_ours);
 #undef ADD
+  g_test_add_func ("/courtrec/cli/status-real-room", test_status_real_room);
 
   return g_test_run ();
 }

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-export.c: a real courtrecd records a real session of two segments;
  * cr_export_package () makes a package of it, and ffprobe, ffmpeg and
- * sha256sum judge the package as the court's archive would. */
+ * sha256sum judge the package as the court's archive would, and its modes
+ * as the court's IT would: closed to other users whatever the umask. */
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "archive/export.h"
 #include "archive/segment-index.h"
@@ -585,6 +590,110 @@ test_missing_segment (Fixture *fixture, gconstpointer data)
     g_assert_cmpstr (name, ==, "storage");
 }
 
+/* Every directory of @path 0750 and every file 0640, exactly. */
+static void
+assert_private_tree (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      if ((st.st_mode & 07777) != 0750)
+        g_error ("%s is mode %04o, not 0750", path, (guint) (st.st_mode & 07777));
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          assert_private_tree (child);
+        }
+    }
+  else
+    {
+      g_assert_true (S_ISREG (st.st_mode));
+      if ((st.st_mode & 07777) != 0640)
+        g_error ("%s is mode %04o, not 0640", path, (guint) (st.st_mode & 07777));
+    }
+}
+
+/* Under umask 0, into an empty directory made 0777: the package is still
+ * closed to other users, the MP4 libav wrote (0666 less the umask) too, and
+ * it still checks. */
+static void
+test_closed_to_others (Fixture *fixture, gconstpointer data)
+{
+  Recording *rec = get_recording ();
+  CrExportRequest request = { .case_no = CASE_NO, .output_dir = fixture->bag };
+  CrExportResult result = { 0 };
+  g_autoptr (GError) error = NULL;
+  const char *check[] = { "sh", "-c", "cd \"$0\" && sha256sum -c --quiet manifest-sha256.txt",
+                          fixture->bag, NULL };
+  mode_t old_umask = umask (0);
+
+  g_assert_cmpint (g_mkdir (fixture->bag, 0777), ==, 0);
+  g_assert_true (export (rec->config, &request, &result, &error));
+  g_assert_no_error (error);
+  umask (old_umask);
+  assert_private_tree (fixture->bag);
+  g_assert_cmpint (cr_test_run (NULL, NULL, check), ==, 0);
+  g_assert_cmpuint (result.partials_removed, ==, 0);
+}
+
+static void
+make_partial (const char *path)
+{
+  g_autofree char *data = g_build_filename (path, "data", NULL);
+  g_autofree char *file = g_build_filename (data, "copy.mp4", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (data, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (file, "a copy of a hearing", -1, NULL));
+}
+
+/* What killed exports left beside the package is removed by the next one
+ * (whatever package they were for); a build still going on (it holds its
+ * lock), a symbolic link and names not of that form are left alone. */
+static void
+test_partials_removed (Fixture *fixture, gconstpointer data)
+{
+  Recording *rec = get_recording ();
+  CrExportRequest request = { .case_no = CASE_NO, .output_dir = fixture->bag };
+  CrExportResult result = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *killed = g_build_filename (fixture->dir, ".package.partial-a1B2c3", NULL);
+  g_autofree char *other = g_build_filename (fixture->dir, ".hearing-2.partial-ZZ9x0q", NULL);
+  g_autofree char *building = g_build_filename (fixture->dir, ".package.partial-Busy42", NULL);
+  g_autofree char *link = g_build_filename (fixture->dir, ".link.partial-Lnk123", NULL);
+  g_autofree char *short_name = g_build_filename (fixture->dir, ".package.partial-abc", NULL);
+  g_autofree char *not_hidden = g_build_filename (fixture->dir, "package.partial-abcdef", NULL);
+  const char *check[] = { "sh", "-c", "cd \"$0\" && sha256sum -c --quiet manifest-sha256.txt",
+                          fixture->bag, NULL };
+  int lock_fd;
+
+  make_partial (killed);
+  make_partial (other);
+  make_partial (building);
+  make_partial (short_name);
+  make_partial (not_hidden);
+  g_assert_cmpint (symlink (other, link), ==, 0);
+  lock_fd = g_open (building, O_RDONLY | O_DIRECTORY, 0);
+  g_assert_cmpint (lock_fd, >=, 0);
+  g_assert_cmpint (flock (lock_fd, LOCK_EX), ==, 0);
+
+  g_assert_true (export (rec->config, &request, &result, &error));
+  g_assert_no_error (error);
+  close (lock_fd);
+  g_assert_cmpuint (result.partials_removed, ==, 2);
+  g_assert_false (g_file_test (killed, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (building, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (short_name, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (not_hidden, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_cmpint (cr_test_run (NULL, NULL, check), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -605,6 +714,10 @@ main (int argc, char **argv)
               test_client_export_logged, fixture_tear_down);
   g_test_add ("/courtrec/archive/export/missing-segment", Fixture, NULL, fixture_set_up,
               test_missing_segment, fixture_tear_down);
+  g_test_add ("/courtrec/archive/export/closed-to-others", Fixture, NULL, fixture_set_up,
+              test_closed_to_others, fixture_tear_down);
+  g_test_add ("/courtrec/archive/export/partials-removed", Fixture, NULL, fixture_set_up,
+              test_partials_removed, fixture_tear_down);
 
   status = g_test_run ();
   g_clear_pointer (&recording, recording_free);

@@ -63,7 +63,7 @@ close_to_others (int dir_fd, const char *name, const char *path, const GStatBuf 
   rc = name != NULL ? fchmodat (dir_fd, name, wanted, 0) : fchmod (dir_fd, wanted);
   if (rc == 0)
     {
-      g_message ("%s '%s' was mode %04o, readable by other users: made %04o", what, path,
+      g_message ("%s '%s' was mode %04o: made %04o, closed to other users", what, path,
                  (guint) (st->st_mode & 07777), wanted);
       return TRUE;
     }

@@ -388,17 +388,27 @@ call_api (const CrConfig *config, const char *method, const char *path,
 
 /* --- reading replies --------------------------------------------------------- */
 
-static JsonObject *
-member_object (JsonObject *object, const char *name)
+/* @object's member @name if it is a @type, else NULL: whatever answers on
+ * the daemon's port may send anything. */
+static JsonNode *
+member_of_type (JsonObject *object, const char *name, JsonNodeType type)
 {
   JsonNode *member;
 
   if (object == NULL)
     return NULL;
   member = json_object_get_member (object, name);
-  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+  if (member == NULL || JSON_NODE_TYPE (member) != type)
     return NULL;
-  return json_node_get_object (member);
+  return member;
+}
+
+static JsonObject *
+member_object (JsonObject *object, const char *name)
+{
+  JsonNode *member = member_of_type (object, name, JSON_NODE_OBJECT);
+
+  return member != NULL ? json_node_get_object (member) : NULL;
 }
 
 static const char *
@@ -1008,29 +1018,27 @@ seconds_since (const char *iso)
 static JsonArray *
 member_array (JsonObject *object, const char *name)
 {
-  JsonNode *member;
+  JsonNode *member = member_of_type (object, name, JSON_NODE_ARRAY);
 
-  if (object == NULL)
-    return NULL;
-  member = json_object_get_member (object, name);
-  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member))
-    return NULL;
-  return json_node_get_array (member);
+  return member != NULL ? json_node_get_array (member) : NULL;
+}
+
+/* The @i-th element of @array if it is an object, else NULL. */
+static JsonObject *
+element_object (JsonArray *array, guint i)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 /* A member that is a JSON number, integer or not. */
 static gboolean
 member_number (JsonObject *object, const char *name, double *value)
 {
-  JsonNode *member;
-  GType type;
+  JsonNode *member = member_of_type (object, name, JSON_NODE_VALUE);
+  GType type = member != NULL ? json_node_get_value_type (member) : G_TYPE_INVALID;
 
-  if (object == NULL)
-    return FALSE;
-  member = json_object_get_member (object, name);
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member))
-    return FALSE;
-  type = json_node_get_value_type (member);
   if (type != G_TYPE_DOUBLE && type != G_TYPE_INT64)
     return FALSE;
   *value = json_node_get_double (member);
@@ -1042,13 +1050,9 @@ member_number (JsonObject *object, const char *name, double *value)
 static gboolean
 member_boolean (JsonObject *object, const char *name, gboolean *value)
 {
-  JsonNode *member;
+  JsonNode *member = member_of_type (object, name, JSON_NODE_VALUE);
 
-  if (object == NULL)
-    return FALSE;
-  member = json_object_get_member (object, name);
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
-      json_node_get_value_type (member) != G_TYPE_BOOLEAN)
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_BOOLEAN)
     return FALSE;
   *value = json_node_get_boolean (member);
   return TRUE;
@@ -1084,9 +1088,8 @@ find_microphone (JsonArray *microphones, const char *name)
 {
   for (guint i = 0; microphones != NULL && i < json_array_get_length (microphones); i++)
     {
-      JsonNode *node = json_array_get_element (microphones, i);
-      JsonObject *microphone = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
-                                                             : NULL;
+      JsonObject *microphone = element_object (microphones, i);
+
       if (g_strcmp0 (member_string (microphone, "name"), name) == 0)
         return microphone;
     }
@@ -1105,8 +1108,7 @@ print_inputs (const CrConfig *config, JsonObject *status)
 
   for (guint i = 0; inputs != NULL && i < json_array_get_length (inputs); i++)
     {
-      JsonNode *node = json_array_get_element (inputs, i);
-      JsonObject *input = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *input = element_object (inputs, i);
       const char *kind = member_string (input, "kind");
       const char *name = member_string (input, "name");
       gint64 losses = member_int (input, "losses");
@@ -1148,9 +1150,7 @@ print_inputs (const CrConfig *config, JsonObject *status)
     }
   for (guint i = 0; microphones != NULL && i < json_array_get_length (microphones); i++)
     {
-      JsonNode *node = json_array_get_element (microphones, i);
-      JsonObject *microphone = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
-                                                             : NULL;
+      JsonObject *microphone = element_object (microphones, i);
       const char *name = member_string (microphone, "name");
       char **row;
 
@@ -1202,8 +1202,7 @@ print_alarms (JsonObject *status)
   printf ("alarms:   %u STANDING\n", n);
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (alarms, i);
-      JsonObject *alarm = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *alarm = element_object (alarms, i);
       const char *what = member_string (alarm, "alarm");
       const char *input = member_string (alarm, "input");
       const char *since = member_string (alarm, "since");

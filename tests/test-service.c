@@ -293,6 +293,9 @@ test_install_destdir (void)
     { "usr/local/bin/courtrec", "courtrec", 'b', 0755 },
     { "usr/local/lib/courtrec/setup-system.sh", "scripts/setup-system.sh", 't', 0755 },
     { "etc/courtrec/courtrec.conf.example", "config/courtrec.conf.example", 't', 0644 },
+    { "usr/local/share/man/man1/courtrec.1", "man/courtrec.1", 't', 0644 },
+    { "usr/local/share/man/man5/courtrec.conf.5", "man/courtrec.conf.5", 't', 0644 },
+    { "usr/local/share/man/man8/courtrecd.8", "man/courtrecd.8", 't', 0644 },
   };
   g_autofree char *unit_path = g_build_filename (dir, "lib/systemd/system/courtrecd@.service", NULL);
   g_autofree char *expected_unit = render_unit ("/usr/local/bin", "/etc");

@@ -117,17 +117,23 @@ cr_storage_dir_prepare (const char *storage_dir, GError **error)
 {
   GStatBuf st;
   int dir_fd;
+  gboolean created;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (storage_dir != NULL && *storage_dir != '\0', FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  created = g_stat (storage_dir, &st) != 0 && errno == ENOENT;
   if (g_mkdir_with_parents (storage_dir, DIR_MODE) != 0)
     return set_errno_error (error, errno, "create the storage directory", storage_dir);
   dir_fd = g_open (storage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dir_fd < 0)
     return set_errno_error (error, errno, "open the storage directory", storage_dir);
-  if (fstat (dir_fd, &st) != 0)
+  /* One made here is DIR_MODE exactly, for the group (the court's
+   * operators) to read; one made before keeps a stricter mode it was given. */
+  if (created && fchmod (dir_fd, DIR_MODE) != 0)
+    ok = set_errno_error (error, errno, "change the mode of", storage_dir);
+  else if (fstat (dir_fd, &st) != 0)
     ok = set_errno_error (error, errno, "look at the storage directory", storage_dir);
   else
     ok = close_to_others (dir_fd, NULL, storage_dir, &st, "The storage directory", error);

@@ -9,7 +9,8 @@
  *
  * cr_storage_dir_prepare() is called where the daemon sets its storage up,
  * before the index is opened:
- *   - the directory is created 0750 if need be; an existing one loses
+ *   - the directory is created 0750 if need be (exactly: the group, the
+ *     court's operators, reads the archive); an existing one loses
  *     every permission for others and the group's write (0755 becomes
  *     0750; a stricter 0700 stays). A directory that is not the daemon's to
  *     change is refused, with its mode, its owner and what to do;

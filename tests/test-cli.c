@@ -1037,7 +1037,8 @@ test_status_for_clerk (Fixture *fixture, gconstpointer data)
           "\"microphones\":["
           "{\"name\":\"judge\",\"label\":\"审判长\",\"rms_dbfs\":-23.4,\"peak_dbfs\":-12.0},"
           "{\"name\":\"clerk\",\"label\":\"书记员\",\"rms_dbfs\":-699.99,\"peak_dbfs\":-699.99%s}],"
-          "\"alarms\":[{\"alarm\":\"input-lost\",\"input\":\"witness\",\"message\":\"camera 证人 "
+          "\"alarms\":[{\"alarm\":\"input-lost\",\"input\":\"witness\",\"label\":\"证人\","
+          "\"message\":\"camera 证人 "
           "is lost\",\"since\":\"%s\"}],"
           "\"storage_dir\":\"/srv/courtrec\","
           "\"disk\":{\"free_bytes\":123400000000,\"seconds_left\":19800,\"bytes_per_second\":400000,"
@@ -1063,7 +1064,7 @@ test_status_for_clerk (Fixture *fixture, gconstpointer data)
       g_assert_null (strstr (out, "699"));
       g_assert_nonnull (strstr (out, "alarms:   1 STANDING"));
       g_free (line);
-      line = line_with (out, "input-lost witness");
+      line = line_with (out, "input-lost witness (证人)");
       g_assert_nonnull (strstr (line, lost_since));
       g_assert_nonnull (strstr (line, "(2 min 05 s)"));
       g_assert_nonnull (strstr (line, "camera 证人 is lost"));

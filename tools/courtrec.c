@@ -1205,16 +1205,20 @@ print_alarms (JsonObject *status)
       JsonObject *alarm = element_object (alarms, i);
       const char *what = member_string (alarm, "alarm");
       const char *input = member_string (alarm, "input");
+      const char *label = member_string (alarm, "label");
       const char *since = member_string (alarm, "since");
       gint64 seconds = seconds_since (since);
       g_autofree char *message = terminal_message (member_string (alarm, "message") != NULL
                                                    ? member_string (alarm, "message") : "");
       g_autofree char *how_long = seconds >= 0 ? format_duration (seconds) : NULL;
+      g_autofree char *shown_label = label != NULL && g_strcmp0 (label, input) != 0
+                                     ? g_strdup_printf (" (%s)", cr_text_shown (label)) : NULL;
 
-      printf ("  %s%s%s, since %s%s%s%s: %s\n", what != NULL ? cr_text_shown (what) : "alarm",
+      printf ("  %s%s%s%s, since %s%s%s%s: %s\n", what != NULL ? cr_text_shown (what) : "alarm",
               input != NULL ? " " : "", input != NULL ? cr_text_shown (input) : "",
-              since != NULL ? cr_text_shown (since) : "?", how_long != NULL ? " (" : "",
-              how_long != NULL ? how_long : "", how_long != NULL ? ")" : "", message);
+              shown_label != NULL ? shown_label : "", since != NULL ? cr_text_shown (since) : "?",
+              how_long != NULL ? " (" : "", how_long != NULL ? how_long : "",
+              how_long != NULL ? ")" : "", message);
     }
 }
 

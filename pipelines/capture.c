@@ -151,16 +151,21 @@ each_microphone_tracked (const CrConfig *config)
 char *
 cr_capture_describe_video_encoder (const CrConfig *config)
 {
-  return cr_describe_video_encoder (config->video_bitrate_kbps, config->framerate);
+  return cr_describe_video_encoder (config, config->video_bitrate_kbps);
 }
 
+/* A keyframe every [video] keyframe_seconds exactly: key-int-max alone
+ * is a ceiling, and x264's scene-cut detection would put keyframes in
+ * between (a camera switch is a scene cut), so scenecut is off; a
+ * segment's first frame is still a keyframe, on request (force-key-unit). */
 char *
-cr_describe_video_encoder (guint bitrate_kbps, guint framerate)
+cr_describe_video_encoder (const CrConfig *config, guint bitrate_kbps)
 {
   return g_strdup_printf ("x264enc name=video_encoder tune=zerolatency "
                           "speed-preset=veryfast bitrate=%u key-int-max=%u "
+                          "option-string=scenecut=0 "
                           "! h264parse ! video/x-h264,stream-format=avc,alignment=au",
-                          bitrate_kbps, framerate);
+                          bitrate_kbps, config->framerate * config->keyframe_seconds);
 }
 
 /* What x264 writes into its headers from the picture's caps, pinned for
@@ -554,8 +559,15 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
         g_object_set (slate, "silent", FALSE, NULL);
       else if (state == CR_INPUT_LIVE)
         g_object_set (slate, "silent", TRUE, NULL);
+      else if (state == CR_INPUT_ENDED)
+        {
+          /* For good: a file played once, not a fault. */
+          g_autofree char *text = g_strdup_printf ("%s\n播放结束 / playback ended",
+                                                   cr_input_get_label (input));
+          g_object_set (slate, "text", text, "silent", FALSE, NULL);
+        }
     }
-  else if (state == CR_INPUT_LOST)
+  else if (state == CR_INPUT_LOST || state == CR_INPUT_ENDED)
     {
       /* No sound arrives to be measured: show the silence it is. */
       capture->levels[cr_input_get_index (input)].rms_dbfs = -INFINITY;
@@ -563,6 +575,9 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
     }
   if (state == CR_INPUT_LOST)
     g_warning ("Input %s (%s) lost: %s", cr_text_shown (cr_input_get_name (input)),
+               cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
+  else if (state == CR_INPUT_ENDED)
+    g_message ("Input %s (%s) ended: %s", cr_text_shown (cr_input_get_name (input)),
                cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
   else if (state == CR_INPUT_LIVE)
     g_message ("Input %s (%s) live", cr_text_shown (cr_input_get_name (input)),

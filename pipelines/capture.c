@@ -28,9 +28,6 @@ G_DEFINE_QUARK (cr-capture-error-quark, cr_capture_error)
 #define VOICE_MARGIN_DB 6.0
 #define VOICE_FLOOR_DBFS (-50.0)
 
-/* See cr_capture_new. */
-#define AUDIO_ALIGNMENT_NS (95 * GST_MSECOND)
-
 /* 1024 samples at 48 kHz. */
 #define AAC_PRIMING_NS (1024 * GST_SECOND / 48000)
 
@@ -681,19 +678,27 @@ cr_capture_new (const CrConfig *config, GError **error)
                                   NULL);
     }
 
-  /* Sound keeps its capture time (input.c, forward_sound); a picture is
-   * stamped when the composer's inter source samples it, up to a frame
-   * period after it was captured, and later still through conversion.
-   * Measured with test:sync sources (a flash and a beep at the same
-   * instants; tests/test-inputs.c) the picture lags by about 95 ms at
-   * 25 fps; the sound is moved by as much. */
-  for (guint i = 0; i < config->microphones->len; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("microphone%u_feed", i);
-      g_autoptr (GstElement) feed = gst_bin_get_by_name (GST_BIN (capture->pipeline), name);
-      g_autoptr (GstPad) pad = gst_element_get_static_pad (feed, "src");
-      gst_pad_set_offset (pad, AUDIO_ALIGNMENT_NS);
-    }
+  /* Sound keeps its capture time (input.c, forward_sound) through the
+   * mixer and the encoders, which keep their input's timestamps. A
+   * picture does not: the composer's inter source, at each tick, takes
+   * the camera's latest frame and then waits for its next tick to send
+   * it, stamped with that tick. So a frame waits from its capture to the
+   * next grab (0 to 1 frame period, half on average: a camera's ticks
+   * and the composer's are not in phase), then one period more: it is
+   * 1.5 frame periods late on average, at any frame rate. The sound is
+   * moved by as much. (Measured with test:sync sources at 15, 25, 30
+   * and 50 fps: tests/test-inputs.c tracks-in-sync.) */
+  {
+    GstClockTimeDiff picture_lag = (GstClockTimeDiff) gst_util_uint64_scale (
+        3, GST_SECOND, 2 * (guint64) config->framerate);
+    for (guint i = 0; i < config->microphones->len; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("microphone%u_feed", i);
+        g_autoptr (GstElement) feed = gst_bin_get_by_name (GST_BIN (capture->pipeline), name);
+        g_autoptr (GstPad) pad = gst_element_get_static_pad (feed, "src");
+        gst_pad_set_offset (pad, picture_lag);
+      }
+  }
 
   grid_tile (config, &tile_w, &tile_h);
   {

@@ -233,11 +233,13 @@ cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
 
 /* --- the sync test source ---------------------------------------------------
  *
- * "test:sync" cameras flash white and "test:sync" microphones beep (1 kHz)
- * during the first 40 ms of every second of the system clock, which every
- * input pipeline shares: what they capture at the same instant is marked
- * at the same instant, so the offset between flash and beep in a recording
- * is the recorder's audio/video sync error. */
+ * "test:sync" microphones beep (1 kHz) during the first 40 ms of every
+ * second of the system clock, which every input pipeline shares, and
+ * "test:sync" cameras flash white in the one frame nearest to each whole
+ * second (within half a frame period of it, at any frame rate): what they
+ * capture at the same instant is marked at the same instant, so the offset
+ * between flash and beep in a recording is the recorder's audio/video sync
+ * error, to within half a frame period. */
 
 #define SYNC_MARK_NS (40 * GST_MSECOND)
 
@@ -263,7 +265,11 @@ mark_sync (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     {
       GstVideoInfo vinfo;
       GstVideoFrame frame;
-      if (at % GST_SECOND >= SYNC_MARK_NS || !gst_video_info_from_caps (&vinfo, caps) ||
+      GstClockTime period;
+      if (!gst_video_info_from_caps (&vinfo, caps) || vinfo.fps_n <= 0)
+        return GST_PAD_PROBE_OK;
+      period = gst_util_uint64_scale (GST_SECOND, vinfo.fps_d, vinfo.fps_n);
+      if ((at + period / 2) % GST_SECOND >= period ||
           !gst_video_frame_map (&frame, &vinfo, buffer, GST_MAP_WRITE))
         return GST_PAD_PROBE_OK;
       /* I420 white: full luma, neutral chroma. */

@@ -103,16 +103,17 @@ append_camera_source (GString *desc, const CrSource *source, guint index,
        * their RTP caps. The stream's sound, if it has any, goes to the
        * camera's audio channel: a remote witness is one input with picture
        * and sound. */
-      g_string_append_printf (desc, "rtspsrc name=source location=%s latency=%u ",
-                              location, RTSP_LATENCY_MS);
+      g_string_append_printf (desc, "rtspsrc name=camera%u_source location=%s latency=%u ",
+                              index, location, RTSP_LATENCY_MS);
       if (with_sound)
         {
-          g_string_append (desc, "source. ! application/x-rtp,media=audio ! decodebin "
-                                 "! queue ! audioconvert ! audioresample ! "
-                                 CR_INPUT_AUDIO_CAPS " ! ");
+          g_string_append_printf (desc, "camera%u_source. ! application/x-rtp,media=audio "
+                                  "! decodebin ! queue ! audioconvert ! audioresample ! "
+                                  CR_INPUT_AUDIO_CAPS " ! ", index);
           append_sound_handoff (desc, sound_channel, FALSE);
         }
-      g_string_append (desc, "source. ! application/x-rtp,media=video ! decodebin ");
+      g_string_append_printf (desc, "camera%u_source. ! application/x-rtp,media=video "
+                              "! decodebin ", index);
       break;
     case CR_SOURCE_SRT:
     case CR_SOURCE_RTMP:
@@ -123,14 +124,15 @@ append_camera_source (GString *desc, const CrSource *source, guint index,
                                    : g_strdup (source->location);
         g_autofree char *uri = cr_description_quote (uri_raw);
         g_string_append_printf (desc,
-            "uridecodebin name=source uri=%s caps=\"video/x-raw;audio/x-raw\" ", uri);
+            "uridecodebin name=camera%u_source uri=%s caps=\"video/x-raw;audio/x-raw\" ",
+            index, uri);
         if (with_sound)
           {
-            g_string_append (desc, "source. ! queue ! audioconvert ! audioresample ! "
-                                   CR_INPUT_AUDIO_CAPS " ! ");
+            g_string_append_printf (desc, "camera%u_source. ! queue ! audioconvert "
+                                    "! audioresample ! " CR_INPUT_AUDIO_CAPS " ! ", index);
             append_sound_handoff (desc, sound_channel, source->kind == CR_SOURCE_FILE);
           }
-        g_string_append (desc, "source. ");
+        g_string_append_printf (desc, "camera%u_source. ", index);
         break;
       }
     default:

@@ -12,10 +12,11 @@
 # Records BENCH_MINUTES (30) minutes of one `test:sync` camera and one
 # `test:sync` microphone with courtrecd (room 320x180 at 25 fps, tracks =
 # mix+each, segment_seconds = BENCH_SEGMENT_SECONDS, default 600: a 30-minute
-# recording spans 3 files). The camera flashes white and the microphone beeps
-# (1 kHz) during the first 40 ms of every second of the system clock
-# (pipelines/input.c mark_sync), so in the file the beep minus the flash is
-# the recorder's audio/video offset at that moment.
+# recording spans 3 files). The microphone beeps (1 kHz) during the first
+# 40 ms of every second of the system clock and the camera flashes white in
+# the frame nearest to each whole second (pipelines/input.c mark_sync), so
+# in the file the beep minus the flash is the recorder's audio/video offset
+# at that moment, to within half a frame.
 #
 # Measurement, with ffmpeg, per segment file, the same as tests/test-inputs.c
 # onsets(): flash onsets are frames whose signalstats YAVG > 128; beep onsets

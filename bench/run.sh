@@ -18,16 +18,31 @@
 # recording; media seconds = wall seconds of the window (live sources).
 #
 # The courtroom, BENCH_ROOM: "reference" (default; issue 3's reference
-# courtroom: 4 test cameras as 640x360 tiles composed into 1280x720 at 25 fps,
-# layout grid, 4 test microphones, tracks = mix+each) or "demo"
+# courtroom: 4 cameras as 640x360 tiles composed into 1280x720 at 25 fps,
+# layout grid, 4 microphones, tracks = mix+each) or "demo"
 # (config/courtrec.conf.example as it is).
 #
+# The inputs, BENCH_INPUTS: "file" (default) or "test". With file, both
+# programs play the very same media, made once per run by ffmpeg into the
+# temp dir: one H.264 clip (640x360, 25 fps, testsrc2, a picture that
+# changes every frame) that every camera decodes, and one WAV tone per
+# microphone, each BENCH_CLIP_SECONDS long (longer than a round) and with
+# loop = true; so both decode, compose and encode identical pictures.
+# With test, each program draws its own test patterns (videotestsrc,
+# audiotestsrc), identical between the two as well.
+#
+# Both encode with the same x264 settings, hence the same GOP ([video]
+# keyframe_seconds, default 2 s): the bench checks the keyframe interval of
+# both recordings with ffprobe and fails if they differ. Peak RSS (VmHWM of
+# /proc/PID/status, read at the end of the window) is reported beside CPU.
+#
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (30), BENCH_WARMUP (5),
+# BENCH_INPUTS (file), BENCH_CLIP_SECONDS (120),
 # BENCH_SEGMENT_SECONDS (10: courtrecd closes, hashes and indexes segments
 # inside the window; 600 is the demo config's own value), BENCH_KEEP (0; 1
 # keeps the recordings in bench/out/STAMP/ to look at).
 #
-# Prints a table and the median ratio A/B; writes the raw figures to
+# Prints a table and the median ratios A/B (CPU, peak RSS); writes the raw figures to
 # bench/out/. Exits 0 whatever the ratio (a measurement, not a test); exits 1
 # if a process fails or a recording is missing video or audio or is much
 # shorter than the window (the comparison would be meaningless).
@@ -43,6 +58,8 @@ W=${BENCH_SECONDS:-30}
 WARM=${BENCH_WARMUP:-5}
 SEG=${BENCH_SEGMENT_SECONDS:-10}
 ROOM=${BENCH_ROOM:-reference}
+INPUTS=${BENCH_INPUTS:-file}
+CLIP=${BENCH_CLIP_SECONDS:-120}
 CASE='（2026）浙1022民初123号'
 EXAMPLE=config/courtrec.conf.example
 OUT=bench/out
@@ -51,12 +68,15 @@ HZ=$(getconf CLK_TCK)
 die () { echo "bench: FAILED: $*" >&2; exit 1; }
 note () { echo "bench: $*" >&2; }
 
-for n in "$ROUNDS" "$W" "$WARM" "$SEG"; do
-  case $n in ''|*[!0-9]*) die "BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP and BENCH_SEGMENT_SECONDS take whole numbers" ;; esac
+for n in "$ROUNDS" "$W" "$WARM" "$SEG" "$CLIP"; do
+  case $n in ''|*[!0-9]*) die "BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP, BENCH_SEGMENT_SECONDS and BENCH_CLIP_SECONDS take whole numbers" ;; esac
 done
+case $INPUTS in file|test) ;; *) die "BENCH_INPUTS is file or test, not $INPUTS" ;; esac
+[ "$INPUTS" = test ] || [ "$CLIP" -ge $((W + WARM + 30)) ] ||
+  die "BENCH_CLIP_SECONDS ($CLIP) must outlast a round: at least BENCH_SECONDS + BENCH_WARMUP + 30"
 [ "$ROUNDS" -ge 1 ] && [ "$W" -ge 5 ] || die "need BENCH_ROUNDS >= 1 and BENCH_SECONDS >= 5"
 [ -x "$B/courtrecd" ] && [ -x "$B/courtrec" ] || die "$B/courtrecd or $B/courtrec missing: run make first (the bench builds nothing)"
-for tool in gst-launch-1.0 ffprobe awk sed getconf; do
+for tool in gst-launch-1.0 ffprobe ffmpeg awk sed getconf; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
 
@@ -115,13 +135,44 @@ free_port () {
 reference_room () {
   awk '/^\[camera /{ exit } /^(layout|tracks) *=/ { next } { print }
        /^\[video\]/ { print "layout = grid" } /^\[audio\]/ { print "tracks = mix+each" }' "$EXAMPLE"
+  n=0
   for who in judge:审判长 plaintiff:原告 defendant:被告 witness:证人; do
-    printf '[camera %s]\nsource = test\nlabel = %s\n\n' "${who%%:*}" "${who#*:}"
+    if [ "$INPUTS" = file ]; then source="file:$TMP/camera.mkv
+loop = true"; else source=test; fi
+    printf '[camera %s]\nsource = %s\nlabel = %s\n\n' "${who%%:*}" "$source" "${who#*:}"
   done
   for who in judge:审判长 plaintiff:原告 defendant:被告 witness:证人; do
-    printf '[microphone %s]\nsource = test\nlabel = %s\n\n' "${who%%:*}" "${who#*:}"
+    if [ "$INPUTS" = file ]; then source="file:$TMP/microphone-$n.wav
+loop = true"; else source=test; fi
+    printf '[microphone %s]\nsource = %s\nlabel = %s\n\n' "${who%%:*}" "$source" "${who#*:}"
+    n=$((n + 1))
   done
   printf '[api]\nlisten = 127.0.0.1:8780\ntoken_file = api-token\n'
+}
+
+# The media both programs play with BENCH_INPUTS=file.
+make_media () {
+  ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=640x360:rate=25:duration=$CLIP" \
+    -c:v libx264 -preset veryfast -g 50 -pix_fmt yuv420p "$TMP/camera.mkv" ||
+    die "ffmpeg could not make the camera clip"
+  for n in 0 1 2 3; do
+    ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=$((440 + 110 * n)):duration=$CLIP" \
+      -c:a pcm_s16le "$TMP/microphone-$n.wav" || die "ffmpeg could not make a microphone's tone"
+  done
+}
+
+# Peak resident set size of PID $1, in kB (VmHWM).
+peak_rss () {
+  sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"
+}
+
+# The median interval between keyframes of FILE's video, in seconds.
+gop () {
+  ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags -of csv=p=0 "$1" |
+    awk -F, '$2 ~ /K/ { if (n++) d[n - 1] = $1 - last; last = $1 }
+      END { m = n - 1; if (m < 1) { print "none"; exit }
+            for (i = 2; i <= m; i++) for (j = i; j > 1 && d[j-1] > d[j]; j--) { t = d[j]; d[j] = d[j-1]; d[j-1] = t }
+            printf "%.2f\n", d[int((m + 1) / 2)] }'
 }
 
 # The courtroom with storage, token and API port of our own.
@@ -175,12 +226,12 @@ check_recording () {  # LABEL ROUND "V A FRAMES FILES" RECORDED_WALL_S
     die "$1 round $2 recorded video ${3}s ($5 frames) and audio ${4}s in $6 file(s); expected both >= 0.9 x ${W}s at $FPS fps (recording lasted ${7}s of wall time). Logs: $OUT/$STAMP/"
 }
 
-measure () {  # PID -> prints "TICKS0 TICKS1 NS0 NS1 LOADAVG1"
+measure () {  # PID -> prints "TICKS0 TICKS1 NS0 NS1 LOADAVG1 PEAK_RSS_KB"
   load=$(cut -d' ' -f1 /proc/loadavg)
   c0=$(cpu_ticks "$1"); t0=$(now_ns)
   sleep "$W"
   c1=$(cpu_ticks "$1"); t1=$(now_ns)
-  echo "$c0 $c1 $t0 $t1 $load"
+  echo "$c0 $c1 $t0 $t1 $load $(peak_rss "$1")"
 }
 
 run_courtrecd () {  # ROUND -> appends a raw row
@@ -219,6 +270,7 @@ run_courtrecd () {  # ROUND -> appends a raw row
     die "courtrecd wrote $nfiles segment file(s) but closed and hashed $rows in the index"
   p=$(probe "$@")
   TRACKS_A=$(tracks "$1")
+  GOP_A=$(gop "$1")
   wall=$(awk "BEGIN { printf \"%.3f\", ($rec1 - $rec0) / 1e9 }")
   check_recording courtrecd "$ROUND" "$p" "$wall"
   du -k "$d/store/recordings" | tail -1 | cut -f1 > "$d/kb"
@@ -344,6 +396,10 @@ run_reference () {  # ROUND
   [ "$tb" = "$TRACKS_A" ] ||
     die "round $ROUND: courtrecd recorded the tracks $TRACKS_A but the reference $tb: not the same job"
   [ "$1" != 1 ] || note "tracks of both: $tb"
+  gb=$(gop "$d/reference.mkv")
+  [ "$gb" = "$GOP_A" ] ||
+    die "round $ROUND: courtrecd's keyframes are ${GOP_A} s apart but the reference's ${gb} s: not the same job"
+  [ "$1" != 1 ] || note "keyframe interval of both: $gb s"
   wall=$(awk "BEGIN { printf \"%.3f\", ($rec1 - $rec0) / 1e9 }")
   check_recording reference "$ROUND" "$p" "$wall"
   kb=$(du -k "$d/reference.mkv" | cut -f1)
@@ -359,7 +415,8 @@ mkdir -p "$TMP/bin"
 cp "$B/courtrecd" "$B/courtrec" "$TMP/bin/"
 case $ROOM in
   demo) cp "$EXAMPLE" "$TMP/example.conf" ;;
-  reference) reference_room > "$TMP/example.conf" ;;
+  reference) [ "$INPUTS" = test ] || make_media
+             reference_room > "$TMP/example.conf" ;;
   *) die "BENCH_ROOM is reference or demo, not $ROOM" ;;
 esac
 BUILD=$B; B=$TMP/bin; EXAMPLE=$TMP/example.conf
@@ -375,9 +432,9 @@ FPS=$(sed -n 's/^framerate *= *//p' "$CONF")
 
 {
   echo "# courtrec bench $STAMP: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "# room=$ROOM rounds=$ROUNDS window_s=$W warmup_s=$WARM segment_s=$SEG clk_tck=$HZ build=$BUILD"
+  echo "# room=$ROOM inputs=$INPUTS rounds=$ROUNDS window_s=$W warmup_s=$WARM segment_s=$SEG clk_tck=$HZ build=$BUILD"
   echo "# courtrecd: $(sha256sum "$B/courtrecd" | cut -c1-16) built $(date -u -r "$BUILD/courtrecd" +%Y-%m-%dT%H:%M:%SZ); git $(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD -- 2>/dev/null || echo +uncommitted); $(gst-launch-1.0 --version | sed -n 2p)"
-  echo "# round who cpu_ticks_start cpu_ticks_end wall_ns_start wall_ns_end loadavg1 video_s audio_s video_frames files kbytes hashed_rows"
+  echo "# round who cpu_ticks_start cpu_ticks_end wall_ns_start wall_ns_end loadavg1 peak_rss_kb video_s audio_s video_frames files kbytes hashed_rows"
 } > "$RAW"
 
 note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), courtrecd then reference each round; raw figures in $OUT/$STAMP/"
@@ -390,31 +447,36 @@ while [ "$ROUND" -le "$ROUNDS" ]; do
   ROUND=$((ROUND + 1))
 done
 
-# Per round: CPU s per media s of each, and their ratio; then medians and
-# spread (min..max).
+# Per round: CPU s per media s of each, their ratio, and the peak RSS of
+# each; then medians and spread (min..max).
 awk -v hz="$HZ" -v w="$W" -v cpus="$(nproc)" '
   /^#/ { next }
   { cpu = ($4 - $3) / hz; wall = ($6 - $5) / 1e9
-    r[$1] = 1; x[$1, $2] = cpu / wall; load[$1, $2] = $7 }
+    r[$1] = 1; x[$1, $2] = cpu / wall; load[$1, $2] = $7; rss[$1, $2] = $8 / 1024 }
   function median(a, n,   i, j, t) {
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
     return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
   END {
-    printf "%-6s %18s %18s %8s   %s\n", "round", "courtrecd cpu/s", "reference cpu/s", "ratio", "load1 (A, B)"
+    printf "%-6s %16s %16s %7s %10s %10s %7s   %s\n", "round", "courtrecd cpu/s", "reference cpu/s", "ratio",
+           "A rss MiB", "B rss MiB", "ratio", "load1 (A, B)"
     n = 0
     for (i = 1; (i in r); i++) {
       n++; a[n] = x[i, "courtrecd"]; b[n] = x[i, "reference"]; q[n] = a[n] / b[n]
+      ra[n] = rss[i, "courtrecd"]; rb[n] = rss[i, "reference"]; rq[n] = ra[n] / rb[n]
       busy = load[i, "courtrecd"] > cpus || load[i, "reference"] > cpus
       contended += busy
-      printf "%-6d %18.3f %18.3f %8.3f   %s, %s%s\n", i, a[n], b[n], q[n], load[i, "courtrecd"], load[i, "reference"], busy ? "  (!)" : ""
+      printf "%-6d %16.3f %16.3f %7.3f %10.1f %10.1f %7.3f   %s, %s%s\n", i, a[n], b[n], q[n], ra[n], rb[n], rq[n],
+             load[i, "courtrecd"], load[i, "reference"], busy ? "  (!)" : ""
       lo = (n == 1 || q[n] < lo) ? q[n] : lo; hi = (n == 1 || q[n] > hi) ? q[n] : hi
     }
     ma = median(a, n); mb = median(b, n); mq = median(q, n)
-    printf "%-6s %18.3f %18.3f %8.3f\n", "median", ma, mb, mq
+    mra = median(ra, n); mrb = median(rb, n); mrq = median(rq, n)
+    printf "%-6s %16.3f %16.3f %7.3f %10.1f %10.1f %7.3f\n", "median", ma, mb, mq, mra, mrb, mrq
     printf "ratio spread (min..max over %d rounds): %.3f..%.3f\n", n, lo, hi
     if (contended)
       printf "(!) %d round(s) started with a load average above the %d CPU(s): other work competed; rerun on a quiet machine to tighten the spread\n", contended, cpus
-    printf "median ratio courtrecd/reference: %.3f (target <= 1.10: %s)\n", mq, mq <= 1.10 ? "met" : "MISSED"
+    printf "median CPU ratio courtrecd/reference: %.3f (target <= 1.00: %s)\n", mq, mq <= 1.00 ? "met" : "MISSED"
+    printf "median peak RSS ratio courtrecd/reference: %.3f (target <= 1.20: %s)\n", mrq, mrq <= 1.20 ? "met" : "MISSED"
   }' "$RAW" | tee "$OUT/$STAMP/summary.txt"
 
 if [ -s "$OUT/$STAMP/failed-starts.txt" ]; then

@@ -10,8 +10,9 @@
 # 1.5 s or better.
 #
 #   A  courtrecd: a 1280x720 25 fps room (2000 kbit/s) with two cameras,
-#      judge = test:sync (flashes white in the first 40 ms of every second
-#      of the system clock, CLOCK_MONOTONIC; pipelines/input.c mark_sync)
+#      judge = test:sync (flashes white in the frame nearest to every whole
+#      second of the system clock, CLOCK_MONOTONIC; pipelines/input.c
+#      mark_sync)
 #      and plaintiff = test, layout single (the sync camera full frame), a
 #      test:sync microphone, one [stream] to a local nginx-rtmp, delay 0,
 #      the case approved for broadcast. The whole path: input pipeline,

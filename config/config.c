@@ -132,6 +132,8 @@ static const KeySpec keys[] = {
     1, 60, NULL },
   { "video", "bitrate_kbps", parse_uint, CONFIG_FIELD (video_bitrate_kbps),
     FALSE, "2000", 100, 50000, NULL },
+  { "video", "keyframe_seconds", parse_uint, CONFIG_FIELD (keyframe_seconds),
+    FALSE, "2", 1, 10, NULL },
 
   { "video", "layout", parse_layout, CONFIG_FIELD (layout), FALSE, "grid", 0, 0,
     "single, pip, grid, voice or evidence" },
@@ -173,6 +175,8 @@ static const KeySpec keys[] = {
     "the label shown on the picture, e.g. 审判长" },
   { "camera", "role", parse_role, INPUT_FIELD (role), FALSE, NULL, 0, 0,
     "judge, plaintiff, defendant, witness, evidence or other" },
+  /* Checked against the source after loading: file: sources only. */
+  { "camera", "loop", parse_bool, INPUT_FIELD (loop), FALSE, "false", 0, 0, NULL },
 
   { "microphone", "source", parse_microphone_source, INPUT_FIELD (source),
     TRUE, NULL, 0, 0,
@@ -182,6 +186,7 @@ static const KeySpec keys[] = {
   /* Checked against the [camera NAME] groups after loading. */
   { "microphone", "camera", parse_text, INPUT_FIELD (camera), FALSE, NULL, 0, 0,
     "the NAME of a [camera NAME] group" },
+  { "microphone", "loop", parse_bool, INPUT_FIELD (loop), FALSE, "false", 0, 0, NULL },
 
   { "live", "hls", parse_bool, CONFIG_FIELD (hls), FALSE, "true", 0, 0, NULL },
   { "live", "delay_seconds", parse_uint, CONFIG_FIELD (hls_delay_seconds), FALSE, "0",
@@ -1114,6 +1119,15 @@ load_input (const Loader *loader, const char *header, const char *kind,
   input->name = g_strdup (name);
   if (!load_group (loader, header, kind, input, error))
     return FALSE;
+  /* Only a file has an end to start again from; a loop asked of a device
+   * or a stream is a misunderstanding worth saying. */
+  if (input->loop && input->source.kind != CR_SOURCE_FILE)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: [%s] loop = true: only a file: source can loop (source is %s)",
+                   loader->path, header, cr_source_kind_to_string (input->source.kind));
+      return FALSE;
+    }
   if (input->label == NULL)
     input->label = g_strdup (name);
   g_ptr_array_add (inputs, g_steal_pointer (&input));

@@ -46,6 +46,8 @@ typedef struct {
   char *role;       /* cameras: judge, plaintiff, ..., evidence; may be NULL */
   char *camera;     /* microphones: the camera the voice layout shows when
                        this microphone is loudest; may be NULL */
+  gboolean loop;    /* file: sources: start again at the end (default
+                       false: play once, then the input has "ended") */
 } CrInputConfig;
 
 /* One [stream NAME] group: a live destination (streaming/). */
@@ -85,6 +87,7 @@ typedef struct {
   guint width, height;      /* default 1280x720 */
   guint framerate;          /* frames per second, default 25 */
   guint video_bitrate_kbps; /* default 2000 */
+  guint keyframe_seconds;   /* the H.264 keyframe interval, 1 to 10, default 2 */
 
   char *layout;             /* single, pip, grid, voice, evidence; default grid */
 

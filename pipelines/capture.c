@@ -28,9 +28,6 @@ G_DEFINE_QUARK (cr-capture-error-quark, cr_capture_error)
 #define VOICE_MARGIN_DB 6.0
 #define VOICE_FLOOR_DBFS (-50.0)
 
-/* See cr_capture_new. */
-#define AUDIO_ALIGNMENT_NS (95 * GST_MSECOND)
-
 /* 1024 samples at 48 kHz. */
 #define AAC_PRIMING_NS (1024 * GST_SECOND / 48000)
 
@@ -151,16 +148,21 @@ each_microphone_tracked (const CrConfig *config)
 char *
 cr_capture_describe_video_encoder (const CrConfig *config)
 {
-  return cr_describe_video_encoder (config->video_bitrate_kbps, config->framerate);
+  return cr_describe_video_encoder (config, config->video_bitrate_kbps);
 }
 
+/* A keyframe every [video] keyframe_seconds exactly: key-int-max alone
+ * is a ceiling, and x264's scene-cut detection would put keyframes in
+ * between (a camera switch is a scene cut), so scenecut is off; a
+ * segment's first frame is still a keyframe, on request (force-key-unit). */
 char *
-cr_describe_video_encoder (guint bitrate_kbps, guint framerate)
+cr_describe_video_encoder (const CrConfig *config, guint bitrate_kbps)
 {
   return g_strdup_printf ("x264enc name=video_encoder tune=zerolatency "
                           "speed-preset=veryfast bitrate=%u key-int-max=%u "
+                          "option-string=scenecut=0 "
                           "! h264parse ! video/x-h264,stream-format=avc,alignment=au",
-                          bitrate_kbps, framerate);
+                          bitrate_kbps, config->framerate * config->keyframe_seconds);
 }
 
 /* What x264 writes into its headers from the picture's caps, pinned for
@@ -554,8 +556,15 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
         g_object_set (slate, "silent", FALSE, NULL);
       else if (state == CR_INPUT_LIVE)
         g_object_set (slate, "silent", TRUE, NULL);
+      else if (state == CR_INPUT_ENDED)
+        {
+          /* For good: a file played once, not a fault. */
+          g_autofree char *text = g_strdup_printf ("%s\n播放结束 / playback ended",
+                                                   cr_input_get_label (input));
+          g_object_set (slate, "text", text, "silent", FALSE, NULL);
+        }
     }
-  else if (state == CR_INPUT_LOST)
+  else if (state == CR_INPUT_LOST || state == CR_INPUT_ENDED)
     {
       /* No sound arrives to be measured: show the silence it is. */
       capture->levels[cr_input_get_index (input)].rms_dbfs = -INFINITY;
@@ -563,6 +572,9 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
     }
   if (state == CR_INPUT_LOST)
     g_warning ("Input %s (%s) lost: %s", cr_text_shown (cr_input_get_name (input)),
+               cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
+  else if (state == CR_INPUT_ENDED)
+    g_message ("Input %s (%s) ended: %s", cr_text_shown (cr_input_get_name (input)),
                cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
   else if (state == CR_INPUT_LIVE)
     g_message ("Input %s (%s) live", cr_text_shown (cr_input_get_name (input)),
@@ -666,19 +678,27 @@ cr_capture_new (const CrConfig *config, GError **error)
                                   NULL);
     }
 
-  /* Sound keeps its capture time (input.c, forward_sound); a picture is
-   * stamped when the composer's inter source samples it, up to a frame
-   * period after it was captured, and later still through conversion.
-   * Measured with test:sync sources (a flash and a beep at the same
-   * instants; tests/test-inputs.c) the picture lags by about 95 ms at
-   * 25 fps; the sound is moved by as much. */
-  for (guint i = 0; i < config->microphones->len; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("microphone%u_feed", i);
-      g_autoptr (GstElement) feed = gst_bin_get_by_name (GST_BIN (capture->pipeline), name);
-      g_autoptr (GstPad) pad = gst_element_get_static_pad (feed, "src");
-      gst_pad_set_offset (pad, AUDIO_ALIGNMENT_NS);
-    }
+  /* Sound keeps its capture time (input.c, forward_sound) through the
+   * mixer and the encoders, which keep their input's timestamps. A
+   * picture does not: the composer's inter source, at each tick, takes
+   * the camera's latest frame and then waits for its next tick to send
+   * it, stamped with that tick. So a frame waits from its capture to the
+   * next grab (0 to 1 frame period, half on average: a camera's ticks
+   * and the composer's are not in phase), then one period more: it is
+   * 1.5 frame periods late on average, at any frame rate. The sound is
+   * moved by as much. (Measured with test:sync sources at 15, 25, 30
+   * and 50 fps: tests/test-inputs.c tracks-in-sync.) */
+  {
+    GstClockTimeDiff picture_lag = (GstClockTimeDiff) gst_util_uint64_scale (
+        3, GST_SECOND, 2 * (guint64) config->framerate);
+    for (guint i = 0; i < config->microphones->len; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("microphone%u_feed", i);
+        g_autoptr (GstElement) feed = gst_bin_get_by_name (GST_BIN (capture->pipeline), name);
+        g_autoptr (GstPad) pad = gst_element_get_static_pad (feed, "src");
+        gst_pad_set_offset (pad, picture_lag);
+      }
+  }
 
   grid_tile (config, &tile_w, &tile_h);
   {

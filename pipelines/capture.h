@@ -111,8 +111,9 @@ char *cr_capture_describe_audio_encoder (const CrConfig *config);
  * its headers pinned as the recording's (colorimetry, pixel aspect).
  * (transfer full) */
 char *cr_capture_describe_picture (const CrConfig *config, guint width, guint height);
-/* The same x264 settings at another bitrate (a stream's own encoder). */
-char *cr_describe_video_encoder (guint bitrate_kbps, guint framerate);
+/* The same x264 settings at another bitrate (a stream's own encoder).
+ * (transfer full) */
+char *cr_describe_video_encoder (const CrConfig *config, guint bitrate_kbps);
 
 /* The pipeline's base time on the system clock (CLOCK_MONOTONIC): running
  * time + base time is the instant a sample was captured. */

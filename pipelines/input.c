@@ -32,6 +32,7 @@ struct CrInput {
   char *name;
   char *label;
   CrSource source;
+  gboolean loop;                /* a file: start again at its end */
   char *channel;
   GstElement *sound;            /* the capture pipeline's appsrc, or NULL */
   GstElement *capture;          /* the capture pipeline */
@@ -102,16 +103,17 @@ append_camera_source (GString *desc, const CrSource *source, guint index,
        * their RTP caps. The stream's sound, if it has any, goes to the
        * camera's audio channel: a remote witness is one input with picture
        * and sound. */
-      g_string_append_printf (desc, "rtspsrc name=source location=%s latency=%u ",
-                              location, RTSP_LATENCY_MS);
+      g_string_append_printf (desc, "rtspsrc name=camera%u_source location=%s latency=%u ",
+                              index, location, RTSP_LATENCY_MS);
       if (with_sound)
         {
-          g_string_append (desc, "source. ! application/x-rtp,media=audio ! decodebin "
-                                 "! queue ! audioconvert ! audioresample ! "
-                                 CR_INPUT_AUDIO_CAPS " ! ");
+          g_string_append_printf (desc, "camera%u_source. ! application/x-rtp,media=audio "
+                                  "! decodebin ! queue ! audioconvert ! audioresample ! "
+                                  CR_INPUT_AUDIO_CAPS " ! ", index);
           append_sound_handoff (desc, sound_channel, FALSE);
         }
-      g_string_append (desc, "source. ! application/x-rtp,media=video ! decodebin ");
+      g_string_append_printf (desc, "camera%u_source. ! application/x-rtp,media=video "
+                              "! decodebin ", index);
       break;
     case CR_SOURCE_SRT:
     case CR_SOURCE_RTMP:
@@ -122,14 +124,15 @@ append_camera_source (GString *desc, const CrSource *source, guint index,
                                    : g_strdup (source->location);
         g_autofree char *uri = cr_description_quote (uri_raw);
         g_string_append_printf (desc,
-            "uridecodebin name=source uri=%s caps=\"video/x-raw;audio/x-raw\" ", uri);
+            "uridecodebin name=camera%u_source uri=%s caps=\"video/x-raw;audio/x-raw\" ",
+            index, uri);
         if (with_sound)
           {
-            g_string_append (desc, "source. ! queue ! audioconvert ! audioresample ! "
-                                   CR_INPUT_AUDIO_CAPS " ! ");
+            g_string_append_printf (desc, "camera%u_source. ! queue ! audioconvert "
+                                    "! audioresample ! " CR_INPUT_AUDIO_CAPS " ! ", index);
             append_sound_handoff (desc, sound_channel, source->kind == CR_SOURCE_FILE);
           }
-        g_string_append (desc, "source. ");
+        g_string_append_printf (desc, "camera%u_source. ", index);
         break;
       }
     default:
@@ -201,12 +204,18 @@ cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
        * rate in the caps is only declared (capssetter), so that the
        * channel's format is the composer's exactly whatever the camera's
        * own rate. */
+      /* A live source must never wait for conversion: its queue leaks.
+       * A file is paced by the sink waiting on the clock, so its queue
+       * must block instead: a leaky one lets the decoder race ahead,
+       * dropping all but the frames far in the future that the sink then
+       * waits for (3 frames in 4 s, and the input seen as stalled). */
       g_string_append_printf (desc,
-          "! queue max-size-buffers=3 leaky=downstream ! videoconvert ! videoscale "
+          "! queue max-size-buffers=3%s ! videoconvert ! videoscale "
           "! video/x-raw,format=I420,width=%u,height=%u,pixel-aspect-ratio=1/1,"
           "interlace-mode=progressive,colorimetry=bt601,chroma-site=mpeg2 "
           "! capssetter caps=\"%s\" "
           "! intervideosink name=camera%u_handoff channel=%s async=false sync=%s ",
+          config->source.kind == CR_SOURCE_FILE ? "" : " leaky=downstream",
           width, height, tile_caps, index, channel_q,
           /* Live sources come at their pace; only a file is paced here. */
           config->source.kind == CR_SOURCE_FILE ? "true" : "false");
@@ -214,8 +223,11 @@ cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
   else
     {
       append_microphone_source (desc, &config->source, index);
-      g_string_append (desc, "! queue max-size-time=200000000 leaky=downstream "
-                             "! audioconvert ! audioresample ! " CR_INPUT_AUDIO_CAPS " ! ");
+      /* Leaky for a live source, blocking for a paced file (as above). */
+      g_string_append_printf (desc, "! queue max-size-time=200000000%s "
+                              "! audioconvert ! audioresample ! " CR_INPUT_AUDIO_CAPS " ! ",
+                              config->source.kind == CR_SOURCE_FILE ? ""
+                              : " leaky=downstream");
       append_sound_handoff (desc, sound_channel, config->source.kind == CR_SOURCE_FILE);
     }
   return g_string_free (desc, FALSE);
@@ -223,11 +235,13 @@ cr_input_describe (const CrInputConfig *config, CrInputRole role, guint index,
 
 /* --- the sync test source ---------------------------------------------------
  *
- * "test:sync" cameras flash white and "test:sync" microphones beep (1 kHz)
- * during the first 40 ms of every second of the system clock, which every
- * input pipeline shares: what they capture at the same instant is marked
- * at the same instant, so the offset between flash and beep in a recording
- * is the recorder's audio/video sync error. */
+ * "test:sync" microphones beep (1 kHz) during the first 40 ms of every
+ * second of the system clock, which every input pipeline shares, and
+ * "test:sync" cameras flash white in the one frame nearest to each whole
+ * second (within half a frame period of it, at any frame rate): what they
+ * capture at the same instant is marked at the same instant, so the offset
+ * between flash and beep in a recording is the recorder's audio/video sync
+ * error, to within half a frame period. */
 
 #define SYNC_MARK_NS (40 * GST_MSECOND)
 
@@ -253,7 +267,11 @@ mark_sync (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     {
       GstVideoInfo vinfo;
       GstVideoFrame frame;
-      if (at % GST_SECOND >= SYNC_MARK_NS || !gst_video_info_from_caps (&vinfo, caps) ||
+      GstClockTime period;
+      if (!gst_video_info_from_caps (&vinfo, caps) || vinfo.fps_n <= 0)
+        return GST_PAD_PROBE_OK;
+      period = gst_util_uint64_scale (GST_SECOND, vinfo.fps_d, vinfo.fps_n);
+      if ((at + period / 2) % GST_SECOND >= period ||
           !gst_video_frame_map (&frame, &vinfo, buffer, GST_MAP_WRITE))
         return GST_PAD_PROBE_OK;
       /* I420 white: full luma, neutral chroma. */
@@ -414,6 +432,26 @@ lose (CrInput *input, const char *raw_reason)
   schedule_retry (input);
 }
 
+static void connect (CrInput *input);
+
+/* A file played to its end: nothing failed. With loop it starts again at
+ * once, still live (the stall check gets a second's grace for the new
+ * pipeline's first data); without, it has ended for good. */
+static void
+file_ended (CrInput *input)
+{
+  drop_pipeline (input);
+  if (input->loop)
+    {
+      GST_INFO ("%s: the file ended; playing it again", cr_text_shown (input->name));
+      connect (input);
+      __atomic_store_n (&input->last_data_us, g_get_monotonic_time (), __ATOMIC_RELAXED);
+      return;
+    }
+  GST_INFO ("%s: the file ended", cr_text_shown (input->name));
+  set_state (input, CR_INPUT_ENDED, "the file ended");
+}
+
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 {
@@ -437,7 +475,10 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
         return G_SOURCE_REMOVE;
       }
     case GST_MESSAGE_EOS:
-      lose (input, "the stream ended");
+      if (input->source.kind == CR_SOURCE_FILE)
+        file_ended (input);
+      else
+        lose (input, "the stream ended");
       return G_SOURCE_REMOVE;
     default:
       return G_SOURCE_CONTINUE;
@@ -467,8 +508,9 @@ connect (CrInput *input)
                                            &error);
   input->connected_us = g_get_monotonic_time ();
   __atomic_store_n (&input->last_data_us, 0, __ATOMIC_RELAXED);
-  /* A lost input stays lost, to the world, until data flows again. */
-  if (input->state != CR_INPUT_LOST)
+  /* A lost input stays lost, to the world, until data flows again; a
+   * looping file stays live across its restart. */
+  if (input->state != CR_INPUT_LOST && input->state != CR_INPUT_LIVE)
     set_state (input, CR_INPUT_CONNECTING, NULL);
   if (input->pipeline == NULL)
     {
@@ -595,6 +637,7 @@ cr_input_new (const CrInputConfig *config, CrInputRole role, guint index,
   input->label = g_strdup (config->label);
   input->source.kind = config->source.kind;
   input->source.location = g_strdup (config->source.location);
+  input->loop = config->loop;
   input->channel = g_strdup (channel);
   input->sound = sound ? gst_object_ref (sound) : NULL;
   input->capture = capture ? gst_object_ref (capture) : NULL;
@@ -683,6 +726,6 @@ cr_input_get_losses (CrInput *input)
 const char *
 cr_input_state_to_string (CrInputState state)
 {
-  static const char *const names[] = { "connecting", "live", "lost" };
+  static const char *const names[] = { "connecting", "live", "lost", "ended" };
   return names[state];
 }

@@ -8,7 +8,9 @@
  * nothing arrives. So an input that fails, stalls or sends garbage can
  * never stall the recording: this object notices (an error, an end of
  * stream, or no data for a second), reports it, throws the pipeline away
- * and builds a new one with backoff until data flows again. */
+ * and builds a new one with backoff until data flows again. A file is
+ * played at its own pace (its sinks wait on the clock) and at its end
+ * starts again (loop = true) or has ended: not a failure, no retry. */
 #pragma once
 
 #include <gst/gst.h>
@@ -26,6 +28,7 @@ typedef enum {
   CR_INPUT_CONNECTING,   /* pipeline built, no data yet */
   CR_INPUT_LIVE,         /* data flowing */
   CR_INPUT_LOST,         /* failed or stalled; a retry is scheduled */
+  CR_INPUT_ENDED,        /* a file played to its end, without loop: for good */
 } CrInputState;
 
 typedef struct CrInput CrInput;

@@ -630,6 +630,16 @@ reconnect (CrDestination *dest, const char *reason, gboolean stall)
   if (!dest->running || dest->backoff_source != NULL)
     return;
 
+  /* A stream that was live for a while before this loss is a new outage:
+   * its backoff starts again from the first delay. Judged here, at the
+   * loss, from when it went live: not on a later tick that may never come
+   * once the link is gone. A server that takes the stream and drops it at
+   * once keeps the backoff growing. */
+  if (dest->live_since_us != 0 &&
+      g_get_monotonic_time () - dest->live_since_us >= LIVE_RESETS_BACKOFF_US)
+    dest->next_backoff_ms = 0;
+  dest->live_since_us = 0;
+
   detach_pipeline (dest, FALSE);
 
   /* 2 s, 3 s, 4.5 s, ... at most 60 s, each +-20 %. */
@@ -727,8 +737,6 @@ watchdog_tick (gpointer data)
                             cr_text_shown (dest->url));
           set_state (dest, CR_DESTINATION_LIVE);
         }
-      if (dest->live_since_us != 0 && now - dest->live_since_us >= LIVE_RESETS_BACKOFF_US)
-        dest->next_backoff_ms = 0;
     }
   else if (waiting > 0 && now - dest->last_progress_us >= dest->watchdog_s * G_USEC_PER_SEC)
     {

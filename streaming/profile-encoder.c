@@ -43,7 +43,7 @@ CrProfileEncoder *
 cr_profile_encoder_new (const CrConfig *config, guint width, guint height, guint bitrate_kbps,
                         CrProfileSampleFunc func, gpointer user_data, GError **error)
 {
-  g_autofree char *x264 = cr_describe_video_encoder (bitrate_kbps, config->framerate);
+  g_autofree char *x264 = cr_describe_video_encoder (config, bitrate_kbps);
   g_autofree char *picture = cr_capture_describe_picture (config, width, height);
   /* The picture's caps pinned as the slate's at this size: the same codec
    * headers on both sides of a cut. Two pictures at most wait; beyond,

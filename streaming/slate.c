@@ -33,7 +33,7 @@ build_description (const CrConfig *config, guint width, guint height, guint bitr
   g_autofree char *notice = g_strdup_printf ("%s\n%s  %s", SLATE_TEXT, config->court,
                                              config->room_name);
   g_autofree char *text = cr_description_quote (notice);
-  g_autofree char *video_encoder = cr_describe_video_encoder (bitrate_kbps, config->framerate);
+  g_autofree char *video_encoder = cr_describe_video_encoder (config, bitrate_kbps);
   g_autofree char *audio_encoder = cr_capture_describe_audio_encoder (config);
   g_autofree char *picture = cr_capture_describe_picture (config, width, height);
 

@@ -193,7 +193,8 @@ test_example_sets_every_key (void)
     { "microphone judge", "camera" }, { "live", "hls" }, { "live", "delay_seconds" },
     { "api", "max_connections" }, { "public", "listen" }, { "public", "max_connections" },
     { "public", "max_connections_per_client" },
-    { "public", "requests_per_second_per_client" },
+    { "public", "requests_per_second_per_client" }, { "video", "keyframe_seconds" },
+    { "camera judge", "loop" },
   };
   g_autofree char *path = example_path ();
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
@@ -460,6 +461,55 @@ test_out_of_range (ConfigFixture *fixture, gconstpointer data)
               CR_CONFIG_ERROR_INVALID,
               "[audio] bitrate_kbps = \"99999999999999999999\": expected a whole number from 32 to 512",
               NULL);
+}
+
+/* [video] keyframe_seconds and an input's loop: their defaults, their
+ * values, and a bad value named, by the loader and by courtrecd
+ * --check-config (exit 2). */
+static void
+test_media_keys (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autofree char *path = NULL;
+  g_autofree char *err = NULL;
+
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL);
+    g_assert_cmpuint (config->keyframe_seconds, ==, 2);
+    g_assert_false (input_at (config->cameras, 0)->loop);
+    g_assert_false (input_at (config->microphones, 0)->loop);
+  }
+  {
+    g_autoptr (CrConfig) config = load_ok (fixture,
+        ROOM_GROUPS "[video]\nkeyframe_seconds = 10\n"
+        "[camera exhibit]\nsource = file:/srv/evidence.mkv\nloop = true\n"
+        "[camera judge]\nsource = test\nloop = false\n"
+        "[microphone exhibit]\nsource = file:/srv/evidence.wav\nloop = yes\n");
+    g_assert_cmpuint (config->keyframe_seconds, ==, 10);
+    g_assert_true (input_at (config->cameras, 0)->loop);
+    g_assert_false (input_at (config->cameras, 1)->loop);
+    g_assert_true (input_at (config->microphones, 0)->loop);
+  }
+  load_fails (fixture, MINIMAL "[video]\nkeyframe_seconds = 0\n", CR_CONFIG_ERROR_INVALID,
+              "[video] keyframe_seconds = \"0\": expected a whole number from 1 to 10", NULL);
+  load_fails (fixture, MINIMAL "[video]\nkeyframe_seconds = 2s\n", CR_CONFIG_ERROR_INVALID,
+              "[video] keyframe_seconds = \"2s\"", NULL);
+  load_fails (fixture, ROOM_GROUPS "[camera judge]\nsource = rtsp://10.0.0.5/cam\nloop = true\n"
+              MICROPHONE_GROUP, CR_CONFIG_ERROR_INVALID,
+              "[camera judge] loop = true: only a file: source can loop", NULL);
+  load_fails (fixture, ROOM_GROUPS CAMERA_GROUP "[microphone judge]\nsource = file:/a.wav\n"
+              "loop = sometimes\n", CR_CONFIG_ERROR_INVALID,
+              "[microphone judge] loop = \"sometimes\": expected true or false", NULL);
+
+  /* The daemon says the same and exits 2, naming file, group and key. */
+  path = write_config (fixture, MINIMAL "[video]\nkeyframe_seconds = 60\n");
+  {
+    const char *argv[] = { courtrecd, "-c", path, "--check-config", NULL };
+    g_assert_cmpint (cr_test_run (NULL, &err, argv), ==, 2);
+  }
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, path));
+  g_assert_nonnull (strstr (err, "[video] keyframe_seconds = \"60\""));
 }
 
 /* [live] and [stream NAME]: defaults, paths next to the file, a picture
@@ -1419,6 +1469,7 @@ main (int argc, char **argv)
   ADD ("error/unknown-key", test_unknown_key);
   ADD ("error/bad-number", test_bad_number);
   ADD ("error/out-of-range", test_out_of_range);
+  ADD ("media-keys", test_media_keys);
   ADD ("streams", test_streams);
   ADD ("stream-key", test_stream_key);
   ADD ("error/camera-source", test_bad_camera_source);

@@ -393,6 +393,63 @@ test_rtmp_reconnect (Fixture *fx, gconstpointer data)
   assert_pushes_never_blocked (fx);
 }
 
+static gboolean
+is_backoff (gpointer data)
+{
+  return current_stats (data).state == CR_DESTINATION_BACKOFF;
+}
+
+/* Kills nginx under a live stream; returns the first backoff delay. */
+static guint
+first_backoff_after_kill (Fixture *fx)
+{
+  guint delay_ms;
+
+  cr_test_nginx_kill (fx->nginx);
+  g_assert_true (cr_test_wait_until (is_backoff, fx, 7000));
+  delay_ms = current_stats (fx).backoff_ms;
+  g_test_message ("nginx killed: backing off %u ms", delay_ms);
+  return delay_ms;
+}
+
+/* Separate outages each start again from the initial backoff (2 s, +-20 %)
+ * once the stream has been live a while (10 s) in between: after a long
+ * outage in which the backoff grew, and after short ones where the server
+ * was back before the first retry. */
+static void
+test_rtmp_backoff_resets (Fixture *fx, gconstpointer data)
+{
+  fx->nginx = cr_test_nginx_new (fx->dir, NULL);
+  set_destination (fx, new_destination (fx, fx->nginx->port));
+  cr_destination_start (fx->dest);
+  g_assert_true (cr_test_wait_until (is_state, fx, 10000));
+
+  for (guint outage = 0; outage < 3; outage++)
+    {
+      guint first, grown;
+
+      sleep_ms (11000);
+      g_assert_cmpint (current_stats (fx).state, ==, CR_DESTINATION_LIVE);
+      first = first_backoff_after_kill (fx);
+      g_assert_cmpuint (first, >=, 1600);
+      g_assert_cmpuint (first, <=, 2400);
+      if (outage == 0)
+        {
+          /* Down long enough for the retries to fail and the backoff to
+           * grow. */
+          sleep_ms (first + 4000);
+          grown = current_stats (fx).backoff_ms;
+          g_test_message ("after %u reconnects the backoff is %u ms",
+                          current_stats (fx).reconnects, grown);
+          g_assert_cmpuint (grown, >, 2400);
+        }
+      else
+        grown = first;
+      cr_test_nginx_start (fx->nginx);
+      g_assert_true (cr_test_wait_until (is_state, fx, grown + 5000));
+    }
+}
+
 /* The destination's next connection is blocked in a handshake, reading
  * an answer that never comes (receive timeout: watchdog + 5 s = 10 s).
  * Stopping must not wait for it: the socket is shut down under it. */
@@ -852,6 +909,8 @@ main (int argc, char **argv)
     }
   g_test_add ("/courtrec/destination/rtmp-reconnect", Fixture, NULL, fixture_set_up,
               test_rtmp_reconnect, fixture_tear_down);
+  g_test_add ("/courtrec/destination/rtmp-backoff-resets", Fixture, NULL, fixture_set_up,
+              test_rtmp_backoff_resets, fixture_tear_down);
   g_test_add ("/courtrec/destination/silent-server", Fixture, NULL, fixture_set_up,
               test_silent_server, fixture_tear_down);
   g_test_add ("/courtrec/destination/server-frozen", Fixture, GUINT_TO_POINTER (8000),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* chain.c: see chain.h. The layout there is the specification; keep the two
- * in step, and never change version 1: sealed sessions depend on it. */
+ * in step, and never change a layout that has shipped: sealed sessions
+ * depend on it. */
 #include "archive/chain.h"
 
 #include <string.h>
@@ -11,6 +12,8 @@ G_DEFINE_QUARK (cr-chain-error-quark, cr_chain_error)
 
 #define DIGEST_BYTES 32
 #define ROOT_TAG "courtrec-chain-1"
+#define EVENT_TAG "event"
+#define HEAD_TAG "courtrec-head-2"
 
 static void
 append_length (GByteArray *bytes, gsize length)
@@ -132,5 +135,45 @@ cr_chain_link (const char *previous_hex, const CrSegmentRecord *segment,
   g_byte_array_append (bytes, content, DIGEST_BYTES);
   append_length (bytes, metadata->len);
   g_byte_array_append (bytes, metadata->data, metadata->len);
+  return sha256_hex (bytes);
+}
+
+char *
+cr_chain_event_link (const char *previous_hex, const CrEventRecord *event,
+                     GError **error)
+{
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  guint8 previous[DIGEST_BYTES];
+
+  g_return_val_if_fail (event != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!decode_digest (previous_hex, "The previous link", previous, error))
+    return NULL;
+  g_byte_array_append (bytes, previous, DIGEST_BYTES);
+  append_field (bytes, EVENT_TAG);
+  append_number (bytes, event->session_id);
+  append_number (bytes, event->sequence);
+  append_utc (bytes, event->at_us);
+  append_field (bytes, event->kind_name != NULL ? event->kind_name : "");
+  append_field (bytes, event->detail != NULL ? event->detail : "");
+  return sha256_hex (bytes);
+}
+
+char *
+cr_chain_head (const char *segments_hex, const char *ledger_hex, GError **error)
+{
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  guint8 segments[DIGEST_BYTES];
+  guint8 ledger[DIGEST_BYTES];
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!decode_digest (segments_hex, "The segments' head", segments, error) ||
+      !decode_digest (ledger_hex, "The ledger's head", ledger, error))
+    return NULL;
+  append_field (bytes, HEAD_TAG);
+  g_byte_array_append (bytes, segments, DIGEST_BYTES);
+  g_byte_array_append (bytes, ledger, DIGEST_BYTES);
   return sha256_hex (bytes);
 }

@@ -1,33 +1,55 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* chain.h: the integrity chain of a session, as an outside auditor can
- * recompute it from the index with any SHA-256 tool.
+ * recompute it from the index with sqlite3 and any SHA-256 tool (README,
+ * "Integrity", works one link through).
  *
- * Each session has a root, and each closed segment a link that folds in the
- * link before it, so that no segment can be changed, dropped, added or moved
- * without every later link changing; the last link is the chain head, which
- * is signed when the session is sealed (device-key.h) and is the integrity
- * value the parties sign (SPC 2017 rules, Art. 9).
+ * Each session has a root. Each closed segment has a link that folds in the
+ * link before it, and so has each event of the session's ledger (its
+ * events and markers: starts, pauses with their reasons, faults, markers),
+ * so that no segment or event can be changed, dropped, added or moved
+ * without a link no longer matching; the chain head, made of the last
+ * segment link and the last event link, is signed when the session is
+ * sealed (device-key.h) and is the integrity value the parties sign (SPC
+ * 2017 rules, Art. 9).
  *
- * Byte layout, version 1. H(x) is SHA-256 of x: 32 raw bytes, written in the
- * index as 64 lowercase hex digits. LP(s) is the length of s in bytes as a
- * 4-byte big-endian unsigned integer, then the bytes of s (UTF-8, no NUL).
- * Numbers are in decimal ASCII, no sign, no leading zeros ("0" for zero).
- * Times are the index's text form, "2026-11-27T02:13:25.316Z".
+ * Byte layout. H(x) is SHA-256 of x: 32 raw bytes, written in the index as
+ * 64 lowercase hex digits. LP(s) is the length of s in bytes as a 4-byte
+ * big-endian unsigned integer, then the bytes of s (UTF-8, no NUL). Numbers
+ * are in decimal ASCII, no sign, no leading zeros ("0" for zero). Times are
+ * the index's text form, "2026-11-27T02:13:25.316Z". ‖ joins bytes.
  *
- *   root   = H( LP("courtrec-chain-1") ‖ LP(sessions.id) ‖ LP(room_id)
- *               ‖ LP(case_no) ‖ LP(started_at) )
+ *   root    = H( LP("courtrec-chain-1") ‖ LP(sessions.id) ‖ LP(room_id)
+ *                ‖ LP(case_no) ‖ LP(started_at) )
  *
- *   M_n    = LP(session_id) ‖ LP(sequence) ‖ LP(path) ‖ LP(started_at)
- *            ‖ LP(duration_us) ‖ LP(bytes)          (the row of segment n)
- *   link_n = H( link_p ‖ sha256_n ‖ LP(M_n) )
- *
+ * Segments (layout 1):
+ *   M_n     = LP(session_id) ‖ LP(sequence) ‖ LP(path) ‖ LP(started_at)
+ *             ‖ LP(duration_us) ‖ LP(bytes)          (the row of segment n)
+ *   link_n  = H( link_p ‖ sha256_n ‖ LP(M_n) )
  * where link_p is the link of the session's segment with the next lower
  * sequence, or the root for its first segment, and sha256_n is the raw
  * SHA-256 of the segment's file (the 32 bytes behind segments.sha256). The
- * chain head of a session is the link of its highest sequence, or its root
- * when it has no segment. The index keeps sessions.chain_root,
- * segments.link and, once sealed, sessions.chain_head with its Ed25519
- * signature over the 64 hex characters of the head. */
+ * segments' head is the link of the highest sequence, or the root when the
+ * session has no segment.
+ *
+ * Events (layout 2, schema version 4): every row of events is numbered
+ * 1, 2, ... within its session (events.sequence) as it is written, and
+ *   elink_k = H( elink_p ‖ LP("event") ‖ LP(session_id) ‖ LP(sequence)
+ *                ‖ LP(at) ‖ LP(kind) ‖ LP(detail) )
+ * where elink_p is the link of event k - 1, or the root for event 1, and an
+ * absent detail (NULL) counts as the empty text. A marker is its event of
+ * kind "marker", whose detail is the marker's text; the row of markers
+ * repeats it and must agree. The ledger's head is the link of the event
+ * with the highest sequence when the session is sealed.
+ *
+ * Seal (layout 2):
+ *   head    = H( LP("courtrec-head-2") ‖ segments' head ‖ ledger's head )
+ * stored as sessions.chain_head, with sessions.sealed_events the sequence
+ * of the last event it covers and an Ed25519 signature over the 64 hex
+ * characters of the head. The "seal" event and whatever follows it
+ * (archived, media-deleted, export) are linked after that event, beyond the
+ * seal. A session sealed before version 4 has sealed_events NULL, and its
+ * head is the segments' head (layout 1): its events were linked when the
+ * index was migrated, but no signature covers them. */
 #pragma once
 
 #include <glib.h>
@@ -51,6 +73,15 @@ char *cr_chain_root (const CrSessionRecord *session);
  * @previous_hex or segment->sha256 is not a digest. (transfer full) hex */
 char *cr_chain_link (const char *previous_hex, const CrSegmentRecord *segment,
                      GError **error);
+
+/* The link of @event (its session_id, sequence, at_us, kind_name and
+ * detail) after @previous_hex. (transfer full) hex */
+char *cr_chain_event_link (const char *previous_hex, const CrEventRecord *event,
+                           GError **error);
+
+/* The sealed head of layout 2 over the segments' head and the ledger's.
+ * (transfer full) hex */
+char *cr_chain_head (const char *segments_hex, const char *ledger_hex, GError **error);
 
 /* TRUE when @hex is 64 lowercase hex digits. */
 gboolean cr_chain_is_digest (const char *hex);

@@ -84,6 +84,28 @@ cr_event_record_free (CrEventRecord *record)
     return;
   g_free (record->kind_name);
   g_free (record->detail);
+  g_free (record->link);
+  g_free (record);
+}
+
+CrEventRecord *
+cr_event_records_find (GPtrArray *ledger, guint sequence)
+{
+  for (guint i = 0; i < ledger->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (ledger, i);
+      if (event->sequence == sequence)
+        return event;
+    }
+  return NULL;
+}
+
+void
+cr_marker_record_free (CrMarkerRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->text);
   g_free (record);
 }
 

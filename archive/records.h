@@ -33,6 +33,9 @@ typedef struct {
   char *signature;        /* hex Ed25519 signature of chain_head, or NULL */
   char *public_key;       /* hex key that made the signature, or NULL */
   gint64 sealed_us;       /* 0 while not sealed */
+  guint sealed_events;    /* the sequence of the last event the seal covers;
+                             0 when not sealed, or sealed before version 4
+                             (the head covers the segments only) */
   gint64 archived_us;     /* 0 unless the court marked it archived */
   gint64 purged_us;       /* 0 unless retention deleted its media */
 } CrSessionRecord;
@@ -55,12 +58,25 @@ typedef struct {
 typedef struct {
   gint64 id;
   gint64 session_id;
+  guint sequence;         /* 1, 2, ... within the session, in the order
+                             written; 0 for a row that has none */
   gint64 at_us;
   CrEventKind kind;       /* CR_EVENT_UNKNOWN for a kind this program does
                              not know: kind_name says which */
   char *kind_name;        /* the kind as stored: "start", "gap", ... */
   char *detail;           /* free text or JSON, may be NULL */
+  char *link;             /* hex chain link (chain.h), or NULL */
 } CrEventRecord;
+
+/* A marker's row; its event (event_id, of kind marker) holds the same time
+ * and text, and is what the chain links. */
+typedef struct {
+  gint64 id;
+  gint64 session_id;
+  gint64 event_id;
+  gint64 at_us;
+  char *text;
+} CrMarkerRecord;
 
 typedef enum {
   CR_BROADCAST_UNDECIDED,
@@ -86,11 +102,17 @@ const char *cr_broadcast_decision_to_string (CrBroadcastDecision decision);
 void cr_session_record_free (CrSessionRecord *record);
 void cr_segment_record_free (CrSegmentRecord *record);
 void cr_event_record_free (CrEventRecord *record);
+void cr_marker_record_free (CrMarkerRecord *record);
+
+/* The event numbered @sequence in @ledger (element-type CrEventRecord), or
+ * NULL. (transfer none) */
+CrEventRecord *cr_event_records_find (GPtrArray *ledger, guint sequence);
 void cr_broadcast_record_free (CrBroadcastRecord *record);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSessionRecord, cr_session_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentRecord, cr_segment_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrBroadcastRecord, cr_broadcast_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrEventRecord, cr_event_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrMarkerRecord, cr_marker_record_free)
 
 G_END_DECLS

@@ -1,19 +1,95 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* segment-index-events.c: the events and markers of a session
- * (segment-index.h). */
+/* segment-index-events.c: the events and markers of a session, its ledger,
+ * each event linked into the session's chain as it is written
+ * (segment-index.h, chain.h). */
 #include "archive/segment-index-private.h"
+
+#include "archive/chain.h"
+#include "config/text.h"
+
+/* The link the next event of @session_id chains from: the link of its
+ * last event, or its root. @sequence: (out) the last event's sequence, 0
+ * for none. (transfer full) */
+static char *
+ledger_tail (CrSegmentIndex *index, gint64 session_id, guint *sequence,
+             GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  const char *doing = "read the last event of a session";
+  const char *link;
+  int rc;
+
+  *sequence = 0;
+  stmt = cr_index_statement (index,
+                             "SELECT sequence, link FROM events WHERE session_id = ? "
+                             "AND sequence IS NOT NULL ORDER BY sequence DESC LIMIT 1",
+                             doing, CR_BIND (CR_VALUE_INT (session_id)), error);
+  if (stmt == NULL)
+    return NULL;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      cr_index_fail (index, doing, error);
+      return NULL;
+    }
+  if (rc == SQLITE_DONE)
+    return cr_index_ensure_chain_root (index, session_id, error);
+  *sequence = (guint) sqlite3_column_int64 (stmt, 0);
+  link = (const char *) sqlite3_column_text (stmt, 1);
+  if (cr_chain_is_digest (link))
+    return g_strdup (link);
+  /* A row someone changed by hand: the recorder still logs, from the root,
+   * and verification names the broken place. */
+  g_warning ("Index '%s': event #%u of session %" G_GINT64_FORMAT " has no valid "
+             "chain link; the next event is linked from the session's root",
+             cr_text_shown (index->path), *sequence, session_id);
+  return cr_index_ensure_chain_root (index, session_id, error);
+}
 
 gint64
 cr_index_insert_event (CrSegmentIndex *index, gint64 session_id, gint64 at_us,
                        CrEventKind kind, const char *detail, GError **error)
 {
+  g_autofree char *previous = NULL;
+  g_autofree char *link = NULL;
+  CrEventRecord event = {
+    .session_id = session_id, .at_us = at_us, .kind = kind,
+    .kind_name = (char *) cr_event_kind_to_string (kind), .detail = (char *) detail,
+  };
+  guint last = 0;
+
+  previous = ledger_tail (index, session_id, &last, error);
+  if (previous == NULL)
+    return 0;
+  event.sequence = last + 1;
+  link = cr_chain_event_link (previous, &event, error);
+  if (link == NULL)
+    return 0;
   return cr_index_insert (index,
-                          "INSERT INTO events (session_id, at, kind, detail) "
-                          "VALUES (?, ?, ?, ?)", "insert an event",
-                          CR_BIND (CR_VALUE_INT (session_id), CR_VALUE_UTC (at_us),
-                                   CR_VALUE_TEXT (cr_event_kind_to_string (kind)),
-                                   CR_VALUE_TEXT (detail)),
+                          "INSERT INTO events (session_id, sequence, at, kind, detail, link) "
+                          "VALUES (?, ?, ?, ?, ?, ?)", "insert an event",
+                          CR_BIND (CR_VALUE_INT (session_id), CR_VALUE_INT (event.sequence),
+                                   CR_VALUE_UTC (at_us), CR_VALUE_TEXT (event.kind_name),
+                                   CR_VALUE_TEXT (detail), CR_VALUE_TEXT (link)),
                           error);
+}
+
+typedef struct {
+  gint64 session_id;
+  gint64 at_us;
+  CrEventKind kind;
+  const char *detail;
+  gint64 event_id;        /* out */
+} NewEvent;
+
+static gboolean
+insert_event (CrSegmentIndex *index, gpointer data, GError **error)
+{
+  NewEvent *event = data;
+
+  event->event_id = cr_index_insert_event (index, event->session_id, event->at_us,
+                                           event->kind, event->detail, error);
+  return event->event_id != 0;
 }
 
 gint64
@@ -21,11 +97,18 @@ cr_segment_index_add_event (CrSegmentIndex *index, gint64 session_id,
                             gint64 at_us, CrEventKind kind, const char *detail,
                             GError **error)
 {
+  NewEvent event = {
+    .session_id = session_id, .at_us = at_us, .kind = kind, .detail = detail,
+  };
+
   g_return_val_if_fail (index != NULL, 0);
   g_return_val_if_fail (cr_event_kind_to_string (kind) != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
-  return cr_index_insert_event (index, session_id, at_us, kind, detail, error);
+  /* The link reads the last one: both under the write lock. */
+  if (!cr_index_transaction (index, insert_event, &event, error))
+    return 0;
+  return event.event_id;
 }
 
 typedef struct {
@@ -73,23 +156,17 @@ cr_segment_index_add_marker (CrSegmentIndex *index, gint64 session_id,
   return marker.event_id;
 }
 
-GPtrArray *
-cr_segment_index_list_events (CrSegmentIndex *index, gint64 session_id,
-                              GError **error)
+/* The events @sql (CR_INDEX_EVENT_COLUMNS) selects with @values. */
+static GPtrArray *
+select_events (CrSegmentIndex *index, const char *sql, const char *doing,
+               const CrIndexValue *values, gsize n_values, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (sqlite3_stmt) stmt =
+      cr_index_statement (index, sql, doing, values, n_values, error);
   g_autoptr (GPtrArray) events =
       g_ptr_array_new_with_free_func ((GDestroyNotify) cr_event_record_free);
-  const char *doing = "list events";
   int rc;
 
-  g_return_val_if_fail (index != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  stmt = cr_index_statement (index,
-                             "SELECT " CR_INDEX_EVENT_COLUMNS " FROM events "
-                             "WHERE session_id = ? ORDER BY at, id", doing,
-                             CR_BIND (CR_VALUE_INT (session_id)), error);
   if (stmt == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -103,9 +180,143 @@ cr_segment_index_list_events (CrSegmentIndex *index, gint64 session_id,
       record->kind_name = cr_index_column_text (stmt, 3);
       record->kind = cr_event_kind_from_string (record->kind_name);
       record->detail = cr_index_column_text (stmt, 4);
+      record->sequence = (guint) sqlite3_column_int64 (stmt, 5);
+      record->link = cr_index_column_text (stmt, 6);
       g_ptr_array_add (events, g_steal_pointer (&record));
     }
   if (!cr_index_check (index, rc, doing, error))
     return NULL;
   return g_steal_pointer (&events);
+}
+
+GPtrArray *
+cr_segment_index_list_events (CrSegmentIndex *index, gint64 session_id,
+                              GError **error)
+{
+  g_return_val_if_fail (index != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return select_events (index,
+                        "SELECT " CR_INDEX_EVENT_COLUMNS " FROM events "
+                        "WHERE session_id = ? ORDER BY at, id", "list events",
+                        CR_BIND (CR_VALUE_INT (session_id)), error);
+}
+
+GPtrArray *
+cr_index_session_ledger (CrSegmentIndex *index, gint64 session_id, GError **error)
+{
+  /* Rows without a sequence (written by hand) last, in the order written. */
+  return select_events (index,
+                        "SELECT " CR_INDEX_EVENT_COLUMNS " FROM events "
+                        "WHERE session_id = ? ORDER BY sequence IS NULL, sequence, id",
+                        "list the ledger of a session",
+                        CR_BIND (CR_VALUE_INT (session_id)), error);
+}
+
+GPtrArray *
+cr_segment_index_list_ledger (CrSegmentIndex *index, gint64 session_id,
+                              GError **error)
+{
+  g_return_val_if_fail (index != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return cr_index_session_ledger (index, session_id, error);
+}
+
+GPtrArray *
+cr_segment_index_list_markers (CrSegmentIndex *index, gint64 session_id,
+                               GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GPtrArray) markers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) cr_marker_record_free);
+  const char *doing = "list markers";
+  int rc;
+
+  g_return_val_if_fail (index != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = cr_index_statement (index,
+                             "SELECT id, session_id, event_id, at, text FROM markers "
+                             "WHERE session_id = ? ORDER BY id", doing,
+                             CR_BIND (CR_VALUE_INT (session_id)), error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr (CrMarkerRecord) record = g_new0 (CrMarkerRecord, 1);
+
+      record->id = sqlite3_column_int64 (stmt, 0);
+      record->session_id = sqlite3_column_int64 (stmt, 1);
+      record->event_id = sqlite3_column_int64 (stmt, 2);
+      if (!cr_index_column_utc (index, stmt, 3, "markers", &record->at_us, error))
+        return NULL;
+      record->text = cr_index_column_text (stmt, 4);
+      g_ptr_array_add (markers, g_steal_pointer (&record));
+    }
+  if (!cr_index_check (index, rc, doing, error))
+    return NULL;
+  return g_steal_pointer (&markers);
+}
+
+/* Links the ledger of @session_id from its root, every event in sequence
+ * order (migration: the rows have none yet). */
+static gboolean
+fill_ledger (CrSegmentIndex *index, gint64 session_id, GError **error)
+{
+  g_autofree char *previous = cr_index_ensure_chain_root (index, session_id, error);
+  g_autoptr (GPtrArray) ledger = NULL;
+
+  if (previous == NULL)
+    return FALSE;
+  ledger = cr_index_session_ledger (index, session_id, error);
+  if (ledger == NULL)
+    return FALSE;
+  for (guint i = 0; i < ledger->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (ledger, i);
+      char *link = cr_chain_event_link (previous, event, error);
+
+      if (link == NULL)
+        {
+          g_prefix_error (error, "Session %" G_GINT64_FORMAT ": ", session_id);
+          return FALSE;
+        }
+      g_free (previous);
+      previous = link;
+      if (!cr_index_run (index, "UPDATE events SET link = ? WHERE id = ?",
+                         "store an event's chain link",
+                         CR_BIND (CR_VALUE_TEXT (link), CR_VALUE_INT (event->id)), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cr_index_fill_all_ledgers (CrSegmentIndex *index, GError **error)
+{
+  g_autoptr (GArray) ids =
+      cr_index_select_ids (index, "SELECT id FROM sessions ORDER BY id",
+                           "list sessions to link", CR_BIND_NONE, error);
+
+  if (ids == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      GError *chain_error = NULL;
+
+      if (fill_ledger (index, g_array_index (ids, gint64, i), &chain_error))
+        continue;
+      /* As for the segments (cr_index_fill_all_chains): a row the chain
+       * cannot take keeps the recorder from nothing; verification names it. */
+      if (chain_error->domain != CR_CHAIN_ERROR)
+        {
+          g_propagate_error (error, chain_error);
+          return FALSE;
+        }
+      g_warning ("Index '%s': %s; its events are left without chain links",
+                 cr_text_shown (index->path), cr_text_shown (chain_error->message));
+      g_error_free (chain_error);
+    }
+  return TRUE;
 }

@@ -28,11 +28,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define CR_INDEX_SESSION_COLUMNS \
   "id, room_id, case_no, title, started_at, stopped_at, state, chain_root, " \
-  "chain_head, signature, public_key, sealed_at, archived_at, purged_at"
+  "chain_head, signature, public_key, sealed_at, archived_at, purged_at, " \
+  "sealed_events"
 #define CR_INDEX_SEGMENT_COLUMNS \
   "id, session_id, sequence, path, started_at, duration_us, bytes, sha256, " \
   "closed, link"
-#define CR_INDEX_EVENT_COLUMNS "id, session_id, at, kind, detail"
+#define CR_INDEX_EVENT_COLUMNS "id, session_id, at, kind, detail, sequence, link"
 
 /* A value for a statement's parameter: a number, a text (NULL binds SQL
  * NULL) or a time, bound in utc.h's text form. */
@@ -124,5 +125,17 @@ gboolean cr_index_fill_links (CrSegmentIndex *index, gint64 session_id,
                               GError **error);
 /* cr_index_fill_links for every session (migration to version 2). */
 gboolean cr_index_fill_all_chains (CrSegmentIndex *index, GError **error);
+/* The stored root of @session_id, computed and stored first if missing.
+ * (transfer full) */
+char *cr_index_ensure_chain_root (CrSegmentIndex *index, gint64 session_id,
+                                  GError **error);
+
+/* segment-index-events.c */
+/* The events of @session_id by sequence: its ledger. */
+GPtrArray *cr_index_session_ledger (CrSegmentIndex *index, gint64 session_id,
+                                    GError **error);
+/* Links every event of every session in sequence order (migration to
+ * version 4). */
+gboolean cr_index_fill_all_ledgers (CrSegmentIndex *index, GError **error);
 
 G_END_DECLS

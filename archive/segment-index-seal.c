@@ -5,8 +5,11 @@
 
 #include <json-glib/json-glib.h>
 
+#include "archive/chain.h"
+
 static char *
-seal_detail (const char *chain_head, const char *public_key, guint segments)
+seal_detail (const char *chain_head, const char *public_key, guint segments,
+             guint events)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -18,6 +21,8 @@ seal_detail (const char *chain_head, const char *public_key, guint segments)
   json_builder_add_string_value (builder, public_key);
   json_builder_set_member_name (builder, "segments");
   json_builder_add_int_value (builder, segments);
+  json_builder_set_member_name (builder, "events");
+  json_builder_add_int_value (builder, events);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   return json_to_string (root, FALSE);
@@ -30,6 +35,17 @@ typedef struct {
   char *chain_head;       /* out */
 } Seal;
 
+/* The last event of @ledger that has its place in the chain, or 0. */
+static guint
+last_sequence (GPtrArray *ledger)
+{
+  guint last = 0;
+
+  for (guint i = 0; i < ledger->len; i++)
+    last = MAX (last, ((CrEventRecord *) g_ptr_array_index (ledger, i))->sequence);
+  return last;
+}
+
 /* The body of cr_segment_index_seal_session, inside its transaction. */
 static gboolean
 seal_locked (CrSegmentIndex *index, gpointer data, GError **error)
@@ -37,11 +53,14 @@ seal_locked (CrSegmentIndex *index, gpointer data, GError **error)
   Seal *seal = data;
   g_autoptr (CrSessionRecord) session = NULL;
   g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (GPtrArray) ledger = NULL;
+  g_autofree char *segments_head = NULL;
   g_autofree char *head = NULL;
   g_autofree char *signature = NULL;
   g_autofree char *detail = NULL;
   const char *public_key = cr_device_key_get_public_hex (seal->key);
   gint64 session_id = seal->session_id;
+  guint covered;
 
   session = cr_segment_index_get_session (index, session_id, error);
   if (session == NULL)
@@ -60,7 +79,7 @@ seal_locked (CrSegmentIndex *index, gpointer data, GError **error)
   if (segments == NULL)
     return FALSE;
 
-  head = g_strdup (session->chain_root);
+  segments_head = g_strdup (session->chain_root);
   for (guint i = 0; i < segments->len; i++)
     {
       CrSegmentRecord *segment = g_ptr_array_index (segments, i);
@@ -72,15 +91,36 @@ seal_locked (CrSegmentIndex *index, gpointer data, GError **error)
                        segment->path);
           return FALSE;
         }
-      g_free (head);
-      head = g_strdup (segment->link);
+      g_free (segments_head);
+      segments_head = g_strdup (segment->link);
     }
-  if (head == NULL)
+  if (segments_head == NULL)
     {
       g_set_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED,
                    "Session %" G_GINT64_FORMAT " in '%s' has a broken chain: "
                    "a closed segment has no link", session_id, index->path);
       return FALSE;
+    }
+  ledger = cr_index_session_ledger (index, session_id, error);
+  if (ledger == NULL)
+    return FALSE;
+  /* Sealed already: the head as it was sealed, to compare (layout 1 before
+   * version 4, and for a ledger without events: the segments only). Else
+   * every event so far. */
+  covered = session->chain_head != NULL ? session->sealed_events : last_sequence (ledger);
+  if (covered == 0)
+    head = g_strdup (segments_head);
+  else
+    {
+      CrEventRecord *last = cr_event_records_find (ledger, covered);
+
+      head = cr_chain_head (segments_head, last != NULL ? last->link : NULL, error);
+      if (head == NULL)
+        {
+          g_prefix_error (error, "Session %" G_GINT64_FORMAT " in '%s' has a broken "
+                          "ledger at event #%u: ", session_id, index->path, covered);
+          return FALSE;
+        }
     }
 
   if (session->chain_head != NULL)
@@ -101,13 +141,15 @@ seal_locked (CrSegmentIndex *index, gpointer data, GError **error)
   signature = cr_device_key_sign (seal->key, head);
   if (!cr_index_run (index,
                      "UPDATE sessions SET chain_head = ?, signature = ?, "
-                     "public_key = ?, sealed_at = ? WHERE id = ?", "seal a session",
+                     "public_key = ?, sealed_at = ?, sealed_events = ? WHERE id = ?",
+                     "seal a session",
                      CR_BIND (CR_VALUE_TEXT (head), CR_VALUE_TEXT (signature),
                               CR_VALUE_TEXT (public_key), CR_VALUE_UTC (seal->at_us),
+                              covered > 0 ? CR_VALUE_INT (covered) : CR_VALUE_TEXT (NULL),
                               CR_VALUE_INT (session_id)),
                      error))
     return FALSE;
-  detail = seal_detail (head, public_key, segments->len);
+  detail = seal_detail (head, public_key, segments->len, covered);
   if (cr_index_insert_event (index, session_id, seal->at_us, CR_EVENT_SEAL, detail,
                              error) == 0)
     return FALSE;

@@ -73,10 +73,9 @@ cr_index_session_segments (CrSegmentIndex *index, gint64 session_id,
                           CR_BIND (CR_VALUE_INT (session_id)), error);
 }
 
-/* The stored root of @session_id, computed and stored first if missing
- * (sessions begun by schema version 1). (transfer full) */
-static char *
-ensure_chain_root (CrSegmentIndex *index, gint64 session_id, GError **error)
+/* Sessions begun by schema version 1 have no stored root. */
+char *
+cr_index_ensure_chain_root (CrSegmentIndex *index, gint64 session_id, GError **error)
 {
   g_autoptr (CrSessionRecord) session =
       cr_segment_index_get_session (index, session_id, error);
@@ -104,7 +103,7 @@ gboolean
 cr_index_fill_links (CrSegmentIndex *index, gint64 session_id, GError **error)
 {
   g_autoptr (GPtrArray) segments = NULL;
-  g_autofree char *previous = ensure_chain_root (index, session_id, error);
+  g_autofree char *previous = cr_index_ensure_chain_root (index, session_id, error);
 
   if (previous == NULL)
     return FALSE;

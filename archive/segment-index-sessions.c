@@ -184,6 +184,7 @@ session_from_row (CrSegmentIndex *index, sqlite3_stmt *stmt, GError **error)
       !cr_index_column_utc (index, stmt, 12, "sessions", &record->archived_us, error) ||
       !cr_index_column_utc (index, stmt, 13, "sessions", &record->purged_us, error))
     return NULL;
+  record->sealed_events = (guint) sqlite3_column_int64 (stmt, 14);
   /* The CHECK constraint keeps other values out of the table. */
   if (!cr_session_state_from_string (state, &record->state))
     {

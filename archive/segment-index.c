@@ -96,6 +96,18 @@ static const char *const schema_steps[] = {
   "  reason TEXT"
   ");"
   "CREATE INDEX broadcast_decisions_case_no ON broadcast_decisions (case_no);",
+
+  /* 3 -> 4: the ledger in the chain (chain.h, layout 2): every event is
+   * numbered within its session in the order it was written and gets a
+   * link, filled in by cr_index_fill_all_ledgers() after this step; a seal
+   * from now on covers the events up to sealed_events. The numbering of
+   * the rows already there is their order of writing, their id. */
+  "ALTER TABLE events ADD COLUMN sequence INTEGER;"
+  "ALTER TABLE events ADD COLUMN link TEXT;"
+  "ALTER TABLE sessions ADD COLUMN sealed_events INTEGER;"
+  "UPDATE events SET sequence = (SELECT count (*) FROM events AS earlier "
+  "  WHERE earlier.session_id = events.session_id AND earlier.id <= events.id);"
+  "CREATE UNIQUE INDEX events_session_sequence ON events (session_id, sequence);",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))
@@ -326,8 +338,11 @@ migrate_locked (CrSegmentIndex *index, GError **error)
       if (!cr_index_exec (index, schema_steps[step], doing, error))
         return FALSE;
     }
-  /* Version 2 brought the chain: link what version 1 recorded. */
+  /* Version 2 brought the chain: link what version 1 recorded; version 4
+   * the ledger's links. */
   if (version < 2 && !cr_index_fill_all_chains (index, error))
+    return FALSE;
+  if (version < 4 && !cr_index_fill_all_ledgers (index, error))
     return FALSE;
 
   if (version == SCHEMA_VERSION)

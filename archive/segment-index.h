@@ -6,7 +6,8 @@
  * the same file read-only while the daemon runs; only courtrec's archived and
  * retention verbs write, a few rows in short IMMEDIATE transactions, which
  * WAL and the busy timeout make safe beside the daemon. Since version 2 every
- * session carries its integrity chain (chain.h). Times are UTC, stored as
+ * session carries its integrity chain (chain.h), since version 4 with its
+ * events in it. Times are UTC, stored as
  * ISO 8601 text with milliseconds ("2026-11-27T02:13:25.316Z") so that they
  * sort and read well in sqlite3 (utc.h); in C they are microseconds since
  * the epoch (g_get_real_time ()). The rows it hands out are records.h.
@@ -78,7 +79,8 @@ CrSessionRecord *cr_segment_index_find_unfinished_session (CrSegmentIndex *index
                                                            GError **error);
 
 /* Events and markers (event-kind.h). A marker is also an event of kind
- * CR_EVENT_MARKER. */
+ * CR_EVENT_MARKER. Each event is numbered and linked into the session's
+ * chain as it is written, in the same transaction. */
 gint64 cr_segment_index_add_event (CrSegmentIndex *index, gint64 session_id,
                                    gint64 at_us, CrEventKind kind,
                                    const char *detail, GError **error);
@@ -104,6 +106,14 @@ GPtrArray *cr_segment_index_list_broadcast_decisions (CrSegmentIndex *index,
 /* Oldest first. (transfer full) (element-type CrEventRecord) */
 GPtrArray *cr_segment_index_list_events (CrSegmentIndex *index,
                                          gint64 session_id, GError **error);
+/* The session's ledger as the chain links it: by sequence, rows without
+ * one last. (transfer full) (element-type CrEventRecord) */
+GPtrArray *cr_segment_index_list_ledger (CrSegmentIndex *index,
+                                         gint64 session_id, GError **error);
+/* The rows of markers of @session_id, by id.
+ * (transfer full) (element-type CrMarkerRecord) */
+GPtrArray *cr_segment_index_list_markers (CrSegmentIndex *index,
+                                          gint64 session_id, GError **error);
 
 /* Segments: a row is added when the file is opened and completed when it is
  * closed and hashed. Closing also computes the segment's chain link, in the
@@ -132,8 +142,10 @@ guint cr_segment_index_last_sequence (CrSegmentIndex *index,
 GPtrArray *cr_segment_index_list_chain (CrSegmentIndex *index,
                                         gint64 session_id, GError **error);
 
-/* Sealing: signs the chain head of @session_id with @key, stores head,
- * signature and public key, and adds a "seal" event, in one transaction.
+/* Sealing: signs the chain head of @session_id (its segments and every
+ * event so far, chain.h layout 2) with @key, stores head, signature, public
+ * key and the last event covered, and adds a "seal" event after it, in one
+ * transaction.
  * The session must be stopped and all its segments closed, else
  * CR_INDEX_ERROR_NOT_READY (a normal "not yet": call again when its last
  * segment has closed). Sealing a sealed session again returns the same

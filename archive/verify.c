@@ -7,7 +7,7 @@
  * file whose content turns up under another name was renamed, a file that
  * holds another segment's content was reordered, and a row whose hash
  * column was edited is told from a file whose bytes were. */
-#include "archive/verify.h"
+#include "archive/verify-private.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -46,7 +46,9 @@ typedef struct {
   CrSessionRecord *session;
   GPtrArray *rows;        /* CrSegmentRecord, the chain */
   GPtrArray *checks;      /* RowCheck */
-  GPtrArray *events;      /* CrEventRecord */
+  GPtrArray *events;      /* CrEventRecord, by time */
+  GPtrArray *ledger;      /* CrEventRecord, by sequence */
+  GPtrArray *markers;     /* CrMarkerRecord */
   CrVerifySession *summary;
   gboolean root_mismatch;
   char *head_now;         /* where the chain ends now, NULL when it cannot be told */
@@ -77,6 +79,8 @@ session_check_free (SessionCheck *check)
   g_clear_pointer (&check->rows, g_ptr_array_unref);
   g_clear_pointer (&check->checks, g_ptr_array_unref);
   g_clear_pointer (&check->events, g_ptr_array_unref);
+  g_clear_pointer (&check->ledger, g_ptr_array_unref);
+  g_clear_pointer (&check->markers, g_ptr_array_unref);
   g_free (check->head_now);
   g_free (check);
 }
@@ -147,10 +151,10 @@ cr_verify_problem_kind_to_string (CrVerifyProblemKind kind)
   return "unknown";
 }
 
-static void G_GNUC_PRINTF (6, 7)
-add_problem (CrVerifyReport *report, CrVerifySession *session,
-             CrVerifyProblemKind kind, guint sequence, const char *path,
-             const char *format, ...)
+void
+cr_verify_add_problem (CrVerifyReport *report, CrVerifySession *session,
+                       CrVerifyProblemKind kind, guint sequence, guint event,
+                       const char *path, const char *format, ...)
 {
   CrVerifyProblem *problem = g_new0 (CrVerifyProblem, 1);
   va_list ap;
@@ -158,6 +162,7 @@ add_problem (CrVerifyReport *report, CrVerifySession *session,
   problem->kind = kind;
   problem->session_id = session != NULL ? session->session_id : 0;
   problem->sequence = sequence;
+  problem->event = event;
   problem->path = g_strdup (path);
   va_start (ap, format);
   problem->message = g_strdup_vprintf (format, ap);
@@ -344,18 +349,19 @@ judge_row (CrVerifyReport *report, SessionCheck *check, RowCheck *row_check,
       if (renamed != NULL)
         {
           renamed->consumed = TRUE;
-          add_problem (report, summary, CR_VERIFY_RENAMED, row->sequence, row->path,
-                       "segment #%u's file was renamed to %s", row->sequence,
-                       renamed->path);
+          cr_verify_add_problem (report, summary, CR_VERIFY_RENAMED, row->sequence, 0,
+                                 row->path,
+                                 "segment #%u's file was renamed to %s", row->sequence,
+                                 renamed->path);
         }
       else
-        add_problem (report, summary, CR_VERIFY_DELETED, row->sequence, row->path,
-                     "segment #%u's file is gone", row->sequence);
+        cr_verify_add_problem (report, summary, CR_VERIFY_DELETED, row->sequence, 0, row->path,
+                               "segment #%u's file is gone", row->sequence);
     }
   else if (job != NULL && job->sha256 == NULL)
-    add_problem (report, summary, CR_VERIFY_UNREADABLE, row->sequence, row->path,
-                 "segment #%u could not be read: %s", row->sequence,
-                 job->error != NULL ? job->error->message : "unknown error");
+    cr_verify_add_problem (report, summary, CR_VERIFY_UNREADABLE, row->sequence, 0, row->path,
+                           "segment #%u could not be read: %s", row->sequence,
+                           job->error != NULL ? job->error->message : "unknown error");
   else if (job != NULL)
     {
       summary->bytes_hashed += job->bytes;
@@ -373,10 +379,11 @@ judge_row (CrVerifyReport *report, SessionCheck *check, RowCheck *row_check,
           link_now = cr_chain_link (row_check->previous_link, &as_file, NULL);
           if (g_strcmp0 (link_now, row->link) == 0)
             {
-              add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, row->path,
-                           "segment #%u's row was edited: its hash or size in the "
-                           "index changed, while the file still matches the chain",
-                           row->sequence);
+              cr_verify_add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, 0,
+                                     row->path,
+                                     "segment #%u's row was edited: its hash or size in the "
+                                     "index changed, while the file still matches the chain",
+                                     row->sequence);
               explained = TRUE;
               file_intact = TRUE;
             }
@@ -388,33 +395,35 @@ judge_row (CrVerifyReport *report, SessionCheck *check, RowCheck *row_check,
           g_autofree char *found = short_hex (job->sha256);
 
           if (other != NULL)
-            add_problem (report, summary, CR_VERIFY_REORDERED, row->sequence, row->path,
-                         "segment #%u's file holds the content of segment #%u "
-                         "(%s): files were swapped or reordered", row->sequence,
-                         other->sequence, other->path);
+            cr_verify_add_problem (report, summary, CR_VERIFY_REORDERED, row->sequence, 0,
+                                   row->path,
+                                   "segment #%u's file holds the content of segment #%u "
+                                   "(%s): files were swapped or reordered", row->sequence,
+                                   other->sequence, other->path);
           else
-            add_problem (report, summary, CR_VERIFY_CHANGED, row->sequence, row->path,
-                         "segment #%u's content changed: SHA-256 %s… in the index, "
-                         "%s… on disk (%" G_GINT64_FORMAT " bytes indexed, %"
-                         G_GINT64_FORMAT " on disk)", row->sequence, expected, found,
-                         row->bytes, job->bytes);
+            cr_verify_add_problem (report, summary, CR_VERIFY_CHANGED, row->sequence, 0,
+                                   row->path,
+                                   "segment #%u's content changed: SHA-256 %s… in the index, "
+                                   "%s… on disk (%" G_GINT64_FORMAT " bytes indexed, %"
+                                   G_GINT64_FORMAT " on disk)", row->sequence, expected, found,
+                                   row->bytes, job->bytes);
         }
     }
 
   if (explained)
     return;
   if (row_check->link_error != NULL)
-    add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, row->path,
-                 "segment #%u's row was edited: %s", row->sequence,
-                 row_check->link_error);
+    cr_verify_add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, 0, row->path,
+                           "segment #%u's row was edited: %s", row->sequence,
+                           row_check->link_error);
   else if (row_check->link_mismatch)
-    add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, row->path,
-                 "segment #%u's row was edited: its path, start, duration, size, "
-                 "hash or sequence no longer match its chain link", row->sequence);
+    cr_verify_add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, 0, row->path,
+                           "segment #%u's row was edited: its path, start, duration, size, "
+                           "hash or sequence no longer match its chain link", row->sequence);
   else if (row_check->link_missing)
-    add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, row->path,
-                 "segment #%u is closed but its chain link was removed from the "
-                 "index", row->sequence);
+    cr_verify_add_problem (report, summary, CR_VERIFY_EDITED, row->sequence, 0, row->path,
+                           "segment #%u is closed but its chain link was removed from the "
+                           "index", row->sequence);
 }
 
 static void
@@ -430,48 +439,70 @@ judge_seal (CrVerifyReport *report, SessionCheck *check, const char *trusted)
       if (sealed_count >= 0 || sealed_at_us != 0)
         {
           g_autofree char *at = cr_format_utc (sealed_at_us);
-          add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, NULL,
-                       "the session was sealed at %s (its seal event says so), but "
-                       "its chain head and signature are gone from the index", at);
+          cr_verify_add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, 0, NULL,
+                                 "the session was sealed at %s (its seal event says so), but "
+                                 "its chain head and signature are gone from the index", at);
         }
       return;
     }
 
   summary->chain_head = g_strdup (session->chain_head);
+  summary->sealed_events = session->sealed_events;
+  /* Layout 2 (chain.h): the head covers the ledger up to sealed_events. */
+  if (check->head_now != NULL && session->sealed_events > 0)
+    {
+      CrEventRecord *last = cr_event_records_find (check->ledger, session->sealed_events);
+      const char *ledger_head = last != NULL ? last->link : NULL;
+      char *head = ledger_head != NULL
+          ? cr_chain_head (check->head_now, ledger_head, NULL) : NULL;
+
+      g_free (check->head_now);
+      check->head_now = head;
+      if (ledger_head == NULL)
+        {
+          cr_verify_add_problem (report, summary, CR_VERIFY_DELETED, 0, session->sealed_events,
+                                 NULL, "the seal covers %u events; event #%u is gone from "
+                                 "the ledger: events were deleted", session->sealed_events,
+                                 session->sealed_events);
+          goto signature;
+        }
+    }
   if (check->head_now == NULL || !g_str_equal (check->head_now, session->chain_head))
     {
       gint64 now_count = check->rows->len;
 
       if (sealed_count >= 0 && now_count < sealed_count)
-        add_problem (report, summary, CR_VERIFY_DELETED, 0, NULL,
-                     "the session was sealed with %" G_GINT64_FORMAT " segments; the "
-                     "index now has %" G_GINT64_FORMAT ": segment rows were deleted",
-                     sealed_count, now_count);
+        cr_verify_add_problem (report, summary, CR_VERIFY_DELETED, 0, 0, NULL,
+                               "the session was sealed with %" G_GINT64_FORMAT " segments; the "
+                               "index now has %" G_GINT64_FORMAT ": segment rows were deleted",
+                               sealed_count, now_count);
       else if (sealed_count >= 0 && now_count > sealed_count)
-        add_problem (report, summary, CR_VERIFY_ADDED, 0, NULL,
-                     "the session was sealed with %" G_GINT64_FORMAT " segments; the "
-                     "index now has %" G_GINT64_FORMAT ": segments were added after "
-                     "sealing", sealed_count, now_count);
+        cr_verify_add_problem (report, summary, CR_VERIFY_ADDED, 0, 0, NULL,
+                               "the session was sealed with %" G_GINT64_FORMAT " segments; the "
+                               "index now has %" G_GINT64_FORMAT ": segments were added after "
+                               "sealing", sealed_count, now_count);
       else
-        add_problem (report, summary, CR_VERIFY_SEAL_BROKEN, 0, NULL,
-                     "the chain no longer ends at the sealed head %s", session->chain_head);
+        cr_verify_add_problem (report, summary, CR_VERIFY_SEAL_BROKEN, 0, 0, NULL,
+                               "the chain no longer ends at the sealed head %s",
+                               session->chain_head);
     }
 
+signature:
   if (session->signature == NULL || session->public_key == NULL)
-    add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, NULL,
-                 "the session is sealed but its signature or public key is missing");
+    cr_verify_add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, 0, NULL,
+                           "the session is sealed but its signature or public key is missing");
   else if (!cr_device_key_verify (session->public_key, session->chain_head,
                                   session->signature))
-    add_problem (report, summary, CR_VERIFY_BAD_SIGNATURE, 0, NULL,
-                 "the signature does not match the sealed chain head: it was forged, "
-                 "or the head or signature was altered");
+    cr_verify_add_problem (report, summary, CR_VERIFY_BAD_SIGNATURE, 0, 0, NULL,
+                           "the signature does not match the sealed chain head: it was forged, "
+                           "or the head or signature was altered");
   else
     {
       summary->signature_good = TRUE;
       if (trusted != NULL && !g_str_equal (trusted, session->public_key))
-        add_problem (report, summary, CR_VERIFY_UNKNOWN_KEY, 0, NULL,
-                     "signed by key %s, which is not this device's key %s",
-                     session->public_key, trusted);
+        cr_verify_add_problem (report, summary, CR_VERIFY_UNKNOWN_KEY, 0, 0, NULL,
+                               "signed by key %s, which is not this device's key %s",
+                               session->public_key, trusted);
     }
 }
 
@@ -484,9 +515,9 @@ judge_session (CrVerifyReport *report, SessionCheck *check, GPtrArray *unknown,
   guint missing_logged = count_events (check, CR_EVENT_SEGMENT_MISSING);
 
   if (check->root_mismatch)
-    add_problem (report, summary, CR_VERIFY_EDITED, 0, NULL,
-                 "the session's row was edited: its room, case number or start "
-                 "time no longer match its chain root");
+    cr_verify_add_problem (report, summary, CR_VERIFY_EDITED, 0, 0, NULL,
+                           "the session's row was edited: its room, case number or start "
+                           "time no longer match its chain root");
 
   for (guint i = 0; i < check->checks->len; i++)
     {
@@ -498,15 +529,17 @@ judge_session (CrVerifyReport *report, SessionCheck *check, GPtrArray *unknown,
           g_autofree char *which = row->sequence - 1 > expected
               ? g_strdup_printf ("#%u to #%u", expected, row->sequence - 1)
               : g_strdup_printf ("#%u", expected);
-          add_problem (report, summary, CR_VERIFY_DELETED, expected, NULL,
-                       "segment %s is not in the index: its row was deleted%s", which,
-                       missing_logged > 0
-                         ? " (courtrecd logged a segment missing at start-up: see "
-                           "the session's segment-missing events)" : "");
+          cr_verify_add_problem (report, summary, CR_VERIFY_DELETED, expected, 0, NULL,
+                                 "segment %s is not in the index: its row was deleted%s", which,
+                                 missing_logged > 0
+                                 ? " (courtrecd logged a segment missing at start-up: see "
+                                 "the session's segment-missing events)" : "");
         }
       expected = row->sequence + 1;
       judge_row (report, check, row_check, unknown);
     }
+  cr_verify_ledger (report, summary, check->session->chain_root, check->ledger,
+                    check->markers);
   judge_seal (report, check, trusted);
 }
 
@@ -597,6 +630,12 @@ cr_verify (CrSegmentIndex *index, const char *storage_dir,
         return NULL;
       check->events = cr_segment_index_list_events (index, check->session->id, error);
       if (check->events == NULL)
+        return NULL;
+      check->ledger = cr_segment_index_list_ledger (index, check->session->id, error);
+      if (check->ledger == NULL)
+        return NULL;
+      check->markers = cr_segment_index_list_markers (index, check->session->id, error);
+      if (check->markers == NULL)
         return NULL;
       check->checks = g_ptr_array_new_with_free_func ((GDestroyNotify) row_check_free);
       check->summary = g_new0 (CrVerifySession, 1);
@@ -704,8 +743,8 @@ cr_verify (CrSegmentIndex *index, const char *storage_dir,
         if (((CrVerifySession *) g_ptr_array_index (report->sessions, s))->session_id ==
             job->session_id)
           owner = g_ptr_array_index (report->sessions, s);
-      add_problem (report, owner, CR_VERIFY_ADDED, 0, job->path,
-                   "a file the index does not know was added under %s", recordings);
+      cr_verify_add_problem (report, owner, CR_VERIFY_ADDED, 0, 0, job->path,
+                             "a file the index does not know was added under %s", recordings);
     }
   return g_steal_pointer (&report);
 }

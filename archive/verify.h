@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* verify.h: checks the archive against its index and its seals: every
- * closed segment's file against its SHA-256, every index row against its
- * chain link (chain.h), every sealed chain head against its signature, and
- * the recordings directory for files the index does not know. Each problem
- * is named; nothing is changed.
+ * closed segment's file against its SHA-256, every index row (segments,
+ * events, markers) against its chain link (chain.h), every sealed chain
+ * head against its signature, and the recordings directory for files the
+ * index does not know. Each problem is named; nothing is changed.
  *
  * Files are hashed with cr_digest_file_sha256 on a pool of threads, one per
  * processor, so that a long archive is read at disk speed where SHA-256 on
@@ -16,10 +16,12 @@ G_BEGIN_DECLS
 
 typedef enum {
   CR_VERIFY_CHANGED,           /* a file's bytes no longer match its SHA-256 */
-  CR_VERIFY_DELETED,           /* a segment's file, or its index row, is gone */
-  CR_VERIFY_ADDED,             /* a media file under recordings/ the index does not know */
+  CR_VERIFY_DELETED,           /* a segment's file, or an index row, is gone */
+  CR_VERIFY_ADDED,             /* a media file under recordings/ the index does not
+                                  know, or an event inserted into a ledger */
   CR_VERIFY_RENAMED,           /* a segment's file is there under another name */
-  CR_VERIFY_REORDERED,         /* a segment's file holds another segment's content */
+  CR_VERIFY_REORDERED,         /* a segment's file holds another segment's content,
+                                  or an event stands at another place */
   CR_VERIFY_EDITED,            /* an index row no longer matches the chain */
   CR_VERIFY_SEAL_BROKEN,       /* the chain no longer ends at the sealed head */
   CR_VERIFY_BAD_SIGNATURE,     /* the signature does not match the sealed head */
@@ -32,6 +34,7 @@ typedef struct {
   CrVerifyProblemKind kind;
   gint64 session_id;      /* 0 for a file that belongs to no session */
   guint sequence;         /* the segment concerned, 0 for none */
+  guint event;            /* the ledger's event concerned (its sequence), 0 for none */
   char *path;             /* relative to the storage directory, or NULL */
   char *message;          /* one sentence, what was found */
 } CrVerifyProblem;
@@ -43,6 +46,9 @@ typedef struct {
   guint segments;         /* rows in its chain */
   guint open_segments;    /* still being written: not yet verifiable */
   guint purged_segments;  /* media deleted by retention: chain checked only */
+  guint events;           /* events in its ledger, each checked against its link */
+  guint sealed_events;    /* of them, covered by the seal; 0 for a seal made
+                             before version 4, which covers the segments only */
   gint64 bytes_hashed;
   char *chain_head;       /* the sealed head, or NULL when not sealed */
   gboolean signature_good;

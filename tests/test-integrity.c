@@ -19,6 +19,7 @@
 /* Markup in the title: the HTML report must escape it. */
 #define TITLE "原告张某诉被告李某 <b>&amp;</b>"
 #define MARKER "证人出庭"
+#define LOST_REASON "no data for 2 s"
 
 /* The recording every test copies: made once, by the first test. */
 static CrTestRoom *pristine;
@@ -62,7 +63,32 @@ client_ok (CrTestRoom *room, const char *first, ...)
     g_error ("courtrec %s failed: %s%s", first, out, err);
 }
 
-/* A hearing of about 8 s with two pauses: three segments. */
+/* A camera lost for half a second, as the recorder logs it, into the
+ * ledger of the session recording now: what verify must keep from being
+ * deleted or edited. The daemon goes on writing beside it (WAL). */
+static void
+log_camera_lost (CrTestRoom *room)
+{
+  g_autoptr (CrSegmentIndex) index = open_index (room, FALSE);
+  g_autoptr (GPtrArray) sessions = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 session_id, now = g_get_real_time ();
+
+  sessions = cr_segment_index_list_sessions (index, NULL, &error);
+  g_assert_no_error (error);
+  session_id = ((CrSessionRecord *) g_ptr_array_index (sessions, sessions->len - 1))->id;
+  cr_segment_index_add_event (index, session_id, now, CR_EVENT_INPUT_LOST,
+                              "{\"input\":\"witness\",\"kind\":\"camera\","
+                              "\"label\":\"证人\",\"reason\":\"" LOST_REASON "\"}", &error);
+  g_assert_no_error (error);
+  cr_segment_index_add_event (index, session_id, now + G_USEC_PER_SEC / 2, CR_EVENT_INPUT_BACK,
+                              "{\"input\":\"witness\",\"kind\":\"camera\","
+                              "\"label\":\"证人\"}", &error);
+  g_assert_no_error (error);
+}
+
+/* A hearing of about 8 s with two pauses and a camera lost: three
+ * segments. */
 static void
 record_pristine (void)
 {
@@ -79,7 +105,9 @@ record_pristine (void)
 
   client_ok (pristine, "start", "--case", CASE_NO, "--title", TITLE, NULL);
   client_ok (pristine, "mark", MARKER, NULL);
-  g_usleep (2 * G_USEC_PER_SEC);
+  g_usleep (G_USEC_PER_SEC);
+  log_camera_lost (pristine);
+  g_usleep (G_USEC_PER_SEC);
   client_ok (pristine, "pause", "--reason", "recess", NULL);
   g_usleep (G_USEC_PER_SEC);
   client_ok (pristine, "resume", NULL);
@@ -240,6 +268,41 @@ sql (Fixture *fixture, const char *statement)
   if (sqlite3_exec (db, statement, NULL, NULL, &message) != SQLITE_OK)
     g_error ("%s: %s", statement, message);
   sqlite3_close (db);
+}
+
+/* The first column of the first row of @query, as sqlite3 shows it. */
+static char *
+sql_value (Fixture *fixture, const char *query)
+{
+  g_autofree char *path = g_build_filename (fixture->room->storage_dir, "index.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, query, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_assert_nonnull (value);
+  return value;
+}
+
+/* verify exits 3 and its output holds every one of the NULL-terminated
+ * needles. */
+static void
+assert_verify_says (Fixture *fixture, const char *first, ...)
+{
+  g_autofree char *out = NULL;
+  va_list ap;
+
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  va_start (ap, first);
+  for (const char *needle = first; needle != NULL; needle = va_arg (ap, const char *))
+    if (strstr (out, needle) == NULL)
+      g_error ("verify did not say '%s':\n%s", needle, out);
+  va_end (ap);
 }
 
 /* --- verify ----------------------------------------------------------------- */
@@ -436,6 +499,254 @@ test_forged_signature (Fixture *fixture, gconstpointer data)
   sql (fixture, statement);
   g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
   g_assert_nonnull (strstr (out, "  bad-signature "));
+}
+
+/* The ledger: pauses with their reasons, faults and markers are in the
+ * chain, each named when edited, deleted, inserted or moved. */
+static void
+test_ledger_edited (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *pause = sql_value (fixture, "SELECT sequence FROM events "
+                                               "WHERE kind = 'pause' ORDER BY sequence");
+  g_autofree char *edited = g_strdup_printf ("event #%s (pause at ", pause);
+  g_autofree char *statement = NULL;
+  g_autofree char *out = NULL;
+
+  /* A pause's reason. */
+  statement = g_strdup_printf ("UPDATE events SET detail = '{\"reason\":\"other\"}' "
+                               "WHERE sequence = %s", pause);
+  sql (fixture, statement);
+  assert_verify_says (fixture, "  edited ", edited, "was edited: its time, kind or detail",
+                      NULL);
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "NOT INTACT, 1 problem\n"));
+  g_clear_pointer (&out, g_free);
+
+  /* Put back: intact again; then the marker row's text. */
+  g_free (statement);
+  statement = g_strdup_printf ("UPDATE events SET detail = '{\"reason\":\"recess\"}' "
+                               "WHERE sequence = %s", pause);
+  sql (fixture, statement);
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 0);
+  sql (fixture, "UPDATE markers SET text = '证人未出庭'");
+  assert_verify_says (fixture, "  edited ", "marker row", "no longer match its event", NULL);
+}
+
+static void
+test_ledger_deleted (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *lost = sql_value (fixture, "SELECT sequence FROM events "
+                                              "WHERE kind = 'input-lost'");
+  g_autofree char *gone = g_strdup_printf ("event #%s is gone from the ledger", lost);
+  g_autofree char *covered = sql_value (fixture, "SELECT sealed_events FROM sessions");
+  g_autofree char *statement = NULL;
+  g_autofree char *seal_gone = NULL;
+
+  /* The camera's loss, as if it never happened. */
+  sql (fixture, "DELETE FROM events WHERE kind = 'input-lost'");
+  assert_verify_says (fixture, "  deleted ", gone, NULL);
+
+  /* The last events the seal covers (the stop), with nothing after them
+   * to show the gap: the seal tells. */
+  statement = g_strdup_printf ("DELETE FROM events WHERE sequence >= %s", covered);
+  sql (fixture, statement);
+  seal_gone = g_strdup_printf ("the seal covers %s events; event #%s is gone", covered, covered);
+  assert_verify_says (fixture, "  deleted ", seal_gone, NULL);
+}
+
+static void
+test_ledger_inserted (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *last = sql_value (fixture, "SELECT max (sequence) FROM events");
+  g_autofree char *statement = NULL;
+  g_autofree char *named = NULL;
+
+  /* A row written by hand, as sqlite3 takes it. */
+  sql (fixture, "INSERT INTO events (session_id, at, kind, detail) "
+                "SELECT id, started_at, 'marker', '当事人同意' FROM sessions");
+  assert_verify_says (fixture, "  added ", "an event (marker at ",
+                      "was inserted into the ledger", "NOT INTACT, 1 problem\n", NULL);
+  sql (fixture, "DELETE FROM events WHERE sequence IS NULL");
+
+  /* One given a place at the end, without a link to show for it. */
+  statement = g_strdup_printf ("INSERT INTO events (session_id, sequence, at, kind) "
+                               "SELECT id, %s + 1, stopped_at, 'resume' FROM sessions", last);
+  sql (fixture, statement);
+  named = g_strdup_printf ("event #%d (resume at ", (int) g_ascii_strtoll (last, NULL, 10) + 1);
+  assert_verify_says (fixture, "  added ", named, "has no chain link: it was inserted", NULL);
+}
+
+static void
+test_ledger_reordered (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *first = sql_value (fixture, "SELECT sequence FROM events "
+                                               "WHERE kind = 'pause' ORDER BY sequence");
+  g_autofree char *second = sql_value (fixture, "SELECT sequence FROM events "
+                                                "WHERE kind = 'pause' ORDER BY sequence DESC");
+  g_autofree char *statement = NULL;
+  g_autofree char *was_second = NULL;
+  g_autofree char *was_first = NULL;
+
+  /* The two pauses change places (their reasons with them). */
+  statement = g_strdup_printf ("UPDATE events SET sequence = -1 WHERE sequence = %s;"
+                               "UPDATE events SET sequence = %s WHERE sequence = %s;"
+                               "UPDATE events SET sequence = %s WHERE sequence = -1",
+                               first, first, second, second);
+  sql (fixture, statement);
+  was_second = g_strdup_printf ("event #%s (pause at ", first);
+  was_first = g_strdup_printf ("was #%s: the ledger was reordered", first);
+  assert_verify_says (fixture, "  reordered ", was_second, was_first, NULL);
+}
+
+/* An index written and sealed by version 3 (its schema made here with the
+ * SQL of that version's last step undone, its seal over the segments alone,
+ * as that version signed it) opens, is migrated, and verifies intact; from
+ * then on its events are in the chain. */
+static void
+test_ledger_migrated (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *key_path = g_build_filename (fixture->room->dir, "device-key", NULL);
+  g_autoptr (CrDeviceKey) key = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *statement = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *unlinked = NULL;
+  g_autofree char *covered = NULL;
+  const char *head = segment (fixture, 3)->link;
+
+  key = cr_device_key_load (key_path, FALSE, &error);
+  g_assert_no_error (error);
+  signature = cr_device_key_sign (key, head);
+  statement = g_strdup_printf (
+      "DROP INDEX events_session_sequence;"
+      "ALTER TABLE events DROP COLUMN sequence;"
+      "ALTER TABLE events DROP COLUMN link;"
+      "ALTER TABLE sessions DROP COLUMN sealed_events;"
+      "UPDATE sessions SET chain_head = '%s', signature = '%s';"
+      "UPDATE events SET detail = json_object ('chain_head', '%s', 'public_key', "
+      "  (SELECT public_key FROM sessions), 'segments', 3) WHERE kind = 'seal';"
+      "PRAGMA user_version = 3", head, signature, head);
+  sql (fixture, statement);
+
+  /* Read-only, it is not touched: the daemon migrates. */
+  g_assert_cmpint (verify (fixture, &out, NULL), !=, 0);
+  g_assert_nonnull (strstr (out, "schema version 3"));
+  g_clear_pointer (&out, g_free);
+
+  index = open_index (fixture->room, FALSE);
+  g_clear_pointer (&index, cr_segment_index_free);
+  version = sql_value (fixture, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "4");
+  unlinked = sql_value (fixture, "SELECT count (*) FROM events "
+                                 "WHERE sequence IS NULL OR link IS NULL");
+  g_assert_cmpstr (unlinked, ==, "0");
+  covered = sql_value (fixture, "SELECT COALESCE (sealed_events, 'none') FROM sessions");
+  g_assert_cmpstr (covered, ==, "none");
+  g_assert_cmpint (verify (fixture, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "sealed, signature good (over the segments"));
+  g_assert_nonnull (strstr (out, "INTACT"));
+
+  sql (fixture, "UPDATE events SET detail = '{\"reason\":\"other\"}' WHERE kind = 'pause'");
+  assert_verify_says (fixture, "  edited ", "(pause at ", NULL);
+}
+
+/* The README's recipe (the sh blocks under "Integrity" that start by
+ * setting DB), as an auditor runs it, with sqlite3 and sha256sum; the
+ * example's first line, which names the files, is replaced by the test's
+ * values. The hash it computed and the one stored. */
+static void
+run_recipe (Fixture *fixture, guint which, const char *session, guint event,
+            char **computed, char **stored)
+{
+  g_autofree char *readme_path = cr_test_top_path ("README.md");
+  g_autofree char *readme = NULL;
+  g_autofree char *db = g_build_filename (fixture->room->storage_dir, "index.db", NULL);
+  g_autofree char *db_arg = g_strconcat ("DB=", db, NULL);
+  g_autofree char *s_arg = g_strconcat ("S=", session, NULL);
+  g_autofree char *n_arg = g_strdup_printf ("N=%u", event);
+  g_autofree char *work_arg = g_strconcat ("WORK=", fixture->room->dir, NULL);
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto (GStrv) lines = NULL;
+  const char *block = NULL;
+  const char *end;
+
+  g_assert_true (g_file_get_contents (readme_path, &readme, NULL, NULL));
+  block = strstr (readme, "\n## Integrity\n");
+  g_assert_nonnull (block);
+  for (guint i = 0; i <= which; i++)
+    {
+      block = strstr (block, "```sh\nDB=");
+      g_assert_nonnull (block);
+      block = strchr (block + strlen ("```sh\n"), '\n') + 1;
+    }
+  end = strstr (block, "```");
+  g_assert_nonnull (end);
+  script = g_strdup_printf ("cd \"$WORK\" || exit 1\n%.*s", (int) (end - block), block);
+  {
+    const char *argv[] = { "env", db_arg, s_arg, n_arg, work_arg, "sh", "-e", "-c", script,
+                           NULL };
+    g_assert_cmpint (cr_test_run (&out, &err, argv), ==, 0);
+  }
+  g_assert_cmpstr (err, ==, "");
+  g_test_message ("the recipe said:\n%s", out);
+  lines = g_strsplit (out, "\n", -1);
+  /* How many bytes sqlite3 wrote, their SHA-256, the stored value. */
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_cmpint (g_ascii_strtoll (lines[0], NULL, 10), >, 64);
+  g_assert_cmpuint (strlen (lines[1]), >, 64);
+  *computed = g_strndup (lines[1], 64);
+  *stored = g_strdup (lines[2]);
+}
+
+/* An auditor with sqlite3 and sha256sum recomputes every link of the
+ * ledger and the sealed head, following the README word for word. */
+static void
+test_readme_recipe (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrSegmentIndex) index = open_index (fixture->room, TRUE);
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) ledger = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->session_id);
+  g_autofree char *computed = NULL;
+  g_autofree char *stored = NULL;
+
+  session = cr_segment_index_get_session (index, fixture->session_id, &error);
+  g_assert_no_error (error);
+  ledger = cr_segment_index_list_ledger (index, fixture->session_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ledger->len, >, 5);
+  for (guint i = 0; i < ledger->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (ledger, i);
+
+      run_recipe (fixture, 0, id, event->sequence, &computed, &stored);
+      g_assert_cmpstr (stored, ==, event->link);
+      g_assert_cmpstr (computed, ==, event->link);
+      g_clear_pointer (&computed, g_free);
+      g_clear_pointer (&stored, g_free);
+    }
+  run_recipe (fixture, 1, id, 0, &computed, &stored);
+  g_assert_cmpstr (stored, ==, session->chain_head);
+  g_assert_cmpstr (computed, ==, session->chain_head);
+
+  /* The recipe can fail: an edited reason no longer hashes to its link. */
+  g_clear_pointer (&computed, g_free);
+  g_clear_pointer (&stored, g_free);
+  sql (fixture, "UPDATE events SET detail = '{\"reason\":\"other\"}' WHERE kind = 'pause'");
+  for (guint i = 0; i < ledger->len; i++)
+    if (((CrEventRecord *) g_ptr_array_index (ledger, i))->kind == CR_EVENT_PAUSE)
+      {
+        run_recipe (fixture, 0, id, ((CrEventRecord *) g_ptr_array_index (ledger, i))->sequence,
+                    &computed, &stored);
+        g_assert_cmpstr (computed, !=, stored);
+        break;
+      }
 }
 
 /* While a session records, its open segment is noted, and the closed ones
@@ -692,10 +1003,10 @@ test_report_faults (Fixture *fixture, gconstpointer data)
   gint64 start, stop;
   const struct { gint64 after_ms; CrEventKind kind; const char *detail; } events[] = {
     /* Down before the session began: the recorder logs it as it starts. */
-    { 5, CR_EVENT_INPUT_LOST, "{\"input\":\"witness\",\"kind\":\"camera\","
-                              "\"label\":\"证人\",\"reason\":\"no signal\"}" },
-    { 5, CR_EVENT_ALARM, "{\"alarm\":\"input-lost\",\"input\":\"witness\","
-                         "\"label\":\"证人\",\"message\":\"no signal\"}" },
+    { 5, CR_EVENT_INPUT_LOST, "{\"input\":\"gallery\",\"kind\":\"camera\","
+                              "\"label\":\"旁听席\",\"reason\":\"no signal\"}" },
+    { 5, CR_EVENT_ALARM, "{\"alarm\":\"input-lost\",\"input\":\"gallery\","
+                         "\"label\":\"旁听席\",\"message\":\"no signal\"}" },
     { 2500, CR_EVENT_ALARM, "{\"alarm\":\"microphone-silent\",\"input\":\"clerk\","
                             "\"label\":\"书记员\",\"message\":\"below -50 dBFS\"}" },
     { 4000, CR_EVENT_MICROPHONE_SOUND, "{\"input\":\"clerk\",\"label\":\"书记员\"}" },
@@ -724,16 +1035,24 @@ test_report_faults (Fixture *fixture, gconstpointer data)
   g_clear_pointer (&index, cr_segment_index_free);
 
   root = report_json (fixture, parser);
+  /* The recording's own camera lost, and these four. */
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "faults")),
-                    ==, 4);
+                    ==, 5);
 
   /* One fault for input-lost and its alarm, from the session's start. */
-  fault = fault_of (root, "input-lost", "witness");
+  fault = fault_of (root, "input-lost", "gallery");
   g_assert_true (json_object_get_boolean_member (fault, "from_session_start"));
   g_assert_cmpint (json_time_of (fault, "start") / 1000, ==, start / 1000);
   g_assert_cmpint (json_time_of (fault, "end") / 1000, ==, stop / 1000);
   g_assert_cmpstr (json_object_get_string_member (fault, "ended_by"), ==, "the session's end");
   g_assert_cmpstr (json_object_get_string_member (fault, "role"), ==, "camera");
+
+  /* The recording's own witness camera, lost and back mid-hearing. */
+  fault = fault_of (root, "input-lost", "witness");
+  g_assert_false (json_object_get_boolean_member (fault, "from_session_start"));
+  g_assert_cmpstr (json_object_get_string_member (fault, "ended_by"), ==, "input-back");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (fault, "seconds"), 0.5, 0.01);
+  g_assert_cmpstr (json_object_get_string_member (fault, "message"), ==, LOST_REASON);
 
   fault = fault_of (root, "microphone-silent", "clerk");
   g_assert_false (json_object_get_boolean_member (fault, "from_session_start"));
@@ -764,10 +1083,10 @@ test_report_faults (Fixture *fixture, gconstpointer data)
 
     g_assert_nonnull (statement);
     g_assert_nonnull (strstr (statement, witness));
-    g_assert_nonnull (strstr (statement, "signal lost 信号中断: camera 证人 (witness)"));
+    g_assert_nonnull (strstr (statement, "signal lost 信号中断: camera 旁听席 (gallery)"));
     g_assert_nonnull (strstr (statement, "microphone silent 麦克风无声: 书记员 (clerk)"));
-    g_assert_nonnull (strstr (statement, "4. "));
-    g_assert_null (strstr (statement, "5. "));
+    g_assert_nonnull (strstr (statement, "5. "));
+    g_assert_null (strstr (statement, "6. "));
     g_assert_nonnull (strstr (statement, "Presiding judge"));
   }
   {
@@ -781,7 +1100,7 @@ test_report_faults (Fixture *fixture, gconstpointer data)
   html = report (fixture, "html");
   assert_well_formed_html (html);
   g_assert_nonnull (strstr (html, "Statement of equipment failures"));
-  g_assert_nonnull (strstr (html, "证人 (witness)"));
+  g_assert_nonnull (strstr (html, "旁听席 (gallery)"));
 }
 
 /* A real hearing with a dead microphone: the recorder's alarm is a fault
@@ -983,6 +1302,12 @@ main (int argc, char **argv)
   ADD ("verify/deleted-rows", test_deleted_rows);
   ADD ("verify/forged-signature", test_forged_signature);
   ADD ("verify/open-segment", test_open_segment);
+  ADD ("ledger/edited", test_ledger_edited);
+  ADD ("ledger/deleted", test_ledger_deleted);
+  ADD ("ledger/inserted", test_ledger_inserted);
+  ADD ("ledger/reordered", test_ledger_reordered);
+  ADD ("ledger/migrated", test_ledger_migrated);
+  ADD ("ledger/readme-recipe", test_readme_recipe);
   ADD ("report/three-formats", test_report);
   ADD ("report/not-sealed", test_report_not_sealed);
   ADD ("report/faults", test_report_faults);

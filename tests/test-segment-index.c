@@ -153,7 +153,7 @@ test_schema (Fixture *fixture, gconstpointer data)
 
   db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
   mode = raw_value (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   tables = raw_column (db, "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -164,6 +164,8 @@ test_schema (Fixture *fixture, gconstpointer data)
                             "AND sql IS NOT NULL ORDER BY name");
   g_assert_true (g_strv_contains ((const char *const *) indexes,
                                   "events(events_session_id)"));
+  g_assert_true (g_strv_contains ((const char *const *) indexes,
+                                  "events(events_session_sequence)"));
   g_assert_true (g_strv_contains ((const char *const *) indexes,
                                   "sessions(sessions_case_no)"));
   g_assert_true (g_strv_contains ((const char *const *) indexes,
@@ -327,7 +329,7 @@ test_markers (Fixture *fixture, gconstpointer data)
   /* A marker on a session that does not exist is refused. */
   g_assert_cmpint (cr_segment_index_add_marker (fixture->index, session_id + 1,
                                                 T0_US, "孤儿", &error), ==, 0);
-  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_FAILED);
+  g_assert_error (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
   /* The event and the marker row go in together or not at all: when the
@@ -965,6 +967,55 @@ stored_links (sqlite3 *db, gint64 id)
   return raw_column (db, sql);
 }
 
+/* The links of session @id's events (its ledger), in sequence order. */
+static GStrv
+auditor_event_links (sqlite3 *db, gint64 id)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT session_id || char(10) || sequence || char(10) || at || char(10) || kind "
+      "|| char(10) || COALESCE (detail, '') FROM events WHERE session_id = %"
+      G_GINT64_FORMAT " ORDER BY sequence", id);
+  g_auto (GStrv) rows = raw_column (db, sql);
+  g_autoptr (GStrvBuilder) links = g_strv_builder_new ();
+  g_autofree char *previous = auditor_root (db, id);
+
+  for (guint r = 0; rows[r] != NULL; r++)
+    {
+      g_auto (GStrv) fields = g_strsplit (rows[r], "\n", 5);
+      g_autoptr (GByteArray) bytes = g_byte_array_new ();
+
+      auditor_raw (bytes, previous);
+      auditor_field (bytes, "event");
+      for (guint i = 0; i < 5; i++)
+        auditor_field (bytes, fields[i]);
+      g_free (previous);
+      previous = auditor_hash (bytes);
+      g_strv_builder_add (links, previous);
+    }
+  return g_strv_builder_end (links);
+}
+
+static GStrv
+stored_event_links (sqlite3 *db, gint64 id)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT COALESCE (link, 'NULL') FROM events WHERE session_id = %" G_GINT64_FORMAT
+      " ORDER BY sequence", id);
+  return raw_column (db, sql);
+}
+
+/* The sealed head over the segments' head and the ledger's (layout 2). */
+static char *
+auditor_head (const char *segments_head, const char *ledger_head)
+{
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+
+  auditor_field (bytes, "courtrec-head-2");
+  auditor_raw (bytes, segments_head);
+  auditor_raw (bytes, ledger_head);
+  return auditor_hash (bytes);
+}
+
 #define SHA256_B "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
 #define SHA256_C "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d"
 
@@ -1075,8 +1126,38 @@ stop (Fixture *fixture, gint64 session_id, gint64 at_us)
   g_assert_no_error (error);
 }
 
-/* A session is sealed once stopped and complete; the seal is its last link
- * signed by the device key, and an event. */
+/* The README's worked example, as the index writes it. */
+static void
+test_worked_example (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) ledger = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 id = cr_segment_index_begin_session (fixture->index, "room-101",
+                                              "（2026）浙1022民初123号", NULL, T0_US, &error);
+  CrEventRecord *start;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (id, ==, 1);
+  session = cr_segment_index_get_session (fixture->index, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (session->chain_root, ==,
+                   "5d400caa28edfad6b8dbba31a90159d6b72b6db038ad76ba2880539c04e409eb");
+  ledger = cr_segment_index_list_ledger (fixture->index, id, &error);
+  g_assert_no_error (error);
+  start = g_ptr_array_index (ledger, 0);
+  g_assert_cmpuint (start->sequence, ==, 1);
+  g_assert_cmpint (start->at_us, ==, T0_US);
+  g_assert_cmpstr (start->kind_name, ==, "start");
+  g_assert_cmpstr (start->detail, ==, "{\"case\":\"（2026）浙1022民初123号\",\"title\":null}");
+  g_assert_cmpuint (strlen (start->detail), ==, 53);
+  g_assert_cmpstr (start->link, ==,
+                   "6bb960d909639fe6f0b67f18a51e1bf547ea5f9f3d06ebc3b895da5b22f17abf");
+}
+
+/* A session is sealed once stopped and complete; the seal is its last
+ * segment link and its last event link, signed by the device key, and an
+ * event after them. */
 static void
 test_seal (Fixture *fixture, gconstpointer data)
 {
@@ -1086,7 +1167,11 @@ test_seal (Fixture *fixture, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *head = NULL;
   g_autofree char *again = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *sealed_events = NULL;
   g_auto (GStrv) links = NULL;
+  g_auto (GStrv) event_links = NULL;
+  g_auto (GStrv) auditor_events = NULL;
   gint64 session_id = begin (fixture, "room-1", "（2026）浙1022民初123号", T0_US);
   gint64 empty_id = begin (fixture, "room-1", "（2026）浙1022民初125号", T0_US);
   gint64 ids[3];
@@ -1117,7 +1202,15 @@ test_seal (Fixture *fixture, gconstpointer data)
                                                 &error));
   g_assert_no_error (error);
   links = stored_links (db, session_id);
-  g_assert_cmpstr (head, ==, links[2]);
+  /* Its events: start, stop, then the seal, linked after what it covers. */
+  event_links = stored_event_links (db, session_id);
+  auditor_events = auditor_event_links (db, session_id);
+  g_assert_cmpstrv (event_links, auditor_events);
+  g_assert_cmpuint (g_strv_length (event_links), ==, 3);
+  expected = auditor_head (links[2], event_links[1]);
+  g_assert_cmpstr (head, ==, expected);
+  sealed_events = raw_value (db, "SELECT sealed_events FROM sessions WHERE id = 1");
+  g_assert_cmpstr (sealed_events, ==, "2");
 
   session = cr_segment_index_get_session (fixture->index, session_id, &error);
   g_assert_no_error (error);
@@ -1138,6 +1231,14 @@ test_seal (Fixture *fixture, gconstpointer data)
   g_clear_pointer (&events, g_ptr_array_unref);
   events = cr_segment_index_list_events (fixture->index, session_id, NULL);
   g_assert_cmpuint (events->len, ==, 3); /* start, stop, seal */
+  /* Events after the seal are linked beyond what it covers. */
+  cr_segment_index_add_event (fixture->index, session_id, T0_US + 1900 * G_USEC_PER_SEC,
+                              CR_EVENT_EXPORT, "{}", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&again, g_free);
+  g_assert_true (cr_segment_index_seal_session (fixture->index, session_id, key,
+                                                T0_US, &again, &error));
+  g_assert_cmpstr (again, ==, head);
 
   /* A segment that turns up after the seal (adopted after a crash) changes
    * the chain: it is not sealed over. */
@@ -1152,7 +1253,7 @@ test_seal (Fixture *fixture, gconstpointer data)
     g_clear_error (&error);
   }
 
-  /* A stopped session without segments seals its root. */
+  /* A stopped session without segments seals its root and its events. */
   stop (fixture, empty_id, T0_US + 60 * G_USEC_PER_SEC);
   g_assert_true (cr_segment_index_seal_pending (fixture->index, key, T0_US, &n_sealed,
                                                 &error));
@@ -1160,7 +1261,11 @@ test_seal (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (n_sealed, ==, 1);
   g_clear_pointer (&session, cr_session_record_free);
   session = cr_segment_index_get_session (fixture->index, empty_id, &error);
-  g_assert_cmpstr (session->chain_head, ==, session->chain_root);
+  {
+    g_auto (GStrv) empty_events = stored_event_links (db, empty_id);
+    g_autofree char *empty_head = auditor_head (session->chain_root, empty_events[1]);
+    g_assert_cmpstr (session->chain_head, ==, empty_head);
+  }
   sqlite3_close (db);
 }
 
@@ -1215,8 +1320,23 @@ test_archived_and_purged (Fixture *fixture, gconstpointer data)
       g_assert_cmpuint (row->sequence, ==, i + 1);
       g_assert_nonnull (row->link);
     }
-  g_assert_cmpstr (((CrSegmentRecord *) g_ptr_array_index (chain, 2))->link, ==,
-                   session->chain_head);
+  /* The sealed head still follows from the purged rows and the ledger. */
+  {
+    g_autoptr (GPtrArray) ledger = cr_segment_index_list_ledger (fixture->index, session_id,
+                                                                 &error);
+    CrEventRecord *sealed = NULL;
+    g_autofree char *head = NULL;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < ledger->len; i++)
+      if (((CrEventRecord *) g_ptr_array_index (ledger, i))->sequence == session->sealed_events)
+        sealed = g_ptr_array_index (ledger, i);
+    g_assert_nonnull (sealed);
+    head = cr_chain_head (((CrSegmentRecord *) g_ptr_array_index (chain, 2))->link,
+                          sealed->link, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (head, ==, session->chain_head);
+  }
 }
 
 /* An index written by version 1 is chained when it is opened for writing. */
@@ -1260,7 +1380,7 @@ test_migrate_from_1 (Fixture *fixture, gconstpointer data)
   index = cr_segment_index_open (fixture->path, FALSE, &error);
   g_assert_no_error (error);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
   session = cr_segment_index_get_session (index, 7, &error);
   g_assert_no_error (error);
   root = auditor_root (db, 7);
@@ -1344,6 +1464,7 @@ main (int argc, char **argv)
   ADD ("not-a-database", set_up_empty, test_not_a_database);
   ADD ("chain/links", set_up, test_chain_links);
   ADD ("chain/seal", set_up, test_seal);
+  ADD ("chain/worked-example", set_up, test_worked_example);
   ADD ("chain/archived-and-purged", set_up, test_archived_and_purged);
   ADD ("version/migrate-from-1", set_up_empty, test_migrate_from_1);
   ADD ("device-key", set_up_empty, test_device_key);

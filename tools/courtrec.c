@@ -1637,9 +1637,14 @@ print_verify_report (const CrVerifyReport *report, gint64 elapsed_us)
       if (session->purged_segments > 0)
         g_string_append_printf (notes, ", media of %u deleted by retention (chain checked)",
                                 session->purged_segments);
+      g_string_append_printf (notes, ", %u event%s", session->events,
+                              session->events == 1 ? "" : "s");
       if (session->chain_head != NULL)
-        g_string_append_printf (notes, ", sealed%s", session->signature_good
-                                ? ", signature good" : "");
+        g_string_append_printf (notes, ", sealed%s%s", session->signature_good
+                                ? ", signature good" : "",
+                                session->sealed_events == 0 && session->events > 0
+                                ? " (over the segments: sealed before events were chained)"
+                                : "");
       else if (session->state == CR_SESSION_STOPPED)
         g_string_append (notes, ", not sealed");
       printf ("session %" G_GINT64_FORMAT "  %s  %s: %s\n", session->session_id,

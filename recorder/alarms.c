@@ -10,27 +10,47 @@ cr_alarm_free (CrAlarm *alarm)
 {
   g_free (alarm->what);
   g_free (alarm->input);
+  g_free (alarm->label);
   g_free (alarm->message);
   g_free (alarm);
+}
+
+/* The event of @alarm: {"alarm","input","label","message","since"}. */
+static void
+log_alarm (CrRecorder *recorder, const CrAlarm *alarm)
+{
+  g_autofree char *since = cr_format_utc (alarm->since_us);
+  g_autofree char *detail = cr_recorder_json_detail ("alarm", alarm->what,
+                                                     "input", alarm->input,
+                                                     "label", alarm->label,
+                                                     "message", alarm->message,
+                                                     "since", since, NULL);
+
+  cr_recorder_log_event (recorder, CR_EVENT_ALARM, detail);
 }
 
 void
 cr_alarms_raise (CrRecorder *recorder, const char *what, const char *input,
                  const char *label, const char *message)
 {
-  g_autofree char *detail = cr_recorder_json_detail ("alarm", what, "input", input,
-                                                     "label", label, "message", message,
-                                                     NULL);
   CrAlarm *alarm = g_new0 (CrAlarm, 1);
 
   g_warning ("ALARM %s: %s (%s): %s", what, cr_text_shown (input), cr_text_shown (label),
              cr_text_shown (message));
   alarm->what = g_strdup (what);
   alarm->input = g_strdup (input);
+  alarm->label = g_strdup (label);
   alarm->message = g_strdup (message);
   alarm->since_us = g_get_real_time ();
   g_ptr_array_add (recorder->alarms, alarm);
-  cr_recorder_log_event (recorder, CR_EVENT_ALARM, detail);
+  log_alarm (recorder, alarm);
+}
+
+void
+cr_alarms_log_standing (CrRecorder *recorder)
+{
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    log_alarm (recorder, g_ptr_array_index (recorder->alarms, i));
 }
 
 CrAlarm *

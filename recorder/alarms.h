@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *what;                   /* input-lost, microphone-silent, disk-low, disk-full */
-  char *input;                  /* the input's NAME, or "disk" */
+  char *input;                  /* the input's NAME, "disk" or "device-key" */
+  char *label;                  /* the input's label, the storage dir, the key file */
   char *message;
   gint64 since_us;
 } CrAlarm;
@@ -26,6 +27,11 @@ void cr_alarms_raise (CrRecorder *recorder, const char *what, const char *input,
 /* The standing alarm @what of @input, or NULL. (transfer none) */
 CrAlarm *cr_alarms_find (CrRecorder *recorder, const char *what, const char *input);
 void cr_alarms_clear (CrRecorder *recorder, const char *what, const char *input);
+
+/* Logs every standing alarm into the session that has just begun (or
+ * resumed after a crash), as if raised at its start: a fault that was
+ * there before the hearing is one of the hearing. */
+void cr_alarms_log_standing (CrRecorder *recorder);
 
 /* The capture's input callback (CrInputFunc): input-lost and input-back. */
 void cr_alarms_on_input (CrInput *input, CrInputState state, const char *reason,

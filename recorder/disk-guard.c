@@ -6,6 +6,7 @@
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
+#include "recorder/sealing.h"
 
 /* Disk policy (design.md, "Faults"): an alarm when less than two hours of
  * recording fit, no new session when less than ten minutes do (see
@@ -148,7 +149,7 @@ cr_disk_guard_retry_pending_closes (CrRecorder *recorder)
       g_message ("Segment '%s' closed in the index", cr_text_shown (pending->relative_path));
       g_ptr_array_remove_index (recorder->pending_closes, 0);
       if (recorder->session == NULL || recorder->session->id != session_id)
-        cr_recorder_try_seal (recorder, session_id);
+        cr_sealing_try (recorder, session_id);
     }
 }
 

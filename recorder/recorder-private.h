@@ -31,7 +31,9 @@ typedef struct {
 struct CrRecorder {
   const CrConfig *config;
   CrSegmentIndex *index;
-  CrDeviceKey *key;             /* signs each session's chain head; may be NULL */
+  CrDeviceKey *key;             /* signs each session's chain head; NULL while
+                                   it cannot be used (sealing.h) */
+  guint key_timer;              /* tries the key again while it is NULL */
   CrCapture *capture;
   CrSegmentWriter *writer;
   CrBroadcast *broadcast;       /* the live outputs */
@@ -75,7 +77,5 @@ char *cr_recorder_json_detail (const char *first_key, ...) G_GNUC_NULL_TERMINATE
 gboolean cr_recorder_index_failed (GError **error, GError *index_error);
 /* An event of the current session, if there is one. */
 void cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail);
-/* Seals @session_id once it is stopped and its last segment closed. */
-void cr_recorder_try_seal (CrRecorder *recorder, gint64 session_id);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "recorder/disk-guard.h"
 #include "recorder/on-air.h"
 #include "recorder/recorder-private.h"
+#include "recorder/sealing.h"
 
 G_DEFINE_QUARK (cr-recorder-error-quark, cr_recorder_error)
 
@@ -164,36 +165,6 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
 
 static void finish_shutdown (CrRecorder *recorder);
 
-/* Seals @session_id once it is stopped and its last segment is closed: the
- * chain head signed with the device key, the integrity value the parties
- * sign (SPC 2017 rules, Art. 9). Not ready yet is not an error. */
-void
-cr_recorder_try_seal (CrRecorder *recorder, gint64 session_id)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *head = NULL;
-
-  if (recorder->key == NULL)
-    return;
-  if (cr_segment_index_seal_session (recorder->index, session_id, recorder->key,
-                                     g_get_real_time (), &head, &error))
-    {
-      g_message ("Session %" G_GINT64_FORMAT " sealed: chain head %s", session_id, head);
-      return;
-    }
-  if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY))
-    return;
-  g_warning ("Session %" G_GINT64_FORMAT " could not be sealed: %s", session_id,
-             cr_text_shown (error->message));
-  {
-    g_autofree char *detail = cr_recorder_json_detail ("message", error->message, NULL);
-    g_autoptr (GError) event_error = NULL;
-    if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
-                                    CR_EVENT_SEAL_ERROR, detail, &event_error) <= 0)
-      g_warning ("%s", cr_text_shown (event_error->message));
-  }
-}
-
 static void
 on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                    gint64 duration_us, gint64 bytes, const char *sha256,
@@ -235,7 +206,7 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                                        bytes, sha256);
     }
   else if (recorder->session == NULL || recorder->session->id != session_id)
-    cr_recorder_try_seal (recorder, session_id);
+    cr_sealing_try (recorder, session_id);
   g_hash_table_remove (recorder->segment_rows, relative_path);
 
   if (recorder->segment != NULL &&
@@ -264,6 +235,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
   cr_disk_guard_init (recorder);
   recorder->segment_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   recorder->started_mono_us = g_get_monotonic_time ();
+  recorder->alarms = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_alarm_free);
 
   /* Before the index is opened: closed to others before anything is in it.
    * A directory others may read and that is not ours to change is the
@@ -295,20 +267,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
       g_error_free (local_error);
       return NULL;
     }
-  recorder->key = cr_device_key_load (config->key_file, TRUE, &local_error);
-  if (recorder->key == NULL)
-    {
-      /* Recording matters more than signing: go on, loudly. */
-      g_warning ("Sessions will not be sealed: %s", cr_text_shown (local_error->message));
-      g_clear_error (&local_error);
-    }
-  else if (!cr_segment_index_seal_pending (recorder->index, recorder->key,
-                                           g_get_real_time (), NULL, &local_error))
-    {
-      g_warning ("Could not seal the sessions left unsealed: %s",
-                 cr_text_shown (local_error->message));
-      g_clear_error (&local_error);
-    }
+  cr_sealing_init (recorder);
   if (report.recovered + report.adopted + report.missing + report.strays > 0)
     g_message ("Reconciled the index with the disk: %u segment(s) completed from "
                "their files, %u file(s) adopted, %u row(s) without a file, %u "
@@ -344,7 +303,6 @@ cr_recorder_new (const CrConfig *config, GError **error)
   cr_capture_set_sample_func (recorder->capture, on_sample, recorder);
   cr_capture_set_error_func (recorder->capture, on_capture_error, recorder);
   cr_capture_set_input_func (recorder->capture, cr_alarms_on_input, recorder);
-  recorder->alarms = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_alarm_free);
   recorder->silent_since_us = g_new0 (gint64, config->microphones->len);
   recorder->silent_alarmed = g_new0 (gboolean, config->microphones->len);
   return g_steal_pointer (&recorder);
@@ -361,6 +319,7 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->silence_timer);
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
+  g_clear_handle_id (&recorder->key_timer, g_source_remove);
   /* The capture stops first: once its streaming threads are joined no
    * sample reaches the writer or the broadcast. The broadcast goes next,
    * while the capture it hangs off is still there to detach from (its
@@ -457,6 +416,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
              "the gap is logged", session->id, cr_text_shown (session->case_no), from, to);
 
   recorder->session = g_steal_pointer (&session);
+  cr_alarms_log_standing (recorder);
   if (recorder->session->state == CR_SESSION_RECORDING)
     {
       recorder->state = RECORDING;
@@ -519,6 +479,7 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   recorder->silence_timer = g_timeout_add_seconds (1, cr_alarms_check_silence, recorder);
   cr_disk_guard_check (recorder);
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, cr_disk_guard_check, recorder);
+  cr_sealing_run (recorder);
   return TRUE;
 }
 
@@ -567,6 +528,7 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
     return cr_recorder_index_failed (error, local_error);
   recorder->state = RECORDING;
   recorder->next_sequence = 1;
+  cr_alarms_log_standing (recorder);
   update_caption (recorder);
   begin_segments (recorder);
   g_message ("Started session %" G_GINT64_FORMAT " of %s", id, cr_text_shown (canonical));
@@ -668,7 +630,11 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
   g_message ("Stopped session %" G_GINT64_FORMAT, id);
   /* Sealed now if every file is already closed (stopped while paused),
    * else when the last one closes. */
-  cr_recorder_try_seal (recorder, id);
+  cr_sealing_try (recorder, id);
+  if (!cr_sealing_key_usable (recorder))
+    g_warning ("Session %" G_GINT64_FORMAT " is not sealed: the device key '%s' cannot be "
+               "used (see the seal-unavailable alarm)", id,
+               cr_text_shown (recorder->config->key_file));
   return TRUE;
 }
 

@@ -75,7 +75,9 @@ struct CrRecorder {
 char *cr_recorder_json_detail (const char *first_key, ...) G_GNUC_NULL_TERMINATED;
 /* Sets CR_RECORDER_ERROR_FAILED from @index_error, which it frees; FALSE. */
 gboolean cr_recorder_index_failed (GError **error, GError *index_error);
-/* An event of the current session, if there is one. */
+/* An event of the current session, if there is one: now, or at @at_us. */
 void cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail);
+void cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind kind,
+                               const char *detail);
 
 G_END_DECLS

@@ -103,16 +103,23 @@ on_sample (GstSample *sample, guint track, GstClockTime running_time,
 /* An event of the current session, if there is one; alarms are also
  * logged for the operator. */
 void
-cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail)
+cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind kind,
+                          const char *detail)
 {
   g_autoptr (GError) error = NULL;
 
   if (recorder->session == NULL)
     return;
-  if (cr_segment_index_add_event (recorder->index, recorder->session->id,
-                                  g_get_real_time (), kind, detail, &error) <= 0)
+  if (cr_segment_index_add_event (recorder->index, recorder->session->id, at_us, kind,
+                                  detail, &error) <= 0)
     g_warning ("Could not log the event '%s': %s", cr_event_kind_to_string (kind),
                cr_text_shown (error->message));
+}
+
+void
+cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail)
+{
+  cr_recorder_log_event_at (recorder, g_get_real_time (), kind, detail);
 }
 
 static void
@@ -352,6 +359,8 @@ begin_segments (CrRecorder *recorder)
   cr_segment_writer_begin (recorder->writer, recorder->session->id,
                            recorder->next_sequence);
   cr_capture_request_keyframe (recorder->capture);
+  /* Recording (again): a microphone is silent "while recording" from here. */
+  cr_alarms_restart_silence (recorder);
 }
 
 /* Closes the run; the sequence goes on where the writer stopped. */
@@ -416,7 +425,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
              "the gap is logged", session->id, cr_text_shown (session->case_no), from, to);
 
   recorder->session = g_steal_pointer (&session);
-  cr_alarms_log_standing (recorder);
+  cr_alarms_log_standing (recorder, now);
   if (recorder->session->state == CR_SESSION_RECORDING)
     {
       recorder->state = RECORDING;
@@ -474,8 +483,7 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   update_caption (recorder);
   cr_on_air_update (recorder);
   /* Silence is counted from now, not from the epoch. */
-  for (guint i = 0; i < recorder->config->microphones->len; i++)
-    recorder->silent_since_us[i] = g_get_monotonic_time ();
+  cr_alarms_restart_silence (recorder);
   recorder->silence_timer = g_timeout_add_seconds (1, cr_alarms_check_silence, recorder);
   cr_disk_guard_check (recorder);
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, cr_disk_guard_check, recorder);
@@ -528,7 +536,7 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
     return cr_recorder_index_failed (error, local_error);
   recorder->state = RECORDING;
   recorder->next_sequence = 1;
-  cr_alarms_log_standing (recorder);
+  cr_alarms_log_standing (recorder, recorder->session->started_us);
   update_caption (recorder);
   begin_segments (recorder);
   g_message ("Started session %" G_GINT64_FORMAT " of %s", id, cr_text_shown (canonical));
@@ -615,6 +623,8 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
 
   if (recorder->state == STANDBY)
     return require_state (recorder, RECORDING, "stop", error);
+  /* A key mended during the session: its alarm ends in this session's log. */
+  cr_sealing_key_usable (recorder);
   if (recorder->state == RECORDING)
     end_segments (recorder);
   if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, CR_EVENT_STOP, NULL, error))

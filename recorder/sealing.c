@@ -74,7 +74,7 @@ cr_sealing_key_usable (CrRecorder *recorder)
     return FALSE;
   g_message ("The device key '%s' can be used again: sessions are sealed",
              cr_text_shown (recorder->config->key_file));
-  cr_alarms_clear (recorder, SEAL_ALARM, SEAL_ALARM_INPUT);
+  cr_alarms_clear (recorder, SEAL_ALARM, SEAL_ALARM_INPUT, CR_EVENT_ALARM_CLEARED, NULL);
   g_clear_handle_id (&recorder->key_timer, g_source_remove);
   seal_left_unsealed (recorder);
   return TRUE;

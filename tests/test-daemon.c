@@ -365,8 +365,143 @@ test_seal_unavailable (void)
   events = session_events (room, second);
   g_assert_nonnull (find_event (events, "seal-late", "courtrecd"));
   g_clear_pointer (&events, g_ptr_array_unref);
+  events = session_events (room, third);
+  g_assert_nonnull (find_event (events, "alarm", "seal-unavailable"));
+  g_assert_nonnull (find_event (events, "alarm-cleared", "seal-unavailable"));
+  g_clear_pointer (&events, g_ptr_array_unref);
   g_assert_cmpint (cr_test_client (room, &out, &err, "verify", "--all", NULL), ==, 0);
   g_test_message ("%s%s", out, err);
+
+  g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 10), ==, 0);
+}
+
+/* --- faults from the session's start ------------------------------------------ */
+
+typedef struct {
+  CrTestRoom *room;
+  const char *input;
+  const char *state;
+} InputWait;
+
+static gboolean
+input_is (gpointer data)
+{
+  InputWait *wait = data;
+  g_autoptr (JsonObject) status = cr_test_status (wait->room);
+  JsonArray *inputs = json_object_get_array_member (status, "inputs");
+
+  for (guint i = 0; i < json_array_get_length (inputs); i++)
+    {
+      JsonObject *input = json_array_get_object_element (inputs, i);
+      if (g_str_equal (json_object_get_string_member (input, "name"), wait->input))
+        return g_str_equal (json_object_get_string_member (input, "state"), wait->state);
+    }
+  return FALSE;
+}
+
+/* The UTC time in member @name of @event's JSON detail. */
+static gint64
+detail_time (const CrEventRecord *event, const char *name)
+{
+  g_autoptr (JsonNode) node = json_from_string (event->detail, NULL);
+  gint64 utc_us = 0;
+
+  g_assert_nonnull (node);
+  g_assert_true (cr_parse_utc (json_object_get_string_member (json_node_get_object (node), name),
+                               &utc_us));
+  return utc_us;
+}
+
+/* A camera dead before the hearing began is a fault of the hearing from
+ * its first instant, and the report says so; an alarm raised and cleared
+ * during it is a span with both ends in the log. */
+static void
+test_faults_from_start (void)
+{
+  guint16 dead_port = cr_test_free_port ();
+  g_autofree char *extra = g_strdup_printf (
+      "[audio]\nbitrate_kbps = 96\nsilence_alarm_seconds = 2\n\n"
+      "[camera judge]\nsource = test\nlabel = 审判长\n\n"
+      "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n\n"
+      "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
+      "[microphone clerk]\nsource = test:silence\nlabel = 书记员\n", dead_port);
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, extra);
+  g_autofree char *index_path = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *session_arg = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *faults = NULL;
+  InputWait wait = { room, "witness", "lost" };
+  CrEventRecord *lost, *alarm, *silent, *cleared;
+  gint64 session_id;
+
+  cr_test_room_start (room);
+  g_assert_true (cr_test_wait_until (input_is, &wait, 10000));
+  g_usleep (G_USEC_PER_SEC);
+
+  session_id = cr_test_start_session (room, CASE_NO);
+  g_usleep (4 * G_USEC_PER_SEC);
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "pause", "--reason", "recess", NULL), ==, 0);
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "stop", NULL), ==, 0);
+  g_ptr_array_unref (cr_test_wait_closed (room, session_id, 1));
+
+  index = cr_segment_index_open (index_path, TRUE, &error);
+  g_assert_no_error (error);
+  session = cr_segment_index_get_session (index, session_id, &error);
+  g_assert_no_error (error);
+  events = session_events (room, session_id);
+  for (guint i = 0; i < events->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (events, i);
+      g_autofree char *at = cr_format_utc (event->at_us);
+      g_test_message ("%s %s %s", at, event->kind_name, event->detail ? event->detail : "");
+    }
+
+  /* The witness: lost at the session's start, lost since before it. */
+  lost = find_event (events, "input-lost", "\"witness\"");
+  g_assert_nonnull (lost);
+  g_assert_cmpint (lost->at_us, ==, session->started_us);
+  g_assert_cmpint (detail_time (lost, "since"), <, session->started_us - G_USEC_PER_SEC / 2);
+  g_assert_null (find_event (events, "input-back", NULL));
+  alarm = find_event (events, "alarm", "\"witness\"");
+  g_assert_nonnull (alarm);
+  g_assert_cmpint (alarm->at_us, ==, session->started_us);
+  g_assert_nonnull (strstr (alarm->detail, "input-lost"));
+
+  /* The clerk's silence: raised about 2 s in, cleared by the pause. */
+  silent = find_event (events, "alarm", "microphone-silent");
+  g_assert_nonnull (silent);
+  g_assert_cmpint (silent->at_us - session->started_us, >=, 3 * G_USEC_PER_SEC / 2);
+  /* Ended once, by the event that says how, with both ends of its span. */
+  cleared = find_event (events, "microphone-sound", "microphone-silent");
+  g_assert_nonnull (cleared);
+  g_assert_null (find_event (events, "alarm-cleared", NULL));
+  g_assert_nonnull (strstr (cleared->detail, "\"clerk\""));
+  g_assert_cmpint (detail_time (cleared, "since"), ==, detail_time (silent, "since"));
+  g_assert_cmpint (detail_time (cleared, "until"), ==, cleared->at_us);
+  g_assert_cmpint (cleared->at_us, >, silent->at_us);
+
+  /* The report filed with the case lists the dead camera among its faults. */
+  session_arg = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
+  g_assert_cmpint (cr_test_client (room, &report, NULL, "report", "--session", session_arg,
+                                   NULL), ==, 0);
+  g_test_message ("%s", report);
+  g_assert_nonnull (strstr (report, "FAULTS AND GAPS"));
+  g_assert_nonnull (strstr (report, "\nMARKERS"));
+  faults = g_strndup (strstr (report, "FAULTS AND GAPS"),
+                      strstr (report, "\nMARKERS") - strstr (report, "FAULTS AND GAPS"));
+  g_assert_null (strstr (faults, "none"));
+  g_assert_nonnull (strstr (faults, "input-lost"));
+  g_assert_nonnull (strstr (faults, "witness"));
+  /* Two faults, each once: the camera from the start, the silence as long
+   * as it lasted. */
+  g_assert_nonnull (strstr (faults, "(2)"));
+  g_assert_nonnull (strstr (faults, "the session's start"));
+  g_assert_nonnull (strstr (faults, "ended by microphone-sound"));
 
   g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 10), ==, 0);
 }
@@ -380,5 +515,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/daemon/sd-notify", test_sd_notify);
   g_test_add_func ("/courtrec/daemon/check-config-key", test_check_config_key);
   g_test_add_func ("/courtrec/daemon/seal-unavailable", test_seal_unavailable);
+  g_test_add_func ("/courtrec/daemon/faults-from-start", test_faults_from_start);
   return g_test_run ();
 }

@@ -289,6 +289,11 @@ test_seal_unavailable (void)
 
   alarm = standing_alarm (room, "seal-unavailable");
   g_assert_nonnull (alarm);
+  {
+    g_autoptr (JsonObject) status = cr_test_status (room);
+    g_assert_true (json_object_get_boolean_member (status, "alarms_standing"));
+    g_assert_false (json_object_get_boolean_member (status, "healthy"));
+  }
   g_test_message ("%s", json_object_get_string_member (alarm, "message"));
   g_assert_cmpstr (json_object_get_string_member (alarm, "input"), ==, "device-key");
   g_assert_nonnull (strstr (json_object_get_string_member (alarm, "message"), key));
@@ -362,6 +367,12 @@ test_seal_unavailable (void)
   g_clear_pointer (&alarm, json_object_unref);
   alarm = standing_alarm (room, "seal-unavailable");
   g_assert_null (alarm);
+  {
+    /* Nothing stands any more: healthy again. */
+    g_autoptr (JsonObject) status = cr_test_status (room);
+    g_assert_false (json_object_get_boolean_member (status, "alarms_standing"));
+    g_assert_true (json_object_get_boolean_member (status, "healthy"));
+  }
   events = session_events (room, second);
   g_assert_nonnull (find_event (events, "seal-late", "courtrecd"));
   g_clear_pointer (&events, g_ptr_array_unref);
@@ -412,6 +423,34 @@ detail_time (const CrEventRecord *event, const char *name)
   return utc_us;
 }
 
+/* status --json of a room whose witness camera is lost and whose clerk's
+ * microphone hears nothing: not healthy, though capture goes on, and the
+ * silent microphone has no level but "silent". */
+static void
+assert_status_says_lost (CrTestRoom *room)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *microphones = json_object_get_array_member (status, "microphones");
+  JsonObject *judge = json_array_get_object_element (microphones, 0);
+  JsonObject *clerk = json_array_get_object_element (microphones, 1);
+  g_autoptr (JsonObject) lost = standing_alarm (room, "input-lost");
+
+  g_assert_true (json_object_get_boolean_member (status, "alarms_standing"));
+  g_assert_false (json_object_get_boolean_member (status, "healthy"));
+  g_assert_true (json_object_get_boolean_member (status, "capturing"));
+  g_assert_nonnull (lost);
+  g_assert_cmpstr (json_object_get_string_member (lost, "input"), ==, "witness");
+
+  g_assert_cmpstr (json_object_get_string_member (clerk, "name"), ==, "clerk");
+  g_assert_true (json_object_get_boolean_member (clerk, "silent"));
+  g_assert_true (json_object_get_null_member (clerk, "rms_dbfs"));
+  g_assert_true (json_object_get_null_member (clerk, "peak_dbfs"));
+  g_assert_cmpstr (json_object_get_string_member (judge, "name"), ==, "judge");
+  g_assert_false (json_object_get_boolean_member (judge, "silent"));
+  g_assert_cmpfloat (json_object_get_double_member (judge, "rms_dbfs"), >, -30);
+  g_assert_cmpfloat (json_object_get_double_member (judge, "rms_dbfs"), <=, 0);
+}
+
 /* A camera dead before the hearing began is a fault of the hearing from
  * its first instant, and the report says so; an alarm raised and cleared
  * during it is a span with both ends in the log. */
@@ -441,6 +480,7 @@ test_faults_from_start (void)
   cr_test_room_start (room);
   g_assert_true (cr_test_wait_until (input_is, &wait, 10000));
   g_usleep (G_USEC_PER_SEC);
+  assert_status_says_lost (room);
 
   session_id = cr_test_start_session (room, CASE_NO);
   g_usleep (4 * G_USEC_PER_SEC);

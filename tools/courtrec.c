@@ -1348,7 +1348,9 @@ run_status (const char *verb, int argc, char **argv)
     printf ("state:    %s\n", state != NULL ? cr_text_shown (state) : "unknown");
   if (session != NULL)
     print_session (session, segment);
-  if (member_boolean (status, "healthy", &healthy) && !healthy)
+  /* "capturing" says it; an older daemon's "healthy" meant the same. */
+  if ((member_boolean (status, "capturing", &healthy) ||
+       member_boolean (status, "healthy", &healthy)) && !healthy)
     printf ("capture:  NO PICTURE from capture for a while: see the daemon's log\n");
   print_inputs (config, status);
   print_alarms (status);

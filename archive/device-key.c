@@ -102,6 +102,47 @@ parse_secret (const char *path, char *contents, GError **error)
   return g_steal_pointer (&key);
 }
 
+/* The key in the existing file @path (@st its stat): a FIFO, a device or a
+ * directory is refused as such, before its mode is judged, and /dev/zero
+ * is not read forever. (transfer full) */
+static CrDeviceKey *
+read_secret (const char *path, const GStatBuf *st, GError **error)
+{
+  g_autoptr (GError) read_error = NULL;
+  CrDeviceKey *key;
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (!cr_small_file_read (path, "The device key", KEY_FILE_MAX_BYTES, &contents, &length,
+                           &read_error))
+    {
+      /* In this module's domain: a caller tells "not a key file" from a
+       * failing disk without knowing how the file is read. */
+      g_set_error (error, CR_DEVICE_KEY_ERROR,
+                   g_error_matches (read_error, G_FILE_ERROR, G_FILE_ERROR_INVAL)
+                     ? CR_DEVICE_KEY_ERROR_INVALID : CR_DEVICE_KEY_ERROR_IO,
+                   "Could not read the device key: %s", read_error->message);
+      return NULL;
+    }
+  /* Like ssh with its keys: a signing key that others can read proves
+   * nothing, so say so rather than sign with it. */
+  if ((st->st_mode & 0077) != 0)
+    {
+      g_set_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_INVALID,
+                   "Device key '%s' may be read by others (mode %04o); it must "
+                   "be readable by its owner only: chmod 600 '%s'", path,
+                   (guint) (st->st_mode & 07777), path);
+      sodium_memzero (contents, length);
+      g_free (contents);
+      return NULL;
+    }
+
+  key = parse_secret (path, contents, error);
+  sodium_memzero (contents, length);
+  g_free (contents);
+  return key;
+}
+
 /* Makes a key at @path unless one appears there first. The key is written
  * in full to a file of its own and then linked into place: link(2) refuses
  * to replace an existing file, so of two processes starting at once one
@@ -162,9 +203,6 @@ cr_device_key_load (const char *path, gboolean create, GError **error)
 {
   g_autoptr (CrDeviceKey) key = NULL;
   g_autofree char *written_public = NULL;
-  g_autoptr (GError) read_error = NULL;
-  char *contents = NULL;
-  gsize length = 0;
   GStatBuf st;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -200,35 +238,7 @@ cr_device_key_load (const char *path, gboolean create, GError **error)
         }
     }
 
-  /* First: a FIFO, a device or a directory at @path is refused as such,
-   * before its mode is judged, and /dev/zero is not read forever. */
-  if (!cr_small_file_read (path, "The device key", KEY_FILE_MAX_BYTES, &contents, &length,
-                           &read_error))
-    {
-      /* In this module's domain: a caller tells "not a key file" from a
-       * failing disk without knowing how the file is read. */
-      g_set_error (error, CR_DEVICE_KEY_ERROR,
-                   g_error_matches (read_error, G_FILE_ERROR, G_FILE_ERROR_INVAL)
-                     ? CR_DEVICE_KEY_ERROR_INVALID : CR_DEVICE_KEY_ERROR_IO,
-                   "Could not read the device key: %s", read_error->message);
-      return NULL;
-    }
-  /* Like ssh with its keys: a signing key that others can read proves
-   * nothing, so say so rather than sign with it. */
-  if ((st.st_mode & 0077) != 0)
-    {
-      g_set_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_INVALID,
-                   "Device key '%s' may be read by others (mode %04o); it must "
-                   "be readable by its owner only: chmod 600 '%s'", path,
-                   (guint) (st.st_mode & 07777), path);
-      sodium_memzero (contents, length);
-      g_free (contents);
-      return NULL;
-    }
-
-  key = parse_secret (path, contents, error);
-  sodium_memzero (contents, length);
-  g_free (contents);
+  key = read_secret (path, &st, error);
   if (key == NULL)
     return NULL;
 
@@ -242,6 +252,80 @@ cr_device_key_load (const char *path, gboolean create, GError **error)
         g_warning ("%s", pub_error->message);
     }
   return g_steal_pointer (&key);
+}
+
+/* The nearest directory at or above @path that exists; NULL when @path is
+ * under something that is not a directory. (transfer full) */
+static char *
+existing_ancestor (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  for (;;)
+    {
+      g_autofree char *parent = NULL;
+
+      if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer (&dir);
+      if (g_file_test (dir, G_FILE_TEST_EXISTS))
+        return NULL;
+      parent = g_path_get_dirname (dir);
+      if (g_str_equal (parent, dir))
+        return NULL;
+      g_free (dir);
+      dir = g_steal_pointer (&parent);
+    }
+}
+
+gboolean
+cr_device_key_check (const char *path, gboolean *missing, GError **error)
+{
+  g_autoptr (CrDeviceKey) key = NULL;
+  g_autofree char *dir = NULL;
+  GStatBuf st;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (missing != NULL)
+    *missing = FALSE;
+  if (!start_sodium (error))
+    return FALSE;
+  if (g_stat (path, &st) == 0)
+    {
+      key = read_secret (path, &st, error);
+      return key != NULL;
+    }
+  /* ENOTDIR: missing too, under something that is not a directory. */
+  if (errno != ENOENT && errno != ENOTDIR)
+    {
+      int errnum = errno;
+      g_set_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_IO,
+                   "Could not read the device key '%s': %s", path, g_strerror (errnum));
+      return FALSE;
+    }
+
+  /* Missing is usable when courtrecd can make it at its first start. */
+  dir = existing_ancestor (path);
+  if (dir == NULL)
+    {
+      g_autofree char *parent = g_path_get_dirname (path);
+      g_set_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_NOT_FOUND,
+                   "No device key at '%s', and courtrecd cannot make one: '%s' is "
+                   "under a file that is not a directory", path, parent);
+      return FALSE;
+    }
+  if (access (dir, W_OK | X_OK) != 0)
+    {
+      int errnum = errno;
+      g_set_error (error, CR_DEVICE_KEY_ERROR, CR_DEVICE_KEY_ERROR_NOT_FOUND,
+                   "No device key at '%s', and courtrecd cannot make one: the "
+                   "directory '%s' is not writable (%s)", path, dir, g_strerror (errnum));
+      return FALSE;
+    }
+  if (missing != NULL)
+    *missing = TRUE;
+  return TRUE;
 }
 
 void

@@ -34,6 +34,13 @@ CrDeviceKey *cr_device_key_load (const char *path, gboolean create,
                                  GError **error);
 void cr_device_key_free (CrDeviceKey *key);
 
+/* Whether courtrecd could sign with the key at @path, changing nothing:
+ * TRUE when it is there and usable, or missing (@missing set) where it can
+ * be made. Else FALSE with an error that names the path and what is wrong:
+ * a directory or other non-file, open to others (its mode), malformed,
+ * unreadable, or missing where it cannot be made. */
+gboolean cr_device_key_check (const char *path, gboolean *missing, GError **error);
+
 /* 64 lowercase hex digits. */
 const char *cr_device_key_get_public_hex (const CrDeviceKey *key);
 

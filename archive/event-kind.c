@@ -52,6 +52,7 @@ static const KindInfo kinds[] = {
   [CR_EVENT_SEAL_ERROR] = FAULT ("seal-error"),
 
   [CR_EVENT_SEAL] = OTHER ("seal"),
+  [CR_EVENT_SEAL_LATE] = OTHER ("seal-late"),
   [CR_EVENT_ARCHIVED] = OTHER ("archived"),
   [CR_EVENT_MEDIA_DELETED] = OTHER ("media-deleted"),
   [CR_EVENT_EXPORT] = OTHER ("export"),

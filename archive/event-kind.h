@@ -70,6 +70,7 @@ typedef enum {
 
   /* other */
   CR_EVENT_SEAL,                /* {"chain_head", "public_key", "segments", ...} */
+  CR_EVENT_SEAL_LATE,           /* just before a late seal: {"stopped", "reason", "by"} */
   CR_EVENT_ARCHIVED,
   CR_EVENT_MEDIA_DELETED,
   CR_EVENT_EXPORT,

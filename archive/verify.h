@@ -25,7 +25,8 @@ typedef enum {
   CR_VERIFY_EDITED,            /* an index row no longer matches the chain */
   CR_VERIFY_SEAL_BROKEN,       /* the chain no longer ends at the sealed head */
   CR_VERIFY_BAD_SIGNATURE,     /* the signature does not match the sealed head */
-  CR_VERIFY_MISSING_SIGNATURE, /* a sealed session without its signature */
+  CR_VERIFY_MISSING_SIGNATURE, /* a sealed session without its signature, or a
+                                  stopped one never sealed */
   CR_VERIFY_UNKNOWN_KEY,       /* signed, but not by the trusted key */
   CR_VERIFY_UNREADABLE,        /* a file that could not be read */
 } CrVerifyProblemKind;

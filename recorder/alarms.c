@@ -10,27 +10,76 @@ cr_alarm_free (CrAlarm *alarm)
 {
   g_free (alarm->what);
   g_free (alarm->input);
+  g_free (alarm->label);
   g_free (alarm->message);
   g_free (alarm);
+}
+
+/* The event of @alarm at @at_us: {"alarm","input","label","message","since"};
+ * "since" is when it was raised, which is before @at_us for one that was
+ * standing when the session began. */
+static void
+log_alarm (CrRecorder *recorder, const CrAlarm *alarm, gint64 at_us)
+{
+  g_autofree char *since = cr_format_utc (alarm->since_us);
+  g_autofree char *detail = cr_recorder_json_detail ("alarm", alarm->what,
+                                                     "input", alarm->input,
+                                                     "label", alarm->label,
+                                                     "message", alarm->message,
+                                                     "since", since, NULL);
+
+  cr_recorder_log_event_at (recorder, at_us, CR_EVENT_ALARM, detail);
 }
 
 void
 cr_alarms_raise (CrRecorder *recorder, const char *what, const char *input,
                  const char *label, const char *message)
 {
-  g_autofree char *detail = cr_recorder_json_detail ("alarm", what, "input", input,
-                                                     "label", label, "message", message,
-                                                     NULL);
   CrAlarm *alarm = g_new0 (CrAlarm, 1);
 
   g_warning ("ALARM %s: %s (%s): %s", what, cr_text_shown (input), cr_text_shown (label),
              cr_text_shown (message));
   alarm->what = g_strdup (what);
   alarm->input = g_strdup (input);
+  alarm->label = g_strdup (label);
   alarm->message = g_strdup (message);
   alarm->since_us = g_get_real_time ();
   g_ptr_array_add (recorder->alarms, alarm);
-  cr_recorder_log_event (recorder, CR_EVENT_ALARM, detail);
+  log_alarm (recorder, alarm, alarm->since_us);
+}
+
+/* An input lost before the session began is lost in it from its first
+ * instant: the same input-lost event a loss during the session gets, at
+ * the session's start, with "since" when it was lost. */
+static void
+log_inputs_down (CrRecorder *recorder, gint64 at_us)
+{
+  for (guint i = 0; i < cr_capture_get_n_inputs (recorder->capture); i++)
+    {
+      CrInput *input = cr_capture_get_input (recorder->capture, i);
+      const char *name = cr_input_get_name (input);
+      CrAlarm *alarm = cr_alarms_find (recorder, "input-lost", name);
+      g_autofree char *since = NULL;
+      g_autofree char *detail = NULL;
+
+      if (cr_input_get_state (input) != CR_INPUT_LOST || alarm == NULL)
+        continue;
+      since = cr_format_utc (alarm->since_us);
+      detail = cr_recorder_json_detail (
+          "input", name, "kind", cr_input_get_role (input) == CR_INPUT_CAMERA ? "camera"
+                                                                                : "microphone",
+          "label", cr_input_get_label (input), "reason", alarm->message, "since", since,
+          NULL);
+      cr_recorder_log_event_at (recorder, at_us, CR_EVENT_INPUT_LOST, detail);
+    }
+}
+
+void
+cr_alarms_log_standing (CrRecorder *recorder, gint64 at_us)
+{
+  log_inputs_down (recorder, at_us);
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    log_alarm (recorder, g_ptr_array_index (recorder->alarms, i), at_us);
 }
 
 CrAlarm *
@@ -45,14 +94,58 @@ cr_alarms_find (CrRecorder *recorder, const char *what, const char *input)
   return NULL;
 }
 
+/* @detail's members as strings, from the pairs in @pairs ended by NULL. */
+static void
+add_pairs (JsonBuilder *detail, const char *first_key, va_list pairs)
+{
+  for (const char *key = first_key; key != NULL; key = va_arg (pairs, const char *))
+    {
+      const char *value = va_arg (pairs, const char *);
+      json_builder_set_member_name (detail, key);
+      json_builder_add_string_value (detail, value);
+    }
+}
+
 void
-cr_alarms_clear (CrRecorder *recorder, const char *what, const char *input)
+cr_alarms_clear (CrRecorder *recorder, const char *what, const char *input, CrEventKind kind,
+                 const char *first_key, ...)
 {
   for (guint i = recorder->alarms->len; i > 0; i--)
     {
       CrAlarm *alarm = g_ptr_array_index (recorder->alarms, i - 1);
-      if (g_strcmp0 (alarm->what, what) == 0 && g_strcmp0 (alarm->input, input) == 0)
-        g_ptr_array_remove_index (recorder->alarms, i - 1);
+      g_autoptr (JsonBuilder) builder = NULL;
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *since = NULL;
+      g_autofree char *until = NULL;
+      g_autofree char *detail = NULL;
+      gint64 now = g_get_real_time ();
+      va_list pairs;
+
+      if (g_strcmp0 (alarm->what, what) != 0 || g_strcmp0 (alarm->input, input) != 0)
+        continue;
+      /* One event ends it, with both ends of its span, whenever it began. */
+      since = cr_format_utc (alarm->since_us);
+      until = cr_format_utc (now);
+      builder = json_builder_new ();
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "alarm");
+      json_builder_add_string_value (builder, alarm->what);
+      json_builder_set_member_name (builder, "input");
+      json_builder_add_string_value (builder, alarm->input);
+      json_builder_set_member_name (builder, "label");
+      json_builder_add_string_value (builder, alarm->label);
+      json_builder_set_member_name (builder, "since");
+      json_builder_add_string_value (builder, since);
+      json_builder_set_member_name (builder, "until");
+      json_builder_add_string_value (builder, until);
+      va_start (pairs, first_key);
+      add_pairs (builder, first_key, pairs);
+      va_end (pairs);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      detail = json_to_string (root, FALSE);
+      cr_recorder_log_event_at (recorder, now, kind, detail);
+      g_ptr_array_remove_index (recorder->alarms, i - 1);
     }
 }
 
@@ -74,11 +167,17 @@ cr_alarms_on_input (CrInput *input, CrInputState state, const char *reason, gpoi
     }
   else if (state == CR_INPUT_LIVE && cr_input_get_losses (input) > 0)
     {
-      g_autofree char *detail = cr_recorder_json_detail ("input", name, "kind", role,
-                                                         "label", label, NULL);
-      cr_recorder_log_event (recorder, CR_EVENT_INPUT_BACK, detail);
-      cr_alarms_clear (recorder, "input-lost", name);
+      cr_alarms_clear (recorder, "input-lost", name, CR_EVENT_INPUT_BACK, "kind", role, NULL);
     }
+}
+
+void
+cr_alarms_restart_silence (CrRecorder *recorder)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < recorder->config->microphones->len; i++)
+    recorder->silent_since_us[i] = now;
 }
 
 /* Once a second: a microphone quieter than silence_dbfs for
@@ -100,12 +199,8 @@ cr_alarms_check_silence (gpointer user_data)
       if (recorder->state != RECORDING || peak >= config->silence_dbfs)
         {
           if (recorder->silent_alarmed[i])
-            {
-              g_autofree char *detail = cr_recorder_json_detail ("input", microphone->name,
-                                                                 "label", microphone->label, NULL);
-              cr_recorder_log_event (recorder, CR_EVENT_MICROPHONE_SOUND, detail);
-              cr_alarms_clear (recorder, "microphone-silent", microphone->name);
-            }
+            cr_alarms_clear (recorder, "microphone-silent", microphone->name,
+                             CR_EVENT_MICROPHONE_SOUND, NULL);
           recorder->silent_since_us[i] = now;
           recorder->silent_alarmed[i] = FALSE;
           continue;

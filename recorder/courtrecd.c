@@ -4,13 +4,15 @@
  *   courtrecd -c /etc/courtrec/ROOM.conf [--check-config]
  *
  * Exit codes: 0 after a clean stop, 1 on a runtime failure, 2 on a bad
- * command line or configuration. */
+ * command line or configuration (for --check-config, also a device key
+ * that cannot be used). */
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "archive/device-key.h"
 #include "config/config.h"
 #include "config/text.h"
 #include "pipelines/capture.h"
@@ -140,12 +142,23 @@ main (int argc, char **argv)
       g_autofree char *public_page = config->public_host != NULL
         ? g_strdup_printf ("public page on %s:%u", config->public_host, config->public_port)
         : g_strdup ("no public page");
+      gboolean key_missing = FALSE;
+
+      /* The daemon records without a usable key, but seals nothing: for a
+       * check, that is a configuration that does not work. */
+      if (!cr_device_key_check (config->key_file, &key_missing, &error))
+        {
+          fprintf (stderr, "courtrecd: %s: [storage] key_file: %s\n",
+                   cr_text_shown (config->path), cr_text_shown (error->message));
+          return 2;
+        }
       printf ("%s: valid: room %s (%s, %s), %u camera(s), %u microphone(s), "
-              "storage %s, API on %s:%u, %s\n", cr_text_shown (config->path),
+              "storage %s, API on %s:%u, %s, device key %s%s\n", cr_text_shown (config->path),
               cr_text_shown (config->room_id), cr_text_shown (config->room_name),
               cr_text_shown (config->court), config->cameras->len,
               config->microphones->len, cr_text_shown (config->storage_dir),
-              cr_text_shown (config->api_host), config->api_port, public_page);
+              cr_text_shown (config->api_host), config->api_port, public_page,
+              cr_text_shown (config->key_file), key_missing ? " (made at first start)" : "");
       return 0;
     }
 

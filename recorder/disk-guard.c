@@ -6,6 +6,7 @@
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
+#include "recorder/sealing.h"
 
 /* Disk policy (design.md, "Faults"): an alarm when less than two hours of
  * recording fit, no new session when less than ten minutes do (see
@@ -148,7 +149,7 @@ cr_disk_guard_retry_pending_closes (CrRecorder *recorder)
       g_message ("Segment '%s' closed in the index", cr_text_shown (pending->relative_path));
       g_ptr_array_remove_index (recorder->pending_closes, 0);
       if (recorder->session == NULL || recorder->session->id != session_id)
-        cr_recorder_try_seal (recorder, session_id);
+        cr_sealing_try (recorder, session_id);
     }
 }
 
@@ -194,25 +195,25 @@ disk_room_again (CrRecorder *recorder)
                    (now - recorder->disk_full_since_us) / (double) G_USEC_PER_SEC);
   make_reserve (recorder);
   recorder->disk_full_since_us = 0;
-  cr_alarms_clear (recorder, "disk-full", "disk");
   cr_segment_writer_release (recorder->writer);
   if (recorder->state == RECORDING)
     {
       g_autofree char *gap = cr_recorder_json_detail ("from", from, "to", to,
                                                       "reason", "the disk was full", NULL);
-      g_autofree char *resumed = cr_recorder_json_detail ("after", "disk-full",
-                                                          "from", from, "to", to,
-                                                          "gap_seconds", seconds,
-                                                          "message", message, NULL);
       cr_recorder_log_event (recorder, CR_EVENT_GAP, gap);
-      cr_recorder_log_event (recorder, CR_EVENT_RECORDING_RESUMED, resumed);
+      cr_alarms_clear (recorder, "disk-full", "disk", CR_EVENT_RECORDING_RESUMED, "after", "disk-full",
+                       "from", from, "to", to, "gap_seconds", seconds, "message", message,
+                       NULL);
       cr_capture_request_keyframe (recorder->capture);
       g_warning ("Session %" G_GINT64_FORMAT " was not recorded from %s to %s (the "
                  "disk was full); recording goes on: %s", recorder->session->id,
                  from, to, cr_text_shown (message));
     }
   else
-    g_message ("The disk has room again: %s", cr_text_shown (message));
+    {
+      cr_alarms_clear (recorder, "disk-full", "disk", CR_EVENT_ALARM_CLEARED, "message", message, NULL);
+      g_message ("The disk has room again: %s", cr_text_shown (message));
+    }
 }
 
 /* Every DISK_CHECK_SECONDS and at start. */
@@ -255,10 +256,7 @@ cr_disk_guard_check (gpointer user_data)
   else if (low != NULL)
     {
       g_autofree char *message = disk_message (recorder);
-      g_autofree char *detail = cr_recorder_json_detail ("alarm", "disk-low",
-                                                         "message", message, NULL);
-      cr_recorder_log_event (recorder, CR_EVENT_DISK_OK, detail);
-      cr_alarms_clear (recorder, "disk-low", "disk");
+      cr_alarms_clear (recorder, "disk-low", "disk", CR_EVENT_DISK_OK, "message", message, NULL);
       g_message ("Disk space is enough again: %s", cr_text_shown (message));
     }
   return G_SOURCE_CONTINUE;
@@ -283,7 +281,7 @@ cr_disk_guard_allows_start (CrRecorder *recorder, GError **error)
     {
       /* Room again before the 10 s check noticed: a new session, no gap. */
       recorder->disk_full_since_us = 0;
-      cr_alarms_clear (recorder, "disk-full", "disk");
+      cr_alarms_clear (recorder, "disk-full", "disk", CR_EVENT_ALARM_CLEARED, NULL);
       make_reserve (recorder);
       cr_segment_writer_release (recorder->writer);
     }

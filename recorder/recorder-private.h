@@ -31,7 +31,9 @@ typedef struct {
 struct CrRecorder {
   const CrConfig *config;
   CrSegmentIndex *index;
-  CrDeviceKey *key;             /* signs each session's chain head; may be NULL */
+  CrDeviceKey *key;             /* signs each session's chain head; NULL while
+                                   it cannot be used (sealing.h) */
+  guint key_timer;              /* tries the key again while it is NULL */
   CrCapture *capture;
   CrSegmentWriter *writer;
   CrBroadcast *broadcast;       /* the live outputs */
@@ -73,9 +75,9 @@ struct CrRecorder {
 char *cr_recorder_json_detail (const char *first_key, ...) G_GNUC_NULL_TERMINATED;
 /* Sets CR_RECORDER_ERROR_FAILED from @index_error, which it frees; FALSE. */
 gboolean cr_recorder_index_failed (GError **error, GError *index_error);
-/* An event of the current session, if there is one. */
+/* An event of the current session, if there is one: now, or at @at_us. */
 void cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail);
-/* Seals @session_id once it is stopped and its last segment closed. */
-void cr_recorder_try_seal (CrRecorder *recorder, gint64 session_id);
+void cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind kind,
+                               const char *detail);
 
 G_END_DECLS

@@ -10,6 +10,20 @@
  * means it is stuck. */
 #define HEALTHY_WITHIN_US (5 * G_USEC_PER_SEC)
 
+/* Quieter than this, a level is no sound at all: 16-bit audio reaches
+ * about -96 dBFS. */
+#define LEVEL_FLOOR_DBFS -100.0
+
+/* A level in dBFS, or null below the floor. */
+static void
+add_level (JsonBuilder *b, double dbfs)
+{
+  if (isfinite (dbfs) && dbfs >= LEVEL_FLOOR_DBFS)
+    json_builder_add_double_value (b, dbfs);
+  else
+    json_builder_add_null_value (b);
+}
+
 static const char *
 state_name (RecorderState state)
 {
@@ -121,11 +135,15 @@ cr_recorder_get_status (CrRecorder *recorder)
       json_builder_add_string_value (b, microphone->name);
       json_builder_set_member_name (b, "label");
       json_builder_add_string_value (b, microphone->label);
-      /* JSON has no -inf: silence below the meter's range is its floor. */
+      /* No number for no sound: below the meter's floor (the level
+       * element says -700 dB for digital silence, -inf for none) the
+       * microphone is silent, not at some figure. */
       json_builder_set_member_name (b, "rms_dbfs");
-      json_builder_add_double_value (b, isfinite (rms) ? rms : -200.0);
+      add_level (b, rms);
       json_builder_set_member_name (b, "peak_dbfs");
-      json_builder_add_double_value (b, isfinite (peak) ? peak : -200.0);
+      add_level (b, peak);
+      json_builder_set_member_name (b, "silent");
+      json_builder_add_boolean_value (b, !(peak >= config->silence_dbfs));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -141,6 +159,11 @@ cr_recorder_get_status (CrRecorder *recorder)
       json_builder_add_string_value (b, alarm->what);
       json_builder_set_member_name (b, "input");
       json_builder_add_string_value (b, alarm->input);
+      json_builder_set_member_name (b, "label");
+      if (alarm->label != NULL)
+        json_builder_add_string_value (b, alarm->label);
+      else
+        json_builder_add_null_value (b);
       json_builder_set_member_name (b, "message");
       json_builder_add_string_value (b, alarm->message);
       json_builder_set_member_name (b, "since");
@@ -188,8 +211,15 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_set_member_name (b, "streams");
   json_builder_add_value (b, cr_broadcast_get_status (recorder->broadcast));
 
-  json_builder_set_member_name (b, "healthy");
+  json_builder_set_member_name (b, "alarms_standing");
+  json_builder_add_boolean_value (b, recorder->alarms->len > 0);
+  json_builder_set_member_name (b, "capturing");
   json_builder_add_boolean_value (b, cr_recorder_is_healthy (recorder));
+  /* What a clerk wants to know at a glance: all is well only when capture
+   * delivers and nothing is wrong. */
+  json_builder_set_member_name (b, "healthy");
+  json_builder_add_boolean_value (b, cr_recorder_is_healthy (recorder) &&
+                                     recorder->alarms->len == 0);
   json_builder_set_member_name (b, "uptime_seconds");
   json_builder_add_int_value (b, (g_get_monotonic_time () - recorder->started_mono_us) /
                                  G_USEC_PER_SEC);

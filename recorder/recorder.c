@@ -15,6 +15,7 @@
 #include "recorder/disk-guard.h"
 #include "recorder/on-air.h"
 #include "recorder/recorder-private.h"
+#include "recorder/sealing.h"
 
 G_DEFINE_QUARK (cr-recorder-error-quark, cr_recorder_error)
 
@@ -102,16 +103,23 @@ on_sample (GstSample *sample, guint track, GstClockTime running_time,
 /* An event of the current session, if there is one; alarms are also
  * logged for the operator. */
 void
-cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail)
+cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind kind,
+                          const char *detail)
 {
   g_autoptr (GError) error = NULL;
 
   if (recorder->session == NULL)
     return;
-  if (cr_segment_index_add_event (recorder->index, recorder->session->id,
-                                  g_get_real_time (), kind, detail, &error) <= 0)
+  if (cr_segment_index_add_event (recorder->index, recorder->session->id, at_us, kind,
+                                  detail, &error) <= 0)
     g_warning ("Could not log the event '%s': %s", cr_event_kind_to_string (kind),
                cr_text_shown (error->message));
+}
+
+void
+cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail)
+{
+  cr_recorder_log_event_at (recorder, g_get_real_time (), kind, detail);
 }
 
 static void
@@ -164,36 +172,6 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
 
 static void finish_shutdown (CrRecorder *recorder);
 
-/* Seals @session_id once it is stopped and its last segment is closed: the
- * chain head signed with the device key, the integrity value the parties
- * sign (SPC 2017 rules, Art. 9). Not ready yet is not an error. */
-void
-cr_recorder_try_seal (CrRecorder *recorder, gint64 session_id)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *head = NULL;
-
-  if (recorder->key == NULL)
-    return;
-  if (cr_segment_index_seal_session (recorder->index, session_id, recorder->key,
-                                     g_get_real_time (), &head, &error))
-    {
-      g_message ("Session %" G_GINT64_FORMAT " sealed: chain head %s", session_id, head);
-      return;
-    }
-  if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY))
-    return;
-  g_warning ("Session %" G_GINT64_FORMAT " could not be sealed: %s", session_id,
-             cr_text_shown (error->message));
-  {
-    g_autofree char *detail = cr_recorder_json_detail ("message", error->message, NULL);
-    g_autoptr (GError) event_error = NULL;
-    if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
-                                    CR_EVENT_SEAL_ERROR, detail, &event_error) <= 0)
-      g_warning ("%s", cr_text_shown (event_error->message));
-  }
-}
-
 static void
 on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                    gint64 duration_us, gint64 bytes, const char *sha256,
@@ -235,7 +213,7 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                                        bytes, sha256);
     }
   else if (recorder->session == NULL || recorder->session->id != session_id)
-    cr_recorder_try_seal (recorder, session_id);
+    cr_sealing_try (recorder, session_id);
   g_hash_table_remove (recorder->segment_rows, relative_path);
 
   if (recorder->segment != NULL &&
@@ -264,6 +242,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
   cr_disk_guard_init (recorder);
   recorder->segment_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   recorder->started_mono_us = g_get_monotonic_time ();
+  recorder->alarms = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_alarm_free);
 
   /* Before the index is opened: closed to others before anything is in it.
    * A directory others may read and that is not ours to change is the
@@ -295,20 +274,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
       g_error_free (local_error);
       return NULL;
     }
-  recorder->key = cr_device_key_load (config->key_file, TRUE, &local_error);
-  if (recorder->key == NULL)
-    {
-      /* Recording matters more than signing: go on, loudly. */
-      g_warning ("Sessions will not be sealed: %s", cr_text_shown (local_error->message));
-      g_clear_error (&local_error);
-    }
-  else if (!cr_segment_index_seal_pending (recorder->index, recorder->key,
-                                           g_get_real_time (), NULL, &local_error))
-    {
-      g_warning ("Could not seal the sessions left unsealed: %s",
-                 cr_text_shown (local_error->message));
-      g_clear_error (&local_error);
-    }
+  cr_sealing_init (recorder);
   if (report.recovered + report.adopted + report.missing + report.strays > 0)
     g_message ("Reconciled the index with the disk: %u segment(s) completed from "
                "their files, %u file(s) adopted, %u row(s) without a file, %u "
@@ -344,7 +310,6 @@ cr_recorder_new (const CrConfig *config, GError **error)
   cr_capture_set_sample_func (recorder->capture, on_sample, recorder);
   cr_capture_set_error_func (recorder->capture, on_capture_error, recorder);
   cr_capture_set_input_func (recorder->capture, cr_alarms_on_input, recorder);
-  recorder->alarms = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_alarm_free);
   recorder->silent_since_us = g_new0 (gint64, config->microphones->len);
   recorder->silent_alarmed = g_new0 (gboolean, config->microphones->len);
   return g_steal_pointer (&recorder);
@@ -361,6 +326,7 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->silence_timer);
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
+  g_clear_handle_id (&recorder->key_timer, g_source_remove);
   /* The capture stops first: once its streaming threads are joined no
    * sample reaches the writer or the broadcast. The broadcast goes next,
    * while the capture it hangs off is still there to detach from (its
@@ -393,6 +359,8 @@ begin_segments (CrRecorder *recorder)
   cr_segment_writer_begin (recorder->writer, recorder->session->id,
                            recorder->next_sequence);
   cr_capture_request_keyframe (recorder->capture);
+  /* Recording (again): a microphone is silent "while recording" from here. */
+  cr_alarms_restart_silence (recorder);
 }
 
 /* Closes the run; the sequence goes on where the writer stopped. */
@@ -457,6 +425,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
              "the gap is logged", session->id, cr_text_shown (session->case_no), from, to);
 
   recorder->session = g_steal_pointer (&session);
+  cr_alarms_log_standing (recorder, now);
   if (recorder->session->state == CR_SESSION_RECORDING)
     {
       recorder->state = RECORDING;
@@ -514,11 +483,11 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   update_caption (recorder);
   cr_on_air_update (recorder);
   /* Silence is counted from now, not from the epoch. */
-  for (guint i = 0; i < recorder->config->microphones->len; i++)
-    recorder->silent_since_us[i] = g_get_monotonic_time ();
+  cr_alarms_restart_silence (recorder);
   recorder->silence_timer = g_timeout_add_seconds (1, cr_alarms_check_silence, recorder);
   cr_disk_guard_check (recorder);
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, cr_disk_guard_check, recorder);
+  cr_sealing_run (recorder);
   return TRUE;
 }
 
@@ -567,6 +536,7 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
     return cr_recorder_index_failed (error, local_error);
   recorder->state = RECORDING;
   recorder->next_sequence = 1;
+  cr_alarms_log_standing (recorder, recorder->session->started_us);
   update_caption (recorder);
   begin_segments (recorder);
   g_message ("Started session %" G_GINT64_FORMAT " of %s", id, cr_text_shown (canonical));
@@ -653,6 +623,8 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
 
   if (recorder->state == STANDBY)
     return require_state (recorder, RECORDING, "stop", error);
+  /* A key mended during the session: its alarm ends in this session's log. */
+  cr_sealing_key_usable (recorder);
   if (recorder->state == RECORDING)
     end_segments (recorder);
   if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, CR_EVENT_STOP, NULL, error))
@@ -668,7 +640,11 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
   g_message ("Stopped session %" G_GINT64_FORMAT, id);
   /* Sealed now if every file is already closed (stopped while paused),
    * else when the last one closes. */
-  cr_recorder_try_seal (recorder, id);
+  cr_sealing_try (recorder, id);
+  if (!cr_sealing_key_usable (recorder))
+    g_warning ("Session %" G_GINT64_FORMAT " is not sealed: the device key '%s' cannot be "
+               "used (see the seal-unavailable alarm)", id,
+               cr_text_shown (recorder->config->key_file));
   return TRUE;
 }
 

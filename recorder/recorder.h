@@ -54,20 +54,31 @@ gint64 cr_recorder_mark (CrRecorder *recorder, const char *text,
 gboolean cr_recorder_set_layout (CrRecorder *recorder, const char *layout,
                                  GError **error);
 
-/* The state as JSON (transfer full):
+/* The state as JSON (transfer full); these names are kept stable for
+ * `courtrec status` and other clients:
  * { "room": {"id","name","court"}, "state": "standby|recording|paused",
  *   "session": null | {"id","case","title","started","state",
- *                      "pause_reason"|null,"segments"},
+ *                      "pause_reason"|null},
  *   "segment": null | {"sequence","path","started"},
- *   "layout", "inputs": [{"name","kind","label","state","losses"}],
- *   "microphones": [{"name","label","rms_dbfs","peak_dbfs"}] (every 100 ms),
- *   "alarms": [{"alarm","input","message","since"}] (disk alarms:
- *              "disk-low", "disk-full", with "input": "disk"),
+ *   "layout", "inputs": [{"name","kind","label","state","losses"}]
+ *             (state: connecting, live, lost),
+ *   "microphones": [{"name","label","rms_dbfs","peak_dbfs","silent"}]
+ *             (levels every 100 ms, in dBFS, null when there is no sound
+ *             to measure, below -100 dBFS; "silent": the peak is below
+ *             [audio] silence_dbfs, the silence alarm's threshold),
+ *   "alarms": [{"alarm","input","label","message","since"}], standing:
+ *             "input-lost" and "microphone-silent" (input: the input's
+ *             name), "disk-low" and "disk-full" (input "disk"),
+ *             "seal-unavailable" (input "device-key"),
+ *   "alarms_standing": whether any alarm stands,
  *   "storage_dir",
  *   "disk": {"free_bytes","seconds_left" (null when unreadable),
  *            "bytes_per_second" (of recording, estimated from the config),
  *            "full" (recording suspended until space returns)},
- *   "healthy", "uptime_seconds" } */
+ *   "broadcast": {"on_air","public_state","decision"}, "streams": [...],
+ *   "capturing": capture delivers video (what the watchdog vouches for),
+ *   "healthy": capturing and no alarm standing,
+ *   "uptime_seconds" } */
 JsonNode *cr_recorder_get_status (CrRecorder *recorder);
 
 /* FALSE when capture has delivered no video for several seconds: the

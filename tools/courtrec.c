@@ -30,6 +30,7 @@
 
 #include "archive/case-number.h"
 #include "archive/export.h"
+#include "archive/late-seal.h"
 #include "archive/chain.h"
 #include "archive/device-key.h"
 #include "archive/report.h"
@@ -884,6 +885,27 @@ run_stop (const char *verb, int argc, char **argv)
     }
   printf ("Stopped session %" G_GINT64_FORMAT "\n", session_id);
   print_stopped_segments (config, session_id);
+  {
+    /* No promise of a seal that cannot come: the daemon's alarm says why. */
+    JsonObject *status = member_object (json_node_get_object (reply), "status");
+    JsonNode *alarms = status != NULL ? json_object_get_member (status, "alarms") : NULL;
+    JsonArray *list = alarms != NULL && JSON_NODE_HOLDS_ARRAY (alarms)
+                        ? json_node_get_array (alarms) : NULL;
+    for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+      {
+        JsonNode *element = json_array_get_element (list, i);
+        JsonObject *alarm = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element)
+                                                             : NULL;
+        if (g_strcmp0 (member_string (alarm, "alarm"), "seal-unavailable") == 0)
+          {
+            printf ("NOT SEALED: the device key cannot be used: %s\nOnce it can, "
+                    "courtrecd seals the session within a minute; or seal it then with "
+                    "courtrec seal --session %" G_GINT64_FORMAT "\n",
+                    cr_text_shown (member_string (alarm, "message")), session_id);
+            return EXIT_OK;
+          }
+      }
+  }
   print_chain_head (config, session_id,
                     member_string (json_node_get_object (reply), "chain_head"));
   return EXIT_OK;
@@ -1326,7 +1348,9 @@ run_status (const char *verb, int argc, char **argv)
     printf ("state:    %s\n", state != NULL ? cr_text_shown (state) : "unknown");
   if (session != NULL)
     print_session (session, segment);
-  if (member_boolean (status, "healthy", &healthy) && !healthy)
+  /* "capturing" says it; an older daemon's "healthy" meant the same. */
+  if ((member_boolean (status, "capturing", &healthy) ||
+       member_boolean (status, "healthy", &healthy)) && !healthy)
     printf ("capture:  NO PICTURE from capture for a while: see the daemon's log\n");
   print_inputs (config, status);
   print_alarms (status);
@@ -1906,6 +1930,57 @@ run_archived (const char *verb, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* A stopped session that was not sealed at its stop (the device key could
+ * not be used): sealed now, with a seal-late event that says when and why. */
+static int
+run_seal (const char *verb, int argc, char **argv)
+{
+  g_autofree char *session_arg = NULL;
+  g_autofree char *index_path = NULL;
+  g_autofree char *head = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrDeviceKey) key = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 session_id = 0;
+  gboolean already = FALSE;
+  int code;
+  GOptionEntry entries[] = {
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "The session (required)", "ID" },
+    { NULL }
+  };
+
+  if (!parse_verb_options (verb, NULL,
+                           "Seals a stopped session that was not sealed at its stop (the "
+                           "device key could not be used), with the device key; a "
+                           "seal-late event says when and why.",
+                           entries, argc, argv, 0, 0, NULL, &code))
+    return code;
+  if (session_arg == NULL)
+    return fail (EXIT_USAGE, "seal: --session ID is required");
+  if (!parse_session_id (verb, session_arg, &session_id, &code))
+    return code;
+  config = load_config (&code);
+  if (config == NULL)
+    return code;
+  index = open_index (config, TRUE, &index_path, &code);
+  if (index == NULL)
+    return code;
+  key = cr_device_key_load (config->key_file, FALSE, &error);
+  if (key == NULL)
+    return fail (EXIT_RUNTIME, "cannot seal: %s", error->message);
+  if (!cr_late_seal_session (index, session_id, key, "courtrec seal", g_get_real_time (),
+                             &head, &already, &error))
+    return fail (EXIT_RUNTIME, "%s", error->message);
+  if (already)
+    printf ("Session %" G_GINT64_FORMAT " is sealed already\n", session_id);
+  else
+    printf ("Sealed session %" G_GINT64_FORMAT " late (a seal-late event says when and "
+            "why)\n", session_id);
+  printf ("Integrity value (chain head): %s\n", cr_text_shown (head));
+  return EXIT_OK;
+}
+
 static int
 run_retention (const char *verb, int argc, char **argv)
 {
@@ -2310,6 +2385,7 @@ static const Verb verbs[] = {
   { "report", "--session ID [--format text|json|html]", "the hearing report filed with the case", run_report },
   { "verify", "[--case CASE | --session ID | --all]", "check files, index and seals; exit 3 if not intact", run_verify },
   { "archived", "--session ID [--note TEXT]", "mark a verified, sealed session archived by the court", run_archived },
+  { "seal", "--session ID", "seal a stopped session left unsealed (its key was unusable)", run_seal },
   { "retention", "--older-than DAYS [--dry-run]", "delete media of archived sessions older than DAYS", run_retention },
   { "export", "--case CASE [--session ID] [--from T --to T] -o DIR", "write a BagIt package of MP4s and reports", run_export },
   { "layout", "NAME", "switch the picture: single, pip, grid, voice, evidence", run_layout },

@@ -449,10 +449,10 @@ judge_seal (CrVerifyReport *report, SessionCheck *check, const char *trusted)
            * be used, or courtrecd ended before it sealed. Not intact until
            * someone seals it, which says so in the session's log. */
           g_autofree char *at = cr_format_utc (session->stopped_us);
-          add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, NULL,
-                       "the session stopped at %s but was never sealed; once the "
-                       "device key can be used, `courtrec seal --session %" G_GINT64_FORMAT
-                       "` seals it", at, session->id);
+          cr_verify_add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, 0, NULL,
+                                 "the session stopped at %s but was never sealed; once the "
+                                 "device key can be used, `courtrec seal --session %"
+                                 G_GINT64_FORMAT "` seals it", at, session->id);
         }
       return;
     }

@@ -19,7 +19,8 @@
 
 #define CASE_NO "（2026）浙1022民初123号"
 #define OTHER_CASE_NO "（2026）浙1022民初124号"
-/* key-int-max = framerate at the test's 25 fps: one GOP is one second. */
+/* The recording below is made with keyframe_seconds = 1: one GOP is one
+ * second, which bounds how far a keyframe-accurate cut may reach. */
 #define GOP_S 1.0
 
 /* One recording serves every test that needs one: recording is the slow
@@ -112,7 +113,8 @@ get_recording (void)
   if (recording != NULL)
     return recording;
   recording = g_new0 (Recording, 1);
-  recording->room = cr_test_room_new (10, NULL);
+  recording->room = cr_test_room_new (
+      10, "[video]\nwidth = 320\nheight = 180\nframerate = 25\nbitrate_kbps = 500\nkeyframe_seconds = 1\n");
   recording->config = cr_config_load (recording->room->config_path, &error);
   g_assert_no_error (error);
   cr_test_room_start (recording->room);

@@ -180,51 +180,6 @@ cr_segment_index_seal_session (CrSegmentIndex *index, gint64 session_id,
   return TRUE;
 }
 
-gboolean
-cr_segment_index_seal_pending (CrSegmentIndex *index, const CrDeviceKey *key,
-                               gint64 at_us, guint *n_sealed, GError **error)
-{
-  g_autoptr (GArray) ids = NULL;
-  guint sealed = 0;
-
-  g_return_val_if_fail (index != NULL, FALSE);
-  g_return_val_if_fail (key != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (n_sealed != NULL)
-    *n_sealed = 0;
-  ids = cr_index_select_ids (index,
-                             "SELECT id FROM sessions WHERE state = 'stopped' AND "
-                             "chain_head IS NULL AND purged_at IS NULL ORDER BY id",
-                             "list sessions to seal", CR_BIND_NONE, error);
-  if (ids == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < ids->len; i++)
-    {
-      GError *seal_error = NULL;
-
-      if (cr_segment_index_seal_session (index, g_array_index (ids, gint64, i),
-                                         key, at_us, NULL, &seal_error))
-        {
-          sealed++;
-          continue;
-        }
-      if (g_error_matches (seal_error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY))
-        {
-          g_error_free (seal_error);
-          continue;
-        }
-      g_propagate_error (error, seal_error);
-      if (n_sealed != NULL)
-        *n_sealed = sealed;
-      return FALSE;
-    }
-  if (n_sealed != NULL)
-    *n_sealed = sealed;
-  return TRUE;
-}
-
 typedef struct {
   gint64 session_id;
   gint64 at_us;

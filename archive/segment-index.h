@@ -155,12 +155,6 @@ gboolean cr_segment_index_seal_session (CrSegmentIndex *index,
                                         gint64 session_id,
                                         const CrDeviceKey *key, gint64 at_us,
                                         char **chain_head, GError **error);
-/* Seals every stopped, unsealed session whose segments are all closed (after
- * a crash between stop and seal, or sessions recorded before sealing
- * existed). @n_sealed: (out) (optional) */
-gboolean cr_segment_index_seal_pending (CrSegmentIndex *index,
-                                        const CrDeviceKey *key, gint64 at_us,
-                                        guint *n_sealed, GError **error);
 
 /* Retention (archive/retention.h decides; these only write). */
 /* Marks a stopped, sealed session archived, with an "archived" event

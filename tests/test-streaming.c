@@ -636,6 +636,21 @@ test_delay (Fixture *fx, gconstpointer data)
   gint64 session_id, t_start, hearing_at, cut_at, slate_at, resume_at, back_at;
 
   make_room (fx, "delay_seconds = 4", NULL);
+  /* The viewer joins while the 4 s of slate go out and sees a picture from
+   * the next keyframe on: at the default 2 s apart, that may be the
+   * hearing's first. A keyframe a second keeps slate frames in view. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *old = NULL;
+    g_autoptr (GString) text = NULL;
+    g_file_get_contents (fx->room->config_path, &old, NULL, &error);
+    g_assert_no_error (error);
+    text = g_string_new (old);
+    g_assert_cmpuint (g_string_replace (text, "[video]\n", "[video]\nkeyframe_seconds = 1\n", 1),
+                      ==, 1);
+    g_file_set_contents (fx->room->config_path, text->str, -1, &error);
+    g_assert_no_error (error);
+  }
   cr_test_room_start (fx->room);
   approve (fx);
   session_id = cr_test_start_session (fx->room, CASE);

@@ -66,6 +66,7 @@ static const KindInfo kinds[] = {
   [CR_EVENT_STREAM_STOP] = OTHER ("stream-stop"),
   [CR_EVENT_STREAM_CUT] = OTHER ("stream-cut"),
   [CR_EVENT_STREAM_RESUME] = OTHER ("stream-resume"),
+  [CR_EVENT_INPUT_ENDED] = OTHER ("input-ended"),
 };
 
 /* Every value has its row (test-segment-index checks that each has a

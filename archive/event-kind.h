@@ -84,6 +84,7 @@ typedef enum {
   CR_EVENT_STREAM_STOP,
   CR_EVENT_STREAM_CUT,
   CR_EVENT_STREAM_RESUME,
+  CR_EVENT_INPUT_ENDED,         /* a file source played to its end: {"input", ...} */
 
   CR_EVENT_N_KINDS              /*< private >*/
 } CrEventKind;

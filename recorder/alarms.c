@@ -165,6 +165,14 @@ cr_alarms_on_input (CrInput *input, CrInputState state, const char *reason, gpoi
       cr_recorder_log_event (recorder, CR_EVENT_INPUT_LOST, detail);
       cr_alarms_raise (recorder, "input-lost", name, label, reason);
     }
+  else if (state == CR_INPUT_ENDED)
+    {
+      /* An evidence clip played to its end, as configured (loop = false):
+       * not a fault, but the record says when its picture stopped. */
+      g_autofree char *detail = cr_recorder_json_detail ("input", name, "kind", role,
+                                                         "label", label, NULL);
+      cr_recorder_log_event (recorder, CR_EVENT_INPUT_ENDED, detail);
+    }
   else if (state == CR_INPUT_LIVE && cr_input_get_losses (input) > 0)
     {
       cr_alarms_clear (recorder, "input-lost", name, CR_EVENT_INPUT_BACK, "kind", role, NULL);

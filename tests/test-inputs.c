@@ -758,6 +758,7 @@ test_file_source_ends (void)
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GPtrArray) lost = NULL;
   g_autoptr (GPtrArray) alarms = NULL;
+  g_autoptr (GPtrArray) ended = NULL;
   g_autoptr (JsonObject) st = NULL;
   g_autofree char *path = NULL;
   CrSegmentRecord *row;
@@ -782,6 +783,10 @@ test_file_source_ends (void)
   alarms = events_of (index, session_id, "alarm");
   g_assert_cmpuint (lost->len, ==, 0);
   g_assert_cmpuint (alarms->len, ==, 0);
+  /* The record says when the exhibit's picture stopped, once. */
+  ended = events_of (index, session_id, "input-ended");
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_nonnull (strstr (((CrEventRecord *) ended->pdata[0])->detail, "\"exhibit\""));
   /* The slate: dark, with its white text in the middle of the tile. */
   measure_region (path, took + 2.0, &middle, &mean, &bright);
   g_test_message ("ended: mean %.0f, bright %.3f", mean, bright);

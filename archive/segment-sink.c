@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <gst/base/gstbasesink.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@ GST_DEBUG_CATEGORY_STATIC (cr_segment_sink_debug);
 typedef struct {
   GstBaseSink parent;
   char *location;
+  char *partial;          /* the hidden name the file has until its header is whole */
+  gboolean named;         /* the file has its own name */
   int fd;
   guint64 position;       /* where the next write goes */
   guint64 length;         /* the file's length: the end of what was written */
@@ -90,21 +93,73 @@ cr_segment_sink_start (GstBaseSink *sink)
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No location set"), (NULL));
       return FALSE;
     }
-  self->fd = open (self->location, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (self->fd < 0)
-    {
-      int errnum = errno;
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-                         ("Could not open '%s' for writing: %s", self->location,
-                          g_strerror (errnum)), (NULL));
-      return FALSE;
-    }
+  /* Nothing touches the disk here: the state change runs on whichever
+   * thread starts the segment (the capture's, at a keyframe), and a slow or
+   * failing disk must never hold that thread. The file is opened with the
+   * first buffer, on this pipeline's own streaming thread. */
   self->position = 0;
   self->length = 0;
   self->whole_length = 0;
   self->unsynced = 0;
   self->failed = FALSE;
+  return TRUE;
+}
+
+/* On the streaming thread, at the first buffer. The file is made under a
+ * hidden name in its directory and takes its own name once its header is
+ * whole (give_name): a kill -9 or a power cut in between leaves no file
+ * with half a header under a segment's name, which no player could open. */
+static gboolean
+open_file (CrSegmentSink *self)
+{
+  g_autofree char *dir = g_path_get_dirname (self->location);
+  g_autofree char *base = g_path_get_basename (self->location);
+  g_autofree char *hidden = g_strdup_printf (".%s.partial", base);
+  int errnum;
+
+  if (g_mkdir_with_parents (dir, 0750) != 0)
+    {
+      errnum = errno;
+      self->failed = TRUE;
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+                         ("Could not create '%s': %s", dir, g_strerror (errnum)), (NULL));
+      return FALSE;
+    }
+  g_free (self->partial);
+  self->partial = g_build_filename (dir, hidden, NULL);
+  self->named = FALSE;
+  self->fd = open (self->partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (self->fd < 0)
+    {
+      errnum = errno;
+      self->failed = TRUE;
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+                         ("Could not open '%s' for writing: %s", self->location,
+                          g_strerror (errnum)), (NULL));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The header is whole: the file takes its name, synced into the directory,
+ * and the application hears of it on the bus. */
+static gboolean
+give_name (CrSegmentSink *self)
+{
+  if (rename (self->partial, self->location) != 0)
+    {
+      int errnum = errno;
+      self->failed = TRUE;
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+                         ("Could not create '%s': %s", self->location, g_strerror (errnum)),
+                         (NULL));
+      return FALSE;
+    }
+  self->named = TRUE;
   sync_directory (self);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+                               gst_structure_new_empty (CR_SEGMENT_SINK_OPENED)));
   return TRUE;
 }
 
@@ -119,9 +174,14 @@ cr_segment_sink_stop (GstBaseSink *sink)
         sync_data (self);
       close (self->fd);
       self->fd = -1;
+      /* Never named: it holds no frame. */
+      if (!self->named)
+        g_unlink (self->partial);
     }
   return TRUE;
 }
+
+#define MATROSKA_CLUSTER_ID 0x1F43B675
 
 /* TRUE when @data begins a top-level element of a Matroska segment (a
  * cluster, the cues, the tags, ...): matroskamux hands each of them over
@@ -130,7 +190,7 @@ static gboolean
 begins_top_level_element (const guint8 *data, gsize size)
 {
   static const guint32 ids[] = {
-    0x1F43B675, /* Cluster */
+    MATROSKA_CLUSTER_ID,
     0x1C53BB6B, /* Cues */
     0x1254C367, /* Tags */
     0x114D9B74, /* SeekHead */
@@ -177,7 +237,14 @@ write_all (CrSegmentSink *self, const guint8 *data, gsize size)
   guint64 length_before = self->length;
 
   if (element_start >= length_before && begins_top_level_element (data, size))
-    self->whole_length = element_start;
+    {
+      self->whole_length = element_start;
+      /* The first cluster: what came before it is the whole header (the
+       * SeekHead, a top-level element too, is part of it). */
+      if (!self->named && GST_READ_UINT32_BE (data) == MATROSKA_CLUSTER_ID &&
+          !give_name (self))
+        return FALSE;
+    }
 
   while (size > 0)
     {
@@ -210,7 +277,7 @@ cr_segment_sink_render (GstBaseSink *sink, GstBuffer *buffer)
   gboolean ok;
 
   /* After a failed write the file is as complete as it will get. */
-  if (self->failed)
+  if (self->failed || (self->fd < 0 && !open_file (self)))
     return GST_FLOW_ERROR;
 
   /* matroskamux marks the start of each cluster as a non-delta buffer: the
@@ -244,7 +311,7 @@ cr_segment_sink_event (GstBaseSink *sink, GstEvent *event)
         break;
       }
     case GST_EVENT_EOS:
-      if (self->failed)
+      if (self->failed || self->fd < 0 || (!self->named && !give_name (self)))
         break;
       if (!sync_data (self) || !sync_directory (self))
         {
@@ -327,6 +394,7 @@ cr_segment_sink_finalize (GObject *object)
   if (self->fd >= 0)
     close (self->fd);
   g_free (self->location);
+  g_free (self->partial);
   G_OBJECT_CLASS (cr_segment_sink_parent_class)->finalize (object);
 }
 

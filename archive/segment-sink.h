@@ -4,12 +4,19 @@
  * the muxer starts a new fragment (a Matroska cluster, marked by a buffer
  * that is not a delta unit), everything written before it is flushed with
  * fdatasync(2), so a power cut loses at most the fragment being written.
- * At EOS the file and its directory entry are synced before EOS goes on. */
+ * At EOS the file and its directory entry are synced before EOS goes on.
+ * The file is created at the first buffer, on the segment pipeline's own
+ * streaming thread, never in a state change; once it exists, its name
+ * synced into the directory, the sink posts an element message named
+ * CR_SEGMENT_SINK_OPENED. A file that cannot be created is an error
+ * GST_RESOURCE_ERROR_OPEN_WRITE. */
 #pragma once
 
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
+
+#define CR_SEGMENT_SINK_OPENED "courtrec-segment-opened"
 
 /* Registers the element with GStreamer; safe to call more than once. */
 void cr_segment_sink_register (void);

@@ -40,6 +40,7 @@ typedef struct {
   gboolean *ended;            /* by track; a track left out is ended from the start */
   GstClockTime *last_rt;      /* by track: running time of the last buffer written */
   gboolean failed;            /* an error came: push nothing more */
+  gboolean opened;            /* the sink created the file (main context only) */
   GError *error;              /* the first error, reported when closed */
   GSource *bus_source;
 } Segment;
@@ -67,6 +68,9 @@ struct CrSegmentWriter {
   GstCaps **track_caps;       /* the latest caps seen on each track */
   GSource *deadline_timer;
   guint alive;                /* segments opened and not yet reported closed */
+  /* Main context only: */
+  gboolean disk_stalled;      /* the open file lags behind capture */
+  gboolean open_failing;      /* the last file could not be created */
 };
 
 static void segment_free (Segment *segment);
@@ -140,6 +144,9 @@ hash_file_thread (GTask *task, gpointer source, gpointer task_data,
   Closing *closing = task_data;
   GError *error = NULL;
 
+  /* Stopping the sink closes the file: on a slow disk that waits, and it
+   * must wait neither on the main loop nor on capture. */
+  gst_element_set_state (closing->segment->pipeline, GST_STATE_NULL);
   closing->sha256 = cr_digest_file_sha256 (closing->segment->path,
                                            &closing->bytes, &error);
   /* A file cut short holds less than was pushed into it: its duration is
@@ -189,7 +196,14 @@ hash_file_done (GObject *source, GAsyncResult *result, gpointer user_data)
   writer->alive--;
   g_mutex_unlock (&writer->lock);
 
-  if (writer->callbacks.closed != NULL)
+  if (!segment->opened)
+    {
+      if (writer->callbacks.open_failed != NULL)
+        writer->callbacks.open_failed (segment->session_id, segment->sequence,
+                                       segment->relative_path, segment->started_us,
+                                       segment->error, writer->user_data);
+    }
+  else if (writer->callbacks.closed != NULL)
     writer->callbacks.closed (segment->session_id, segment->sequence,
                               segment->relative_path, duration_us, closing->bytes,
                               closing->sha256, segment->error, writer->user_data);
@@ -207,9 +221,8 @@ segment_finish (Segment *segment)
 
   g_source_destroy (segment->bus_source);
   g_clear_pointer (&segment->bus_source, g_source_unref);
-  gst_element_set_state (segment->pipeline, GST_STATE_NULL);
 
-  /* Hash off the main loop: a ten-minute segment is hundreds of MB. */
+  /* Close and hash off the main loop: a ten-minute segment is hundreds of MB. */
   closing->segment = segment;
   closing->probed_duration_us = -1;
   task = g_task_new (NULL, NULL, hash_file_done, closing);
@@ -227,6 +240,21 @@ on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 
   switch (GST_MESSAGE_TYPE (message))
     {
+    case GST_MESSAGE_ELEMENT:
+      if (gst_message_has_name (message, CR_SEGMENT_SINK_OPENED))
+        {
+          segment->opened = TRUE;
+          if (writer->open_failing)
+            g_message ("Segment files can be created again: '%s'",
+                       cr_text_shown (segment->path));
+          writer->open_failing = FALSE;
+          GST_INFO ("opened %s", cr_text_shown (segment->path));
+          if (writer->callbacks.opened != NULL)
+            writer->callbacks.opened (segment->session_id, segment->sequence,
+                                      segment->relative_path, segment->started_us,
+                                      writer->user_data);
+        }
+      return G_SOURCE_CONTINUE;
     case GST_MESSAGE_EOS:
       segment_finish (segment);
       return G_SOURCE_REMOVE;
@@ -235,9 +263,14 @@ on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
         g_autoptr (GError) error = NULL;
         g_autofree char *debug = NULL;
         gst_message_parse_error (message, &error, &debug);
-        g_warning ("Segment '%s': %s", cr_text_shown (segment->path),
-                   cr_text_shown (error->message));
+        /* A file that cannot be created fails again at every keyframe
+         * until it can: said once, and the owner raises the alarm. */
+        if (segment->opened || !writer->open_failing)
+          g_warning ("Segment '%s': %s", cr_text_shown (segment->path),
+                     cr_text_shown (error->message));
         GST_WARNING ("%s", debug ? cr_text_shown (debug) : "");
+        if (!segment->opened)
+          writer->open_failing = TRUE;
 
         /* Stop routing samples into it; the next keyframe opens a new file
          * while recording goes on, unless the disk is full: then every
@@ -248,6 +281,10 @@ on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
           writer->current = NULL;
         if (writer->previous == segment)
           writer->previous = NULL;
+        /* A file never created takes no number: the next one has it, and
+         * the session's files stay numbered without a hole. */
+        if (!segment->opened && writer->next_sequence == segment->sequence + 1)
+          writer->next_sequence = segment->sequence;
         if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
           hold_locked (writer);
         g_mutex_unlock (&writer->lock);
@@ -263,35 +300,6 @@ on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 }
 
 /* --- opening and routing, on streaming threads, under writer->lock ------- */
-
-typedef struct {
-  CrSegmentWriter *writer;
-  gint64 session_id;
-  guint sequence;
-  char *relative_path;
-  gint64 started_us;
-} OpenedNotice;
-
-static gboolean
-notify_opened (gpointer data)
-{
-  OpenedNotice *notice = data;
-  CrSegmentWriter *writer = notice->writer;
-
-  if (writer->callbacks.opened != NULL)
-    writer->callbacks.opened (notice->session_id, notice->sequence,
-                              notice->relative_path, notice->started_us,
-                              writer->user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-opened_notice_free (gpointer data)
-{
-  OpenedNotice *notice = data;
-  g_free (notice->relative_path);
-  g_free (notice);
-}
 
 static GstAppSrc *
 make_source (const char *name)
@@ -328,10 +336,8 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
   segment->end_rt = start_rt;
   segment->relative_path = cr_segment_writer_relative_path (
       writer->room_id, segment->session_id, segment->sequence, started_us);
+  /* The sink makes the directory and the file, on its own thread. */
   segment->path = g_build_filename (writer->storage_dir, segment->relative_path, NULL);
-  dir = g_path_get_dirname (segment->path);
-  if (g_mkdir_with_parents (dir, 0750) != 0)
-    g_warning ("Could not create '%s': %s", cr_text_shown (dir), g_strerror (errno));
 
   segment->pipeline = gst_pipeline_new (NULL);
   segment->sources = g_new0 (GstAppSrc *, writer->n_tracks);
@@ -404,17 +410,7 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
       gst_element_send_event (GST_ELEMENT (segment->sources[t]), gst_event_new_tag (tags));
     }
 
-  {
-    OpenedNotice *notice = g_new0 (OpenedNotice, 1);
-    notice->writer = writer;
-    notice->session_id = segment->session_id;
-    notice->sequence = segment->sequence;
-    notice->relative_path = g_strdup (segment->relative_path);
-    notice->started_us = started_us;
-    g_main_context_invoke_full (writer->context, G_PRIORITY_DEFAULT, notify_opened,
-                                notice, opened_notice_free);
-  }
-  GST_INFO ("opened %s", cr_text_shown (segment->path));
+  GST_INFO ("started %s", cr_text_shown (segment->path));
   return segment;
 }
 
@@ -539,6 +535,50 @@ check_previous_deadline (CrSegmentWriter *writer)
     }
 }
 
+/* How far the disk lags behind capture: the media queued in front of the
+ * open file's muxer, which grows while a write, a sync or the file's
+ * creation waits on the disk. A stall is said past DISK_STALL_NS and over
+ * once the queue is back under DISK_STALL_OVER_NS. */
+#define DISK_STALL_NS (2 * GST_SECOND)
+#define DISK_STALL_OVER_NS (GST_SECOND / 2)
+
+/* Under writer->lock. */
+static GstClockTime
+queued_time (Segment *segment)
+{
+  guint64 level = 0;
+
+  if (segment == NULL || segment->failed || segment->sources[0] == NULL)
+    return 0;
+  g_object_get (segment->sources[0], "current-level-time", &level, NULL);
+  return level;
+}
+
+static void
+check_disk_lag (CrSegmentWriter *writer)
+{
+  GstClockTime lag;
+  g_autofree char *path = NULL;
+
+  g_mutex_lock (&writer->lock);
+  lag = MAX (queued_time (writer->current), queued_time (writer->previous));
+  if (writer->current != NULL)
+    path = g_strdup (writer->current->relative_path);
+  g_mutex_unlock (&writer->lock);
+
+  if (!writer->disk_stalled && lag > DISK_STALL_NS)
+    writer->disk_stalled = TRUE;
+  else if (writer->disk_stalled && lag < DISK_STALL_OVER_NS)
+    writer->disk_stalled = FALSE;
+  else
+    return;
+  GST_INFO ("disk %s: %" GST_TIME_FORMAT " queued", writer->disk_stalled ? "stalled" : "caught up",
+            GST_TIME_ARGS (lag));
+  if (writer->callbacks.disk_stall != NULL)
+    writer->callbacks.disk_stall (writer->disk_stalled, lag / GST_USECOND, path,
+                                  writer->user_data);
+}
+
 static gboolean
 on_deadline_timer (gpointer user_data)
 {
@@ -547,6 +587,7 @@ on_deadline_timer (gpointer user_data)
   g_mutex_lock (&writer->lock);
   check_previous_deadline (writer);
   g_mutex_unlock (&writer->lock);
+  check_disk_lag (writer);
   return G_SOURCE_CONTINUE;
 }
 

@@ -16,7 +16,8 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  /* A file was created and holds its first keyframe. */
+  /* A file was created on the disk (its name synced into the directory)
+   * and holds its first keyframe. */
   void (*opened) (gint64 session_id, guint sequence, const char *relative_path,
                   gint64 started_us, gpointer user_data);
   /* A file was finished, synced and hashed; @error is set when writing it
@@ -26,6 +27,17 @@ typedef struct {
   void (*closed) (gint64 session_id, guint sequence, const char *relative_path,
                   gint64 duration_us, gint64 bytes, const char *sha256,
                   const GError *error, gpointer user_data);
+  /* A file could not be created (@error): nothing of it is on the disk
+   * and it is never reported opened or closed; the next keyframe tries a
+   * new file, which takes the same @sequence. The time from @started_us
+   * until a file opens again is not recorded. */
+  void (*open_failed) (gint64 session_id, guint sequence, const char *relative_path,
+                       gint64 started_us, const GError *error, gpointer user_data);
+  /* The disk fell behind capture (@stalled TRUE: more than 2 s of media
+   * waits in memory for it, @lag_us of it) or caught up again. Capture
+   * goes on either way; nothing is dropped. */
+  void (*disk_stall) (gboolean stalled, gint64 lag_us, const char *relative_path,
+                      gpointer user_data);
 } CrSegmentWriterCallbacks;
 
 typedef struct CrSegmentWriter CrSegmentWriter;

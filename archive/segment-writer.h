@@ -38,6 +38,15 @@ typedef struct {
    * goes on either way; nothing is dropped. */
   void (*disk_stall) (gboolean stalled, gint64 lag_us, const char *relative_path,
                       gpointer user_data);
+  /* Capture was interrupted from @from_us to @to_us (UTC) for @reason:
+   * the process or the machine stopped, a pipeline stalled or the wall
+   * clock jumped. The file open then ended with the last picture taken in
+   * time; pictures made up afterwards are left out; the next file starts
+   * at the first keyframe in time again. */
+  void (*gap) (gint64 session_id, gint64 from_us, gint64 to_us, const char *reason,
+               gpointer user_data);
+  /* A keyframe is needed to start the next file (after a gap). */
+  void (*keyframe_wanted) (gpointer user_data);
 } CrSegmentWriterCallbacks;
 
 typedef struct CrSegmentWriter CrSegmentWriter;

@@ -39,6 +39,7 @@ typedef struct {
   GstAppSrc **sources;        /* by track */
   gboolean *ended;            /* by track; a track left out is ended from the start */
   GstClockTime *last_rt;      /* by track: running time of the last buffer written */
+  GstClockTime *last_end;     /* by track: ...and where it ends */
   gboolean failed;            /* an error came: push nothing more */
   gboolean opened;            /* the sink created the file (main context only) */
   GError *error;              /* the first error, reported when closed */
@@ -362,8 +363,9 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
   segment->sources = g_new0 (GstAppSrc *, writer->n_tracks);
   segment->ended = g_new0 (gboolean, writer->n_tracks);
   segment->last_rt = g_new (GstClockTime, writer->n_tracks);
+  segment->last_end = g_new (GstClockTime, writer->n_tracks);
   for (guint t = 0; t < writer->n_tracks; t++)
-    segment->last_rt[t] = GST_CLOCK_TIME_NONE;
+    segment->last_rt[t] = segment->last_end[t] = GST_CLOCK_TIME_NONE;
   mux = gst_element_factory_make ("matroskamux", "mux");
   sink = gst_element_factory_make ("courtrecsegmentsink", "sink");
   gst_bin_add_many (GST_BIN (segment->pipeline), mux, sink, NULL);
@@ -452,6 +454,7 @@ segment_free (Segment *segment)
   g_free (segment->sources);
   g_free (segment->ended);
   g_free (segment->last_rt);
+  g_free (segment->last_end);
   g_free (segment->relative_path);
   g_free (segment->path);
   g_free (segment);
@@ -475,6 +478,9 @@ segment_end_audio (Segment *segment)
     segment_end_track (segment, t);
 }
 
+/* Sound packets are stamped by the capture clock, a few µs either way. */
+#define SOUND_OVERLAP_NS GST_MSECOND
+
 static void
 segment_push (Segment *segment, GstSample *sample, guint track,
               GstClockTime running_time)
@@ -487,16 +493,29 @@ segment_push (Segment *segment, GstSample *sample, guint track,
     return;
   /* A buffer that does not come after the last one of its track would
    * make the file's timestamps go back, which players and ffmpeg refuse
-   * ("non monotonically increasing dts"); it is dropped and traced. */
+   * ("non monotonically increasing dts"); it is dropped and traced. So is
+   * a sound packet that begins inside the last one: compressed sound
+   * cannot be cut, and the two would overlap. An encoder that has just
+   * started stamps its first packet a few tens of ms ahead of those that
+   * follow (opusenc, right after courtrecd starts: a file that begins at
+   * once after a restart got both). */
   if (GST_CLOCK_TIME_IS_VALID (segment->last_rt[track]) &&
-      running_time <= segment->last_rt[track])
+      (running_time <= segment->last_rt[track] ||
+       (track != 0 && running_time + SOUND_OVERLAP_NS < segment->last_end[track])))
     {
       GST_WARNING ("track %u of %s: a buffer at %" GST_TIME_FORMAT " after one at %"
-                   GST_TIME_FORMAT ": dropped", track, segment->relative_path,
-                   GST_TIME_ARGS (running_time), GST_TIME_ARGS (segment->last_rt[track]));
+                   GST_TIME_FORMAT " to %" GST_TIME_FORMAT ": dropped", track,
+                   segment->relative_path, GST_TIME_ARGS (running_time),
+                   GST_TIME_ARGS (segment->last_rt[track]),
+                   GST_TIME_ARGS (segment->last_end[track]));
       return;
     }
   segment->last_rt[track] = running_time;
+  segment->last_end[track] = running_time + (GST_BUFFER_DURATION_IS_VALID (original)
+                                             ? GST_BUFFER_DURATION (original) : 0);
+  GST_LOG ("track %u of %s: %" GST_TIME_FORMAT " + %" GST_TIME_FORMAT, track,
+           segment->relative_path, GST_TIME_ARGS (running_time),
+           GST_TIME_ARGS (GST_BUFFER_DURATION (original)));
 
   /* Each file starts at zero: timestamps relative to its first keyframe.
    * The copy shares the memory; only the metadata is new. */

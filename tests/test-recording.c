@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "archive/segment-index.h"
@@ -27,6 +28,16 @@ static void
 fixture_set_up_10 (Fixture *fixture, gconstpointer data)
 {
   fixture->room = cr_test_room_new (10, NULL);
+  cr_test_room_start (fixture->room);
+}
+
+/* Each microphone on a track of its own, as courts record them. */
+static void
+fixture_set_up_10_tracks (Fixture *fixture, gconstpointer data)
+{
+  fixture->room = cr_test_room_new (10, "[audio]\nbitrate_kbps = 96\ntracks = mix+each\n\n"
+                                        "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
+                                        "[microphone witness]\nsource = test\nlabel = 证人\n\n");
   cr_test_room_start (fixture->room);
 }
 
@@ -95,6 +106,29 @@ sha256sum (const char *path)
   return g_strndup (out, 64);
 }
 
+/* ffmpeg decodes every stream of @path (-map 0: each microphone's track
+ * too) without one error, and without a timestamp going back (a warning:
+ * "non monotonically increasing dts"). */
+static void
+assert_decodes_every_stream (const char *path)
+{
+  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "warning", "-i", path, "-map", "0",
+                         "-f", "null", "-", NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (cr_test_run (NULL, &err, argv), ==, 0);
+  if (err != NULL && (strstr (err, "monoton") != NULL || strstr (err, "rror") != NULL))
+    g_error ("ffmpeg, decoding every stream of %s: %s", path, err);
+  {
+    const char *strict[] = { "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0",
+                             "-f", "null", "-", NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_run (NULL, &err, strict), ==, 0);
+    if (err != NULL && *err != '\0')
+      g_error ("ffmpeg, decoding every stream of %s: %s", path, err);
+  }
+}
+
 /* The file plays: ffprobe reads its streams, ffmpeg decodes all of it. */
 static JsonObject *
 assert_plays (const char *path)
@@ -105,6 +139,7 @@ assert_plays (const char *path)
   g_assert_nonnull (probe);
   if (!cr_test_ffmpeg_decodes (path, &errors))
     g_error ("ffmpeg could not decode %s: %s", path, errors);
+  assert_decodes_every_stream (path);
   return probe;
 }
 
@@ -314,16 +349,24 @@ is_recording_with_segment (gpointer data)
          !json_object_get_null_member (st, "segment");
 }
 
-/* kill -9 at several moments: every file plays, at most 2 s are missing
- * before each kill, the session goes on recording by itself, and each gap
- * is logged. */
+/* kill -9 at several moments: every file plays, every stream of it
+ * decodes without an error or a timestamp going back (each microphone has
+ * a track of its own), at most the last second is missing before each kill
+ * (before the pause, for a kill in a pause), the session goes on by itself,
+ * and each gap is logged. */
 static void
 test_kill_and_restart (Fixture *fixture, gconstpointer data)
 {
   CrTestRoom *room = fixture->room;
   gint64 session_id = cr_test_start_session (room, CASE_NO);
-  /* Mid-segment, just after a segment boundary, and at once after restart. */
-  const double kill_after[] = { 7.3, 10.15, 1.2 };
+  /* Mid-segment; on a boundary (segments of 10 s start at a keyframe,
+   * every second) and just after one; at once after a restart; in a
+   * pause. */
+  const struct {
+    double after;
+    gboolean in_pause;
+  } kills[] = { { 7.3, FALSE }, { 10.0, FALSE }, { 10.4, FALSE }, { 1.2, FALSE },
+                { 4.0, TRUE } };
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) events = NULL;
@@ -331,14 +374,25 @@ test_kill_and_restart (Fixture *fixture, gconstpointer data)
   guint gaps = 0;
   gint64 t = g_get_monotonic_time ();
 
-  for (guint k = 0; k < G_N_ELEMENTS (kill_after); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (kills); k++)
     {
-      gint64 killed_us;
+      gint64 expected_us;
       g_autoptr (JsonObject) st = NULL;
       gint64 last_end = 0;
 
-      sleep_seconds (kill_after[k] - since (t));
-      killed_us = g_get_real_time ();
+      if (kills[k].in_pause)
+        {
+          sleep_seconds (kills[k].after - 1.0 - since (t));
+          expected_us = g_get_real_time ();
+          g_assert_cmpint (cr_test_client (room, NULL, NULL, "pause", "--reason", "recess",
+                                           NULL), ==, 0);
+          sleep_seconds (1.0);
+        }
+      else
+        {
+          sleep_seconds (kills[k].after - since (t));
+          expected_us = g_get_real_time ();
+        }
       g_assert_cmpint (cr_test_room_signal (room, SIGKILL, 5), !=, -1);
 
       /* Judge the files as the crash left them, before any restart. */
@@ -358,11 +412,14 @@ test_kill_and_restart (Fixture *fixture, gconstpointer data)
                        g_date_time_get_microsecond (when) + (gint64) (frames / FPS * 1e6);
           last_end = MAX (last_end, end);
         }
-      g_test_message ("kill %u: %.3f s of media missing", k, (killed_us - last_end) / 1e6);
-      g_assert_cmpint (killed_us - last_end, <=, 2 * G_USEC_PER_SEC);
+      g_test_message ("kill %u (%.2f s%s): %.3f s of media missing", k, kills[k].after,
+                      kills[k].in_pause ? ", in a pause" : "", (expected_us - last_end) / 1e6);
+      g_assert_cmpint (expected_us - last_end, <=, G_USEC_PER_SEC);
       g_clear_pointer (&files, g_ptr_array_unref);
 
       cr_test_room_start (room);
+      if (kills[k].in_pause)
+        g_assert_cmpint (cr_test_client (room, NULL, NULL, "resume", NULL), ==, 0);
       t = g_get_monotonic_time ();
       g_assert_true (cr_test_wait_until (is_recording_with_segment, room, 5000));
       st = cr_test_status (room);
@@ -404,7 +461,7 @@ test_kill_and_restart (Fixture *fixture, gconstpointer data)
           gaps++;
         }
     }
-  g_assert_cmpuint (gaps, ==, G_N_ELEMENTS (kill_after));
+  g_assert_cmpuint (gaps, ==, G_N_ELEMENTS (kills));
 }
 
 /* SIGTERM: the open segment is finished cleanly, exit 0 within 10 s, and a
@@ -526,7 +583,7 @@ main (int argc, char **argv)
   g_test_add ("/courtrec/recording/segments-split", Fixture, NULL,
               fixture_set_up_10, test_segments_split, fixture_tear_down);
   g_test_add ("/courtrec/recording/kill-9-and-restart", Fixture, NULL,
-              fixture_set_up_10, test_kill_and_restart, fixture_tear_down);
+              fixture_set_up_10_tracks, test_kill_and_restart, fixture_tear_down);
   g_test_add ("/courtrec/recording/fragments-synced", Fixture, NULL,
               fixture_set_up_60, test_fragments_synced, fixture_tear_down);
   g_test_add ("/courtrec/daemon/sigterm", Fixture, NULL,

@@ -287,3 +287,63 @@ cr_disk_guard_allows_start (CrRecorder *recorder, GError **error)
     }
   return TRUE;
 }
+
+void
+cr_disk_guard_on_stall (gboolean stalled, gint64 lag_us, const char *relative_path,
+                        gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  CrAlarm *alarm = cr_alarms_find (recorder, "disk-stall", "disk");
+
+  if (stalled && alarm == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (
+          "The disk of '%s' is not keeping up: %.1f s of recording wait in memory to be "
+          "written; capture goes on", recorder->config->storage_dir,
+          lag_us / (double) G_USEC_PER_SEC);
+      cr_alarms_raise (recorder, "disk-stall", "disk", recorder->config->storage_dir, message);
+    }
+  else if (!stalled && alarm != NULL)
+    {
+      g_autofree char *detail = cr_recorder_json_detail ("alarm", "disk-stall", "input", "disk",
+                                                         NULL);
+      cr_recorder_log_event (recorder, CR_EVENT_DISK_OK, detail);
+      cr_alarms_clear (recorder, "disk-stall", "disk");
+      g_message ("The disk of '%s' has caught up", cr_text_shown (recorder->config->storage_dir));
+    }
+}
+
+void
+cr_disk_guard_on_open_failed (gint64 session_id, guint sequence, const char *relative_path,
+                              gint64 started_us, const GError *error, gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  const char *why = error != NULL ? error->message : "unknown error";
+  g_autofree char *detail = NULL;
+  g_autofree char *message = NULL;
+
+  if (recorder->open_failed_since_us != 0)
+    return;  /* standing: each keyframe tries again */
+  recorder->open_failed_since_us = started_us;
+  detail = cr_recorder_json_detail ("path", relative_path, "message", why, NULL);
+  cr_recorder_log_event (recorder, CR_EVENT_SEGMENT_OPEN_FAILED, detail);
+  message = g_strdup_printf ("Segment files cannot be created in '%s' (%s): recording is "
+                             "lost until they can", recorder->config->storage_dir, why);
+  cr_alarms_raise (recorder, "segment-open-failed", "disk", recorder->config->storage_dir,
+                   message);
+}
+
+void
+cr_disk_guard_open_failure_over (CrRecorder *recorder, gint64 until_us)
+{
+  g_autofree char *detail = NULL;
+
+  if (recorder->open_failed_since_us == 0)
+    return;
+  cr_recorder_log_gap (recorder, recorder->open_failed_since_us, until_us,
+                       "no segment file could be created");
+  detail = cr_recorder_json_detail ("alarm", "segment-open-failed", "input", "disk", NULL);
+  cr_recorder_log_event (recorder, CR_EVENT_ALARM_CLEARED, detail);
+  cr_alarms_clear (recorder, "segment-open-failed", "disk");
+  recorder->open_failed_since_us = 0;
+}

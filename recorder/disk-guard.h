@@ -29,6 +29,19 @@ gboolean cr_disk_guard_allows_start (CrRecorder *recorder, GError **error);
  * @media_end_us. */
 void cr_disk_guard_full (CrRecorder *recorder, gint64 media_end_us);
 
+/* The writer's disk_stall callback (segment-writer.h): the disk-stall
+ * alarm, raised and cleared. */
+void cr_disk_guard_on_stall (gboolean stalled, gint64 lag_us, const char *relative_path,
+                             gpointer user_data);
+/* The writer's open_failed callback: the segment-open-failed alarm, once
+ * while it lasts. */
+void cr_disk_guard_on_open_failed (gint64 session_id, guint sequence,
+                                   const char *relative_path, gint64 started_us,
+                                   const GError *error, gpointer user_data);
+/* A file opened again at @until_us, or the run ended then: the time
+ * without one is a gap, and the alarm is cleared. */
+void cr_disk_guard_open_failure_over (CrRecorder *recorder, gint64 until_us);
+
 /* A segment row the index could not close, tried again at every check. */
 void cr_disk_guard_add_pending_close (CrRecorder *recorder, gint64 session_id, gint64 row,
                                       const char *relative_path, gint64 duration_us,

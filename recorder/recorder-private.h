@@ -62,6 +62,7 @@ struct CrRecorder {
   guint64 disk_free_bytes;
   gint64 disk_seconds_left;
   gint64 disk_full_since_us;    /* UTC the media stopped at; 0 unless full */
+  gint64 open_failed_since_us;  /* UTC of the first file that could not be created; 0 */
   GPtrArray *pending_closes;    /* PendingClose* */
 
   /* shutdown */
@@ -79,5 +80,9 @@ gboolean cr_recorder_index_failed (GError **error, GError *index_error);
 void cr_recorder_log_event (CrRecorder *recorder, CrEventKind kind, const char *detail);
 void cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind kind,
                                const char *detail);
+/* Time of the current session in no file, from @from_us to @to_us (UTC),
+ * for @reason: a gap event and a warning. */
+void cr_recorder_log_gap (CrRecorder *recorder, gint64 from_us, gint64 to_us,
+                          const char *reason);
 
 G_END_DECLS

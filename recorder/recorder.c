@@ -139,6 +139,41 @@ on_capture_error (const GError *error, const char *debug, gpointer user_data)
     }
 }
 
+void
+cr_recorder_log_gap (CrRecorder *recorder, gint64 from_us, gint64 to_us, const char *reason)
+{
+  g_autofree char *from = cr_format_utc (from_us);
+  g_autofree char *to = cr_format_utc (to_us);
+  char seconds[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *detail = NULL;
+
+  /* JSON's decimal point, whatever the locale. */
+  g_ascii_formatd (seconds, sizeof seconds, "%.3f", (to_us - from_us) / (double) G_USEC_PER_SEC);
+  detail = cr_recorder_json_detail ("from", from, "to", to, "gap_seconds", seconds,
+                                    "reason", reason, NULL);
+  cr_recorder_log_event (recorder, CR_EVENT_GAP, detail);
+  g_warning ("Not recorded from %s to %s (%s s): %s", from, to, seconds, cr_text_shown (reason));
+}
+
+/* The writer's gap callback: capture was interrupted (segment-writer.h). */
+static void
+on_capture_gap (gint64 session_id, gint64 from_us, gint64 to_us, const char *reason,
+                gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+
+  if (recorder->session != NULL && recorder->session->id == session_id)
+    cr_recorder_log_gap (recorder, from_us, to_us, reason);
+}
+
+static void
+on_keyframe_wanted (gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+
+  cr_capture_request_keyframe (recorder->capture);
+}
+
 static void
 on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
                    gint64 started_us, gpointer user_data)
@@ -146,6 +181,8 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
   CrRecorder *recorder = user_data;
   g_autoptr (GError) error = NULL;
   gint64 row;
+
+  cr_disk_guard_open_failure_over (recorder, started_us);
 
   row = cr_segment_index_add_segment (recorder->index, session_id, sequence,
                                       relative_path, started_us, &error);
@@ -235,6 +272,10 @@ cr_recorder_new (const CrConfig *config, GError **error)
   CrSegmentWriterCallbacks callbacks = {
     .opened = on_segment_opened,
     .closed = on_segment_closed,
+    .open_failed = cr_disk_guard_on_open_failed,
+    .disk_stall = cr_disk_guard_on_stall,
+    .gap = on_capture_gap,
+    .keyframe_wanted = on_keyframe_wanted,
   };
   GError *local_error = NULL;
 
@@ -370,6 +411,7 @@ end_segments (CrRecorder *recorder)
   g_autoptr (GError) error = NULL;
 
   cr_segment_writer_end (recorder->writer);
+  cr_disk_guard_open_failure_over (recorder, g_get_real_time ());
   /* The open file is being finished: status shows none from now on. */
   g_clear_pointer (&recorder->segment, open_segment_free);
   /* The writer numbered files as it opened them; the next run follows on.

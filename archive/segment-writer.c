@@ -69,6 +69,7 @@ struct CrSegmentWriter {
   GstCaps **track_caps;       /* the latest caps seen on each track */
   GSource *deadline_timer;
   guint alive;                /* segments opened and not yet reported closed */
+  GList *unfinished;          /* Segment*: started and not yet finishing */
   /* Continuity of the picture while recording (under lock): the last
    * picture written, and the gap being crossed. */
   GstClockTime last_video_rt; /* NONE after begin, hold, end or a gap */
@@ -236,6 +237,10 @@ hash_file_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 segment_finish (Segment *segment)
 {
+  g_mutex_lock (&segment->writer->lock);
+  segment->writer->unfinished = g_list_remove (segment->writer->unfinished, segment);
+  g_mutex_unlock (&segment->writer->lock);
+
   Closing *closing = g_new0 (Closing, 1);
   g_autoptr (GTask) task = NULL;
 
@@ -419,6 +424,7 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
 
   gst_element_set_state (segment->pipeline, GST_STATE_PLAYING);
   writer->alive++;
+  writer->unfinished = g_list_prepend (writer->unfinished, segment);
   for (guint t = 0; t < writer->n_tracks; t++)
     {
       GstTagList *tags;
@@ -586,7 +592,7 @@ queued_time (Segment *segment)
 {
   guint64 level = 0;
 
-  if (segment == NULL || segment->failed || segment->sources[0] == NULL)
+  if (segment->failed || segment->sources[0] == NULL)
     return 0;
   g_object_get (segment->sources[0], "current-level-time", &level, NULL);
   return level;
@@ -599,7 +605,11 @@ check_disk_lag (CrSegmentWriter *writer)
   g_autofree char *path = NULL;
 
   g_mutex_lock (&writer->lock);
-  lag = MAX (queued_time (writer->current), queued_time (writer->previous));
+  /* Every file still being written: a file whose picture has ended may
+   * still wait for the disk, and the next one's queue starts empty. */
+  lag = 0;
+  for (GList *l = writer->unfinished; l != NULL; l = l->next)
+    lag = MAX (lag, queued_time (l->data));
   if (writer->current != NULL)
     path = g_strdup (writer->current->relative_path);
   g_mutex_unlock (&writer->lock);
@@ -946,6 +956,7 @@ cr_segment_writer_free (CrSegmentWriter *writer)
   g_strfreev (writer->track_names);
   g_main_context_unref (writer->context);
   g_mutex_clear (&writer->lock);
+  g_list_free (writer->unfinished);
   g_free (writer->gap_reason);
   g_free (writer->storage_dir);
   g_free (writer->room_id);

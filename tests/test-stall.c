@@ -146,7 +146,7 @@ test_sigstop (Fixture *fixture, gconstpointer data)
   for (guint i = 0; i < events->len; i++)
     {
       CrEventRecord *event = g_ptr_array_index (events, i);
-      if (g_strcmp0 (event->kind, "gap") != 0)
+      if (event->kind != CR_EVENT_GAP)
         continue;
       g_assert_null (gap_node);
       gap_node = json_from_string (event->detail, NULL);
@@ -325,7 +325,8 @@ open_failure_stands (gpointer data)
   return alarm_stands (data, "segment-open-failed");
 }
 
-/* The events of @kind in @session_id. (element-type CrEventRecord) */
+/* The events of @kind (as stored) in @session_id, "alarm:NAME" for the
+ * alarms NAME. (element-type CrEventRecord) */
 static GPtrArray *
 events_of (CrTestRoom *room, gint64 session_id, const char *kind)
 {
@@ -340,8 +341,9 @@ events_of (CrTestRoom *room, gint64 session_id, const char *kind)
   for (guint i = events->len; i > 0; i--)
     {
       CrEventRecord *event = g_ptr_array_index (events, i - 1);
-      if (g_strcmp0 (event->kind, kind) == 0 ||
-          (g_str_has_prefix (kind, "alarm:") && g_strcmp0 (event->kind, "alarm") == 0 &&
+      g_test_message ("event %s %s", event->kind_name, event->detail ? event->detail : "");
+      if (g_strcmp0 (event->kind_name, kind) == 0 ||
+          (g_str_has_prefix (kind, "alarm:") && g_strcmp0 (event->kind_name, "alarm") == 0 &&
            strstr (event->detail, kind + strlen ("alarm:")) != NULL))
         g_ptr_array_insert (found, 0, g_ptr_array_steal_index (events, i - 1));
     }

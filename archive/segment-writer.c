@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <gst/app/gstappsrc.h>
 
+#include "archive/capture-continuity.h"
 #include "archive/digest.h"
 #include "archive/media-probe.h"
 #include "archive/segment-sink.h"
@@ -70,25 +71,11 @@ struct CrSegmentWriter {
   GSource *deadline_timer;
   guint alive;                /* segments opened and not yet reported closed */
   GList *unfinished;          /* Segment*: started and not yet finishing */
-  /* Continuity of the picture while recording (under lock): the last
-   * picture written, and the gap being crossed. */
-  GstClockTime last_video_rt; /* NONE after begin, hold, end or a gap */
-  GstClockTime last_video_duration;
-  gint64 last_video_utc_us;
+  /* The gap being crossed (under lock). */
+  CrCaptureContinuity *continuity;  /* touched under lock only */
   gint64 gap_from_us;         /* UTC where the gap began; 0 when none */
   char *gap_reason;
   gboolean keyframe_asked;    /* for the file after the gap */
-  gboolean catching_up;       /* after a stop: late pictures are left out */
-  gint64 catching_up_since_us;
-  gint64 stopped_seen_us;     /* the watchdog's stopped_us last seen */
-  /* The watchdog (see WATCHDOG_PERIOD_US): its thread, and what it
-   * protects with watchdog_lock (quit); its findings are atomics. */
-  GThread *watchdog;
-  GMutex watchdog_lock;
-  GCond watchdog_cond;
-  gboolean watchdog_quit;
-  gint64 watchdog_tick_us;    /* monotonic time of its last wake-up */
-  gint64 stopped_us;          /* monotonic end of the last stop it saw */
   /* Main context only: */
   gboolean disk_stalled;      /* the open file lags behind capture */
   gboolean open_failing;      /* the last file could not be created */
@@ -639,23 +626,6 @@ on_deadline_timer (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* When the whole process stops (SIGSTOP, a VM paused, a machine too
- * loaded to run it for a second), capture stops with it; afterwards the
- * sources make up the time they missed in a burst of pictures stamped as
- * if taken during the stop but showing what the camera sees, and what the
- * burned-in clock says, only afterwards. A thread of the writer that
- * wakes every WATCHDOG_PERIOD_US sees such a stop on the monotonic clock;
- * the pictures that then come more than CAPTURE_LATE_US after their
- * capture time are left out, and the time is a gap. (Pictures merely late
- * from a slow encoder were composed in time and are kept.) A hole in the
- * pictures' own timeline, and a jump of the wall clock against the
- * pipeline's (a suspend, or the clock set), are gaps too. */
-#define WATCHDOG_PERIOD_US (100 * 1000)
-#define STOPPED_US (1000 * 1000)
-#define CAPTURE_LATE_US (1000 * 1000)
-#define CATCH_UP_MAX_US (10 * G_USEC_PER_SEC)
-#define CAPTURE_HOLE_NS GST_SECOND
-
 typedef struct {
   CrSegmentWriter *writer;
   gint64 session_id;
@@ -713,67 +683,29 @@ end_gap (CrSegmentWriter *writer, gint64 to_us)
                               gap_notice_free);
 }
 
-/* Whether a picture of a recording run belongs in its files; at the start
- * of a gap the open file ends with the last picture before it. Under
- * writer->lock. */
+/* Whether a picture of a recording run belongs in its files (see
+ * capture-continuity.h); at the start of a gap the open file ends with the
+ * last picture before it. Under writer->lock. */
 static gboolean
 picture_in_time (CrSegmentWriter *writer, GstBuffer *buffer, GstClockTime running_time,
                  gint64 utc_us)
 {
-  gint64 late_us = g_get_real_time () - utc_us;
-  gboolean known = GST_CLOCK_TIME_IS_VALID (writer->last_video_rt);
-  gint64 tick_us = __atomic_load_n (&writer->watchdog_tick_us, __ATOMIC_RELAXED);
-  gint64 stopped_us = __atomic_load_n (&writer->stopped_us, __ATOMIC_RELAXED);
   g_autofree char *reason = NULL;
-
-  /* A stop the watchdog saw, or sees now that it has not ticked for so
-   * long (this thread may run first after SIGCONT). */
-  if (stopped_us != writer->stopped_seen_us ||
-      g_get_monotonic_time () - tick_us > WATCHDOG_PERIOD_US + STOPPED_US)
-    {
-      writer->stopped_seen_us = stopped_us;
-      if (!writer->catching_up)
-        writer->catching_up_since_us = g_get_monotonic_time ();
-      writer->catching_up = TRUE;
-    }
-  /* In time again; or never, after CATCH_UP_MAX_US: a machine that stays
-   * too slow records late pictures rather than none. */
-  if (writer->catching_up &&
-      (late_us <= CAPTURE_LATE_US ||
-       g_get_monotonic_time () - writer->catching_up_since_us > CATCH_UP_MAX_US))
-    writer->catching_up = FALSE;
-
-  if (writer->catching_up)
-    reason = g_strdup_printf ("capture was stopped: pictures came up to %.1f s late",
-                              late_us / (double) G_USEC_PER_SEC);
-  else if (known && running_time > writer->last_video_rt + writer->last_video_duration +
-                                   CAPTURE_HOLE_NS)
-    reason = g_strdup ("capture stalled: no picture came");
-  else if (known)
-    {
-      gint64 expected_us = writer->last_video_utc_us +
-                           (gint64) (running_time - writer->last_video_rt) / GST_USECOND;
-      if (ABS (utc_us - expected_us) > (gint64) (CAPTURE_HOLE_NS / GST_USECOND))
-        reason = g_strdup_printf ("the wall clock jumped %+.1f s against the capture clock "
-                                  "(the machine was suspended, or the clock was set)",
-                                  (utc_us - expected_us) / (double) G_USEC_PER_SEC);
-    }
+  gint64 from_us = 0;
+  gboolean in_time = cr_capture_continuity_check (writer->continuity, running_time, utc_us,
+                                                  &reason, &from_us);
 
   if (reason != NULL && writer->gap_from_us == 0 && writer->current != NULL)
     {
-      /* The open file ends with the last picture in time. */
-      gint64 from_us = known ? writer->last_video_utc_us +
-                               (gint64) writer->last_video_duration / GST_USECOND
-                             : utc_us;
       GST_WARNING ("gap from %" G_GINT64_FORMAT ": %s", from_us, reason);
       writer->gap_from_us = from_us;
       writer->gap_reason = g_steal_pointer (&reason);
       writer->keyframe_asked = FALSE;
       retire_previous (writer, writer->current, writer->current->video_end_rt);
       writer->current = NULL;
-      writer->last_video_rt = GST_CLOCK_TIME_NONE;
+      cr_capture_continuity_forget (writer->continuity);
     }
-  if (writer->catching_up)
+  if (!in_time)
     return FALSE;
   /* In time again: the next file starts at a keyframe, asked for now. */
   if (writer->gap_from_us != 0 && !writer->keyframe_asked &&
@@ -829,10 +761,9 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
           end_gap (writer, utc_us);
         }
       segment_push (writer->current, sample, 0, running_time);
-      writer->last_video_rt = running_time;
-      writer->last_video_duration = GST_BUFFER_DURATION_IS_VALID (buffer)
-                                    ? GST_BUFFER_DURATION (buffer) : 0;
-      writer->last_video_utc_us = utc_us;
+      cr_capture_continuity_written (writer->continuity, running_time,
+                                     GST_BUFFER_DURATION_IS_VALID (buffer)
+                                     ? GST_BUFFER_DURATION (buffer) : 0, utc_us);
     }
   else
     {
@@ -859,33 +790,6 @@ out:
   g_mutex_unlock (&writer->lock);
 }
 
-static gpointer
-watchdog_thread (gpointer data)
-{
-  CrSegmentWriter *writer = data;
-  gint64 last_us = g_get_monotonic_time ();
-
-  g_mutex_lock (&writer->watchdog_lock);
-  while (!writer->watchdog_quit)
-    {
-      gint64 now_us;
-
-      g_cond_wait_until (&writer->watchdog_cond, &writer->watchdog_lock,
-                         last_us + WATCHDOG_PERIOD_US);
-      now_us = g_get_monotonic_time ();
-      if (now_us - last_us > WATCHDOG_PERIOD_US + STOPPED_US)
-        {
-          GST_WARNING ("the process did not run for %.1f s",
-                       (now_us - last_us) / (double) G_USEC_PER_SEC);
-          __atomic_store_n (&writer->stopped_us, now_us, __ATOMIC_RELAXED);
-        }
-      __atomic_store_n (&writer->watchdog_tick_us, now_us, __ATOMIC_RELAXED);
-      last_us = now_us;
-    }
-  g_mutex_unlock (&writer->watchdog_lock);
-  return NULL;
-}
-
 /* --- control, on the main context ---------------------------------------- */
 
 CrSegmentWriter *
@@ -910,16 +814,12 @@ cr_segment_writer_new (const char *storage_dir, const char *room_id,
   for (guint t = 0; t < n_tracks; t++)
     writer->track_names[t] = g_strdup (track_names[t]);
   writer->track_caps = g_new0 (GstCaps *, n_tracks);
-  writer->last_video_rt = GST_CLOCK_TIME_NONE;
   if (callbacks != NULL)
     writer->callbacks = *callbacks;
   writer->user_data = user_data;
   writer->context = g_main_context_ref_thread_default ();
   g_mutex_init (&writer->lock);
-  g_mutex_init (&writer->watchdog_lock);
-  g_cond_init (&writer->watchdog_cond);
-  writer->watchdog_tick_us = g_get_monotonic_time ();
-  writer->watchdog = g_thread_new ("cr-watchdog", watchdog_thread, writer);
+  writer->continuity = cr_capture_continuity_new ();
   writer->deadline_timer = g_timeout_source_new (250);
   g_source_set_callback (writer->deadline_timer, on_deadline_timer, writer, NULL);
   g_source_attach (writer->deadline_timer, writer->context);
@@ -939,13 +839,7 @@ cr_segment_writer_free (CrSegmentWriter *writer)
   g_mutex_unlock (&writer->lock);
   g_source_destroy (writer->deadline_timer);
   g_source_unref (writer->deadline_timer);
-  g_mutex_lock (&writer->watchdog_lock);
-  writer->watchdog_quit = TRUE;
-  g_cond_signal (&writer->watchdog_cond);
-  g_mutex_unlock (&writer->watchdog_lock);
-  g_thread_join (writer->watchdog);
-  g_cond_clear (&writer->watchdog_cond);
-  g_mutex_clear (&writer->watchdog_lock);
+  cr_capture_continuity_free (writer->continuity);
   /* Segments still finishing hold a pointer to the writer: the owner waits
    * for cr_segment_writer_is_idle() before freeing (see recorder). */
   if (writer->alive != 0)
@@ -972,7 +866,7 @@ cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
   writer->session_id = session_id;
   writer->next_sequence = first_sequence;
   writer->begun_us = g_get_monotonic_time ();
-  writer->last_video_rt = GST_CLOCK_TIME_NONE;
+  cr_capture_continuity_forget (writer->continuity);
   g_mutex_unlock (&writer->lock);
 }
 
@@ -983,7 +877,7 @@ cr_segment_writer_end (CrSegmentWriter *writer)
   writer->recording = FALSE;
   /* A gap still being crossed ends with the run. */
   end_gap (writer, g_get_real_time ());
-  writer->last_video_rt = GST_CLOCK_TIME_NONE;
+  cr_capture_continuity_forget (writer->continuity);
   /* The picture ends now; the sound up to the same instant is still on its
    * way and follows within SOUND_GRACE_US. */
   if (writer->current != NULL)
@@ -1002,7 +896,7 @@ hold_locked (CrSegmentWriter *writer)
     GST_INFO ("held: no file is opened until released");
   writer->held = TRUE;
   /* The owner logs the time the disk was full; no gap of ours. */
-  writer->last_video_rt = GST_CLOCK_TIME_NONE;
+  cr_capture_continuity_forget (writer->continuity);
   if (writer->current != NULL)
     {
       retire_previous (writer, writer->current, writer->current->video_end_rt);

@@ -230,11 +230,11 @@ while [ "$k" -le "$KILLS" ]; do
   expected=; since=0
   case $((k % 5)) in
     1) kind=random
-       sleep_until "$(awk -v r="$restarted" -v u="$(uniform 0.5 $((2 * SEG)) "$k")" 'BEGIN { print r + u }')" ;;
+       sleep_until "$(awk -v r="$restarted" -v u="$(uniform 0.5 $((2 * SEG)) "$k")" 'BEGIN { printf "%.6f\n", r + u }')" ;;
     2) kind=boundary
        set -- $(status_line)
        at=$(awk -v s="$2" -v seg="$SEG" -v u="$(uniform -0.3 1.5 "$k")" -v n="$(now)" \
-              'BEGIN { b = s + seg; while (b + u < n + 0.2) b += seg; print b + u }')
+              'BEGIN { b = s + seg; while (b + u < n + 0.2) b += seg; printf "%.6f\n", b + u }')
        sleep_until "$at" ;;
     3) kind=pause
        sleep 1
@@ -242,7 +242,7 @@ while [ "$k" -le "$KILLS" ]; do
        client pause --reason recess || die "courtrec pause failed; see $LOG"
        sleep "$(uniform 0.2 3 "$k")" ;;
     4) kind=restart
-       sleep_until "$(awk -v s="$seg_start" -v u="$(uniform 0 1.5 "$k")" 'BEGIN { print s + u }')" ;;
+       sleep_until "$(awk -v s="$seg_start" -v u="$(uniform 0 1.5 "$k")" 'BEGIN { printf "%.6f\n", s + u }')" ;;
     0) kind=resume
        client pause --reason recess || die "courtrec pause failed; see $LOG"
        sleep 1

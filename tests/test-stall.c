@@ -117,7 +117,7 @@ test_sigstop (Fixture *fixture, gconstpointer data)
   JsonObject *gap = NULL;
   g_autoptr (JsonNode) gap_node = NULL;
   gint64 gap_from_us, gap_to_us;
-  guint readings = 0;
+  guint readings = 0, disagreements = 0;
 
   if (!tesseract_available ())
     {
@@ -203,15 +203,20 @@ test_sigstop (Fixture *fixture, gconstpointer data)
               continue;
             }
           readings++;
-          g_test_message ("segment %u at %.1f s: index says %.3f, the picture shows %"
-                          G_GINT64_FORMAT, row->sequence, at, indexed, burned);
           /* The picture shows whole seconds: it was taken in [burned, burned + 1). */
-          g_assert_cmpfloat (indexed, >=, burned - 1.0);
-          g_assert_cmpfloat (indexed, <, burned + 2.0);
+          if (indexed < burned - 1.0 || indexed >= burned + 2.0)
+            disagreements++;
+          g_test_message ("segment %u at %.1f s: index says %.3f, the picture shows %"
+                          G_GINT64_FORMAT "%s", row->sequence, at, indexed, burned,
+                          indexed < burned - 1.0 || indexed >= burned + 2.0 ? ": DISAGREE" : "");
         }
     }
-  /* Enough of the clock was read to judge the files by it. */
+  /* Enough of the clock was read to judge the files by it, and it agrees.
+   * One reading may be tesseract's slip (a 1 read as 0); pictures made up
+   * after the stop disagree by the length of the stop, in every reading
+   * past it. */
   g_assert_cmpuint (readings, >=, 5);
+  g_assert_cmpuint (disagreements, <=, 1);
 }
 
 /* --- the disk ------------------------------------------------------------- */

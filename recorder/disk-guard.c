@@ -305,10 +305,7 @@ cr_disk_guard_on_stall (gboolean stalled, gint64 lag_us, const char *relative_pa
     }
   else if (!stalled && alarm != NULL)
     {
-      g_autofree char *detail = cr_recorder_json_detail ("alarm", "disk-stall", "input", "disk",
-                                                         NULL);
-      cr_recorder_log_event (recorder, CR_EVENT_DISK_OK, detail);
-      cr_alarms_clear (recorder, "disk-stall", "disk");
+      cr_alarms_clear (recorder, "disk-stall", "disk", CR_EVENT_DISK_OK, NULL);
       g_message ("The disk of '%s' has caught up", cr_text_shown (recorder->config->storage_dir));
     }
 }
@@ -336,14 +333,10 @@ cr_disk_guard_on_open_failed (gint64 session_id, guint sequence, const char *rel
 void
 cr_disk_guard_open_failure_over (CrRecorder *recorder, gint64 until_us)
 {
-  g_autofree char *detail = NULL;
-
   if (recorder->open_failed_since_us == 0)
     return;
   cr_recorder_log_gap (recorder, recorder->open_failed_since_us, until_us,
                        "no segment file could be created");
-  detail = cr_recorder_json_detail ("alarm", "segment-open-failed", "input", "disk", NULL);
-  cr_recorder_log_event (recorder, CR_EVENT_ALARM_CLEARED, detail);
-  cr_alarms_clear (recorder, "segment-open-failed", "disk");
+  cr_alarms_clear (recorder, "segment-open-failed", "disk", CR_EVENT_ALARM_CLEARED, NULL);
   recorder->open_failed_since_us = 0;
 }

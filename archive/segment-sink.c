@@ -280,15 +280,18 @@ cr_segment_sink_render (GstBaseSink *sink, GstBuffer *buffer)
   if (self->failed || (self->fd < 0 && !open_file (self)))
     return GST_FLOW_ERROR;
 
-  /* matroskamux marks the start of each cluster as a non-delta buffer: the
-   * previous cluster is complete, so make it durable before going on. */
-  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT) &&
-      !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_HEADER) &&
-      !sync_data (self))
-    return GST_FLOW_ERROR;
-
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return GST_FLOW_ERROR;
+  /* A new cluster appended: the previous one is complete, so make it
+   * durable before going on. Known by its element ID: a cluster that the
+   * muxer starts for its length (max-cluster-duration), not at a
+   * keyframe, is a delta unit like any other buffer. */
+  if (self->position >= self->length && map.size >= 4 &&
+      GST_READ_UINT32_BE (map.data) == MATROSKA_CLUSTER_ID && !sync_data (self))
+    {
+      gst_buffer_unmap (buffer, &map);
+      return GST_FLOW_ERROR;
+    }
   ok = write_all (self, map.data, map.size);
   gst_buffer_unmap (buffer, &map);
   return ok ? GST_FLOW_OK : GST_FLOW_ERROR;

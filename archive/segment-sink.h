@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-sink.h: "courtrecsegmentsink", the element that writes one
  * segment file. Unlike filesink it makes the file durable as it grows: when
- * the muxer starts a new fragment (a Matroska cluster, marked by a buffer
- * that is not a delta unit), everything written before it is flushed with
- * fdatasync(2), so a power cut loses at most the fragment being written.
+ * the muxer starts a new fragment (a Matroska cluster, known by its
+ * element ID; the segment writer keeps them to a second), everything
+ * written before it is flushed with fdatasync(2), so a power cut loses at
+ * most the fragment being written.
  * At EOS the file and its directory entry are synced before EOS goes on.
  * The file is created at the first buffer, on the segment pipeline's own
  * streaming thread, never in a state change; once it exists, its name

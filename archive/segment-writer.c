@@ -373,8 +373,11 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
   identity = g_strdup_printf ("courtrec/room:%s/session:%" G_GINT64_FORMAT
                               "/segment:%u/utc_start:%s", writer->room_id,
                               segment->session_id, segment->sequence, start_text);
+  /* A cluster at most a second long, whatever the keyframe interval: the
+   * sink makes each one durable as the next begins, so a power cut costs
+   * at most the last second. */
   g_object_set (mux, "creation-time", start, "writing-app", "courtrec " COURTREC_VERSION,
-                NULL);
+                "max-cluster-duration", (gint64) GST_SECOND, NULL);
   g_object_set (sink, "location", segment->path, NULL);
 
   /* A track whose encoder has produced nothing yet has no place in the

@@ -22,7 +22,9 @@
 
 #define ROOM_ID "test-room"
 #define CASE_NUMBER "(2025)浙1022刑初88号"
-#define PUSH_LIMIT_US (250 * 1000)
+/* A push blocked by the hung disk would last until the pipeline is rebuilt
+ * (seconds); a loaded 2-core machine was seen to preempt one for 0.47 s. */
+#define PUSH_LIMIT_US (1000 * 1000)
 
 typedef struct {
   gint64 seen_us;           /* monotonic, when the poller saw it */
@@ -543,7 +545,7 @@ assert_pushes_bounded (Fixture *fx)
   g_assert_cmpuint (fx->pushes, >, 100);
   /* Well under 1 ms on an idle machine; a loaded one (2 cores, x264,
    * chromium) may preempt a push. A blocked push would last as long as the
-   * stall: seconds. */
+   * stall: seconds (see PUSH_LIMIT_US). */
   g_assert_cmpint (fx->max_push_us, <, PUSH_LIMIT_US);
   g_mutex_unlock (&fx->lock);
 }

@@ -37,8 +37,6 @@ run_start (const char *verb, int argc, char **argv)
   g_autoptr (CrConfig) config = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) reply = NULL;
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) request = NULL;
   g_autofree char *reply_dir = NULL;
   int code;
   GOptionEntry entries[] = {
@@ -63,18 +61,7 @@ run_start (const char *verb, int argc, char **argv)
   if (config == NULL)
     return code;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "case");
-  json_builder_add_string_value (builder, case_no);
-  if (title != NULL)
-    {
-      json_builder_set_member_name (builder, "title");
-      json_builder_add_string_value (builder, title);
-    }
-  json_builder_end_object (builder);
-  request = json_builder_get_root (builder);
-
-  code = call_api (config, "POST", "/session/start", request, &reply);
+  code = post_fields (config, "/session/start", &reply, "case", case_no, "title", title, NULL);
   if (code != EXIT_OK)
     return code;
 
@@ -94,8 +81,6 @@ run_pause (const char *verb, int argc, char **argv)
   g_autofree char *reason = NULL;
   g_autoptr (CrConfig) config = NULL;
   g_autoptr (JsonNode) reply = NULL;
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) request = NULL;
   g_autofree char *reasons = g_strjoinv (", ", (char **) pause_reasons);
   int code;
   GOptionEntry entries[] = {
@@ -117,13 +102,7 @@ run_pause (const char *verb, int argc, char **argv)
   if (config == NULL)
     return code;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "reason");
-  json_builder_add_string_value (builder, reason);
-  json_builder_end_object (builder);
-  request = json_builder_get_root (builder);
-
-  code = call_api (config, "POST", "/session/pause", request, &reply);
+  code = post_fields (config, "/session/pause", &reply, "reason", reason, NULL);
   if (code != EXIT_OK)
     return code;
   printf ("Paused session %" G_GINT64_FORMAT " (%s)\n",
@@ -278,8 +257,6 @@ run_mark (const char *verb, int argc, char **argv)
 {
   g_autoptr (CrConfig) config = NULL;
   g_autoptr (JsonNode) reply = NULL;
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) request = NULL;
   g_auto (GStrv) positional = NULL;
   int code;
 
@@ -292,13 +269,7 @@ run_mark (const char *verb, int argc, char **argv)
   if (config == NULL)
     return code;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, positional[0]);
-  json_builder_end_object (builder);
-  request = json_builder_get_root (builder);
-
-  code = call_api (config, "POST", "/session/markers", request, &reply);
+  code = post_fields (config, "/session/markers", &reply, "text", positional[0], NULL);
   if (code != EXIT_OK)
     return code;
   printf ("Marker added (event %" G_GINT64_FORMAT ")\n",
@@ -312,8 +283,6 @@ run_layout (const char *verb, int argc, char **argv)
   static const char *const layouts[] = { "single", "pip", "grid", "voice", "evidence", NULL };
   g_autoptr (CrConfig) config = NULL;
   g_autoptr (JsonNode) reply = NULL;
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) request = NULL;
   g_auto (GStrv) positional = NULL;
   int code;
 
@@ -328,12 +297,7 @@ run_layout (const char *verb, int argc, char **argv)
   config = load_config (&code);
   if (config == NULL)
     return code;
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "layout");
-  json_builder_add_string_value (builder, positional[0]);
-  json_builder_end_object (builder);
-  request = json_builder_get_root (builder);
-  code = call_api (config, "POST", "/layout", request, &reply);
+  code = post_fields (config, "/layout", &reply, "layout", positional[0], NULL);
   if (code != EXIT_OK)
     return code;
   printf ("Layout: %s\n", cr_text_shown (positional[0]));

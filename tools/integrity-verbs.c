@@ -255,9 +255,7 @@ run_report (const char *verb, int argc, char **argv)
                            "faults, markers, segments with their hashes, chain head and "
                            "signature.", entries, argc, argv, 0, 0, NULL, &code))
     return code;
-  if (session_arg == NULL)
-    return fail (EXIT_USAGE, "report: --session ID is required");
-  if (!parse_session_id (verb, session_arg, &session_id, &code))
+  if (!parse_required_session (verb, session_arg, &session_id, &code))
     return code;
   if (format_arg != NULL && !cr_report_format_from_string (format_arg, &format))
     return fail (EXIT_USAGE, "report: unknown format '%s'; expected text, json or html",
@@ -302,17 +300,10 @@ run_archived (const char *verb, int argc, char **argv)
     { NULL }
   };
 
-  if (!parse_verb_options (verb, NULL,
-                           "Marks a session archived by the court, so that retention may "
-                           "later delete its media. Only a stopped, sealed session that "
-                           "verifies intact is marked; the mark is an event.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (session_arg == NULL)
-    return fail (EXIT_USAGE, "archived: --session ID is required");
-  if (!parse_session_id (verb, session_arg, &session_id, &code))
-    return code;
-  config = load_config (&code);
+  config = load_session_verb (verb, "Marks a session archived by the court, so that "
+                              "retention may later delete its media. Only a stopped, sealed "
+                              "session that verifies intact is marked; the mark is an event.",
+                              entries, argc, argv, &session_arg, &session_id, &code);
   if (config == NULL)
     return code;
   trusted = trusted_public_key (config, NULL, &code);
@@ -368,17 +359,10 @@ run_seal (const char *verb, int argc, char **argv)
     { NULL }
   };
 
-  if (!parse_verb_options (verb, NULL,
-                           "Seals a stopped session that was not sealed at its stop (the "
-                           "device key could not be used), with the device key; a "
-                           "seal-late event says when and why.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (session_arg == NULL)
-    return fail (EXIT_USAGE, "seal: --session ID is required");
-  if (!parse_session_id (verb, session_arg, &session_id, &code))
-    return code;
-  config = load_config (&code);
+  config = load_session_verb (verb, "Seals a stopped session that was not sealed at its "
+                              "stop (the device key could not be used), with the device key; "
+                              "a seal-late event says when and why.",
+                              entries, argc, argv, &session_arg, &session_id, &code);
   if (config == NULL)
     return code;
   index = open_index (config, TRUE, &index_path, &code);

@@ -165,3 +165,31 @@ parse_session_id (const char *verb, const char *text, gint64 *session_id, int *e
   *session_id = (gint64) id;
   return TRUE;
 }
+
+/* --session ID where a verb needs it: given, and a session id. */
+gboolean
+parse_required_session (const char *verb, const char *text, gint64 *session_id, int *exit_code)
+{
+  if (text == NULL)
+    {
+      *exit_code = fail (EXIT_USAGE, "%s: --session ID is required", verb);
+      return FALSE;
+    }
+  return parse_session_id (verb, text, session_id, exit_code);
+}
+
+/* What a verb about one stopped session (archived, seal) does first: its
+ * options parsed (@entries put --session in *@session_arg), the session
+ * id checked, the room config loaded. NULL, with *@exit_code set, when
+ * any of it fails. */
+CrConfig *
+load_session_verb (const char *verb, const char *summary, GOptionEntry *entries,
+                   int argc, char **argv, char **session_arg, gint64 *session_id,
+                   int *exit_code)
+{
+  if (!parse_verb_options (verb, NULL, summary, entries, argc, argv, 0, 0, NULL, exit_code))
+    return NULL;
+  if (!parse_required_session (verb, *session_arg, session_id, exit_code))
+    return NULL;
+  return load_config (exit_code);
+}

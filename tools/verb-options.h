@@ -24,5 +24,10 @@ gboolean parse_verb_options (const char *verb, const char *params, const char *s
                              int *exit_code);
 CrConfig *load_config (int *exit_code);
 gboolean parse_session_id (const char *verb, const char *text, gint64 *session_id, int *exit_code);
+gboolean parse_required_session (const char *verb, const char *text, gint64 *session_id,
+                                 int *exit_code);
+CrConfig *load_session_verb (const char *verb, const char *summary, GOptionEntry *entries,
+                             int argc, char **argv, char **session_arg, gint64 *session_id,
+                             int *exit_code);
 
 G_END_DECLS

@@ -43,6 +43,11 @@ TEST_SRCS = $(filter-out tests/test-util.c,$(wildcard tests/test-*.c))
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(B)/tests/%)
 TEST_UTIL = $(B)/tests/test-util.o
 
+# The client: every tools/*.c, linked into courtrec only (not the library,
+# so courtrecd does not carry them).
+TOOL_SRCS = $(wildcard tools/*.c)
+TOOL_OBJS = $(TOOL_SRCS:%.c=$(B)/%.o)
+
 PROGRAMS  = $(B)/courtrecd $(B)/courtrec
 
 all: $(PROGRAMS) $(TEST_BINS)
@@ -70,7 +75,7 @@ $(LIB): $(LIB_OBJS)
 $(B)/courtrecd: $(B)/recorder/courtrecd.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/courtrec: $(B)/tools/courtrec.o $(LIB)
+$(B)/courtrec: $(TOOL_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: $(B)/tests/%.o $(TEST_UTIL) $(LIB)

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* daemon-client.c: talking to the room's courtrecd over its HTTP API, with
+ * the token from the room's token file; every failure is printed here. */
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "config/text.h"
+#include "tools/daemon-client.h"
+#include "tools/terminal.h"
+
+#define HTTP_TIMEOUT_SECONDS 15
+
+/* "host:port", with brackets around an IPv6 literal. */
+static char *
+format_endpoint (const CrConfig *config)
+{
+  if (strchr (config->api_host, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", config->api_host, config->api_port);
+  return g_strdup_printf ("%s:%u", config->api_host, config->api_port);
+}
+
+static void
+wipe_string (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+typedef char SecretString;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretString, wipe_string)
+
+/* The message of an API error body {"error":{"message":...}}, or NULL. */
+static const char *
+api_error_message (JsonNode *reply)
+{
+  JsonObject *object;
+  JsonObject *inner;
+
+  if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply))
+    return NULL;
+  object = json_node_get_object (reply);
+  if (!json_object_has_member (object, "error") ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "error")))
+    return NULL;
+  inner = json_object_get_object_member (object, "error");
+  return json_object_get_string_member_with_default (inner, "message", NULL);
+}
+
+/* Sends @method @path (under /api/v1) with @request as the body (or none)
+ * and returns the exit code; on 200 sets @reply to the JSON body. Prints
+ * every failure. */
+int
+call_api (const CrConfig *config, const char *method, const char *path,
+          JsonNode *request, JsonNode **reply)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretString) token = NULL;
+  g_autoptr (SecretString) authorization = NULL;
+  g_autoptr (SoupSession) session = NULL;
+  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *endpoint = format_endpoint (config);
+  g_autofree char *uri = g_strdup_printf ("http://%s/api/v1%s", endpoint, path);
+  JsonNode *root = NULL;
+  const char *daemon_message;
+  guint status;
+
+  token = cr_config_load_token (config, FALSE, &error);
+  if (token == NULL)
+    return fail (EXIT_RUNTIME, "room %s: %s", cr_text_shown (config->room_id),
+                 error->message);
+
+  session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_SECONDS,
+                                           "user-agent", "courtrec", NULL);
+  message = soup_message_new (method, uri);
+  if (message == NULL)
+    return fail (EXIT_USAGE, "cannot make a URL of the [api] listen address %s",
+                 cr_text_shown (endpoint));
+  authorization = g_strdup_printf ("Bearer %s", token);
+  soup_message_headers_replace (soup_message_get_request_headers (message),
+                                "Authorization", authorization);
+  if (request != NULL)
+    {
+      g_autoptr (JsonGenerator) generator = json_generator_new ();
+      g_autoptr (GBytes) bytes = NULL;
+      gsize length = 0;
+      char *text;
+
+      json_generator_set_root (generator, request);
+      text = json_generator_to_data (generator, &length);
+      bytes = g_bytes_new_take (text, length);
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+
+  body = soup_session_send_and_read (session, message, NULL, &error);
+  if (body == NULL)
+    return fail (EXIT_RUNTIME, "courtrecd for room %s is not answering on %s: %s",
+                 cr_text_shown (config->room_id), cr_text_shown (endpoint), error->message);
+
+  status = soup_message_get_status (message);
+  if (g_bytes_get_size (body) > 0 &&
+      json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                  g_bytes_get_size (body), NULL))
+    root = json_parser_get_root (parser);
+  /* The daemon's messages quote what it was sent, and whatever answers on
+   * its port may say anything: escaped and shortened like any outside text. */
+  daemon_message = api_error_message (root);
+  if (daemon_message != NULL)
+    daemon_message = cr_text_shown (daemon_message);
+
+  switch (status)
+    {
+    case SOUP_STATUS_OK:
+      if (root == NULL)
+        return fail (EXIT_RUNTIME, "courtrecd on %s answered %s %s with a body that is not JSON",
+                     cr_text_shown (endpoint), method, cr_text_shown (path));
+      if (reply != NULL)
+        *reply = json_node_copy (root);
+      return EXIT_OK;
+    case SOUP_STATUS_BAD_REQUEST:
+      return fail (EXIT_USAGE, "%s", daemon_message != NULL ? daemon_message
+                                      : "courtrecd refused the request as invalid");
+    case SOUP_STATUS_UNAUTHORIZED:
+      return fail (EXIT_RUNTIME, "courtrecd for room %s on %s refused the API token "
+                   "(is another daemon on that port, or was the token file replaced?)",
+                   cr_text_shown (config->room_id), cr_text_shown (endpoint));
+    case SOUP_STATUS_CONFLICT:
+      return fail (EXIT_RUNTIME, "%s", daemon_message != NULL ? daemon_message
+                                        : "courtrecd refused: not allowed now");
+    default:
+      return fail (EXIT_RUNTIME, "courtrecd for room %s on %s answered %u %s%s%s",
+                   cr_text_shown (config->room_id), cr_text_shown (endpoint), status,
+                   cr_text_shown (soup_message_get_reason_phrase (message) != NULL
+                                  ? soup_message_get_reason_phrase (message) : ""),
+                   daemon_message != NULL ? ": " : "",
+                   daemon_message != NULL ? daemon_message : "");
+    }
+}
+
+/* POSTs {"NAME": VALUE, ...} (pairs, NULL-terminated; NULL values left
+ * out) to @path. */
+int
+post_fields (const CrConfig *config, const char *path, JsonNode **reply, ...)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) request = NULL;
+  const char *name;
+  va_list ap;
+
+  va_start (ap, reply);
+  json_builder_begin_object (builder);
+  while ((name = va_arg (ap, const char *)) != NULL)
+    {
+      const char *value = va_arg (ap, const char *);
+      if (value == NULL)
+        continue;
+      json_builder_set_member_name (builder, name);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+  va_end (ap);
+  request = json_builder_get_root (builder);
+  return call_api (config, "POST", path, request, reply);
+}

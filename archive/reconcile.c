@@ -2,6 +2,7 @@
 /* reconcile.c: see reconcile.h. */
 #include "archive/reconcile.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -61,6 +62,7 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
   g_autoptr (GPtrArray) rows = cr_segment_index_list_segments (index, 0, error);
   g_autoptr (GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GPtrArray) unnamed = NULL;
   gint64 now = g_get_real_time ();
 
   memset (report, 0, sizeof *report);
@@ -135,6 +137,23 @@ cr_reconcile (CrSegmentIndex *index, const char *storage_dir,
                                       detail, error) <= 0)
         return FALSE;
       report->adopted++;
+    }
+
+  /* A symbolic link is not removed: only a regular file the sink made. */
+  unnamed = cr_segment_files_list_unnamed (storage_dir);
+  for (guint i = 0; i < unnamed->len; i++)
+    {
+      g_autofree char *path = g_build_filename (storage_dir, unnamed->pdata[i], NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_unlink (path) != 0)
+        {
+          g_warning ("Could not remove '%s', a segment file begun before a crash "
+                     "and holding no frame", cr_text_shown (path));
+          continue;
+        }
+      report->unnamed++;
     }
   return TRUE;
 }

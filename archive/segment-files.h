@@ -14,4 +14,10 @@ G_BEGIN_DECLS
  * (element-type utf8) */
 GPtrArray *cr_segment_files_list (const char *storage_dir);
 
+/* The same for the hidden ".NAME.mkv.partial" files a segment has until
+ * its header is whole (archive/segment-sink.c): one left behind by a kill
+ * between creating a file and its first cluster holds no frame.
+ * (transfer full) (element-type utf8) */
+GPtrArray *cr_segment_files_list_unnamed (const char *storage_dir);
+
 G_END_DECLS

@@ -316,11 +316,13 @@ cr_recorder_new (const CrConfig *config, GError **error)
       return NULL;
     }
   cr_sealing_init (recorder);
-  if (report.recovered + report.adopted + report.missing + report.strays > 0)
+  if (report.recovered + report.adopted + report.missing + report.strays +
+      report.unnamed > 0)
     g_message ("Reconciled the index with the disk: %u segment(s) completed from "
                "their files, %u file(s) adopted, %u row(s) without a file, %u "
-               "stray file(s)", report.recovered, report.adopted, report.missing,
-               report.strays);
+               "stray file(s), %u file(s) begun without a frame removed",
+               report.recovered, report.adopted, report.missing, report.strays,
+               report.unnamed);
 
   recorder->capture = cr_capture_new (config, &local_error);
   if (recorder->capture == NULL)

@@ -10,9 +10,11 @@
 
 #include "archive/chain.h"
 #include "archive/device-key.h"
+#include "archive/reconcile.h"
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
@@ -1438,6 +1440,42 @@ test_device_key (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "chmod 600"));
 }
 
+/* A kill between creating a segment's file and its first cluster leaves its
+ * hidden ".NAME.mkv.partial": a header without a frame, removed at the next
+ * start. Nothing else hidden or linked is touched. */
+static void
+test_reconcile_unnamed (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *day = g_build_filename (fixture->dir, "recordings", "2026-12-02", NULL);
+  g_autofree char *unnamed = g_build_filename (day, ".s1-0001-x.mkv.partial", NULL);
+  g_autofree char *other = g_build_filename (day, ".notes.partial", NULL);
+  g_autofree char *outside = g_build_filename (fixture->dir, "outside.mkv", NULL);
+  g_autofree char *linked = g_build_filename (day, ".s1-0002-x.mkv.partial", NULL);
+  g_autofree char *recordings = g_build_filename (fixture->dir, "recordings", NULL);
+  CrReconcileReport report;
+
+  g_assert_cmpint (g_mkdir_with_parents (day, 0750), ==, 0);
+  g_assert_true (g_file_set_contents (unnamed, "\x1a\x45\xdf\xa3 header", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "kept", -1, NULL));
+  g_assert_true (g_file_set_contents (outside, "kept", -1, NULL));
+  g_assert_cmpint (symlink (outside, linked), ==, 0);
+
+  g_assert_true (cr_reconcile (fixture->index, fixture->dir, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (report.unnamed, ==, 1);
+  g_assert_false (g_file_test (unnamed, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (outside, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (linked, G_FILE_TEST_IS_SYMLINK));
+
+  /* tear_down takes files only. */
+  g_assert_cmpint (g_unlink (other), ==, 0);
+  g_assert_cmpint (g_unlink (linked), ==, 0);
+  g_assert_cmpint (g_rmdir (day), ==, 0);
+  g_assert_cmpint (g_rmdir (recordings), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1466,6 +1504,7 @@ main (int argc, char **argv)
   ADD ("chain/archived-and-purged", set_up, test_archived_and_purged);
   ADD ("version/migrate-from-1", set_up_empty, test_migrate_from_1);
   ADD ("device-key", set_up_empty, test_device_key);
+  ADD ("reconcile/unnamed", set_up, test_reconcile_unnamed);
 #undef ADD
 
   g_test_add_func ("/courtrec/archive/index/utc", test_utc);

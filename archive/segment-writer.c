@@ -332,7 +332,6 @@ segment_open (CrSegmentWriter *writer, GstCaps *video_caps,
               GstClockTime start_rt, gint64 started_us)
 {
   Segment *segment = g_new0 (Segment, 1);
-  g_autofree char *dir = NULL;
   g_autoptr (GDateTime) start_s = g_date_time_new_from_unix_utc (started_us / G_USEC_PER_SEC);
   g_autoptr (GDateTime) start = g_date_time_add (start_s, started_us % G_USEC_PER_SEC);
   g_autofree char *start_text = g_date_time_format (start, "%Y-%m-%dT%H:%M:%S.%fZ");

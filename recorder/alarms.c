@@ -8,7 +8,6 @@
 void
 cr_alarm_free (CrAlarm *alarm)
 {
-  g_free (alarm->what);
   g_free (alarm->input);
   g_free (alarm->label);
   g_free (alarm->message);
@@ -22,7 +21,7 @@ static void
 log_alarm (CrRecorder *recorder, const CrAlarm *alarm, gint64 at_us)
 {
   g_autofree char *since = cr_format_utc (alarm->since_us);
-  g_autofree char *detail = cr_recorder_json_detail ("alarm", alarm->what,
+  g_autofree char *detail = cr_recorder_json_detail ("alarm", cr_event_kind_to_string (alarm->what),
                                                      "input", alarm->input,
                                                      "label", alarm->label,
                                                      "message", alarm->message,
@@ -32,14 +31,15 @@ log_alarm (CrRecorder *recorder, const CrAlarm *alarm, gint64 at_us)
 }
 
 void
-cr_alarms_raise (CrRecorder *recorder, const char *what, const char *input,
+cr_alarms_raise (CrRecorder *recorder, CrEventKind what, const char *input,
                  const char *label, const char *message)
 {
   CrAlarm *alarm = g_new0 (CrAlarm, 1);
 
-  g_warning ("ALARM %s: %s (%s): %s", what, cr_text_shown (input), cr_text_shown (label),
+  g_warning ("ALARM %s: %s (%s): %s", cr_event_kind_to_string (what), cr_text_shown (input),
+             cr_text_shown (label),
              cr_text_shown (message));
-  alarm->what = g_strdup (what);
+  alarm->what = what;
   alarm->input = g_strdup (input);
   alarm->label = g_strdup (label);
   alarm->message = g_strdup (message);
@@ -58,7 +58,7 @@ log_inputs_down (CrRecorder *recorder, gint64 at_us)
     {
       CrInput *input = cr_capture_get_input (recorder->capture, i);
       const char *name = cr_input_get_name (input);
-      CrAlarm *alarm = cr_alarms_find (recorder, "input-lost", name);
+      CrAlarm *alarm = cr_alarms_find (recorder, CR_EVENT_INPUT_LOST, name);
       g_autofree char *since = NULL;
       g_autofree char *detail = NULL;
 
@@ -83,12 +83,12 @@ cr_alarms_log_standing (CrRecorder *recorder, gint64 at_us)
 }
 
 CrAlarm *
-cr_alarms_find (CrRecorder *recorder, const char *what, const char *input)
+cr_alarms_find (CrRecorder *recorder, CrEventKind what, const char *input)
 {
   for (guint i = 0; i < recorder->alarms->len; i++)
     {
       CrAlarm *alarm = g_ptr_array_index (recorder->alarms, i);
-      if (g_strcmp0 (alarm->what, what) == 0 && g_strcmp0 (alarm->input, input) == 0)
+      if (alarm->what == what && g_strcmp0 (alarm->input, input) == 0)
         return alarm;
     }
   return NULL;
@@ -107,7 +107,7 @@ add_pairs (JsonBuilder *detail, const char *first_key, va_list pairs)
 }
 
 void
-cr_alarms_clear (CrRecorder *recorder, const char *what, const char *input, CrEventKind kind,
+cr_alarms_clear (CrRecorder *recorder, CrEventKind what, const char *input, CrEventKind kind,
                  const char *first_key, ...)
 {
   for (guint i = recorder->alarms->len; i > 0; i--)
@@ -121,7 +121,7 @@ cr_alarms_clear (CrRecorder *recorder, const char *what, const char *input, CrEv
       gint64 now = g_get_real_time ();
       va_list pairs;
 
-      if (g_strcmp0 (alarm->what, what) != 0 || g_strcmp0 (alarm->input, input) != 0)
+      if (alarm->what != what || g_strcmp0 (alarm->input, input) != 0)
         continue;
       /* One event ends it, with both ends of its span, whenever it began. */
       since = cr_format_utc (alarm->since_us);
@@ -129,7 +129,7 @@ cr_alarms_clear (CrRecorder *recorder, const char *what, const char *input, CrEv
       builder = json_builder_new ();
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "alarm");
-      json_builder_add_string_value (builder, alarm->what);
+      json_builder_add_string_value (builder, cr_event_kind_to_string (alarm->what));
       json_builder_set_member_name (builder, "input");
       json_builder_add_string_value (builder, alarm->input);
       json_builder_set_member_name (builder, "label");
@@ -163,7 +163,7 @@ cr_alarms_on_input (CrInput *input, CrInputState state, const char *reason, gpoi
                                                          "label", label, "reason", reason,
                                                          NULL);
       cr_recorder_log_event (recorder, CR_EVENT_INPUT_LOST, detail);
-      cr_alarms_raise (recorder, "input-lost", name, label, reason);
+      cr_alarms_raise (recorder, CR_EVENT_INPUT_LOST, name, label, reason);
     }
   else if (state == CR_INPUT_ENDED)
     {
@@ -175,7 +175,7 @@ cr_alarms_on_input (CrInput *input, CrInputState state, const char *reason, gpoi
     }
   else if (state == CR_INPUT_LIVE && cr_input_get_losses (input) > 0)
     {
-      cr_alarms_clear (recorder, "input-lost", name, CR_EVENT_INPUT_BACK, "kind", role, NULL);
+      cr_alarms_clear (recorder, CR_EVENT_INPUT_LOST, name, CR_EVENT_INPUT_BACK, "kind", role, NULL);
     }
 }
 
@@ -207,7 +207,7 @@ cr_alarms_check_silence (gpointer user_data)
       if (recorder->state != RECORDING || peak >= config->silence_dbfs)
         {
           if (recorder->silent_alarmed[i])
-            cr_alarms_clear (recorder, "microphone-silent", microphone->name,
+            cr_alarms_clear (recorder, CR_EVENT_MICROPHONE_SILENT, microphone->name,
                              CR_EVENT_MICROPHONE_SOUND, NULL);
           recorder->silent_since_us[i] = now;
           recorder->silent_alarmed[i] = FALSE;
@@ -220,7 +220,7 @@ cr_alarms_check_silence (gpointer user_data)
               "below %d dBFS for %u s while recording", config->silence_dbfs,
               config->silence_alarm_seconds);
           recorder->silent_alarmed[i] = TRUE;
-          cr_alarms_raise (recorder, "microphone-silent", microphone->name, microphone->label,
+          cr_alarms_raise (recorder, CR_EVENT_MICROPHONE_SILENT, microphone->name, microphone->label,
                            message);
         }
     }

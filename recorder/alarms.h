@@ -22,7 +22,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *what;                   /* input-lost, microphone-silent, disk-low, disk-full */
+  CrEventKind what;             /* input-lost, microphone-silent, disk-..., seal-... */
   char *input;                  /* the input's NAME, "disk" or "device-key" */
   char *label;                  /* the input's label, the storage dir, the key file */
   char *message;
@@ -32,15 +32,15 @@ typedef struct {
 void cr_alarm_free (CrAlarm *alarm);
 
 /* Stands from now, logged for the operator and in the session. */
-void cr_alarms_raise (CrRecorder *recorder, const char *what, const char *input,
+void cr_alarms_raise (CrRecorder *recorder, CrEventKind what, const char *input,
                       const char *label, const char *message);
 /* The standing alarm @what of @input, or NULL. (transfer none) */
-CrAlarm *cr_alarms_find (CrRecorder *recorder, const char *what, const char *input);
+CrAlarm *cr_alarms_find (CrRecorder *recorder, CrEventKind what, const char *input);
 /* Ends it with one event in the session, of @kind (CR_EVENT_INPUT_BACK,
  * _MICROPHONE_SOUND, _DISK_OK, _RECORDING_RESUMED or _ALARM_CLEARED), its
  * detail {"alarm","input","label","since","until"} and the string pairs
  * given after, ended by NULL. Nothing when it does not stand. */
-void cr_alarms_clear (CrRecorder *recorder, const char *what, const char *input,
+void cr_alarms_clear (CrRecorder *recorder, CrEventKind what, const char *input,
                       CrEventKind kind, const char *first_key, ...);
 
 /* Logs every standing alarm into the session that has just begun (or

@@ -176,7 +176,7 @@ cr_disk_guard_full (CrRecorder *recorder, gint64 media_end_us)
                              "at least %u min of recording fit again; what was "
                              "recorded is kept", recorder->config->storage_dir,
                              DISK_RESUME_SECONDS / 60);
-  cr_alarms_raise (recorder, "disk-full", "disk", recorder->config->storage_dir, message);
+  cr_alarms_raise (recorder, CR_EVENT_DISK_FULL, "disk", recorder->config->storage_dir, message);
 }
 
 /* Space is back: the same session goes on in a new file at once, and the
@@ -201,7 +201,7 @@ disk_room_again (CrRecorder *recorder)
       g_autofree char *gap = cr_recorder_json_detail ("from", from, "to", to,
                                                       "reason", "the disk was full", NULL);
       cr_recorder_log_event (recorder, CR_EVENT_GAP, gap);
-      cr_alarms_clear (recorder, "disk-full", "disk", CR_EVENT_RECORDING_RESUMED, "after", "disk-full",
+      cr_alarms_clear (recorder, CR_EVENT_DISK_FULL, "disk", CR_EVENT_RECORDING_RESUMED, "after", "disk-full",
                        "from", from, "to", to, "gap_seconds", seconds, "message", message,
                        NULL);
       cr_capture_request_keyframe (recorder->capture);
@@ -211,7 +211,7 @@ disk_room_again (CrRecorder *recorder)
     }
   else
     {
-      cr_alarms_clear (recorder, "disk-full", "disk", CR_EVENT_ALARM_CLEARED, "message", message, NULL);
+      cr_alarms_clear (recorder, CR_EVENT_DISK_FULL, "disk", CR_EVENT_ALARM_CLEARED, "message", message, NULL);
       g_message ("The disk has room again: %s", cr_text_shown (message));
     }
 }
@@ -240,12 +240,12 @@ cr_disk_guard_check (gpointer user_data)
       measure_disk (recorder);
     }
 
-  low = cr_alarms_find (recorder, "disk-low", "disk");
+  low = cr_alarms_find (recorder, CR_EVENT_DISK_LOW, "disk");
   if (recorder->disk_seconds_left < DISK_LOW_SECONDS)
     {
       g_autofree char *message = disk_message (recorder);
       if (low == NULL)
-        cr_alarms_raise (recorder, "disk-low", "disk", recorder->config->storage_dir, message);
+        cr_alarms_raise (recorder, CR_EVENT_DISK_LOW, "disk", recorder->config->storage_dir, message);
       else
         {
           /* Standing: the operator sees the figure fall, the log stays quiet. */
@@ -256,7 +256,7 @@ cr_disk_guard_check (gpointer user_data)
   else if (low != NULL)
     {
       g_autofree char *message = disk_message (recorder);
-      cr_alarms_clear (recorder, "disk-low", "disk", CR_EVENT_DISK_OK, "message", message, NULL);
+      cr_alarms_clear (recorder, CR_EVENT_DISK_LOW, "disk", CR_EVENT_DISK_OK, "message", message, NULL);
       g_message ("Disk space is enough again: %s", cr_text_shown (message));
     }
   return G_SOURCE_CONTINUE;
@@ -281,7 +281,7 @@ cr_disk_guard_allows_start (CrRecorder *recorder, GError **error)
     {
       /* Room again before the 10 s check noticed: a new session, no gap. */
       recorder->disk_full_since_us = 0;
-      cr_alarms_clear (recorder, "disk-full", "disk", CR_EVENT_ALARM_CLEARED, NULL);
+      cr_alarms_clear (recorder, CR_EVENT_DISK_FULL, "disk", CR_EVENT_ALARM_CLEARED, NULL);
       make_reserve (recorder);
       cr_segment_writer_release (recorder->writer);
     }
@@ -293,7 +293,7 @@ cr_disk_guard_on_stall (gboolean stalled, gint64 lag_us, const char *relative_pa
                         gpointer user_data)
 {
   CrRecorder *recorder = user_data;
-  CrAlarm *alarm = cr_alarms_find (recorder, "disk-stall", "disk");
+  CrAlarm *alarm = cr_alarms_find (recorder, CR_EVENT_DISK_STALL, "disk");
 
   if (stalled && alarm == NULL)
     {
@@ -301,11 +301,11 @@ cr_disk_guard_on_stall (gboolean stalled, gint64 lag_us, const char *relative_pa
           "The disk of '%s' is not keeping up: %.1f s of recording wait in memory to be "
           "written; capture goes on", recorder->config->storage_dir,
           lag_us / (double) G_USEC_PER_SEC);
-      cr_alarms_raise (recorder, "disk-stall", "disk", recorder->config->storage_dir, message);
+      cr_alarms_raise (recorder, CR_EVENT_DISK_STALL, "disk", recorder->config->storage_dir, message);
     }
   else if (!stalled && alarm != NULL)
     {
-      cr_alarms_clear (recorder, "disk-stall", "disk", CR_EVENT_DISK_OK, NULL);
+      cr_alarms_clear (recorder, CR_EVENT_DISK_STALL, "disk", CR_EVENT_DISK_OK, NULL);
       g_message ("The disk of '%s' has caught up", cr_text_shown (recorder->config->storage_dir));
     }
 }
@@ -326,7 +326,7 @@ cr_disk_guard_on_open_failed (gint64 session_id, guint sequence, const char *rel
   cr_recorder_log_event (recorder, CR_EVENT_SEGMENT_OPEN_FAILED, detail);
   message = g_strdup_printf ("Segment files cannot be created in '%s' (%s): recording is "
                              "lost until they can", recorder->config->storage_dir, why);
-  cr_alarms_raise (recorder, "segment-open-failed", "disk", recorder->config->storage_dir,
+  cr_alarms_raise (recorder, CR_EVENT_SEGMENT_OPEN_FAILED, "disk", recorder->config->storage_dir,
                    message);
 }
 
@@ -337,6 +337,6 @@ cr_disk_guard_open_failure_over (CrRecorder *recorder, gint64 until_us)
     return;
   cr_recorder_log_gap (recorder, recorder->open_failed_since_us, until_us,
                        "no segment file could be created");
-  cr_alarms_clear (recorder, "segment-open-failed", "disk", CR_EVENT_ALARM_CLEARED, NULL);
+  cr_alarms_clear (recorder, CR_EVENT_SEGMENT_OPEN_FAILED, "disk", CR_EVENT_ALARM_CLEARED, NULL);
   recorder->open_failed_since_us = 0;
 }

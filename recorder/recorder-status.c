@@ -156,7 +156,7 @@ cr_recorder_get_status (CrRecorder *recorder)
       g_autofree char *since = cr_format_utc (alarm->since_us);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "alarm");
-      json_builder_add_string_value (b, alarm->what);
+      json_builder_add_string_value (b, cr_event_kind_to_string (alarm->what));
       json_builder_set_member_name (b, "input");
       json_builder_add_string_value (b, alarm->input);
       json_builder_set_member_name (b, "label");

@@ -7,7 +7,7 @@
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
 
-#define SEAL_ALARM "seal-unavailable"
+#define SEAL_ALARM CR_EVENT_SEAL_UNAVAILABLE
 #define SEAL_ALARM_INPUT "device-key"
 
 /* The sessions that stopped while the key could not be used. */

@@ -56,31 +56,7 @@ done
 
 # --- measuring ---------------------------------------------------------------
 
-# Onset times (s, one a line) of the marks in stream $2 of file $1.
-onsets () {  # FILE STREAM video|audio
-  if [ "$3" = video ]; then
-    filter=signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-
-    flag=-vf; thr=128
-  else
-    filter=asetnsamples=480,astats=metadata=1:reset=1,ametadata=print:key=lavfi.astats.Overall.RMS_level:file=-
-    flag=-af; thr=-30
-  fi
-  ffmpeg -nostdin -v error -i "$1" -map "$2" "$flag" "$filter" -f null - |
-    awk -v thr="$thr" '
-      BEGIN { t = -1; last = -10 }
-      /pts_time:/ { sub(/.*pts_time:/, ""); t = $1 + 0; next }
-      /=/ && t >= 0 { v = substr($0, index($0, "=") + 1)
-                      if (v == "-inf" || v == "nan") v = -1000
-                      if (v + 0 > thr) { if (t - last > 0.5) printf "%.4f\n", t; last = t } }'
-}
-
-# Pairs each flash (file $1) with the beep (file $2) within 0.5 s:
-# prints "FLASH_S OFFSET_S".
-pairs () {  # FLASHES BEEPS
-  awk 'NR == FNR { b[n++] = $1; next }
-       { best = 1; for (i = 0; i < n; i++) { d = b[i] - $1; if (d < 0.5 && d > -0.5 && (d < 0 ? -d : d) < (best < 0 ? -best : best)) best = d }
-         if (best < 1) printf "%.4f %.4f\n", $1, best }' "$2" "$1"
-}
+. bench/sync-lib.sh
 
 # The table and the drift, from RES/pairs.txt.
 summarize () {  # RES

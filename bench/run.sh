@@ -64,6 +64,7 @@ CASE='（2026）浙1022民初123号'
 EXAMPLE=config/courtrec.conf.example
 OUT=bench/out
 HZ=$(getconf CLK_TCK)
+. bench/room-lib.sh
 
 die () { echo "bench: FAILED: $*" >&2; exit 1; }
 note () { echo "bench: $*" >&2; }
@@ -126,28 +127,6 @@ free_port () {
   p=$((20000 + $$ % 20000))
   while [ -n "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; do p=$((p + 1)); done
   echo "$p"
-}
-
-# Issue 3's reference courtroom: the example config's room, storage, video
-# (1280x720 at 25 fps, 2000 kbit/s) and audio groups, with layout = grid,
-# tracks = mix+each and four test cameras (640x360 tiles: the inputs deliver
-# the grid's tile size) and four test microphones.
-reference_room () {
-  awk '/^\[camera /{ exit } /^(layout|tracks) *=/ { next } { print }
-       /^\[video\]/ { print "layout = grid" } /^\[audio\]/ { print "tracks = mix+each" }' "$EXAMPLE"
-  n=0
-  for who in judge:审判长 plaintiff:原告 defendant:被告 witness:证人; do
-    if [ "$INPUTS" = file ]; then source="file:$TMP/camera.mkv
-loop = true"; else source=test; fi
-    printf '[camera %s]\nsource = %s\nlabel = %s\n\n' "${who%%:*}" "$source" "${who#*:}"
-  done
-  for who in judge:审判长 plaintiff:原告 defendant:被告 witness:证人; do
-    if [ "$INPUTS" = file ]; then source="file:$TMP/microphone-$n.wav
-loop = true"; else source=test; fi
-    printf '[microphone %s]\nsource = %s\nlabel = %s\n\n' "${who%%:*}" "$source" "${who#*:}"
-    n=$((n + 1))
-  done
-  printf '[api]\nlisten = 127.0.0.1:8780\ntoken_file = api-token\n'
 }
 
 # The media both programs play with BENCH_INPUTS=file.
@@ -415,8 +394,14 @@ mkdir -p "$TMP/bin"
 cp "$B/courtrecd" "$B/courtrec" "$TMP/bin/"
 case $ROOM in
   demo) cp "$EXAMPLE" "$TMP/example.conf" ;;
-  reference) [ "$INPUTS" = test ] || make_media
-             reference_room > "$TMP/example.conf" ;;
+  reference)
+    if [ "$INPUTS" = test ]; then
+      reference_room "$EXAMPLE" > "$TMP/example.conf"
+    else
+      make_media
+      reference_room "$EXAMPLE" "file:$TMP/camera.mkv file:$TMP/camera.mkv file:$TMP/camera.mkv file:$TMP/camera.mkv" \
+        "file:$TMP/microphone-0.wav file:$TMP/microphone-1.wav file:$TMP/microphone-2.wav file:$TMP/microphone-3.wav" > "$TMP/example.conf"
+    fi ;;
   *) die "BENCH_ROOM is reference or demo, not $ROOM" ;;
 esac
 BUILD=$B; B=$TMP/bin; EXAMPLE=$TMP/example.conf

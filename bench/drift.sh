@@ -57,6 +57,7 @@ done
 # --- measuring ---------------------------------------------------------------
 
 . bench/sync-lib.sh
+. bench/room-lib.sh
 
 # The table and the drift, from RES/pairs.txt.
 summarize () {  # RES
@@ -172,9 +173,9 @@ done
 command -v sqlite3 >/dev/null 2>&1 || die "sqlite3 not found"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/courtrec-drift.XXXXXX")
-PID=""
+PID=""; PIDS=""
 cleanup () {
-  if [ -n "$PID" ]; then kill -KILL "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  for p in $PIDS; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -236,15 +237,8 @@ LOG=$RES/courtrecd.log
   echo "# courtrecd: $(sha256sum "$B/courtrecd" | cut -c1-16) built $(date -u -r "$BUILD/courtrecd" +%Y-%m-%dT%H:%M:%SZ); git $(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD -- 2>/dev/null || echo +uncommitted); $(gst-launch-1.0 --version | sed -n 2p)"
 } > "$RES/info.txt"
 
-"$B/courtrecd" -c "$CONF" >"$LOG" 2>&1 &
-PID=$!
+courtrecd_up "$CONF" "$LOG"; PID=$COURTRECD
 echo "$PID" > "$RES/courtrecd.pid"
-i=0
-until "$B/courtrec" -c "$CONF" status >/dev/null 2>&1; do
-  kill -0 "$PID" 2>/dev/null || die "courtrecd exited at start-up; see $LOG"
-  i=$((i + 1)); [ "$i" -lt 200 ] || die "courtrecd's API did not answer in 20 s; see $LOG"
-  sleep 0.1
-done
 "$B/courtrec" -c "$CONF" start --case "$CASE" >>"$LOG" 2>&1 || die "courtrec start failed; see $LOG"
 note "recording $MIN min (PID $PID, port $PORT, results in $RES)"
 end=$(( $(date +%s) + MIN * 60 ))
@@ -261,7 +255,7 @@ i=0
 while kill -0 "$PID" 2>/dev/null && [ "$i" -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
 kill -KILL "$PID" 2>/dev/null || true
 wait "$PID" 2>/dev/null || true
-PID=""
+PID=""; PIDS=""
 note "recording stopped; measuring"
 
 sqlite3 "$TMP/store/index.db" \

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# bench/room-lib.sh: the benchmarks' courtrooms (sourced, not run).
+# bench/room-lib.sh: the benchmarks' courtrooms and their courtrecd
+# (sourced, not run). The sourcing script defines die and sets B, the
+# directory of courtrecd and courtrec.
 
 # Issue 3's reference courtroom: the example config's room, storage, video
 # (1280x720 at 25 fps, 2000 kbit/s) and audio groups, with layout = grid,
@@ -22,4 +24,18 @@ reference_room () {  # EXAMPLE [CAMERA_SOURCES [MICROPHONE_SOURCES]]
     done
   done
   printf '[api]\nlisten = 127.0.0.1:8780\ntoken_file = api-token\n'
+}
+
+# Starts courtrecd -c CONF, its output appended to LOG, and waits up to
+# 30 s for its API to answer. Sets COURTRECD to its PID, also added to PIDS
+# at once so that the bench's clean-up stops it however the wait ends.
+courtrecd_up () {  # CONF LOG
+  "$B/courtrecd" -c "$1" >>"$2" 2>&1 &
+  COURTRECD=$!; PIDS="${PIDS:-} $COURTRECD"
+  i=0
+  until "$B/courtrec" -c "$1" status >/dev/null 2>&1; do
+    kill -0 "$COURTRECD" 2>/dev/null || die "courtrecd exited at start-up; see $2"
+    i=$((i + 1)); [ "$i" -lt 300 ] || die "courtrecd's API did not answer in 30 s; see $2"
+    sleep 0.1
+  done
 }

@@ -216,14 +216,7 @@ measure () {  # PID -> prints "TICKS0 TICKS1 NS0 NS1 LOADAVG1 PEAK_RSS_KB"
 run_courtrecd () {  # ROUND -> appends a raw row
   d=$TMP/courtrecd-$1; make_config "$d"; conf=$d/courtrec.conf
   log=$OUT/$STAMP/courtrecd-$1.log
-  "$B/courtrecd" -c "$conf" >"$log" 2>&1 &
-  pid=$!; PIDS="$PIDS $pid"
-  i=0
-  until "$B/courtrec" -c "$conf" status >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || die "courtrecd exited at start-up; see $log"
-    i=$((i + 1)); [ "$i" -lt 200 ] || die "courtrecd's API did not answer in 20 s; see $log"
-    sleep 0.1
-  done
+  courtrecd_up "$conf" "$log"; pid=$COURTRECD
   "$B/courtrec" -c "$conf" start --case "$CASE" >>"$log" 2>&1 ||
     die "courtrec start failed; see $log"
   rec0=$(now_ns)

@@ -296,27 +296,12 @@ CAMPID=""
 camera_up () {
   /usr/bin/python3 tests/fixtures/rtsp-camera.py "$RPORT" >>"$RES/rtsp-camera.log" 2>&1 &
   CAMPID=$!; PIDS="$PIDS $CAMPID"
-  i=0
-  until [ -n "$(ss -Hltn "sport = :$RPORT" 2>/dev/null)" ]; do
-    kill -0 "$CAMPID" 2>/dev/null || die "the RTSP camera did not start; see $RES/rtsp-camera.log"
-    i=$((i + 1)); [ "$i" -lt 100 ] || die "the RTSP camera did not listen on $RPORT"
-    sleep 0.1
-  done
+  wait_listen "$RPORT" "$CAMPID" "the RTSP camera" "$RES/rtsp-camera.log"
 }
 camera_down () { stop_pid "$CAMPID" KILL 5; CAMPID=""; }
 
 PID=""
-daemon_up () {
-  "$B/courtrecd" -c "$CONF" >>"$LOG" 2>&1 &
-  PID=$!; PIDS="$PIDS $PID"
-  echo "$PID" > "$RES/courtrecd.pid"
-  i=0
-  until "$B/courtrec" -c "$CONF" status >/dev/null 2>&1; do
-    kill -0 "$PID" 2>/dev/null || die "courtrecd exited at start-up; see $LOG"
-    i=$((i + 1)); [ "$i" -lt 300 ] || die "courtrecd's API did not answer in 30 s; see $LOG"
-    sleep 0.1
-  done
-}
+daemon_up () { courtrecd_up "$CONF" "$LOG"; PID=$COURTRECD; echo "$PID" > "$RES/courtrecd.pid"; }
 
 recording () { "$B/courtrec" -c "$CONF" status --json 2>/dev/null | grep -q '"state" *: *"recording"'; }
 

@@ -69,10 +69,16 @@ rtmp { server { listen 127.0.0.1:$NPORT; chunk_size 4096;
 CONF
   nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$1" 2>&1 &
   NGINX=$!; PIDS="$PIDS $NGINX"
+  wait_listen "$NPORT" "$NGINX" nginx "$1"
+}
+
+# Waits up to 5 s for process PID (WHAT, logging to LOG) to listen on TCP
+# port PORT of this machine.
+wait_listen () {  # PORT PID WHAT LOG
   i=0
-  until [ -n "$(ss -Hltn "sport = :$NPORT" 2>/dev/null)" ]; do
-    kill -0 "$NGINX" 2>/dev/null || die "nginx did not start; see $1"
-    i=$((i + 1)); [ "$i" -lt 50 ] || die "nginx did not listen on $NPORT"
+  until [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; do
+    kill -0 "$2" 2>/dev/null || die "$3 did not start; see $4"
+    i=$((i + 1)); [ "$i" -lt 50 ] || die "$3 did not listen on $1"
     sleep 0.1
   done
 }

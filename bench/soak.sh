@@ -200,6 +200,9 @@ report () {  # RES
           if (i <= n) { rv = pv[i]; rs0 = i }
         }
         printf "  A/V steps of 20 ms or more: %d\n", nstep
+        # A flash or a beep missing: the frame or buffer of that second from
+        # the input did not reach the file (a frame repeated in its place).
+        printf "  pairs: %d for %d recorded seconds (%d seconds without a pair)\n", n, int(nf / fps), int(nf / fps) - n
       } else print "A/V offset: no flash/beep pairs measured"
       # The camera taken away and back, as the recorder saw it.
       for (i = 1; i <= ncd; i++) {

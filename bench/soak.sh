@@ -164,15 +164,23 @@ report () {  # RES
         p = spid[i]; if (st[i] - born[p] < settle) continue
         x = (st[i] - born[p]) / 3600
         qn[p]++; qx[p] += x; qxx[p] += x * x; qr[p] += srss[i]; qxr[p] += x * srss[i]; qf[p] += sfd[i]; qxf[p] += x * sfd[i]
-        if (!(p in r0)) { r0[p] = srss[i]; f0[p] = sfd[i] }
       }
       Sxx = 0; Sxr = 0; Sxf = 0; nl = 0
       for (p in qn) { if (qn[p] < 3) continue; nl++
         Sxx += qxx[p] - qx[p] * qx[p] / qn[p]
         Sxr += qxr[p] - qx[p] * qr[p] / qn[p]
         Sxf += qxf[p] - qx[p] * qf[p] / qn[p]
-        if (r0[p] > r0max) r0max = r0[p]; if (f0[p] > f0max) f0max = f0[p] }
+        }
       rs = Sxx > 0 ? Sxr / Sxx : 0; fs = Sxx > 0 ? Sxf / Sxx : 0
+      # At 8 h of one lifetime: its mean level, moved along the pooled
+      # slope from its mean time; the largest over the lifetimes.
+      first = 1
+      for (p in qn) { if (qn[p] < 3) continue
+        mr = qr[p] / qn[p]; mf = qf[p] / qn[p]; mx = qx[p] / qn[p]
+        pr = mr + rs * (8 - mx); pf = mf + fs * (8 - mx)
+        if (first || pr > r8) { r8 = pr; r0max = mr }
+        if (first || pf > f8) { f8 = pf; f0max = mf }
+        first = 0 }
       printf "RSS: first %.1f MB, last %.1f MB, peak %.1f MB; within a process lifetime, after %d s: %+.2f MB/h (%d lifetimes)\n",
              rss_first, rss_last, rss_peak, settle, rs, nl
       printf "descriptors: first %d, last %d, peak %d; within a lifetime: %+.2f /h\n", fd_first, fd_last, fd_peak, fs
@@ -216,8 +224,8 @@ report () {  # RES
              mdb == "nan" ? "-" : sprintf("%.1f", mdb), ndb ? sprintf("%.1f", xdb) : "-", ngapev
       print ""
       print "extrapolated to an 8-hour trial day (linear, from the slopes above):"
-      printf "  RSS %.1f MB after 8 h without a restart (%.1f MB settled %+.2f MB/h x 8 h)\n", r0max + rs * 8, r0max, rs
-      printf "  descriptors %.0f after 8 h (%d settled %+.2f /h x 8 h)\n", f0max + fs * 8, f0max, fs
+      printf "  RSS %.1f MB after 8 h without a restart (a lifetime'"'"'s mean %.1f MB, %+.2f MB/h)\n", r8, r0max, rs
+      printf "  descriptors %.0f after 8 h (a lifetime'"'"'s mean %.1f, %+.2f /h)\n", f8, f0max, fs
       if (n > 1) printf "  A/V offset moves %+.1f ms in 8 h within one lifetime (%+.1f ms on the run'"'"'s slope)\n", lslope * 8, slope * 8
       hrs = wall / 3600
       printf "  frames lost: %.1f s a day with a kill -9 every hour (%.2f s per kill x 8) plus %.1f s elsewhere (%.2f s/h x 8)\n",

@@ -210,7 +210,8 @@ report () {  # RES
         printf "  A/V steps of 20 ms or more: %d\n", nstep
         # A flash or a beep missing: the frame or buffer of that second from
         # the input did not reach the file (a frame repeated in its place).
-        printf "  pairs: %d for %d recorded seconds (%d seconds without a pair)\n", n, int(nf / fps), int(nf / fps) - n
+        miss = int(nf / fps) - n
+        printf "  pairs: %d for %d recorded seconds (%d seconds without a pair)\n", n, int(nf / fps), (miss > 0 ? miss : 0)
       } else print "A/V offset: no flash/beep pairs measured"
       # The camera taken away and back, as the recorder saw it.
       for (i = 1; i <= ncd; i++) {

@@ -980,6 +980,21 @@ unknown_group_error (const Loader *loader, const char *header,
 /* Fills @base from group @header (which may be absent) by the rows of
  * @kind: every key in the file must have a row, every required row a key,
  * and rows with a default get it when the key is absent. */
+
+/* The key file's escapes: a backslash before s, n, t, r or another one. */
+static gboolean
+escapes_valid (const char *raw)
+{
+  for (const char *p = raw; *p != '\0'; p++)
+    if (*p == '\\')
+      {
+        p++;
+        if (*p == '\0' || strchr ("sntr\\", *p) == NULL)
+          return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 load_group (const Loader *loader, const char *header, const char *kind,
             gpointer base, GError **error)
@@ -998,6 +1013,7 @@ load_group (const Loader *loader, const char *header, const char *kind,
       const KeySpec *spec = &keys[i];
       g_autoptr (GError) local_error = NULL;
       g_autofree char *value = NULL;
+      char *raw = NULL;
 
       if (strcmp (spec->group, kind) != 0)
         continue;
@@ -1022,8 +1038,17 @@ load_group (const Loader *loader, const char *header, const char *kind,
 
       /* get_string undoes the key file's escapes (\s, \n, ...) and checks
        * that the text is UTF-8. */
-      value = g_key_file_get_string (loader->key_file, header, spec->key,
-                                     &local_error);
+      /* GLib 2.74 sets its GError twice (a warning) for a value with more
+       * than one bad escape: judge the escapes first, then let it undo them. */
+      raw = g_key_file_get_value (loader->key_file, header, spec->key, NULL);
+      if (raw != NULL && !escapes_valid (raw))
+        g_set_error_literal (&local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                             "an invalid escape sequence, or a backslash at the end of "
+                             "the line (the escapes are \\s \\n \\t \\r \\\\)");
+      else
+        value = g_key_file_get_string (loader->key_file, header, spec->key,
+                                       &local_error);
+      g_clear_pointer (&raw, g_free);
       /* GKeyFile may answer "" and an error at once (a value ending in a
        * lone backslash): the error wins. */
       if (local_error != NULL)

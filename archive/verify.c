@@ -426,6 +426,10 @@ judge_row (CrVerifyReport *report, SessionCheck *check, RowCheck *row_check,
                            "index", row->sequence);
 }
 
+/* How long after its stop an unsealed session is "not sealed yet" rather
+ * than "never sealed". */
+#define SEAL_PENDING_US (60 * G_USEC_PER_SEC)
+
 static void
 judge_seal (CrVerifyReport *report, SessionCheck *check, const char *trusted)
 {
@@ -449,6 +453,18 @@ judge_seal (CrVerifyReport *report, SessionCheck *check, const char *trusted)
            * be used, or courtrecd ended before it sealed. Not intact until
            * someone seals it, which says so in the session's log. */
           g_autofree char *at = cr_format_utc (session->stopped_us);
+
+          /* courtrecd seals as soon as the last segment is finished: a
+           * session stopped a moment ago may just not be sealed yet, and
+           * "never sealed" would alarm an auditor for nothing. */
+          if (g_get_real_time () - session->stopped_us < SEAL_PENDING_US)
+            {
+              cr_verify_add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, 0, NULL,
+                                     "the session stopped at %s, moments ago, and is not "
+                                     "sealed yet: courtrecd seals it once its last segment "
+                                     "is finished; verify it again in a minute", at);
+              return;
+            }
           cr_verify_add_problem (report, summary, CR_VERIFY_MISSING_SIGNATURE, 0, 0, NULL,
                                  "the session stopped at %s but was never sealed; once the "
                                  "device key can be used, `courtrec seal --session %"

@@ -234,6 +234,8 @@ test_locales_every_verb (Fixture *fixture, gconstpointer data)
       g_assert_cmpint (client (room, locale, &out, &err, "stop"), ==, 0);
       CLEAR ();
       segments = cr_test_wait_closed (room, session_id, 1);
+      /* The seal follows the last segment's close by a moment. */
+      cr_test_wait_sealed (room, session_id);
 
       g_assert_cmpint (client (room, locale, &out, &err, "sessions", "--case", case_no), ==, 0);
       g_assert_nonnull (strstr (out, title));

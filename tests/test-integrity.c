@@ -93,10 +93,8 @@ static void
 record_pristine (void)
 {
   g_autoptr (CrSegmentIndex) index = NULL;
-  g_autoptr (CrDeviceKey) key = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
-  g_autofree char *key_path = NULL;
 
   if (pristine != NULL)
     return;
@@ -129,18 +127,11 @@ record_pristine (void)
   }
   g_clear_pointer (&index, cr_segment_index_free);
   g_ptr_array_unref (cr_test_wait_closed (pristine, pristine_session, 3));
-  /* How it exits is test-recording's concern; here only that it is gone. */
-  g_assert_cmpint (cr_test_room_signal (pristine, SIGTERM, 15), !=, -1);
-
   /* What courtrecd does once the last segment has closed: seal with the
    * device key, made at first use beside the config (the default). */
-  key_path = g_build_filename (pristine->dir, "device-key", NULL);
-  key = cr_device_key_load (key_path, TRUE, &error);
-  g_assert_no_error (error);
-  index = open_index (pristine, FALSE);
-  g_assert_true (cr_segment_index_seal_session (index, pristine_session, key,
-                                                g_get_real_time (), NULL, &error));
-  g_assert_no_error (error);
+  cr_test_wait_sealed (pristine, pristine_session);
+  /* How it exits is test-recording's concern; here only that it is gone. */
+  g_assert_cmpint (cr_test_room_signal (pristine, SIGTERM, 15), !=, -1);
 }
 
 static void

@@ -501,6 +501,7 @@ test_open_failure (DiskFixture *fixture, gconstpointer data)
   g_usleep (3 * G_USEC_PER_SEC);
   g_assert_false (open_failure_stands (room));
   cr_test_stop_and_wait (room, session_id);
+  cr_test_wait_sealed (room, session_id);
 
   failures = events_of (room, session_id, "segment-open-failed");
   g_assert_cmpuint (failures->len, ==, 1);

@@ -130,6 +130,23 @@ cr_test_room_setenv (CrTestRoom *room, const char *name, const char *value)
   g_hash_table_replace (room->environment, g_strdup (name), g_strdup (value));
 }
 
+static gboolean
+room_capturing (gpointer data)
+{
+  CrTestRoom *room = data;
+  g_autofree char *body = NULL;
+  g_autoptr (JsonNode) status = NULL;
+
+  /* A daemon that has gone (some tests make one exit) captures nothing. */
+  if (cr_test_http (room, "GET", "/api/v1/status", room->token, NULL, &body) != 200 ||
+      body == NULL)
+    return TRUE;
+  status = json_from_string (body, NULL);
+  return status == NULL || !JSON_NODE_HOLDS_OBJECT (status) ||
+         json_object_get_boolean_member_with_default (json_node_get_object (status),
+                                                      "capturing", FALSE);
+}
+
 void
 cr_test_room_start (CrTestRoom *room)
 {
@@ -172,6 +189,13 @@ cr_test_room_start (CrTestRoom *room)
   g_assert_no_error (error);
   g_free (room->token);
   room->token = g_strstrip (g_steal_pointer (&token));
+
+  /* Up is not yet capturing: on a loaded machine the pictures may flow a
+   * second or two after the API answers, and a test that starts a
+   * session at once would time its recording from before there was one.
+   * A room that never captures (what some tests make) is theirs to judge:
+   * this only waits. */
+  cr_test_wait_until (room_capturing, room, 10000);
 }
 
 static void
@@ -467,6 +491,28 @@ cr_test_wait_closed (CrTestRoom *room, gint64 session_id, guint at_least)
 
   g_assert_true (cr_test_wait_until (all_closed, &wait, 15000));
   return cr_test_segments (room, session_id);
+}
+
+static gboolean
+is_sealed (gpointer data)
+{
+  ClosedWait *wait = data;
+  g_autofree char *path = g_build_filename (wait->room->storage_dir, "index.db", NULL);
+  g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, NULL);
+  g_autoptr (CrSessionRecord) session = NULL;
+
+  if (index == NULL)
+    return FALSE;
+  session = cr_segment_index_get_session (index, wait->session_id, NULL);
+  return session != NULL && session->chain_head != NULL && session->signature != NULL;
+}
+
+void
+cr_test_wait_sealed (CrTestRoom *room, gint64 session_id)
+{
+  ClosedWait wait = { room, session_id, 1 };
+
+  g_assert_true (cr_test_wait_until (is_sealed, &wait, 15000));
 }
 
 void

@@ -61,6 +61,10 @@ void cr_test_stop_and_wait (CrTestRoom *room, gint64 session_id);
  * and every one is closed; returns their rows. (transfer full)
  * (element-type CrSegmentRecord) */
 GPtrArray *cr_test_wait_closed (CrTestRoom *room, gint64 session_id, guint at_least);
+/* Waits (15 s at most) until courtrecd has sealed @session_id (stopped,
+ * its last segment closed): its chain head and signature are in the
+ * index. */
+void cr_test_wait_sealed (CrTestRoom *room, gint64 session_id);
 /* The index rows of @session_id's segments, read-only, by sequence.
  * (transfer full) (element-type CrSegmentRecord) */
 GPtrArray *cr_test_segments (CrTestRoom *room, gint64 session_id);

@@ -23,6 +23,8 @@ typedef struct {
   guint64 length;         /* the file's length: the end of what was written */
   guint64 whole_length;   /* where the last top-level element appended began:
                              everything before it is whole */
+  guint64 first_cluster;  /* where the first cluster began (the header's
+                             length); 0 before it */
   guint64 unsynced;       /* bytes written since the last fdatasync */
   gboolean failed;        /* a write failed: nothing more is written */
 } CrSegmentSink;
@@ -100,6 +102,7 @@ cr_segment_sink_start (GstBaseSink *sink)
   self->position = 0;
   self->length = 0;
   self->whole_length = 0;
+  self->first_cluster = 0;
   self->unsynced = 0;
   self->failed = FALSE;
   return TRUE;
@@ -230,6 +233,29 @@ cut_partial_append (CrSegmentSink *self, guint64 element_start, guint64 length_b
   self->length = self->whole_length;
 }
 
+/* A file cut back to its header holds no frame and no player opens it:
+ * it goes, named or not, and the application hears of it before the
+ * error, so that it indexes no row for it. */
+static void
+withdraw_if_empty (CrSegmentSink *self)
+{
+  if (!self->named || self->length > self->first_cluster)
+    return;
+  if (g_unlink (self->location) != 0)
+    {
+      GST_WARNING_OBJECT (self, "could not remove '%s', which holds no frame: %s",
+                          cr_text_shown (self->location), g_strerror (errno));
+      return;
+    }
+  self->named = FALSE;
+  sync_directory (self);
+  GST_INFO_OBJECT (self, "disk full in the first cluster: '%s' removed",
+                   cr_text_shown (self->location));
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+                               gst_structure_new_empty (CR_SEGMENT_SINK_WITHDRAWN)));
+}
+
 static gboolean
 write_all (CrSegmentSink *self, const guint8 *data, gsize size)
 {
@@ -241,9 +267,12 @@ write_all (CrSegmentSink *self, const guint8 *data, gsize size)
       self->whole_length = element_start;
       /* The first cluster: what came before it is the whole header (the
        * SeekHead, a top-level element too, is part of it). */
-      if (!self->named && GST_READ_UINT32_BE (data) == MATROSKA_CLUSTER_ID &&
-          !give_name (self))
-        return FALSE;
+      if (!self->named && GST_READ_UINT32_BE (data) == MATROSKA_CLUSTER_ID)
+        {
+          self->first_cluster = element_start;
+          if (!give_name (self))
+            return FALSE;
+        }
     }
 
   while (size > 0)
@@ -255,7 +284,10 @@ write_all (CrSegmentSink *self, const guint8 *data, gsize size)
           if (errnum == EINTR)
             continue;
           if (errnum == ENOSPC || errnum == EDQUOT)
-            cut_partial_append (self, element_start, length_before);
+            {
+              cut_partial_append (self, element_start, length_before);
+              withdraw_if_empty (self);
+            }
           post_write_error (self, "write", errnum);
           return FALSE;
         }

@@ -10,7 +10,10 @@
  * streaming thread, never in a state change; once it exists, its name
  * synced into the directory, the sink posts an element message named
  * CR_SEGMENT_SINK_OPENED. A file that cannot be created is an error
- * GST_RESOURCE_ERROR_OPEN_WRITE. */
+ * GST_RESOURCE_ERROR_OPEN_WRITE. A full disk in the file's first cluster
+ * would leave it a header without a frame, which no player opens: the
+ * file is removed again and the sink posts CR_SEGMENT_SINK_WITHDRAWN
+ * before its GST_RESOURCE_ERROR_NO_SPACE_LEFT. */
 #pragma once
 
 #include <gst/gst.h>
@@ -18,6 +21,7 @@
 G_BEGIN_DECLS
 
 #define CR_SEGMENT_SINK_OPENED "courtrec-segment-opened"
+#define CR_SEGMENT_SINK_WITHDRAWN "courtrec-segment-withdrawn"
 
 /* Registers the element with GStreamer; safe to call more than once. */
 void cr_segment_sink_register (void);

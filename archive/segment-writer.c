@@ -266,6 +266,14 @@ on_segment_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
                                       segment->relative_path, segment->started_us,
                                       writer->user_data);
         }
+      if (gst_message_has_name (message, CR_SEGMENT_SINK_WITHDRAWN))
+        {
+          segment->opened = FALSE;
+          GST_INFO ("withdrew %s: no frame in it", cr_text_shown (segment->path));
+          if (writer->callbacks.withdrawn != NULL)
+            writer->callbacks.withdrawn (segment->session_id, segment->sequence,
+                                         segment->relative_path, writer->user_data);
+        }
       return G_SOURCE_CONTINUE;
     case GST_MESSAGE_EOS:
       segment_finish (segment);

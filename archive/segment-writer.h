@@ -27,6 +27,11 @@ typedef struct {
   void (*closed) (gint64 session_id, guint sequence, const char *relative_path,
                   gint64 duration_us, gint64 bytes, const char *sha256,
                   const GError *error, gpointer user_data);
+  /* The file reported opened holds no frame after all (the disk filled
+   * in its first cluster) and was removed again: it is reported as
+   * open_failed next, never closed. */
+  void (*withdrawn) (gint64 session_id, guint sequence, const char *relative_path,
+                     gpointer user_data);
   /* A file could not be created (@error): nothing of it is on the disk
    * and it is never reported opened or closed; the next keyframe tries a
    * new file, which takes the same @sequence. The time from @started_us

@@ -319,6 +319,13 @@ cr_disk_guard_on_open_failed (gint64 session_id, guint sequence, const char *rel
   g_autofree char *detail = NULL;
   g_autofree char *message = NULL;
 
+  /* A file that the full disk left without a frame: the disk is full, not
+   * the directory closed; the disk-full alarm and its gap say so. */
+  if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
+    {
+      cr_disk_guard_full (recorder, started_us);
+      return;
+    }
   if (recorder->open_failed_since_us != 0)
     return;  /* standing: each keyframe tries again */
   recorder->open_failed_since_us = started_us;

@@ -207,6 +207,30 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
              cr_text_shown (relative_path));
 }
 
+/* The disk filled before the file held a frame: the sink removed it, and
+ * its row goes too (no row without a file, verify would call it deleted).
+ * The writer reports it as open_failed next: the disk guard's gap covers
+ * the time. */
+static void
+on_segment_withdrawn (gint64 session_id, guint sequence, const char *relative_path,
+                      gpointer user_data)
+{
+  CrRecorder *recorder = user_data;
+  g_autoptr (GError) error = NULL;
+  gint64 *row = g_hash_table_lookup (recorder->segment_rows, relative_path);
+
+  if (row != NULL && !cr_segment_index_delete_segment (recorder->index, *row, &error))
+    g_warning ("The row of '%s', which holds no frame, could not be removed (it is "
+               "reconciled at the next start): %s", cr_text_shown (relative_path),
+               cr_text_shown (error->message));
+  g_hash_table_remove (recorder->segment_rows, relative_path);
+  if (recorder->segment != NULL &&
+      g_strcmp0 (recorder->segment->relative_path, relative_path) == 0)
+    g_clear_pointer (&recorder->segment, open_segment_free);
+  g_message ("No frame of %s/%s reached the disk: the file was removed",
+             cr_text_shown (recorder->config->storage_dir), cr_text_shown (relative_path));
+}
+
 static void finish_shutdown (CrRecorder *recorder);
 
 static void
@@ -272,6 +296,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
   CrSegmentWriterCallbacks callbacks = {
     .opened = on_segment_opened,
     .closed = on_segment_closed,
+    .withdrawn = on_segment_withdrawn,
     .open_failed = cr_disk_guard_on_open_failed,
     .disk_stall = cr_disk_guard_on_stall,
     .gap = on_capture_gap,

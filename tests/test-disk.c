@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -270,7 +271,16 @@ assert_every_file_decodes (CrTestRoom *room)
       g_autofree char *errors = NULL;
       g_autoptr (JsonObject) probe = cr_test_ffprobe (path, FALSE);
 
-      g_assert_nonnull (probe);
+      if (probe == NULL)
+        {
+          const char *argv[] = { "ffprobe", "-v", "error", path, NULL };
+          struct stat st = { 0 };
+
+          g_stat (path, &st);
+          cr_test_run (NULL, &errors, argv);
+          g_error ("%s (%" G_GINT64_FORMAT " bytes) does not probe: %s", path,
+                   (gint64) st.st_size, errors);
+        }
       if (!cr_test_ffmpeg_decodes (path, &errors))
         g_error ("%s does not decode: %s", path, errors);
     }

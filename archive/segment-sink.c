@@ -27,6 +27,9 @@ typedef struct {
                              length); 0 before it */
   guint64 unsynced;       /* bytes written since the last fdatasync */
   gboolean failed;        /* a write failed: nothing more is written */
+  GByteArray *held;       /* a block whose frame has not come yet (hold_block) */
+  guint64 held_at;        /* where it goes in the file */
+  guint64 held_total;     /* its length once whole */
 } CrSegmentSink;
 
 typedef struct {
@@ -104,6 +107,7 @@ cr_segment_sink_start (GstBaseSink *sink)
   self->whole_length = 0;
   self->first_cluster = 0;
   self->unsynced = 0;
+  g_byte_array_set_size (self->held, 0);
   self->failed = FALSE;
   return TRUE;
 }
@@ -301,12 +305,69 @@ write_all (CrSegmentSink *self, const guint8 *data, gsize size)
   return TRUE;
 }
 
+/* matroskamux hands a block over in two buffers: the element's header and
+ * the block's own header first, then the frame. A kill -9 between the two
+ * writes would leave a block that claims a frame the file does not have,
+ * and every player reports the file "ended prematurely". The first part
+ * is held, and the block written with one pwrite once whole: a kill loses
+ * at most that frame, and the file still ends between two elements.
+ * Returns the block element's whole length when @data begins one that
+ * @size does not complete. */
+#define MATROSKA_SIMPLE_BLOCK_ID 0xA3
+#define MATROSKA_BLOCK_GROUP_ID 0xA0
+#define MATROSKA_BLOCK_ID 0xA1
+#define HELD_MAX (16 * 1024 * 1024)
+
+static guint64
+incomplete_block_length (const guint8 *data, gsize size)
+{
+  guint length;
+  guint64 value;
+  gboolean unknown;
+
+  if (size < 2 || (data[0] != MATROSKA_SIMPLE_BLOCK_ID && data[0] != MATROSKA_BLOCK_GROUP_ID &&
+                   data[0] != MATROSKA_BLOCK_ID) || data[1] == 0)
+    return 0;
+  /* The size is an EBML variable-length integer: its first byte's leading
+   * zeros say how many bytes follow; all ones is "unknown". */
+  length = 1;
+  while (!(data[1] & (0x80 >> (length - 1))))
+    length++;
+  if (size < 1 + (gsize) length)
+    return 0;
+  value = data[1] & (0xFF >> length);
+  unknown = value == (guint64) (0xFF >> length);
+  for (guint i = 1; i < length; i++)
+    {
+      value = value << 8 | data[1 + i];
+      unknown = unknown && data[1 + i] == 0xFF;
+    }
+  if (unknown || 1 + length + value <= size || 1 + length + value > HELD_MAX)
+    return 0;
+  return 1 + length + value;
+}
+
+/* Writes the held block where it belongs. */
+static gboolean
+flush_held (CrSegmentSink *self)
+{
+  gboolean ok;
+
+  if (self->held->len == 0)
+    return TRUE;
+  self->position = self->held_at;
+  ok = write_all (self, self->held->data, self->held->len);
+  g_byte_array_set_size (self->held, 0);
+  return ok;
+}
+
 static GstFlowReturn
 cr_segment_sink_render (GstBaseSink *sink, GstBuffer *buffer)
 {
   CrSegmentSink *self = (CrSegmentSink *) sink;
   GstMapInfo map;
   gboolean ok;
+  guint64 block_length;
 
   /* After a failed write the file is as complete as it will get. */
   if (self->failed || (self->fd < 0 && !open_file (self)))
@@ -314,6 +375,24 @@ cr_segment_sink_render (GstBaseSink *sink, GstBuffer *buffer)
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return GST_FLOW_ERROR;
+  /* The rest of a held block: written with it once the block is whole. A
+   * seek (a segment event) has flushed it already. */
+  if (self->held->len > 0 && begins_top_level_element (map.data, map.size) &&
+      !flush_held (self))
+    {
+      /* Never a cluster inside a block: what is held is flushed as it is
+       * (it was not a block after all) and the cluster goes on as usual. */
+      gst_buffer_unmap (buffer, &map);
+      return GST_FLOW_ERROR;
+    }
+  if (self->held->len > 0)
+    {
+      g_byte_array_append (self->held, map.data, map.size);
+      self->position += map.size;
+      ok = self->held->len < self->held_total || flush_held (self);
+      gst_buffer_unmap (buffer, &map);
+      return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
+    }
   /* A new cluster appended: the previous one is complete, so make it
    * durable before going on. Known by its element ID: a cluster that the
    * muxer starts for its length (max-cluster-duration), not at a
@@ -323,6 +402,18 @@ cr_segment_sink_render (GstBaseSink *sink, GstBuffer *buffer)
     {
       gst_buffer_unmap (buffer, &map);
       return GST_FLOW_ERROR;
+    }
+  if (self->position >= self->length &&
+      (block_length = incomplete_block_length (map.data, map.size)) > 0)
+    {
+      self->held_at = self->position;
+      self->held_total = block_length;
+      GST_LOG_OBJECT (self, "holding %" G_GSIZE_FORMAT " bytes of a %" G_GUINT64_FORMAT
+                      "-byte block", map.size, block_length);
+      g_byte_array_append (self->held, map.data, map.size);
+      self->position += map.size;
+      gst_buffer_unmap (buffer, &map);
+      return GST_FLOW_OK;
     }
   ok = write_all (self, map.data, map.size);
   gst_buffer_unmap (buffer, &map);
@@ -340,13 +431,20 @@ cr_segment_sink_event (GstBaseSink *sink, GstEvent *event)
       {
         const GstSegment *segment;
         gst_event_parse_segment (event, &segment);
-        /* The muxer seeks back to fill in sizes, duration and cues. */
+        /* The muxer seeks back to fill in sizes, duration and cues; a
+         * block held whole goes first, where it belongs. */
         if (segment->format == GST_FORMAT_BYTES)
-          self->position = segment->start;
+          {
+            /* A failed write has posted its error and set failed. */
+            if (!self->failed && self->fd >= 0)
+              flush_held (self);
+            self->position = segment->start;
+          }
         break;
       }
     case GST_EVENT_EOS:
-      if (self->failed || self->fd < 0 || (!self->named && !give_name (self)))
+      if (self->failed || self->fd < 0 || !flush_held (self) ||
+          (!self->named && !give_name (self)))
         break;
       if (!sync_data (self) || !sync_directory (self))
         {
@@ -430,6 +528,7 @@ cr_segment_sink_finalize (GObject *object)
     close (self->fd);
   g_free (self->location);
   g_free (self->partial);
+  g_byte_array_unref (self->held);
   G_OBJECT_CLASS (cr_segment_sink_parent_class)->finalize (object);
 }
 
@@ -437,6 +536,7 @@ static void
 cr_segment_sink_init (CrSegmentSink *self)
 {
   self->fd = -1;
+  self->held = g_byte_array_new ();
   /* The segment pipeline is fed as fast as the capture produces: never
    * wait on the clock, never drop. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);

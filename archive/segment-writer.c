@@ -75,7 +75,12 @@ struct CrSegmentWriter {
   CrCaptureContinuity *continuity;  /* touched under lock only */
   gint64 gap_from_us;         /* UTC where the gap began; 0 when none */
   char *gap_reason;
-  gboolean keyframe_asked;    /* for the file after the gap */
+  gboolean keyframe_asked;    /* for the run's next file (after a gap, or at
+                                 its start once pictures are in time) */
+  GstClockTime keyframe_asked_rt;  /* the last picture seen when it was asked */
+  GstClockTime last_picture_rt;    /* the last picture seen, recording or not */
+  gboolean tracks_awaited;    /* a first keyframe went by before every track
+                                 had begun: another is asked for once they have */
   /* Main context only: */
   gboolean disk_stalled;      /* the open file lags behind capture */
   gboolean open_failing;      /* the last file could not be created */
@@ -541,6 +546,14 @@ segment_push (Segment *segment, GstSample *sample, guint track,
 #define SOUND_GRACE_US (1500 * 1000)
 
 #define TRACKS_WAIT_US (2 * G_USEC_PER_SEC)
+/* A keyframe asked for is among the next few pictures the encoder takes
+ * in; when pictures taken 300 ms after the last one seen at the request
+ * still come as deltas, the request went by unused (it reached the
+ * encoder as it made a keyframe anyway, or the pictures it was in were
+ * left out) and it is made again. Measured in the pictures' own time, not
+ * the wall clock's, so that a slow encoder on a loaded machine is not
+ * asked twice. */
+#define KEYFRAME_RETRY_NS (300 * GST_MSECOND)
 
 /* Under writer->lock. */
 static gboolean
@@ -716,12 +729,19 @@ picture_in_time (CrSegmentWriter *writer, GstBuffer *buffer, GstClockTime runnin
       cr_capture_continuity_forget (writer->continuity);
     }
   if (!in_time)
-    return FALSE;
+    {
+      /* A keyframe asked for to open the run's first file may be among
+       * the pictures left out: once in time, another is asked for. */
+      if (writer->current == NULL)
+        writer->keyframe_asked = FALSE;
+      return FALSE;
+    }
   /* In time again: the next file starts at a keyframe, asked for now. */
   if (writer->gap_from_us != 0 && !writer->keyframe_asked &&
       GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
     {
       writer->keyframe_asked = TRUE;
+      writer->keyframe_asked_rt = running_time;
       g_main_context_invoke (writer->context, notify_keyframe_wanted, writer);
     }
   return TRUE;
@@ -743,31 +763,71 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
                        !gst_caps_is_equal (caps, writer->track_caps[track])))
     gst_caps_replace (&writer->track_caps[track], caps);
   check_previous_deadline (writer);
+  /* Every track has begun now: the first file need not wait for the
+   * encoder's next keyframe of its own (keyframe_seconds away). */
+  if (writer->tracks_awaited && all_tracks_known (writer))
+    {
+      writer->tracks_awaited = FALSE;
+      GST_DEBUG ("every track has begun (track %u last): a keyframe asked for", track);
+      g_main_context_invoke (writer->context, notify_keyframe_wanted, writer);
+    }
 
   if (track == 0)
     {
       gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
       Segment *current = writer->current;
 
+      writer->last_picture_rt = running_time;
       if (!writer->recording || writer->held)
         goto out;
       if (!picture_in_time (writer, buffer, running_time, utc_us))
-        goto out;
+        {
+          GST_LOG ("picture at %" GST_TIME_FORMAT " not in time", GST_TIME_ARGS (running_time));
+          goto out;
+        }
+      if (writer->current == NULL)
+        GST_LOG ("picture at %" GST_TIME_FORMAT " for a new file, %s", GST_TIME_ARGS (running_time),
+                 keyframe ? "a keyframe" : "a delta");
       current = writer->current;
       if (current == NULL || (keyframe && running_time >=
                               current->start_rt + writer->segment_duration))
         {
           if (!keyframe)
-            goto out;  /* a file must start with a keyframe; one was asked for */
+            {
+              /* A file must start with a keyframe. The one asked for at the
+               * run's start may have gone by unused (pictures made late at
+               * start-up are not in time, see capture-continuity.h): ask
+               * again, once, rather than wait keyframe_seconds for the
+               * encoder's own. */
+              if (current == NULL &&
+                  (!writer->keyframe_asked ||
+                   !GST_CLOCK_TIME_IS_VALID (writer->keyframe_asked_rt) ||
+                   running_time > writer->keyframe_asked_rt + KEYFRAME_RETRY_NS))
+                {
+                  GST_DEBUG ("picture at %" GST_TIME_FORMAT " waits for a keyframe: asked",
+                             GST_TIME_ARGS (running_time));
+                  writer->keyframe_asked = TRUE;
+                  writer->keyframe_asked_rt = running_time;
+                  g_main_context_invoke (writer->context, notify_keyframe_wanted, writer);
+                }
+              goto out;
+            }
           /* Just after start-up some encoder may not have produced yet: the
            * first file waits (a keyframe or two) for every track, for up to
            * TRACKS_WAIT_US, rather than leave one out. */
           if (current == NULL && !all_tracks_known (writer) &&
               g_get_monotonic_time () - writer->begun_us < TRACKS_WAIT_US)
-            goto out;
+            {
+              if (!writer->tracks_awaited)
+                GST_DEBUG ("keyframe at %" GST_TIME_FORMAT " before every track began",
+                           GST_TIME_ARGS (running_time));
+              writer->tracks_awaited = TRUE;
+              goto out;
+            }
           if (current != NULL)
             retire_previous (writer, current, running_time);
           writer->current = segment_open (writer, caps, running_time, utc_us);
+          writer->keyframe_asked = FALSE;
           end_gap (writer, utc_us);
         }
       segment_push (writer->current, sample, 0, running_time);
@@ -810,6 +870,9 @@ cr_segment_writer_new (const char *storage_dir, const char *room_id,
                        gpointer user_data)
 {
   CrSegmentWriter *writer = g_new0 (CrSegmentWriter, 1);
+
+  writer->last_picture_rt = GST_CLOCK_TIME_NONE;
+  writer->keyframe_asked_rt = GST_CLOCK_TIME_NONE;
 
   if (cr_segment_writer_debug == NULL)
     GST_DEBUG_CATEGORY_INIT (cr_segment_writer_debug, "courtrec-segments", 0,
@@ -877,6 +940,10 @@ cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
   writer->next_sequence = first_sequence;
   writer->begun_us = g_get_monotonic_time ();
   cr_capture_continuity_forget (writer->continuity);
+  /* The owner asks for the first keyframe as the run begins. */
+  writer->keyframe_asked = TRUE;
+  writer->keyframe_asked_rt = writer->last_picture_rt;
+  GST_INFO ("run of session %" G_GINT64_FORMAT " begins", session_id);
   g_mutex_unlock (&writer->lock);
 }
 

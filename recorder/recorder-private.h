@@ -47,6 +47,7 @@ struct CrRecorder {
 
   gint64 started_mono_us;
   gint64 last_video_mono_us;    /* atomic: written by the video streaming thread */
+  gboolean video_seen;          /* a picture came since capture began (atomic) */
 
   GPtrArray *alarms;            /* CrAlarm*, the ones still standing */
   gint64 *silent_since_us;      /* by microphone: monotonic time it went quiet */

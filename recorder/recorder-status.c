@@ -213,8 +213,11 @@ cr_recorder_get_status (CrRecorder *recorder)
 
   json_builder_set_member_name (b, "alarms_standing");
   json_builder_add_boolean_value (b, recorder->alarms->len > 0);
+  /* Healthy has a grace at start-up (no picture yet is not yet a fault);
+   * capturing says that pictures do come. */
   json_builder_set_member_name (b, "capturing");
-  json_builder_add_boolean_value (b, cr_recorder_is_healthy (recorder));
+  json_builder_add_boolean_value (b, __atomic_load_n (&recorder->video_seen, __ATOMIC_RELAXED) &&
+                                     cr_recorder_is_healthy (recorder));
   /* What a clerk wants to know at a glance: all is well only when capture
    * delivers and nothing is wrong. */
   json_builder_set_member_name (b, "healthy");

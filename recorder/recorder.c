@@ -94,8 +94,11 @@ on_sample (GstSample *sample, guint track, GstClockTime running_time,
   CrRecorder *recorder = user_data;
 
   if (track == CR_TRACK_VIDEO)
-    __atomic_store_n (&recorder->last_video_mono_us, g_get_monotonic_time (),
-                      __ATOMIC_RELAXED);
+    {
+      __atomic_store_n (&recorder->last_video_mono_us, g_get_monotonic_time (),
+                        __ATOMIC_RELAXED);
+      __atomic_store_n (&recorder->video_seen, TRUE, __ATOMIC_RELAXED);
+    }
   cr_segment_writer_push (recorder->writer, sample, track, running_time, utc_us);
   cr_broadcast_push (recorder->broadcast, sample, track, running_time);
 }

@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "recorder/api-auth.h"
 #include "recorder/api-request.h"
 #include "tests/fuzz/fuzz-log.h"
 
@@ -62,8 +63,13 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   const char *body = (const char *) data;
   gsize body_size = size;
   const char *line = text;
+  static CrApiAuth *auth;
+  g_autoptr (CrPrincipal) principal = NULL;
   const CrApiRoute *route;
   gboolean first = TRUE;
+
+  if (auth == NULL)
+    auth = cr_api_auth_new (TOKEN);
 
   /* Lines up to the first empty one; text stops at a NUL, the body may
    * hold one. */
@@ -108,13 +114,19 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 
   if (method != NULL && path != NULL)
     {
-      route = cr_api_request_admit (method, path, headers, TOKEN, &error);
+      route = cr_api_request_admit (method, path, headers, auth, &principal, &error);
       if (route != NULL)
         {
           g_autoptr (GHashTable) fields = NULL;
 
-          CHECK (g_str_equal (route->method, method) && g_str_equal (route->path, path),
+          CHECK (g_str_equal (route->method, method) &&
+                   (route->prefix ? g_str_has_prefix (path, route->path)
+                                  : g_str_equal (route->path, path)),
                  "%s %s admitted as %s %s", method, path, route->method, route->path);
+          CHECK (route->role == CR_ROLE_ANYONE ||
+                   (principal != NULL && cr_role_allows (principal->role, route->role)),
+                 "%s %s admitted without the role %s", method, path,
+                 cr_role_name (route->role));
           fields = cr_api_request_parse (route, body, body_size, NULL);
           if (fields != NULL)
             check_fields (route, fields);

@@ -17,20 +17,38 @@
 #include <glib.h>
 #include <libsoup/soup.h>
 
+#include "accounts/logins.h"
 #include "accounts/principal.h"
+#include "accounts/users.h"
 
 G_BEGIN_DECLS
 
 typedef struct CrApiAuth CrApiAuth;
 
-/* The console login's cookie. */
-#define CR_API_AUTH_COOKIE "courtrec_login"
+/* The console login's cookie is CR_API_AUTH_COOKIE_PREFIX and the room's
+ * id: a browser sends a host's cookies to every port of it, and the rooms
+ * of a machine are ports of one host. */
+#define CR_API_AUTH_COOKIE_PREFIX "courtrec_login_"
 #define CR_API_AUTH_CSRF_HEADER "X-CSRF-Token"
 
 /* With the room's @room_token (copied; a secret, wiped on free).
  * (transfer full) */
 CrApiAuth *cr_api_auth_new (const char *room_token);
 void cr_api_auth_free (CrApiAuth *auth);
+
+/* Lets @auth know the machine's accounts (@users, read-only) and the
+ * room's console logins: both owned by @auth from here on. @room_id names
+ * the cookie. */
+void cr_api_auth_set_accounts (CrApiAuth *auth, CrUsers *users, CrLogins *logins,
+                               const char *room_id);
+/* (transfer none; NULL before cr_api_auth_set_accounts) */
+CrUsers *cr_api_auth_get_users (CrApiAuth *auth);
+CrLogins *cr_api_auth_get_logins (CrApiAuth *auth);
+/* The cookie's name for this room. (transfer none) */
+const char *cr_api_auth_get_cookie_name (CrApiAuth *auth);
+/* The value of this room's login cookie in @headers, or NULL.
+ * (transfer full) */
+char *cr_api_auth_login_key (CrApiAuth *auth, SoupMessageHeaders *headers);
 
 /* The principal the headers prove, or NULL with a CR_API_REQUEST_ERROR:
  * UNAUTHORIZED (no credentials, or none that hold) or FORBIDDEN (a

@@ -17,6 +17,8 @@
 #include <yajl/yajl_parse.h>
 #include <string.h>
 
+#include "accounts/password.h"
+#include "accounts/users.h"
 #include "config/text.h"
 
 G_DEFINE_QUARK (cr-api-request-error-quark, cr_api_request_error)
@@ -25,6 +27,9 @@ G_DEFINE_QUARK (cr-api-request-error-quark, cr_api_request_error)
  * escaped as \uXXXX, is 12 kB); the limit leaves room for that and refuses
  * anything larger before it is read. */
 #define FIELDS_BODY_MAX (128 * 1024)
+/* A login is a name and a password: 1024 characters escaped as \uXXXX
+ * make 6 kB; more is not a login. */
+#define LOGIN_BODY_MAX (8 * 1024)
 /* A route without fields takes at most an empty object. */
 #define EMPTY_BODY_MAX 64
 
@@ -40,11 +45,16 @@ static const CrApiField start_fields[] = {
 static const CrApiField pause_fields[] = { { "reason", TEXT_LINE_MAX, TRUE }, { NULL } };
 static const CrApiField marker_fields[] = { { "text", MARKER_MAX, TRUE }, { NULL } };
 static const CrApiField layout_fields[] = { { "layout", SHORT_NAME_MAX, TRUE }, { NULL } };
+/* "by" is taken from older clients and ignored: the approver is the
+ * caller's account. */
 static const CrApiField approve_fields[] = {
-  { "case", CASE_MAX, TRUE }, { "by", TEXT_LINE_MAX, TRUE }, { NULL } };
+  { "case", CASE_MAX, TRUE }, { "by", TEXT_LINE_MAX, FALSE }, { NULL } };
 static const CrApiField forbid_fields[] = {
   { "case", CASE_MAX, TRUE }, { "reason", TEXT_LINE_MAX, TRUE }, { "by", TEXT_LINE_MAX, FALSE }, { NULL } };
 static const CrApiField stream_name_required[] = { { "name", SHORT_NAME_MAX, TRUE }, { NULL } };
+static const CrApiField login_fields[] = {
+  { "user", CR_USER_NAME_MAX_CHARS, TRUE }, { "password", CR_PASSWORD_MAX_CHARS, TRUE },
+  { NULL } };
 static const CrApiField stream_name_optional[] = { { "name", SHORT_NAME_MAX, FALSE }, { NULL } };
 
 /* Each route with the least role that may call it (role.h). */
@@ -73,6 +83,10 @@ static const CrApiRoute routes[] = {
     CR_ROLE_CLERK, FALSE },
   { "/api/v1/stream/resume", "POST", CR_API_STREAM_RESUME, stream_name_optional,
     FIELDS_BODY_MAX, CR_ROLE_CLERK, FALSE },
+  { "/api/v1/login", "POST", CR_API_LOGIN, login_fields, LOGIN_BODY_MAX, CR_ROLE_ANYONE,
+    FALSE },
+  { "/api/v1/logout", "POST", CR_API_LOGOUT, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
+  { "/api/v1/whoami", "GET", CR_API_WHOAMI, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
 };
 
 guint

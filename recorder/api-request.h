@@ -42,6 +42,9 @@ typedef enum {
   CR_API_STREAM_STOP,
   CR_API_STREAM_CUT,
   CR_API_STREAM_RESUME,
+  CR_API_LOGIN,             /* api-login.h */
+  CR_API_LOGOUT,
+  CR_API_WHOAMI,
 } CrApiAction;
 
 typedef struct {

@@ -16,6 +16,7 @@
 #include "archive/case-number.h"
 #include "config/text.h"
 #include "recorder/api-auth.h"
+#include "recorder/api-login.h"
 #include "recorder/api-request.h"
 #include "recorder/http-server.h"
 
@@ -39,6 +40,7 @@ struct CrApiServer {
   CrHttpServer *http;
   CrApiAuth *auth;        /* holds the room's token */
   GHashTable *handlers;   /* CrApiAction -> RouteHandler: routes not answered here */
+  CrApiLogin *login;      /* NULL until the accounts are enabled */
 };
 
 typedef GHashTable Fields;
@@ -105,7 +107,7 @@ handle_start (CrApiServer *self, const CrPrincipal *principal, Fields *request,
   session_id = cr_recorder_start (self->recorder,
                                   optional_string (request, "case"),
                                   optional_string (request, "title"),
-                                  &local_error);
+                                  cr_principal_actor (principal), &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -119,7 +121,7 @@ handle_pause (CrApiServer *self, const CrPrincipal *principal, Fields *request,
                GError **error)
 {
   if (!cr_recorder_pause (self->recorder, optional_string (request, "reason"),
-                          error))
+                          cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
@@ -128,7 +130,7 @@ static JsonNode *
 handle_resume (CrApiServer *self, const CrPrincipal *principal, Fields *request,
                GError **error)
 {
-  if (!cr_recorder_resume (self->recorder, error))
+  if (!cr_recorder_resume (self->recorder, cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
@@ -141,7 +143,7 @@ handle_stop (CrApiServer *self, const CrPrincipal *principal, Fields *request,
   g_autoptr (JsonNode) before = cr_recorder_get_status (self->recorder);
   gint64 session_id = current_session_id (before);
 
-  if (!cr_recorder_stop (self->recorder, error))
+  if (!cr_recorder_stop (self->recorder, cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, "session_id", session_id);
 }
@@ -156,7 +158,7 @@ handle_marker (CrApiServer *self, const CrPrincipal *principal, Fields *request,
   gint64 event_id;
 
   event_id = cr_recorder_mark (self->recorder, optional_string (request, "text"),
-                               &local_error);
+                               cr_principal_actor (principal), &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -173,7 +175,8 @@ static JsonNode *
 handle_layout (CrApiServer *self, const CrPrincipal *principal, Fields *request,
                GError **error)
 {
-  if (!cr_recorder_set_layout (self->recorder, optional_string (request, "layout"), error))
+  if (!cr_recorder_set_layout (self->recorder, optional_string (request, "layout"),
+                               cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
@@ -183,16 +186,23 @@ decide_broadcast (CrApiServer *self, const CrPrincipal *principal, Fields *reque
                   gboolean approve, GError **error)
 {
   GError *local_error = NULL;
+  /* Who decides is the caller's account, never the "by" a request typed
+   * (still taken from older clients, and ignored). */
   gint64 id = cr_recorder_decide_broadcast (self->recorder, optional_string (request, "case"),
-                                            approve, optional_string (request, "by"),
+                                            approve, cr_principal_actor (principal),
                                             optional_string (request, "reason"),
                                             &local_error);
+  JsonNode *reply;
+
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
       return NULL;
     }
-  return reply_with_status (self, "decision_id", id);
+  reply = reply_with_status (self, "decision_id", id);
+  json_object_set_string_member (json_node_get_object (reply), "by",
+                                 cr_principal_actor (principal));
+  return reply;
 }
 
 static JsonNode *
@@ -200,7 +210,7 @@ stream_control (CrApiServer *self, const CrPrincipal *principal, Fields *request
                 const char *action, GError **error)
 {
   if (!cr_recorder_stream_control (self->recorder, action, optional_string (request, "name"),
-                                   error))
+                                   cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
@@ -226,6 +236,13 @@ dispatch (CrApiServer *self, CrApiAction action, const CrPrincipal *principal,
     case CR_API_STREAM_STOP: return stream_control (self, principal, request, "stop", error);
     case CR_API_STREAM_CUT: return stream_control (self, principal, request, "cut", error);
     case CR_API_STREAM_RESUME: return stream_control (self, principal, request, "resume", error);
+    case CR_API_LOGIN:
+    case CR_API_LOGOUT:
+    case CR_API_WHOAMI:
+      /* Answered by api-login.c when the server has its accounts. */
+      g_set_error_literal (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                           "This room has no accounts: use its token");
+      return NULL;
     }
   g_return_val_if_reached (NULL);
 }
@@ -345,6 +362,19 @@ cr_api_server_set_handler (CrApiServer *server, CrApiAction action, CrApiRouteHa
   g_hash_table_replace (server->handlers, GINT_TO_POINTER (action), entry);
 }
 
+void
+cr_api_server_enable_accounts (CrApiServer *server, const char *users_path, const char *room_id,
+                               guint idle_seconds, guint max_seconds,
+                               gint64 (*clock_us) (void))
+{
+  g_return_if_fail (server != NULL && users_path != NULL && room_id != NULL);
+  g_return_if_fail (server->login == NULL);
+
+  cr_api_auth_set_accounts (server->auth, cr_users_open (users_path, FALSE, NULL),
+                            cr_logins_new (idle_seconds, max_seconds), room_id);
+  server->login = cr_api_login_new (server, clock_us);
+}
+
 CrApiAuth *
 cr_api_server_get_auth (CrApiServer *server)
 {
@@ -440,6 +470,7 @@ cr_api_server_free (CrApiServer *server)
   if (server == NULL)
     return;
   cr_http_server_free (server->http);
+  cr_api_login_free (server->login);
   cr_api_auth_free (server->auth);
   g_clear_pointer (&server->handlers, g_hash_table_unref);
   g_free (server);

@@ -45,7 +45,16 @@ void cr_api_server_set_handler (CrApiServer *server, CrApiAction action,
  * long as @msg) */
 const CrPrincipal *cr_api_server_get_principal (SoupServerMessage *msg);
 
-/* Who the server admits, to hand it the accounts. (transfer none) */
+/* Admits the accounts of @users_path (users.h, opened read-only when
+ * first needed) besides the room's token, and answers the console's
+ * login routes (api-login.h): a login lasts @idle_seconds idle and
+ * @max_seconds in all, and the cookie is named after @room_id. @clock_us
+ * drives the brute-force guard (NULL: the monotonic clock). */
+void cr_api_server_enable_accounts (CrApiServer *server, const char *users_path,
+                                    const char *room_id, guint idle_seconds,
+                                    guint max_seconds, gint64 (*clock_us) (void));
+
+/* Who the server admits. (transfer none) */
 CrApiAuth *cr_api_server_get_auth (CrApiServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrApiServer, cr_api_server_free)

@@ -9,7 +9,8 @@
  *                        (an empty line)
  *   BODY                 (the rest, any bytes)
  * The room's token is "fuzz-token", so "Authorization: Bearer fuzz-token"
- * reaches the routes. Invariants checked: an admitted request has a route
+ * reaches the routes; "Cookie: courtrec_login_fuzz-room=..." and
+ * "Bearer cru_..." go through the accounts' lookups. Invariants checked: an admitted request has a route
  * whose method and path are the request's; a parse that succeeds gives
  * only the route's fields, each valid UTF-8 within its length. */
 #include <glib.h>
@@ -69,7 +70,13 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   gboolean first = TRUE;
 
   if (auth == NULL)
-    auth = cr_api_auth_new (TOKEN);
+    {
+      /* Accounts too, so that cookies and account tokens are parsed and
+       * looked up (a store that is not there: nobody's holds). */
+      auth = cr_api_auth_new (TOKEN);
+      cr_api_auth_set_accounts (auth, cr_users_open ("/nonexistent/users.db", FALSE, NULL),
+                                cr_logins_new (60, 3600), "fuzz-room");
+    }
 
   /* Lines up to the first empty one; text stops at a NUL, the body may
    * hold one. */

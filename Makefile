@@ -34,7 +34,7 @@ WARN_EXCEPTIONS ?=
 VERSION = 0.1.0
 B = build
 
-LIB_SRCS  = $(wildcard config/*.c pipelines/*.c archive/*.c streaming/*.c) \
+LIB_SRCS  = $(wildcard config/*.c pipelines/*.c archive/*.c streaming/*.c accounts/*.c) \
             $(filter-out recorder/courtrecd.c,$(wildcard recorder/*.c))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/web/resources.o
 LIB       = $(B)/libcourtrec.a

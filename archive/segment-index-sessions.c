@@ -7,7 +7,7 @@
 #include "archive/chain.h"
 
 static char *
-start_event_detail (const char *case_no, const char *title)
+start_event_detail (const char *case_no, const char *title, const char *by)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();
@@ -21,6 +21,11 @@ start_event_detail (const char *case_no, const char *title)
     json_builder_add_string_value (builder, title);
   else
     json_builder_add_null_value (builder);
+  if (by != NULL)
+    {
+      json_builder_set_member_name (builder, "by");
+      json_builder_add_string_value (builder, by);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -33,6 +38,7 @@ typedef struct {
   const char *case_no;
   const char *title;
   gint64 started_us;
+  const char *by;
   gint64 session_id;      /* out */
 } NewSession;
 
@@ -66,7 +72,7 @@ insert_session (CrSegmentIndex *index, gpointer data, GError **error)
                      error))
     return FALSE;
 
-  detail = start_event_detail (new->case_no, new->title);
+  detail = start_event_detail (new->case_no, new->title, new->by);
   if (cr_index_insert_event (index, session.id, new->started_us, CR_EVENT_START,
                              detail, error) == 0)
     return FALSE;
@@ -79,9 +85,18 @@ cr_segment_index_begin_session (CrSegmentIndex *index, const char *room_id,
                                 const char *case_no, const char *title,
                                 gint64 started_us, GError **error)
 {
+  return cr_segment_index_begin_session_by (index, room_id, case_no, title, started_us, NULL,
+                                            error);
+}
+
+gint64
+cr_segment_index_begin_session_by (CrSegmentIndex *index, const char *room_id,
+                                   const char *case_no, const char *title,
+                                   gint64 started_us, const char *by, GError **error)
+{
   NewSession new = {
     .room_id = room_id, .case_no = case_no, .title = title,
-    .started_us = started_us,
+    .started_us = started_us, .by = by,
   };
 
   g_return_val_if_fail (index != NULL, 0);

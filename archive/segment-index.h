@@ -51,6 +51,12 @@ gint64 cr_segment_index_begin_session (CrSegmentIndex *index,
                                        const char *room_id, const char *case_no,
                                        const char *title, gint64 started_us,
                                        GError **error);
+/* The same, with the account that started it (@by, may be NULL) in the
+ * start event's detail, where the chain covers it. */
+gint64 cr_segment_index_begin_session_by (CrSegmentIndex *index, const char *room_id,
+                                          const char *case_no, const char *title,
+                                          gint64 started_us, const char *by,
+                                          GError **error);
 /* Sets the state; @at_us is the stop time when @state is STOPPED. */
 gboolean cr_segment_index_set_session_state (CrSegmentIndex *index,
                                              gint64 session_id,

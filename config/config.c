@@ -158,6 +158,13 @@ static const KeySpec keys[] = {
     0, 0, "the API token file, e.g. /var/lib/courtrec/room-101/api-token" },
   { "api", "max_connections", parse_uint, CONFIG_FIELD (api_max_connections), FALSE, "64",
     1, 4096, NULL },
+  /* Default: CR_CONFIG_DEFAULT_USERS_PATH, filled in after loading. */
+  { "api", "users", parse_text, CONFIG_FIELD (users_path), FALSE, NULL, 0, 0,
+    "the accounts' file, e.g. /var/lib/courtrec/users.db" },
+  { "api", "login_idle_minutes", parse_uint, CONFIG_FIELD (login_idle_minutes), FALSE, "30",
+    1, 1440, NULL },
+  { "api", "login_max_hours", parse_uint, CONFIG_FIELD (login_max_hours), FALSE, "12",
+    1, 168, NULL },
 
   /* No default: without [public] listen the public pages are not served. */
   { "public", "listen", parse_listen, CONFIG_FIELD (public_host), FALSE, NULL, 0, 0, NULL },
@@ -830,6 +837,7 @@ cr_config_free (CrConfig *config)
   g_free (config->api_host);
   g_free (config->public_host);
   g_free (config->token_file);
+  g_free (config->users_path);
   g_free (config->key_file);
   g_free (config->layout);
   g_free (config->tracks);
@@ -1456,6 +1464,10 @@ cr_config_load (const char *path, GError **error)
     config->token_file = g_build_filename (config->storage_dir, "api-token", NULL);
   else
     resolve_path (&config->token_file, base_dir);
+  if (config->users_path == NULL)
+    config->users_path = g_strdup (CR_CONFIG_DEFAULT_USERS_PATH);
+  else
+    resolve_path (&config->users_path, base_dir);
   if (config->key_file == NULL)
     config->key_file = g_build_filename (base_dir, "device-key", NULL);
   else

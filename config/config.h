@@ -107,6 +107,12 @@ typedef struct {
   guint16 api_port;
   char *token_file;         /* absolute, or relative to the config file */
   guint api_max_connections; /* [api] max_connections, default 64 */
+  /* [api] users: the machine's accounts (accounts/users.h), shared by its
+   * rooms; default /var/lib/courtrec/users.db. Absolute once loaded. */
+  char *users_path;
+#define CR_CONFIG_DEFAULT_USERS_PATH "/var/lib/courtrec/users.db"
+  guint login_idle_minutes;  /* [api]: a console login ends idle this long; default 30 */
+  guint login_max_hours;     /* [api]: and at this age; default 12 */
 
   /* [public]: the listener of the public live pages (/live/), apart from
    * the API so that the API stays on loopback while the court's reverse

@@ -17,6 +17,8 @@
 #include <yajl/yajl_parse.h>
 #include <string.h>
 
+#include "accounts/password.h"
+#include "accounts/users.h"
 #include "config/text.h"
 
 G_DEFINE_QUARK (cr-api-request-error-quark, cr_api_request_error)
@@ -25,6 +27,9 @@ G_DEFINE_QUARK (cr-api-request-error-quark, cr_api_request_error)
  * escaped as \uXXXX, is 12 kB); the limit leaves room for that and refuses
  * anything larger before it is read. */
 #define FIELDS_BODY_MAX (128 * 1024)
+/* A login is a name and a password: 1024 characters escaped as \uXXXX
+ * make 6 kB; more is not a login. */
+#define LOGIN_BODY_MAX (8 * 1024)
 /* A route without fields takes at most an empty object. */
 #define EMPTY_BODY_MAX 64
 
@@ -40,31 +45,48 @@ static const CrApiField start_fields[] = {
 static const CrApiField pause_fields[] = { { "reason", TEXT_LINE_MAX, TRUE }, { NULL } };
 static const CrApiField marker_fields[] = { { "text", MARKER_MAX, TRUE }, { NULL } };
 static const CrApiField layout_fields[] = { { "layout", SHORT_NAME_MAX, TRUE }, { NULL } };
+/* "by" is taken from older clients and ignored: the approver is the
+ * caller's account. */
 static const CrApiField approve_fields[] = {
-  { "case", CASE_MAX, TRUE }, { "by", TEXT_LINE_MAX, TRUE }, { NULL } };
+  { "case", CASE_MAX, TRUE }, { "by", TEXT_LINE_MAX, FALSE }, { NULL } };
 static const CrApiField forbid_fields[] = {
   { "case", CASE_MAX, TRUE }, { "reason", TEXT_LINE_MAX, TRUE }, { "by", TEXT_LINE_MAX, FALSE }, { NULL } };
 static const CrApiField stream_name_required[] = { { "name", SHORT_NAME_MAX, TRUE }, { NULL } };
+static const CrApiField login_fields[] = {
+  { "user", CR_USER_NAME_MAX_CHARS, TRUE }, { "password", CR_PASSWORD_MAX_CHARS, TRUE },
+  { NULL } };
 static const CrApiField stream_name_optional[] = { { "name", SHORT_NAME_MAX, FALSE }, { NULL } };
 
+/* Each route with the least role that may call it (role.h). */
 static const CrApiRoute routes[] = {
-  { "/api/v1/status", "GET", CR_API_STATUS, NULL, EMPTY_BODY_MAX },
-  { "/api/v1/session/start", "POST", CR_API_START, start_fields, FIELDS_BODY_MAX },
-  { "/api/v1/session/pause", "POST", CR_API_PAUSE, pause_fields, FIELDS_BODY_MAX },
-  { "/api/v1/session/resume", "POST", CR_API_RESUME, NULL, EMPTY_BODY_MAX },
-  { "/api/v1/session/stop", "POST", CR_API_STOP, NULL, EMPTY_BODY_MAX },
-  { "/api/v1/session/markers", "POST", CR_API_MARKER, marker_fields, FIELDS_BODY_MAX },
-  { "/api/v1/layout", "POST", CR_API_LAYOUT, layout_fields, FIELDS_BODY_MAX },
+  { "/api/v1/status", "GET", CR_API_STATUS, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
+  { "/api/v1/session/start", "POST", CR_API_START, start_fields, FIELDS_BODY_MAX,
+    CR_ROLE_CLERK, FALSE },
+  { "/api/v1/session/pause", "POST", CR_API_PAUSE, pause_fields, FIELDS_BODY_MAX,
+    CR_ROLE_CLERK, FALSE },
+  { "/api/v1/session/resume", "POST", CR_API_RESUME, NULL, EMPTY_BODY_MAX, CR_ROLE_CLERK,
+    FALSE },
+  { "/api/v1/session/stop", "POST", CR_API_STOP, NULL, EMPTY_BODY_MAX, CR_ROLE_CLERK, FALSE },
+  { "/api/v1/session/markers", "POST", CR_API_MARKER, marker_fields, FIELDS_BODY_MAX,
+    CR_ROLE_CLERK, FALSE },
+  { "/api/v1/layout", "POST", CR_API_LAYOUT, layout_fields, FIELDS_BODY_MAX, CR_ROLE_CLERK,
+    FALSE },
   { "/api/v1/broadcast/approve", "POST", CR_API_BROADCAST_APPROVE, approve_fields,
-    FIELDS_BODY_MAX },
+    FIELDS_BODY_MAX, CR_ROLE_APPROVER, FALSE },
   { "/api/v1/broadcast/forbid", "POST", CR_API_BROADCAST_FORBID, forbid_fields,
-    FIELDS_BODY_MAX },
+    FIELDS_BODY_MAX, CR_ROLE_APPROVER, FALSE },
   { "/api/v1/stream/start", "POST", CR_API_STREAM_START, stream_name_required,
-    FIELDS_BODY_MAX },
-  { "/api/v1/stream/stop", "POST", CR_API_STREAM_STOP, stream_name_optional, FIELDS_BODY_MAX },
-  { "/api/v1/stream/cut", "POST", CR_API_STREAM_CUT, stream_name_optional, FIELDS_BODY_MAX },
+    FIELDS_BODY_MAX, CR_ROLE_CLERK, FALSE },
+  { "/api/v1/stream/stop", "POST", CR_API_STREAM_STOP, stream_name_optional, FIELDS_BODY_MAX,
+    CR_ROLE_CLERK, FALSE },
+  { "/api/v1/stream/cut", "POST", CR_API_STREAM_CUT, stream_name_optional, FIELDS_BODY_MAX,
+    CR_ROLE_CLERK, FALSE },
   { "/api/v1/stream/resume", "POST", CR_API_STREAM_RESUME, stream_name_optional,
-    FIELDS_BODY_MAX },
+    FIELDS_BODY_MAX, CR_ROLE_CLERK, FALSE },
+  { "/api/v1/login", "POST", CR_API_LOGIN, login_fields, LOGIN_BODY_MAX, CR_ROLE_ANYONE,
+    FALSE },
+  { "/api/v1/logout", "POST", CR_API_LOGOUT, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
+  { "/api/v1/whoami", "GET", CR_API_WHOAMI, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
 };
 
 guint
@@ -72,6 +94,7 @@ cr_api_request_error_status (const GError *error)
 {
   static const guint statuses[] = {
     [CR_API_REQUEST_ERROR_UNAUTHORIZED] = SOUP_STATUS_UNAUTHORIZED,
+    [CR_API_REQUEST_ERROR_FORBIDDEN] = SOUP_STATUS_FORBIDDEN,
     [CR_API_REQUEST_ERROR_NOT_FOUND] = SOUP_STATUS_NOT_FOUND,
     [CR_API_REQUEST_ERROR_METHOD] = SOUP_STATUS_METHOD_NOT_ALLOWED,
     [CR_API_REQUEST_ERROR_LENGTH_REQUIRED] = SOUP_STATUS_LENGTH_REQUIRED,
@@ -98,50 +121,63 @@ cr_api_token_matches (const char *expected, const char *given)
   return diff == 0;
 }
 
+/* The route for @path: an exact one, else the longest prefix route. */
+static const CrApiRoute *
+find_route (const char *path)
+{
+  const CrApiRoute *best = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      const CrApiRoute *route = &routes[i];
+
+      if (!route->prefix && g_str_equal (route->path, path))
+        return route;
+      if (route->prefix && g_str_has_prefix (path, route->path) &&
+          (best == NULL || strlen (route->path) > strlen (best->path)))
+        best = route;
+    }
+  return best;
+}
+
+const CrApiRoute *
+cr_api_request_routes (gsize *n_routes)
+{
+  g_return_val_if_fail (n_routes != NULL, NULL);
+  *n_routes = G_N_ELEMENTS (routes);
+  return routes;
+}
+
 const char *
 cr_api_request_allowed_method (const char *path)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
-    if (g_str_equal (routes[i].path, path))
-      return routes[i].method;
-  return NULL;
-}
-
-static gboolean
-is_authorized (SoupMessageHeaders *headers, const char *token)
-{
-  const char *value = soup_message_headers_get_one (headers, "Authorization");
-  g_autofree char *given = NULL;
-
-  /* The scheme is case-insensitive (RFC 9110, 11.1). */
-  if (value == NULL || g_ascii_strncasecmp (value, "Bearer ", 7) != 0)
-    return FALSE;
-  given = g_strstrip (g_strdup (value + 7));
-  return cr_api_token_matches (token, given);
+  const CrApiRoute *route = find_route (path);
+  return route != NULL ? route->method : NULL;
 }
 
 const CrApiRoute *
 cr_api_request_admit (const char *method, const char *path, SoupMessageHeaders *headers,
-                      const char *token, GError **error)
+                      CrApiAuth *auth, CrPrincipal **principal, GError **error)
 {
-  const CrApiRoute *route = NULL;
+  g_autoptr (CrPrincipal) caller = NULL;
+  g_autoptr (GError) auth_error = NULL;
+  const CrApiRoute *route;
   goffset length;
 
   g_return_val_if_fail (method != NULL && path != NULL && headers != NULL, NULL);
-  g_return_val_if_fail (token != NULL && *token != '\0', NULL);
+  g_return_val_if_fail (auth != NULL && principal != NULL, NULL);
 
-  /* The token first: a request without it learns nothing, not even which
-   * paths exist. */
-  if (!is_authorized (headers, token))
+  *principal = NULL;
+  route = find_route (path);
+  caller = cr_api_auth_resolve (auth, method, headers, &auth_error);
+  /* Who first: a request without credentials learns nothing, not even
+   * which paths exist, unless it asks for a route that anyone may call
+   * (the login, the console's page). */
+  if (caller == NULL && (route == NULL || route->role != CR_ROLE_ANYONE))
     {
-      g_set_error_literal (error, CR_API_REQUEST_ERROR, CR_API_REQUEST_ERROR_UNAUTHORIZED,
-                           "A valid API token is required: send \"Authorization: Bearer "
-                           "TOKEN\" with the token from the room's token file");
+      g_propagate_error (error, g_steal_pointer (&auth_error));
       return NULL;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
-    if (g_str_equal (routes[i].path, path))
-      route = &routes[i];
   if (route == NULL)
     {
       g_set_error (error, CR_API_REQUEST_ERROR, CR_API_REQUEST_ERROR_NOT_FOUND,
@@ -155,10 +191,17 @@ cr_api_request_admit (const char *method, const char *path, SoupMessageHeaders *
                    route->method);
       return NULL;
     }
+  if (!cr_role_allows (caller != NULL ? caller->role : CR_ROLE_ANYONE, route->role))
+    {
+      g_set_error (error, CR_API_REQUEST_ERROR, CR_API_REQUEST_ERROR_FORBIDDEN,
+                   "%s needs the role %s; %s is %s", route->path, cr_role_name (route->role),
+                   cr_text_shown (caller->user), cr_role_name (caller->role));
+      return NULL;
+    }
   switch (soup_message_headers_get_encoding (headers))
     {
     case SOUP_ENCODING_NONE:
-      return route;
+      break;
     case SOUP_ENCODING_CONTENT_LENGTH:
       length = soup_message_headers_get_content_length (headers);
       if (length < 0 || (guint64) length > route->max_body)
@@ -169,13 +212,15 @@ cr_api_request_admit (const char *method, const char *path, SoupMessageHeaders *
                        route->max_body);
           return NULL;
         }
-      return route;
+      break;
     default:
       g_set_error (error, CR_API_REQUEST_ERROR, CR_API_REQUEST_ERROR_LENGTH_REQUIRED,
                    "Send the request body with a Content-Length (at most %" G_GSIZE_FORMAT
                    " bytes for %s)", route->max_body, route->path);
       return NULL;
     }
+  *principal = g_steal_pointer (&caller);
+  return route;
 }
 
 static const CrApiField *

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* api-request.h: what the control API accepts, decided without a socket:
- * the routes, the token, the size of the body from the headers, and the
- * body itself, parsed strictly. The HTTP server calls the first half
+ * the routes and the role each needs, who the caller is (api-auth.h), the
+ * size of the body from the headers, and the body itself, parsed
+ * strictly. The HTTP server calls the first half
  * before any of the body is read and the second once it is in; the fuzzer
  * calls both. */
 #pragma once
@@ -9,13 +10,17 @@
 #include <glib.h>
 #include <libsoup/soup.h>
 
+#include "accounts/role.h"
+#include "recorder/api-auth.h"
+
 G_BEGIN_DECLS
 
 #define CR_API_REQUEST_ERROR (cr_api_request_error_quark ())
 GQuark cr_api_request_error_quark (void);
 
 typedef enum {
-  CR_API_REQUEST_ERROR_UNAUTHORIZED,     /* 401: no token, or not the room's */
+  CR_API_REQUEST_ERROR_UNAUTHORIZED,     /* 401: no credentials, or none that hold */
+  CR_API_REQUEST_ERROR_FORBIDDEN,        /* 403: a role below the route's, or no CSRF header */
   CR_API_REQUEST_ERROR_NOT_FOUND,        /* 404 */
   CR_API_REQUEST_ERROR_METHOD,           /* 405 */
   CR_API_REQUEST_ERROR_LENGTH_REQUIRED,  /* 411: a body without Content-Length */
@@ -37,6 +42,9 @@ typedef enum {
   CR_API_STREAM_STOP,
   CR_API_STREAM_CUT,
   CR_API_STREAM_RESUME,
+  CR_API_LOGIN,             /* api-login.h */
+  CR_API_LOGOUT,
+  CR_API_WHOAMI,
 } CrApiAction;
 
 typedef struct {
@@ -45,24 +53,35 @@ typedef struct {
   gboolean required;     /* otherwise it may be absent or null */
 } CrApiField;
 
+/* One row of the route table (api-request.c). A route's handler is
+ * api-server.c's for the JSON routes, or one set with
+ * cr_api_server_set_handler() (metrics, the console). */
 typedef struct {
-  const char *path;
+  const char *path;          /* exact; with @prefix, every path under it */
   const char *method;
   CrApiAction action;
   const CrApiField *fields;  /* ends with a NULL name; NULL: no fields */
   gsize max_body;            /* bytes of body the route takes */
+  CrRole role;               /* the least role that may call it */
+  gboolean prefix;           /* @path ends in '/' and stands for its tree */
 } CrApiRoute;
 
 /* The HTTP status for an error of this domain. */
 guint cr_api_request_error_status (const GError *error);
 
-/* From the request line and headers alone: the route, or NULL with the
- * error that refuses it (checked in this order: the bearer token against
- * @token, the path, the method, the body's announced size). (transfer
- * none) */
+/* From the request line and headers alone: the route and who calls it,
+ * or NULL with the error that refuses it. Checked in this order: who the
+ * caller is (@auth; a route for CR_ROLE_ANYONE admits a caller without
+ * credentials, with *@principal NULL, and one with them, with theirs),
+ * the path, the method, the caller's role against the route's, the
+ * body's announced size. A caller without credentials thus learns nothing
+ * of other paths. Route: (transfer none); *@principal: (transfer full). */
 const CrApiRoute *cr_api_request_admit (const char *method, const char *path,
-                                        SoupMessageHeaders *headers, const char *token,
-                                        GError **error);
+                                        SoupMessageHeaders *headers, CrApiAuth *auth,
+                                        CrPrincipal **principal, GError **error);
+
+/* The route table, for the documentation tests. (transfer none) */
+const CrApiRoute *cr_api_request_routes (gsize *n_routes);
 
 /* Parses @body (@size bytes, not NUL-terminated) for @route: one JSON
  * object (RFC 8259, nothing before or after it, no comments, no duplicate

@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* api-server.c: courtrecd's HTTP control API, see api-server.h.
  *
- * What a request may be is decided in api-request.c: the token, the path,
- * the method and the body's size once its headers are in (a refusal is
- * answered before any of the body is read, see http-server.h), then the
- * body, parsed strictly. The handlers answer synchronously on the main
- * loop, which is where the recorder must be called from. */
+ * What a request may be is decided in api-request.c: who calls
+ * (api-auth.c), the path, the method, the caller's role and the body's
+ * size once its headers are in (a refusal is answered before any of the
+ * body is read, see http-server.h), then the body, parsed strictly. The
+ * admitted caller's principal rides on the message (ROUTE_KEY beside
+ * PRINCIPAL_KEY). The JSON handlers answer synchronously on the main loop,
+ * which is where the recorder must be called from; a route with a handler
+ * of its own (cr_api_server_set_handler) answers as it likes. */
 #include "recorder/api-server.h"
 
 #include <string.h>
 
 #include "archive/case-number.h"
 #include "config/text.h"
+#include "recorder/api-auth.h"
+#include "recorder/api-login.h"
 #include "recorder/api-request.h"
 #include "recorder/http-server.h"
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
 #define ROUTE_KEY "cr-api-route"
+#define PRINCIPAL_KEY "cr-api-principal"
 
 /* A control request's headers must be in within this long of the
  * connection, and the whole exchange done within the second: a CLI or a
@@ -24,10 +30,17 @@
 #define HEADER_TIMEOUT_MS 10000
 #define EXCHANGE_TIMEOUT_MS 30000
 
+typedef struct {
+  CrApiRouteHandler func;
+  gpointer user_data;
+} RouteHandler;
+
 struct CrApiServer {
   CrRecorder *recorder;   /* borrowed */
   CrHttpServer *http;
-  char *token;            /* a secret: never logged, wiped on free */
+  CrApiAuth *auth;        /* holds the room's token */
+  GHashTable *handlers;   /* CrApiAction -> RouteHandler: routes not answered here */
+  CrApiLogin *login;      /* NULL until the accounts are enabled */
 };
 
 typedef GHashTable Fields;
@@ -78,13 +91,15 @@ current_session_id (JsonNode *status)
 }
 
 static JsonNode *
-handle_status (CrApiServer *self, Fields *request, GError **error)
+handle_status (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+               GError **error)
 {
   return cr_recorder_get_status (self->recorder);
 }
 
 static JsonNode *
-handle_start (CrApiServer *self, Fields *request, GError **error)
+handle_start (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+               GError **error)
 {
   GError *local_error = NULL;
   gint64 session_id;
@@ -92,7 +107,7 @@ handle_start (CrApiServer *self, Fields *request, GError **error)
   session_id = cr_recorder_start (self->recorder,
                                   optional_string (request, "case"),
                                   optional_string (request, "title"),
-                                  &local_error);
+                                  cr_principal_actor (principal), &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -102,36 +117,40 @@ handle_start (CrApiServer *self, Fields *request, GError **error)
 }
 
 static JsonNode *
-handle_pause (CrApiServer *self, Fields *request, GError **error)
+handle_pause (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+               GError **error)
 {
   if (!cr_recorder_pause (self->recorder, optional_string (request, "reason"),
-                          error))
+                          cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
 
 static JsonNode *
-handle_resume (CrApiServer *self, Fields *request, GError **error)
+handle_resume (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+               GError **error)
 {
-  if (!cr_recorder_resume (self->recorder, error))
+  if (!cr_recorder_resume (self->recorder, cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
 
 static JsonNode *
-handle_stop (CrApiServer *self, Fields *request, GError **error)
+handle_stop (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+               GError **error)
 {
   /* The status after the stop has no session any more: take its id first. */
   g_autoptr (JsonNode) before = cr_recorder_get_status (self->recorder);
   gint64 session_id = current_session_id (before);
 
-  if (!cr_recorder_stop (self->recorder, error))
+  if (!cr_recorder_stop (self->recorder, cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, "session_id", session_id);
 }
 
 static JsonNode *
-handle_marker (CrApiServer *self, Fields *request, GError **error)
+handle_marker (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+               GError **error)
 {
   GError *local_error = NULL;
   JsonObject *object;
@@ -139,7 +158,7 @@ handle_marker (CrApiServer *self, Fields *request, GError **error)
   gint64 event_id;
 
   event_id = cr_recorder_mark (self->recorder, optional_string (request, "text"),
-                               &local_error);
+                               cr_principal_actor (principal), &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -153,34 +172,45 @@ handle_marker (CrApiServer *self, Fields *request, GError **error)
 }
 
 static JsonNode *
-handle_layout (CrApiServer *self, Fields *request, GError **error)
+handle_layout (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+               GError **error)
 {
-  if (!cr_recorder_set_layout (self->recorder, optional_string (request, "layout"), error))
+  if (!cr_recorder_set_layout (self->recorder, optional_string (request, "layout"),
+                               cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
 
 static JsonNode *
-decide_broadcast (CrApiServer *self, Fields *request, gboolean approve, GError **error)
+decide_broadcast (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+                  gboolean approve, GError **error)
 {
   GError *local_error = NULL;
+  /* Who decides is the caller's account, never the "by" a request typed
+   * (still taken from older clients, and ignored). */
   gint64 id = cr_recorder_decide_broadcast (self->recorder, optional_string (request, "case"),
-                                            approve, optional_string (request, "by"),
+                                            approve, cr_principal_actor (principal),
                                             optional_string (request, "reason"),
                                             &local_error);
+  JsonNode *reply;
+
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
       return NULL;
     }
-  return reply_with_status (self, "decision_id", id);
+  reply = reply_with_status (self, "decision_id", id);
+  json_object_set_string_member (json_node_get_object (reply), "by",
+                                 cr_principal_actor (principal));
+  return reply;
 }
 
 static JsonNode *
-stream_control (CrApiServer *self, Fields *request, const char *action, GError **error)
+stream_control (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+                const char *action, GError **error)
 {
   if (!cr_recorder_stream_control (self->recorder, action, optional_string (request, "name"),
-                                   error))
+                                   cr_principal_actor (principal), error))
     return NULL;
   return reply_with_status (self, NULL, 0);
 }
@@ -188,23 +218,31 @@ stream_control (CrApiServer *self, Fields *request, const char *action, GError *
 /* --- the handler ----------------------------------------------------------- */
 
 static JsonNode *
-dispatch (CrApiServer *self, CrApiAction action, Fields *request, GError **error)
+dispatch (CrApiServer *self, CrApiAction action, const CrPrincipal *principal,
+          Fields *request, GError **error)
 {
   switch (action)
     {
-    case CR_API_STATUS: return handle_status (self, request, error);
-    case CR_API_START: return handle_start (self, request, error);
-    case CR_API_PAUSE: return handle_pause (self, request, error);
-    case CR_API_RESUME: return handle_resume (self, request, error);
-    case CR_API_STOP: return handle_stop (self, request, error);
-    case CR_API_MARKER: return handle_marker (self, request, error);
-    case CR_API_LAYOUT: return handle_layout (self, request, error);
-    case CR_API_BROADCAST_APPROVE: return decide_broadcast (self, request, TRUE, error);
-    case CR_API_BROADCAST_FORBID: return decide_broadcast (self, request, FALSE, error);
-    case CR_API_STREAM_START: return stream_control (self, request, "start", error);
-    case CR_API_STREAM_STOP: return stream_control (self, request, "stop", error);
-    case CR_API_STREAM_CUT: return stream_control (self, request, "cut", error);
-    case CR_API_STREAM_RESUME: return stream_control (self, request, "resume", error);
+    case CR_API_STATUS: return handle_status (self, principal, request, error);
+    case CR_API_START: return handle_start (self, principal, request, error);
+    case CR_API_PAUSE: return handle_pause (self, principal, request, error);
+    case CR_API_RESUME: return handle_resume (self, principal, request, error);
+    case CR_API_STOP: return handle_stop (self, principal, request, error);
+    case CR_API_MARKER: return handle_marker (self, principal, request, error);
+    case CR_API_LAYOUT: return handle_layout (self, principal, request, error);
+    case CR_API_BROADCAST_APPROVE: return decide_broadcast (self, principal, request, TRUE, error);
+    case CR_API_BROADCAST_FORBID: return decide_broadcast (self, principal, request, FALSE, error);
+    case CR_API_STREAM_START: return stream_control (self, principal, request, "start", error);
+    case CR_API_STREAM_STOP: return stream_control (self, principal, request, "stop", error);
+    case CR_API_STREAM_CUT: return stream_control (self, principal, request, "cut", error);
+    case CR_API_STREAM_RESUME: return stream_control (self, principal, request, "resume", error);
+    case CR_API_LOGIN:
+    case CR_API_LOGOUT:
+    case CR_API_WHOAMI:
+      /* Answered by api-login.c when the server has its accounts. */
+      g_set_error_literal (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                           "This room has no accounts: use its token");
+      return NULL;
     }
   g_return_val_if_reached (NULL);
 }
@@ -250,6 +288,7 @@ refusal_code (guint status)
   switch (status)
     {
     case SOUP_STATUS_UNAUTHORIZED: return "unauthorized";
+    case SOUP_STATUS_FORBIDDEN: return "forbidden";
     case SOUP_STATUS_NOT_FOUND: return "not-found";
     case SOUP_STATUS_METHOD_NOT_ALLOWED: return "method-not-allowed";
     case SOUP_STATUS_LENGTH_REQUIRED: return "length-required";
@@ -258,7 +297,7 @@ refusal_code (guint status)
     }
 }
 
-/* After the headers, before the body: the token, the route, the size. */
+/* After the headers, before the body: who, the route, the role, the size. */
 static gboolean
 admit_request (SoupServerMessage *msg, const char *path, CrHttpRefusal *refusal,
                gpointer user_data)
@@ -266,14 +305,17 @@ admit_request (SoupServerMessage *msg, const char *path, CrHttpRefusal *refusal,
   CrApiServer *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   g_autoptr (GError) error = NULL;
+  CrPrincipal *principal = NULL;
   const CrApiRoute *route;
   guint status;
 
   route = cr_api_request_admit (method, path, soup_server_message_get_request_headers (msg),
-                                self->token, &error);
+                                self->auth, &principal, &error);
   if (route != NULL)
     {
       g_object_set_data (G_OBJECT (msg), ROUTE_KEY, (gpointer) route);
+      g_object_set_data_full (G_OBJECT (msg), PRINCIPAL_KEY, principal,
+                              (GDestroyNotify) cr_principal_free);
       return TRUE;
     }
   status = cr_api_request_error_status (error);
@@ -293,6 +335,53 @@ admit_request (SoupServerMessage *msg, const char *path, CrHttpRefusal *refusal,
   return FALSE;
 }
 
+static const char *
+actor_shown (const CrPrincipal *principal)
+{
+  return principal != NULL ? cr_text_shown (principal->user) : "(anyone)";
+}
+
+const CrPrincipal *
+cr_api_server_get_principal (SoupServerMessage *msg)
+{
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+  return g_object_get_data (G_OBJECT (msg), PRINCIPAL_KEY);
+}
+
+void
+cr_api_server_set_handler (CrApiServer *server, CrApiAction action, CrApiRouteHandler handler,
+                           gpointer user_data)
+{
+  RouteHandler *entry;
+
+  g_return_if_fail (server != NULL && handler != NULL);
+
+  entry = g_new0 (RouteHandler, 1);
+  entry->func = handler;
+  entry->user_data = user_data;
+  g_hash_table_replace (server->handlers, GINT_TO_POINTER (action), entry);
+}
+
+void
+cr_api_server_enable_accounts (CrApiServer *server, const char *users_path, const char *room_id,
+                               guint idle_seconds, guint max_seconds,
+                               gint64 (*clock_us) (void))
+{
+  g_return_if_fail (server != NULL && users_path != NULL && room_id != NULL);
+  g_return_if_fail (server->login == NULL);
+
+  cr_api_auth_set_accounts (server->auth, cr_users_open (users_path, FALSE, NULL),
+                            cr_logins_new (idle_seconds, max_seconds), room_id);
+  server->login = cr_api_login_new (server, clock_us);
+}
+
+CrApiAuth *
+cr_api_server_get_auth (CrApiServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+  return server->auth;
+}
+
 static void
 handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
                 GHashTable *query, gpointer user_data)
@@ -300,6 +389,8 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
   CrApiServer *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   const CrApiRoute *route = g_object_get_data (G_OBJECT (msg), ROUTE_KEY);
+  const CrPrincipal *principal = cr_api_server_get_principal (msg);
+  RouteHandler *handler;
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) request = NULL;
   g_autoptr (JsonNode) reply = NULL;
@@ -309,11 +400,17 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
 
   /* Every request passed admit_request, which found its route. */
   g_return_if_fail (route != NULL);
+  handler = g_hash_table_lookup (self->handlers, GINT_TO_POINTER (route->action));
+  if (handler != NULL)
+    {
+      handler->func (msg, route, principal, handler->user_data);
+      return;
+    }
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   request = cr_api_request_parse (route, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
                                   &error);
   if (request != NULL)
-    reply = dispatch (self, route->action, request, &error);
+    reply = dispatch (self, route->action, principal, request, &error);
 
   if (reply == NULL)
     {
@@ -328,13 +425,13 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
       soup_server_message_set_status (msg, status, NULL);
       soup_server_message_set_response (msg, JSON_CONTENT_TYPE, SOUP_MEMORY_TAKE, text,
                                         strlen (text));
-      g_message ("API %s %s: %u %s: %s", method, route->path, status, code,
-                 cr_text_shown (error->message));
+      g_message ("API %s %s by %s: %u %s: %s", method, route->path, actor_shown (principal),
+                 status, code, cr_text_shown (error->message));
       return;
     }
 
   send_json (msg, SOUP_STATUS_OK, reply);
-  g_message ("API %s %s: 200 ok", method, route->path);
+  g_message ("API %s %s by %s: 200 ok", method, route->path, actor_shown (principal));
 }
 
 CrApiServer *
@@ -357,7 +454,8 @@ cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
 
   self = g_new0 (CrApiServer, 1);
   self->recorder = recorder;
-  self->token = g_strdup (token);
+  self->auth = cr_api_auth_new (token);
+  self->handlers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->http = cr_http_server_new (&limits, admit_request, self);
   soup_server_add_handler (cr_http_server_get_soup (self->http), NULL, handle_request, self,
                            NULL);
@@ -372,10 +470,8 @@ cr_api_server_free (CrApiServer *server)
   if (server == NULL)
     return;
   cr_http_server_free (server->http);
-  if (server->token != NULL)
-    {
-      explicit_bzero (server->token, strlen (server->token));
-      g_free (server->token);
-    }
+  cr_api_login_free (server->login);
+  cr_api_auth_free (server->auth);
+  g_clear_pointer (&server->handlers, g_hash_table_unref);
   g_free (server);
 }

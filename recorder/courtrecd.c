@@ -204,6 +204,9 @@ main (int argc, char **argv)
       fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
       return 1;
     }
+  cr_api_server_enable_accounts (api, config->users_path, config->room_id,
+                                 config->login_idle_minutes * 60,
+                                 config->login_max_hours * 3600, NULL);
   if (config->public_host != NULL)
     {
       guint spare = http_budget - MIN (config->api_max_connections, http_budget);

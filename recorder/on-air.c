@@ -94,7 +94,7 @@ cr_recorder_decide_broadcast (CrRecorder *recorder, const char *case_no,
   if (approve && (by == NULL || *by == '\0'))
     {
       g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
-                   "An approval must say who approved it (--by NAME)");
+                   "An approval must say which account approved it");
       return 0;
     }
   if (!approve && (reason == NULL || *reason == '\0'))
@@ -162,7 +162,7 @@ broadcast_failed (GError **error, GError *broadcast_error)
 
 gboolean
 cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char *name,
-                            GError **error)
+                            const char *actor, GError **error)
 {
   GError *local_error = NULL;
   g_autofree char *detail = NULL;
@@ -228,9 +228,11 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
     }
   if (!ok)
     return broadcast_failed (error, local_error);
-  detail = cr_recorder_json_detail ("stream", name ? name : "all", NULL);
+  detail = cr_recorder_json_detail ("stream", name ? name : "all", actor != NULL ? "by" : NULL,
+                                    actor, NULL);
   cr_recorder_log_event (recorder, kind, detail);
-  g_message ("Stream %s: %s", name ? cr_text_shown (name) : "(all)", action);
+  g_message ("Stream %s: %s by %s", name ? cr_text_shown (name) : "(all)", action,
+             actor != NULL ? cr_text_shown (actor) : "the recorder");
   return TRUE;
 }
 

@@ -567,7 +567,7 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
 
 gint64
 cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
-                   GError **error)
+                   const char *actor, GError **error)
 {
   g_autofree char *canonical = NULL;
   GError *local_error = NULL;
@@ -598,8 +598,8 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
   if (!cr_disk_guard_allows_start (recorder, error))
     return 0;
 
-  id = cr_segment_index_begin_session (recorder->index, recorder->config->room_id,
-                                       canonical, title, now, &local_error);
+  id = cr_segment_index_begin_session_by (recorder->index, recorder->config->room_id,
+                                          canonical, title, now, actor, &local_error);
   if (id <= 0)
     return cr_recorder_index_failed (error, local_error);
 
@@ -611,7 +611,8 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
   cr_alarms_log_standing (recorder, recorder->session->started_us);
   update_caption (recorder);
   begin_segments (recorder);
-  g_message ("Started session %" G_GINT64_FORMAT " of %s", id, cr_text_shown (canonical));
+  g_message ("Started session %" G_GINT64_FORMAT " of %s by %s", id, cr_text_shown (canonical),
+             actor != NULL ? cr_text_shown (actor) : "the recorder");
   cr_on_air_update (recorder);
   return id;
 }
@@ -646,7 +647,7 @@ transition (CrRecorder *recorder, CrSessionState state, RecorderState next,
 }
 
 gboolean
-cr_recorder_pause (CrRecorder *recorder, const char *reason, GError **error)
+cr_recorder_pause (CrRecorder *recorder, const char *reason, const char *actor, GError **error)
 {
   g_autofree char *detail = NULL;
 
@@ -659,7 +660,7 @@ cr_recorder_pause (CrRecorder *recorder, const char *reason, GError **error)
     }
   if (!require_state (recorder, RECORDING, "pause", error))
     return FALSE;
-  detail = cr_recorder_json_detail ("reason", reason, NULL);
+  detail = cr_recorder_json_detail ("reason", reason, actor != NULL ? "by" : NULL, actor, NULL);
   if (!transition (recorder, CR_SESSION_PAUSED, PAUSED, CR_EVENT_PAUSE, detail, error))
     return FALSE;
   /* A session boundary for the files: the recess is not in any of them. */
@@ -674,11 +675,13 @@ cr_recorder_pause (CrRecorder *recorder, const char *reason, GError **error)
 }
 
 gboolean
-cr_recorder_resume (CrRecorder *recorder, GError **error)
+cr_recorder_resume (CrRecorder *recorder, const char *actor, GError **error)
 {
+  g_autofree char *detail = actor != NULL ? cr_recorder_json_detail ("by", actor, NULL) : NULL;
+
   if (!require_state (recorder, PAUSED, "resume", error))
     return FALSE;
-  if (!transition (recorder, CR_SESSION_RECORDING, RECORDING, CR_EVENT_RESUME, NULL, error))
+  if (!transition (recorder, CR_SESSION_RECORDING, RECORDING, CR_EVENT_RESUME, detail, error))
     return FALSE;
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);
@@ -689,8 +692,9 @@ cr_recorder_resume (CrRecorder *recorder, GError **error)
 }
 
 gboolean
-cr_recorder_stop (CrRecorder *recorder, GError **error)
+cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error)
 {
+  g_autofree char *detail = actor != NULL ? cr_recorder_json_detail ("by", actor, NULL) : NULL;
   gint64 id;
 
   if (recorder->state == STANDBY)
@@ -699,7 +703,7 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
   cr_sealing_key_usable (recorder);
   if (recorder->state == RECORDING)
     end_segments (recorder);
-  if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, CR_EVENT_STOP, NULL, error))
+  if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, CR_EVENT_STOP, detail, error))
     return FALSE;
   id = recorder->session->id;
   if (cr_broadcast_is_on_air (recorder->broadcast))
@@ -721,7 +725,7 @@ cr_recorder_stop (CrRecorder *recorder, GError **error)
 }
 
 gint64
-cr_recorder_mark (CrRecorder *recorder, const char *text, GError **error)
+cr_recorder_mark (CrRecorder *recorder, const char *text, const char *actor, GError **error)
 {
   GError *local_error = NULL;
   g_autofree char *stripped = g_strstrip (g_strdup (text ? text : ""));
@@ -746,7 +750,8 @@ cr_recorder_mark (CrRecorder *recorder, const char *text, GError **error)
 }
 
 gboolean
-cr_recorder_set_layout (CrRecorder *recorder, const char *layout, GError **error)
+cr_recorder_set_layout (CrRecorder *recorder, const char *layout, const char *actor,
+                        GError **error)
 {
   CrLayoutKind kind;
   g_autoptr (GError) capture_error = NULL;
@@ -765,7 +770,7 @@ cr_recorder_set_layout (CrRecorder *recorder, const char *layout, GError **error
                    "Cannot show the %s layout: %s", layout, capture_error->message);
       return FALSE;
     }
-  detail = cr_recorder_json_detail ("layout", layout, NULL);
+  detail = cr_recorder_json_detail ("layout", layout, actor != NULL ? "by" : NULL, actor, NULL);
   cr_recorder_log_event (recorder, CR_EVENT_LAYOUT, detail);
   g_message ("Layout: %s", cr_text_shown (layout));
   return TRUE;

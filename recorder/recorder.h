@@ -35,24 +35,29 @@ void cr_recorder_free (CrRecorder *recorder);
 /* Starts capture (standby) and resumes a session that a crash interrupted. */
 gboolean cr_recorder_run (CrRecorder *recorder, GError **error);
 
-/* Session control. @case_no is as the user typed it. Returns the session id.
+/* Session control. @actor is who asks (an account's name, "room-token"
+ * for the room's token; NULL for nobody in particular): each event it
+ * causes says so in its detail ("by"), which the session's chain covers.
+ * @case_no is as the user typed it. Returns the session id.
  * Start is refused (CR_RECORDER_ERROR_STATE) when less than 10 minutes of
  * recording fit on the storage disk. */
 gint64 cr_recorder_start (CrRecorder *recorder, const char *case_no,
-                          const char *title, GError **error);
+                          const char *title, const char *actor, GError **error);
 /* @reason: recess | non-public-evidence | mediation | other */
 gboolean cr_recorder_pause (CrRecorder *recorder, const char *reason,
-                            GError **error);
-gboolean cr_recorder_resume (CrRecorder *recorder, GError **error);
-gboolean cr_recorder_stop (CrRecorder *recorder, GError **error);
-/* A timestamped note in the current session. Returns the marker's event id. */
-gint64 cr_recorder_mark (CrRecorder *recorder, const char *text,
+                            const char *actor, GError **error);
+gboolean cr_recorder_resume (CrRecorder *recorder, const char *actor, GError **error);
+gboolean cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error);
+/* A timestamped note in the current session. Returns the marker's event
+ * id. (A marker's event detail is its text, which verify compares with
+ * the markers row: who added it is in the API's log line.) */
+gint64 cr_recorder_mark (CrRecorder *recorder, const char *text, const char *actor,
                          GError **error);
 
 /* Switches the composed picture's layout (single, pip, grid, voice,
  * evidence); an event of the session when one runs. */
 gboolean cr_recorder_set_layout (CrRecorder *recorder, const char *layout,
-                                 GError **error);
+                                 const char *actor, GError **error);
 
 /* The state as JSON (transfer full); these names are kept stable for
  * `courtrec status` and other clients:
@@ -95,8 +100,9 @@ typedef void (*CrRecorderDoneFunc) (gpointer user_data);
 void cr_recorder_shutdown (CrRecorder *recorder, guint timeout_ms,
                            CrRecorderDoneFunc done, gpointer user_data);
 
-/* The court's broadcast decision on @case_no (as typed): @approve with
- * @by (who approved), or forbid with @reason (@by optional). A case is
+/* The court's broadcast decision on @case_no (as typed): @approve, or
+ * forbid with @reason; @by is the account that decides (the API passes
+ * the caller's, never a name the request typed). A case is
  * approved once; a forbidden case stays forbidden. When the running
  * session is of that case it goes on or off air at once. Returns the
  * decision's row id. */
@@ -107,7 +113,7 @@ gint64 cr_recorder_decide_broadcast (CrRecorder *recorder, const char *case_no,
  * stream; start needs a name). Start is refused unless the session's case
  * is approved for broadcast. Each is an event of the session. */
 gboolean cr_recorder_stream_control (CrRecorder *recorder, const char *action,
-                                     const char *name, GError **error);
+                                     const char *name, const char *actor, GError **error);
 /* The live outputs and the config, for the public web routes. */
 struct CrBroadcast *cr_recorder_get_broadcast (CrRecorder *recorder);
 const CrConfig *cr_recorder_get_config (CrRecorder *recorder);

@@ -113,35 +113,6 @@ descriptors_back (gpointer data)
          connections_on (d->ports[1]) == 0;
 }
 
-/* The session's segments, closed, follow each other without a gap and
- * each decodes to its indexed length. */
-static void
-assert_recording_whole (CrTestRoom *room, gint64 session_id, guint at_least)
-{
-  g_autoptr (GPtrArray) segments = cr_test_wait_closed (room, session_id, at_least);
-
-  for (guint i = 0; i < segments->len; i++)
-    {
-      const CrSegmentRecord *segment = g_ptr_array_index (segments, i);
-      g_autofree char *path = g_build_filename (room->storage_dir, segment->path, NULL);
-      g_autoptr (JsonObject) probe = cr_test_ffprobe (path, FALSE);
-      double probed;
-
-      g_assert_nonnull (probe);
-      probed = g_ascii_strtod (json_object_get_string_member (
-                                 json_object_get_object_member (probe, "format"), "duration"),
-                               NULL);
-      g_assert_cmpfloat_with_epsilon (probed, segment->duration_us / 1e6, 0.5);
-      if (i > 0)
-        {
-          const CrSegmentRecord *previous = g_ptr_array_index (segments, i - 1);
-          gint64 hole = segment->started_us - (previous->started_us + previous->duration_us);
-          /* Consecutive segments meet within a frame or two. */
-          g_assert_cmpint (ABS (hole), <, 100000);
-        }
-    }
-}
-
 /* --- a crowd while recording ------------------------------------------------ */
 
 /* A [public] group of a test's own says "listen = 127.0.0.1:PUBLIC": put
@@ -250,7 +221,7 @@ test_crowd_while_recording (void)
   while (g_get_monotonic_time () - started_us < 13 * G_USEC_PER_SEC)
     g_usleep (G_USEC_PER_SEC / 10);
   cr_test_stop_and_wait (room, session_id);
-  assert_recording_whole (room, session_id, 2);
+  cr_test_assert_recording_whole (room, session_id, 2);
   cr_test_room_free (room);
 }
 
@@ -486,7 +457,7 @@ test_strict_bodies (void)
                                   long_text->str, &reply), ==, 200);
 
   cr_test_stop_and_wait (room, session_id);
-  assert_recording_whole (room, session_id, 1);
+  cr_test_assert_recording_whole (room, session_id, 1);
   cr_test_room_free (room);
 }
 

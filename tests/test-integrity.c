@@ -502,8 +502,13 @@ test_ledger_edited (Fixture *fixture, gconstpointer data)
   g_autofree char *edited = g_strdup_printf ("event #%s (pause at ", pause);
   g_autofree char *statement = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *original = NULL;
 
   /* A pause's reason. */
+  g_free (statement);
+  statement = g_strdup_printf ("SELECT detail FROM events WHERE sequence = %s", pause);
+  original = sql_value (fixture, statement);
+  g_free (statement);
   statement = g_strdup_printf ("UPDATE events SET detail = '{\"reason\":\"other\"}' "
                                "WHERE sequence = %s", pause);
   sql (fixture, statement);
@@ -513,10 +518,11 @@ test_ledger_edited (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (out, "NOT INTACT, 1 problem\n"));
   g_clear_pointer (&out, g_free);
 
-  /* Put back: intact again; then the marker row's text. */
+  /* Put back (the reason and who paused): intact again; then the marker
+   * row's text. */
   g_free (statement);
-  statement = g_strdup_printf ("UPDATE events SET detail = '{\"reason\":\"recess\"}' "
-                               "WHERE sequence = %s", pause);
+  statement = g_strdup_printf ("UPDATE events SET detail = '%s' WHERE sequence = %s", original,
+                               pause);
   sql (fixture, statement);
   g_assert_cmpint (verify (fixture, &out, NULL), ==, 0);
   sql (fixture, "UPDATE markers SET text = '证人未出庭'");

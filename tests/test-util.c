@@ -75,8 +75,9 @@ cr_test_room_new (guint segment_seconds, const char *extra)
   g_string_append_printf (conf,
       "[room]\nid = test-room\nname = 第一法庭\ncourt = 浙江省三门县人民法院\n\n"
       "[storage]\ndir = %s\nsegment_seconds = %u\n\n"
-      "[api]\nlisten = 127.0.0.1:%u\ntoken_file = %s/api-token\n\n",
-      room->storage_dir, segment_seconds, room->port, room->dir);
+      /* Its own users store: never the machine's. */
+      "[api]\nlisten = 127.0.0.1:%u\ntoken_file = %s/api-token\nusers = %s/users.db\n\n",
+      room->storage_dir, segment_seconds, room->port, room->dir, room->dir);
   /* A group given in @extra replaces this one: a key file may give each
    * group once. */
   if (extra == NULL || strstr (extra, "[video]") == NULL)
@@ -765,4 +766,33 @@ cr_test_silent_server_free (CrTestSilentServer *server)
   g_ptr_array_unref (server->connections);
   g_mutex_clear (&server->lock);
   g_free (server);
+}
+
+/* The session's segments, closed, follow each other without a gap and
+ * each decodes to its indexed length. */
+void
+cr_test_assert_recording_whole (CrTestRoom *room, gint64 session_id, guint at_least)
+{
+  g_autoptr (GPtrArray) segments = cr_test_wait_closed (room, session_id, at_least);
+
+  for (guint i = 0; i < segments->len; i++)
+    {
+      const CrSegmentRecord *segment = g_ptr_array_index (segments, i);
+      g_autofree char *path = g_build_filename (room->storage_dir, segment->path, NULL);
+      g_autoptr (JsonObject) probe = cr_test_ffprobe (path, FALSE);
+      double probed;
+
+      g_assert_nonnull (probe);
+      probed = g_ascii_strtod (json_object_get_string_member (
+                                 json_object_get_object_member (probe, "format"), "duration"),
+                               NULL);
+      g_assert_cmpfloat_with_epsilon (probed, segment->duration_us / 1e6, 0.5);
+      if (i > 0)
+        {
+          const CrSegmentRecord *previous = g_ptr_array_index (segments, i - 1);
+          gint64 hole = segment->started_us - (previous->started_us + previous->duration_us);
+          /* Consecutive segments meet within a frame or two. */
+          g_assert_cmpint (ABS (hole), <, 100000);
+        }
+    }
 }

@@ -82,6 +82,10 @@ guint16 cr_test_free_port (void);
 guint cr_test_http (CrTestRoom *room, const char *method, const char *path,
                     const char *token, const char *json_body, char **body);
 
+/* The session's segments, closed (at least @at_least), follow each other
+ * without a gap and each decodes (ffprobe) to its indexed length. */
+void cr_test_assert_recording_whole (CrTestRoom *room, gint64 session_id, guint at_least);
+
 /* ffprobe -show_format -show_streams [-count_frames] -of json @path.
  * NULL when ffprobe cannot open the file. (transfer full) */
 JsonObject *cr_test_ffprobe (const char *path, gboolean count_frames);

@@ -344,7 +344,8 @@ run_broadcast (const char *verb, int argc, char **argv)
   g_autofree char *reason = NULL;
   GOptionEntry entries[] = {
     { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg, "The case, in any typing", "CASE" },
-    { "by", 0, 0, G_OPTION_ARG_FILENAME, &by, "Who decided (required to approve)", "NAME" },
+    { "by", 0, 0, G_OPTION_ARG_FILENAME, &by,
+      "Ignored, for older scripts: who decides is the token's account", "NAME" },
     { "reason", 0, 0, G_OPTION_ARG_FILENAME, &reason, "Why it is non-public (required to forbid)", "TEXT" },
     { NULL }
   };
@@ -376,18 +377,23 @@ run_broadcast (const char *verb, int argc, char **argv)
   case_no = cr_case_number_canonicalize (case_arg, &error);
   if (case_no == NULL)
     return fail (EXIT_USAGE, "broadcast %s: --case: %s", action, error->message);
-  if (g_str_equal (action, "approve") && (by == NULL || *g_strstrip (by) == '\0'))
-    return fail (EXIT_USAGE, "broadcast approve: --by NAME is required (who approved it)");
+  /* The approver is the account the request is made as (COURTREC_TOKEN,
+   * --token-file; the room's token is recorded as "room-token"), not a
+   * name anyone can type. */
+  if (by != NULL)
+    fprintf (stderr, "courtrec: broadcast %s: --by is ignored: the decision is recorded as "
+             "made by the account of the API token\n", action);
   if (g_str_equal (action, "forbid") && (reason == NULL || *g_strstrip (reason) == '\0'))
     return fail (EXIT_USAGE, "broadcast forbid: --reason TEXT is required");
   code = post_fields (config, g_str_equal (action, "approve") ? "/broadcast/approve"
                                                              : "/broadcast/forbid",
-                      &reply, "case", case_no, "by", by, "reason", reason, NULL);
+                      &reply, "case", case_no, "reason", reason, NULL);
   if (code != EXIT_OK)
     return code;
   if (g_str_equal (action, "approve"))
     printf ("Case %s approved for live broadcast by %s\n", cr_text_shown (case_no),
-            cr_text_shown (by));
+            cr_text_shown (member_string (json_node_get_object (reply), "by") != NULL
+                           ? member_string (json_node_get_object (reply), "by") : "?"));
   else
     printf ("Case %s is non-public: no stream of it can start\n", cr_text_shown (case_no));
   return EXIT_OK;

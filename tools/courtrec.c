@@ -58,6 +58,7 @@ static const Verb verbs[] = {
   { "layout", "NAME", "switch the picture: single, pip, grid, voice, evidence", run_layout },
   { "broadcast", "approve|forbid|list [--case C --by N|--reason R]", "the court's live-broadcast decision on a case", run_broadcast },
   { "stream", "start|stop|cut|resume [NAME]", "control the live streams (cut: the slate at once)", run_stream },
+  { "user", "add|passwd|role|disable|enable|list|token [NAME]", "the machine's accounts and their API tokens", run_user },
   { "help", "[VERB]", "a verb's options and what it does; this list without VERB", run_help },
 };
 
@@ -129,6 +130,9 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "The courtroom's config file", "FILE" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file_path,
+      "An account's API token for the control verbs (or COURTREC_TOKEN; default: the "
+      "room's token)", "FILE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -164,6 +168,7 @@ main (int argc, char **argv)
       {
         status = verbs[i].run (verbs[i].name, argc - 1, argv + 1);
         g_free (config_path);
+        g_free (token_file_path);
         return status;
       }
   return fail (EXIT_USAGE, "unknown verb '%s'; run 'courtrec --help' for the list",

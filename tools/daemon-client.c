@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* daemon-client.c: talking to the room's courtrecd over its HTTP API, with
- * the token from the room's token file; every failure is printed here. */
+ * a token: an account's (`courtrec user token NAME`) from the
+ * COURTREC_TOKEN environment variable or the file of the global
+ * --token-file, else the room's from its token file, which acts as the
+ * room's admin. Every failure is printed here. */
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include "config/text.h"
 #include "tools/daemon-client.h"
 #include "tools/terminal.h"
+#include "tools/verb-options.h"
 
 #define HTTP_TIMEOUT_SECONDS 15
 
@@ -32,6 +36,31 @@ wipe_string (char *secret)
 
 typedef char SecretString;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretString, wipe_string)
+
+/* The token a request is sent with, and in @source where it came from,
+ * for the messages. (transfer full) */
+static char *
+load_token (const CrConfig *config, const char **source, GError **error)
+{
+  const char *from_env = g_getenv ("COURTREC_TOKEN");
+
+  if (from_env != NULL && *from_env != '\0')
+    {
+      *source = "the COURTREC_TOKEN environment variable";
+      return g_strstrip (g_strdup (from_env));
+    }
+  if (token_file_path != NULL)
+    {
+      /* Read and checked as the room's token file is. */
+      CrConfig with_file = *config;
+
+      with_file.token_file = token_file_path;
+      *source = "--token-file";
+      return cr_config_load_token (&with_file, FALSE, error);
+    }
+  *source = "the room's token file";
+  return cr_config_load_token (config, FALSE, error);
+}
 
 /* The message of an API error body {"error":{"message":...}}, or NULL. */
 static const char *
@@ -68,9 +97,10 @@ call_api (const CrConfig *config, const char *method, const char *path,
   g_autofree char *uri = g_strdup_printf ("http://%s/api/v1%s", endpoint, path);
   JsonNode *root = NULL;
   const char *daemon_message;
+  const char *token_source = NULL;
   guint status;
 
-  token = cr_config_load_token (config, FALSE, &error);
+  token = load_token (config, &token_source, &error);
   if (token == NULL)
     return fail (EXIT_RUNTIME, "room %s: %s", cr_text_shown (config->room_id),
                  error->message);
@@ -126,9 +156,15 @@ call_api (const CrConfig *config, const char *method, const char *path,
       return fail (EXIT_USAGE, "%s", daemon_message != NULL ? daemon_message
                                       : "courtrecd refused the request as invalid");
     case SOUP_STATUS_UNAUTHORIZED:
-      return fail (EXIT_RUNTIME, "courtrecd for room %s on %s refused the API token "
-                   "(is another daemon on that port, or was the token file replaced?)",
-                   cr_text_shown (config->room_id), cr_text_shown (endpoint));
+      return fail (EXIT_RUNTIME, "courtrecd for room %s on %s refused the API token from %s "
+                   "(revoked, its account disabled, another daemon on that port, or the "
+                   "token file replaced?)", cr_text_shown (config->room_id),
+                   cr_text_shown (endpoint), token_source);
+    case SOUP_STATUS_FORBIDDEN:
+      return fail (EXIT_RUNTIME, "courtrecd for room %s refused: %s",
+                   cr_text_shown (config->room_id),
+                   daemon_message != NULL ? daemon_message : "the account's role does not "
+                                                             "allow it");
     case SOUP_STATUS_CONFLICT:
       return fail (EXIT_RUNTIME, "%s", daemon_message != NULL ? daemon_message
                                         : "courtrecd refused: not allowed now");

@@ -20,6 +20,7 @@ static const struct {
 
 /* Set by the global options; used by every verb. */
 char *config_path;
+char *token_file_path;
 
 /* --- options ----------------------------------------------------------- */
 

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 
 /* Set by the global options; used by every verb. */
 extern char *config_path;
+/* --token-file: an account's token for the control verbs, or NULL. */
+extern char *token_file_path;
 
 gboolean parse_verb_options (const char *verb, const char *params, const char *summary,
                              GOptionEntry *entries, int argc, char **argv,

@@ -32,4 +32,7 @@ int run_archived (const char *verb, int argc, char **argv);
 int run_seal (const char *verb, int argc, char **argv);
 int run_retention (const char *verb, int argc, char **argv);
 
+/* user-verbs.c */
+int run_user (const char *verb, int argc, char **argv);
+
 G_END_DECLS

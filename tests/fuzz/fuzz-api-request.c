@@ -9,13 +9,15 @@
  *                        (an empty line)
  *   BODY                 (the rest, any bytes)
  * The room's token is "fuzz-token", so "Authorization: Bearer fuzz-token"
- * reaches the routes. Invariants checked: an admitted request has a route
+ * reaches the routes; "Cookie: courtrec_login_fuzz-room=..." and
+ * "Bearer cru_..." go through the accounts' lookups. Invariants checked: an admitted request has a route
  * whose method and path are the request's; a parse that succeeds gives
  * only the route's fields, each valid UTF-8 within its length. */
 #include <glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "recorder/api-auth.h"
 #include "recorder/api-request.h"
 #include "tests/fuzz/fuzz-log.h"
 
@@ -62,8 +64,19 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   const char *body = (const char *) data;
   gsize body_size = size;
   const char *line = text;
+  static CrApiAuth *auth;
+  g_autoptr (CrPrincipal) principal = NULL;
   const CrApiRoute *route;
   gboolean first = TRUE;
+
+  if (auth == NULL)
+    {
+      /* Accounts too, so that cookies and account tokens are parsed and
+       * looked up (a store that is not there: nobody's holds). */
+      auth = cr_api_auth_new (TOKEN);
+      cr_api_auth_set_accounts (auth, cr_users_open ("/nonexistent/users.db", FALSE, NULL),
+                                cr_logins_new (60, 3600), "fuzz-room");
+    }
 
   /* Lines up to the first empty one; text stops at a NUL, the body may
    * hold one. */
@@ -108,13 +121,19 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 
   if (method != NULL && path != NULL)
     {
-      route = cr_api_request_admit (method, path, headers, TOKEN, &error);
+      route = cr_api_request_admit (method, path, headers, auth, &principal, &error);
       if (route != NULL)
         {
           g_autoptr (GHashTable) fields = NULL;
 
-          CHECK (g_str_equal (route->method, method) && g_str_equal (route->path, path),
+          CHECK (g_str_equal (route->method, method) &&
+                   (route->prefix ? g_str_has_prefix (path, route->path)
+                                  : g_str_equal (route->path, path)),
                  "%s %s admitted as %s %s", method, path, route->method, route->path);
+          CHECK (route->role == CR_ROLE_ANYONE ||
+                   (principal != NULL && cr_role_allows (principal->role, route->role)),
+                 "%s %s admitted without the role %s", method, path,
+                 cr_role_name (route->role));
           fields = cr_api_request_parse (route, body, body_size, NULL);
           if (fields != NULL)
             check_fields (route, fields);

@@ -36,9 +36,12 @@
  *   elink_k = H( elink_p ‖ LP("event") ‖ LP(session_id) ‖ LP(sequence)
  *                ‖ LP(at) ‖ LP(kind) ‖ LP(detail) )
  * where elink_p is the link of event k - 1, or the root for event 1, and an
- * absent detail (NULL) counts as the empty text. A marker is its event of
- * kind "marker", whose detail is the marker's text; the row of markers
- * repeats it and must agree. The ledger's head is the link of the event
+ * absent detail (NULL) counts as the empty text. An event a person caused
+ * names them as "by" in its JSON detail (the account's name, "room-token"
+ * for the room's token), so the chain covers who as well as what. A marker
+ * is its event of kind "marker", whose detail is the marker's text, or
+ * {"text": TEXT, "by": NAME} when an account added it; the row of markers
+ * repeats the text and must agree. The ledger's head is the link of the event
  * with the highest sequence when the session is sealed.
  *
  * Seal (layout 2):

@@ -2,6 +2,8 @@
 /* records.c: see records.h. */
 #include "archive/records.h"
 
+#include <json-glib/json-glib.h>
+
 const char *
 cr_session_state_to_string (CrSessionState state)
 {
@@ -118,4 +120,36 @@ cr_broadcast_record_free (CrBroadcastRecord *record)
   g_free (record->by);
   g_free (record->reason);
   g_free (record);
+}
+
+char *
+cr_event_marker_text (const CrEventRecord *event, char **by)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonObject *object;
+
+  g_return_val_if_fail (event != NULL, NULL);
+
+  if (by != NULL)
+    *by = NULL;
+  if (event->detail == NULL)
+    return g_strdup ("");
+  /* Only an object of exactly "text" and "by", both strings, is the
+   * second form: a marker typed as JSON stays its own text. */
+  parser = json_parser_new ();
+  if (event->detail[0] != '{' || !json_parser_load_from_data (parser, event->detail, -1, NULL))
+    return g_strdup (event->detail);
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return g_strdup (event->detail);
+  object = json_node_get_object (root);
+  if (json_object_get_size (object) != 2 || !json_object_has_member (object, "text") ||
+      !json_object_has_member (object, "by") ||
+      json_node_get_value_type (json_object_get_member (object, "text")) != G_TYPE_STRING ||
+      json_node_get_value_type (json_object_get_member (object, "by")) != G_TYPE_STRING)
+    return g_strdup (event->detail);
+  if (by != NULL)
+    *by = g_strdup (json_object_get_string_member (object, "by"));
+  return g_strdup (json_object_get_string_member (object, "text"));
 }

@@ -112,6 +112,12 @@ void cr_broadcast_record_free (CrBroadcastRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSessionRecord, cr_session_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrSegmentRecord, cr_segment_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrBroadcastRecord, cr_broadcast_record_free)
+/* A marker event's text and who added it. Its detail is the text alone
+ * (markers added without an account: before accounts, or by the archive
+ * itself) or {"text": TEXT, "by": NAME}; @by gets NULL for the first.
+ * (transfer full) */
+char *cr_event_marker_text (const CrEventRecord *event, char **by);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrEventRecord, cr_event_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrMarkerRecord, cr_marker_record_free)
 

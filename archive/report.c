@@ -246,7 +246,10 @@ render_text (CrReportFacts *facts)
     {
       CrEventRecord *event = g_ptr_array_index (facts->markers, i);
       g_autofree char *at = format_time (event->at_us);
-      g_string_append_printf (out, "  %s  %s\n", at, event->detail != NULL ? event->detail : "");
+      g_autofree char *by = NULL;
+      g_autofree char *text = cr_event_marker_text (event, &by);
+      g_string_append_printf (out, "  %s  %s%s%s%s\n", at, text, by != NULL ? "  (" : "",
+                              by != NULL ? by : "", by != NULL ? ")" : "");
     }
 
   g_string_append_printf (out, "\nSEGMENTS 录像文件 (%u, %" G_GINT64_FORMAT " bytes)\n",
@@ -480,9 +483,12 @@ render_json (CrReportFacts *facts)
   for (guint i = 0; i < facts->markers->len; i++)
     {
       CrEventRecord *event = g_ptr_array_index (facts->markers, i);
+      g_autofree char *by = NULL;
+      g_autofree char *text = cr_event_marker_text (event, &by);
       json_builder_begin_object (builder);
       json_time (builder, "time", event->at_us);
-      json_string (builder, "text", event->detail);
+      json_string (builder, "text", text);
+      json_string (builder, "by", by);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -678,12 +684,14 @@ render_html (CrReportFacts *facts)
   html_section (out, "Markers 标记", facts->markers->len);
   if (facts->markers->len > 0)
     {
-      g_string_append (out, "<table>\n<tr><th>Time (UTC)</th><th>Text</th></tr>\n");
+      g_string_append (out, "<table>\n<tr><th>Time (UTC)</th><th>Text</th><th>By</th></tr>\n");
       for (guint i = 0; i < facts->markers->len; i++)
         {
           CrEventRecord *event = g_ptr_array_index (facts->markers, i);
           g_autofree char *at = format_time (event->at_us);
-          html_cells (out, at, event->detail != NULL ? event->detail : "", NULL);
+          g_autofree char *by = NULL;
+          g_autofree char *text = cr_event_marker_text (event, &by);
+          html_cells (out, at, text, by != NULL ? by : "", NULL);
         }
       g_string_append (out, "</table>\n");
     }

@@ -4,6 +4,8 @@
  * (segment-index.h, chain.h). */
 #include "archive/segment-index-private.h"
 
+#include <json-glib/json-glib.h>
+
 #include "archive/chain.h"
 #include "config/text.h"
 
@@ -115,6 +117,7 @@ typedef struct {
   gint64 session_id;
   gint64 at_us;
   const char *text;
+  const char *by;         /* may be NULL */
   gint64 event_id;        /* out */
 } NewMarker;
 
@@ -122,10 +125,28 @@ static gboolean
 insert_marker (CrSegmentIndex *index, gpointer data, GError **error)
 {
   NewMarker *marker = data;
+  g_autofree char *detail = NULL;
   gint64 event_id;
 
+  /* Who added it goes where the chain covers it: the event's detail
+   * (records.h, cr_event_marker_text). The markers row keeps the text. */
+  if (marker->by != NULL)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "text");
+      json_builder_add_string_value (builder, marker->text);
+      json_builder_set_member_name (builder, "by");
+      json_builder_add_string_value (builder, marker->by);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      detail = json_to_string (root, FALSE);
+    }
   event_id = cr_index_insert_event (index, marker->session_id, marker->at_us,
-                                    CR_EVENT_MARKER, marker->text, error);
+                                    CR_EVENT_MARKER, detail != NULL ? detail : marker->text,
+                                    error);
   if (event_id == 0)
     return FALSE;
   if (cr_index_insert (index,
@@ -145,7 +166,14 @@ gint64
 cr_segment_index_add_marker (CrSegmentIndex *index, gint64 session_id,
                              gint64 at_us, const char *text, GError **error)
 {
-  NewMarker marker = { .session_id = session_id, .at_us = at_us, .text = text };
+  return cr_segment_index_add_marker_by (index, session_id, at_us, text, NULL, error);
+}
+
+gint64
+cr_segment_index_add_marker_by (CrSegmentIndex *index, gint64 session_id, gint64 at_us,
+                                const char *text, const char *by, GError **error)
+{
+  NewMarker marker = { .session_id = session_id, .at_us = at_us, .text = text, .by = by };
 
   g_return_val_if_fail (index != NULL, 0);
   g_return_val_if_fail (text != NULL, 0);

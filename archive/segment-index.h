@@ -93,6 +93,12 @@ gint64 cr_segment_index_add_event (CrSegmentIndex *index, gint64 session_id,
 gint64 cr_segment_index_add_marker (CrSegmentIndex *index, gint64 session_id,
                                     gint64 at_us, const char *text,
                                     GError **error);
+/* The same, with the account that added it (@by, may be NULL) in its
+ * event's detail, {"text": TEXT, "by": BY} (records.h,
+ * cr_event_marker_text); the markers row holds the text. */
+gint64 cr_segment_index_add_marker_by (CrSegmentIndex *index, gint64 session_id,
+                                       gint64 at_us, const char *text, const char *by,
+                                       GError **error);
 /* The court's broadcast decisions, per canonical case number; never
  * changed once written. */
 gint64 cr_segment_index_add_broadcast_decision (CrSegmentIndex *index,

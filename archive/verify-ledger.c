@@ -67,6 +67,7 @@ check_markers (CrVerifyReport *report, CrVerifySession *summary, GPtrArray *ledg
     {
       CrMarkerRecord *marker = g_ptr_array_index (markers, m);
       CrEventRecord *event = NULL;
+      g_autofree char *text = NULL;
 
       for (guint i = 0; i < ledger->len && event == NULL; i++)
         if (((CrEventRecord *) g_ptr_array_index (ledger, i))->id == marker->event_id)
@@ -75,8 +76,10 @@ check_markers (CrVerifyReport *report, CrVerifySession *summary, GPtrArray *ledg
       if (event == NULL)
         continue;
       g_hash_table_add (marked, &event->id);
+      /* The event holds the text, or the text and who added it. */
+      text = cr_event_marker_text (event, NULL);
       if (event->kind != CR_EVENT_MARKER || event->at_us != marker->at_us ||
-          g_strcmp0 (event->detail, marker->text) != 0)
+          g_strcmp0 (text, marker->text) != 0)
         cr_verify_add_problem (report, summary, CR_VERIFY_EDITED, 0, event->sequence, NULL,
                                "marker row %" G_GINT64_FORMAT " was edited: its time or "
                                "text no longer match its event #%u, which the chain links",

@@ -742,8 +742,8 @@ cr_recorder_mark (CrRecorder *recorder, const char *text, const char *actor, GEr
       require_state (recorder, RECORDING, "add a marker", error);
       return 0;
     }
-  id = cr_segment_index_add_marker (recorder->index, recorder->session->id,
-                                    g_get_real_time (), text, &local_error);
+  id = cr_segment_index_add_marker_by (recorder->index, recorder->session->id,
+                                       g_get_real_time (), text, actor, &local_error);
   if (id <= 0)
     return cr_recorder_index_failed (error, local_error);
   return id;

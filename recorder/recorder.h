@@ -49,8 +49,7 @@ gboolean cr_recorder_pause (CrRecorder *recorder, const char *reason,
 gboolean cr_recorder_resume (CrRecorder *recorder, const char *actor, GError **error);
 gboolean cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error);
 /* A timestamped note in the current session. Returns the marker's event
- * id. (A marker's event detail is its text, which verify compares with
- * the markers row: who added it is in the API's log line.) */
+ * id. */
 gint64 cr_recorder_mark (CrRecorder *recorder, const char *text, const char *actor,
                          GError **error);
 

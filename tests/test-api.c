@@ -320,8 +320,9 @@ test_session_events (Fixture *fixture, gconstpointer data)
       g_ptr_array_add (kinds, (gpointer) kind);
       if (g_str_equal (kind, "pause"))
         g_assert_nonnull (strstr (detail, "recess"));
+      /* The text, and who added it: the room's token. */
       if (g_str_equal (kind, "marker"))
-        g_assert_cmpstr (detail, ==, "证人入场 witness sworn");
+        g_assert_cmpstr (detail, ==, "{\"text\":\"证人入场 witness sworn\",\"by\":\"room-token\"}");
     }
   g_ptr_array_add (kinds, NULL);
   g_assert_cmpstrv ((const char *const *) kinds->pdata, session_kinds);

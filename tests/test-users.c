@@ -522,6 +522,9 @@ test_roles (void)
   g_assert_cmpuint (reply.status, ==, 200);
   request (room, "POST", "/api/v1/session/resume", clerk, NULL, NULL, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
+  request (room, "POST", "/api/v1/session/markers", clerk, NULL, NULL,
+           "{\"text\":\"宣布开庭\"}", &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
   /* A clerk cannot approve a broadcast; an approver can, and is the one
    * recorded, whatever "by" the request typed. */
   request (room, "POST", "/api/v1/broadcast/approve", clerk, NULL, NULL,
@@ -549,6 +552,19 @@ test_roles (void)
   by = event_by (room, session_id, "stop");
   g_assert_cmpstr (by, ==, CR_PRINCIPAL_ROOM_TOKEN_ACTOR);
   g_clear_pointer (&by, g_free);
+  by = event_by (room, session_id, "marker");
+  g_assert_cmpstr (by, ==, "clerk1");
+  g_clear_pointer (&by, g_free);
+  /* The report names who added the marker, beside its text. */
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
+    g_autofree char *report = NULL;
+
+    g_assert_cmpint (cr_test_client (room, &report, NULL, "report", "--session", id,
+                                     "--format", "json", NULL), ==, 0);
+    g_assert_nonnull (strstr (report, "\"text\" : \"宣布开庭\""));
+    g_assert_nonnull (strstr (report, "\"by\" : \"clerk1\""));
+  }
   /* Who did what is in the chain: the session verifies once sealed. */
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "verify", "--all", NULL), ==, 0);
 

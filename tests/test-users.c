@@ -13,6 +13,7 @@
 #include "accounts/principal.h"
 #include "accounts/role.h"
 #include "accounts/users.h"
+#include "archive/records.h"
 #include "archive/segment-index.h"
 #include "recorder/api-auth.h"
 #include "recorder/api-request.h"
@@ -100,6 +101,35 @@ test_room_token_admin (void)
   soup_message_headers_unref (headers);
 }
 
+
+/* A marker's event: its text alone, or its text and who added it; a
+ * marker typed as JSON stays its own text. */
+static void
+test_marker_text (void)
+{
+  const struct { const char *detail, *text, *by; } cases[] = {
+    { "证人出庭", "证人出庭", NULL },
+    { "{\"text\":\"宣布开庭\",\"by\":\"clerk1\"}", "宣布开庭", "clerk1" },
+    { "{\"text\":\"x\"}", "{\"text\":\"x\"}", NULL },
+    { "{\"text\":\"x\",\"by\":1}", "{\"text\":\"x\",\"by\":1}", NULL },
+    { "{\"text\":\"x\",\"by\":\"a\",\"more\":\"b\"}",
+      "{\"text\":\"x\",\"by\":\"a\",\"more\":\"b\"}", NULL },
+    { "{not json", "{not json", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      CrEventRecord event = { 0 };
+      g_autofree char *by = NULL;
+      g_autofree char *text = NULL;
+
+      event.kind = CR_EVENT_MARKER;
+      event.detail = (char *) cases[i].detail;
+      text = cr_event_marker_text (&event, &by);
+      g_assert_cmpstr (text, ==, cases[i].text);
+      g_assert_cmpstr (by, ==, cases[i].by);
+    }
+}
 
 /* --- the brute-force guard, on a clock of the test's ------------------------- */
 
@@ -786,6 +816,7 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/users/route-roles", test_route_roles);
   g_test_add_func ("/courtrec/users/role-names", test_role_names);
   g_test_add_func ("/courtrec/users/room-token-admin", test_room_token_admin);
+  g_test_add_func ("/courtrec/users/marker-text", test_marker_text);
   g_test_add_func ("/courtrec/users/guard", test_guard);
   g_test_add_func ("/courtrec/users/store", test_store);
   g_test_add_func ("/courtrec/users/roles", test_roles);

@@ -159,3 +159,30 @@ format_time_or_dash (gint64 utc_us)
 {
   return utc_us > 0 ? cr_format_utc (utc_us) : g_strdup ("-");
 }
+
+/* "1 h 05 min", "12 min 30 s", "40 s". (transfer full) */
+char *
+format_duration (gint64 seconds)
+{
+  if (seconds < 0)
+    seconds = 0;
+  if (seconds >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " h %02d min", seconds / 3600,
+                            (int) (seconds % 3600 / 60));
+  if (seconds >= 60)
+    return g_strdup_printf ("%d min %02d s", (int) (seconds / 60), (int) (seconds % 60));
+  return g_strdup_printf ("%d s", (int) seconds);
+}
+
+/* Seconds from the UTC time @iso (as the daemon writes it) to now, or -1
+ * when it is not a time. */
+gint64
+seconds_since (const char *iso)
+{
+  g_autoptr (GDateTime) then = iso != NULL ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+  if (then == NULL)
+    return -1;
+  return g_date_time_difference (now, then) / G_USEC_PER_SEC;
+}

@@ -26,5 +26,7 @@ void print_json_text (const char *json);
 void print_json (JsonNode *node);
 void print_table (GPtrArray *rows);
 char *format_time_or_dash (gint64 utc_us);
+char *format_duration (gint64 seconds);
+gint64 seconds_since (const char *iso);
 
 G_END_DECLS

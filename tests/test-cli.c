@@ -718,6 +718,14 @@ test_hostile_daemon (Fixture *fixture, gconstpointer data)
     g_assert_nonnull (strstr (out, "\\u001b[2Jgone"));
     g_clear_pointer (&out, g_free);
 
+    /* rooms shows the same status on one line, escaped the same. */
+    g_assert_cmpint (client (room, "C", &out, NULL, "rooms"), ==, 0);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, "recording\\u001b[2J"));
+    g_assert_nonnull (strstr (out, CASE_NO "\\u0007"));
+    g_assert_nonnull (strstr (out, "门户\\u001b live"));
+    g_clear_pointer (&out, g_free);
+
     g_assert_cmpint (client (room, "C", &out, NULL, "status", "--json"), ==, 0);
     node = parse_json (out);
     session = json_object_get_object_member (json_node_get_object (node), "session");

@@ -17,10 +17,11 @@
  * field of the index, the config) is escaped for the terminal first.
  *
  * This file holds the verb table, help and main; the verbs are in
- * control-verbs.c, status.c, archive-verbs.c and integrity-verbs.c, on
- * top of verb-call.c (a verb's options, its config, its index and its API
- * calls, from its row), daemon-client.c and daemon-reply.c (the HTTP
- * API), index-access.c (the index) and terminal.c (output). */
+ * control-verbs.c, status.c, rooms.c, archive-verbs.c and
+ * integrity-verbs.c, on top of verb-call.c (a verb's options, its
+ * config, its index and its API calls, from its row), daemon-client.c and
+ * daemon-reply.c (the HTTP API), index-access.c (the index) and
+ * terminal.c (output). */
 #include <locale.h>
 #include <stdio.h>
 
@@ -68,6 +69,21 @@ const Verb cr_verbs[] = {
     "time left, the live streams.",
     (const VerbOption[]) { JSON_OPTION ("Print the daemon's JSON as is"), { NULL } },
     run_status },
+  { "rooms", NULL, 0, 0, VERB_VIEWER, "one line per room of this machine (every config)",
+    "Shows every courtroom of the machine, one line each: its state (recording, paused, "
+    "standby, or down with the reason), the case, the time elapsed, the alarms standing, "
+    "the disk's recording time left and the live streams. The rooms are the configs given "
+    "with -c, else every *.conf in the directory (/etc/courtrec); their daemons are asked "
+    "at once. Exit status 0 when every room answered with no alarm standing, 1 when one "
+    "did not, its config is broken or an alarm stands.",
+    (const VerbOption[]) {
+      { "config", 'c', OPT_FILES, FALSE, "FILE", "A room's config (repeatable)", NULL },
+      { "dir", 0, OPT_TEXT, FALSE, "DIR", "Every *.conf in DIR (default /etc/courtrec)", NULL },
+      { "timeout", 0, OPT_TEXT, FALSE, "SECONDS",
+        "How long to wait for the daemons (default 3)", NULL },
+      JSON_OPTION ("Print a JSON array, one object per room"),
+      { NULL } },
+    run_rooms },
   { "sessions", NULL, 0, 0, VERB_LOCAL, "list sessions (reads the index; daemon not needed)",
     "Lists the recorded sessions, from the index.",
     (const VerbOption[]) {

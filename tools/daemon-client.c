@@ -129,11 +129,18 @@ api_request_new (const CrConfig *config, const char *method, const char *path,
   return message;
 }
 
+/* A session whose every read and write gives up after @timeout_seconds;
+ * @connections at once to one host, or libsoup's default (2) for 0.
+ * (transfer full) */
 SoupSession *
-api_session_new (guint timeout_seconds)
+api_session_new (guint timeout_seconds, guint connections)
 {
-  return soup_session_new_with_options ("timeout", timeout_seconds,
-                                        "user-agent", "courtrec", NULL);
+  if (connections == 0)
+    return soup_session_new_with_options ("timeout", timeout_seconds,
+                                          "user-agent", "courtrec", NULL);
+  return soup_session_new_with_options ("timeout", timeout_seconds, "user-agent", "courtrec",
+                                        "max-conns", connections,
+                                        "max-conns-per-host", connections, NULL);
 }
 
 /* The JSON of a reply's body, or NULL when it is none. (transfer full) */
@@ -174,7 +181,7 @@ call_api (const CrConfig *config, const char *method, const char *path,
   if (message == NULL)
     return fail (EXIT_RUNTIME, "room %s: %s", cr_text_shown (config->room_id),
                  error->message);
-  session = api_session_new (HTTP_TIMEOUT_SECONDS);
+  session = api_session_new (HTTP_TIMEOUT_SECONDS, 0);
 
   body = soup_session_send_and_read (session, message, NULL, &error);
   if (body == NULL)

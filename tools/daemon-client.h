@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 char *api_endpoint (const CrConfig *config);
 const char *api_token_source (void);
-SoupSession *api_session_new (guint timeout_seconds);
+SoupSession *api_session_new (guint timeout_seconds, guint connections);
 SoupMessage *api_request_new (const CrConfig *config, const char *method, const char *path,
                               JsonNode *request, GError **error);
 JsonNode *api_reply_json (GBytes *body);

@@ -150,7 +150,8 @@ print_table (GPtrArray *rows)
             for (gsize pad = display_width (row[c]); pad < widths[c] + 2; pad++)
               g_string_append_c (line, ' ');
         }
-      printf ("%s\n", line->str);
+      /* Padding for empty last columns is not worth a byte. */
+      printf ("%s\n", g_strchomp (line->str));
     }
 }
 

@@ -120,6 +120,9 @@ int run_stream (VerbCall *call);
 /* status.c */
 int run_status (VerbCall *call);
 
+/* rooms.c */
+int run_rooms (VerbCall *call);
+
 /* archive-verbs.c */
 int run_sessions (VerbCall *call);
 int run_events (VerbCall *call);

@@ -183,7 +183,7 @@ test_fleet (void)
   g_assert_cmpstr (json_object_get_string_member (room, "case"), ==, CASE_NO);
   g_assert_cmpint (json_object_get_int_member (room, "session_id"), ==, session_id);
   g_assert_cmpint (json_object_get_int_member (room, "elapsed_seconds"), >=, 1);
-  g_assert_cmpint (json_object_get_int_member (room, "alarms_standing"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (room, "alarm_count"), ==, 0);
   g_assert_true (json_object_get_boolean_member (room, "well"));
   g_assert_cmpfloat (json_object_get_double_member (room, "seconds_left"), >, 3600);
   room = room_in (array, "/room-102.conf");

@@ -18,16 +18,6 @@
 #include "tools/verb-options.h"
 #include "tools/verbs.h"
 
-static void
-add_string_or_null (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 int
 run_sessions (VerbCall *call)
 {

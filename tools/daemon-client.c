@@ -160,11 +160,11 @@ api_reply_json (GBytes *body)
 
 /* Sends @method @path (under /api/v1) with @request as the body (or none)
  * and returns the exit code; on 200 sets @reply to the JSON body. Prints
- * every failure; a refusal for the account's role names @role, the role
- * the verb needs. */
+ * every failure; a refusal for the account's role (403) quotes @needs,
+ * what the verb needs ("start needs the clerk role"), if given. */
 int
 call_api (const CrConfig *config, const char *method, const char *path,
-          JsonNode *request, JsonNode **reply, const char *role)
+          JsonNode *request, JsonNode **reply, const char *needs)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SoupSession) session = NULL;
@@ -216,8 +216,8 @@ call_api (const CrConfig *config, const char *method, const char *path,
     case SOUP_STATUS_FORBIDDEN:
       return fail (EXIT_RUNTIME, "courtrecd for room %s refused %s %s%s%s%s: %s",
                    cr_text_shown (config->room_id), method, cr_text_shown (path),
-                   role != NULL ? " (it needs the " : "", role != NULL ? role : "",
-                   role != NULL ? " role)" : "",
+                   needs != NULL ? " (" : "", needs != NULL ? needs : "",
+                   needs != NULL ? ")" : "",
                    daemon_message != NULL ? daemon_message
                                           : "the account's role does not allow it");
     case SOUP_STATUS_CONFLICT:

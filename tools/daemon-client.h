@@ -18,6 +18,6 @@ SoupMessage *api_request_new (const CrConfig *config, const char *method, const 
 JsonNode *api_reply_json (GBytes *body);
 JsonNode *fields_request (va_list ap);
 int call_api (const CrConfig *config, const char *method, const char *path,
-              JsonNode *request, JsonNode **reply, const char *role);
+              JsonNode *request, JsonNode **reply, const char *needs);
 
 G_END_DECLS

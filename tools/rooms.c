@@ -378,16 +378,6 @@ add_member_copy (JsonBuilder *builder, JsonObject *object, const char *name)
 }
 
 static void
-add_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
 add_room_json (JsonBuilder *builder, const Room *room)
 {
   JsonObject *status = room_status (room);
@@ -399,28 +389,28 @@ add_room_json (JsonBuilder *builder, const Room *room)
   gint64 elapsed = room_elapsed (room);
 
   json_builder_begin_object (builder);
-  add_string (builder, "room", room->config != NULL ? room->config->room_id : NULL);
-  add_string (builder, "name", room->config != NULL ? room->config->room_name : NULL);
-  add_string (builder, "config", absolute);
-  add_string (builder, "state", state);
-  add_string (builder, "reason", room->broken != NULL ? room->broken : room->down);
+  add_string_or_null (builder, "room", room->config != NULL ? room->config->room_id : NULL);
+  add_string_or_null (builder, "name", room->config != NULL ? room->config->room_name : NULL);
+  add_string_or_null (builder, "config", absolute);
+  add_string_or_null (builder, "state", state);
+  add_string_or_null (builder, "reason", room->broken != NULL ? room->broken : room->down);
   json_builder_set_member_name (builder, "well");
   json_builder_add_boolean_value (builder, room_is_well (room));
-  add_string (builder, "pause_reason", member_string (session, "pause_reason"));
-  add_string (builder, "case", member_string (session, "case"));
-  add_string (builder, "title", member_string (session, "title"));
+  add_string_or_null (builder, "pause_reason", member_string (session, "pause_reason"));
+  add_string_or_null (builder, "case", member_string (session, "case"));
+  add_string_or_null (builder, "title", member_string (session, "title"));
   json_builder_set_member_name (builder, "session_id");
   if (session != NULL)
     json_builder_add_int_value (builder, member_int (session, "id"));
   else
     json_builder_add_null_value (builder);
-  add_string (builder, "started", member_string (session, "started"));
+  add_string_or_null (builder, "started", member_string (session, "started"));
   json_builder_set_member_name (builder, "elapsed_seconds");
   if (session != NULL && elapsed >= 0)
     json_builder_add_int_value (builder, elapsed);
   else
     json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "alarms_standing");
+  json_builder_set_member_name (builder, "alarm_count");
   json_builder_add_int_value (builder, room_alarm_count (room));
   add_member_copy (builder, status, "alarms");
   add_member_copy (builder, disk, "seconds_left");

@@ -187,3 +187,14 @@ seconds_since (const char *iso)
     return -1;
   return g_date_time_difference (now, then) / G_USEC_PER_SEC;
 }
+
+/* "NAME": VALUE, or "NAME": null for no value. */
+void
+add_string_or_null (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}

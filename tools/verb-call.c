@@ -384,10 +384,13 @@ verb_call_api (VerbCall *call, const char *method, const char *path, JsonNode *r
 {
   int code;
   const CrConfig *config = verb_config (call, &code);
+  g_autofree char *needs = NULL;
 
   if (config == NULL)
     return code;
-  return call_api (config, method, path, request, reply, verb_role_name (call->verb->role));
+  needs = g_strdup_printf ("%s needs the %s role", call->name,
+                           verb_role_name (call->verb->role));
+  return call_api (config, method, path, request, reply, needs);
 }
 
 int

@@ -57,6 +57,16 @@ rooms (char **out, char **err, const char *first, ...)
   return cr_test_run (out, err, (const char *const *) argv->pdata);
 }
 
+static guint
+count_lines (const char *out)
+{
+  guint n = 0;
+
+  for (const char *c = out; *c != '\0'; c++)
+    n += *c == '\n';
+  return n;
+}
+
 /* The line of @out whose first column is @room_id. (transfer full) */
 static char *
 line_of (const char *out, const char *room_id)
@@ -125,6 +135,21 @@ test_fleet (void)
     g_file_set_contents (broken, edited->str, -1, &error);
     g_assert_no_error (error);
   }
+  /* A room whose token this user cannot read: not asked, so not down. */
+  {
+    g_autofree char *path = add_to_fleet (fleet, standby, "room-105", standby->port);
+    g_autofree char *text = NULL;
+    g_autoptr (GString) edited = NULL;
+    g_autofree char *token_line = g_strdup_printf ("token_file = %s/api-token\n", standby->dir);
+
+    g_file_get_contents (path, &text, NULL, &error);
+    g_assert_no_error (error);
+    edited = g_string_new (text);
+    g_assert_cmpuint (g_string_replace (edited, token_line, "token_file = /nonexistent/api-token\n",
+                                        1), ==, 1);
+    g_file_set_contents (path, edited->str, -1, &error);
+    g_assert_no_error (error);
+  }
   /* Not a room config: only *.conf are. */
   {
     g_autofree char *example = g_build_filename (fleet, "courtrec.conf.example", NULL);
@@ -143,7 +168,7 @@ test_fleet (void)
   g_assert_cmpstr (err, ==, "");
   g_assert_true (g_str_has_prefix (out, "ROOM "));
   /* One line a room, and no line for what is not a *.conf. */
-  g_assert_cmpuint (g_strv_length (g_strsplit (out, "\n", -1)), ==, 1 + 4 + 1);
+  g_assert_cmpuint (count_lines (out), ==, 1 + 5);
 
   line = line_of (out, "room-101");
   g_assert_nonnull (strstr (line, " recording "));
@@ -171,12 +196,17 @@ test_fleet (void)
   g_assert_nonnull (strstr (line, "segment_seconds"));
   g_clear_pointer (&line, g_free);
 
+  line = line_of (out, "room-105");
+  g_assert_nonnull (strstr (line, " unknown "));
+  g_assert_nonnull (strstr (line, "/nonexistent/api-token"));
+  g_clear_pointer (&line, g_free);
+
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (rooms (&out, NULL, "rooms", "--json", "--dir", fleet, NULL), ==, 1);
   json = json_from_string (out, &error);
   g_assert_no_error (error);
   array = json_node_get_array (json);
-  g_assert_cmpuint (json_array_get_length (array), ==, 4);
+  g_assert_cmpuint (json_array_get_length (array), ==, 5);
   room = room_in (array, "/room-101.conf");
   g_assert_cmpstr (json_object_get_string_member (room, "room"), ==, "room-101");
   g_assert_cmpstr (json_object_get_string_member (room, "state"), ==, "recording");
@@ -196,12 +226,14 @@ test_fleet (void)
   room = room_in (array, "/room-104.conf");
   g_assert_cmpstr (json_object_get_string_member (room, "state"), ==, "broken");
   g_assert_true (json_object_get_null_member (room, "room"));
+  room = room_in (array, "/room-105.conf");
+  g_assert_cmpstr (json_object_get_string_member (room, "state"), ==, "unknown");
 
   /* The rooms that are well, given with -c: exit status 0. */
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (rooms (&out, NULL, "-c", recording_conf, "rooms", "-c", standby_conf, NULL),
                    ==, 0);
-  g_assert_cmpuint (g_strv_length (g_strsplit (out, "\n", -1)), ==, 1 + 2 + 1);
+  g_assert_cmpuint (count_lines (out), ==, 1 + 2);
 
   cr_test_stop_and_wait (recording, session_id);
 }

@@ -251,14 +251,12 @@ verb_synopsis (const Verb *verb)
   for (const VerbOption *option = verb->options; option != NULL && option->name != NULL;
        option++)
     {
-      g_autofree char *flag = option->short_name != 0 && option->kind != OPT_FILES
-                              ? g_strdup_printf ("-%c", option->short_name)
-                              : g_strconcat ("--", option->name, NULL);
+      g_autofree char *usage = verb_option_usage (option);
 
       if (!option->required)
         optional = TRUE;
       else
-        g_string_append_printf (synopsis, " %s %s", flag, option->value_name);
+        g_string_append_printf (synopsis, " %s", usage);
     }
   if (optional)
     g_string_append (synopsis, " [OPTION…]");

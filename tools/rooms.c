@@ -26,6 +26,7 @@ typedef struct {
   char *broken;              /* why the config could not be read */
   JsonNode *status;          /* the daemon's status, once it answered */
   char *down;                /* why there is no status */
+  gboolean asked;            /* the daemon was asked (its token could be read) */
   SoupMessage *message;
 } Room;
 
@@ -188,6 +189,7 @@ survey_rooms (Survey *survey, GPtrArray *paths)
           room->down = g_strdup (error->message);
           continue;
         }
+      room->asked = TRUE;
       g_object_set_data (G_OBJECT (room->message), "survey", survey);
       survey->pending++;
       soup_session_send_and_read_async (session, room->message, G_PRIORITY_DEFAULT,
@@ -215,7 +217,8 @@ room_status (const Room *room)
   return room->status != NULL ? json_node_get_object (room->status) : NULL;
 }
 
-/* "recording", "paused (recess)", "standby", "down", "broken". */
+/* "recording", "paused (recess)", "standby", "down", "broken", or
+ * "unknown" when this user cannot read the room's token to ask. */
 static char *
 room_state (const Room *room)
 {
@@ -226,7 +229,7 @@ room_state (const Room *room)
   if (room->broken != NULL)
     return g_strdup ("broken");
   if (status == NULL)
-    return g_strdup ("down");
+    return g_strdup (room->asked ? "down" : "unknown");
   if (g_strcmp0 (state, "paused") == 0 && reason != NULL)
     return g_strdup_printf ("paused (%s)", cr_text_shown (reason));
   return g_strdup (state != NULL ? cr_text_shown (state) : "unknown");
@@ -385,6 +388,7 @@ add_room_json (JsonBuilder *builder, const Room *room)
   JsonObject *disk = member_object (status, "disk");
   g_autofree char *absolute = g_canonicalize_filename (room->config_path, NULL);
   const char *state = room->broken != NULL ? "broken"
+                      : status == NULL && !room->asked ? "unknown"
                       : status == NULL ? "down" : member_string (status, "state");
   gint64 elapsed = room_elapsed (room);
 

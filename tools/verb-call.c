@@ -24,6 +24,7 @@ static const struct {
   { "TEXT", NOTE_MAX_CHARS },
   { "--output", PATH_MAX_CHARS },
   { "--users", PATH_MAX_CHARS },
+  { "--dir", PATH_MAX_CHARS },
 };
 
 /* Set by the global options; used by every verb. */
@@ -71,8 +72,8 @@ positional_name (const char *params, guint n)
 }
 
 /* "--case CASE", "-o DIR", "--json": an option as the usage shows it. */
-static char *
-option_usage (const VerbOption *option)
+char *
+verb_option_usage (const VerbOption *option)
 {
   g_autofree char *flag = option->short_name != 0 && option->kind != OPT_FILES
                           ? g_strdup_printf ("-%c", option->short_name)
@@ -137,7 +138,7 @@ check_options (VerbCall *call, int *exit_code)
   for (gsize i = 0; verb->options != NULL && verb->options[i].name != NULL; i++)
     {
       const VerbOption *option = &verb->options[i];
-      g_autofree char *usage = option_usage (option);
+      g_autofree char *usage = verb_option_usage (option);
       g_autofree char *choices = option->choices != NULL
                                  ? g_strjoinv (", ", (char **) option->choices) : NULL;
       char *canonical;

@@ -83,6 +83,8 @@ const char *verb_role_name (VerbRole role);
 /* verb-call.c: runs @verb on its arguments (argv[0] is the verb's name):
  * options parsed and checked, then the handler; the exit status. */
 int run_verb (const Verb *verb, int argc, char **argv);
+/* "--case CASE", "-o DIR", "--json". (transfer full) */
+char *verb_option_usage (const VerbOption *option);
 
 /* An option's value (the canonical case number for an OPT_CASE), or NULL
  * when it was not given. */

@@ -738,6 +738,12 @@ test_hostile_daemon (Fixture *fixture, gconstpointer data)
     g_assert_nonnull (strstr (out, " 1: camera-lost 证人 "));
     g_assert_nonnull (strstr (out, " 2 h 01 min "));
     g_clear_pointer (&out, g_free);
+    /* What answers but refuses the token cannot say: unknown, not down. */
+    fake_daemon_answer (fake, 401, evil);
+    g_assert_cmpint (client (room, "C", &out, NULL, "rooms"), ==, 1);
+    g_assert_nonnull (strstr (out, " unknown "));
+    g_assert_nonnull (strstr (out, "refused the API token"));
+    g_clear_pointer (&out, g_free);
     fake_daemon_answer (fake, 200, status_body);
 
     g_assert_cmpint (client (room, "C", &out, NULL, "status", "--json"), ==, 0);

@@ -20,23 +20,27 @@
 #define ROOMS_DIR "/etc/courtrec"
 #define DEFAULT_TIMEOUT_SECONDS 3
 
+typedef struct Survey Survey;
+
 typedef struct {
+  Survey *survey;            /* the survey it is part of */
   char *config_path;
   CrConfig *config;          /* NULL when the config is broken */
   char *broken;              /* why the config could not be read */
   JsonNode *status;          /* the daemon's status, once it answered */
   char *down;                /* why there is no status */
   gboolean asked;            /* the daemon was asked (its token could be read) */
+  gboolean answered;         /* something answered in HTTP, if not with a status */
   SoupMessage *message;
 } Room;
 
-typedef struct {
+struct Survey {
   GPtrArray *rooms;          /* (element-type Room) */
   guint pending;             /* requests not yet answered */
   guint timeout_seconds;
   GMainLoop *loop;
   GCancellable *cancellable;
-} Survey;
+};
 
 static void
 room_free (Room *room)
@@ -107,7 +111,7 @@ static void
 on_status (GObject *source, GAsyncResult *result, gpointer data)
 {
   Room *room = data;
-  Survey *survey = g_object_get_data (G_OBJECT (room->message), "survey");
+  Survey *survey = room->survey;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
                                                                &error);
@@ -126,23 +130,22 @@ on_status (GObject *source, GAsyncResult *result, gpointer data)
       room_answered (survey);
       return;
     }
+  room->answered = TRUE;
   status = soup_message_get_status (room->message);
   if (status == SOUP_STATUS_OK)
     room->status = api_reply_json (body);
-  if (status == SOUP_STATUS_OK && room->status != NULL && JSON_NODE_HOLDS_OBJECT (room->status))
-    ;
-  else if (status == SOUP_STATUS_OK)
+  if (room->status != NULL && !JSON_NODE_HOLDS_OBJECT (room->status))
+    g_clear_pointer (&room->status, json_node_unref);
+  if (room->status == NULL && status == SOUP_STATUS_OK)
     room->down = g_strdup_printf ("what answers on %s sent a status that is not JSON",
                                   cr_text_shown (endpoint));
-  else if (status == SOUP_STATUS_UNAUTHORIZED)
+  else if (room->status == NULL && status == SOUP_STATUS_UNAUTHORIZED)
     room->down = g_strdup_printf ("courtrecd on %s refused the API token from %s",
                                   cr_text_shown (endpoint), api_token_source ());
-  else
+  else if (room->status == NULL)
     room->down = g_strdup_printf ("courtrecd on %s answered %u %s", cr_text_shown (endpoint),
                                   status, cr_text_shown (soup_message_get_reason_phrase (
                                                            room->message)));
-  if (room->down != NULL)
-    g_clear_pointer (&room->status, json_node_unref);
   room_answered (survey);
 }
 
@@ -175,6 +178,7 @@ survey_rooms (Survey *survey, GPtrArray *paths)
       Room *room = g_new0 (Room, 1);
       g_autoptr (GError) error = NULL;
 
+      room->survey = survey;
       room->config_path = g_strdup (paths->pdata[i]);
       g_ptr_array_add (survey->rooms, room);
       room->config = cr_config_load (room->config_path, &error);
@@ -190,7 +194,6 @@ survey_rooms (Survey *survey, GPtrArray *paths)
           continue;
         }
       room->asked = TRUE;
-      g_object_set_data (G_OBJECT (room->message), "survey", survey);
       survey->pending++;
       soup_session_send_and_read_async (session, room->message, G_PRIORITY_DEFAULT,
                                         survey->cancellable, on_status, room);
@@ -217,8 +220,22 @@ room_status (const Room *room)
   return room->status != NULL ? json_node_get_object (room->status) : NULL;
 }
 
-/* "recording", "paused (recess)", "standby", "down", "broken", or
- * "unknown" when this user cannot read the room's token to ask. */
+/* What stands for the state of a room that gave none: "broken" when its
+ * config cannot be read, "down" when nothing answered in time, "unknown"
+ * when this user cannot read the room's token to ask or what answered
+ * would not say (the token refused, an error, not JSON); NULL when the
+ * daemon gave its status. */
+static const char *
+room_condition (const Room *room)
+{
+  if (room->broken != NULL)
+    return "broken";
+  if (room->status != NULL)
+    return NULL;
+  return room->asked && !room->answered ? "down" : "unknown";
+}
+
+/* "recording", "paused (recess)", "standby", or room_condition's. */
 static char *
 room_state (const Room *room)
 {
@@ -226,10 +243,8 @@ room_state (const Room *room)
   const char *state = member_string (status, "state");
   const char *reason = member_string (member_object (status, "session"), "pause_reason");
 
-  if (room->broken != NULL)
-    return g_strdup ("broken");
-  if (status == NULL)
-    return g_strdup (room->asked ? "down" : "unknown");
+  if (room_condition (room) != NULL)
+    return g_strdup (room_condition (room));
   if (g_strcmp0 (state, "paused") == 0 && reason != NULL)
     return g_strdup_printf ("paused (%s)", cr_text_shown (reason));
   return g_strdup (state != NULL ? cr_text_shown (state) : "unknown");
@@ -387,9 +402,8 @@ add_room_json (JsonBuilder *builder, const Room *room)
   JsonObject *session = member_object (status, "session");
   JsonObject *disk = member_object (status, "disk");
   g_autofree char *absolute = g_canonicalize_filename (room->config_path, NULL);
-  const char *state = room->broken != NULL ? "broken"
-                      : status == NULL && !room->asked ? "unknown"
-                      : status == NULL ? "down" : member_string (status, "state");
+  const char *state = room_condition (room) != NULL ? room_condition (room)
+                                                    : member_string (status, "state");
   gint64 elapsed = room_elapsed (room);
 
   json_builder_begin_object (builder);
@@ -430,7 +444,7 @@ run_rooms (VerbCall *call)
   const char *timeout_arg = verb_text (call, "timeout");
   g_autoptr (GPtrArray) paths = NULL;
   g_autoptr (GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) room_free);
-  Survey survey = { rooms, 0, DEFAULT_TIMEOUT_SECONDS, NULL, NULL };
+  Survey survey = { .rooms = rooms, .timeout_seconds = DEFAULT_TIMEOUT_SECONDS };
   gboolean all_well = TRUE;
   guint64 timeout = DEFAULT_TIMEOUT_SECONDS;
   int code;

@@ -42,34 +42,34 @@ static const char *const report_formats[] = { "text", "json", "html", NULL };
  * list of verbs, 'courtrec help VERB', each verb's --help and its usage
  * errors come from here. */
 const Verb cr_verbs[] = {
-  { "start", NULL, 0, 0, VERB_CLERK, "start recording a hearing",
+  { "start", NULL, 0, 0, CR_ROLE_CLERK, "start recording a hearing",
     "Starts recording a hearing of a case.",
     (const VerbOption[]) {
       { "case", 0, OPT_CASE, TRUE, "CASE", "The case number (案号), e.g. （2026）浙1022民初123号", NULL },
       { "title", 0, OPT_TEXT, FALSE, "T", "A title for the hearing", NULL },
       { NULL } },
     run_start },
-  { "pause", NULL, 0, 0, VERB_CLERK, "pause (recess, non-public-evidence, mediation, other)",
+  { "pause", NULL, 0, 0, CR_ROLE_CLERK, "pause (recess, non-public-evidence, mediation, other)",
     "Pauses the recording, for a reason.",
     (const VerbOption[]) {
       { "reason", 0, OPT_TEXT, TRUE, "R", "recess, non-public-evidence, mediation or other",
         pause_reasons },
       { NULL } },
     run_pause },
-  { "resume", NULL, 0, 0, VERB_CLERK, "resume a paused recording",
+  { "resume", NULL, 0, 0, CR_ROLE_CLERK, "resume a paused recording",
     "Resumes a paused recording.", NULL, run_resume },
-  { "stop", NULL, 0, 0, VERB_CLERK, "stop recording and end the session",
+  { "stop", NULL, 0, 0, CR_ROLE_CLERK, "stop recording and end the session",
     "Stops the recording and ends the session.", NULL, run_stop },
-  { "mark", "TEXT", 1, 1, VERB_CLERK, "add a timestamped marker to the session",
+  { "mark", "TEXT", 1, 1, CR_ROLE_CLERK, "add a timestamped marker to the session",
     "Adds a timestamped note to the session.", NULL, run_mark },
-  { "status", NULL, 0, 0, VERB_VIEWER, "show what the recorder is doing",
+  { "status", NULL, 0, 0, CR_ROLE_VIEWER, "show what the recorder is doing",
     "Shows what the recorder is doing: the state, the case and session with the time "
     "elapsed, each input with its state and each microphone's level (\"silent\" at or below "
     "the room's silence_dbfs), the alarms standing, the disk's free space and the recording "
     "time left, the live streams.",
     (const VerbOption[]) { JSON_OPTION ("Print the daemon's JSON as is"), { NULL } },
     run_status },
-  { "rooms", NULL, 0, 0, VERB_VIEWER, "one line per room of this machine (every config)",
+  { "rooms", NULL, 0, 0, CR_ROLE_VIEWER, "one line per room of this machine (every config)",
     "Shows every courtroom of the machine, one line each: its state (recording, paused, "
     "standby, or down with the reason), the case, the time elapsed, the alarms standing, "
     "the disk's recording time left and the live streams. The rooms are the configs given "
@@ -84,18 +84,18 @@ const Verb cr_verbs[] = {
       JSON_OPTION ("Print a JSON array, one object per room"),
       { NULL } },
     run_rooms },
-  { "sessions", NULL, 0, 0, VERB_LOCAL, "list sessions (reads the index; daemon not needed)",
+  { "sessions", NULL, 0, 0, CR_ROLE_ANYONE, "list sessions (reads the index; daemon not needed)",
     "Lists the recorded sessions, from the index.",
     (const VerbOption[]) {
       { "case", 0, OPT_CASE, FALSE, "CASE", "Only sessions of this case number (any typing of it)", NULL },
       JSON_OPTION ("Print a JSON array"),
       { NULL } },
     run_sessions },
-  { "events", "SESSION_ID", 1, 1, VERB_LOCAL, "list a session's events (reads the index)",
+  { "events", "SESSION_ID", 1, 1, CR_ROLE_ANYONE, "list a session's events (reads the index)",
     "Lists a session's events, from the index.",
     (const VerbOption[]) { JSON_OPTION ("Print a JSON array"), { NULL } },
     run_events },
-  { "report", NULL, 0, 0, VERB_LOCAL, "the hearing report filed with the case",
+  { "report", NULL, 0, 0, CR_ROLE_ANYONE, "the hearing report filed with the case",
     "Prints the hearing report filed with the case: times, pauses, faults, markers, "
     "segments with their hashes, chain head and signature.",
     (const VerbOption[]) {
@@ -104,7 +104,7 @@ const Verb cr_verbs[] = {
         report_formats },
       { NULL } },
     run_report },
-  { "verify", NULL, 0, 0, VERB_LOCAL, "check files, index and seals; exit 3 if not intact",
+  { "verify", NULL, 0, 0, CR_ROLE_ANYONE, "check files, index and seals; exit 3 if not intact",
     "Checks every segment file against its SHA-256, every index row against the chain, "
     "every seal against its signature, and looks for files the index does not know. Names "
     "each problem. Exit status 0 when all is intact, 3 when not.",
@@ -117,7 +117,7 @@ const Verb cr_verbs[] = {
         "The key seals must carry (64 hex digits); default: the device's KEY_FILE.pub", NULL },
       { NULL } },
     run_verify },
-  { "archived", NULL, 0, 0, VERB_LOCAL, "mark a verified, sealed session archived by the court",
+  { "archived", NULL, 0, 0, CR_ROLE_ANYONE, "mark a verified, sealed session archived by the court",
     "Marks a session archived by the court, so that retention may later delete its media. "
     "Only a stopped, sealed session that verifies intact is marked; the mark is an event.",
     (const VerbOption[]) {
@@ -126,14 +126,14 @@ const Verb cr_verbs[] = {
         "Where it was archived, e.g. the electronic archive's receipt", NULL },
       { NULL } },
     run_archived },
-  { "seal", NULL, 0, 0, VERB_LOCAL, "seal a stopped session left unsealed (its key was unusable)",
+  { "seal", NULL, 0, 0, CR_ROLE_ANYONE, "seal a stopped session left unsealed (its key was unusable)",
     "Seals a stopped session that was not sealed at its stop (the device key could not be "
     "used), with the device key; a seal-late event says when and why.",
     (const VerbOption[]) {
       { "session", 0, OPT_SESSION, TRUE, "ID", "The session (required)", NULL },
       { NULL } },
     run_seal },
-  { "retention", NULL, 0, 0, VERB_LOCAL, "delete media of archived sessions older than DAYS",
+  { "retention", NULL, 0, 0, CR_ROLE_ANYONE, "delete media of archived sessions older than DAYS",
     "Deletes the media files of sessions the court marked archived (courtrec archived) that "
     "stopped more than DAYS days ago, and nothing else. The index keeps their rows and events.",
     (const VerbOption[]) {
@@ -142,7 +142,7 @@ const Verb cr_verbs[] = {
       { "dry-run", 0, OPT_FLAG, FALSE, NULL, "Only say what would be deleted", NULL },
       { NULL } },
     run_retention },
-  { "export", NULL, 0, 0, VERB_LOCAL, "write a BagIt package of MP4s and reports",
+  { "export", NULL, 0, 0, CR_ROLE_ANYONE, "write a BagIt package of MP4s and reports",
     "Writes a package for a litigant or the court's electronic archive: one MP4 per session "
     "(no re-encoding), the hearing reports, as a BagIt bag with SHA-256 manifests.",
     (const VerbOption[]) {
@@ -153,10 +153,10 @@ const Verb cr_verbs[] = {
       { "output", 'o', OPT_TEXT, TRUE, "DIR", "The package directory (new or empty)", NULL },
       { NULL } },
     run_export },
-  { "layout", "NAME", 1, 1, VERB_CLERK, "switch the picture: single, pip, grid, voice, evidence",
+  { "layout", "NAME", 1, 1, CR_ROLE_CLERK, "switch the picture: single, pip, grid, voice, evidence",
     "Switches the composed picture's layout: single, pip, grid, voice (follows the loudest "
     "microphone) or evidence (the evidence camera full screen).", NULL, run_layout },
-  { "broadcast", "approve|forbid|list", 1, 1, VERB_APPROVER,
+  { "broadcast", "approve|forbid|list", 1, 1, CR_ROLE_APPROVER,
     "the court's live-broadcast decision on a case",
     "The court's broadcast decisions: approve a case for live broadcast (once), or forbid it "
     "(a non-public case: no stream of it can ever start). list reads the index.",
@@ -167,16 +167,16 @@ const Verb cr_verbs[] = {
       { "reason", 0, OPT_TEXT, FALSE, "TEXT", "Why it is non-public (required to forbid)", NULL },
       { NULL } },
     run_broadcast },
-  { "stream", "start|stop|cut|resume [NAME]", 1, 2, VERB_CLERK,
+  { "stream", "start|stop|cut|resume [NAME]", 1, 2, CR_ROLE_CLERK,
     "control the live streams (cut: the slate at once)",
     "Controls the live streams: cut puts the \"庭审直播暂停 / broadcast paused\" slate and "
     "silence on the public stream at once while the recording goes on; resume brings the "
     "hearing back. Without NAME: every stream (start needs a NAME).", NULL, run_stream },
-  { "user", "add|passwd|role|disable|enable|list|token [NAME]", 1, 2, VERB_LOCAL,
+  { "user", "ACTION [NAME]", 1, 2, CR_ROLE_ANYONE,
     "the machine's accounts and their API tokens",
-    "Manages the accounts that use the rooms of this machine: add NAME --role ROLE, passwd "
-    "NAME, role NAME --role ROLE, disable NAME, enable NAME, list, token NAME [--revoke "
-    "ID|all] [--list]. Writes the users store itself.",
+    "Manages the accounts that use the rooms of this machine; ACTION is one of add NAME "
+    "--role ROLE, passwd NAME, role NAME --role ROLE, disable NAME, enable NAME, list, token "
+    "NAME [--revoke ID|all] [--list]. Writes the users store itself.",
     (const VerbOption[]) {
       { "role", 0, OPT_TEXT, FALSE, "ROLE", "add, role: viewer, clerk, approver or admin", NULL },
       { "password-stdin", 0, OPT_FLAG, FALSE, NULL,
@@ -189,7 +189,7 @@ const Verb cr_verbs[] = {
         "The users store (default: the config's [api] users)", NULL },
       { NULL } },
     run_user },
-  { "help", "[VERB]", 0, 1, VERB_LOCAL,
+  { "help", "[VERB]", 0, 1, CR_ROLE_ANYONE,
     "a verb's options and what it does; this list without VERB",
     "Shows a verb's options and what it does; without VERB, the list of verbs. The manual "
     "pages are courtrec(1), courtrecd(8) and courtrec.conf(5).", NULL, run_help },
@@ -209,11 +209,9 @@ find_verb (const char *name)
 }
 
 const char *
-verb_role_name (VerbRole role)
+verb_role_name (CrRole role)
 {
-  static const char *const names[] = { "local", "viewer", "clerk", "approver", "admin" };
-
-  return role < G_N_ELEMENTS (names) ? names[role] : "admin";
+  return role == CR_ROLE_ANYONE ? "local" : cr_role_name (role);
 }
 
 /* A verb's help is its own --help: the options it parses are the ones it

@@ -222,7 +222,7 @@ parse_call (VerbCall *call, int argc, char **argv, int *exit_code)
   g_set_prgname (prgname);
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, verb->description);
-  if (verb->role == VERB_LOCAL)
+  if (verb->role == CR_ROLE_ANYONE)
     role = g_strdup ("Does not call courtrecd: works with the daemon down.");
   else
     role = g_strdup_printf ("Needs the %s role on the room's courtrecd.",

@@ -10,21 +10,11 @@
 
 #include <json-glib/json-glib.h>
 
+#include "accounts/role.h"
 #include "archive/segment-index.h"
 #include "config/config.h"
 
 G_BEGIN_DECLS
-
-/* What the verb needs on the room's courtrecd: the role of the account
- * whose token it sends (the room token is admin), or nothing, for the
- * verbs that read and write the index and the files themselves. */
-typedef enum {
-  VERB_LOCAL,
-  VERB_VIEWER,
-  VERB_CLERK,
-  VERB_APPROVER,
-  VERB_ADMIN,
-} VerbRole;
 
 typedef enum {
   OPT_TEXT,     /* a value, checked: UTF-8, no control character, not too long */
@@ -50,7 +40,11 @@ typedef struct {
   const char *name;
   const char *params;        /* the positional arguments, e.g. "TEXT", or NULL */
   guint min_args, max_args;  /* how many positional arguments */
-  VerbRole role;
+  /* The role the account whose token it sends needs on the room's
+   * courtrecd (the room token is admin); CR_ROLE_ANYONE for a verb that
+   * does not call the daemon ("local": it reads and writes the index, the
+   * files, the users store itself). */
+  CrRole role;
   const char *summary;       /* one line, for the list of verbs */
   const char *description;   /* a sentence or more, for 'courtrec help VERB' */
   const VerbOption *options; /* ended by { NULL }, or NULL for none */
@@ -78,7 +72,7 @@ struct VerbCall {
 extern const Verb cr_verbs[];
 extern const gsize cr_n_verbs;
 const Verb *find_verb (const char *name);
-const char *verb_role_name (VerbRole role);
+const char *verb_role_name (CrRole role);
 
 /* verb-call.c: runs @verb on its arguments (argv[0] is the verb's name):
  * options parsed and checked, then the handler; the exit status. */

@@ -670,7 +670,7 @@ test_hostile_daemon (Fixture *fixture, gconstpointer data)
   g_autofree char *evil = error_body (EVIL_MESSAGE);
   g_autofree char *flooded = error_body (flood);
   g_autofree char *status_body = NULL;
-  const guint statuses[] = { 400, 409, 500 };
+  const guint statuses[] = { 400, 403, 409, 500 };
 
   g_file_set_contents (token_path, "0123456789abcdef0123456789abcdef\n", -1, &error);
   g_assert_no_error (error);
@@ -684,6 +684,9 @@ test_hostile_daemon (Fixture *fixture, gconstpointer data)
                        statuses[s] == 400 ? 2 : 1);
       g_test_message ("%u: %s", statuses[s], err);
       g_assert_nonnull (strstr (err, "\\u001b[2J\\u001b[H案号 " CASE_NO " \\u009b1A refused"));
+      /* Refused for the account's role: the message says which it needs. */
+      if (statuses[s] == 403)
+        g_assert_nonnull (strstr (err, "start needs the clerk role"));
       g_clear_pointer (&err, g_free);
 
       fake_daemon_answer (fake, statuses[s], flooded);
@@ -717,6 +720,31 @@ test_hostile_daemon (Fixture *fixture, gconstpointer data)
     g_assert_nonnull (strstr (out, "门户\\u001b"));
     g_assert_nonnull (strstr (out, "\\u001b[2Jgone"));
     g_clear_pointer (&out, g_free);
+
+    /* rooms shows the same status on one line, escaped the same. */
+    g_assert_cmpint (client (room, "C", &out, NULL, "rooms"), ==, 0);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, "recording\\u001b[2J"));
+    g_assert_nonnull (strstr (out, CASE_NO "\\u0007"));
+    g_assert_nonnull (strstr (out, "门户\\u001b live"));
+    g_clear_pointer (&out, g_free);
+    /* An alarm standing: named on the line, and the room is not well. */
+    fake_daemon_answer (fake, 200, "{\"state\":\"standby\",\"alarms\":[{\"alarm\":"
+                        "\"camera-lost\",\"input\":\"证人\",\"message\":\"gone\"}],"
+                        "\"disk\":{\"free_bytes\":1e11,\"seconds_left\":7260}}");
+    g_assert_cmpint (client (room, "C", &out, NULL, "rooms"), ==, 1);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, " standby "));
+    g_assert_nonnull (strstr (out, " 1: camera-lost 证人 "));
+    g_assert_nonnull (strstr (out, " 2 h 01 min "));
+    g_clear_pointer (&out, g_free);
+    /* What answers but refuses the token cannot say: unknown, not down. */
+    fake_daemon_answer (fake, 401, evil);
+    g_assert_cmpint (client (room, "C", &out, NULL, "rooms"), ==, 1);
+    g_assert_nonnull (strstr (out, " unknown "));
+    g_assert_nonnull (strstr (out, "refused the API token"));
+    g_clear_pointer (&out, g_free);
+    fake_daemon_answer (fake, 200, status_body);
 
     g_assert_cmpint (client (room, "C", &out, NULL, "status", "--json"), ==, 0);
     node = parse_json (out);

@@ -18,59 +18,26 @@
 #include "tools/verb-options.h"
 #include "tools/verbs.h"
 
-static void
-add_string_or_null (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 int
-run_sessions (const char *verb, int argc, char **argv)
+run_sessions (VerbCall *call)
 {
-  g_autofree char *case_arg = NULL;
-  g_autofree char *case_no = NULL;
-  g_autofree char *index_path = NULL;
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  const char *case_no = verb_text (call, "case");
+  CrSegmentIndex *index;
   g_autoptr (GPtrArray) sessions = NULL;
   g_autoptr (GPtrArray) segments = NULL;
   g_autoptr (GHashTable) segment_counts = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean json = FALSE;
   int code;
-  GOptionEntry entries[] = {
-    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg,
-      "Only sessions of this case number (any typing of it)", "CASE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, NULL, "Lists the recorded sessions, from the index.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (case_arg != NULL)
-    {
-      case_no = cr_case_number_canonicalize (case_arg, &error);
-      if (case_no == NULL)
-        return fail (EXIT_USAGE, "sessions: --case: %s", error->message);
-    }
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-
-  index = open_index (config, FALSE, &index_path, &code);
+  index = verb_index (call, FALSE, &code);
   if (index == NULL)
     return code;
   sessions = cr_segment_index_list_sessions (index, case_no, &error);
   if (sessions != NULL)
     segments = cr_segment_index_list_segments (index, 0, &error);
   if (sessions == NULL || segments == NULL)
-    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
-                 error->message);
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s",
+                 cr_text_shown (call->index_path), error->message);
 
   segment_counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, NULL);
   for (guint i = 0; i < segments->len; i++)
@@ -82,7 +49,7 @@ run_sessions (const char *verb, int argc, char **argv)
                            GUINT_TO_POINTER (count + 1));
     }
 
-  if (json)
+  if (verb_flag (call, "json"))
     {
       g_autoptr (JsonBuilder) builder = json_builder_new ();
       g_autoptr (JsonNode) root = NULL;
@@ -119,9 +86,9 @@ run_sessions (const char *verb, int argc, char **argv)
     {
       if (case_no != NULL)
         printf ("No sessions of case %s in room %s\n", cr_text_shown (case_no),
-                cr_text_shown (config->room_id));
+                cr_text_shown (call->config->room_id));
       else
-        printf ("No sessions in room %s\n", cr_text_shown (config->room_id));
+        printf ("No sessions in room %s\n", cr_text_shown (call->config->room_id));
       return EXIT_OK;
     }
 
@@ -151,51 +118,35 @@ run_sessions (const char *verb, int argc, char **argv)
 }
 
 int
-run_events (const char *verb, int argc, char **argv)
+run_events (VerbCall *call)
 {
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  CrSegmentIndex *index;
   g_autoptr (CrSessionRecord) session = NULL;
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *index_path = NULL;
-  g_auto (GStrv) positional = NULL;
-  gboolean json = FALSE;
-  guint64 session_id;
+  gint64 session_id;
   int code;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, "SESSION_ID", "Lists a session's events, from the index.",
-                           entries, argc, argv, 1, 1, &positional, &code))
+  if (!parse_session_id (call->name, call->args[0], &session_id, &code))
     return code;
-  if (!g_ascii_string_to_unsigned (positional[0], 10, 1, G_MAXINT64, &session_id, NULL))
-    return fail (EXIT_USAGE, "events: '%s' is not a session id (a number from 'courtrec sessions')",
-                 cr_text_shown (positional[0]));
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-
-  index = open_index (config, FALSE, &index_path, &code);
+  index = verb_index (call, FALSE, &code);
   if (index == NULL)
     return code;
-  session = cr_segment_index_get_session (index, (gint64) session_id, &error);
+  session = cr_segment_index_get_session (index, session_id, &error);
   if (session == NULL)
     {
       if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_FOUND))
-        return fail (EXIT_RUNTIME, "no session %" G_GUINT64_FORMAT " in room %s",
-                     session_id, cr_text_shown (config->room_id));
-      return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
-                   error->message);
+        return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s",
+                     session_id, cr_text_shown (call->config->room_id));
+      return fail (EXIT_RUNTIME, "cannot read the index %s: %s",
+                   cr_text_shown (call->index_path), error->message);
     }
-  events = cr_segment_index_list_events (index, (gint64) session_id, &error);
+  events = cr_segment_index_list_events (index, session_id, &error);
   if (events == NULL)
-    return fail (EXIT_RUNTIME, "cannot read the index %s: %s", cr_text_shown (index_path),
-                 error->message);
+    return fail (EXIT_RUNTIME, "cannot read the index %s: %s",
+                 cr_text_shown (call->index_path), error->message);
 
-  if (json)
+  if (verb_flag (call, "json"))
     {
       g_autoptr (JsonBuilder) builder = json_builder_new ();
       g_autoptr (JsonNode) root = NULL;
@@ -324,43 +275,21 @@ record_export (const char *index_path, const CrExportRequest *request, const cha
 }
 
 int
-run_export (const char *verb, int argc, char **argv)
+run_export (VerbCall *call)
 {
-  g_autofree char *case_arg = NULL;
-  g_autofree char *session_arg = NULL;
-  g_autofree char *from_arg = NULL;
-  g_autofree char *to_arg = NULL;
-  g_autofree char *output = NULL;
-  GOptionEntry entries[] = {
-    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg, "The case, in any typing", "CASE" },
-    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "Only this session", "ID" },
-    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from_arg, "From this time (local, or ISO 8601 with Z)", "TIME" },
-    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to_arg, "Up to this time", "TIME" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The package directory (new or empty)", "DIR" },
-    { NULL }
-  };
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  const char *case_no = verb_text (call, "case");
+  const char *from_arg = verb_text (call, "from");
+  const char *to_arg = verb_text (call, "to");
+  const char *output = verb_text (call, "output");
+  const CrConfig *config;
+  CrSegmentIndex *index;
   g_autoptr (GError) error = NULL;
-  g_autofree char *case_no = NULL;
-  g_autofree char *index_path = NULL;
   g_autofree char *shown_output = NULL;
   CrExportRequest request = { 0 };
   CrExportResult result = { 0 };
   int code;
 
-  if (!parse_verb_options (verb, NULL, "Writes a package for a litigant or the court's "
-                           "electronic archive: one MP4 per session (no re-encoding), the "
-                           "hearing reports, as a BagIt bag with SHA-256 manifests.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (case_arg == NULL || output == NULL)
-    return fail (EXIT_USAGE, "export: --case CASE and -o DIR are required");
-  case_no = cr_case_number_canonicalize (case_arg, &error);
-  if (case_no == NULL)
-    return fail (EXIT_USAGE, "export: --case: %s", error->message);
-  if (session_arg != NULL && !parse_session_id (verb, session_arg, &request.session_id, &code))
-    return code;
+  request.session_id = verb_session (call, "session");
   if (from_arg != NULL && !parse_time_arg (from_arg, &request.from_us))
     return fail (EXIT_USAGE, "export: --from '%s' is not a time: expected e.g. "
                  "'2026-11-27 09:30' or 2026-11-27T01:30:00Z", cr_text_shown (from_arg));
@@ -369,19 +298,17 @@ run_export (const char *verb, int argc, char **argv)
                  "'2026-11-27 11:00' or 2026-11-27T03:00:00Z", cr_text_shown (to_arg));
   if (request.from_us != 0 && request.to_us != 0 && request.to_us <= request.from_us)
     return fail (EXIT_USAGE, "export: --to must be later than --from");
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-  index = open_index (config, FALSE, &index_path, &code);
+  index = verb_index (call, FALSE, &code);
   if (index == NULL)
     return code;
+  config = call->config;
   request.case_no = case_no;
   request.output_dir = output;
   av_log_set_level (AV_LOG_ERROR);  /* libav's notes are not the operator's business */
   if (!cr_export_package (index, config, &request, &result, &error))
     return fail (g_error_matches (error, CR_EXPORT_ERROR, CR_EXPORT_ERROR_INVALID)
                  ? EXIT_USAGE : EXIT_RUNTIME, "export: %s", error->message);
-  record_export (index_path, &request, output);
+  record_export (call->index_path, &request, output);
   shown_output = shown_path (output);
   printf ("Exported %u session%s of %s, %.1f s of media, to %s\n", result.sessions,
           result.sessions == 1 ? "" : "s", cr_text_shown (case_no), result.media_us / 1e6,

@@ -18,50 +18,20 @@
 #include "tools/verb-options.h"
 #include "tools/verbs.h"
 
-static const char *const pause_reasons[] = {
-  "recess", "non-public-evidence", "mediation", "other", NULL
-};
-
-static gboolean
-is_pause_reason (const char *reason)
-{
-  return g_strv_contains (pause_reasons, reason);
-}
-
 int
-run_start (const char *verb, int argc, char **argv)
+run_start (VerbCall *call)
 {
-  g_autofree char *case_arg = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *case_no = NULL;
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (GError) error = NULL;
+  const char *case_no = verb_text (call, "case");
+  const CrConfig *config;
   g_autoptr (JsonNode) reply = NULL;
   g_autofree char *reply_dir = NULL;
   int code;
-  GOptionEntry entries[] = {
-    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg,
-      "The case number (案号), e.g. （2026）浙1022民初123号", "CASE" },
-    { "title", 0, 0, G_OPTION_ARG_FILENAME, &title, "A title for the hearing", "T" },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, NULL, "Starts recording a hearing of a case.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (case_arg == NULL)
-    return fail (EXIT_USAGE, "start: --case CASE is required");
-  /* Refuse a malformed number here, with the reason, before anything is
-   * sent: the daemon would refuse it too, with less to go on. */
-  case_no = cr_case_number_canonicalize (case_arg, &error);
-  if (case_no == NULL)
-    return fail (EXIT_USAGE, "start: --case: %s", error->message);
-
-  config = load_config (&code);
+  config = verb_config (call, &code);
   if (config == NULL)
     return code;
-
-  code = post_fields (config, "/session/start", &reply, "case", case_no, "title", title, NULL);
+  code = verb_post (call, "/session/start", &reply, "case", case_no,
+                    "title", verb_text (call, "title"), NULL);
   if (code != EXIT_OK)
     return code;
 
@@ -76,33 +46,13 @@ run_start (const char *verb, int argc, char **argv)
 }
 
 int
-run_pause (const char *verb, int argc, char **argv)
+run_pause (VerbCall *call)
 {
-  g_autofree char *reason = NULL;
-  g_autoptr (CrConfig) config = NULL;
+  const char *reason = verb_text (call, "reason");
   g_autoptr (JsonNode) reply = NULL;
-  g_autofree char *reasons = g_strjoinv (", ", (char **) pause_reasons);
   int code;
-  GOptionEntry entries[] = {
-    { "reason", 0, 0, G_OPTION_ARG_FILENAME, &reason,
-      "recess, non-public-evidence, mediation or other", "R" },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, NULL, "Pauses the recording, for a reason.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (reason == NULL)
-    return fail (EXIT_USAGE, "pause: --reason R is required (one of %s)", reasons);
-  if (!is_pause_reason (reason))
-    return fail (EXIT_USAGE, "pause: unknown reason '%s'; expected one of %s",
-                 cr_text_shown (reason), reasons);
-
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-
-  code = post_fields (config, "/session/pause", &reply, "reason", reason, NULL);
+  code = verb_post (call, "/session/pause", &reply, "reason", reason, NULL);
   if (code != EXIT_OK)
     return code;
   printf ("Paused session %" G_GINT64_FORMAT " (%s)\n",
@@ -112,19 +62,12 @@ run_pause (const char *verb, int argc, char **argv)
 }
 
 int
-run_resume (const char *verb, int argc, char **argv)
+run_resume (VerbCall *call)
 {
-  g_autoptr (CrConfig) config = NULL;
   g_autoptr (JsonNode) reply = NULL;
   int code;
 
-  if (!parse_verb_options (verb, NULL, "Resumes a paused recording.",
-                           NULL, argc, argv, 0, 0, NULL, &code))
-    return code;
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-  code = call_api (config, "POST", "/session/resume", NULL, &reply);
+  code = verb_call_api (call, "POST", "/session/resume", NULL, &reply);
   if (code != EXIT_OK)
     return code;
   printf ("Recording session %" G_GINT64_FORMAT " again\n",
@@ -201,20 +144,17 @@ print_chain_head (const CrConfig *config, gint64 session_id, const char *from_re
 }
 
 int
-run_stop (const char *verb, int argc, char **argv)
+run_stop (VerbCall *call)
 {
-  g_autoptr (CrConfig) config = NULL;
+  const CrConfig *config;
   g_autoptr (JsonNode) reply = NULL;
   gint64 session_id;
   int code;
 
-  if (!parse_verb_options (verb, NULL, "Stops the recording and ends the session.",
-                           NULL, argc, argv, 0, 0, NULL, &code))
-    return code;
-  config = load_config (&code);
+  config = verb_config (call, &code);
   if (config == NULL)
     return code;
-  code = call_api (config, "POST", "/session/stop", NULL, &reply);
+  code = verb_call_api (call, "POST", "/session/stop", NULL, &reply);
   if (code != EXIT_OK)
     return code;
 
@@ -253,23 +193,14 @@ run_stop (const char *verb, int argc, char **argv)
 }
 
 int
-run_mark (const char *verb, int argc, char **argv)
+run_mark (VerbCall *call)
 {
-  g_autoptr (CrConfig) config = NULL;
   g_autoptr (JsonNode) reply = NULL;
-  g_auto (GStrv) positional = NULL;
   int code;
 
-  if (!parse_verb_options (verb, "TEXT", "Adds a timestamped note to the session.",
-                           NULL, argc, argv, 1, 1, &positional, &code))
-    return code;
-  if (g_strstrip (positional[0])[0] == '\0')
+  if (g_strstrip (call->args[0])[0] == '\0')
     return fail (EXIT_USAGE, "mark: the TEXT is empty");
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-
-  code = post_fields (config, "/session/markers", &reply, "text", positional[0], NULL);
+  code = verb_post (call, "/session/markers", &reply, "text", call->args[0], NULL);
   if (code != EXIT_OK)
     return code;
   printf ("Marker added (event %" G_GINT64_FORMAT ")\n",
@@ -278,44 +209,33 @@ run_mark (const char *verb, int argc, char **argv)
 }
 
 int
-run_layout (const char *verb, int argc, char **argv)
+run_layout (VerbCall *call)
 {
   static const char *const layouts[] = { "single", "pip", "grid", "voice", "evidence", NULL };
-  g_autoptr (CrConfig) config = NULL;
   g_autoptr (JsonNode) reply = NULL;
-  g_auto (GStrv) positional = NULL;
   int code;
 
-  if (!parse_verb_options (verb, "NAME", "Switches the composed picture's layout: single, "
-                           "pip, grid, voice (follows the loudest microphone) or evidence "
-                           "(the evidence camera full screen).",
-                           NULL, argc, argv, 1, 1, &positional, &code))
-    return code;
-  if (!g_strv_contains (layouts, positional[0]))
+  if (!g_strv_contains (layouts, call->args[0]))
     return fail (EXIT_USAGE, "layout: unknown layout '%s': expected single, pip, grid, "
-                 "voice or evidence", cr_text_shown (positional[0]));
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-  code = post_fields (config, "/layout", &reply, "layout", positional[0], NULL);
+                 "voice or evidence", cr_text_shown (call->args[0]));
+  code = verb_post (call, "/layout", &reply, "layout", call->args[0], NULL);
   if (code != EXIT_OK)
     return code;
-  printf ("Layout: %s\n", cr_text_shown (positional[0]));
+  printf ("Layout: %s\n", cr_text_shown (call->args[0]));
   return EXIT_OK;
 }
 
 /* --- the live broadcast ------------------------------------------------------ */
 
 static int
-list_broadcast_decisions (const CrConfig *config)
+list_broadcast_decisions (VerbCall *call)
 {
-  g_autoptr (CrSegmentIndex) index = NULL;
+  CrSegmentIndex *index;
   g_autoptr (GPtrArray) decisions = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *index_path = NULL;
   int code;
 
-  index = open_index (config, FALSE, &index_path, &code);
+  index = verb_index (call, FALSE, &code);
   if (index == NULL)
     return code;
   decisions = cr_segment_index_list_broadcast_decisions (index, &error);
@@ -337,57 +257,37 @@ list_broadcast_decisions (const CrConfig *config)
 }
 
 int
-run_broadcast (const char *verb, int argc, char **argv)
+run_broadcast (VerbCall *call)
 {
-  g_autofree char *case_arg = NULL;
-  g_autofree char *by = NULL;
-  g_autofree char *reason = NULL;
-  GOptionEntry entries[] = {
-    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg, "The case, in any typing", "CASE" },
-    { "by", 0, 0, G_OPTION_ARG_FILENAME, &by,
-      "Ignored, for older scripts: who decides is the token's account", "NAME" },
-    { "reason", 0, 0, G_OPTION_ARG_FILENAME, &reason, "Why it is non-public (required to forbid)", "TEXT" },
-    { NULL }
-  };
-  g_autoptr (CrConfig) config = NULL;
+  const char *action = call->args[0];
+  const char *case_no = verb_text (call, "case");
+  g_autofree char *reason = g_strdup (verb_text (call, "reason"));
   g_autoptr (JsonNode) reply = NULL;
-  g_auto (GStrv) positional = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *case_no = NULL;
-  const char *action;
+  const CrConfig *config;
   int code;
 
-  if (!parse_verb_options (verb, "approve|forbid|list", "The court's broadcast decisions: "
-                           "approve a case for live broadcast (once), or forbid it (a "
-                           "non-public case: no stream of it can ever start).",
-                           entries, argc, argv, 1, 1, &positional, &code))
-    return code;
-  action = positional[0];
   if (!g_str_equal (action, "approve") && !g_str_equal (action, "forbid") &&
       !g_str_equal (action, "list"))
     return fail (EXIT_USAGE, "broadcast: unknown action '%s': expected approve, forbid or list",
                  cr_text_shown (action));
-  config = load_config (&code);
+  config = verb_config (call, &code);
   if (config == NULL)
     return code;
   if (g_str_equal (action, "list"))
-    return list_broadcast_decisions (config);
-  if (case_arg == NULL)
-    return fail (EXIT_USAGE, "broadcast %s: --case CASE is required", action);
-  case_no = cr_case_number_canonicalize (case_arg, &error);
+    return list_broadcast_decisions (call);
   if (case_no == NULL)
-    return fail (EXIT_USAGE, "broadcast %s: --case: %s", action, error->message);
+    return fail (EXIT_USAGE, "broadcast %s: --case CASE is required", action);
   /* The approver is the account the request is made as (COURTREC_TOKEN,
    * --token-file; the room's token is recorded as "room-token"), not a
    * name anyone can type. */
-  if (by != NULL)
+  if (verb_text (call, "by") != NULL)
     fprintf (stderr, "courtrec: broadcast %s: --by is ignored: the decision is recorded as "
              "made by the account of the API token\n", action);
   if (g_str_equal (action, "forbid") && (reason == NULL || *g_strstrip (reason) == '\0'))
     return fail (EXIT_USAGE, "broadcast forbid: --reason TEXT is required");
-  code = post_fields (config, g_str_equal (action, "approve") ? "/broadcast/approve"
-                                                             : "/broadcast/forbid",
-                      &reply, "case", case_no, "reason", reason, NULL);
+  code = verb_post (call, g_str_equal (action, "approve") ? "/broadcast/approve"
+                                                         : "/broadcast/forbid",
+                    &reply, "case", case_no, "reason", reason, NULL);
   if (code != EXIT_OK)
     return code;
   if (g_str_equal (action, "approve"))
@@ -400,35 +300,22 @@ run_broadcast (const char *verb, int argc, char **argv)
 }
 
 int
-run_stream (const char *verb, int argc, char **argv)
+run_stream (VerbCall *call)
 {
   static const char *const actions[] = { "start", "stop", "cut", "resume", NULL };
-  g_autoptr (CrConfig) config = NULL;
   g_autoptr (JsonNode) reply = NULL;
-  g_auto (GStrv) positional = NULL;
   g_autofree char *path = NULL;
-  const char *action, *name;
+  const char *action = call->args[0];
+  const char *name = call->args[1];
   int code;
 
-  if (!parse_verb_options (verb, "start|stop|cut|resume [NAME]", "Controls the live "
-                           "streams: cut puts the \"庭审直播暂停 / broadcast paused\" slate "
-                           "and silence on the public stream at once while the recording "
-                           "goes on; resume brings the hearing back. Without NAME: every "
-                           "stream (start needs a NAME).",
-                           NULL, argc, argv, 1, 2, &positional, &code))
-    return code;
-  action = positional[0];
-  name = positional[1];
   if (!g_strv_contains (actions, action))
     return fail (EXIT_USAGE, "stream: unknown action '%s': expected start, stop, cut or resume",
                  cr_text_shown (action));
   if (g_str_equal (action, "start") && name == NULL)
     return fail (EXIT_USAGE, "stream start: which stream? Give its NAME");
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
   path = g_strdup_printf ("/stream/%s", action);
-  code = post_fields (config, path, &reply, "name", name, NULL);
+  code = verb_post (call, path, &reply, "name", name, NULL);
   if (code != EXIT_OK)
     return code;
   printf ("Stream %s: %s\n", name != NULL ? cr_text_shown (name) : "(all)",

@@ -17,9 +17,11 @@
  * field of the index, the config) is escaped for the terminal first.
  *
  * This file holds the verb table, help and main; the verbs are in
- * control-verbs.c, status.c, archive-verbs.c and integrity-verbs.c, on
- * top of verb-options.c (arguments), daemon-client.c and daemon-reply.c
- * (the HTTP API), index-access.c (the index) and terminal.c (output). */
+ * control-verbs.c, status.c, rooms.c, archive-verbs.c and
+ * integrity-verbs.c, on top of verb-call.c (a verb's options, its
+ * config, its index and its API calls, from its row), daemon-client.c and
+ * daemon-reply.c (the HTTP API), index-access.c (the index) and
+ * terminal.c (output). */
 #include <locale.h>
 #include <stdio.h>
 
@@ -28,67 +30,235 @@
 #include "tools/verb-options.h"
 #include "tools/verbs.h"
 
-typedef struct {
-  const char *name;
-  const char *params;   /* shown in the help after the verb */
-  const char *summary;
-  int (*run) (const char *verb, int argc, char **argv);
-} Verb;
+static const char *const pause_reasons[] = {
+  "recess", "non-public-evidence", "mediation", "other", NULL
+};
+static const char *const report_formats[] = { "text", "json", "html", NULL };
+
+#define JSON_OPTION(what) { "json", 0, OPT_FLAG, FALSE, NULL, what, NULL }
+
+/* Every verb: its name, its positional arguments (how many), the role it
+ * needs on the daemon, what it does, its options and its handler. The
+ * list of verbs, 'courtrec help VERB', each verb's --help and its usage
+ * errors come from here. */
+const Verb cr_verbs[] = {
+  { "start", NULL, 0, 0, CR_ROLE_CLERK, "start recording a hearing",
+    "Starts recording a hearing of a case.",
+    (const VerbOption[]) {
+      { "case", 0, OPT_CASE, TRUE, "CASE", "The case number (案号), e.g. （2026）浙1022民初123号", NULL },
+      { "title", 0, OPT_TEXT, FALSE, "T", "A title for the hearing", NULL },
+      { NULL } },
+    run_start },
+  { "pause", NULL, 0, 0, CR_ROLE_CLERK, "pause (recess, non-public-evidence, mediation, other)",
+    "Pauses the recording, for a reason.",
+    (const VerbOption[]) {
+      { "reason", 0, OPT_TEXT, TRUE, "R", "recess, non-public-evidence, mediation or other",
+        pause_reasons },
+      { NULL } },
+    run_pause },
+  { "resume", NULL, 0, 0, CR_ROLE_CLERK, "resume a paused recording",
+    "Resumes a paused recording.", NULL, run_resume },
+  { "stop", NULL, 0, 0, CR_ROLE_CLERK, "stop recording and end the session",
+    "Stops the recording and ends the session.", NULL, run_stop },
+  { "mark", "TEXT", 1, 1, CR_ROLE_CLERK, "add a timestamped marker to the session",
+    "Adds a timestamped note to the session.", NULL, run_mark },
+  { "status", NULL, 0, 0, CR_ROLE_VIEWER, "show what the recorder is doing",
+    "Shows what the recorder is doing: the state, the case and session with the time "
+    "elapsed, each input with its state and each microphone's level (\"silent\" at or below "
+    "the room's silence_dbfs), the alarms standing, the disk's free space and the recording "
+    "time left, the live streams.",
+    (const VerbOption[]) { JSON_OPTION ("Print the daemon's JSON as is"), { NULL } },
+    run_status },
+  { "rooms", NULL, 0, 0, CR_ROLE_VIEWER, "one line per room of this machine (every config)",
+    "Shows every courtroom of the machine, one line each: its state (recording, paused, "
+    "standby, or down with the reason), the case, the time elapsed, the alarms standing, "
+    "the disk's recording time left and the live streams. The rooms are the configs given "
+    "with -c, else every *.conf in the directory (/etc/courtrec); their daemons are asked "
+    "at once. Exit status 0 when every room answered with no alarm standing, 1 when one "
+    "did not, its config is broken or an alarm stands.",
+    (const VerbOption[]) {
+      { "config", 'c', OPT_FILES, FALSE, "FILE", "A room's config (repeatable)", NULL },
+      { "dir", 0, OPT_TEXT, FALSE, "DIR", "Every *.conf in DIR (default /etc/courtrec)", NULL },
+      { "timeout", 0, OPT_TEXT, FALSE, "SECONDS",
+        "How long to wait for the daemons (default 3)", NULL },
+      JSON_OPTION ("Print a JSON array, one object per room"),
+      { NULL } },
+    run_rooms },
+  { "sessions", NULL, 0, 0, CR_ROLE_ANYONE, "list sessions (reads the index; daemon not needed)",
+    "Lists the recorded sessions, from the index.",
+    (const VerbOption[]) {
+      { "case", 0, OPT_CASE, FALSE, "CASE", "Only sessions of this case number (any typing of it)", NULL },
+      JSON_OPTION ("Print a JSON array"),
+      { NULL } },
+    run_sessions },
+  { "events", "SESSION_ID", 1, 1, CR_ROLE_ANYONE, "list a session's events (reads the index)",
+    "Lists a session's events, from the index.",
+    (const VerbOption[]) { JSON_OPTION ("Print a JSON array"), { NULL } },
+    run_events },
+  { "report", NULL, 0, 0, CR_ROLE_ANYONE, "the hearing report filed with the case",
+    "Prints the hearing report filed with the case: times, pauses, faults, markers, "
+    "segments with their hashes, chain head and signature.",
+    (const VerbOption[]) {
+      { "session", 0, OPT_SESSION, TRUE, "ID", "The session (required)", NULL },
+      { "format", 0, OPT_TEXT, FALSE, "F", "text (default), json, or html (a printable page)",
+        report_formats },
+      { NULL } },
+    run_report },
+  { "verify", NULL, 0, 0, CR_ROLE_ANYONE, "check files, index and seals; exit 3 if not intact",
+    "Checks every segment file against its SHA-256, every index row against the chain, "
+    "every seal against its signature, and looks for files the index does not know. Names "
+    "each problem. Exit status 0 when all is intact, 3 when not.",
+    (const VerbOption[]) {
+      { "case", 0, OPT_CASE, FALSE, "CASE", "Only the sessions of this case number", NULL },
+      { "session", 0, OPT_SESSION, FALSE, "ID", "Only this session", NULL },
+      { "all", 0, OPT_FLAG, FALSE, NULL,
+        "The whole archive, unknown files included (the default)", NULL },
+      { "public-key", 0, OPT_TEXT, FALSE, "HEX",
+        "The key seals must carry (64 hex digits); default: the device's KEY_FILE.pub", NULL },
+      { NULL } },
+    run_verify },
+  { "archived", NULL, 0, 0, CR_ROLE_ANYONE, "mark a verified, sealed session archived by the court",
+    "Marks a session archived by the court, so that retention may later delete its media. "
+    "Only a stopped, sealed session that verifies intact is marked; the mark is an event.",
+    (const VerbOption[]) {
+      { "session", 0, OPT_SESSION, TRUE, "ID", "The session (required)", NULL },
+      { "note", 0, OPT_TEXT, FALSE, "TEXT",
+        "Where it was archived, e.g. the electronic archive's receipt", NULL },
+      { NULL } },
+    run_archived },
+  { "seal", NULL, 0, 0, CR_ROLE_ANYONE, "seal a stopped session left unsealed (its key was unusable)",
+    "Seals a stopped session that was not sealed at its stop (the device key could not be "
+    "used), with the device key; a seal-late event says when and why.",
+    (const VerbOption[]) {
+      { "session", 0, OPT_SESSION, TRUE, "ID", "The session (required)", NULL },
+      { NULL } },
+    run_seal },
+  { "retention", NULL, 0, 0, CR_ROLE_ANYONE, "delete media of archived sessions older than DAYS",
+    "Deletes the media files of sessions the court marked archived (courtrec archived) that "
+    "stopped more than DAYS days ago, and nothing else. The index keeps their rows and events.",
+    (const VerbOption[]) {
+      { "older-than", 0, OPT_TEXT, TRUE, "DAYS",
+        "Sessions that stopped more than DAYS days ago (required)", NULL },
+      { "dry-run", 0, OPT_FLAG, FALSE, NULL, "Only say what would be deleted", NULL },
+      { NULL } },
+    run_retention },
+  { "export", NULL, 0, 0, CR_ROLE_ANYONE, "write a BagIt package of MP4s and reports",
+    "Writes a package for a litigant or the court's electronic archive: one MP4 per session "
+    "(no re-encoding), the hearing reports, as a BagIt bag with SHA-256 manifests.",
+    (const VerbOption[]) {
+      { "case", 0, OPT_CASE, TRUE, "CASE", "The case, in any typing", NULL },
+      { "session", 0, OPT_SESSION, FALSE, "ID", "Only this session", NULL },
+      { "from", 0, OPT_TEXT, FALSE, "TIME", "From this time (local, or ISO 8601 with Z)", NULL },
+      { "to", 0, OPT_TEXT, FALSE, "TIME", "Up to this time", NULL },
+      { "output", 'o', OPT_TEXT, TRUE, "DIR", "The package directory (new or empty)", NULL },
+      { NULL } },
+    run_export },
+  { "layout", "NAME", 1, 1, CR_ROLE_CLERK, "switch the picture: single, pip, grid, voice, evidence",
+    "Switches the composed picture's layout: single, pip, grid, voice (follows the loudest "
+    "microphone) or evidence (the evidence camera full screen).", NULL, run_layout },
+  { "broadcast", "approve|forbid|list", 1, 1, CR_ROLE_APPROVER,
+    "the court's live-broadcast decision on a case",
+    "The court's broadcast decisions: approve a case for live broadcast (once), or forbid it "
+    "(a non-public case: no stream of it can ever start). list reads the index.",
+    (const VerbOption[]) {
+      { "case", 0, OPT_CASE, FALSE, "CASE", "The case, in any typing", NULL },
+      { "by", 0, OPT_TEXT, FALSE, "NAME",
+        "Ignored, for older scripts: who decides is the token's account", NULL },
+      { "reason", 0, OPT_TEXT, FALSE, "TEXT", "Why it is non-public (required to forbid)", NULL },
+      { NULL } },
+    run_broadcast },
+  { "stream", "start|stop|cut|resume [NAME]", 1, 2, CR_ROLE_CLERK,
+    "control the live streams (cut: the slate at once)",
+    "Controls the live streams: cut puts the \"庭审直播暂停 / broadcast paused\" slate and "
+    "silence on the public stream at once while the recording goes on; resume brings the "
+    "hearing back. Without NAME: every stream (start needs a NAME).", NULL, run_stream },
+  { "user", "ACTION [NAME]", 1, 2, CR_ROLE_ANYONE,
+    "the machine's accounts and their API tokens",
+    "Manages the accounts that use the rooms of this machine; ACTION is one of add NAME "
+    "--role ROLE, passwd NAME, role NAME --role ROLE, disable NAME, enable NAME, list, token "
+    "NAME [--revoke ID|all] [--list]. Writes the users store itself.",
+    (const VerbOption[]) {
+      { "role", 0, OPT_TEXT, FALSE, "ROLE", "add, role: viewer, clerk, approver or admin", NULL },
+      { "password-stdin", 0, OPT_FLAG, FALSE, NULL,
+        "add, passwd: read the password from the first line of standard input", NULL },
+      { "revoke", 0, OPT_TEXT, FALSE, "ID|all",
+        "token: revoke token ID (or all) instead of issuing one", NULL },
+      { "list", 0, OPT_FLAG, FALSE, NULL, "token: list the numbers of the tokens in force", NULL },
+      JSON_OPTION ("list: as JSON"),
+      { "users", 0, OPT_TEXT, FALSE, "FILE",
+        "The users store (default: the config's [api] users)", NULL },
+      { NULL } },
+    run_user },
+  { "help", "[VERB]", 0, 1, CR_ROLE_ANYONE,
+    "a verb's options and what it does; this list without VERB",
+    "Shows a verb's options and what it does; without VERB, the list of verbs. The manual "
+    "pages are courtrec(1), courtrecd(8) and courtrec.conf(5).", NULL, run_help },
+};
+const gsize cr_n_verbs = G_N_ELEMENTS (cr_verbs);
 
 /* The global options' context: 'courtrec help' prints its help. */
 static GOptionContext *main_context;
 
-static int run_help (const char *verb, int argc, char **argv);
+const Verb *
+find_verb (const char *name)
+{
+  for (gsize i = 0; i < cr_n_verbs; i++)
+    if (g_str_equal (name, cr_verbs[i].name))
+      return &cr_verbs[i];
+  return NULL;
+}
 
-static const Verb verbs[] = {
-  { "start", "--case CASE [--title T]", "start recording a hearing", run_start },
-  { "pause", "--reason R", "pause (recess, non-public-evidence, mediation, other)", run_pause },
-  { "resume", "", "resume a paused recording", run_resume },
-  { "stop", "", "stop recording and end the session", run_stop },
-  { "mark", "TEXT", "add a timestamped marker to the session", run_mark },
-  { "status", "[--json]", "show what the recorder is doing", run_status },
-  { "sessions", "[--case CASE] [--json]", "list sessions (reads the index; daemon not needed)", run_sessions },
-  { "events", "SESSION_ID [--json]", "list a session's events (reads the index)", run_events },
-  { "report", "--session ID [--format text|json|html]", "the hearing report filed with the case", run_report },
-  { "verify", "[--case CASE | --session ID | --all]", "check files, index and seals; exit 3 if not intact", run_verify },
-  { "archived", "--session ID [--note TEXT]", "mark a verified, sealed session archived by the court", run_archived },
-  { "seal", "--session ID", "seal a stopped session left unsealed (its key was unusable)", run_seal },
-  { "retention", "--older-than DAYS [--dry-run]", "delete media of archived sessions older than DAYS", run_retention },
-  { "export", "--case CASE [--session ID] [--from T --to T] -o DIR", "write a BagIt package of MP4s and reports", run_export },
-  { "layout", "NAME", "switch the picture: single, pip, grid, voice, evidence", run_layout },
-  { "broadcast", "approve|forbid|list [--case C --by N|--reason R]", "the court's live-broadcast decision on a case", run_broadcast },
-  { "stream", "start|stop|cut|resume [NAME]", "control the live streams (cut: the slate at once)", run_stream },
-  { "user", "add|passwd|role|disable|enable|list|token [NAME]", "the machine's accounts and their API tokens", run_user },
-  { "help", "[VERB]", "a verb's options and what it does; this list without VERB", run_help },
-};
+const char *
+verb_role_name (CrRole role)
+{
+  return role == CR_ROLE_ANYONE ? "local" : cr_role_name (role);
+}
 
 /* A verb's help is its own --help: the options it parses are the ones it
  * shows, so the two cannot drift apart. */
-static int
-run_help (const char *verb, int argc, char **argv)
+int
+run_help (VerbCall *call)
 {
-  g_auto (GStrv) positional = NULL;
-  int code;
+  const Verb *verb;
+  char *help_argv[3] = { NULL, (char *) "--help", NULL };
 
-  if (!parse_verb_options (verb, "[VERB]", "Shows a verb's options and what it does; "
-                           "without VERB, the list of verbs. The manual pages are "
-                           "courtrec(1), courtrecd(8) and courtrec.conf(5).",
-                           NULL, argc, argv, 0, 1, &positional, &code))
-    return code;
-  if (positional == NULL || positional[0] == NULL)
+  if (call->n_args == 0)
     {
       g_autofree char *help = g_option_context_get_help (main_context, TRUE, NULL);
       fputs (help, stdout);
       return EXIT_OK;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
-    if (g_str_equal (positional[0], verbs[i].name))
-      {
-        char *help_argv[] = { (char *) verbs[i].name, (char *) "--help", NULL };
-        return verbs[i].run (verbs[i].name, 2, help_argv);
-      }
-  return fail (EXIT_USAGE, "help: unknown verb '%s'; run 'courtrec help' for the list",
-               cr_text_shown (positional[0]));
+  verb = find_verb (call->args[0]);
+  if (verb == NULL)
+    return fail (EXIT_USAGE, "help: unknown verb '%s'; run 'courtrec help' for the list",
+                 cr_text_shown (call->args[0]));
+  help_argv[0] = (char *) verb->name;
+  return run_verb (verb, 2, help_argv);
+}
+
+/* "start --case CASE [OPTION…]": the verb, its positional arguments and
+ * required options, from its row ('help VERB' shows the others). */
+static char *
+verb_synopsis (const Verb *verb)
+{
+  GString *synopsis = g_string_new (verb->name);
+  gboolean optional = FALSE;
+
+  if (verb->params != NULL)
+    g_string_append_printf (synopsis, " %s", verb->params);
+  for (const VerbOption *option = verb->options; option != NULL && option->name != NULL;
+       option++)
+    {
+      g_autofree char *usage = verb_option_usage (option);
+
+      if (!option->required)
+        optional = TRUE;
+      else
+        g_string_append_printf (synopsis, " %s", usage);
+    }
+  if (optional)
+    g_string_append (synopsis, " [OPTION…]");
+  return g_string_free (synopsis, FALSE);
 }
 
 static char *
@@ -96,14 +266,20 @@ verbs_help (void)
 {
   GString *help = g_string_new ("Verbs:\n");
 
-  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+  for (gsize i = 0; i < cr_n_verbs; i++)
     {
-      g_autofree char *usage = g_strdup_printf ("%s %s", verbs[i].name, verbs[i].params);
-      g_string_append_printf (help, "  %-46s %s\n", usage, verbs[i].summary);
+      g_autofree char *synopsis = verb_synopsis (&cr_verbs[i]);
+
+      /* display width: "…" is one column and three bytes. */
+      glong pad = 42 - g_utf8_strlen (synopsis, -1);
+
+      g_string_append_printf (help, "  %s%*s %-9s %s\n", synopsis, (int) MAX (pad, 0), "",
+                              verb_role_name (cr_verbs[i].role), cr_verbs[i].summary);
     }
   g_string_append (help,
-      "\nControl verbs talk to courtrecd at the config's [api] listen address;\n"
-      "the archive verbs read the index and the files and work with the daemon down.\n"
+      "\nThe second column is the role the verb needs on courtrecd, which it talks to\n"
+      "at the config's [api] listen address; \"local\" verbs read the index and the\n"
+      "files themselves and work with the daemon down.\n"
       "Run 'courtrec help VERB' for a verb's options; man courtrec for the whole of it.\n"
       "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input,\n"
       "3 integrity failure (verify found a problem; archived refused a session).");
@@ -128,14 +304,15 @@ main (int argc, char **argv)
   g_autofree char *description = NULL;
   gboolean version = FALSE;
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "The courtroom's config file", "FILE" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME_ARRAY, &config_paths,
+      "The courtroom's config file (several for 'rooms')", "FILE" },
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file_path,
       "An account's API token for the control verbs (or COURTREC_TOKEN; default: the "
       "room's token)", "FILE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
+  const Verb *verb;
   int status;
 
   setlocale (LC_ALL, "");
@@ -161,16 +338,14 @@ main (int argc, char **argv)
 
   if (argc < 2)
     return fail (EXIT_USAGE, "no verb given; run 'courtrec --help' for the list");
-  /* The verb's arguments are checked where the verb parses them, so that
-   * the message can name the option. */
-  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
-    if (g_str_equal (argv[1], verbs[i].name))
-      {
-        status = verbs[i].run (verbs[i].name, argc - 1, argv + 1);
-        g_free (config_path);
-        g_free (token_file_path);
-        return status;
-      }
-  return fail (EXIT_USAGE, "unknown verb '%s'; run 'courtrec --help' for the list",
-               cr_text_shown (argv[1]));
+  /* The verb's arguments are checked where the verb's row is parsed, so
+   * that the message can name the option. */
+  verb = find_verb (argv[1]);
+  if (verb == NULL)
+    return fail (EXIT_USAGE, "unknown verb '%s'; run 'courtrec --help' for the list",
+                 cr_text_shown (argv[1]));
+  status = run_verb (verb, argc - 1, argv + 1);
+  g_strfreev (config_paths);
+  g_free (token_file_path);
+  return status;
 }

@@ -17,8 +17,8 @@
 #define HTTP_TIMEOUT_SECONDS 15
 
 /* "host:port", with brackets around an IPv6 literal. */
-static char *
-format_endpoint (const CrConfig *config)
+char *
+api_endpoint (const CrConfig *config)
 {
   if (strchr (config->api_host, ':') != NULL)
     return g_strdup_printf ("[%s]:%u", config->api_host, config->api_port);
@@ -37,28 +37,36 @@ wipe_string (char *secret)
 typedef char SecretString;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretString, wipe_string)
 
-/* The token a request is sent with, and in @source where it came from,
- * for the messages. (transfer full) */
-static char *
-load_token (const CrConfig *config, const char **source, GError **error)
+/* Where the token a request is sent with comes from, for the messages. */
+const char *
+api_token_source (void)
 {
   const char *from_env = g_getenv ("COURTREC_TOKEN");
 
   if (from_env != NULL && *from_env != '\0')
-    {
-      *source = "the COURTREC_TOKEN environment variable";
-      return g_strstrip (g_strdup (from_env));
-    }
+    return "the COURTREC_TOKEN environment variable";
+  if (token_file_path != NULL)
+    return "--token-file";
+  return "the room's token file";
+}
+
+/* The token a request is sent with: an account's from COURTREC_TOKEN or
+ * --token-file, else the room's. (transfer full) */
+static char *
+load_token (const CrConfig *config, GError **error)
+{
+  const char *from_env = g_getenv ("COURTREC_TOKEN");
+
+  if (from_env != NULL && *from_env != '\0')
+    return g_strstrip (g_strdup (from_env));
   if (token_file_path != NULL)
     {
       /* Read and checked as the room's token file is. */
       CrConfig with_file = *config;
 
       with_file.token_file = token_file_path;
-      *source = "--token-file";
       return cr_config_load_token (&with_file, FALSE, error);
     }
-  *source = "the room's token file";
   return cr_config_load_token (config, FALSE, error);
 }
 
@@ -79,38 +87,30 @@ api_error_message (JsonNode *reply)
   return json_object_get_string_member_with_default (inner, "message", NULL);
 }
 
-/* Sends @method @path (under /api/v1) with @request as the body (or none)
- * and returns the exit code; on 200 sets @reply to the JSON body. Prints
- * every failure. */
-int
-call_api (const CrConfig *config, const char *method, const char *path,
-          JsonNode *request, JsonNode **reply)
+/* A request for @method @path (under /api/v1) of the room's courtrecd,
+ * with the room's token and @request as the body (or none). NULL when the
+ * token cannot be read, or (G_IO_ERROR_INVALID_ARGUMENT) when the [api]
+ * listen address makes no URL. (transfer full) */
+SoupMessage *
+api_request_new (const CrConfig *config, const char *method, const char *path,
+                 JsonNode *request, GError **error)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (SecretString) token = NULL;
   g_autoptr (SecretString) authorization = NULL;
-  g_autoptr (SoupSession) session = NULL;
-  g_autoptr (SoupMessage) message = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree char *endpoint = format_endpoint (config);
+  g_autofree char *endpoint = api_endpoint (config);
   g_autofree char *uri = g_strdup_printf ("http://%s/api/v1%s", endpoint, path);
-  JsonNode *root = NULL;
-  const char *daemon_message;
-  const char *token_source = NULL;
-  guint status;
+  SoupMessage *message;
 
-  token = load_token (config, &token_source, &error);
+  token = load_token (config, error);
   if (token == NULL)
-    return fail (EXIT_RUNTIME, "room %s: %s", cr_text_shown (config->room_id),
-                 error->message);
-
-  session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_SECONDS,
-                                           "user-agent", "courtrec", NULL);
+    return NULL;
   message = soup_message_new (method, uri);
   if (message == NULL)
-    return fail (EXIT_USAGE, "cannot make a URL of the [api] listen address %s",
-                 cr_text_shown (endpoint));
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "cannot make a URL of the [api] listen address %s", cr_text_shown (endpoint));
+      return NULL;
+    }
   authorization = g_strdup_printf ("Bearer %s", token);
   soup_message_headers_replace (soup_message_get_request_headers (message),
                                 "Authorization", authorization);
@@ -126,6 +126,62 @@ call_api (const CrConfig *config, const char *method, const char *path,
       bytes = g_bytes_new_take (text, length);
       soup_message_set_request_body_from_bytes (message, "application/json", bytes);
     }
+  return message;
+}
+
+/* A session whose every read and write gives up after @timeout_seconds;
+ * @connections at once to one host, or libsoup's default (2) for 0.
+ * (transfer full) */
+SoupSession *
+api_session_new (guint timeout_seconds, guint connections)
+{
+  if (connections == 0)
+    return soup_session_new_with_options ("timeout", timeout_seconds,
+                                          "user-agent", "courtrec", NULL);
+  return soup_session_new_with_options ("timeout", timeout_seconds, "user-agent", "courtrec",
+                                        "max-conns", connections,
+                                        "max-conns-per-host", connections, NULL);
+}
+
+/* The JSON of a reply's body, or NULL when it is none. (transfer full) */
+JsonNode *
+api_reply_json (GBytes *body)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (body == NULL || g_bytes_get_size (body) == 0 ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                   g_bytes_get_size (body), NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root != NULL ? json_node_copy (root) : NULL;
+}
+
+/* Sends @method @path (under /api/v1) with @request as the body (or none)
+ * and returns the exit code; on 200 sets @reply to the JSON body. Prints
+ * every failure; a refusal for the account's role (403) quotes @needs,
+ * what the verb needs ("start needs the clerk role"), if given. */
+int
+call_api (const CrConfig *config, const char *method, const char *path,
+          JsonNode *request, JsonNode **reply, const char *needs)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SoupSession) session = NULL;
+  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *endpoint = api_endpoint (config);
+  const char *daemon_message;
+  guint status;
+
+  message = api_request_new (config, method, path, request, &error);
+  if (message == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    return fail (EXIT_USAGE, "%s", error->message);
+  if (message == NULL)
+    return fail (EXIT_RUNTIME, "room %s: %s", cr_text_shown (config->room_id),
+                 error->message);
+  session = api_session_new (HTTP_TIMEOUT_SECONDS, 0);
 
   body = soup_session_send_and_read (session, message, NULL, &error);
   if (body == NULL)
@@ -133,10 +189,7 @@ call_api (const CrConfig *config, const char *method, const char *path,
                  cr_text_shown (config->room_id), cr_text_shown (endpoint), error->message);
 
   status = soup_message_get_status (message);
-  if (g_bytes_get_size (body) > 0 &&
-      json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                  g_bytes_get_size (body), NULL))
-    root = json_parser_get_root (parser);
+  root = api_reply_json (body);
   /* The daemon's messages quote what it was sent, and whatever answers on
    * its port may say anything: escaped and shortened like any outside text. */
   daemon_message = api_error_message (root);
@@ -159,12 +212,14 @@ call_api (const CrConfig *config, const char *method, const char *path,
       return fail (EXIT_RUNTIME, "courtrecd for room %s on %s refused the API token from %s "
                    "(revoked, its account disabled, another daemon on that port, or the "
                    "token file replaced?)", cr_text_shown (config->room_id),
-                   cr_text_shown (endpoint), token_source);
+                   cr_text_shown (endpoint), api_token_source ());
     case SOUP_STATUS_FORBIDDEN:
-      return fail (EXIT_RUNTIME, "courtrecd for room %s refused: %s",
-                   cr_text_shown (config->room_id),
-                   daemon_message != NULL ? daemon_message : "the account's role does not "
-                                                             "allow it");
+      return fail (EXIT_RUNTIME, "courtrecd for room %s refused %s %s%s%s%s: %s",
+                   cr_text_shown (config->room_id), method, cr_text_shown (path),
+                   needs != NULL ? " (" : "", needs != NULL ? needs : "",
+                   needs != NULL ? ")" : "",
+                   daemon_message != NULL ? daemon_message
+                                          : "the account's role does not allow it");
     case SOUP_STATUS_CONFLICT:
       return fail (EXIT_RUNTIME, "%s", daemon_message != NULL ? daemon_message
                                         : "courtrecd refused: not allowed now");
@@ -178,17 +233,14 @@ call_api (const CrConfig *config, const char *method, const char *path,
     }
 }
 
-/* POSTs {"NAME": VALUE, ...} (pairs, NULL-terminated; NULL values left
- * out) to @path. */
-int
-post_fields (const CrConfig *config, const char *path, JsonNode **reply, ...)
+/* {"NAME": VALUE, ...} from pairs in @ap, ended by NULL; NULL values left
+ * out. (transfer full) */
+JsonNode *
+fields_request (va_list ap)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) request = NULL;
   const char *name;
-  va_list ap;
 
-  va_start (ap, reply);
   json_builder_begin_object (builder);
   while ((name = va_arg (ap, const char *)) != NULL)
     {
@@ -199,7 +251,5 @@ post_fields (const CrConfig *config, const char *path, JsonNode **reply, ...)
       json_builder_add_string_value (builder, value);
     }
   json_builder_end_object (builder);
-  va_end (ap);
-  request = json_builder_get_root (builder);
-  return call_api (config, "POST", path, request, reply);
+  return json_builder_get_root (builder);
 }

@@ -123,59 +123,29 @@ print_verify_report (const CrVerifyReport *report, gint64 elapsed_us)
 }
 
 int
-run_verify (const char *verb, int argc, char **argv)
+run_verify (VerbCall *call)
 {
-  g_autofree char *case_arg = NULL;
-  g_autofree char *case_no = NULL;
-  g_autofree char *session_arg = NULL;
-  g_autofree char *public_key_arg = NULL;
+  const char *case_no = verb_text (call, "case");
+  gint64 session_id = verb_session (call, "session");
   g_autofree char *trusted = NULL;
-  g_autofree char *index_path = NULL;
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  const CrConfig *config;
+  CrSegmentIndex *index;
   g_autoptr (CrVerifyReport) report = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean all = FALSE;
-  gint64 session_id = 0;
   gint64 started;
   CrVerifyScope scope = { NULL, 0, NULL };
   int code;
-  GOptionEntry entries[] = {
-    { "case", 0, 0, G_OPTION_ARG_FILENAME, &case_arg,
-      "Only the sessions of this case number", "CASE" },
-    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "Only this session", "ID" },
-    { "all", 0, 0, G_OPTION_ARG_NONE, &all,
-      "The whole archive, unknown files included (the default)", NULL },
-    { "public-key", 0, 0, G_OPTION_ARG_FILENAME, &public_key_arg,
-      "The key seals must carry (64 hex digits); default: the device's KEY_FILE.pub", "HEX" },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, NULL,
-                           "Checks every segment file against its SHA-256, every index row "
-                           "against the chain, every seal against its signature, and looks "
-                           "for files the index does not know. Names each problem. Exit "
-                           "status 0 when all is intact, 3 when not.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if ((case_arg != NULL) + (session_arg != NULL) + (all != FALSE) > 1)
+  if ((case_no != NULL) + (session_id != 0) + (verb_flag (call, "all") != FALSE) > 1)
     return fail (EXIT_USAGE, "verify: give one of --case, --session and --all");
-  if (case_arg != NULL)
-    {
-      case_no = cr_case_number_canonicalize (case_arg, &error);
-      if (case_no == NULL)
-        return fail (EXIT_USAGE, "verify: --case: %s", error->message);
-    }
-  if (session_arg != NULL && !parse_session_id (verb, session_arg, &session_id, &code))
-    return code;
-  config = load_config (&code);
+  config = verb_config (call, &code);
   if (config == NULL)
     return code;
-  trusted = trusted_public_key (config, public_key_arg, &code);
+  trusted = trusted_public_key (config, verb_text (call, "public-key"), &code);
   if (code != EXIT_OK)
     return code;
 
-  index = open_index (config, FALSE, &index_path, &code);
+  index = verb_index (call, FALSE, &code);
   if (index == NULL)
     return code;
   if (session_id != 0)
@@ -193,7 +163,7 @@ run_verify (const char *verb, int argc, char **argv)
   report = cr_verify (index, config->storage_dir, &scope, &error);
   if (report == NULL)
     return fail (EXIT_RUNTIME, "cannot read the index %s: %s",
-                 cr_text_shown (index_path), error->message);
+                 cr_text_shown (call->index_path), error->message);
   if (case_no != NULL && report->sessions->len == 0)
     printf ("No sessions of case %s in room %s\n", cr_text_shown (case_no),
             cr_text_shown (config->room_id));
@@ -231,41 +201,24 @@ print_report (const char *text, CrReportFormat format)
 }
 
 int
-run_report (const char *verb, int argc, char **argv)
+run_report (VerbCall *call)
 {
-  g_autofree char *session_arg = NULL;
-  g_autofree char *format_arg = NULL;
-  g_autofree char *index_path = NULL;
+  gint64 session_id = verb_session (call, "session");
+  const char *format_arg = verb_text (call, "format");
   g_autofree char *text = NULL;
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  const CrConfig *config;
+  CrSegmentIndex *index;
   g_autoptr (GError) error = NULL;
   CrReportFormat format = CR_REPORT_TEXT;
-  gint64 session_id = 0;
   int code;
-  GOptionEntry entries[] = {
-    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "The session (required)", "ID" },
-    { "format", 0, 0, G_OPTION_ARG_FILENAME, &format_arg,
-      "text (default), json, or html (a printable page)", "F" },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, NULL,
-                           "Prints the hearing report filed with the case: times, pauses, "
-                           "faults, markers, segments with their hashes, chain head and "
-                           "signature.", entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (!parse_required_session (verb, session_arg, &session_id, &code))
-    return code;
   if (format_arg != NULL && !cr_report_format_from_string (format_arg, &format))
     return fail (EXIT_USAGE, "report: unknown format '%s'; expected text, json or html",
                  cr_text_shown (format_arg));
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-  index = open_index (config, FALSE, &index_path, &code);
+  index = verb_index (call, FALSE, &code);
   if (index == NULL)
     return code;
+  config = call->config;
   text = cr_report_render (index, config, session_id, format, &error);
   if (text == NULL)
     {
@@ -273,43 +226,32 @@ run_report (const char *verb, int argc, char **argv)
         return fail (EXIT_RUNTIME, "no session %" G_GINT64_FORMAT " in room %s",
                      session_id, cr_text_shown (config->room_id));
       return fail (EXIT_RUNTIME, "cannot read the index %s: %s",
-                   cr_text_shown (index_path), error->message);
+                   cr_text_shown (call->index_path), error->message);
     }
   print_report (text, format);
   return EXIT_OK;
 }
 
 int
-run_archived (const char *verb, int argc, char **argv)
+run_archived (VerbCall *call)
 {
-  g_autofree char *session_arg = NULL;
-  g_autofree char *note = NULL;
-  g_autofree char *index_path = NULL;
+  gint64 session_id = verb_session (call, "session");
+  const char *note = verb_text (call, "note");
   g_autofree char *trusted = NULL;
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  const CrConfig *config;
+  CrSegmentIndex *index;
   g_autoptr (CrSessionRecord) session = NULL;
   g_autoptr (CrVerifyReport) report = NULL;
   g_autoptr (GError) error = NULL;
-  gint64 session_id = 0;
   int code;
-  GOptionEntry entries[] = {
-    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "The session (required)", "ID" },
-    { "note", 0, 0, G_OPTION_ARG_FILENAME, &note,
-      "Where it was archived, e.g. the electronic archive's receipt", "TEXT" },
-    { NULL }
-  };
 
-  config = load_session_verb (verb, "Marks a session archived by the court, so that "
-                              "retention may later delete its media. Only a stopped, sealed "
-                              "session that verifies intact is marked; the mark is an event.",
-                              entries, argc, argv, &session_arg, &session_id, &code);
+  config = verb_config (call, &code);
   if (config == NULL)
     return code;
   trusted = trusted_public_key (config, NULL, &code);
   if (code != EXIT_OK)
     return code;
-  index = open_index (config, TRUE, &index_path, &code);
+  index = verb_index (call, TRUE, &code);
   if (index == NULL)
     return code;
   session = cr_segment_index_get_session (index, session_id, &error);
@@ -342,32 +284,21 @@ run_archived (const char *verb, int argc, char **argv)
 /* A stopped session that was not sealed at its stop (the device key could
  * not be used): sealed now, with a seal-late event that says when and why. */
 int
-run_seal (const char *verb, int argc, char **argv)
+run_seal (VerbCall *call)
 {
-  g_autofree char *session_arg = NULL;
-  g_autofree char *index_path = NULL;
+  gint64 session_id = verb_session (call, "session");
   g_autofree char *head = NULL;
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  const CrConfig *config;
+  CrSegmentIndex *index;
   g_autoptr (CrDeviceKey) key = NULL;
   g_autoptr (GError) error = NULL;
-  gint64 session_id = 0;
   gboolean already = FALSE;
   int code;
-  GOptionEntry entries[] = {
-    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_arg, "The session (required)", "ID" },
-    { NULL }
-  };
 
-  config = load_session_verb (verb, "Seals a stopped session that was not sealed at its "
-                              "stop (the device key could not be used), with the device key; "
-                              "a seal-late event says when and why.",
-                              entries, argc, argv, &session_arg, &session_id, &code);
-  if (config == NULL)
-    return code;
-  index = open_index (config, TRUE, &index_path, &code);
+  index = verb_index (call, TRUE, &code);
   if (index == NULL)
     return code;
+  config = call->config;
   key = cr_device_key_load (config->key_file, FALSE, &error);
   if (key == NULL)
     return fail (EXIT_RUNTIME, "cannot seal: %s", error->message);
@@ -384,48 +315,30 @@ run_seal (const char *verb, int argc, char **argv)
 }
 
 int
-run_retention (const char *verb, int argc, char **argv)
+run_retention (VerbCall *call)
 {
-  g_autofree char *days_arg = NULL;
-  g_autofree char *index_path = NULL;
-  g_autoptr (CrConfig) config = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
+  const char *days_arg = verb_text (call, "older-than");
+  gboolean dry_run = verb_flag (call, "dry-run");
+  const CrConfig *config;
+  CrSegmentIndex *index;
   g_autoptr (GPtrArray) items = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean dry_run = FALSE;
   guint64 days;
   gint64 cutoff_us, bytes = 0;
   guint files = 0, failures = 0;
   int code;
-  GOptionEntry entries[] = {
-    { "older-than", 0, 0, G_OPTION_ARG_FILENAME, &days_arg,
-      "Sessions that stopped more than DAYS days ago (required)", "DAYS" },
-    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Only say what would be deleted", NULL },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, NULL,
-                           "Deletes the media files of sessions the court marked archived "
-                           "(courtrec archived) that stopped more than DAYS days ago, and "
-                           "nothing else. The index keeps their rows and events.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  if (days_arg == NULL)
-    return fail (EXIT_USAGE, "retention: --older-than DAYS is required");
   if (!g_ascii_string_to_unsigned (days_arg, 10, 0, 36500, &days, NULL))
     return fail (EXIT_USAGE, "retention: --older-than: expected a whole number of days "
                  "from 0 to 36500, got '%s'", cr_text_shown (days_arg));
-  config = load_config (&code);
-  if (config == NULL)
-    return code;
-  index = open_index (config, !dry_run, &index_path, &code);
+  index = verb_index (call, !dry_run, &code);
   if (index == NULL)
     return code;
-
+  config = call->config;
   cutoff_us = g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC;
   items = cr_retention_run (index, config->storage_dir, cutoff_us, dry_run, &error);
   if (items == NULL)
-    return fail (EXIT_RUNTIME, "retention in %s: %s", cr_text_shown (index_path),
+    return fail (EXIT_RUNTIME, "retention in %s: %s", cr_text_shown (call->index_path),
                  error->message);
 
   for (guint i = 0; i < items->len; i++)

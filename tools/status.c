@@ -47,33 +47,6 @@ print_streams (JsonObject *status)
     }
 }
 
-/* "1 h 05 min", "12 min 30 s", "40 s". (transfer full) */
-static char *
-format_duration (gint64 seconds)
-{
-  if (seconds < 0)
-    seconds = 0;
-  if (seconds >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT " h %02d min", seconds / 3600,
-                            (int) (seconds % 3600 / 60));
-  if (seconds >= 60)
-    return g_strdup_printf ("%d min %02d s", (int) (seconds / 60), (int) (seconds % 60));
-  return g_strdup_printf ("%d s", (int) seconds);
-}
-
-/* Seconds from the UTC time @iso (as the daemon writes it) to now, or -1
- * when it is not a time. */
-static gint64
-seconds_since (const char *iso)
-{
-  g_autoptr (GDateTime) then = iso != NULL ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-
-  if (then == NULL)
-    return -1;
-  return g_date_time_difference (now, then) / G_USEC_PER_SEC;
-}
-
 /* The level of a microphone as a clerk reads it: "silent" at or below the
  * room's silence floor (the meter's own floor is a number like -699.99
  * that means nothing to anyone), else "-23.4 dBFS (peak -12.0)".
@@ -291,34 +264,22 @@ print_session (JsonObject *session, JsonObject *segment)
 }
 
 int
-run_status (const char *verb, int argc, char **argv)
+run_status (VerbCall *call)
 {
-  g_autoptr (CrConfig) config = NULL;
+  const CrConfig *config;
   g_autoptr (JsonNode) reply = NULL;
-  gboolean json = FALSE;
   JsonObject *status, *room, *session, *segment;
   const char *state, *pause_reason;
   gboolean healthy = TRUE;
   int code;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the daemon's JSON as is", NULL },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, NULL, "Shows what the recorder is doing: the state, the "
-                           "case and session with the time elapsed, each input with its "
-                           "state and each microphone's level (\"silent\" at or below the "
-                           "room's silence_dbfs), the alarms standing, the disk's free space "
-                           "and the recording time left, the live streams.",
-                           entries, argc, argv, 0, 0, NULL, &code))
-    return code;
-  config = load_config (&code);
+  config = verb_config (call, &code);
   if (config == NULL)
     return code;
-  code = call_api (config, "GET", "/status", NULL, &reply);
+  code = verb_call_api (call, "GET", "/status", NULL, &reply);
   if (code != EXIT_OK)
     return code;
-  if (json)
+  if (verb_flag (call, "json"))
     {
       print_json (reply);
       return EXIT_OK;

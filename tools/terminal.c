@@ -150,7 +150,8 @@ print_table (GPtrArray *rows)
             for (gsize pad = display_width (row[c]); pad < widths[c] + 2; pad++)
               g_string_append_c (line, ' ');
         }
-      printf ("%s\n", line->str);
+      /* Padding for empty last columns is not worth a byte. */
+      printf ("%s\n", g_strchomp (line->str));
     }
 }
 
@@ -158,4 +159,42 @@ char *
 format_time_or_dash (gint64 utc_us)
 {
   return utc_us > 0 ? cr_format_utc (utc_us) : g_strdup ("-");
+}
+
+/* "1 h 05 min", "12 min 30 s", "40 s". (transfer full) */
+char *
+format_duration (gint64 seconds)
+{
+  if (seconds < 0)
+    seconds = 0;
+  if (seconds >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " h %02d min", seconds / 3600,
+                            (int) (seconds % 3600 / 60));
+  if (seconds >= 60)
+    return g_strdup_printf ("%d min %02d s", (int) (seconds / 60), (int) (seconds % 60));
+  return g_strdup_printf ("%d s", (int) seconds);
+}
+
+/* Seconds from the UTC time @iso (as the daemon writes it) to now, or -1
+ * when it is not a time. */
+gint64
+seconds_since (const char *iso)
+{
+  g_autoptr (GDateTime) then = iso != NULL ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+  if (then == NULL)
+    return -1;
+  return g_date_time_difference (now, then) / G_USEC_PER_SEC;
+}
+
+/* "NAME": VALUE, or "NAME": null for no value. */
+void
+add_string_or_null (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
 }

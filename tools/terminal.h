@@ -24,7 +24,10 @@ int G_GNUC_PRINTF (2, 3) fail (int code, const char *format, ...);
 char *escape_in_document (const char *text, gboolean html);
 void print_json_text (const char *json);
 void print_json (JsonNode *node);
+void add_string_or_null (JsonBuilder *builder, const char *name, const char *value);
 void print_table (GPtrArray *rows);
 char *format_time_or_dash (gint64 utc_us);
+char *format_duration (gint64 seconds);
+gint64 seconds_since (const char *iso);
 
 G_END_DECLS

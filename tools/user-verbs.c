@@ -286,45 +286,25 @@ run_token (const char *verb, CrUsers *users, const char *name, const char *revok
 }
 
 int
-run_user (const char *verb, int argc, char **argv)
+run_user (VerbCall *call)
 {
-  g_autofree char *users_arg = NULL;
-  g_autofree char *role_arg = NULL;
-  g_autofree char *revoke = NULL;
-  g_auto (GStrv) positional = NULL;
+  const char *verb = call->name;
+  const char *role_arg = verb_text (call, "role");
+  const char *revoke = verb_text (call, "revoke");
+  const char *users_arg = verb_text (call, "users");
+  gboolean password_stdin = verb_flag (call, "password-stdin");
+  gboolean json = verb_flag (call, "json");
+  gboolean list_tokens = verb_flag (call, "list");
   g_autoptr (CrUsers) users = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SecretText) password = NULL;
   g_autofree char *users_path = NULL;
-  gboolean password_stdin = FALSE, json = FALSE, list_tokens = FALSE;
-  const char *action, *name;
+  const char *action = call->args[0];
+  const char *name = call->args[1];
   CrRole role = CR_ROLE_ANYONE;
   guint wanted;
   int code;
-  GOptionEntry entries[] = {
-    { "role", 0, 0, G_OPTION_ARG_FILENAME, &role_arg,
-      "add, role: viewer, clerk, approver or admin", "ROLE" },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
-      "add, passwd: read the password from the first line of standard input", NULL },
-    { "revoke", 0, 0, G_OPTION_ARG_FILENAME, &revoke,
-      "token: revoke token ID (or all) instead of issuing one", "ID|all" },
-    { "list", 0, 0, G_OPTION_ARG_NONE, &list_tokens,
-      "token: list the numbers of the tokens in force", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "list: as JSON", NULL },
-    { "users", 0, 0, G_OPTION_ARG_FILENAME, &users_arg,
-      "The users store (default: the config's [api] users)", "FILE" },
-    { NULL }
-  };
 
-  if (!parse_verb_options (verb, "add|passwd|role|disable|enable|list|token [NAME]",
-                           "Manages the accounts that use the rooms of this machine: "
-                           "add NAME --role ROLE, passwd NAME, role NAME --role ROLE, "
-                           "disable NAME, enable NAME, list, token NAME [--revoke ID|all] "
-                           "[--list].",
-                           entries, argc, argv, 1, 2, &positional, &code))
-    return code;
-  action = positional[0];
-  name = positional[1];
   if (!g_strv_contains ((const char *const[]) { "add", "passwd", "role", "disable", "enable",
                                                 "list", "token", NULL }, action))
     return fail (EXIT_USAGE, "%s: unknown action '%s': add, passwd, role, disable, enable, "
@@ -341,10 +321,10 @@ run_user (const char *verb, int argc, char **argv)
     return code;
 
   if (users_arg != NULL)
-    users_path = g_steal_pointer (&users_arg);
+    users_path = g_strdup (users_arg);
   else
     {
-      g_autoptr (CrConfig) config = load_config (&code);
+      const CrConfig *config = verb_config (call, &code);
       if (config == NULL)
         return code;
       users_path = g_strdup (config->users_path);

@@ -381,8 +381,9 @@ test_scrapers_while_recording (void)
 /* --- a real Prometheus ------------------------------------------------------- */
 
 /* Prometheus (Debian's) scrapes courtrecd every second with the room's
- * token, and a second job with a wrong token; its query API then answers
- * what a court's dashboards and rules will ask. */
+ * token, and a second job with a wrong token, and evaluates the shipped
+ * alert rules; its query API then answers what a court's dashboards and
+ * rules will ask. */
 static void
 test_prometheus (void)
 {
@@ -392,6 +393,7 @@ test_prometheus (void)
   g_autofree char *token_file = NULL;
   g_autofree char *wrong_file = NULL;
   g_autofree char *jobs = NULL;
+  g_autofree char *rules = cr_test_top_path ("contrib/prometheus/courtrec-alerts.yml");
   gint64 t0;
 
   cr_test_room_start (room);
@@ -411,7 +413,7 @@ test_prometheus (void)
       token_file, room->port, wrong_file, room->port);
 
   t0 = g_get_monotonic_time ();
-  prometheus = cr_test_prometheus_new (room->dir, jobs, NULL);
+  prometheus = cr_test_prometheus_new (room->dir, jobs, rules);
   g_assert_true (cr_test_prometheus_wait (prometheus, "up{job=\"courtrec\"}", 1, 20));
   g_test_message ("first scrape answered %.1f s after Prometheus started",
                   (g_get_monotonic_time () - t0) / 1e6);
@@ -434,6 +436,15 @@ test_prometheus (void)
   g_assert_true (cr_test_prometheus_wait (prometheus,
                                           "scrape_samples_scraped{job=\"courtrec\"} > bool 30", 1,
                                           5));
+  /* The shipped rules evaluate against a real room without an error; a
+   * healthy room recording raises none of them, not even pending, while
+   * the job whose token is wrong is a recorder not watched: down. */
+  g_assert_true (cr_test_prometheus_rules_ok (prometheus, 10));
+  g_assert_true (cr_test_prometheus_wait (prometheus,
+                                          "count(ALERTS{alertname=\"CourtrecRecorderDown\","
+                                          "job=\"courtrec-wrong-token\"})", 1, 5));
+  g_assert_cmpuint (cr_test_prometheus_count (prometheus,
+                                              "ALERTS{job!=\"courtrec-wrong-token\"}"), ==, 0);
   cr_test_prometheus_free (g_steal_pointer (&prometheus));
 }
 

@@ -202,6 +202,56 @@ cr_test_prometheus_wait (CrTestPrometheus *prometheus, const char *promql, doubl
   return FALSE;
 }
 
+guint
+cr_test_prometheus_count (CrTestPrometheus *prometheus, const char *promql)
+{
+  g_autoptr (JsonArray) result = query (prometheus, promql);
+  return result != NULL ? json_array_get_length (result) : 0;
+}
+
+/* Every rule of every group evaluated and healthy; FALSE while one is
+ * not evaluated yet, an error if one failed. */
+static gboolean
+rules_evaluated (gpointer data)
+{
+  CrTestPrometheus *prometheus = data;
+  g_autofree char *body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *groups;
+  guint rules = 0;
+
+  g_assert_cmpuint (cr_test_http_auth (prometheus->port, "GET", "/api/v1/rules", NULL, NULL,
+                                       &body), ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+  groups = json_object_get_array_member (
+      json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "data"),
+      "groups");
+  for (guint g = 0; g < json_array_get_length (groups); g++)
+    {
+      JsonArray *list = json_object_get_array_member (json_array_get_object_element (groups, g),
+                                                      "rules");
+      for (guint r = 0; r < json_array_get_length (list); r++)
+        {
+          JsonObject *rule = json_array_get_object_element (list, r);
+          const char *health = json_object_get_string_member (rule, "health");
+
+          if (g_strcmp0 (health, "err") == 0)
+            g_error ("Prometheus: rule %s fails: %s", json_object_get_string_member (rule, "name"),
+                     json_object_get_string_member_with_default (rule, "lastError", ""));
+          if (g_strcmp0 (health, "ok") != 0)
+            return FALSE;
+          rules++;
+        }
+    }
+  return rules > 0;
+}
+
+gboolean
+cr_test_prometheus_rules_ok (CrTestPrometheus *prometheus, double timeout_s)
+{
+  return cr_test_wait_until (rules_evaluated, prometheus, (guint) (timeout_s * 1000));
+}
+
 static gboolean
 prometheus_ready (gpointer data)
 {

@@ -52,6 +52,11 @@ CrTestPrometheus *cr_test_prometheus_new (const char *dir, const char *scrape_co
  * @value, or @timeout_s passed. */
 gboolean cr_test_prometheus_wait (CrTestPrometheus *prometheus, const char *query, double value,
                                   double timeout_s);
+/* How many series @query gives now. */
+guint cr_test_prometheus_count (CrTestPrometheus *prometheus, const char *query);
+/* Waits until every rule of the rule file has been evaluated, each
+ * without error (/api/v1/rules). */
+gboolean cr_test_prometheus_rules_ok (CrTestPrometheus *prometheus, double timeout_s);
 /* Kills it by PID (SIGTERM, then SIGKILL after 5 s) and waits. */
 void cr_test_prometheus_free (CrTestPrometheus *prometheus);
 

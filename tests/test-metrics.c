@@ -27,21 +27,6 @@
   "[microphone judge]\nsource = test\nlabel = 审判长\n\n" \
   "[microphone clerk]\nsource = test:silence\nlabel = 书记员\n\n"
 
-static void
-sleep_seconds (double seconds)
-{
-  if (seconds > 0)
-    g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
-}
-
-static guint
-daemon_pid (CrTestRoom *room)
-{
-  const char *id = g_subprocess_get_identifier (room->daemon);
-  g_assert_nonnull (id);
-  return (guint) g_ascii_strtoull (id, NULL, 10);
-}
-
 /* Waits (@timeout_s at most) until @series has @value in a scrape. */
 typedef struct {
   CrTestRoom *room;
@@ -326,7 +311,7 @@ test_scrapers_while_recording (void)
   cr_test_room_start (room);
   session_id = cr_test_start_session (room, CASE_NO);
   started_us = g_get_monotonic_time ();
-  pid = g_strdup_printf ("%u", daemon_pid (room));
+  pid = g_strdup_printf ("%u", cr_test_room_pid (room));
   port = g_strdup_printf ("%u", room->port);
   {
     const char *argv[] = { "/usr/bin/python3", script, "flood", pid, port, "/metrics", "8", "16",
@@ -342,7 +327,8 @@ test_scrapers_while_recording (void)
   g_assert_cmpint (json_object_get_int_member_with_default (statuses, "200", 0), ==, requests);
 
   /* Past the first boundary, so that two files meet. */
-  sleep_seconds (12.5 - (g_get_monotonic_time () - started_us) / 1e6);
+  while (g_get_monotonic_time () - started_us < 12.5 * G_USEC_PER_SEC)
+    g_usleep (G_USEC_PER_SEC / 10);
   cr_test_stop_and_wait (room, session_id);
   rows = cr_test_wait_closed (room, session_id, 2);
   for (guint i = 0; i < rows->len; i++)

@@ -797,6 +797,14 @@ cr_test_assert_recording_whole (CrTestRoom *room, gint64 session_id, guint at_le
     }
 }
 
+guint
+cr_test_room_pid (CrTestRoom *room)
+{
+  const char *id = g_subprocess_get_identifier (room->daemon);
+  g_assert_nonnull (id);
+  return (guint) g_ascii_strtoull (id, NULL, 10);
+}
+
 GSubprocess *
 cr_test_rtsp_camera_new (guint16 port)
 {

@@ -37,6 +37,8 @@ void cr_test_room_setenv (CrTestRoom *room, const char *name, const char *value)
 
 /* Starts courtrecd on the room and waits until its API answers. */
 void cr_test_room_start (CrTestRoom *room);
+/* courtrecd's PID, while it runs. */
+guint cr_test_room_pid (CrTestRoom *room);
 /* Sends @signum to courtrecd and waits for it to exit; returns the wait
  * status (as from waitpid), or -1 if it did not exit in @timeout_s. */
 int cr_test_room_signal (CrTestRoom *room, int signum, guint timeout_s);

@@ -39,9 +39,10 @@ LIB_SRCS  = $(wildcard config/*.c pipelines/*.c archive/*.c streaming/*.c accoun
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/web/resources.o
 LIB       = $(B)/libcourtrec.a
 
-TEST_SRCS = $(filter-out tests/test-util.c,$(wildcard tests/test-*.c))
+# tests/test-util*.c: what the test binaries share, linked into each.
+TEST_SRCS = $(filter-out tests/test-util%.c,$(wildcard tests/test-*.c))
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(B)/tests/%)
-TEST_UTIL = $(B)/tests/test-util.o
+TEST_UTIL = $(patsubst tests/%.c,$(B)/tests/%.o,$(wildcard tests/test-util*.c))
 
 # The client: every tools/*.c, linked into courtrec only (not the library,
 # so courtrecd does not carry them).

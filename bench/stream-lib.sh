@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# bench/stream-lib.sh: what the streaming benchmarks share (sourced, not
-# run): messages, their own temporary directory and processes (stopped by
+# bench/stream-lib.sh: what the streaming and metrics benchmarks share
+# (sourced, not run): messages, their own temporary directory and processes (stopped by
 # PID on exit), free ports, CPU ticks, and an nginx with its RTMP module.
 # The sourcing script sets BENCH_NAME first.
 

@@ -87,6 +87,7 @@ static const CrApiRoute routes[] = {
     FALSE },
   { "/api/v1/logout", "POST", CR_API_LOGOUT, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
   { "/api/v1/whoami", "GET", CR_API_WHOAMI, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
+  { "/metrics", "GET", CR_API_METRICS, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
 };
 
 guint

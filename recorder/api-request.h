@@ -45,6 +45,7 @@ typedef enum {
   CR_API_LOGIN,             /* api-login.h */
   CR_API_LOGOUT,
   CR_API_WHOAMI,
+  CR_API_METRICS,           /* text, not JSON: metrics.h */
 } CrApiAction;
 
 typedef struct {

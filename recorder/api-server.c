@@ -19,6 +19,7 @@
 #include "recorder/api-login.h"
 #include "recorder/api-request.h"
 #include "recorder/http-server.h"
+#include "recorder/metrics.h"
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
 #define ROUTE_KEY "cr-api-route"
@@ -41,6 +42,7 @@ struct CrApiServer {
   CrApiAuth *auth;        /* holds the room's token */
   GHashTable *handlers;   /* CrApiAction -> RouteHandler: routes not answered here */
   CrApiLogin *login;      /* NULL until the accounts are enabled */
+  CrMetrics *metrics;     /* /metrics */
 };
 
 typedef GHashTable Fields;
@@ -243,6 +245,8 @@ dispatch (CrApiServer *self, CrApiAction action, const CrPrincipal *principal,
       g_set_error_literal (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
                            "This room has no accounts: use its token");
       return NULL;
+    case CR_API_METRICS:
+      break;   /* a handler of its own: serve_metrics */
     }
   g_return_val_if_reached (NULL);
 }
@@ -434,6 +438,19 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
   g_message ("API %s %s by %s: 200 ok", method, route->path, actor_shown (principal));
 }
 
+/* /metrics, text for Prometheus, a viewer's; not logged: a scrape every
+ * few seconds would fill the journal. */
+static void
+serve_metrics (SoupServerMessage *msg, const CrApiRoute *route, const CrPrincipal *principal,
+               gpointer user_data)
+{
+  gsize length;
+  char *text = cr_metrics_render (user_data, &length);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, CR_METRICS_CONTENT_TYPE, SOUP_MEMORY_TAKE, text, length);
+}
+
 CrApiServer *
 cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
                    const char *token, guint max_connections, GError **error)
@@ -457,11 +474,21 @@ cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
   self->auth = cr_api_auth_new (token);
   self->handlers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->http = cr_http_server_new (&limits, admit_request, self);
+  self->metrics = cr_metrics_new (recorder);
+  cr_metrics_add_listener (self->metrics, self->http);
+  cr_api_server_set_handler (self, CR_API_METRICS, serve_metrics, self->metrics);
   soup_server_add_handler (cr_http_server_get_soup (self->http), NULL, handle_request, self,
                            NULL);
   if (!cr_http_server_listen (self->http, host, port, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+CrMetrics *
+cr_api_server_get_metrics (CrApiServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+  return server->metrics;
 }
 
 void
@@ -473,5 +500,6 @@ cr_api_server_free (CrApiServer *server)
   cr_api_login_free (server->login);
   cr_api_auth_free (server->auth);
   g_clear_pointer (&server->handlers, g_hash_table_unref);
+  cr_metrics_free (server->metrics);
   g_free (server);
 }

@@ -12,6 +12,7 @@
 #include "accounts/principal.h"
 #include "recorder/api-auth.h"
 #include "recorder/api-request.h"
+#include "recorder/metrics.h"
 #include "recorder/recorder.h"
 
 G_BEGIN_DECLS
@@ -56,6 +57,10 @@ void cr_api_server_enable_accounts (CrApiServer *server, const char *users_path,
 
 /* Who the server admits. (transfer none) */
 CrApiAuth *cr_api_server_get_auth (CrApiServer *server);
+
+/* What /metrics shows; it counts this listener's connections.
+ * (transfer none) */
+CrMetrics *cr_api_server_get_metrics (CrApiServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrApiServer, cr_api_server_free)
 

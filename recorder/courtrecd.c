@@ -221,6 +221,9 @@ main (int argc, char **argv)
           return 1;
         }
     }
+  if (public_server != NULL)
+    cr_metrics_add_listener (cr_api_server_get_metrics (api),
+                             cr_public_server_get_http (public_server));
   if (!cr_recorder_run (recorder, &error))
     {
       fprintf (stderr, "courtrecd: %s\n", cr_text_shown (error->message));
@@ -254,6 +257,9 @@ main (int argc, char **argv)
    * recorder goes. */
   for (guint i = 0; i < G_N_ELEMENTS (daemon.sources); i++)
     g_clear_handle_id (&daemon.sources[i], g_source_remove);
+  if (public_server != NULL)
+    cr_metrics_remove_listener (cr_api_server_get_metrics (api),
+                                cr_public_server_get_http (public_server));
   g_clear_pointer (&public_server, cr_public_server_free);
   g_clear_pointer (&api, cr_api_server_free);
   g_clear_pointer (&recorder, cr_recorder_free);

@@ -785,6 +785,13 @@ cr_http_server_get_refused (CrHttpServer *server)
   return server->refused;
 }
 
+const char *
+cr_http_server_get_name (CrHttpServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+  return server->limits.name;
+}
+
 void
 cr_http_server_free (CrHttpServer *server)
 {

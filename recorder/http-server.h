@@ -73,6 +73,8 @@ gboolean cr_http_server_listen (CrHttpServer *server, const char *host, guint16 
  * headers), for status and tests. */
 guint cr_http_server_get_connections (CrHttpServer *server);
 guint64 cr_http_server_get_refused (CrHttpServer *server);
+/* The limits' name: "control" or "public". */
+const char *cr_http_server_get_name (CrHttpServer *server);
 
 void cr_http_server_free (CrHttpServer *server);
 

@@ -90,6 +90,13 @@ cr_public_server_new (CrRecorder *recorder, guint max_connections, GError **erro
   return g_steal_pointer (&self);
 }
 
+CrHttpServer *
+cr_public_server_get_http (CrPublicServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+  return server->http;
+}
+
 void
 cr_public_server_free (CrPublicServer *server)
 {

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "recorder/http-server.h"
 #include "recorder/recorder.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,9 @@ typedef struct CrPublicServer CrPublicServer;
 CrPublicServer *cr_public_server_new (CrRecorder *recorder, guint max_connections,
                                       GError **error);
 void cr_public_server_free (CrPublicServer *server);
+
+/* Its listener, for /metrics. (transfer none) */
+CrHttpServer *cr_public_server_get_http (CrPublicServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrPublicServer, cr_public_server_free)
 

@@ -26,6 +26,7 @@ typedef struct {
   guint sequence;
   char *relative_path;
   gint64 started_us;
+  gint64 opened_mono_us;        /* when it was opened, for /metrics */
 } OpenSegment;
 
 struct CrRecorder {
@@ -44,6 +45,9 @@ struct CrRecorder {
   OpenSegment *segment;         /* the file being written, or NULL */
   GHashTable *segment_rows;     /* relative path -> index row id (gint64*) */
   guint next_sequence;
+  /* since courtrecd started, for /metrics (metrics.h) */
+  guint64 segments_closed;      /* files finished, hashed and closed */
+  gint64 recorded_closed_us;    /* the hearing's time in those files */
 
   gint64 started_mono_us;
   gint64 last_video_mono_us;    /* atomic: written by the video streaming thread */

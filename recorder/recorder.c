@@ -205,6 +205,7 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
       recorder->segment->sequence = sequence;
       recorder->segment->relative_path = g_strdup (relative_path);
       recorder->segment->started_us = started_us;
+      recorder->segment->opened_mono_us = g_get_monotonic_time ();
     }
   g_message ("Recording to %s/%s", cr_text_shown (recorder->config->storage_dir),
              cr_text_shown (relative_path));
@@ -264,6 +265,11 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
                                       CR_EVENT_SEGMENT_ERROR, detail, &error) <= 0)
         g_warning ("%s", cr_text_shown (error->message));
       g_clear_error (&error);
+    }
+  if (sha256 != NULL)
+    {
+      recorder->segments_closed++;
+      recorder->recorded_closed_us += duration_us;
     }
   if (row != NULL && sha256 != NULL &&
       !cr_segment_index_close_segment (recorder->index, *row, duration_us, bytes,

@@ -3,7 +3,9 @@
 # Installs what courtrec needs to build, run its demo and run its tests on
 # Debian 12. Used by `make demo`, `make check` and .ci/run alike, so a fresh
 # machine and CI install exactly the same set (clang and its libFuzzer
-# runtime build the fuzz targets of tests/fuzz/). Safe to run again.
+# runtime build the fuzz targets of tests/fuzz/; prometheus brings the
+# server and promtool that judge /metrics and the shipped alert rules).
+# Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,7 @@ ffmpeg sqlite3 curl procps systemd strace tesseract-ocr e2fsprogs
 nginx libnginx-mod-rtmp libnginx-mod-stream openssl
 librtmp-dev libgnutls28-dev chromium
 clang libclang-rt-14-dev
+prometheus
 "
 
 missing=""

@@ -19,14 +19,6 @@
 #define CASE_NO "（2026）浙1022民初77号"
 
 static guint
-daemon_pid (CrTestRoom *room)
-{
-  const char *id = g_subprocess_get_identifier (room->daemon);
-  g_assert_nonnull (id);
-  return (guint) g_ascii_strtoull (id, NULL, 10);
-}
-
-static guint
 open_descriptors (guint pid)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%u/fd", pid);
@@ -156,7 +148,7 @@ test_crowd_while_recording (void)
   cr_test_room_start (room);
   session_id = cr_test_start_session (room, CASE_NO);
   started_us = g_get_monotonic_time ();
-  back.pid = daemon_pid (room);
+  back.pid = cr_test_room_pid (room);
   baseline = open_descriptors (back.pid);
   pid_text = g_strdup_printf ("%u", back.pid);
   api_port = g_strdup_printf ("%u", room->port);
@@ -310,7 +302,7 @@ test_refused_at_headers (void)
   guint pid;
 
   cr_test_room_start (room);
-  pid = daemon_pid (room);
+  pid = cr_test_room_pid (room);
   rss_before = rss_kb (pid);
 
   /* 1 GB without a token: refused at once, none of it kept. */
@@ -475,7 +467,7 @@ test_per_client_limits (void)
 
   put_public_port (room);
   cr_test_room_start (room);
-  pid_text = g_strdup_printf ("%u", daemon_pid (room));
+  pid_text = g_strdup_printf ("%u", cr_test_room_pid (room));
   public_port = g_strdup_printf ("%u", room->public_port);
   api_port = g_strdup_printf ("%u", room->port);
 

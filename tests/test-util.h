@@ -37,6 +37,8 @@ void cr_test_room_setenv (CrTestRoom *room, const char *name, const char *value)
 
 /* Starts courtrecd on the room and waits until its API answers. */
 void cr_test_room_start (CrTestRoom *room);
+/* courtrecd's PID, while it runs. */
+guint cr_test_room_pid (CrTestRoom *room);
 /* Sends @signum to courtrecd and waits for it to exit; returns the wait
  * status (as from waitpid), or -1 if it did not exit in @timeout_s. */
 int cr_test_room_signal (CrTestRoom *room, int signum, guint timeout_s);
@@ -136,6 +138,11 @@ typedef struct CrTestSilentServer CrTestSilentServer;
 CrTestSilentServer *cr_test_silent_server_new (guint16 *port);
 guint cr_test_silent_server_connections (CrTestSilentServer *server);
 void cr_test_silent_server_free (CrTestSilentServer *server);
+
+/* A real RTSP camera (tests/fixtures/rtsp-camera.py: a moving picture
+ * and a tone) at rtsp://127.0.0.1:@port/camera, ready when this returns;
+ * kill it by its PID. (transfer full) */
+GSubprocess *cr_test_rtsp_camera_new (guint16 port);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestRoom, cr_test_room_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNginx, cr_test_nginx_free)

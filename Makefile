@@ -20,7 +20,7 @@ DESTDIR    ?=
 PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
        gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-audio-1.0 \
        libsoup-3.0 json-glib-1.0 sqlite3 libsystemd \
-       libavformat libavcodec libavutil libsodium librtmp gnutls yajl
+       libavformat libavcodec libavutil libsodium librtmp gnutls yajl libcurl
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 #include "archive/device-key.h"
@@ -151,6 +152,20 @@ main (int argc, char **argv)
           fprintf (stderr, "courtrecd: %s: [storage] key_file: %s\n",
                    cr_text_shown (config->path), cr_text_shown (error->message));
           return 2;
+        }
+      /* The daemon would refuse to start without them (exit 2 too). */
+      for (guint i = 0; i < config->webhooks->len; i++)
+        {
+          const CrWebhookConfig *webhook = g_ptr_array_index (config->webhooks, i);
+          g_autofree char *secret = cr_config_load_webhook_secret (webhook, &error);
+
+          if (secret == NULL)
+            {
+              fprintf (stderr, "courtrecd: %s: %s\n", cr_text_shown (config->path),
+                       cr_text_shown (error->message));
+              return 2;
+            }
+          explicit_bzero (secret, strlen (secret));
         }
       printf ("%s: valid: room %s (%s, %s), %u camera(s), %u microphone(s), "
               "storage %s, API on %s:%u, %s, device key %s%s\n", cr_text_shown (config->path),

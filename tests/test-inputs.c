@@ -56,30 +56,6 @@ sleep_seconds (double seconds)
     g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
 }
 
-static GSubprocess *
-start_rtsp_camera (guint16 port)
-{
-  g_autofree char *script = cr_test_top_path ("tests/fixtures/rtsp-camera.py");
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  GSubprocess *server;
-
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
-  server = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
-                                        port_text, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (line, ==, "ready");
-  return server;
-}
-
 static void
 stop_process (GSubprocess *process)
 {
@@ -167,7 +143,7 @@ test_rtsp_camera_lost_and_back (void)
       "[microphone judge]\nsource = test\nlabel = 审判长\n\n"
       "[microphone witness]\nsource = camera:witness\nlabel = 证人\n", port);
   g_autoptr (CrTestRoom) room = cr_test_room_new (60, extra);
-  g_autoptr (GSubprocess) server = start_rtsp_camera (port);
+  g_autoptr (GSubprocess) server = cr_test_rtsp_camera_start (port);
   g_autoptr (CrSegmentIndex) index = NULL;
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GPtrArray) lost = NULL;
@@ -196,7 +172,7 @@ test_rtsp_camera_lost_and_back (void)
   g_assert_cmpfloat (took, <, 2.0);
 
   sleep_seconds (4);
-  server = start_rtsp_camera (port);
+  server = cr_test_rtsp_camera_start (port);
   t_restart = (g_get_monotonic_time () - t_start) / 1e6;
   took = wait_for_input (room, "witness", "live", 10);
   g_test_message ("camera back in the picture %.2f s after its server returned", took);
@@ -264,7 +240,7 @@ test_rtsp_camera_stalls (void)
       "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n\n"
       "[microphone judge]\nsource = test\nlabel = 审判长\n", port);
   g_autoptr (CrTestRoom) room = cr_test_room_new (60, extra);
-  g_autoptr (GSubprocess) server = start_rtsp_camera (port);
+  g_autoptr (GSubprocess) server = cr_test_rtsp_camera_start (port);
   g_autoptr (JsonObject) st = NULL;
   double took;
 

@@ -796,3 +796,27 @@ cr_test_assert_recording_whole (CrTestRoom *room, gint64 session_id, guint at_le
         }
     }
 }
+
+GSubprocess *
+cr_test_rtsp_camera_start (guint16 port)
+{
+  g_autofree char *script = cr_test_top_path ("tests/fixtures/rtsp-camera.py");
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  server = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
+                                        port_text, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready");
+  return server;
+}

@@ -137,6 +137,11 @@ CrTestSilentServer *cr_test_silent_server_new (guint16 *port);
 guint cr_test_silent_server_connections (CrTestSilentServer *server);
 void cr_test_silent_server_free (CrTestSilentServer *server);
 
+/* A real RTSP camera (tests/fixtures/rtsp-camera.py: a moving picture and
+ * its sound) at rtsp://127.0.0.1:@port/camera, started and ready; kill it
+ * by PID to lose the camera. (transfer full) */
+GSubprocess *cr_test_rtsp_camera_start (guint16 port);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestRoom, cr_test_room_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNginx, cr_test_nginx_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestSilentServer, cr_test_silent_server_free)

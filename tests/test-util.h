@@ -137,6 +137,11 @@ CrTestSilentServer *cr_test_silent_server_new (guint16 *port);
 guint cr_test_silent_server_connections (CrTestSilentServer *server);
 void cr_test_silent_server_free (CrTestSilentServer *server);
 
+/* Waits (@timeout_ms at most) until status says @input is in @state
+ * ("live", "lost", ...); whether it is. */
+gboolean cr_test_wait_for_input (CrTestRoom *room, const char *input, const char *state,
+                                 guint timeout_ms);
+
 /* A real RTSP camera (tests/fixtures/rtsp-camera.py: a moving picture and
  * its sound) at rtsp://127.0.0.1:@port/camera, started and ready; kill it
  * by PID to lose the camera. (transfer full) */

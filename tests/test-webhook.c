@@ -261,28 +261,6 @@ log_says (gpointer data)
   return strstr (log, wait->text) != NULL;
 }
 
-typedef struct {
-  CrTestRoom *room;
-  const char *input;
-  const char *state;
-} InputWait;
-
-static gboolean
-input_is (gpointer data)
-{
-  InputWait *wait = data;
-  g_autoptr (JsonObject) status = cr_test_status (wait->room);
-  JsonArray *inputs = json_object_get_array_member (status, "inputs");
-
-  for (guint i = 0; i < json_array_get_length (inputs); i++)
-    {
-      JsonObject *input = json_array_get_object_element (inputs, i);
-      if (g_strcmp0 (json_object_get_string_member (input, "name"), wait->input) == 0)
-        return g_strcmp0 (json_object_get_string_member (input, "state"), wait->state) == 0;
-    }
-  return FALSE;
-}
-
 /* Every segment of @session_id holds every frame of its time: pictures
  * at 25 a second for as long as its row says, none missing. */
 static void
@@ -344,8 +322,6 @@ test_camera_lost (void)
   g_autoptr (GSubprocess) camera = cr_test_rtsp_camera_start (camera_port);
   g_autoptr (JsonObject) raised = NULL;
   g_autoptr (JsonObject) cleared = NULL;
-  InputWait live = { room, "witness", "live" };
-  InputWait lost = { room, "witness", "lost" };
   LogWait timed_out = { room, "[alarm webhook deaf] input-lost raised witness" };
   Delivery *first, *second;
   gint64 session_id, killed_us;
@@ -353,7 +329,7 @@ test_camera_lost (void)
 
   append_config (room, webhooks);
   cr_test_room_start (room);
-  g_assert_true (cr_test_wait_until (input_is, &live, 15000));
+  g_assert_true (cr_test_wait_for_input (room, "witness", "live", 15000));
   session_id = cr_test_start_session (room, CASE_NO);
   g_usleep (3 * G_USEC_PER_SEC);
 
@@ -361,7 +337,7 @@ test_camera_lost (void)
   g_subprocess_wait (camera, NULL, NULL);
   g_clear_object (&camera);
   killed_us = g_get_monotonic_time ();
-  g_assert_true (cr_test_wait_until (input_is, &lost, 5000));
+  g_assert_true (cr_test_wait_for_input (room, "witness", "lost", 5000));
 
   /* Raised: at the monitoring within moments, though the deaf receiver
    * holds its own notification for its whole timeout. */
@@ -396,7 +372,7 @@ test_camera_lost (void)
   }
 
   camera = cr_test_rtsp_camera_start (camera_port);
-  g_assert_true (cr_test_wait_until (input_is, &live, 15000));
+  g_assert_true (cr_test_wait_for_input (room, "witness", "live", 15000));
   g_assert_cmpuint (receiver_wait (receiver, 2, 5 * factor), ==, 2);
   second = receiver_get (receiver, 1);
   g_test_message ("cleared: %s", second->body);

@@ -52,9 +52,12 @@ PROGRAMS  = $(B)/courtrecd $(B)/courtrec
 
 all: $(PROGRAMS) $(TEST_BINS)
 
+# Each subsystem logs under a domain of its own (courtrec-recorder,
+# courtrec-archive, ...): G_MESSAGES_DEBUG=courtrec-archive, or
+# journalctl GLIB_DOMAIN=courtrec-streaming, picks one out.
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -DG_LOG_DOMAIN=\"courtrec-$(firstword $(subst /, ,$*))\" -c -o $@ $<
 
 # The web pages (public live page, player) are compiled into the programs as
 # a GResource, so an installed courtrecd needs no data directory.

@@ -3,6 +3,7 @@
  * and the watchdog's view of it (recorder.h). */
 #include <math.h>
 
+#include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
 
@@ -240,9 +241,22 @@ cr_recorder_is_healthy (CrRecorder *recorder)
 char *
 cr_recorder_describe (CrRecorder *recorder)
 {
+  GString *text = g_string_new (NULL);
+
   if (recorder->session == NULL)
-    return g_strdup ("standby");
-  return g_strdup_printf ("%s session %" G_GINT64_FORMAT " of %s",
-                          state_name (recorder->state), recorder->session->id,
-                          recorder->session->case_no);
+    g_string_append (text, "standby");
+  else
+    g_string_append_printf (text, "%s session %" G_GINT64_FORMAT " of %s",
+                            state_name (recorder->state), recorder->session->id,
+                            recorder->session->case_no);
+  /* What `systemctl status` shows first: the standing alarms by name. */
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    {
+      const CrAlarm *alarm = g_ptr_array_index (recorder->alarms, i);
+
+      g_string_append_printf (text, "%s%s %s", i == 0 ? "; ALARM " : ", ",
+                              cr_event_kind_to_string (alarm->what),
+                              cr_text_shown (alarm->input));
+    }
+  return g_string_free (text, FALSE);
 }

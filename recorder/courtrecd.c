@@ -19,6 +19,7 @@
 #include "pipelines/capture.h"
 #include "recorder/api-server.h"
 #include "recorder/http-server.h"
+#include "recorder/log-writer.h"
 #include "recorder/public-server.h"
 #include "recorder/recorder.h"
 
@@ -114,6 +115,8 @@ main (int argc, char **argv)
   guint64 watchdog_us = 0;
 
   setlocale (LC_ALL, "");
+  /* Before anything is logged: the journal's fields, or key=value text. */
+  g_log_set_writer_func (cr_log_writer, NULL, NULL);
   g_option_context_add_main_entries (options, entries, NULL);
   g_option_context_add_group (options, gst_init_get_option_group ());
   if (!g_option_context_parse (options, &argc, &argv, &error))
@@ -138,6 +141,7 @@ main (int argc, char **argv)
       fprintf (stderr, "courtrecd: %s\n", error->message);
       return 2;
     }
+  cr_log_set_room (config->room_id);
   if (check_config)
     {
       g_autofree char *public_page = config->public_host != NULL

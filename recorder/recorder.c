@@ -15,6 +15,7 @@
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/disk-guard.h"
+#include "recorder/log-writer.h"
 #include "recorder/on-air.h"
 #include "recorder/recorder-private.h"
 #include "recorder/sealing.h"
@@ -520,6 +521,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
              "the gap is logged", session->id, cr_text_shown (session->case_no), from, to);
 
   recorder->session = g_steal_pointer (&session);
+  cr_log_set_session (recorder->session->id, recorder->session->case_no);
   cr_alarms_log_standing (recorder, now);
   if (recorder->session->state == CR_SESSION_RECORDING)
     {
@@ -629,6 +631,7 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
   recorder->session = cr_segment_index_get_session (recorder->index, id, &local_error);
   if (recorder->session == NULL)
     return cr_recorder_index_failed (error, local_error);
+  cr_log_set_session (recorder->session->id, recorder->session->case_no);
   recorder->state = RECORDING;
   recorder->next_sequence = 1;
   cr_alarms_log_standing (recorder, recorder->session->started_us);
@@ -737,6 +740,7 @@ cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error)
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);
   g_message ("Stopped session %" G_GINT64_FORMAT, id);
+  cr_log_set_session (0, NULL);
   /* Sealed now if every file is already closed (stopped while paused),
    * else when the last one closes. */
   cr_sealing_try (recorder, id);

@@ -97,9 +97,10 @@ cr_alarms_raise (CrRecorder *recorder, CrEventKind what, const char *input,
 {
   CrAlarm *alarm = g_new0 (CrAlarm, 1);
 
-  g_warning ("ALARM %s: %s (%s): %s", cr_event_kind_to_string (what), cr_text_shown (input),
-             cr_text_shown (label),
-             cr_text_shown (message));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_ALARM", cr_event_kind_to_string (what),
+                    "CR_INPUT", input, "MESSAGE", "ALARM %s: %s (%s): %s",
+                    cr_event_kind_to_string (what), cr_text_shown (input), cr_text_shown (label),
+                    cr_text_shown (message));
   alarm->what = what;
   alarm->input = g_strdup (input);
   alarm->label = g_strdup (label);
@@ -207,6 +208,10 @@ cr_alarms_clear (CrRecorder *recorder, CrEventKind what, const char *input, CrEv
       root = json_builder_get_root (builder);
       detail = json_to_string (root, FALSE);
       cr_recorder_log_event_at (recorder, now, kind, detail);
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_ALARM", cr_event_kind_to_string (what),
+                        "CR_INPUT", alarm->input, "MESSAGE", "Alarm %s: %s cleared (%s)",
+                        cr_event_kind_to_string (what), cr_text_shown (alarm->input),
+                        cr_event_kind_to_string (kind));
       push_alarm (recorder, alarm, now);
       g_ptr_array_remove_index (recorder->alarms, i - 1);
     }

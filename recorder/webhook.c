@@ -205,9 +205,10 @@ run (gpointer data)
 
           webhook->counts.failures++;
           notification->next_attempt_us = g_get_monotonic_time () + delay;
-          g_warning ("[alarm webhook %s] %s (%s): attempt %u failed: %s; trying again in "
-                     "%.1f s", name, notification->summary, notification->id,
-                     notification->attempts, reason, delay / 1e6);
+          g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_WEBHOOK", name, "MESSAGE",
+                            "[alarm webhook %s] %s (%s): attempt %u failed: %s; trying again "
+                            "in %.1f s", name, notification->summary, notification->id,
+                            notification->attempts, reason, delay / 1e6);
           continue;
         }
       if (outcome == RETRY)
@@ -216,14 +217,16 @@ run (gpointer data)
         {
           webhook->counts.delivered++;
           if (notification->attempts > 1)
-            g_message ("[alarm webhook %s] %s (%s): delivered at attempt %u", name,
-                       notification->summary, notification->id, notification->attempts);
+            g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_WEBHOOK", name, "MESSAGE",
+                              "[alarm webhook %s] %s (%s): delivered at attempt %u", name,
+                              notification->summary, notification->id, notification->attempts);
         }
       else
         {
           webhook->counts.refused++;
-          g_warning ("[alarm webhook %s] %s (%s): refused by the receiver (%s): given up",
-                     name, notification->summary, notification->id, reason);
+          g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_WEBHOOK", name, "MESSAGE",
+                            "[alarm webhook %s] %s (%s): refused by the receiver (%s): given up",
+                            name, notification->summary, notification->id, reason);
         }
       g_queue_remove (&webhook->queue, notification);
       notification_free (notification);
@@ -278,8 +281,9 @@ cr_webhook_free (CrWebhook *webhook)
 
   left = g_queue_get_length (&webhook->queue);
   if (left > 0)
-    g_warning ("[alarm webhook %s] stopping with %u notification(s) not delivered",
-               webhook->config->name, left);
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_WEBHOOK", webhook->config->name,
+                      "MESSAGE", "[alarm webhook %s] stopping with %u notification(s) not "
+                      "delivered", webhook->config->name, left);
   g_queue_clear_full (&webhook->queue, (GDestroyNotify) notification_free);
   g_mutex_clear (&webhook->lock);
   g_cond_clear (&webhook->changed);
@@ -319,9 +323,10 @@ cr_webhook_push (CrWebhook *webhook, const char *id, const char *summary, const 
 
   if (dropped != NULL)
     {
-      g_warning ("[alarm webhook %s] %u notification(s) waiting: dropped %s (%s), the "
-                 "oldest", webhook->config->name, webhook->config->max_queued,
-                 dropped->summary, dropped->id);
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_WEBHOOK", webhook->config->name,
+                        "MESSAGE", "[alarm webhook %s] %u notification(s) waiting: dropped %s "
+                        "(%s), the oldest", webhook->config->name, webhook->config->max_queued,
+                        dropped->summary, dropped->id);
       notification_free (dropped);
     }
 }

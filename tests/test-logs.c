@@ -260,6 +260,7 @@ test_fields_text (Fixture *fixture, gconstpointer data)
   g_autofree char *lost = NULL;
   g_autofree char *alarm = NULL;
   g_autofree char *started = NULL;
+  g_autofree char *sealed = NULL;
   g_autofree char *quoted = NULL;
   gint64 session_id;
   const GLogField fields[] = {
@@ -295,6 +296,9 @@ test_fields_text (Fixture *fixture, gconstpointer data)
   assert_field (started, "CR_ROOM=test-room");
   assert_field (started, "CR_SESSION=1");
   assert_field (started, "CR_CASE=" CASE_NO);
+  /* Sealed after the stop, of the session all the same. */
+  sealed = line_with (log, "Session 1 sealed");
+  assert_field (sealed, "CR_SESSION=1");
 
   /* A value with a space, a quote and a newline: one line still, quoted. */
   cr_log_set_room ("room 101");

@@ -6,6 +6,7 @@
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
+#include "recorder/webhook.h"
 
 /* Capture delivers a frame every 40 ms at 25 fps; this much silence from it
  * means it is stuck. */
@@ -211,6 +212,31 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_end_object (b);
   json_builder_set_member_name (b, "streams");
   json_builder_add_value (b, cr_broadcast_get_status (recorder->broadcast));
+  /* Each [alarm webhook NAME]: what it delivered, retried, refused, dropped. */
+  json_builder_set_member_name (b, "webhooks");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < recorder->webhooks->len; i++)
+    {
+      CrWebhook *webhook = g_ptr_array_index (recorder->webhooks, i);
+      CrWebhookCounts counts;
+
+      cr_webhook_get_counts (webhook, &counts);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, cr_webhook_get_name (webhook));
+      json_builder_set_member_name (b, "queued");
+      json_builder_add_int_value (b, counts.queued);
+      json_builder_set_member_name (b, "delivered");
+      json_builder_add_int_value (b, (gint64) counts.delivered);
+      json_builder_set_member_name (b, "failed_attempts");
+      json_builder_add_int_value (b, (gint64) counts.failures);
+      json_builder_set_member_name (b, "refused");
+      json_builder_add_int_value (b, (gint64) counts.refused);
+      json_builder_set_member_name (b, "dropped");
+      json_builder_add_int_value (b, (gint64) counts.dropped);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 
   json_builder_set_member_name (b, "alarms_standing");
   json_builder_add_boolean_value (b, recorder->alarms->len > 0);

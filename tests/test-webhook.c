@@ -435,6 +435,18 @@ test_down_then_up (void)
   g_assert_cmpstr (json_object_get_string_member (raised, "kind"), ==, "microphone-silent");
   g_assert_cmpstr (json_object_get_string_member (raised, "input"), ==, "clerk");
   g_assert_true (cr_test_wait_until (log_says, &delivered, 2000));
+  /* The status counts it: delivered once, after failed attempts. */
+  {
+    g_autoptr (JsonObject) status = cr_test_status (room);
+    JsonObject *webhook = json_array_get_object_element (
+        json_object_get_array_member (status, "webhooks"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (webhook, "name"), ==, "monitoring");
+    g_assert_cmpint (json_object_get_int_member (webhook, "delivered"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (webhook, "failed_attempts"), >=, 2);
+    g_assert_cmpint (json_object_get_int_member (webhook, "dropped"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (webhook, "queued"), ==, 0);
+  }
 
   /* A pause clears the silence. */
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "pause", "--reason", "recess", NULL), ==, 0);

@@ -402,28 +402,6 @@ test_seal_unavailable (void)
 
 /* --- faults from the session's start ------------------------------------------ */
 
-typedef struct {
-  CrTestRoom *room;
-  const char *input;
-  const char *state;
-} InputWait;
-
-static gboolean
-input_is (gpointer data)
-{
-  InputWait *wait = data;
-  g_autoptr (JsonObject) status = cr_test_status (wait->room);
-  JsonArray *inputs = json_object_get_array_member (status, "inputs");
-
-  for (guint i = 0; i < json_array_get_length (inputs); i++)
-    {
-      JsonObject *input = json_array_get_object_element (inputs, i);
-      if (g_str_equal (json_object_get_string_member (input, "name"), wait->input))
-        return g_str_equal (json_object_get_string_member (input, "state"), wait->state);
-    }
-  return FALSE;
-}
-
 /* The UTC time in member @name of @event's JSON detail. */
 static gint64
 detail_time (const CrEventRecord *event, const char *name)
@@ -487,12 +465,11 @@ test_faults_from_start (void)
   g_autofree char *session_arg = NULL;
   g_autofree char *report = NULL;
   g_autofree char *faults = NULL;
-  InputWait wait = { room, "witness", "lost" };
   CrEventRecord *lost, *alarm, *silent, *cleared;
   gint64 session_id;
 
   cr_test_room_start (room);
-  g_assert_true (cr_test_wait_until (input_is, &wait, 10000));
+  g_assert_true (cr_test_wait_for_input (room, "witness", "lost", 10000));
   g_usleep (G_USEC_PER_SEC);
   assert_status_says_lost (room);
 

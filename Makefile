@@ -20,7 +20,7 @@ DESTDIR    ?=
 PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
        gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-audio-1.0 \
        libsoup-3.0 json-glib-1.0 sqlite3 libsystemd \
-       libavformat libavcodec libavutil libsodium librtmp gnutls yajl
+       libavformat libavcodec libavutil libsodium librtmp gnutls yajl libcurl
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -53,9 +53,12 @@ PROGRAMS  = $(B)/courtrecd $(B)/courtrec
 
 all: $(PROGRAMS) $(TEST_BINS)
 
+# Each subsystem logs under a domain of its own (courtrec-recorder,
+# courtrec-archive, ...): G_MESSAGES_DEBUG=courtrec-archive, or
+# journalctl GLIB_DOMAIN=courtrec-streaming, picks one out.
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -DG_LOG_DOMAIN=\"courtrec-$(firstword $(subst /, ,$*))\" -c -o $@ $<
 
 # The web pages (public live page, player) are compiled into the programs as
 # a GResource, so an installed courtrecd needs no data directory.

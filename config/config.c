@@ -86,6 +86,8 @@ static gboolean parse_bool (const KeySpec *spec, const char *value,
                             gpointer base, GError **error);
 static gboolean parse_stream_url (const KeySpec *spec, const char *value,
                                   gpointer base, GError **error);
+static gboolean parse_webhook_url (const KeySpec *spec, const char *value,
+                                   gpointer base, GError **error);
 
 static gboolean parse_source (const char *text, CrSource *source,
                               const char *forms, GError **error);
@@ -101,11 +103,13 @@ static const GroupSpec groups[] = {
   { "camera", TRUE },
   { "microphone", TRUE },
   { "stream", TRUE },
+  { "alarm", TRUE },            /* [alarm webhook NAME] */
 };
 
 #define CONFIG_FIELD(field) offsetof (CrConfig, field)
 #define INPUT_FIELD(field) offsetof (CrInputConfig, field)
 #define STREAM_FIELD(field) offsetof (CrStreamConfig, field)
+#define WEBHOOK_FIELD(field) offsetof (CrWebhookConfig, field)
 
 static const KeySpec keys[] = {
   { "room", "id", parse_room_id, CONFIG_FIELD (room_id), TRUE, NULL, 0, 0,
@@ -215,6 +219,20 @@ static const KeySpec keys[] = {
     NULL },
   { "stream", "video_bitrate_kbps", parse_uint, STREAM_FIELD (video_bitrate_kbps), FALSE,
     NULL, 100, 50000, NULL },
+
+  { "alarm webhook", "url", parse_webhook_url, WEBHOOK_FIELD (url), TRUE, NULL, 0, 0,
+    "http://HOST[:PORT]/PATH or https://HOST[:PORT]/PATH" },
+  /* Resolved against the config file's directory after loading. */
+  { "alarm webhook", "secret_file", parse_text, WEBHOOK_FIELD (secret_file), TRUE, NULL, 0, 0,
+    "the file of the secret that signs each notification, e.g. /etc/courtrec/monitoring.secret" },
+  { "alarm webhook", "timeout_seconds", parse_uint, WEBHOOK_FIELD (timeout_seconds), FALSE,
+    "10", 1, 300, NULL },
+  { "alarm webhook", "retry_min_seconds", parse_uint, WEBHOOK_FIELD (retry_min_seconds),
+    FALSE, "1", 1, 3600, NULL },
+  { "alarm webhook", "retry_max_seconds", parse_uint, WEBHOOK_FIELD (retry_max_seconds),
+    FALSE, "300", 1, 86400, NULL },
+  { "alarm webhook", "max_queued", parse_uint, WEBHOOK_FIELD (max_queued), FALSE, "1000",
+    2, 100000, NULL },
 };
 
 #define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL, alsa:DEVICE, pulse:DEVICE, camera:NAME or file:PATH"
@@ -296,6 +314,28 @@ parse_stream_url (const KeySpec *spec, const char *value, gpointer base, GError 
     {
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "an SRT URL needs a port: expected srt://HOST:PORT");
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* A receiver of alarm notifications: plain HTTP(S), nothing curl would
+ * also speak (file://, ftp://, ...). */
+static gboolean
+parse_webhook_url (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  static const char *const schemes[] = { "http", "https", NULL };
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "not a webhook URL: expected http://HOST[:PORT]/PATH or "
+                   "https://HOST[:PORT]/PATH");
       return FALSE;
     }
   g_free (*field);
@@ -797,6 +837,19 @@ stream_config_free (CrStreamConfig *stream)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrStreamConfig, stream_config_free)
 
 static void
+webhook_config_free (CrWebhookConfig *webhook)
+{
+  if (webhook == NULL)
+    return;
+  g_free (webhook->name);
+  g_free (webhook->url);
+  g_free (webhook->secret_file);
+  g_free (webhook);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrWebhookConfig, webhook_config_free)
+
+static void
 input_config_free (CrInputConfig *input)
 {
   if (input == NULL)
@@ -834,6 +887,7 @@ cr_config_free (CrConfig *config)
   g_clear_pointer (&config->cameras, g_ptr_array_unref);
   g_clear_pointer (&config->microphones, g_ptr_array_unref);
   g_clear_pointer (&config->streams, g_ptr_array_unref);
+  g_clear_pointer (&config->webhooks, g_ptr_array_unref);
   g_free (config->api_host);
   g_free (config->public_host);
   g_free (config->token_file);
@@ -981,7 +1035,7 @@ unknown_group_error (const Loader *loader, const char *header,
     g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
                  "%s: unknown group [%s]: expected [room], [storage], "
                  "[video], [audio], [api], [public], [live], [camera NAME], "
-                 "[microphone NAME] or [stream NAME]", loader->path, shown);
+                 "[microphone NAME], [stream NAME] or [alarm webhook NAME]", loader->path, shown);
   return FALSE;
 }
 
@@ -1138,6 +1192,46 @@ load_stream (const Loader *loader, const char *header, const char *name,
   if (!load_group (loader, header, "stream", stream, error))
     return FALSE;
   g_ptr_array_add (streams, g_steal_pointer (&stream));
+  return TRUE;
+}
+
+/* [alarm webhook NAME]: @item is "webhook NAME". */
+static gboolean
+load_webhook (const Loader *loader, const char *header, const char *item,
+              GPtrArray *webhooks, GError **error)
+{
+  g_autoptr (CrWebhookConfig) webhook = g_new0 (CrWebhookConfig, 1);
+  const char *name = item != NULL && g_str_has_prefix (item, "webhook ") ? item + 8 : NULL;
+
+  if (name == NULL)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: [%s]: expected [alarm webhook NAME], e.g. [alarm webhook monitoring]",
+                   loader->path, cr_text_shown (header));
+      return FALSE;
+    }
+  if (!check_item_name (loader, header, "alarm webhook", name, error))
+    return FALSE;
+  for (guint i = 0; i < webhooks->len; i++)
+    if (g_str_equal (((CrWebhookConfig *) g_ptr_array_index (webhooks, i))->name, name))
+      {
+        g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                     "%s: [alarm webhook %s] appears twice: expected one group per receiver",
+                     loader->path, name);
+        return FALSE;
+      }
+  webhook->name = g_strdup (name);
+  if (!load_group (loader, header, "alarm webhook", webhook, error))
+    return FALSE;
+  if (webhook->retry_min_seconds > webhook->retry_max_seconds)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "%s: [alarm webhook %s] retry_min_seconds = %u: more than "
+                   "retry_max_seconds (%u): expected at most that", loader->path, name,
+                   webhook->retry_min_seconds, webhook->retry_max_seconds);
+      return FALSE;
+    }
+  g_ptr_array_add (webhooks, g_steal_pointer (&webhook));
   return TRUE;
 }
 
@@ -1328,6 +1422,7 @@ cr_config_load (const char *path, GError **error)
   config->cameras = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
   config->microphones = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
   config->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_config_free);
+  config->webhooks = g_ptr_array_new_with_free_func ((GDestroyNotify) webhook_config_free);
 
   if (!cr_small_file_read (path, "The config file", CONFIG_MAX_BYTES, &text, &length,
                            &local_error))
@@ -1383,6 +1478,12 @@ cr_config_load (const char *path, GError **error)
         {
           unknown_group_error (&loader, headers[i], kind, item, error);
           return NULL;
+        }
+      if (group->named && strcmp (kind, "alarm") == 0)
+        {
+          if (!load_webhook (&loader, headers[i], item, config->webhooks, error))
+            return NULL;
+          continue;
         }
       if (group->named && item == NULL)
         {
@@ -1482,6 +1583,9 @@ cr_config_load (const char *path, GError **error)
       if (stream->tls_ca_file != NULL)
         resolve_path (&stream->tls_ca_file, base_dir);
     }
+  for (guint i = 0; i < config->webhooks->len; i++)
+    resolve_path (&((CrWebhookConfig *) g_ptr_array_index (config->webhooks, i))->secret_file,
+                  base_dir);
 
   return g_steal_pointer (&config);
 }

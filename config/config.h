@@ -70,6 +70,18 @@ typedef struct {
   guint video_bitrate_kbps;
 } CrStreamConfig;
 
+/* One [alarm webhook NAME] group: a receiver that each alarm raised and
+ * cleared is posted to (recorder/webhook.h). */
+typedef struct {
+  char *name;               /* NAME from the group header, e.g. monitoring */
+  char *url;                /* http://... or https://... */
+  char *secret_file;        /* the HMAC secret, kept out of the config: absolute once
+                               loaded; required */
+  guint timeout_seconds;    /* one attempt, connecting included; default 10 */
+  guint retry_min_seconds;  /* the first retry's delay, doubled each time; default 1 */
+  guint retry_max_seconds;  /* the longest delay between attempts; default 300 */
+  guint max_queued;         /* notifications waiting, at most; default 1000 */
+} CrWebhookConfig;
 
 typedef struct {
   char *path;               /* the file this was loaded from */
@@ -132,6 +144,8 @@ typedef struct {
   char *key_file;
   /* [stream NAME], in file order; CrStreamConfig* */
   GPtrArray *streams;
+  /* [alarm webhook NAME], in file order; CrWebhookConfig* */
+  GPtrArray *webhooks;
   /* [live]: the built-in HLS at /live/ROOM/index.m3u8 and its public page */
   gboolean hls;             /* default true */
   guint hls_delay_seconds;  /* [live] delay_seconds, 0 to 300, default 0 */
@@ -166,6 +180,12 @@ char *cr_config_load_token (const CrConfig *config, gboolean create,
  * stream has no key_file. An unreadable or empty file is an error naming
  * the file and the stream. The key is a secret: never logged. */
 char *cr_config_load_stream_key (const CrStreamConfig *stream, GError **error);
+
+/* Reads @webhook's secret from its secret_file (surrounding white space
+ * stripped). An unreadable or empty file, or one that every user of the
+ * machine may read (expected mode 0600 or 0640), is an error naming the
+ * group, the key and the file. The secret is never logged. (transfer full) */
+char *cr_config_load_webhook_secret (const CrWebhookConfig *webhook, GError **error);
 
 /* TRUE when @stream needs an encoder of its own; its picture size in
  * @width and @height and bitrate in @bitrate_kbps (all may be NULL). */

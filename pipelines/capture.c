@@ -571,14 +571,17 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
       capture->levels[cr_input_get_index (input)].peak_dbfs = -INFINITY;
     }
   if (state == CR_INPUT_LOST)
-    g_warning ("Input %s (%s) lost: %s", cr_text_shown (cr_input_get_name (input)),
-               cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_INPUT", cr_input_get_name (input),
+                      "MESSAGE", "Input %s (%s) lost: %s", cr_text_shown (cr_input_get_name (input)),
+                      cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
   else if (state == CR_INPUT_ENDED)
-    g_message ("Input %s (%s) ended: %s", cr_text_shown (cr_input_get_name (input)),
-               cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_INPUT", cr_input_get_name (input),
+                      "MESSAGE", "Input %s (%s) ended: %s", cr_text_shown (cr_input_get_name (input)),
+                      cr_text_shown (cr_input_get_label (input)), cr_text_shown (reason));
   else if (state == CR_INPUT_LIVE)
-    g_message ("Input %s (%s) live", cr_text_shown (cr_input_get_name (input)),
-               cr_text_shown (cr_input_get_label (input)));
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_INPUT", cr_input_get_name (input),
+                      "MESSAGE", "Input %s (%s) live", cr_text_shown (cr_input_get_name (input)),
+                      cr_text_shown (cr_input_get_label (input)));
   if (capture->input_func != NULL)
     capture->input_func (input, state, reason, capture->input_data);
 }

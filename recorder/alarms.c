@@ -4,6 +4,7 @@
 
 #include "config/text.h"
 #include "recorder/recorder-private.h"
+#include "recorder/webhook.h"
 
 void
 cr_alarm_free (CrAlarm *alarm)
@@ -30,15 +31,76 @@ log_alarm (CrRecorder *recorder, const CrAlarm *alarm, gint64 at_us)
   cr_recorder_log_event_at (recorder, at_us, CR_EVENT_ALARM, detail);
 }
 
+static void
+add_member (JsonBuilder *builder, const char *name, const char *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+/* Tells every [alarm webhook NAME] that @alarm was raised, or cleared at
+ * @until_us: {"id","room","room_name","court","state","kind","input",
+ * "label","message","since"[,"until"][,"session","case"]}. The id is new
+ * for each notification, the same in each attempt at it: a receiver that
+ * sees it twice has seen one notification. */
+static void
+push_alarm (CrRecorder *recorder, const CrAlarm *alarm, gint64 until_us)
+{
+  const CrConfig *config = recorder->config;
+  const char *kind = cr_event_kind_to_string (alarm->what);
+  const char *state = until_us != 0 ? "cleared" : "raised";
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *since = NULL;
+  g_autofree char *until = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+
+  if (recorder->webhooks == NULL || recorder->webhooks->len == 0)
+    return;
+  id = g_uuid_string_random ();
+  since = cr_format_utc (alarm->since_us);
+  until = until_us != 0 ? cr_format_utc (until_us) : NULL;
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  add_member (builder, "id", id);
+  add_member (builder, "room", config->room_id);
+  add_member (builder, "room_name", config->room_name);
+  add_member (builder, "court", config->court);
+  add_member (builder, "state", state);
+  add_member (builder, "kind", kind);
+  add_member (builder, "input", alarm->input);
+  add_member (builder, "label", alarm->label);
+  add_member (builder, "message", alarm->message);
+  add_member (builder, "since", since);
+  add_member (builder, "until", until);
+  if (recorder->session != NULL)
+    {
+      json_builder_set_member_name (builder, "session");
+      json_builder_add_int_value (builder, recorder->session->id);
+      add_member (builder, "case", recorder->session->case_no);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  body = json_to_string (root, FALSE);
+  summary = g_strdup_printf ("%s %s %s", kind, state, cr_text_shown (alarm->input));
+  for (guint i = 0; i < recorder->webhooks->len; i++)
+    cr_webhook_push (g_ptr_array_index (recorder->webhooks, i), id, summary, body);
+}
+
 void
 cr_alarms_raise (CrRecorder *recorder, CrEventKind what, const char *input,
                  const char *label, const char *message)
 {
   CrAlarm *alarm = g_new0 (CrAlarm, 1);
 
-  g_warning ("ALARM %s: %s (%s): %s", cr_event_kind_to_string (what), cr_text_shown (input),
-             cr_text_shown (label),
-             cr_text_shown (message));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_ALARM", cr_event_kind_to_string (what),
+                    "CR_INPUT", input, "MESSAGE", "ALARM %s: %s (%s): %s",
+                    cr_event_kind_to_string (what), cr_text_shown (input), cr_text_shown (label),
+                    cr_text_shown (message));
   alarm->what = what;
   alarm->input = g_strdup (input);
   alarm->label = g_strdup (label);
@@ -46,6 +108,7 @@ cr_alarms_raise (CrRecorder *recorder, CrEventKind what, const char *input,
   alarm->since_us = g_get_real_time ();
   g_ptr_array_add (recorder->alarms, alarm);
   log_alarm (recorder, alarm, alarm->since_us);
+  push_alarm (recorder, alarm, 0);
 }
 
 /* An input lost before the session began is lost in it from its first
@@ -145,6 +208,11 @@ cr_alarms_clear (CrRecorder *recorder, CrEventKind what, const char *input, CrEv
       root = json_builder_get_root (builder);
       detail = json_to_string (root, FALSE);
       cr_recorder_log_event_at (recorder, now, kind, detail);
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_ALARM", cr_event_kind_to_string (what),
+                        "CR_INPUT", alarm->input, "MESSAGE", "Alarm %s: %s cleared (%s)",
+                        cr_event_kind_to_string (what), cr_text_shown (alarm->input),
+                        cr_event_kind_to_string (kind));
+      push_alarm (recorder, alarm, now);
       g_ptr_array_remove_index (recorder->alarms, i - 1);
     }
 }

@@ -402,7 +402,9 @@ output_start (CrBroadcast *broadcast, Output *output)
     {
       g_autoptr (GError) error = NULL;
       if (!cr_profile_encoder_start (output->encoder, &error))
-        g_warning ("Stream %s: %s", cr_text_shown (output->name), cr_text_shown (error->message));
+        g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_DESTINATION", output->name,
+                          "MESSAGE", "Stream %s: %s", cr_text_shown (output->name),
+                          cr_text_shown (error->message));
     }
   cr_public_feed_start (output->feed, output->cut || broadcast->recess);
   update_slate (broadcast);
@@ -410,7 +412,9 @@ output_start (CrBroadcast *broadcast, Output *output)
     cr_destination_start (output->destination);
   else
     cr_hls_start (output->hls);
-  g_message ("Stream %s started (%s)", cr_text_shown (output->name), cr_text_shown (output->url));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_DESTINATION", output->name, "MESSAGE",
+                    "Stream %s started (%s)", cr_text_shown (output->name),
+                    cr_text_shown (output->url));
 }
 
 static void
@@ -426,7 +430,8 @@ output_stop (CrBroadcast *broadcast, Output *output)
     cr_destination_stop (output->destination);
   else
     cr_hls_stop (output->hls);
-  g_message ("Stream %s stopped", cr_text_shown (output->name));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_DESTINATION", output->name, "MESSAGE",
+                    "Stream %s stopped", cr_text_shown (output->name));
 }
 
 static void

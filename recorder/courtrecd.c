@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 #include "archive/device-key.h"
@@ -18,6 +19,7 @@
 #include "pipelines/capture.h"
 #include "recorder/api-server.h"
 #include "recorder/http-server.h"
+#include "recorder/log-writer.h"
 #include "recorder/public-server.h"
 #include "recorder/recorder.h"
 
@@ -113,6 +115,8 @@ main (int argc, char **argv)
   guint64 watchdog_us = 0;
 
   setlocale (LC_ALL, "");
+  /* Before anything is logged: the journal's fields, or key=value text. */
+  g_log_set_writer_func (cr_log_writer, NULL, NULL);
   g_option_context_add_main_entries (options, entries, NULL);
   g_option_context_add_group (options, gst_init_get_option_group ());
   if (!g_option_context_parse (options, &argc, &argv, &error))
@@ -137,6 +141,7 @@ main (int argc, char **argv)
       fprintf (stderr, "courtrecd: %s\n", error->message);
       return 2;
     }
+  cr_log_set_room (config->room_id);
   if (check_config)
     {
       g_autofree char *public_page = config->public_host != NULL
@@ -151,6 +156,20 @@ main (int argc, char **argv)
           fprintf (stderr, "courtrecd: %s: [storage] key_file: %s\n",
                    cr_text_shown (config->path), cr_text_shown (error->message));
           return 2;
+        }
+      /* The daemon would refuse to start without them (exit 2 too). */
+      for (guint i = 0; i < config->webhooks->len; i++)
+        {
+          const CrWebhookConfig *webhook = g_ptr_array_index (config->webhooks, i);
+          g_autofree char *secret = cr_config_load_webhook_secret (webhook, &error);
+
+          if (secret == NULL)
+            {
+              fprintf (stderr, "courtrecd: %s: %s\n", cr_text_shown (config->path),
+                       cr_text_shown (error->message));
+              return 2;
+            }
+          explicit_bzero (secret, strlen (secret));
         }
       printf ("%s: valid: room %s (%s, %s), %u camera(s), %u microphone(s), "
               "storage %s, API on %s:%u, %s, device key %s%s\n", cr_text_shown (config->path),

@@ -231,8 +231,9 @@ cr_recorder_stream_control (CrRecorder *recorder, const char *action, const char
   detail = cr_recorder_json_detail ("stream", name ? name : "all", actor != NULL ? "by" : NULL,
                                     actor, NULL);
   cr_recorder_log_event (recorder, kind, detail);
-  g_message ("Stream %s: %s by %s", name ? cr_text_shown (name) : "(all)", action,
-             actor != NULL ? cr_text_shown (actor) : "the recorder");
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_DESTINATION", name ? name : "all",
+                    "MESSAGE", "Stream %s: %s by %s", name ? cr_text_shown (name) : "(all)", action,
+                    actor != NULL ? cr_text_shown (actor) : "the recorder");
   return TRUE;
 }
 

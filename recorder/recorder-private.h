@@ -57,6 +57,7 @@ struct CrRecorder {
   gint64 *silent_since_us;      /* by microphone: monotonic time it went quiet */
   gboolean *silent_alarmed;     /* by microphone */
   guint silence_timer;
+  GPtrArray *webhooks;          /* CrWebhook*, one per [alarm webhook NAME] */
 
   /* disk */
   double bytes_per_second;      /* of recording, from the config */

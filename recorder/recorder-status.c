@@ -3,8 +3,10 @@
  * and the watchdog's view of it (recorder.h). */
 #include <math.h>
 
+#include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
+#include "recorder/webhook.h"
 
 /* Capture delivers a frame every 40 ms at 25 fps; this much silence from it
  * means it is stuck. */
@@ -210,6 +212,31 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_end_object (b);
   json_builder_set_member_name (b, "streams");
   json_builder_add_value (b, cr_broadcast_get_status (recorder->broadcast));
+  /* Each [alarm webhook NAME]: what it delivered, retried, refused, dropped. */
+  json_builder_set_member_name (b, "webhooks");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < recorder->webhooks->len; i++)
+    {
+      CrWebhook *webhook = g_ptr_array_index (recorder->webhooks, i);
+      CrWebhookCounts counts;
+
+      cr_webhook_get_counts (webhook, &counts);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, cr_webhook_get_name (webhook));
+      json_builder_set_member_name (b, "queued");
+      json_builder_add_int_value (b, counts.queued);
+      json_builder_set_member_name (b, "delivered");
+      json_builder_add_int_value (b, (gint64) counts.delivered);
+      json_builder_set_member_name (b, "failed_attempts");
+      json_builder_add_int_value (b, (gint64) counts.failures);
+      json_builder_set_member_name (b, "refused");
+      json_builder_add_int_value (b, (gint64) counts.refused);
+      json_builder_set_member_name (b, "dropped");
+      json_builder_add_int_value (b, (gint64) counts.dropped);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 
   json_builder_set_member_name (b, "alarms_standing");
   json_builder_add_boolean_value (b, recorder->alarms->len > 0);
@@ -240,9 +267,22 @@ cr_recorder_is_healthy (CrRecorder *recorder)
 char *
 cr_recorder_describe (CrRecorder *recorder)
 {
+  GString *text = g_string_new (NULL);
+
   if (recorder->session == NULL)
-    return g_strdup ("standby");
-  return g_strdup_printf ("%s session %" G_GINT64_FORMAT " of %s",
-                          state_name (recorder->state), recorder->session->id,
-                          recorder->session->case_no);
+    g_string_append (text, "standby");
+  else
+    g_string_append_printf (text, "%s session %" G_GINT64_FORMAT " of %s",
+                            state_name (recorder->state), recorder->session->id,
+                            recorder->session->case_no);
+  /* What `systemctl status` shows first: the standing alarms by name. */
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    {
+      const CrAlarm *alarm = g_ptr_array_index (recorder->alarms, i);
+
+      g_string_append_printf (text, "%s%s %s", i == 0 ? "; ALARM " : ", ",
+                              cr_event_kind_to_string (alarm->what),
+                              cr_text_shown (alarm->input));
+    }
+  return g_string_free (text, FALSE);
 }

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <gst/gst.h>
+#include <sodium.h>
+#include <string.h>
 
 #include "archive/case-number.h"
 #include "archive/reconcile.h"
@@ -13,9 +15,11 @@
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/disk-guard.h"
+#include "recorder/log-writer.h"
 #include "recorder/on-air.h"
 #include "recorder/recorder-private.h"
 #include "recorder/sealing.h"
+#include "recorder/webhook.h"
 
 G_DEFINE_QUARK (cr-recorder-error-quark, cr_recorder_error)
 
@@ -318,6 +322,24 @@ cr_recorder_new (const CrConfig *config, GError **error)
   recorder->segment_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   recorder->started_mono_us = g_get_monotonic_time ();
   recorder->alarms = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_alarm_free);
+  /* Before anything can raise an alarm: a missing disk is one too. */
+  recorder->webhooks = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_webhook_free);
+  for (guint i = 0; i < config->webhooks->len; i++)
+    {
+      const CrWebhookConfig *webhook = g_ptr_array_index (config->webhooks, i);
+      g_autofree char *secret = cr_config_load_webhook_secret (webhook, &local_error);
+
+      if (secret == NULL)
+        {
+          /* The config's fault, like a stream's key file. */
+          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID, "%s",
+                       local_error->message);
+          g_error_free (local_error);
+          return NULL;
+        }
+      g_ptr_array_add (recorder->webhooks, cr_webhook_new (webhook, secret));
+      sodium_memzero (secret, strlen (secret));
+    }
 
   /* Before the index is opened: closed to others before anything is in it.
    * A directory others may read and that is not ours to change is the
@@ -420,6 +442,8 @@ cr_recorder_free (CrRecorder *recorder)
   g_clear_pointer (&recorder->segment, open_segment_free);
   g_clear_pointer (&recorder->segment_rows, g_hash_table_unref);
   g_clear_pointer (&recorder->alarms, g_ptr_array_unref);
+  /* After the capture: no alarm is raised any more. */
+  g_clear_pointer (&recorder->webhooks, g_ptr_array_unref);
   g_clear_pointer (&recorder->pending_closes, g_ptr_array_unref);
   g_free (recorder->reserve_path);
   g_free (recorder->silent_since_us);
@@ -503,6 +527,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
              "the gap is logged", session->id, cr_text_shown (session->case_no), from, to);
 
   recorder->session = g_steal_pointer (&session);
+  cr_log_set_session (recorder->session->id, recorder->session->case_no);
   cr_alarms_log_standing (recorder, now);
   if (recorder->session->state == CR_SESSION_RECORDING)
     {
@@ -612,6 +637,7 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
   recorder->session = cr_segment_index_get_session (recorder->index, id, &local_error);
   if (recorder->session == NULL)
     return cr_recorder_index_failed (error, local_error);
+  cr_log_set_session (recorder->session->id, recorder->session->case_no);
   recorder->state = RECORDING;
   recorder->next_sequence = 1;
   cr_alarms_log_standing (recorder, recorder->session->started_us);
@@ -720,6 +746,7 @@ cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error)
   g_clear_pointer (&recorder->pause_reason, g_free);
   update_caption (recorder);
   g_message ("Stopped session %" G_GINT64_FORMAT, id);
+  cr_log_set_session (0, NULL);
   /* Sealed now if every file is already closed (stopped while paused),
    * else when the last one closes. */
   cr_sealing_try (recorder, id);

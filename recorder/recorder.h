@@ -80,6 +80,8 @@ gboolean cr_recorder_set_layout (CrRecorder *recorder, const char *layout,
  *            "bytes_per_second" (of recording, estimated from the config),
  *            "full" (recording suspended until space returns)},
  *   "broadcast": {"on_air","public_state","decision"}, "streams": [...],
+ *   "webhooks": [{"name","queued","delivered","failed_attempts","refused",
+ *               "dropped"}], one per [alarm webhook NAME], counted since start,
  *   "capturing": capture delivers video (what the watchdog vouches for),
  *   "healthy": capturing and no alarm standing,
  *   "uptime_seconds" } */

@@ -107,19 +107,23 @@ cr_sealing_try (CrRecorder *recorder, gint64 session_id)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *head = NULL;
+  /* A seal comes after the stop, when the log no longer runs in the session. */
+  g_autofree char *session = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
 
   if (!cr_sealing_key_usable (recorder))
     return;
   if (cr_segment_index_seal_session (recorder->index, session_id, recorder->key,
                                      g_get_real_time (), &head, &error))
     {
-      g_message ("Session %" G_GINT64_FORMAT " sealed: chain head %s", session_id, head);
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "CR_SESSION", session, "MESSAGE",
+                        "Session %" G_GINT64_FORMAT " sealed: chain head %s", session_id, head);
       return;
     }
   if (g_error_matches (error, CR_INDEX_ERROR, CR_INDEX_ERROR_NOT_READY))
     return;
-  g_warning ("Session %" G_GINT64_FORMAT " could not be sealed: %s", session_id,
-             cr_text_shown (error->message));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_SESSION", session, "MESSAGE",
+                    "Session %" G_GINT64_FORMAT " could not be sealed: %s", session_id,
+                    cr_text_shown (error->message));
   {
     g_autofree char *detail = cr_recorder_json_detail ("message", error->message, NULL);
     g_autoptr (GError) event_error = NULL;

@@ -658,7 +658,7 @@ reconnect (CrDestination *dest, const char *reason, gboolean stall)
   dest->stats.last_error = g_strdup (clean);
   g_mutex_unlock (&dest->lock);
 
-  g_log_structured ("courtrec", G_LOG_LEVEL_MESSAGE,
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "CR_DESTINATION", cr_text_shown (dest->name),
                     "MESSAGE", "Stream '%s' to %s lost: %s; reconnecting in %.1f s",
                     cr_text_shown (dest->name), cr_text_shown (dest->url),
@@ -731,7 +731,7 @@ watchdog_tick (gpointer data)
       if (dest->live_since_us == 0 && started)
         {
           dest->live_since_us = now;
-          g_log_structured ("courtrec", G_LOG_LEVEL_INFO,
+          g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                             "CR_DESTINATION", cr_text_shown (dest->name),
                             "MESSAGE", "Stream '%s' to %s is live", cr_text_shown (dest->name),
                             cr_text_shown (dest->url));

@@ -159,7 +159,7 @@ end_playlists (CrHls *hls)
                            "#EXT-X-ENDLIST\n", NULL);
       if (!g_file_set_contents_full (path, ended, -1, G_FILE_SET_CONTENTS_CONSISTENT,
                                      0644, &error))
-        g_log_structured ("courtrec", G_LOG_LEVEL_WARNING,
+        g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                           "MESSAGE", "Failed to end the HLS playlist '%s': %s",
                           cr_text_shown (path), cr_text_shown (error->message));
     }
@@ -556,7 +556,7 @@ rebuild (CrHls *hls, const char *reason)
   delay_ms = hls->next_backoff_ms;
   hls->next_backoff_ms = MIN (hls->next_backoff_ms * 2, BACKOFF_MAX_MS);
 
-  g_log_structured ("courtrec", G_LOG_LEVEL_MESSAGE,
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "CR_HLS_DIR", cr_text_shown (hls->dir),
                     "MESSAGE", "HLS output in '%s' failed: %s; rebuilding in %.1f s",
                     cr_text_shown (hls->dir), cr_text_shown (reason), delay_ms / 1000.0);

@@ -115,9 +115,10 @@ forward_locked (CrPublicFeed *feed, GstSample *sample, guint track, GstClockTime
         {
           g_autofree char *was = gst_caps_to_string (feed->last_caps[0]);
           g_autofree char *now = gst_caps_to_string (gst_sample_get_caps (sample));
-          g_warning ("Stream %s: the hearing's and the slate's codec headers differ; "
-                     "players may stop at the switch (%s, then %s)", cr_text_shown (feed->name),
-                     cr_text_shown (was), cr_text_shown (now));
+          g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_DESTINATION", feed->name,
+                            "MESSAGE", "Stream %s: the hearing's and the slate's codec headers "
+                            "differ; players may stop at the switch (%s, then %s)",
+                            cr_text_shown (feed->name), cr_text_shown (was), cr_text_shown (now));
           feed->warned_caps = TRUE;
         }
       /* A frame's length at least after the last one: closer, and players

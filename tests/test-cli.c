@@ -994,7 +994,11 @@ test_man_pages (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (keys->len, >=, 38);
   for (guint i = 0; i < keys->len; i++)
     {
-      g_auto (GStrv) group_key = g_strsplit (g_ptr_array_index (keys, i), " ", 2);
+      /* "GROUP KEY", the group perhaps of two words ("alarm webhook url"). */
+      const char *group_and_key = g_ptr_array_index (keys, i);
+      const char *space = strrchr (group_and_key, ' ');
+      g_autofree char *group = g_strndup (group_and_key, space - group_and_key);
+      const char *group_key[] = { group, space + 1 };
       g_autofree char *plain = g_strdup_printf ("[%s]", group_key[0]);
       g_autofree char *named = g_strdup_printf ("[%s NAME]", group_key[0]);
       GPtrArray *lines = g_hash_table_lookup (key_tags, plain);

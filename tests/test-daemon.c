@@ -83,12 +83,25 @@ heard_stopping (gpointer data)
   return strstr (listener->received->str, "STOPPING=1") != NULL;
 }
 
+static gboolean
+heard_alarm (gpointer data)
+{
+  Listener *listener = data;
+  heard (data);
+  return strstr (listener->received->str, "STATUS=standby; ALARM input-lost witness\n") != NULL;
+}
+
 /* READY=1 once the API answers, WATCHDOG=1 at the asked interval, STATUS=
- * lines, STOPPING=1 on SIGTERM. */
+ * lines (naming the standing alarms: `systemctl status` shows a dead camera
+ * first), STOPPING=1 on SIGTERM. */
 static void
 test_sd_notify (void)
 {
-  g_autoptr (CrTestRoom) room = cr_test_room_new (60, NULL);
+  guint16 dead_port = cr_test_free_port ();
+  g_autofree char *extra = g_strdup_printf (
+      "[camera judge]\nsource = test\nlabel = 审判长\n\n"
+      "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n", dead_port);
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, extra);
   g_autofree char *path = g_build_filename (room->dir, "notify.sock", NULL);
   g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
   g_autoptr (GError) error = NULL;
@@ -105,6 +118,7 @@ test_sd_notify (void)
   cr_test_room_start (room);
   g_assert_true (cr_test_wait_until (heard, &listener, 5000));
   g_assert_nonnull (strstr (listener.received->str, "STATUS=standby"));
+  g_assert_true (cr_test_wait_until (heard_alarm, &listener, 10000));
 
   g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 10), ==, 0);
   g_assert_true (cr_test_wait_until (heard_stopping, &listener, 1000));
@@ -388,28 +402,6 @@ test_seal_unavailable (void)
 
 /* --- faults from the session's start ------------------------------------------ */
 
-typedef struct {
-  CrTestRoom *room;
-  const char *input;
-  const char *state;
-} InputWait;
-
-static gboolean
-input_is (gpointer data)
-{
-  InputWait *wait = data;
-  g_autoptr (JsonObject) status = cr_test_status (wait->room);
-  JsonArray *inputs = json_object_get_array_member (status, "inputs");
-
-  for (guint i = 0; i < json_array_get_length (inputs); i++)
-    {
-      JsonObject *input = json_array_get_object_element (inputs, i);
-      if (g_str_equal (json_object_get_string_member (input, "name"), wait->input))
-        return g_str_equal (json_object_get_string_member (input, "state"), wait->state);
-    }
-  return FALSE;
-}
-
 /* The UTC time in member @name of @event's JSON detail. */
 static gint64
 detail_time (const CrEventRecord *event, const char *name)
@@ -473,12 +465,11 @@ test_faults_from_start (void)
   g_autofree char *session_arg = NULL;
   g_autofree char *report = NULL;
   g_autofree char *faults = NULL;
-  InputWait wait = { room, "witness", "lost" };
   CrEventRecord *lost, *alarm, *silent, *cleared;
   gint64 session_id;
 
   cr_test_room_start (room);
-  g_assert_true (cr_test_wait_until (input_is, &wait, 10000));
+  g_assert_true (cr_test_wait_for_input (room, "witness", "lost", 10000));
   g_usleep (G_USEC_PER_SEC);
   assert_status_says_lost (room);
 

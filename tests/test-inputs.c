@@ -15,36 +15,13 @@
 
 /* --- helpers ---------------------------------------------------------------- */
 
-typedef struct {
-  CrTestRoom *room;
-  const char *input;
-  const char *state;
-} InputWait;
-
-static gboolean
-input_is (gpointer data)
-{
-  InputWait *wait = data;
-  g_autoptr (JsonObject) st = cr_test_status (wait->room);
-  JsonArray *inputs = json_object_get_array_member (st, "inputs");
-
-  for (guint i = 0; i < json_array_get_length (inputs); i++)
-    {
-      JsonObject *input = json_array_get_object_element (inputs, i);
-      if (g_strcmp0 (json_object_get_string_member (input, "name"), wait->input) == 0)
-        return g_strcmp0 (json_object_get_string_member (input, "state"), wait->state) == 0;
-    }
-  g_assert_not_reached ();
-}
-
 /* Seconds until @input is in @state, or -1 after @timeout_s. */
 static double
 wait_for_input (CrTestRoom *room, const char *input, const char *state, double timeout_s)
 {
-  InputWait wait = { room, input, state };
   gint64 t0 = g_get_monotonic_time ();
 
-  if (!cr_test_wait_until (input_is, &wait, (guint) (timeout_s * 1000)))
+  if (!cr_test_wait_for_input (room, input, state, (guint) (timeout_s * 1000)))
     return -1;
   return (g_get_monotonic_time () - t0) / 1e6;
 }
@@ -766,7 +743,7 @@ test_file_source_ends (void)
   sleep_seconds (3);
   st = cr_test_status (file_room);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (st, "alarms")), ==, 0);
-  g_assert_true (input_is (&(InputWait) { file_room, "exhibit", "ended" }));
+  g_assert_true (cr_test_wait_for_input (file_room, "exhibit", "ended", 0));
   cr_test_stop_and_wait (file_room, session_id);
 
   row = only_segment (file_room, session_id, &index, &rows);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "archive/segment-index.h"
+#include "recorder/log-writer.h"
 #include "tests/test-util.h"
 
 #define CASE_NO "（2026）浙1022民初123号"
@@ -219,6 +220,145 @@ test_index_case (Fixture *fixture, gconstpointer data)
   assert_log_safe (log);
 }
 
+/* The line of @log that holds @text; fails when there is none.
+ * (transfer full) */
+static char *
+line_with (const char *log, const char *text)
+{
+  g_auto (GStrv) lines = g_strsplit (log, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], text) != NULL)
+      return g_strdup (lines[i]);
+  g_error ("no line of the log says \"%s\":\n%s", text, log);
+}
+
+static void
+assert_field (const char *line, const char *field)
+{
+  g_autofree char *spaced = g_strconcat (" ", field, NULL);
+
+  if (strstr (line, spaced) == NULL)
+    g_error ("no %s in: %s", field, line);
+}
+
+/* Without a journal, each line is GLib's with the record's fields after
+ * it, KEY=value: the module's log domain in front, the room on every line,
+ * the session and case while one runs, the input and the alarm on the
+ * lines about them; a field's value is quoted and escaped like any text
+ * from outside. */
+static void
+test_fields_text (Fixture *fixture, gconstpointer data)
+{
+  guint16 dead_port = cr_test_free_port ();
+  g_autofree char *extra = g_strdup_printf (
+      "[camera judge]\nsource = test\nlabel = 审判长\n\n"
+      "[camera witness]\nsource = rtsp://127.0.0.1:%u/camera\nlabel = 证人\n", dead_port);
+  CrTestRoom *room;
+  g_autofree char *log = NULL;
+  g_autofree char *ready = NULL;
+  g_autofree char *lost = NULL;
+  g_autofree char *alarm = NULL;
+  g_autofree char *started = NULL;
+  g_autofree char *sealed = NULL;
+  g_autofree char *quoted = NULL;
+  gint64 session_id;
+  const GLogField fields[] = {
+    { "MESSAGE", "Marker refused", -1 },
+    { "GLIB_DOMAIN", "courtrec-recorder", -1 },
+    { "CR_INPUT", "a b\"c\n" FORGED, -1 },
+  };
+
+  fixture->room = room = cr_test_room_new (60, extra);
+  cr_test_room_start (room);
+  g_assert_true (cr_test_wait_for_input (room, "witness", "lost", 10000));
+  session_id = cr_test_start_session (room, CASE_NO);
+  g_usleep (G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session_id);
+  g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 20), ==, 0);
+  log = read_log (room);
+  g_test_message ("%s", log);
+  assert_log_safe (log);
+
+  ready = line_with (log, "ready: API on");
+  g_assert_true (g_str_has_prefix (ready, "courtrec-recorder-Message: "));
+  assert_field (ready, "CR_ROOM=test-room");
+  g_assert_null (strstr (ready, "CR_SESSION="));
+  lost = line_with (log, "Input witness (证人) lost");
+  g_assert_nonnull (strstr (lost, "): courtrec-pipelines-WARNING **: "));
+  assert_field (lost, "CR_INPUT=witness");
+  assert_field (lost, "CR_ROOM=test-room");
+  alarm = line_with (log, "ALARM input-lost: witness");
+  g_assert_nonnull (strstr (alarm, "): courtrec-recorder-WARNING **: "));
+  assert_field (alarm, "CR_ALARM=input-lost");
+  assert_field (alarm, "CR_INPUT=witness");
+  started = line_with (log, "Started session");
+  assert_field (started, "CR_ROOM=test-room");
+  assert_field (started, "CR_SESSION=1");
+  assert_field (started, "CR_CASE=" CASE_NO);
+  /* Sealed after the stop, of the session all the same. */
+  sealed = line_with (log, "Session 1 sealed");
+  assert_field (sealed, "CR_SESSION=1");
+
+  /* A value with a space, a quote and a newline: one line still, quoted. */
+  cr_log_set_room ("room 101");
+  quoted = cr_log_format_text (G_LOG_LEVEL_WARNING, fields, G_N_ELEMENTS (fields));
+  cr_log_set_room (NULL);
+  g_test_message ("%s", quoted);
+  assert_log_safe (quoted);
+  g_assert_null (strchr (quoted, '\n'));
+  assert_field (quoted, "CR_INPUT=\"a b\\\"c\\u000a" FORGED "\"");
+  assert_field (quoted, "CR_ROOM=\"room 101\"");
+}
+
+static gboolean
+api_answers (gpointer data)
+{
+  CrTestRoom *room = data;
+  return cr_test_port_answers (room->port);
+}
+
+/* Under systemd, the same records reach the journal with their fields, to
+ * be searched by them. Only where a journal is reachable. */
+static void
+test_fields_journal (Fixture *fixture, gconstpointer data)
+{
+  CrTestRoom *room;
+  g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
+  g_autofree char *tag = NULL;
+  g_autofree char *match = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GSubprocess) daemon = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_test ("/run/systemd/journal/stdout", G_FILE_TEST_EXISTS) ||
+      g_find_program_in_path ("systemd-cat") == NULL ||
+      g_find_program_in_path ("journalctl") == NULL)
+    {
+      g_test_skip ("no journal reachable here (/run/systemd/journal/stdout, systemd-cat, "
+                   "journalctl): the journal form is not tested");
+      return;
+    }
+  fixture->room = room = cr_test_room_new (60, NULL);
+  tag = g_strdup_printf ("courtrec-test-%u", g_random_int ());
+  /* systemd-cat connects courtrecd's stderr to the journal's stream. */
+  daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "systemd-cat", "-t", tag,
+                             courtrecd, "-c", room->config_path, NULL);
+  g_assert_no_error (error);
+  g_assert_true (cr_test_wait_until (api_answers, room, 15000));
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, NULL);
+  match = g_strdup_printf ("SYSLOG_IDENTIFIER=%s", tag);
+  {
+    const char *argv[] = { "journalctl", "--no-pager", "-o", "verbose", match,
+                           "CR_ROOM=test-room", NULL };
+    g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  }
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "GLIB_DOMAIN=courtrec-recorder"));
+  g_assert_nonnull (strstr (out, "ready: API on"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,5 +370,7 @@ main (int argc, char **argv)
   ADD ("config-path", test_config_path);
   ADD ("config-refused", test_config_refused);
   ADD ("index-case", test_index_case);
+  ADD ("fields-text", test_fields_text);
+  ADD ("fields-journal", test_fields_journal);
   return g_test_run ();
 }

@@ -828,3 +828,33 @@ cr_test_rtsp_camera_new (guint16 port)
   g_assert_cmpstr (line, ==, "ready");
   return server;
 }
+
+typedef struct {
+  CrTestRoom *room;
+  const char *input;
+  const char *state;
+} InputWait;
+
+static gboolean
+input_is (gpointer data)
+{
+  InputWait *wait = data;
+  g_autoptr (JsonObject) status = cr_test_status (wait->room);
+  JsonArray *inputs = json_object_get_array_member (status, "inputs");
+
+  for (guint i = 0; i < json_array_get_length (inputs); i++)
+    {
+      JsonObject *input = json_array_get_object_element (inputs, i);
+      if (g_strcmp0 (json_object_get_string_member (input, "name"), wait->input) == 0)
+        return g_strcmp0 (json_object_get_string_member (input, "state"), wait->state) == 0;
+    }
+  return FALSE;
+}
+
+gboolean
+cr_test_wait_for_input (CrTestRoom *room, const char *input, const char *state,
+                        guint timeout_ms)
+{
+  InputWait wait = { room, input, state };
+  return cr_test_wait_until (input_is, &wait, timeout_ms);
+}

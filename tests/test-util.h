@@ -143,6 +143,11 @@ void cr_test_silent_server_free (CrTestSilentServer *server);
  * and a tone) at rtsp://127.0.0.1:@port/camera, ready when this returns;
  * kill it by its PID. (transfer full) */
 GSubprocess *cr_test_rtsp_camera_new (guint16 port);
+/* Waits (@timeout_ms at most) until status says @input is in @state
+ * ("live", "lost", ...); whether it is. */
+gboolean cr_test_wait_for_input (CrTestRoom *room, const char *input, const char *state,
+                                 guint timeout_ms);
+
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestRoom, cr_test_room_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrTestNginx, cr_test_nginx_free)

@@ -45,6 +45,9 @@ typedef enum {
   CR_API_LOGIN,             /* api-login.h */
   CR_API_LOGOUT,
   CR_API_WHOAMI,
+  CR_API_LIVE,          /* the console's event stream */
+  CR_API_PREVIEW,       /* a preview picture: the path's last part names it */
+  CR_API_CASE_NUMBER,   /* a case number's canonical form, written nowhere */
 } CrApiAction;
 
 typedef struct {

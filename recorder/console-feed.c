@@ -21,7 +21,6 @@
 #define LEVELS_INTERVAL_MS 100     /* the level element's interval: 10 Hz */
 #define STATUS_INTERVAL_MS 250     /* looks for changes this often */
 #define STATUS_EVERY_US (1 * G_USEC_PER_SEC)   /* and sends it this often anyway */
-#define KEEPALIVE_US (15 * G_USEC_PER_SEC)
 
 /* A client's kernel send buffer is kept small, so that one that stops
  * reading shows here within seconds instead of after megabytes. */
@@ -55,7 +54,6 @@ struct CrConsoleFeed {
   guint status_timer;
   char *last_fingerprint;
   gint64 last_status_us;
-  gint64 last_keepalive_us;
   GHashTable *alarms;          /* "alarm|input" -> its JSON, as last sent */
   gint64 session_id;           /* the session whose events are followed */
   gint64 last_event_id;
@@ -253,6 +251,15 @@ event_node (const CrEventRecord *event)
   return json_builder_get_root (b);
 }
 
+/* The status with the daemon's clock ("now", UTC), so that the console
+ * counts the elapsed time on the recorder's clock, not on its own. */
+static void
+stamp_now (JsonNode *status)
+{
+  g_autofree char *now = cr_format_utc (g_get_real_time ());
+  json_object_set_string_member (json_node_get_object (status), "now", now);
+}
+
 static gint64
 session_of (JsonNode *status)
 {
@@ -381,7 +388,7 @@ status_tick (gpointer data)
       g_free (feed->last_fingerprint);
       feed->last_fingerprint = g_steal_pointer (&print);
       feed->last_status_us = now_us;
-      feed->last_keepalive_us = now_us;
+      stamp_now (status);
       broadcast (feed, "status", status, FALSE);
     }
 
@@ -583,6 +590,7 @@ cr_console_feed_take (CrConsoleFeed *feed, GIOStream *stream, GSocket *socket)
     if (!client_send (client, text, length, FALSE))
       return;
   }
+  stamp_now (status);
   {
     g_autofree char *text = frame ("status", status, &length);
     if (!client_send (client, text, length, FALSE))

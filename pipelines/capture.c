@@ -696,11 +696,15 @@ cr_capture_new (const CrConfig *config, GError **error)
     {
       g_autofree char *sink_name = i == 0 ? g_strdup ("preview_composed")
                                           : g_strdup_printf ("preview_camera%u", i - 1);
+      g_autofree char *valve_name = g_strconcat (sink_name, "_valve", NULL);
       g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (capture->pipeline),
                                                          sink_name);
+      g_autoptr (GstElement) valve = gst_bin_get_by_name (GST_BIN (capture->pipeline),
+                                                          valve_name);
       const CrInputConfig *camera = i == 0 ? NULL : g_ptr_array_index (config->cameras, i - 1);
       g_ptr_array_add (capture->previews,
-                       cr_preview_new (camera != NULL ? camera->name : "composed", sink));
+                       cr_preview_new (camera != NULL ? camera->name : "composed", sink,
+                                       valve));
     }
   capture->raw_video = gst_bin_get_by_name (GST_BIN (capture->pipeline), "raw_video");
   if (capture->raw_video != NULL)

@@ -97,7 +97,8 @@ void cr_capture_get_level (CrCapture *capture, guint index, double *rms_dbfs,
                            double *peak_dbfs);
 
 /* The latest preview JPEG (preview.h) of @name: "composed" or a camera's
- * NAME; NULL before the first picture, or when no picture has that name
+ * NAME; NULL while there is none of the last 2 s (asking opens the
+ * branch: ask again in half a second), or when no picture has that name
  * (then *@known is FALSE). Any thread. (transfer full) */
 GBytes *cr_capture_get_preview (CrCapture *capture, const char *name, gint64 *captured_us,
                                 gboolean *known);

@@ -10,7 +10,9 @@
  *   videoscale ! WIDTHxHEIGHT ! jpegenc quality=60
  *   appsink max-buffers=1 drop=true              (only the latest is kept)
  * so that it costs two small encodes a second per source, whatever the
- * room's frame rate, and a console that does not look costs nothing more. */
+ * room's frame rate. A valve before the queue keeps the branch shut while
+ * nobody looks (no picture asked for in 10 s): then it costs nothing but
+ * the tee's pad. */
 #pragma once
 
 #include <gst/gst.h>
@@ -28,14 +30,17 @@ typedef struct CrPreview CrPreview;
  * full) */
 char *cr_preview_describe (const char *tee, const char *sink, guint width, guint height);
 
-/* Keeps the latest JPEG that @appsink (built by cr_preview_describe)
- * delivers, under @name ("composed" or a camera's NAME). (transfer full) */
-CrPreview *cr_preview_new (const char *name, GstElement *appsink);
+/* Keeps the latest JPEG that @appsink (built by cr_preview_describe, with
+ * its valve @valve, named SINK_valve) delivers, under @name ("composed"
+ * or a camera's NAME). (transfer full) */
+CrPreview *cr_preview_new (const char *name, GstElement *appsink, GstElement *valve);
 void cr_preview_free (CrPreview *preview);
 
 const char *cr_preview_get_name (CrPreview *preview);
-/* The latest picture, or NULL before the first; @captured_us (may be NULL)
- * is the wall-clock time it was taken. Any thread. (transfer full) */
+/* The latest picture, or NULL when there is none of the last 2 s (the
+ * branch was shut: this call opens it, a picture follows within half a
+ * second); @captured_us (may be NULL) is the wall-clock time it was
+ * taken. Any thread. (transfer full) */
 GBytes *cr_preview_get_jpeg (CrPreview *preview, gint64 *captured_us);
 /* Pictures delivered since the start. */
 guint64 cr_preview_get_frames (CrPreview *preview);

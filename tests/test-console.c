@@ -142,20 +142,23 @@ count (const char *haystack, const char *needle)
   return n;
 }
 
-/* The first preview comes once the capture runs: wait for it (10 s). */
+/* A preview picture: the first comes once the capture runs and once the
+ * branch, shut while nobody looks, has opened: asked again for up to
+ * 10 s while the answer is 503. */
 static void
-wait_for_preview (CrTestRoom *room)
+get_preview (CrTestRoom *room, const char *name, Reply *reply)
 {
+  g_autofree char *path = g_strdup_printf ("/api/v1/preview/%s.jpg", name);
+
   for (guint i = 0; i < 100; i++)
     {
-      g_auto (Reply) reply = { 0 };
-      request (room, "GET", "/api/v1/preview/composed.jpg", NULL, &reply);
-      if (reply.status == 200)
+      reply_clear (reply);
+      request (room, "GET", path, NULL, reply);
+      if (reply->status != 503)
         return;
-      g_assert_cmpuint (reply.status, ==, 503);
       g_usleep (100 * 1000);
     }
-  g_error ("no preview within 10 s");
+  g_error ("no preview of %s within 10 s", name);
 }
 
 /* ---- judges ------------------------------------------------------------- */
@@ -364,9 +367,8 @@ test_routes (void)
   g_autoptr (JsonParser) parser = json_parser_new ();
 
   cr_test_room_start (room);
-  wait_for_preview (room);
 
-  request (room, "GET", "/api/v1/preview/composed.jpg", NULL, &first);
+  get_preview (room, "composed", &first);
   g_assert_cmpuint (first.status, ==, 200);
   g_assert_cmpstr (soup_message_headers_get_content_type (first.headers, NULL), ==,
                    "image/jpeg");
@@ -380,18 +382,18 @@ test_routes (void)
   /* 2 a second: the next one differs (the clock and the test patterns
    * move). */
   g_usleep (700 * 1000);
-  request (room, "GET", "/api/v1/preview/composed.jpg", NULL, &second);
+  get_preview (room, "composed", &second);
   g_assert_cmpuint (second.status, ==, 200);
   g_assert_false (g_bytes_equal (first.body, second.body));
 
   /* A camera's own: 320 wide at its tile's shape (the grid of two at
    * 640x360: 320x180 tiles). */
-  request (room, "GET", "/api/v1/preview/clerk.jpg", NULL, &camera);
+  get_preview (room, "clerk", &camera);
   g_assert_cmpuint (camera.status, ==, 200);
   camera_probe = probe_jpeg (room->dir, "clerk.jpg", camera.body);
   g_assert_cmpint (json_object_get_int_member (first_stream (camera_probe), "width"), ==, 320);
 
-  request (room, "GET", "/api/v1/preview/witness.jpg", NULL, &missing);
+  get_preview (room, "witness", &missing);
   g_assert_cmpuint (missing.status, ==, 404);
   g_assert_cmpuint (cr_test_http (room, "GET", "/api/v1/preview/composed.jpg", NULL, NULL,
                                   NULL), ==, 401);
@@ -458,6 +460,22 @@ test_routes (void)
     g_assert_nonnull (strstr (got->str, "Content-Type: text/event-stream"));
     g_assert_nonnull (strstr (got->str, "\"bookmarks\":[\"宣布开庭\",\"法庭调查\",\"宣判\"]"));
     g_assert_nonnull (strstr (got->str, "\"cameras\":[{\"name\":\"judge\""));
+  }
+
+  /* Unasked for 10 s, the preview shuts; asking opens it again, and a
+   * fresh picture (never the stale one) follows within a second. */
+  g_usleep (12 * G_USEC_PER_SEC);
+  {
+    g_auto (Reply) idle = { 0 };
+    request (room, "GET", "/api/v1/preview/composed.jpg", NULL, &idle);
+    g_assert_cmpuint (idle.status, ==, 503);
+    g_assert_cmpstr (soup_message_headers_get_one (idle.headers, "Retry-After"), ==, "1");
+  }
+  g_usleep (G_USEC_PER_SEC);
+  {
+    g_auto (Reply) woken = { 0 };
+    request (room, "GET", "/api/v1/preview/composed.jpg", NULL, &woken);
+    g_assert_cmpuint (woken.status, ==, 200);
   }
 }
 

@@ -431,6 +431,25 @@ stop_timers (CrConsoleFeed *feed)
   g_clear_handle_id (&feed->status_timer, g_source_remove);
 }
 
+/* @member: [{"name","label"}] of @inputs (CrInputConfig*). */
+static void
+add_inputs (JsonBuilder *b, const char *member, GPtrArray *inputs)
+{
+  json_builder_set_member_name (b, member);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      const CrInputConfig *input = g_ptr_array_index (inputs, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, input->name);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, input->label);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
 /* The room, its inputs and the court's bookmarks, for the page to lay
  * itself out. (transfer full) */
 static JsonNode *
@@ -453,32 +472,8 @@ hello (CrConsoleFeed *feed, JsonNode *status)
   for (char **mark = feed->bookmarks; mark != NULL && *mark != NULL; mark++)
     json_builder_add_string_value (b, *mark);
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "cameras");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < config->cameras->len; i++)
-    {
-      const CrInputConfig *camera = g_ptr_array_index (config->cameras, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, camera->name);
-      json_builder_set_member_name (b, "label");
-      json_builder_add_string_value (b, camera->label);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "microphones");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < config->microphones->len; i++)
-    {
-      const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, microphone->name);
-      json_builder_set_member_name (b, "label");
-      json_builder_add_string_value (b, microphone->label);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
+  add_inputs (b, "cameras", config->cameras);
+  add_inputs (b, "microphones", config->microphones);
   json_builder_set_member_name (b, "silence_dbfs");
   json_builder_add_int_value (b, config->silence_dbfs);
   json_builder_end_object (b);

@@ -283,15 +283,6 @@ assert_no_frame_lost (CrTestRoom *room, gint64 session_id)
 
 /* ---- the page ----------------------------------------------------------- */
 
-static gboolean
-page_tools_available (void)
-{
-  g_autofree char *playwright = cr_test_top_path ("node_modules/playwright-core/package.json");
-  g_autofree char *node = g_find_program_in_path ("node");
-  return node != NULL && g_file_test (playwright, G_FILE_TEST_EXISTS) &&
-         g_file_test ("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE);
-}
-
 static char *
 artifacts_dir (void)
 {
@@ -572,7 +563,7 @@ test_page_clerk (void)
   gboolean accounts;
   gint64 session_id;
 
-  if (!page_tools_available ())
+  if (!cr_test_browser_available ())
     {
       g_test_skip ("node, playwright-core or /usr/bin/chromium missing");
       return;
@@ -619,7 +610,7 @@ test_page_viewer (void)
   g_autoptr (CrTestRoom) room = NULL;
   g_autoptr (JsonObject) summary = NULL;
 
-  if (!page_tools_available ())
+  if (!cr_test_browser_available ())
     {
       g_test_skip ("node, playwright-core or /usr/bin/chromium missing");
       return;
@@ -661,7 +652,7 @@ test_page_camera_lost (void)
   g_autofree char *line = NULL;
   gboolean accounts;
 
-  if (!page_tools_available ())
+  if (!cr_test_browser_available ())
     {
       g_test_skip ("node, playwright-core or /usr/bin/chromium missing");
       return;

@@ -623,7 +623,10 @@ async function command(path, body) {
       onStatus(reply.status);
     return reply;
   } catch (e) {
-    showError(e);
+    if (e.status === 401)
+      showLogin('登录已过期，请重新登录 The login has expired: log in again');
+    else
+      showError(e);
     return null;
   }
 }

@@ -14,8 +14,8 @@
 //           second, a hearing is started with the case number as typed
 //           (its canonical form shown before confirming), the light and
 //           the elapsed time advance, a bookmark, pause with a reason,
-//           resume, stop with confirmation; screenshots at 1366x768,
-//           1024x768 and 768x1024
+//           resume, the layout switched, stop with confirmation;
+//           screenshots at 1366x768, 1024x768 and 768x1024
 //   viewer  no controls, and the API refuses a forged start (403)
 //   alarm   a camera killed: the banner within 3 s, a beep, acknowledged;
 //           then a start over the standing alarm, confirmed
@@ -240,6 +240,11 @@ async function clerk() {
   await page.click('#resume-button');
   await lightIs('recording');
   await eventShown('resume');
+
+  await page.selectOption('#layout', 'single');
+  await page.click('#layout-button');
+  await waitFor(() => document.getElementById('layout-shown').textContent === 'single');
+  step('layout', await eventShown('layout'));
 
   await page.click('#stop-button');
   await confirm(false);

@@ -587,6 +587,7 @@ test_page_clerk (void)
   g_assert_nonnull (find_line (lines, "marker|宣布开庭", NULL));
   g_assert_nonnull (find_line (lines, "pause|", "recess"));
   g_assert_nonnull (find_line (lines, "resume|", NULL));
+  g_assert_nonnull (find_line (lines, "layout|", "single"));
   g_assert_nonnull (find_line (lines, "stop|", NULL));
   /* What courtrec itself says of it. */
   {

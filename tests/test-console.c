@@ -294,18 +294,30 @@ artifacts_dir (void)
   return dir;
 }
 
-/* An account for the page: `courtrec user add` when the build has
- * accounts (the password from a file), else NULL: the page then logs in
- * with the room's token, the room's administrator. */
+/* An account for the page: `courtrec user add NAME --role ROLE
+ * --password-stdin` when the build has accounts; FALSE otherwise, and the
+ * page then logs in with the room's token, the room's administrator. */
 static gboolean
 add_user (CrTestRoom *room, const char *name, const char *role, const char *password)
 {
-  g_autofree char *file = g_build_filename (room->dir, "password", NULL);
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *courtrec = cr_test_build_path ("courtrec");
+  g_autofree char *input = g_strdup_printf ("%s\n", password);
+  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
 
-  g_assert_true (g_file_set_contents (file, password, -1, NULL));
-  return cr_test_client (room, NULL, &err, "user", "add", name, "--role", role,
-                         "--password-file", file, NULL) == 0;
+  g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, courtrec, "-c", room->config_path,
+                                         "user", "add", name, "--role", role,
+                                         "--password-stdin", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, input, NULL, &out, &err, &error));
+  g_test_message ("courtrec user add %s --role %s: %s%s", name, role, out, err);
+  return g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
 }
 
 /* tests/console-page.mjs @scenario, with the login given, asserting it

@@ -596,6 +596,12 @@ test_page_clerk (void)
   session_id = json_object_get_int_member (summary, "session");
   lines = ledger (room, session_id);
   g_assert_nonnull (find_line (lines, "start|", CANONICAL_CASE));
+  /* Who did it, when the page logged in with an account. */
+  if (accounts)
+    {
+      g_assert_nonnull (find_line (lines, "start|", "zhang"));
+      g_assert_nonnull (find_line (lines, "pause|", "zhang"));
+    }
   g_assert_nonnull (find_line (lines, "marker|宣布开庭", NULL));
   g_assert_nonnull (find_line (lines, "pause|", "recess"));
   g_assert_nonnull (find_line (lines, "resume|", NULL));
@@ -715,6 +721,8 @@ test_page_camera_lost (void)
   lines = ledger (room, json_object_get_int_member (summary, "session"));
   g_assert_nonnull (find_line (lines, "start|", "（2026）浙1022民初7号"));
   g_assert_nonnull (find_line (lines, "alarms-confirmed|", "input-lost:witness"));
+  if (accounts)
+    g_assert_nonnull (find_line (lines, "alarms-confirmed|", "\"by\":\"zhang\""));
 }
 
 int

@@ -42,7 +42,8 @@ const EVENT_TEXT = {
   'on-air': '开始直播 on air', 'off-air': '停止直播 off air', seal: '签封 sealed',
   gap: '录制中断 gap',
 };
-const ROLES_WITH_CONTROLS = ['clerk', 'admin'];
+// Roles rank viewer < clerk < approver < admin: the controls are a clerk's.
+const ROLES_WITH_CONTROLS = ['clerk', 'approver', 'admin'];
 
 const $ = (id) => document.getElementById(id);
 

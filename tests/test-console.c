@@ -564,6 +564,52 @@ test_streams_bounded (void)
   assert_no_frame_lost (room, session_id);
 }
 
+/* A client that reads, but more slowly than the stream goes (1.6 kB/s
+ * against about 4): it loses level frames, never a status, and is not cut
+ * while it keeps reading; the daemon holds for it no more than a bound. */
+static void
+test_slow_client (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, NULL);
+  g_autoptr (GSocketConnection) slow = NULL;
+  g_autoptr (GString) got = g_string_new (NULL);
+  g_autofree char *log = NULL;
+  GSocket *socket;
+  gint64 start, seconds;
+  guint levels, statuses;
+  const char *late;
+
+  cr_test_room_start (room);
+  slow = open_live (room, 4096);
+  socket = g_socket_connection_get_socket (slow);
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 25 * G_USEC_PER_SEC)
+    {
+      char buffer[320];
+      gssize n;
+
+      g_usleep (200 * 1000);
+      if (!g_socket_condition_check (socket, G_IO_IN))
+        continue;
+      n = g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (got, buffer, n);
+    }
+  seconds = (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  levels = count (got->str, "event: levels\n");
+  statuses = count (got->str, "event: status\n");
+  g_test_message ("a slow client read %" G_GSIZE_FORMAT " bytes in %" G_GINT64_FORMAT
+                  " s: %u level frames, %u statuses", got->len, seconds, levels, statuses);
+  /* Frames were dropped for it (10 a second were made), but what it got
+   * kept coming to the end: a status in the last ten seconds' worth. */
+  g_assert_cmpuint (levels, <, 10 * seconds * 3 / 4);
+  g_assert_cmpuint (statuses, >=, seconds / 3);
+  late = strstr (got->str + got->len * 2 / 3, "event: status\n");
+  g_assert_nonnull (late);
+  g_file_get_contents (room->daemon_log, &log, NULL, NULL);
+  g_assert_null (strstr (log, "an event stream was cut"));
+}
+
 /* The clerk's day in chromium, then the ledger as sqlite3 reads it. */
 static void
 test_page_clerk (void)
@@ -733,6 +779,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/courtrec/console/routes", test_routes);
   g_test_add_func ("/courtrec/console/streams-bounded", test_streams_bounded);
+  g_test_add_func ("/courtrec/console/slow-client", test_slow_client);
   g_test_add_func ("/courtrec/console/page-clerk", test_page_clerk);
   g_test_add_func ("/courtrec/console/page-viewer", test_page_viewer);
   g_test_add_func ("/courtrec/console/page-camera-lost", test_page_camera_lost);

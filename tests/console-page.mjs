@@ -14,7 +14,8 @@
 //           second, a hearing is started with the case number as typed
 //           (its canonical form shown before confirming), the light and
 //           the elapsed time advance, a bookmark, pause with a reason,
-//           resume, the layout switched, stop with confirmation;
+//           resume, the stream cut and resumed, the layout switched, stop
+//           with confirmation;
 //           screenshots at 1366x768, 1024x768 and 768x1024
 //   viewer  no controls, and the API refuses a forged start (403)
 //   alarm   a camera killed: the banner within 3 s, a beep, acknowledged;
@@ -246,6 +247,15 @@ async function clerk() {
   await page.click('#resume-button');
   await lightIs('recording');
   await eventShown('resume');
+
+  // The built-in HLS of a case approved for broadcast: cut, then resumed.
+  await waitFor(() => [...document.querySelectorAll('#streams li')]
+    .some((li) => li.dataset.state === 'live'), null, 15000);
+  await page.click('#cut-button');
+  await eventShown('stream-cut');
+  await waitFor(() => document.getElementById('streams').textContent.includes('已切断'));
+  await page.click('#uncut-button');
+  step('streams', await eventShown('stream-resume'));
 
   await page.selectOption('#layout', 'single');
   await page.click('#layout-button');

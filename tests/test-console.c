@@ -628,6 +628,10 @@ test_page_clerk (void)
     }
   room = cr_test_room_new (60, TWO_CAMERAS);
   cr_test_room_start (room);
+  /* Approved for broadcast: the built-in HLS is the live destination the
+   * clerk cuts and resumes. */
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "broadcast", "approve", "--case", TYPED_CASE,
+                                   "--by", "张法官", NULL), ==, 0);
   accounts = add_user (room, "zhang", "clerk", "clerk-password-1");
   summary = run_page (room, "clerk", accounts ? "zhang" : NULL,
                       accounts ? "clerk-password-1" : NULL, "--case=" TYPED_CASE);
@@ -652,6 +656,8 @@ test_page_clerk (void)
   g_assert_nonnull (find_line (lines, "pause|", "recess"));
   g_assert_nonnull (find_line (lines, "resume|", NULL));
   g_assert_nonnull (find_line (lines, "layout|", "single"));
+  g_assert_nonnull (find_line (lines, "stream-cut|", NULL));
+  g_assert_nonnull (find_line (lines, "stream-resume|", NULL));
   g_assert_nonnull (find_line (lines, "stop|", NULL));
   /* What courtrec itself says of it. */
   {

@@ -50,6 +50,7 @@ static const KindInfo kinds[] = {
   [CR_EVENT_SEGMENT_ADOPTED] = FAULT ("segment-adopted"),
   [CR_EVENT_DAEMON_STOP] = FAULT ("daemon-stop"),
   [CR_EVENT_SEAL_ERROR] = FAULT ("seal-error"),
+  [CR_EVENT_ALARMS_CONFIRMED] = FAULT ("alarms-confirmed"),
 
   [CR_EVENT_SEAL] = OTHER ("seal"),
   [CR_EVENT_SEAL_LATE] = OTHER ("seal-late"),

@@ -67,6 +67,8 @@ typedef enum {
   CR_EVENT_SEGMENT_ADOPTED,     /* reconciliation: a file without its row */
   CR_EVENT_DAEMON_STOP,         /* courtrecd stopped while the session ran */
   CR_EVENT_SEAL_ERROR,
+  CR_EVENT_ALARMS_CONFIRMED,    /* started with alarms standing, knowingly:
+                                   {"alarms", "by"} */
 
   /* other */
   CR_EVENT_SEAL,                /* {"chain_head", "public_key", "segments", ...} */

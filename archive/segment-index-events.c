@@ -231,6 +231,34 @@ cr_segment_index_list_events (CrSegmentIndex *index, gint64 session_id,
 }
 
 GPtrArray *
+cr_segment_index_list_events_after (CrSegmentIndex *index, gint64 session_id,
+                                    gint64 after_id, guint limit, GError **error)
+{
+  g_autoptr (GPtrArray) newest = NULL;
+
+  g_return_val_if_fail (index != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The newest @limit, read backwards by the primary key, then turned
+   * round: oldest first. */
+  newest = select_events (index,
+                          "SELECT " CR_INDEX_EVENT_COLUMNS " FROM events "
+                          "WHERE session_id = ? AND id > ? ORDER BY id DESC LIMIT ?",
+                          "list the newest events",
+                          CR_BIND (CR_VALUE_INT (session_id), CR_VALUE_INT (after_id),
+                                   CR_VALUE_INT (limit)), error);
+  if (newest == NULL)
+    return NULL;
+  for (guint i = 0; i < newest->len / 2; i++)
+    {
+      gpointer swap = newest->pdata[i];
+      newest->pdata[i] = newest->pdata[newest->len - 1 - i];
+      newest->pdata[newest->len - 1 - i] = swap;
+    }
+  return g_steal_pointer (&newest);
+}
+
+GPtrArray *
 cr_index_session_ledger (CrSegmentIndex *index, gint64 session_id, GError **error)
 {
   /* Rows without a sequence (written by hand) last, in the order written. */

@@ -118,6 +118,13 @@ GPtrArray *cr_segment_index_list_broadcast_decisions (CrSegmentIndex *index,
 /* Oldest first. (transfer full) (element-type CrEventRecord) */
 GPtrArray *cr_segment_index_list_events (CrSegmentIndex *index,
                                          gint64 session_id, GError **error);
+/* The events of @session_id numbered above @after_id, the newest @limit
+ * of them, by id (the order they were written). Another process (the
+ * CLI's seals and exports) writes into the same index: this is how a
+ * reader sees every event. (transfer full) (element-type CrEventRecord) */
+GPtrArray *cr_segment_index_list_events_after (CrSegmentIndex *index,
+                                               gint64 session_id, gint64 after_id,
+                                               guint limit, GError **error);
 /* The session's ledger as the chain links it: by sequence, rows without
  * one last. (transfer full) (element-type CrEventRecord) */
 GPtrArray *cr_segment_index_list_ledger (CrSegmentIndex *index,

@@ -100,6 +100,7 @@ static const GroupSpec groups[] = {
   { "api", FALSE },
   { "public", FALSE },
   { "live", FALSE },
+  { "console", FALSE },
   { "camera", TRUE },
   { "microphone", TRUE },
   { "stream", TRUE },
@@ -178,6 +179,12 @@ static const KeySpec keys[] = {
     CONFIG_FIELD (public_max_connections_per_client), FALSE, "16", 1, 65536, NULL },
   { "public", "requests_per_second_per_client", parse_uint,
     CONFIG_FIELD (public_requests_per_second), FALSE, "20", 1, 100000, NULL },
+
+  { "console", "bookmarks", parse_text, CONFIG_FIELD (console_bookmarks), FALSE,
+    "宣布开庭;法庭调查;法庭辩论;最后陈述;宣判", 0, 0,
+    "the usual markers, separated by ';', e.g. 宣布开庭;法庭调查;宣判" },
+  { "console", "max_streams", parse_uint, CONFIG_FIELD (console_max_streams), FALSE, "16",
+    1, 256, NULL },
 
   { "camera", "source", parse_camera_source, INPUT_FIELD (source), TRUE, NULL,
     0, 0, "the camera's source: test, v4l2:/dev/videoN, rtsp://URL or file:PATH" },
@@ -601,6 +608,7 @@ parse_listen (const KeySpec *spec, const char *value, gpointer base,
   if (spec->offset == CONFIG_FIELD (public_host))
     {
       g_free (config->public_host);
+  g_free (config->console_bookmarks);
       config->public_host = g_steal_pointer (&host);
       config->public_port = (guint16) port;
     }

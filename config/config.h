@@ -136,6 +136,10 @@ typedef struct {
   guint public_max_connections_per_client; /* default 16 */
   guint public_requests_per_second;        /* per client, default 20 */
 
+  /* [console]: the operator console (/console/ on the [api] listener). */
+  char *console_bookmarks;  /* the court's usual markers, ';'-separated */
+  guint console_max_streams; /* event streams open at once, default 16 */
+
   /* [storage] key_file: the device's Ed25519 signing key (archive/
    * device-key.h), mode 0600; its public key is beside it in KEY_FILE.pub.
    * Default: device-key in the config file's directory, e.g.

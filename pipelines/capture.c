@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "pipelines/description.h"
+#include "pipelines/preview.h"
 
 #include "config/text.h"
 GST_DEBUG_CATEGORY_STATIC (cr_capture_debug);
@@ -69,6 +70,7 @@ struct CrCapture {
   CrCaptureRawFunc raw_func;
   gpointer raw_data;
   GstElement *raw_video;        /* appsink before the encoder, or NULL */
+  GPtrArray *previews;          /* CrPreview*: the composed picture, then each camera */
   CrCaptureErrorFunc error_func;
   gpointer error_data;
   CrCaptureInputFunc input_func;
@@ -222,8 +224,24 @@ build_description (const CrConfig *config, const char *reference_file)
                                              : NULL;
   g_autofree char *video_encoder = cr_capture_describe_video_encoder (config);
   g_autofree char *audio_encoder = cr_capture_describe_audio_encoder (config);
+  g_autofree char *raw_branches = NULL;
 
   grid_tile (config, &tile_w, &tile_h);
+  if (reference_file == NULL)
+    {
+      /* The raw picture's branches, each a leaky queue and a dropping
+       * appsink: the recording's encoder never waits for a stream's
+       * encoder nor for the console's preview (preview.h). */
+      g_autofree char *preview = cr_preview_describe ("raw_tee", "preview_composed",
+                                                      config->width, config->height);
+      raw_branches = g_strdup_printf (
+          "! tee name=raw_tee %s%s raw_tee. ", preview,
+          needs_raw_video (config)
+            ? "raw_tee. ! queue leaky=downstream max-size-buffers=2 "
+              "max-size-bytes=0 max-size-time=0 ! appsink name=raw_video sync=false "
+              "async=false max-buffers=2 drop=true emit-signals=false "
+            : "");
+    }
   label_px = MAX (10, tile_h / 16);
   slate_px = MAX (10, tile_h / 10);
 
@@ -262,14 +280,7 @@ build_description (const CrConfig *config, const char *reference_file)
       "max-size-buffers=0 max-size-bytes=0 max-size-time=10000000000 ! ",
       config->width, config->height, config->framerate, caption, caption_px,
       caption_px,
-      /* A leaky queue and a dropping appsink: the recording's encoder never
-       * waits for a stream's. */
-      reference_file == NULL && needs_raw_video (config)
-        ? "! tee name=raw_tee raw_tee. ! queue leaky=downstream max-size-buffers=2 "
-          "max-size-bytes=0 max-size-time=0 ! appsink name=raw_video sync=false async=false "
-          "max-buffers=2 drop=true emit-signals=false raw_tee. "
-        : "",
-      video_encoder);
+      raw_branches != NULL ? raw_branches : "", video_encoder);
   if (reference_file == NULL)
     g_string_append (desc, "appsink name=track0 sync=false async=false emit-signals=false ");
   else
@@ -304,9 +315,19 @@ build_description (const CrConfig *config, const char *reference_file)
           "font-desc=\"Noto Sans CJK SC %upx\" "
           "! textoverlay name=camera%u_label text=%s valignment=bottom halignment=left "
           "shaded-background=true auto-resize=false font-desc=\"Noto Sans CJK SC %upx\" "
-          "! queue max-size-buffers=3 ! composer.sink_%u ",
+          "! ",
           i, channel, tile_w, tile_h, config->framerate, i, slate, slate_px, i, label,
-          label_px, i);
+          label_px);
+      if (reference_file == NULL)
+        {
+          /* The camera's own preview, slate and label included, beside
+           * the composer's feed. */
+          g_autofree char *tee = g_strdup_printf ("camera%u_tee", i);
+          g_autofree char *sink = g_strdup_printf ("preview_camera%u", i);
+          g_autofree char *preview = cr_preview_describe (tee, sink, tile_w, tile_h);
+          g_string_append_printf (desc, "tee name=%s %s%s. ! ", tee, preview, tee);
+        }
+      g_string_append_printf (desc, "queue max-size-buffers=3 ! composer.sink_%u ", i);
     }
 
   g_string_append_printf (desc,
@@ -673,6 +694,21 @@ cr_capture_new (const CrConfig *config, GError **error)
                              config->microphones, t - CR_TRACK_MIX - 1))->name));
     }
   capture->video_record = gst_object_ref (((Track *) capture->tracks->pdata[0])->appsink);
+  capture->previews = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_preview_free);
+  for (guint i = 0; i <= config->cameras->len; i++)
+    {
+      g_autofree char *sink_name = i == 0 ? g_strdup ("preview_composed")
+                                          : g_strdup_printf ("preview_camera%u", i - 1);
+      g_autofree char *valve_name = g_strconcat (sink_name, "_valve", NULL);
+      g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (capture->pipeline),
+                                                         sink_name);
+      g_autoptr (GstElement) valve = gst_bin_get_by_name (GST_BIN (capture->pipeline),
+                                                          valve_name);
+      const CrInputConfig *camera = i == 0 ? NULL : g_ptr_array_index (config->cameras, i - 1);
+      g_ptr_array_add (capture->previews,
+                       cr_preview_new (camera != NULL ? camera->name : "composed", sink,
+                                       valve));
+    }
   capture->raw_video = gst_bin_get_by_name (GST_BIN (capture->pipeline), "raw_video");
   if (capture->raw_video != NULL)
     {
@@ -778,6 +814,7 @@ cr_capture_free (CrCapture *capture)
   if (capture->pipeline != NULL)
     gst_element_set_state (capture->pipeline, GST_STATE_NULL);
   g_clear_pointer (&capture->tracks, g_ptr_array_unref);
+  g_clear_pointer (&capture->previews, g_ptr_array_unref);
   g_clear_pointer (&capture->track_names, g_ptr_array_unref);
   g_clear_pointer (&capture->slates, g_ptr_array_unref);
   gst_clear_object (&capture->video_record);
@@ -952,4 +989,25 @@ cr_capture_get_level (CrCapture *capture, guint index, double *rms_dbfs,
   g_return_if_fail (index < capture->config->microphones->len);
   *rms_dbfs = capture->levels[index].rms_dbfs;
   *peak_dbfs = capture->levels[index].peak_dbfs;
+}
+
+GBytes *
+cr_capture_get_preview (CrCapture *capture, const char *name, gint64 *captured_us,
+                        gboolean *known)
+{
+  g_return_val_if_fail (capture != NULL && name != NULL, NULL);
+
+  for (guint i = 0; capture->previews != NULL && i < capture->previews->len; i++)
+    {
+      CrPreview *preview = g_ptr_array_index (capture->previews, i);
+      if (g_str_equal (cr_preview_get_name (preview), name))
+        {
+          if (known != NULL)
+            *known = TRUE;
+          return cr_preview_get_jpeg (preview, captured_us);
+        }
+    }
+  if (known != NULL)
+    *known = FALSE;
+  return NULL;
 }

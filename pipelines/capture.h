@@ -96,6 +96,13 @@ CrInput *cr_capture_get_input (CrCapture *capture, guint index);
 void cr_capture_get_level (CrCapture *capture, guint index, double *rms_dbfs,
                            double *peak_dbfs);
 
+/* The latest preview JPEG (preview.h) of @name: "composed" or a camera's
+ * NAME; NULL while there is none of the last 2 s (asking opens the
+ * branch: ask again in half a second), or when no picture has that name
+ * (then *@known is FALSE). Any thread. (transfer full) */
+GBytes *cr_capture_get_preview (CrCapture *capture, const char *name, gint64 *captured_us,
+                                gboolean *known);
+
 /* The whole capture (inputs and composer) as one gst-launch-1.0
  * description, muxing straight into @reference_file with matroskamux and
  * filesink instead of handing samples over: what the benchmark compares

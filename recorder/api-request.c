@@ -40,8 +40,12 @@ G_DEFINE_QUARK (cr-api-request-error-quark, cr_api_request_error)
 #define MARKER_MAX 2000
 #define SHORT_NAME_MAX 64
 
+/* alarms_confirmed = "yes": the clerk was shown the standing alarms and
+ * started anyway (an event of the session). */
 static const CrApiField start_fields[] = {
-  { "case", CASE_MAX, TRUE }, { "title", TEXT_LINE_MAX, FALSE }, { NULL } };
+  { "case", CASE_MAX, TRUE }, { "title", TEXT_LINE_MAX, FALSE },
+  { "alarms_confirmed", SHORT_NAME_MAX, FALSE }, { NULL } };
+static const CrApiField case_fields[] = { { "case", CASE_MAX, TRUE }, { NULL } };
 static const CrApiField pause_fields[] = { { "reason", TEXT_LINE_MAX, TRUE }, { NULL } };
 static const CrApiField marker_fields[] = { { "text", MARKER_MAX, TRUE }, { NULL } };
 static const CrApiField layout_fields[] = { { "layout", SHORT_NAME_MAX, TRUE }, { NULL } };
@@ -88,6 +92,11 @@ static const CrApiRoute routes[] = {
   { "/api/v1/logout", "POST", CR_API_LOGOUT, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
   { "/api/v1/whoami", "GET", CR_API_WHOAMI, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
   { "/metrics", "GET", CR_API_METRICS, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
+  /* The console's (console-feed.h, console-web.h): what a viewer sees. */
+  { "/api/v1/live", "GET", CR_API_LIVE, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
+  { "/api/v1/preview/", "GET", CR_API_PREVIEW, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, TRUE },
+  { "/api/v1/case-number", "POST", CR_API_CASE_NUMBER, case_fields, FIELDS_BODY_MAX,
+    CR_ROLE_VIEWER, FALSE },
 };
 
 guint

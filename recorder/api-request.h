@@ -46,6 +46,9 @@ typedef enum {
   CR_API_LOGOUT,
   CR_API_WHOAMI,
   CR_API_METRICS,           /* text, not JSON: metrics.h */
+  CR_API_LIVE,          /* the console's event stream */
+  CR_API_PREVIEW,       /* a preview picture: the path's last part names it */
+  CR_API_CASE_NUMBER,   /* a case number's canonical form, written nowhere */
 } CrApiAction;
 
 typedef struct {

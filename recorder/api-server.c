@@ -18,6 +18,8 @@
 #include "recorder/api-auth.h"
 #include "recorder/api-login.h"
 #include "recorder/api-request.h"
+#include "recorder/console-feed.h"
+#include "recorder/console-web.h"
 #include "recorder/http-server.h"
 #include "recorder/metrics.h"
 
@@ -43,6 +45,7 @@ struct CrApiServer {
   GHashTable *handlers;   /* CrApiAction -> RouteHandler: routes not answered here */
   CrApiLogin *login;      /* NULL until the accounts are enabled */
   CrMetrics *metrics;     /* /metrics */
+  CrConsoleFeed *feed;    /* the consoles' event streams */
 };
 
 typedef GHashTable Fields;
@@ -105,7 +108,19 @@ handle_start (CrApiServer *self, const CrPrincipal *principal, Fields *request,
 {
   GError *local_error = NULL;
   gint64 session_id;
+  g_autoptr (JsonNode) before = cr_recorder_get_status (self->recorder);
+  gboolean alarms_standing =
+      json_object_get_boolean_member_with_default (json_node_get_object (before),
+                                                   "alarms_standing", FALSE);
+  const char *confirmed = optional_string (request, "alarms_confirmed");
 
+  if (confirmed != NULL && !g_str_equal (confirmed, "yes"))
+    {
+      g_set_error (error, CR_API_REQUEST_ERROR, CR_API_REQUEST_ERROR_INVALID,
+                   "alarms_confirmed is \"yes\" or absent, not \"%s\"",
+                   cr_text_shown (confirmed));
+      return NULL;
+    }
   session_id = cr_recorder_start (self->recorder,
                                   optional_string (request, "case"),
                                   optional_string (request, "title"),
@@ -114,6 +129,15 @@ handle_start (CrApiServer *self, const CrPrincipal *principal, Fields *request,
     {
       g_propagate_error (error, local_error);
       return NULL;
+    }
+  /* The console asked the clerk before starting over a standing alarm:
+   * the answer, and who gave it, go into the session's ledger. */
+  if (confirmed != NULL && alarms_standing &&
+      cr_recorder_confirm_alarms (self->recorder, cr_principal_actor (principal),
+                                  &local_error) <= 0)
+    {
+      g_warning ("%s", cr_text_shown (local_error->message));
+      g_clear_error (&local_error);
     }
   return reply_with_status (self, "session_id", session_id);
 }
@@ -183,6 +207,26 @@ handle_layout (CrApiServer *self, const CrPrincipal *principal, Fields *request,
   return reply_with_status (self, NULL, 0);
 }
 
+/* {"input", "canonical"}: what start would record for this case number. */
+static JsonNode *
+handle_case_number (CrApiServer *self, const CrPrincipal *principal, Fields *request,
+                    GError **error)
+{
+  const char *typed = optional_string (request, "case");
+  g_autofree char *canonical = cr_case_number_canonicalize (typed, error);
+  JsonObject *object;
+  JsonNode *node;
+
+  if (canonical == NULL)
+    return NULL;
+  object = json_object_new ();
+  json_object_set_string_member (object, "input", typed);
+  json_object_set_string_member (object, "canonical", canonical);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+  return node;
+}
+
 static JsonNode *
 decide_broadcast (CrApiServer *self, const CrPrincipal *principal, Fields *request,
                   gboolean approve, GError **error)
@@ -238,6 +282,10 @@ dispatch (CrApiServer *self, CrApiAction action, const CrPrincipal *principal,
     case CR_API_STREAM_STOP: return stream_control (self, principal, request, "stop", error);
     case CR_API_STREAM_CUT: return stream_control (self, principal, request, "cut", error);
     case CR_API_STREAM_RESUME: return stream_control (self, principal, request, "resume", error);
+    case CR_API_CASE_NUMBER: return handle_case_number (self, principal, request, error);
+    case CR_API_LIVE:
+    case CR_API_PREVIEW:
+      break;  /* not JSON: answered in handle_request */
     case CR_API_LOGIN:
     case CR_API_LOGOUT:
     case CR_API_WHOAMI:
@@ -313,6 +361,9 @@ admit_request (SoupServerMessage *msg, const char *path, CrHttpRefusal *refusal,
   const CrApiRoute *route;
   guint status;
 
+  /* The console's page holds nothing of the room (console-web.h). */
+  if (cr_console_web_owns (path))
+    return TRUE;
   route = cr_api_request_admit (method, path, soup_server_message_get_request_headers (msg),
                                 self->auth, &principal, &error);
   if (route != NULL)
@@ -387,6 +438,84 @@ cr_api_server_get_auth (CrApiServer *server)
 }
 
 static void
+send_error (SoupServerMessage *msg, guint status, const char *code, const char *message)
+{
+  char *text = cr_http_error_json (code, message);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, JSON_CONTENT_TYPE, SOUP_MEMORY_TAKE, text,
+                                    strlen (text));
+}
+
+/* GET /api/v1/preview/NAME.jpg: the latest picture, never cached. One
+ * picture per request rather than a multipart stream: a console shows the
+ * composed picture and every camera, and a stream each would hold that
+ * many connections (and descriptors) open per console against the
+ * listener's cap; a page that asks for the next picture once the last has
+ * loaded paces itself, so a slow link gets fewer pictures and the daemon
+ * queues none. Not logged: a console asks twice a second per picture. */
+static void
+handle_preview (CrApiServer *self, SoupServerMessage *msg, const char *path)
+{
+  const char *file = path + strlen ("/api/v1/preview/");
+  g_autofree char *name = NULL;
+  g_autoptr (GBytes) jpeg = NULL;
+  gboolean known = FALSE;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (g_str_has_suffix (file, ".jpg"))
+    name = g_strndup (file, strlen (file) - strlen (".jpg"));
+  if (name != NULL && *name != '\0')
+    jpeg = cr_recorder_get_preview (self->recorder, name, &known);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  if (!known)
+    {
+      send_error (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                  "No such preview: /api/v1/preview/ takes composed.jpg or CAMERA.jpg, "
+                  "CAMERA the NAME of a [camera NAME] group");
+      return;
+    }
+  if (jpeg == NULL)
+    {
+      soup_message_headers_replace (headers, "Retry-After", "1");
+      send_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "not-yet",
+                  "No picture yet: the capture is starting, or the preview was idle "
+                  "(asked for again within a second)");
+      return;
+    }
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "image/jpeg", NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), jpeg);
+}
+
+static void
+take_live (GIOStream *stream, GSocket *socket, gpointer user_data)
+{
+  CrApiServer *self = user_data;
+  cr_console_feed_take (self->feed, stream, socket);
+}
+
+/* GET /api/v1/live: the connection is handed to the console feed, out of
+ * the exchange deadline, within a cap of its own. */
+static void
+handle_live (CrApiServer *self, SoupServerMessage *msg)
+{
+  if (cr_console_feed_is_full (self->feed))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "2");
+      send_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
+                  "Too many consoles open: [console] max_streams event streams already");
+      g_message ("API GET /api/v1/live: 503 busy");
+      return;
+    }
+  g_message ("API GET /api/v1/live: an event stream opened (%u open)",
+             cr_console_feed_get_streams (self->feed) + 1);
+  cr_http_server_take_connection (self->http, msg, take_live, self);
+}
+
+static void
 handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
                 GHashTable *query, gpointer user_data)
 {
@@ -408,6 +537,16 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
   if (handler != NULL)
     {
       handler->func (msg, route, principal, handler->user_data);
+      return;
+    }
+  if (route->action == CR_API_PREVIEW)
+    {
+      handle_preview (self, msg, path);
+      return;
+    }
+  if (route->action == CR_API_LIVE)
+    {
+      handle_live (self, msg);
       return;
     }
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
@@ -456,6 +595,7 @@ cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
                    const char *token, guint max_connections, GError **error)
 {
   g_autoptr (CrApiServer) self = NULL;
+  const CrConfig *config;
   CrHttpLimits limits = {
     .name = "control",
     .max_connections = max_connections,
@@ -477,8 +617,16 @@ cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
   self->metrics = cr_metrics_new (recorder);
   cr_metrics_add_listener (self->metrics, self->http);
   cr_api_server_set_handler (self, CR_API_METRICS, serve_metrics, self->metrics);
+  config = cr_recorder_get_config (recorder);
+  /* Each stream holds one of the listener's connections: leave the CLI
+   * and the scrapers at least a quarter of them. */
+  self->feed = cr_console_feed_new (recorder,
+                                    MAX (1u, MIN (config->console_max_streams,
+                                                  max_connections - max_connections / 4)),
+                                    config->console_bookmarks);
   soup_server_add_handler (cr_http_server_get_soup (self->http), NULL, handle_request, self,
                            NULL);
+  cr_console_web_add_handlers (cr_http_server_get_soup (self->http));
   if (!cr_http_server_listen (self->http, host, port, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -496,7 +644,9 @@ cr_api_server_free (CrApiServer *server)
 {
   if (server == NULL)
     return;
+  /* The server first: a connection being taken must find it gone. */
   cr_http_server_free (server->http);
+  cr_console_feed_free (server->feed);
   cr_api_login_free (server->login);
   cr_api_auth_free (server->auth);
   g_clear_pointer (&server->handlers, g_hash_table_unref);

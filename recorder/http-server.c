@@ -475,6 +475,52 @@ got_headers (SoupServerMessage *msg, gpointer user_data)
   g_idle_add_full (G_PRIORITY_DEFAULT, refuse_paused, pending, NULL);
 }
 
+typedef struct {
+  SoupServerMessage *msg;
+  CrHttpTakeFunc func;
+  gpointer user_data;
+} PendingTake;
+
+/* Out of the handler, as for a refusal (refuse_paused). */
+static gboolean
+take_paused (gpointer data)
+{
+  PendingTake *pending = data;
+  Connection *conn = connection_of (pending->msg);
+
+  if (conn != NULL)
+    {
+      GIOStream *stream = soup_server_message_steal_connection (pending->msg);
+
+      if (stream != NULL)
+        {
+          if (conn->deadline_id != 0)
+            g_source_remove (conn->deadline_id);
+          conn->deadline_id = 0;
+          pending->func (stream, conn->socket, pending->user_data);
+        }
+    }
+  g_object_unref (pending->msg);
+  g_free (pending);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cr_http_server_take_connection (CrHttpServer *server, SoupServerMessage *msg,
+                                CrHttpTakeFunc func, gpointer user_data)
+{
+  PendingTake *pending;
+
+  g_return_if_fail (server != NULL && msg != NULL && func != NULL);
+
+  pending = g_new0 (PendingTake, 1);
+  pending->msg = g_object_ref (msg);
+  pending->func = func;
+  pending->user_data = user_data;
+  soup_server_message_pause (msg);
+  g_idle_add_full (G_PRIORITY_DEFAULT, take_paused, pending, NULL);
+}
+
 static void
 request_started (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
 {

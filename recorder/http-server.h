@@ -69,6 +69,16 @@ SoupServer *cr_http_server_get_soup (CrHttpServer *server);
 gboolean cr_http_server_listen (CrHttpServer *server, const char *host, guint16 port,
                                 GError **error);
 
+/* A long-lived answer written by its caller (the console's event stream):
+ * @func is called on the main loop with @msg's connection taken out of
+ * libsoup, nothing of the response written yet, and the exchange deadline
+ * lifted: the caller bounds it itself. The connection still counts as
+ * open until @stream is finalized. Not called if the connection went away
+ * meanwhile. Call from a handler, once. */
+typedef void (*CrHttpTakeFunc) (GIOStream *stream, GSocket *socket, gpointer user_data);
+void cr_http_server_take_connection (CrHttpServer *server, SoupServerMessage *msg,
+                                     CrHttpTakeFunc func, gpointer user_data);
+
 /* Connections open now, and refused since the start (at accept or after the
  * headers), for status and tests. */
 guint cr_http_server_get_connections (CrHttpServer *server);

@@ -26,6 +26,63 @@ add_level (JsonBuilder *b, double dbfs)
     json_builder_add_null_value (b);
 }
 
+/* A peak at or above this is shown as clipping: -1 dBFS, the ceiling
+ * broadcast loudness rules (EBU R 128) leave for the peaks, is the point
+ * past which a louder voice is flattened somewhere downstream. */
+#define CLIPPING_DBFS -1.0
+
+/* [{"name","label","rms_dbfs","peak_dbfs","clipping","silent"}], one per
+ * microphone, as the level element measured them last. */
+static void
+add_microphones (JsonBuilder *b, CrRecorder *recorder)
+{
+  const CrConfig *config = recorder->config;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < config->microphones->len; i++)
+    {
+      const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
+      double rms, peak;
+
+      cr_capture_get_level (recorder->capture, i, &rms, &peak);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, microphone->name);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, microphone->label);
+      /* No number for no sound: below the meter's floor (the level
+       * element says -700 dB for digital silence, -inf for none) the
+       * microphone is silent, not at some figure. */
+      json_builder_set_member_name (b, "rms_dbfs");
+      add_level (b, rms);
+      json_builder_set_member_name (b, "peak_dbfs");
+      add_level (b, peak);
+      json_builder_set_member_name (b, "clipping");
+      json_builder_add_boolean_value (b, peak >= CLIPPING_DBFS);
+      json_builder_set_member_name (b, "silent");
+      json_builder_add_boolean_value (b, !(peak >= config->silence_dbfs));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+JsonNode *
+cr_recorder_get_levels (CrRecorder *recorder)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (recorder != NULL, NULL);
+  add_microphones (b, recorder);
+  return json_builder_get_root (b);
+}
+
+GBytes *
+cr_recorder_get_preview (CrRecorder *recorder, const char *name, gboolean *known)
+{
+  g_return_val_if_fail (recorder != NULL && name != NULL, NULL);
+  return cr_capture_get_preview (recorder->capture, name, NULL, known);
+}
+
 static const char *
 state_name (RecorderState state)
 {
@@ -125,30 +182,7 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_end_array (b);
 
   json_builder_set_member_name (b, "microphones");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < config->microphones->len; i++)
-    {
-      const CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
-      double rms, peak;
-
-      cr_capture_get_level (recorder->capture, i, &rms, &peak);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, microphone->name);
-      json_builder_set_member_name (b, "label");
-      json_builder_add_string_value (b, microphone->label);
-      /* No number for no sound: below the meter's floor (the level
-       * element says -700 dB for digital silence, -inf for none) the
-       * microphone is silent, not at some figure. */
-      json_builder_set_member_name (b, "rms_dbfs");
-      add_level (b, rms);
-      json_builder_set_member_name (b, "peak_dbfs");
-      add_level (b, peak);
-      json_builder_set_member_name (b, "silent");
-      json_builder_add_boolean_value (b, !(peak >= config->silence_dbfs));
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
+  add_microphones (b, recorder);
 
   json_builder_set_member_name (b, "alarms");
   json_builder_begin_array (b);

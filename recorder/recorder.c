@@ -866,3 +866,45 @@ cr_recorder_shutdown (CrRecorder *recorder, guint timeout_ms,
     }
   recorder->shutdown_timer = g_timeout_add (timeout_ms, shutdown_timed_out, recorder);
 }
+
+GPtrArray *
+cr_recorder_list_events_after (CrRecorder *recorder, gint64 session_id, gint64 after_id,
+                               guint limit, GError **error)
+{
+  g_return_val_if_fail (recorder != NULL, NULL);
+  return cr_segment_index_list_events_after (recorder->index, session_id, after_id, limit,
+                                             error);
+}
+
+gint64
+cr_recorder_confirm_alarms (CrRecorder *recorder, const char *by, GError **error)
+{
+  g_autoptr (GString) alarms = g_string_new (NULL);
+  g_autofree char *detail = NULL;
+  GError *index_error = NULL;
+  gint64 id;
+
+  g_return_val_if_fail (recorder != NULL, 0);
+  if (recorder->session == NULL)
+    {
+      g_set_error_literal (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
+                           "No session runs: there is nothing to confirm alarms for");
+      return 0;
+    }
+  /* "input-lost:camera2, disk-low:disk": what stood, as the status names it. */
+  for (guint i = 0; i < recorder->alarms->len; i++)
+    {
+      CrAlarm *alarm = g_ptr_array_index (recorder->alarms, i);
+      g_string_append_printf (alarms, "%s%s:%s", i > 0 ? ", " : "",
+                              cr_event_kind_to_string (alarm->what), alarm->input);
+    }
+  detail = by != NULL ? cr_recorder_json_detail ("alarms", alarms->str, "by", by, NULL)
+                      : cr_recorder_json_detail ("alarms", alarms->str, NULL);
+  id = cr_segment_index_add_event (recorder->index, recorder->session->id, g_get_real_time (),
+                                   CR_EVENT_ALARMS_CONFIRMED, detail, &index_error);
+  if (id <= 0)
+    return cr_recorder_index_failed (error, index_error);
+  g_message ("Session %" G_GINT64_FORMAT " started with alarms standing, confirmed: %s",
+             recorder->session->id, alarms->len > 0 ? alarms->str : "none");
+  return id;
+}

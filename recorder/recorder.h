@@ -87,6 +87,25 @@ gboolean cr_recorder_set_layout (CrRecorder *recorder, const char *layout,
  *   "uptime_seconds" } */
 JsonNode *cr_recorder_get_status (CrRecorder *recorder);
 
+/* What the operator console shows between two statuses (console-feed.h).
+ * The microphones as in the status, with "clipping" (the peak at or above
+ * -1 dBFS): [{"name","label","rms_dbfs","peak_dbfs","clipping","silent"}].
+ * (transfer full) */
+JsonNode *cr_recorder_get_levels (CrRecorder *recorder);
+/* The latest preview JPEG of "composed" or of a camera's NAME; NULL
+ * before the first or for no such picture (*@known FALSE). (transfer
+ * full) */
+GBytes *cr_recorder_get_preview (CrRecorder *recorder, const char *name, gboolean *known);
+/* The events of session @session_id above @after_id, the newest @limit,
+ * oldest first. (transfer full) (element-type CrEventRecord) */
+GPtrArray *cr_recorder_list_events_after (CrRecorder *recorder, gint64 session_id,
+                                          gint64 after_id, guint limit, GError **error);
+/* The clerk has started the running session knowing that alarms stood:
+ * an "alarms-confirmed" event {"alarms", "by"} naming them, as HMCTS logs
+ * a hearing started without recording. @by may be NULL. Refused with no
+ * session. Returns the event's id. */
+gint64 cr_recorder_confirm_alarms (CrRecorder *recorder, const char *by, GError **error);
+
 /* FALSE when capture has delivered no video for several seconds: the
  * watchdog then stops vouching for us and systemd restarts courtrecd, which
  * resumes the session. */

@@ -194,7 +194,7 @@ test_example_sets_every_key (void)
     { "api", "max_connections" }, { "public", "listen" }, { "public", "max_connections" },
     { "public", "max_connections_per_client" },
     { "public", "requests_per_second_per_client" }, { "video", "keyframe_seconds" },
-    { "camera judge", "loop" },
+    { "camera judge", "loop" }, { "console", "bookmarks" }, { "console", "max_streams" },
   };
   g_autofree char *path = example_path ();
   g_autoptr (GKeyFile) key_file = g_key_file_new ();

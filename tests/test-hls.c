@@ -509,15 +509,6 @@ stream_of (JsonObject *probe, const char *codec)
   return NULL;
 }
 
-static gboolean
-page_tools_available (void)
-{
-  g_autofree char *playwright = cr_test_top_path ("node_modules/playwright-core/package.json");
-  g_autofree char *node = g_find_program_in_path ("node");
-  return node != NULL && g_file_test (playwright, G_FILE_TEST_EXISTS) &&
-         g_file_test ("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE);
-}
-
 /* tests/live-page.mjs on @path; asserts it exits 0. */
 static void
 run_page (Fixture *fx, const char *path, const char *expect)
@@ -840,7 +831,7 @@ test_live (Fixture *fx, gconstpointer data)
   g_clear_pointer (&probe, json_object_unref);
 
   /* The page plays it in chromium, video then audio only. */
-  if (page_tools_available ())
+  if (cr_test_browser_available ())
     run_page (fx, "/live/" ROOM_ID "/", NULL);
   else
     g_printerr ("node, playwright-core or /usr/bin/chromium missing "
@@ -873,7 +864,7 @@ test_live (Fixture *fx, gconstpointer data)
   }
 
   /* The page's other states. */
-  if (page_tools_available ())
+  if (cr_test_browser_available ())
     {
       set_state (fx, "paused");
       run_page (fx, "/live/", "--expect=paused");

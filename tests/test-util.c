@@ -858,3 +858,12 @@ cr_test_wait_for_input (CrTestRoom *room, const char *input, const char *state,
   InputWait wait = { room, input, state };
   return cr_test_wait_until (input_is, &wait, timeout_ms);
 }
+
+gboolean
+cr_test_browser_available (void)
+{
+  g_autofree char *playwright = cr_test_top_path ("node_modules/playwright-core/package.json");
+  g_autofree char *node = g_find_program_in_path ("node");
+  return node != NULL && g_file_test (playwright, G_FILE_TEST_EXISTS) &&
+         g_file_test ("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE);
+}

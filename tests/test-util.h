@@ -75,6 +75,10 @@ GPtrArray *cr_test_segments (CrTestRoom *room, gint64 session_id);
  * measure timing, never for those that measure correctness. */
 double cr_test_timing_factor (void);
 
+/* TRUE when a page can be driven in a browser: node, playwright-core in
+ * $CR_TOP/node_modules and /usr/bin/chromium. */
+gboolean cr_test_browser_available (void);
+
 /* A free TCP port on 127.0.0.1. */
 guint16 cr_test_free_port (void);
 

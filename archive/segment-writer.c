@@ -67,6 +67,7 @@ struct CrSegmentWriter {
   GstClockTime boundary_rt;   /* where previous's sound ends */
   gint64 previous_deadline_us;/* ...or at this monotonic time at the latest */
   gint64 begun_us;            /* monotonic time of the last begin */
+  gint64 begun_utc_us;        /* and its UTC: no picture taken before it is in the run */
   GstCaps **track_caps;       /* the latest caps seen on each track */
   GSource *deadline_timer;
   guint alive;                /* segments opened and not yet reported closed */
@@ -554,6 +555,8 @@ segment_push (Segment *segment, GstSample *sample, guint track,
  * the wall clock's, so that a slow encoder on a loaded machine is not
  * asked twice. */
 #define KEYFRAME_RETRY_NS (300 * GST_MSECOND)
+/* A picture's UTC is its capture's, to a few ms. */
+#define BEFORE_RUN_TOLERANCE_US (20 * 1000)
 
 /* Under writer->lock. */
 static gboolean
@@ -812,6 +815,18 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
                 }
               goto out;
             }
+          /* A keyframe still on its way when the run began (a loaded
+           * encoder runs some frames behind) was taken before the clerk
+           * started or resumed: in a recess, off the record. The file
+           * starts at the next one, asked for at once. */
+          if (current == NULL && utc_us < writer->begun_utc_us - BEFORE_RUN_TOLERANCE_US)
+            {
+              GST_DEBUG ("keyframe at %" GST_TIME_FORMAT " taken %.3f s before the run began",
+                         GST_TIME_ARGS (running_time),
+                         (writer->begun_utc_us - utc_us) / (double) G_USEC_PER_SEC);
+              writer->keyframe_asked = FALSE;
+              goto out;
+            }
           /* Just after start-up some encoder may not have produced yet: the
            * first file waits (a keyframe or two) for every track, for up to
            * TRACKS_WAIT_US, rather than leave one out. */
@@ -939,6 +954,7 @@ cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
   writer->session_id = session_id;
   writer->next_sequence = first_sequence;
   writer->begun_us = g_get_monotonic_time ();
+  writer->begun_utc_us = g_get_real_time ();
   cr_capture_continuity_forget (writer->continuity);
   /* The owner asks for the first keyframe as the run begins. */
   writer->keyframe_asked = TRUE;

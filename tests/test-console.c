@@ -715,12 +715,8 @@ test_page_camera_lost (void)
   g_autoptr (CrTestRoom) room = NULL;
   g_autoptr (GSubprocess) camera = NULL;
   g_autoptr (JsonObject) summary = NULL;
-  g_autoptr (GError) error = NULL;
   g_auto (GStrv) lines = NULL;
-  g_autofree char *script = cr_test_top_path ("tests/fixtures/rtsp-camera.py");
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
   g_autofree char *kill_arg = NULL;
-  g_autofree char *line = NULL;
   gboolean accounts;
 
   if (!cr_test_browser_available ())
@@ -728,19 +724,7 @@ test_page_camera_lost (void)
       g_test_skip ("node, playwright-core or /usr/bin/chromium missing");
       return;
     }
-  {
-    g_autoptr (GSubprocessLauncher) launcher =
-        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-    g_autoptr (GDataInputStream) out = NULL;
-    g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
-    camera = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
-                                          port_text, NULL);
-    g_assert_no_error (error);
-    out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (camera));
-    line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-    g_assert_no_error (error);
-    g_assert_cmpstr (line, ==, "ready");
-  }
+  camera = cr_test_rtsp_camera_new (port);
   room = cr_test_room_new (60, extra);
   cr_test_room_start (room);
   accounts = add_user (room, "zhang", "clerk", "clerk-password-1");

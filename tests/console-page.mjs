@@ -361,6 +361,12 @@ try {
   else
     finish(true);
 } catch (e) {
+  // What the page itself said last, for the reason.
+  if (page)
+    summary.page_error = await page.evaluate(() => {
+      const shown = document.getElementById('control-error');
+      return shown ? shown.textContent : null;
+    }).catch(() => null);
   finish(false, String(e && e.stack ? e.stack : e));
 } finally {
   if (browser)

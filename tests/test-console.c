@@ -652,7 +652,7 @@ test_page_clerk (void)
       g_assert_nonnull (find_line (lines, "start|", "zhang"));
       g_assert_nonnull (find_line (lines, "pause|", "zhang"));
     }
-  g_assert_nonnull (find_line (lines, "marker|宣布开庭", NULL));
+  g_assert_nonnull (find_line (lines, "marker|", "宣布开庭"));
   g_assert_nonnull (find_line (lines, "pause|", "recess"));
   g_assert_nonnull (find_line (lines, "resume|", NULL));
   g_assert_nonnull (find_line (lines, "layout|", "single"));

@@ -550,23 +550,28 @@ function onEvent(event) {
     list.lastElementChild.remove();
 }
 
+// What an event says, then who did it (the detail's "by", when a person
+// did).
 function describeDetail(event) {
   const d = event.detail;
   if (d === null || d === undefined)
     return '';
   if (typeof d === 'string')
     return d;
+  let what = '';
   if (event.kind === 'start')
-    return [d.case, d.title].filter(Boolean).join(' ');
-  if (d.reason)
-    return d.reason;
-  if (d.label || d.input)
-    return `${d.label || d.input}${d.message ? ` — ${d.message}` : ''}`;
-  if (d.alarms)
-    return d.alarms;
-  if (d.layout)
-    return d.layout;
-  return '';
+    what = [d.case, d.title].filter(Boolean).join(' ');
+  else if (d.text)
+    what = d.text;
+  else if (d.reason)
+    what = d.reason;
+  else if (d.label || d.input)
+    what = `${d.label || d.input}${d.message ? ` — ${d.message}` : ''}`;
+  else if (d.alarms)
+    what = d.alarms;
+  else if (d.layout)
+    what = d.layout;
+  return d.by ? `${what}（${d.by}）` : what;
 }
 
 // ---- previews ----------------------------------------------------------------

@@ -608,7 +608,6 @@ parse_listen (const KeySpec *spec, const char *value, gpointer base,
   if (spec->offset == CONFIG_FIELD (public_host))
     {
       g_free (config->public_host);
-  g_free (config->console_bookmarks);
       config->public_host = g_steal_pointer (&host);
       config->public_port = (guint16) port;
     }
@@ -900,6 +899,7 @@ cr_config_free (CrConfig *config)
   g_free (config->public_host);
   g_free (config->token_file);
   g_free (config->users_path);
+  g_free (config->console_bookmarks);
   g_free (config->key_file);
   g_free (config->layout);
   g_free (config->tracks);

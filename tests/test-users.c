@@ -182,7 +182,7 @@ test_guard (void)
   /* The tenth failure within 15 minutes locks the account for 15 more,
    * from any address, the right password or not. */
   fake_now_us += 16 * G_USEC_PER_SEC;
-  g_test_expect_message (NULL, G_LOG_LEVEL_WARNING,
+  g_test_expect_message ("courtrec-accounts", G_LOG_LEVEL_WARNING,
                          "Login: user \"clerk1\" locked for 15 minutes*10.0.0.3*");
   g_assert_cmpint (fail_once (guard, "clerk1", "10.0.0.3", &retry), ==, CR_LOGIN_GUARD_GO);
   g_test_assert_expected_messages ();
@@ -211,7 +211,7 @@ test_guard (void)
       g_autofree char *name = g_strdup_printf ("guess%u", i);
       fake_now_us += 20 * G_USEC_PER_SEC;
       if (i == 9)
-        g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "Login: client 10.6.6.6 locked*");
+        g_test_expect_message ("courtrec-accounts", G_LOG_LEVEL_WARNING, "Login: client 10.6.6.6 locked*");
       g_assert_cmpint (fail_once (guard, name, "10.6.6.6", &retry), ==, CR_LOGIN_GUARD_GO);
     }
   g_test_assert_expected_messages ();

@@ -421,7 +421,7 @@ FPS=$(sed -n 's/^framerate *= *//p' "$CONF")
   echo "# round who cpu_ticks_start cpu_ticks_end wall_ns_start wall_ns_end loadavg1 peak_rss_kb video_s audio_s video_frames files kbytes hashed_rows"
 } > "$RAW"
 
-note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), courtrecd then reference each round; raw figures in $OUT/$STAMP/"
+note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), the two in turn, the first alternating; raw figures in $OUT/$STAMP/"
 # The order alternates, A B, B A, A B, ...: with a load that rises or falls
 # through a run, the program that always went first would always meet the
 # other load. Round 1 runs courtrecd first: the reference's checks compare

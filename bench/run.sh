@@ -12,7 +12,7 @@
 #   B  the reference: the very same capture pipeline, as printed by
 #      `courtrecd --print-reference-pipeline`, run by gst-launch-1.0 and muxed
 #      straight into one Matroska file,
-# in the same run, interleaved A B A B ..., one process at a time. CPU is
+# in the same run, interleaved A B B A A B ..., one process at a time. CPU is
 # utime+stime of the process (all threads) from /proc/PID/stat over a window
 # of BENCH_SECONDS of wall time, taken after BENCH_WARMUP seconds of
 # recording; media seconds = wall seconds of the window (live sources).
@@ -265,12 +265,18 @@ start_reference () {  # DESCRIPTION -> starts gst-launch-1.0, sets pid
   for a do
     shift
     case $a in
+      # The caption as courtrecd shows it while recording (recorder.c
+      # update_caption: two lines, the case number), not the one-line
+      # standby caption the description carries: two lines of text blended
+      # into every frame cost about 0.003 CPU s per media s more than one
+      # (BENCHMARKS.md), a bias against courtrecd.
+      text=*"  待机 standby") k=${a%%=*}; v=${a#*=}
+          v="${v%  待机 standby}
+案号 $CASE  ● 录制中 REC"
+          v=$(printf '%s' "$v" | sed 's/[\\"]/\\&/g')
+          a="$k=\"$v\"" ;;
       *"
 "*) k=${a%%=*}; v=${a#*=}
-          # The caption as courtrecd shows it while recording (recorder.c
-          # update_caption), not the standby one: same box to blend.
-          case $v in *"
-待机 standby") v="${v%待机 standby}案号 $CASE  ● 录制中 REC" ;; esac
           v=$(printf '%s' "$v" | sed 's/[\\"]/\\&/g')
           a="$k=\"$v\"" ;;
       # Element names must be unique in one pipeline; each input's own
@@ -415,13 +421,24 @@ FPS=$(sed -n 's/^framerate *= *//p' "$CONF")
   echo "# round who cpu_ticks_start cpu_ticks_end wall_ns_start wall_ns_end loadavg1 peak_rss_kb video_s audio_s video_frames files kbytes hashed_rows"
 } > "$RAW"
 
-note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), courtrecd then reference each round; raw figures in $OUT/$STAMP/"
+note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), the two in turn, the first alternating; raw figures in $OUT/$STAMP/"
+# The order alternates, A B, B A, A B, ...: with a load that rises or falls
+# through a run, the program that always went first would always meet the
+# other load. Round 1 runs courtrecd first: the reference's checks compare
+# with a courtrecd recording (its tracks and keyframe interval).
 ROUND=1
 while [ "$ROUND" -le "$ROUNDS" ]; do
-  note "round $ROUND/$ROUNDS: courtrecd"
-  run_courtrecd "$ROUND"
-  note "round $ROUND/$ROUNDS: reference (gst-launch-1.0)"
-  run_reference "$ROUND"
+  if [ $((ROUND % 2)) = 1 ]; then
+    note "round $ROUND/$ROUNDS: courtrecd"
+    run_courtrecd "$ROUND"
+    note "round $ROUND/$ROUNDS: reference (gst-launch-1.0)"
+    run_reference "$ROUND"
+  else
+    note "round $ROUND/$ROUNDS: reference (gst-launch-1.0)"
+    run_reference "$ROUND"
+    note "round $ROUND/$ROUNDS: courtrecd"
+    run_courtrecd "$ROUND"
+  fi
   ROUND=$((ROUND + 1))
 done
 

@@ -967,6 +967,7 @@ void
 cr_segment_writer_end (CrSegmentWriter *writer)
 {
   g_mutex_lock (&writer->lock);
+  GST_INFO ("run ends");
   writer->recording = FALSE;
   /* A gap still being crossed ends with the run. */
   end_gap (writer, g_get_real_time ());

@@ -445,7 +445,7 @@ assert_keyframe_interval (const char *path, double seconds, guint at_least)
   guint expected;
 
   g_assert_cmpuint (keys->len, >, 0);
-  expected = (guint) ((last - g_array_index (keys, double, 0)) / seconds + 0.02) + 1;
+  expected = (guint) ((last - g_array_index (keys, double, 0) + 0.002) / seconds) + 1;
   g_test_message ("%u keyframes in %s, last picture at %.3f s", keys->len, path, last);
   g_assert_cmpuint (expected, >=, at_least);
   g_assert_cmpuint (keys->len, ==, expected);

@@ -437,6 +437,15 @@ cr_test_status (CrTestRoom *room)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
+static gboolean
+has_segment (gpointer data)
+{
+  g_autoptr (JsonObject) status = cr_test_status (data);
+
+  return json_object_has_member (status, "segment") &&
+         !json_object_get_null_member (status, "segment");
+}
+
 gint64
 cr_test_start_session (CrTestRoom *room, const char *case_no)
 {
@@ -448,6 +457,10 @@ cr_test_start_session (CrTestRoom *room, const char *case_no)
     g_error ("courtrec start failed (%d): %s", exit_status, err);
   status = cr_test_status (room);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "recording");
+  /* The first file opens at the first keyframe taken after the start,
+   * a frame or a few later: a test that stops at once would find none.
+   * A room that cannot open one (what some tests make) only waits. */
+  cr_test_wait_until (has_segment, room, 5000);
   return json_object_get_int_member (json_object_get_object_member (status, "session"), "id");
 }
 

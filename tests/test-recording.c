@@ -251,7 +251,8 @@ copied_first_data (gpointer data)
   return TRUE;
 }
 
-/* The first frame is on disk within 0.5 s of the command. */
+/* The first frame is on disk within 0.5 s of the command (twice that
+ * under the sanitizers, which CI runs beside the fuzzers on two cores). */
 static void
 test_first_frame_at_once (Fixture *fixture, gconstpointer data)
 {
@@ -272,7 +273,7 @@ test_first_frame_at_once (Fixture *fixture, gconstpointer data)
   g_assert_true (cr_test_wait_until (copied_first_data, &first, 2000));
   elapsed = since (t0);
   g_test_message ("first data on disk %.3f s after the command", elapsed);
-  g_assert_cmpfloat (elapsed, <, 0.5);
+  g_assert_cmpfloat (elapsed, <, 0.5 * cr_test_timing_factor ());
 
   probe = cr_test_ffprobe (copy, TRUE);
   g_assert_nonnull (probe);

@@ -16,6 +16,7 @@ typedef struct {
 #define ALARM(name)       { name, CR_EVENT_CLASS_FAULT, TRUE, CR_EVENT_UNKNOWN }
 #define CLEARS(name, what) { name, CR_EVENT_CLASS_FAULT, FALSE, what }
 #define FAULT(name)       { name, CR_EVENT_CLASS_FAULT, FALSE, CR_EVENT_UNKNOWN }
+#define ACCESS(name)      { name, CR_EVENT_CLASS_ACCESS, FALSE, CR_EVENT_UNKNOWN }
 #define OTHER(name)       { name, CR_EVENT_CLASS_OTHER, FALSE, CR_EVENT_UNKNOWN }
 
 static const KindInfo kinds[] = {
@@ -68,6 +69,19 @@ static const KindInfo kinds[] = {
   [CR_EVENT_STREAM_CUT] = OTHER ("stream-cut"),
   [CR_EVENT_STREAM_RESUME] = OTHER ("stream-resume"),
   [CR_EVENT_INPUT_ENDED] = OTHER ("input-ended"),
+
+  [CR_EVENT_ACCESS_REQUESTED] = ACCESS ("access-requested"),
+  [CR_EVENT_ACCESS_GRANTED] = ACCESS ("access-granted"),
+  [CR_EVENT_ACCESS_REFUSED] = ACCESS ("access-refused"),
+  [CR_EVENT_ACCESS_REVOKED] = ACCESS ("access-revoked"),
+  [CR_EVENT_ACCESS_CODE_USED] = ACCESS ("access-code-used"),
+  [CR_EVENT_ACCESS_CODE_WRONG] = ACCESS ("access-code-wrong"),
+  [CR_EVENT_PLAYBACK_START] = ACCESS ("playback-start"),
+  [CR_EVENT_PLAYBACK_END] = ACCESS ("playback-end"),
+  [CR_EVENT_DOWNLOAD] = ACCESS ("download"),
+  [CR_EVENT_COPY_RENDERED] = ACCESS ("copy-rendered"),
+  [CR_EVENT_PUBLISHED] = ACCESS ("published"),
+  [CR_EVENT_WITHDRAWN] = ACCESS ("withdrawn"),
 };
 
 /* Every value has its row (test-segment-index checks that each has a
@@ -130,6 +144,8 @@ cr_event_class_to_string (CrEventClass event_class)
       return "marker";
     case CR_EVENT_CLASS_FAULT:
       return "fault";
+    case CR_EVENT_CLASS_ACCESS:
+      return "access";
     case CR_EVENT_CLASS_OTHER:
       break;
     }

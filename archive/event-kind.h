@@ -88,6 +88,22 @@ typedef enum {
   CR_EVENT_STREAM_RESUME,
   CR_EVENT_INPUT_ENDED,         /* a file source played to its end: {"input", ...} */
 
+  /* access: litigants' requests and grants, and every use of them
+   * (access/), and publication (the court's portal). Each names its
+   * request or grant, and "by" (an account) or the client's address. */
+  CR_EVENT_ACCESS_REQUESTED,    /* {"request", "name", "role", "purpose", "by"} */
+  CR_EVENT_ACCESS_GRANTED,      /* {"request", "grant", "mode", "expires", "by"} */
+  CR_EVENT_ACCESS_REFUSED,      /* {"request", "reason", "by"} */
+  CR_EVENT_ACCESS_REVOKED,      /* {"grant", "reason", "by"} */
+  CR_EVENT_ACCESS_CODE_USED,    /* {"grant", "address"} */
+  CR_EVENT_ACCESS_CODE_WRONG,   /* {"grant", "address", "failures"}: the code, wrong second factor */
+  CR_EVENT_PLAYBACK_START,      /* {"grant", "address"} */
+  CR_EVENT_PLAYBACK_END,        /* {"grant", "address", "seconds"} */
+  CR_EVENT_DOWNLOAD,            /* {"grant", "address", "file", "bytes", "complete"} */
+  CR_EVENT_COPY_RENDERED,       /* {"grant" or "publication", "sha256", "redactions"} */
+  CR_EVENT_PUBLISHED,           /* {"publication", "redactions", "by"} */
+  CR_EVENT_WITHDRAWN,           /* {"publication", "reason", "by"} */
+
   CR_EVENT_N_KINDS              /*< private >*/
 } CrEventKind;
 
@@ -97,6 +113,7 @@ typedef enum {
   CR_EVENT_CLASS_PAUSE,
   CR_EVENT_CLASS_MARKER,
   CR_EVENT_CLASS_FAULT,
+  CR_EVENT_CLASS_ACCESS,
 } CrEventClass;
 
 /* "input-lost", ... as stored; NULL for CR_EVENT_UNKNOWN and values
@@ -111,7 +128,7 @@ gboolean cr_event_kind_is_alarm (CrEventKind kind);
  * alarm-cleared, which clears whichever alarm its detail names;
  * CR_EVENT_UNKNOWN when @kind clears nothing. */
 CrEventKind cr_event_kind_clears (CrEventKind kind);
-/* "state", "pause", "marker", "fault", "other". */
+/* "state", "pause", "marker", "fault", "access", "other". */
 const char *cr_event_class_to_string (CrEventClass event_class);
 
 G_END_DECLS

@@ -343,6 +343,7 @@ cr_report_facts_gather (CrSegmentIndex *index, const CrConfig *config,
         case CR_EVENT_CLASS_FAULT:
           take_fault (&gathering, event);
           break;
+        case CR_EVENT_CLASS_ACCESS:
         case CR_EVENT_CLASS_OTHER:
           g_ptr_array_add (facts->others, event);
           break;

@@ -20,12 +20,12 @@ PACKAGES="
 build-essential pkg-config
 libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsystemd-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-libavformat-dev libavcodec-dev libavutil-dev libsodium-dev libyajl-dev
+libavformat-dev libavcodec-dev libavutil-dev libsodium-dev libyajl-dev libqrencode-dev
 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-x gstreamer1.0-alsa gstreamer1.0-pulseaudio
 fonts-noto-cjk python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
-ffmpeg sqlite3 curl procps systemd strace tesseract-ocr e2fsprogs
+ffmpeg sqlite3 curl procps systemd strace tesseract-ocr tesseract-ocr-chi-sim e2fsprogs
 nginx libnginx-mod-rtmp libnginx-mod-stream openssl
 librtmp-dev libgnutls28-dev libcurl4-gnutls-dev chromium
 clang libclang-rt-14-dev

@@ -159,15 +159,30 @@ cr_access_audit_collect (CrSegmentIndex *index, const char *case_no, GError **er
 
 /* --- CSV -------------------------------------------------------------------- */
 
-static void
-csv_field (GString *out, const char *text, gboolean first)
+/* A comma, a quote, a line end or a control character: quoted (and the
+ * controls replaced). */
+static gboolean
+needs_quotes (const char *text)
 {
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c == ',' || c == '"' || g_unichar_iscntrl (c))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+csv_field (GString *out, const char *field, gboolean first)
+{
+  g_autofree char *text = g_utf8_make_valid (field, -1);
   gboolean formula = text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
                      text[0] == '\t' || text[0] == '\r';
 
   if (!first)
     g_string_append_c (out, ',');
-  if (strpbrk (text, ",\"\r\n") == NULL && !formula)
+  if (!needs_quotes (text) && !formula)
     {
       g_string_append (out, text);
       return;
@@ -177,11 +192,22 @@ csv_field (GString *out, const char *text, gboolean first)
    * run a party's name "=HYPERLINK(...)" as a formula. */
   if (formula)
     g_string_append_c (out, '\'');
-  for (const char *p = text; *p != '\0'; p++)
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '"')
+        g_string_append (out, "\"\"");
+      else if (c == '\r' && p[1] == '\n')
+        continue;
+      else if (c == '\r')
+        g_string_append_c (out, '\n');
+      else if (c == '\n' || c == '\t' || !g_unichar_iscntrl (c))
+        g_string_append_unichar (out, c);
+      else
+        /* A control character would act on the terminal the file is
+         * shown on; what it was is in the index. */
+        g_string_append_unichar (out, 0xFFFD);
     }
   g_string_append_c (out, '"');
 }

@@ -43,7 +43,9 @@ GPtrArray *cr_access_audit_collect (CrSegmentIndex *index, const char *case_no,
 
 /* RFC 4180: a header line, CRLF line ends, every field quoted when it
  * holds a comma, a quote, CR or LF; a field a spreadsheet would run as a
- * formula (starting with = + - @ or a tab) begins with an apostrophe.
+ * formula (starting with = + - @ or a tab) begins with an apostrophe;
+ * a control character other than a line end or a tab becomes U+FFFD, and
+ * a line end within a field LF.
  * (transfer full) */
 char *cr_access_audit_to_csv (GPtrArray *rows);
 /* A self-contained printable page (inline CSS, no scripts), every text

@@ -429,9 +429,13 @@ cr_copy_manifest_from_json (const char *json, gsize length, GError **error)
       json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
+      /* json-glib quotes the input around the fault, and may cut a
+       * character in two. */
+      g_autofree char *why = parse_error != NULL ? g_utf8_make_valid (parse_error->message, -1)
+                                                 : NULL;
       g_set_error (error, CR_COPY_MANIFEST_ERROR, CR_COPY_MANIFEST_ERROR_INVALID,
-                   "the manifest is not a JSON object%s%s", parse_error != NULL ? ": " : "",
-                   parse_error != NULL ? parse_error->message : "");
+                   "the manifest is not a JSON object%s%s", why != NULL ? ": " : "",
+                   why != NULL ? why : "");
       return NULL;
     }
   root = json_node_get_object (json_parser_get_root (parser));

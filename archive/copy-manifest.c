@@ -24,6 +24,24 @@ cr_copy_manifest_new (void)
   return g_new0 (CrCopyManifest, 1);
 }
 
+CrCopyManifest *
+cr_copy_manifest_new_for_session (const CrSessionRecord *session, const char *court)
+{
+  CrCopyManifest *m;
+
+  g_return_val_if_fail (session != NULL, NULL);
+
+  m = cr_copy_manifest_new ();
+  m->court = g_strdup (court);
+  m->room_id = g_strdup (session->room_id);
+  m->case_no = g_strdup (session->case_no);
+  m->session_id = session->id;
+  m->session_started_us = session->started_us;
+  m->chain_head = g_strdup (session->chain_head);
+  m->seal_signature = g_strdup (session->signature);
+  return m;
+}
+
 void
 cr_copy_grant_free (CrCopyGrant *grant)
 {

@@ -35,6 +35,18 @@ member_text (JsonNode *node)
   return g_utf8_make_valid (text, -1);
 }
 
+/* @name is in @object, not null and not "". */
+static gboolean
+present (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return FALSE;
+  return !(JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+           *json_node_get_string (node) == '\0');
+}
+
 static const char *const subject_members[] = { "request", "grant", "publication", NULL };
 
 CrAccessAuditRow *
@@ -74,12 +86,12 @@ cr_access_audit_row_new (const CrEventRecord *event)
       }
   row->subject = subject->len > 0 ? g_utf8_make_valid (subject->str, -1) : NULL;
 
-  /* The account that acted, else where the party came from. */
-  if ((node = json_object_get_member (object, "by")) != NULL && !JSON_NODE_HOLDS_NULL (node))
-    row->who = member_text (node);
-  else if ((node = json_object_get_member (object, "address")) != NULL &&
-           !JSON_NODE_HOLDS_NULL (node))
-    row->who = member_text (node);
+  /* The account that acted, else where the party came from (a request
+   * from the public form has no account: "by" is empty). */
+  if (present (object, "by"))
+    row->who = member_text (json_object_get_member (object, "by"));
+  else if (present (object, "address"))
+    row->who = member_text (json_object_get_member (object, "address"));
 
   if ((node = json_object_get_member (object, "bytes")) != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_INT64)
@@ -91,11 +103,12 @@ cr_access_audit_row_new (const CrEventRecord *event)
       const char *name = l->data;
       g_autofree char *value = NULL;
 
+      /* "by" is the who, or empty; "address" is the who unless there is
+       * an account, or empty. */
       if (g_strv_contains (subject_members, name) ||
-          (g_str_equal (name, "bytes") && row->bytes >= 0) ||
-          (g_str_equal (name, "by") && row->who != NULL) ||
-          (g_str_equal (name, "address") && row->who != NULL &&
-           json_object_get_member (object, "by") == NULL))
+          (g_str_equal (name, "bytes") && row->bytes >= 0) || g_str_equal (name, "by") ||
+          (g_str_equal (name, "address") && (!present (object, "by") ||
+                                             !present (object, "address"))))
         continue;
       value = member_text (json_object_get_member (object, name));
       g_string_append_printf (detail, "%s%s: %s", detail->len > 0 ? "; " : "", name, value);

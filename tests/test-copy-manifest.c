@@ -719,7 +719,7 @@ write_access_trail (Fixture *fixture, gint64 *other_case_session)
                                           NULL);
   g_autofree char *wrong = json_detail ("grant", "#7", "address", FORMULA, "failures", "#1",
                                         NULL);
-  g_autofree char *used = json_detail ("grant", "#7", "address", "192.0.2.7", NULL);
+  g_autofree char *used = json_detail ("grant", "#7", "address", "192.0.2.7", "by", "", NULL);
   g_autofree char *download = json_detail ("grant", "#7", "address", "192.0.2.7",
                                            "file", "copy.mp4", "bytes", "#1048576",
                                            "complete", "yes", NULL);

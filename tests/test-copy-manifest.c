@@ -412,6 +412,24 @@ test_tampered_manifest (Fixture *fixture, gconstpointer data)
   g_file_set_contents (json_path, "{\"format\":", -1, &error);
   g_assert_no_error (error);
   assert_tampered (fixture, "not a JSON object");
+
+  /* Signed by the recorder's key, but not a manifest of this format: a
+   * number where a name goes, members missing. */
+  {
+    g_autoptr (CrDeviceKey) key = device_key (fixture);
+    g_autofree char *sig_path = cr_copy_manifest_sig_path (fixture->copy);
+    g_autofree char *forged = g_strdup_printf ("{\"format\":\"%s\",\"room_id\":7}\n",
+                                               CR_COPY_MANIFEST_FORMAT);
+    guint8 signature[64];
+
+    cr_device_key_sign_bytes (key, (const guint8 *) forged, strlen (forged), signature);
+    g_file_set_contents (json_path, forged, -1, &error);
+    g_assert_no_error (error);
+    g_file_set_contents (sig_path, (const char *) signature, sizeof signature, &error);
+    g_assert_no_error (error);
+    assert_tampered (fixture, "the manifest lacks or misstates \"court\"");
+    assert_tampered (fixture, "\"room_id\" (text)");
+  }
 }
 
 static void

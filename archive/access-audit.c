@@ -309,7 +309,7 @@ static const char html_style[] =
   "th,td{border:1px solid #888;padding:.2em .4em;text-align:left;vertical-align:top;"
   "white-space:pre-wrap;word-break:break-word}"
   "th{background:#eee}"
-  ".none{color:#555}"
+  ".none,.note{color:#555}"
   "@media print{body{margin:0;max-width:none}tr{page-break-inside:avoid}}";
 
 char *
@@ -358,7 +358,12 @@ cr_access_audit_to_html (GPtrArray *rows, const char *court, const char *case_no
       html_cell (out, row->detail);
       g_string_append (out, "</tr>\n");
     }
-  g_string_append (out, "</table>\n</body>\n</html>\n");
+  /* What the page is worth: each row is a link of its session's chain,
+   * which the sealed head and verify stand behind. */
+  g_string_append (out, "</table>\n<p class=\"note\">每条记录均已写入该庭次的完整性校验链；"
+                        "核验：courtrec verify --case 案号。<br>Each entry is an event in its "
+                        "session's integrity chain; check them with courtrec verify --case "
+                        "CASE.</p>\n</body>\n</html>\n");
   return g_string_free (out, FALSE);
 }
 

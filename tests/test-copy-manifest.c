@@ -351,6 +351,25 @@ test_intact (Fixture *fixture, gconstpointer data)
   assert_says (out, "INTACT");
   g_clear_pointer (&out, g_free);
 
+  /* Renamed by the party, with its manifest and signature: still intact. */
+  {
+    g_autofree char *dir = g_path_get_dirname (fixture->copy);
+    g_autofree char *renamed = g_build_filename (dir, "庭审录像.mp4", NULL);
+    g_autofree char *renamed_json = cr_copy_manifest_json_path (renamed);
+    g_autofree char *renamed_sig = cr_copy_manifest_sig_path (renamed);
+    const char *argv[] = { "cp", fixture->copy, renamed, NULL };
+    const char *argv_json[] = { "cp", json_path, renamed_json, NULL };
+    const char *argv_sig[] = { "cp", sig_path, renamed_sig, NULL };
+
+    run_ok (argv);
+    run_ok (argv_json);
+    run_ok (argv_sig);
+    g_assert_cmpint (courtrec (fixture, TRUE, &out, "verify-copy", renamed, NULL), ==, 0);
+    assert_says (out, "INTACT");
+    assert_says (out, "the copy was made as copy.mp4");
+    g_clear_pointer (&out, g_free);
+  }
+
   /* As JSON, the verdict and the manifest. */
   g_assert_cmpint (courtrec (fixture, TRUE, &out, "verify-copy", "--json", fixture->copy, NULL),
                    ==, 0);
@@ -938,6 +957,15 @@ test_access_log (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (courtrec (fixture, TRUE, &out, "access", "log", "--case",
                              "（2026）浙1022民初999号", NULL), ==, 0);
   assert_says (out, "No access to the recordings of case");
+  g_clear_pointer (&out, g_free);
+
+  /* Its help, both ways. */
+  g_assert_cmpint (courtrec (fixture, FALSE, &out, "help", "access", "log", NULL), ==, 0);
+  assert_says (out, "courtrec -c FILE access log");
+  assert_says (out, "--csv");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (courtrec (fixture, FALSE, &out, "help", "access", "nosuch", NULL), ==, 2);
+  assert_says (out, "unknown verb 'access nosuch'");
   g_clear_pointer (&out, g_free);
 
   /* Bad usage. */

@@ -278,7 +278,7 @@ run_verify_copy (VerbCall *call)
   if (verb_flag (call, "json"))
     {
       print_verdict_json (copy_path, &verdict);
-      return cr_copy_verdict_is_intact (&verdict) ? EXIT_OK : EXIT_RUNTIME;
+      return cr_copy_verdict_is_intact (&verdict) ? EXIT_OK : EXIT_INTEGRITY;
     }
 
   printf ("Copy %s\n", copy_shown);
@@ -316,7 +316,7 @@ run_verify_copy (VerbCall *call)
     }
   printf ("NOT INTACT, %u problem%s\n", verdict.problems->len,
           verdict.problems->len == 1 ? "" : "s");
-  return EXIT_RUNTIME;
+  return EXIT_INTEGRITY;
 }
 
 /* --- access log ------------------------------------------------------------- */

@@ -202,6 +202,15 @@ cr_access_store_add_grant (CrSegmentIndex *index, const CrAccessGrantRow *row, G
   return work.id;
 }
 
+gboolean
+cr_access_store_set_watermark (CrSegmentIndex *index, gint64 grant_id, const char *watermark,
+                               GError **error)
+{
+  return cr_index_run (index, "UPDATE access_grants SET watermark = ? WHERE id = ?",
+                       "record a grant's watermark",
+                       CR_BIND (CR_VALUE_TEXT (watermark), CR_VALUE_INT (grant_id)), error);
+}
+
 static CrAccessGrantRow *
 select_grant (CrSegmentIndex *index, const char *sql, const CrIndexValue *values,
               gsize n_values, GError **error)

@@ -76,6 +76,8 @@ gboolean cr_access_store_refuse (CrSegmentIndex *index, gint64 request_id, const
  * one transaction. Returns the grant's id. */
 gint64 cr_access_store_add_grant (CrSegmentIndex *index, const CrAccessGrantRow *row,
                                   GError **error);
+gboolean cr_access_store_set_watermark (CrSegmentIndex *index, gint64 grant_id,
+                                        const char *watermark, GError **error);
 CrAccessGrantRow *cr_access_store_get_grant (CrSegmentIndex *index, gint64 id,
                                              GError **error);
 CrAccessGrantRow *cr_access_store_grant_of_request (CrSegmentIndex *index,

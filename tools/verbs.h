@@ -134,6 +134,9 @@ int run_retention (VerbCall *call);
 /* user-verbs.c */
 int run_user (VerbCall *call);
 
+/* access-verbs.c */
+int run_access (VerbCall *call);
+
 /* courtrec.c */
 int run_help (VerbCall *call);
 

@@ -276,7 +276,11 @@ check_text (const char *value, const char *name, guint max, gboolean required,
 {
   g_autoptr (GError) text_error = NULL;
 
-  if (value == NULL || *value == '\0')
+  const char *p = value;
+
+  while (p != NULL && g_ascii_isspace (*p))
+    p++;
+  if (p == NULL || *p == '\0')
     return required ? invalid (error, "%s is missing", name) : TRUE;
   if (!cr_text_validate (value, name, max, FALSE, &text_error))
     return invalid (error, "%s", text_error->message);
@@ -506,7 +510,10 @@ check_redactions (const char *text, const char *by, GError **error)
             break;
         }
       else if (*p == '[' || *p == '{')
-        deepest = MAX (deepest, ++depth);
+        {
+          depth++;
+          deepest = MAX (deepest, depth);
+        }
       else if (*p == ']' || *p == '}')
         depth--;
     }

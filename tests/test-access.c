@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-access.c: litigants' access against a real courtrecd: a clerk
+ * enters a request for a case with two recorded sessions (a third
+ * session is of another case), roles are held to (a viewer and a clerk
+ * cannot grant), an approver grants and gets a code and a slip whose QR
+ * code zbarimg reads off chromium's rendering of it, sqlite3 finds the
+ * identity number and the code nowhere in the index, the events are in
+ * each covered session's chain (`courtrec verify` passes, and fails once
+ * an access row is edited), refusal needs a reason, revocation and expiry
+ * show in the list, and hostile bodies and CLI options are refused with
+ * the field or option named. */
+#include "access/access-code.h"
+#include "access/access-slip.h"
+#include "archive/utc.h"
+#include "tests/test-util.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#define CASE_A "（2026）浙1022民初88号"
+#define CASE_B "（2026）浙1022刑初7号"
+#define IDENTITY "33010219900101123X"
+#define PASSWORD "access-test-pass-1"
+
+/* --- helpers -------------------------------------------------------------- */
+
+/* `courtrec user ARGS --password-stdin` with PASSWORD on stdin. */
+static void
+add_user (CrTestRoom *room, const char *name, const char *role)
+{
+  g_autofree char *courtrec = cr_test_build_path ("courtrec");
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                              &error, courtrec, "-c", room->config_path, "user", "add", name,
+                              "--role", role, "--password-stdin", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, PASSWORD "\n", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+static char *
+token_of (CrTestRoom *room, const char *name)
+{
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cr_test_client (room, &out, NULL, "user", "token", name, NULL), ==, 0);
+  return g_strstrip (g_steal_pointer (&out));
+}
+
+/* @method @path with @token and @body; the status, the body in *@reply. */
+static guint
+api (CrTestRoom *room, const char *method, const char *path, const char *token,
+     const char *body, char **reply)
+{
+  g_autofree char *text = NULL;
+  guint status = cr_test_http (room, method, path, token, body, &text);
+
+  if (reply != NULL)
+    *reply = g_steal_pointer (&text);
+  return status;
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_nonnull (text);
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    g_error ("not JSON: %s", text);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* Asserts @status and that the error message says @says. A refusal made
+ * from the headers alone is sent before the body is read, and the
+ * connection closed: the client may then miss the message (the status
+ * still comes). */
+static void
+assert_refused (guint status, const char *reply, guint expected, const char *says)
+{
+  if (status != expected ||
+      (says != NULL && reply != NULL && *reply != '\0' && strstr (reply, says) == NULL) ||
+      (says != NULL && expected != 403 && expected != 413 && (reply == NULL || *reply == '\0')))
+    g_error ("expected %u saying \"%s\", got %u: %s", expected, says != NULL ? says : "",
+             status, reply != NULL ? reply : "(nothing)");
+}
+
+static void
+expect_refusal (CrTestRoom *room, const char *method, const char *path, const char *token,
+                const char *body, guint expected, const char *says)
+{
+  g_autofree char *reply = NULL;
+  guint status = api (room, method, path, token, body, &reply);
+
+  assert_refused (status, reply, expected, says);
+}
+
+static gint64
+record_session (CrTestRoom *room, const char *case_no)
+{
+  gint64 id = cr_test_start_session (room, case_no);
+
+  g_usleep (G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, id);
+  cr_test_wait_sealed (room, id);
+  return id;
+}
+
+static char *
+sql_value (CrTestRoom *room, const char *query)
+{
+  g_autofree char *db = g_build_filename (room->storage_dir, "index.db", NULL);
+  const char *argv[] = { "sqlite3", db, query, NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  return g_strstrip (g_steal_pointer (&out));
+}
+
+/* The kinds of @session_id's events, comma-separated, from `courtrec
+ * events --json`, which reads the index. */
+static char *
+event_kinds (CrTestRoom *room, gint64 session_id)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  GString *kinds = g_string_new (NULL);
+  JsonArray *events;
+
+  g_assert_cmpint (cr_test_client (room, &out, NULL, "events", id, "--json", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  events = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    g_string_append_printf (kinds, "%s,", json_object_get_string_member (
+                              json_array_get_object_element (events, i), "kind"));
+  return g_string_free (kinds, FALSE);
+}
+
+/* What zbarimg reads off the slip as chromium renders it; NULL when
+ * either is missing. */
+static char *
+read_qr (const char *dir, const char *html)
+{
+  g_autofree char *page = g_build_filename (dir, "slip.html", NULL);
+  g_autofree char *png = g_build_filename (dir, "slip.png", NULL);
+  g_autofree char *url = g_strconcat ("file://", page, NULL);
+  g_autofree char *shot = g_strconcat ("--screenshot=", png, NULL);
+  g_autofree char *profile = g_build_filename (dir, "chromium-profile", NULL);
+  g_autofree char *profile_arg = g_strconcat ("--user-data-dir=", profile, NULL);
+  g_autofree char *out = NULL;
+  const char *chromium[] = { "/usr/bin/chromium", "--headless", "--no-sandbox",
+                             "--disable-gpu", profile_arg, "--window-size=900,1600",
+                             shot, url, NULL };
+  const char *zbar[] = { "zbarimg", "--quiet", "--raw", png, NULL };
+
+  if (g_find_program_in_path ("zbarimg") == NULL ||
+      !g_file_test ("/usr/bin/chromium", G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+  g_assert_true (g_file_set_contents (page, html, -1, NULL));
+  g_assert_cmpint (cr_test_run (NULL, NULL, chromium), ==, 0);
+  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (cr_test_run (&out, NULL, zbar), ==, 0);
+  return g_strstrip (g_steal_pointer (&out));
+}
+
+/* --- without a daemon --------------------------------------------------------- */
+
+static void
+test_codes (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("courtrec-access-XXXXXX", NULL);
+  g_autoptr (CrAccessKey) key = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *code = cr_access_code_new ();
+  g_autofree char *other = cr_access_code_new ();
+  g_autofree char *canonical = cr_access_code_normalize (code);
+  g_autofree char *lower = g_ascii_strdown (code, -1);
+  g_autofree char *key_path = g_build_filename (dir, "access-key", NULL);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  GStatBuf st;
+
+  key = cr_access_key_load (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (key_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (st.st_size, ==, 32);
+  /* 26 symbols of 5 bits: 130 bits, dashed in groups of 4 and 5. */
+  g_assert_true (g_regex_match_simple ("^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}"
+                                       "(-[0-9A-HJKMNP-TV-Z]{5}){2}$", code, 0, 0));
+  g_assert_cmpstr (code, !=, other);
+  g_assert_cmpuint (strlen (canonical), ==, 26);
+  /* What a party types: any case, without dashes, O for 0. */
+  a = cr_access_code_hash (key, code);
+  b = cr_access_code_hash (key, lower);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_null (cr_access_code_normalize ("ABCD"));
+  g_assert_null (cr_access_code_normalize ("UUUU-UUUU-UUUU-UUUU-UUUUU-UUUUU"));
+  g_assert_null (cr_access_code_normalize (NULL));
+  /* The hash is keyed: no one without the key can try identity numbers. */
+  c = cr_access_identity_hash (key, IDENTITY);
+  g_assert_nonnull (c);
+  g_assert_null (strstr (c, "1234"));
+  {
+    g_autofree char *suffix = cr_access_identity_suffix_hash (key, "123x");
+    g_autofree char *whole = cr_access_identity_suffix_hash (key, IDENTITY);
+    g_assert_cmpstr (suffix, ==, whole);
+  }
+  g_assert_null (cr_access_identity_normalize ("12"));
+  g_assert_null (cr_access_identity_normalize ("1234<script>"));
+  /* A key file readable by others is refused. */
+  g_clear_pointer (&key, cr_access_key_free);
+  g_assert_cmpint (g_chmod (key_path, 0644), ==, 0);
+  key = cr_access_key_load (dir, &error);
+  g_assert_null (key);
+  g_assert_nonnull (strstr (error->message, "access-key"));
+  g_unlink (key_path);
+  g_rmdir (dir);
+}
+
+static void
+test_slip_escapes (void)
+{
+  g_autoptr (GPtrArray) sessions = g_ptr_array_new ();
+  CrAccessSlip slip = { .court = "法院", .room_name = "一庭", .case_no = CASE_A,
+                        .requester = "<script>alert(1)</script>", .role = "party",
+                        .mode = "review", .grant_id = 3, .sessions = sessions,
+                        .expires_us = 1800000000000000, .url = "https://x/access/\"><b>",
+                        .code = "AAAA-BBBB-CCCC-DDDD-EEEEE-FFFFF" };
+  g_autofree char *html = NULL;
+
+  g_ptr_array_add (sessions, (gpointer) "S1 <i>");
+  html = cr_access_slip_html (&slip);
+  g_assert_null (strstr (html, "<script>"));
+  g_assert_null (strstr (html, "<i>"));
+  g_assert_null (strstr (html, "\"><b>"));
+  g_assert_nonnull (strstr (html, "&lt;script&gt;"));
+  g_assert_nonnull (strstr (html, "<svg"));
+  g_assert_nonnull (strstr (html, "AAAA-BBBB-CCCC-DDDD-EEEEE-FFFFF"));
+  slip.code = NULL;
+  g_clear_pointer (&html, g_free);
+  html = cr_access_slip_html (&slip);
+  g_assert_null (strstr (html, "AAAA-BBBB"));
+}
+
+/* --- against courtrecd ----------------------------------------------------------- */
+
+static void
+test_requests_and_grants (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, NULL);
+  g_autofree char *viewer = NULL, *clerk = NULL, *approver = NULL;
+  g_autofree char *reply = NULL, *body = NULL, *code = NULL, *slip = NULL, *dump = NULL;
+  g_autofree char *canonical_code = NULL, *qr = NULL, *log = NULL, *kinds = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  gint64 a1, a2, b1, request, request2, request3, grant;
+  g_autofree char *path = NULL;
+  g_autofree char *err = NULL, *out = NULL;
+  guint status;
+
+  add_user (room, "viewer1", "viewer");
+  add_user (room, "clerk1", "clerk");
+  add_user (room, "approver1", "approver");
+  cr_test_room_start (room);
+  viewer = token_of (room, "viewer1");
+  clerk = token_of (room, "clerk1");
+  approver = token_of (room, "approver1");
+
+  /* A request needs a recorded session of its case. */
+  status = api (room, "POST", "/api/v1/access/request", clerk,
+                "{\"case\":\"" CASE_A "\",\"requester\":\"张三\",\"role\":\"party\","
+                "\"identity\":\"" IDENTITY "\"}", &reply);
+  assert_refused (status, reply, 400, "No session of case");
+  g_clear_pointer (&reply, g_free);
+
+  a1 = record_session (room, CASE_A);
+  a2 = record_session (room, CASE_A);
+  b1 = record_session (room, CASE_B);
+
+  /* --- the clerk enters a request; hostile bodies ------------------------ */
+  status = api (room, "POST", "/api/v1/access/request", viewer,
+                "{\"case\":\"" CASE_A "\",\"requester\":\"张三\",\"role\":\"party\","
+                "\"identity\":\"" IDENTITY "\"}", &reply);
+  assert_refused (status, reply, 403, "needs the role clerk");
+  g_clear_pointer (&reply, g_free);
+  status = api (room, "POST", "/api/v1/access/request", clerk, "{\"case\":", &reply);
+  assert_refused (status, reply, 400, "not valid JSON");
+  g_clear_pointer (&reply, g_free);
+  body = g_strnfill (200 * 1024, ' ');
+  status = api (room, "POST", "/api/v1/access/request", clerk, body, &reply);
+  assert_refused (status, reply, 413, "too large");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+  status = api (room, "POST", "/api/v1/access/request", clerk,
+                "{\"case\":\"" CASE_A "\",\"requester\":\"张三\",\"role\":\"judge\","
+                "\"identity\":\"" IDENTITY "\"}", &reply);
+  assert_refused (status, reply, 400, "role = \\\"judge\\\"");
+  g_clear_pointer (&reply, g_free);
+  status = api (room, "POST", "/api/v1/access/request", clerk,
+                "{\"case\":\"" CASE_A "\",\"requester\":\"张三\",\"role\":\"party\"}", &reply);
+  assert_refused (status, reply, 400, "\\\"identity\\\" is missing");
+  g_clear_pointer (&reply, g_free);
+  body = g_strdup_printf ("{\"case\":\"" CASE_A "\",\"requester\":\"张三\",\"role\":\"party\","
+                          "\"identity\":\"" IDENTITY "\",\"sessions\":\"%" G_GINT64_FORMAT
+                          "\"}", b1);
+  status = api (room, "POST", "/api/v1/access/request", clerk, body, &reply);
+  assert_refused (status, reply, 400, "is not a session of case");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+
+  status = api (room, "POST", "/api/v1/access/request", clerk,
+                "{\"case\":\"(2026)浙1022民初88号\",\"requester\":\"张三\",\"role\":\"party\","
+                "\"identity\":\"" IDENTITY "\",\"purpose\":\"上诉准备\"}", &reply);
+  g_assert_cmpuint (status, ==, 200);
+  object = parse_object (reply);
+  request = json_object_get_int_member (object, "request");
+  g_assert_cmpint (request, >, 0);
+  g_clear_pointer (&object, json_object_unref);
+  g_clear_pointer (&reply, g_free);
+
+  /* The list is a clerk's; it holds no identity number. */
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", viewer, NULL, NULL), ==, 403);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", clerk, NULL, &reply), ==, 200);
+  g_assert_nonnull (strstr (reply, "张三"));
+  g_assert_nonnull (strstr (reply, "\"pending\""));
+  g_assert_null (strstr (reply, IDENTITY));
+  g_clear_pointer (&reply, g_free);
+
+  /* --- the approver decides --------------------------------------------- */
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"mode\":\"copy\"}", request);
+  expect_refusal (room, "POST", "/api/v1/access/grant", viewer, body, 403, "needs the role approver");
+  g_clear_pointer (&reply, g_free);
+  expect_refusal (room, "POST", "/api/v1/access/grant", clerk, body, 403, "needs the role approver");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+  for (const char *const *bad = (const char *const[]) {
+         "\"mode\":\"download\"", "mode = \\\"download\\\"",
+         "\"mode\":\"copy\",\"expires\":\"2020-01-01T00:00:00.000Z\"", "the time is past",
+         "\"mode\":\"copy\",\"days\":\"91\"", "days = \\\"91\\\"",
+         "\"mode\":\"copy\",\"expires\":\"2099-01-01T00:00:00.000Z\"", "at most 90 days",
+         "\"mode\":\"copy\",\"expires\":\"tomorrow\"", "expires = \\\"tomorrow\\\"",
+         "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"cut\\\"}]\"",
+         "redactions[0]: from and to",
+         "\"mode\":\"copy\",\"redactions\":\"[[[[1]]]]\"", "flat objects",
+         "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"cut\\\",\\\"from\\\":"
+         "\\\"00:00:01\\\",\\\"to\\\":\\\"00:00:02\\\"}]\"", "reason: required",
+         NULL };
+       *bad != NULL; bad += 2)
+    {
+      body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",%s}", request, bad[0]);
+      expect_refusal (room, "POST", "/api/v1/access/grant", approver, body, 400, bad[1]);
+      g_clear_pointer (&reply, g_free);
+      g_clear_pointer (&body, g_free);
+    }
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"mode\":\"copy\","
+                          "\"sessions\":\"%" G_GINT64_FORMAT "\"}", request, b1);
+  expect_refusal (room, "POST", "/api/v1/access/grant", approver, body, 400, "is not a session of case");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+  expect_refusal (room, "POST", "/api/v1/access/grant", approver,
+                       "{\"request\":\"9999\",\"mode\":\"copy\"}", 404, "No access request R9999");
+  g_clear_pointer (&reply, g_free);
+
+  body = g_strdup_printf ("{\"request\":\"R%" G_GINT64_FORMAT "\",\"mode\":\"copy\",\"days\":"
+                          "\"7\",\"redactions\":\"[{\\\"kind\\\":\\\"mute\\\",\\\"track\\\":"
+                          "\\\"mix\\\",\\\"from\\\":\\\"00:00:00\\\",\\\"to\\\":"
+                          "\\\"00:00:01\\\",\\\"reason\\\":\\\"未成年人姓名\\\"}]\"}", request);
+  status = api (room, "POST", "/api/v1/access/grant", approver, body, &reply);
+  g_clear_pointer (&body, g_free);
+  if (status != 200)
+    g_error ("grant: %u %s", status, reply);
+  object = parse_object (reply);
+  grant = json_object_get_int_member (object, "grant");
+  code = g_strdup (json_object_get_string_member (object, "code"));
+  slip = g_strdup (json_object_get_string_member (object, "slip_html"));
+  g_assert_cmpint (grant, >, 0);
+  canonical_code = g_strdelimit (g_strdup (code), "-", ' ');
+  {
+    /* At least 26 base32 characters, shown once. */
+    g_autoptr (GString) bare = g_string_new (NULL);
+    for (const char *p = code; *p != '\0'; p++)
+      if (*p != '-')
+        g_string_append_c (bare, *p);
+    g_assert_cmpuint (bare->len, >=, 26);
+    g_assert_true (g_regex_match_simple ("^[0-9A-HJKMNP-TV-Z]+$", bare->str, 0, 0));
+    g_free (canonical_code);
+    canonical_code = g_strdup (bare->str);
+  }
+  g_assert_nonnull (strstr (slip, code));
+  g_assert_nonnull (strstr (slip, "张三"));
+  g_assert_nonnull (strstr (slip, CASE_A));
+  g_assert_nonnull (strstr (slip, "<svg"));
+  path = g_strdup_printf ("/api/v1/access/slip/%" G_GINT64_FORMAT, grant);
+  g_assert_cmpstr (json_object_get_string_member (object, "slip_url"), ==, path);
+  g_clear_pointer (&object, json_object_unref);
+  g_clear_pointer (&reply, g_free);
+
+  /* The QR code as a phone sees it: the address with the code. */
+  qr = read_qr (room->dir, slip);
+  if (qr != NULL)
+    {
+      g_test_message ("the QR code reads %s", qr);
+      g_assert_true (g_str_has_suffix (qr, code));
+      g_assert_nonnull (strstr (qr, "/access/#code="));
+    }
+  else
+    g_test_message ("zbarimg or chromium missing: the QR code is only looked at");
+
+  /* One decision per request. */
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"mode\":\"review\"}", request);
+  expect_refusal (room, "POST", "/api/v1/access/grant", approver, body, 409, "granted already");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+
+  /* The reprint has no code; only an approver's. */
+  g_assert_cmpuint (api (room, "GET", path, clerk, NULL, NULL), ==, 403);
+  g_assert_cmpuint (api (room, "GET", path, approver, NULL, &reply), ==, 200);
+  g_assert_nonnull (strstr (reply, "张三"));
+  g_assert_null (strstr (reply, code));
+  g_clear_pointer (&reply, g_free);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/x1", approver, NULL, NULL), ==, 400);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/999", approver, NULL, NULL), ==, 404);
+
+  /* --- nothing in clear ---------------------------------------------------- */
+  {
+    g_autofree char *db = g_build_filename (room->storage_dir, "index.db", NULL);
+    const char *argv[] = { "sqlite3", db, ".dump", NULL };
+    g_autofree char *lower = g_ascii_strdown (IDENTITY, -1);
+
+    g_assert_cmpint (cr_test_run (&dump, NULL, argv), ==, 0);
+    g_assert_nonnull (strstr (dump, "access_requests"));
+    g_assert_nonnull (strstr (dump, "张三"));
+    g_assert_null (strstr (dump, IDENTITY));
+    g_assert_null (strstr (dump, lower));
+    g_assert_null (strstr (dump, "199001011"));
+    g_assert_null (strstr (dump, canonical_code));
+    g_assert_null (strstr (dump, code));
+  }
+  g_assert_true (g_file_get_contents (room->daemon_log, &log, NULL, NULL));
+  g_assert_null (strstr (log, IDENTITY));
+  g_assert_null (strstr (log, code));
+
+  /* --- in each covered session's chain ------------------------------------- */
+  kinds = event_kinds (room, a1);
+  g_assert_nonnull (strstr (kinds, "access-requested,"));
+  g_assert_nonnull (strstr (kinds, "access-granted,"));
+  g_clear_pointer (&kinds, g_free);
+  kinds = event_kinds (room, a2);
+  g_assert_nonnull (strstr (kinds, "access-requested,"));
+  g_assert_nonnull (strstr (kinds, "access-granted,"));
+  g_clear_pointer (&kinds, g_free);
+  kinds = event_kinds (room, b1);
+  g_assert_null (strstr (kinds, "access-"));
+  g_clear_pointer (&kinds, g_free);
+  {
+    g_autofree char *q = g_strdup_printf ("SELECT count (*) FROM events WHERE kind = "
+                                          "'access-granted' AND json_extract (detail, "
+                                          "'$.grant') = %" G_GINT64_FORMAT " AND json_extract "
+                                          "(detail, '$.by') = 'approver1'", grant);
+    g_autofree char *n = sql_value (room, q);
+    g_assert_cmpstr (n, ==, "2");
+  }
+  /* One render job per covered session, private. */
+  {
+    g_autofree char *job = g_strdup_printf ("%s/copies/G%" G_GINT64_FORMAT "/S%" G_GINT64_FORMAT
+                                            ".job.json", room->storage_dir, grant, a1);
+    g_autofree char *text = NULL;
+    GStatBuf st;
+
+    g_assert_true (g_file_get_contents (job, &text, NULL, NULL));
+    g_assert_nonnull (strstr (text, "courtrec-render-1"));
+    g_assert_nonnull (strstr (text, "张三 · 授权 G"));
+    g_assert_nonnull (strstr (text, "未成年人姓名"));
+    g_assert_null (strstr (text, "\"00:00:01\""));   /* resolved to UTC */
+    g_assert_cmpint (g_stat (job, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+  g_assert_cmpint (cr_test_client (room, &out, &err, "verify", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --- refusal needs a reason; revocation; expiry ---------------------------- */
+  status = api (room, "POST", "/api/v1/access/request", clerk,
+                "{\"case\":\"" CASE_A "\",\"requester\":\"李四\",\"role\":\"media\","
+                "\"identity\":\"110101198001010011\"}", &reply);
+  g_assert_cmpuint (status, ==, 200);
+  object = parse_object (reply);
+  request2 = json_object_get_int_member (object, "request");
+  g_clear_pointer (&object, json_object_unref);
+  g_clear_pointer (&reply, g_free);
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\"}", request2);
+  expect_refusal (room, "POST", "/api/v1/access/refuse", approver, body, 400, "\\\"reason\\\" is missing");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"reason\":\"  \"}", request2);
+  expect_refusal (room, "POST", "/api/v1/access/refuse", approver, body, 400, NULL);
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"reason\":\"不公开审理\"}",
+                          request2);
+  expect_refusal (room, "POST", "/api/v1/access/refuse", clerk, body, 403, NULL);
+  g_clear_pointer (&reply, g_free);
+  g_assert_cmpuint (api (room, "POST", "/api/v1/access/refuse", approver, body, NULL), ==, 200);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"mode\":\"review\"}", request2);
+  expect_refusal (room, "POST", "/api/v1/access/grant", approver, body, 409, "refused already");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+
+  body = g_strdup_printf ("{\"grant\":\"%" G_GINT64_FORMAT "\"}", grant);
+  expect_refusal (room, "POST", "/api/v1/access/revoke", approver, body, 400, "\\\"reason\\\" is missing");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"grant\":\"G%" G_GINT64_FORMAT "\",\"reason\":\"申请人撤回\"}", grant);
+  g_assert_cmpuint (api (room, "POST", "/api/v1/access/revoke", approver, body, NULL), ==, 200);
+  expect_refusal (room, "POST", "/api/v1/access/revoke", approver, body, 409, "revoked already");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&body, g_free);
+
+  /* A grant that ends in a second. */
+  status = api (room, "POST", "/api/v1/access/request", clerk,
+                "{\"case\":\"" CASE_A "\",\"requester\":\"王五\",\"role\":\"agent\","
+                "\"identity\":\"110101198001010022\"}", &reply);
+  g_assert_cmpuint (status, ==, 200);
+  object = parse_object (reply);
+  request3 = json_object_get_int_member (object, "request");
+  g_clear_pointer (&object, json_object_unref);
+  g_clear_pointer (&reply, g_free);
+  {
+    g_autofree char *soon = cr_format_utc (g_get_real_time () + 1500000);
+    body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"mode\":\"review\","
+                            "\"expires\":\"%s\"}", request3, soon);
+  }
+  g_assert_cmpuint (api (room, "POST", "/api/v1/access/grant", approver, body, NULL), ==, 200);
+  g_clear_pointer (&body, g_free);
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", clerk, NULL, &reply), ==, 200);
+  g_assert_nonnull (strstr (reply, "\"revoked\""));
+  g_assert_nonnull (strstr (reply, "\"expired\""));
+  g_assert_nonnull (strstr (reply, "\"refused\""));
+  g_clear_pointer (&reply, g_free);
+  kinds = event_kinds (room, a2);
+  g_assert_nonnull (strstr (kinds, "access-refused,"));
+  g_assert_nonnull (strstr (kinds, "access-revoked,"));
+  g_clear_pointer (&kinds, g_free);
+
+  /* --- the CLI ------------------------------------------------------------- */
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "grant", "--mode", "review",
+                                   NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--request"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "grant", "--request", "1",
+                                   "--mode", "download", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "mode 'download'"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "grant", "--request", "1",
+                                   "--mode", "copy", "--cut", "00:00:01:nothing", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--cut"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "grant", "--request", "1",
+                                   "--mode", "copy", "--blur", "1,2,x,4@00:00:01-00:00:02:face",
+                                   NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--blur"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "request", "--case", CASE_A,
+                                   "--name", "赵六", "--role", "judge", "--id-number", "1234",
+                                   NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "role 'judge'"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "refuse", "--request", "1",
+                                   NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--reason"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "grant", "--request", "1",
+                                   "--mode", "copy", "--days", "100", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "days"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "frobnicate", NULL), ==, 2);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (cr_test_client (room, &out, &err, "access", "request", "--case",
+                                   "(2026)浙1022民初88号", "--name", "赵六", "--role", "defence",
+                                   "--id-number", "110101198001010033", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Request R"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    g_autofree char *slip_file = g_build_filename (room->dir, "slip-cli.html", NULL);
+    g_autofree char *id = g_strdup_printf ("R%" G_GINT64_FORMAT, request3 + 1);
+    g_autofree char *sessions = g_strdup_printf ("%" G_GINT64_FORMAT, a2);
+    g_autofree char *html = NULL;
+    GStatBuf st;
+
+    g_assert_cmpint (cr_test_client (room, &out, &err, "access", "grant", "--request", id,
+                                     "--mode", "review", "--sessions", sessions, "--cut",
+                                     "00:00:00-00:00:01:证人保护", "--slip", slip_file,
+                                     NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "Access code"));
+    g_assert_true (g_file_get_contents (slip_file, &html, NULL, NULL));
+    g_assert_nonnull (strstr (html, "赵六"));
+    g_assert_cmpint (g_stat (slip_file, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, &out, &err, "access", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "赵六"));
+  g_assert_nonnull (strstr (out, "refused"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --- an edited access row is caught ---------------------------------------- */
+  g_assert_cmpint (cr_test_client (room, &out, &err, "verify", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    g_autofree char *edit = g_strdup_printf (
+        "UPDATE events SET detail = json_set (detail, '$.mode', 'review') WHERE session_id = %"
+        G_GINT64_FORMAT " AND kind = 'access-granted' AND json_extract (detail, '$.grant') = %"
+        G_GINT64_FORMAT, a1, grant);
+    g_autofree char *done = sql_value (room, edit);
+  }
+  g_assert_cmpint (cr_test_client (room, &out, &err, "verify", NULL), ==, 3);
+  g_assert_nonnull (strstr (out, "edited"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/courtrec/access/codes", test_codes);
+  g_test_add_func ("/courtrec/access/slip-escapes", test_slip_escapes);
+  g_test_add_func ("/courtrec/access/requests-and-grants", test_requests_and_grants);
+  return g_test_run ();
+}

@@ -18,6 +18,7 @@ struct CrAccessService {
   gpointer device_key_data;
   CrAccessKey *key;
   GPtrArray *jobs;              /* CopyJob*: renders submitted, not yet done */
+  guint sweep_timer;            /* deletes the copies of expired grants */
 };
 
 /* Writes @kind with @detail (an object, consumed) into every session of
@@ -52,6 +53,11 @@ char *cr_access_make_slip (CrAccessService *svc, const CrAccessRequestRow *reque
 void cr_access_copies_start (CrAccessService *svc, const CrAccessGrantRow *grant,
                              const CrAccessRequestRow *request, GArray *sessions);
 void cr_access_copies_cancel_all (CrAccessService *svc);
+/* Renders again the pending copies of grants in force (after a restart). */
+void cr_access_copies_resume (CrAccessService *svc);
+/* Cancels the renders of grant @grant_id and deletes its copies: a
+ * revoked or expired grant's. */
+void cr_access_copies_discard (CrAccessService *svc, gint64 grant_id);
 /* STORAGE/copies/G<grant>/S<session>. (transfer full) */
 char *cr_access_copy_path (CrAccessService *svc, gint64 grant_id, gint64 session_id);
 

@@ -81,6 +81,21 @@ cr_access_invalid (GError **error, const char *format, ...)
   return FALSE;
 }
 
+/* The copies of grants that have expired are deleted within the hour. */
+#define SWEEP_SECONDS 3600
+
+static gboolean
+sweep (gpointer user_data)
+{
+  CrAccessService *svc = user_data;
+  g_autoptr (GArray) ended = cr_access_store_expired_grants (svc->index, g_get_real_time (),
+                                                             NULL);
+
+  for (guint i = 0; ended != NULL && i < ended->len; i++)
+    cr_access_copies_discard (svc, g_array_index (ended, gint64, i));
+  return G_SOURCE_CONTINUE;
+}
+
 CrAccessService *
 cr_access_service_new (CrSegmentIndex *index, const CrConfig *config,
                        struct CrRenderQueue *queue, CrAccessDeviceKeyFunc device_key,
@@ -102,6 +117,9 @@ cr_access_service_new (CrSegmentIndex *index, const CrConfig *config,
   svc->device_key_data = device_key_data;
   svc->key = g_steal_pointer (&key);
   svc->jobs = g_ptr_array_new ();
+  cr_access_copies_resume (svc);
+  sweep (svc);
+  svc->sweep_timer = g_timeout_add_seconds (SWEEP_SECONDS, sweep, svc);
   return svc;
 }
 
@@ -110,6 +128,7 @@ cr_access_service_free (CrAccessService *svc)
 {
   if (svc == NULL)
     return;
+  g_clear_handle_id (&svc->sweep_timer, g_source_remove);
   cr_access_copies_cancel_all (svc);
   g_clear_pointer (&svc->jobs, g_ptr_array_unref);
   cr_access_key_free (svc->key);
@@ -634,6 +653,7 @@ cr_access_service_revoke (CrAccessService *svc, gint64 grant_id, const char *rea
                                &local_error))
     return cr_access_index_failed (error, local_error);
   g_message ("Access grant G%" G_GINT64_FORMAT " revoked by %s", grant_id, cr_text_shown (by));
+  cr_access_copies_discard (svc, grant_id);
   sessions = cr_access_grant_sessions (grant);
   detail = json_object_new ();
   json_object_set_int_member (detail, "grant", grant_id);

@@ -16,6 +16,7 @@
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <string.h>
 
 #define CASE_A "（2026）浙1022民初88号"
@@ -516,8 +517,17 @@ test_requests_and_grants (void)
   expect_refusal (room, "POST", "/api/v1/access/revoke", approver, body, 400, "\\\"reason\\\" is missing");
   g_clear_pointer (&reply, g_free);
   g_clear_pointer (&body, g_free);
-  body = g_strdup_printf ("{\"grant\":\"G%" G_GINT64_FORMAT "\",\"reason\":\"申请人撤回\"}", grant);
-  g_assert_cmpuint (api (room, "POST", "/api/v1/access/revoke", approver, body, NULL), ==, 200);
+  {
+    /* A revoked grant's copies are deleted at once. */
+    g_autofree char *copies = g_strdup_printf ("%s/copies/G%" G_GINT64_FORMAT,
+                                               room->storage_dir, grant);
+    g_assert_true (g_file_test (copies, G_FILE_TEST_IS_DIR));
+    body = g_strdup_printf ("{\"grant\":\"G%" G_GINT64_FORMAT "\",\"reason\":\"申请人撤回\"}",
+                            grant);
+    g_assert_cmpuint (api (room, "POST", "/api/v1/access/revoke", approver, body, NULL), ==,
+                      200);
+    g_assert_false (g_file_test (copies, G_FILE_TEST_EXISTS));
+  }
   expect_refusal (room, "POST", "/api/v1/access/revoke", approver, body, 409, "revoked already");
   g_clear_pointer (&reply, g_free);
   g_clear_pointer (&body, g_free);
@@ -665,6 +675,20 @@ test_requests_and_grants (void)
   }
   g_assert_cmpint (cr_test_client (room, &out, &err, "verify", NULL), ==, 3);
   g_assert_nonnull (strstr (out, "edited"));
+
+  /* A restart takes up the copies left pending, of grants in force only. */
+  g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 20), ==, 0);
+  cr_test_room_start (room);
+  g_clear_pointer (&log, g_free);
+  g_assert_true (g_file_get_contents (room->daemon_log, &log, NULL, NULL));
+  {
+    g_autofree char *again = g_strdup_printf ("for G%" G_GINT64_FORMAT " again", grant);
+    g_autofree char *last = sql_value (room, "SELECT max (id) FROM access_grants");
+    g_autofree char *latest = g_strdup_printf ("for G%s again", last);
+
+    g_assert_null (strstr (log, again));        /* revoked */
+    g_assert_nonnull (strstr (log, latest));
+  }
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include "access/access-service.h"
 #include "archive/utc.h"
+#include "config/text.h"
 
 #define REDACTIONS_MAX 200
 #define TEXT_MAX_CHARS 500
@@ -80,7 +81,12 @@ cr_access_redactions_check (const char *text, const char *by, GError **error)
   if (deepest > 2)
     return invalid (error, "redactions: expected a JSON array of flat objects"), NULL;
   if (!json_parser_load_from_data (parser, text, -1, &parse_error))
-    return invalid (error, "redactions: not JSON: %s", parse_error->message), NULL;
+    {
+      /* json-glib quotes what it stumbled on, which may be half a
+       * character. */
+      g_autofree char *why = g_utf8_make_valid (parse_error->message, -1);
+      return invalid (error, "redactions: not JSON: %s", cr_text_shown (why)), NULL;
+    }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     return invalid (error, "redactions: expected a JSON array"), NULL;

@@ -259,7 +259,7 @@ test_requests_and_grants (void)
   g_autofree char *reply = NULL, *body = NULL, *code = NULL, *slip = NULL, *dump = NULL;
   g_autofree char *canonical_code = NULL, *qr = NULL, *log = NULL, *kinds = NULL;
   g_autoptr (JsonObject) object = NULL;
-  gint64 a1, a2, b1, request, request2, request3, grant;
+  gint64 a1, a2, a3, b1, request, request2, request3, grant;
   g_autofree char *path = NULL;
   g_autofree char *err = NULL, *out = NULL;
   guint status;
@@ -367,6 +367,14 @@ test_requests_and_grants (void)
                        "{\"request\":\"9999\",\"mode\":\"copy\"}", 404, "No access request R9999");
   g_clear_pointer (&reply, g_free);
 
+  /* A session still being recorded is not granted, even of the case. */
+  a3 = cr_test_start_session (room, CASE_A);
+  body = g_strdup_printf ("{\"request\":\"%" G_GINT64_FORMAT "\",\"mode\":\"copy\","
+                          "\"sessions\":\"%" G_GINT64_FORMAT "\"}", request, a3);
+  expect_refusal (room, "POST", "/api/v1/access/grant", approver, body, 400,
+                  "still being recorded");
+  g_clear_pointer (&body, g_free);
+
   body = g_strdup_printf ("{\"request\":\"R%" G_GINT64_FORMAT "\",\"mode\":\"copy\",\"days\":"
                           "\"7\",\"redactions\":\"[{\\\"kind\\\":\\\"mute\\\",\\\"track\\\":"
                           "\\\"mix\\\",\\\"from\\\":\\\"00:00:00\\\",\\\"to\\\":"
@@ -400,6 +408,9 @@ test_requests_and_grants (void)
   g_assert_cmpstr (json_object_get_string_member (object, "slip_url"), ==, path);
   g_clear_pointer (&object, json_object_unref);
   g_clear_pointer (&reply, g_free);
+
+  /* The grant of "all" left the running session out. */
+  cr_test_stop_and_wait (room, a3);
 
   /* The QR code as a phone sees it: the address with the code. */
   qr = read_qr (room->dir, slip);
@@ -564,7 +575,11 @@ test_requests_and_grants (void)
     {
       g_autofree char *script = cr_test_top_path ("tests/console-page.mjs");
       g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/console/", room->port);
-      g_autofree char *artifacts = g_strdup_printf ("--artifacts=%s", room->dir);
+      /* The panel's screenshot is kept in $CR_ARTIFACTS/access. */
+      g_autofree char *kept = g_getenv ("CR_ARTIFACTS") != NULL
+                                ? g_build_filename (g_getenv ("CR_ARTIFACTS"), "access", NULL)
+                                : g_strdup (room->dir);
+      g_autofree char *artifacts = g_strdup_printf ("--artifacts=%s", kept);
       const char *argv[] = { "node", script, url, "approver", "--user=approver1",
                              "--password=" PASSWORD, artifacts, NULL };
       g_autoptr (JsonParser) parser = json_parser_new ();
@@ -576,6 +591,7 @@ test_requests_and_grants (void)
                              "{\"case\":\"" CASE_A "\",\"requester\":\"孙七\","
                              "\"role\":\"victim\",\"identity\":\"110101198001010044\"}",
                              NULL), ==, 200);
+      g_mkdir_with_parents (kept, 0700);
       status = cr_test_run (&out, &err, argv);
       g_test_message ("console-page.mjs approver: %s%s", out, err);
       g_assert_cmpint (status, ==, 0);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access/access-service.h"
+#include "config/config.h"
 #include "archive/utc.h"
 #include "config/text.h"
 
@@ -139,3 +140,42 @@ cr_access_redactions_check (const char *text, const char *by, GError **error)
   return json_to_string (root, FALSE);
 }
 
+
+char *
+cr_access_redactions_check_for (const char *text, const char *by, const GPtrArray *microphones,
+                                guint width, guint height, GError **error)
+{
+  g_autofree char *list = cr_access_redactions_check (text, by, error);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *array;
+
+  if (list == NULL || !json_parser_load_from_data (parser, list, -1, NULL))
+    return NULL;
+  array = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      const char *kind = json_object_get_string_member (object, "kind");
+
+      if (g_str_equal (kind, "mute"))
+        {
+          const char *track = json_object_get_string_member (object, "track");
+          gboolean known = g_str_equal (track, "mix") || g_str_equal (track, "all");
+
+          for (guint m = 0; !known && microphones != NULL && m < microphones->len; m++)
+            known = g_str_equal (((CrInputConfig *) g_ptr_array_index (microphones, m))->name,
+                                 track);
+          if (!known)
+            return invalid (error, "redactions[%u].track = \"%s\": expected mix, all or the "
+                            "NAME of a [microphone NAME]", i, cr_text_shown (track)), NULL;
+        }
+      else if (g_str_equal (kind, "blur") &&
+               (json_object_get_int_member (object, "x") +
+                  json_object_get_int_member (object, "width") > (gint64) width ||
+                json_object_get_int_member (object, "y") +
+                  json_object_get_int_member (object, "height") > (gint64) height))
+        return invalid (error, "redactions[%u]: the rectangle is outside the %ux%u picture", i,
+                        width, height), NULL;
+    }
+  return g_steal_pointer (&list);
+}

@@ -16,4 +16,10 @@ G_BEGIN_DECLS
  * naming the entry and member. (transfer full) */
 char *cr_access_redactions_check (const char *text, const char *by, GError **error);
 
+/* The same, and each mute's track is "mix", "all" or one of @microphones
+ * (CrInputConfig*), each blur inside @width x @height. */
+char *cr_access_redactions_check_for (const char *text, const char *by,
+                                      const GPtrArray *microphones, guint width,
+                                      guint height, GError **error);
+
 G_END_DECLS

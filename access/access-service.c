@@ -540,7 +540,10 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
     return cr_access_invalid (error, "No stopped session of case %s to grant for request R%"
                     G_GINT64_FORMAT, request->case_no, request_id);
 
-  grant->redactions = cr_access_redactions_check (redactions, by, error);
+  grant->redactions = cr_access_redactions_check_for (redactions, by,
+                                                      svc->config->microphones,
+                                                      svc->config->width,
+                                                      svc->config->height, error);
   if (grant->redactions == NULL)
     return 0;
   code = cr_access_code_new ();

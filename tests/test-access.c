@@ -348,6 +348,12 @@ test_requests_and_grants (void)
          "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"cut\\\"}]\"",
          "redactions[0]: from and to",
          "\"mode\":\"copy\",\"redactions\":\"[[[[1]]]]\"", "flat objects",
+         "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"mute\\\",\\\"track\\\":"
+         "\\\"judgee\\\",\\\"from\\\":\\\"00:00:01\\\",\\\"to\\\":\\\"00:00:02\\\","
+         "\\\"reason\\\":\\\"x\\\"}]\"", "track = \\\"judgee\\\"",
+         "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"blur\\\",\\\"x\\\":300,"
+         "\\\"y\\\":0,\\\"width\\\":100,\\\"height\\\":10,\\\"from\\\":\\\"00:00:01\\\","
+         "\\\"to\\\":\\\"00:00:02\\\",\\\"reason\\\":\\\"x\\\"}]\"", "outside the 320x180",
          "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"cut\\\",\\\"from\\\":"
          "\\\"00:00:01\\\",\\\"to\\\":\\\"00:00:02\\\"}]\"", "reason: required",
          NULL };

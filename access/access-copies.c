@@ -27,6 +27,7 @@ typedef struct {
   CrAccessService *svc;
   gint64 copy_id, grant_id, session_id;
   guint64 render_id;
+  gboolean cancelled;           /* its grant ended: the queue's answer is dropped */
   char *dir;                    /* absolute */
   char *watermark, *redactions;
   gint64 from_us, to_us;
@@ -255,6 +256,12 @@ copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 d
   CrAccessService *svc = job->svc;
   g_autoptr (GError) error = NULL;
 
+  if (job->cancelled)
+    {
+      g_ptr_array_remove (svc->cancelled, job);
+      copy_job_free (job);
+      return;
+    }
   g_ptr_array_remove (svc->jobs, job);
   if (!cr_access_store_finish_copy (svc->index, job->copy_id, ok, sha256, bytes, duration_us,
                                     g_get_real_time (), error_message, &error))
@@ -295,10 +302,10 @@ on_render_progress (double fraction, gpointer user_data)
 }
 
 static void
-on_render_done (gboolean ok, const char *sha256, guint64 bytes, gint64 duration_us,
+on_render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
                 const char *error_message, gpointer user_data)
 {
-  copy_done (user_data, ok, sha256, (gint64) bytes, duration_us, error_message);
+  copy_done (user_data, ok, sha256, bytes, duration_us, error_message);
 }
 #endif
 
@@ -448,11 +455,15 @@ cr_access_copies_discard (CrAccessService *svc, gint64 grant_id)
       if (job->grant_id != grant_id)
         continue;
       g_ptr_array_remove_index (svc->jobs, i--);
+      /* A running render still answers, "Cancelled": the job waits for
+       * it (a queued one is dropped without an answer, and freed with
+       * the service). */
+      job->cancelled = TRUE;
+      g_ptr_array_add (svc->cancelled, job);
 #ifdef HAVE_RENDER_QUEUE
       if (svc->queue != NULL && job->render_id != 0)
         cr_render_queue_cancel (svc->queue, job->render_id);
 #endif
-      copy_job_free (job);
     }
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     return;
@@ -468,8 +479,10 @@ cr_access_copies_discard (CrAccessService *svc, gint64 grant_id)
 void
 cr_access_copies_cancel_all (CrAccessService *svc)
 {
-  /* The queue is freed after the service; the jobs' callbacks must not
-   * come for a service that is gone. */
+  /* The queue is freed right after the service, before the main loop
+   * runs again: no callback comes for a job freed here. */
+  while (svc->cancelled->len > 0)
+    copy_job_free (g_ptr_array_steal_index (svc->cancelled, svc->cancelled->len - 1));
   while (svc->jobs->len > 0)
     {
       CopyJob *job = g_ptr_array_steal_index (svc->jobs, svc->jobs->len - 1);

@@ -18,6 +18,7 @@ struct CrAccessService {
   gpointer device_key_data;
   CrAccessKey *key;
   GPtrArray *jobs;              /* CopyJob*: renders submitted, not yet done */
+  GPtrArray *cancelled;         /* CopyJob*: cancelled, their answer still to come */
   guint sweep_timer;            /* deletes the copies of expired grants */
 };
 

@@ -117,6 +117,7 @@ cr_access_service_new (CrSegmentIndex *index, const CrConfig *config,
   svc->device_key_data = device_key_data;
   svc->key = g_steal_pointer (&key);
   svc->jobs = g_ptr_array_new ();
+  svc->cancelled = g_ptr_array_new ();
   cr_access_copies_resume (svc);
   sweep (svc);
   svc->sweep_timer = g_timeout_add_seconds (SWEEP_SECONDS, sweep, svc);
@@ -131,6 +132,7 @@ cr_access_service_free (CrAccessService *svc)
   g_clear_handle_id (&svc->sweep_timer, g_source_remove);
   cr_access_copies_cancel_all (svc);
   g_clear_pointer (&svc->jobs, g_ptr_array_unref);
+  g_clear_pointer (&svc->cancelled, g_ptr_array_unref);
   cr_access_key_free (svc->key);
   g_free (svc);
 }

@@ -187,7 +187,7 @@ on_errors (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static void
-on_exit (GObject *source, GAsyncResult *result, gpointer data)
+on_renderer_exit (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   finish (data);
@@ -235,7 +235,7 @@ start_next (CrRenderQueue *queue)
     g_input_stream_read_bytes_async (g_subprocess_get_stderr_pipe (job->process), 4096,
                                      G_PRIORITY_DEFAULT, job->cancellable, on_errors,
                                      reader);
-    g_subprocess_wait_async (job->process, NULL, on_exit, reader);
+    g_subprocess_wait_async (job->process, NULL, on_renderer_exit, reader);
   }
 }
 

@@ -14,14 +14,8 @@
 #include "archive/utc.h"
 #include "config/text.h"
 
-#if __has_include ("render/render-queue.h")
 #include "render/render-queue.h"
-#define HAVE_RENDER_QUEUE 1
-#endif
-#if __has_include ("archive/copy-manifest.h")
 #include "archive/copy-manifest.h"
-#define HAVE_COPY_MANIFEST 1
-#endif
 
 typedef struct {
   CrAccessService *svc;
@@ -197,7 +191,6 @@ job_json (CrAccessService *svc, CopyJob *job, const CrSessionRecord *session, GE
   return json_to_string (root, TRUE);
 }
 
-#ifdef HAVE_COPY_MANIFEST
 static void
 write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_us)
 {
@@ -246,10 +239,8 @@ write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_
   if (!cr_copy_manifest_write (key, m, copy, &error))
     g_warning ("The copy %s has no manifest: %s", cr_text_shown (copy), error->message);
 }
-#endif
 
-/* Unused until the render queue is built in. */
-G_GNUC_UNUSED static void
+static void
 copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
            const char *error_message)
 {
@@ -276,9 +267,7 @@ copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 d
       g_autoptr (JsonParser) parser = json_parser_new ();
       JsonObject *detail = json_object_new ();
 
-#ifdef HAVE_COPY_MANIFEST
       write_manifest (job, sha256, bytes, duration_us);
-#endif
       g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
                  " is ready (%" G_GINT64_FORMAT " bytes)", job->session_id, job->grant_id,
                  bytes);
@@ -295,7 +284,6 @@ copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 d
   copy_job_free (job);
 }
 
-#ifdef HAVE_RENDER_QUEUE
 static void
 on_render_progress (double fraction, gpointer user_data)
 {
@@ -307,7 +295,6 @@ on_render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_u
 {
   copy_done (user_data, ok, sha256, bytes, duration_us, error_message);
 }
-#endif
 
 static gboolean
 write_private (const char *path, const char *text, GError **error)
@@ -373,7 +360,6 @@ start_copy (CrAccessService *svc, const CrAccessGrantRow *grant,
       copy_job_free (job);
       return;
     }
-#ifdef HAVE_RENDER_QUEUE
   if (svc->queue != NULL)
     {
       g_ptr_array_add (svc->jobs, job);
@@ -381,7 +367,6 @@ start_copy (CrAccessService *svc, const CrAccessGrantRow *grant,
                                                on_render_done, job);
       return;
     }
-#endif
   g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
              " waits: no render queue (job %s)", session_id, grant->id,
              cr_text_shown (job_path));
@@ -460,10 +445,8 @@ cr_access_copies_discard (CrAccessService *svc, gint64 grant_id)
        * the service). */
       job->cancelled = TRUE;
       g_ptr_array_add (svc->cancelled, job);
-#ifdef HAVE_RENDER_QUEUE
       if (svc->queue != NULL && job->render_id != 0)
         cr_render_queue_cancel (svc->queue, job->render_id);
-#endif
     }
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     return;
@@ -486,10 +469,8 @@ cr_access_copies_cancel_all (CrAccessService *svc)
   while (svc->jobs->len > 0)
     {
       CopyJob *job = g_ptr_array_steal_index (svc->jobs, svc->jobs->len - 1);
-#ifdef HAVE_RENDER_QUEUE
       if (svc->queue != NULL && job->render_id != 0)
         cr_render_queue_cancel (svc->queue, job->render_id);
-#endif
       copy_job_free (job);
     }
 }

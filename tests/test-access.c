@@ -143,6 +143,28 @@ event_kinds (CrTestRoom *room, gint64 session_id)
   return g_string_free (kinds, FALSE);
 }
 
+typedef struct {
+  CrTestRoom *room;
+  const char *token;
+  gint64 grant;
+} WaitReady;
+
+/* The grant's state in the list is "ready": its copies are rendered. */
+static gboolean
+grant_ready (gpointer data)
+{
+  WaitReady *wait = data;
+  g_autofree char *reply = NULL;
+  g_autofree char *needle = g_strdup_printf ("\"id\":%" G_GINT64_FORMAT ",\"mode\":\"copy\","
+                                             "\"expires\":", wait->grant);
+  const char *at;
+
+  if (api (wait->room, "GET", "/api/v1/access/requests", wait->token, NULL, &reply) != 200)
+    return FALSE;
+  at = strstr (reply, needle);
+  return at != NULL && g_str_has_prefix (strstr (at, "\"state\":"), "\"state\":\"ready\"");
+}
+
 /* What zbarimg reads off the slip as chromium renders it; NULL when
  * either is missing. */
 static char *
@@ -417,6 +439,42 @@ test_requests_and_grants (void)
 
   /* The grant of "all" left the running session out. */
   cr_test_stop_and_wait (room, a3);
+
+  /* A copy per covered session, rendered in the background: watermarked,
+   * with its signed manifest, a copy-rendered event, verify-copy content. */
+  {
+    WaitReady wait = { room, clerk, grant };
+    g_autofree char *copy = g_strdup_printf ("%s/copies/G%" G_GINT64_FORMAT "/S%" G_GINT64_FORMAT
+                                             "/copy.mp4", room->storage_dir, grant, a1);
+    g_autofree char *manifest = g_strconcat (copy, ".manifest.json", NULL);
+    g_autofree char *ready = NULL;
+    g_autofree char *q = g_strdup_printf ("SELECT count (*) FROM derived_copies WHERE grant_id = %"
+                                          G_GINT64_FORMAT " AND state = 'ready' AND length "
+                                          "(sha256) = 64", grant);
+    g_autoptr (JsonObject) probe = NULL;
+
+    if (!cr_test_wait_until (grant_ready, &wait, 45000))
+      {
+        g_autofree char *list = NULL;
+        api (room, "GET", "/api/v1/access/requests", clerk, NULL, &list);
+        g_autofree char *daemon = NULL;
+        g_file_get_contents (room->daemon_log, &daemon, NULL, NULL);
+        g_error ("the copies of G%" G_GINT64_FORMAT " were not ready in 45 s: %s\n%s", grant,
+                 list, daemon);
+      }
+    ready = sql_value (room, q);
+    g_assert_cmpstr (ready, ==, "2");
+    probe = cr_test_ffprobe (copy, FALSE);
+    g_assert_nonnull (probe);
+    g_assert_true (g_file_test (manifest, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (cr_test_client (room, &out, &err, "verify-copy", copy, NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "张三"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    kinds = event_kinds (room, a1);
+    g_assert_nonnull (strstr (kinds, "copy-rendered,"));
+    g_clear_pointer (&kinds, g_free);
+  }
 
   /* The QR code as a phone sees it: the address with the code. */
   qr = read_qr (room->dir, slip);

@@ -321,6 +321,33 @@ parse_time (const char *text, const char *name, gint64 *utc_us, GError **error)
 
 /* --- requests ----------------------------------------------------------- */
 
+/* The access-requested event of @row in @sessions. */
+static void
+record_requested (CrAccessService *svc, const CrAccessRequestRow *row, GArray *sessions)
+{
+  JsonObject *detail = json_object_new ();
+
+  json_object_set_int_member (detail, "request", row->id);
+  json_object_set_string_member (detail, "name", row->requester);
+  json_object_set_string_member (detail, "role", row->role);
+  json_object_set_string_member (detail, "purpose", row->purpose != NULL ? row->purpose : "");
+  json_object_set_string_member (detail, "source", row->source);
+  json_object_set_string_member (detail, "by", row->entered_by != NULL ? row->entered_by : "");
+  cr_access_set_utc (detail, "entered_at", row->entered_us);
+  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REQUESTED, detail, NULL);
+}
+
+/* A request from the public form names sessions nobody has checked: it
+ * goes into their chains only once an approver decides on it, before the
+ * decision. */
+static void
+record_public_request (CrAccessService *svc, const CrAccessRequestRow *request,
+                       GArray *sessions)
+{
+  if (g_strcmp0 (request->source, "public") == 0)
+    record_requested (svc, request, sessions);
+}
+
 static gint64
 submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *source,
         const char *entered_by, GError **error)
@@ -330,7 +357,6 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
   g_autofree char *identity = NULL;
   GError *local_error = NULL;
   gboolean public = g_str_equal (source, "public");
-  JsonObject *detail;
   gint64 id;
 
   g_return_val_if_fail (svc != NULL && fields != NULL, 0);
@@ -396,14 +422,8 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
     return cr_access_index_failed (error, local_error);
   g_message ("Access request R%" G_GINT64_FORMAT " for case %s entered by %s (%s)", id,
              row->case_no, cr_text_shown (entered_by != NULL ? entered_by : "?"), source);
-  detail = json_object_new ();
-  json_object_set_int_member (detail, "request", id);
-  json_object_set_string_member (detail, "name", row->requester);
-  json_object_set_string_member (detail, "role", row->role);
-  json_object_set_string_member (detail, "purpose", row->purpose != NULL ? row->purpose : "");
-  json_object_set_string_member (detail, "source", source);
-  json_object_set_string_member (detail, "by", entered_by != NULL ? entered_by : "");
-  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REQUESTED, detail, NULL);
+  row->id = id;
+  record_requested (svc, row, sessions);
   return id;
 }
 
@@ -582,6 +602,7 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
   json_object_set_int_member (detail, "redactions",
                               (gint64) strlen (grant->redactions) > 2 ? 1 : 0);
   json_object_set_string_member (detail, "by", by);
+  record_public_request (svc, request, asked);
   cr_access_write_events (svc, asked, CR_EVENT_ACCESS_GRANTED, detail, NULL);
 
   cr_access_copies_start (svc, grant, request, asked);
@@ -618,6 +639,7 @@ cr_access_service_refuse (CrAccessService *svc, gint64 request_id, const char *r
   json_object_set_int_member (detail, "request", request_id);
   json_object_set_string_member (detail, "reason", reason);
   json_object_set_string_member (detail, "by", by);
+  record_public_request (svc, request, sessions);
   cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REFUSED, detail, NULL);
   return TRUE;
 }

@@ -10,6 +10,8 @@
  * show in the list, and hostile bodies and CLI options are refused with
  * the field or option named. */
 #include "access/access-code.h"
+#include "access/access-service.h"
+#include "archive/segment-index.h"
 #include "access/access-slip.h"
 #include "archive/utc.h"
 #include "tests/test-util.h"
@@ -269,6 +271,135 @@ test_slip_escapes (void)
   g_clear_pointer (&html, g_free);
   html = cr_access_slip_html (&slip);
   g_assert_null (strstr (html, "AAAA-BBBB"));
+}
+
+/* The service in this process, over an index of its own: the public
+ * form's request, the party's login and what it may fetch. */
+static void
+test_service_party_side (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("courtrec-access-XXXXXX", NULL);
+  g_autofree char *storage = g_build_filename (dir, "storage", NULL);
+  g_autofree char *conf = g_build_filename (dir, "room.conf", NULL);
+  g_autofree char *db = g_build_filename (storage, "index.db", NULL);
+  g_autofree char *text = g_strdup_printf (
+      "[room]\nid = r1\nname = 一庭\ncourt = 法院\n\n[storage]\ndir = %s\n\n"
+      "[camera judge]\nsource = test\n\n[microphone judge]\nsource = test\n", storage);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrAccessService) svc = NULL;
+  g_autoptr (CrAccessGrant) grant = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *wrong = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  CrAccessRequestFields fields = { .case_no = "(2026)浙1022民初5号", .requester = "周八",
+                                   .role = "agent", .identity = IDENTITY,
+                                   .purpose = "阅卷" };
+  gint64 session, request, id;
+  guint requested = 0, used = 0, wrong_events = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (storage, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (conf, text, -1, NULL));
+  config = cr_config_load (conf, &error);
+  g_assert_no_error (error);
+  index = cr_segment_index_open (db, FALSE, &error);
+  g_assert_no_error (error);
+  session = cr_segment_index_begin_session (index, "r1", "（2026）浙1022民初5号", NULL,
+                                            g_get_real_time () - 60 * G_USEC_PER_SEC, &error);
+  g_assert_no_error (error);
+  g_assert_true (cr_segment_index_set_session_state (index, session, CR_SESSION_STOPPED,
+                                                     g_get_real_time (), &error));
+  svc = cr_access_service_new (index, config, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The public form: no event until an approver decides. */
+  request = cr_access_service_submit_public (svc, &fields, "203.0.113.9", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (request, >, 0);
+  events = cr_segment_index_list_events (index, session, NULL);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpint (((CrEventRecord *) g_ptr_array_index (events, i))->kind, !=,
+                     CR_EVENT_ACCESS_REQUESTED);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  fields.identity = "12";
+  g_assert_cmpint (cr_access_service_submit_public (svc, &fields, "203.0.113.9", &error), ==, 0);
+  g_assert_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_INVALID);
+  g_clear_error (&error);
+
+  id = cr_access_service_grant (svc, request, "review", 0, NULL, NULL, "approver1", &code, NULL,
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cr_access_service_check (svc, id), ==, CR_ACCESS_STATE_PENDING);
+  /* No copy yet (no render queue here): nothing to fetch. */
+  g_assert_null (cr_access_service_copy_dir (svc, id, session));
+  g_assert_null (cr_access_service_copy_dir (svc, id, session + 1));
+
+  /* Every refusal says the same; a wrong second factor is an event. */
+  wrong = g_strdup (code);
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  for (const char *const *attempt = (const char *const[]) { wrong, "123X", code, "9999",
+                                                            "not a code", "123X", code, "",
+                                                            NULL };
+       *attempt != NULL; attempt += 2)
+    {
+      g_assert_false (cr_access_service_login (svc, attempt[0], attempt[1], "198.51.100.7",
+                                               &grant, &error));
+      g_assert_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED);
+      g_assert_cmpstr (error->message, ==,
+                       "The access code or the identity number is wrong, or the grant has ended");
+      g_clear_error (&error);
+    }
+  {
+    /* As the party types it: lower case, no dashes, 'x' for 'X'. */
+    g_autofree char *typed = g_ascii_strdown (code, -1);
+    g_strdelimit (typed, "-", ' ');
+    g_assert_true (cr_access_service_login (svc, typed, "123x", "198.51.100.7", &grant, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_cmpint (grant->id, ==, id);
+  g_assert_cmpstr (grant->requester, ==, "周八");
+  g_assert_cmpstr (grant->mode, ==, "review");
+  g_assert_cmpuint (grant->sessions->len, ==, 1);
+  g_assert_cmpint (g_array_index (grant->sessions, gint64, 0), ==, session);
+  g_assert_true (cr_access_service_record (svc, id, CR_EVENT_PLAYBACK_START,
+                                           "{\"address\":\"198.51.100.7\"}", &error));
+  g_assert_false (cr_access_service_record (svc, id, CR_EVENT_START, "{}", &error));
+  g_clear_error (&error);
+  g_assert_false (cr_access_service_record (svc, id, CR_EVENT_DOWNLOAD, "[1]", &error));
+  g_clear_error (&error);
+
+  events = cr_segment_index_list_events (index, session, NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (events, i);
+
+      requested += event->kind == CR_EVENT_ACCESS_REQUESTED;
+      used += event->kind == CR_EVENT_ACCESS_CODE_USED;
+      wrong_events += event->kind == CR_EVENT_ACCESS_CODE_WRONG;
+      if (event->kind == CR_EVENT_ACCESS_REQUESTED)
+        g_assert_nonnull (strstr (event->detail, "\"source\":\"public\""));
+      if (event->kind == CR_EVENT_PLAYBACK_START)
+        g_assert_nonnull (strstr (event->detail, "\"grant\":"));
+    }
+  g_assert_cmpuint (requested, ==, 1);
+  g_assert_cmpuint (used, ==, 1);
+  g_assert_cmpuint (wrong_events, ==, 2);    /* the right code, a wrong or no 4 */
+
+  /* Revoked: the next check says so, and the code no longer opens. */
+  g_assert_true (cr_access_service_revoke (svc, id, "撤回", "approver1", &error));
+  g_assert_cmpint (cr_access_service_check (svc, id), ==, CR_ACCESS_STATE_REVOKED);
+  g_clear_pointer (&grant, cr_access_grant_free);
+  g_assert_false (cr_access_service_login (svc, code, "123X", "198.51.100.7", &grant, &error));
+  g_assert_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED);
+  g_assert_cmpint (cr_access_service_check (svc, 9999), ==, CR_ACCESS_STATE_UNKNOWN);
+
+  g_clear_pointer (&svc, cr_access_service_free);
+  g_clear_pointer (&index, cr_segment_index_free);
+  {
+    const char *argv[] = { "rm", "-rf", dir, NULL };
+    cr_test_run (NULL, NULL, argv);
+  }
 }
 
 /* --- against courtrecd ----------------------------------------------------------- */
@@ -777,6 +908,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/access/codes", test_codes);
   g_test_add_func ("/courtrec/access/slip-escapes", test_slip_escapes);
+  g_test_add_func ("/courtrec/access/service-party-side", test_service_party_side);
   g_test_add_func ("/courtrec/access/requests-and-grants", test_requests_and_grants);
   return g_test_run ();
 }

@@ -66,7 +66,8 @@ gint64 cr_access_store_add_request (CrSegmentIndex *index, const CrAccessRequest
 /* NULL without error when there is none. (transfer full) */
 CrAccessRequestRow *cr_access_store_get_request (CrSegmentIndex *index, gint64 id,
                                                  GError **error);
-/* Newest first; @state NULL for all. (element-type CrAccessRequestRow) */
+/* The newest 1000, newest first; @state NULL for all.
+ * (element-type CrAccessRequestRow) */
 GPtrArray *cr_access_store_list_requests (CrSegmentIndex *index, const char *state,
                                           GError **error);
 /* A pending request refused. */

@@ -387,7 +387,8 @@ cr_access_copies_resume (CrAccessService *svc)
   g_autoptr (GPtrArray) copies = cr_access_store_list_pending_copies (svc->index, NULL);
   gint64 now = g_get_real_time ();
 
-  /* Renders that a restart cut short, of grants still in force. */
+  /* Renders that a restart cut short, or that failed (a full disk, a
+   * renderer killed), of grants still in force: once per start. */
   for (guint i = 0; copies != NULL && i < copies->len; i++)
     {
       CrDerivedCopyRow *copy = g_ptr_array_index (copies, i);
@@ -400,7 +401,8 @@ cr_access_copies_resume (CrAccessService *svc)
       if (request == NULL || grant->revoked_us != 0 || grant->expires_us <= now)
         continue;
       g_message ("Rendering the copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
-                 " again: the last render did not finish", copy->session_id, grant->id);
+                 " again: the last render %s", copy->session_id, grant->id,
+                 g_strcmp0 (copy->state, "failed") == 0 ? "failed" : "did not finish");
       start_copy (svc, grant, request, copy->session_id, copy->id);
     }
 }

@@ -371,7 +371,8 @@ GPtrArray *
 cr_access_store_list_pending_copies (CrSegmentIndex *index, GError **error)
 {
   return select_copies (index, "SELECT " COPY_COLUMNS " FROM derived_copies "
-                        "WHERE grant_id IS NOT NULL AND state = 'pending' ORDER BY id",
+                        "WHERE grant_id IS NOT NULL AND state IN ('pending', 'failed') "
+                        "ORDER BY id",
                         CR_BIND_NONE, error);
 }
 

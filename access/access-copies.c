@@ -354,6 +354,28 @@ write_private (const char *path, const char *text, GError **error)
                                    error);
 }
 
+/* Deletes @path and what is under it, without following links. */
+static gboolean
+remove_tree (const char *path)
+{
+  GDir *dir;
+  const char *name;
+  gboolean ok = TRUE;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    return g_unlink (path) == 0;
+  dir = g_dir_open (path, 0, NULL);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      ok &= remove_tree (child);
+    }
+  g_dir_close (dir);
+  return ok && g_rmdir (path) == 0;
+}
+
 /* Writes the job of one copy and submits it; @copy_id 0 for a new copy
  * (its row is made), else the pending row to render again. */
 static void
@@ -387,6 +409,10 @@ start_copy (CrAccessService *svc, const CrAccessGrantRow *grant,
   relative = g_strdup_printf ("copies/G%" G_GINT64_FORMAT "/S%" G_GINT64_FORMAT,
                               grant->id, session_id);
   job_path = g_strdup_printf ("%s.job.json", job->dir);
+  /* A copy rendered again starts from nothing: what a render left (it
+   * was never checked in, or it failed) is not trusted. */
+  if (copy_id != 0 && g_file_test (job->dir, G_FILE_TEST_EXISTS) && !remove_tree (job->dir))
+    g_warning ("Could not remove the unfinished copy %s", cr_text_shown (job->dir));
   session = cr_segment_index_get_session (svc->index, session_id, &error);
   if (session == NULL ||
       (job->copy_id == 0 &&
@@ -456,28 +482,6 @@ cr_access_copies_resume (CrAccessService *svc)
                  g_strcmp0 (copy->state, "failed") == 0 ? "failed" : "did not finish");
       start_copy (svc, grant, request, copy->session_id, copy->id);
     }
-}
-
-/* Deletes @path and what is under it, without following links. */
-static gboolean
-remove_tree (const char *path)
-{
-  GDir *dir;
-  const char *name;
-  gboolean ok = TRUE;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    return g_unlink (path) == 0;
-  dir = g_dir_open (path, 0, NULL);
-  if (dir == NULL)
-    return FALSE;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      ok &= remove_tree (child);
-    }
-  g_dir_close (dir);
-  return ok && g_rmdir (path) == 0;
 }
 
 void

@@ -641,6 +641,18 @@ test_requests_and_grants (void)
   g_assert_null (strstr (reply, code));
   g_clear_pointer (&reply, g_free);
   g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/x1", approver, NULL, NULL), ==, 400);
+  g_assert_cmpuint (api (room, "POST", path, approver, "{}", NULL), ==, 405);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/grant", approver, NULL, NULL), ==, 405);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", "cru_forged", NULL, NULL), ==,
+                    401);
+  {
+    /* A redaction list past the route's 96 kB. */
+    g_autofree char *filler = g_strnfill (100 * 1024, 'a');
+    g_autofree char *big = g_strdup_printf ("{\"request\":\"1\",\"mode\":\"copy\","
+                                            "\"redactions\":\"%s\"}", filler);
+    g_assert_cmpuint (api (room, "POST", "/api/v1/access/grant", approver, big, NULL), ==, 413);
+  }
   g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/999", approver, NULL, NULL), ==, 404);
 
   /* --- nothing in clear ---------------------------------------------------- */

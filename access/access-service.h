@@ -125,10 +125,15 @@ JsonNode *cr_access_service_list (CrAccessService *svc, const char *state_filter
  * shown once). (transfer full) */
 char *cr_access_service_slip (CrAccessService *svc, gint64 grant_id, GError **error);
 
+/* Wrong second factors after which a code opens nothing any more. */
+#define CR_ACCESS_MAX_WRONG_FACTORS 20
+
 /* A party's login: @code as typed (any case, dashes or not), @id_suffix
  * the last 4 characters of the identity number, @address the client's. Writes access-code-used or
  * access-code-wrong into each covered session. Expired, revoked, unknown
- * or a wrong second factor: CR_ACCESS_ERROR_DENIED, one message for all. */
+ * or a wrong second factor, or a code locked after
+ * CR_ACCESS_MAX_WRONG_FACTORS wrong ones: CR_ACCESS_ERROR_DENIED, one
+ * message for all. */
 gboolean cr_access_service_login (CrAccessService *svc, const char *code,
                                   const char *id_suffix, const char *address,
                                   CrAccessGrant **grant_out, GError **error);

@@ -386,6 +386,16 @@ test_service_party_side (void)
   g_assert_cmpuint (used, ==, 1);
   g_assert_cmpuint (wrong_events, ==, 2);    /* the right code, a wrong or no 4 */
 
+  /* Enough wrong identity numbers lock the code, even for the right one. */
+  for (guint i = 2; i < CR_ACCESS_MAX_WRONG_FACTORS; i++)
+    {
+      g_assert_false (cr_access_service_login (svc, code, "0000", "198.51.100.8", NULL, &error));
+      g_clear_error (&error);
+    }
+  g_assert_false (cr_access_service_login (svc, code, "123X", "198.51.100.7", NULL, &error));
+  g_assert_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED);
+  g_clear_error (&error);
+
   /* Revoked: the next check says so, and the code no longer opens. */
   g_assert_true (cr_access_service_revoke (svc, id, "撤回", "approver1", &error));
   g_assert_cmpint (cr_access_service_check (svc, id), ==, CR_ACCESS_STATE_REVOKED);
@@ -631,6 +641,18 @@ test_requests_and_grants (void)
   g_assert_null (strstr (reply, code));
   g_clear_pointer (&reply, g_free);
   g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/x1", approver, NULL, NULL), ==, 400);
+  g_assert_cmpuint (api (room, "POST", path, approver, "{}", NULL), ==, 405);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/grant", approver, NULL, NULL), ==, 405);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", "cru_forged", NULL, NULL), ==,
+                    401);
+  {
+    /* A redaction list past the route's 96 kB. */
+    g_autofree char *filler = g_strnfill (100 * 1024, 'a');
+    g_autofree char *big = g_strdup_printf ("{\"request\":\"1\",\"mode\":\"copy\","
+                                            "\"redactions\":\"%s\"}", filler);
+    g_assert_cmpuint (api (room, "POST", "/api/v1/access/grant", approver, big, NULL), ==, 413);
+  }
   g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/999", approver, NULL, NULL), ==, 404);
 
   /* --- nothing in clear ---------------------------------------------------- */

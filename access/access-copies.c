@@ -200,7 +200,10 @@ job_json (CrAccessService *svc, CopyJob *job, const CrSessionRecord *session, GE
   return json_to_string (root, TRUE);
 }
 
-static void
+/* A copy is handed out only with its manifest: without one nobody could
+ * tell which recording it came from or for whom, so a copy that cannot
+ * get one fails (and is rendered again at the next start). */
+static char *
 write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_us)
 {
   CrAccessService *svc = job->svc;
@@ -212,17 +215,12 @@ write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_
   g_autofree char *copy = g_build_filename (job->dir, "copy.mp4", NULL);
 
   if (key == NULL)
-    {
-      g_warning ("The copy %s has no manifest: the device key cannot sign",
-                 cr_text_shown (copy));
-      return;
-    }
+    return g_strdup ("no manifest: the device key cannot sign");
   session = cr_segment_index_get_session (svc->index, job->session_id, &error);
   if (session == NULL)
-    {
-      g_warning ("The copy %s has no manifest: %s", cr_text_shown (copy), error->message);
-      return;
-    }
+    return g_strdup_printf ("no manifest: %s", error->message);
+  if (session->chain_head == NULL || session->signature == NULL)
+    return g_strdup ("no manifest: the session is not sealed");
   m = cr_copy_manifest_new ();
   m->court = g_strdup (svc->config->court);
   m->room_id = g_strdup (svc->config->room_id);
@@ -246,7 +244,8 @@ write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_
   m->duration_us = duration_us;
   m->rendered_us = g_get_real_time ();
   if (!cr_copy_manifest_write (key, m, copy, &error))
-    g_warning ("The copy %s has no manifest: %s", cr_text_shown (copy), error->message);
+    return g_strdup_printf ("no manifest: %s", error->message);
+  return NULL;
 }
 
 /* A copy that is whole: its manifest, its row ready, its event. */
@@ -257,10 +256,22 @@ finish_ready (CopyJob *job)
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) one = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *detail = json_object_new ();
+  g_autofree char *failure = NULL;
+  JsonObject *detail;
 
   g_ptr_array_remove (svc->jobs, job);
-  write_manifest (job, job->sha256, job->bytes, job->duration_us);
+  failure = write_manifest (job, job->sha256, job->bytes, job->duration_us);
+  if (failure != NULL)
+    {
+      if (!cr_access_store_finish_copy (svc->index, job->copy_id, FALSE, NULL, 0, 0,
+                                        g_get_real_time (), failure, &error))
+        g_warning ("%s", error->message);
+      g_warning ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+                 " failed: %s", job->session_id, job->grant_id, failure);
+      copy_job_free (job);
+      return;
+    }
+  detail = json_object_new ();
   if (!cr_access_store_finish_copy (svc->index, job->copy_id, TRUE, job->sha256, job->bytes,
                                     job->duration_us, g_get_real_time (), NULL, &error))
     g_warning ("%s", error->message);

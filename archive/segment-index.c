@@ -108,6 +108,28 @@ static const char *const schema_steps[] = {
   "UPDATE events SET sequence = (SELECT count (*) FROM events AS earlier "
   "  WHERE earlier.session_id = events.session_id AND earlier.id <= events.id);"
   "CREATE UNIQUE INDEX events_session_sequence ON events (session_id, sequence);",
+
+  /* The court's publications of stopped sessions as video on demand
+   * (vod/publication-store.h). A row is never deleted: a withdrawn one
+   * keeps who withdrew it and why, its files gone. */
+  "CREATE TABLE publications ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+  "  title TEXT,"
+  "  redactions TEXT NOT NULL,"
+  "  state TEXT NOT NULL"
+  "    CHECK (state IN ('rendering', 'published', 'failed', 'withdrawn')),"
+  "  published_by TEXT,"
+  "  created_at TEXT NOT NULL,"
+  "  ready_at TEXT,"
+  "  sha256 TEXT,"
+  "  bytes INTEGER,"
+  "  duration_us INTEGER,"
+  "  withdrawn_at TEXT,"
+  "  withdrawn_by TEXT,"
+  "  reason TEXT"
+  ");"
+  "CREATE INDEX publications_session_id ON publications (session_id);",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))

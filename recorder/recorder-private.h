@@ -38,6 +38,8 @@ struct CrRecorder {
   CrCapture *capture;
   CrSegmentWriter *writer;
   CrBroadcast *broadcast;       /* the live outputs */
+  CrRenderQueue *render_queue;  /* derived copies (recorder-access.c) */
+  CrAccessService *access;      /* litigant access (recorder-access.c) */
 
   RecorderState state;
   CrSessionRecord *session;     /* NULL in standby */
@@ -90,5 +92,11 @@ void cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind k
  * for @reason: a gap event and a warning. */
 void cr_recorder_log_gap (CrRecorder *recorder, gint64 from_us, gint64 to_us,
                           const char *reason);
+
+/* recorder-access.c: makes the render queue and the access service once
+ * the index is open (a failure is logged: recording goes on without
+ * them), and frees them. */
+void cr_recorder_access_start (CrRecorder *recorder);
+void cr_recorder_access_stop (CrRecorder *recorder);
 
 G_END_DECLS

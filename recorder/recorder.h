@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "access/access-service.h"
 #include "config/config.h"
 
 G_BEGIN_DECLS
@@ -137,6 +138,15 @@ gboolean cr_recorder_stream_control (CrRecorder *recorder, const char *action,
 /* The live outputs and the config, for the public web routes. */
 struct CrBroadcast *cr_recorder_get_broadcast (CrRecorder *recorder);
 const CrConfig *cr_recorder_get_config (CrRecorder *recorder);
+
+/* Litigant access (access-service.h) and the one queue of derived-copy
+ * renders (render-queue.h: `courtrec render JOB` children, one at a time),
+ * both made with the recorder; the queue runs the courtrec binary beside
+ * courtrecd, or $CR_COURTREC. NULL when they could not be made (logged).
+ * (transfer none) */
+typedef struct CrRenderQueue CrRenderQueue;
+CrAccessService *cr_recorder_get_access_service (CrRecorder *recorder);
+CrRenderQueue *cr_recorder_get_render_queue (CrRecorder *recorder);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrRecorder, cr_recorder_free)
 

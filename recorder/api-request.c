@@ -60,6 +60,15 @@ static const CrApiField login_fields[] = {
   { "user", CR_USER_NAME_MAX_CHARS, TRUE }, { "password", CR_PASSWORD_MAX_CHARS, TRUE },
   { NULL } };
 static const CrApiField stream_name_optional[] = { { "name", SHORT_NAME_MAX, FALSE }, { NULL } };
+/* A session or publication by its number; the redaction list is JSON
+ * text in a string (vod-redactions.h), checked by the service. */
+#define ID_MAX 20
+#define REDACTIONS_MAX 32768
+static const CrApiField vod_publish_fields[] = {
+  { "session", ID_MAX, TRUE }, { "title", TEXT_LINE_MAX, FALSE },
+  { "redactions", REDACTIONS_MAX, FALSE }, { NULL } };
+static const CrApiField vod_withdraw_fields[] = {
+  { "publication", ID_MAX, TRUE }, { "reason", TEXT_LINE_MAX, TRUE }, { NULL } };
 
 /* Each route with the least role that may call it (role.h). */
 static const CrApiRoute routes[] = {
@@ -97,6 +106,10 @@ static const CrApiRoute routes[] = {
   { "/api/v1/preview/", "GET", CR_API_PREVIEW, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, TRUE },
   { "/api/v1/case-number", "POST", CR_API_CASE_NUMBER, case_fields, FIELDS_BODY_MAX,
     CR_ROLE_VIEWER, FALSE },
+  { "/api/v1/vod/publish", "POST", CR_API_VOD_PUBLISH, vod_publish_fields, FIELDS_BODY_MAX,
+    CR_ROLE_APPROVER, FALSE },
+  { "/api/v1/vod/withdraw", "POST", CR_API_VOD_WITHDRAW, vod_withdraw_fields, FIELDS_BODY_MAX,
+    CR_ROLE_APPROVER, FALSE },
 };
 
 guint

@@ -49,6 +49,8 @@ typedef enum {
   CR_API_LIVE,          /* the console's event stream */
   CR_API_PREVIEW,       /* a preview picture: the path's last part names it */
   CR_API_CASE_NUMBER,   /* a case number's canonical form, written nowhere */
+  CR_API_VOD_PUBLISH,   /* publication as video on demand (vod-service.h) */
+  CR_API_VOD_WITHDRAW,
 } CrApiAction;
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include "recorder/broadcast.h"
 #include "recorder/http-server.h"
 #include "streaming/live-web.h"
+#include "vod/vod-web.h"
 
 /* A viewer's request is a playlist, a segment or the page: its headers
  * come within seconds, and a segment of a few hundred kB goes out well
@@ -85,6 +86,9 @@ cr_public_server_new (CrRecorder *recorder, guint max_connections, GError **erro
   self->http = cr_http_server_new (&limits, admit_request, self);
   cr_live_web_add_handlers (cr_http_server_get_soup (self->http), config->room_id,
                             live_web_state, self);
+  if (cr_recorder_get_vod_service (recorder) != NULL)
+    cr_vod_web_add_handlers (cr_http_server_get_soup (self->http),
+                             cr_recorder_get_vod_service (recorder));
   if (!cr_http_server_listen (self->http, config->public_host, config->public_port, error))
     return NULL;
   return g_steal_pointer (&self);

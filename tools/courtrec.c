@@ -189,6 +189,31 @@ const Verb cr_verbs[] = {
         "The users store (default: the config's [api] users)", NULL },
       { NULL } },
     run_user },
+  { "publish", "SESSION", 1, 1, CR_ROLE_APPROVER,
+    "publish a stopped session of a broadcast-approved case as video on demand",
+    "Publishes a stopped, sealed session of a case the court approved for broadcast on the "
+    "public catalogue /vod/, as a copy rendered with the redactions given (the original is "
+    "never touched). FROM and TO are UTC (2026-11-27T02:13:25Z) or HH:MM:SS from the "
+    "session's start. A forbidden case is never published.",
+    (const VerbOption[]) {
+      { "title", 0, OPT_TEXT, FALSE, "T", "The title shown in the catalogue", NULL },
+      { "mute", 0, OPT_FILES, FALSE, "TRACK@FROM-TO:REASON",
+        "Silence TRACK (mix, all or a microphone) over the span (repeatable)", NULL },
+      { "blur", 0, OPT_FILES, FALSE, "X,Y,W,H@FROM-TO:REASON",
+        "Blur the rectangle (pixels) over the span (repeatable)", NULL },
+      { "cut", 0, OPT_FILES, FALSE, "FROM-TO:REASON", "Leave the span out (repeatable)", NULL },
+      JSON_OPTION ("The daemon's answer as JSON"),
+      { NULL } },
+    run_publish },
+  { "withdraw", "PUBLICATION", 1, 1, CR_ROLE_APPROVER,
+    "take a publication off the catalogue and delete its files",
+    "Withdraws a publication: it leaves the catalogue /vod/ and its files are deleted at "
+    "once; the session's chain records who withdrew it and why.",
+    (const VerbOption[]) {
+      { "reason", 0, OPT_TEXT, TRUE, "R", "Why it is withdrawn (required)", NULL },
+      JSON_OPTION ("The daemon's answer as JSON"),
+      { NULL } },
+    run_withdraw },
   { "help", "[VERB]", 0, 1, CR_ROLE_ANYONE,
     "a verb's options and what it does; this list without VERB",
     "Shows a verb's options and what it does; without VERB, the list of verbs. The manual "

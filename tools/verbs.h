@@ -134,6 +134,10 @@ int run_retention (VerbCall *call);
 /* user-verbs.c */
 int run_user (VerbCall *call);
 
+/* vod-verbs.c */
+int run_publish (VerbCall *call);
+int run_withdraw (VerbCall *call);
+
 /* courtrec.c */
 int run_help (VerbCall *call);
 

@@ -39,7 +39,9 @@ typedef struct {
 const char *cr_publication_state_to_string (CrPublicationState state);
 void cr_publication_record_free (CrPublicationRecord *record);
 
-/* A new RENDERING row; its id, 0 on error. */
+/* A new RENDERING row and its "published" event {"publication",
+ * "redactions", "by"} in the session's chain, in one transaction; its id, 0
+ * on error. */
 gint64 cr_publication_store_add (CrSegmentIndex *index, gint64 session_id,
                                  const char *title, const char *redactions,
                                  const char *by, gint64 at_us, GError **error);
@@ -49,7 +51,8 @@ CrPublicationRecord *cr_publication_store_get (CrSegmentIndex *index, gint64 id,
 /* Every row, or those in @state when @state >= 0, oldest first.
  * (transfer full) (element-type CrPublicationRecord) */
 GPtrArray *cr_publication_store_list (CrSegmentIndex *index, gint state, GError **error);
-/* RENDERING -> PUBLISHED with what the render made. */
+/* RENDERING -> PUBLISHED with what the render made, and its
+ * "copy-rendered" event {"publication", "sha256", "redactions"}. */
 gboolean cr_publication_store_set_published (CrSegmentIndex *index, gint64 id,
                                              const char *sha256, gint64 bytes,
                                              gint64 duration_us, gint64 at_us,
@@ -57,7 +60,8 @@ gboolean cr_publication_store_set_published (CrSegmentIndex *index, gint64 id,
 /* RENDERING -> FAILED, with why. */
 gboolean cr_publication_store_set_failed (CrSegmentIndex *index, gint64 id,
                                           const char *reason, GError **error);
-/* Any state -> WITHDRAWN. */
+/* Any state but WITHDRAWN -> WITHDRAWN, and its "withdrawn" event
+ * {"publication", "reason", "by"} (@by NULL: the court itself). */
 gboolean cr_publication_store_set_withdrawn (CrSegmentIndex *index, gint64 id,
                                              const char *reason, const char *by,
                                              gint64 at_us, GError **error);

@@ -1,15 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* access-service.c: see access-service.h. */
-#include "access/access-service.h"
+/* access-service.c: see access-service.h. Requests, decisions and the
+ * use of codes; the copies a grant makes are access-copies.c's.
+ *
+ * What is checked here is what an approver and a privacy reviewer expect:
+ * an identity number is hashed the moment it arrives and never written
+ * or logged; a code is made from randombytes, returned once and stored as
+ * a keyed hash; a grant covers only stopped sessions of the request's
+ * case that exist, and ends within 90 days; a login that fails says the
+ * same whatever the cause. */
+#include "access/access-private.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "access/access-slip.h"
+#include "archive/case-number.h"
+#include "config/text.h"
 
 G_DEFINE_QUARK (cr-access-error-quark, cr_access_error)
 
-#define NOT_YET(error) \
-  g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_FAILED, "Not available")
+#define MAX_DAYS 90
+#define NAME_MAX_CHARS 100
+#define TEXT_MAX_CHARS 500
+#define REDACTIONS_MAX 200
 
-struct CrAccessService {
-  CrSegmentIndex *index;
-};
+/* One answer for every refused login: whether the code exists, has ended
+ * or met the wrong identity number is not told to whoever tries. */
+#define DENIED_MESSAGE "The access code or the identity number is wrong, or the grant has ended"
+
+static const char *const roles[] = { "party", "agent", "defence", "victim", "media", NULL };
+static const char *const modes[] = { "review", "copy", NULL };
 
 const char *
 cr_access_state_to_string (CrAccessState state)
@@ -38,36 +58,555 @@ cr_access_grant_free (CrAccessGrant *grant)
   g_free (grant);
 }
 
+static gboolean
+index_failed (GError **error, GError *index_error)
+{
+  g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_FAILED, "The index: %s",
+               index_error != NULL ? index_error->message : "no answer");
+  g_clear_error (&index_error);
+  return FALSE;
+}
+
+static gboolean
+invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError **error, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  if (error != NULL)
+    *error = g_error_new_valist (CR_ACCESS_ERROR, CR_ACCESS_ERROR_INVALID, format, args);
+  va_end (args);
+  return FALSE;
+}
+
 CrAccessService *
 cr_access_service_new (CrSegmentIndex *index, const CrConfig *config,
                        struct CrRenderQueue *queue, CrAccessDeviceKeyFunc device_key,
                        gpointer device_key_data, GError **error)
 {
-  CrAccessService *svc = g_new0 (CrAccessService, 1);
+  g_autoptr (CrAccessKey) key = NULL;
+  CrAccessService *svc;
+
+  g_return_val_if_fail (index != NULL && config != NULL, NULL);
+
+  key = cr_access_key_load (config->storage_dir, error);
+  if (key == NULL)
+    return NULL;
+  svc = g_new0 (CrAccessService, 1);
   svc->index = index;
+  svc->config = config;
+  svc->queue = queue;
+  svc->device_key = device_key;
+  svc->device_key_data = device_key_data;
+  svc->key = g_steal_pointer (&key);
+  svc->jobs = g_ptr_array_new ();
   return svc;
 }
 
 void
 cr_access_service_free (CrAccessService *svc)
 {
+  if (svc == NULL)
+    return;
+  cr_access_copies_cancel_all (svc);
+  g_clear_pointer (&svc->jobs, g_ptr_array_unref);
+  cr_access_key_free (svc->key);
   g_free (svc);
+}
+
+/* --- helpers ------------------------------------------------------------ */
+
+gboolean
+cr_access_parse_sessions (const char *text, GArray *ids)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  parts = g_strsplit (text, ",", 0);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 id;
+      gboolean seen = FALSE;
+
+      if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 1, G_MAXINT64, &id, NULL))
+        return FALSE;
+      for (guint j = 0; j < ids->len; j++)
+        seen |= g_array_index (ids, gint64, j) == (gint64) id;
+      if (!seen)
+        g_array_append_val (ids, id);
+    }
+  return ids->len > 0 && ids->len <= 1000;
+}
+
+static char *
+sessions_text (GArray *ids)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            g_array_index (ids, gint64, i));
+  return g_string_free (text, FALSE);
+}
+
+static gint
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+set_utc (JsonObject *object, const char *name, gint64 utc_us)
+{
+  g_autofree char *text = cr_format_utc (utc_us);
+  json_object_set_string_member (object, name, text);
+}
+
+static JsonArray *
+sessions_array (GArray *ids)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < ids->len; i++)
+    json_array_add_int_element (array, g_array_index (ids, gint64, i));
+  return array;
+}
+
+gboolean
+cr_access_write_events (CrAccessService *svc, GArray *sessions, CrEventKind kind,
+                        JsonObject *detail, GError **error)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  gint64 now = g_get_real_time ();
+  gboolean ok = TRUE;
+
+  json_node_take_object (node, detail);
+  text = json_to_string (node, FALSE);
+  /* Each covered session's chain gets its own copy of the event: the
+   * session's report and its verification stand alone. */
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      GError *local_error = NULL;
+
+      if (cr_segment_index_add_event (svc->index, g_array_index (sessions, gint64, i), now,
+                                      kind, text, &local_error) <= 0)
+        {
+          g_warning ("Could not record %s in session %" G_GINT64_FORMAT ": %s",
+                     cr_event_kind_to_string (kind), g_array_index (sessions, gint64, i),
+                     local_error->message);
+          if (ok)
+            ok = index_failed (error, local_error);
+          else
+            g_clear_error (&local_error);
+        }
+    }
+  return ok;
+}
+
+/* The sessions of @case_no (canonical), all of them or those of @wanted
+ * (each must be one of them); with @stopped_only, each must be stopped. */
+static GArray *
+case_sessions (CrAccessService *svc, const char *case_no, const char *wanted,
+               gboolean stopped_only, GError **error)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) asked = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) sessions = NULL;
+  GError *local_error = NULL;
+
+  sessions = cr_segment_index_list_sessions (svc->index, case_no, &local_error);
+  if (sessions == NULL)
+    {
+      index_failed (error, local_error);
+      return NULL;
+    }
+  if (wanted != NULL && g_ascii_strcasecmp (wanted, "all") != 0)
+    {
+      if (!cr_access_parse_sessions (wanted, asked))
+        {
+          invalid (error, "sessions = \"%s\": expected \"all\" or session ids like \"12,13\"",
+                   cr_text_shown (wanted));
+          return NULL;
+        }
+      for (guint i = 0; i < asked->len; i++)
+        {
+          gint64 id = g_array_index (asked, gint64, i);
+          CrSessionRecord *found = NULL;
+
+          for (guint j = 0; j < sessions->len && found == NULL; j++)
+            if (((CrSessionRecord *) g_ptr_array_index (sessions, j))->id == id)
+              found = g_ptr_array_index (sessions, j);
+          if (found == NULL)
+            {
+              invalid (error, "Session %" G_GINT64_FORMAT " is not a session of case %s",
+                       id, case_no);
+              return NULL;
+            }
+          if (stopped_only && found->state != CR_SESSION_STOPPED)
+            {
+              invalid (error, "Session %" G_GINT64_FORMAT " is still being recorded: only a "
+                       "stopped session can be granted", id);
+              return NULL;
+            }
+          g_array_append_val (ids, id);
+        }
+    }
+  else
+    for (guint j = 0; j < sessions->len; j++)
+      {
+        CrSessionRecord *session = g_ptr_array_index (sessions, j);
+
+        if (!stopped_only || session->state == CR_SESSION_STOPPED)
+          g_array_append_val (ids, session->id);
+      }
+  g_array_sort (ids, compare_ids);
+  return g_steal_pointer (&ids);
+}
+
+/* A field of text that must be there, of at most @max characters. */
+static gboolean
+check_text (const char *value, const char *name, guint max, gboolean required,
+            GError **error)
+{
+  g_autoptr (GError) text_error = NULL;
+
+  if (value == NULL || *value == '\0')
+    return required ? invalid (error, "%s is missing", name) : TRUE;
+  if (!cr_text_validate (value, name, max, FALSE, &text_error))
+    return invalid (error, "%s", text_error->message);
+  return TRUE;
+}
+
+static gboolean
+parse_time (const char *text, const char *name, gint64 *utc_us, GError **error)
+{
+  *utc_us = 0;
+  if (text == NULL || *text == '\0')
+    return TRUE;
+  if (!cr_parse_utc (text, utc_us))
+    return invalid (error, "%s = \"%s\": expected a UTC time like 2026-11-27T02:13:25.316Z",
+                    name, cr_text_shown (text));
+  return TRUE;
+}
+
+/* --- requests ----------------------------------------------------------- */
+
+static gint64
+submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *source,
+        const char *entered_by, GError **error)
+{
+  g_autoptr (CrAccessRequestRow) row = g_new0 (CrAccessRequestRow, 1);
+  g_autoptr (GArray) sessions = NULL;
+  g_autofree char *identity = NULL;
+  GError *local_error = NULL;
+  gboolean public = g_str_equal (source, "public");
+  JsonObject *detail;
+  gint64 id;
+
+  g_return_val_if_fail (svc != NULL && fields != NULL, 0);
+
+  if (!check_text (fields->requester, "requester", NAME_MAX_CHARS, TRUE, error) ||
+      !check_text (fields->purpose, "purpose", TEXT_MAX_CHARS, FALSE, error) ||
+      !check_text (fields->contact, "contact", NAME_MAX_CHARS, FALSE, error))
+    return 0;
+  if (fields->role == NULL || !g_strv_contains (roles, fields->role))
+    return invalid (error, "role = \"%s\": expected party, agent, defence, victim or media",
+                    cr_text_shown (fields->role != NULL ? fields->role : ""));
+  identity = cr_access_identity_normalize (fields->identity);
+  if (identity == NULL)
+    return invalid (error, "identity: expected the identity number, 4 to 40 letters and "
+                    "digits");
+  row->case_no = cr_case_number_canonicalize (fields->case_no, &local_error);
+  if (row->case_no == NULL)
+    {
+      g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_INVALID, "case: %s",
+                   local_error->message);
+      g_clear_error (&local_error);
+      return 0;
+    }
+  if (!parse_time (fields->span_from, "from", &row->span_from_us, error) ||
+      !parse_time (fields->span_to, "to", &row->span_to_us, error))
+    return 0;
+  if (row->span_from_us != 0 && row->span_to_us != 0 && row->span_from_us >= row->span_to_us)
+    return invalid (error, "from must be before to");
+  if (public)
+    {
+      /* The public form learns nothing of which cases or sessions exist:
+       * what it names is checked by the approver. */
+      sessions = g_array_new (FALSE, FALSE, sizeof (gint64));
+      if (fields->sessions != NULL && g_ascii_strcasecmp (fields->sessions, "all") != 0 &&
+          !cr_access_parse_sessions (fields->sessions, sessions))
+        return invalid (error, "sessions: expected \"all\" or session ids like \"12,13\"");
+      g_array_set_size (sessions, 0);
+    }
+  else
+    {
+      sessions = case_sessions (svc, row->case_no, fields->sessions, FALSE, error);
+      if (sessions == NULL)
+        return 0;
+      if (sessions->len == 0)
+        return invalid (error, "No session of case %s is recorded in this room",
+                        row->case_no);
+    }
+  row->requester = g_strdup (fields->requester);
+  row->role = g_strdup (fields->role);
+  row->identity_hash = cr_access_identity_hash (svc->key, identity);
+  row->identity_suffix_hash = cr_access_identity_suffix_hash (svc->key, identity);
+  sodium_memzero (identity, strlen (identity));
+  if (fields->sessions != NULL && g_ascii_strcasecmp (fields->sessions, "all") != 0)
+    row->sessions = public ? g_strdup (fields->sessions) : sessions_text (sessions);
+  row->purpose = g_strdup (fields->purpose);
+  row->contact = g_strdup (fields->contact);
+  row->source = g_strdup (source);
+  row->entered_by = g_strdup (entered_by);
+  row->entered_us = g_get_real_time ();
+
+  id = cr_access_store_add_request (svc->index, row, &local_error);
+  if (id <= 0)
+    return index_failed (error, local_error);
+  g_message ("Access request R%" G_GINT64_FORMAT " for case %s entered by %s (%s)", id,
+             row->case_no, cr_text_shown (entered_by != NULL ? entered_by : "?"), source);
+  detail = json_object_new ();
+  json_object_set_int_member (detail, "request", id);
+  json_object_set_string_member (detail, "name", row->requester);
+  json_object_set_string_member (detail, "role", row->role);
+  json_object_set_string_member (detail, "purpose", row->purpose != NULL ? row->purpose : "");
+  json_object_set_string_member (detail, "source", source);
+  json_object_set_string_member (detail, "by", entered_by != NULL ? entered_by : "");
+  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REQUESTED, detail, NULL);
+  return id;
 }
 
 gint64
 cr_access_service_submit (CrAccessService *svc, const CrAccessRequestFields *fields,
                           const char *entered_by, GError **error)
 {
-  NOT_YET (error);
-  return 0;
+  return submit (svc, fields, "clerk", entered_by, error);
 }
 
 gint64
 cr_access_service_submit_public (CrAccessService *svc, const CrAccessRequestFields *fields,
                                  const char *address, GError **error)
 {
-  NOT_YET (error);
-  return 0;
+  return submit (svc, fields, "public", address, error);
+}
+
+/* The request @id, or CR_ACCESS_ERROR_NOT_FOUND. */
+static CrAccessRequestRow *
+get_request (CrAccessService *svc, gint64 id, GError **error)
+{
+  GError *local_error = NULL;
+  CrAccessRequestRow *row = cr_access_store_get_request (svc->index, id, &local_error);
+
+  if (row == NULL && local_error != NULL)
+    index_failed (error, local_error);
+  else if (row == NULL)
+    g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_NOT_FOUND,
+                 "No access request R%" G_GINT64_FORMAT, id);
+  return row;
+}
+
+static CrAccessGrantRow *
+get_grant_row (CrAccessService *svc, gint64 id, GError **error)
+{
+  GError *local_error = NULL;
+  CrAccessGrantRow *row = cr_access_store_get_grant (svc->index, id, &local_error);
+
+  if (row == NULL && local_error != NULL)
+    index_failed (error, local_error);
+  else if (row == NULL)
+    g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_NOT_FOUND,
+                 "No access grant G%" G_GINT64_FORMAT, id);
+  return row;
+}
+
+static gboolean
+require_pending (const CrAccessRequestRow *request, GError **error)
+{
+  if (g_str_equal (request->state, "pending"))
+    return TRUE;
+  g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_STATE,
+               "Access request R%" G_GINT64_FORMAT " is %s already: one decision per request",
+               request->id, request->state);
+  return FALSE;
+}
+
+/* The sessions a request names that exist now (a public request may name
+ * none that do). */
+static GArray *
+request_sessions (CrAccessService *svc, const CrAccessRequestRow *request)
+{
+  g_autoptr (GArray) ids = case_sessions (svc, request->case_no, NULL, FALSE, NULL);
+  g_autoptr (GArray) asked = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GArray *kept;
+
+  if (ids == NULL)
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (request->sessions == NULL || !cr_access_parse_sessions (request->sessions, asked))
+    return g_steal_pointer (&ids);
+  kept = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < ids->len; i++)
+    for (guint j = 0; j < asked->len; j++)
+      if (g_array_index (ids, gint64, i) == g_array_index (asked, gint64, j))
+        g_array_append_val (kept, g_array_index (ids, gint64, i));
+  return kept;
+}
+
+/* --- decisions ---------------------------------------------------------- */
+
+static const char *const redaction_kinds[] = { "mute", "blur", "cut", NULL };
+
+/* A time of a redaction: UTC, or HH:MM:SS from the session's start
+ * (resolved per session when its job is written). */
+static gboolean
+redaction_time_ok (const char *text)
+{
+  gint64 utc;
+  guint h, m, s;
+  char end;
+
+  if (text == NULL)
+    return FALSE;
+  return cr_parse_utc (text, &utc) ||
+         (sscanf (text, "%u:%u:%u%c", &h, &m, &s, &end) == 3 && m < 60 && s < 60);
+}
+
+/* The redaction list of the contract, checked: a JSON array of at most
+ * REDACTIONS_MAX objects, each of its kind's members; "by" the approver
+ * when not given. (transfer full) */
+static char *
+check_redactions (const char *text, const char *by, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) parse_error = NULL;
+  JsonArray *array;
+  JsonNode *root;
+  gint depth = 0, deepest = 0;
+
+  if (text == NULL || *text == '\0')
+    return g_strdup ("[]");
+  if (strlen (text) > 64 * 1024)
+    return invalid (error, "redactions: at most 64 kB"), NULL;
+  /* json-glib recurses without a bound: a list of flat objects is two
+   * deep, so anything deeper is refused before it is parsed. */
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        {
+          for (p++; *p != '\0' && *p != '"'; p++)
+            if (*p == '\\' && p[1] != '\0')
+              p++;
+          if (*p == '\0')
+            break;
+        }
+      else if (*p == '[' || *p == '{')
+        deepest = MAX (deepest, ++depth);
+      else if (*p == ']' || *p == '}')
+        depth--;
+    }
+  if (deepest > 2)
+    return invalid (error, "redactions: expected a JSON array of flat objects"), NULL;
+  if (!json_parser_load_from_data (parser, text, -1, &parse_error))
+    return invalid (error, "redactions: not JSON: %s", parse_error->message), NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    return invalid (error, "redactions: expected a JSON array"), NULL;
+  array = json_node_get_array (root);
+  if (json_array_get_length (array) > REDACTIONS_MAX)
+    return invalid (error, "redactions: at most %d", REDACTIONS_MAX), NULL;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      JsonObject *object;
+      const char *kind, *from, *to, *reason;
+      gint64 from_us = 0, to_us = 0;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        return invalid (error, "redactions[%u]: expected an object", i), NULL;
+      object = json_node_get_object (item);
+      kind = json_object_get_string_member_with_default (object, "kind", NULL);
+      from = json_object_get_string_member_with_default (object, "from", NULL);
+      to = json_object_get_string_member_with_default (object, "to", NULL);
+      reason = json_object_get_string_member_with_default (object, "reason", NULL);
+      if (kind == NULL || !g_strv_contains (redaction_kinds, kind))
+        return invalid (error, "redactions[%u].kind: expected mute, blur or cut", i), NULL;
+      if (!redaction_time_ok (from) || !redaction_time_ok (to))
+        return invalid (error, "redactions[%u]: from and to are UTC times or HH:MM:SS", i),
+               NULL;
+      if (cr_parse_utc (from, &from_us) && cr_parse_utc (to, &to_us) && from_us >= to_us)
+        return invalid (error, "redactions[%u]: from must be before to", i), NULL;
+      if (reason == NULL || *reason == '\0' || g_utf8_strlen (reason, -1) > TEXT_MAX_CHARS)
+        return invalid (error, "redactions[%u].reason: required, at most %d characters", i,
+                        TEXT_MAX_CHARS), NULL;
+      if (g_str_equal (kind, "mute") &&
+          json_object_get_string_member_with_default (object, "track", NULL) == NULL)
+        return invalid (error, "redactions[%u].track: mix, all or a microphone's name", i),
+               NULL;
+      if (g_str_equal (kind, "blur"))
+        for (const char *const *member = (const char *const[]) { "x", "y", "width", "height",
+                                                                 NULL };
+             *member != NULL; member++)
+          {
+            JsonNode *n = json_object_get_member (object, *member);
+            if (n == NULL || json_node_get_value_type (n) != G_TYPE_INT64 ||
+                json_node_get_int (n) < 0 || json_node_get_int (n) > 10000 ||
+                (json_node_get_int (n) == 0 && (*member)[0] != 'x' && (*member)[0] != 'y'))
+              return invalid (error, "redactions[%u].%s: expected a number of pixels", i,
+                              *member), NULL;
+          }
+      if (!json_object_has_member (object, "by"))
+        json_object_set_string_member (object, "by", by);
+    }
+  return json_to_string (root, FALSE);
+}
+
+static char *
+slip_url (CrAccessService *svc)
+{
+  const CrConfig *config = svc->config;
+
+  if (config->access_public_url != NULL)
+    return g_strdup (config->access_public_url);
+  if (config->public_host != NULL)
+    return g_strdup_printf ("http://%s%s%s:%u/access/",
+                            strchr (config->public_host, ':') != NULL ? "[" : "",
+                            config->public_host,
+                            strchr (config->public_host, ':') != NULL ? "]" : "",
+                            config->public_port);
+  return g_strdup ("/access/");
+}
+
+static char *
+make_slip (CrAccessService *svc, const CrAccessRequestRow *request,
+           const CrAccessGrantRow *grant, GArray *sessions, const char *code)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *url = slip_url (svc);
+  CrAccessSlip slip = {
+    .court = svc->config->court, .room_name = svc->config->room_name,
+    .case_no = request->case_no, .requester = request->requester, .role = request->role,
+    .mode = grant->mode, .grant_id = grant->id, .sessions = lines,
+    .expires_us = grant->expires_us, .url = url, .code = code,
+  };
+
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      gint64 id = g_array_index (sessions, gint64, i);
+      g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (svc->index, id, NULL);
+      g_autofree char *started = session != NULL ? cr_format_utc (session->started_us) : NULL;
+
+      g_ptr_array_add (lines, g_strdup_printf ("S%" G_GINT64_FORMAT "  %s  %s", id,
+                                               started != NULL ? started : "",
+                                               session != NULL && session->title != NULL
+                                                 ? session->title : ""));
+    }
+  return cr_access_slip_html (&slip);
 }
 
 gint64
@@ -75,64 +614,333 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
                          gint64 expires_us, const char *sessions, const char *redactions,
                          const char *by, char **code_out, char **slip_out, GError **error)
 {
-  NOT_YET (error);
-  return 0;
+  g_autoptr (CrAccessRequestRow) request = NULL;
+  g_autoptr (CrAccessGrantRow) grant = g_new0 (CrAccessGrantRow, 1);
+  g_autoptr (GArray) covered = NULL;
+  g_autoptr (GArray) asked = NULL;
+  g_autoptr (GDateTime) now_time = g_date_time_new_now_utc ();
+  g_autofree char *code = NULL;
+  g_autofree char *date = NULL;
+  GError *local_error = NULL;
+  gint64 now = g_get_real_time ();
+  JsonObject *detail;
+
+  g_return_val_if_fail (svc != NULL && by != NULL, 0);
+
+  request = get_request (svc, request_id, error);
+  if (request == NULL || !require_pending (request, error))
+    return 0;
+  if (mode == NULL || !g_strv_contains (modes, mode))
+    return invalid (error, "mode = \"%s\": expected review or copy",
+                    cr_text_shown (mode != NULL ? mode : ""));
+  if (expires_us == 0)
+    expires_us = now + (gint64) svc->config->access_code_days * G_TIME_SPAN_DAY;
+  if (expires_us <= now)
+    return invalid (error, "expires: the time is past; expected a time within %d days",
+                    MAX_DAYS);
+  if (expires_us > now + MAX_DAYS * G_TIME_SPAN_DAY)
+    return invalid (error, "expires: at most %d days from now", MAX_DAYS);
+
+  /* What may be granted: the request's sessions that exist and are
+   * stopped; the approver may narrow it. */
+  covered = request_sessions (svc, request);
+  asked = sessions != NULL && g_ascii_strcasecmp (sessions, "all") != 0
+            ? case_sessions (svc, request->case_no, sessions, TRUE, error)
+            : case_sessions (svc, request->case_no, NULL, TRUE, error);
+  if (asked == NULL)
+    return 0;
+  for (guint i = 0; i < asked->len; i++)
+    {
+      gboolean requested = FALSE;
+      for (guint j = 0; j < covered->len; j++)
+        requested |= g_array_index (covered, gint64, j) == g_array_index (asked, gint64, i);
+      if (!requested)
+        {
+          if (sessions != NULL && g_ascii_strcasecmp (sessions, "all") != 0)
+            return invalid (error, "Session %" G_GINT64_FORMAT " is not one the request "
+                            "R%" G_GINT64_FORMAT " asked for",
+                            g_array_index (asked, gint64, i), request_id);
+          g_array_remove_index (asked, i--);
+        }
+    }
+  if (asked->len == 0)
+    return invalid (error, "No stopped session of case %s to grant for request R%"
+                    G_GINT64_FORMAT, request->case_no, request_id);
+
+  grant->redactions = check_redactions (redactions, by, error);
+  if (grant->redactions == NULL)
+    return 0;
+  code = cr_access_code_new ();
+  date = g_date_time_format (now_time, "%Y-%m-%d");
+  grant->request_id = request_id;
+  grant->mode = g_strdup (mode);
+  grant->sessions = sessions_text (asked);
+  grant->expires_us = expires_us;
+  grant->code_hash = cr_access_code_hash (svc->key, code);
+  grant->granted_by = g_strdup (by);
+  grant->granted_us = now;
+  grant->id = cr_access_store_add_grant (svc->index, grant, &local_error);
+  if (grant->id <= 0)
+    return index_failed (error, local_error);
+  /* The watermark names the recipient and the grant: a leaked copy says
+   * whose it was. */
+  grant->watermark = g_strdup_printf ("%s · 授权 G%" G_GINT64_FORMAT " · %s",
+                                      request->requester, grant->id, date);
+  if (!cr_access_store_set_watermark (svc->index, grant->id, grant->watermark, &local_error))
+    {
+      g_warning ("%s", local_error->message);
+      g_clear_error (&local_error);
+    }
+  g_message ("Access request R%" G_GINT64_FORMAT " granted as G%" G_GINT64_FORMAT
+             " (%s, %u session(s)) by %s", request_id, grant->id, mode, asked->len,
+             cr_text_shown (by));
+
+  detail = json_object_new ();
+  json_object_set_int_member (detail, "request", request_id);
+  json_object_set_int_member (detail, "grant", grant->id);
+  json_object_set_string_member (detail, "mode", mode);
+  set_utc (detail, "expires", expires_us);
+  json_object_set_array_member (detail, "sessions", sessions_array (asked));
+  json_object_set_int_member (detail, "redactions",
+                              (gint64) strlen (grant->redactions) > 2 ? 1 : 0);
+  json_object_set_string_member (detail, "by", by);
+  cr_access_write_events (svc, asked, CR_EVENT_ACCESS_GRANTED, detail, NULL);
+
+  cr_access_copies_start (svc, grant, request, asked);
+  if (slip_out != NULL)
+    *slip_out = make_slip (svc, request, grant, asked, code);
+  if (code_out != NULL)
+    *code_out = g_steal_pointer (&code);
+  return grant->id;
 }
 
 gboolean
 cr_access_service_refuse (CrAccessService *svc, gint64 request_id, const char *reason,
                           const char *by, GError **error)
 {
-  NOT_YET (error);
-  return FALSE;
+  g_autoptr (CrAccessRequestRow) request = NULL;
+  g_autoptr (GArray) sessions = NULL;
+  GError *local_error = NULL;
+  JsonObject *detail;
+
+  g_return_val_if_fail (svc != NULL, FALSE);
+
+  if (!check_text (reason, "reason", TEXT_MAX_CHARS, TRUE, error))
+    return FALSE;
+  request = get_request (svc, request_id, error);
+  if (request == NULL || !require_pending (request, error))
+    return FALSE;
+  if (!cr_access_store_refuse (svc->index, request_id, by, g_get_real_time (), reason,
+                               &local_error))
+    return index_failed (error, local_error);
+  g_message ("Access request R%" G_GINT64_FORMAT " refused by %s", request_id,
+             cr_text_shown (by));
+  sessions = request_sessions (svc, request);
+  detail = json_object_new ();
+  json_object_set_int_member (detail, "request", request_id);
+  json_object_set_string_member (detail, "reason", reason);
+  json_object_set_string_member (detail, "by", by);
+  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REFUSED, detail, NULL);
+  return TRUE;
+}
+
+static GArray *
+grant_sessions (const CrAccessGrantRow *grant)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (!cr_access_parse_sessions (grant->sessions, ids))
+    g_array_set_size (ids, 0);
+  return ids;
 }
 
 gboolean
 cr_access_service_revoke (CrAccessService *svc, gint64 grant_id, const char *reason,
                           const char *by, GError **error)
 {
-  NOT_YET (error);
-  return FALSE;
+  g_autoptr (CrAccessGrantRow) grant = NULL;
+  g_autoptr (GArray) sessions = NULL;
+  GError *local_error = NULL;
+  JsonObject *detail;
+
+  g_return_val_if_fail (svc != NULL, FALSE);
+
+  if (!check_text (reason, "reason", TEXT_MAX_CHARS, TRUE, error))
+    return FALSE;
+  grant = get_grant_row (svc, grant_id, error);
+  if (grant == NULL)
+    return FALSE;
+  if (grant->revoked_us != 0)
+    {
+      g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_STATE,
+                   "Access grant G%" G_GINT64_FORMAT " is revoked already", grant_id);
+      return FALSE;
+    }
+  if (!cr_access_store_revoke (svc->index, grant_id, by, g_get_real_time (), reason,
+                               &local_error))
+    return index_failed (error, local_error);
+  g_message ("Access grant G%" G_GINT64_FORMAT " revoked by %s", grant_id, cr_text_shown (by));
+  sessions = grant_sessions (grant);
+  detail = json_object_new ();
+  json_object_set_int_member (detail, "grant", grant_id);
+  json_object_set_string_member (detail, "reason", reason);
+  json_object_set_string_member (detail, "by", by);
+  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REVOKED, detail, NULL);
+  return TRUE;
 }
 
-JsonNode *
-cr_access_service_list (CrAccessService *svc, const char *state_filter, GError **error)
+/* --- state -------------------------------------------------------------- */
+
+static CrAccessState
+grant_state (CrAccessService *svc, const CrAccessGrantRow *grant)
 {
-  NOT_YET (error);
-  return NULL;
+  g_autoptr (GPtrArray) copies = NULL;
+
+  if (grant->revoked_us != 0)
+    return CR_ACCESS_STATE_REVOKED;
+  if (grant->expires_us <= g_get_real_time ())
+    return CR_ACCESS_STATE_EXPIRED;
+  copies = cr_access_store_list_copies (svc->index, grant->id, NULL);
+  if (copies == NULL || copies->len == 0)
+    return CR_ACCESS_STATE_PENDING;
+  for (guint i = 0; i < copies->len; i++)
+    if (!g_str_equal (((CrDerivedCopyRow *) g_ptr_array_index (copies, i))->state, "ready"))
+      return CR_ACCESS_STATE_PENDING;
+  return CR_ACCESS_STATE_READY;
 }
 
-char *
-cr_access_service_slip (CrAccessService *svc, gint64 grant_id, GError **error)
+static CrAccessGrant *
+grant_from_rows (CrAccessService *svc, const CrAccessGrantRow *row,
+                 const CrAccessRequestRow *request)
 {
-  NOT_YET (error);
-  return NULL;
-}
+  CrAccessGrant *grant = g_new0 (CrAccessGrant, 1);
 
-gboolean
-cr_access_service_login (CrAccessService *svc, const char *code, const char *id_suffix,
-                         const char *address, CrAccessGrant **grant_out, GError **error)
-{
-  g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED,
-                       "The code or the identity number is wrong, or the grant has ended");
-  return FALSE;
+  grant->id = row->id;
+  grant->request_id = row->request_id;
+  grant->case_no = g_strdup (request->case_no);
+  grant->requester = g_strdup (request->requester);
+  grant->role = g_strdup (request->role);
+  grant->mode = g_strdup (row->mode);
+  grant->sessions = grant_sessions (row);
+  grant->expires_us = row->expires_us;
+  grant->state = grant_state (svc, row);
+  return grant;
 }
 
 CrAccessState
 cr_access_service_check (CrAccessService *svc, gint64 grant_id)
 {
-  return CR_ACCESS_STATE_UNKNOWN;
+  g_autoptr (CrAccessGrantRow) grant = NULL;
+
+  g_return_val_if_fail (svc != NULL, CR_ACCESS_STATE_UNKNOWN);
+  grant = cr_access_store_get_grant (svc->index, grant_id, NULL);
+  return grant != NULL ? grant_state (svc, grant) : CR_ACCESS_STATE_UNKNOWN;
 }
 
 CrAccessGrant *
 cr_access_service_get_grant (CrAccessService *svc, gint64 grant_id)
 {
-  return NULL;
+  g_autoptr (CrAccessGrantRow) row = NULL;
+  g_autoptr (CrAccessRequestRow) request = NULL;
+
+  g_return_val_if_fail (svc != NULL, NULL);
+  row = cr_access_store_get_grant (svc->index, grant_id, NULL);
+  if (row == NULL)
+    return NULL;
+  request = cr_access_store_get_request (svc->index, row->request_id, NULL);
+  if (request == NULL)
+    return NULL;
+  return grant_from_rows (svc, row, request);
+}
+
+/* --- the party's side --------------------------------------------------- */
+
+gboolean
+cr_access_service_login (CrAccessService *svc, const char *code, const char *id_suffix,
+                         const char *address, CrAccessGrant **grant_out, GError **error)
+{
+  g_autofree char *code_hash = NULL;
+  g_autofree char *suffix_hash = NULL;
+  g_autoptr (CrAccessGrantRow) grant = NULL;
+  g_autoptr (CrAccessRequestRow) request = NULL;
+  g_autoptr (GArray) sessions = NULL;
+  CrAccessState state;
+  JsonObject *detail;
+
+  g_return_val_if_fail (svc != NULL, FALSE);
+
+  code_hash = cr_access_code_hash (svc->key, code);
+  if (code_hash != NULL)
+    grant = cr_access_store_grant_by_code (svc->index, code_hash, NULL);
+  if (grant != NULL)
+    request = cr_access_store_get_request (svc->index, grant->request_id, NULL);
+  if (grant == NULL || request == NULL)
+    {
+      g_message ("Access login from %s: no such code",
+                 cr_text_shown (address != NULL ? address : "?"));
+      g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED, DENIED_MESSAGE);
+      return FALSE;
+    }
+  sessions = grant_sessions (grant);
+  suffix_hash = cr_access_identity_suffix_hash (svc->key, id_suffix);
+  if (suffix_hash == NULL || strlen (id_suffix) != 4 ||
+      strlen (suffix_hash) != strlen (request->identity_suffix_hash) ||
+      sodium_memcmp (suffix_hash, request->identity_suffix_hash, strlen (suffix_hash)) != 0)
+    {
+      gint64 failures = cr_access_store_count_failure (svc->index, grant->id, NULL);
+
+      g_message ("Access login to G%" G_GINT64_FORMAT " from %s: wrong identity number "
+                 "(%" G_GINT64_FORMAT " so far)", grant->id,
+                 cr_text_shown (address != NULL ? address : "?"), failures);
+      detail = json_object_new ();
+      json_object_set_int_member (detail, "grant", grant->id);
+      json_object_set_string_member (detail, "address", address != NULL ? address : "");
+      json_object_set_int_member (detail, "failures", failures);
+      cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_CODE_WRONG, detail, NULL);
+      g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED, DENIED_MESSAGE);
+      return FALSE;
+    }
+  state = grant_state (svc, grant);
+  if (state == CR_ACCESS_STATE_REVOKED || state == CR_ACCESS_STATE_EXPIRED)
+    {
+      g_message ("Access login to G%" G_GINT64_FORMAT " from %s: the grant is %s", grant->id,
+                 cr_text_shown (address != NULL ? address : "?"),
+                 cr_access_state_to_string (state));
+      g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED, DENIED_MESSAGE);
+      return FALSE;
+    }
+  detail = json_object_new ();
+  json_object_set_int_member (detail, "grant", grant->id);
+  json_object_set_string_member (detail, "address", address != NULL ? address : "");
+  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_CODE_USED, detail, NULL);
+  if (grant_out != NULL)
+    *grant_out = grant_from_rows (svc, grant, request);
+  return TRUE;
 }
 
 char *
 cr_access_service_copy_dir (CrAccessService *svc, gint64 grant_id, gint64 session_id)
 {
+  g_autoptr (CrAccessGrantRow) grant = NULL;
+  g_autoptr (GPtrArray) copies = NULL;
+  g_autoptr (GArray) sessions = NULL;
+  CrAccessState state;
+
+  g_return_val_if_fail (svc != NULL, NULL);
+  grant = cr_access_store_get_grant (svc->index, grant_id, NULL);
+  if (grant == NULL)
+    return NULL;
+  state = grant_state (svc, grant);
+  if (state != CR_ACCESS_STATE_READY && state != CR_ACCESS_STATE_PENDING)
+    return NULL;
+  copies = cr_access_store_list_copies (svc->index, grant_id, NULL);
+  for (guint i = 0; copies != NULL && i < copies->len; i++)
+    {
+      CrDerivedCopyRow *copy = g_ptr_array_index (copies, i);
+
+      if (copy->session_id == session_id && g_str_equal (copy->state, "ready"))
+        return cr_access_copy_path (svc, grant_id, session_id);
+    }
   return NULL;
 }
 
@@ -140,6 +948,124 @@ gboolean
 cr_access_service_record (CrAccessService *svc, gint64 grant_id, CrEventKind kind,
                           const char *detail_json, GError **error)
 {
-  NOT_YET (error);
-  return FALSE;
+  g_autoptr (CrAccessGrantRow) grant = NULL;
+  g_autoptr (GArray) sessions = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *detail;
+  JsonNode *root;
+
+  g_return_val_if_fail (svc != NULL, FALSE);
+
+  if (cr_event_kind_get_class (kind) != CR_EVENT_CLASS_ACCESS)
+    return invalid (error, "%s is not an access event",
+                    cr_event_kind_to_string (kind) != NULL ? cr_event_kind_to_string (kind)
+                                                           : "?");
+  grant = get_grant_row (svc, grant_id, error);
+  if (grant == NULL)
+    return FALSE;
+  if (detail_json == NULL)
+    detail_json = "{}";
+  if (strlen (detail_json) > 16 * 1024 ||
+      !json_parser_load_from_data (parser, detail_json, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return invalid (error, "The event's detail must be a JSON object of at most 16 kB");
+  detail = json_object_ref (json_node_get_object (root));
+  json_object_set_int_member (detail, "grant", grant_id);
+  sessions = grant_sessions (grant);
+  return cr_access_write_events (svc, sessions, kind, detail, error);
+}
+
+/* --- listing ------------------------------------------------------------ */
+
+JsonNode *
+cr_access_service_list (CrAccessService *svc, const char *state_filter, GError **error)
+{
+  g_autoptr (GPtrArray) requests = NULL;
+  GError *local_error = NULL;
+  JsonArray *array;
+  JsonNode *node;
+
+  g_return_val_if_fail (svc != NULL, NULL);
+
+  requests = cr_access_store_list_requests (svc->index, state_filter, &local_error);
+  if (requests == NULL)
+    {
+      index_failed (error, local_error);
+      return NULL;
+    }
+  array = json_array_new ();
+  for (guint i = 0; i < requests->len; i++)
+    {
+      CrAccessRequestRow *request = g_ptr_array_index (requests, i);
+      g_autoptr (CrAccessGrantRow) grant =
+          cr_access_store_grant_of_request (svc->index, request->id, NULL);
+      JsonObject *object = json_object_new ();
+
+      json_object_set_int_member (object, "id", request->id);
+      json_object_set_string_member (object, "case", request->case_no);
+      json_object_set_string_member (object, "requester", request->requester);
+      json_object_set_string_member (object, "role", request->role);
+      json_object_set_string_member (object, "sessions",
+                                     request->sessions != NULL ? request->sessions : "all");
+      json_object_set_string_member (object, "purpose", request->purpose);
+      json_object_set_string_member (object, "source", request->source);
+      json_object_set_string_member (object, "entered_by", request->entered_by);
+      set_utc (object, "entered_at", request->entered_us);
+      json_object_set_string_member (object, "state", request->state);
+      json_object_set_string_member (object, "decided_by", request->decided_by);
+      json_object_set_string_member (object, "reason", request->reason);
+      if (grant != NULL)
+        {
+          JsonObject *g = json_object_new ();
+          JsonArray *copies_array = json_array_new ();
+          g_autoptr (GPtrArray) copies =
+              cr_access_store_list_copies (svc->index, grant->id, NULL);
+          g_autoptr (GArray) sessions = grant_sessions (grant);
+
+          json_object_set_int_member (g, "id", grant->id);
+          json_object_set_string_member (g, "mode", grant->mode);
+          set_utc (g, "expires", grant->expires_us);
+          json_object_set_string_member (g, "state",
+                                         cr_access_state_to_string (grant_state (svc, grant)));
+          json_object_set_array_member (g, "sessions", sessions_array (sessions));
+          json_object_set_string_member (g, "granted_by", grant->granted_by);
+          json_object_set_string_member (g, "revoke_reason", grant->revoke_reason);
+          for (guint j = 0; copies != NULL && j < copies->len; j++)
+            {
+              CrDerivedCopyRow *copy = g_ptr_array_index (copies, j);
+              JsonObject *c = json_object_new ();
+
+              json_object_set_int_member (c, "session", copy->session_id);
+              json_object_set_string_member (c, "state", copy->state);
+              json_object_set_string_member (c, "sha256", copy->sha256);
+              json_array_add_object_element (copies_array, c);
+            }
+          json_object_set_array_member (g, "copies", copies_array);
+          json_object_set_object_member (object, "grant", g);
+        }
+      else
+        json_object_set_null_member (object, "grant");
+      json_array_add_object_element (array, object);
+    }
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, array);
+  return node;
+}
+
+char *
+cr_access_service_slip (CrAccessService *svc, gint64 grant_id, GError **error)
+{
+  g_autoptr (CrAccessGrantRow) grant = NULL;
+  g_autoptr (CrAccessRequestRow) request = NULL;
+  g_autoptr (GArray) sessions = NULL;
+
+  g_return_val_if_fail (svc != NULL, NULL);
+  grant = get_grant_row (svc, grant_id, error);
+  if (grant == NULL)
+    return NULL;
+  request = get_request (svc, grant->request_id, error);
+  if (request == NULL)
+    return NULL;
+  sessions = grant_sessions (grant);
+  return make_slip (svc, request, grant, sessions, NULL);
 }

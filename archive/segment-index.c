@@ -109,7 +109,67 @@ static const char *const schema_steps[] = {
   "  WHERE earlier.session_id = events.session_id AND earlier.id <= events.id);"
   "CREATE UNIQUE INDEX events_session_sequence ON events (session_id, sequence);",
 
-  /* The court's publications of stopped sessions as video on demand
+  /* 4 -> 5: litigant access (access/access-store.h). A request holds no
+   * identity number, only keyed hashes of it and of its last 4 characters;
+   * a grant holds no code, only its keyed hash. What each row records is
+   * also an event in every session it covers, where the chain keeps it:
+   * these tables are the working state, the events the record. */
+  "CREATE TABLE access_requests ("
+  "  id INTEGER PRIMARY KEY,"
+  "  case_no TEXT NOT NULL,"
+  "  requester TEXT NOT NULL,"
+  "  role TEXT NOT NULL"
+  "    CHECK (role IN ('party', 'agent', 'defence', 'victim', 'media')),"
+  "  identity_hash TEXT NOT NULL,"
+  "  identity_suffix_hash TEXT NOT NULL,"
+  "  sessions TEXT,"
+  "  span_from TEXT,"
+  "  span_to TEXT,"
+  "  purpose TEXT,"
+  "  contact TEXT,"
+  "  source TEXT NOT NULL CHECK (source IN ('clerk', 'public')),"
+  "  entered_by TEXT,"
+  "  entered_at TEXT NOT NULL,"
+  "  state TEXT NOT NULL DEFAULT 'pending'"
+  "    CHECK (state IN ('pending', 'granted', 'refused')),"
+  "  decided_by TEXT,"
+  "  decided_at TEXT,"
+  "  reason TEXT"
+  ");"
+  "CREATE INDEX access_requests_case_no ON access_requests (case_no);"
+  "CREATE TABLE access_grants ("
+  "  id INTEGER PRIMARY KEY,"
+  "  request_id INTEGER NOT NULL UNIQUE REFERENCES access_requests (id),"
+  "  mode TEXT NOT NULL CHECK (mode IN ('review', 'copy')),"
+  "  sessions TEXT NOT NULL,"
+  "  expires_at TEXT NOT NULL,"
+  "  redactions TEXT NOT NULL DEFAULT '[]',"
+  "  watermark TEXT,"
+  "  code_hash TEXT NOT NULL UNIQUE,"
+  "  granted_by TEXT NOT NULL,"
+  "  granted_at TEXT NOT NULL,"
+  "  revoked_at TEXT,"
+  "  revoked_by TEXT,"
+  "  revoke_reason TEXT,"
+  "  failures INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE derived_copies ("
+  "  id INTEGER PRIMARY KEY,"
+  "  grant_id INTEGER REFERENCES access_grants (id),"
+  "  publication_id INTEGER,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+  "  dir TEXT NOT NULL,"
+  "  state TEXT NOT NULL DEFAULT 'pending'"
+  "    CHECK (state IN ('pending', 'ready', 'failed')),"
+  "  sha256 TEXT,"
+  "  bytes INTEGER,"
+  "  duration_us INTEGER,"
+  "  rendered_at TEXT,"
+  "  error TEXT,"
+  "  UNIQUE (grant_id, session_id)"
+  ");",
+
+  /* 5 -> 6: the court's publications of stopped sessions as video on demand
    * (vod/publication-store.h). A row is never deleted: a withdrawn one
    * keeps who withdrew it and why, its files gone. */
   "CREATE TABLE publications ("

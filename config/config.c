@@ -86,6 +86,8 @@ static gboolean parse_bool (const KeySpec *spec, const char *value,
                             gpointer base, GError **error);
 static gboolean parse_stream_url (const KeySpec *spec, const char *value,
                                   gpointer base, GError **error);
+static gboolean parse_public_url (const KeySpec *spec, const char *value,
+                                  gpointer base, GError **error);
 static gboolean parse_webhook_url (const KeySpec *spec, const char *value,
                                    gpointer base, GError **error);
 
@@ -101,6 +103,7 @@ static const GroupSpec groups[] = {
   { "public", FALSE },
   { "live", FALSE },
   { "console", FALSE },
+  { "access", FALSE },
   { "camera", TRUE },
   { "microphone", TRUE },
   { "stream", TRUE },
@@ -185,6 +188,12 @@ static const KeySpec keys[] = {
     "the usual markers, separated by ';', e.g. 宣布开庭;法庭调查;宣判" },
   { "console", "max_streams", parse_uint, CONFIG_FIELD (console_max_streams), FALSE, "16",
     1, 256, NULL },
+
+  /* No default: the slip then names the [public] listen address. */
+  { "access", "public_url", parse_public_url, CONFIG_FIELD (access_public_url), FALSE, NULL,
+    0, 0, NULL },
+  { "access", "code_days", parse_uint, CONFIG_FIELD (access_code_days), FALSE, "3", 1, 90,
+    NULL },
 
   { "camera", "source", parse_camera_source, INPUT_FIELD (source), TRUE, NULL,
     0, 0, "the camera's source: test, v4l2:/dev/videoN, rtsp://URL or file:PATH" },
@@ -343,6 +352,30 @@ parse_webhook_url (const KeySpec *spec, const char *value, gpointer base, GError
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "not a webhook URL: expected http://HOST[:PORT]/PATH or "
                    "https://HOST[:PORT]/PATH");
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* The party types it from the slip: an http or https address with a
+ * host, no password in it. */
+static gboolean
+parse_public_url (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  static const char *const schemes[] = { "http", "https", NULL };
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL || strlen (value) > 200)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "not a public address: expected http://HOST[:PORT]/PATH or "
+                   "https://HOST[:PORT]/PATH (at most 200 characters), e.g. "
+                   "https://court.example/access/");
       return FALSE;
     }
   g_free (*field);
@@ -900,6 +933,7 @@ cr_config_free (CrConfig *config)
   g_free (config->token_file);
   g_free (config->users_path);
   g_free (config->console_bookmarks);
+  g_free (config->access_public_url);
   g_free (config->key_file);
   g_free (config->layout);
   g_free (config->tracks);

@@ -150,6 +150,11 @@ typedef struct {
   GPtrArray *streams;
   /* [alarm webhook NAME], in file order; CrWebhookConfig* */
   GPtrArray *webhooks;
+  /* [access]: litigants' access to their recordings (access/). */
+  char *access_public_url;  /* the address printed on the slip, e.g.
+                               https://court.example/access/; NULL: made
+                               from [public] listen */
+  guint access_code_days;   /* a grant's default life in days, 1 to 90, default 3 */
   /* [live]: the built-in HLS at /live/ROOM/index.m3u8 and its public page */
   gboolean hls;             /* default true */
   guint hls_delay_seconds;  /* [live] delay_seconds, 0 to 300, default 0 */

@@ -60,6 +60,26 @@ static const CrApiField login_fields[] = {
   { "user", CR_USER_NAME_MAX_CHARS, TRUE }, { "password", CR_PASSWORD_MAX_CHARS, TRUE },
   { NULL } };
 static const CrApiField stream_name_optional[] = { { "name", SHORT_NAME_MAX, FALSE }, { NULL } };
+/* Litigant access (api-access.c). An identity number is at most 40
+ * characters; "sessions" is "all" or ids "12,13"; "redactions" is the
+ * redaction list as JSON text (every field here is a string). */
+#define ACCESS_BODY_MAX (96 * 1024)
+#define REDACTIONS_MAX_CHARS (64 * 1024)
+static const CrApiField access_request_fields[] = {
+  { "case", CASE_MAX, TRUE }, { "requester", TEXT_LINE_MAX, TRUE },
+  { "role", SHORT_NAME_MAX, TRUE }, { "identity", SHORT_NAME_MAX, TRUE },
+  { "sessions", TEXT_LINE_MAX, FALSE }, { "from", SHORT_NAME_MAX, FALSE },
+  { "to", SHORT_NAME_MAX, FALSE }, { "purpose", MARKER_MAX, FALSE },
+  { "contact", TEXT_LINE_MAX, FALSE }, { NULL } };
+static const CrApiField access_grant_fields[] = {
+  { "request", SHORT_NAME_MAX, TRUE }, { "mode", SHORT_NAME_MAX, TRUE },
+  { "expires", SHORT_NAME_MAX, FALSE }, { "days", SHORT_NAME_MAX, FALSE },
+  { "sessions", TEXT_LINE_MAX, FALSE }, { "redactions", REDACTIONS_MAX_CHARS, FALSE },
+  { NULL } };
+static const CrApiField access_refuse_fields[] = {
+  { "request", SHORT_NAME_MAX, TRUE }, { "reason", MARKER_MAX, TRUE }, { NULL } };
+static const CrApiField access_revoke_fields[] = {
+  { "grant", SHORT_NAME_MAX, TRUE }, { "reason", MARKER_MAX, TRUE }, { NULL } };
 /* A session or publication by its number; the redaction list is JSON
  * text in a string (vod-redactions.h), checked by the service. */
 #define ID_MAX 20
@@ -106,6 +126,19 @@ static const CrApiRoute routes[] = {
   { "/api/v1/preview/", "GET", CR_API_PREVIEW, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, TRUE },
   { "/api/v1/case-number", "POST", CR_API_CASE_NUMBER, case_fields, FIELDS_BODY_MAX,
     CR_ROLE_VIEWER, FALSE },
+  /* Litigant access: the clerk enters requests, the approver decides. */
+  { "/api/v1/access/request", "POST", CR_API_ACCESS_REQUEST, access_request_fields,
+    FIELDS_BODY_MAX, CR_ROLE_CLERK, FALSE },
+  { "/api/v1/access/requests", "GET", CR_API_ACCESS_REQUESTS, NULL, EMPTY_BODY_MAX,
+    CR_ROLE_CLERK, FALSE },
+  { "/api/v1/access/grant", "POST", CR_API_ACCESS_GRANT, access_grant_fields,
+    ACCESS_BODY_MAX, CR_ROLE_APPROVER, FALSE },
+  { "/api/v1/access/refuse", "POST", CR_API_ACCESS_REFUSE, access_refuse_fields,
+    FIELDS_BODY_MAX, CR_ROLE_APPROVER, FALSE },
+  { "/api/v1/access/revoke", "POST", CR_API_ACCESS_REVOKE, access_revoke_fields,
+    FIELDS_BODY_MAX, CR_ROLE_APPROVER, FALSE },
+  { "/api/v1/access/slip/", "GET", CR_API_ACCESS_SLIP, NULL, EMPTY_BODY_MAX,
+    CR_ROLE_APPROVER, TRUE },
   { "/api/v1/vod/publish", "POST", CR_API_VOD_PUBLISH, vod_publish_fields, FIELDS_BODY_MAX,
     CR_ROLE_APPROVER, FALSE },
   { "/api/v1/vod/withdraw", "POST", CR_API_VOD_WITHDRAW, vod_withdraw_fields, FIELDS_BODY_MAX,

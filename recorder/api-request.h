@@ -49,6 +49,13 @@ typedef enum {
   CR_API_LIVE,          /* the console's event stream */
   CR_API_PREVIEW,       /* a preview picture: the path's last part names it */
   CR_API_CASE_NUMBER,   /* a case number's canonical form, written nowhere */
+  /* litigant access (api-access.h) */
+  CR_API_ACCESS_REQUEST,    /* a clerk enters a party's request */
+  CR_API_ACCESS_REQUESTS,   /* the requests and their decisions */
+  CR_API_ACCESS_GRANT,      /* an approver grants: the code, once */
+  CR_API_ACCESS_REFUSE,
+  CR_API_ACCESS_REVOKE,
+  CR_API_ACCESS_SLIP,       /* a grant's slip again, HTML, without its code */
   CR_API_VOD_PUBLISH,   /* publication as video on demand (vod-service.h) */
   CR_API_VOD_WITHDRAW,
 } CrApiAction;

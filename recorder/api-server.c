@@ -15,6 +15,7 @@
 
 #include "archive/case-number.h"
 #include "config/text.h"
+#include "recorder/api-access.h"
 #include "recorder/api-auth.h"
 #include "recorder/api-login.h"
 #include "recorder/api-request.h"
@@ -285,6 +286,14 @@ dispatch (CrApiServer *self, CrApiAction action, const CrPrincipal *principal,
     case CR_API_STREAM_CUT: return stream_control (self, principal, request, "cut", error);
     case CR_API_STREAM_RESUME: return stream_control (self, principal, request, "resume", error);
     case CR_API_CASE_NUMBER: return handle_case_number (self, principal, request, error);
+    case CR_API_ACCESS_REQUEST:
+    case CR_API_ACCESS_REQUESTS:
+    case CR_API_ACCESS_GRANT:
+    case CR_API_ACCESS_REFUSE:
+    case CR_API_ACCESS_REVOKE:
+      return cr_api_access_dispatch (self->recorder, action, principal, request, error);
+    case CR_API_ACCESS_SLIP:
+      break;   /* HTML: cr_api_access_serve_slip */
     case CR_API_VOD_PUBLISH: return cr_api_vod_publish (self->recorder, principal, request, error);
     case CR_API_VOD_WITHDRAW: return cr_api_vod_withdraw (self->recorder, principal, request, error);
     case CR_API_LIVE:
@@ -331,6 +340,8 @@ status_for_error (const GError *error, const char **code)
       *code = "invalid";
       return SOUP_STATUS_BAD_REQUEST;
     }
+  if (error->domain == CR_ACCESS_ERROR)
+    return cr_api_access_error_status (error, code);
   if (g_error_matches (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE))
     {
       *code = "conflict";
@@ -623,6 +634,7 @@ cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
   self->metrics = cr_metrics_new (recorder);
   cr_metrics_add_listener (self->metrics, self->http);
   cr_api_server_set_handler (self, CR_API_METRICS, serve_metrics, self->metrics);
+  cr_api_server_set_handler (self, CR_API_ACCESS_SLIP, cr_api_access_serve_slip, recorder);
   config = cr_recorder_get_config (recorder);
   /* Each stream holds one of the listener's connections: leave the CLI
    * and the scrapers at least a quarter of them. */

@@ -372,6 +372,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
       return NULL;
     }
   cr_sealing_init (recorder);
+  cr_recorder_access_start (recorder);
   if (report.recovered + report.adopted + report.missing + report.strays +
       report.unnamed > 0)
     g_message ("Reconciled the index with the disk: %u segment(s) completed from "
@@ -439,6 +440,8 @@ cr_recorder_free (CrRecorder *recorder)
   g_clear_pointer (&recorder->broadcast, cr_broadcast_free);
   g_clear_pointer (&recorder->capture, cr_capture_free);
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
+  /* Before the index they write into. */
+  cr_recorder_access_stop (recorder);
   g_clear_pointer (&recorder->index, cr_segment_index_free);
   g_clear_pointer (&recorder->key, cr_device_key_free);
   g_clear_pointer (&recorder->session, cr_session_record_free);

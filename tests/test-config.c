@@ -195,6 +195,7 @@ test_example_sets_every_key (void)
     { "public", "max_connections_per_client" },
     { "public", "requests_per_second_per_client" }, { "video", "keyframe_seconds" },
     { "camera judge", "loop" }, { "console", "bookmarks" }, { "console", "max_streams" },
+    { "access", "public_url" }, { "access", "code_days" },
   };
   g_autofree char *path = example_path ();
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
@@ -1416,6 +1417,13 @@ test_bad_listeners (ConfigFixture *fixture, gconstpointer data)
     { "[public]\nmax_connections = 0\n", "[public] max_connections = \"0\": expected a "
       "whole number from 1 to 65536" },
     { "[public]\nmax_connections = 65537\n", "[public] max_connections = \"65537\"" },
+    { "[access]\ncode_days = 0\n", "[access] code_days = \"0\": expected a whole number "
+      "from 1 to 90" },
+    { "[access]\ncode_days = 91\n", "[access] code_days = \"91\"" },
+    { "[access]\npublic_url = ftp://court.example/\n",
+      "[access] public_url = \"ftp://court.example/\": not a public address" },
+    { "[access]\npublic_url = https://clerk:pw@court.example/\n",
+      "[access] public_url = \"https://clerk:pw@court.example/\": not a public address" },
     { "[public]\nmax_connections_per_client = 0\n",
       "[public] max_connections_per_client = \"0\": expected a whole number from 1 to 65536" },
     { "[public]\nrequests_per_second_per_client = 100001\n",

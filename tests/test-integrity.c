@@ -636,7 +636,8 @@ test_ledger_migrated (Fixture *fixture, gconstpointer data)
   index = open_index (fixture->room, FALSE);
   g_clear_pointer (&index, cr_segment_index_free);
   version = sql_value (fixture, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "4");
+  /* Migrated past the ledger's version 4, to the newest. */
+  g_assert_cmpint (g_ascii_strtoll (version, NULL, 10), >=, 4);
   unlinked = sql_value (fixture, "SELECT count (*) FROM events "
                                  "WHERE sequence IS NULL OR link IS NULL");
   g_assert_cmpstr (unlinked, ==, "0");

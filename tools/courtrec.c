@@ -35,6 +35,11 @@ static const char *const pause_reasons[] = {
 };
 static const char *const report_formats[] = { "text", "json", "html", NULL };
 
+static const char *const access_roles[] = {
+  "party", "agent", "defence", "victim", "media", NULL
+};
+static const char *const access_modes[] = { "review", "copy", NULL };
+
 #define JSON_OPTION(what) { "json", 0, OPT_FLAG, FALSE, NULL, what, NULL }
 
 /* Every verb: its name, its positional arguments (how many), the role it
@@ -189,6 +194,54 @@ const Verb cr_verbs[] = {
         "The users store (default: the config's [api] users)", NULL },
       { NULL } },
     run_user },
+  { "access", "request|grant|refuse|revoke|list|slip", 1, 1, CR_ROLE_CLERK,
+    "litigants' access to their recordings: requests, grants, slips",
+    "A party's request to review or copy the recordings of their case, and the court's "
+    "decision. request (a clerk) enters one; grant, refuse and revoke are an approver's; "
+    "grant prints the access code once and writes the slip (--slip FILE) with the address "
+    "and a QR code; list shows the requests and their grants; slip prints a grant's slip "
+    "again, without the code. Redactions of the copies: --mute TRACK@FROM-TO:REASON, --blur "
+    "X,Y,W,H@FROM-TO:REASON, --cut FROM-TO:REASON (FROM, TO: UTC or HH:MM:SS from the "
+    "session's start; repeatable). Every step is an event in each session it covers.",
+    (const VerbOption[]) {
+      { "case", 0, OPT_CASE, FALSE, "CASE", "request: the case, in any typing", NULL },
+      { "name", 0, OPT_TEXT, FALSE, "NAME", "request: the requester's name", NULL },
+      { "role", 0, OPT_TEXT, FALSE, "ROLE", "request: party, agent, defence, victim or media",
+        access_roles },
+      { "id-number-stdin", 0, OPT_FLAG, FALSE, NULL,
+        "request: read the requester's identity number from standard input (kept only as a "
+        "keyed hash)", NULL },
+      { "id-number", 0, OPT_TEXT, FALSE, "N",
+        "request: the identity number on the command line (visible to other users: prefer "
+        "--id-number-stdin)", NULL },
+      { "sessions", 0, OPT_TEXT, FALSE, "IDS",
+        "request, grant: session ids \"12,13\" or all (default)", NULL },
+      { "from", 0, OPT_TEXT, FALSE, "TIME", "request: from this UTC time", NULL },
+      { "to", 0, OPT_TEXT, FALSE, "TIME", "request: up to this UTC time", NULL },
+      { "purpose", 0, OPT_TEXT, FALSE, "TEXT", "request: what it is for", NULL },
+      { "contact", 0, OPT_TEXT, FALSE, "TEXT", "request: how to reach the requester", NULL },
+      { "request", 0, OPT_TEXT, FALSE, "ID", "grant, refuse: the request, e.g. R12", NULL },
+      { "grant", 0, OPT_TEXT, FALSE, "ID", "revoke, slip: the grant, e.g. G12", NULL },
+      { "mode", 0, OPT_TEXT, FALSE, "MODE", "grant: review (watch online) or copy (and "
+        "download)", access_modes },
+      { "days", 0, OPT_TEXT, FALSE, "N", "grant: lasts N days, 1 to 90 (default [access] "
+        "code_days)", NULL },
+      { "expires", 0, OPT_TEXT, FALSE, "TIME", "grant: until this UTC time (at most 90 days)",
+        NULL },
+      { "mute", 0, OPT_FILES, FALSE, "TRACK@FROM-TO:REASON",
+        "grant: silence a track (mix, all or a microphone's name) over a span", NULL },
+      { "blur", 0, OPT_FILES, FALSE, "X,Y,W,H@FROM-TO:REASON",
+        "grant: blur a rectangle of the picture over a span", NULL },
+      { "cut", 0, OPT_FILES, FALSE, "FROM-TO:REASON", "grant: leave a span out", NULL },
+      { "slip", 0, OPT_TEXT, FALSE, "FILE", "grant: write the slip (HTML, with the code) here",
+        NULL },
+      { "reason", 0, OPT_TEXT, FALSE, "TEXT", "refuse, revoke: why (required)", NULL },
+      { "output", 'o', OPT_TEXT, FALSE, "FILE", "slip: write it here, not to standard output",
+        NULL },
+      { "pending", 0, OPT_FLAG, FALSE, NULL, "list: only the requests not decided yet", NULL },
+      JSON_OPTION ("grant, list: as JSON"),
+      { NULL } },
+    run_access },
   { "publish", "SESSION", 1, 1, CR_ROLE_APPROVER,
     "publish a stopped session of a broadcast-approved case as video on demand",
     "Publishes a stopped, sealed session of a case the court approved for broadcast on the "

@@ -134,6 +134,9 @@ int run_retention (VerbCall *call);
 /* user-verbs.c */
 int run_user (VerbCall *call);
 
+/* access-verbs.c */
+int run_access (VerbCall *call);
+
 /* vod-verbs.c */
 int run_publish (VerbCall *call);
 int run_withdraw (VerbCall *call);

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* access-copies.c: the derived copies of a grant (access-private.h). One
+ * render job per covered session (render-queue.h runs `courtrec render`
+ * off the main loop, one at a time); when a copy is whole, its signed
+ * manifest (copy-manifest.h) and a copy-rendered event in its session.
+ * The original recording is only read. */
+#include "access/access-private.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "archive/utc.h"
+#include "config/text.h"
+
+#if __has_include ("render/render-queue.h")
+#include "render/render-queue.h"
+#define HAVE_RENDER_QUEUE 1
+#endif
+#if __has_include ("archive/copy-manifest.h")
+#include "archive/copy-manifest.h"
+#define HAVE_COPY_MANIFEST 1
+#endif
+
+typedef struct {
+  CrAccessService *svc;
+  gint64 copy_id, grant_id, session_id;
+  guint64 render_id;
+  char *dir;                    /* absolute */
+  char *watermark, *redactions;
+  gint64 from_us, to_us;
+  char *requester, *role, *mode, *granted_by;
+  gint64 expires_us;
+} CopyJob;
+
+static void
+copy_job_free (CopyJob *job)
+{
+  g_free (job->dir); g_free (job->watermark); g_free (job->redactions);
+  g_free (job->requester); g_free (job->role); g_free (job->mode); g_free (job->granted_by);
+  g_free (job);
+}
+
+char *
+cr_access_copy_path (CrAccessService *svc, gint64 grant_id, gint64 session_id)
+{
+  g_autofree char *grant = g_strdup_printf ("G%" G_GINT64_FORMAT, grant_id);
+  g_autofree char *session = g_strdup_printf ("S%" G_GINT64_FORMAT, session_id);
+
+  return g_build_filename (svc->config->storage_dir, "copies", grant, session, NULL);
+}
+
+static void
+set_utc_or_null (JsonBuilder *builder, const char *name, gint64 utc_us)
+{
+  g_autofree char *text = utc_us != 0 ? cr_format_utc (utc_us) : NULL;
+
+  json_builder_set_member_name (builder, name);
+  if (text != NULL)
+    json_builder_add_string_value (builder, text);
+  else
+    json_builder_add_null_value (builder);
+}
+
+/* "HH:MM:SS" from the session's start as UTC; a UTC time as it is. */
+static gint64
+resolve_time (const char *text, gint64 started_us)
+{
+  gint64 utc;
+  guint h, m, s;
+
+  if (cr_parse_utc (text, &utc))
+    return utc;
+  if (sscanf (text, "%u:%u:%u", &h, &m, &s) == 3)
+    return started_us + ((gint64) h * 3600 + m * 60 + s) * G_USEC_PER_SEC;
+  return started_us;
+}
+
+/* The grant's redaction list with every time in UTC for this session.
+ * (transfer full) */
+static JsonNode *
+resolve_redactions (const char *redactions, gint64 started_us)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonArray *array;
+
+  if (redactions == NULL || !json_parser_load_from_data (parser, redactions, -1, NULL) ||
+      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return json_node_init_array (json_node_alloc (), json_array_new ());
+  root = json_node_copy (json_parser_get_root (parser));
+  array = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      for (const char *const *name = (const char *const[]) { "from", "to", NULL };
+           *name != NULL; name++)
+        {
+          const char *text = json_object_get_string_member_with_default (object, *name, "");
+          g_autofree char *utc = cr_format_utc (resolve_time (text, started_us));
+          json_object_set_string_member (object, *name, utc);
+        }
+    }
+  return root;
+}
+
+/* The job file of the contract ("courtrec-render-1"). (transfer full) */
+static char *
+job_json (CrAccessService *svc, CopyJob *job, const CrSessionRecord *session, GError **error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (GPtrArray) markers = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  const CrConfig *config = svc->config;
+
+  segments = cr_segment_index_list_segments (svc->index, job->session_id, error);
+  if (segments == NULL)
+    return NULL;
+  markers = cr_segment_index_list_markers (svc->index, job->session_id, error);
+  if (markers == NULL)
+    return NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_string_value (builder, "courtrec-render-1");
+  json_builder_set_member_name (builder, "output_dir");
+  json_builder_add_string_value (builder, job->dir);
+  json_builder_set_member_name (builder, "segments");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < segments->len; i++)
+    {
+      CrSegmentRecord *segment = g_ptr_array_index (segments, i);
+      g_autofree char *path = NULL;
+
+      if (!segment->closed || segment->purged)
+        continue;
+      path = g_build_filename (config->storage_dir, segment->path, NULL);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, path);
+      set_utc_or_null (builder, "started_at", segment->started_us);
+      json_builder_set_member_name (builder, "duration_us");
+      json_builder_add_int_value (builder, segment->duration_us);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  set_utc_or_null (builder, "from", job->from_us);
+  set_utc_or_null (builder, "to", job->to_us);
+  json_builder_set_member_name (builder, "watermark");
+  json_builder_add_string_value (builder, job->watermark);
+  json_builder_set_member_name (builder, "redactions");
+  json_builder_add_value (builder, resolve_redactions (job->redactions, session->started_us));
+  /* The file's audio streams in order: the mix, then each microphone
+   * when the room records a track per microphone. */
+  json_builder_set_member_name (builder, "tracks");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "mix");
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, "混音 / Mix");
+  json_builder_end_object (builder);
+  if (g_strcmp0 (config->tracks, "mix+each") == 0)
+    for (guint i = 0; i < config->microphones->len; i++)
+      {
+        CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
+
+        json_builder_begin_object (builder);
+        json_builder_set_member_name (builder, "name");
+        json_builder_add_string_value (builder, microphone->name);
+        json_builder_set_member_name (builder, "title");
+        json_builder_add_string_value (builder, microphone->label);
+        json_builder_end_object (builder);
+      }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "markers");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < markers->len; i++)
+    {
+      CrMarkerRecord *marker = g_ptr_array_index (markers, i);
+
+      json_builder_begin_object (builder);
+      set_utc_or_null (builder, "at", marker->at_us);
+      json_builder_set_member_name (builder, "text");
+      json_builder_add_string_value (builder, marker->text);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "video_kbps");
+  json_builder_add_int_value (builder, config->video_bitrate_kbps);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, TRUE);
+}
+
+#ifdef HAVE_COPY_MANIFEST
+static void
+write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_us)
+{
+  CrAccessService *svc = job->svc;
+  struct CrDeviceKey *key = svc->device_key != NULL ? svc->device_key (svc->device_key_data)
+                                                    : NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autoptr (CrCopyManifest) m = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *copy = g_build_filename (job->dir, "copy.mp4", NULL);
+
+  if (key == NULL)
+    {
+      g_warning ("The copy %s has no manifest: the device key cannot sign",
+                 cr_text_shown (copy));
+      return;
+    }
+  session = cr_segment_index_get_session (svc->index, job->session_id, &error);
+  if (session == NULL)
+    {
+      g_warning ("The copy %s has no manifest: %s", cr_text_shown (copy), error->message);
+      return;
+    }
+  m = cr_copy_manifest_new ();
+  m->court = g_strdup (svc->config->court);
+  m->room_id = g_strdup (svc->config->room_id);
+  m->case_no = g_strdup (session->case_no);
+  m->session_id = session->id;
+  m->session_started_us = session->started_us;
+  m->chain_head = g_strdup (session->chain_head);
+  m->seal_signature = g_strdup (session->signature);
+  m->from_us = job->from_us;
+  m->to_us = job->to_us;
+  m->watermark = g_strdup (job->watermark);
+  m->grant = g_new0 (CrCopyGrant, 1);
+  m->grant->id = job->grant_id;
+  m->grant->requester = g_strdup (job->requester);
+  m->grant->role = g_strdup (job->role);
+  m->grant->mode = g_strdup (job->mode);
+  m->grant->expires_us = job->expires_us;
+  m->grant->granted_by = g_strdup (job->granted_by);
+  m->redactions = g_strdup (job->redactions);
+  m->sha256 = g_strdup (sha256);
+  m->duration_us = duration_us;
+  m->rendered_us = g_get_real_time ();
+  if (!cr_copy_manifest_write (key, m, copy, &error))
+    g_warning ("The copy %s has no manifest: %s", cr_text_shown (copy), error->message);
+}
+#endif
+
+/* Unused until the render queue is built in. */
+G_GNUC_UNUSED static void
+copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
+           const char *error_message)
+{
+  CrAccessService *svc = job->svc;
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_remove (svc->jobs, job);
+  if (!cr_access_store_finish_copy (svc->index, job->copy_id, ok, sha256, bytes, duration_us,
+                                    g_get_real_time (), error_message, &error))
+    g_warning ("%s", error->message);
+  if (!ok)
+    g_warning ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+               " failed: %s", job->session_id, job->grant_id,
+               cr_text_shown (error_message != NULL ? error_message : "?"));
+  else
+    {
+      g_autoptr (GArray) one = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *detail = json_object_new ();
+
+#ifdef HAVE_COPY_MANIFEST
+      write_manifest (job, sha256, bytes, duration_us);
+#endif
+      g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+                 " is ready (%" G_GINT64_FORMAT " bytes)", job->session_id, job->grant_id,
+                 bytes);
+      g_array_append_val (one, job->session_id);
+      json_object_set_int_member (detail, "grant", job->grant_id);
+      json_object_set_string_member (detail, "sha256", sha256);
+      json_object_set_int_member (detail, "bytes", bytes);
+      if (job->redactions != NULL &&
+          json_parser_load_from_data (parser, job->redactions, -1, NULL))
+        json_object_set_member (detail, "redactions",
+                                json_node_copy (json_parser_get_root (parser)));
+      cr_access_write_events (svc, one, CR_EVENT_COPY_RENDERED, detail, NULL);
+    }
+  copy_job_free (job);
+}
+
+#ifdef HAVE_RENDER_QUEUE
+static void
+on_render_progress (double fraction, gpointer user_data)
+{
+}
+
+static void
+on_render_done (gboolean ok, const char *sha256, guint64 bytes, gint64 duration_us,
+                const char *error_message, gpointer user_data)
+{
+  copy_done (user_data, ok, sha256, (gint64) bytes, duration_us, error_message);
+}
+#endif
+
+static gboolean
+write_private (const char *path, const char *text, GError **error)
+{
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                   error);
+}
+
+void
+cr_access_copies_start (CrAccessService *svc, const CrAccessGrantRow *grant,
+                        const CrAccessRequestRow *request, GArray *sessions)
+{
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      gint64 session_id = g_array_index (sessions, gint64, i);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CrSessionRecord) session = NULL;
+      g_autofree char *parent = NULL;
+      g_autofree char *relative = NULL;
+      g_autofree char *job_path = NULL;
+      g_autofree char *text = NULL;
+      CopyJob *job = g_new0 (CopyJob, 1);
+
+      job->svc = svc;
+      job->grant_id = grant->id;
+      job->session_id = session_id;
+      job->dir = cr_access_copy_path (svc, grant->id, session_id);
+      job->watermark = g_strdup (grant->watermark);
+      job->redactions = g_strdup (grant->redactions);
+      job->from_us = request->span_from_us;
+      job->to_us = request->span_to_us;
+      job->requester = g_strdup (request->requester);
+      job->role = g_strdup (request->role);
+      job->mode = g_strdup (grant->mode);
+      job->granted_by = g_strdup (grant->granted_by);
+      job->expires_us = grant->expires_us;
+
+      parent = g_path_get_dirname (job->dir);
+      relative = g_strdup_printf ("copies/G%" G_GINT64_FORMAT "/S%" G_GINT64_FORMAT,
+                                  grant->id, session_id);
+      job_path = g_strdup_printf ("%s.job.json", job->dir);
+      session = cr_segment_index_get_session (svc->index, session_id, &error);
+      if (session == NULL ||
+          (job->copy_id = cr_access_store_add_copy (svc->index, grant->id, session_id,
+                                                    relative, &error)) <= 0 ||
+          (text = job_json (svc, job, session, &error)) == NULL)
+        {
+          g_warning ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+                     " cannot be made: %s", session_id, grant->id, error->message);
+          copy_job_free (job);
+          continue;
+        }
+      if (g_mkdir_with_parents (parent, 0700) != 0)
+        {
+          g_warning ("Cannot make %s: %s", cr_text_shown (parent), g_strerror (errno));
+          copy_job_free (job);
+          continue;
+        }
+      if (!write_private (job_path, text, &error))
+        {
+          g_warning ("%s", error->message);
+          copy_job_free (job);
+          continue;
+        }
+#ifdef HAVE_RENDER_QUEUE
+      if (svc->queue != NULL)
+        {
+          g_ptr_array_add (svc->jobs, job);
+          job->render_id = cr_render_queue_submit (svc->queue, job_path, on_render_progress,
+                                                   on_render_done, job);
+          continue;
+        }
+#endif
+      g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+                 " waits: no render queue (job %s)", session_id, grant->id,
+                 cr_text_shown (job_path));
+      copy_job_free (job);
+    }
+}
+
+void
+cr_access_copies_cancel_all (CrAccessService *svc)
+{
+  /* The queue is freed after the service; the jobs' callbacks must not
+   * come for a service that is gone. */
+  while (svc->jobs->len > 0)
+    {
+      CopyJob *job = g_ptr_array_steal_index (svc->jobs, svc->jobs->len - 1);
+#ifdef HAVE_RENDER_QUEUE
+      if (svc->queue != NULL && job->render_id != 0)
+        cr_render_queue_cancel (svc->queue, job->render_id);
+#endif
+      copy_job_free (job);
+    }
+}

@@ -11,8 +11,20 @@
 
 #include "archive/utc.h"
 #include "config/text.h"
-#include "render/render-queue.h"
 #include "vod/vod-redactions.h"
+
+/* Built before the renderer is there, publishing is refused: nothing
+ * could be rendered. */
+#if __has_include ("render/render-queue.h")
+#include "render/render-queue.h"
+#define HAVE_RENDER_QUEUE 1
+#else
+typedef struct CrRenderQueue CrRenderQueue;
+#endif
+#if __has_include ("archive/copy-manifest.h")
+#include "archive/copy-manifest.h"
+#define HAVE_COPY_MANIFEST 1
+#endif
 
 G_DEFINE_QUARK (cr-vod-error-quark, cr_vod_error)
 
@@ -98,7 +110,20 @@ remove_files (CrVodService *svc, gint64 id)
 static CrRenderQueue *
 queue_of (CrVodService *svc)
 {
+#ifdef HAVE_RENDER_QUEUE
   return svc->queue != NULL ? svc->queue (svc->user_data) : NULL;
+#else
+  return NULL;
+#endif
+}
+
+static void
+queue_cancel (CrVodService *svc, guint64 job)
+{
+#ifdef HAVE_RENDER_QUEUE
+  if (queue_of (svc) != NULL)
+    cr_render_queue_cancel (queue_of (svc), job);
+#endif
 }
 
 /* --- what may be published ----------------------------------------------------- */
@@ -303,9 +328,9 @@ job_json (CrVodService *svc, const CrPublicationRecord *publication,
   return json_to_string (root, TRUE);
 }
 
-static void render_progress (double fraction, gpointer user_data);
+static void render_progress (double fraction, gpointer user_data) G_GNUC_UNUSED;
 static void render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
-                         const char *error_message, gpointer user_data);
+                         const char *error_message, gpointer user_data) G_GNUC_UNUSED;
 
 static gboolean
 make_private_dir (const char *path, GError **error)
@@ -357,8 +382,10 @@ submit_render (CrVodService *svc, const CrPublicationRecord *publication, GError
   render->svc = svc;
   render->id = publication->id;
   g_hash_table_insert (svc->renders, g_memdup2 (&render->id, sizeof render->id), render);
+#ifdef HAVE_RENDER_QUEUE
   render->job = cr_render_queue_submit (queue_of (svc), job_path, render_progress, render_done,
                                         render);
+#endif
   return TRUE;
 }
 
@@ -367,6 +394,57 @@ render_progress (double fraction, gpointer user_data)
 {
   Render *render = user_data;
   render->progress = fraction;
+}
+
+/* The signed manifest beside the copy (copy-manifest.h): the sealed
+ * recording it came from, the publication, its redactions. A copy without
+ * one is still published (the key may be unusable for a while), and the
+ * log says so. */
+static void
+write_manifest (CrVodService *svc, const CrPublicationRecord *publication,
+                const CrSessionRecord *session, const char *sha256, gint64 bytes,
+                gint64 duration_us)
+{
+#ifdef HAVE_COPY_MANIFEST
+  g_autofree char *dir = publication_path (svc, publication->id, NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.mp4", NULL);
+  g_autoptr (CrCopyManifest) m = NULL;
+  g_autoptr (GError) error = NULL;
+  const CrDeviceKey *key = svc->device_key != NULL ? svc->device_key (svc->user_data) : NULL;
+
+  if (key == NULL)
+    {
+      g_warning ("Publication %" G_GINT64_FORMAT " has no manifest: the device key cannot "
+                 "sign", publication->id);
+      return;
+    }
+  if (!g_file_test (copy, G_FILE_TEST_IS_REGULAR))
+    {
+      g_warning ("Publication %" G_GINT64_FORMAT " has no manifest: the render left no %s",
+                 publication->id, cr_text_shown (copy));
+      return;
+    }
+  m = cr_copy_manifest_new ();
+  m->court = g_strdup (svc->config->court);
+  m->room_id = g_strdup (session->room_id);
+  m->case_no = g_strdup (session->case_no);
+  m->session_id = session->id;
+  m->session_started_us = session->started_us;
+  m->chain_head = g_strdup (session->chain_head);
+  m->seal_signature = g_strdup (session->signature);
+  m->watermark = NULL;
+  m->publication = g_new0 (CrCopyPublication, 1);
+  m->publication->id = publication->id;
+  m->publication->published_by = g_strdup (publication->published_by);
+  m->redactions = g_strdup (publication->redactions);
+  m->sha256 = g_strdup (sha256);
+  m->bytes = bytes;
+  m->duration_us = duration_us;
+  m->rendered_us = g_get_real_time ();
+  if (!cr_copy_manifest_write (key, m, copy, &error))
+    g_warning ("Publication %" G_GINT64_FORMAT " has no manifest: %s", publication->id,
+               cr_text_shown (error->message));
+#endif
 }
 
 /* The copy is whole: published, unless the case was forbidden meanwhile or
@@ -404,7 +482,16 @@ render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
       return;
     }
   session = cr_segment_index_get_session (svc->index, publication->session_id, &error);
-  if (session != NULL && !case_approved (svc, session->case_no, &error))
+  if (session == NULL)
+    {
+      g_warning ("Publication %" G_GINT64_FORMAT ": %s", id, cr_text_shown (error->message));
+      remove_files (svc, id);
+      g_clear_error (&error);
+      if (!cr_publication_store_set_failed (svc->index, id, "its session is unreadable", &error))
+        g_warning ("%s", cr_text_shown (error->message));
+      return;
+    }
+  if (!case_approved (svc, session->case_no, &error))
     {
       /* Forbidden while it rendered: never published, by the court's own
        * decision. */
@@ -430,6 +517,7 @@ render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
         g_warning ("%s", cr_text_shown (error->message));
       return;
     }
+  write_manifest (svc, publication, session, sha256, bytes, duration_us);
   if (!cr_publication_store_set_published (svc->index, id, sha256, bytes, duration_us,
                                            g_get_real_time (), &error))
     {
@@ -510,8 +598,7 @@ cr_vod_service_free (CrVodService *svc)
   /* Their children are the queue's, which goes after us: stop each. */
   g_hash_table_iter_init (&iter, svc->renders);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (queue_of (svc) != NULL)
-      cr_render_queue_cancel (queue_of (svc), ((Render *) value)->job);
+    queue_cancel (svc, ((Render *) value)->job);
   g_hash_table_unref (svc->renders);
   g_free (svc);
 }
@@ -597,8 +684,8 @@ cr_vod_service_withdraw (CrVodService *svc, gint64 id, const char *reason, const
                                            &local_error))
     return index_failed (error, local_error);
   render = g_hash_table_lookup (svc->renders, &id);
-  if (render != NULL && queue_of (svc) != NULL)
-    cr_render_queue_cancel (queue_of (svc), render->job);
+  if (render != NULL)
+    queue_cancel (svc, render->job);
   remove_files (svc, id);
   g_message ("Publication %" G_GINT64_FORMAT " withdrawn by %s: %s", id,
              cr_text_shown (by != NULL ? by : "(nobody)"), cr_text_shown (reason));

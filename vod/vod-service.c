@@ -329,6 +329,8 @@ job_json (CrVodService *svc, const CrPublicationRecord *publication,
 }
 
 static void render_progress (double fraction, gpointer user_data) G_GNUC_UNUSED;
+static void render_finished (CrVodService *svc, gint64 id, gboolean ok, const char *sha256,
+                             gint64 bytes, gint64 duration_us, const char *error_message);
 static void render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
                          const char *error_message, gpointer user_data) G_GNUC_UNUSED;
 
@@ -456,6 +458,19 @@ render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
   Render *render = user_data;
   CrVodService *svc = render->svc;
   gint64 id = render->id;
+
+  if (svc == NULL)
+    {
+      g_free (render);
+      return;
+    }
+  render_finished (svc, id, ok, sha256, bytes, duration_us, error_message);
+}
+
+static void
+render_finished (CrVodService *svc, gint64 id, gboolean ok, const char *sha256, gint64 bytes,
+                 gint64 duration_us, const char *error_message)
+{
   g_autoptr (GError) error = NULL;
   g_autoptr (CrPublicationRecord) publication = NULL;
   g_autoptr (CrSessionRecord) session = NULL;
@@ -591,14 +606,21 @@ void
 cr_vod_service_free (CrVodService *svc)
 {
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, value;
 
   if (svc == NULL)
     return;
-  /* Their children are the queue's, which goes after us: stop each. */
+  /* A render still running is stopped; its done callback, if the queue
+   * still calls it, finds its Render orphaned and only frees it. */
   g_hash_table_iter_init (&iter, svc->renders);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    queue_cancel (svc, ((Render *) value)->job);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Render *render = value;
+      queue_cancel (svc, render->job);
+      render->svc = NULL;
+      g_hash_table_iter_steal (&iter);
+      g_free (key);
+    }
   g_hash_table_unref (svc->renders);
   g_free (svc);
 }

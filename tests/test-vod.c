@@ -151,8 +151,7 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   g_autoptr (CrUsers) users = NULL;
   g_autoptr (GError) error = NULL;
 
-  /* Segments of 2 s: the copy is made of several files. */
-  fx->room = cr_test_room_new (2, NULL);
+  fx->room = cr_test_room_new (10, NULL);
   db = g_build_filename (fx->room->dir, "users.db", NULL);
   users = cr_users_open (db, TRUE, &error);
   g_assert_no_error (error);

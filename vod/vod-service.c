@@ -637,15 +637,15 @@ cr_vod_service_publish (CrVodService *svc, gint64 session_id, const char *title,
 
   g_return_val_if_fail (svc != NULL, 0);
 
+  session = publishable_session (svc, session_id, NULL, error);
+  if (session == NULL)
+    return 0;
   if (queue_of (svc) == NULL)
     {
       g_set_error (error, CR_VOD_ERROR, CR_VOD_ERROR_FAILED,
                    "This recorder has no renderer for copies (see its log)");
       return 0;
     }
-  session = publishable_session (svc, session_id, NULL, error);
-  if (session == NULL)
-    return 0;
   stored = cr_vod_redactions_normalize (redactions, session, svc->config, by, &local_error);
   if (stored == NULL)
     {

@@ -28,9 +28,11 @@ cr_access_audit_row_free (CrAccessAuditRow *row)
 static char *
 member_text (JsonNode *node)
 {
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  return json_to_string (node, FALSE);
+  g_autofree char *text = JSON_NODE_HOLDS_VALUE (node) &&
+                          json_node_get_value_type (node) == G_TYPE_STRING
+                          ? g_strdup (json_node_get_string (node)) : json_to_string (node, FALSE);
+
+  return g_utf8_make_valid (text, -1);
 }
 
 static const char *const subject_members[] = { "request", "grant", "publication", NULL };
@@ -51,11 +53,13 @@ cr_access_audit_row_new (const CrEventRecord *event)
   row->session_id = event->session_id;
   row->at_us = event->at_us;
   row->kind = event->kind;
-  row->kind_name = g_strdup (event->kind_name);
+  /* The index's text is UTF-8 unless someone wrote it by hand: the rows
+   * are, whatever it holds, for the documents made of them. */
+  row->kind_name = g_utf8_make_valid (event->kind_name != NULL ? event->kind_name : "?", -1);
   row->bytes = -1;
   if (holder == NULL || !JSON_NODE_HOLDS_OBJECT (holder))
     {
-      row->detail = g_strdup (event->detail != NULL ? event->detail : "");
+      row->detail = g_utf8_make_valid (event->detail != NULL ? event->detail : "", -1);
       return row;
     }
   object = json_node_get_object (holder);
@@ -68,7 +72,7 @@ cr_access_audit_row_new (const CrEventRecord *event)
         g_string_append_printf (subject, "%s%s %s", subject->len > 0 ? ", " : "",
                                 subject_members[i], value);
       }
-  row->subject = subject->len > 0 ? g_strdup (subject->str) : NULL;
+  row->subject = subject->len > 0 ? g_utf8_make_valid (subject->str, -1) : NULL;
 
   /* The account that acted, else where the party came from. */
   if ((node = json_object_get_member (object, "by")) != NULL && !JSON_NODE_HOLDS_NULL (node))
@@ -96,7 +100,7 @@ cr_access_audit_row_new (const CrEventRecord *event)
       value = member_text (json_object_get_member (object, name));
       g_string_append_printf (detail, "%s%s: %s", detail->len > 0 ? "; " : "", name, value);
     }
-  row->detail = g_strdup (detail->str);
+  row->detail = g_utf8_make_valid (detail->str, -1);
   return row;
 }
 

@@ -24,6 +24,24 @@ cr_copy_manifest_new (void)
   return g_new0 (CrCopyManifest, 1);
 }
 
+CrCopyManifest *
+cr_copy_manifest_new_for_session (const CrSessionRecord *session, const char *court)
+{
+  CrCopyManifest *m;
+
+  g_return_val_if_fail (session != NULL, NULL);
+
+  m = cr_copy_manifest_new ();
+  m->court = g_strdup (court);
+  m->room_id = g_strdup (session->room_id);
+  m->case_no = g_strdup (session->case_no);
+  m->session_id = session->id;
+  m->session_started_us = session->started_us;
+  m->chain_head = g_strdup (session->chain_head);
+  m->seal_signature = g_strdup (session->signature);
+  return m;
+}
+
 void
 cr_copy_grant_free (CrCopyGrant *grant)
 {
@@ -429,9 +447,13 @@ cr_copy_manifest_from_json (const char *json, gsize length, GError **error)
       json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
+      /* json-glib quotes the input around the fault, and may cut a
+       * character in two. */
+      g_autofree char *why = parse_error != NULL ? g_utf8_make_valid (parse_error->message, -1)
+                                                 : NULL;
       g_set_error (error, CR_COPY_MANIFEST_ERROR, CR_COPY_MANIFEST_ERROR_INVALID,
-                   "the manifest is not a JSON object%s%s", parse_error != NULL ? ": " : "",
-                   parse_error != NULL ? parse_error->message : "");
+                   "the manifest is not a JSON object%s%s", why != NULL ? ": " : "",
+                   why != NULL ? why : "");
       return NULL;
     }
   root = json_node_get_object (json_parser_get_root (parser));

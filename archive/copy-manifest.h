@@ -78,6 +78,12 @@ typedef struct {
 } CrCopyManifest;
 
 CrCopyManifest *cr_copy_manifest_new (void);
+/* A manifest with @session's facts filled in (room, case, id, start,
+ * chain head, seal signature) and @court (may be NULL); the rest is the
+ * caller's: the span, the watermark, the grant or publication, the
+ * redactions, the duration. (transfer full) */
+CrCopyManifest *cr_copy_manifest_new_for_session (const CrSessionRecord *session,
+                                                  const char *court);
 void cr_copy_manifest_free (CrCopyManifest *manifest);
 void cr_copy_grant_free (CrCopyGrant *grant);
 void cr_copy_publication_free (CrCopyPublication *publication);

@@ -26,6 +26,7 @@ gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-x gstreamer1.0-alsa gstreamer1.0-pulseaudio
 fonts-noto-cjk python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
 ffmpeg sqlite3 curl procps systemd strace tesseract-ocr tesseract-ocr-chi-sim e2fsprogs
+zbar-tools
 nginx libnginx-mod-rtmp libnginx-mod-stream openssl
 librtmp-dev libgnutls28-dev libcurl4-gnutls-dev chromium
 clang libclang-rt-14-dev

@@ -151,17 +151,11 @@ grant_manifest (Fixture *fixture)
   g_autoptr (CrSegmentIndex) index = open_index (fixture, TRUE);
   g_autoptr (GError) error = NULL;
   g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, session_id, &error);
-  CrCopyManifest *m = cr_copy_manifest_new ();
+  CrCopyManifest *m;
 
   g_assert_no_error (error);
   g_assert_nonnull (session->chain_head);
-  m->court = g_strdup (fixture->config->court);
-  m->room_id = g_strdup (session->room_id);
-  m->case_no = g_strdup (session->case_no);
-  m->session_id = session->id;
-  m->session_started_us = session->started_us;
-  m->chain_head = g_strdup (session->chain_head);
-  m->seal_signature = g_strdup (session->signature);
+  m = cr_copy_manifest_new_for_session (session, fixture->config->court);
   m->from_us = session->started_us;
   m->watermark = g_strdup (REQUESTER " · 授权 G7 · 2026-12-03\n仅供本案诉讼使用");
   m->grant = g_new0 (CrCopyGrant, 1);
@@ -351,6 +345,10 @@ test_intact (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (courtrec (fixture, FALSE, &out, "verify-copy", fixture->copy, NULL), ==, 0);
   assert_says (out, "not compared with the room's index");
   assert_says (out, "no trusted key given");
+  g_clear_pointer (&out, g_free);
+  /* Given the manifest rather than the copy: the copy beside it. */
+  g_assert_cmpint (courtrec (fixture, TRUE, &out, "verify-copy", json_path, NULL), ==, 0);
+  assert_says (out, "INTACT");
   g_clear_pointer (&out, g_free);
 
   /* As JSON, the verdict and the manifest. */

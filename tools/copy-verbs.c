@@ -229,10 +229,27 @@ trusted_key (VerbCall *call, const CrConfig *config, char **key, int *exit_code)
   return TRUE;
 }
 
+/* The copy FILE names: FILE itself, or the copy beside it when FILE is
+ * its manifest or its signature (what a party may well give). (transfer full) */
+static char *
+copy_named (const char *file)
+{
+  const char *suffixes[] = { ".manifest.json", ".manifest.sig" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    if (g_str_has_suffix (file, suffixes[i]) && !g_file_test (file, G_FILE_TEST_IS_DIR))
+      {
+        g_autofree char *copy = g_strndup (file, strlen (file) - strlen (suffixes[i]));
+        if (g_file_test (copy, G_FILE_TEST_IS_REGULAR))
+          return g_steal_pointer (&copy);
+      }
+  return g_strdup (file);
+}
+
 int
 run_verify_copy (VerbCall *call)
 {
-  const char *copy_path = call->args[0];
+  g_autofree char *copy_path = copy_named (call->args[0]);
   g_autofree char *trusted = NULL;
   g_autofree char *copy_shown = NULL;
   const CrConfig *config = NULL;

@@ -24,6 +24,7 @@
  * terminal.c (output). */
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "config/text.h"
 #include "tools/terminal.h"
@@ -321,6 +322,29 @@ find_verb (const char *name)
   return NULL;
 }
 
+/* A row named "VERB SUB" (such as "access log") is a subverb with its own
+ * options: `courtrec VERB SUB ...` runs it, every other `courtrec VERB
+ * ...` runs the row VERB. Until VERB has a row of its own, VERB alone
+ * (its help) is its first subverb. */
+static const Verb *
+find_subverb (const char *name, const char *sub)
+{
+  g_autofree char *full = g_strdup_printf ("%s %s", name, sub);
+  return find_verb (full);
+}
+
+static const Verb *
+find_verb_or_subverb (const char *name)
+{
+  const Verb *verb = find_verb (name);
+
+  for (gsize i = 0; verb == NULL && i < cr_n_verbs; i++)
+    if (g_str_has_prefix (cr_verbs[i].name, name) &&
+        cr_verbs[i].name[strlen (name)] == ' ')
+      verb = &cr_verbs[i];
+  return verb;
+}
+
 const char *
 verb_role_name (CrRole role)
 {
@@ -341,7 +365,7 @@ run_help (VerbCall *call)
       fputs (help, stdout);
       return EXIT_OK;
     }
-  verb = find_verb (call->args[0]);
+  verb = find_verb_or_subverb (call->args[0]);
   if (verb == NULL)
     return fail (EXIT_USAGE, "help: unknown verb '%s'; run 'courtrec help' for the list",
                  cr_text_shown (call->args[0]));
@@ -457,14 +481,16 @@ main (int argc, char **argv)
   /* The verb's arguments are checked where the verb's row is parsed, so
    * that the message can name the option. */
   /* "access log" is a row of its own (copy-verbs.c): the other access
-   * subverbs are the "access" row's. */
-  if (g_str_equal (argv[1], "access") && argc > 2 && g_str_equal (argv[2], "log"))
+   * subverbs are the "access" row's (access-verbs.c). */
+  verb = argc > 2 ? find_subverb (argv[1], argv[2]) : NULL;
+  if (verb != NULL)
     {
       argc--;
       argv++;
-      argv[1] = (char *) "access log";
+      argv[1] = (char *) verb->name;
     }
-  verb = find_verb (argv[1]);
+  else
+    verb = find_verb_or_subverb (argv[1]);
   if (verb == NULL)
     return fail (EXIT_USAGE, "unknown verb '%s'; run 'courtrec --help' for the list",
                  cr_text_shown (argv[1]));

@@ -293,6 +293,25 @@ playlist_path (gint64 id)
   return g_strdup_printf ("/vod/p/%" G_GINT64_FORMAT "/hls/index.m3u8", id);
 }
 
+/* The loudest sample (dB) of @url's audio from @from to @to seconds:
+ * ffmpeg's volumedetect. */
+static double
+max_volume (const char *url, double from, double to)
+{
+  g_autofree char *filter = g_strdup_printf ("atrim=%.2f:%.2f,volumedetect", from, to);
+  const char *argv[] = { "ffmpeg", "-hide_banner", "-nostats", "-i", url, "-vn", "-af", filter,
+                         "-f", "null", "-", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *at;
+
+  g_assert_cmpint (cr_test_run (&out, &err, argv), ==, 0);
+  at = strstr (err, "max_volume:");
+  if (at == NULL)
+    g_error ("ffmpeg measured no volume from %.2f to %.2f s: %s", from, to, err);
+  return g_ascii_strtod (at + strlen ("max_volume:"), NULL);
+}
+
 /* --- the browser ------------------------------------------------------------ */
 
 typedef struct {
@@ -354,7 +373,7 @@ test_publish_play_withdraw (Fixture *fx, gconstpointer data)
   decide (fx, CASE_FORBIDDEN, FALSE);
 
   /* A session still recording is refused, even to an approver. */
-  running = record (fx, CASE_APPROVED, 2, FALSE);
+  running = record (fx, CASE_APPROVED, 3, FALSE);
   g_assert_cmpint (publish (fx, fx->approver, running, NULL, &status), ==, 0);
   g_assert_cmpuint (status, ==, 409);
   cr_test_stop_and_wait (room, running);
@@ -468,6 +487,29 @@ test_publish_play_withdraw (Fixture *fx, gconstpointer data)
                                                          "codec_type"), "video") == 0;
     g_assert_true (video);
   }
+  /* The mute is in the published copy: silence in its span, the tone
+   * outside it. */
+  {
+    g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", room->public_port, playlist);
+    double muted = max_volume (url, 1.3, 1.8);
+    double heard = max_volume (url, 2.2, 2.8);
+
+    g_test_message ("max volume: %.1f dB in the muted span, %.1f dB after it", muted, heard);
+    g_assert_cmpfloat (muted, <, -70.0);
+    g_assert_cmpfloat (heard, >, -40.0);
+  }
+  /* Its signed manifest lies beside the copy and proves where it came
+   * from. */
+  {
+    g_autofree char *copy = g_build_filename (dir, "copy.mp4", NULL);
+    g_autofree char *manifest = g_strconcat (copy, ".manifest.json", NULL);
+    g_assert_true (g_file_test (manifest, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint (cr_test_client (room, &out, &err, "verify-copy", copy, NULL), ==, 0);
+    g_test_message ("verify-copy: %s%s", out, err);
+    g_assert_nonnull (strstr (out, id_text (id)));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
   /* The chain covers it all: verify passes. */
   g_assert_cmpint (cr_test_client (room, &out, &err, "verify", "--session",
                                    id_text (session), NULL), ==, 0);
@@ -518,7 +560,8 @@ test_publish_play_withdraw (Fixture *fx, gconstpointer data)
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   {
     g_autofree char *partial = g_strconcat (dir, ".partial", NULL);
-    g_autoptr (GPtrArray) left = cr_test_find_files (fx->room->storage_dir, ".m3u8");
+    g_autofree char *vod = g_build_filename (fx->room->storage_dir, "vod", NULL);
+    g_autoptr (GPtrArray) left = cr_test_find_files (vod, "");
     g_assert_false (g_file_test (partial, G_FILE_TEST_EXISTS));
     g_assert_cmpuint (left->len, ==, 0);
   }

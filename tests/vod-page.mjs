@@ -77,11 +77,13 @@ async function play() {
   if (!String(summary.video.src).startsWith('blob:'))
     throw new Error('the video is not fed by hls.js (MSE)');
 
-  // Seek back to the start: the time must land there and move on.
+  // Seek back near the start (the time was past 1.5 s): the picture must
+  // play on from there.
   await page.evaluate(() => { document.getElementById('video').currentTime = 0.2; });
   summary.seek = await (await page.waitForFunction(() => {
-    const time = document.getElementById('video').currentTime;
-    return time >= 0.2 && time < 1.2 ? time : false;
+    const media = document.getElementById('video');
+    return !media.seeking && media.currentTime >= 0.4 && media.currentTime < 1.3
+      ? media.currentTime : false;
   }, null, { timeout: 10000, polling: 50 })).jsonValue();
 
   summary.shown = await page.evaluate(() => ({

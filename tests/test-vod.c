@@ -8,6 +8,7 @@
  * malformed and oversized bodies, unknown ids, paths that try to leave the
  * copy's directory. */
 #include <gio/gio.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -739,6 +740,44 @@ test_hostile (Fixture *fx, gconstpointer data)
     }
   /* Nothing was published by any of it. */
   g_assert_cmpuint (count_events (fx, session, "published", 1), ==, 0);
+
+  /* Withdrawn while its copy renders: the render is stopped and nothing
+   * of it stays, on disk or in the catalogue. */
+  {
+    gint64 id = publish (fx, fx->approver, session, NULL, &status);
+    g_autofree char *vod = g_build_filename (room->storage_dir, "vod", NULL);
+    g_autoptr (GPtrArray) left = NULL;
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpuint (api_post (fx, "/api/v1/vod/withdraw", fx->approver,
+                                KEEP (g_strdup_printf ("{\"publication\":\"%" G_GINT64_FORMAT
+                                                       "\",\"reason\":\"r\"}", id)), NULL),
+                      ==, 200);
+    /* The renderer stops on SIGTERM and removes what it wrote. */
+    g_usleep ((gulong) (4 * G_USEC_PER_SEC * cr_test_timing_factor ()));
+    left = cr_test_find_files (vod, "");
+    for (guint i = 0; i < left->len; i++)
+      g_test_message ("left: %s", (const char *) g_ptr_array_index (left, i));
+    g_assert_cmpuint (left->len, ==, 0);
+    g_assert_null (catalogue_entry (fx, id));
+    g_assert_cmpuint (count_events (fx, session, "withdrawn", id), ==, 1);
+  }
+
+  /* courtrecd stopped while a copy renders: started again, it renders it
+   * anew and publishes it. */
+  {
+    gint64 id = publish (fx, fx->approver, session, NULL, &status);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 20), ==, 0);
+    cr_test_room_start (room);
+    wait_listed (fx, id);
+    g_assert_cmpuint (count_events (fx, session, "copy-rendered", id), ==, 1);
+    g_assert_cmpuint (api_post (fx, "/api/v1/vod/withdraw", fx->approver,
+                                KEEP (g_strdup_printf ("{\"publication\":\"%" G_GINT64_FORMAT
+                                                       "\",\"reason\":\"r\"}", id)), NULL),
+                      ==, 200);
+  }
 
   /* The public listener: read-only, and never outside a copy. A file
    * planted where publication 1's copy would be is not served, for

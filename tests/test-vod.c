@@ -161,6 +161,9 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   fx->approver = add_account (users, "审批人", CR_ROLE_APPROVER);
   fx->approver_file = g_build_filename (fx->room->dir, "approver.token", NULL);
   g_assert_true (g_file_set_contents (fx->approver_file, fx->approver, -1, NULL));
+  /* @data: a renderer of the test's own instead of courtrec. */
+  if (data != NULL)
+    cr_test_room_setenv (fx->room, "CR_COURTREC", data);
   cr_test_room_start (fx->room);
 }
 
@@ -812,6 +815,43 @@ test_hostile (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (raw_request (room->public_port, "POST", "/api/v1/vod/publish", NULL), !=, 200);
 }
 
+typedef struct {
+  Fixture *fx;
+  gint64 session_id, id;
+} Events;
+
+static gboolean
+has_withdrawn_event (gpointer data)
+{
+  Events *events = data;
+  return count_events (events->fx, events->session_id, "withdrawn", events->id) > 0;
+}
+
+/* A renderer that fails: the publication is never listed, nothing of it
+ * stays, and the chain says it never was. */
+static void
+test_render_fails (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *vod = g_build_filename (fx->room->storage_dir, "vod", NULL);
+  g_autofree char *log = NULL;
+  g_autoptr (GPtrArray) left = NULL;
+  Events events = { fx, 0, 0 };
+  guint status;
+
+  decide (fx, CASE_APPROVED, TRUE);
+  events.session_id = record (fx, CASE_APPROVED, 2, TRUE);
+  events.id = publish (fx, fx->approver, events.session_id, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (cr_test_wait_until (has_withdrawn_event, &events, 15000));
+  g_assert_null (catalogue_entry (fx, events.id));
+  g_assert_cmpuint (count_events (fx, events.session_id, "copy-rendered", events.id), ==, 0);
+  left = cr_test_find_files (vod, "");
+  g_assert_cmpuint (left->len, ==, 0);
+  g_assert_cmpuint (public_get (fx, KEEP (playlist_path (events.id)), NULL), ==, 404);
+  g_assert_true (g_file_get_contents (fx->room->daemon_log, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "failed"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -821,5 +861,7 @@ main (int argc, char **argv)
   g_test_add ("/courtrec/vod/publish-play-withdraw", Fixture, NULL, fixture_set_up,
               test_publish_play_withdraw, fixture_tear_down);
   g_test_add ("/courtrec/vod/hostile", Fixture, NULL, fixture_set_up, test_hostile, fixture_tear_down);
+  g_test_add ("/courtrec/vod/render-fails", Fixture, "/bin/false", fixture_set_up,
+              test_render_fails, fixture_tear_down);
   return g_test_run ();
 }

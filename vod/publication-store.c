@@ -293,11 +293,20 @@ gboolean
 cr_publication_store_set_failed (CrSegmentIndex *index, gint64 id, const char *reason,
                                  GError **error)
 {
-  return update_one (index, id,
-                     "UPDATE publications SET state = 'failed', reason = ? "
-                     "WHERE id = ? AND state = 'rendering'",
-                     "mark a publication failed",
-                     CR_BIND (CR_VALUE_TEXT (reason), CR_VALUE_INT (id)), error);
+  Change change = {
+    .id = id, .at_us = g_get_real_time (), .kind = CR_EVENT_WITHDRAWN,
+    .sql = "UPDATE publications SET state = 'failed', reason = ? "
+           "WHERE id = ? AND state = 'rendering'",
+    .doing = "mark a publication failed",
+    .values = (const CrIndexValue[]) { CR_VALUE_TEXT (reason), CR_VALUE_INT (id) },
+    .n_values = 2,
+  };
+  g_autofree char *why = g_strdup_printf ("not rendered: %s",
+                                          reason != NULL ? reason : "(no message)");
+
+  /* The chain said "published": it says too that it never was. */
+  change.detail = event_detail (id, "reason", text_node (why), "by", text_node (NULL), NULL);
+  return change_with_event (index, &change, error);
 }
 
 gboolean

@@ -57,7 +57,8 @@ gboolean cr_publication_store_set_published (CrSegmentIndex *index, gint64 id,
                                              const char *sha256, gint64 bytes,
                                              gint64 duration_us, gint64 at_us,
                                              GError **error);
-/* RENDERING -> FAILED, with why. */
+/* RENDERING -> FAILED, with why, and a "withdrawn" event {"publication",
+ * "reason": "not rendered: ...", "by": null}: the publication never was. */
 gboolean cr_publication_store_set_failed (CrSegmentIndex *index, gint64 id,
                                           const char *reason, GError **error);
 /* Any state but WITHDRAWN -> WITHDRAWN, and its "withdrawn" event

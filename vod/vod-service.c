@@ -740,7 +740,10 @@ cr_vod_service_describe (CrVodService *svc, gint64 id, GError **error)
                                        : session != NULL ? session->title : NULL);
   add_string_member (builder, "state", cr_publication_state_to_string (publication->state));
   json_builder_set_member_name (builder, "redactions");
-  json_builder_add_value (builder, json_from_string (publication->redactions, NULL));
+  {
+    JsonNode *list = json_from_string (publication->redactions, NULL);
+    json_builder_add_value (builder, list != NULL ? list : json_node_new (JSON_NODE_NULL));
+  }
   add_string_member (builder, "published_by", publication->published_by);
   add_utc_member (builder, "created", publication->created_us);
   if (publication->ready_us > 0)

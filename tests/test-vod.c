@@ -491,6 +491,15 @@ test_publish_play_withdraw (Fixture *fx, gconstpointer data)
                                                          "codec_type"), "video") == 0;
     g_assert_true (video);
   }
+  /* The copy is the court's until it is served: nobody else's to read. */
+  {
+    GStatBuf st;
+    g_autofree char *copy = g_build_filename (dir, "copy.mp4", NULL);
+    g_assert_cmpint (g_stat (dir, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0077, ==, 0);
+    g_assert_cmpint (g_stat (copy, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0077, ==, 0);
+  }
   /* The mute is in the published copy: silence in its span, the tone
    * outside it. */
   {

@@ -867,6 +867,28 @@ test_requests_and_grants (void)
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+  {
+    /* The slip again, from the CLI: the name, never the code. */
+    g_autofree char *again = g_build_filename (room->dir, "slip-again.html", NULL);
+    g_autofree char *id = g_strdup_printf ("G%" G_GINT64_FORMAT, grant);
+    g_autofree char *html = NULL;
+
+    g_assert_cmpint (cr_test_client (room, &out, &err, "access", "slip", "--grant", id, "-o",
+                                     again, NULL), ==, 0);
+    g_assert_true (g_file_get_contents (again, &html, NULL, NULL));
+    g_assert_nonnull (strstr (html, "张三"));
+    g_assert_null (strstr (html, code));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "slip", "--grant", "G-1",
+                                     NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "--grant"));
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "slip", "--grant", "G999",
+                                     NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "No access grant G999"));
+    g_clear_pointer (&err, g_free);
+  }
   g_assert_cmpint (cr_test_client (room, &out, &err, "access", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "赵六"));
   g_assert_nonnull (strstr (out, "refused"));
@@ -887,7 +909,14 @@ test_requests_and_grants (void)
   g_assert_cmpint (cr_test_client (room, &out, &err, "verify", NULL), ==, 3);
   g_assert_nonnull (strstr (out, "edited"));
 
-  /* A restart takes up the copies left pending, of grants in force only. */
+  /* A restart renders again the copies that failed, of grants in force
+   * only. */
+  {
+    g_autofree char *q = g_strdup_printf ("UPDATE derived_copies SET state = 'failed', error = "
+                                          "'disk full' WHERE grant_id IN (%" G_GINT64_FORMAT
+                                          ", (SELECT max (id) FROM access_grants))", grant);
+    g_autofree char *done = sql_value (room, q);
+  }
   g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 20), ==, 0);
   cr_test_room_start (room);
   g_clear_pointer (&log, g_free);
@@ -895,10 +924,20 @@ test_requests_and_grants (void)
   {
     g_autofree char *again = g_strdup_printf ("for G%" G_GINT64_FORMAT " again", grant);
     g_autofree char *last = sql_value (room, "SELECT max (id) FROM access_grants");
-    g_autofree char *latest = g_strdup_printf ("for G%s again", last);
+    g_autofree char *latest = g_strdup_printf ("for G%s again: the last render failed", last);
 
     g_assert_null (strstr (log, again));        /* revoked */
     g_assert_nonnull (strstr (log, latest));
+    for (guint i = 0; i < 300; i++)
+      {
+        g_autofree char *state = sql_value (room, "SELECT group_concat (state) FROM "
+                                            "derived_copies WHERE grant_id = (SELECT max (id) "
+                                            "FROM access_grants)");
+        if (g_str_equal (state, "ready"))
+          break;
+        g_assert_cmpuint (i, <, 299);
+        g_usleep (100 * 1000);
+      }
   }
 }
 

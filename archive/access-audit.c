@@ -35,6 +35,18 @@ member_text (JsonNode *node)
   return g_utf8_make_valid (text, -1);
 }
 
+/* @name is in @object, not null and not "". */
+static gboolean
+present (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return FALSE;
+  return !(JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+           *json_node_get_string (node) == '\0');
+}
+
 static const char *const subject_members[] = { "request", "grant", "publication", NULL };
 
 CrAccessAuditRow *
@@ -74,12 +86,12 @@ cr_access_audit_row_new (const CrEventRecord *event)
       }
   row->subject = subject->len > 0 ? g_utf8_make_valid (subject->str, -1) : NULL;
 
-  /* The account that acted, else where the party came from. */
-  if ((node = json_object_get_member (object, "by")) != NULL && !JSON_NODE_HOLDS_NULL (node))
-    row->who = member_text (node);
-  else if ((node = json_object_get_member (object, "address")) != NULL &&
-           !JSON_NODE_HOLDS_NULL (node))
-    row->who = member_text (node);
+  /* The account that acted, else where the party came from (a request
+   * from the public form has no account: "by" is empty). */
+  if (present (object, "by"))
+    row->who = member_text (json_object_get_member (object, "by"));
+  else if (present (object, "address"))
+    row->who = member_text (json_object_get_member (object, "address"));
 
   if ((node = json_object_get_member (object, "bytes")) != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_INT64)
@@ -91,11 +103,12 @@ cr_access_audit_row_new (const CrEventRecord *event)
       const char *name = l->data;
       g_autofree char *value = NULL;
 
+      /* "by" is the who, or empty; "address" is the who unless there is
+       * an account, or empty. */
       if (g_strv_contains (subject_members, name) ||
-          (g_str_equal (name, "bytes") && row->bytes >= 0) ||
-          (g_str_equal (name, "by") && row->who != NULL) ||
-          (g_str_equal (name, "address") && row->who != NULL &&
-           json_object_get_member (object, "by") == NULL))
+          (g_str_equal (name, "bytes") && row->bytes >= 0) || g_str_equal (name, "by") ||
+          (g_str_equal (name, "address") && (!present (object, "by") ||
+                                             !present (object, "address"))))
         continue;
       value = member_text (json_object_get_member (object, name));
       g_string_append_printf (detail, "%s%s: %s", detail->len > 0 ? "; " : "", name, value);
@@ -296,7 +309,7 @@ static const char html_style[] =
   "th,td{border:1px solid #888;padding:.2em .4em;text-align:left;vertical-align:top;"
   "white-space:pre-wrap;word-break:break-word}"
   "th{background:#eee}"
-  ".none{color:#555}"
+  ".none,.note{color:#555}"
   "@media print{body{margin:0;max-width:none}tr{page-break-inside:avoid}}";
 
 char *
@@ -345,7 +358,12 @@ cr_access_audit_to_html (GPtrArray *rows, const char *court, const char *case_no
       html_cell (out, row->detail);
       g_string_append (out, "</tr>\n");
     }
-  g_string_append (out, "</table>\n</body>\n</html>\n");
+  /* What the page is worth: each row is a link of its session's chain,
+   * which the sealed head and verify stand behind. */
+  g_string_append (out, "</table>\n<p class=\"note\">每条记录均已写入该庭次的完整性校验链；"
+                        "核验：courtrec verify --case 案号。<br>Each entry is an event in its "
+                        "session's integrity chain; check them with courtrec verify --case "
+                        "CASE.</p>\n</body>\n</html>\n");
   return g_string_free (out, FALSE);
 }
 

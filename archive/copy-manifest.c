@@ -660,6 +660,7 @@ cr_copy_manifest_verify (const char *copy_path, CrSegmentIndex *index,
 
   g_return_val_if_fail (copy_path != NULL, FALSE);
   g_return_val_if_fail (verdict != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   cr_copy_verdict_clear (verdict);
   if (!g_file_test (copy_path, G_FILE_TEST_IS_REGULAR))

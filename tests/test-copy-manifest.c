@@ -351,6 +351,25 @@ test_intact (Fixture *fixture, gconstpointer data)
   assert_says (out, "INTACT");
   g_clear_pointer (&out, g_free);
 
+  /* Renamed by the party, with its manifest and signature: still intact. */
+  {
+    g_autofree char *dir = g_path_get_dirname (fixture->copy);
+    g_autofree char *renamed = g_build_filename (dir, "庭审录像.mp4", NULL);
+    g_autofree char *renamed_json = cr_copy_manifest_json_path (renamed);
+    g_autofree char *renamed_sig = cr_copy_manifest_sig_path (renamed);
+    const char *argv[] = { "cp", fixture->copy, renamed, NULL };
+    const char *argv_json[] = { "cp", json_path, renamed_json, NULL };
+    const char *argv_sig[] = { "cp", sig_path, renamed_sig, NULL };
+
+    run_ok (argv);
+    run_ok (argv_json);
+    run_ok (argv_sig);
+    g_assert_cmpint (courtrec (fixture, TRUE, &out, "verify-copy", renamed, NULL), ==, 0);
+    assert_says (out, "INTACT");
+    assert_says (out, "the copy was made as copy.mp4");
+    g_clear_pointer (&out, g_free);
+  }
+
   /* As JSON, the verdict and the manifest. */
   g_assert_cmpint (courtrec (fixture, TRUE, &out, "verify-copy", "--json", fixture->copy, NULL),
                    ==, 0);
@@ -412,6 +431,24 @@ test_tampered_manifest (Fixture *fixture, gconstpointer data)
   g_file_set_contents (json_path, "{\"format\":", -1, &error);
   g_assert_no_error (error);
   assert_tampered (fixture, "not a JSON object");
+
+  /* Signed by the recorder's key, but not a manifest of this format: a
+   * number where a name goes, members missing. */
+  {
+    g_autoptr (CrDeviceKey) key = device_key (fixture);
+    g_autofree char *sig_path = cr_copy_manifest_sig_path (fixture->copy);
+    g_autofree char *forged = g_strdup_printf ("{\"format\":\"%s\",\"room_id\":7}\n",
+                                               CR_COPY_MANIFEST_FORMAT);
+    guint8 signature[64];
+
+    cr_device_key_sign_bytes (key, (const guint8 *) forged, strlen (forged), signature);
+    g_file_set_contents (json_path, forged, -1, &error);
+    g_assert_no_error (error);
+    g_file_set_contents (sig_path, (const char *) signature, sizeof signature, &error);
+    g_assert_no_error (error);
+    assert_tampered (fixture, "the manifest lacks or misstates \"court\"");
+    assert_tampered (fixture, "\"room_id\" (text)");
+  }
 }
 
 static void
@@ -719,7 +756,7 @@ write_access_trail (Fixture *fixture, gint64 *other_case_session)
                                           NULL);
   g_autofree char *wrong = json_detail ("grant", "#7", "address", FORMULA, "failures", "#1",
                                         NULL);
-  g_autofree char *used = json_detail ("grant", "#7", "address", "192.0.2.7", NULL);
+  g_autofree char *used = json_detail ("grant", "#7", "address", "192.0.2.7", "by", "", NULL);
   g_autofree char *download = json_detail ("grant", "#7", "address", "192.0.2.7",
                                            "file", "copy.mp4", "bytes", "#1048576",
                                            "complete", "yes", NULL);
@@ -920,6 +957,15 @@ test_access_log (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (courtrec (fixture, TRUE, &out, "access", "log", "--case",
                              "（2026）浙1022民初999号", NULL), ==, 0);
   assert_says (out, "No access to the recordings of case");
+  g_clear_pointer (&out, g_free);
+
+  /* Its help, both ways. */
+  g_assert_cmpint (courtrec (fixture, FALSE, &out, "help", "access", "log", NULL), ==, 0);
+  assert_says (out, "courtrec -c FILE access log");
+  assert_says (out, "--csv");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (courtrec (fixture, FALSE, &out, "help", "access", "nosuch", NULL), ==, 2);
+  assert_says (out, "unknown verb 'access nosuch'");
   g_clear_pointer (&out, g_free);
 
   /* Bad usage. */

@@ -300,6 +300,14 @@ run_verify_copy (VerbCall *call)
             "was used; compare it with the court's published device key\n");
   if (index == NULL)
     printf ("note: not compared with the room's index (give -c FILE on the recorder)\n");
+  if (verdict.manifest != NULL)
+    {
+      g_autofree char *name = g_path_get_basename (copy_path);
+      g_autofree char *made = shown (verdict.manifest->file_name);
+      if (g_strcmp0 (name, verdict.manifest->file_name) != 0)
+        printf ("note: the copy was made as %s; a new name changes nothing that is checked\n",
+                made);
+    }
   if (cr_copy_verdict_is_intact (&verdict))
     {
       printf ("INTACT: this copy is the one the manifest describes, made from the sealed "

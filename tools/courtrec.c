@@ -303,7 +303,7 @@ const Verb cr_verbs[] = {
       { "config", 'c', OPT_FILES, FALSE, "FILE", "The room's config", NULL },
       { NULL } },
     run_access_log },
-  { "help", "[VERB]", 0, 1, CR_ROLE_ANYONE,
+  { "help", "[VERB [SUBVERB]]", 0, 2, CR_ROLE_ANYONE,
     "a verb's options and what it does; this list without VERB",
     "Shows a verb's options and what it does; without VERB, the list of verbs. The manual "
     "pages are courtrec(1), courtrecd(8) and courtrec.conf(5).", NULL, run_help },
@@ -365,7 +365,16 @@ run_help (VerbCall *call)
       fputs (help, stdout);
       return EXIT_OK;
     }
-  verb = find_verb_or_subverb (call->args[0]);
+  /* "help access log": the subverb's row. */
+  if (call->n_args == 2)
+    {
+      verb = find_subverb (call->args[0], call->args[1]);
+      if (verb == NULL)
+        return fail (EXIT_USAGE, "help: unknown verb '%s %s'; run 'courtrec help' for the list",
+                     cr_text_shown (call->args[0]), cr_text_shown (call->args[1]));
+    }
+  else
+    verb = find_verb_or_subverb (call->args[0]);
   if (verb == NULL)
     return fail (EXIT_USAGE, "help: unknown verb '%s'; run 'courtrec help' for the list",
                  cr_text_shown (call->args[0]));

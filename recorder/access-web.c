@@ -619,10 +619,18 @@ handle_playback (CrAccessWeb *web, SoupServerMessage *msg, CrAccessLogin *login)
                      "seconds: expected the seconds played, 0 or more");
       return;
     }
-  if (!require_live_grant (web, msg, login))
-    return;
-  if (login_covers (login, session_id))
-    dir = cr_access_service_copy_dir (service_of (web), login->grant_id, session_id);
+  /* A start needs the grant as it is now; an end is still written once
+   * the grant has ended under the player (revoked meanwhile): the audit
+   * then says how long it was watched. */
+  if (g_str_equal (event, "start"))
+    {
+      if (!require_live_grant (web, msg, login))
+        return;
+      if (login_covers (login, session_id))
+        dir = cr_access_service_copy_dir (service_of (web), login->grant_id, session_id);
+    }
+  else if (login_covers (login, session_id))
+    dir = g_strdup ("");
   if (dir == NULL)
     {
       not_found (msg);
@@ -645,7 +653,8 @@ handle_playback (CrAccessWeb *web, SoupServerMessage *msg, CrAccessLogin *login)
   if (g_str_equal (event, "end"))
     {
       json_builder_set_member_name (detail, "seconds");
-      json_builder_add_double_value (detail, (double) (gint64) (seconds * 10) / 10);
+      /* Whole seconds: a double would be written as 1.8999999999999999. */
+      json_builder_add_int_value (detail, (gint64) (seconds + 0.5));
     }
   json_builder_end_object (detail);
   detail_root = json_builder_get_root (detail);

@@ -331,7 +331,7 @@ test_play_files (void)
                        "application/json", body, &reply);
   assert_status (&reply, 200, "playback start");
   g_free (body);
-  body = g_strdup_printf ("{\"session\":%" G_GINT64_FORMAT ",\"event\":\"end\",\"seconds\":2.5}",
+  body = g_strdup_printf ("{\"session\":%" G_GINT64_FORMAT ",\"event\":\"end\",\"seconds\":2.6}",
                           fx.a1);
   cr_test_access_http (fx.room, "POST", "/access/api/playback", fx.copy_cookie,
                        "application/json", body, &reply);
@@ -339,7 +339,7 @@ test_play_files (void)
   events = cr_test_access_events (fx.room, fx.a2);
   g_assert_cmpuint (count_lines_with (events, "playback-start"), ==, 1);
   g_assert_cmpuint (count_lines_with (events, "playback-end"), ==, 1);
-  g_assert_nonnull (strstr (events, "\"seconds\":2.5"));
+  g_assert_nonnull (strstr (events, "\"seconds\":3"));
   g_assert_nonnull (strstr (events, "127.0.0.1"));
 
   /* Of a session not granted, or a made-up event: refused, nothing written. */

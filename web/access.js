@@ -71,13 +71,15 @@
            String(r).padStart(2, '0');
   }
 
-  async function post(path, body) {
+  /* keepalive: the end of a playback is sent even as the page closes. */
+  async function post(path, body, keepalive) {
     return fetch(API + path, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
+      keepalive: keepalive === true,
     });
   }
 
@@ -93,7 +95,7 @@
   /* --- playback events --------------------------------------------------- */
 
   function sendPlayback(session, event, seconds) {
-    post('playback', { session, event, seconds: Math.max(0, Math.round(seconds * 10) / 10) })
+    post('playback', { session, event, seconds: Math.max(0, Math.round(seconds * 10) / 10) }, true)
       .catch(() => {});
   }
 

@@ -391,6 +391,9 @@ main (int argc, char **argv)
 
   if (argc < 2)
     return fail (EXIT_USAGE, "no verb given; run 'courtrec --help' for the list");
+  /* Hidden: the renderer's process, run by courtrecd (render-verb.c). */
+  if (g_str_equal (argv[1], "render"))
+    return cr_render_verb_main (argc - 1, argv + 1);
   /* The verb's arguments are checked where the verb's row is parsed, so
    * that the message can name the option. */
   verb = find_verb (argv[1]);

@@ -140,4 +140,8 @@ int run_access (VerbCall *call);
 /* courtrec.c */
 int run_help (VerbCall *call);
 
+/* render-verb.c: `courtrec render JOB.json` (argv[0] is "render"), not in
+ * the table: courtrecd's render queue runs it. */
+int cr_render_verb_main (int argc, char **argv);
+
 G_END_DECLS

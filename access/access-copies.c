@@ -7,25 +7,21 @@
 #include "access/access-private.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "archive/utc.h"
 #include "config/text.h"
 
-#if __has_include ("render/render-queue.h")
 #include "render/render-queue.h"
-#define HAVE_RENDER_QUEUE 1
-#endif
-#if __has_include ("archive/copy-manifest.h")
 #include "archive/copy-manifest.h"
-#define HAVE_COPY_MANIFEST 1
-#endif
 
 typedef struct {
   CrAccessService *svc;
   gint64 copy_id, grant_id, session_id;
   guint64 render_id;
+  gboolean cancelled;           /* its grant ended: the queue's answer is dropped */
   char *dir;                    /* absolute */
   char *watermark, *redactions;
   gint64 from_us, to_us;
@@ -195,7 +191,6 @@ job_json (CrAccessService *svc, CopyJob *job, const CrSessionRecord *session, GE
   return json_to_string (root, TRUE);
 }
 
-#ifdef HAVE_COPY_MANIFEST
 static void
 write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_us)
 {
@@ -244,16 +239,20 @@ write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_
   if (!cr_copy_manifest_write (key, m, copy, &error))
     g_warning ("The copy %s has no manifest: %s", cr_text_shown (copy), error->message);
 }
-#endif
 
-/* Unused until the render queue is built in. */
-G_GNUC_UNUSED static void
+static void
 copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
            const char *error_message)
 {
   CrAccessService *svc = job->svc;
   g_autoptr (GError) error = NULL;
 
+  if (job->cancelled)
+    {
+      g_ptr_array_remove (svc->cancelled, job);
+      copy_job_free (job);
+      return;
+    }
   g_ptr_array_remove (svc->jobs, job);
   if (!cr_access_store_finish_copy (svc->index, job->copy_id, ok, sha256, bytes, duration_us,
                                     g_get_real_time (), error_message, &error))
@@ -268,9 +267,7 @@ copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 d
       g_autoptr (JsonParser) parser = json_parser_new ();
       JsonObject *detail = json_object_new ();
 
-#ifdef HAVE_COPY_MANIFEST
       write_manifest (job, sha256, bytes, duration_us);
-#endif
       g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
                  " is ready (%" G_GINT64_FORMAT " bytes)", job->session_id, job->grant_id,
                  bytes);
@@ -287,19 +284,17 @@ copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 d
   copy_job_free (job);
 }
 
-#ifdef HAVE_RENDER_QUEUE
 static void
 on_render_progress (double fraction, gpointer user_data)
 {
 }
 
 static void
-on_render_done (gboolean ok, const char *sha256, guint64 bytes, gint64 duration_us,
+on_render_done (gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
                 const char *error_message, gpointer user_data)
 {
-  copy_done (user_data, ok, sha256, (gint64) bytes, duration_us, error_message);
+  copy_done (user_data, ok, sha256, bytes, duration_us, error_message);
 }
-#endif
 
 static gboolean
 write_private (const char *path, const char *text, GError **error)
@@ -308,90 +303,174 @@ write_private (const char *path, const char *text, GError **error)
                                    error);
 }
 
+/* Writes the job of one copy and submits it; @copy_id 0 for a new copy
+ * (its row is made), else the pending row to render again. */
+static void
+start_copy (CrAccessService *svc, const CrAccessGrantRow *grant,
+            const CrAccessRequestRow *request, gint64 session_id, gint64 copy_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrSessionRecord) session = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *relative = NULL;
+  g_autofree char *job_path = NULL;
+  g_autofree char *text = NULL;
+  CopyJob *job = g_new0 (CopyJob, 1);
+
+  job->svc = svc;
+  job->grant_id = grant->id;
+  job->session_id = session_id;
+  job->copy_id = copy_id;
+  job->dir = cr_access_copy_path (svc, grant->id, session_id);
+  job->watermark = g_strdup (grant->watermark);
+  job->redactions = g_strdup (grant->redactions);
+  job->from_us = request->span_from_us;
+  job->to_us = request->span_to_us;
+  job->requester = g_strdup (request->requester);
+  job->role = g_strdup (request->role);
+  job->mode = g_strdup (grant->mode);
+  job->granted_by = g_strdup (grant->granted_by);
+  job->expires_us = grant->expires_us;
+
+  parent = g_path_get_dirname (job->dir);
+  relative = g_strdup_printf ("copies/G%" G_GINT64_FORMAT "/S%" G_GINT64_FORMAT,
+                              grant->id, session_id);
+  job_path = g_strdup_printf ("%s.job.json", job->dir);
+  session = cr_segment_index_get_session (svc->index, session_id, &error);
+  if (session == NULL ||
+      (job->copy_id == 0 &&
+       (job->copy_id = cr_access_store_add_copy (svc->index, grant->id, session_id,
+                                                 relative, &error)) <= 0) ||
+      (text = job_json (svc, job, session, &error)) == NULL)
+    {
+      g_warning ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+                 " cannot be made: %s", session_id, grant->id, error->message);
+      copy_job_free (job);
+      return;
+    }
+  if (g_mkdir_with_parents (parent, 0700) != 0)
+    {
+      g_warning ("Cannot make %s: %s", cr_text_shown (parent), g_strerror (errno));
+      copy_job_free (job);
+      return;
+    }
+  if (!write_private (job_path, text, &error))
+    {
+      g_warning ("%s", error->message);
+      copy_job_free (job);
+      return;
+    }
+  if (svc->queue != NULL)
+    {
+      g_ptr_array_add (svc->jobs, job);
+      job->render_id = cr_render_queue_submit (svc->queue, job_path, on_render_progress,
+                                               on_render_done, job);
+      return;
+    }
+  g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+             " waits: no render queue (job %s)", session_id, grant->id,
+             cr_text_shown (job_path));
+  copy_job_free (job);
+}
+
 void
 cr_access_copies_start (CrAccessService *svc, const CrAccessGrantRow *grant,
                         const CrAccessRequestRow *request, GArray *sessions)
 {
   for (guint i = 0; i < sessions->len; i++)
+    start_copy (svc, grant, request, g_array_index (sessions, gint64, i), 0);
+}
+
+void
+cr_access_copies_resume (CrAccessService *svc)
+{
+  g_autoptr (GPtrArray) copies = cr_access_store_list_pending_copies (svc->index, NULL);
+  gint64 now = g_get_real_time ();
+
+  /* Renders that a restart cut short, of grants still in force. */
+  for (guint i = 0; copies != NULL && i < copies->len; i++)
     {
-      gint64 session_id = g_array_index (sessions, gint64, i);
-      g_autoptr (GError) error = NULL;
-      g_autoptr (CrSessionRecord) session = NULL;
-      g_autofree char *parent = NULL;
-      g_autofree char *relative = NULL;
-      g_autofree char *job_path = NULL;
-      g_autofree char *text = NULL;
-      CopyJob *job = g_new0 (CopyJob, 1);
+      CrDerivedCopyRow *copy = g_ptr_array_index (copies, i);
+      g_autoptr (CrAccessGrantRow) grant =
+          cr_access_store_get_grant (svc->index, copy->grant_id, NULL);
+      g_autoptr (CrAccessRequestRow) request =
+          grant != NULL ? cr_access_store_get_request (svc->index, grant->request_id, NULL)
+                        : NULL;
 
-      job->svc = svc;
-      job->grant_id = grant->id;
-      job->session_id = session_id;
-      job->dir = cr_access_copy_path (svc, grant->id, session_id);
-      job->watermark = g_strdup (grant->watermark);
-      job->redactions = g_strdup (grant->redactions);
-      job->from_us = request->span_from_us;
-      job->to_us = request->span_to_us;
-      job->requester = g_strdup (request->requester);
-      job->role = g_strdup (request->role);
-      job->mode = g_strdup (grant->mode);
-      job->granted_by = g_strdup (grant->granted_by);
-      job->expires_us = grant->expires_us;
-
-      parent = g_path_get_dirname (job->dir);
-      relative = g_strdup_printf ("copies/G%" G_GINT64_FORMAT "/S%" G_GINT64_FORMAT,
-                                  grant->id, session_id);
-      job_path = g_strdup_printf ("%s.job.json", job->dir);
-      session = cr_segment_index_get_session (svc->index, session_id, &error);
-      if (session == NULL ||
-          (job->copy_id = cr_access_store_add_copy (svc->index, grant->id, session_id,
-                                                    relative, &error)) <= 0 ||
-          (text = job_json (svc, job, session, &error)) == NULL)
-        {
-          g_warning ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
-                     " cannot be made: %s", session_id, grant->id, error->message);
-          copy_job_free (job);
-          continue;
-        }
-      if (g_mkdir_with_parents (parent, 0700) != 0)
-        {
-          g_warning ("Cannot make %s: %s", cr_text_shown (parent), g_strerror (errno));
-          copy_job_free (job);
-          continue;
-        }
-      if (!write_private (job_path, text, &error))
-        {
-          g_warning ("%s", error->message);
-          copy_job_free (job);
-          continue;
-        }
-#ifdef HAVE_RENDER_QUEUE
-      if (svc->queue != NULL)
-        {
-          g_ptr_array_add (svc->jobs, job);
-          job->render_id = cr_render_queue_submit (svc->queue, job_path, on_render_progress,
-                                                   on_render_done, job);
-          continue;
-        }
-#endif
-      g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
-                 " waits: no render queue (job %s)", session_id, grant->id,
-                 cr_text_shown (job_path));
-      copy_job_free (job);
+      if (request == NULL || grant->revoked_us != 0 || grant->expires_us <= now)
+        continue;
+      g_message ("Rendering the copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+                 " again: the last render did not finish", copy->session_id, grant->id);
+      start_copy (svc, grant, request, copy->session_id, copy->id);
     }
+}
+
+/* Deletes @path and what is under it, without following links. */
+static gboolean
+remove_tree (const char *path)
+{
+  GDir *dir;
+  const char *name;
+  gboolean ok = TRUE;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    return g_unlink (path) == 0;
+  dir = g_dir_open (path, 0, NULL);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      ok &= remove_tree (child);
+    }
+  g_dir_close (dir);
+  return ok && g_rmdir (path) == 0;
+}
+
+void
+cr_access_copies_discard (CrAccessService *svc, gint64 grant_id)
+{
+  g_autofree char *name = g_strdup_printf ("G%" G_GINT64_FORMAT, grant_id);
+  g_autofree char *dir = g_build_filename (svc->config->storage_dir, "copies", name, NULL);
+
+  for (guint i = 0; i < svc->jobs->len; i++)
+    {
+      CopyJob *job = g_ptr_array_index (svc->jobs, i);
+
+      if (job->grant_id != grant_id)
+        continue;
+      g_ptr_array_remove_index (svc->jobs, i--);
+      /* A running render still answers, "Cancelled": the job waits for
+       * it (a queued one is dropped without an answer, and freed with
+       * the service). */
+      job->cancelled = TRUE;
+      g_ptr_array_add (svc->cancelled, job);
+      if (svc->queue != NULL && job->render_id != 0)
+        cr_render_queue_cancel (svc->queue, job->render_id);
+    }
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return;
+  /* The copies carry the requester's name in every picture: once the
+   * grant has ended nobody may fetch them, so they are not kept. */
+  if (!remove_tree (dir))
+    g_warning ("Could not delete the copies of G%" G_GINT64_FORMAT " in %s: %s", grant_id,
+               cr_text_shown (dir), g_strerror (errno));
+  else
+    g_message ("Deleted the copies of G%" G_GINT64_FORMAT, grant_id);
 }
 
 void
 cr_access_copies_cancel_all (CrAccessService *svc)
 {
-  /* The queue is freed after the service; the jobs' callbacks must not
-   * come for a service that is gone. */
+  /* The queue is freed right after the service, before the main loop
+   * runs again: no callback comes for a job freed here. */
+  while (svc->cancelled->len > 0)
+    copy_job_free (g_ptr_array_steal_index (svc->cancelled, svc->cancelled->len - 1));
   while (svc->jobs->len > 0)
     {
       CopyJob *job = g_ptr_array_steal_index (svc->jobs, svc->jobs->len - 1);
-#ifdef HAVE_RENDER_QUEUE
       if (svc->queue != NULL && job->render_id != 0)
         cr_render_queue_cancel (svc->queue, job->render_id);
-#endif
       copy_job_free (job);
     }
 }

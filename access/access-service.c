@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* access-service.c: see access-service.h. Requests, decisions and the
- * use of codes; the copies a grant makes are access-copies.c's.
+/* access-service.c: see access-service.h. Requests and decisions; the
+ * party's side is access-party.c's, the listing and slips
+ * access-listing.c's, the copies a grant makes access-copies.c's.
  *
  * What is checked here is what an approver and a privacy reviewer expect:
  * an identity number is hashed the moment it arrives and never written
@@ -13,6 +14,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "access/access-redactions.h"
 #include "access/access-slip.h"
 #include "archive/case-number.h"
 #include "config/text.h"
@@ -24,9 +26,6 @@ G_DEFINE_QUARK (cr-access-error-quark, cr_access_error)
 #define TEXT_MAX_CHARS 500
 #define REDACTIONS_MAX 200
 
-/* One answer for every refused login: whether the code exists, has ended
- * or met the wrong identity number is not told to whoever tries. */
-#define DENIED_MESSAGE "The access code or the identity number is wrong, or the grant has ended"
 
 static const char *const roles[] = { "party", "agent", "defence", "victim", "media", NULL };
 static const char *const modes[] = { "review", "copy", NULL };
@@ -58,8 +57,8 @@ cr_access_grant_free (CrAccessGrant *grant)
   g_free (grant);
 }
 
-static gboolean
-index_failed (GError **error, GError *index_error)
+gboolean
+cr_access_index_failed (GError **error, GError *index_error)
 {
   g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_FAILED, "The index: %s",
                index_error != NULL ? index_error->message : "no answer");
@@ -67,11 +66,11 @@ index_failed (GError **error, GError *index_error)
   return FALSE;
 }
 
-static gboolean
-invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+gboolean
+cr_access_invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-static gboolean
-invalid (GError **error, const char *format, ...)
+gboolean
+cr_access_invalid (GError **error, const char *format, ...)
 {
   va_list args;
 
@@ -80,6 +79,21 @@ invalid (GError **error, const char *format, ...)
     *error = g_error_new_valist (CR_ACCESS_ERROR, CR_ACCESS_ERROR_INVALID, format, args);
   va_end (args);
   return FALSE;
+}
+
+/* The copies of grants that have expired are deleted within the hour. */
+#define SWEEP_SECONDS 3600
+
+static gboolean
+sweep (gpointer user_data)
+{
+  CrAccessService *svc = user_data;
+  g_autoptr (GArray) ended = cr_access_store_expired_grants (svc->index, g_get_real_time (),
+                                                             NULL);
+
+  for (guint i = 0; ended != NULL && i < ended->len; i++)
+    cr_access_copies_discard (svc, g_array_index (ended, gint64, i));
+  return G_SOURCE_CONTINUE;
 }
 
 CrAccessService *
@@ -103,6 +117,10 @@ cr_access_service_new (CrSegmentIndex *index, const CrConfig *config,
   svc->device_key_data = device_key_data;
   svc->key = g_steal_pointer (&key);
   svc->jobs = g_ptr_array_new ();
+  svc->cancelled = g_ptr_array_new ();
+  cr_access_copies_resume (svc);
+  sweep (svc);
+  svc->sweep_timer = g_timeout_add_seconds (SWEEP_SECONDS, sweep, svc);
   return svc;
 }
 
@@ -111,8 +129,10 @@ cr_access_service_free (CrAccessService *svc)
 {
   if (svc == NULL)
     return;
+  g_clear_handle_id (&svc->sweep_timer, g_source_remove);
   cr_access_copies_cancel_all (svc);
   g_clear_pointer (&svc->jobs, g_ptr_array_unref);
+  g_clear_pointer (&svc->cancelled, g_ptr_array_unref);
   cr_access_key_free (svc->key);
   g_free (svc);
 }
@@ -160,15 +180,15 @@ compare_ids (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-static void
-set_utc (JsonObject *object, const char *name, gint64 utc_us)
+void
+cr_access_set_utc (JsonObject *object, const char *name, gint64 utc_us)
 {
   g_autofree char *text = cr_format_utc (utc_us);
   json_object_set_string_member (object, name, text);
 }
 
-static JsonArray *
-sessions_array (GArray *ids)
+JsonArray *
+cr_access_sessions_array (GArray *ids)
 {
   JsonArray *array = json_array_new ();
 
@@ -201,7 +221,7 @@ cr_access_write_events (CrAccessService *svc, GArray *sessions, CrEventKind kind
                      cr_event_kind_to_string (kind), g_array_index (sessions, gint64, i),
                      local_error->message);
           if (ok)
-            ok = index_failed (error, local_error);
+            ok = cr_access_index_failed (error, local_error);
           else
             g_clear_error (&local_error);
         }
@@ -223,14 +243,14 @@ case_sessions (CrAccessService *svc, const char *case_no, const char *wanted,
   sessions = cr_segment_index_list_sessions (svc->index, case_no, &local_error);
   if (sessions == NULL)
     {
-      index_failed (error, local_error);
+      cr_access_index_failed (error, local_error);
       return NULL;
     }
   if (wanted != NULL && g_ascii_strcasecmp (wanted, "all") != 0)
     {
       if (!cr_access_parse_sessions (wanted, asked))
         {
-          invalid (error, "sessions = \"%s\": expected \"all\" or session ids like \"12,13\"",
+          cr_access_invalid (error, "sessions = \"%s\": expected \"all\" or session ids like \"12,13\"",
                    cr_text_shown (wanted));
           return NULL;
         }
@@ -244,13 +264,13 @@ case_sessions (CrAccessService *svc, const char *case_no, const char *wanted,
               found = g_ptr_array_index (sessions, j);
           if (found == NULL)
             {
-              invalid (error, "Session %" G_GINT64_FORMAT " is not a session of case %s",
+              cr_access_invalid (error, "Session %" G_GINT64_FORMAT " is not a session of case %s",
                        id, case_no);
               return NULL;
             }
           if (stopped_only && found->state != CR_SESSION_STOPPED)
             {
-              invalid (error, "Session %" G_GINT64_FORMAT " is still being recorded: only a "
+              cr_access_invalid (error, "Session %" G_GINT64_FORMAT " is still being recorded: only a "
                        "stopped session can be granted", id);
               return NULL;
             }
@@ -281,9 +301,9 @@ check_text (const char *value, const char *name, guint max, gboolean required,
   while (p != NULL && g_ascii_isspace (*p))
     p++;
   if (p == NULL || *p == '\0')
-    return required ? invalid (error, "%s is missing", name) : TRUE;
+    return required ? cr_access_invalid (error, "%s is missing", name) : TRUE;
   if (!cr_text_validate (value, name, max, FALSE, &text_error))
-    return invalid (error, "%s", text_error->message);
+    return cr_access_invalid (error, "%s", text_error->message);
   return TRUE;
 }
 
@@ -294,12 +314,39 @@ parse_time (const char *text, const char *name, gint64 *utc_us, GError **error)
   if (text == NULL || *text == '\0')
     return TRUE;
   if (!cr_parse_utc (text, utc_us))
-    return invalid (error, "%s = \"%s\": expected a UTC time like 2026-11-27T02:13:25.316Z",
+    return cr_access_invalid (error, "%s = \"%s\": expected a UTC time like 2026-11-27T02:13:25.316Z",
                     name, cr_text_shown (text));
   return TRUE;
 }
 
 /* --- requests ----------------------------------------------------------- */
+
+/* The access-requested event of @row in @sessions. */
+static void
+record_requested (CrAccessService *svc, const CrAccessRequestRow *row, GArray *sessions)
+{
+  JsonObject *detail = json_object_new ();
+
+  json_object_set_int_member (detail, "request", row->id);
+  json_object_set_string_member (detail, "name", row->requester);
+  json_object_set_string_member (detail, "role", row->role);
+  json_object_set_string_member (detail, "purpose", row->purpose != NULL ? row->purpose : "");
+  json_object_set_string_member (detail, "source", row->source);
+  json_object_set_string_member (detail, "by", row->entered_by != NULL ? row->entered_by : "");
+  cr_access_set_utc (detail, "entered_at", row->entered_us);
+  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REQUESTED, detail, NULL);
+}
+
+/* A request from the public form names sessions nobody has checked: it
+ * goes into their chains only once an approver decides on it, before the
+ * decision. */
+static void
+record_public_request (CrAccessService *svc, const CrAccessRequestRow *request,
+                       GArray *sessions)
+{
+  if (g_strcmp0 (request->source, "public") == 0)
+    record_requested (svc, request, sessions);
+}
 
 static gint64
 submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *source,
@@ -310,7 +357,6 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
   g_autofree char *identity = NULL;
   GError *local_error = NULL;
   gboolean public = g_str_equal (source, "public");
-  JsonObject *detail;
   gint64 id;
 
   g_return_val_if_fail (svc != NULL && fields != NULL, 0);
@@ -320,11 +366,11 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
       !check_text (fields->contact, "contact", NAME_MAX_CHARS, FALSE, error))
     return 0;
   if (fields->role == NULL || !g_strv_contains (roles, fields->role))
-    return invalid (error, "role = \"%s\": expected party, agent, defence, victim or media",
+    return cr_access_invalid (error, "role = \"%s\": expected party, agent, defence, victim or media",
                     cr_text_shown (fields->role != NULL ? fields->role : ""));
   identity = cr_access_identity_normalize (fields->identity);
   if (identity == NULL)
-    return invalid (error, "identity: expected the identity number, 4 to 40 letters and "
+    return cr_access_invalid (error, "identity: expected the identity number, 4 to 40 letters and "
                     "digits");
   row->case_no = cr_case_number_canonicalize (fields->case_no, &local_error);
   if (row->case_no == NULL)
@@ -338,7 +384,7 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
       !parse_time (fields->span_to, "to", &row->span_to_us, error))
     return 0;
   if (row->span_from_us != 0 && row->span_to_us != 0 && row->span_from_us >= row->span_to_us)
-    return invalid (error, "from must be before to");
+    return cr_access_invalid (error, "from must be before to");
   if (public)
     {
       /* The public form learns nothing of which cases or sessions exist:
@@ -346,7 +392,7 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
       sessions = g_array_new (FALSE, FALSE, sizeof (gint64));
       if (fields->sessions != NULL && g_ascii_strcasecmp (fields->sessions, "all") != 0 &&
           !cr_access_parse_sessions (fields->sessions, sessions))
-        return invalid (error, "sessions: expected \"all\" or session ids like \"12,13\"");
+        return cr_access_invalid (error, "sessions: expected \"all\" or session ids like \"12,13\"");
       g_array_set_size (sessions, 0);
     }
   else
@@ -355,7 +401,7 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
       if (sessions == NULL)
         return 0;
       if (sessions->len == 0)
-        return invalid (error, "No session of case %s is recorded in this room",
+        return cr_access_invalid (error, "No session of case %s is recorded in this room",
                         row->case_no);
     }
   row->requester = g_strdup (fields->requester);
@@ -373,17 +419,11 @@ submit (CrAccessService *svc, const CrAccessRequestFields *fields, const char *s
 
   id = cr_access_store_add_request (svc->index, row, &local_error);
   if (id <= 0)
-    return index_failed (error, local_error);
+    return cr_access_index_failed (error, local_error);
   g_message ("Access request R%" G_GINT64_FORMAT " for case %s entered by %s (%s)", id,
              row->case_no, cr_text_shown (entered_by != NULL ? entered_by : "?"), source);
-  detail = json_object_new ();
-  json_object_set_int_member (detail, "request", id);
-  json_object_set_string_member (detail, "name", row->requester);
-  json_object_set_string_member (detail, "role", row->role);
-  json_object_set_string_member (detail, "purpose", row->purpose != NULL ? row->purpose : "");
-  json_object_set_string_member (detail, "source", source);
-  json_object_set_string_member (detail, "by", entered_by != NULL ? entered_by : "");
-  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REQUESTED, detail, NULL);
+  row->id = id;
+  record_requested (svc, row, sessions);
   return id;
 }
 
@@ -402,28 +442,28 @@ cr_access_service_submit_public (CrAccessService *svc, const CrAccessRequestFiel
 }
 
 /* The request @id, or CR_ACCESS_ERROR_NOT_FOUND. */
-static CrAccessRequestRow *
-get_request (CrAccessService *svc, gint64 id, GError **error)
+CrAccessRequestRow *
+cr_access_get_request (CrAccessService *svc, gint64 id, GError **error)
 {
   GError *local_error = NULL;
   CrAccessRequestRow *row = cr_access_store_get_request (svc->index, id, &local_error);
 
   if (row == NULL && local_error != NULL)
-    index_failed (error, local_error);
+    cr_access_index_failed (error, local_error);
   else if (row == NULL)
     g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_NOT_FOUND,
                  "No access request R%" G_GINT64_FORMAT, id);
   return row;
 }
 
-static CrAccessGrantRow *
-get_grant_row (CrAccessService *svc, gint64 id, GError **error)
+CrAccessGrantRow *
+cr_access_get_grant_row (CrAccessService *svc, gint64 id, GError **error)
 {
   GError *local_error = NULL;
   CrAccessGrantRow *row = cr_access_store_get_grant (svc->index, id, &local_error);
 
   if (row == NULL && local_error != NULL)
-    index_failed (error, local_error);
+    cr_access_index_failed (error, local_error);
   else if (row == NULL)
     g_set_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_NOT_FOUND,
                  "No access grant G%" G_GINT64_FORMAT, id);
@@ -464,158 +504,6 @@ request_sessions (CrAccessService *svc, const CrAccessRequestRow *request)
 
 /* --- decisions ---------------------------------------------------------- */
 
-static const char *const redaction_kinds[] = { "mute", "blur", "cut", NULL };
-
-/* A time of a redaction: UTC, or HH:MM:SS from the session's start
- * (resolved per session when its job is written). */
-static gboolean
-redaction_time_ok (const char *text)
-{
-  gint64 utc;
-  guint h, m, s;
-  char end;
-
-  if (text == NULL)
-    return FALSE;
-  return cr_parse_utc (text, &utc) ||
-         (sscanf (text, "%u:%u:%u%c", &h, &m, &s, &end) == 3 && m < 60 && s < 60);
-}
-
-/* The redaction list of the contract, checked: a JSON array of at most
- * REDACTIONS_MAX objects, each of its kind's members; "by" the approver
- * when not given. (transfer full) */
-static char *
-check_redactions (const char *text, const char *by, GError **error)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) parse_error = NULL;
-  JsonArray *array;
-  JsonNode *root;
-  gint depth = 0, deepest = 0;
-
-  if (text == NULL || *text == '\0')
-    return g_strdup ("[]");
-  if (strlen (text) > 64 * 1024)
-    return invalid (error, "redactions: at most 64 kB"), NULL;
-  /* json-glib recurses without a bound: a list of flat objects is two
-   * deep, so anything deeper is refused before it is parsed. */
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        {
-          for (p++; *p != '\0' && *p != '"'; p++)
-            if (*p == '\\' && p[1] != '\0')
-              p++;
-          if (*p == '\0')
-            break;
-        }
-      else if (*p == '[' || *p == '{')
-        {
-          depth++;
-          deepest = MAX (deepest, depth);
-        }
-      else if (*p == ']' || *p == '}')
-        depth--;
-    }
-  if (deepest > 2)
-    return invalid (error, "redactions: expected a JSON array of flat objects"), NULL;
-  if (!json_parser_load_from_data (parser, text, -1, &parse_error))
-    return invalid (error, "redactions: not JSON: %s", parse_error->message), NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
-    return invalid (error, "redactions: expected a JSON array"), NULL;
-  array = json_node_get_array (root);
-  if (json_array_get_length (array) > REDACTIONS_MAX)
-    return invalid (error, "redactions: at most %d", REDACTIONS_MAX), NULL;
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-      JsonObject *object;
-      const char *kind, *from, *to, *reason;
-      gint64 from_us = 0, to_us = 0;
-
-      if (!JSON_NODE_HOLDS_OBJECT (item))
-        return invalid (error, "redactions[%u]: expected an object", i), NULL;
-      object = json_node_get_object (item);
-      kind = json_object_get_string_member_with_default (object, "kind", NULL);
-      from = json_object_get_string_member_with_default (object, "from", NULL);
-      to = json_object_get_string_member_with_default (object, "to", NULL);
-      reason = json_object_get_string_member_with_default (object, "reason", NULL);
-      if (kind == NULL || !g_strv_contains (redaction_kinds, kind))
-        return invalid (error, "redactions[%u].kind: expected mute, blur or cut", i), NULL;
-      if (!redaction_time_ok (from) || !redaction_time_ok (to))
-        return invalid (error, "redactions[%u]: from and to are UTC times or HH:MM:SS", i),
-               NULL;
-      if (cr_parse_utc (from, &from_us) && cr_parse_utc (to, &to_us) && from_us >= to_us)
-        return invalid (error, "redactions[%u]: from must be before to", i), NULL;
-      if (reason == NULL || *reason == '\0' || g_utf8_strlen (reason, -1) > TEXT_MAX_CHARS)
-        return invalid (error, "redactions[%u].reason: required, at most %d characters", i,
-                        TEXT_MAX_CHARS), NULL;
-      if (g_str_equal (kind, "mute") &&
-          json_object_get_string_member_with_default (object, "track", NULL) == NULL)
-        return invalid (error, "redactions[%u].track: mix, all or a microphone's name", i),
-               NULL;
-      if (g_str_equal (kind, "blur"))
-        for (const char *const *member = (const char *const[]) { "x", "y", "width", "height",
-                                                                 NULL };
-             *member != NULL; member++)
-          {
-            JsonNode *n = json_object_get_member (object, *member);
-            if (n == NULL || json_node_get_value_type (n) != G_TYPE_INT64 ||
-                json_node_get_int (n) < 0 || json_node_get_int (n) > 10000 ||
-                (json_node_get_int (n) == 0 && (*member)[0] != 'x' && (*member)[0] != 'y'))
-              return invalid (error, "redactions[%u].%s: expected a number of pixels", i,
-                              *member), NULL;
-          }
-      if (!json_object_has_member (object, "by"))
-        json_object_set_string_member (object, "by", by);
-    }
-  return json_to_string (root, FALSE);
-}
-
-static char *
-slip_url (CrAccessService *svc)
-{
-  const CrConfig *config = svc->config;
-
-  if (config->access_public_url != NULL)
-    return g_strdup (config->access_public_url);
-  if (config->public_host != NULL)
-    return g_strdup_printf ("http://%s%s%s:%u/access/",
-                            strchr (config->public_host, ':') != NULL ? "[" : "",
-                            config->public_host,
-                            strchr (config->public_host, ':') != NULL ? "]" : "",
-                            config->public_port);
-  return g_strdup ("/access/");
-}
-
-static char *
-make_slip (CrAccessService *svc, const CrAccessRequestRow *request,
-           const CrAccessGrantRow *grant, GArray *sessions, const char *code)
-{
-  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *url = slip_url (svc);
-  CrAccessSlip slip = {
-    .court = svc->config->court, .room_name = svc->config->room_name,
-    .case_no = request->case_no, .requester = request->requester, .role = request->role,
-    .mode = grant->mode, .grant_id = grant->id, .sessions = lines,
-    .expires_us = grant->expires_us, .url = url, .code = code,
-  };
-
-  for (guint i = 0; i < sessions->len; i++)
-    {
-      gint64 id = g_array_index (sessions, gint64, i);
-      g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (svc->index, id, NULL);
-      g_autofree char *started = session != NULL ? cr_format_utc (session->started_us) : NULL;
-
-      g_ptr_array_add (lines, g_strdup_printf ("S%" G_GINT64_FORMAT "  %s  %s", id,
-                                               started != NULL ? started : "",
-                                               session != NULL && session->title != NULL
-                                                 ? session->title : ""));
-    }
-  return cr_access_slip_html (&slip);
-}
-
 gint64
 cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mode,
                          gint64 expires_us, const char *sessions, const char *redactions,
@@ -634,19 +522,19 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
 
   g_return_val_if_fail (svc != NULL && by != NULL, 0);
 
-  request = get_request (svc, request_id, error);
+  request = cr_access_get_request (svc, request_id, error);
   if (request == NULL || !require_pending (request, error))
     return 0;
   if (mode == NULL || !g_strv_contains (modes, mode))
-    return invalid (error, "mode = \"%s\": expected review or copy",
+    return cr_access_invalid (error, "mode = \"%s\": expected review or copy",
                     cr_text_shown (mode != NULL ? mode : ""));
   if (expires_us == 0)
     expires_us = now + (gint64) svc->config->access_code_days * G_TIME_SPAN_DAY;
   if (expires_us <= now)
-    return invalid (error, "expires: the time is past; expected a time within %d days",
+    return cr_access_invalid (error, "expires: the time is past; expected a time within %d days",
                     MAX_DAYS);
   if (expires_us > now + MAX_DAYS * G_TIME_SPAN_DAY)
-    return invalid (error, "expires: at most %d days from now", MAX_DAYS);
+    return cr_access_invalid (error, "expires: at most %d days from now", MAX_DAYS);
 
   /* What may be granted: the request's sessions that exist and are
    * stopped; the approver may narrow it. */
@@ -664,17 +552,20 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
       if (!requested)
         {
           if (sessions != NULL && g_ascii_strcasecmp (sessions, "all") != 0)
-            return invalid (error, "Session %" G_GINT64_FORMAT " is not one the request "
+            return cr_access_invalid (error, "Session %" G_GINT64_FORMAT " is not one the request "
                             "R%" G_GINT64_FORMAT " asked for",
                             g_array_index (asked, gint64, i), request_id);
           g_array_remove_index (asked, i--);
         }
     }
   if (asked->len == 0)
-    return invalid (error, "No stopped session of case %s to grant for request R%"
+    return cr_access_invalid (error, "No stopped session of case %s to grant for request R%"
                     G_GINT64_FORMAT, request->case_no, request_id);
 
-  grant->redactions = check_redactions (redactions, by, error);
+  grant->redactions = cr_access_redactions_check_for (redactions, by,
+                                                      svc->config->microphones,
+                                                      svc->config->width,
+                                                      svc->config->height, error);
   if (grant->redactions == NULL)
     return 0;
   code = cr_access_code_new ();
@@ -688,7 +579,7 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
   grant->granted_us = now;
   grant->id = cr_access_store_add_grant (svc->index, grant, &local_error);
   if (grant->id <= 0)
-    return index_failed (error, local_error);
+    return cr_access_index_failed (error, local_error);
   /* The watermark names the recipient and the grant: a leaked copy says
    * whose it was. */
   grant->watermark = g_strdup_printf ("%s · 授权 G%" G_GINT64_FORMAT " · %s",
@@ -706,16 +597,17 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
   json_object_set_int_member (detail, "request", request_id);
   json_object_set_int_member (detail, "grant", grant->id);
   json_object_set_string_member (detail, "mode", mode);
-  set_utc (detail, "expires", expires_us);
-  json_object_set_array_member (detail, "sessions", sessions_array (asked));
+  cr_access_set_utc (detail, "expires", expires_us);
+  json_object_set_array_member (detail, "sessions", cr_access_sessions_array (asked));
   json_object_set_int_member (detail, "redactions",
                               (gint64) strlen (grant->redactions) > 2 ? 1 : 0);
   json_object_set_string_member (detail, "by", by);
+  record_public_request (svc, request, asked);
   cr_access_write_events (svc, asked, CR_EVENT_ACCESS_GRANTED, detail, NULL);
 
   cr_access_copies_start (svc, grant, request, asked);
   if (slip_out != NULL)
-    *slip_out = make_slip (svc, request, grant, asked, code);
+    *slip_out = cr_access_make_slip (svc, request, grant, asked, code);
   if (code_out != NULL)
     *code_out = g_steal_pointer (&code);
   return grant->id;
@@ -734,12 +626,12 @@ cr_access_service_refuse (CrAccessService *svc, gint64 request_id, const char *r
 
   if (!check_text (reason, "reason", TEXT_MAX_CHARS, TRUE, error))
     return FALSE;
-  request = get_request (svc, request_id, error);
+  request = cr_access_get_request (svc, request_id, error);
   if (request == NULL || !require_pending (request, error))
     return FALSE;
   if (!cr_access_store_refuse (svc->index, request_id, by, g_get_real_time (), reason,
                                &local_error))
-    return index_failed (error, local_error);
+    return cr_access_index_failed (error, local_error);
   g_message ("Access request R%" G_GINT64_FORMAT " refused by %s", request_id,
              cr_text_shown (by));
   sessions = request_sessions (svc, request);
@@ -747,12 +639,13 @@ cr_access_service_refuse (CrAccessService *svc, gint64 request_id, const char *r
   json_object_set_int_member (detail, "request", request_id);
   json_object_set_string_member (detail, "reason", reason);
   json_object_set_string_member (detail, "by", by);
+  record_public_request (svc, request, sessions);
   cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REFUSED, detail, NULL);
   return TRUE;
 }
 
-static GArray *
-grant_sessions (const CrAccessGrantRow *grant)
+GArray *
+cr_access_grant_sessions (const CrAccessGrantRow *grant)
 {
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
@@ -774,7 +667,7 @@ cr_access_service_revoke (CrAccessService *svc, gint64 grant_id, const char *rea
 
   if (!check_text (reason, "reason", TEXT_MAX_CHARS, TRUE, error))
     return FALSE;
-  grant = get_grant_row (svc, grant_id, error);
+  grant = cr_access_get_grant_row (svc, grant_id, error);
   if (grant == NULL)
     return FALSE;
   if (grant->revoked_us != 0)
@@ -785,294 +678,14 @@ cr_access_service_revoke (CrAccessService *svc, gint64 grant_id, const char *rea
     }
   if (!cr_access_store_revoke (svc->index, grant_id, by, g_get_real_time (), reason,
                                &local_error))
-    return index_failed (error, local_error);
+    return cr_access_index_failed (error, local_error);
   g_message ("Access grant G%" G_GINT64_FORMAT " revoked by %s", grant_id, cr_text_shown (by));
-  sessions = grant_sessions (grant);
+  cr_access_copies_discard (svc, grant_id);
+  sessions = cr_access_grant_sessions (grant);
   detail = json_object_new ();
   json_object_set_int_member (detail, "grant", grant_id);
   json_object_set_string_member (detail, "reason", reason);
   json_object_set_string_member (detail, "by", by);
   cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_REVOKED, detail, NULL);
   return TRUE;
-}
-
-/* --- state -------------------------------------------------------------- */
-
-static CrAccessState
-grant_state (CrAccessService *svc, const CrAccessGrantRow *grant)
-{
-  g_autoptr (GPtrArray) copies = NULL;
-
-  if (grant->revoked_us != 0)
-    return CR_ACCESS_STATE_REVOKED;
-  if (grant->expires_us <= g_get_real_time ())
-    return CR_ACCESS_STATE_EXPIRED;
-  copies = cr_access_store_list_copies (svc->index, grant->id, NULL);
-  if (copies == NULL || copies->len == 0)
-    return CR_ACCESS_STATE_PENDING;
-  for (guint i = 0; i < copies->len; i++)
-    if (!g_str_equal (((CrDerivedCopyRow *) g_ptr_array_index (copies, i))->state, "ready"))
-      return CR_ACCESS_STATE_PENDING;
-  return CR_ACCESS_STATE_READY;
-}
-
-static CrAccessGrant *
-grant_from_rows (CrAccessService *svc, const CrAccessGrantRow *row,
-                 const CrAccessRequestRow *request)
-{
-  CrAccessGrant *grant = g_new0 (CrAccessGrant, 1);
-
-  grant->id = row->id;
-  grant->request_id = row->request_id;
-  grant->case_no = g_strdup (request->case_no);
-  grant->requester = g_strdup (request->requester);
-  grant->role = g_strdup (request->role);
-  grant->mode = g_strdup (row->mode);
-  grant->sessions = grant_sessions (row);
-  grant->expires_us = row->expires_us;
-  grant->state = grant_state (svc, row);
-  return grant;
-}
-
-CrAccessState
-cr_access_service_check (CrAccessService *svc, gint64 grant_id)
-{
-  g_autoptr (CrAccessGrantRow) grant = NULL;
-
-  g_return_val_if_fail (svc != NULL, CR_ACCESS_STATE_UNKNOWN);
-  grant = cr_access_store_get_grant (svc->index, grant_id, NULL);
-  return grant != NULL ? grant_state (svc, grant) : CR_ACCESS_STATE_UNKNOWN;
-}
-
-CrAccessGrant *
-cr_access_service_get_grant (CrAccessService *svc, gint64 grant_id)
-{
-  g_autoptr (CrAccessGrantRow) row = NULL;
-  g_autoptr (CrAccessRequestRow) request = NULL;
-
-  g_return_val_if_fail (svc != NULL, NULL);
-  row = cr_access_store_get_grant (svc->index, grant_id, NULL);
-  if (row == NULL)
-    return NULL;
-  request = cr_access_store_get_request (svc->index, row->request_id, NULL);
-  if (request == NULL)
-    return NULL;
-  return grant_from_rows (svc, row, request);
-}
-
-/* --- the party's side --------------------------------------------------- */
-
-gboolean
-cr_access_service_login (CrAccessService *svc, const char *code, const char *id_suffix,
-                         const char *address, CrAccessGrant **grant_out, GError **error)
-{
-  g_autofree char *code_hash = NULL;
-  g_autofree char *suffix_hash = NULL;
-  g_autoptr (CrAccessGrantRow) grant = NULL;
-  g_autoptr (CrAccessRequestRow) request = NULL;
-  g_autoptr (GArray) sessions = NULL;
-  CrAccessState state;
-  JsonObject *detail;
-
-  g_return_val_if_fail (svc != NULL, FALSE);
-
-  code_hash = cr_access_code_hash (svc->key, code);
-  if (code_hash != NULL)
-    grant = cr_access_store_grant_by_code (svc->index, code_hash, NULL);
-  if (grant != NULL)
-    request = cr_access_store_get_request (svc->index, grant->request_id, NULL);
-  if (grant == NULL || request == NULL)
-    {
-      g_message ("Access login from %s: no such code",
-                 cr_text_shown (address != NULL ? address : "?"));
-      g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED, DENIED_MESSAGE);
-      return FALSE;
-    }
-  sessions = grant_sessions (grant);
-  suffix_hash = cr_access_identity_suffix_hash (svc->key, id_suffix);
-  if (suffix_hash == NULL || strlen (id_suffix) != 4 ||
-      strlen (suffix_hash) != strlen (request->identity_suffix_hash) ||
-      sodium_memcmp (suffix_hash, request->identity_suffix_hash, strlen (suffix_hash)) != 0)
-    {
-      gint64 failures = cr_access_store_count_failure (svc->index, grant->id, NULL);
-
-      g_message ("Access login to G%" G_GINT64_FORMAT " from %s: wrong identity number "
-                 "(%" G_GINT64_FORMAT " so far)", grant->id,
-                 cr_text_shown (address != NULL ? address : "?"), failures);
-      detail = json_object_new ();
-      json_object_set_int_member (detail, "grant", grant->id);
-      json_object_set_string_member (detail, "address", address != NULL ? address : "");
-      json_object_set_int_member (detail, "failures", failures);
-      cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_CODE_WRONG, detail, NULL);
-      g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED, DENIED_MESSAGE);
-      return FALSE;
-    }
-  state = grant_state (svc, grant);
-  if (state == CR_ACCESS_STATE_REVOKED || state == CR_ACCESS_STATE_EXPIRED)
-    {
-      g_message ("Access login to G%" G_GINT64_FORMAT " from %s: the grant is %s", grant->id,
-                 cr_text_shown (address != NULL ? address : "?"),
-                 cr_access_state_to_string (state));
-      g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED, DENIED_MESSAGE);
-      return FALSE;
-    }
-  detail = json_object_new ();
-  json_object_set_int_member (detail, "grant", grant->id);
-  json_object_set_string_member (detail, "address", address != NULL ? address : "");
-  cr_access_write_events (svc, sessions, CR_EVENT_ACCESS_CODE_USED, detail, NULL);
-  if (grant_out != NULL)
-    *grant_out = grant_from_rows (svc, grant, request);
-  return TRUE;
-}
-
-char *
-cr_access_service_copy_dir (CrAccessService *svc, gint64 grant_id, gint64 session_id)
-{
-  g_autoptr (CrAccessGrantRow) grant = NULL;
-  g_autoptr (GPtrArray) copies = NULL;
-  g_autoptr (GArray) sessions = NULL;
-  CrAccessState state;
-
-  g_return_val_if_fail (svc != NULL, NULL);
-  grant = cr_access_store_get_grant (svc->index, grant_id, NULL);
-  if (grant == NULL)
-    return NULL;
-  state = grant_state (svc, grant);
-  if (state != CR_ACCESS_STATE_READY && state != CR_ACCESS_STATE_PENDING)
-    return NULL;
-  copies = cr_access_store_list_copies (svc->index, grant_id, NULL);
-  for (guint i = 0; copies != NULL && i < copies->len; i++)
-    {
-      CrDerivedCopyRow *copy = g_ptr_array_index (copies, i);
-
-      if (copy->session_id == session_id && g_str_equal (copy->state, "ready"))
-        return cr_access_copy_path (svc, grant_id, session_id);
-    }
-  return NULL;
-}
-
-gboolean
-cr_access_service_record (CrAccessService *svc, gint64 grant_id, CrEventKind kind,
-                          const char *detail_json, GError **error)
-{
-  g_autoptr (CrAccessGrantRow) grant = NULL;
-  g_autoptr (GArray) sessions = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *detail;
-  JsonNode *root;
-
-  g_return_val_if_fail (svc != NULL, FALSE);
-
-  if (cr_event_kind_get_class (kind) != CR_EVENT_CLASS_ACCESS)
-    return invalid (error, "%s is not an access event",
-                    cr_event_kind_to_string (kind) != NULL ? cr_event_kind_to_string (kind)
-                                                           : "?");
-  grant = get_grant_row (svc, grant_id, error);
-  if (grant == NULL)
-    return FALSE;
-  if (detail_json == NULL)
-    detail_json = "{}";
-  if (strlen (detail_json) > 16 * 1024 ||
-      !json_parser_load_from_data (parser, detail_json, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return invalid (error, "The event's detail must be a JSON object of at most 16 kB");
-  detail = json_object_ref (json_node_get_object (root));
-  json_object_set_int_member (detail, "grant", grant_id);
-  sessions = grant_sessions (grant);
-  return cr_access_write_events (svc, sessions, kind, detail, error);
-}
-
-/* --- listing ------------------------------------------------------------ */
-
-JsonNode *
-cr_access_service_list (CrAccessService *svc, const char *state_filter, GError **error)
-{
-  g_autoptr (GPtrArray) requests = NULL;
-  GError *local_error = NULL;
-  JsonArray *array;
-  JsonNode *node;
-
-  g_return_val_if_fail (svc != NULL, NULL);
-
-  requests = cr_access_store_list_requests (svc->index, state_filter, &local_error);
-  if (requests == NULL)
-    {
-      index_failed (error, local_error);
-      return NULL;
-    }
-  array = json_array_new ();
-  for (guint i = 0; i < requests->len; i++)
-    {
-      CrAccessRequestRow *request = g_ptr_array_index (requests, i);
-      g_autoptr (CrAccessGrantRow) grant =
-          cr_access_store_grant_of_request (svc->index, request->id, NULL);
-      JsonObject *object = json_object_new ();
-
-      json_object_set_int_member (object, "id", request->id);
-      json_object_set_string_member (object, "case", request->case_no);
-      json_object_set_string_member (object, "requester", request->requester);
-      json_object_set_string_member (object, "role", request->role);
-      json_object_set_string_member (object, "sessions",
-                                     request->sessions != NULL ? request->sessions : "all");
-      json_object_set_string_member (object, "purpose", request->purpose);
-      json_object_set_string_member (object, "source", request->source);
-      json_object_set_string_member (object, "entered_by", request->entered_by);
-      set_utc (object, "entered_at", request->entered_us);
-      json_object_set_string_member (object, "state", request->state);
-      json_object_set_string_member (object, "decided_by", request->decided_by);
-      json_object_set_string_member (object, "reason", request->reason);
-      if (grant != NULL)
-        {
-          JsonObject *g = json_object_new ();
-          JsonArray *copies_array = json_array_new ();
-          g_autoptr (GPtrArray) copies =
-              cr_access_store_list_copies (svc->index, grant->id, NULL);
-          g_autoptr (GArray) sessions = grant_sessions (grant);
-
-          json_object_set_int_member (g, "id", grant->id);
-          json_object_set_string_member (g, "mode", grant->mode);
-          set_utc (g, "expires", grant->expires_us);
-          json_object_set_string_member (g, "state",
-                                         cr_access_state_to_string (grant_state (svc, grant)));
-          json_object_set_array_member (g, "sessions", sessions_array (sessions));
-          json_object_set_string_member (g, "granted_by", grant->granted_by);
-          json_object_set_string_member (g, "revoke_reason", grant->revoke_reason);
-          for (guint j = 0; copies != NULL && j < copies->len; j++)
-            {
-              CrDerivedCopyRow *copy = g_ptr_array_index (copies, j);
-              JsonObject *c = json_object_new ();
-
-              json_object_set_int_member (c, "session", copy->session_id);
-              json_object_set_string_member (c, "state", copy->state);
-              json_object_set_string_member (c, "sha256", copy->sha256);
-              json_array_add_object_element (copies_array, c);
-            }
-          json_object_set_array_member (g, "copies", copies_array);
-          json_object_set_object_member (object, "grant", g);
-        }
-      else
-        json_object_set_null_member (object, "grant");
-      json_array_add_object_element (array, object);
-    }
-  node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, array);
-  return node;
-}
-
-char *
-cr_access_service_slip (CrAccessService *svc, gint64 grant_id, GError **error)
-{
-  g_autoptr (CrAccessGrantRow) grant = NULL;
-  g_autoptr (CrAccessRequestRow) request = NULL;
-  g_autoptr (GArray) sessions = NULL;
-
-  g_return_val_if_fail (svc != NULL, NULL);
-  grant = get_grant_row (svc, grant_id, error);
-  if (grant == NULL)
-    return NULL;
-  request = get_request (svc, grant->request_id, error);
-  if (request == NULL)
-    return NULL;
-  sessions = grant_sessions (grant);
-  return make_slip (svc, request, grant, sessions, NULL);
 }

@@ -324,14 +324,13 @@ cr_access_store_finish_copy (CrSegmentIndex *index, gint64 copy_id, gboolean ok,
                        error);
 }
 
-GPtrArray *
-cr_access_store_list_copies (CrSegmentIndex *index, gint64 grant_id, GError **error)
+static GPtrArray *
+select_copies (CrSegmentIndex *index, const char *sql, const CrIndexValue *values,
+               gsize n_values, GError **error)
 {
   const char *doing = "read the derived copies";
-  g_autoptr (sqlite3_stmt) stmt =
-      cr_index_statement (index, "SELECT " COPY_COLUMNS " FROM derived_copies "
-                          "WHERE grant_id = ? ORDER BY session_id", doing,
-                          CR_BIND (CR_VALUE_INT (grant_id)), error);
+  g_autoptr (sqlite3_stmt) stmt = cr_index_statement (index, sql, doing, values, n_values,
+                                                      error);
   g_autoptr (GPtrArray) rows =
       g_ptr_array_new_with_free_func ((GDestroyNotify) cr_derived_copy_row_free);
   int rc;
@@ -358,4 +357,32 @@ cr_access_store_list_copies (CrSegmentIndex *index, gint64 grant_id, GError **er
   if (!cr_index_check (index, rc, doing, error))
     return NULL;
   return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+cr_access_store_list_copies (CrSegmentIndex *index, gint64 grant_id, GError **error)
+{
+  return select_copies (index, "SELECT " COPY_COLUMNS " FROM derived_copies "
+                        "WHERE grant_id = ? ORDER BY session_id",
+                        CR_BIND (CR_VALUE_INT (grant_id)), error);
+}
+
+GPtrArray *
+cr_access_store_list_pending_copies (CrSegmentIndex *index, GError **error)
+{
+  return select_copies (index, "SELECT " COPY_COLUMNS " FROM derived_copies "
+                        "WHERE grant_id IS NOT NULL AND state = 'pending' ORDER BY id",
+                        CR_BIND_NONE, error);
+}
+
+GArray *
+cr_access_store_expired_grants (CrSegmentIndex *index, gint64 now_us, GError **error)
+{
+  g_autofree char *now = cr_format_utc (now_us);
+
+  return cr_index_select_ids (index,
+                              "SELECT id FROM access_grants WHERE revoked_at IS NULL AND "
+                              "expires_at < ? AND id IN (SELECT grant_id FROM derived_copies) "
+                              "ORDER BY id", "find the grants that expired",
+                              CR_BIND (CR_VALUE_TEXT (now)), error);
 }

@@ -95,6 +95,10 @@ gint64 cr_access_store_add_copy (CrSegmentIndex *index, gint64 grant_id, gint64 
 gboolean cr_access_store_finish_copy (CrSegmentIndex *index, gint64 copy_id, gboolean ok,
                                       const char *sha256, gint64 bytes, gint64 duration_us,
                                       gint64 at_us, const char *error_text, GError **error);
+/* Every copy of a grant still pending, by id. (element-type CrDerivedCopyRow) */
+GPtrArray *cr_access_store_list_pending_copies (CrSegmentIndex *index, GError **error);
+/* The ids of grants that expired before @now_us, not revoked, with copies. */
+GArray *cr_access_store_expired_grants (CrSegmentIndex *index, gint64 now_us, GError **error);
 /* By session. (element-type CrDerivedCopyRow) */
 GPtrArray *cr_access_store_list_copies (CrSegmentIndex *index, gint64 grant_id,
                                         GError **error);

@@ -373,6 +373,30 @@ cr_device_key_verify (const char *public_hex, const char *message,
                                       strlen (message), public) == 0;
 }
 
+void
+cr_device_key_sign_bytes (const CrDeviceKey *key, const guint8 *data, gsize length,
+                          guint8 signature[64])
+{
+  G_STATIC_ASSERT (crypto_sign_BYTES == 64);
+  g_return_if_fail (key != NULL);
+  g_return_if_fail (data != NULL || length == 0);
+
+  crypto_sign_detached (signature, NULL, data, length, key->secret);
+}
+
+gboolean
+cr_device_key_verify_bytes (const char *public_hex, const guint8 *data, gsize length,
+                            const guint8 signature[64])
+{
+  unsigned char public[crypto_sign_PUBLICKEYBYTES];
+
+  if ((data == NULL && length > 0) || signature == NULL || !start_sodium (NULL))
+    return FALSE;
+  if (!from_hex (public_hex, public, sizeof public))
+    return FALSE;
+  return crypto_sign_verify_detached (signature, data, length, public) == 0;
+}
+
 char *
 cr_device_key_read_public (const char *path, GError **error)
 {

@@ -52,6 +52,16 @@ char *cr_device_key_sign (const CrDeviceKey *key, const char *message);
 gboolean cr_device_key_verify (const char *public_hex, const char *message,
                                const char *signature_hex);
 
+/* The same over raw bytes, for a file signed as it is (a copy's manifest,
+ * copy-manifest.h): the bare 64-byte signature, the form `openssl pkeyutl
+ * -verify -rawin` checks. */
+void cr_device_key_sign_bytes (const CrDeviceKey *key, const guint8 *data, gsize length,
+                               guint8 signature[64]);
+/* TRUE when @signature (64 bytes) is @public_hex's valid signature of
+ * @data; FALSE for a bad signature and a malformed key. */
+gboolean cr_device_key_verify_bytes (const char *public_hex, const guint8 *data,
+                                     gsize length, const guint8 signature[64]);
+
 /* The public key in @path's ".pub" file, or NULL (with an error) when it is
  * missing or malformed. (transfer full) 64 hex digits */
 char *cr_device_key_read_public (const char *path, GError **error);

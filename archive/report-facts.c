@@ -10,6 +10,8 @@
  * the whole hearing until it came back). */
 #include "archive/report-private.h"
 
+#include "archive/access-audit.h"
+
 /* How soon after the session's start an alarm counts as standing from the
  * start. */
 #define AT_START_US G_USEC_PER_SEC
@@ -46,6 +48,7 @@ cr_report_facts_free (CrReportFacts *facts)
   g_clear_pointer (&facts->faults, g_ptr_array_unref);
   g_clear_pointer (&facts->markers, g_ptr_array_unref);
   g_clear_pointer (&facts->others, g_ptr_array_unref);
+  g_clear_pointer (&facts->access, g_ptr_array_unref);
   g_free (facts);
 }
 
@@ -316,6 +319,7 @@ cr_report_facts_gather (CrSegmentIndex *index, const CrConfig *config,
   facts->faults = g_ptr_array_new_with_free_func ((GDestroyNotify) fault_free);
   facts->markers = g_ptr_array_new ();
   facts->others = g_ptr_array_new ();
+  facts->access = cr_access_audit_rows (facts->events);
 
   for (guint i = 0; i < facts->segments->len; i++)
     {
@@ -344,6 +348,8 @@ cr_report_facts_gather (CrSegmentIndex *index, const CrConfig *config,
           take_fault (&gathering, event);
           break;
         case CR_EVENT_CLASS_ACCESS:
+          /* Its own section: facts->access. */
+          break;
         case CR_EVENT_CLASS_OTHER:
           g_ptr_array_add (facts->others, event);
           break;

@@ -46,6 +46,7 @@ typedef struct {
   GPtrArray *faults;      /* CrReportFault, by start */
   GPtrArray *markers;     /* CrEventRecord, borrowed */
   GPtrArray *others;      /* CrEventRecord, borrowed */
+  GPtrArray *access;      /* CrAccessAuditRow: requests, grants, their use */
   gint64 recorded_us;
   gint64 paused_us;
   gint64 bytes;
@@ -55,6 +56,12 @@ typedef struct {
 CrReportFacts *cr_report_facts_gather (CrSegmentIndex *index, const CrConfig *config,
                                        gint64 session_id, GError **error);
 void cr_report_facts_free (CrReportFacts *facts);
+
+/* The "Access" section (report-access.c): who asked for the recording,
+ * who was let in, what they watched and took, in each format. */
+void cr_report_access_text (GString *out, const CrReportFacts *facts);
+void cr_report_access_json (JsonBuilder *builder, const CrReportFacts *facts);
+void cr_report_access_html (GString *out, const CrReportFacts *facts);
 
 /* The members of @event's detail when it is a JSON object, else NULL;
  * @holder keeps them. */

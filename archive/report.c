@@ -293,6 +293,8 @@ render_text (CrReportFacts *facts)
       text_field (out, "Media deleted (UTC)", purged);
     }
 
+  cr_report_access_text (out, facts);
+
   if (facts->others->len > 0)
     {
       g_string_append_printf (out, "\nOTHER EVENTS (%u)\n", facts->others->len);
@@ -527,6 +529,7 @@ render_json (CrReportFacts *facts)
   json_time (builder, "media_deleted", session->purged_us);
   json_builder_end_object (builder);
 
+  cr_report_access_json (builder, facts);
   json_events (builder, "other_events", facts->others);
   json_builder_end_object (builder);
 
@@ -747,6 +750,8 @@ render_html (CrReportFacts *facts)
       html_row (out, "Media deleted (UTC)", purged, FALSE);
     }
   g_string_append (out, "</table>\n");
+
+  cr_report_access_html (out, facts);
 
   if (facts->others->len > 0)
     {

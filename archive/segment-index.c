@@ -113,8 +113,9 @@ static const char *const schema_steps[] = {
    * identity number, only keyed hashes of it and of its last 4 characters;
    * a grant holds no code, only its keyed hash. What each row records is
    * also an event in every session it covers, where the chain keeps it:
-   * these tables are the working state, the events the record. */
-  "CREATE TABLE access_requests ("
+   * these tables are the working state, the events the record. IF NOT
+   * EXISTS: an index set back to an older version by hand keeps them. */
+  "CREATE TABLE IF NOT EXISTS access_requests ("
   "  id INTEGER PRIMARY KEY,"
   "  case_no TEXT NOT NULL,"
   "  requester TEXT NOT NULL,"
@@ -136,8 +137,8 @@ static const char *const schema_steps[] = {
   "  decided_at TEXT,"
   "  reason TEXT"
   ");"
-  "CREATE INDEX access_requests_case_no ON access_requests (case_no);"
-  "CREATE TABLE access_grants ("
+  "CREATE INDEX IF NOT EXISTS access_requests_case_no ON access_requests (case_no);"
+  "CREATE TABLE IF NOT EXISTS access_grants ("
   "  id INTEGER PRIMARY KEY,"
   "  request_id INTEGER NOT NULL UNIQUE REFERENCES access_requests (id),"
   "  mode TEXT NOT NULL CHECK (mode IN ('review', 'copy')),"
@@ -153,7 +154,7 @@ static const char *const schema_steps[] = {
   "  revoke_reason TEXT,"
   "  failures INTEGER NOT NULL DEFAULT 0"
   ");"
-  "CREATE TABLE derived_copies ("
+  "CREATE TABLE IF NOT EXISTS derived_copies ("
   "  id INTEGER PRIMARY KEY,"
   "  grant_id INTEGER REFERENCES access_grants (id),"
   "  publication_id INTEGER,"

@@ -18,6 +18,7 @@ typedef struct {
 static const Asset assets[] = {
   { "/console/", "console.html", "text/html; charset=utf-8" },
   { "/console/console.js", "console.js", "text/javascript; charset=utf-8" },
+  { "/console/console-access.js", "console-access.js", "text/javascript; charset=utf-8" },
   { "/console/console.css", "console.css", "text/css; charset=utf-8" },
 };
 

@@ -7,14 +7,11 @@
 
 #include "config/text.h"
 
-#if __has_include ("render/render-queue.h")
 #include "render/render-queue.h"
-#define HAVE_RENDER_QUEUE 1
-#endif
 
 /* The courtrec binary that renders: $CR_COURTREC (tests), else the one
  * beside courtrecd. (transfer full) */
-G_GNUC_UNUSED static char *
+static char *
 courtrec_path (void)
 {
   const char *override = g_getenv ("CR_COURTREC");
@@ -41,13 +38,9 @@ void
 cr_recorder_access_start (CrRecorder *recorder)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *courtrec = courtrec_path ();
 
-#ifdef HAVE_RENDER_QUEUE
-  {
-    g_autofree char *courtrec = courtrec_path ();
-    recorder->render_queue = cr_render_queue_new (courtrec);
-  }
-#endif
+  recorder->render_queue = cr_render_queue_new (courtrec);
   recorder->access = cr_access_service_new (recorder->index, recorder->config,
                                             recorder->render_queue, device_key, recorder,
                                             &error);
@@ -59,9 +52,7 @@ void
 cr_recorder_access_stop (CrRecorder *recorder)
 {
   g_clear_pointer (&recorder->access, cr_access_service_free);
-#ifdef HAVE_RENDER_QUEUE
   g_clear_pointer (&recorder->render_queue, cr_render_queue_free);
-#endif
 }
 
 CrAccessService *

@@ -20,6 +20,9 @@
 //   viewer  no controls, and the API refuses a forged start (403)
 //   alarm   a camera killed: the banner within 3 s, a beep, acknowledged;
 //           then a start over the standing alarm, confirmed
+//   approver the access panel: the oldest pending request granted (mode
+//           copy, 5 days), its code shown once, then the grant revoked
+//           with a reason; a refusal without a reason is not sent
 // Prints a JSON summary; exits 0 on success, 1 with a reason otherwise.
 import { chromium } from 'playwright-core';
 
@@ -28,8 +31,8 @@ const option = (name) => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg ? arg.slice(name.length + 3) : null;
 };
-if (!url || !['clerk', 'viewer', 'alarm'].includes(scenario)) {
-  console.error('usage: node tests/console-page.mjs URL clerk|viewer|alarm [options]');
+if (!url || !['clerk', 'viewer', 'alarm', 'approver'].includes(scenario)) {
+  console.error('usage: node tests/console-page.mjs URL clerk|viewer|alarm|approver [options]');
   process.exit(2);
 }
 
@@ -268,13 +271,58 @@ async function clerk() {
   step('stopped', await eventShown('stop'));
 }
 
+async function approver() {
+  await logIn();
+  await page.locator('#access-panel').waitFor({ state: 'visible', timeout: 10000 });
+  const row = page.locator('#access-requests tr[data-state="pending"]').last();
+  await row.waitFor({ state: 'visible', timeout: 10000 });
+  const id = await row.getAttribute('data-request');
+  step('pending', id);
+  // A refusal without a reason stays in the page.
+  await row.locator('button', { hasText: '不予准许' }).click();
+  const said = await text('#access-error');
+  if (!said.includes('reason'))
+    throw new Error(`a refusal without a reason said "${said}"`);
+  await row.locator('select.access-mode').selectOption('copy');
+  await row.locator('input.access-days').fill('5');
+  await row.locator('button', { hasText: '准许' }).first().click();
+  await page.locator('#access-granted').waitFor({ state: 'visible', timeout: 10000 });
+  summary.code = (await text('#access-code')).trim();
+  summary.grant = (await text('#access-granted-id')).trim();
+  step('granted', summary.grant);
+  if (!/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4,5}){5}$/.test(summary.code))
+    throw new Error(`the code shown is "${summary.code}"`);
+  summary.slip = await page.locator('#access-slip').getAttribute('download');
+  await page.click('#access-granted-close');
+  if ((await text('#access-code')) !== '')
+    throw new Error('the code stays on the page once handed over');
+  const granted = page.locator(`#access-requests tr[data-request="${id}"]`);
+  await waitFor((id) => {
+    const tr = document.querySelector(`#access-requests tr[data-request="${id}"]`);
+    return tr && tr.dataset.state === 'granted';
+  }, id);
+  await granted.locator('input.access-reason').fill('申请人撤回 withdrawn');
+  await granted.locator('button', { hasText: '撤销' }).click();
+  await waitFor((id) => {
+    const tr = document.querySelector(`#access-requests tr[data-request="${id}"]`);
+    return tr && tr.innerText.includes('revoked');
+  }, id);
+  step('revoked', id);
+  summary.request = Number(id);
+  await page.screenshot({ path: `${option('artifacts') || '.'}/console-access.png`,
+                          fullPage: true });
+}
+
 async function viewer() {
   await logIn();
   const controls = await page.locator('#controls').isVisible();
   const startVisible = await page.locator('#start-button').isVisible();
-  step('controls', { controls, start: startVisible });
+  const accessPanel = await page.locator('#access-panel').isVisible();
+  step('controls', { controls, start: startVisible, access: accessPanel });
   if (controls || startVisible)
     throw new Error('a viewer is shown the controls');
+  if (accessPanel)
+    throw new Error('a viewer is shown the access requests');
   await checkPreview('preview-composed');
   // The controls forged: the page's own CSRF token, the viewer's cookie.
   summary.forged = await page.evaluate(async () => {
@@ -353,7 +401,7 @@ try {
     if (!u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))
       summary.external.push(u);
   });
-  await ({ clerk, viewer, alarm })[scenario]();
+  await ({ clerk, viewer, alarm, approver })[scenario]();
   if (summary.external.length > 0)
     finish(false, `requests left the appliance: ${summary.external.join(', ')}`);
   else if (summary.errors.length > 0)

@@ -24,6 +24,7 @@
  * terminal.c (output). */
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "config/text.h"
 #include "tools/terminal.h"
@@ -242,6 +243,41 @@ const Verb cr_verbs[] = {
       JSON_OPTION ("grant, list: as JSON"),
       { NULL } },
     run_access },
+  { "verify-copy", "FILE", 1, 1, CR_ROLE_ANYONE,
+    "prove a derived copy is intact, and say for whom it was made",
+    "Checks a derived copy (a party's watermarked copy, a published one) against its signed "
+    "manifest beside it, FILE.manifest.json and FILE.manifest.sig: the signature, by the "
+    "device key; the sealed chain head it quotes; the file's size and SHA-256; with -c, "
+    "that the session in the room's index has that head and seal. Prints what was checked "
+    "and for whom the copy was made (requester, grant, mode, span, redactions). Exit "
+    "status 0 intact, 1 tampered or not matching (it says what), 2 bad usage or no "
+    "manifest. docs/copy-manifest.md says how to check the same with openssl and sha256sum.",
+    (const VerbOption[]) {
+      { "config", 'c', OPT_FILES, FALSE, "FILE",
+        "The room's config: compare with its index and its device key", NULL },
+      { "public-key", 0, OPT_TEXT, FALSE, "HEX",
+        "The key the manifest must be signed by (64 hex digits); default: the room's "
+        "KEY_FILE.pub with -c", NULL },
+      JSON_OPTION ("Print the checks and the manifest as JSON"),
+      { NULL } },
+    run_verify_copy },
+  /* `courtrec access log`: main () sends "access" followed by "log" here,
+   * every other "access ..." to the "access" row (access-verbs.c), so
+   * that each keeps its own options and help. */
+  { "access log", NULL, 0, 0, CR_ROLE_ANYONE,
+    "a case's access trail: requests, grants, views, downloads",
+    "Lists every access event of every session of the case, oldest first: requests, "
+    "decisions, codes used or wrong, playback, downloads (with address and bytes), copies "
+    "rendered, publications; as a table, CSV (RFC 4180), JSON or a printable HTML page. "
+    "Reads the index.",
+    (const VerbOption[]) {
+      { "case", 0, OPT_CASE, TRUE, "CASE", "The case, in any typing", NULL },
+      { "csv", 0, OPT_FLAG, FALSE, NULL, "As CSV (RFC 4180, CRLF line ends)", NULL },
+      { "html", 0, OPT_FLAG, FALSE, NULL, "As a printable HTML page", NULL },
+      JSON_OPTION ("As a JSON array"),
+      { "config", 'c', OPT_FILES, FALSE, "FILE", "The room's config", NULL },
+      { NULL } },
+    run_access_log },
   { "help", "[VERB]", 0, 1, CR_ROLE_ANYONE,
     "a verb's options and what it does; this list without VERB",
     "Shows a verb's options and what it does; without VERB, the list of verbs. The manual "
@@ -259,6 +295,29 @@ find_verb (const char *name)
     if (g_str_equal (name, cr_verbs[i].name))
       return &cr_verbs[i];
   return NULL;
+}
+
+/* A row named "VERB SUB" (such as "access log") is a subverb with its own
+ * options: `courtrec VERB SUB ...` runs it, every other `courtrec VERB
+ * ...` runs the row VERB. Until VERB has a row of its own, VERB alone
+ * (its help) is its first subverb. */
+static const Verb *
+find_subverb (const char *name, const char *sub)
+{
+  g_autofree char *full = g_strdup_printf ("%s %s", name, sub);
+  return find_verb (full);
+}
+
+static const Verb *
+find_verb_or_subverb (const char *name)
+{
+  const Verb *verb = find_verb (name);
+
+  for (gsize i = 0; verb == NULL && i < cr_n_verbs; i++)
+    if (g_str_has_prefix (cr_verbs[i].name, name) &&
+        cr_verbs[i].name[strlen (name)] == ' ')
+      verb = &cr_verbs[i];
+  return verb;
 }
 
 const char *
@@ -281,7 +340,7 @@ run_help (VerbCall *call)
       fputs (help, stdout);
       return EXIT_OK;
     }
-  verb = find_verb (call->args[0]);
+  verb = find_verb_or_subverb (call->args[0]);
   if (verb == NULL)
     return fail (EXIT_USAGE, "help: unknown verb '%s'; run 'courtrec help' for the list",
                  cr_text_shown (call->args[0]));
@@ -396,7 +455,17 @@ main (int argc, char **argv)
     return cr_render_verb_main (argc - 1, argv + 1);
   /* The verb's arguments are checked where the verb's row is parsed, so
    * that the message can name the option. */
-  verb = find_verb (argv[1]);
+  /* "access log" is a row of its own (copy-verbs.c): the other access
+   * subverbs are the "access" row's (access-verbs.c). */
+  verb = argc > 2 ? find_subverb (argv[1], argv[2]) : NULL;
+  if (verb != NULL)
+    {
+      argc--;
+      argv++;
+      argv[1] = (char *) verb->name;
+    }
+  else
+    verb = find_verb_or_subverb (argv[1]);
   if (verb == NULL)
     return fail (EXIT_USAGE, "unknown verb '%s'; run 'courtrec --help' for the list",
                  cr_text_shown (argv[1]));

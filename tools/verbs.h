@@ -131,6 +131,10 @@ int run_archived (VerbCall *call);
 int run_seal (VerbCall *call);
 int run_retention (VerbCall *call);
 
+/* copy-verbs.c */
+int run_verify_copy (VerbCall *call);
+int run_access_log (VerbCall *call);
+
 /* user-verbs.c */
 int run_user (VerbCall *call);
 

@@ -117,6 +117,8 @@ function startConsole() {
   $('who-role').textContent = auth.role || '';
   document.body.dataset.role = auth.role || '';
   $('controls').hidden = !ROLES_WITH_CONTROLS.includes(auth.role);
+  if (typeof startAccessPanel === 'function')
+    startAccessPanel(auth.role);   // console-access.js
   openStream();
 }
 

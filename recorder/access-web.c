@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 /* Downloads at once, all logins together: each holds a descriptor and a
  * share of the uplink for a long time. */
 #define MAX_DOWNLOADS 8
+#define DOWNLOAD_SEND_BUFFER (32 * 1024)
 /* Playback events one login may write into the chains: a page that starts
  * and ends a few dozen times is a person; thousands are a script. */
 #define MAX_EVENTS_PER_LOGIN 200
@@ -861,6 +863,9 @@ take_download (GIOStream *stream, GSocket *socket, gpointer user_data)
   int fd = pending->fd;
 
   pending->fd = -1;
+  /* A small send buffer: what the audit counts as sent is then what the
+   * client took, within 64 kB, not what the kernel was handed. */
+  g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, DOWNLOAD_SEND_BUFFER, NULL);
   cr_access_download_start (stream, fd, pending->content_type, pending->file_name,
                             download_done, audit, download_audit_free);
 }

@@ -123,8 +123,8 @@ cr_test_access_copy_dir (CrTestRoom *room, gint64 grant, gint64 session)
   return g_build_filename (room->storage_dir, "copies", g, s, NULL);
 }
 
-static char *
-sql (CrTestRoom *room, const char *query)
+char *
+cr_test_access_sql (CrTestRoom *room, const char *query)
 {
   g_autofree char *db = g_build_filename (room->storage_dir, "index.db", NULL);
   const char *argv[] = { "sqlite3", "-cmd", ".timeout 10000", db, query, NULL };
@@ -219,7 +219,7 @@ make_copy (CrTestRoom *room, gint64 grant, gint64 session)
                            "rendered_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now') "
                            "WHERE grant_id = %" G_GINT64_FORMAT " AND session_id = %"
                            G_GINT64_FORMAT, sha, grant, session);
-  g_free (sql (room, query));
+  g_free (cr_test_access_sql (room, query));
 }
 
 void
@@ -234,7 +234,7 @@ cr_test_access_copies_ready (CrTestRoom *room, gint64 grant)
   /* The real renderer: wait for it. */
   for (;;)
     {
-      g_autofree char *pending = sql (room, query);
+      g_autofree char *pending = cr_test_access_sql (room, query);
       if (pending[0] == '\0')
         return;
       if (g_get_monotonic_time () > deadline)
@@ -242,7 +242,7 @@ cr_test_access_copies_ready (CrTestRoom *room, gint64 grant)
       g_usleep (G_USEC_PER_SEC / 5);
     }
 #else
-  g_autofree char *pending = sql (room, query);
+  g_autofree char *pending = cr_test_access_sql (room, query);
   g_auto (GStrv) sessions = g_strsplit (pending, "\n", 0);
 
   (void) deadline;
@@ -344,5 +344,5 @@ cr_test_access_events (CrTestRoom *room, gint64 session)
   g_autofree char *query = g_strdup_printf ("SELECT kind || ' ' || COALESCE(detail, '') FROM "
                                             "events WHERE session_id = %" G_GINT64_FORMAT
                                             " ORDER BY id", session);
-  return sql (room, query);
+  return cr_test_access_sql (room, query);
 }

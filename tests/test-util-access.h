@@ -72,4 +72,8 @@ char *cr_test_access_raw (CrTestRoom *room, const char *request, gsize length);
  * read by sqlite3. (transfer full) */
 char *cr_test_access_events (CrTestRoom *room, gint64 session);
 
+/* sqlite3 on the room's index (waiting for courtrecd's writes); its
+ * output, stripped. (transfer full) */
+char *cr_test_access_sql (CrTestRoom *room, const char *query);
+
 G_END_DECLS

@@ -155,11 +155,31 @@ redirect (SoupServerMessage *msg, const char *location)
   respond_text (msg, SOUP_STATUS_MOVED_PERMANENTLY, "Moved\n");
 }
 
+/* The party's address, for the guard and the audit. Behind the court's
+ * reverse proxy on the same machine every request comes from loopback:
+ * then the proxy's X-Real-IP says who it is (nginx: proxy_set_header
+ * X-Real-IP $remote_addr, which replaces any the client sent). From any
+ * other peer the header is ignored: a client cannot name itself. */
 static const char *
 address_of (SoupServerMessage *msg)
 {
   const char *host = soup_server_message_get_remote_host (msg);
-  return host != NULL ? host : "unknown";
+  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+  const char *real;
+  g_autoptr (GInetAddress) named = NULL;
+
+  if (host == NULL)
+    return "unknown";
+  if (peer == NULL || !G_IS_INET_SOCKET_ADDRESS (peer) ||
+      !g_inet_address_get_is_loopback (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer))))
+    return host;
+  real = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                       "X-Real-IP");
+  if (real == NULL || strlen (real) > 64)
+    return host;
+  named = g_inet_address_new_from_string (real);
+  return named != NULL ? real : host;
 }
 
 static GBytes *

@@ -342,6 +342,25 @@ test_play_files (void)
   g_assert_nonnull (strstr (events, "\"seconds\":3"));
   g_assert_nonnull (strstr (events, "127.0.0.1"));
 
+  /* Behind the proxy on loopback, its X-Real-IP names the party; what is
+   * not an address is not believed. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"session\":%" G_GINT64_FORMAT
+                                               ",\"event\":\"end\",\"seconds\":1}", fx.a1);
+      g_autofree char *request = g_strdup_printf (
+        "POST /access/api/playback HTTP/1.1\r\nHost: x\r\nCookie: %s\r\n"
+        "X-Real-IP: %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+        fx.copy_cookie, i == 0 ? "203.0.113.7" : "evil\"},{\"x", strlen (json), json);
+      g_autofree char *answer = cr_test_access_raw (fx.room, request, strlen (request));
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+    }
+  g_clear_pointer (&events, g_free);
+  events = cr_test_access_events (fx.room, fx.a1);
+  g_assert_nonnull (strstr (events, "\"address\":\"203.0.113.7\""));
+  g_assert_null (strstr (events, "evil"));
+  g_assert_cmpuint (count_lines_with (events, "playback-end"), ==, 3);
+
   /* Of a session not granted, or a made-up event: refused, nothing written. */
   g_free (body);
   body = g_strdup_printf ("{\"session\":%" G_GINT64_FORMAT ",\"event\":\"start\"}", fx.b1);

@@ -19,7 +19,8 @@
 
 #define CASE_APPROVED "（2026）浙1022民初501号"
 #define CASE_FORBIDDEN "（2026）浙1022刑初502号"
-#define TITLE "王某诉李某买卖合同纠纷 / Wang v. Li, sale of goods"
+/* Markup in a title is text on the page, never markup. */
+#define TITLE "王某诉李某买卖合同纠纷 / Wang v. Li, sale of goods <i>&amp;</i>"
 
 /* Texts made for one call (ids, bodies), freed at the end of the test. */
 static GPtrArray *kept;

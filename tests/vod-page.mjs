@@ -54,6 +54,8 @@ async function play() {
   summary.catalogue = await page.evaluate(() =>
     [...document.querySelectorAll('#entries tr')].map((row) =>
       [...row.querySelectorAll('td')].map((td) => td.textContent)));
+  if (await page.locator('#entries i').count() !== 0)
+    throw new Error('a title was taken as markup in the catalogue');
   const link = page.locator('#entries a', { hasText: caseNumber });
   if (await link.count() !== 1)
     throw new Error(`the catalogue has no single row of ${caseNumber}`);
@@ -92,6 +94,8 @@ async function play() {
     title: document.getElementById('title').textContent,
     notice: document.getElementById('notice').textContent,
   }));
+  if (await page.locator('#title i').count() !== 0 || !summary.shown.title.includes('<i>'))
+    throw new Error(`the player shows the title as '${summary.shown.title}'`);
   if (summary.shown.caseNumber !== caseNumber)
     throw new Error(`the player shows case '${summary.shown.caseNumber}'`);
 }

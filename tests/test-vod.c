@@ -615,6 +615,27 @@ test_publish_play_withdraw (Fixture *fx, gconstpointer data)
                                    "withdraw", id_text (id),
                                    "--reason", "案件不公开 / the case is non-public", NULL), ==, 0);
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* The approver's list, from the index: both withdrawn, by whom, why. */
+  g_assert_cmpint (cr_test_client (room, &out, &err, "publications", "--json", NULL), ==, 0);
+  {
+    g_autoptr (JsonNode) node = json_from_string (out, NULL);
+    JsonArray *list;
+    JsonObject *first;
+
+    g_assert_nonnull (node);
+    list = json_node_get_array (node);
+    g_assert_cmpuint (json_array_get_length (list), ==, 2);
+    first = json_array_get_object_element (list, 0);
+    g_assert_cmpstr (json_object_get_string_member (first, "state"), ==, "withdrawn");
+    g_assert_cmpstr (json_object_get_string_member (first, "withdrawn_by"), ==, "审批人");
+    g_assert_nonnull (json_object_get_string_member (first, "sha256"));
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 1),
+                                                    "reason"),
+                     ==, "案件不公开 / the case is non-public");
+  }
 }
 
 /* What the routes refuse: bodies, ids, roles, paths. */
@@ -859,6 +880,9 @@ test_render_fails (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (left->len, ==, 0);
   g_assert_cmpuint (public_get (fx, KEEP (playlist_path (events.id)), NULL), ==, 404);
   g_assert_true (g_file_get_contents (fx->room->daemon_log, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "failed"));
+  g_clear_pointer (&log, g_free);
+  g_assert_cmpint (cr_test_client (fx->room, &log, NULL, "publications", NULL), ==, 0);
   g_assert_nonnull (strstr (log, "failed"));
 }
 

@@ -268,6 +268,12 @@ const Verb cr_verbs[] = {
       JSON_OPTION ("The daemon's answer as JSON"),
       { NULL } },
     run_withdraw },
+  { "publications", NULL, 0, 0, CR_ROLE_ANYONE,
+    "list the publications and their state (reads the index)",
+    "Lists every publication of the room, from the index: rendering, published, failed or "
+    "withdrawn, by whom, when, and why it was withdrawn or failed.",
+    (const VerbOption[]) { JSON_OPTION ("Print a JSON array"), { NULL } },
+    run_publications },
   { "verify-copy", "FILE", 1, 1, CR_ROLE_ANYONE,
     "prove a derived copy is intact, and say for whom it was made",
     "Checks a derived copy (a party's watermarked copy, a published one) against its signed "

@@ -144,6 +144,7 @@ int run_access (VerbCall *call);
 /* vod-verbs.c */
 int run_publish (VerbCall *call);
 int run_withdraw (VerbCall *call);
+int run_publications (VerbCall *call);
 
 /* courtrec.c */
 int run_help (VerbCall *call);

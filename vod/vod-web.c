@@ -276,9 +276,9 @@ serve_file (SoupServerMessage *msg, const char *dir, const char *name, const cha
       not_found (msg);
       return;
     }
-  /* A withdrawal is at once: nothing is cached for long. */
-  respond (msg, SOUP_STATUS_OK, type, g_str_equal (type, MPEGURL) ? "no-cache" : "max-age=10",
-           body);
+  /* A withdrawal is at once: a cache (the court's proxy, the browser)
+   * asks again every time, and meets the 404. */
+  respond (msg, SOUP_STATUS_OK, type, "no-cache", body);
 }
 
 /* /vod/p/ID[/REST...] with @parts the decoded parts after "p". */

@@ -672,6 +672,7 @@ test_hostile (Fixture *fx, gconstpointer data)
     const char *says;
   } lists[] = {
     { "not json", "JSON" },
+    { "  ", "array" },
     { "{}", "array" },
     { "[1]", "object" },
     { "[{\"kind\":\"erase\",\"from\":\"1\",\"to\":\"2\",\"reason\":\"r\"}]", "kind" },

@@ -286,7 +286,9 @@ cr_vod_redactions_normalize (const char *text, const CrSessionRecord *session,
                    cr_text_shown (parse_error->message));
       return NULL;
     }
-  if (!JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+  /* Blank text parses to no value at all. */
+  if (json_parser_get_root (parser) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "The redaction list must be a JSON array");

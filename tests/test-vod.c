@@ -162,8 +162,21 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   fx->approver = add_account (users, "审批人", CR_ROLE_APPROVER);
   fx->approver_file = g_build_filename (fx->room->dir, "approver.token", NULL);
   g_assert_true (g_file_set_contents (fx->approver_file, fx->approver, -1, NULL));
-  /* @data: a renderer of the test's own instead of courtrec. */
-  if (data != NULL)
+  /* @data: a renderer of the test's own instead of courtrec; "slow":
+   * courtrec's, 2 s late. */
+  if (g_strcmp0 (data, "slow") == 0)
+    {
+      g_autofree char *script = g_build_filename (fx->room->dir, "slow-courtrec", NULL);
+      g_autofree char *courtrec = cr_test_build_path ("courtrec");
+      g_autofree char *absolute = g_canonicalize_filename (courtrec, NULL);
+      g_autofree char *quoted = g_shell_quote (absolute);
+      g_autofree char *text = g_strdup_printf ("#!/bin/sh\nsleep 2\nexec %s \"$@\"\n", quoted);
+
+      g_assert_true (g_file_set_contents (script, text, -1, NULL));
+      g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+      cr_test_room_setenv (fx->room, "CR_COURTREC", script);
+    }
+  else if (data != NULL)
     cr_test_room_setenv (fx->room, "CR_COURTREC", data);
   cr_test_room_start (fx->room);
 }
@@ -887,6 +900,41 @@ test_render_fails (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (log, "failed"));
 }
 
+/* The court forbids the case while the copy renders: when it is done it
+ * is not published, its files go, and the chain says why. */
+static void
+test_forbidden_while_rendering (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *vod = g_build_filename (fx->room->storage_dir, "vod", NULL);
+  g_autofree char *path = g_build_filename (fx->room->storage_dir, "index.db", NULL);
+  g_autoptr (GPtrArray) left = NULL;
+  Events events = { fx, 0, 0 };
+  guint status;
+
+  decide (fx, CASE_APPROVED, TRUE);
+  events.session_id = record (fx, CASE_APPROVED, 2, TRUE);
+  events.id = publish (fx, fx->approver, events.session_id, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  decide (fx, CASE_APPROVED, FALSE);
+  g_assert_true (cr_test_wait_until (has_withdrawn_event, &events,
+                                     (guint) (20000 * cr_test_timing_factor ())));
+  g_assert_cmpuint (count_events (fx, events.session_id, "copy-rendered", events.id), ==, 0);
+  g_assert_null (catalogue_entry (fx, events.id));
+  left = cr_test_find_files (vod, "");
+  g_assert_cmpuint (left->len, ==, 0);
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, &error);
+    g_autoptr (GPtrArray) events_list = cr_segment_index_list_events (index, events.session_id,
+                                                                      &error);
+    CrEventRecord *last = g_ptr_array_index (events_list, events_list->len - 1);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (last->kind_name, ==, "withdrawn");
+    g_assert_nonnull (strstr (last->detail, "forbidden"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -896,6 +944,8 @@ main (int argc, char **argv)
   g_test_add ("/courtrec/vod/publish-play-withdraw", Fixture, NULL, fixture_set_up,
               test_publish_play_withdraw, fixture_tear_down);
   g_test_add ("/courtrec/vod/hostile", Fixture, NULL, fixture_set_up, test_hostile, fixture_tear_down);
+  g_test_add ("/courtrec/vod/forbidden-while-rendering", Fixture, "slow", fixture_set_up,
+              test_forbidden_while_rendering, fixture_tear_down);
   g_test_add ("/courtrec/vod/render-fails", Fixture, "/bin/false", fixture_set_up,
               test_render_fails, fixture_tear_down);
   return g_test_run ();

@@ -254,6 +254,21 @@ count_events (Fixture *fx, gint64 session_id, const char *kind, gint64 id)
   return count;
 }
 
+/* @data: "LOG\nTEXT\nTEXT...": courtrecd's log LOG has one of the TEXTs. */
+static gboolean
+log_says (gpointer data)
+{
+  g_auto (GStrv) parts = g_strsplit (data, "\n", -1);
+  g_autofree char *log = NULL;
+
+  if (!g_file_get_contents (parts[0], &log, NULL, NULL))
+    return FALSE;
+  for (guint i = 1; parts[i] != NULL; i++)
+    if (strstr (log, parts[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* --- the catalogue ----------------------------------------------------------- */
 
 /* The catalogue's entry of publication @id, or NULL. (transfer full) */
@@ -801,8 +816,14 @@ test_hostile (Fixture *fx, gconstpointer data)
                                 KEEP (g_strdup_printf ("{\"publication\":\"%" G_GINT64_FORMAT
                                                        "\",\"reason\":\"r\"}", id)), NULL),
                       ==, 200);
-    /* The renderer stops on SIGTERM and removes what it wrote. */
-    g_usleep ((gulong) (4 * G_USEC_PER_SEC * cr_test_timing_factor ()));
+    /* The renderer stops on SIGTERM and removes what it wrote; then
+     * courtrecd makes sure. (On a machine so loaded that the render was
+     * done before the withdrawal came, the withdrawal deleted it.) */
+    g_assert_true (cr_test_wait_until (log_says, (gpointer) KEEP (g_strdup_printf (
+                                         "%s\nPublication %" G_GINT64_FORMAT " was withdrawn "
+                                         "while it rendered\nPublication %" G_GINT64_FORMAT
+                                         " of session", room->daemon_log, id, id)),
+                                       (guint) (20000 * cr_test_timing_factor ())));
     left = cr_test_find_files (vod, "");
     for (guint i = 0; i < left->len; i++)
       g_test_message ("left: %s", (const char *) g_ptr_array_index (left, i));

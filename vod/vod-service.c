@@ -485,6 +485,8 @@ render_finished (CrVodService *svc, gint64 id, gboolean ok, const char *sha256, 
     {
       /* Withdrawn while it rendered: nothing of it stays. */
       remove_files (svc, id);
+      g_message ("Publication %" G_GINT64_FORMAT " was withdrawn while it rendered: its "
+                 "files are deleted", id);
       return;
     }
   if (!ok)

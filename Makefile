@@ -36,7 +36,7 @@ VERSION = 0.1.0
 B = build
 
 LIB_SRCS  = $(wildcard config/*.c pipelines/*.c archive/*.c streaming/*.c accounts/*.c \
-                      access/*.c render/*.c) \
+                      access/*.c render/*.c vod/*.c) \
             $(filter-out recorder/courtrecd.c,$(wildcard recorder/*.c))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/web/resources.o
 LIB       = $(B)/libcourtrec.a

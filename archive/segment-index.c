@@ -169,6 +169,28 @@ static const char *const schema_steps[] = {
   "  error TEXT,"
   "  UNIQUE (grant_id, session_id)"
   ");",
+
+  /* 5 -> 6: the court's publications of stopped sessions as video on demand
+   * (vod/publication-store.h). A row is never deleted: a withdrawn one
+   * keeps who withdrew it and why, its files gone. */
+  "CREATE TABLE publications ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+  "  title TEXT,"
+  "  redactions TEXT NOT NULL,"
+  "  state TEXT NOT NULL"
+  "    CHECK (state IN ('rendering', 'published', 'failed', 'withdrawn')),"
+  "  published_by TEXT,"
+  "  created_at TEXT NOT NULL,"
+  "  ready_at TEXT,"
+  "  sha256 TEXT,"
+  "  bytes INTEGER,"
+  "  duration_us INTEGER,"
+  "  withdrawn_at TEXT,"
+  "  withdrawn_by TEXT,"
+  "  reason TEXT"
+  ");"
+  "CREATE INDEX publications_session_id ON publications (session_id);",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))

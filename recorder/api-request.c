@@ -80,6 +80,15 @@ static const CrApiField access_refuse_fields[] = {
   { "request", SHORT_NAME_MAX, TRUE }, { "reason", MARKER_MAX, TRUE }, { NULL } };
 static const CrApiField access_revoke_fields[] = {
   { "grant", SHORT_NAME_MAX, TRUE }, { "reason", MARKER_MAX, TRUE }, { NULL } };
+/* A session or publication by its number; the redaction list is JSON
+ * text in a string (vod-redactions.h), checked by the service. */
+#define ID_MAX 20
+#define REDACTIONS_MAX 32768
+static const CrApiField vod_publish_fields[] = {
+  { "session", ID_MAX, TRUE }, { "title", TEXT_LINE_MAX, FALSE },
+  { "redactions", REDACTIONS_MAX, FALSE }, { NULL } };
+static const CrApiField vod_withdraw_fields[] = {
+  { "publication", ID_MAX, TRUE }, { "reason", TEXT_LINE_MAX, TRUE }, { NULL } };
 
 /* Each route with the least role that may call it (role.h). */
 static const CrApiRoute routes[] = {
@@ -130,6 +139,10 @@ static const CrApiRoute routes[] = {
     FIELDS_BODY_MAX, CR_ROLE_APPROVER, FALSE },
   { "/api/v1/access/slip/", "GET", CR_API_ACCESS_SLIP, NULL, EMPTY_BODY_MAX,
     CR_ROLE_APPROVER, TRUE },
+  { "/api/v1/vod/publish", "POST", CR_API_VOD_PUBLISH, vod_publish_fields, FIELDS_BODY_MAX,
+    CR_ROLE_APPROVER, FALSE },
+  { "/api/v1/vod/withdraw", "POST", CR_API_VOD_WITHDRAW, vod_withdraw_fields, FIELDS_BODY_MAX,
+    CR_ROLE_APPROVER, FALSE },
 };
 
 guint

@@ -56,6 +56,8 @@ typedef enum {
   CR_API_ACCESS_REFUSE,
   CR_API_ACCESS_REVOKE,
   CR_API_ACCESS_SLIP,       /* a grant's slip again, HTML, without its code */
+  CR_API_VOD_PUBLISH,   /* publication as video on demand (vod-service.h) */
+  CR_API_VOD_WITHDRAW,
 } CrApiAction;
 
 typedef struct {

@@ -19,10 +19,12 @@
 #include "recorder/api-auth.h"
 #include "recorder/api-login.h"
 #include "recorder/api-request.h"
+#include "recorder/api-vod.h"
 #include "recorder/console-feed.h"
 #include "recorder/console-web.h"
 #include "recorder/http-server.h"
 #include "recorder/metrics.h"
+#include "vod/vod-service.h"
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
 #define ROUTE_KEY "cr-api-route"
@@ -292,6 +294,8 @@ dispatch (CrApiServer *self, CrApiAction action, const CrPrincipal *principal,
       return cr_api_access_dispatch (self->recorder, action, principal, request, error);
     case CR_API_ACCESS_SLIP:
       break;   /* HTML: cr_api_access_serve_slip */
+    case CR_API_VOD_PUBLISH: return cr_api_vod_publish (self->recorder, principal, request, error);
+    case CR_API_VOD_WITHDRAW: return cr_api_vod_withdraw (self->recorder, principal, request, error);
     case CR_API_LIVE:
     case CR_API_PREVIEW:
       break;  /* not JSON: answered in handle_request */
@@ -327,6 +331,8 @@ send_json (SoupServerMessage *msg, guint status, JsonNode *body)
 static guint
 status_for_error (const GError *error, const char **code)
 {
+  if (error->domain == CR_VOD_ERROR)
+    return cr_api_vod_error_status (error, code);
   if (error->domain == CR_API_REQUEST_ERROR ||
       error->domain == CR_CASE_NUMBER_ERROR ||
       g_error_matches (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID))

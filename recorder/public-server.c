@@ -2,9 +2,11 @@
 /* public-server.c: see public-server.h. */
 #include "recorder/public-server.h"
 
+#include "recorder/access-web.h"
 #include "recorder/broadcast.h"
 #include "recorder/http-server.h"
 #include "streaming/live-web.h"
+#include "vod/vod-web.h"
 
 /* A viewer's request is a playlist, a segment or the page: its headers
  * come within seconds, and a segment of a few hundred kB goes out well
@@ -15,6 +17,7 @@
 struct CrPublicServer {
   CrRecorder *recorder;   /* borrowed */
   CrHttpServer *http;
+  CrAccessWeb *access_web;  /* the parties' pages, /access/ */
 };
 
 /* The public reads; nothing it sends has a body. */
@@ -22,9 +25,13 @@ static gboolean
 admit_request (SoupServerMessage *msg, const char *path, CrHttpRefusal *refusal,
                gpointer user_data)
 {
+  CrPublicServer *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
+  /* The parties' pages take a login and a request form: their own rules. */
+  if (cr_access_web_owns (path) && self->access_web != NULL)
+    return cr_access_web_admit (self->access_web, msg, path, refusal);
   if (g_strcmp0 (method, SOUP_METHOD_GET) != 0 && g_strcmp0 (method, SOUP_METHOD_HEAD) != 0)
     {
       refusal->status = SOUP_STATUS_METHOD_NOT_ALLOWED;
@@ -85,6 +92,10 @@ cr_public_server_new (CrRecorder *recorder, guint max_connections, GError **erro
   self->http = cr_http_server_new (&limits, admit_request, self);
   cr_live_web_add_handlers (cr_http_server_get_soup (self->http), config->room_id,
                             live_web_state, self);
+  self->access_web = cr_access_web_new (recorder, self->http);
+  if (cr_recorder_get_vod_service (recorder) != NULL)
+    cr_vod_web_add_handlers (cr_http_server_get_soup (self->http),
+                             cr_recorder_get_vod_service (recorder));
   if (!cr_http_server_listen (self->http, config->public_host, config->public_port, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -103,5 +114,6 @@ cr_public_server_free (CrPublicServer *server)
   if (server == NULL)
     return;
   cr_http_server_free (server->http);
+  cr_access_web_free (server->access_web);
   g_free (server);
 }

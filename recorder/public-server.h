@@ -3,7 +3,9 @@
  * token, read-only), apart from the control API so that the API can stay
  * on loopback while the court's reverse proxy exposes this one, and so
  * that a viewers' flood meets limits of its own: connections overall and
- * per client, requests per second per client. */
+ * per client, requests per second per client. The parties' pages,
+ * /access/ (access-web.h), are served here too, with rules of their own
+ * for the few requests that carry a body. */
 #pragma once
 
 #include <glib.h>

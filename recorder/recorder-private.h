@@ -40,6 +40,7 @@ struct CrRecorder {
   CrBroadcast *broadcast;       /* the live outputs */
   CrRenderQueue *render_queue;  /* derived copies (recorder-access.c) */
   CrAccessService *access;      /* litigant access (recorder-access.c) */
+  CrVodService *vod;            /* publications (recorder-vod.c) */
 
   RecorderState state;
   CrSessionRecord *session;     /* NULL in standby */
@@ -98,5 +99,12 @@ void cr_recorder_log_gap (CrRecorder *recorder, gint64 from_us, gint64 to_us,
  * them), and frees them. */
 void cr_recorder_access_start (CrRecorder *recorder);
 void cr_recorder_access_stop (CrRecorder *recorder);
+
+/* recorder-vod.c: makes the publication service once the index is open,
+ * renders again what a stopped daemon left rendering (at run, once the
+ * render queue is there), and frees it before the queue and the index. */
+void cr_recorder_vod_start (CrRecorder *recorder);
+void cr_recorder_vod_resume (CrRecorder *recorder);
+void cr_recorder_vod_stop (CrRecorder *recorder);
 
 G_END_DECLS

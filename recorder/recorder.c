@@ -412,6 +412,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
   cr_capture_set_input_func (recorder->capture, cr_alarms_on_input, recorder);
   recorder->silent_since_us = g_new0 (gint64, config->microphones->len);
   recorder->silent_alarmed = g_new0 (gboolean, config->microphones->len);
+  cr_recorder_vod_start (recorder);
   return g_steal_pointer (&recorder);
 }
 
@@ -427,6 +428,8 @@ cr_recorder_free (CrRecorder *recorder)
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
   g_clear_handle_id (&recorder->key_timer, g_source_remove);
+  /* Publications first: their renders belong to the queue. */
+  cr_recorder_vod_stop (recorder);
   /* The capture stops first: once its streaming threads are joined no
    * sample reaches the writer or the broadcast. The broadcast goes next,
    * while the capture it hangs off is still there to detach from (its
@@ -594,6 +597,7 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   cr_disk_guard_check (recorder);
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, cr_disk_guard_check, recorder);
   cr_sealing_run (recorder);
+  cr_recorder_vod_resume (recorder);
   return TRUE;
 }
 

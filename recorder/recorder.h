@@ -147,6 +147,10 @@ const CrConfig *cr_recorder_get_config (CrRecorder *recorder);
 typedef struct CrRenderQueue CrRenderQueue;
 CrAccessService *cr_recorder_get_access_service (CrRecorder *recorder);
 CrRenderQueue *cr_recorder_get_render_queue (CrRecorder *recorder);
+/* Publication as video on demand (vod-service.h), made with the recorder.
+ * (transfer none) */
+typedef struct CrVodService CrVodService;
+CrVodService *cr_recorder_get_vod_service (CrRecorder *recorder);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrRecorder, cr_recorder_free)
 

@@ -278,30 +278,25 @@ out:
   return ok;
 }
 
+/* Offsets in milliseconds' precision, written as such ("12.345"): a
+ * double through json-glib would read 12.3449999999999. */
 gboolean
 cr_copy_write_chapters (const CrEditPlan *plan, const char *path, GError **error)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr (GString) text = g_string_new ("[");
 
-  json_builder_begin_array (builder);
   for (guint i = 0; i < plan->chapters->len; i++)
     {
       const CrChapter *chapter = &g_array_index (plan->chapters, CrChapter, i);
+      g_autoptr (JsonNode) node = json_node_init_string (json_node_alloc (), chapter->text);
+      g_autofree char *quoted = json_to_string (node, FALSE);
+      gint64 ms = chapter->offset_us / 1000;
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "offset");
-      json_builder_add_double_value (builder, chapter->offset_us / 1000 / 1e3);
-      json_builder_set_member_name (builder, "text");
-      json_builder_add_string_value (builder, chapter->text);
-      json_builder_end_object (builder);
+      g_string_append_printf (text, "%s\n  {\"offset\": %" G_GINT64_FORMAT ".%03d, "
+                              "\"text\": %s}", i == 0 ? "" : ",", ms / 1000,
+                              (int) (ms % 1000), quoted);
     }
-  json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                   error);
+  g_string_append (text, plan->chapters->len > 0 ? "\n]\n" : "]\n");
+  return g_file_set_contents_full (path, text->str, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   0600, error);
 }

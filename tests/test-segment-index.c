@@ -144,8 +144,8 @@ test_schema (Fixture *fixture, gconstpointer data)
   g_auto (GStrv) tables = NULL;
   g_auto (GStrv) indexes = NULL;
   const char *const expected_tables[] = {
-    "broadcast_decisions", "events", "markers", "purged_segments", "segments", "sessions",
-    NULL,
+    "access_grants", "access_requests", "broadcast_decisions", "derived_copies", "events",
+    "markers", "publications", "purged_segments", "segments", "sessions", NULL,
   };
 
   /* Opened again, the index is left at the same version. */
@@ -155,7 +155,7 @@ test_schema (Fixture *fixture, gconstpointer data)
 
   db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "4");
+  g_assert_cmpstr (version, ==, "6");
   mode = raw_value (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   tables = raw_column (db, "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -172,6 +172,8 @@ test_schema (Fixture *fixture, gconstpointer data)
                                   "sessions(sessions_case_no)"));
   g_assert_true (g_strv_contains ((const char *const *) indexes,
                                   "broadcast_decisions(broadcast_decisions_case_no)"));
+  g_assert_true (g_strv_contains ((const char *const *) indexes,
+                                  "publications(publications_session_id)"));
   sqlite3_close (db);
 }
 
@@ -1380,7 +1382,7 @@ test_migrate_from_1 (Fixture *fixture, gconstpointer data)
   index = cr_segment_index_open (fixture->path, FALSE, &error);
   g_assert_no_error (error);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "4");
+  g_assert_cmpstr (version, ==, "6");
   session = cr_segment_index_get_session (index, 7, &error);
   g_assert_no_error (error);
   root = auditor_root (db, 7);

@@ -243,6 +243,37 @@ const Verb cr_verbs[] = {
       JSON_OPTION ("grant, list: as JSON"),
       { NULL } },
     run_access },
+  { "publish", "SESSION", 1, 1, CR_ROLE_APPROVER,
+    "publish a stopped session of a broadcast-approved case as video on demand",
+    "Publishes a stopped, sealed session of a case the court approved for broadcast on the "
+    "public catalogue /vod/, as a copy rendered with the redactions given (the original is "
+    "never touched). FROM and TO are UTC (2026-11-27T02:13:25Z) or HH:MM:SS from the "
+    "session's start. A forbidden case is never published.",
+    (const VerbOption[]) {
+      { "title", 0, OPT_TEXT, FALSE, "T", "The title shown in the catalogue", NULL },
+      { "mute", 0, OPT_FILES, FALSE, "TRACK@FROM-TO:REASON",
+        "Silence TRACK (mix, all or a microphone) over the span (repeatable)", NULL },
+      { "blur", 0, OPT_FILES, FALSE, "X,Y,W,H@FROM-TO:REASON",
+        "Blur the rectangle (pixels) over the span (repeatable)", NULL },
+      { "cut", 0, OPT_FILES, FALSE, "FROM-TO:REASON", "Leave the span out (repeatable)", NULL },
+      JSON_OPTION ("The daemon's answer as JSON"),
+      { NULL } },
+    run_publish },
+  { "withdraw", "PUBLICATION", 1, 1, CR_ROLE_APPROVER,
+    "take a publication off the catalogue and delete its files",
+    "Withdraws a publication: it leaves the catalogue /vod/ and its files are deleted at "
+    "once; the session's chain records who withdrew it and why.",
+    (const VerbOption[]) {
+      { "reason", 0, OPT_TEXT, TRUE, "R", "Why it is withdrawn (required)", NULL },
+      JSON_OPTION ("The daemon's answer as JSON"),
+      { NULL } },
+    run_withdraw },
+  { "publications", NULL, 0, 0, CR_ROLE_ANYONE,
+    "list the publications and their state (reads the index)",
+    "Lists every publication of the room, from the index: rendering, published, failed or "
+    "withdrawn, by whom, when, and why it was withdrawn or failed.",
+    (const VerbOption[]) { JSON_OPTION ("Print a JSON array"), { NULL } },
+    run_publications },
   { "verify-copy", "FILE", 1, 1, CR_ROLE_ANYONE,
     "prove a derived copy is intact, and say for whom it was made",
     "Checks a derived copy (a party's watermarked copy, a published one) against its signed "

@@ -141,6 +141,11 @@ int run_user (VerbCall *call);
 /* access-verbs.c */
 int run_access (VerbCall *call);
 
+/* vod-verbs.c */
+int run_publish (VerbCall *call);
+int run_withdraw (VerbCall *call);
+int run_publications (VerbCall *call);
+
 /* courtrec.c */
 int run_help (VerbCall *call);
 

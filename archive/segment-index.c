@@ -173,7 +173,7 @@ static const char *const schema_steps[] = {
   /* 5 -> 6: the court's publications of stopped sessions as video on demand
    * (vod/publication-store.h). A row is never deleted: a withdrawn one
    * keeps who withdrew it and why, its files gone. */
-  "CREATE TABLE publications ("
+  "CREATE TABLE IF NOT EXISTS publications ("
   "  id INTEGER PRIMARY KEY,"
   "  session_id INTEGER NOT NULL REFERENCES sessions (id),"
   "  title TEXT,"
@@ -190,7 +190,7 @@ static const char *const schema_steps[] = {
   "  withdrawn_by TEXT,"
   "  reason TEXT"
   ");"
-  "CREATE INDEX publications_session_id ON publications (session_id);",
+  "CREATE INDEX IF NOT EXISTS publications_session_id ON publications (session_id);",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))

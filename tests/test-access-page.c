@@ -96,9 +96,9 @@ test_pages (void)
   room = cr_test_room_new (60, NULL);
   cr_test_access_add_users (room);
   cr_test_room_start (room);
-  a1 = cr_test_access_record (room, CASE_A, 6);
-  a2 = cr_test_access_record (room, CASE_A, 1);
-  b1 = cr_test_access_record (room, CASE_B, 1);
+  a1 = cr_test_access_record (room, CASE_A, 6, FALSE);
+  a2 = cr_test_access_record (room, CASE_A, 1, FALSE);
+  b1 = cr_test_access_record (room, CASE_B, 1, FALSE);
   copy_grant = cr_test_access_grant (room, CASE_A, "all", "张三", IDENTITY, "copy", &copy_code);
   review_grant = cr_test_access_grant (room, CASE_A, "all", "张三", IDENTITY, "review",
                                        &review_code);

@@ -208,7 +208,20 @@ test_login (void)
       g_assert_cmpstr (json_object_get_string_member (session, "case"), ==, CASE_A);
       g_assert_true (g_str_has_suffix (json_object_get_string_member (session, "started"), "Z"));
       g_assert_true (g_str_has_suffix (json_object_get_string_member (session, "stopped"), "Z"));
-      g_assert_true (json_object_has_member (session, "pauses"));
+      /* The first has the recess, with its reason and length. */
+      if (i == 0)
+        {
+          JsonArray *pauses = json_object_get_array_member (session, "pauses");
+          JsonObject *pause;
+          g_assert_cmpuint (json_array_get_length (pauses), ==, 1);
+          pause = json_array_get_object_element (pauses, 0);
+          g_assert_cmpstr (json_object_get_string_member (pause, "reason"), ==, "recess");
+          g_assert_cmpfloat (json_object_get_double_member (pause, "seconds"), >, 0.5);
+          g_assert_cmpfloat (json_object_get_double_member (session, "paused_seconds"), >, 0.5);
+        }
+      else
+        g_assert_cmpuint (json_array_get_length (json_object_get_array_member (session,
+                                                                               "pauses")), ==, 0);
       g_assert_cmpstr (json_object_get_string_member (session, "copy"), ==, "ready");
     }
 
@@ -788,9 +801,9 @@ main (int argc, char **argv)
       fx.room = cr_test_room_new (60, NULL);
       cr_test_access_add_users (fx.room);
       cr_test_room_start (fx.room);
-      fx.a1 = cr_test_access_record (fx.room, CASE_A, 4);
-      fx.a2 = cr_test_access_record (fx.room, CASE_A, 1);
-      fx.b1 = cr_test_access_record (fx.room, CASE_B, 1);
+      fx.a1 = cr_test_access_record (fx.room, CASE_A, 4, TRUE);
+      fx.a2 = cr_test_access_record (fx.room, CASE_A, 1, FALSE);
+      fx.b1 = cr_test_access_record (fx.room, CASE_B, 1, FALSE);
       fx.copy_grant = cr_test_access_grant (fx.room, CASE_A, "all", "张三", IDENTITY_A, "copy",
                                             &fx.copy_code);
       fx.review_grant = cr_test_access_grant (fx.room, CASE_A, "all", "张三", IDENTITY_A,

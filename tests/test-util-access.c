@@ -297,7 +297,8 @@ cr_test_access_http (CrTestRoom *room, const char *method, const char *path,
     {
       reply->length = g_bytes_get_size (bytes);
       reply->body = g_malloc (reply->length + 1);
-      memcpy (reply->body, g_bytes_get_data (bytes, NULL), reply->length);
+      if (reply->length > 0)
+        memcpy (reply->body, g_bytes_get_data (bytes, NULL), reply->length);
       reply->body[reply->length] = '\0';
     }
 }

@@ -13,6 +13,7 @@
  * Wrong codes lock the address they come from: the lock is tried on a
  * room of its own (all clients here are 127.0.0.1), in a thread that
  * paces its guesses as the answers say while the other tests run. */
+#include "recorder/access-logins.h"
 #include "tests/test-util-access.h"
 
 #include <glib/gstdio.h>
@@ -783,6 +784,112 @@ test_locked (void)
   g_assert_null (strstr (log, "GUESS-GUESS"));
 }
 
+/* --- the logins' store, in process, on a clock of the test's -------------- */
+
+/* A second, in the 64 bits of the times it is added to. */
+#define SECOND ((gint64) G_USEC_PER_SEC)
+
+static gint64 fake_now_us;
+
+static gint64
+fake_clock (void)
+{
+  return fake_now_us;
+}
+
+static void
+test_logins (void)
+{
+  g_autoptr (CrAccessLogins) logins = cr_access_logins_new (fake_clock);
+  g_autoptr (GArray) sessions = g_array_new (FALSE, FALSE, sizeof (gint64));
+  CrAccessLogin login = { .grant_id = 7, .case_no = "case", .requester = "张三",
+                          .role = "party", .copy_mode = TRUE, .sessions = sessions };
+  g_autofree char *id = NULL, *upper = NULL, *first = NULL;
+  char *ids[CR_ACCESS_LOGINS_PER_GRANT];
+  gint64 session = 12;
+
+  g_array_append_val (sessions, session);
+  fake_now_us = 1000 * SECOND;
+  login.expires_us = fake_now_us + 3 * 3600 * SECOND;
+  id = cr_access_logins_open (logins, &login);
+  g_assert_cmpuint (strlen (id), ==, CR_ACCESS_LOGIN_ID_LENGTH);
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  g_assert_cmpint (cr_access_logins_lookup (logins, id)->grant_id, ==, 7);
+
+  /* What is not the id is no login: a prefix, upper case, one more
+   * character, nothing. */
+  upper = g_ascii_strup (id, -1);
+  g_assert_null (cr_access_logins_lookup (logins, upper));
+  g_assert_null (cr_access_logins_lookup (logins, NULL));
+  g_assert_null (cr_access_logins_lookup (logins, ""));
+  {
+    g_autofree char *prefix = g_strndup (id, 63);
+    g_autofree char *longer = g_strconcat (id, "0", NULL);
+    g_assert_null (cr_access_logins_lookup (logins, prefix));
+    g_assert_null (cr_access_logins_lookup (logins, longer));
+  }
+
+  /* Idle for almost two hours, it lives on; two hours idle, it ends. */
+  fake_now_us += (CR_ACCESS_LOGIN_IDLE_SECONDS - 1) * SECOND;
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  fake_now_us += (CR_ACCESS_LOGIN_IDLE_SECONDS) * SECOND;
+  g_assert_null (cr_access_logins_lookup (logins, id));
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, 0);
+
+  /* Used all along, it still ends at the grant's expiry. */
+  g_clear_pointer (&id, g_free);
+  login.expires_us = fake_now_us + 3 * SECOND;
+  id = cr_access_logins_open (logins, &login);
+  fake_now_us += 2 * SECOND;
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  fake_now_us += 2 * SECOND;
+  g_assert_null (cr_access_logins_lookup (logins, id));
+
+  /* One grant holds a few at most: a new one ends the oldest. */
+  login.expires_us = fake_now_us + 3600 * SECOND;
+  first = cr_access_logins_open (logins, &login);
+  for (guint i = 0; i < CR_ACCESS_LOGINS_PER_GRANT; i++)
+    {
+      fake_now_us += SECOND;
+      ids[i] = cr_access_logins_open (logins, &login);
+    }
+  g_assert_null (cr_access_logins_lookup (logins, first));
+  for (guint i = 0; i < CR_ACCESS_LOGINS_PER_GRANT; i++)
+    g_assert_nonnull (cr_access_logins_lookup (logins, ids[i]));
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, CR_ACCESS_LOGINS_PER_GRANT);
+
+  /* A revoked grant's logins all end; another grant's do not. */
+  login.grant_id = 8;
+  g_clear_pointer (&id, g_free);
+  id = cr_access_logins_open (logins, &login);
+  cr_access_logins_close_grant (logins, 7);
+  for (guint i = 0; i < CR_ACCESS_LOGINS_PER_GRANT; i++)
+    {
+      g_assert_null (cr_access_logins_lookup (logins, ids[i]));
+      g_free (ids[i]);
+    }
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  cr_access_logins_close (logins, id);
+  g_assert_null (cr_access_logins_lookup (logins, id));
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, 0);
+
+  /* Bounded: beyond the cap, no new login (grants of their own). */
+  for (guint i = 0; i < CR_ACCESS_LOGINS_MAX; i++)
+    {
+      login.grant_id = 1000 + i;
+      g_free (cr_access_logins_open (logins, &login));
+    }
+  login.grant_id = 99999;
+  g_assert_null (cr_access_logins_open (logins, &login));
+  /* Once they are idle they make room again. */
+  fake_now_us += (CR_ACCESS_LOGIN_IDLE_SECONDS + 1) * SECOND;
+  login.expires_us = fake_now_us + 3600 * SECOND;
+  g_clear_pointer (&id, g_free);
+  id = cr_access_logins_open (logins, &login);
+  g_assert_nonnull (id);
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -815,6 +922,7 @@ main (int argc, char **argv)
       cr_test_access_copies_ready (fx.room, fx.other_grant);
     }
 
+  g_test_add_func ("/courtrec/access-web/logins", test_logins);
   g_test_add_func ("/courtrec/access-web/login", test_login);
   g_test_add_func ("/courtrec/access-web/grant-isolation", test_grant_isolation);
   g_test_add_func ("/courtrec/access-web/play-files", test_play_files);

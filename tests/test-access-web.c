@@ -13,11 +13,13 @@
  * Wrong codes lock the address they come from: the lock is tried on a
  * room of its own (all clients here are 127.0.0.1), in a thread that
  * paces its guesses as the answers say while the other tests run. */
+#include "recorder/access-download.h"
 #include "recorder/access-logins.h"
 #include "tests/test-util-access.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -890,6 +892,102 @@ test_logins (void)
   g_assert_cmpuint (cr_access_logins_count (logins), ==, 1);
 }
 
+/* --- a download, in process: cut when the grant ends ---------------------- */
+
+typedef struct {
+  guint asked;
+  gboolean done;
+  guint64 bytes;
+  gboolean complete;
+} DownloadRun;
+
+static gboolean
+allowed_once (gpointer user_data)
+{
+  DownloadRun *run = user_data;
+  return run->asked++ == 0;
+}
+
+static void
+download_finished (guint64 bytes, gboolean complete, gpointer user_data)
+{
+  DownloadRun *run = user_data;
+  run->done = TRUE;
+  run->bytes = bytes;
+  run->complete = complete;
+}
+
+static gboolean
+download_ended (gpointer data)
+{
+  return ((DownloadRun *) data)->done;
+}
+
+static void
+read_all_async (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GString *got = user_data;
+  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                               NULL);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      g_string_append (got, "");
+      g_object_set_data (G_OBJECT (source), "eof", GINT_TO_POINTER (1));
+      return;
+    }
+  g_string_append_len (got, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_input_stream_read_bytes_async (G_INPUT_STREAM (source), 65536, G_PRIORITY_DEFAULT, NULL,
+                                   read_all_async, got);
+}
+
+static void
+test_download_cut (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) near = NULL, far = NULL;
+  g_autoptr (GString) got = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *data = g_malloc0 (10 * 1024 * 1024);
+  DownloadRun run = { 0 };
+  guint16 port;
+  int fd;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  far = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  near = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  fd = g_file_open_tmp ("access-download-XXXXXX", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, data, 10 * 1024 * 1024, NULL));
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+
+  /* The grant is there at the first check, gone at the second. */
+  cr_access_download_start (G_IO_STREAM (g_object_ref (near)), fd, "video/mp4", "G1-S1-copy.mp4",
+                            allowed_once, download_finished, &run, NULL);
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (far)), 65536,
+                                   G_PRIORITY_DEFAULT, NULL, read_all_async, got);
+  g_assert_true (cr_test_wait_until (download_ended, &run, 20000));
+  g_test_message ("cut after %" G_GUINT64_FORMAT " bytes, asked %u times", run.bytes, run.asked);
+  g_assert_false (run.complete);
+  g_assert_cmpuint (run.asked, ==, 2);
+  g_assert_cmpuint (run.bytes, >=, CR_ACCESS_DOWNLOAD_CHECK_BYTES);
+  g_assert_cmpuint (run.bytes, <, 10 * 1024 * 1024);
+  /* The client reads what was sent, then the end. */
+  while (g_object_get_data (G_OBJECT (g_io_stream_get_input_stream (G_IO_STREAM (far))), "eof") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (got->str, "Content-Length: 10485760\r\n"));
+  g_assert_nonnull (strstr (got->str, "Content-Disposition: attachment; filename=\"G1-S1-copy.mp4\""));
+  g_assert_cmpuint (got->len - (strstr (got->str, "\r\n\r\n") + 4 - got->str), ==, run.bytes);
+  g_unlink (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -923,6 +1021,7 @@ main (int argc, char **argv)
     }
 
   g_test_add_func ("/courtrec/access-web/logins", test_logins);
+  g_test_add_func ("/courtrec/access-web/download-cut", test_download_cut);
   g_test_add_func ("/courtrec/access-web/login", test_login);
   g_test_add_func ("/courtrec/access-web/grant-isolation", test_grant_isolation);
   g_test_add_func ("/courtrec/access-web/play-files", test_play_files);

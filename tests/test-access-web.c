@@ -436,6 +436,11 @@ test_download (void)
   g_assert_cmpstr (soup_message_headers_get_content_type (reply.headers, NULL), ==, "video/mp4");
   get (manifest, fx.copy_cookie, &reply);
   assert_status (&reply, 200, manifest);
+  /* A HEAD says the size and sends nothing: no download in the chain. */
+  cr_test_access_http (fx.room, "HEAD", path, fx.copy_cookie, NULL, NULL, &reply);
+  assert_status (&reply, 200, "HEAD copy.mp4");
+  g_assert_cmpint (soup_message_headers_get_content_length (reply.headers), ==, st.st_size);
+  g_assert_cmpuint (reply.length, ==, 0);
 
   /* Cut short: read the headers and a little, then hang up. The
    * receive window is made small before connecting, so that little of

@@ -66,6 +66,18 @@ async function screenshot(name) {
   (summary.screenshots = summary.screenshots || []).push(path);
 }
 
+// The same page on a phone's width: nothing wider than the screen.
+async function phoneScreenshot(name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await screenshot(`${name}-390`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  step('phone-overflow', overflow);
+  if (overflow > 2)
+    throw new Error(`the page is ${overflow} px wider than a phone's screen`);
+}
+
 async function logIn() {
   await page.goto(url);
   await page.locator('#login').waitFor({ state: 'visible', timeout: 10000 });
@@ -129,6 +141,7 @@ async function playFirst() {
   }, chapters[last].offset, 8000);
   step('chapter-click', { offset: chapters[last].offset, jumped });
   await screenshot('playing');
+  await phoneScreenshot('playing');
 }
 
 async function noDownloads() {
@@ -141,6 +154,15 @@ async function noDownloads() {
 }
 
 async function revokeAndWatch() {
+  // All of the copy buffered, so that only the page's polling of the
+  // grant's state can stop it, not a segment refused on the way.
+  await page.evaluate(() => document.getElementById('video').play());
+  const buffered = await waitFor(() => {
+    const v = document.getElementById('video');
+    const n = v.buffered.length;
+    return n > 0 && v.buffered.end(n - 1) >= v.duration - 0.2 ? v.buffered.end(n - 1) : false;
+  }, null, 10000);
+  step('buffered', buffered);
   const response = await fetch(option('revoke-url'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${option('token')}` },

@@ -22,6 +22,10 @@ typedef struct {
   gint64 copy_id, grant_id, session_id;
   guint64 render_id;
   gboolean cancelled;           /* its grant ended: the queue's answer is dropped */
+  char *sha256;                 /* rendered: what the renderer said of it */
+  gint64 bytes, duration_us;
+  guint seal_timer;             /* rendered, waiting for the session's seal */
+  guint seal_tries;
   char *dir;                    /* absolute */
   char *watermark, *redactions;
   gint64 from_us, to_us;
@@ -29,9 +33,14 @@ typedef struct {
   gint64 expires_us;
 } CopyJob;
 
+/* Tries of 2 s for a session's seal before a copy's manifest is given up. */
+#define SEAL_WAIT_TRIES 30
+
 static void
 copy_job_free (CopyJob *job)
 {
+  g_clear_handle_id (&job->seal_timer, g_source_remove);
+  g_free (job->sha256);
   g_free (job->dir); g_free (job->watermark); g_free (job->redactions);
   g_free (job->requester); g_free (job->role); g_free (job->mode); g_free (job->granted_by);
   g_free (job);
@@ -240,6 +249,57 @@ write_manifest (CopyJob *job, const char *sha256, gint64 bytes, gint64 duration_
     g_warning ("The copy %s has no manifest: %s", cr_text_shown (copy), error->message);
 }
 
+/* A copy that is whole: its manifest, its row ready, its event. */
+static void
+finish_ready (CopyJob *job)
+{
+  CrAccessService *svc = job->svc;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) one = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *detail = json_object_new ();
+
+  g_ptr_array_remove (svc->jobs, job);
+  write_manifest (job, job->sha256, job->bytes, job->duration_us);
+  if (!cr_access_store_finish_copy (svc->index, job->copy_id, TRUE, job->sha256, job->bytes,
+                                    job->duration_us, g_get_real_time (), NULL, &error))
+    g_warning ("%s", error->message);
+  g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
+             " is ready (%" G_GINT64_FORMAT " bytes)", job->session_id, job->grant_id,
+             job->bytes);
+  g_array_append_val (one, job->session_id);
+  json_object_set_int_member (detail, "grant", job->grant_id);
+  json_object_set_string_member (detail, "sha256", job->sha256);
+  json_object_set_int_member (detail, "bytes", job->bytes);
+  if (job->redactions != NULL && json_parser_load_from_data (parser, job->redactions, -1, NULL))
+    json_object_set_member (detail, "redactions", json_node_copy (json_parser_get_root (parser)));
+  cr_access_write_events (svc, one, CR_EVENT_COPY_RENDERED, detail, NULL);
+  copy_job_free (job);
+}
+
+static gboolean
+session_sealed (CopyJob *job)
+{
+  g_autoptr (CrSessionRecord) session =
+      cr_segment_index_get_session (job->svc->index, job->session_id, NULL);
+  return session != NULL && session->chain_head != NULL && session->signature != NULL;
+}
+
+/* The manifest quotes the session's seal: a copy finished before the
+ * session is sealed (a grant right after the stop) waits for it, a
+ * minute at most. */
+static gboolean
+wait_for_seal (gpointer user_data)
+{
+  CopyJob *job = user_data;
+
+  if (!session_sealed (job) && ++job->seal_tries < SEAL_WAIT_TRIES)
+    return G_SOURCE_CONTINUE;
+  job->seal_timer = 0;
+  finish_ready (job);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 duration_us,
            const char *error_message)
@@ -253,34 +313,25 @@ copy_done (CopyJob *job, gboolean ok, const char *sha256, gint64 bytes, gint64 d
       copy_job_free (job);
       return;
     }
+  job->render_id = 0;
+  if (ok)
+    {
+      job->sha256 = g_strdup (sha256);
+      job->bytes = bytes;
+      job->duration_us = duration_us;
+      if (session_sealed (job))
+        finish_ready (job);
+      else
+        job->seal_timer = g_timeout_add_seconds (2, wait_for_seal, job);
+      return;
+    }
   g_ptr_array_remove (svc->jobs, job);
-  if (!cr_access_store_finish_copy (svc->index, job->copy_id, ok, sha256, bytes, duration_us,
+  if (!cr_access_store_finish_copy (svc->index, job->copy_id, FALSE, NULL, 0, 0,
                                     g_get_real_time (), error_message, &error))
     g_warning ("%s", error->message);
-  if (!ok)
-    g_warning ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
-               " failed: %s", job->session_id, job->grant_id,
-               cr_text_shown (error_message != NULL ? error_message : "?"));
-  else
-    {
-      g_autoptr (GArray) one = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      JsonObject *detail = json_object_new ();
-
-      write_manifest (job, sha256, bytes, duration_us);
-      g_message ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
-                 " is ready (%" G_GINT64_FORMAT " bytes)", job->session_id, job->grant_id,
-                 bytes);
-      g_array_append_val (one, job->session_id);
-      json_object_set_int_member (detail, "grant", job->grant_id);
-      json_object_set_string_member (detail, "sha256", sha256);
-      json_object_set_int_member (detail, "bytes", bytes);
-      if (job->redactions != NULL &&
-          json_parser_load_from_data (parser, job->redactions, -1, NULL))
-        json_object_set_member (detail, "redactions",
-                                json_node_copy (json_parser_get_root (parser)));
-      cr_access_write_events (svc, one, CR_EVENT_COPY_RENDERED, detail, NULL);
-    }
+  g_warning ("The copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT " failed: %s",
+             job->session_id, job->grant_id,
+             cr_text_shown (error_message != NULL ? error_message : "?"));
   copy_job_free (job);
 }
 
@@ -301,6 +352,28 @@ write_private (const char *path, const char *text, GError **error)
 {
   return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
                                    error);
+}
+
+/* Deletes @path and what is under it, without following links. */
+static gboolean
+remove_tree (const char *path)
+{
+  GDir *dir;
+  const char *name;
+  gboolean ok = TRUE;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    return g_unlink (path) == 0;
+  dir = g_dir_open (path, 0, NULL);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      ok &= remove_tree (child);
+    }
+  g_dir_close (dir);
+  return ok && g_rmdir (path) == 0;
 }
 
 /* Writes the job of one copy and submits it; @copy_id 0 for a new copy
@@ -336,6 +409,10 @@ start_copy (CrAccessService *svc, const CrAccessGrantRow *grant,
   relative = g_strdup_printf ("copies/G%" G_GINT64_FORMAT "/S%" G_GINT64_FORMAT,
                               grant->id, session_id);
   job_path = g_strdup_printf ("%s.job.json", job->dir);
+  /* A copy rendered again starts from nothing: what a render left (it
+   * was never checked in, or it failed) is not trusted. */
+  if (copy_id != 0 && g_file_test (job->dir, G_FILE_TEST_EXISTS) && !remove_tree (job->dir))
+    g_warning ("Could not remove the unfinished copy %s", cr_text_shown (job->dir));
   session = cr_segment_index_get_session (svc->index, session_id, &error);
   if (session == NULL ||
       (job->copy_id == 0 &&
@@ -387,7 +464,8 @@ cr_access_copies_resume (CrAccessService *svc)
   g_autoptr (GPtrArray) copies = cr_access_store_list_pending_copies (svc->index, NULL);
   gint64 now = g_get_real_time ();
 
-  /* Renders that a restart cut short, of grants still in force. */
+  /* Renders that a restart cut short, or that failed (a full disk, a
+   * renderer killed), of grants still in force: once per start. */
   for (guint i = 0; copies != NULL && i < copies->len; i++)
     {
       CrDerivedCopyRow *copy = g_ptr_array_index (copies, i);
@@ -400,31 +478,10 @@ cr_access_copies_resume (CrAccessService *svc)
       if (request == NULL || grant->revoked_us != 0 || grant->expires_us <= now)
         continue;
       g_message ("Rendering the copy of session %" G_GINT64_FORMAT " for G%" G_GINT64_FORMAT
-                 " again: the last render did not finish", copy->session_id, grant->id);
+                 " again: the last render %s", copy->session_id, grant->id,
+                 g_strcmp0 (copy->state, "failed") == 0 ? "failed" : "did not finish");
       start_copy (svc, grant, request, copy->session_id, copy->id);
     }
-}
-
-/* Deletes @path and what is under it, without following links. */
-static gboolean
-remove_tree (const char *path)
-{
-  GDir *dir;
-  const char *name;
-  gboolean ok = TRUE;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    return g_unlink (path) == 0;
-  dir = g_dir_open (path, 0, NULL);
-  if (dir == NULL)
-    return FALSE;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      ok &= remove_tree (child);
-    }
-  g_dir_close (dir);
-  return ok && g_rmdir (path) == 0;
 }
 
 void
@@ -440,12 +497,18 @@ cr_access_copies_discard (CrAccessService *svc, gint64 grant_id)
       if (job->grant_id != grant_id)
         continue;
       g_ptr_array_remove_index (svc->jobs, i--);
+      if (job->render_id == 0)
+        {
+          /* Rendered, waiting for the seal: nothing will answer. */
+          copy_job_free (job);
+          continue;
+        }
       /* A running render still answers, "Cancelled": the job waits for
        * it (a queued one is dropped without an answer, and freed with
        * the service). */
       job->cancelled = TRUE;
       g_ptr_array_add (svc->cancelled, job);
-      if (svc->queue != NULL && job->render_id != 0)
+      if (svc->queue != NULL)
         cr_render_queue_cancel (svc->queue, job->render_id);
     }
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))

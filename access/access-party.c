@@ -107,6 +107,17 @@ cr_access_service_login (CrAccessService *svc, const char *code, const char *id_
       return FALSE;
     }
   sessions = cr_access_grant_sessions (grant);
+  /* The second factor has some 15,000 values: past this many wrong ones
+   * the code opens nothing, whoever types it, until the court revokes it
+   * and grants again. */
+  if (grant->failures >= CR_ACCESS_MAX_WRONG_FACTORS)
+    {
+      g_message ("Access login to G%" G_GINT64_FORMAT " from %s: refused, the code is locked "
+                 "after %" G_GINT64_FORMAT " wrong identity numbers", grant->id,
+                 cr_text_shown (address != NULL ? address : "?"), grant->failures);
+      g_set_error_literal (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED, DENIED_MESSAGE);
+      return FALSE;
+    }
   suffix_hash = cr_access_identity_suffix_hash (svc->key, id_suffix);
   if (suffix_hash == NULL || strlen (id_suffix) != 4 ||
       strlen (suffix_hash) != strlen (request->identity_suffix_hash) ||

@@ -54,7 +54,8 @@ char *cr_access_make_slip (CrAccessService *svc, const CrAccessRequestRow *reque
 void cr_access_copies_start (CrAccessService *svc, const CrAccessGrantRow *grant,
                              const CrAccessRequestRow *request, GArray *sessions);
 void cr_access_copies_cancel_all (CrAccessService *svc);
-/* Renders again the pending copies of grants in force (after a restart). */
+/* Renders again the copies of grants in force left pending or failed
+ * (at start). */
 void cr_access_copies_resume (CrAccessService *svc);
 /* Cancels the renders of grant @grant_id and deletes its copies: a
  * revoked or expired grant's. */

@@ -90,7 +90,9 @@ typedef struct {
 gint64 cr_access_service_submit (CrAccessService *svc, const CrAccessRequestFields *fields,
                                  const char *entered_by, GError **error);
 /* The same from the public form (source "public", entered_by the
- * client's @address). */
+ * client's @address). Nothing of which cases or sessions exist is told;
+ * its access-requested event goes into the sessions once an approver
+ * decides on it. */
 gint64 cr_access_service_submit_public (CrAccessService *svc,
                                         const CrAccessRequestFields *fields,
                                         const char *address, GError **error);
@@ -123,10 +125,15 @@ JsonNode *cr_access_service_list (CrAccessService *svc, const char *state_filter
  * shown once). (transfer full) */
 char *cr_access_service_slip (CrAccessService *svc, gint64 grant_id, GError **error);
 
-/* A party's login: @code as typed, @id_suffix the last 4 characters of
- * the identity number, @address the client's. Writes access-code-used or
+/* Wrong second factors after which a code opens nothing any more. */
+#define CR_ACCESS_MAX_WRONG_FACTORS 20
+
+/* A party's login: @code as typed (any case, dashes or not), @id_suffix
+ * the last 4 characters of the identity number, @address the client's. Writes access-code-used or
  * access-code-wrong into each covered session. Expired, revoked, unknown
- * or a wrong second factor: CR_ACCESS_ERROR_DENIED, one message for all. */
+ * or a wrong second factor, or a code locked after
+ * CR_ACCESS_MAX_WRONG_FACTORS wrong ones: CR_ACCESS_ERROR_DENIED, one
+ * message for all. */
 gboolean cr_access_service_login (CrAccessService *svc, const char *code,
                                   const char *id_suffix, const char *address,
                                   CrAccessGrant **grant_out, GError **error);
@@ -135,11 +142,13 @@ CrAccessState cr_access_service_check (CrAccessService *svc, gint64 grant_id);
 /* The grant with its state now; NULL when there is none. (transfer full) */
 CrAccessGrant *cr_access_service_get_grant (CrAccessService *svc, gint64 grant_id);
 /* The copy's directory (STORAGE/copies/G<grant>/S<session>) when the
- * grant is ready (not expired or revoked), covers @session_id and that
- * copy is rendered; NULL otherwise. (transfer full) */
+ * grant is in force (neither expired nor revoked), covers @session_id and
+ * that session's copy is rendered (the others may still render); NULL
+ * otherwise. (transfer full) */
 char *cr_access_service_copy_dir (CrAccessService *svc, gint64 grant_id, gint64 session_id);
-/* An event of @kind (playback-start, download, ...) with @detail_json (an
- * object; "grant" is added) into each session the grant covers. */
+/* An event of @kind (an access-class kind: playback-start, download, ...)
+ * with @detail_json (a JSON object of at most 16 kB; "grant" is added)
+ * into each session the grant covers. */
 gboolean cr_access_service_record (CrAccessService *svc, gint64 grant_id, CrEventKind kind,
                                    const char *detail_json, GError **error);
 

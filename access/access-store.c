@@ -141,7 +141,7 @@ cr_access_store_list_requests (CrSegmentIndex *index, const char *state, GError 
 {
   return select_requests (index,
                           "SELECT " REQUEST_COLUMNS " FROM access_requests "
-                          "WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC",
+                          "WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 1000",
                           CR_BIND (CR_VALUE_TEXT (state)), error);
 }
 
@@ -371,7 +371,8 @@ GPtrArray *
 cr_access_store_list_pending_copies (CrSegmentIndex *index, GError **error)
 {
   return select_copies (index, "SELECT " COPY_COLUMNS " FROM derived_copies "
-                        "WHERE grant_id IS NOT NULL AND state = 'pending' ORDER BY id",
+                        "WHERE grant_id IS NOT NULL AND state IN ('pending', 'failed') "
+                        "ORDER BY id",
                         CR_BIND_NONE, error);
 }
 

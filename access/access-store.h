@@ -66,7 +66,8 @@ gint64 cr_access_store_add_request (CrSegmentIndex *index, const CrAccessRequest
 /* NULL without error when there is none. (transfer full) */
 CrAccessRequestRow *cr_access_store_get_request (CrSegmentIndex *index, gint64 id,
                                                  GError **error);
-/* Newest first; @state NULL for all. (element-type CrAccessRequestRow) */
+/* The newest 1000, newest first; @state NULL for all.
+ * (element-type CrAccessRequestRow) */
 GPtrArray *cr_access_store_list_requests (CrSegmentIndex *index, const char *state,
                                           GError **error);
 /* A pending request refused. */
@@ -95,7 +96,8 @@ gint64 cr_access_store_add_copy (CrSegmentIndex *index, gint64 grant_id, gint64 
 gboolean cr_access_store_finish_copy (CrSegmentIndex *index, gint64 copy_id, gboolean ok,
                                       const char *sha256, gint64 bytes, gint64 duration_us,
                                       gint64 at_us, const char *error_text, GError **error);
-/* Every copy of a grant still pending, by id. (element-type CrDerivedCopyRow) */
+/* Every copy of a grant not rendered (pending, or failed), by id.
+ * (element-type CrDerivedCopyRow) */
 GPtrArray *cr_access_store_list_pending_copies (CrSegmentIndex *index, GError **error);
 /* The ids of grants that expired before @now_us, not revoked, with copies. */
 GArray *cr_access_store_expired_grants (CrSegmentIndex *index, gint64 now_us, GError **error);

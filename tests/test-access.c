@@ -386,6 +386,16 @@ test_service_party_side (void)
   g_assert_cmpuint (used, ==, 1);
   g_assert_cmpuint (wrong_events, ==, 2);    /* the right code, a wrong or no 4 */
 
+  /* Enough wrong identity numbers lock the code, even for the right one. */
+  for (guint i = 2; i < CR_ACCESS_MAX_WRONG_FACTORS; i++)
+    {
+      g_assert_false (cr_access_service_login (svc, code, "0000", "198.51.100.8", NULL, &error));
+      g_clear_error (&error);
+    }
+  g_assert_false (cr_access_service_login (svc, code, "123X", "198.51.100.7", NULL, &error));
+  g_assert_error (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED);
+  g_clear_error (&error);
+
   /* Revoked: the next check says so, and the code no longer opens. */
   g_assert_true (cr_access_service_revoke (svc, id, "撤回", "approver1", &error));
   g_assert_cmpint (cr_access_service_check (svc, id), ==, CR_ACCESS_STATE_REVOKED);
@@ -631,6 +641,18 @@ test_requests_and_grants (void)
   g_assert_null (strstr (reply, code));
   g_clear_pointer (&reply, g_free);
   g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/x1", approver, NULL, NULL), ==, 400);
+  g_assert_cmpuint (api (room, "POST", path, approver, "{}", NULL), ==, 405);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/grant", approver, NULL, NULL), ==, 405);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (api (room, "GET", "/api/v1/access/requests", "cru_forged", NULL, NULL), ==,
+                    401);
+  {
+    /* A redaction list past the route's 96 kB. */
+    g_autofree char *filler = g_strnfill (100 * 1024, 'a');
+    g_autofree char *big = g_strdup_printf ("{\"request\":\"1\",\"mode\":\"copy\","
+                                            "\"redactions\":\"%s\"}", filler);
+    g_assert_cmpuint (api (room, "POST", "/api/v1/access/grant", approver, big, NULL), ==, 413);
+  }
   g_assert_cmpuint (api (room, "GET", "/api/v1/access/slip/999", approver, NULL, NULL), ==, 404);
 
   /* --- nothing in clear ---------------------------------------------------- */
@@ -867,6 +889,28 @@ test_requests_and_grants (void)
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+  {
+    /* The slip again, from the CLI: the name, never the code. */
+    g_autofree char *again = g_build_filename (room->dir, "slip-again.html", NULL);
+    g_autofree char *id = g_strdup_printf ("G%" G_GINT64_FORMAT, grant);
+    g_autofree char *html = NULL;
+
+    g_assert_cmpint (cr_test_client (room, &out, &err, "access", "slip", "--grant", id, "-o",
+                                     again, NULL), ==, 0);
+    g_assert_true (g_file_get_contents (again, &html, NULL, NULL));
+    g_assert_nonnull (strstr (html, "张三"));
+    g_assert_null (strstr (html, code));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "slip", "--grant", "G-1",
+                                     NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "--grant"));
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "access", "slip", "--grant", "G999",
+                                     NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "No access grant G999"));
+    g_clear_pointer (&err, g_free);
+  }
   g_assert_cmpint (cr_test_client (room, &out, &err, "access", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "赵六"));
   g_assert_nonnull (strstr (out, "refused"));
@@ -887,7 +931,14 @@ test_requests_and_grants (void)
   g_assert_cmpint (cr_test_client (room, &out, &err, "verify", NULL), ==, 3);
   g_assert_nonnull (strstr (out, "edited"));
 
-  /* A restart takes up the copies left pending, of grants in force only. */
+  /* A restart renders again the copies that failed, of grants in force
+   * only. */
+  {
+    g_autofree char *q = g_strdup_printf ("UPDATE derived_copies SET state = 'failed', error = "
+                                          "'disk full' WHERE grant_id IN (%" G_GINT64_FORMAT
+                                          ", (SELECT max (id) FROM access_grants))", grant);
+    g_autofree char *done = sql_value (room, q);
+  }
   g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 20), ==, 0);
   cr_test_room_start (room);
   g_clear_pointer (&log, g_free);
@@ -895,10 +946,20 @@ test_requests_and_grants (void)
   {
     g_autofree char *again = g_strdup_printf ("for G%" G_GINT64_FORMAT " again", grant);
     g_autofree char *last = sql_value (room, "SELECT max (id) FROM access_grants");
-    g_autofree char *latest = g_strdup_printf ("for G%s again", last);
+    g_autofree char *latest = g_strdup_printf ("for G%s again: the last render failed", last);
 
     g_assert_null (strstr (log, again));        /* revoked */
     g_assert_nonnull (strstr (log, latest));
+    for (guint i = 0; i < 300; i++)
+      {
+        g_autofree char *state = sql_value (room, "SELECT group_concat (state) FROM "
+                                            "derived_copies WHERE grant_id = (SELECT max (id) "
+                                            "FROM access_grants)");
+        if (g_str_equal (state, "ready"))
+          break;
+        g_assert_cmpuint (i, <, 299);
+        g_usleep (100 * 1000);
+      }
   }
 }
 

@@ -3,14 +3,16 @@
 // litigant's lawyer uses them with the slip in hand.
 //
 //   node tests/access-page.mjs URL SCENARIO --code=CODE --id=LAST4
-//        --sessions=ID,ID --artifacts=DIR [--foreign=ID]
+//        --sessions=ID,ID --artifacts=DIR [--foreign=ID] [--pending=ID]
 //        [--revoke-url=URL --token=TOKEN --grant=ID]
 //
 // Scenarios:
 //   review  logs in with the code as typed (lower case, spaces), sees
 //           exactly --sessions listed (never --foreign), plays the first:
 //           currentTime advances, a seek lands, a chapter click jumps to
-//           the chapter; no download link anywhere in the page; then the
+//           the chapter (a --pending session, whose copy is still being
+//           rendered, says so and has nothing to play); no download link
+//           anywhere in the page; then the
 //           grant is revoked through the control API (POST --revoke-url
 //           with the approver's --token) and within 6 s the page says so
 //           and the video has stopped and is gone; screenshots
@@ -94,6 +96,15 @@ async function logIn() {
     throw new Error(`sessions listed ${listed.join(',')}, expected ${expected.join(',')}`);
   if (option('foreign') && listed.includes(option('foreign')))
     throw new Error('another case\'s session is listed');
+  // A session whose copy is still being rendered: said so, nothing to play.
+  if (option('pending')) {
+    const item = page.locator(`#sessions > li[data-session="${option('pending')}"]`);
+    const text = await item.innerText();
+    const buttons = await item.locator('button.play').count();
+    step('pending', { text: text.slice(-40), buttons });
+    if (buttons !== 0 || !text.includes('副本制作中'))
+      throw new Error(`a copy being rendered shows: ${text}`);
+  }
   const facts = await page.locator('#sessions > li').first().innerText();
   for (const text of ['法院', 'Court', '案号', '开始', 'Started'])
     if (!facts.includes(text))

@@ -277,6 +277,34 @@ test_grant_isolation (void)
   assert_status (&reply, 200, "case B's own session");
   g_assert_true (g_str_has_prefix (reply.body, "#EXTM3U"));
 
+  /* A copy not rendered yet is not there either, and the grant says it
+   * is being prepared. */
+  {
+    g_autofree char *pending = g_strdup_printf ("UPDATE derived_copies SET state = '%%s' WHERE "
+                                                "grant_id = %" G_GINT64_FORMAT
+                                                " AND session_id = %" G_GINT64_FORMAT,
+                                                fx.copy_grant, fx.a2);
+    g_autofree char *to_pending = g_strdup_printf (pending, "pending");
+    g_autofree char *to_ready = g_strdup_printf (pending, "ready");
+    g_autofree char *a2_playlist = path_of (fx.a2, "hls/index.m3u8");
+    g_autoptr (JsonObject) me = NULL;
+    JsonArray *sessions;
+
+    g_free (cr_test_access_sql (fx.room, to_pending));
+    assert_plain_not_found (a2_playlist, fx.copy_cookie);
+    get ("/access/api/me", fx.copy_cookie, &reply);
+    me = object_of (&reply);
+    g_assert_cmpstr (json_object_get_string_member (me, "state"), ==, "pending");
+    sessions = json_object_get_array_member (me, "sessions");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sessions, 0),
+                                                    "copy"), ==, "ready");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sessions, 1),
+                                                    "copy"), ==, "pending");
+    g_free (cr_test_access_sql (fx.room, to_ready));
+    get (a2_playlist, fx.copy_cookie, &reply);
+    assert_status (&reply, 200, "rendered again");
+  }
+
   /* Ids that are not ids. */
   assert_plain_not_found ("/access/s/abc/hls/index.m3u8", fx.copy_cookie);
   assert_plain_not_found ("/access/s/-1/hls/index.m3u8", fx.copy_cookie);

@@ -20,6 +20,8 @@ typedef struct {
   gsize chunk_length;
   gsize chunk_sent;
   guint stall_id;
+  guint64 checked;            /* sent when @allowed was last asked */
+  CrAccessDownloadAllowed allowed;
   CrAccessDownloadDone done;
   gpointer user_data;
   GDestroyNotify destroy;
@@ -130,6 +132,16 @@ write_more (Download *download)
     }
   else
     {
+      if (download->chunk_sent == download->chunk_length &&
+          download->sent - download->checked >= CR_ACCESS_DOWNLOAD_CHECK_BYTES)
+        {
+          download->checked = download->sent;
+          if (download->allowed != NULL && !download->allowed (download->user_data))
+            {
+              finish (download);
+              return;
+            }
+        }
       if (download->chunk_sent == download->chunk_length && !read_chunk (download))
         {
           finish (download);
@@ -157,8 +169,9 @@ safe_file_name (const char *name)
 
 void
 cr_access_download_start (GIOStream *stream, int fd, const char *content_type,
-                          const char *file_name, CrAccessDownloadDone done,
-                          gpointer user_data, GDestroyNotify destroy)
+                          const char *file_name, CrAccessDownloadAllowed allowed,
+                          CrAccessDownloadDone done, gpointer user_data,
+                          GDestroyNotify destroy)
 {
   Download *download;
   g_autofree char *name = NULL;
@@ -170,6 +183,7 @@ cr_access_download_start (GIOStream *stream, int fd, const char *content_type,
   download->stream = stream;
   download->cancellable = g_cancellable_new ();
   download->fd = fd;
+  download->allowed = allowed;
   download->done = done;
   download->user_data = user_data;
   download->destroy = destroy;

@@ -19,12 +19,18 @@ G_BEGIN_DECLS
  * file's @size sent, @complete when all of them were. */
 typedef void (*CrAccessDownloadDone) (guint64 bytes, gboolean complete, gpointer user_data);
 
+/* Asked every CR_ACCESS_DOWNLOAD_CHECK_BYTES: FALSE cuts the download
+ * (the grant was revoked or expired meanwhile). */
+typedef gboolean (*CrAccessDownloadAllowed) (gpointer user_data);
+#define CR_ACCESS_DOWNLOAD_CHECK_BYTES (4 * 1024 * 1024)
+
 /* Sends "200 OK" with @content_type, the length of @fd (a regular file,
  * taken: closed at the end), Content-Disposition attachment with
- * @file_name, then the file; takes @stream. @done is called once, then
- * @destroy on @user_data. */
+ * @file_name, then the file; takes @stream. @allowed (may be NULL) is
+ * asked as it goes; @done is called once, then @destroy on @user_data. */
 void cr_access_download_start (GIOStream *stream, int fd, const char *content_type,
-                               const char *file_name, CrAccessDownloadDone done,
-                               gpointer user_data, GDestroyNotify destroy);
+                               const char *file_name, CrAccessDownloadAllowed allowed,
+                               CrAccessDownloadDone done, gpointer user_data,
+                               GDestroyNotify destroy);
 
 G_END_DECLS

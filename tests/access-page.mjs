@@ -3,14 +3,16 @@
 // litigant's lawyer uses them with the slip in hand.
 //
 //   node tests/access-page.mjs URL SCENARIO --code=CODE --id=LAST4
-//        --sessions=ID,ID --artifacts=DIR [--foreign=ID]
+//        --sessions=ID,ID --artifacts=DIR [--foreign=ID] [--pending=ID]
 //        [--revoke-url=URL --token=TOKEN --grant=ID]
 //
 // Scenarios:
 //   review  logs in with the code as typed (lower case, spaces), sees
 //           exactly --sessions listed (never --foreign), plays the first:
 //           currentTime advances, a seek lands, a chapter click jumps to
-//           the chapter; no download link anywhere in the page; then the
+//           the chapter (a --pending session, whose copy is still being
+//           rendered, says so and has nothing to play); no download link
+//           anywhere in the page; then the
 //           grant is revoked through the control API (POST --revoke-url
 //           with the approver's --token) and within 6 s the page says so
 //           and the video has stopped and is gone; screenshots
@@ -66,6 +68,18 @@ async function screenshot(name) {
   (summary.screenshots = summary.screenshots || []).push(path);
 }
 
+// The same page on a phone's width: nothing wider than the screen.
+async function phoneScreenshot(name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await screenshot(`${name}-390`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  step('phone-overflow', overflow);
+  if (overflow > 2)
+    throw new Error(`the page is ${overflow} px wider than a phone's screen`);
+}
+
 async function logIn() {
   await page.goto(url);
   await page.locator('#login').waitFor({ state: 'visible', timeout: 10000 });
@@ -82,6 +96,15 @@ async function logIn() {
     throw new Error(`sessions listed ${listed.join(',')}, expected ${expected.join(',')}`);
   if (option('foreign') && listed.includes(option('foreign')))
     throw new Error('another case\'s session is listed');
+  // A session whose copy is still being rendered: said so, nothing to play.
+  if (option('pending')) {
+    const item = page.locator(`#sessions > li[data-session="${option('pending')}"]`);
+    const text = await item.innerText();
+    const buttons = await item.locator('button.play').count();
+    step('pending', { text: text.slice(-40), buttons });
+    if (buttons !== 0 || !text.includes('副本制作中'))
+      throw new Error(`a copy being rendered shows: ${text}`);
+  }
   const facts = await page.locator('#sessions > li').first().innerText();
   for (const text of ['法院', 'Court', '案号', '开始', 'Started'])
     if (!facts.includes(text))
@@ -129,6 +152,7 @@ async function playFirst() {
   }, chapters[last].offset, 8000);
   step('chapter-click', { offset: chapters[last].offset, jumped });
   await screenshot('playing');
+  await phoneScreenshot('playing');
 }
 
 async function noDownloads() {
@@ -141,6 +165,15 @@ async function noDownloads() {
 }
 
 async function revokeAndWatch() {
+  // All of the copy buffered, so that only the page's polling of the
+  // grant's state can stop it, not a segment refused on the way.
+  await page.evaluate(() => document.getElementById('video').play());
+  const buffered = await waitFor(() => {
+    const v = document.getElementById('video');
+    const n = v.buffered.length;
+    return n > 0 && v.buffered.end(n - 1) >= v.duration - 0.2 ? v.buffered.end(n - 1) : false;
+  }, null, 10000);
+  step('buffered', buffered);
   const response = await fetch(option('revoke-url'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${option('token')}` },

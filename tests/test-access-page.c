@@ -96,9 +96,9 @@ test_pages (void)
   room = cr_test_room_new (60, NULL);
   cr_test_access_add_users (room);
   cr_test_room_start (room);
-  a1 = cr_test_access_record (room, CASE_A, 6);
-  a2 = cr_test_access_record (room, CASE_A, 1);
-  b1 = cr_test_access_record (room, CASE_B, 1);
+  a1 = cr_test_access_record (room, CASE_A, 6, FALSE);
+  a2 = cr_test_access_record (room, CASE_A, 1, FALSE);
+  b1 = cr_test_access_record (room, CASE_B, 1, FALSE);
   copy_grant = cr_test_access_grant (room, CASE_A, "all", "张三", IDENTITY, "copy", &copy_code);
   review_grant = cr_test_access_grant (room, CASE_A, "all", "张三", IDENTITY, "review",
                                        &review_code);
@@ -109,9 +109,21 @@ test_pages (void)
   sessions = g_strdup_printf ("--sessions=%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, a1, a2);
   foreign = g_strdup_printf ("--foreign=%" G_GINT64_FORMAT, b1);
 
-  /* Mode copy: play, then download. */
+  /* Mode copy: play, then download; the second session's copy shown as
+   * still being rendered (its row set back for the while). */
   code_arg = g_strdup_printf ("--code=%s", copy_code);
-  copy = run_page (room, "copy", code_arg, "--id=123X", sessions, foreign, NULL);
+  {
+    g_autofree char *pending = g_strdup_printf ("--pending=%" G_GINT64_FORMAT, a2);
+    g_autofree char *query = g_strdup_printf ("UPDATE derived_copies SET state = '%%s' WHERE "
+                                              "grant_id = %" G_GINT64_FORMAT
+                                              " AND session_id = %" G_GINT64_FORMAT,
+                                              copy_grant, a2);
+    g_autofree char *to_pending = g_strdup_printf (query, "pending");
+    g_autofree char *to_ready = g_strdup_printf (query, "ready");
+    g_free (cr_test_access_sql (room, to_pending));
+    copy = run_page (room, "copy", code_arg, "--id=123X", sessions, foreign, pending, NULL);
+    g_free (cr_test_access_sql (room, to_ready));
+  }
   download = json_object_get_object_member (copy, "download");
   dir = cr_test_access_copy_dir (room, copy_grant, a1);
   copy_path = g_build_filename (dir, "copy.mp4", NULL);

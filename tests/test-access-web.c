@@ -13,10 +13,13 @@
  * Wrong codes lock the address they come from: the lock is tried on a
  * room of its own (all clients here are 127.0.0.1), in a thread that
  * paces its guesses as the answers say while the other tests run. */
+#include "recorder/access-download.h"
+#include "recorder/access-logins.h"
 #include "tests/test-util-access.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -208,7 +211,20 @@ test_login (void)
       g_assert_cmpstr (json_object_get_string_member (session, "case"), ==, CASE_A);
       g_assert_true (g_str_has_suffix (json_object_get_string_member (session, "started"), "Z"));
       g_assert_true (g_str_has_suffix (json_object_get_string_member (session, "stopped"), "Z"));
-      g_assert_true (json_object_has_member (session, "pauses"));
+      /* The first has the recess, with its reason and length. */
+      if (i == 0)
+        {
+          JsonArray *pauses = json_object_get_array_member (session, "pauses");
+          JsonObject *pause;
+          g_assert_cmpuint (json_array_get_length (pauses), ==, 1);
+          pause = json_array_get_object_element (pauses, 0);
+          g_assert_cmpstr (json_object_get_string_member (pause, "reason"), ==, "recess");
+          g_assert_cmpfloat (json_object_get_double_member (pause, "seconds"), >, 0.5);
+          g_assert_cmpfloat (json_object_get_double_member (session, "paused_seconds"), >, 0.5);
+        }
+      else
+        g_assert_cmpuint (json_array_get_length (json_object_get_array_member (session,
+                                                                               "pauses")), ==, 0);
       g_assert_cmpstr (json_object_get_string_member (session, "copy"), ==, "ready");
     }
 
@@ -260,6 +276,34 @@ test_grant_isolation (void)
   get (other, other_login, &reply);
   assert_status (&reply, 200, "case B's own session");
   g_assert_true (g_str_has_prefix (reply.body, "#EXTM3U"));
+
+  /* A copy not rendered yet is not there either, and the grant says it
+   * is being prepared. */
+  {
+    g_autofree char *pending = g_strdup_printf ("UPDATE derived_copies SET state = '%%s' WHERE "
+                                                "grant_id = %" G_GINT64_FORMAT
+                                                " AND session_id = %" G_GINT64_FORMAT,
+                                                fx.copy_grant, fx.a2);
+    g_autofree char *to_pending = g_strdup_printf (pending, "pending");
+    g_autofree char *to_ready = g_strdup_printf (pending, "ready");
+    g_autofree char *a2_playlist = path_of (fx.a2, "hls/index.m3u8");
+    g_autoptr (JsonObject) me = NULL;
+    JsonArray *sessions;
+
+    g_free (cr_test_access_sql (fx.room, to_pending));
+    assert_plain_not_found (a2_playlist, fx.copy_cookie);
+    get ("/access/api/me", fx.copy_cookie, &reply);
+    me = object_of (&reply);
+    g_assert_cmpstr (json_object_get_string_member (me, "state"), ==, "pending");
+    sessions = json_object_get_array_member (me, "sessions");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sessions, 0),
+                                                    "copy"), ==, "ready");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (sessions, 1),
+                                                    "copy"), ==, "pending");
+    g_free (cr_test_access_sql (fx.room, to_ready));
+    get (a2_playlist, fx.copy_cookie, &reply);
+    assert_status (&reply, 200, "rendered again");
+  }
 
   /* Ids that are not ids. */
   assert_plain_not_found ("/access/s/abc/hls/index.m3u8", fx.copy_cookie);
@@ -420,6 +464,11 @@ test_download (void)
   g_assert_cmpstr (soup_message_headers_get_content_type (reply.headers, NULL), ==, "video/mp4");
   get (manifest, fx.copy_cookie, &reply);
   assert_status (&reply, 200, manifest);
+  /* A HEAD says the size and sends nothing: no download in the chain. */
+  cr_test_access_http (fx.room, "HEAD", path, fx.copy_cookie, NULL, NULL, &reply);
+  assert_status (&reply, 200, "HEAD copy.mp4");
+  g_assert_cmpint (soup_message_headers_get_content_length (reply.headers), ==, st.st_size);
+  g_assert_cmpuint (reply.length, ==, 0);
 
   /* Cut short: read the headers and a little, then hang up. The
    * receive window is made small before connecting, so that little of
@@ -770,6 +819,208 @@ test_locked (void)
   g_assert_null (strstr (log, "GUESS-GUESS"));
 }
 
+/* --- the logins' store, in process, on a clock of the test's -------------- */
+
+/* A second, in the 64 bits of the times it is added to. */
+#define SECOND ((gint64) G_USEC_PER_SEC)
+
+static gint64 fake_now_us;
+
+static gint64
+fake_clock (void)
+{
+  return fake_now_us;
+}
+
+static void
+test_logins (void)
+{
+  g_autoptr (CrAccessLogins) logins = cr_access_logins_new (fake_clock);
+  g_autoptr (GArray) sessions = g_array_new (FALSE, FALSE, sizeof (gint64));
+  CrAccessLogin login = { .grant_id = 7, .case_no = "case", .requester = "张三",
+                          .role = "party", .copy_mode = TRUE, .sessions = sessions };
+  g_autofree char *id = NULL, *upper = NULL, *first = NULL;
+  char *ids[CR_ACCESS_LOGINS_PER_GRANT];
+  gint64 session = 12;
+
+  g_array_append_val (sessions, session);
+  fake_now_us = 1000 * SECOND;
+  login.expires_us = fake_now_us + 3 * 3600 * SECOND;
+  id = cr_access_logins_open (logins, &login);
+  g_assert_cmpuint (strlen (id), ==, CR_ACCESS_LOGIN_ID_LENGTH);
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  g_assert_cmpint (cr_access_logins_lookup (logins, id)->grant_id, ==, 7);
+
+  /* What is not the id is no login: a prefix, upper case, one more
+   * character, nothing. */
+  upper = g_ascii_strup (id, -1);
+  g_assert_null (cr_access_logins_lookup (logins, upper));
+  g_assert_null (cr_access_logins_lookup (logins, NULL));
+  g_assert_null (cr_access_logins_lookup (logins, ""));
+  {
+    g_autofree char *prefix = g_strndup (id, 63);
+    g_autofree char *longer = g_strconcat (id, "0", NULL);
+    g_assert_null (cr_access_logins_lookup (logins, prefix));
+    g_assert_null (cr_access_logins_lookup (logins, longer));
+  }
+
+  /* Idle for almost two hours, it lives on; two hours idle, it ends. */
+  fake_now_us += (CR_ACCESS_LOGIN_IDLE_SECONDS - 1) * SECOND;
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  fake_now_us += (CR_ACCESS_LOGIN_IDLE_SECONDS) * SECOND;
+  g_assert_null (cr_access_logins_lookup (logins, id));
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, 0);
+
+  /* Used all along, it still ends at the grant's expiry. */
+  g_clear_pointer (&id, g_free);
+  login.expires_us = fake_now_us + 3 * SECOND;
+  id = cr_access_logins_open (logins, &login);
+  fake_now_us += 2 * SECOND;
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  fake_now_us += 2 * SECOND;
+  g_assert_null (cr_access_logins_lookup (logins, id));
+
+  /* One grant holds a few at most: a new one ends the oldest. */
+  login.expires_us = fake_now_us + 3600 * SECOND;
+  first = cr_access_logins_open (logins, &login);
+  for (guint i = 0; i < CR_ACCESS_LOGINS_PER_GRANT; i++)
+    {
+      fake_now_us += SECOND;
+      ids[i] = cr_access_logins_open (logins, &login);
+    }
+  g_assert_null (cr_access_logins_lookup (logins, first));
+  for (guint i = 0; i < CR_ACCESS_LOGINS_PER_GRANT; i++)
+    g_assert_nonnull (cr_access_logins_lookup (logins, ids[i]));
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, CR_ACCESS_LOGINS_PER_GRANT);
+
+  /* A revoked grant's logins all end; another grant's do not. */
+  login.grant_id = 8;
+  g_clear_pointer (&id, g_free);
+  id = cr_access_logins_open (logins, &login);
+  cr_access_logins_close_grant (logins, 7);
+  for (guint i = 0; i < CR_ACCESS_LOGINS_PER_GRANT; i++)
+    {
+      g_assert_null (cr_access_logins_lookup (logins, ids[i]));
+      g_free (ids[i]);
+    }
+  g_assert_nonnull (cr_access_logins_lookup (logins, id));
+  cr_access_logins_close (logins, id);
+  g_assert_null (cr_access_logins_lookup (logins, id));
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, 0);
+
+  /* Bounded: beyond the cap, no new login (grants of their own). */
+  for (guint i = 0; i < CR_ACCESS_LOGINS_MAX; i++)
+    {
+      login.grant_id = 1000 + i;
+      g_free (cr_access_logins_open (logins, &login));
+    }
+  login.grant_id = 99999;
+  g_assert_null (cr_access_logins_open (logins, &login));
+  /* Once they are idle they make room again. */
+  fake_now_us += (CR_ACCESS_LOGIN_IDLE_SECONDS + 1) * SECOND;
+  login.expires_us = fake_now_us + 3600 * SECOND;
+  g_clear_pointer (&id, g_free);
+  id = cr_access_logins_open (logins, &login);
+  g_assert_nonnull (id);
+  g_assert_cmpuint (cr_access_logins_count (logins), ==, 1);
+}
+
+/* --- a download, in process: cut when the grant ends ---------------------- */
+
+typedef struct {
+  guint asked;
+  gboolean done;
+  guint64 bytes;
+  gboolean complete;
+} DownloadRun;
+
+static gboolean
+allowed_once (gpointer user_data)
+{
+  DownloadRun *run = user_data;
+  return run->asked++ == 0;
+}
+
+static void
+download_finished (guint64 bytes, gboolean complete, gpointer user_data)
+{
+  DownloadRun *run = user_data;
+  run->done = TRUE;
+  run->bytes = bytes;
+  run->complete = complete;
+}
+
+static gboolean
+download_ended (gpointer data)
+{
+  return ((DownloadRun *) data)->done;
+}
+
+static void
+read_all_async (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GString *got = user_data;
+  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                               NULL);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      g_string_append (got, "");
+      g_object_set_data (G_OBJECT (source), "eof", GINT_TO_POINTER (1));
+      return;
+    }
+  g_string_append_len (got, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_input_stream_read_bytes_async (G_INPUT_STREAM (source), 65536, G_PRIORITY_DEFAULT, NULL,
+                                   read_all_async, got);
+}
+
+static void
+test_download_cut (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) near = NULL, far = NULL;
+  g_autoptr (GString) got = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *data = g_malloc0 (10 * 1024 * 1024);
+  DownloadRun run = { 0 };
+  guint16 port;
+  int fd;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  far = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  near = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  fd = g_file_open_tmp ("access-download-XXXXXX", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, data, 10 * 1024 * 1024, NULL));
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+
+  /* The grant is there at the first check, gone at the second. */
+  cr_access_download_start (G_IO_STREAM (g_object_ref (near)), fd, "video/mp4", "G1-S1-copy.mp4",
+                            allowed_once, download_finished, &run, NULL);
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (far)), 65536,
+                                   G_PRIORITY_DEFAULT, NULL, read_all_async, got);
+  g_assert_true (cr_test_wait_until (download_ended, &run, 20000));
+  g_test_message ("cut after %" G_GUINT64_FORMAT " bytes, asked %u times", run.bytes, run.asked);
+  g_assert_false (run.complete);
+  g_assert_cmpuint (run.asked, ==, 2);
+  g_assert_cmpuint (run.bytes, >=, CR_ACCESS_DOWNLOAD_CHECK_BYTES);
+  g_assert_cmpuint (run.bytes, <, 10 * 1024 * 1024);
+  /* The client reads what was sent, then the end. */
+  while (g_object_get_data (G_OBJECT (g_io_stream_get_input_stream (G_IO_STREAM (far))), "eof") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (got->str, "Content-Length: 10485760\r\n"));
+  g_assert_nonnull (strstr (got->str, "Content-Disposition: attachment; filename=\"G1-S1-copy.mp4\""));
+  g_assert_cmpuint (got->len - (strstr (got->str, "\r\n\r\n") + 4 - got->str), ==, run.bytes);
+  g_unlink (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -788,9 +1039,9 @@ main (int argc, char **argv)
       fx.room = cr_test_room_new (60, NULL);
       cr_test_access_add_users (fx.room);
       cr_test_room_start (fx.room);
-      fx.a1 = cr_test_access_record (fx.room, CASE_A, 4);
-      fx.a2 = cr_test_access_record (fx.room, CASE_A, 1);
-      fx.b1 = cr_test_access_record (fx.room, CASE_B, 1);
+      fx.a1 = cr_test_access_record (fx.room, CASE_A, 4, TRUE);
+      fx.a2 = cr_test_access_record (fx.room, CASE_A, 1, FALSE);
+      fx.b1 = cr_test_access_record (fx.room, CASE_B, 1, FALSE);
       fx.copy_grant = cr_test_access_grant (fx.room, CASE_A, "all", "张三", IDENTITY_A, "copy",
                                             &fx.copy_code);
       fx.review_grant = cr_test_access_grant (fx.room, CASE_A, "all", "张三", IDENTITY_A,
@@ -802,6 +1053,8 @@ main (int argc, char **argv)
       cr_test_access_copies_ready (fx.room, fx.other_grant);
     }
 
+  g_test_add_func ("/courtrec/access-web/logins", test_logins);
+  g_test_add_func ("/courtrec/access-web/download-cut", test_download_cut);
   g_test_add_func ("/courtrec/access-web/login", test_login);
   g_test_add_func ("/courtrec/access-web/grant-isolation", test_grant_isolation);
   g_test_add_func ("/courtrec/access-web/play-files", test_play_files);

@@ -40,13 +40,21 @@ cr_test_access_token (CrTestRoom *room, const char *name)
 }
 
 gint64
-cr_test_access_record (CrTestRoom *room, const char *case_no, double seconds)
+cr_test_access_record (CrTestRoom *room, const char *case_no, double seconds,
+                       gboolean with_pause)
 {
   gint64 id = cr_test_start_session (room, case_no);
 
   g_usleep ((gulong) (seconds / 2 * G_USEC_PER_SEC));
   g_assert_cmpint (cr_test_client (room, NULL, NULL, "mark", "证人出庭 / Witness called", NULL),
                    ==, 0);
+  if (with_pause)
+    {
+      g_assert_cmpint (cr_test_client (room, NULL, NULL, "pause", "--reason", "recess", NULL),
+                       ==, 0);
+      g_usleep (G_USEC_PER_SEC);
+      g_assert_cmpint (cr_test_client (room, NULL, NULL, "resume", NULL), ==, 0);
+    }
   g_usleep ((gulong) (seconds / 2 * G_USEC_PER_SEC));
   cr_test_stop_and_wait (room, id);
   cr_test_wait_sealed (room, id);
@@ -289,7 +297,8 @@ cr_test_access_http (CrTestRoom *room, const char *method, const char *path,
     {
       reply->length = g_bytes_get_size (bytes);
       reply->body = g_malloc (reply->length + 1);
-      memcpy (reply->body, g_bytes_get_data (bytes, NULL), reply->length);
+      if (reply->length > 0)
+        memcpy (reply->body, g_bytes_get_data (bytes, NULL), reply->length);
       reply->body[reply->length] = '\0';
     }
 }

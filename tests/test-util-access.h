@@ -19,8 +19,10 @@ void cr_test_access_add_users (CrTestRoom *room);
 char *cr_test_access_token (CrTestRoom *room, const char *name);
 
 /* A session of @case_no recorded for about @seconds, with a marker half
- * way, stopped and sealed. */
-gint64 cr_test_access_record (CrTestRoom *room, const char *case_no, double seconds);
+ * way (and after it a recess of a second, @with_pause), stopped and
+ * sealed. */
+gint64 cr_test_access_record (CrTestRoom *room, const char *case_no, double seconds,
+                              gboolean with_pause);
 
 /* The clerk's request for @sessions ("all" or "12,13") of @case_no by
  * @requester with @identity, granted by the approver in @mode. Returns

@@ -216,6 +216,12 @@
     const url = sessionBase(session) + 'hls/index.m3u8';
     current = { session, hls: null, started: false, watched: 0, lastTime: 0 };
     document.body.dataset.playing = String(session.id);
+    for (const item of document.querySelectorAll('#sessions > li')) {
+      if (item.dataset.session === String(session.id))
+        item.setAttribute('aria-current', 'true');
+      else
+        item.removeAttribute('aria-current');
+    }
     if (window.Hls && window.Hls.isSupported()) {
       const hls = new window.Hls({ enableWorker: false });
       current.hls = hls;

@@ -170,6 +170,14 @@ test_pages (void)
   g_free (events);
   events = cr_test_access_events (room, b1);
   g_assert_cmpuint (count_lines_with (events, "playback-"), ==, 0);
+  /* Those events are links of the chain: `courtrec verify` holds them. */
+  {
+    g_autofree char *verify_out = NULL, *verify_err = NULL;
+    int verified = cr_test_client (room, &verify_out, &verify_err, "verify", "--case", CASE_A,
+                                   NULL);
+    if (verified != 0)
+      g_error ("verify: %d %s%s", verified, verify_out, verify_err);
+  }
 
   /* The public form, filled in after the copy scenario's download. */
   g_assert_true (g_regex_match_simple ("^R[0-9]+$",

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* access-web-files.c: the copies' files: HLS and chapters read on every request against the grant, the downloads of mode copy streamed and audited (access-web-private.h). */
+/* access-web-files.c: the copies' files: HLS and chapters read on every
+ * request against the grant, the downloads of mode copy streamed and
+ * audited (access-web-private.h). */
 #include "recorder/access-web-private.h"
 
 #include <fcntl.h>
@@ -245,7 +247,7 @@ serve_download (CrAccessWeb *web, SoupServerMessage *msg, const CrAccessLogin *l
       close (fd);
       cr_access_web_set_retry_after (msg, 30);
       cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
-                     "Too many downloads at once: try again in a moment");
+                                   "Too many downloads at once: try again in a moment");
       return;
     }
   web->downloads++;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* access-web-request.c: the public request form: a request from the public, waiting for an approver; its answer says nothing of whether the case is recorded here (access-web-private.h). */
+/* access-web-request.c: the public request form: a request from the public,
+ * waiting for an approver; its answer says nothing of whether the case is
+ * recorded here (access-web-private.h). */
 #include "recorder/access-web-private.h"
 
 #include <string.h>
@@ -45,12 +47,13 @@ cr_access_web_handle_request (CrAccessWeb *web, SoupServerMessage *msg)
   if (cr_access_web_service_of (web) == NULL)
     {
       cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                     "Access to recordings is not available in this room");
+                                   "Access to recordings is not available in this room");
       return;
     }
   if (body == NULL)
     {
-      cr_access_web_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid", "Expected a JSON object");
+      cr_access_web_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid",
+                                   "Expected a JSON object");
       return;
     }
   fields.requester = cr_access_web_string_member (body, "name", 512);
@@ -66,15 +69,15 @@ cr_access_web_handle_request (CrAccessWeb *web, SoupServerMessage *msg)
       fields.case_no == NULL)
     {
       cr_access_web_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid",
-                     "name, role, identity and case are required (text)");
+                                   "name, role, identity and case are required (text)");
       return;
     }
   if (!request_allowed (web, address))
     {
       cr_access_web_set_retry_after (msg, 3600);
       cr_access_web_respond_error (msg, CR_HTTP_STATUS_TOO_MANY_REQUESTS, "too-many",
-                     "Too many requests from this address: try again later or ask the "
-                     "court's clerk");
+                                   "Too many requests from this address: try again "
+                                   "later or ask the court's clerk");
       return;
     }
   id = cr_access_service_submit_public (cr_access_web_service_of (web), &fields, address, &error);
@@ -84,7 +87,7 @@ cr_access_web_handle_request (CrAccessWeb *web, SoupServerMessage *msg)
         cr_access_web_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid", error->message);
       else
         cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                       "The request cannot be filed now; try again later");
+                                     "The request cannot be filed now; try again later");
       return;
     }
   reference = g_strdup_printf ("R%" G_GINT64_FORMAT, id);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* access-web-session.c: what a login sees: its grant with the sessions' facts, the grant's state, and the playback events it writes (access-web-private.h). */
+/* access-web-session.c: what a login sees: its grant with the sessions'
+ * facts, the grant's state, and the playback events it writes (access-web-
+ * private.h). */
 #include "recorder/access-web-private.h"
 
 #include <string.h>
@@ -143,8 +145,8 @@ cr_access_web_handle_playback (CrAccessWeb *web, SoupServerMessage *msg, CrAcces
                                  json_node_get_value_type (seconds_node) != G_TYPE_DOUBLE))))
     {
       cr_access_web_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid",
-                     "Expected {\"session\": ID, \"event\": \"start\" or \"end\", "
-                     "\"seconds\": N}");
+                                   "Expected {\"session\": ID, \"event\": \"start\" or \"end\", "
+                                   "\"seconds\": N}");
       return;
     }
   session_id = json_node_get_int (session_node);
@@ -153,7 +155,7 @@ cr_access_web_handle_playback (CrAccessWeb *web, SoupServerMessage *msg, CrAcces
   if (!(seconds >= 0 && seconds < 1e7))
     {
       cr_access_web_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid",
-                     "seconds: expected the seconds played, 0 or more");
+                                   "seconds: expected the seconds played, 0 or more");
       return;
     }
   /* A start needs the grant as it is now; an end is still written once
@@ -164,7 +166,8 @@ cr_access_web_handle_playback (CrAccessWeb *web, SoupServerMessage *msg, CrAcces
       if (!cr_access_web_require_live_grant (web, msg, login))
         return;
       if (cr_access_web_login_covers (login, session_id))
-        dir = cr_access_service_copy_dir (cr_access_web_service_of (web), login->grant_id, session_id);
+        dir = cr_access_service_copy_dir (cr_access_web_service_of (web), login->grant_id,
+                                          session_id);
     }
   else if (cr_access_web_login_covers (login, session_id))
     dir = g_strdup ("");
@@ -177,7 +180,7 @@ cr_access_web_handle_playback (CrAccessWeb *web, SoupServerMessage *msg, CrAcces
     {
       cr_access_web_set_retry_after (msg, 3600);
       cr_access_web_respond_error (msg, CR_HTTP_STATUS_TOO_MANY_REQUESTS, "too-many",
-                     "Too many playback events from this login");
+                                   "Too many playback events from this login");
       return;
     }
   login->events++;
@@ -204,7 +207,7 @@ cr_access_web_handle_playback (CrAccessWeb *web, SoupServerMessage *msg, CrAcces
       g_warning ("Access: the playback event of grant G%" G_GINT64_FORMAT
                  " was not recorded: %s", login->grant_id, error->message);
       cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                     "The event could not be recorded");
+                                   "The event could not be recorded");
       return;
     }
   json_builder_begin_object (builder);

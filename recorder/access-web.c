@@ -52,7 +52,7 @@ static const struct {
 
 void
 cr_access_web_respond (SoupServerMessage *msg, guint status, const char *content_type,
-         const char *cache_control, GBytes *body)
+                       const char *cache_control, GBytes *body)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
@@ -99,7 +99,8 @@ cr_access_web_respond_json (SoupServerMessage *msg, guint status, JsonBuilder *b
 }
 
 void
-cr_access_web_respond_error (SoupServerMessage *msg, guint status, const char *code, const char *message)
+cr_access_web_respond_error (SoupServerMessage *msg, guint status, const char *code,
+                             const char *message)
 {
   char *text = cr_http_error_json (code, message);
   g_autoptr (GBytes) body = g_bytes_new_take (text, strlen (text));
@@ -162,7 +163,8 @@ serve_page (SoupServerMessage *msg, const char *page_name)
 
   if (page == NULL)
     {
-      cr_access_web_respond_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "The page is not built in\n");
+      cr_access_web_respond_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                                  "The page is not built in\n");
       return;
     }
   html = g_string_new_len (g_bytes_get_data (page, NULL), g_bytes_get_size (page));
@@ -238,28 +240,29 @@ cr_access_web_require_login (CrAccessWeb *web, SoupServerMessage *msg)
   if (cr_access_web_service_of (web) == NULL)
     {
       cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                     "Access to recordings is not available in this room");
+                                   "Access to recordings is not available in this room");
       return NULL;
     }
   login = cr_access_logins_lookup (web->logins, id);
   if (login == NULL)
     cr_access_web_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "login-required",
-                   "Log in with the access code first");
+                                 "Log in with the access code first");
   return login;
 }
 
 /* The grant's state, read fresh: FALSE having answered 403 when it is
  * revoked or expired (or gone). */
 gboolean
-cr_access_web_require_live_grant (CrAccessWeb *web, SoupServerMessage *msg, const CrAccessLogin *login)
+cr_access_web_require_live_grant (CrAccessWeb *web, SoupServerMessage *msg,
+                                  const CrAccessLogin *login)
 {
   CrAccessState state = cr_access_service_check (cr_access_web_service_of (web), login->grant_id);
 
   if (state == CR_ACCESS_STATE_READY || state == CR_ACCESS_STATE_PENDING)
     return TRUE;
   cr_access_web_respond_error (msg, SOUP_STATUS_FORBIDDEN, cr_access_state_to_string (state),
-                 state == CR_ACCESS_STATE_EXPIRED ? "This access has expired"
-                                                  : "This access has been revoked");
+                               state == CR_ACCESS_STATE_EXPIRED ? "This access has expired"
+                               : "This access has been revoked");
   return FALSE;
 }
 
@@ -318,7 +321,8 @@ cr_access_web_set_retry_after (SoupServerMessage *msg, guint seconds)
 }
 
 void
-cr_access_web_add_grant_members (JsonBuilder *builder, const CrAccessLogin *login, CrAccessState state)
+cr_access_web_add_grant_members (JsonBuilder *builder, const CrAccessLogin *login,
+                                 CrAccessState state)
 {
   g_autofree char *expires = cr_format_utc (login->expires_us);
 
@@ -355,7 +359,7 @@ handle_login (CrAccessWeb *web, SoupServerMessage *msg)
   if (cr_access_web_service_of (web) == NULL)
     {
       cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                     "Access to recordings is not available in this room");
+                                   "Access to recordings is not available in this room");
       return;
     }
   code = body != NULL ? cr_access_web_string_member (body, "code", 64) : NULL;
@@ -363,8 +367,8 @@ handle_login (CrAccessWeb *web, SoupServerMessage *msg)
   if (code == NULL || suffix == NULL || code[0] == '\0' || suffix[0] == '\0')
     {
       cr_access_web_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid",
-                     "Expected {\"code\": the access code, \"id_last4\": the last 4 "
-                     "characters of the identity number}");
+                                   "Expected {\"code\": the access code, \"id_last4\": the last 4 "
+                                   "characters of the identity number}");
       return;
     }
   key = guard_key (code);
@@ -375,16 +379,17 @@ handle_login (CrAccessWeb *web, SoupServerMessage *msg)
     case CR_LOGIN_GUARD_LOCKED:
       cr_access_web_set_retry_after (msg, retry);
       cr_access_web_respond_error (msg, CR_HTTP_STATUS_TOO_MANY_REQUESTS, "locked",
-                     "Too many wrong codes: locked for now; try again later");
+                                   "Too many wrong codes: locked for now; try again later");
       return;
     case CR_LOGIN_GUARD_WAIT:
     case CR_LOGIN_GUARD_BUSY:
       cr_access_web_set_retry_after (msg, retry);
       cr_access_web_respond_error (msg, CR_HTTP_STATUS_TOO_MANY_REQUESTS, "slow-down",
-                     "Too many attempts: wait before the next one");
+                                   "Too many attempts: wait before the next one");
       return;
     }
-  if (!cr_access_service_login (cr_access_web_service_of (web), code, suffix, address, &grant, &error))
+  if (!cr_access_service_login (cr_access_web_service_of (web), code, suffix, address, &grant,
+                                &error))
     {
       gboolean denied = g_error_matches (error, CR_ACCESS_ERROR, CR_ACCESS_ERROR_DENIED);
 
@@ -393,10 +398,11 @@ handle_login (CrAccessWeb *web, SoupServerMessage *msg)
                  cr_text_shown (error->message));
       if (denied)
         cr_access_web_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "login-failed",
-                       "Wrong access code or identity number, or the access has ended");
+                                     "Wrong access code or identity number, or the "
+                                     "access has ended");
       else
         cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                       "The login cannot be checked now; try again later");
+                                     "The login cannot be checked now; try again later");
       return;
     }
   cr_login_guard_done (web->guard, key, address, TRUE);
@@ -413,7 +419,7 @@ handle_login (CrAccessWeb *web, SoupServerMessage *msg)
     {
       cr_access_web_set_retry_after (msg, 60);
       cr_access_web_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
-                     "Too many parties are logged in: try again later");
+                                   "Too many parties are logged in: try again later");
       return;
     }
   /* No Secure: the listener is plain HTTP; the court's proxy in front of

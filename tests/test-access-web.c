@@ -65,7 +65,8 @@ guess_codes (gpointer data)
           lock.wrong++;
           continue;
         }
-      if (reply.status != 429 || soup_message_headers_get_one (reply.headers, "Retry-After") == NULL)
+      if (reply.status != 429 ||
+          soup_message_headers_get_one (reply.headers, "Retry-After") == NULL)
         {
           lock.failure = g_strdup_printf ("guess %u: %u %s", round, reply.status,
                                           reply.body != NULL ? reply.body : "");
@@ -552,8 +553,10 @@ test_hostile_bodies (void)
         g_error ("%s %s: expected %u, got %u %s", cases[i].type, cases[i].body, cases[i].status,
                  reply.status, reply.body);
     }
-  huge_code = g_strdup_printf ("{\"code\":\"%s\",\"id_last4\":\"123X\"}",
-                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  {
+    g_autofree char *code = g_strnfill (91, 'A');
+    huge_code = g_strdup_printf ("{\"code\":\"%s\",\"id_last4\":\"123X\"}", code);
+  }
   cr_test_access_http (fx.room, "POST", "/access/api/login", NULL, "application/json", huge_code,
                        &reply);
   assert_status (&reply, 400, "a code of 91 characters");
@@ -1012,11 +1015,13 @@ test_download_cut (void)
   g_assert_cmpuint (run.bytes, >=, CR_ACCESS_DOWNLOAD_CHECK_BYTES);
   g_assert_cmpuint (run.bytes, <, 10 * 1024 * 1024);
   /* The client reads what was sent, then the end. */
-  while (g_object_get_data (G_OBJECT (g_io_stream_get_input_stream (G_IO_STREAM (far))), "eof") == NULL)
+  while (g_object_get_data (G_OBJECT (g_io_stream_get_input_stream (G_IO_STREAM (far))),
+                            "eof") == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 200 OK\r\n"));
   g_assert_nonnull (strstr (got->str, "Content-Length: 10485760\r\n"));
-  g_assert_nonnull (strstr (got->str, "Content-Disposition: attachment; filename=\"G1-S1-copy.mp4\""));
+  g_assert_nonnull (strstr (got->str,
+                            "Content-Disposition: attachment; filename=\"G1-S1-copy.mp4\""));
   g_assert_cmpuint (got->len - (strstr (got->str, "\r\n\r\n") + 4 - got->str), ==, run.bytes);
   g_unlink (path);
 }

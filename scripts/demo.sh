@@ -32,9 +32,16 @@ cat <<MSG
     $build/courtrec -c $conf stream resume
     $build/courtrec -c $conf stop
     $build/courtrec -c $conf sessions
+    echo 330102199001011234 | $build/courtrec -c $conf access request \
+        --case '（2026）浙1022民初123号' --name 张三 --role party --id-number-stdin --purpose 复制
+    $build/courtrec -c $conf access grant --request R1 --mode copy --slip slip.html
+    $build/courtrec -c $conf publish 1 --title '演示庭审'
   Recordings go to $(pwd)/$room/storage/recordings/DATE/ (Matroska, H.264 + AAC),
   indexed in $(pwd)/$room/storage/index.db. Play one with: ffplay FILE
   Approved hearings are live at http://$public/live/ (the public page, HLS).
+  The party signs in at http://$public/access/ with the slip's code and 1234 (the
+  last 4 of the identity number) to watch and download their watermarked copy;
+  published hearings are at http://$public/vod/.
 
   Ctrl-C stops the demo (the open recording is finished cleanly).
 

@@ -167,8 +167,10 @@ add_entry (JsonBuilder *builder, const CrVodEntry *entry)
       else
         json_builder_add_null_value (builder);
     }
+  /* Whole seconds: json-glib writes a double with 17 digits (6.33 as
+   * 6.3300000000000001), and a catalogue shows minutes anyway. */
   json_builder_set_member_name (builder, "duration_seconds");
-  json_builder_add_double_value (builder, entry->duration_us / 1e6);
+  json_builder_add_int_value (builder, (entry->duration_us + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC);
   json_builder_end_object (builder);
 }
 

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "archive/redaction-list.h"
 #include "archive/utc.h"
 #include "config/text.h"
 
@@ -67,18 +68,14 @@ set_utc_or_null (JsonBuilder *builder, const char *name, gint64 utc_us)
     json_builder_add_null_value (builder);
 }
 
-/* "HH:MM:SS" from the session's start as UTC; a UTC time as it is. */
+/* A time of the grant's list (UTC, or an offset from the session's
+ * start) as UTC. */
 static gint64
 resolve_time (const char *text, gint64 started_us)
 {
   gint64 utc;
-  guint h, m, s;
 
-  if (cr_parse_utc (text, &utc))
-    return utc;
-  if (sscanf (text, "%u:%u:%u", &h, &m, &s) == 3)
-    return started_us + ((gint64) h * 3600 + m * 60 + s) * G_USEC_PER_SEC;
-  return started_us;
+  return cr_redaction_time (text, started_us, &utc) ? utc : started_us;
 }
 
 /* The grant's redaction list with every time in UTC for this session.

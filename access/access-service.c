@@ -14,7 +14,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "access/access-redactions.h"
+#include "archive/redaction-list.h"
 #include "access/access-slip.h"
 #include "archive/case-number.h"
 #include "config/text.h"
@@ -516,6 +516,7 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
   g_autoptr (GDateTime) now_time = g_date_time_new_now_utc ();
   g_autofree char *code = NULL;
   g_autofree char *date = NULL;
+  g_autoptr (GError) list_error = NULL;
   GError *local_error = NULL;
   gint64 now = g_get_real_time ();
   JsonObject *detail;
@@ -562,12 +563,16 @@ cr_access_service_grant (CrAccessService *svc, gint64 request_id, const char *mo
     return cr_access_invalid (error, "No stopped session of case %s to grant for request R%"
                     G_GINT64_FORMAT, request->case_no, request_id);
 
-  grant->redactions = cr_access_redactions_check_for (redactions, by,
-                                                      svc->config->microphones,
-                                                      svc->config->width,
-                                                      svc->config->height, error);
+  /* A grant may cover several sessions: its offsets are resolved per
+   * session when each copy's job is written (access-copies.c). */
+  grant->redactions = cr_redaction_list_normalize (redactions, &(CrRedactionScope) {
+                                                     .start_us = CR_REDACTION_NO_START,
+                                                     .microphones = svc->config->microphones,
+                                                     .width = svc->config->width,
+                                                     .height = svc->config->height,
+                                                     .by = by }, &list_error);
   if (grant->redactions == NULL)
-    return 0;
+    return cr_access_invalid (error, "%s", list_error->message);
   code = cr_access_code_new ();
   date = g_date_time_format (now_time, "%Y-%m-%d");
   grant->request_id = request_id;

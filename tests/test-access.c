@@ -509,7 +509,7 @@ test_requests_and_grants (void)
          "\"mode\":\"copy\",\"expires\":\"2099-01-01T00:00:00.000Z\"", "at most 90 days",
          "\"mode\":\"copy\",\"expires\":\"tomorrow\"", "expires = \\\"tomorrow\\\"",
          "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"cut\\\"}]\"",
-         "redactions[0]: from and to",
+         "redactions[0].from: required",
          "\"mode\":\"copy\",\"redactions\":\"[[[[1]]]]\"", "flat objects",
          "\"mode\":\"copy\",\"redactions\":\"[{\\\"kind\\\":\\\"mute\\\",\\\"track\\\":"
          "\\\"judgee\\\",\\\"from\\\":\\\"00:00:01\\\",\\\"to\\\":\\\"00:00:02\\\","

@@ -3,12 +3,9 @@
  * litigants' access to the recordings of their case, through the room's
  * courtrecd (only it writes the index). `access log` is copy-verbs.c's.
  *
- * Redactions are given as the contract's short forms and sent as the
- * JSON list the daemon checks:
- *   --mute TRACK@FROM-TO:REASON   --blur X,Y,W,H@FROM-TO:REASON
- *   --cut FROM-TO:REASON
- * FROM and TO are UTC ("2026-11-27T02:13:25.316Z") or HH:MM:SS from the
- * session's start (the daemon resolves those per session). */
+ * Redactions are given as the contract's short forms
+ * (tools/redaction-options.h); the daemon resolves their offsets per
+ * session. */
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,159 +14,12 @@
 #include "config/text.h"
 #include "tools/daemon-client.h"
 #include "tools/daemon-reply.h"
+#include "tools/redaction-options.h"
 #include "tools/terminal.h"
 #include "tools/verb-options.h"
 #include "tools/verbs.h"
 
 #define SLIP_TIMEOUT_SECONDS 15
-
-static gboolean
-is_offset (const char *text)
-{
-  guint h, m, s;
-  int used = 0;
-
-  return sscanf (text, "%u:%u:%u%n", &h, &m, &s, &used) == 3 && text[used] == '\0' &&
-         m < 60 && s < 60 && g_ascii_isdigit (text[0]);
-}
-
-static gboolean
-is_time (const char *text)
-{
-  gint64 utc;
-  return is_offset (text) || cr_parse_utc (text, &utc);
-}
-
-/* "FROM-TO:REASON" into its parts: the first split where both times
- * read. */
-static gboolean
-parse_span (const char *text, char **from, char **to, char **reason)
-{
-  gsize length = strlen (text);
-
-  for (gsize dash = 1; dash < length; dash++)
-    {
-      g_autofree char *left = NULL;
-
-      if (text[dash] != '-')
-        continue;
-      left = g_strndup (text, dash);
-      if (!is_time (left))
-        continue;
-      for (gsize colon = dash + 2; colon < length; colon++)
-        {
-          g_autofree char *right = NULL;
-
-          if (text[colon] != ':')
-            continue;
-          right = g_strndup (text + dash + 1, colon - dash - 1);
-          if (is_time (right) && text[colon + 1] != '\0')
-            {
-              *from = g_steal_pointer (&left);
-              *to = g_steal_pointer (&right);
-              *reason = g_strdup (text + colon + 1);
-              return TRUE;
-            }
-        }
-    }
-  return FALSE;
-}
-
-/* One redaction of @kind from its short form, into @list; FALSE with the
- * usage error printed. */
-static gboolean
-add_redaction (JsonArray *list, const char *kind, const char *text, int *code)
-{
-  g_autofree char *from = NULL, *to = NULL, *reason = NULL, *head = NULL;
-  g_autoptr (GError) text_error = NULL;
-  const char *span = text;
-  const char *at = strchr (text, '@');
-  g_autofree char *option = g_strconcat ("--", kind, NULL);
-  JsonObject *object;
-
-  if (!cr_text_validate (text, option, 600, FALSE, &text_error))
-    {
-      *code = fail (EXIT_USAGE, "access grant: %s", text_error->message);
-      return FALSE;
-    }
-  if (!g_str_equal (kind, "cut"))
-    {
-      if (at == NULL || at == text)
-        {
-          *code = fail (EXIT_USAGE, "access grant: %s \"%s\": expected %s", option,
-                        cr_text_shown (text),
-                        g_str_equal (kind, "mute") ? "TRACK@FROM-TO:REASON"
-                                                   : "X,Y,W,H@FROM-TO:REASON");
-          return FALSE;
-        }
-      head = g_strndup (text, at - text);
-      span = at + 1;
-    }
-  if (!parse_span (span, &from, &to, &reason))
-    {
-      *code = fail (EXIT_USAGE, "access grant: %s \"%s\": expected FROM-TO:REASON, FROM and TO "
-                    "UTC times (2026-11-27T02:13:25.316Z) or HH:MM:SS from the session's "
-                    "start, and a reason", option, cr_text_shown (text));
-      return FALSE;
-    }
-  object = json_object_new ();
-  json_object_set_string_member (object, "kind", kind);
-  if (g_str_equal (kind, "mute"))
-    json_object_set_string_member (object, "track", head);
-  else if (g_str_equal (kind, "blur"))
-    {
-      guint64 v[4];
-      g_auto (GStrv) parts = g_strsplit (head, ",", 0);
-      static const char *const names[] = { "x", "y", "width", "height" };
-
-      if (g_strv_length (parts) != 4)
-        {
-          json_object_unref (object);
-          *code = fail (EXIT_USAGE, "access grant: --blur \"%s\": expected X,Y,W,H in pixels",
-                        cr_text_shown (text));
-          return FALSE;
-        }
-      for (guint i = 0; i < 4; i++)
-        if (!g_ascii_string_to_unsigned (parts[i], 10, i < 2 ? 0 : 1, 10000, &v[i], NULL))
-          {
-            json_object_unref (object);
-            *code = fail (EXIT_USAGE, "access grant: --blur \"%s\": %s is not a number of "
-                          "pixels", cr_text_shown (text), names[i]);
-            return FALSE;
-          }
-      for (guint i = 0; i < 4; i++)
-        json_object_set_int_member (object, names[i], (gint64) v[i]);
-    }
-  json_object_set_string_member (object, "from", from);
-  json_object_set_string_member (object, "to", to);
-  json_object_set_string_member (object, "reason", reason);
-  json_array_add_object_element (list, object);
-  return TRUE;
-}
-
-/* The redaction list of --mute, --blur and --cut, as JSON text; NULL for
- * none (*@code EXIT_OK) or on a usage error. */
-static char *
-redactions_json (VerbCall *call, int *code)
-{
-  g_autoptr (JsonArray) list = json_array_new ();
-  g_autoptr (JsonNode) node = NULL;
-
-  *code = EXIT_OK;
-  for (const char *const *kind = (const char *const[]) { "mute", "blur", "cut", NULL };
-       *kind != NULL; kind++)
-    {
-      char **values = verb_files (call, *kind);
-
-      for (guint i = 0; values != NULL && values[i] != NULL; i++)
-        if (!add_redaction (list, *kind, values[i], code))
-          return NULL;
-    }
-  if (json_array_get_length (list) == 0)
-    return NULL;
-  node = json_node_init_array (json_node_alloc (), list);
-  return json_to_string (node, FALSE);
-}
 
 static char *
 read_identity_stdin (void)
@@ -246,7 +96,7 @@ access_grant (VerbCall *call)
     return fail (EXIT_USAGE, "access grant: --request ID is required");
   if (verb_text (call, "mode") == NULL)
     return fail (EXIT_USAGE, "access grant: --mode review|copy is required");
-  redactions = redactions_json (call, &code);
+  redactions = redaction_options_json (call, "access grant", &code);
   if (code != EXIT_OK)
     return code;
   code = verb_post (call, "/access/grant", &reply, "request", verb_text (call, "request"),

@@ -2,8 +2,8 @@
 /* vod-verbs.c: publish and withdraw, the court's publication of a
  * stopped hearing as video on demand (vod-service.h), through the room's
  * courtrecd. The redaction options are turned into the list the daemon
- * takes (vod-redactions.h); their times may be UTC or offsets from the
- * session's start, which the daemon resolves. */
+ * takes (tools/redaction-options.h); their times may be UTC or offsets
+ * from the session's start, which the daemon resolves. */
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,86 +11,10 @@
 #include "archive/utc.h"
 #include "config/text.h"
 #include "tools/daemon-reply.h"
+#include "tools/redaction-options.h"
 #include "tools/terminal.h"
 #include "tools/verbs.h"
 #include "vod/publication-store.h"
-
-/* A time of a span: UTC ISO text, or an offset HH:MM:SS[.fff], MM:SS or
- * seconds. */
-#define TIME_PATTERN "(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z|\\d+(?::\\d\\d){0,2}(?:\\.\\d+)?)"
-#define SPAN_PATTERN TIME_PATTERN "-" TIME_PATTERN ":(.+)"
-
-typedef struct {
-  const char *option;
-  const char *prefix_pattern;   /* what comes before "@" (NULL: nothing, no "@") */
-  const char *form;             /* for the message */
-} RedactionForm;
-
-static const RedactionForm forms[] = {
-  { "mute", "([A-Za-z0-9_-]+)@", "TRACK@FROM-TO:REASON (TRACK: mix, all or a microphone)" },
-  { "blur", "(\\d+),(\\d+),(\\d+),(\\d+)@", "X,Y,W,H@FROM-TO:REASON (pixels of the recording)" },
-  { "cut", "", "FROM-TO:REASON" },
-};
-
-/* One option's value as an entry of the list; FALSE (message printed,
- * *@code set) when it is not of its form. */
-static gboolean
-add_redaction (JsonBuilder *builder, const RedactionForm *form, const char *value,
-               const char *verb, int *code)
-{
-  g_autofree char *pattern = g_strconcat ("^", form->prefix_pattern, SPAN_PATTERN, "$", NULL);
-  g_autoptr (GRegex) regex = g_regex_new (pattern, G_REGEX_OPTIMIZE, 0, NULL);
-  g_autoptr (GMatchInfo) match = NULL;
-  g_autoptr (GError) text_error = NULL;
-  g_autofree char *what = g_strdup_printf ("--%s", form->option);
-  int first_time = g_str_equal (form->option, "mute") ? 2
-                   : g_str_equal (form->option, "blur") ? 5 : 1;
-
-  if (!cr_text_validate (value, what, 1000, FALSE, &text_error))
-    {
-      *code = fail (EXIT_USAGE, "%s: %s", verb, text_error->message);
-      return FALSE;
-    }
-  if (!g_regex_match (regex, value, 0, &match))
-    {
-      *code = fail (EXIT_USAGE, "%s: --%s '%s': expected %s, FROM and TO as UTC "
-                    "(2026-11-27T02:13:25Z) or HH:MM:SS from the session's start",
-                    verb, form->option, cr_text_shown (value), form->form);
-      return FALSE;
-    }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, form->option);
-  if (g_str_equal (form->option, "mute"))
-    {
-      g_autofree char *track = g_match_info_fetch (match, 1);
-      json_builder_set_member_name (builder, "track");
-      json_builder_add_string_value (builder, track);
-    }
-  else if (g_str_equal (form->option, "blur"))
-    {
-      static const char *const names[] = { "x", "y", "width", "height" };
-      for (guint i = 0; i < 4; i++)
-        {
-          g_autofree char *number = g_match_info_fetch (match, (gint) i + 1);
-          json_builder_set_member_name (builder, names[i]);
-          json_builder_add_int_value (builder, g_ascii_strtoll (number, NULL, 10));
-        }
-    }
-  {
-    g_autofree char *from = g_match_info_fetch (match, first_time);
-    g_autofree char *to = g_match_info_fetch (match, first_time + 1);
-    g_autofree char *reason = g_match_info_fetch (match, first_time + 2);
-    json_builder_set_member_name (builder, "from");
-    json_builder_add_string_value (builder, from);
-    json_builder_set_member_name (builder, "to");
-    json_builder_add_string_value (builder, to);
-    json_builder_set_member_name (builder, "reason");
-    json_builder_add_string_value (builder, g_strstrip (reason));
-  }
-  json_builder_end_object (builder);
-  return TRUE;
-}
 
 /* A positive number given as a positional argument; 0 (message printed)
  * when it is not one. */
@@ -126,8 +50,6 @@ print_publication (JsonNode *reply)
 int
 run_publish (VerbCall *call)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) list = NULL;
   g_autoptr (JsonNode) reply = NULL;
   g_autofree char *redactions = NULL;
   g_autofree char *session_text = NULL;
@@ -137,17 +59,9 @@ run_publish (VerbCall *call)
   session_id = number_argument (call->name, "SESSION", call->args[0], &code);
   if (session_id == 0)
     return code;
-  json_builder_begin_array (builder);
-  for (gsize f = 0; f < G_N_ELEMENTS (forms); f++)
-    {
-      char **values = verb_files (call, forms[f].option);
-      for (guint i = 0; values != NULL && values[i] != NULL; i++)
-        if (!add_redaction (builder, &forms[f], values[i], call->name, &code))
-          return code;
-    }
-  json_builder_end_array (builder);
-  list = json_builder_get_root (builder);
-  redactions = json_to_string (list, FALSE);
+  redactions = redaction_options_json (call, call->name, &code);
+  if (code != EXIT_OK)
+    return code;
   session_text = g_strdup_printf ("%" G_GINT64_FORMAT, session_id);
   code = verb_post (call, "/vod/publish", &reply, "session", session_text,
                     "title", verb_text (call, "title"), "redactions", redactions, NULL);

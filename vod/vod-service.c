@@ -11,7 +11,7 @@
 
 #include "archive/utc.h"
 #include "config/text.h"
-#include "vod/vod-redactions.h"
+#include "archive/redaction-list.h"
 
 /* Built before the renderer is there, publishing is refused: nothing
  * could be rendered. */
@@ -648,7 +648,13 @@ cr_vod_service_publish (CrVodService *svc, gint64 session_id, const char *title,
                    "This recorder has no renderer for copies (see its log)");
       return 0;
     }
-  stored = cr_vod_redactions_normalize (redactions, session, svc->config, by, &local_error);
+  stored = cr_redaction_list_normalize (redactions, &(CrRedactionScope) {
+                                          .start_us = session->started_us,
+                                          .end_us = session->stopped_us,
+                                          .microphones = svc->config->microphones,
+                                          .width = svc->config->width,
+                                          .height = svc->config->height,
+                                          .by = by }, &local_error);
   if (stored == NULL)
     {
       g_set_error_literal (error, CR_VOD_ERROR, CR_VOD_ERROR_INVALID, local_error->message);

@@ -55,7 +55,7 @@ void cr_vod_service_resume (CrVodService *svc);
 void cr_vod_service_free (CrVodService *svc);
 
 /* Publishes @session_id as @title (NULL: the session's) with @redactions
- * (JSON list text, vod-redactions.h; NULL: none) by the account @by.
+ * (JSON list text, archive/redaction-list.h; NULL: none) by the account @by.
  * Returns the publication's id, RENDERING. */
 gint64 cr_vod_service_publish (CrVodService *svc, gint64 session_id, const char *title,
                                const char *redactions, const char *by, GError **error);

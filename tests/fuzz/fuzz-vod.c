@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-vod.c: a publication's redaction list as the approver sends it
- * (cr_vod_redactions_normalize), against a session of an hour and a room
- * with one microphone, on any bytes. Beyond what ASan and UBSan catch, it
+ * (cr_redaction_list_normalize as a publication reads it), against a
+ * session of an hour and a room with one microphone and a 1280x720
+ * picture, on any bytes. Beyond what ASan and UBSan catch, it
  * checks:
  *   - a list or an error, never both, never neither; the error
  *     G_IO_ERROR_INVALID_DATA with a UTF-8 message;
  *   - a list is a JSON array of objects of a known kind, each with a
  *     reason and a "by", its span in UTC text, from before to, and
  *     touching the session; a mute names mix, all or the microphone; a
- *     blur has a rectangle of positive size;
+ *     blur has a rectangle of positive size inside the picture;
  *   - normalizing it again gives it back (a fixed point): what is stored
  *     is what the renderer and the manifest read. */
 #include <gio/gio.h>
@@ -17,15 +18,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "archive/records.h"
+#include "archive/redaction-list.h"
 #include "archive/utc.h"
+#include "config/config.h"
 #include "tests/fuzz/fuzz-log.h"
-#include "vod/vod-redactions.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static CrSessionRecord session;
 static CrConfig config;
+static CrRedactionScope scope;
 static CrInputConfig microphone = { .name = (char *) "judge", .label = (char *) "审判长" };
 
 int
@@ -38,6 +42,11 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   session.state = CR_SESSION_STOPPED;
   config.microphones = g_ptr_array_new ();
   g_ptr_array_add (config.microphones, &microphone);
+  config.width = 1280;
+  config.height = 720;
+  scope = (CrRedactionScope) { .start_us = session.started_us, .end_us = session.stopped_us,
+                               .microphones = config.microphones, .width = config.width,
+                               .height = config.height, .by = "fuzzer" };
   return 0;
 }
 
@@ -67,8 +76,12 @@ check_entry (JsonObject *entry)
     CHECK (json_object_get_int_member_with_default (entry, "width", 0) > 0 &&
              json_object_get_int_member_with_default (entry, "height", 0) > 0 &&
              json_object_get_int_member_with_default (entry, "x", -1) >= 0 &&
-             json_object_get_int_member_with_default (entry, "y", -1) >= 0,
-           "a rectangle");
+             json_object_get_int_member_with_default (entry, "y", -1) >= 0 &&
+             json_object_get_int_member_with_default (entry, "x", 0) +
+               json_object_get_int_member_with_default (entry, "width", 0) <= config.width &&
+             json_object_get_int_member_with_default (entry, "y", 0) +
+               json_object_get_int_member_with_default (entry, "height", 0) <= config.height,
+           "a rectangle inside the picture");
 }
 
 int
@@ -85,7 +98,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* As the API hands it over: a UTF-8 string, cut at its first NUL. */
   if (!g_utf8_validate (text, -1, NULL))
     return 0;
-  list = cr_vod_redactions_normalize (text, &session, &config, "fuzzer", &error);
+  list = cr_redaction_list_normalize (text, &scope, &error);
   CHECK ((list == NULL) != (error == NULL), "a list or an error");
   if (list == NULL)
     {
@@ -96,15 +109,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   root = json_from_string (list, NULL);
   CHECK (root != NULL && JSON_NODE_HOLDS_ARRAY (root), "a JSON array");
   array = json_node_get_array (root);
-  CHECK (json_array_get_length (array) <= CR_VOD_REDACTIONS_MAX, "at most %d entries",
-         CR_VOD_REDACTIONS_MAX);
+  CHECK (json_array_get_length (array) <= CR_REDACTION_LIST_MAX, "at most %d entries",
+         CR_REDACTION_LIST_MAX);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *node = json_array_get_element (array, i);
       CHECK (JSON_NODE_HOLDS_OBJECT (node), "objects");
       check_entry (json_node_get_object (node));
     }
-  again = cr_vod_redactions_normalize (list, &session, &config, "someone else", &again_error);
+  scope.by = "someone else";
+  again = cr_redaction_list_normalize (list, &scope, &again_error);
+  scope.by = "fuzzer";
   CHECK (again != NULL && g_str_equal (again, list), "a fixed point: %s -> %s", list,
          again != NULL ? again : again_error->message);
   return 0;

@@ -81,7 +81,7 @@ static const CrApiField access_refuse_fields[] = {
 static const CrApiField access_revoke_fields[] = {
   { "grant", SHORT_NAME_MAX, TRUE }, { "reason", MARKER_MAX, TRUE }, { NULL } };
 /* A session or publication by its number; the redaction list is JSON
- * text in a string (vod-redactions.h), checked by the service. */
+ * text in a string (archive/redaction-list.h), checked by the service. */
 #define ID_MAX 20
 #define REDACTIONS_MAX 32768
 static const CrApiField vod_publish_fields[] = {

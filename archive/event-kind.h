@@ -100,7 +100,7 @@ typedef enum {
   CR_EVENT_PLAYBACK_START,      /* {"grant", "address"} */
   CR_EVENT_PLAYBACK_END,        /* {"grant", "address", "seconds"} */
   CR_EVENT_DOWNLOAD,            /* {"grant", "address", "file", "bytes", "complete"} */
-  CR_EVENT_COPY_RENDERED,       /* {"grant" or "publication", "sha256", "redactions"} */
+  CR_EVENT_COPY_RENDERED,       /* {"grant" or "publication", "sha256", "bytes", "redactions"} */
   CR_EVENT_PUBLISHED,           /* {"publication", "redactions", "by"} */
   CR_EVENT_WITHDRAWN,           /* {"publication", "reason", "by"} */
 

@@ -285,6 +285,7 @@ cr_publication_store_set_published (CrSegmentIndex *index, gint64 id, const char
   if (record == NULL)
     return FALSE;
   change.detail = event_detail (id, "sha256", text_node (sha256),
+                                "bytes", json_node_init_int (json_node_alloc (), bytes),
                                 "redactions", list_node (record->redactions), NULL);
   return change_with_event (index, &change, error);
 }

@@ -52,7 +52,7 @@ CrPublicationRecord *cr_publication_store_get (CrSegmentIndex *index, gint64 id,
  * (transfer full) (element-type CrPublicationRecord) */
 GPtrArray *cr_publication_store_list (CrSegmentIndex *index, gint state, GError **error);
 /* RENDERING -> PUBLISHED with what the render made, and its
- * "copy-rendered" event {"publication", "sha256", "redactions"}. */
+ * "copy-rendered" event {"publication", "sha256", "bytes", "redactions"}. */
 gboolean cr_publication_store_set_published (CrSegmentIndex *index, gint64 id,
                                              const char *sha256, gint64 bytes,
                                              gint64 duration_us, gint64 at_us,

@@ -176,7 +176,8 @@ awk -v hz="$HZ" -v minutes="$MINUTES" -v src_us="$SRC_US" -v cores="$(nproc)" '
     printf "render: %d min (%.0f s of 1280x720 25 fps, 4 microphones) in %.1f s: %.2fx real time\n", minutes, media, wall, media / wall
     printf "renderer CPU: %.1f s user + %.1f s system = %.2f of %d cores over the render\n", user, sys, (user + sys) / wall, cores
     printf "courtrecd CPU: %.3f s/s before the render, %.3f s/s during it\n", before, during
-    printf "recording during the render: %d frames of %d expected (%d lost)\n", frames, expected, expected > frames ? expected - frames : 0
+    lost = expected - frames; if (lost < 0) lost = 0
+    printf "recording during the render: %d frames of %d expected (%d lost)\n", frames, expected, lost
   }' "$RES/raw.txt" > "$RES/summary.txt"
 cat "$RES/summary.txt"
 ln -sfn "render-$STAMP" "$OUT/render-latest"

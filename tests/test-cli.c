@@ -1119,7 +1119,9 @@ test_status_for_clerk (Fixture *fixture, gconstpointer data)
       g_free (line);
       line = line_with (out, "审判长  live, ");
       g_assert_nonnull (strstr (line, "-23.4 dBFS (peak -12.0)"));
-      g_assert_null (strstr (out, "699"));
+      /* The silent microphone's -699.99 dBFS is never shown (a bare "699"
+       * may be in a time's microseconds). */
+      g_assert_null (strstr (out, "-699"));
       g_assert_nonnull (strstr (out, "alarms:   1 STANDING"));
       g_free (line);
       line = line_with (out, "input-lost witness (证人)");

@@ -16,6 +16,7 @@
 #include "config/text.h"
 
 #include "render/render-queue.h"
+#include "render/session-job.h"
 #include "archive/copy-manifest.h"
 
 typedef struct {
@@ -54,18 +55,6 @@ cr_access_copy_path (CrAccessService *svc, gint64 grant_id, gint64 session_id)
   g_autofree char *session = g_strdup_printf ("S%" G_GINT64_FORMAT, session_id);
 
   return g_build_filename (svc->config->storage_dir, "copies", grant, session, NULL);
-}
-
-static void
-set_utc_or_null (JsonBuilder *builder, const char *name, gint64 utc_us)
-{
-  g_autofree char *text = utc_us != 0 ? cr_format_utc (utc_us) : NULL;
-
-  json_builder_set_member_name (builder, name);
-  if (text != NULL)
-    json_builder_add_string_value (builder, text);
-  else
-    json_builder_add_null_value (builder);
 }
 
 /* A time of the grant's list (UTC, or an offset from the session's
@@ -107,94 +96,24 @@ resolve_redactions (const char *redactions, gint64 started_us)
   return root;
 }
 
-/* The job file of the contract ("courtrec-render-1"). (transfer full) */
+/* The job file (render/session-job.h) of @job's copy of @session: the
+ * grant's window, watermark and redactions, its times made UTC for this
+ * session. (transfer full) */
 static char *
 job_json (CrAccessService *svc, CopyJob *job, const CrSessionRecord *session, GError **error)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (GPtrArray) segments = NULL;
-  g_autoptr (GPtrArray) markers = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  const CrConfig *config = svc->config;
+  g_autoptr (CrRenderJob) render = NULL;
+  g_autoptr (JsonNode) redactions = resolve_redactions (job->redactions, session->started_us);
+  g_autofree char *list = json_to_string (redactions, FALSE);
 
-  segments = cr_segment_index_list_segments (svc->index, job->session_id, error);
-  if (segments == NULL)
+  render = cr_render_job_for_session (svc->index, svc->config, job->session_id, job->dir,
+                                      error);
+  if (render == NULL || !cr_render_job_set_redactions (render, list, error))
     return NULL;
-  markers = cr_segment_index_list_markers (svc->index, job->session_id, error);
-  if (markers == NULL)
-    return NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "format");
-  json_builder_add_string_value (builder, "courtrec-render-1");
-  json_builder_set_member_name (builder, "output_dir");
-  json_builder_add_string_value (builder, job->dir);
-  json_builder_set_member_name (builder, "segments");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < segments->len; i++)
-    {
-      CrSegmentRecord *segment = g_ptr_array_index (segments, i);
-      g_autofree char *path = NULL;
-
-      if (!segment->closed || segment->purged)
-        continue;
-      path = g_build_filename (config->storage_dir, segment->path, NULL);
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "path");
-      json_builder_add_string_value (builder, path);
-      set_utc_or_null (builder, "started_at", segment->started_us);
-      json_builder_set_member_name (builder, "duration_us");
-      json_builder_add_int_value (builder, segment->duration_us);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  set_utc_or_null (builder, "from", job->from_us);
-  set_utc_or_null (builder, "to", job->to_us);
-  json_builder_set_member_name (builder, "watermark");
-  json_builder_add_string_value (builder, job->watermark);
-  json_builder_set_member_name (builder, "redactions");
-  json_builder_add_value (builder, resolve_redactions (job->redactions, session->started_us));
-  /* The file's audio streams in order: the mix, then each microphone
-   * when the room records a track per microphone. */
-  json_builder_set_member_name (builder, "tracks");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "mix");
-  json_builder_set_member_name (builder, "title");
-  json_builder_add_string_value (builder, "混音 / Mix");
-  json_builder_end_object (builder);
-  if (g_strcmp0 (config->tracks, "mix+each") == 0)
-    for (guint i = 0; i < config->microphones->len; i++)
-      {
-        CrInputConfig *microphone = g_ptr_array_index (config->microphones, i);
-
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "name");
-        json_builder_add_string_value (builder, microphone->name);
-        json_builder_set_member_name (builder, "title");
-        json_builder_add_string_value (builder, microphone->label);
-        json_builder_end_object (builder);
-      }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "markers");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < markers->len; i++)
-    {
-      CrMarkerRecord *marker = g_ptr_array_index (markers, i);
-
-      json_builder_begin_object (builder);
-      set_utc_or_null (builder, "at", marker->at_us);
-      json_builder_set_member_name (builder, "text");
-      json_builder_add_string_value (builder, marker->text);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "video_kbps");
-  json_builder_add_int_value (builder, config->video_bitrate_kbps);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, TRUE);
+  render->from_us = job->from_us;
+  render->to_us = job->to_us;
+  render->watermark = g_strdup (job->watermark);
+  return cr_render_job_to_json (render);
 }
 
 /* A copy is handed out only with its manifest: without one nobody could

@@ -13,23 +13,13 @@
 #include "config/text.h"
 #include "archive/redaction-list.h"
 
-/* Built before the renderer is there, publishing is refused: nothing
- * could be rendered. */
-#if __has_include ("render/render-queue.h")
-#include "render/render-queue.h"
-#define HAVE_RENDER_QUEUE 1
-#else
-typedef struct CrRenderQueue CrRenderQueue;
-#endif
-#if __has_include ("archive/copy-manifest.h")
 #include "archive/copy-manifest.h"
-#define HAVE_COPY_MANIFEST 1
-#endif
+#include "render/render-queue.h"
+#include "render/session-job.h"
 
 G_DEFINE_QUARK (cr-vod-error-quark, cr_vod_error)
 
 #define VOD_DIR "vod"
-#define MIX_TITLE "混音 / Mix"
 
 struct CrVodService {
   CrSegmentIndex *index;        /* borrowed */
@@ -110,20 +100,14 @@ remove_files (CrVodService *svc, gint64 id)
 static CrRenderQueue *
 queue_of (CrVodService *svc)
 {
-#ifdef HAVE_RENDER_QUEUE
   return svc->queue != NULL ? svc->queue (svc->user_data) : NULL;
-#else
-  return NULL;
-#endif
 }
 
 static void
 queue_cancel (CrVodService *svc, guint64 job)
 {
-#ifdef HAVE_RENDER_QUEUE
   if (queue_of (svc) != NULL)
     cr_render_queue_cancel (queue_of (svc), job);
-#endif
 }
 
 /* --- what may be published ----------------------------------------------------- */
@@ -243,89 +227,25 @@ add_utc_member (JsonBuilder *builder, const char *name, gint64 utc_us)
 
 /* The job file's text (render-job.h's "courtrec-render-1"). (transfer full) */
 static char *
-job_json (CrVodService *svc, const CrPublicationRecord *publication,
-          const CrSessionRecord *session, GPtrArray *segments, GError **error)
+job_json (CrVodService *svc, const CrPublicationRecord *publication, GError **error)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (GPtrArray) markers = NULL;
+  g_autoptr (CrRenderJob) job = NULL;
   g_autofree char *output_dir = publication_path (svc, publication->id, NULL);
-  JsonNode *redactions;
   GError *local_error = NULL;
 
-  markers = cr_segment_index_list_markers (svc->index, session->id, &local_error);
-  if (markers == NULL)
+  /* A published copy names nobody: the public is its audience (no
+   * watermark), and it is the whole session. */
+  job = cr_render_job_for_session (svc->index, svc->config, publication->session_id,
+                                   output_dir, &local_error);
+  if (job == NULL || !cr_render_job_set_redactions (job, publication->redactions, &local_error))
     {
-      index_failed (error, local_error);
-      return NULL;
-    }
-  redactions = json_from_string (publication->redactions, NULL);
-  if (redactions == NULL || !JSON_NODE_HOLDS_ARRAY (redactions))
-    {
-      g_clear_pointer (&redactions, json_node_unref);
       g_set_error (error, CR_VOD_ERROR, CR_VOD_ERROR_FAILED,
-                   "Publication %" G_GINT64_FORMAT "'s redaction list is unreadable",
-                   publication->id);
+                   "Publication %" G_GINT64_FORMAT " cannot be rendered: %s", publication->id,
+                   local_error->message);
+      g_error_free (local_error);
       return NULL;
     }
-
-  json_builder_begin_object (builder);
-  add_string_member (builder, "format", "courtrec-render-1");
-  add_string_member (builder, "output_dir", output_dir);
-  json_builder_set_member_name (builder, "segments");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < segments->len; i++)
-    {
-      const CrSegmentRecord *segment = g_ptr_array_index (segments, i);
-      g_autofree char *path = g_build_filename (svc->config->storage_dir, segment->path, NULL);
-
-      json_builder_begin_object (builder);
-      add_string_member (builder, "path", path);
-      add_utc_member (builder, "started_at", segment->started_us);
-      json_builder_set_member_name (builder, "duration_us");
-      json_builder_add_int_value (builder, segment->duration_us);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  add_string_member (builder, "from", NULL);
-  add_string_member (builder, "to", NULL);
-  /* A published copy names nobody: the public is its audience. */
-  add_string_member (builder, "watermark", NULL);
-  json_builder_set_member_name (builder, "redactions");
-  json_builder_add_value (builder, redactions);
-  json_builder_set_member_name (builder, "tracks");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  add_string_member (builder, "name", "mix");
-  add_string_member (builder, "title", MIX_TITLE);
-  json_builder_end_object (builder);
-  if (g_strcmp0 (svc->config->tracks, "mix") != 0)
-    for (guint m = 0; m < svc->config->microphones->len; m++)
-      {
-        const CrInputConfig *microphone = g_ptr_array_index (svc->config->microphones, m);
-        json_builder_begin_object (builder);
-        add_string_member (builder, "name", microphone->name);
-        add_string_member (builder, "title",
-                           microphone->label != NULL ? microphone->label : microphone->name);
-        json_builder_end_object (builder);
-      }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "markers");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < markers->len; i++)
-    {
-      const CrMarkerRecord *marker = g_ptr_array_index (markers, i);
-      json_builder_begin_object (builder);
-      add_utc_member (builder, "at", marker->at_us);
-      add_string_member (builder, "text", marker->text);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "video_kbps");
-  json_builder_add_int_value (builder, svc->config->video_bitrate_kbps);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, TRUE);
+  return cr_render_job_to_json (job);
 }
 
 static void render_progress (double fraction, gpointer user_data) G_GNUC_UNUSED;
@@ -368,7 +288,7 @@ submit_render (CrVodService *svc, const CrPublicationRecord *publication, GError
   session = publishable_session (svc, publication->session_id, &segments, error);
   if (session == NULL)
     return FALSE;
-  text = job_json (svc, publication, session, segments, error);
+  text = job_json (svc, publication, error);
   if (text == NULL || !make_private_dir (root, error))
     return FALSE;
   /* A render that stopped halfway leaves its .partial: begin afresh. */
@@ -384,10 +304,8 @@ submit_render (CrVodService *svc, const CrPublicationRecord *publication, GError
   render->svc = svc;
   render->id = publication->id;
   g_hash_table_insert (svc->renders, g_memdup2 (&render->id, sizeof render->id), render);
-#ifdef HAVE_RENDER_QUEUE
   render->job = cr_render_queue_submit (queue_of (svc), job_path, render_progress, render_done,
                                         render);
-#endif
   return TRUE;
 }
 
@@ -399,15 +317,14 @@ render_progress (double fraction, gpointer user_data)
 }
 
 /* The signed manifest beside the copy (copy-manifest.h): the sealed
- * recording it came from, the publication, its redactions. A copy without
- * one is still published (the key may be unusable for a while), and the
- * log says so. */
-static void
+ * recording it came from, the publication, its redactions. A copy is
+ * published only with it, as a party's copy is handed out only with its
+ * own: the reason it could not be written, or NULL. (transfer full) */
+static char *
 write_manifest (CrVodService *svc, const CrPublicationRecord *publication,
                 const CrSessionRecord *session, const char *sha256, gint64 bytes,
                 gint64 duration_us)
 {
-#ifdef HAVE_COPY_MANIFEST
   g_autofree char *dir = publication_path (svc, publication->id, NULL);
   g_autofree char *copy = g_build_filename (dir, "copy.mp4", NULL);
   g_autoptr (CrCopyManifest) m = NULL;
@@ -415,17 +332,9 @@ write_manifest (CrVodService *svc, const CrPublicationRecord *publication,
   const CrDeviceKey *key = svc->device_key != NULL ? svc->device_key (svc->user_data) : NULL;
 
   if (key == NULL)
-    {
-      g_warning ("Publication %" G_GINT64_FORMAT " has no manifest: the device key cannot "
-                 "sign", publication->id);
-      return;
-    }
+    return g_strdup ("no manifest: the device key cannot sign");
   if (!g_file_test (copy, G_FILE_TEST_IS_REGULAR))
-    {
-      g_warning ("Publication %" G_GINT64_FORMAT " has no manifest: the render left no %s",
-                 publication->id, cr_text_shown (copy));
-      return;
-    }
+    return g_strdup ("no manifest: the render left no copy.mp4");
   m = cr_copy_manifest_new ();
   m->court = g_strdup (svc->config->court);
   m->room_id = g_strdup (session->room_id);
@@ -444,9 +353,8 @@ write_manifest (CrVodService *svc, const CrPublicationRecord *publication,
   m->duration_us = duration_us;
   m->rendered_us = g_get_real_time ();
   if (!cr_copy_manifest_write (key, m, copy, &error))
-    g_warning ("Publication %" G_GINT64_FORMAT " has no manifest: %s", publication->id,
-               cr_text_shown (error->message));
-#endif
+    return g_strdup_printf ("no manifest: %s", error->message);
+  return NULL;
 }
 
 /* The copy is whole: published, unless the case was forbidden meanwhile or
@@ -477,6 +385,7 @@ render_finished (CrVodService *svc, gint64 id, gboolean ok, const char *sha256, 
   g_autofree char *job_path = publication_path (svc, id, ".job.json");
   g_autofree char *output_dir = NULL;
   g_autofree char *playlist = NULL;
+  g_autofree char *no_manifest = NULL;
 
   g_hash_table_remove (svc->renders, &id);   /* frees @render */
   g_unlink (job_path);
@@ -534,7 +443,15 @@ render_finished (CrVodService *svc, gint64 id, gboolean ok, const char *sha256, 
         g_warning ("%s", cr_text_shown (error->message));
       return;
     }
-  write_manifest (svc, publication, session, sha256, bytes, duration_us);
+  no_manifest = write_manifest (svc, publication, session, sha256, bytes, duration_us);
+  if (no_manifest != NULL)
+    {
+      g_warning ("Publication %" G_GINT64_FORMAT ": %s", id, cr_text_shown (no_manifest));
+      remove_files (svc, id);
+      if (!cr_publication_store_set_failed (svc->index, id, no_manifest, &error))
+        g_warning ("%s", cr_text_shown (error->message));
+      return;
+    }
   if (!cr_publication_store_set_published (svc->index, id, sha256, bytes, duration_us,
                                            g_get_real_time (), &error))
     {

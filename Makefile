@@ -21,7 +21,7 @@ PKGS = glib-2.0 gio-2.0 gio-unix-2.0 gstreamer-1.0 gstreamer-base-1.0 \
        gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-audio-1.0 \
        libsoup-3.0 json-glib-1.0 sqlite3 libsystemd \
        libavformat libavcodec libavutil libsodium librtmp gnutls yajl libcurl \
-       libqrencode
+       libqrencode libical
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -36,7 +36,7 @@ VERSION = 0.1.0
 B = build
 
 LIB_SRCS  = $(wildcard config/*.c pipelines/*.c archive/*.c streaming/*.c accounts/*.c \
-                      access/*.c render/*.c vod/*.c) \
+                      access/*.c render/*.c vod/*.c schedule/*.c) \
             $(filter-out recorder/courtrecd.c,$(wildcard recorder/*.c))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/web/resources.o
 LIB       = $(B)/libcourtrec.a

@@ -51,6 +51,15 @@ typedef enum {
   CR_EVENT_DISK_FULL,
   CR_EVENT_DISK_STALL,          /* writes to the storage stalled */
   CR_EVENT_SEAL_UNAVAILABLE,    /* the device key cannot sign */
+  /* the schedule (schedule/): a slot whose start passed by the grace with
+   * the room not recording; a hearing run past its slot into the next
+   * one; the calendar unreadable for long; the nightly recording-rate
+   * check found a hearing missing, partial or with a bad file. Each
+   * {"alarm", "input": "schedule", "label": hearing uid or source, "message"} */
+  CR_EVENT_SCHEDULED_NOT_RECORDING,
+  CR_EVENT_HEARING_OVERRUN,
+  CR_EVENT_SCHEDULE_STALE,
+  CR_EVENT_COVERAGE_SHORTFALL,
   /* fault: what clears an alarm */
   CR_EVENT_INPUT_BACK,          /* clears input-lost; {"input", ...} */
   CR_EVENT_MICROPHONE_SOUND,    /* clears microphone-silent; {"input", ...} */
@@ -87,6 +96,10 @@ typedef enum {
   CR_EVENT_STREAM_CUT,
   CR_EVENT_STREAM_RESUME,
   CR_EVENT_INPUT_ENDED,         /* a file source played to its end: {"input", ...} */
+  /* a scheduled slot's boundary split the recording into this session and
+   * the next, with no gap: {"hearing", "next_hearing", "next_session"} in
+   * the ending one, {"hearing", "previous_session"} in the next */
+  CR_EVENT_HEARING_BOUNDARY,
 
   /* access: litigants' requests and grants, and every use of them
    * (access/), and publication (the court's portal). Each names its

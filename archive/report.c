@@ -117,6 +117,14 @@ fault_words (const CrReportFault *fault)
       return "storage stalled 存储写入停滞";
     case CR_EVENT_SEAL_UNAVAILABLE:
       return "recording cannot be sealed 无法签名封存";
+    case CR_EVENT_SCHEDULED_NOT_RECORDING:
+      return "scheduled hearing not recorded 排期庭审未录像";
+    case CR_EVENT_HEARING_OVERRUN:
+      return "hearing ran into the next slot 庭审超时";
+    case CR_EVENT_SCHEDULE_STALE:
+      return "hearing calendar unreadable 排期无法读取";
+    case CR_EVENT_COVERAGE_SHORTFALL:
+      return "recording-rate check failed 录像率核查未通过";
     case CR_EVENT_GAP:
       return "not recorded 录制中断";
     case CR_EVENT_SEGMENT_OPEN_FAILED:

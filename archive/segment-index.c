@@ -191,6 +191,49 @@ static const char *const schema_steps[] = {
   "  reason TEXT"
   ");"
   "CREATE INDEX IF NOT EXISTS publications_session_id ON publications (session_id);",
+
+  /* 6 -> 7: the court's hearing calendar (schedule/hearing-store.h), kept
+   * so that a restart or a network outage changes nothing: a hearing known
+   * yesterday is recorded today with the network down. A hearing is never
+   * deleted: one gone from the calendar keeps its row with removed_at, so
+   * the recording-rate report still accounts for it. */
+  "CREATE TABLE IF NOT EXISTS hearings ("
+  "  id INTEGER PRIMARY KEY,"
+  "  source TEXT NOT NULL CHECK (source IN ('calendar', 'feed')),"
+  "  uid TEXT NOT NULL,"
+  "  case_no TEXT NOT NULL,"
+  "  title TEXT,"
+  "  location TEXT NOT NULL,"
+  "  starts_at TEXT NOT NULL,"
+  "  ends_at TEXT NOT NULL,"
+  "  tzid TEXT,"
+  "  public INTEGER NOT NULL DEFAULT 0,"
+  "  status TEXT NOT NULL DEFAULT 'scheduled'"
+  "    CHECK (status IN ('scheduled', 'cancelled')),"
+  "  description TEXT,"
+  "  first_seen TEXT NOT NULL,"
+  "  updated_at TEXT NOT NULL,"
+  "  removed_at TEXT,"
+  "  not_held_at TEXT,"
+  "  not_held_by TEXT,"
+  "  not_held_reason TEXT,"
+  "  UNIQUE (source, uid)"
+  ");"
+  "CREATE INDEX IF NOT EXISTS hearings_starts_at ON hearings (starts_at);"
+  /* What was last fetched from each source, for If-None-Match and
+   * If-Modified-Since, and for status to say how old the schedule is. */
+  "CREATE TABLE IF NOT EXISTS schedule_sources ("
+  "  source TEXT PRIMARY KEY CHECK (source IN ('calendar', 'feed')),"
+  "  location TEXT NOT NULL,"
+  "  etag TEXT,"
+  "  last_modified TEXT,"
+  "  checked_at TEXT,"
+  "  changed_at TEXT,"
+  "  sha256 TEXT,"
+  "  hearings INTEGER NOT NULL DEFAULT 0,"
+  "  error TEXT,"
+  "  error_at TEXT"
+  ");",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))

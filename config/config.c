@@ -90,6 +90,10 @@ static gboolean parse_public_url (const KeySpec *spec, const char *value,
                                   gpointer base, GError **error);
 static gboolean parse_webhook_url (const KeySpec *spec, const char *value,
                                    gpointer base, GError **error);
+static gboolean parse_schedule_source (const KeySpec *spec, const char *value,
+                                       gpointer base, GError **error);
+static gboolean parse_timezone (const KeySpec *spec, const char *value,
+                                gpointer base, GError **error);
 
 static gboolean parse_source (const char *text, CrSource *source,
                               const char *forms, GError **error);
@@ -104,6 +108,7 @@ static const GroupSpec groups[] = {
   { "live", FALSE },
   { "console", FALSE },
   { "access", FALSE },
+  { "schedule", FALSE },
   { "camera", TRUE },
   { "microphone", TRUE },
   { "stream", TRUE },
@@ -194,6 +199,23 @@ static const KeySpec keys[] = {
     0, 0, NULL },
   { "access", "code_days", parse_uint, CONFIG_FIELD (access_code_days), FALSE, "3", 1, 90,
     NULL },
+
+  { "schedule", "calendar", parse_schedule_source, CONFIG_FIELD (schedule_calendar), FALSE,
+    NULL, 0, 0, "an http:// or https:// URL or a file, e.g. /etc/courtrec/hearings.ics" },
+  { "schedule", "feed", parse_schedule_source, CONFIG_FIELD (schedule_feed), FALSE,
+    NULL, 0, 0, "an http:// or https:// URL or a file of JSON or CSV" },
+  { "schedule", "timezone", parse_timezone, CONFIG_FIELD (schedule_timezone), FALSE,
+    NULL, 0, 0, "a time zone, e.g. Asia/Shanghai" },
+  { "schedule", "location", parse_text, CONFIG_FIELD (schedule_location), FALSE, NULL,
+    0, TITLE_MAX, "the calendar's LOCATION of this room, e.g. room-101" },
+  { "schedule", "poll_seconds", parse_uint, CONFIG_FIELD (schedule_poll_seconds), FALSE,
+    "300", 10, 86400, NULL },
+  { "schedule", "grace_seconds", parse_uint, CONFIG_FIELD (schedule_grace_seconds), FALSE,
+    "120", 0, 3600, NULL },
+  { "schedule", "autostart", parse_bool, CONFIG_FIELD (schedule_autostart), FALSE, "false",
+    0, 0, NULL },
+  { "schedule", "public_days", parse_uint, CONFIG_FIELD (schedule_public_days), FALSE, "7",
+    1, 60, NULL },
 
   { "camera", "source", parse_camera_source, INPUT_FIELD (source), TRUE, NULL,
     0, 0, "the camera's source: test, v4l2:/dev/videoN, rtsp://URL or file:PATH" },
@@ -402,6 +424,42 @@ is_name (const char *text, gsize max_length)
 
 /* The room id ends up in paths and systemd unit names, hence the narrow
  * alphabet. */
+/* [schedule] calendar and feed: a web address, or a file resolved
+ * against the config file's directory after loading. */
+static gboolean
+parse_schedule_source (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  if (!parse_text (spec, value, base, error))
+    return FALSE;
+  const char *text = *(char **) G_STRUCT_MEMBER_P (base, spec->offset);
+  if (strstr (text, "://") != NULL && !g_str_has_prefix (text, "http://")
+      && !g_str_has_prefix (text, "https://"))
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID, "expected %s",
+                   spec->expected);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A zone GLib knows from the system's tz database: a typo would otherwise
+ * read every hearing's time as UTC. */
+static gboolean
+parse_timezone (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  if (!parse_text (spec, value, base, error))
+    return FALSE;
+  const char *text = *(char **) G_STRUCT_MEMBER_P (base, spec->offset);
+  g_autoptr (GTimeZone) zone = g_time_zone_new_identifier (text);
+  if (zone == NULL)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "no such time zone: expected %s", spec->expected);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_room_id (const KeySpec *spec, const char *value, gpointer base,
                GError **error)
@@ -934,6 +992,10 @@ cr_config_free (CrConfig *config)
   g_free (config->users_path);
   g_free (config->console_bookmarks);
   g_free (config->access_public_url);
+  g_free (config->schedule_calendar);
+  g_free (config->schedule_feed);
+  g_free (config->schedule_timezone);
+  g_free (config->schedule_location);
   g_free (config->key_file);
   g_free (config->layout);
   g_free (config->tracks);
@@ -1628,6 +1690,10 @@ cr_config_load (const char *path, GError **error)
   for (guint i = 0; i < config->webhooks->len; i++)
     resolve_path (&((CrWebhookConfig *) g_ptr_array_index (config->webhooks, i))->secret_file,
                   base_dir);
+  if (config->schedule_calendar != NULL && strstr (config->schedule_calendar, "://") == NULL)
+    resolve_path (&config->schedule_calendar, base_dir);
+  if (config->schedule_feed != NULL && strstr (config->schedule_feed, "://") == NULL)
+    resolve_path (&config->schedule_feed, base_dir);
 
   return g_steal_pointer (&config);
 }

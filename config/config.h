@@ -158,6 +158,20 @@ typedef struct {
   /* [live]: the built-in HLS at /live/ROOM/index.m3u8 and its public page */
   gboolean hls;             /* default true */
   guint hls_delay_seconds;  /* [live] delay_seconds, 0 to 300, default 0 */
+  /* [schedule]: the court's hearing calendar (schedule/). Each source is
+   * an http:// or https:// URL, or a file (absolute once loaded); NULL
+   * when not given. Without either the room has no schedule. */
+  char *schedule_calendar;  /* iCal (RFC 5545), one VEVENT per hearing */
+  char *schedule_feed;      /* the 开庭公告 as JSON or CSV */
+  char *schedule_timezone;  /* the court's zone for times without one, e.g.
+                               Asia/Shanghai; NULL: the machine's */
+  char *schedule_location;  /* the LOCATION / room that is this room;
+                               NULL: the room's id (its name matches too) */
+  guint schedule_poll_seconds;  /* default 300, 10 to 86400 */
+  guint schedule_grace_seconds; /* a slot's start passed by this long with
+                                   no recording: alarm; default 120 */
+  gboolean schedule_autostart;  /* start the scheduled case at its slot */
+  guint schedule_public_days;   /* /live/ lists this many days ahead, default 7 */
 } CrConfig;
 
 /* Loads and validates @path. Errors name the file, group, key, the value

@@ -4,7 +4,9 @@
 # Debian 12. Used by `make demo`, `make check` and .ci/run alike, so a fresh
 # machine and CI install exactly the same set (clang and its libFuzzer
 # runtime build the fuzz targets of tests/fuzz/; prometheus brings the
-# server and promtool that judge /metrics and the shipped alert rules).
+# server and promtool that judge /metrics and the shipped alert rules;
+# ceph-mon, ceph-osd, radosgw and ceph-common are the single-node object
+# store that tests/ceph/start-ceph.sh starts for the archive's tests).
 # Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
@@ -31,6 +33,7 @@ nginx libnginx-mod-rtmp libnginx-mod-stream openssl
 librtmp-dev libgnutls28-dev libcurl4-gnutls-dev chromium
 clang libclang-rt-14-dev
 prometheus
+ceph-mon ceph-osd radosgw ceph-common
 "
 
 missing=""

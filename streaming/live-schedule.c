@@ -111,7 +111,6 @@ cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days, gint
   g_autoptr (GPtrArray) listed = g_ptr_array_new ();
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree char *generated = cr_format_utc (now_us);
   g_autofree char *now_local = NULL;
   const CrHearingRow *current, *next;
 
@@ -140,8 +139,11 @@ cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days, gint
   add_string (builder, "timezone", g_time_zone_get_identifier (zone));
   json_builder_set_member_name (builder, "days");
   json_builder_add_int_value (builder, days);
-  add_string (builder, "generated", generated);
-  add_string (builder, "now_local", now_local);
+  /* The offset alone, not the time: the same hearings give the same bytes
+   * (and ETag) from one period to the next, and the viewer's clock with
+   * it tells the court's date. */
+  add_string (builder, "utc_offset", now_local != NULL ? now_local + strlen (now_local) - 6
+                                                       : NULL);
   json_builder_set_member_name (builder, "current");
   if (current != NULL)
     add_hearing (builder, zone, current);

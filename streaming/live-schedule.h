@@ -13,7 +13,7 @@
  * gap, no description, no party.
  *
  *   {"timezone": "Asia/Shanghai", "days": 7,
- *    "generated": UTC, "now_local": ISO 8601 with the court's offset,
+ *    "utc_offset": the court's offset now, e.g. "+08:00",
  *    "current": null|H (a listed hearing whose slot holds now),
  *    "next": null|H (the first listed to start after now),
  *    "hearings": [H, ...] (by start)}

@@ -565,10 +565,15 @@ test_page (void)
   assert_page ("/live/", spec);
 }
 
+/* The waits below ask a few times a second, well inside the per-client
+ * rate of the listener. */
+#define POLL_PAUSE_US (200 * 1000)
+
 static gboolean
 on_air (gpointer data)
 {
   g_autofree char *body = NULL;
+  g_usleep (POLL_PAUSE_US);
   return cr_test_http (fx.room, "GET", "/live/test-room/state.json", NULL, NULL, &body) == 200 &&
          strstr (body, "\"state\":\"live\"") != NULL;
 }
@@ -577,6 +582,7 @@ static gboolean
 live_listed (gpointer data)
 {
   g_autofree char *body = NULL;
+  g_usleep (POLL_PAUSE_US);
   return cr_test_http (fx.room, "GET", "/live/schedule.json", NULL, NULL, &body) == 200 &&
          strstr (body, LIVE_TITLE) != NULL;
 }
@@ -640,10 +646,12 @@ test_live_and_flood (void)
   served = json_object_get_int_member_with_default (codes, "200", 0);
   refused = json_object_get_int_member_with_default (codes, "503", 0) +
             json_object_get_int_member_with_default (codes, "429", 0);
-  /* Thousands answered; the per-client cap of connections (64 here, 160
-   * asked at once) turned some away. */
+  /* Hundreds a second answered, and the public listener's per-client
+   * limits hold on this route too: at 500 a second (a burst of 1000),
+   * more than 2500 in 3 s cannot all be served. */
   g_assert_cmpint (served, >, 1000);
-  g_assert_cmpint (refused, >, 0);
+  if (json_object_get_int_member (json_node_get_object (result), "requests") > 2600)
+    g_assert_cmpint (refused, >, 0);
   {
     JsonObjectIter iter;
     const char *code;
@@ -684,7 +692,7 @@ main (int argc, char **argv)
           /* Per-client caps as a court would set them, loose enough for
            * the page and the tests' own requests. */
           "[public]\nlisten = 127.0.0.1:%u\nmax_connections_per_client = 64\n"
-          "requests_per_second_per_client = 5000\n\n", public_port);
+          "requests_per_second_per_client = 500\n\n", public_port);
       g_autoptr (CrSegmentIndex) index = NULL;
 
       fx.room = cr_test_room_new (10, extra);

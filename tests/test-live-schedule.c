@@ -579,6 +579,15 @@ on_air (gpointer data)
 }
 
 static gboolean
+paused_on_air (gpointer data)
+{
+  g_autofree char *body = NULL;
+  g_usleep (POLL_PAUSE_US);
+  return cr_test_http (fx.room, "GET", "/live/test-room/state.json", NULL, NULL, &body) == 200 &&
+         strstr (body, "\"state\":\"paused\"") != NULL;
+}
+
+static gboolean
 live_listed (gpointer data)
 {
   g_autofree char *body = NULL;
@@ -668,6 +677,32 @@ test_live_and_flood (void)
   g_usleep (G_USEC_PER_SEC);
   cr_test_stop_and_wait (fx.room, session);
   cr_test_assert_recording_whole (fx.room, session, 1);
+
+  /* A recess: the line says the broadcast is paused, not live. */
+  session = cr_test_start_session (fx.room, LIVE_CASE);
+  g_assert_cmpint (cr_test_client (fx.room, NULL, NULL, "pause", "--reason", "recess", NULL),
+                   ==, 0);
+  g_assert_true (cr_test_wait_until (paused_on_air, NULL, 20000));
+  if (cr_test_browser_available ())
+    {
+      g_autoptr (JsonBuilder) spec = json_builder_new ();
+      g_autofree char *canonical = cr_case_number_canonicalize (LIVE_CASE, NULL);
+      const char *line[] = { "直播暂停中", "Broadcast paused", canonical, LIVE_TITLE, NULL };
+      const char *none[] = { NULL };
+      json_builder_begin_object (spec);
+      add_strings (spec, "line", line);
+      add_strings (spec, "cells", none);
+      json_builder_set_member_name (spec, "rows");
+      json_builder_begin_array (spec);
+      json_builder_add_string_value (spec, canonical);
+      for (guint i = 0; i < 3; i++)
+        json_builder_add_string_value (spec, fx.canonical[i]);
+      json_builder_end_array (spec);
+      add_absent (spec);
+      json_builder_end_object (spec);
+      assert_page ("/live/", spec);
+    }
+  cr_test_stop_and_wait (fx.room, session);
 }
 
 int

@@ -189,8 +189,12 @@
       const hearing = hearingOf(state.case_number);
       const title = hearing && hearing.title ? '，' + hearing.title : '';
       const titleEn = hearing && hearing.title ? ' — ' + hearing.title : '';
-      bilingual(line, `正在直播：案号 ${state.case_number}${title}`,
-                `Live now: case ${state.case_number}${titleEn}`);
+      if (state.state === 'paused')
+        bilingual(line, `直播暂停中：案号 ${state.case_number}${title}`,
+                  `Broadcast paused: case ${state.case_number}${titleEn}`);
+      else
+        bilingual(line, `正在直播：案号 ${state.case_number}${title}`,
+                  `Live now: case ${state.case_number}${titleEn}`);
       line.hidden = false;
       return;
     }

@@ -628,6 +628,24 @@ test_live_and_flood (void)
                                                   "title"), ==, LIVE_TITLE);
   assert_nothing_hidden (raw);
 
+  /* Its slot has begun, nobody has started it yet: due now, not "next". */
+  if (cr_test_browser_available ())
+    {
+      g_autoptr (JsonBuilder) spec = json_builder_new ();
+      g_autofree char *canonical = cr_case_number_canonicalize (LIVE_CASE, NULL);
+      const char *line[] = { "直播即将开始", "Live trial about to start", canonical, NULL };
+      const char *rows[] = { canonical, fx.canonical[0], fx.canonical[1], fx.canonical[2],
+                             NULL };
+      const char *none[] = { NULL };
+      json_builder_begin_object (spec);
+      add_strings (spec, "line", line);
+      add_strings (spec, "rows", rows);
+      add_strings (spec, "cells", none);
+      add_absent (spec);
+      json_builder_end_object (spec);
+      assert_page ("/live/", spec);
+    }
+
   session = cr_test_start_session (fx.room, LIVE_CASE);
   g_assert_true (cr_test_wait_until (on_air, NULL, 20000));
   if (cr_test_browser_available ())

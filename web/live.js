@@ -211,8 +211,12 @@
       const [zh, en] = dayWords(clock.date);
       const title = next.title ? '，' + next.title : '';
       const titleEn = next.title ? ' — ' + next.title : '';
-      bilingual(line, `下一场直播：${zh} ${clock.time}，案号 ${next.case}${title}`,
-                `Next live trial: ${clock.time} ${en}, case ${next.case}${titleEn}`);
+      if (next === schedule.current)
+        bilingual(line, `直播即将开始（${zh} ${clock.time} 起），案号 ${next.case}${title}`,
+                  `Live trial about to start (from ${clock.time} ${en}), case ${next.case}${titleEn}`);
+      else
+        bilingual(line, `下一场直播：${zh} ${clock.time}，案号 ${next.case}${title}`,
+                  `Next live trial: ${clock.time} ${en}, case ${next.case}${titleEn}`);
     }
     line.hidden = false;
   }

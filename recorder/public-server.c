@@ -97,7 +97,10 @@ cr_public_server_new (CrRecorder *recorder, guint max_connections, GError **erro
   self->recorder = recorder;
   self->http = cr_http_server_new (&limits, admit_request, self);
   self->schedule = cr_live_schedule_new (recorder->index, config->schedule_timezone,
-                                         config->schedule_public_days, SCHEDULE_MAX_AGE_S);
+                                         config->schedule_public_days,
+                                         config->schedule_calendar != NULL ||
+                                             config->schedule_feed != NULL,
+                                         SCHEDULE_MAX_AGE_S);
   cr_live_web_add_handlers_full (cr_http_server_get_soup (self->http), config->room_id,
                                  live_web_state, self, self->schedule);
   self->access_web = cr_access_web_new (recorder, self->http);

@@ -12,6 +12,7 @@ struct CrLiveSchedule {
   GTimeZone *zone;
   char *zone_name;
   guint days;
+  gboolean published;
   guint max_age_seconds;
   GBytes *body;                 /* the last good answer, or NULL */
   char *etag;
@@ -102,8 +103,8 @@ is_listed (const CrHearingRow *hearing, GHashTable *approved, gint64 now_us)
 }
 
 char *
-cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days, gint64 now_us,
-                        GError **error)
+cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days,
+                        gboolean published, gint64 now_us, GError **error)
 {
   g_autoptr (GTimeZone) local_zone = NULL;
   g_autoptr (GHashTable) approved = NULL;
@@ -139,6 +140,8 @@ cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days, gint
   add_string (builder, "timezone", g_time_zone_get_identifier (zone));
   json_builder_set_member_name (builder, "days");
   json_builder_add_int_value (builder, days);
+  json_builder_set_member_name (builder, "published");
+  json_builder_add_boolean_value (builder, published);
   /* The offset alone, not the time: the same hearings give the same bytes
    * (and ETag) from one period to the next, and the viewer's clock with
    * it tells the court's date. */
@@ -166,7 +169,7 @@ cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days, gint
 
 CrLiveSchedule *
 cr_live_schedule_new (CrSegmentIndex *index, const char *timezone, guint days,
-                      guint max_age_seconds)
+                      gboolean published, guint max_age_seconds)
 {
   CrLiveSchedule *schedule;
 
@@ -178,6 +181,7 @@ cr_live_schedule_new (CrSegmentIndex *index, const char *timezone, guint days,
   if (schedule->zone == NULL)
     schedule->zone = g_time_zone_new_local ();
   schedule->days = days;
+  schedule->published = published;
   schedule->max_age_seconds = MAX (max_age_seconds, 1);
   return schedule;
 }
@@ -213,7 +217,8 @@ cr_live_schedule_get (CrLiveSchedule *schedule, const char **etag, GError **erro
     {
       g_autoptr (GError) local_error = NULL;
       char *json = cr_live_schedule_build (schedule->index, schedule->zone, schedule->days,
-                                           g_get_real_time (), &local_error);
+                                           schedule->published, g_get_real_time (),
+                                           &local_error);
 
       /* Tried once per period even when it fails: a broken index must
        * not cost a query per viewer either. */

@@ -13,6 +13,8 @@
  * gap, no description, no party.
  *
  *   {"timezone": "Asia/Shanghai", "days": 7,
+ *    "published": whether the room reads a calendar or a feed at all (a
+ *                 page without one says nothing of the schedule),
  *    "utc_offset": the court's offset now, e.g. "+08:00",
  *    "current": null|H (a listed hearing whose slot holds now),
  *    "next": null|H (the first listed to start after now),
@@ -33,15 +35,17 @@ G_BEGIN_DECLS
 /* The answer as of @now_us, from @index, in @zone (NULL: the machine's).
  * (transfer full) */
 char *cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days,
-                              gint64 now_us, GError **error);
+                              gboolean published, gint64 now_us, GError **error);
 
 typedef struct CrLiveSchedule CrLiveSchedule;
 
 /* @index is borrowed and must outlive it; @timezone as [schedule]
- * timezone (NULL: the machine's zone); @max_age_seconds: how long an
- * answer is kept (at least 1). (transfer full) */
+ * timezone (NULL: the machine's zone); @published: [schedule] has a
+ * calendar or a feed; @max_age_seconds: how long an answer is kept (at
+ * least 1). (transfer full) */
 CrLiveSchedule *cr_live_schedule_new (CrSegmentIndex *index, const char *timezone,
-                                      guint days, guint max_age_seconds);
+                                      guint days, gboolean published,
+                                      guint max_age_seconds);
 void cr_live_schedule_free (CrLiveSchedule *schedule);
 
 /* The answer, rebuilt when older than max_age (by the monotonic clock)

@@ -5,7 +5,8 @@
 //   node tests/live-schedule-page.mjs URL SPEC
 //
 // SPEC is JSON: {"line": [TEXT...], "rows": [CASE...], "absent": [TEXT...],
-// "cells": [TEXT...]}. The page must come to show a "next live trial" line
+// "cells": [TEXT...]}, or {"hidden": true}: once schedule.json has been
+// read, neither the line nor the list shows (a room with no calendar). The page must come to show a "next live trial" line
 // holding every "line" text and exactly the schedule rows of "rows" (their
 // case numbers, in order); then no "absent" text may be anywhere in the
 // page (its text nor its markup), every "cells" text must be the whole
@@ -33,6 +34,7 @@ const cells = spec.cells || [];
 
 const summary = { ok: false, url, errors: [] };
 let browser = null;
+let page = null;
 
 function finish(ok, reason) {
   summary.ok = ok;
@@ -42,24 +44,8 @@ function finish(ok, reason) {
   process.exitCode = ok ? 0 : 1;
 }
 
-const watchdog = setTimeout(() => {
-  finish(false, 'timed out');
-  process.exit(1);
-}, 60000);
-
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--mute-audio',
-           ...(process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [])],
-  });
-  const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => summary.errors.push(String(error)));
-  await page.addInitScript(() => { window.__injected = 0; });
-  await page.goto(url, { waitUntil: 'load', timeout: 15000 });
-
+// The line and the rows as SPEC wants them, nothing hidden, no script run.
+async function checkShown() {
   try {
     await page.waitForFunction(([line, rows]) => {
       const shown = document.getElementById('next-trial');
@@ -99,6 +85,46 @@ try {
     throw new Error('a title ran as script');
   if (summary.errors.length > 0)
     throw new Error('the page threw: ' + summary.errors[0]);
+}
+
+const watchdog = setTimeout(() => {
+  finish(false, 'timed out');
+  process.exit(1);
+}, 60000);
+
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--mute-audio',
+           ...(process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [])],
+  });
+  const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
+  page = await context.newPage();
+  page.on('pageerror', (error) => summary.errors.push(String(error)));
+  await page.addInitScript(() => { window.__injected = 0; });
+  const scheduleRead = page.waitForResponse((response) =>
+    new URL(response.url()).pathname.endsWith('/schedule.json'), { timeout: 15000 })
+    .catch(() => null);
+  await page.goto(url, { waitUntil: 'load', timeout: 15000 });
+  if (spec.hidden) {
+    const response = await scheduleRead;
+    summary.status = response !== null ? response.status() : 0;
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null,
+                               { timeout: 15000, polling: 100 });
+    await page.waitForTimeout(500);
+    summary.shown = await page.evaluate(() => ({
+      lineHidden: document.getElementById('next-trial').hidden,
+      scheduleHidden: document.getElementById('schedule').hidden,
+      line: document.getElementById('next-trial').textContent,
+    }));
+    if (summary.status !== 200)
+      throw new Error(`schedule.json answered ${summary.status}`);
+    if (!summary.shown.lineHidden || !summary.shown.scheduleHidden)
+      throw new Error('a room without a calendar shows a schedule');
+  } else {
+    await checkShown();
+  }
   finish(true);
 } catch (error) {
   finish(false, String(error && error.message ? error.message.split('\n')[0] : error));

@@ -326,7 +326,7 @@ test_cache (void)
                        index, ((CrHearingRow *) g_ptr_array_index (rows, 0))->case_no,
                        CR_BROADCAST_APPROVED, now, "张法官", NULL, &error), >, 0);
 
-  schedule = cr_live_schedule_new (index, ZONE, 7, 60);
+  schedule = cr_live_schedule_new (index, ZONE, 7, TRUE, 60);
   for (guint i = 0; i < 5000; i++)
     {
       g_autoptr (GBytes) body = cr_live_schedule_get (schedule, &etag, &error);
@@ -359,13 +359,14 @@ test_cache (void)
                                       dst_now + 2 * G_TIME_SPAN_DAY - 4 * G_TIME_SPAN_HOUR,
                                       TRUE, "scheduled"));
   g_assert_true (cr_hearing_store_replace (index, "feed", rows, now, NULL, &error));
-  json = cr_live_schedule_build (index, berlin, 7, dst_now, &error);
+  json = cr_live_schedule_build (index, berlin, 7, FALSE, dst_now, &error);
   g_assert_no_error (error);
   g_test_message ("%s", json);
   g_assert_nonnull (strstr (json, "\"starts_local\":\"2027-03-27T14:00:00+01:00\""));
   g_assert_nonnull (strstr (json, "\"starts_local\":\"2027-03-29T09:00:00+02:00\""));
   g_assert_nonnull (strstr (json, "\"starts\":\"2027-03-29T07:00:00.000Z\""));
   g_assert_nonnull (strstr (json, "\"timezone\":\"Europe/Berlin\""));
+  g_assert_nonnull (strstr (json, "\"published\":false"));
 
   g_clear_pointer (&index, cr_segment_index_free);
   {
@@ -394,6 +395,9 @@ test_json (void)
   g_assert_cmpstr (raw, ==, raw_room);
   g_assert_cmpstr (json_object_get_string_member (answer, "timezone"), ==, ZONE);
   g_assert_cmpint (json_object_get_int_member (answer, "days"), ==, 3);
+  /* The room reads no calendar (the test writes the index itself): the
+   * page shows the list because it has hearings. */
+  g_assert_false (json_object_get_boolean_member (answer, "published"));
   g_assert_cmpstr (json_object_get_string_member (answer, "utc_offset"), ==, "+08:00");
   g_assert_true (json_object_get_null_member (answer, "current"));
   hearings = json_object_get_array_member (answer, "hearings");
@@ -588,6 +592,15 @@ paused_on_air (gpointer data)
 }
 
 static gboolean
+schedule_empty (gpointer data)
+{
+  g_autofree char *body = NULL;
+  g_usleep (POLL_PAUSE_US);
+  return cr_test_http (fx.room, "GET", "/live/schedule.json", NULL, NULL, &body) == 200 &&
+         strstr (body, "\"hearings\":[]") != NULL;
+}
+
+static gboolean
 live_listed (gpointer data)
 {
   g_autofree char *body = NULL;
@@ -721,6 +734,25 @@ test_live_and_flood (void)
       assert_page ("/live/", spec);
     }
   cr_test_stop_and_wait (fx.room, session);
+
+  /* Nothing left to announce in a room that reads no calendar: the page
+   * says nothing of a schedule. */
+  {
+    g_autoptr (GPtrArray) none = g_ptr_array_new ();
+    g_autoptr (GError) error = NULL;
+    g_assert_true (cr_hearing_store_replace (index, "feed", none, g_get_real_time (), NULL,
+                                             &error));
+  }
+  g_assert_true (cr_test_wait_until (schedule_empty, NULL, 8000));
+  if (cr_test_browser_available ())
+    {
+      g_autoptr (JsonBuilder) spec = json_builder_new ();
+      json_builder_begin_object (spec);
+      json_builder_set_member_name (spec, "hidden");
+      json_builder_add_boolean_value (spec, TRUE);
+      json_builder_end_object (spec);
+      assert_page ("/live/", spec);
+    }
 }
 
 int

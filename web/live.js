@@ -198,7 +198,8 @@
       line.hidden = false;
       return;
     }
-    if (schedule === null) {
+    /* A room that reads no calendar knows nothing to announce. */
+    if (schedule === null || (!schedule.published && schedule.hearings.length === 0)) {
       line.hidden = true;
       return;
     }
@@ -252,7 +253,7 @@
     $('schedule-empty').hidden = rows.length > 0;
     bilingual($('schedule-zone'), `时间均为法院当地时间（${schedule.timezone}）`,
               `Times are the court's local time (${schedule.timezone})`);
-    $('schedule').hidden = false;
+    $('schedule').hidden = !schedule.published && rows.length === 0;
   }
 
   async function pollSchedule() {

@@ -297,6 +297,27 @@ add_absent (JsonBuilder *builder)
   json_builder_end_array (builder);
 }
 
+/* The page at @path shows the line holding every @line text and exactly the
+ * rows of @rows (case numbers, in order), a cell for each of @cells (each
+ * NULL-terminated; @cells may be NULL), and nothing of the hidden seeds. */
+static void
+check_page (const char *path, const char *const *line, const char *const *rows,
+            const char *const *cells)
+{
+  g_autoptr (JsonBuilder) spec = json_builder_new ();
+  const char *none[] = { NULL };
+
+  if (!cr_test_browser_available ())
+    return;
+  json_builder_begin_object (spec);
+  add_strings (spec, "line", line);
+  add_strings (spec, "rows", rows);
+  add_strings (spec, "cells", cells != NULL ? cells : none);
+  add_absent (spec);
+  json_builder_end_object (spec);
+  assert_page (path, spec);
+}
+
 /* ---- tests ------------------------------------------------------------- */
 
 /* In process: the cache reads the index once per period however many ask,
@@ -549,7 +570,6 @@ test_hostile (void)
 static void
 test_page (void)
 {
-  g_autoptr (JsonBuilder) spec = json_builder_new ();
   const char *rows[] = { fx.canonical[0], fx.canonical[1], fx.canonical[2], NULL };
   const char *line[] = { "下一场直播", "明天 09:00", "Next live trial: 09:00 tomorrow",
                          fx.canonical[0], seeds[0].title, NULL };
@@ -560,13 +580,7 @@ test_page (void)
       g_test_skip ("node, playwright-core or /usr/bin/chromium missing");
       return;
     }
-  json_builder_begin_object (spec);
-  add_strings (spec, "line", line);
-  add_strings (spec, "rows", rows);
-  add_strings (spec, "cells", cells);
-  add_absent (spec);
-  json_builder_end_object (spec);
-  assert_page ("/live/", spec);
+  check_page ("/live/", line, rows, cells);
 }
 
 /* The waits below ask a few times a second, well inside the per-client
@@ -629,6 +643,8 @@ test_live_and_flood (void)
   gint64 session;
   const char *argv[] = { "python3", script, "flood", pid, port, "/live/schedule.json", "3",
                          "160", NULL };
+  g_autofree char *live_case = cr_case_number_canonicalize (LIVE_CASE, NULL);
+  const char *rows[] = { live_case, fx.canonical[0], fx.canonical[1], fx.canonical[2], NULL };
 
   g_assert_cmpint (cr_test_client (fx.room, NULL, NULL, "broadcast", "approve", "--case",
                                    LIVE_CASE, NULL), ==, 0);
@@ -642,41 +658,17 @@ test_live_and_flood (void)
   assert_nothing_hidden (raw);
 
   /* Its slot has begun, nobody has started it yet: due now, not "next". */
-  if (cr_test_browser_available ())
-    {
-      g_autoptr (JsonBuilder) spec = json_builder_new ();
-      g_autofree char *canonical = cr_case_number_canonicalize (LIVE_CASE, NULL);
-      const char *line[] = { "直播即将开始", "Live trial about to start", canonical, NULL };
-      const char *rows[] = { canonical, fx.canonical[0], fx.canonical[1], fx.canonical[2],
-                             NULL };
-      const char *none[] = { NULL };
-      json_builder_begin_object (spec);
-      add_strings (spec, "line", line);
-      add_strings (spec, "rows", rows);
-      add_strings (spec, "cells", none);
-      add_absent (spec);
-      json_builder_end_object (spec);
-      assert_page ("/live/", spec);
-    }
+  {
+    const char *line[] = { "直播即将开始", "Live trial about to start", live_case, NULL };
+    check_page ("/live/", line, rows, NULL);
+  }
 
   session = cr_test_start_session (fx.room, LIVE_CASE);
   g_assert_true (cr_test_wait_until (on_air, NULL, 20000));
-  if (cr_test_browser_available ())
-    {
-      g_autoptr (JsonBuilder) spec = json_builder_new ();
-      g_autofree char *canonical = cr_case_number_canonicalize (LIVE_CASE, NULL);
-      const char *line[] = { "正在直播", "Live now", canonical, LIVE_TITLE, NULL };
-      const char *rows[] = { canonical, fx.canonical[0], fx.canonical[1], fx.canonical[2],
-                             NULL };
-      const char *cells[] = { NULL };
-      json_builder_begin_object (spec);
-      add_strings (spec, "line", line);
-      add_strings (spec, "rows", rows);
-      add_strings (spec, "cells", cells);
-      add_absent (spec);
-      json_builder_end_object (spec);
-      assert_page ("/live/test-room/", spec);
-    }
+  {
+    const char *line[] = { "正在直播", "Live now", live_case, LIVE_TITLE, NULL };
+    check_page ("/live/test-room/", line, rows, NULL);
+  }
 
   g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
   g_test_message ("http-flood on /live/schedule.json: %s", out);
@@ -714,25 +706,10 @@ test_live_and_flood (void)
   g_assert_cmpint (cr_test_client (fx.room, NULL, NULL, "pause", "--reason", "recess", NULL),
                    ==, 0);
   g_assert_true (cr_test_wait_until (paused_on_air, NULL, 20000));
-  if (cr_test_browser_available ())
-    {
-      g_autoptr (JsonBuilder) spec = json_builder_new ();
-      g_autofree char *canonical = cr_case_number_canonicalize (LIVE_CASE, NULL);
-      const char *line[] = { "直播暂停中", "Broadcast paused", canonical, LIVE_TITLE, NULL };
-      const char *none[] = { NULL };
-      json_builder_begin_object (spec);
-      add_strings (spec, "line", line);
-      add_strings (spec, "cells", none);
-      json_builder_set_member_name (spec, "rows");
-      json_builder_begin_array (spec);
-      json_builder_add_string_value (spec, canonical);
-      for (guint i = 0; i < 3; i++)
-        json_builder_add_string_value (spec, fx.canonical[i]);
-      json_builder_end_array (spec);
-      add_absent (spec);
-      json_builder_end_object (spec);
-      assert_page ("/live/", spec);
-    }
+  {
+    const char *line[] = { "直播暂停中", "Broadcast paused", live_case, LIVE_TITLE, NULL };
+    check_page ("/live/", line, rows, NULL);
+  }
   cr_test_stop_and_wait (fx.room, session);
 
   /* Nothing left to announce in a room that reads no calendar: the page

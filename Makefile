@@ -143,21 +143,22 @@ fuzz: deps fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run-tests.sh build-fuzz
 
 # What CI runs (.ci/run): the three builds, then every test of the normal
-# and the sanitized build, with the fuzz targets alongside at idle priority
-# (FUZZ_ALONGSIDE, see tests/run-tests.sh), and one "N passed, N failed"
-# over all of it. The budget is 20 minutes on 2 cores; measured on
-# 2026-12-02 (fresh clone, 2 shared cores, a soak running beside it):
-# builds about 2 min, normal suite 11.3 min, sanitized suite the same per
-# binary (the tests are real-time pipelines), 24 min in all; the sanitized
-# pass leaves out the two binaries that are fixed waits (SANITIZED_SKIP in
-# tests/run-tests.sh, 171 s), for about 21 min; the fuzzing
-# takes the cores the real-time tests leave idle and adds no wall time
-# while FUZZ_SECONDS times the number of targets stays under the suites'.
+# and the sanitized build, each build's binaries in a lane of their own and
+# the two lanes side by side (CR_TEST_LANES, see tests/run-tests.sh), with
+# the fuzz targets alongside at idle priority (FUZZ_ALONGSIDE), and one
+# "N passed, N failed" over all of it. The budget is 20 minutes on 2
+# cores. Measured on 2026-12-02 (fresh clone, one lane): builds about
+# 3 min, normal suite 16 min, sanitized 14 min (the sanitized pass leaves
+# out the two binaries that are fixed waits, SANITIZED_SKIP), 32 min in
+# all. The tests are real-time pipelines that take the same minutes
+# sanitized or not, so they wait far more than they compute: side by side
+# the two lanes take about the longer one's time.
 ci: deps
 	$(MAKE) -j2 all
 	$(MAKE) -j2 asan-build
 	$(MAKE) -j2 fuzz-build
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_ALONGSIDE=1 sh tests/run-tests.sh $(B) build-asan build-fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_ALONGSIDE=1 CR_TEST_LANES=2 \
+	    sh tests/run-tests.sh $(B) build-asan build-fuzz
 
 bench: all
 	sh bench/run.sh $(B)

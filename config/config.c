@@ -90,6 +90,16 @@ static gboolean parse_public_url (const KeySpec *spec, const char *value,
                                   gpointer base, GError **error);
 static gboolean parse_webhook_url (const KeySpec *spec, const char *value,
                                    gpointer base, GError **error);
+static gboolean parse_archive_endpoint (const KeySpec *spec, const char *value,
+                                        gpointer base, GError **error);
+static gboolean parse_bucket (const KeySpec *spec, const char *value,
+                              gpointer base, GError **error);
+static gboolean parse_key_prefix (const KeySpec *spec, const char *value,
+                                  gpointer base, GError **error);
+static gboolean parse_window (const KeySpec *spec, const char *value,
+                              gpointer base, GError **error);
+static gboolean parse_object_lock (const KeySpec *spec, const char *value,
+                                   gpointer base, GError **error);
 static gboolean parse_schedule_source (const KeySpec *spec, const char *value,
                                        gpointer base, GError **error);
 static gboolean parse_timezone (const KeySpec *spec, const char *value,
@@ -113,12 +123,14 @@ static const GroupSpec groups[] = {
   { "microphone", TRUE },
   { "stream", TRUE },
   { "alarm", TRUE },            /* [alarm webhook NAME] */
+  { "archive", TRUE },
 };
 
 #define CONFIG_FIELD(field) offsetof (CrConfig, field)
 #define INPUT_FIELD(field) offsetof (CrInputConfig, field)
 #define STREAM_FIELD(field) offsetof (CrStreamConfig, field)
 #define WEBHOOK_FIELD(field) offsetof (CrWebhookConfig, field)
+#define ARCHIVE_FIELD(field) offsetof (CrArchiveConfig, field)
 
 static const KeySpec keys[] = {
   { "room", "id", parse_room_id, CONFIG_FIELD (room_id), TRUE, NULL, 0, 0,
@@ -271,6 +283,27 @@ static const KeySpec keys[] = {
     FALSE, "300", 1, 86400, NULL },
   { "alarm webhook", "max_queued", parse_uint, WEBHOOK_FIELD (max_queued), FALSE, "1000",
     2, 100000, NULL },
+
+  { "archive", "endpoint", parse_archive_endpoint, ARCHIVE_FIELD (endpoint), TRUE, NULL, 0, 0,
+    "http://HOST[:PORT] or https://HOST[:PORT], e.g. https://s3.court.example" },
+  { "archive", "bucket", parse_bucket, ARCHIVE_FIELD (bucket), TRUE, NULL, 0, 0,
+    "a bucket name, 3 to 63 of a-z 0-9 . -, e.g. court-recordings" },
+  /* parse_key_prefix takes the empty value: no prefix. */
+  { "archive", "prefix", parse_key_prefix, ARCHIVE_FIELD (prefix), FALSE, "", 0, 0, NULL },
+  { "archive", "region", parse_text, ARCHIVE_FIELD (region), FALSE, "us-east-1", 0, 64,
+    "an S3 region, e.g. us-east-1" },
+  /* Resolved against the config file's directory after loading. */
+  { "archive", "access_key_file", parse_text, ARCHIVE_FIELD (access_key_file), TRUE, NULL,
+    0, 0, "the file of the access key, e.g. /etc/courtrec/archive.access" },
+  { "archive", "secret_key_file", parse_text, ARCHIVE_FIELD (secret_key_file), TRUE, NULL,
+    0, 0, "the file of the secret key, e.g. /etc/courtrec/archive.secret" },
+  { "archive", "max_age_hours", parse_uint, ARCHIVE_FIELD (max_age_hours), FALSE, "24",
+    1, 8760, NULL },
+  { "archive", "bandwidth_kbps", parse_uint, ARCHIVE_FIELD (bandwidth_kbps), FALSE, "0",
+    0, 100000000, NULL },
+  { "archive", "window", parse_window, ARCHIVE_FIELD (window), FALSE, "", 0, 0, NULL },
+  { "archive", "object_lock", parse_object_lock, ARCHIVE_FIELD (object_lock), FALSE, "auto",
+    0, 0, NULL },
 };
 
 #define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL, alsa:DEVICE, pulse:DEVICE, camera:NAME or file:PATH"
@@ -379,6 +412,155 @@ parse_webhook_url (const KeySpec *spec, const char *value, gpointer base, GError
   g_free (*field);
   *field = g_strdup (value);
   return TRUE;
+}
+
+/* An S3 endpoint: the scheme, host and port only, since keys are made
+ * below it path-style and a path, query or password here would be signed
+ * and sent where no one looks. */
+static gboolean
+parse_archive_endpoint (const KeySpec *spec, const char *value, gpointer base,
+                        GError **error)
+{
+  static const char *const schemes[] = { "http", "https", NULL };
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  const char *path = uri != NULL ? g_uri_get_path (uri) : NULL;
+
+  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL ||
+      (path != NULL && *path != '\0' && strcmp (path, "/") != 0) || strlen (value) > 256)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "not an S3 endpoint: expected http://HOST[:PORT] or "
+                   "https://HOST[:PORT], with no path, query or password");
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* S3's bucket names (DNS-like), checked here so that a typo is named at
+ * start and not as a signature error at the first upload. */
+static gboolean
+parse_bucket (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+  gsize length = strlen (value);
+  gboolean ok = length >= 3 && length <= 63 && g_ascii_isalnum (value[0]) &&
+                g_ascii_isalnum (value[length - 1]);
+
+  for (gsize i = 0; ok && i < length; i++)
+    ok = g_ascii_islower (value[i]) || g_ascii_isdigit (value[i]) || value[i] == '.' ||
+         value[i] == '-';
+  if (!ok)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "not a bucket name: expected 3 to 63 of a-z 0-9 . -, starting and "
+                   "ending with a letter or digit, e.g. court-recordings");
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* A key prefix: ASCII segments of [A-Za-z0-9._~-] separated by single
+ * '/', so that every key made under it needs no encoding (what is signed
+ * is what is sent). Empty: none. */
+static gboolean
+parse_key_prefix (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
+  g_auto (GStrv) parts = g_strsplit (value, "/", -1);
+  gboolean ok = strlen (value) <= 200;
+
+  for (guint i = 0; ok && *value != '\0' && parts[i] != NULL; i++)
+    {
+      ok = *parts[i] != '\0' && strcmp (parts[i], ".") != 0 && strcmp (parts[i], "..") != 0;
+      for (const char *p = parts[i]; ok && *p != '\0'; p++)
+        ok = g_ascii_isalnum (*p) || strchr ("._~-", *p) != NULL;
+    }
+  if (!ok)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "not a key prefix: expected ASCII letters, digits and . _ ~ - in parts "
+                   "separated by single '/', at most 200 characters, e.g. courts/sanmen");
+      return FALSE;
+    }
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+parse_clock_minute (const char *text, guint *minute)
+{
+  guint64 hours, minutes;
+
+  if (strlen (text) != 5 || text[2] != ':' || !g_ascii_isdigit (text[0]) ||
+      !g_ascii_isdigit (text[1]) || !g_ascii_isdigit (text[3]) || !g_ascii_isdigit (text[4]))
+    return FALSE;
+  hours = (text[0] - '0') * 10 + (text[1] - '0');
+  minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours > 23 || minutes > 59)
+    return FALSE;
+  *minute = hours * 60 + minutes;
+  return TRUE;
+}
+
+/* "HH:MM-HH:MM" in local time, across midnight when the end is earlier;
+ * empty: always. */
+static gboolean
+parse_window (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  CrArchiveWindow *window = G_STRUCT_MEMBER_P (base, spec->offset);
+  g_auto (GStrv) ends = g_strsplit (value, "-", -1);
+  CrArchiveWindow parsed = { FALSE, 0, 0 };
+
+  if (*value == '\0')
+    {
+      *window = (CrArchiveWindow) { TRUE, 0, 0 };
+      return TRUE;
+    }
+  if (g_strv_length (ends) != 2 || !parse_clock_minute (g_strstrip (ends[0]), &parsed.start_minute) ||
+      !parse_clock_minute (g_strstrip (ends[1]), &parsed.end_minute) ||
+      parsed.start_minute == parsed.end_minute)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "not an upload window: expected HH:MM-HH:MM (local time, two different "
+                   "times), e.g. 22:00-06:00, or nothing for always");
+      return FALSE;
+    }
+  *window = parsed;
+  return TRUE;
+}
+
+static gboolean
+parse_object_lock (const KeySpec *spec, const char *value, gpointer base, GError **error)
+{
+  gboolean *field = G_STRUCT_MEMBER_P (base, spec->offset);
+
+  if (strcmp (value, "auto") != 0 && strcmp (value, "off") != 0)
+    {
+      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                   "expected auto (use the bucket's Object Lock when it has one) or off");
+      return FALSE;
+    }
+  *field = strcmp (value, "auto") == 0;
+  return TRUE;
+}
+
+gboolean
+cr_archive_window_open (const CrArchiveWindow *window, guint local_minute)
+{
+  if (window->always)
+    return TRUE;
+  if (window->start_minute < window->end_minute)
+    return local_minute >= window->start_minute && local_minute < window->end_minute;
+  return local_minute >= window->start_minute || local_minute < window->end_minute;
 }
 
 /* The party types it from the slip: an http or https address with a
@@ -948,6 +1130,23 @@ webhook_config_free (CrWebhookConfig *webhook)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrWebhookConfig, webhook_config_free)
 
 static void
+archive_config_free (CrArchiveConfig *archive)
+{
+  if (archive == NULL)
+    return;
+  g_free (archive->name);
+  g_free (archive->endpoint);
+  g_free (archive->bucket);
+  g_free (archive->prefix);
+  g_free (archive->region);
+  g_free (archive->access_key_file);
+  g_free (archive->secret_key_file);
+  g_free (archive);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrArchiveConfig, archive_config_free)
+
+static void
 input_config_free (CrInputConfig *input)
 {
   if (input == NULL)
@@ -986,6 +1185,7 @@ cr_config_free (CrConfig *config)
   g_clear_pointer (&config->microphones, g_ptr_array_unref);
   g_clear_pointer (&config->streams, g_ptr_array_unref);
   g_clear_pointer (&config->webhooks, g_ptr_array_unref);
+  g_clear_pointer (&config->archives, g_ptr_array_unref);
   g_free (config->api_host);
   g_free (config->public_host);
   g_free (config->token_file);
@@ -1139,7 +1339,7 @@ unknown_group_error (const Loader *loader, const char *header,
     g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_UNKNOWN,
                  "%s: unknown group [%s]: expected [room], [storage], "
                  "[video], [audio], [api], [public], [live], [camera NAME], "
-                 "[microphone NAME], [stream NAME] or [alarm webhook NAME]", loader->path, shown);
+                 "[microphone NAME], [stream NAME], [alarm webhook NAME] or [archive NAME]", loader->path, shown);
   return FALSE;
 }
 
@@ -1339,6 +1539,30 @@ load_webhook (const Loader *loader, const char *header, const char *item,
   return TRUE;
 }
 
+/* [archive NAME]. */
+static gboolean
+load_archive (const Loader *loader, const char *header, const char *name,
+              GPtrArray *archives, GError **error)
+{
+  g_autoptr (CrArchiveConfig) archive = g_new0 (CrArchiveConfig, 1);
+
+  if (!check_item_name (loader, header, "archive", name, error))
+    return FALSE;
+  for (guint i = 0; i < archives->len; i++)
+    if (g_str_equal (((CrArchiveConfig *) g_ptr_array_index (archives, i))->name, name))
+      {
+        g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
+                     "%s: [archive %s] appears twice: expected one group per archive",
+                     loader->path, name);
+        return FALSE;
+      }
+  archive->name = g_strdup (name);
+  if (!load_group (loader, header, "archive", archive, error))
+    return FALSE;
+  g_ptr_array_add (archives, g_steal_pointer (&archive));
+  return TRUE;
+}
+
 static gboolean
 load_input (const Loader *loader, const char *header, const char *kind,
             const char *name, GPtrArray *inputs, GError **error)
@@ -1527,6 +1751,7 @@ cr_config_load (const char *path, GError **error)
   config->microphones = g_ptr_array_new_with_free_func ((GDestroyNotify) input_config_free);
   config->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_config_free);
   config->webhooks = g_ptr_array_new_with_free_func ((GDestroyNotify) webhook_config_free);
+  config->archives = g_ptr_array_new_with_free_func ((GDestroyNotify) archive_config_free);
 
   if (!cr_small_file_read (path, "The config file", CONFIG_MAX_BYTES, &text, &length,
                            &local_error))
@@ -1600,6 +1825,11 @@ cr_config_load (const char *path, GError **error)
       if (group->named && strcmp (kind, "stream") == 0)
         {
           if (!load_stream (&loader, headers[i], item, config->streams, error))
+            return NULL;
+        }
+      else if (group->named && strcmp (kind, "archive") == 0)
+        {
+          if (!load_archive (&loader, headers[i], item, config->archives, error))
             return NULL;
         }
       else if (group->named &&
@@ -1690,6 +1920,12 @@ cr_config_load (const char *path, GError **error)
   for (guint i = 0; i < config->webhooks->len; i++)
     resolve_path (&((CrWebhookConfig *) g_ptr_array_index (config->webhooks, i))->secret_file,
                   base_dir);
+  for (guint i = 0; i < config->archives->len; i++)
+    {
+      CrArchiveConfig *archive = g_ptr_array_index (config->archives, i);
+      resolve_path (&archive->access_key_file, base_dir);
+      resolve_path (&archive->secret_key_file, base_dir);
+    }
   if (config->schedule_calendar != NULL && strstr (config->schedule_calendar, "://") == NULL)
     resolve_path (&config->schedule_calendar, base_dir);
   if (config->schedule_feed != NULL && strstr (config->schedule_feed, "://") == NULL)

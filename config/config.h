@@ -83,6 +83,32 @@ typedef struct {
   guint max_queued;         /* notifications waiting, at most; default 1000 */
 } CrWebhookConfig;
 
+/* When an [archive NAME] may send: every minute from start_minute up to
+ * (not including) end_minute, local time, across midnight when end is
+ * earlier ("22:00-06:00"). always: no window given. */
+typedef struct {
+  gboolean always;
+  guint start_minute, end_minute;   /* 0 to 1439 */
+} CrArchiveWindow;
+
+/* One [archive NAME] group: an S3 bucket that every closed segment and
+ * every sealed session's manifest is copied to and verified in
+ * (recorder/uploader.h). */
+typedef struct {
+  char *name;               /* NAME from the group header, e.g. court */
+  char *endpoint;           /* http://HOST[:PORT] or https://...; path-style */
+  char *bucket;             /* 3 to 63 of [a-z0-9.-] */
+  char *prefix;             /* key prefix, ASCII key characters, no leading or
+                               trailing '/'; "" (default): none */
+  char *region;             /* default us-east-1 */
+  char *access_key_file;    /* both required, each in a file of its own, read like */
+  char *secret_key_file;    /* a stream key (config/archive-secret.h); absolute once loaded */
+  guint max_age_hours;      /* the oldest waiting item older than this: alarm; 24 */
+  guint bandwidth_kbps;     /* the upload's cap; 0 (default): none */
+  CrArchiveWindow window;   /* default: always */
+  gboolean object_lock;     /* object_lock = auto (default, TRUE) or off */
+} CrArchiveConfig;
+
 typedef struct {
   char *path;               /* the file this was loaded from */
 
@@ -150,6 +176,8 @@ typedef struct {
   GPtrArray *streams;
   /* [alarm webhook NAME], in file order; CrWebhookConfig* */
   GPtrArray *webhooks;
+  /* [archive NAME], in file order; CrArchiveConfig* */
+  GPtrArray *archives;
   /* [access]: litigants' access to their recordings (access/). */
   char *access_public_url;  /* the address printed on the slip, e.g.
                                https://court.example/access/; NULL: made
@@ -209,6 +237,9 @@ char *cr_config_load_stream_key (const CrStreamConfig *stream, GError **error);
  * machine may read (expected mode 0600 or 0640), is an error naming the
  * group, the key and the file. The secret is never logged. (transfer full) */
 char *cr_config_load_webhook_secret (const CrWebhookConfig *webhook, GError **error);
+
+/* Whether @window lets the uploader send at @local_minute (0 to 1439). */
+gboolean cr_archive_window_open (const CrArchiveWindow *window, guint local_minute);
 
 /* TRUE when @stream needs an encoder of its own; its picture size in
  * @width and @height and bitrate in @bitrate_kbps (all may be NULL). */

@@ -1453,6 +1453,141 @@ test_bad_listeners (ConfigFixture *fixture, gconstpointer data)
     }
 }
 
+/* [archive NAME]: defaults, key files next to the config, the window. */
+static void
+test_archives (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr (CrConfig) config = load_ok (fixture, MINIMAL
+      "[archive court]\nendpoint = https://s3.court.example\nbucket = court-recordings\n"
+      "access_key_file = archive.access\nsecret_key_file = /etc/courtrec/archive.secret\n"
+      "[archive night]\nendpoint = http://127.0.0.1:7480/\nbucket = night.copy\n"
+      "prefix = courts/sanmen\nregion = cn-east-1\naccess_key_file = a\n"
+      "secret_key_file = s\nmax_age_hours = 48\nbandwidth_kbps = 8000\n"
+      "window = 22:00-06:00\nobject_lock = off\n");
+  const CrArchiveConfig *court, *night;
+
+  g_assert_cmpuint (config->archives->len, ==, 2);
+  court = g_ptr_array_index (config->archives, 0);
+  night = g_ptr_array_index (config->archives, 1);
+  g_assert_cmpstr (court->name, ==, "court");
+  g_assert_cmpstr (court->endpoint, ==, "https://s3.court.example");
+  g_assert_cmpstr (court->bucket, ==, "court-recordings");
+  g_assert_cmpstr (court->prefix, ==, "");
+  g_assert_cmpstr (court->region, ==, "us-east-1");
+  g_assert_true (g_path_is_absolute (court->access_key_file));
+  g_assert_true (g_str_has_suffix (court->access_key_file, "/archive.access"));
+  g_assert_cmpstr (court->secret_key_file, ==, "/etc/courtrec/archive.secret");
+  g_assert_cmpuint (court->max_age_hours, ==, 24);
+  g_assert_cmpuint (court->bandwidth_kbps, ==, 0);
+  g_assert_true (court->window.always);
+  g_assert_true (court->object_lock);
+  g_assert_true (cr_archive_window_open (&court->window, 12 * 60));
+  g_assert_cmpstr (night->prefix, ==, "courts/sanmen");
+  g_assert_cmpstr (night->region, ==, "cn-east-1");
+  g_assert_cmpuint (night->max_age_hours, ==, 48);
+  g_assert_cmpuint (night->bandwidth_kbps, ==, 8000);
+  g_assert_false (night->object_lock);
+  g_assert_false (night->window.always);
+  g_assert_true (cr_archive_window_open (&night->window, 22 * 60));
+  g_assert_true (cr_archive_window_open (&night->window, 3 * 60));
+  g_assert_false (cr_archive_window_open (&night->window, 6 * 60));
+  g_assert_false (cr_archive_window_open (&night->window, 12 * 60));
+  g_assert_false (cr_archive_window_open (&night->window, 21 * 60 + 59));
+
+  {
+    CrArchiveWindow day = { FALSE, 8 * 60, 18 * 60 };
+    g_assert_true (cr_archive_window_open (&day, 8 * 60));
+    g_assert_false (cr_archive_window_open (&day, 18 * 60));
+    g_assert_false (cr_archive_window_open (&day, 2 * 60));
+  }
+}
+
+/* Every bad [archive NAME] value is refused at start, naming the group,
+ * the key and the value, never loaded and found out at the first upload. */
+static void
+test_bad_archives (ConfigFixture *fixture, gconstpointer data)
+{
+#define ARCHIVE_OK "endpoint = http://127.0.0.1:7480\nbucket = court\n" \
+                   "access_key_file = a\nsecret_key_file = s\n"
+  static const struct { const char *text; int code; const char *says; } bad[] = {
+    { "[archive]\n" ARCHIVE_OK, CR_CONFIG_ERROR_INVALID, "[archive] has no name" },
+    { "[archive a b]\n" ARCHIVE_OK, CR_CONFIG_ERROR_INVALID, "the name \"a b\" is not valid" },
+    { "[archive c]\n" ARCHIVE_OK "[archive c]\n" ARCHIVE_OK, CR_CONFIG_ERROR_SYNTAX,
+      "[archive c] is given twice" },
+    { "[archive c]\nbucket = court\naccess_key_file = a\nsecret_key_file = s\n",
+      CR_CONFIG_ERROR_MISSING, "[archive c] endpoint is missing" },
+    { "[archive c]\nendpoint = http://h\naccess_key_file = a\nsecret_key_file = s\n",
+      CR_CONFIG_ERROR_MISSING, "[archive c] bucket is missing" },
+    { "[archive c]\nendpoint = http://h\nbucket = court\nsecret_key_file = s\n",
+      CR_CONFIG_ERROR_MISSING, "[archive c] access_key_file is missing" },
+    { "[archive c]\nendpoint = http://h\nbucket = court\naccess_key_file = a\n",
+      CR_CONFIG_ERROR_MISSING, "[archive c] secret_key_file is missing" },
+    { "[archive c]\n" ARCHIVE_OK "secret_key = hunter2\n", CR_CONFIG_ERROR_UNKNOWN,
+      "secret_key" },
+    { "[archive c]\n" ARCHIVE_OK "endpoint = ftp://h\n", CR_CONFIG_ERROR_SYNTAX,
+      "[archive c] endpoint is given twice" },
+  };
+  static const struct { const char *key, *value, *says; } values[] = {
+    { "endpoint", "ftp://s3.example", "not an S3 endpoint" },
+    { "endpoint", "file:///etc/passwd", "not an S3 endpoint" },
+    { "endpoint", "http://user:pw@s3.example", "not an S3 endpoint" },
+    { "endpoint", "http://s3.example/bucket", "not an S3 endpoint" },
+    { "endpoint", "http://s3.example?x=1", "not an S3 endpoint" },
+    { "endpoint", "http://", "not an S3 endpoint" },
+    { "endpoint", "s3.example", "not an S3 endpoint" },
+    { "bucket", "ab", "not a bucket name" },
+    { "bucket", "Court", "not a bucket name" },
+    { "bucket", "court_recordings", "not a bucket name" },
+    { "bucket", "-court", "not a bucket name" },
+    { "bucket", "court.", "not a bucket name" },
+    { "bucket", "法院录像", "not a bucket name" },
+    { "bucket", "a123456789012345678901234567890123456789012345678901234567890123",
+      "not a bucket name" },
+    { "prefix", "/courts", "not a key prefix" },
+    { "prefix", "courts/", "not a key prefix" },
+    { "prefix", "courts//sanmen", "not a key prefix" },
+    { "prefix", "courts/../x", "not a key prefix" },
+    { "prefix", "（2026）浙1022民初123号", "not a key prefix" },
+    { "prefix", "a b", "not a key prefix" },
+    { "prefix", "a%2Fb", "not a key prefix" },
+    { "max_age_hours", "0", "" },
+    { "max_age_hours", "8761", "" },
+    { "max_age_hours", "-1", "" },
+    { "max_age_hours", "24h", "" },
+    { "bandwidth_kbps", "fast", "" },
+    { "bandwidth_kbps", "100000001", "" },
+    { "window", "22:00", "not an upload window" },
+    { "window", "22:00-22:00", "not an upload window" },
+    { "window", "24:00-06:00", "not an upload window" },
+    { "window", "22:60-06:00", "not an upload window" },
+    { "window", "9:00-17:00", "not an upload window" },
+    { "window", "22:00-06:00-08:00", "not an upload window" },
+    { "window", "nights", "not an upload window" },
+    { "object_lock", "on", "expected auto" },
+    { "object_lock", "yes", "expected auto" },
+    { "region", "a\\nb", "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat (MINIMAL, bad[i].text, NULL);
+      load_fails (fixture, text, bad[i].code, bad[i].says, NULL);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *text = g_strdup_printf (MINIMAL "[archive court]\n%s%s = %s\n",
+          strcmp (values[i].key, "endpoint") == 0
+            ? "bucket = court\naccess_key_file = a\nsecret_key_file = s\n"
+            : strcmp (values[i].key, "bucket") == 0
+                ? "endpoint = http://h\naccess_key_file = a\nsecret_key_file = s\n"
+                : ARCHIVE_OK, values[i].key, values[i].value);
+      g_autofree char *names = g_strdup_printf ("[archive court] %s", values[i].key);
+
+      load_fails (fixture, text, CR_CONFIG_ERROR_INVALID, names, values[i].says, NULL);
+    }
+#undef ARCHIVE_OK
+}
+
 #define ADD(path, func) \
   g_test_add ("/courtrec/config/" path, ConfigFixture, NULL, \
               fixture_set_up, func, fixture_tear_down)
@@ -1505,6 +1640,8 @@ main (int argc, char **argv)
   ADD ("file/device-key", test_device_key_files);
   ADD ("listeners", test_listeners);
   ADD ("error/listeners", test_bad_listeners);
+  ADD ("archives", test_archives);
+  ADD ("error/archives", test_bad_archives);
 
   return g_test_run ();
 }

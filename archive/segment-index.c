@@ -234,6 +234,39 @@ static const char *const schema_steps[] = {
   "  error TEXT,"
   "  error_at TEXT"
   ");",
+
+  /* 7 -> 8: the court archive's upload queue (archive/upload-queue.h):
+   * one row per object to copy to an [archive NAME] bucket, kept until
+   * the store has shown it back (verified), so that a restart, a crash or
+   * a network down for days loses nothing. A row is never deleted: its
+   * verified ETag and time are what allows local media to go later. */
+  "CREATE TABLE IF NOT EXISTS upload_queue ("
+  "  id INTEGER PRIMARY KEY,"
+  "  archive TEXT NOT NULL,"
+  "  session_id INTEGER NOT NULL REFERENCES sessions (id),"
+  "  item TEXT NOT NULL CHECK (item IN ('segment', 'manifest')),"
+  "  sequence INTEGER,"
+  "  path TEXT NOT NULL,"
+  "  key TEXT NOT NULL,"
+  "  bytes INTEGER NOT NULL CHECK (bytes >= 0),"
+  "  sha256 TEXT NOT NULL,"
+  "  md5 TEXT NOT NULL,"
+  "  part_bytes INTEGER NOT NULL DEFAULT 0,"
+  "  priority INTEGER NOT NULL DEFAULT 0,"
+  "  state TEXT NOT NULL DEFAULT 'queued'"
+  "    CHECK (state IN ('queued', 'uploading', 'unknown', 'verified', 'failed')),"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  queued_at TEXT NOT NULL,"
+  "  next_try_at TEXT NOT NULL,"
+  "  last_error TEXT,"
+  "  reason TEXT,"
+  "  upload_id TEXT,"
+  "  verified_etag TEXT,"
+  "  verified_at TEXT,"
+  "  UNIQUE (archive, key)"
+  ");"
+  "CREATE INDEX IF NOT EXISTS upload_queue_waiting ON upload_queue (archive, state);"
+  "CREATE INDEX IF NOT EXISTS upload_queue_session ON upload_queue (session_id);",
 };
 
 #define SCHEMA_VERSION ((gint) G_N_ELEMENTS (schema_steps))

@@ -146,7 +146,7 @@ test_schema (Fixture *fixture, gconstpointer data)
   const char *const expected_tables[] = {
     "access_grants", "access_requests", "broadcast_decisions", "derived_copies", "events",
     "hearings", "markers", "publications", "purged_segments", "schedule_sources", "segments",
-    "sessions", NULL,
+    "sessions", "upload_queue", NULL,
   };
 
   /* Opened again, the index is left at the same version. */
@@ -156,7 +156,7 @@ test_schema (Fixture *fixture, gconstpointer data)
 
   db = raw_open (fixture->path, SQLITE_OPEN_READONLY);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "7");
+  g_assert_cmpstr (version, ==, "8");
   mode = raw_value (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   tables = raw_column (db, "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -1383,7 +1383,7 @@ test_migrate_from_1 (Fixture *fixture, gconstpointer data)
   index = cr_segment_index_open (fixture->path, FALSE, &error);
   g_assert_no_error (error);
   version = raw_value (db, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "7");
+  g_assert_cmpstr (version, ==, "8");
   session = cr_segment_index_get_session (index, 7, &error);
   g_assert_no_error (error);
   root = auditor_root (db, 7);

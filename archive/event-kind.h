@@ -116,6 +116,9 @@ typedef enum {
   CR_EVENT_COPY_RENDERED,       /* {"grant" or "publication", "sha256", "bytes", "redactions"} */
   CR_EVENT_PUBLISHED,           /* {"publication", "redactions", "by"} */
   CR_EVENT_WITHDRAWN,           /* {"publication", "reason", "by"} */
+  /* the court archive's oldest waiting upload is older than [archive NAME]
+   * max_age_hours: {"alarm", "input": "archive", "label": NAME, "message"} */
+  CR_EVENT_UPLOAD_OVERDUE,
 
   CR_EVENT_N_KINDS              /*< private >*/
 } CrEventKind;

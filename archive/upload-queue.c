@@ -179,13 +179,13 @@ cr_upload_queue_next (CrSegmentIndex *index, const char *archive, gint64 now_us,
 {
   g_return_val_if_fail (index != NULL && archive != NULL, NULL);
 
-  /* An uploading row at this point was left by a crash and an unknown one
-   * by a lost answer: both are settled (HEAD, ListParts) before anything
-   * new goes out, whatever their retry time. */
+  /* An uploading row at this point was left by a crash: settled (HEAD,
+   * ListParts) before anything new goes out, whatever its retry time. An
+   * unknown one (a lost answer) waits its backoff, then goes first. */
   return select_one (index,
                      "SELECT " QUEUE_COLUMNS " FROM upload_queue "
                      "WHERE archive = ?1 AND state != 'verified' "
-                     "AND (state IN ('uploading', 'unknown') OR next_try_at <= ?2) "
+                     "AND (state = 'uploading' OR next_try_at <= ?2) "
                      "ORDER BY state IN ('uploading', 'unknown') DESC, priority DESC, id "
                      "LIMIT 1",
                      "find the next upload to the archive",
@@ -313,4 +313,51 @@ cr_upload_queue_stats (CrSegmentIndex *index, const char *archive, CrUploadQueue
     g_hash_table_insert (stats->failures, cr_index_column_text (failures, 0),
                          GUINT_TO_POINTER ((guint) sqlite3_column_int64 (failures, 1)));
   return cr_index_check (index, rc, doing, error);
+}
+
+gboolean
+cr_upload_queue_unknown (CrSegmentIndex *index, gint64 id, const char *message,
+                         gint64 next_try_at_us, GError **error)
+{
+  return cr_index_run (index,
+                       "UPDATE upload_queue SET state = 'unknown', reason = 'unknown', "
+                       "last_error = ?, next_try_at = ? WHERE id = ? AND state != 'verified'",
+                       "record an upload with no answer",
+                       CR_BIND (CR_VALUE_TEXT (message), CR_VALUE_UTC (next_try_at_us),
+                                CR_VALUE_INT (id)),
+                       error);
+}
+
+GArray *
+cr_upload_queue_sessions_to_queue (CrSegmentIndex *index, const char *archive, GError **error)
+{
+  return cr_index_select_ids (index,
+                              "SELECT DISTINCT s.session_id FROM segments s "
+                              "JOIN sessions ON sessions.id = s.session_id "
+                              "WHERE s.closed = 1 AND s.sha256 IS NOT NULL "
+                              "AND sessions.purged_at IS NULL AND NOT EXISTS "
+                              "(SELECT 1 FROM upload_queue q WHERE q.archive = ?1 AND "
+                              "q.session_id = s.session_id AND q.item = 'segment' AND "
+                              "q.sequence = s.sequence) "
+                              "UNION SELECT id FROM sessions WHERE sealed_at IS NOT NULL "
+                              "AND purged_at IS NULL AND NOT EXISTS "
+                              "(SELECT 1 FROM upload_queue q WHERE q.archive = ?1 AND "
+                              "q.session_id = sessions.id AND q.item = 'manifest') ORDER BY 1",
+                              "find what the archive has not been given",
+                              CR_BIND (CR_VALUE_TEXT (archive)), error);
+}
+
+gboolean
+cr_upload_queue_has (CrSegmentIndex *index, const char *archive, const char *key,
+                     gboolean *has, GError **error)
+{
+  g_autoptr (GArray) ids =
+      cr_index_select_ids (index, "SELECT id FROM upload_queue WHERE archive = ? AND key = ?",
+                           "find a queued upload",
+                           CR_BIND (CR_VALUE_TEXT (archive), CR_VALUE_TEXT (key)), error);
+
+  if (ids == NULL)
+    return FALSE;
+  *has = ids->len > 0;
+  return TRUE;
 }

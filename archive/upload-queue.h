@@ -79,9 +79,22 @@ gboolean cr_upload_queue_set_upload_id (CrSegmentIndex *index, gint64 id,
 /* FAILED, tried again at @next_try_at_us; @reason counts it, @message says it. */
 gboolean cr_upload_queue_fail (CrSegmentIndex *index, gint64 id, const char *reason,
                                const char *message, gint64 next_try_at_us, GError **error);
+/* UNKNOWN: sent and no answer; a HEAD settles it at @next_try_at_us,
+ * before anything is sent again. */
+gboolean cr_upload_queue_unknown (CrSegmentIndex *index, gint64 id, const char *message,
+                                  gint64 next_try_at_us, GError **error);
 /* VERIFIED with the ETag a HEAD showed. */
 gboolean cr_upload_queue_verified (CrSegmentIndex *index, gint64 id, const char *etag,
                                    gint64 at_us, GError **error);
+
+/* The sessions with a closed segment or a seal not yet queued for
+ * @archive (and media still here): what the uploader queues after a
+ * segment closes, a seal, or a start. (transfer full: gint64 ids) */
+GArray *cr_upload_queue_sessions_to_queue (CrSegmentIndex *index, const char *archive,
+                                           GError **error);
+/* Whether @archive has a row for @key. */
+gboolean cr_upload_queue_has (CrSegmentIndex *index, const char *archive, const char *key,
+                              gboolean *has, GError **error);
 
 /* What status and /metrics show of one archive's queue (NULL: all). */
 typedef struct {

@@ -16,6 +16,7 @@
 
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
+#include "recorder/uploader.h"
 
 /* The meter's floor, as in status: quieter is no sound at all. */
 #define LEVEL_FLOOR_DBFS -100.0
@@ -299,6 +300,51 @@ add_disk (CrMetrics *metrics, Exposition *e)
   sample_int (e, (guint64) MAX (recorder->disk_seconds_left, 0), NULL);
 }
 
+/* The court archive's queues, one series per [archive NAME]. */
+static void
+add_archive (CrMetrics *metrics, Exposition *e)
+{
+  GPtrArray *uploaders = metrics->recorder->uploaders;
+
+  if (uploaders == NULL || uploaders->len == 0)
+    return;
+  family (e, "courtrec_archive_queue_items", "gauge",
+          "Objects waiting to be uploaded to the archive and verified there.");
+  for (guint i = 0; i < uploaders->len; i++)
+    sample_int (e, cr_uploader_get_queue_length (g_ptr_array_index (uploaders, i)),
+                "archive", cr_uploader_get_name (g_ptr_array_index (uploaders, i)), NULL);
+  family (e, "courtrec_archive_queue_bytes", "gauge",
+          "Bytes waiting to be uploaded to the archive: local media that must stay.");
+  for (guint i = 0; i < uploaders->len; i++)
+    sample_int (e, (guint64) cr_uploader_get_queue_bytes (g_ptr_array_index (uploaders, i)),
+                "archive", cr_uploader_get_name (g_ptr_array_index (uploaders, i)), NULL);
+  family (e, "courtrec_archive_oldest_age_seconds", "gauge",
+          "How long the oldest object waiting for the archive has waited; 0 when none.");
+  for (guint i = 0; i < uploaders->len; i++)
+    sample_int (e, (guint64) cr_uploader_get_oldest_age_seconds (g_ptr_array_index (uploaders, i)),
+                "archive", cr_uploader_get_name (g_ptr_array_index (uploaders, i)), NULL);
+  family (e, "courtrec_archive_last_success_seconds", "gauge",
+          "Unix time of the last object verified in the archive; 0 when none.");
+  for (guint i = 0; i < uploaders->len; i++)
+    sample_int (e, (guint64) (cr_uploader_get_last_success_us (g_ptr_array_index (uploaders, i)) /
+                              G_USEC_PER_SEC),
+                "archive", cr_uploader_get_name (g_ptr_array_index (uploaders, i)), NULL);
+  family (e, "courtrec_archive_failed_items", "gauge",
+          "Objects whose last upload attempt failed, by reason (tried again with backoff).");
+  for (guint i = 0; i < uploaders->len; i++)
+    {
+      g_autoptr (GHashTable) failures = cr_uploader_dup_failures (g_ptr_array_index (uploaders, i));
+      GHashTableIter iter;
+      gpointer reason, count;
+
+      g_hash_table_iter_init (&iter, failures);
+      while (g_hash_table_iter_next (&iter, &reason, &count))
+        sample_int (e, GPOINTER_TO_UINT (count), "archive",
+                    cr_uploader_get_name (g_ptr_array_index (uploaders, i)), "reason", reason,
+                    NULL);
+    }
+}
+
 /* The destination's counters, each from a member of its status. */
 static const struct {
   const char *family, *help, *member;
@@ -427,6 +473,7 @@ cr_metrics_render (CrMetrics *metrics, gsize *length)
   add_inputs (metrics, &e);
   add_microphones (metrics, &e);
   add_disk (metrics, &e);
+  add_archive (metrics, &e);
   add_destinations (metrics, &e);
   add_alarms (metrics, &e);
   add_http (metrics, &e);

@@ -61,6 +61,8 @@ struct CrRecorder {
   gboolean *silent_alarmed;     /* by microphone */
   guint silence_timer;
   GPtrArray *webhooks;          /* CrWebhook*, one per [alarm webhook NAME] */
+  GPtrArray *uploaders;         /* CrUploader*, one per [archive NAME] (recorder-upload.c) */
+  guint upload_timer;
 
   /* disk */
   double bytes_per_second;      /* of recording, from the config */
@@ -106,5 +108,17 @@ void cr_recorder_access_stop (CrRecorder *recorder);
 void cr_recorder_vod_start (CrRecorder *recorder);
 void cr_recorder_vod_resume (CrRecorder *recorder);
 void cr_recorder_vod_stop (CrRecorder *recorder);
+
+/* recorder-upload.c: the uploaders to the court archive, started once the
+ * index is open (a key file that cannot be read: INVALID) and stopped
+ * before it is closed; poked when a segment closes. */
+gboolean cr_recorder_uploads_start (CrRecorder *recorder, const char *index_path,
+                                    GError **error);
+void cr_recorder_uploads_poke (CrRecorder *recorder);
+void cr_recorder_uploads_stop (CrRecorder *recorder);
+/* The bytes waiting for the archive, every archive together. */
+gint64 cr_recorder_uploads_queue_bytes (CrRecorder *recorder);
+/* status's "archive": an array, one member per [archive NAME]. */
+void cr_recorder_uploads_add_status (CrRecorder *recorder, JsonBuilder *builder);
 
 G_END_DECLS

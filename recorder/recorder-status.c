@@ -227,6 +227,7 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_set_member_name (b, "full");
   json_builder_add_boolean_value (b, recorder->disk_full_since_us != 0);
   json_builder_end_object (b);
+  cr_recorder_uploads_add_status (recorder, b);
   json_builder_set_member_name (b, "broadcast");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "on_air");

@@ -289,6 +289,7 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
   else if (recorder->session == NULL || recorder->session->id != session_id)
     cr_sealing_try (recorder, session_id);
   g_hash_table_remove (recorder->segment_rows, relative_path);
+  cr_recorder_uploads_poke (recorder);
 
   if (recorder->segment != NULL &&
       g_strcmp0 (recorder->segment->relative_path, relative_path) == 0)
@@ -373,6 +374,8 @@ cr_recorder_new (const CrConfig *config, GError **error)
     }
   cr_sealing_init (recorder);
   cr_recorder_access_start (recorder);
+  if (!cr_recorder_uploads_start (recorder, index_path, error))
+    return NULL;
   if (report.recovered + report.adopted + report.missing + report.strays +
       report.unnamed > 0)
     g_message ("Reconciled the index with the disk: %u segment(s) completed from "
@@ -442,6 +445,7 @@ cr_recorder_free (CrRecorder *recorder)
   g_clear_pointer (&recorder->writer, cr_segment_writer_free);
   /* Before the index they write into. */
   cr_recorder_access_stop (recorder);
+  cr_recorder_uploads_stop (recorder);
   g_clear_pointer (&recorder->index, cr_segment_index_free);
   g_clear_pointer (&recorder->key, cr_device_key_free);
   g_clear_pointer (&recorder->session, cr_session_record_free);

@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* uploader.c: store-and-forward to one [archive NAME] bucket (uploader.h). */
+#include "recorder/uploader.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "archive/s3-client.h"
+#include "archive/segment-index.h"
+#include "archive/session-manifest.h"
+#include "archive/upload-queue.h"
+#include "archive/utc.h"
+#include "config/archive-secret.h"
+#include "config/text.h"
+
+/* Files this large go in parts, so that a crash or a cut link costs one
+ * part, not the file; the part size is fixed per row (the multipart ETag
+ * depends on it). */
+#define MULTIPART_FROM_BYTES (64 * 1024 * 1024)
+#define PART_BYTES (16 * 1024 * 1024)
+/* The queue is looked at this often without a poke (a seal, a restart). */
+#define POLL_SECONDS 10
+
+struct CrUploader {
+  const CrArchiveConfig *config;
+  char *room_id;
+  char *index_path;
+  char *storage_dir;
+  char *access_key;
+  char *secret_key;
+
+  GThread *thread;
+  GMutex lock;                  /* guards what follows */
+  GCond wake;
+  gboolean stopping;
+  gboolean poked;
+  /* the last look at the queue, for status and /metrics */
+  CrUploadQueueStats stats;
+  char *last_error;
+  gboolean window_open;
+};
+
+static gint64
+backoff (guint attempts)
+{
+  return cr_upload_backoff_us (MAX (attempts, 1), g_random_double ());
+}
+
+/* The file's MD5 in hex, or of @length bytes from @offset (-1: to the end). */
+static char *
+file_md5 (const char *path, gint64 offset, gint64 length, GError **error)
+{
+  g_autoptr (GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, error);
+  g_autofree guchar *buffer = g_malloc (1 << 20);
+  gint64 left = length;
+
+  if (in == NULL)
+    return NULL;
+  if (offset > 0 && !g_seekable_seek (G_SEEKABLE (in), offset, G_SEEK_SET, NULL, error))
+    return NULL;
+  while (length < 0 || left > 0)
+    {
+      gsize want = length < 0 ? (1 << 20) : (gsize) MIN (left, 1 << 20);
+      gssize got = g_input_stream_read (G_INPUT_STREAM (in), buffer, want, NULL, error);
+
+      if (got < 0)
+        return NULL;
+      if (got == 0)
+        break;
+      g_checksum_update (md5, buffer, got);
+      left -= got;
+    }
+  return g_strdup (g_checksum_get_string (md5));
+}
+
+static char *
+md5_base64 (const char *hex)
+{
+  guchar raw[16];
+
+  for (guint i = 0; i < 16; i++)
+    raw[i] = (guchar) (g_ascii_xdigit_value (hex[2 * i]) * 16 +
+                       g_ascii_xdigit_value (hex[2 * i + 1]));
+  return g_base64_encode (raw, sizeof raw);
+}
+
+/* PREFIX/ROOM/YYYY-MM-DD/SESSION: ASCII whatever the case number is. */
+static char *
+session_key (CrUploader *uploader, const CrSessionRecord *session)
+{
+  g_autoptr (GDateTime) started = g_date_time_new_from_unix_utc (session->started_us /
+                                                                 G_USEC_PER_SEC);
+  g_autofree char *date = g_date_time_format (started, "%Y-%m-%d");
+  const char *prefix = uploader->config->prefix;
+
+  return g_strdup_printf ("%s%s%s/%s/%" G_GINT64_FORMAT, prefix, *prefix != '\0' ? "/" : "",
+                          uploader->room_id, date, session->id);
+}
+
+static void
+queue_file (CrUploader *uploader, CrSegmentIndex *index, const CrSessionRecord *session,
+            const char *item, gint64 sequence, const char *path, const char *key,
+            const char *sha256, gboolean jump_ahead)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *md5 = NULL;
+  gboolean has = FALSE;
+  GStatBuf st;
+
+  if (!cr_upload_queue_has (index, uploader->config->name, key, &has, &error) || has)
+    goto out;
+  if (g_stat (path, &st) != 0)
+    {
+      g_warning ("[archive %s]: %s is not there to upload", uploader->config->name,
+                 cr_text_shown (path));
+      return;
+    }
+  md5 = file_md5 (path, 0, -1, &error);
+  if (md5 != NULL)
+    {
+      CrUploadItem row = {
+        .archive = uploader->config->name, .session_id = session->id, .item = (char *) item,
+        .sequence = sequence, .path = (char *) path, .key = (char *) key,
+        .bytes = st.st_size, .sha256 = (char *) sha256, .md5 = md5,
+        .part_bytes = st.st_size >= MULTIPART_FROM_BYTES ? PART_BYTES : 0,
+        .jump_ahead = jump_ahead,
+      };
+      cr_upload_queue_add (index, &row, g_get_real_time (), &error);
+    }
+out:
+  if (error != NULL)
+    g_warning ("[archive %s]: could not queue %s: %s", uploader->config->name,
+               cr_text_shown (key), cr_text_shown (error->message));
+}
+
+static char *
+sha256_of_file (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &text, &length, error))
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) text, length);
+}
+
+/* Queues what the index holds and the queue not yet: every closed segment,
+ * the manifest of every sealed session. */
+static void
+queue_new_items (CrUploader *uploader, CrSegmentIndex *index)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) sessions =
+      cr_upload_queue_sessions_to_queue (index, uploader->config->name, &error);
+
+  if (sessions == NULL)
+    {
+      g_warning ("[archive %s]: %s", uploader->config->name, cr_text_shown (error->message));
+      return;
+    }
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      gint64 id = g_array_index (sessions, gint64, i);
+      g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, id, NULL);
+      g_autoptr (GPtrArray) segments = cr_segment_index_list_segments (index, id, NULL);
+      g_autofree char *base = NULL;
+      guint last = 0;
+
+      if (session == NULL || segments == NULL)
+        continue;
+      base = session_key (uploader, session);
+      for (guint j = 0; j < segments->len; j++)
+        last = MAX (last, ((CrSegmentRecord *) g_ptr_array_index (segments, j))->sequence);
+      for (guint j = 0; j < segments->len; j++)
+        {
+          const CrSegmentRecord *segment = g_ptr_array_index (segments, j);
+          g_autofree char *path = NULL;
+          g_autofree char *key = NULL;
+          const char *dot;
+
+          if (!segment->closed || segment->sha256 == NULL || segment->purged)
+            continue;
+          dot = strrchr (segment->path, '.');
+          path = g_build_filename (uploader->storage_dir, segment->path, NULL);
+          key = g_strdup_printf ("%s/%06u%s", base, segment->sequence,
+                                 dot != NULL && strchr (dot, '/') == NULL &&
+                                   cr_s3_key_validate (dot + 1, NULL) ? dot : "");
+          /* The newest file of an ended hearing goes first: the one the
+           * court is likeliest to ask for. */
+          queue_file (uploader, index, session, "segment", segment->sequence, path, key,
+                      segment->sha256,
+                      session->state == CR_SESSION_STOPPED && segment->sequence == last);
+        }
+      if (session->sealed_us != 0)
+        {
+          g_autofree char *dir = g_build_filename (uploader->storage_dir, "archive-manifests",
+                                                   NULL);
+          g_autofree char *name = g_strdup_printf ("session-%" G_GINT64_FORMAT ".json", id);
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_autofree char *key = g_strdup_printf ("%s/manifest.json", base);
+          g_autofree char *sha256 = NULL;
+          gboolean has = FALSE;
+
+          if (!cr_upload_queue_has (index, uploader->config->name, key, &has, &error) || has)
+            {
+              g_clear_error (&error);
+              continue;
+            }
+          if (g_mkdir_with_parents (dir, 0700) != 0 ||
+              !cr_session_manifest_write (index, id, path, &error) ||
+              (sha256 = sha256_of_file (path, &error)) == NULL)
+            {
+              g_warning ("[archive %s]: no manifest for session %" G_GINT64_FORMAT ": %s",
+                         uploader->config->name, id,
+                         error != NULL ? cr_text_shown (error->message) : g_strerror (errno));
+              g_clear_error (&error);
+              continue;
+            }
+          queue_file (uploader, index, session, "manifest", -1, path, key, sha256, TRUE);
+        }
+    }
+}
+
+static void
+publish_stats (CrUploader *uploader, CrSegmentIndex *index, const char *last_error,
+               gboolean window_open)
+{
+  CrUploadQueueStats stats = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  if (!cr_upload_queue_stats (index, uploader->config->name, &stats, &error))
+    {
+      cr_upload_queue_stats_clear (&stats);
+      return;
+    }
+  g_mutex_lock (&uploader->lock);
+  cr_upload_queue_stats_clear (&uploader->stats);
+  uploader->stats = stats;
+  if (last_error != NULL)
+    {
+      g_free (uploader->last_error);
+      uploader->last_error = g_strdup (last_error);
+    }
+  uploader->window_open = window_open;
+  g_mutex_unlock (&uploader->lock);
+}
+
+/* Whether the store holds @item whole: HEAD's size and ETag. *@found says
+ * whether the key is there at all. FALSE with @error: no answer. */
+static gboolean
+store_holds (CrS3Client *client, const char *bucket, const CrUploadItem *item,
+             const char *expected_etag, gboolean *found, char **etag, GError **error)
+{
+  CrS3Reply reply = CR_S3_REPLY_INIT;
+  GError *local_error = NULL;
+  gboolean whole;
+
+  *found = FALSE;
+  if (!cr_s3_head_object (client, bucket, item->key, &reply, &local_error))
+    {
+      cr_s3_reply_clear (&reply);
+      if (g_error_matches (local_error, CR_S3_ERROR, CR_S3_ERROR_NOT_FOUND))
+        {
+          g_error_free (local_error);
+          return TRUE;
+        }
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  *found = TRUE;
+  whole = reply.size == item->bytes && g_strcmp0 (reply.etag, expected_etag) == 0;
+  if (whole)
+    *etag = g_strdup (reply.etag);
+  else
+    g_message ("[archive %s]: %s in the store is not ours (size %" G_GINT64_FORMAT
+               ", ETag %s; expected %" G_GINT64_FORMAT ", %s): sent again",
+               item->archive, item->key, reply.size, cr_text_shown (reply.etag),
+               item->bytes, expected_etag);
+  cr_s3_reply_clear (&reply);
+  return TRUE;
+}
+
+/* Sends the parts the store does not hold yet (ListParts after a crash)
+ * and completes. */
+static gboolean
+send_parts (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index,
+            CrUploadItem *item, const CrS3PutOptions *options, GError **error)
+{
+  const char *bucket = uploader->config->bucket;
+  g_autoptr (GArray) held = NULL;
+  g_autoptr (GArray) parts = g_array_new (FALSE, TRUE, sizeof (CrS3Part));
+  CrS3Reply reply = CR_S3_REPLY_INIT;
+  guint n = (guint) ((item->bytes + item->part_bytes - 1) / item->part_bytes);
+  gboolean ok;
+
+  if (item->upload_id != NULL)
+    {
+      GError *local_error = NULL;
+      held = cr_s3_multipart_list_parts (client, bucket, item->key, item->upload_id, &reply,
+                                         &local_error);
+      cr_s3_reply_clear (&reply);
+      if (held == NULL && !g_error_matches (local_error, CR_S3_ERROR, CR_S3_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      g_clear_error (&local_error);
+      if (held == NULL)
+        g_clear_pointer (&item->upload_id, g_free);
+    }
+  if (item->upload_id == NULL)
+    {
+      item->upload_id = cr_s3_multipart_create (client, bucket, item->key, options, &reply,
+                                                error);
+      cr_s3_reply_clear (&reply);
+      if (item->upload_id == NULL ||
+          !cr_upload_queue_set_upload_id (index, item->id, item->upload_id, error))
+        return FALSE;
+    }
+  for (guint number = 1; number <= n; number++)
+    {
+      gint64 offset = (gint64) (number - 1) * item->part_bytes;
+      gint64 length = MIN (item->part_bytes, item->bytes - offset);
+      g_autofree char *md5 = file_md5 (item->path, offset, length, error);
+      CrS3Part part = { number, length, NULL };
+
+      if (md5 == NULL)
+        return FALSE;
+      for (guint i = 0; held != NULL && i < held->len; i++)
+        {
+          const CrS3Part *have = &g_array_index (held, CrS3Part, i);
+          if (have->number == number && have->size == length &&
+              g_ascii_strcasecmp (have->etag, md5) == 0)
+            part.etag = g_strdup (md5);
+        }
+      if (part.etag == NULL)
+        {
+          ok = cr_s3_multipart_upload_part (client, bucket, item->key, item->upload_id,
+                                            number, item->path, offset, length, &reply, error);
+          part.etag = g_strdup (ok ? reply.etag : NULL);
+          cr_s3_reply_clear (&reply);
+          if (!ok)
+            return FALSE;
+        }
+      g_array_append_val (parts, part);
+    }
+  ok = cr_s3_multipart_complete (client, bucket, item->key, item->upload_id, parts, &reply,
+                                 error);
+  cr_s3_reply_clear (&reply);
+  for (guint i = 0; i < parts->len; i++)
+    g_free (g_array_index (parts, CrS3Part, i).etag);
+  return ok;
+}
+
+static const char *
+reason_of (const GError *error)
+{
+  if (error->domain != CR_S3_ERROR)
+    return "local";
+  switch (error->code)
+    {
+    case CR_S3_ERROR_UNREACHABLE: return "unreachable";
+    case CR_S3_ERROR_REFUSED: return "refused";
+    case CR_S3_ERROR_NOT_FOUND: return "no-bucket";
+    case CR_S3_ERROR_UNKNOWN: return "unknown";
+    case CR_S3_ERROR_IO: return "local";
+    default: return "invalid";
+    }
+}
+
+/* One attempt at @item: settle what the store holds, send if needed,
+ * verify. Returns the error to record, or NULL once verified. */
+static void
+work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index, CrUploadItem *item,
+         char **last_error)
+{
+  const char *bucket = uploader->config->bucket;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *content_md5 = md5_base64 (item->md5);
+  g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, item->session_id,
+                                                                      NULL);
+  g_autofree char *session_text = g_strdup_printf ("%" G_GINT64_FORMAT, item->session_id);
+  g_autofree char *sequence_text = g_strdup_printf ("%" G_GINT64_FORMAT, item->sequence);
+  const char *metadata[] = {
+    "courtrec-room", uploader->room_id,
+    "courtrec-case", session != NULL && session->case_no != NULL ? session->case_no : "",
+    "courtrec-session", session_text,
+    "courtrec-item", item->item,
+    "courtrec-sequence", item->sequence >= 0 ? sequence_text : "",
+    "courtrec-sha256", item->sha256,
+    NULL,
+  };
+  CrS3PutOptions options = {
+    .sha256_hex = item->sha256, .content_md5 = content_md5,
+    .content_type = g_strcmp0 (item->item, "manifest") == 0 ? "application/json"
+                                                            : "video/x-matroska",
+    .metadata = metadata,
+  };
+  CrS3Reply reply = CR_S3_REPLY_INIT;
+  gboolean found = FALSE;
+  gboolean sent;
+
+  expected = item->part_bytes == 0 ? g_strdup (item->md5)
+                                   : cr_s3_expected_etag (item->path, item->part_bytes, &error);
+  if (expected == NULL)
+    goto failed;
+  /* Anything tried before (a crash, a lost answer, a failure) is asked
+   * about first: a timed-out PUT was seen to complete in the store. */
+  if (item->state != CR_UPLOAD_QUEUED || item->attempts > 0)
+    {
+      if (!store_holds (client, bucket, item, expected, &found, &etag, &error))
+        goto failed;
+      if (etag != NULL)
+        goto verified;
+    }
+  if (!cr_upload_queue_set_state (index, item->id, CR_UPLOAD_UPLOADING, &error))
+    goto failed;
+  item->attempts++;
+  if (item->part_bytes == 0)
+    {
+      sent = cr_s3_put_object (client, bucket, item->key, item->path, &options, &reply, &error);
+      cr_s3_reply_clear (&reply);
+    }
+  else
+    sent = send_parts (uploader, client, index, item, &options, &error);
+  if (!sent)
+    goto failed;
+  /* Only a HEAD counts, never the answer to the PUT or the Complete. */
+  if (!store_holds (client, bucket, item, expected, &found, &etag, &error))
+    goto failed;
+  if (etag == NULL)
+    {
+      g_set_error (&error, CR_S3_ERROR, CR_S3_ERROR_REFUSED,
+                   "the store does not show %s back as sent (size or ETag differ)", item->key);
+      goto failed;
+    }
+
+verified:
+  if (!cr_upload_queue_verified (index, item->id, etag, g_get_real_time (), &error))
+    goto failed;
+  g_message ("[archive %s]: %s verified (%" G_GINT64_FORMAT " bytes, ETag %s)",
+             item->archive, item->key, item->bytes, etag);
+  return;
+
+failed:
+  {
+    g_autoptr (GError) record_error = NULL;
+    gint64 next = g_get_real_time () + backoff (item->attempts);
+    const char *reason = reason_of (error);
+
+    g_warning ("[archive %s]: %s: %s (%s; tried again in %" G_GINT64_FORMAT " s)",
+               item->archive, item->key, cr_text_shown (error->message), reason,
+               (next - g_get_real_time ()) / G_USEC_PER_SEC);
+    g_free (*last_error);
+    *last_error = g_strdup_printf ("%s: %s", item->key, error->message);
+    if (!(g_error_matches (error, CR_S3_ERROR, CR_S3_ERROR_UNKNOWN)
+            ? cr_upload_queue_unknown (index, item->id, error->message, next, &record_error)
+            : cr_upload_queue_fail (index, item->id, reason, error->message, next,
+                                    &record_error)))
+      g_warning ("[archive %s]: %s", item->archive, cr_text_shown (record_error->message));
+  }
+}
+
+static gboolean
+window_open (CrUploader *uploader)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  return cr_archive_window_open (&uploader->config->window,
+                                 g_date_time_get_hour (now) * 60 +
+                                   g_date_time_get_minute (now));
+}
+
+/* Waits up to @seconds for a poke or the end; FALSE when stopping. */
+static gboolean
+wait_a_while (CrUploader *uploader, gint64 seconds)
+{
+  gint64 until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  gboolean go_on;
+
+  g_mutex_lock (&uploader->lock);
+  while (!uploader->stopping && !uploader->poked)
+    if (!g_cond_wait_until (&uploader->wake, &uploader->lock, until))
+      break;
+  uploader->poked = FALSE;
+  go_on = !uploader->stopping;
+  g_mutex_unlock (&uploader->lock);
+  return go_on;
+}
+
+static gboolean
+stopping (CrUploader *uploader)
+{
+  gboolean stop;
+
+  g_mutex_lock (&uploader->lock);
+  stop = uploader->stopping;
+  g_mutex_unlock (&uploader->lock);
+  return stop;
+}
+
+static gpointer
+run (gpointer data)
+{
+  CrUploader *uploader = data;
+  const CrArchiveConfig *config = uploader->config;
+  CrS3Config s3 = {
+    .endpoint = config->endpoint, .region = config->region,
+    .access_key = uploader->access_key, .secret_key = uploader->secret_key,
+    .max_send_bytes_per_second = (guint64) config->bandwidth_kbps * 1000 / 8,
+  };
+  g_autoptr (CrS3Client) client = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autofree char *last_error = NULL;
+  gboolean bucket_ready = FALSE;
+  gint64 last_scan_us = 0;
+
+  while (!stopping (uploader))
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CrUploadItem) item = NULL;
+      gboolean open;
+
+      if (index == NULL &&
+          (index = cr_segment_index_open (uploader->index_path, FALSE, &error)) == NULL)
+        {
+          g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
+          wait_a_while (uploader, POLL_SECONDS);
+          continue;
+        }
+      if (client == NULL && (client = cr_s3_client_new (&s3, &error)) == NULL)
+        {
+          g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
+          wait_a_while (uploader, POLL_SECONDS);
+          continue;
+        }
+      if (g_get_monotonic_time () - last_scan_us >= G_USEC_PER_SEC)
+        {
+          queue_new_items (uploader, index);
+          last_scan_us = g_get_monotonic_time ();
+        }
+      open = window_open (uploader);
+      publish_stats (uploader, index, last_error, open);
+      if (!open)
+        {
+          wait_a_while (uploader, 60);
+          continue;
+        }
+      if (!bucket_ready)
+        {
+          CrS3Reply reply = CR_S3_REPLY_INIT;
+
+          /* Made with Object Lock when asked for: RGW 16.2 can give a
+           * bucket one only at its creation. */
+          bucket_ready = cr_s3_bucket_create (client, config->bucket, config->object_lock,
+                                              &reply, &error);
+          cr_s3_reply_clear (&reply);
+          if (!bucket_ready)
+            {
+              g_free (last_error);
+              last_error = g_strdup_printf ("bucket %s: %s", config->bucket, error->message);
+              g_warning ("[archive %s]: %s", config->name, cr_text_shown (last_error));
+              wait_a_while (uploader, backoff (3) / G_USEC_PER_SEC);
+              continue;
+            }
+        }
+      item = cr_upload_queue_next (index, config->name, g_get_real_time (), &error);
+      if (item == NULL)
+        {
+          if (error != NULL)
+            g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
+          wait_a_while (uploader, POLL_SECONDS);
+          continue;
+        }
+      work_on (uploader, client, index, item, &last_error);
+      publish_stats (uploader, index, last_error, open);
+    }
+  return NULL;
+}
+
+CrUploader *
+cr_uploader_new (const CrArchiveConfig *config, const char *room_id, const char *index_path,
+                 const char *storage_dir, GError **error)
+{
+  g_autoptr (CrUploader) uploader = g_new0 (CrUploader, 1);
+  g_autofree char *what = NULL;
+
+  g_mutex_init (&uploader->lock);
+  g_cond_init (&uploader->wake);
+  uploader->config = config;
+  uploader->room_id = g_strdup (room_id);
+  uploader->index_path = g_strdup (index_path);
+  uploader->storage_dir = g_strdup (storage_dir);
+  what = g_strdup_printf ("[archive %s] access_key_file", config->name);
+  uploader->access_key = cr_config_load_archive_secret (config->access_key_file, what, error);
+  if (uploader->access_key == NULL)
+    return NULL;
+  g_free (what);
+  what = g_strdup_printf ("[archive %s] secret_key_file", config->name);
+  uploader->secret_key = cr_config_load_archive_secret (config->secret_key_file, what, error);
+  if (uploader->secret_key == NULL)
+    return NULL;
+  uploader->thread = g_thread_new ("uploader", run, uploader);
+  return g_steal_pointer (&uploader);
+}
+
+void
+cr_uploader_free (CrUploader *uploader)
+{
+  if (uploader == NULL)
+    return;
+  if (uploader->thread != NULL)
+    {
+      g_mutex_lock (&uploader->lock);
+      uploader->stopping = TRUE;
+      g_cond_signal (&uploader->wake);
+      g_mutex_unlock (&uploader->lock);
+      g_thread_join (uploader->thread);
+    }
+  cr_upload_queue_stats_clear (&uploader->stats);
+  g_free (uploader->last_error);
+  g_free (uploader->room_id);
+  g_free (uploader->index_path);
+  g_free (uploader->storage_dir);
+  if (uploader->access_key != NULL)
+    memset (uploader->access_key, 0, strlen (uploader->access_key));
+  if (uploader->secret_key != NULL)
+    memset (uploader->secret_key, 0, strlen (uploader->secret_key));
+  g_free (uploader->access_key);
+  g_free (uploader->secret_key);
+  g_mutex_clear (&uploader->lock);
+  g_cond_clear (&uploader->wake);
+  g_free (uploader);
+}
+
+void
+cr_uploader_poke (CrUploader *uploader)
+{
+  g_mutex_lock (&uploader->lock);
+  uploader->poked = TRUE;
+  g_cond_signal (&uploader->wake);
+  g_mutex_unlock (&uploader->lock);
+}
+
+const char *
+cr_uploader_get_name (CrUploader *uploader)
+{
+  return uploader->config->name;
+}
+
+gint64
+cr_uploader_get_queue_bytes (CrUploader *uploader)
+{
+  gint64 bytes;
+
+  g_mutex_lock (&uploader->lock);
+  bytes = uploader->stats.bytes;
+  g_mutex_unlock (&uploader->lock);
+  return bytes;
+}
+
+guint
+cr_uploader_get_queue_length (CrUploader *uploader)
+{
+  guint length;
+
+  g_mutex_lock (&uploader->lock);
+  length = uploader->stats.length;
+  g_mutex_unlock (&uploader->lock);
+  return length;
+}
+
+gint64
+cr_uploader_get_oldest_age_seconds (CrUploader *uploader)
+{
+  gint64 oldest;
+
+  g_mutex_lock (&uploader->lock);
+  oldest = uploader->stats.oldest_queued_at_us;
+  g_mutex_unlock (&uploader->lock);
+  return oldest == 0 ? 0 : MAX (0, (g_get_real_time () - oldest) / G_USEC_PER_SEC);
+}
+
+gint64
+cr_uploader_get_last_success_us (CrUploader *uploader)
+{
+  gint64 last;
+
+  g_mutex_lock (&uploader->lock);
+  last = uploader->stats.last_success_us;
+  g_mutex_unlock (&uploader->lock);
+  return last;
+}
+
+GHashTable *
+cr_uploader_dup_failures (CrUploader *uploader)
+{
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_mutex_lock (&uploader->lock);
+  if (uploader->stats.failures != NULL)
+    {
+      g_hash_table_iter_init (&iter, uploader->stats.failures);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (copy, g_strdup (key != NULL ? key : "other"), value);
+    }
+  g_mutex_unlock (&uploader->lock);
+  return copy;
+}
+
+void
+cr_uploader_add_status (CrUploader *uploader, JsonBuilder *b)
+{
+  g_autoptr (GHashTable) failures = cr_uploader_dup_failures (uploader);
+  gint64 last = cr_uploader_get_last_success_us (uploader);
+  g_autofree char *last_text = last != 0 ? cr_format_utc (last) : NULL;
+  g_autofree char *last_error = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean open;
+
+  g_mutex_lock (&uploader->lock);
+  last_error = g_strdup (uploader->last_error);
+  open = uploader->window_open;
+  g_mutex_unlock (&uploader->lock);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, uploader->config->name);
+  json_builder_set_member_name (b, "queue_length");
+  json_builder_add_int_value (b, cr_uploader_get_queue_length (uploader));
+  json_builder_set_member_name (b, "queue_bytes");
+  json_builder_add_int_value (b, cr_uploader_get_queue_bytes (uploader));
+  json_builder_set_member_name (b, "oldest_age_seconds");
+  json_builder_add_int_value (b, cr_uploader_get_oldest_age_seconds (uploader));
+  json_builder_set_member_name (b, "failures");
+  json_builder_begin_object (b);
+  g_hash_table_iter_init (&iter, failures);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      json_builder_set_member_name (b, key);
+      json_builder_add_int_value (b, GPOINTER_TO_UINT (value));
+    }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "last_success");
+  if (last_text != NULL)
+    json_builder_add_string_value (b, last_text);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "last_error");
+  if (last_error != NULL)
+    json_builder_add_string_value (b, last_error);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "window_open");
+  json_builder_add_boolean_value (b, open);
+  json_builder_end_object (b);
+}

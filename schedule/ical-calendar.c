@@ -105,6 +105,20 @@ check_text (const char *text, gsize length, GError **error)
                    "line 1: not an iCalendar text (it does not begin with BEGIN:VCALENDAR)");
       return FALSE;
     }
+  /* A body cut short (a dropped connection, a full disk at the case
+   * system) must not read as a calendar with fewer hearings. */
+  while (rest > 0 && g_ascii_isspace (p[rest - 1]))
+    rest--;
+  if (rest < 13 || g_ascii_strncasecmp (p + rest - 13, "END:VCALENDAR", 13) != 0)
+    {
+      guint line = 1;
+
+      for (gsize i = 0; i < length; i++)
+        line += text[i] == '\n';
+      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
+                   "line %u: the text ends without END:VCALENDAR (cut short?)", line);
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -72,6 +72,8 @@ cr_schedule_scope_is_room (const CrScheduleScope *scope, const char *location)
   if (location == NULL)
     return FALSE;
   trimmed = g_strstrip (g_strdup (location));
+  if (scope->rooms[0] == NULL)
+    return *trimmed != '\0';
   for (guint i = 0; scope->rooms[i] != NULL; i++)
     if (strcmp (scope->rooms[i], trimmed) == 0)
       return TRUE;
@@ -178,4 +180,13 @@ cr_schedule_parse_time (const char *text, GTimeZone *zone, gint64 *utc_us)
     return FALSE;
   *utc_us = g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
   return TRUE;
+}
+
+char *
+cr_schedule_format_local (gint64 utc_us, GTimeZone *zone)
+{
+  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (utc_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) local = utc != NULL ? g_date_time_to_timezone (utc, zone) : NULL;
+
+  return local != NULL ? g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
 }

@@ -37,7 +37,8 @@ CrScheduleScope *cr_schedule_scope_new (const CrConfig *config, gint64 now_us);
 CrScheduleScope *cr_schedule_scope_new_for (const char *const *rooms, const char *zone_name,
                                             gint64 now_us);
 void cr_schedule_scope_free (CrScheduleScope *scope);
-/* TRUE when @location (trimmed) is one of the room's names. */
+/* TRUE when @location (trimmed) is one of the room's names; with no
+ * names (`courtrec schedule --check` without a config), any room. */
 gboolean cr_schedule_scope_is_room (const CrScheduleScope *scope, const char *location);
 
 typedef struct {
@@ -62,6 +63,10 @@ char *cr_schedule_find_case_number (const char *text);
  * ambiguous (the hour repeated in autumn) is taken as GLib takes it
  * (g_date_time_new: the offset in force before the change). */
 gboolean cr_schedule_parse_time (const char *text, GTimeZone *zone, gint64 *utc_us);
+
+/* @utc_us as ISO 8601 with @zone's offset then, e.g.
+ * "2026-12-03T14:00:00+08:00". (transfer full) */
+char *cr_schedule_format_local (gint64 utc_us, GTimeZone *zone);
 
 /* Slots longer than this are not a hearing's (a misexported all-week
  * event would hold the room's alarms for days). */

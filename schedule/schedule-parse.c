@@ -175,6 +175,13 @@ cr_schedule_parse_time (const char *text, GTimeZone *zone, gint64 *utc_us)
       || copy[13] != ':' || !all_digits (copy + 14, 2))
     return FALSE;
   copy[10] = 'T';
+  if (length == 16 || (length > 16 && !g_ascii_isdigit (copy[16]) && copy[16] != ':'))
+    {
+      /* HH:MM: GLib's ISO 8601 wants the seconds. */
+      char *with_seconds = g_strdup_printf ("%.16s:00%s", copy, copy + 16);
+      g_free (copy);
+      copy = with_seconds;
+    }
   time = g_date_time_new_from_iso8601 (copy, zone);
   if (time == NULL)
     return FALSE;

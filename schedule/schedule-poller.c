@@ -490,6 +490,15 @@ cr_schedule_poller_poll_now (CrSchedulePoller *poller)
     poll_source (poller->sources[i]);
 }
 
+gboolean
+cr_schedule_poller_busy (CrSchedulePoller *poller)
+{
+  for (guint i = 0; i < poller->n_sources; i++)
+    if (poller->sources[i]->busy)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 poll_tick (gpointer data)
 {

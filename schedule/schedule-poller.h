@@ -39,6 +39,9 @@ CrSchedulePoller *cr_schedule_poller_new (const CrConfig *config, CrSegmentIndex
 /* Reads every source now (a read already under way is not doubled). */
 void cr_schedule_poller_poll_now (CrSchedulePoller *poller);
 
+/* TRUE while a read of a source is under way. */
+gboolean cr_schedule_poller_busy (CrSchedulePoller *poller);
+
 /* The status's "sources" array, one object per configured source:
  * {"source", "location", "checked", "changed", "hearings", "skipped",
  * "error", "error_since"} (times in archive/utc.h form or null; skipped:

@@ -105,9 +105,10 @@ print_hearing_line (const CrHearingRow *row, GTimeZone *zone)
     g_string_append (notes, ", removed from the calendar");
   if (row->not_held_us != 0)
     g_string_append_printf (notes, ", not held: %s", cr_text_shown (row->not_held_reason));
-  printf ("%s  %s  %s  [%s]  (%s %s)\n", slot, cr_text_shown (row->case_no),
+  printf ("%s  %s  %s  [%s]  (%s%s%s)\n", slot, cr_text_shown (row->case_no),
           row->title != NULL ? cr_text_shown (row->title) : "-", notes->str,
-          row->source != NULL ? row->source : "", cr_text_shown (row->uid));
+          row->source != NULL ? row->source : "", row->source != NULL ? " " : "",
+          cr_text_shown (row->uid));
 }
 
 static int

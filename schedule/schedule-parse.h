@@ -53,15 +53,16 @@ CrScheduleParse *cr_schedule_parse_new (void);
 void cr_schedule_parse_free (CrScheduleParse *parse);
 void cr_schedule_parse_skip (CrScheduleParse *parse, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-/* The first case number in @text (any typing, in brackets of any kind
- * before the year), canonical; NULL when there is none. (transfer full) */
+/* The first case number in @text (any typing, the year in round
+ * brackets, half- or full-width), canonical; NULL when there is none. (transfer full) */
 char *cr_schedule_find_case_number (const char *text);
 
 /* A local time "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DDTHH:MM[:SS]" in
  * @zone, or ISO 8601 with an offset or Z; FALSE for anything else. A
- * local time that does not exist (the hour skipped in spring) or that is
- * ambiguous (the hour repeated in autumn) is taken as GLib takes it
- * (g_date_time_new: the offset in force before the change). */
+ * local time that does not exist (the hour skipped in spring) is taken
+ * as the moment of the change (02:30 in Berlin on 29 March 2026 is 03:00
+ * CEST); one that is ambiguous (the hour repeated in autumn) as the second
+ * (standard time, as libical takes it too): GLib's g_date_time_new, tested in test-schedule.c. */
 gboolean cr_schedule_parse_time (const char *text, GTimeZone *zone, gint64 *utc_us);
 
 /* @utc_us as ISO 8601 with @zone's offset then, e.g.

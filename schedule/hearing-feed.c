@@ -415,13 +415,19 @@ parse_csv (const char *text, gsize length, const CrScheduleScope *scope, GError 
       return NULL;
     }
   done = csv_parse (&parser, text, length, csv_field, csv_record, &reader);
-  if (done != length || csv_fini (&parser, csv_field, csv_record, &reader) != 0)
+  if (done != length)
     {
       g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
-                   "line %u (record %u): %s (a quote inside an unquoted field, or a "
-                   "quoted field not closed)",
-                   line_at (text, MIN (done, length)), reader.record_number + 1,
+                   "line %u (record %u): %s (a quote inside an unquoted field?)",
+                   line_at (text, done), reader.record_number + 1,
                    csv_strerror (csv_error (&parser)));
+      ok = FALSE;
+    }
+  else if (csv_fini (&parser, csv_field, csv_record, &reader) != 0)
+    {
+      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
+                   "record %u: a quoted field is not closed by the end of the text (line %u)",
+                   reader.record_number + 1, line_at (text, length));
       ok = FALSE;
     }
   csv_free (&parser);

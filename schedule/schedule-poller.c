@@ -20,6 +20,9 @@
 #include "schedule/ical-calendar.h"
 
 #define READ_CHUNK (64 * 1024)
+/* A calendar of thousands of events without case numbers must not fill
+ * the journal at each change. */
+#define MAX_LOGGED_SKIPS 20
 #define STALE_FLOOR_US (15 * G_TIME_SPAN_MINUTE)
 
 typedef struct Source Source;
@@ -185,8 +188,13 @@ fail (Source *source, const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_warning ("schedule %s (%s): %s; the hearings known stay as they are", source->name,
-             source->location, message);
+  {
+    /* A message, not a warning: the status and the schedule-stale alarm
+     * carry it to whoever must act; the journal keeps it. */
+    g_autofree char *shown = shown_location (source->location);
+    g_message ("schedule %s (%s): %s; the hearings known stay as they are", source->name,
+               shown, message);
+  }
   if (row->error == NULL || row->error_us == 0)
     row->error_us = g_get_real_time ();
   g_free (row->error);
@@ -261,9 +269,12 @@ parsed (GObject *object, GAsyncResult *result, gpointer data)
   source->skipped = parse->skipped->len;
   g_free (source->skipped_reason);
   source->skipped_reason = parse->skipped->len > 0 ? g_strdup (parse->skipped->pdata[0]) : NULL;
-  for (guint i = 0; i < parse->skipped->len; i++)
+  for (guint i = 0; i < MIN (parse->skipped->len, MAX_LOGGED_SKIPS); i++)
     g_message ("schedule %s: not stored: %s", source->name,
                (const char *) parse->skipped->pdata[i]);
+  if (parse->skipped->len > MAX_LOGGED_SKIPS)
+    g_message ("schedule %s: and %u more not stored (courtrec schedule --check lists them)",
+               source->name, parse->skipped->len - MAX_LOGGED_SKIPS);
 
   row = source_row (source);
   row->checked_us = now_us;

@@ -140,9 +140,11 @@ read_record (const CrScheduleScope *scope, CrScheduleParse *parse, GHashTable *u
   if (row->status == NULL)
     return g_strdup_printf ("status \"%s\" is not scheduled or cancelled",
                             record->value[FIELD_STATUS]);
-  if (text_or_null (record->value[FIELD_UID]) != NULL)
+  if (record->value[FIELD_UID] != NULL)
     row->uid = g_strstrip (g_strdup (record->value[FIELD_UID]));
-  else
+  if (row->uid != NULL && *row->uid == '\0')
+    g_clear_pointer (&row->uid, g_free);
+  if (row->uid == NULL)
     {
       g_autofree char *start = cr_format_utc (row->starts_us);
       row->uid = g_strdup_printf ("%s@%s", row->case_no, start);
@@ -169,6 +171,33 @@ take_record (const CrScheduleScope *scope, CrScheduleParse *parse, GHashTable *u
     parse->other_rooms++;
   else if (why != NULL)
     cr_schedule_parse_skip (parse, "%s: %s", where, why);
+}
+
+static guint line_at (const char *text, gsize offset);
+
+/* UTF-8 without NUL, or an error naming where: a parser's own message
+ * would quote the bytes that are not. */
+static gboolean
+check_text (const char *text, gsize length, const char *format, GError **error)
+{
+  const char *end = NULL;
+  const char *nul = memchr (text, '\0', length);
+
+  if (!g_utf8_validate_len (text, length, &end))
+    {
+      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
+                   "line %u (byte %" G_GSIZE_FORMAT "): not UTF-8",
+                   line_at (text, (gsize) (end - text)), (gsize) (end - text));
+      return FALSE;
+    }
+  if (nul != NULL)
+    {
+      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
+                   "line %u: a NUL byte: not a %s text", line_at (text, (gsize) (nul - text)),
+                   format);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* JSON */
@@ -238,11 +267,16 @@ parse_json (const char *text, gsize length, const CrScheduleScope *scope, GError
   JsonNode *root;
   JsonArray *hearings = NULL;
 
+  if (!check_text (text, length, "JSON", error))
+    return NULL;
   if (length > G_MAXSSIZE || !json_parser_load_from_data (parser, text, (gssize) length,
                                                           &local_error))
     {
-      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE, "not JSON: %s",
-                   local_error != NULL ? local_error->message : "too long");
+      /* json-glib's message quotes the text and may cut a character in
+       * two. */
+      g_autofree char *message = g_utf8_make_valid (local_error != NULL
+                                                    ? local_error->message : "too long", -1);
+      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE, "not JSON: %s", message);
       return NULL;
     }
   root = json_parser_get_root (parser);
@@ -391,24 +425,11 @@ parse_csv (const char *text, gsize length, const CrScheduleScope *scope, GError 
   g_autoptr (GHashTable) uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   CsvReader reader = { .scope = scope, .parse = parse, .uids = uids };
   struct csv_parser parser;
-  const char *end = NULL;
   size_t done;
   gboolean ok = TRUE;
 
-  if (!g_utf8_validate_len (text, length, &end))
-    {
-      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
-                   "line %u (byte %" G_GSIZE_FORMAT "): not UTF-8",
-                   line_at (text, (gsize) (end - text)), (gsize) (end - text));
-      return NULL;
-    }
-  if (memchr (text, '\0', length) != NULL)
-    {
-      g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
-                   "line %u: a NUL byte: not a CSV text",
-                   line_at (text, (gsize) ((const char *) memchr (text, '\0', length) - text)));
-      return NULL;
-    }
+  if (!check_text (text, length, "CSV", error))
+    return NULL;
   if (csv_init (&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
     {
       g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE, "libcsv will not start");

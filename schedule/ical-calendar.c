@@ -23,6 +23,9 @@
 #include "archive/utc.h"
 
 #define MAX_OCCURRENCE_STEPS 5000
+#define MIN_YEAR 1970
+#define MAX_YEAR 2200
+#define MAX_SECONDS G_GINT64_CONSTANT (7258118400) /* 2200-01-01 */
 
 /* libical keeps its builtin zones and its error state in globals; the
  * poller parses in a worker thread while a verb or a test may parse on
@@ -180,11 +183,19 @@ to_utc (Reader *reader, struct icaltimetype time, icaltimezone *zone, gint64 *us
 {
   if (icaltime_is_null_time (time) || !icaltime_is_valid_time (time))
     return FALSE;
-  if (zone != NULL)
-    *us = (gint64) icaltime_as_timet_with_zone (time, zone) * G_USEC_PER_SEC;
-  else if (icaltime_is_utc (time))
-    *us = (gint64) icaltime_as_timet_with_zone (time, icaltimezone_get_utc_timezone ())
-          * G_USEC_PER_SEC;
+  /* No court sits outside these; microseconds of year 50000 overflow. */
+  if (time.year < MIN_YEAR || time.year > MAX_YEAR)
+    return FALSE;
+  if (zone != NULL || icaltime_is_utc (time))
+    {
+      /* A VTIMEZONE's offsets are the file's word: a wild one may take
+       * the time far out of the years checked above. */
+      time_t seconds = icaltime_as_timet_with_zone (time, zone != NULL ? zone
+                                                    : icaltimezone_get_utc_timezone ());
+      if (seconds < 0 || seconds > MAX_SECONDS)
+        return FALSE;
+      *us = (gint64) seconds * G_USEC_PER_SEC;
+    }
   else
     {
       /* Floating: the court's zone, as GLib resolves a local time. */
@@ -398,6 +409,8 @@ read_event (Reader *reader, icalcomponent *event)
                               &original_us))
         return g_strdup ("RECURRENCE-ID is not a valid time");
       g_autofree char *occurrence = occurrence_uid (uid, original_us);
+      if (g_hash_table_contains (reader->uids, occurrence))
+        return g_strdup ("its RECURRENCE-ID is given by an event before it");
       add_hearing (reader, row, occurrence, starts_us, ends_us);
       return NULL;
     }

@@ -106,8 +106,11 @@ cr_schedule_parse_skip (CrScheduleParse *parse, const char *format, ...)
   va_list args;
 
   va_start (args, format);
-  g_ptr_array_add (parse->skipped, g_strdup_vprintf (format, args));
+  g_autofree char *reason = g_strdup_vprintf (format, args);
   va_end (args);
+  /* A library's message may quote the input and cut a character in two;
+   * the reason goes to the journal, status and a terminal. */
+  g_ptr_array_add (parse->skipped, g_utf8_make_valid (reason, -1));
 }
 
 /* The round ones: case-number.c refuses the others (〔〕, 【】, ...) with
@@ -182,7 +185,7 @@ cr_schedule_parse_time (const char *text, GTimeZone *zone, gint64 *utc_us)
       copy = with_seconds;
     }
   time = g_date_time_new_from_iso8601 (copy, zone);
-  if (time == NULL)
+  if (time == NULL || g_date_time_get_year (time) < 1970 || g_date_time_get_year (time) > 2200)
     return FALSE;
   *utc_us = g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
   return TRUE;

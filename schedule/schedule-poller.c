@@ -337,6 +337,7 @@ chunk_read (GObject *object, GAsyncResult *result, gpointer data)
   if (chunk == NULL)
     {
       fail (source, "reading: %s", g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+            || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
             ? "no complete answer within " G_STRINGIFY (CR_SCHEDULE_TIMEOUT_SECONDS) " s"
             : error->message);
       return;
@@ -390,6 +391,7 @@ sent (GObject *object, GAsyncResult *result, gpointer data)
   if (stream == NULL)
     {
       fail (source, "%s", g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
                           ? "no answer within " G_STRINGIFY (CR_SCHEDULE_TIMEOUT_SECONDS) " s"
                           : error->message);
       return;

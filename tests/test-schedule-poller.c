@@ -390,6 +390,86 @@ test_http_calendar (void)
   g_free (calendar.if_none_match);
 }
 
+
+/* A room config with @schedule appended, loaded; its index opened. */
+static CrConfig *
+room_with_schedule (CrTestRoom *room, const char *schedule, CrSegmentIndex **index)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *more = NULL;
+  g_autofree char *index_path = g_build_filename (room->storage_dir, "index.db", NULL);
+  CrConfig *config;
+
+  g_assert_true (g_file_get_contents (room->config_path, &conf, NULL, NULL));
+  more = g_strconcat (conf, schedule, NULL);
+  g_assert_true (g_file_set_contents (room->config_path, more, -1, NULL));
+  config = cr_config_load (room->config_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (room->storage_dir, 0700), ==, 0);
+  *index = cr_segment_index_open (index_path, FALSE, &error);
+  g_assert_no_error (error);
+  return config;
+}
+
+/* A server that accepts and never answers: the read gives up at its
+ * deadline and says so; a poller freed with a read under way drops it. */
+static void
+test_deaf_server (void)
+{
+  guint16 port = 0;
+  CrTestSilentServer *deaf = cr_test_silent_server_new (&port);
+  CrTestRoom *room = cr_test_room_new (10, NULL);
+  g_autofree char *schedule = g_strdup_printf ("[schedule]\ncalendar = http://127.0.0.1:%u/cal.ics\n",
+                                               port);
+  CrSegmentIndex *index = NULL;
+  CrConfig *config = room_with_schedule (room, schedule, &index);
+  CrSchedulePoller *poller = cr_schedule_poller_new (config, index, on_changed, NULL);
+  g_autoptr (JsonObject) source = NULL;
+  gint64 started = g_get_monotonic_time ();
+  double seconds;
+
+  wait_reads (poller);
+  seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+  g_test_message ("gave up after %.1f s", seconds);
+  g_assert_cmpfloat (seconds, >=, CR_SCHEDULE_TIMEOUT_SECONDS - 1);
+  g_assert_cmpfloat (seconds, <, CR_SCHEDULE_TIMEOUT_SECONDS + 10 * cr_test_timing_factor ());
+  source = source_json (poller, "calendar");
+  g_assert_nonnull (strstr (json_object_get_string_member (source, "error"), "within 20 s"));
+
+  /* Freed with a read under way (connected, waiting): nothing runs after. */
+  cr_schedule_poller_poll_now (poller);
+  g_assert_true (cr_schedule_poller_busy (poller));
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  cr_schedule_poller_free (poller);
+  {
+    gint64 until = g_get_monotonic_time () + 300 * G_TIME_SPAN_MILLISECOND;
+    while (g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE);
+  }
+
+  /* No source: a poller that does nothing, and says so. */
+  {
+    CrConfig bare = *config;
+    g_autoptr (JsonNode) sources = NULL;
+
+    bare.schedule_calendar = NULL;
+    bare.schedule_feed = NULL;
+    poller = cr_schedule_poller_new (&bare, index, NULL, NULL);
+    g_assert_false (cr_schedule_poller_busy (poller));
+    sources = cr_schedule_poller_get_sources (poller);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (sources)), ==, 0);
+    g_assert_false (cr_schedule_poller_is_stale (poller, G_MAXINT64 / 2, NULL));
+    cr_schedule_poller_free (poller);
+  }
+
+  cr_segment_index_free (index);
+  cr_config_free (config);
+  cr_test_room_free (room);
+  cr_test_silent_server_free (deaf);
+}
+
 static int
 check (const char *file, const char *format, char **out, char **err)
 {
@@ -453,5 +533,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/schedule-poller/http-calendar", test_http_calendar);
   g_test_add_func ("/courtrec/schedule-poller/check-exit-codes", test_check_exit_codes);
+  g_test_add_func ("/courtrec/schedule-poller/deaf-server", test_deaf_server);
   return g_test_run ();
 }

@@ -526,6 +526,22 @@ test_find_case_number (void)
   g_assert_null (d);
 }
 
+static void
+test_feed_detect (void)
+{
+  g_assert_cmpint (cr_hearing_feed_detect ("\xef\xbb\xbf  [", 6, NULL), ==, CR_HEARING_FEED_JSON);
+  g_assert_cmpint (cr_hearing_feed_detect ("\n{\"hearings\"", 13, NULL), ==, CR_HEARING_FEED_JSON);
+  g_assert_cmpint (cr_hearing_feed_detect ("case,room", 9, NULL), ==, CR_HEARING_FEED_CSV);
+  g_assert_cmpint (cr_hearing_feed_detect ("", 0, NULL), ==, CR_HEARING_FEED_CSV);
+  /* A served Content-Type wins over the content. */
+  g_assert_cmpint (cr_hearing_feed_detect ("case,room", 9, "Application/JSON; charset=utf-8"),
+                   ==, CR_HEARING_FEED_JSON);
+  g_assert_cmpint (cr_hearing_feed_detect ("[1]", 3, "text/csv"), ==, CR_HEARING_FEED_CSV);
+  g_assert_cmpint (cr_hearing_feed_detect ("[1]", 3, "application/vnd.court+json"), ==,
+                   CR_HEARING_FEED_JSON);
+  g_assert_cmpint (cr_hearing_feed_detect ("[1]", 3, "text/plain"), ==, CR_HEARING_FEED_JSON);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -540,6 +556,7 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/schedule/floating-dst", test_floating_dst);
   g_test_add_func ("/courtrec/schedule/feed/json", test_feed_json);
   g_test_add_func ("/courtrec/schedule/feed/csv", test_feed_csv);
+  g_test_add_func ("/courtrec/schedule/feed/detect", test_feed_detect);
   g_test_add_func ("/courtrec/schedule/hostile", test_hostile);
   g_test_add_func ("/courtrec/schedule/large-calendar", test_large_calendar);
   return g_test_run ();

@@ -470,6 +470,50 @@ test_deaf_server (void)
   cr_test_silent_server_free (deaf);
 }
 
+static void
+serve_loop (SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
+            gpointer data)
+{
+  guint *count = data;
+
+  (*count)++;
+  soup_server_message_set_redirect (message, SOUP_STATUS_FOUND, "/loop");
+}
+
+/* A redirect loop ends in an error after a bounded number of hops. */
+static void
+test_redirect_loop (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  guint16 port = cr_test_free_port ();
+  guint count = 0;
+  CrTestRoom *room = cr_test_room_new (10, NULL);
+  g_autofree char *schedule = g_strdup_printf ("[schedule]\ncalendar = http://127.0.0.1:%u/loop\n",
+                                               port);
+  CrSegmentIndex *index = NULL;
+  CrConfig *config;
+  CrSchedulePoller *poller;
+  g_autoptr (JsonObject) source = NULL;
+
+  soup_server_add_handler (server, "/loop", serve_loop, &count, NULL);
+  soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  config = room_with_schedule (room, schedule, &index);
+  poller = cr_schedule_poller_new (config, index, NULL, NULL);
+  wait_reads (poller);
+  source = source_json (poller, "calendar");
+  g_test_message ("%u requests: %s", count, json_object_get_string_member (source, "error"));
+  g_assert_false (json_object_get_null_member (source, "error"));
+  g_assert_cmpuint (count, >=, 2);
+  g_assert_cmpuint (count, <=, 21);
+  cr_schedule_poller_free (poller);
+  soup_server_disconnect (server);
+  cr_segment_index_free (index);
+  cr_config_free (config);
+  cr_test_room_free (room);
+}
+
 static int
 check (const char *file, const char *format, char **out, char **err)
 {
@@ -534,5 +578,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/schedule-poller/http-calendar", test_http_calendar);
   g_test_add_func ("/courtrec/schedule-poller/check-exit-codes", test_check_exit_codes);
   g_test_add_func ("/courtrec/schedule-poller/deaf-server", test_deaf_server);
+  g_test_add_func ("/courtrec/schedule-poller/redirect-loop", test_redirect_loop);
   return g_test_run ();
 }

@@ -125,13 +125,12 @@ check_text (const char *text, gsize length, GError **error)
   return TRUE;
 }
 
+/* The unescaped text of @event's first @kind property, or NULL. */
 static const char *
 property_text (icalcomponent *event, icalproperty_kind kind)
 {
   icalproperty *prop = icalcomponent_get_first_property (event, kind);
-  const char *text = prop != NULL ? icalproperty_get_value_as_string (prop) : NULL;
 
-  /* get_value_as_string escapes; the typed getters unescape. */
   if (prop == NULL)
     return NULL;
   switch (kind)
@@ -140,7 +139,7 @@ property_text (icalcomponent *event, icalproperty_kind kind)
     case ICAL_LOCATION_PROPERTY: return icalproperty_get_location (prop);
     case ICAL_DESCRIPTION_PROPERTY: return icalproperty_get_description (prop);
     case ICAL_UID_PROPERTY: return icalproperty_get_uid (prop);
-    default: return text;
+    default: g_return_val_if_reached (NULL);
     }
 }
 
@@ -388,12 +387,13 @@ read_event (Reader *reader, icalcomponent *event)
   row->title = g_strdup (property_text (event, ICAL_SUMMARY_PROPERTY));
   row->location = g_strstrip (g_strdup (property_text (event, ICAL_LOCATION_PROPERTY)));
   row->description = g_strdup (property_text (event, ICAL_DESCRIPTION_PROPERTY));
-  row->tzid = g_strdup (icalproperty_get_first_parameter (start_prop, ICAL_TZID_PARAMETER)
-                        != NULL ? icalparameter_get_tzid (icalproperty_get_first_parameter (
-                                    start_prop, ICAL_TZID_PARAMETER))
-                                : NULL);
   {
+    icalparameter *start_tzid = icalproperty_get_first_parameter (start_prop,
+                                                                  ICAL_TZID_PARAMETER);
     icalproperty *class_prop = icalcomponent_get_first_property (event, ICAL_CLASS_PROPERTY);
+
+    row->tzid = start_tzid != NULL ? g_strdup (icalparameter_get_tzid (start_tzid)) : NULL;
+    /* Courts mark the public hearings; no CLASS is not public. */
     row->public_hearing = class_prop != NULL
                           && icalproperty_get_class (class_prop) == ICAL_CLASS_PUBLIC;
   }

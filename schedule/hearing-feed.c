@@ -257,6 +257,46 @@ json_record (JsonObject *object, FeedRecord *record, char **why)
   return TRUE;
 }
 
+/* json-glib parses nested values by recursion: two million '[' would
+ * overflow the stack and take the daemon down. The brackets are counted
+ * first (outside strings); a feed needs three levels. */
+#define MAX_JSON_DEPTH 16
+
+static gboolean
+check_json_depth (const char *text, gsize length, GError **error)
+{
+  gboolean in_string = FALSE, escaped = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if ((c == '[' || c == '{') && ++depth > MAX_JSON_DEPTH)
+        {
+          g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
+                       "line %u (byte %" G_GSIZE_FORMAT "): JSON nested deeper than %d levels",
+                       line_at (text, i), i, MAX_JSON_DEPTH);
+          return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
 static CrScheduleParse *
 parse_json (const char *text, gsize length, const CrScheduleScope *scope, GError **error)
 {
@@ -267,7 +307,7 @@ parse_json (const char *text, gsize length, const CrScheduleScope *scope, GError
   JsonNode *root;
   JsonArray *hearings = NULL;
 
-  if (!check_text (text, length, "JSON", error))
+  if (!check_text (text, length, "JSON", error) || !check_json_depth (text, length, error))
     return NULL;
   if (length > G_MAXSSIZE || !json_parser_load_from_data (parser, text, (gssize) length,
                                                           &local_error))

@@ -23,6 +23,7 @@
 #include "archive/utc.h"
 
 #define MAX_OCCURRENCE_STEPS 5000
+#define MAX_NESTING 8
 #define MIN_YEAR 1970
 #define MAX_YEAR 2200
 #define MAX_SECONDS G_GINT64_CONSTANT (7258118400) /* 2200-01-01 */
@@ -108,6 +109,29 @@ check_text (const char *text, gsize length, GError **error)
                    "line 1: not an iCalendar text (it does not begin with BEGIN:VCALENDAR)");
       return FALSE;
     }
+  /* libical builds and frees components by recursion: BEGIN:VEVENT a
+   * million times over would overflow the stack and take the daemon
+   * down. A calendar nests three deep (VCALENDAR, VTIMEZONE, STANDARD). */
+  {
+    guint depth = 0, line = 1;
+
+    for (gsize i = 0; i < length; i++)
+      {
+        if (i == 0 || text[i - 1] == '\n')
+          {
+            if (length - i >= 6 && g_ascii_strncasecmp (text + i, "BEGIN:", 6) == 0
+                && ++depth > MAX_NESTING)
+              {
+                g_set_error (error, CR_SCHEDULE_ERROR, CR_SCHEDULE_ERROR_PARSE,
+                             "line %u: components nested deeper than %d", line, MAX_NESTING);
+                return FALSE;
+              }
+            if (length - i >= 4 && g_ascii_strncasecmp (text + i, "END:", 4) == 0 && depth > 0)
+              depth--;
+          }
+        line += text[i] == '\n';
+      }
+  }
   /* A body cut short (a dropped connection, a full disk at the case
    * system) must not read as a calendar with fewer hearings. */
   while (rest > 0 && g_ascii_isspace (p[rest - 1]))

@@ -350,11 +350,40 @@ test_hostile (void)
   REFUSED ("<html><body>502 Bad Gateway</body></html>", TRUE, "line 1: not an iCalendar");
   REFUSED (junk, TRUE, "NUL byte");
   REFUSED ("BEGIN:VCALENDAR\r\n\xff\xfe\r\nEND:VCALENDAR\r\n", TRUE, "line 2 (byte 17): not UTF-8");
+  /* Nesting that would overflow libical's recursion, refused first. */
+  {
+    g_autoptr (GString) deep = g_string_new ("BEGIN:VCALENDAR\r\n");
+    for (guint i = 0; i < 300000; i++)
+      g_string_append (deep, "BEGIN:VEVENT\r\n");
+    for (guint i = 0; i < 300000; i++)
+      g_string_append (deep, "END:VEVENT\r\n");
+    g_string_append (deep, "END:VCALENDAR\r\n");
+    assert_refused (deep->str, deep->len, TRUE, "line 9: components nested deeper than 8");
+  }
   /* Cut short mid-event: refused, not read as a shorter calendar. */
   truncated = g_strndup (calendar, length / 2);
   assert_refused (truncated, strlen (truncated), TRUE, "ends without END:VCALENDAR");
 
   REFUSED ("{\"hearings\": 3}", FALSE, "neither an array");
+  /* Nesting that would overflow json-glib's recursion, refused first. */
+  {
+    g_autofree char *deep = g_strnfill (2000000, '[');
+    assert_refused (deep, strlen (deep), FALSE, "byte 16): JSON nested deeper than 16 levels");
+  }
+  /* Brackets inside strings are not nesting. */
+  {
+    static const char brackets[] =
+        "[{\"case\": \"（2026）浙1022民初1号\", \"room\": \"room-101\", \"title\": "
+        "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ \\\" {{{{{{{{{{{{{{{{{{{{{{\", "
+        "\"start\": \"2026-12-03 09:00\", \"end\": \"2026-12-03 10:00\"}]";
+    g_autoptr (CrScheduleScope) scope = cr_schedule_scope_new_for (rooms, NULL, NOW_US);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (CrScheduleParse) parse = cr_hearing_feed_parse (brackets, sizeof brackets - 1,
+                                                               CR_HEARING_FEED_AUTO, scope,
+                                                               &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (parse->hearings->len, ==, 1);
+  }
   REFUSED ("[{\"case\": ", FALSE, "not JSON");
   REFUSED ("42", FALSE, "header (record 1) has no column \"case\"");
   REFUSED ("  \n", FALSE, "an empty CSV");

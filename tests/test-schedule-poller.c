@@ -374,6 +374,19 @@ test_http_calendar (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  g_assert_cmpint (cr_test_client (room, &out, &err, "schedule", "--from", "2026-12-05",
+                                   "--to", "2026-12-01", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--to must be later than --from"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, &out, &err, "schedule", "--format", "csv", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--format goes with --check FILE"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cr_test_client (room, &out, &err, "schedule", "--to", "2026-02-30", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
   /* --check with the room's config: its room and zone. */
   g_assert_cmpint (cr_test_client (room, &out, &err, "schedule", "--check", ics_path, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "8 events, 4 hearings of this room, 1 of other rooms, 3 not stored"));

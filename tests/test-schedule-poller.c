@@ -25,6 +25,7 @@ typedef struct {
   char *etag;
   guint status;              /* what to answer; 200 gives the body */
   gboolean honour_etag;      /* 304 to a matching If-None-Match */
+  gboolean chunked;          /* no Content-Length: the size is learnt by reading */
   guint requests, not_modified;
   char *if_none_match;       /* of the last request */
 } Calendar;
@@ -54,6 +55,18 @@ serve (SoupServer *server, SoupServerMessage *message, const char *path, GHashTa
   soup_message_headers_replace (soup_server_message_get_response_headers (message), "ETag",
                                 calendar->etag);
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  if (calendar->chunked)
+    {
+      SoupMessageBody *body = soup_server_message_get_response_body (message);
+
+      soup_message_headers_set_encoding (soup_server_message_get_response_headers (message),
+                                         SOUP_ENCODING_CHUNKED);
+      for (gsize at = 0; at < calendar->length; at += 1024 * 1024)
+        soup_message_body_append (body, SOUP_MEMORY_COPY, calendar->body + at,
+                                  MIN (1024 * 1024, calendar->length - at));
+      soup_message_body_complete (body);
+      return;
+    }
   soup_server_message_set_response (message, "text/calendar; charset=utf-8", SOUP_MEMORY_COPY,
                                     calendar->body, calendar->length);
 }
@@ -317,6 +330,16 @@ test_http_calendar (void)
   wait_reads (poller);
   out = sql (index_path, "SELECT error FROM schedule_sources WHERE source = 'calendar'");
   g_assert_nonnull (strstr (out, "larger than 8 MiB"));
+  g_assert_nonnull (strstr (out, "Content-Length"));
+  g_clear_pointer (&out, g_free);
+  /* The same without Content-Length: refused while reading, at the cap. */
+  calendar.chunked = TRUE;
+  cr_schedule_poller_poll_now (poller);
+  wait_reads (poller);
+  calendar.chunked = FALSE;
+  out = sql (index_path, "SELECT error FROM schedule_sources WHERE source = 'calendar'");
+  g_assert_nonnull (strstr (out, "larger than 8 MiB"));
+  g_assert_null (strstr (out, "Content-Length"));
   g_clear_pointer (&out, g_free);
   out = sql (index_path, "SELECT * FROM hearings ORDER BY id");
   g_assert_cmpstr (out, ==, hearings_before);

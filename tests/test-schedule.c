@@ -455,6 +455,52 @@ test_large_calendar (void)
   g_assert_cmpfloat (seconds, <, 20.0 * cr_test_timing_factor ());
 }
 
+/* 50,000 feed records each way, and a header of 100,000 columns. */
+static void
+test_large_feed (void)
+{
+  g_autoptr (GString) csv = g_string_new ("case,room,start,end,public\n");
+  g_autoptr (GString) json = g_string_new ("[");
+  g_autoptr (GString) wide = g_string_new ("case,room,start,end");
+  g_autoptr (CrScheduleScope) scope = cr_schedule_scope_new_for (rooms, "Asia/Shanghai", NOW_US);
+  g_autoptr (GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+  double seconds;
+
+  for (guint i = 0; i < 50000; i++)
+    {
+      g_string_append_printf (csv, "（2026）浙1022民初%u号,room-%u,2026-12-%02u %02u:00,"
+                              "2026-12-%02u %02u:30,是\n", i + 1, 100 + i % 2, 1 + i % 28,
+                              8 + i % 9, 1 + i % 28, 8 + i % 9);
+      g_string_append_printf (json, "%s{\"case\":\"（2026）浙1022民初%u号\",\"room\":\"room-%u\","
+                              "\"start\":\"2026-12-%02u %02u:00\",\"end\":\"2026-12-%02u %02u:30\"}",
+                              i == 0 ? "" : ",", i + 1, 100 + i % 2, 1 + i % 28, 8 + i % 9,
+                              1 + i % 28, 8 + i % 9);
+    }
+  g_string_append (json, "]");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (wide, ",x");
+  g_string_append (wide, "\n（2026）浙1022民初1号,room-101,2026-12-03 09:00,2026-12-03 10:00\n");
+  {
+    g_autoptr (CrScheduleParse) a = cr_hearing_feed_parse (csv->str, csv->len,
+                                                           CR_HEARING_FEED_AUTO, scope, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (a->hearings->len, ==, 25000);
+    g_autoptr (CrScheduleParse) b = cr_hearing_feed_parse (json->str, json->len,
+                                                           CR_HEARING_FEED_AUTO, scope, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (b->hearings->len, ==, 25000);
+    g_autoptr (CrScheduleParse) c = cr_hearing_feed_parse (wide->str, wide->len,
+                                                           CR_HEARING_FEED_CSV, scope, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (c->hearings->len, ==, 1);
+  }
+  seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+  g_test_message ("feeds of %" G_GSIZE_FORMAT " and %" G_GSIZE_FORMAT " bytes in %.1f s",
+                  csv->len, json->len, seconds);
+  g_assert_cmpfloat (seconds, <, 10.0 * cr_test_timing_factor ());
+}
+
 static CrHearingRow *
 hearing (const char *uid, const char *case_no, const char *starts, const char *ends)
 {
@@ -588,5 +634,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/schedule/feed/detect", test_feed_detect);
   g_test_add_func ("/courtrec/schedule/hostile", test_hostile);
   g_test_add_func ("/courtrec/schedule/large-calendar", test_large_calendar);
+  g_test_add_func ("/courtrec/schedule/large-feed", test_large_feed);
   return g_test_run ();
 }

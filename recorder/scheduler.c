@@ -18,6 +18,7 @@ struct CrScheduler {
   CrRecorder *recorder;         /* borrowed */
   GPtrArray *hearings;          /* CrHearingRow*, from cr_slots_around */
   gint64 read_mono_us;          /* when they were read; 0: read at the next tick */
+  gint64 sources_changed_us;    /* the sources' latest change, as last seen */
   guint timer;
   /* Hearings autostart has dealt with (started, or found already recorded
    * or stopped by a clerk): never started twice. uid -> TRUE */
@@ -220,6 +221,29 @@ schedule_stale (CrScheduler *scheduler, gint64 now, char **label, char **message
   return FALSE;
 }
 
+/* A source written by another process (`courtrec schedule`, a poller
+ * of another courtrecd on the same index) shows in its row's changed
+ * time: the hearings are read again at once, not at the next minute. */
+static void
+notice_source_change (CrScheduler *scheduler)
+{
+  static const char *const sources[] = { "calendar", "feed" };
+  gint64 latest = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_autoptr (CrScheduleSourceRow) row = cr_schedule_source_get (
+          scheduler->recorder->index, sources[i], NULL);
+      if (row != NULL)
+        latest = MAX (latest, row->changed_us);
+    }
+  if (latest != scheduler->sources_changed_us)
+    {
+      scheduler->sources_changed_us = latest;
+      scheduler->read_mono_us = 0;
+    }
+}
+
 void
 cr_scheduler_tick (CrScheduler *scheduler)
 {
@@ -230,6 +254,7 @@ cr_scheduler_tick (CrScheduler *scheduler)
   g_autofree char *stale_label = NULL;
   g_autofree char *stale_message = NULL;
 
+  notice_source_change (scheduler);
   if (scheduler->hearings == NULL || scheduler->read_mono_us == 0 ||
       g_get_monotonic_time () - scheduler->read_mono_us >= REREAD_US)
     read_hearings (scheduler, now);

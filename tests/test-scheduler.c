@@ -387,7 +387,8 @@ file_utc_start (JsonObject *probe)
       if (g_strcmp0 (json_object_get_string_member (stream, "codec_type"), "video") != 0)
         continue;
       tags = json_object_get_object_member (stream, "tags");
-      title = json_object_get_string_member_with_default (tags, "title", "");
+      title = json_object_get_string_member_with_default (
+          tags, "TITLE", json_object_get_string_member_with_default (tags, "title", ""));
       at = strstr (title, "utc_start:");
       g_assert_nonnull (at);
       {

@@ -28,6 +28,8 @@ CFLAGS  ?= -O2 -g
 override CFLAGS  += -DCOURTREC_VERSION=\"$(VERSION)\" -std=gnu17 -Wall -Wextra -Werror -Wno-unused-parameter \
            $(WARN_EXCEPTIONS) -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 override LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+# libcsv (the hearing feed's CSV) ships no .pc file.
+override LDLIBS  += -lcsv
 
 # Warnings a build turns off after -Wall -Wextra (the fuzz build's clang).
 WARN_EXCEPTIONS ?=

@@ -39,6 +39,7 @@ static const char *const report_formats[] = { "text", "json", "html", NULL };
 static const char *const access_roles[] = {
   "party", "agent", "defence", "victim", "media", NULL
 };
+static const char *const schedule_formats[] = { "ical", "json", "csv", NULL };
 static const char *const access_modes[] = { "review", "copy", NULL };
 
 #define JSON_OPTION(what) { "json", 0, OPT_FLAG, FALSE, NULL, what, NULL }
@@ -309,6 +310,23 @@ const Verb cr_verbs[] = {
       { "config", 'c', OPT_FILES, FALSE, "FILE", "The room's config", NULL },
       { NULL } },
     run_access_log },
+  { "schedule", NULL, 0, 0, CR_ROLE_ANYONE,
+    "the room's scheduled hearings (reads the index); --check FILE reads a calendar",
+    "Lists the room's hearings from the court's calendar and feed as the index holds them "
+    "([schedule] of the config; the daemon keeps them current), times in the court's zone, "
+    "from today for 14 days unless --from and --to say otherwise; cancelled, removed and "
+    "not-held hearings are listed and marked. With --check FILE: reads an iCalendar, JSON or "
+    "CSV file as the daemon would and prints what it would store for the room and every "
+    "event it would not, with why; exit 2 when the file cannot be read as one, naming where.",
+    (const VerbOption[]) {
+      { "from", 0, OPT_TEXT, FALSE, "DATE", "From this day (YYYY-MM-DD, court's zone)", NULL },
+      { "to", 0, OPT_TEXT, FALSE, "DATE", "Up to and with this day", NULL },
+      { "check", 0, OPT_TEXT, FALSE, "FILE", "Read FILE offline instead of the index", NULL },
+      { "format", 0, OPT_TEXT, FALSE, "F", "--check: ical, json or csv (default: by content)",
+        schedule_formats },
+      JSON_OPTION ("Print JSON"),
+      { NULL } },
+    run_schedule },
   { "help", "[VERB [SUBVERB]]", 0, 2, CR_ROLE_ANYONE,
     "a verb's options and what it does; this list without VERB",
     "Shows a verb's options and what it does; without VERB, the list of verbs. The manual "

@@ -135,6 +135,9 @@ int run_retention (VerbCall *call);
 int run_verify_copy (VerbCall *call);
 int run_access_log (VerbCall *call);
 
+/* schedule-verbs.c */
+int run_schedule (VerbCall *call);
+
 /* user-verbs.c */
 int run_user (VerbCall *call);
 

@@ -5,22 +5,16 @@
 #include "archive/utc.h"
 #include "recorder/recorder-private.h"
 #include "recorder/scheduler.h"
+#include "schedule/schedule-parse.h"
 #include "schedule/slots.h"
 
-char *
-cr_schedule_format_local (gint64 utc_us, const char *timezone)
+/* The court's zone: [schedule] timezone, else the machine's. (transfer full) */
+static GTimeZone *
+court_zone (const CrConfig *config)
 {
-  g_autoptr (GTimeZone) zone = timezone != NULL ? g_time_zone_new_identifier (timezone) : NULL;
-  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (utc_us / G_USEC_PER_SEC);
-  g_autoptr (GDateTime) local = NULL;
-
-  if (zone == NULL)
-    zone = g_time_zone_new_local ();
-  if (utc == NULL)
-    return NULL;
-  local = g_date_time_to_timezone (utc, zone);
-  /* %:z: "+08:00", as ISO 8601 writes an offset. */
-  return local != NULL ? g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
+  GTimeZone *zone = config->schedule_timezone != NULL
+                    ? g_time_zone_new_identifier (config->schedule_timezone) : NULL;
+  return zone != NULL ? zone : g_time_zone_new_local ();
 }
 
 static void
@@ -44,7 +38,7 @@ static void
 add_hearing (CrRecorder *recorder, JsonBuilder *b, const char *name,
              const CrHearingRow *hearing)
 {
-  const char *zone = recorder->config->schedule_timezone;
+  g_autoptr (GTimeZone) zone = court_zone (recorder->config);
   g_autofree char *starts_local = NULL;
   g_autofree char *ends_local = NULL;
 

@@ -21,8 +21,4 @@ G_BEGIN_DECLS
 /* Adds the member "schedule" to the object @builder is in. */
 void cr_schedule_status_add (CrRecorder *recorder, JsonBuilder *builder);
 
-/* "2026-12-03T14:00:00+08:00" for @utc_us in @timezone (NULL: the
- * machine's zone). (transfer full) */
-char *cr_schedule_format_local (gint64 utc_us, const char *timezone);
-
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
+#include "schedule/schedule-poller.h"
 #include "schedule/slots.h"
 
 /* The index is read again at least this often, whatever the poller says:
@@ -20,6 +21,7 @@ struct CrScheduler {
   gint64 read_mono_us;          /* when they were read; 0: read at the next tick */
   gint64 sources_changed_us;    /* the sources' latest change, as last seen */
   guint timer;
+  CrSchedulePoller *poller;     /* when [schedule] calendar or feed is set */
   /* Hearings autostart has dealt with (started, or found already recorded
    * or stopped by a clerk): never started twice. uid -> TRUE */
   GHashTable *autostarted;
@@ -185,10 +187,10 @@ follow_on (CrScheduler *scheduler, const CrHearingRow *current, gint64 now)
                cr_text_shown (ending->case_no), cr_text_shown (error->message));
 }
 
-/* A source failing for longer than max(3 x poll_seconds, 15 min); *@label
- * says which. */
+/* A source failing for longer than max(3 x poll_seconds, 15 min), from
+ * the sources' rows (another process reads them); *@label says which. */
 static gboolean
-schedule_stale (CrScheduler *scheduler, gint64 now, char **label, char **message)
+schedule_stale_rows (CrScheduler *scheduler, gint64 now, char **label, char **message)
 {
   const CrConfig *config = scheduler->recorder->config;
   const char *const sources[] = { config->schedule_calendar != NULL ? "calendar" : NULL,
@@ -219,6 +221,25 @@ schedule_stale (CrScheduler *scheduler, gint64 now, char **label, char **message
         }
     }
   return FALSE;
+}
+
+/* A source failing for longer than max(3 x poll_seconds, 15 min); *@label
+ * says which. */
+static gboolean
+schedule_stale (CrScheduler *scheduler, gint64 now, char **label, char **message)
+{
+  if (scheduler->poller != NULL)
+    {
+      g_autofree char *why = NULL;
+      if (!cr_schedule_poller_is_stale (scheduler->poller, now, &why))
+        return FALSE;
+      /* The source named first in what the poller says. */
+      *label = g_strdup (why != NULL && g_str_has_prefix (why, "feed") ? "feed" : "calendar");
+      *message = g_strdup_printf ("%s; the schedule known then still runs the room",
+                                  why != NULL ? why : "The schedule could not be read");
+      return TRUE;
+    }
+  return schedule_stale_rows (scheduler, now, label, message);
 }
 
 /* A source written by another process (`courtrec schedule`, a poller
@@ -356,6 +377,9 @@ cr_scheduler_new (CrRecorder *recorder)
   recall_session_hearing (recorder);
   if (recorder->session_hearing != NULL)
     g_hash_table_add (scheduler->autostarted, g_strdup (recorder->session_hearing));
+  if (recorder->config->schedule_calendar != NULL || recorder->config->schedule_feed != NULL)
+    scheduler->poller = cr_schedule_poller_new (recorder->config, recorder->index,
+                                                cr_scheduler_changed, scheduler);
   scheduler->timer = g_timeout_add (1000, on_tick, scheduler);
   return scheduler;
 }
@@ -366,6 +390,7 @@ cr_scheduler_free (CrScheduler *scheduler)
   if (scheduler == NULL)
     return;
   g_clear_handle_id (&scheduler->timer, g_source_remove);
+  g_clear_pointer (&scheduler->poller, cr_schedule_poller_free);
   g_clear_pointer (&scheduler->hearings, g_ptr_array_unref);
   g_hash_table_unref (scheduler->autostarted);
   g_free (scheduler->autostart_failed);
@@ -375,5 +400,5 @@ cr_scheduler_free (CrScheduler *scheduler)
 JsonNode *
 cr_scheduler_get_sources (CrScheduler *scheduler)
 {
-  return NULL;
+  return scheduler->poller != NULL ? cr_schedule_poller_get_sources (scheduler->poller) : NULL;
 }

@@ -30,11 +30,6 @@ struct CrScheduler {
 
 static const char *const INPUT = "schedule";
 
-GPtrArray *
-cr_scheduler_get_hearings (CrScheduler *scheduler)
-{
-  return scheduler->hearings;
-}
 
 void
 cr_scheduler_changed (gpointer data)
@@ -62,6 +57,15 @@ read_hearings (CrScheduler *scheduler, gint64 now)
     }
   g_clear_pointer (&scheduler->hearings, g_ptr_array_unref);
   scheduler->hearings = hearings;
+}
+
+GPtrArray *
+cr_scheduler_get_hearings (CrScheduler *scheduler)
+{
+  /* Changed since the last tick: status shows what the index says now. */
+  if (scheduler->hearings == NULL || scheduler->read_mono_us == 0)
+    read_hearings (scheduler, g_get_real_time ());
+  return scheduler->hearings;
 }
 
 static const CrHearingRow *

@@ -7,6 +7,7 @@
  * and `courtrec verify`. */
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
 
 #include "archive/segment-index.h"
@@ -635,6 +636,94 @@ test_hostile_calendars (void)
   }
 }
 
+static gboolean
+feed_read (gpointer data)
+{
+  g_autoptr (JsonObject) status = cr_test_status (data);
+  JsonArray *sources = json_object_get_array_member (
+      json_object_get_object_member (status, "schedule"), "sources");
+  JsonObject *feed;
+
+  if (json_array_get_length (sources) != 1)
+    return FALSE;
+  feed = json_array_get_object_element (sources, 0);
+  return !json_object_get_null_member (feed, "checked") &&
+         json_object_get_int_member (feed, "hearings") == 1;
+}
+
+/* The feed read by courtrecd's own poller from [schedule] feed; then the
+ * feed is gone (the network down) and courtrecd, restarted late inside
+ * the slot, records it from what the index remembers. */
+static void
+test_feed_then_offline (void)
+{
+  g_autoptr (CrTestRoom) room = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) status = NULL;
+  g_autoptr (JsonObject) start = NULL;
+  g_autoptr (CrTestScrape) scrape = NULL;
+  g_autofree char *feed_path = NULL;
+  g_autofree char *feed = NULL;
+  g_autofree char *starts = NULL;
+  g_autofree char *ends = NULL;
+  g_autofree char *extra = NULL;
+  gint64 slot_start = g_get_real_time () + seconds (timing (4));
+  JsonObject *schedule, *source;
+  gint64 id;
+
+  {
+    g_autoptr (GDateTime) s = g_date_time_new_from_unix_utc (slot_start / G_USEC_PER_SEC + 1);
+    g_autoptr (GDateTime) e = g_date_time_add_seconds (s, 600);
+    starts = g_date_time_format (s, "%Y-%m-%dT%H:%M:%SZ");
+    ends = g_date_time_format (e, "%Y-%m-%dT%H:%M:%SZ");
+  }
+  extra = g_strdup ("[schedule]\nfeed = feed.json\ntimezone = Asia/Shanghai\n"
+                    "grace_seconds = 2\nautostart = true\n\n");
+  room = cr_test_room_new (60, extra);
+  feed_path = g_build_filename (room->dir, "feed.json", NULL);
+  feed = g_strdup_printf ("{\"hearings\": [{\"case\": \"%s\", \"title\": \"甲案\", "
+                          "\"room\": \"第一法庭\", \"start\": \"%s\", \"end\": \"%s\", "
+                          "\"public\": true, \"uid\": \"F-1\"}]}", CASE_A, starts, ends);
+  g_file_set_contents (feed_path, feed, -1, &error);
+  g_assert_no_error (error);
+
+  cr_test_room_start (room);
+  g_assert_true (cr_test_wait_until (feed_read, room, timing (5) * 1000));
+  status = cr_test_status (room);
+  schedule = json_object_get_object_member (status, "schedule");
+  source = json_array_get_object_element (json_object_get_array_member (schedule, "sources"), 0);
+  g_assert_cmpstr (json_object_get_string_member (source, "source"), ==, "feed");
+  g_assert_true (json_object_get_null_member (source, "error"));
+  g_assert_cmpstr (json_object_get_string_member (
+      json_object_get_object_member (schedule, "next"), "uid"), ==, "F-1");
+  scrape = cr_test_scrape (room);
+  g_assert_cmpfloat (cr_test_scrape_value (
+      scrape, "courtrec_schedule_hearings{room=\"test-room\",source=\"feed\"}"), ==, 1);
+  g_assert_true (cr_test_scrape_has (
+      scrape, "courtrec_schedule_last_success_timestamp_seconds{room=\"test-room\",source=\"feed\"}"));
+  g_assert_cmpfloat_with_epsilon (cr_test_scrape_value (
+      scrape, "courtrec_hearing_next_start_timestamp_seconds{room=\"test-room\"}"),
+      (slot_start / G_USEC_PER_SEC + 1), 0.01);
+
+  /* Down before the slot, the feed gone with the network. */
+  g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 10), ==, 0);
+  g_assert_cmpint (g_unlink (feed_path), ==, 0);
+  sleep_until (slot_start + seconds (2));
+  cr_test_room_start (room);
+  id = wait_session (room, CASE_A, timing (6) * 1000);
+  g_assert_cmpint (id, >, 0);
+  start = event_detail (room, id, CR_EVENT_START);
+  g_assert_cmpstr (json_object_get_string_member (start, "hearing"), ==, "F-1");
+  g_clear_pointer (&status, json_object_unref);
+  status = cr_test_status (room);
+  source = json_array_get_object_element (json_object_get_array_member (
+      json_object_get_object_member (status, "schedule"), "sources"), 0);
+  g_assert_false (json_object_get_null_member (source, "error"));
+  /* A source failing a few seconds is not yet stale. */
+  g_assert_null (find_alarm (status, "schedule-stale"));
+  cr_test_stop_and_wait (room, id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -645,5 +734,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/scheduler/back-to-back", test_back_to_back);
   g_test_add_func ("/courtrec/scheduler/overrun", test_overrun);
   g_test_add_func ("/courtrec/scheduler/hostile-calendars", test_hostile_calendars);
+  g_test_add_func ("/courtrec/scheduler/feed-then-offline", test_feed_then_offline);
   return g_test_run ();
 }

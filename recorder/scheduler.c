@@ -238,7 +238,7 @@ schedule_stale (CrScheduler *scheduler, gint64 now, char **label, char **message
       if (!cr_schedule_poller_is_stale (scheduler->poller, now, &why))
         return FALSE;
       /* The source named first in what the poller says. */
-      *label = g_strdup (why != NULL && g_str_has_prefix (why, "feed") ? "feed" : "calendar");
+      *label = g_strdup (why != NULL && g_str_has_prefix (why, "the feed") ? "feed" : "calendar");
       *message = g_strdup_printf ("%s; the schedule known then still runs the room",
                                   why != NULL ? why : "The schedule could not be read");
       return TRUE;

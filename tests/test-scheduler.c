@@ -590,7 +590,8 @@ test_hostile_calendars (void)
     };
     seed (room, moved, G_N_ELEMENTS (moved));
   }
-  g_usleep (timing (3) * G_USEC_PER_SEC);
+  /* Two ticks. */
+  g_usleep (2500000);
   status = cr_test_status (room);
   g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "recording");
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (status, "session"),
@@ -724,6 +725,47 @@ test_feed_then_offline (void)
   cr_test_stop_and_wait (room, id);
 }
 
+/* A feed that has failed for 20 minutes (longer than max(3 x poll, 15
+ * min)): schedule-stale stands, named for the feed, in status and
+ * /metrics; the hearings the index holds still run the room. */
+static void
+test_stale (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (
+      60, "[schedule]\nfeed = gone.json\npoll_seconds = 60\ngrace_seconds = 2\n\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) status = NULL;
+  g_autoptr (CrTestScrape) scrape = NULL;
+  gint64 now = g_get_real_time ();
+  JsonObject *alarm;
+
+  g_autofree char *location = g_build_filename (room->dir, "gone.json", NULL);
+
+  {
+    g_autoptr (CrSegmentIndex) index = open_index (room, FALSE);
+    /* Where the feed is, as the config resolves it: the same source. */
+    CrScheduleSourceRow source = {
+      .source = (char *) "feed", .location = location,
+      .checked_us = now - seconds (25 * 60), .changed_us = now - seconds (25 * 60),
+      .hearings = 0, .error = (char *) "unreachable", .error_us = now - seconds (20 * 60),
+    };
+    g_assert_true (cr_schedule_source_put (index, &source, &error));
+    g_assert_no_error (error);
+  }
+  cr_test_room_start (room);
+  g_assert_true (wait_alarm (room, "schedule-stale", TRUE, timing (4) * 1000));
+  status = cr_test_status (room);
+  alarm = find_alarm (status, "schedule-stale");
+  g_assert_cmpstr (json_object_get_string_member (alarm, "label"), ==, "feed");
+  g_assert_nonnull (strstr (json_object_get_string_member (alarm, "message"), "feed"));
+  scrape = cr_test_scrape (room);
+  g_assert_cmpfloat (cr_test_scrape_value (
+      scrape, "courtrec_alarms{room=\"test-room\",kind=\"schedule-stale\"}"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (cr_test_scrape_value (
+      scrape, "courtrec_schedule_last_success_timestamp_seconds{room=\"test-room\",source=\"feed\"}"),
+      (now - seconds (25 * 60)) / 1e6, 0.01);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -735,5 +777,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/scheduler/overrun", test_overrun);
   g_test_add_func ("/courtrec/scheduler/hostile-calendars", test_hostile_calendars);
   g_test_add_func ("/courtrec/scheduler/feed-then-offline", test_feed_then_offline);
+  g_test_add_func ("/courtrec/scheduler/stale", test_stale);
   return g_test_run ();
 }

@@ -766,6 +766,36 @@ test_stale (void)
       (now - seconds (25 * 60)) / 1e6, 0.01);
 }
 
+/* A row no parser would store (a case number that is none, as another
+ * program might write into the index): autostart cannot start it, says
+ * so once, and the slot still raises its alarm rather than pass quietly. */
+static void
+test_bad_case_row (void)
+{
+  g_autoptr (CrTestRoom) room = room_new (TRUE, 60);
+  gint64 now;
+  Slot slots[] = { { "bad-1", "not a case number", "?", 0, 0, NULL } };
+  g_autoptr (JsonObject) status = NULL;
+
+  cr_test_room_start (room);
+  now = g_get_real_time ();
+  slots[0].starts_us = now - seconds (5);
+  slots[0].ends_us = now + seconds (60);
+  seed (room, slots, G_N_ELEMENTS (slots));
+  g_assert_true (wait_alarm (room, "scheduled-not-recording", TRUE, timing (4) * 1000));
+  status = cr_test_status (room);
+  g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "standby");
+  g_assert_cmpuint (count_sessions (room), ==, 0);
+  {
+    g_autofree char *log = NULL;
+    g_assert_true (g_file_get_contents (room->daemon_log, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, "The schedule could not start"));
+    /* Said once, not at every tick. */
+    g_assert_null (strstr (strstr (log, "The schedule could not start") + 1,
+                           "The schedule could not start"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -778,5 +808,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/scheduler/hostile-calendars", test_hostile_calendars);
   g_test_add_func ("/courtrec/scheduler/feed-then-offline", test_feed_then_offline);
   g_test_add_func ("/courtrec/scheduler/stale", test_stale);
+  g_test_add_func ("/courtrec/scheduler/bad-case-row", test_bad_case_row);
   return g_test_run ();
 }

@@ -45,6 +45,9 @@ struct CrRecorder {
   RecorderState state;
   CrSessionRecord *session;     /* NULL in standby */
   char *pause_reason;           /* while PAUSED */
+  char *session_hearing;        /* the hearing's uid when the schedule started
+                                   the session, else NULL */
+  struct CrScheduler *scheduler;/* the slots' alarms and autostart (scheduler.h) */
   OpenSegment *segment;         /* the file being written, or NULL */
   GHashTable *segment_rows;     /* relative path -> index row id (gint64*) */
   guint next_sequence;
@@ -93,6 +96,21 @@ void cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind k
  * for @reason: a gap event and a warning. */
 void cr_recorder_log_gap (CrRecorder *recorder, gint64 from_us, gint64 to_us,
                           const char *reason);
+
+/* cr_recorder_start for a scheduled hearing: @hearing_uid (may be NULL)
+ * goes into the start event's detail as "hearing". */
+gint64 cr_recorder_start_for_hearing (CrRecorder *recorder, const char *case_no,
+                                      const char *title, const char *actor,
+                                      const char *hearing_uid, GError **error);
+/* At the end of the slot the running session was started for, when the
+ * next slot (another case) begins there: ends the running session (its
+ * stop "by" schedule) and begins one of @case_no for @hearing_uid, the
+ * files handed over at one keyframe with no gap; a hearing-boundary event
+ * in both. RECORDING only. Returns the new session's id, 0 on error (the
+ * running session then goes on). */
+gint64 cr_recorder_split_at_boundary (CrRecorder *recorder, const char *case_no,
+                                      const char *title, const char *hearing_uid,
+                                      GError **error);
 
 /* recorder-access.c: makes the render queue and the access service once
  * the index is open (a failure is logged: recording goes on without

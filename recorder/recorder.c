@@ -18,6 +18,7 @@
 #include "recorder/log-writer.h"
 #include "recorder/on-air.h"
 #include "recorder/recorder-private.h"
+#include "recorder/scheduler.h"
 #include "recorder/sealing.h"
 #include "recorder/webhook.h"
 
@@ -428,6 +429,7 @@ cr_recorder_free (CrRecorder *recorder)
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
   g_clear_handle_id (&recorder->key_timer, g_source_remove);
+  g_clear_pointer (&recorder->scheduler, cr_scheduler_free);
   /* Publications first: their renders belong to the queue. */
   cr_recorder_vod_stop (recorder);
   /* The capture stops first: once its streaming threads are joined no
@@ -455,6 +457,7 @@ cr_recorder_free (CrRecorder *recorder)
   g_free (recorder->silent_since_us);
   g_free (recorder->silent_alarmed);
   g_free (recorder->pause_reason);
+  g_free (recorder->session_hearing);
   g_free (recorder);
 }
 
@@ -598,6 +601,7 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, cr_disk_guard_check, recorder);
   cr_sealing_run (recorder);
   cr_recorder_vod_resume (recorder);
+  recorder->scheduler = cr_scheduler_new (recorder);
   return TRUE;
 }
 
@@ -606,6 +610,13 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
 gint64
 cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
                    const char *actor, GError **error)
+{
+  return cr_recorder_start_for_hearing (recorder, case_no, title, actor, NULL, error);
+}
+
+gint64
+cr_recorder_start_for_hearing (CrRecorder *recorder, const char *case_no, const char *title,
+                               const char *actor, const char *hearing_uid, GError **error)
 {
   g_autofree char *canonical = NULL;
   GError *local_error = NULL;
@@ -636,10 +647,13 @@ cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
   if (!cr_disk_guard_allows_start (recorder, error))
     return 0;
 
-  id = cr_segment_index_begin_session_by (recorder->index, recorder->config->room_id,
-                                          canonical, title, now, actor, &local_error);
+  id = cr_segment_index_begin_session_for (recorder->index, recorder->config->room_id,
+                                           canonical, title, now, actor, hearing_uid,
+                                           &local_error);
   if (id <= 0)
     return cr_recorder_index_failed (error, local_error);
+  g_free (recorder->session_hearing);
+  recorder->session_hearing = g_strdup (hearing_uid);
 
   recorder->session = cr_segment_index_get_session (recorder->index, id, &local_error);
   if (recorder->session == NULL)
@@ -751,6 +765,7 @@ cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error)
   cr_broadcast_go_off_air (recorder->broadcast);
   g_clear_pointer (&recorder->session, cr_session_record_free);
   g_clear_pointer (&recorder->pause_reason, g_free);
+  g_clear_pointer (&recorder->session_hearing, g_free);
   update_caption (recorder);
   g_message ("Stopped session %" G_GINT64_FORMAT, id);
   cr_log_set_session (0, NULL);
@@ -762,6 +777,95 @@ cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error)
                "used (see the seal-unavailable alarm)", id,
                cr_text_shown (recorder->config->key_file));
   return TRUE;
+}
+
+gint64
+cr_recorder_split_at_boundary (CrRecorder *recorder, const char *case_no, const char *title,
+                               const char *hearing_uid, GError **error)
+{
+  g_autofree char *canonical = NULL;
+  g_autofree char *next_id = NULL;
+  g_autofree char *previous_id = NULL;
+  g_autofree char *ending_detail = NULL;
+  g_autofree char *stop_detail = NULL;
+  g_autofree char *next_detail = NULL;
+  g_autoptr (CrSessionRecord) ending = NULL;
+  GError *local_error = NULL;
+  gint64 now = g_get_real_time ();
+  gint64 id;
+
+  if (!require_state (recorder, RECORDING, "split the recording at the slot's end", error))
+    return 0;
+  canonical = cr_case_number_canonicalize (case_no ? case_no : "", &local_error);
+  if (canonical == NULL)
+    {
+      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID, "%s",
+                   local_error->message);
+      g_error_free (local_error);
+      return 0;
+    }
+  if (title != NULL && *title == '\0')
+    title = NULL;
+
+  /* The next session first: if the index refuses it, the running one goes
+   * on untouched (an overrun, not a lost hearing). */
+  id = cr_segment_index_begin_session_for (recorder->index, recorder->config->room_id,
+                                           canonical, title, now, "schedule", hearing_uid,
+                                           &local_error);
+  if (id <= 0)
+    return cr_recorder_index_failed (error, local_error);
+
+  next_id = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  previous_id = g_strdup_printf ("%" G_GINT64_FORMAT, recorder->session->id);
+  ending_detail = cr_recorder_json_detail ("hearing", recorder->session_hearing,
+                                           "next_hearing", hearing_uid,
+                                           "next_session", next_id, NULL);
+  cr_recorder_log_event_at (recorder, now, CR_EVENT_HEARING_BOUNDARY, ending_detail);
+  cr_sealing_key_usable (recorder);
+  stop_detail = cr_recorder_json_detail ("by", "schedule", NULL);
+  if (!cr_segment_index_change_session_state (recorder->index, recorder->session->id,
+                                              CR_SESSION_STOPPED, now, CR_EVENT_STOP,
+                                              stop_detail, &local_error))
+    g_warning ("Session %" G_GINT64_FORMAT " could not be stopped at the slot's end (it is "
+               "sealed when stopped): %s", recorder->session->id,
+               cr_text_shown (local_error->message));
+  g_clear_error (&local_error);
+  if (cr_broadcast_is_on_air (recorder->broadcast))
+    cr_recorder_log_event (recorder, CR_EVENT_OFF_AIR, NULL);
+  cr_broadcast_go_off_air (recorder->broadcast);
+
+  ending = g_steal_pointer (&recorder->session);
+  recorder->session = cr_segment_index_get_session (recorder->index, id, &local_error);
+  if (recorder->session == NULL)
+    {
+      /* Not to be: the files go on into the new session's row all the same. */
+      g_warning ("%s", cr_text_shown (local_error->message));
+      g_clear_error (&local_error);
+      recorder->session = g_steal_pointer (&ending);
+      return 0;
+    }
+  g_free (recorder->session_hearing);
+  recorder->session_hearing = g_strdup (hearing_uid);
+  next_detail = cr_recorder_json_detail ("hearing", hearing_uid,
+                                         "previous_session", previous_id, NULL);
+  cr_recorder_log_event_at (recorder, now, CR_EVENT_HEARING_BOUNDARY, next_detail);
+  cr_log_set_session (recorder->session->id, recorder->session->case_no);
+  recorder->next_sequence = 1;
+  /* The open file of the ending session is handed over at the next
+   * keyframe, asked for now: its last picture is followed by the new
+   * file's first. */
+  g_clear_pointer (&recorder->segment, open_segment_free);
+  cr_segment_writer_switch (recorder->writer, id, 1);
+  cr_capture_request_keyframe (recorder->capture);
+  cr_alarms_log_standing (recorder, now);
+  update_caption (recorder);
+  cr_on_air_update (recorder);
+  g_message ("Session %" G_GINT64_FORMAT " of %s ended at its slot's end; session %"
+             G_GINT64_FORMAT " of %s follows without a gap", ending->id,
+             cr_text_shown (ending->case_no), id, cr_text_shown (canonical));
+  /* Sealed once its last file, still open, closes. */
+  cr_sealing_try (recorder, ending->id);
+  return id;
 }
 
 gint64

@@ -14,6 +14,7 @@
  * hold exactly the hearings that start in them; hostile dates, ranges,
  * configs and titles. */
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -280,10 +281,280 @@ test_zones (void)
   }
 }
 
+
+/* --- a day recorded -------------------------------------------------------- */
+
+#define CASE_FULL "（2026）浙1022民初101号"
+#define CASE_PART "（2026）浙1022民初102号"
+#define CASE_MISS "（2026）浙1022民初103号"
+#define CASE_CANC "（2026）浙1022民初104号"
+
+static void
+sleep_s (double seconds)
+{
+  g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+}
+
+static char *
+local_day (gint64 utc_us, int days)
+{
+  g_autoptr (GDateTime) at = g_date_time_new_from_unix_local (utc_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) moved = g_date_time_add_days (at, days);
+
+  return g_date_time_format (moved, "%Y-%m-%d");
+}
+
+/* The seconds of media in @session_id's files, as ffprobe reads them. */
+static double
+probed_seconds (CrTestRoom *room, gint64 session_id)
+{
+  g_autoptr (GPtrArray) rows = cr_test_segments (room, session_id);
+  double total = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CrSegmentRecord *row = g_ptr_array_index (rows, i);
+      g_autofree char *path = g_build_filename (room->storage_dir, row->path, NULL);
+      g_autoptr (JsonObject) probe = cr_test_ffprobe (path, TRUE);
+      JsonArray *streams;
+
+      g_assert_nonnull (probe);
+      /* A file cut short by the crash may carry no duration: its frames
+       * say how long it is (the test camera's 25 fps). */
+      streams = json_object_get_array_member (probe, "streams");
+      for (guint k = 0; k < json_array_get_length (streams); k++)
+        {
+          JsonObject *stream = json_array_get_object_element (streams, k);
+          if (g_strcmp0 (json_object_get_string_member (stream, "codec_type"), "video") == 0)
+            total += g_ascii_strtod (json_object_get_string_member (stream, "nb_read_frames"),
+                                     NULL) / 25.0;
+        }
+    }
+  return total;
+}
+
+/* Pause to resume of the session, from its events. */
+static double
+paused_seconds (CrTestRoom *room, gint64 session_id)
+{
+  g_autofree char *path = g_build_filename (room->storage_dir, CR_STORAGE_INDEX_NAME, NULL);
+  g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, NULL);
+  g_autoptr (GPtrArray) events = cr_segment_index_list_events (index, session_id, NULL);
+  gint64 paused = 0, since = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      CrEventRecord *event = g_ptr_array_index (events, i);
+      if (event->kind == CR_EVENT_PAUSE)
+        since = event->at_us;
+      else if (event->kind == CR_EVENT_RESUME && since != 0)
+        paused += event->at_us - since, since = 0;
+    }
+  return paused / 1e6;
+}
+
+static CrSessionRecord *
+session_row (CrTestRoom *room, gint64 session_id)
+{
+  g_autofree char *path = g_build_filename (room->storage_dir, CR_STORAGE_INDEX_NAME, NULL);
+  g_autoptr (CrSegmentIndex) index = cr_segment_index_open (path, TRUE, NULL);
+
+  return cr_segment_index_get_session (index, session_id, NULL);
+}
+
+static const char *
+class_of (JsonObject *report, const char *uid)
+{
+  JsonObject *row = find_hearing (report, uid);
+
+  g_assert_nonnull (row);
+  return json_object_get_string_member (row, "class");
+}
+
+static double
+rate (JsonObject *report, const char *name)
+{
+  return json_object_get_double_member (json_object_get_object_member (report, "rates"), name);
+}
+
+static void
+test_day (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (10, NULL);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_hearing_row_free);
+  g_autoptr (JsonObject) report = NULL;
+  g_autoptr (CrSessionRecord) part = NULL;
+  g_autofree char *from = NULL, *to = NULL, *today = NULL;
+  gint64 s = G_USEC_PER_SEC, t0, full_id, part_id;
+  double expected, recorded, pause;
+  JsonObject *partial;
+
+  cr_test_room_start (room);
+  t0 = g_get_real_time ();
+  from = local_day (t0, -1);
+  to = local_day (t0, 1);
+  today = local_day (t0, 0);
+  g_ptr_array_add (rows, hearing ("h-full", CASE_FULL, "张三诉李四", t0, t0 + 15 * s,
+                                  "scheduled"));
+  g_ptr_array_add (rows, hearing ("h-part", CASE_PART, "王五诉赵六", t0 + 15 * s, t0 + 45 * s,
+                                  "scheduled"));
+  g_ptr_array_add (rows, hearing ("h-miss", CASE_MISS, "无人到庭", t0 + 45 * s, t0 + 55 * s,
+                                  "scheduled"));
+  g_ptr_array_add (rows, hearing ("h-canc", CASE_CANC, "撤诉", t0 + 55 * s, t0 + 65 * s,
+                                  "cancelled"));
+  seed (room, rows);
+
+  /* Full: started at its slot, stopped at its end. */
+  full_id = cr_test_start_session (room, CASE_FULL);
+  sleep_s (12);
+  cr_test_stop_and_wait (room, full_id);
+
+  /* Partial: a long recess (lawful), then courtrecd killed and restarted. */
+  part_id = cr_test_start_session (room, CASE_PART);
+  sleep_s (3);
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "pause", "--reason", "recess", NULL), ==, 0);
+  sleep_s (6);
+  g_assert_cmpint (cr_test_client (room, NULL, NULL, "resume", NULL), ==, 0);
+  sleep_s (2.5);
+  g_assert_cmpint (cr_test_room_signal (room, SIGKILL, 5), !=, -1);
+  sleep_s (2);
+  cr_test_room_start (room);
+  sleep_s (2.5);
+  cr_test_stop_and_wait (room, part_id);
+
+  report = report_json (room, from, to);
+  {
+    JsonObject *full = find_hearing (report, "h-full");
+    g_test_message ("full: coverage %.4f, %.3f s recorded of %.3f s, lag %.3f s",
+                    json_object_get_double_member (full, "coverage"),
+                    json_object_get_double_member (full, "recorded_seconds"),
+                    json_object_get_double_member (full, "span_seconds"),
+                    json_object_get_double_member (full, "start_lag_seconds"));
+  }
+  g_assert_cmpstr (class_of (report, "h-full"), ==, "full");
+  g_assert_cmpstr (class_of (report, "h-part"), ==, "partial");
+  g_assert_cmpstr (class_of (report, "h-miss"), ==, "missing");
+  g_assert_cmpstr (class_of (report, "h-canc"), ==, "cancelled");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (report, "rates"),
+                                               "scheduled"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (report, "rates"),
+                                               "held"), ==, 3);
+  g_assert_cmpfloat_with_epsilon (rate (report, "recorded_over_scheduled"), 2.0 / 3, 1e-9);
+  g_assert_cmpfloat_with_epsilon (rate (report, "recorded_over_held"), 2.0 / 3, 1e-9);
+  g_assert_true (json_object_get_boolean_member (find_hearing (report, "h-full"),
+                                                 "files_verified"));
+  g_assert_cmpfloat (json_object_get_double_member (find_hearing (report, "h-full"),
+                                                    "start_lag_seconds"), <=, 30);
+
+  /* The partial one's figure, computed here: ffprobe's seconds over the
+   * session's span less its recess. Partial by the crash gap, not the
+   * recess. */
+  partial = find_hearing (report, "h-part");
+  part = session_row (room, part_id);
+  recorded = probed_seconds (room, part_id);
+  pause = paused_seconds (room, part_id);
+  g_assert_cmpfloat (pause, >, 5.5);
+  expected = recorded / ((part->stopped_us - part->started_us) / 1e6 - pause);
+  g_test_message ("partial: %.3f s recorded, %.3f s paused, coverage %.4f (report %.4f)",
+                  recorded, pause, expected, json_object_get_double_member (partial, "coverage"));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (partial, "coverage"), expected,
+                                  0.02);
+  g_assert_cmpfloat (expected, <, 0.97);
+  g_assert_cmpfloat (expected, >, 0.5);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (partial, "lawful_pause_seconds"),
+                                  pause, 0.01);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (partial, "gaps")), >=, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (partial,
+                                                                         "unlawful_pauses")),
+                    ==, 0);
+
+  /* A clerk's mark: missing becomes not held and leaves the held ones. */
+  {
+    gint64 id = json_object_get_int_member (find_hearing (report, "h-miss"), "id");
+    g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+    g_autoptr (JsonObject) marked = NULL, unmarked = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "hearing", "not-held", id_text, NULL),
+                     ==, 2);
+    g_assert_nonnull (strstr (err, "--reason"));
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "hearing", "not-held", "99999",
+                                     "--reason", "x", NULL), ==, 2);
+    g_assert_nonnull (strstr (err, "99999"));
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "hearing", "not-held", "1x",
+                                     "--reason", "x", NULL), ==, 2);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cr_test_client (room, NULL, &err, "hearing", "adjourned", id_text, NULL),
+                     ==, 2);
+    g_assert_cmpint (cr_test_client (room, NULL, NULL, "hearing", "not-held", id_text,
+                                     "--reason", "当事人未到庭", NULL), ==, 0);
+    marked = report_json (room, from, to);
+    g_assert_cmpstr (class_of (marked, "h-miss"), ==, "not-held");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                       find_hearing (marked, "h-miss"), "not_held"), "reason"), ==,
+                     "当事人未到庭");
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (marked, "rates"),
+                                                 "held"), ==, 2);
+    g_assert_cmpfloat_with_epsilon (rate (marked, "recorded_over_held"), 1.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (rate (marked, "recorded_over_scheduled"), 2.0 / 3, 1e-9);
+    g_assert_cmpint (cr_test_client (room, NULL, NULL, "hearing", "held", id_text, NULL), ==, 0);
+    unmarked = report_json (room, from, to);
+    g_assert_cmpstr (class_of (unmarked, "h-miss"), ==, "missing");
+    g_assert_cmpint (cr_test_client (room, NULL, NULL, "hearing", "not-held", id_text,
+                                     "--reason", "当事人未到庭", NULL), ==, 0);
+  }
+
+  /* An emptied file and a flipped byte: the check fails, the nightly run
+   * says so by its exit status and in the day's JSON. */
+  {
+    g_autoptr (GPtrArray) full_rows = cr_test_segments (room, full_id);
+    g_autoptr (GPtrArray) part_rows = cr_test_segments (room, part_id);
+    CrSegmentRecord *first = g_ptr_array_index (full_rows, 0);
+    CrSegmentRecord *last = g_ptr_array_index (part_rows, part_rows->len - 1);
+    g_autofree char *emptied = g_build_filename (room->storage_dir, first->path, NULL);
+    g_autofree char *flipped = g_build_filename (room->storage_dir, last->path, NULL);
+    g_autofree char *bytes = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *day_json = NULL;
+    g_autofree char *json_name = g_strdup_printf ("%s.json", today);
+    g_autofree char *json_path = g_build_filename (room->storage_dir, "coverage", json_name,
+                                                   NULL);
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (JsonObject) broken = NULL;
+    JsonObject *nightly;
+    gsize length;
+
+    g_assert_cmpint (truncate (emptied, 0), ==, 0);
+    g_assert_true (g_file_get_contents (flipped, &bytes, &length, NULL));
+    bytes[length / 2] ^= 0x01;
+    g_assert_true (g_file_set_contents (flipped, bytes, length, NULL));
+
+    broken = report_json (room, from, to);
+    g_assert_cmpstr (class_of (broken, "h-full"), ==, "partial");
+    g_assert_false (json_object_get_boolean_member (find_hearing (broken, "h-full"),
+                                                    "files_verified"));
+    g_assert_cmpint (json_object_get_int_member (find_hearing (broken, "h-full"),
+                                                 "empty_segments"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (find_hearing (broken, "h-part"),
+                                                 "unverified_segments"), ==, 1);
+
+    g_assert_cmpint (cr_test_client (room, &out, NULL, "coverage", "--nightly", "--date", today,
+                                     NULL), ==, 1);
+    g_assert_true (g_file_get_contents (json_path, &day_json, NULL, NULL));
+    g_assert_true (json_parser_load_from_data (parser, day_json, -1, NULL));
+    nightly = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpint (json_object_get_int_member (nightly, "bad"), ==, 2);
+    g_assert_cmpstr (class_of (nightly, "h-miss"), ==, "not-held");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/coverage/zones", test_zones);
+  g_test_add_func ("/courtrec/coverage/day", test_day);
   return g_test_run ();
 }

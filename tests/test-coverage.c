@@ -278,6 +278,10 @@ test_zones (void)
         g_assert_cmpint (info.st_mode & 0777, ==, 0640);
       }
     g_assert_true (g_file_test (json_path, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (cr_test_client (shanghai, NULL, NULL, "coverage", "--nightly", "--date",
+                                     "2026-11-30", "--today", NULL), ==, 2);
+    g_assert_cmpint (cr_test_client (shanghai, NULL, NULL, "coverage", "--nightly", "--date",
+                                     "30.11.2026", NULL), ==, 2);
   }
 }
 
@@ -550,11 +554,63 @@ test_day (void)
   }
 }
 
+/* --- the timer --------------------------------------------------------------- */
+
+/* systemd-analyze verify reads the units as installed (the Makefile's
+ * substitution), the timer's calendar and the service's command. */
+static void
+test_units (void)
+{
+  g_autofree char *analyze = g_find_program_in_path ("systemd-analyze");
+  g_autofree char *dir = g_dir_make_tmp ("courtrec-units-XXXXXX", NULL);
+  g_autofree char *template_path = cr_test_top_path ("systemd/courtrec-coverage@.service.in");
+  g_autofree char *timer_path = cr_test_top_path ("systemd/courtrec-coverage@.timer");
+  g_autofree char *bindir = cr_test_build_path ("");
+  g_autofree char *template = NULL, *timer = NULL, *err = NULL;
+  g_autofree char *service_out = g_build_filename (dir, "courtrec-coverage@.service", NULL);
+  g_autofree char *timer_out = g_build_filename (dir, "courtrec-coverage@.timer", NULL);
+  g_autofree char *instance = g_build_filename (dir, "courtrec-coverage@room-1.timer", NULL);
+  g_auto (GStrv) parts = NULL;
+  g_autofree char *service = NULL;
+  g_autofree char *absolute = NULL;
+
+  g_assert_true (g_file_get_contents (template_path, &template, NULL, NULL));
+  g_assert_true (g_file_get_contents (timer_path, &timer, NULL, NULL));
+  g_assert_nonnull (strstr (timer, "OnCalendar=*-*-* 22:30:00\n"));
+  g_assert_nonnull (strstr (timer, "Persistent=true\n"));
+  g_assert_nonnull (strstr (template, "coverage --nightly --today\n"));
+  if (analyze == NULL)
+    {
+      g_test_skip ("no systemd-analyze");
+      return;
+    }
+  absolute = g_canonicalize_filename (bindir, NULL);
+  parts = g_strsplit (template, "@BINDIR@", -1);
+  service = g_strjoinv (absolute, parts);
+  g_strfreev (g_steal_pointer (&parts));
+  parts = g_strsplit (service, "@SYSCONFDIR@", -1);
+  g_free (service);
+  service = g_strjoinv ("/etc", parts);
+  g_assert_true (g_file_set_contents (service_out, service, -1, NULL));
+  g_assert_true (g_file_set_contents (timer_out, timer, -1, NULL));
+  {
+    const char *argv[] = { analyze, "verify", "--man=no", instance, NULL };
+    int status = cr_test_run (NULL, &err, argv);
+    g_test_message ("systemd-analyze verify: %s", err);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_cmpstr (err, ==, "");
+  }
+  g_remove (service_out);
+  g_remove (timer_out);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/coverage/zones", test_zones);
   g_test_add_func ("/courtrec/coverage/day", test_day);
+  g_test_add_func ("/courtrec/coverage/units", test_units);
   return g_test_run ();
 }

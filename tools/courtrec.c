@@ -316,7 +316,7 @@ const Verb cr_verbs[] = {
     "(recorded over its sessions' span less lawful pauses), start lag, whether every file "
     "verifies and none is empty, and the rate over the scheduled and over the held "
     "hearings. Rooms: the -c FILEs, else every *.conf in --dir (default /etc/courtrec). "
-    "--nightly writes yesterday's (or --date's) report to STORAGE/coverage/DAY.{txt,json,"
+    "--nightly writes yesterday's (or --today's, --date's) report to STORAGE/coverage/DAY.{txt,json,"
     "csv,html} and exits 1 when a hearing is missing, partial or has an empty or "
     "unverifiable file. docs/coverage.md describes the JSON.",
     (const VerbOption[]) {
@@ -331,6 +331,8 @@ const Verb cr_verbs[] = {
       { "nightly", 0, OPT_FLAG, FALSE, NULL, "File the day's report under STORAGE/coverage/",
         NULL },
       { "date", 0, OPT_TEXT, FALSE, "DATE", "nightly: this day rather than yesterday", NULL },
+      { "today", 0, OPT_FLAG, FALSE, NULL,
+        "nightly: today (the timer's 22:30 run) rather than yesterday", NULL },
       { NULL } },
     run_coverage },
   { "hearing", "not-held|held ID", 2, 2, CR_ROLE_ANYONE,

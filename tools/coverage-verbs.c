@@ -82,13 +82,13 @@ take_date (VerbCall *call, const char *option, GDate *date, int *exit_code)
   return TRUE;
 }
 
-/* Yesterday in @config's court's zone. */
+/* Today, or yesterday (@days_back 1), in @config's court's zone. */
 static void
-yesterday (const CrConfig *config, GDate *date)
+court_day (const CrConfig *config, int days_back, GDate *date)
 {
   g_autoptr (GTimeZone) zone = cr_coverage_zone (config);
   g_autoptr (GDateTime) now = g_date_time_new_now (zone);
-  g_autoptr (GDateTime) before = g_date_time_add_days (now, -1);
+  g_autoptr (GDateTime) before = g_date_time_add_days (now, -days_back);
 
   g_date_clear (date, 1);
   g_date_set_dmy (date, g_date_time_get_day_of_month (before), g_date_time_get_month (before),
@@ -162,6 +162,8 @@ run_nightly (VerbCall *call, GPtrArray *paths)
   int code = EXIT_OK;
   guint bad;
 
+  if (verb_text (call, "date") != NULL && verb_flag (call, "today"))
+    return fail (EXIT_USAGE, "coverage: give --date DATE or --today, not both");
   if (verb_text (call, "date") != NULL)
     {
       if (!take_date (call, "date", &day, &code))
@@ -176,7 +178,7 @@ run_nightly (VerbCall *call, GPtrArray *paths)
           g_autofree char *shown = shown_path (g_ptr_array_index (paths, 0));
           return fail (EXIT_USAGE, "coverage: the room config %s: %s", shown, error->message);
         }
-      yesterday (first, &day);
+      court_day (first, verb_flag (call, "today") ? 0 : 1, &day);
     }
   for (guint i = 0; i < paths->len; i++)
     {

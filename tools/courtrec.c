@@ -335,12 +335,12 @@ const Verb cr_verbs[] = {
         "nightly: today (the timer's 22:30 run) rather than yesterday", NULL },
       { NULL } },
     run_coverage },
-  { "hearing", "not-held|held ID", 2, 2, CR_ROLE_ANYONE,
+  { "hearing", "not-held|held ID", 2, 2, CR_ROLE_CLERK,
     "mark a scheduled hearing not held (postponed, a party absent), or take the mark back",
     "A clerk's word that hearing ID (its number in courtrec coverage) was not held: the "
     "report then counts it not-held rather than missing, and leaves it out of the held "
     "hearings. 'held ID' takes the mark back. A hearing that was recorded is counted as "
-    "recorded whatever the mark. Writes the room's index.",
+    "recorded whatever the mark. Asks the room's courtrecd (POST /api/v1/hearings/ID/...).",
     (const VerbOption[]) {
       { "reason", 0, OPT_TEXT, FALSE, "TEXT", "not-held: why (required)", NULL },
       { NULL } },

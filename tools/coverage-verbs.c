@@ -269,9 +269,9 @@ run_hearing (VerbCall *call)
 {
   const char *action = call->args[0];
   const char *reason = verb_text (call, "reason");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CrHearingRow) row = NULL;
-  CrSegmentIndex *index;
+  g_autoptr (JsonNode) reply = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *hearing;
   gboolean not_held;
   gint64 id;
   char *end = NULL;
@@ -296,19 +296,16 @@ run_hearing (VerbCall *call)
     return fail (EXIT_USAGE, "hearing not-held: --reason TEXT is required (why it was not held)");
   if (!not_held && reason != NULL)
     return fail (EXIT_USAGE, "hearing held: takes no --reason");
-  index = verb_index (call, TRUE, &code);
-  if (index == NULL)
+  path = g_strdup_printf ("/hearings/%" G_GINT64_FORMAT "/%s", id, action);
+  code = verb_post (call, path, &reply, "reason", reason, NULL);
+  if (code != EXIT_OK)
     return code;
-  row = cr_hearing_store_get (index, id, &error);
-  if (row == NULL)
-    return error != NULL ? fail (EXIT_RUNTIME, "hearing: %s", error->message)
-                         : fail (EXIT_USAGE, "hearing %s: no hearing %" G_GINT64_FORMAT
-                                 " in this room's calendar", action, id);
-  if (!cr_hearing_store_set_not_held (index, id, not_held ? g_get_real_time () : 0,
-                                      not_held ? g_get_user_name () : NULL,
-                                      not_held ? reason : NULL, &error))
-    return fail (EXIT_RUNTIME, "hearing: %s", error->message);
-  printf ("hearing %" G_GINT64_FORMAT " (%s) %s\n", id, cr_text_shown (row->case_no),
+  hearing = json_node_get_object (reply);
+  hearing = hearing != NULL && json_object_has_member (hearing, "hearing")
+              ? json_object_get_object_member (hearing, "hearing") : NULL;
+  printf ("hearing %" G_GINT64_FORMAT " (%s) %s\n", id,
+          hearing != NULL ? cr_text_shown (json_object_get_string_member_with_default (
+                              hearing, "case", "?")) : "?",
           not_held ? "marked not held" : "counted as scheduled again");
   return EXIT_OK;
 }

@@ -24,6 +24,7 @@
 #include "archive/storage-dir.h"
 #include "archive/utc.h"
 #include "schedule/hearing-store.h"
+#include "tests/test-util-access.h"
 #include "tests/test-util.h"
 
 #define SCRIPT "<script>alert(1)</script>"
@@ -381,6 +382,24 @@ rate (JsonObject *report, const char *name)
   return json_object_get_double_member (json_object_get_object_member (report, "rates"), name);
 }
 
+/* A viewer account beside clerk1 and approver1 (test-util-access.h). */
+static void
+add_viewer (CrTestRoom *room)
+{
+  g_autofree char *courtrec = cr_test_build_path ("courtrec");
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                              &error, courtrec, "-c", room->config_path, "user", "add",
+                              "viewer1", "--role", "viewer", "--password-stdin", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, CR_TEST_ACCESS_PASSWORD "\n", NULL, NULL, NULL,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
 static void
 test_day (void)
 {
@@ -393,6 +412,8 @@ test_day (void)
   double expected, recorded, pause;
   JsonObject *partial;
 
+  cr_test_access_add_users (room);
+  add_viewer (room);
   cr_test_room_start (room);
   t0 = g_get_real_time ();
   from = local_day (t0, -1);
@@ -516,6 +537,24 @@ test_day (void)
           g_test_message ("%s %s: %u %s", bad[i].method, bad[i].path, status, body);
           g_assert_cmpuint (status, ==, bad[i].status);
         }
+    }
+    /* A viewer may not mark; a clerk may, and is named. */
+    {
+      g_autofree char *route = g_strdup_printf ("/api/v1/hearings/%s/not-held", id_text);
+      g_autofree char *held = g_strdup_printf ("/api/v1/hearings/%s/held", id_text);
+      g_autofree char *viewer = cr_test_access_token (room, "viewer1");
+      g_autofree char *clerk = cr_test_access_token (room, "clerk1");
+      g_autofree char *body = NULL, *body2 = NULL;
+
+      g_assert_cmpuint (cr_test_http (room, "POST", route, viewer, "{\"reason\":\"x\"}", NULL),
+                        ==, 403);
+      g_assert_cmpuint (cr_test_http (room, "POST", route, clerk, "{\"reason\":\"休庭\"}",
+                                      &body), ==, 200);
+      g_assert_nonnull (strstr (body, "\"by\":\"clerk1\""));
+      g_assert_cmpuint (cr_test_http (room, "POST", held, clerk, "{\"reason\":\"x\"}", NULL),
+                        ==, 400);
+      g_assert_cmpuint (cr_test_http (room, "POST", held, clerk, "{}", &body2), ==, 200);
+      g_assert_nonnull (strstr (body2, "\"not_held\":null"));
     }
     g_assert_cmpint (cr_test_client (room, NULL, NULL, "hearing", "not-held", id_text,
                                      "--reason", "当事人未到庭", NULL), ==, 0);

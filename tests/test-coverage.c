@@ -14,6 +14,7 @@
  * hold exactly the hearings that start in them; hostile dates, ranges,
  * configs and titles. */
 #include <glib/gstdio.h>
+#include <gst/gst.h>
 #include <signal.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -23,6 +24,9 @@
 #include "archive/segment-index.h"
 #include "archive/storage-dir.h"
 #include "archive/utc.h"
+#include "config/config.h"
+#include "recorder/alarms.h"
+#include "recorder/coverage-watch.h"
 #include "schedule/hearing-store.h"
 #include "tests/test-util-access.h"
 #include "tests/test-util.h"
@@ -669,12 +673,85 @@ test_units (void)
   g_rmdir (dir);
 }
 
+/* --- the daemon's watch ------------------------------------------------------ */
+
+static void
+file_report (CrTestRoom *room, const char *day, const char *text)
+{
+  g_autofree char *dir = g_build_filename (room->storage_dir, "coverage", NULL);
+  g_autofree char *name = g_strdup_printf ("%s.json", day);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0750), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* The recorder built as courtrecd builds it (its pipeline not playing):
+ * the newest nightly report raises the alarm, the same report keeps it
+ * as it is, a newer clean one clears it, a broken one changes nothing. */
+static void
+test_watch (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (10, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CrConfig) config = cr_config_load (room->config_path, &error);
+  g_autoptr (CrRecorder) recorder = NULL;
+  CrAlarm *alarm;
+  gint64 since;
+
+  /* An alarm is a warning in the journal: expected here. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_assert_no_error (error);
+  recorder = cr_recorder_new (config, &error);
+  g_assert_no_error (error);
+
+  cr_coverage_watch_check (recorder);
+  g_assert_null (cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule"));
+
+  file_report (room, "2026-12-01", "{\"version\":1,\"from\":\"2026-12-01\",\"bad\":2}");
+  file_report (room, "notes", "{\"from\":\"2099-01-01\",\"bad\":0}");
+  cr_coverage_watch_check (recorder);
+  alarm = cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule");
+  g_assert_nonnull (alarm);
+  g_assert_nonnull (strstr (alarm->message, "2026-12-01"));
+  g_assert_nonnull (strstr (alarm->message, "2 hearings"));
+  since = alarm->since_us;
+  cr_coverage_watch_check (recorder);
+  alarm = cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule");
+  g_assert_nonnull (alarm);
+  g_assert_cmpint (alarm->since_us, ==, since);
+
+  /* An older clean day does not clear it; a newer one does. */
+  file_report (room, "2026-11-30", "{\"version\":1,\"from\":\"2026-11-30\",\"bad\":0}");
+  cr_coverage_watch_check (recorder);
+  g_assert_nonnull (cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule"));
+  file_report (room, "2026-12-02", "{\"version\":1,\"from\":\"2026-12-02\",\"bad\":0}");
+  cr_coverage_watch_check (recorder);
+  g_assert_null (cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule"));
+
+  /* Not JSON, or not a report: nothing changes. */
+  file_report (room, "2026-12-03", "{\"from\":");
+  cr_coverage_watch_check (recorder);
+  g_assert_null (cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule"));
+  file_report (room, "2026-12-04", "[\"bad\", 3]");
+  cr_coverage_watch_check (recorder);
+  g_assert_null (cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule"));
+
+  file_report (room, "2026-12-05", "{\"version\":1,\"from\":\"2026-12-05\",\"bad\":1}");
+  cr_coverage_watch_check (recorder);
+  alarm = cr_alarms_find (recorder, CR_EVENT_COVERAGE_SHORTFALL, "schedule");
+  g_assert_nonnull (alarm);
+  g_assert_nonnull (strstr (alarm->message, "1 hearing missing"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
   g_test_add_func ("/courtrec/coverage/zones", test_zones);
   g_test_add_func ("/courtrec/coverage/day", test_day);
   g_test_add_func ("/courtrec/coverage/units", test_units);
+  g_test_add_func ("/courtrec/coverage/watch", test_watch);
   return g_test_run ();
 }

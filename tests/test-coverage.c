@@ -204,6 +204,26 @@ test_zones (void)
     g_assert_cmpstr (all, ==, "b-after b-before b-first b-last");
   }
 
+  /* Both rooms in one report, each in its own zone. */
+  {
+    g_autofree char *courtrec = cr_test_build_path ("courtrec");
+    g_autofree char *out = NULL;
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    const char *argv[] = { courtrec, "-c", shanghai->config_path, "-c", berlin->config_path,
+                           "coverage", "--from", "2026-10-25", "--to", "2026-12-03", "--json",
+                           NULL };
+    JsonObject *both;
+
+    g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    both = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (both, "rooms")), ==, 2);
+    /* Shanghai: before (12-02 23:59:59 local), first, last; Berlin: all
+     * but b-before (10-24 23:59:59 local). */
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (both, "counts"),
+                                                 "total"), ==, 6);
+  }
+
   /* Hostile: each refused with exit 2, naming what. */
   {
     struct { const char *from, *to, *says; } bad[] = {
@@ -472,6 +492,14 @@ test_day (void)
   g_assert_cmpfloat_with_epsilon (rate (report, "recorded_over_held"), 2.0 / 3, 1e-9);
   g_assert_true (json_object_get_boolean_member (find_hearing (report, "h-full"),
                                                  "files_verified"));
+  {
+    g_autofree char *text = NULL;
+    g_assert_cmpint (cr_test_client (room, &text, NULL, "coverage", "--from", from, "--to", to,
+                                     NULL), ==, 0);
+    g_assert_nonnull (strstr (text, "recorded/scheduled  2/3 = 66.7 %"));
+    g_assert_nonnull (strstr (text, "recorded/held       2/3 = 66.7 %"));
+    g_assert_nonnull (strstr (text, "full 1  partial 1  missing 1  not-held 0  cancelled 1"));
+  }
   g_assert_cmpfloat (json_object_get_double_member (find_hearing (report, "h-full"),
                                                     "start_lag_seconds"), <=, 30);
 

@@ -443,9 +443,9 @@ test_day (void)
   from = local_day (t0, -1);
   to = local_day (t0, 1);
   today = local_day (t0, 0);
-  g_ptr_array_add (rows, hearing ("h-full", CASE_FULL, "张三诉李四", t0, t0 + 15 * s,
+  g_ptr_array_add (rows, hearing ("h-full", CASE_FULL, "张三诉李四", t0, t0 + 18 * s,
                                   "scheduled"));
-  g_ptr_array_add (rows, hearing ("h-part", CASE_PART, "王五诉赵六", t0 + 15 * s, t0 + 45 * s,
+  g_ptr_array_add (rows, hearing ("h-part", CASE_PART, "王五诉赵六", t0 + 18 * s, t0 + 45 * s,
                                   "scheduled"));
   g_ptr_array_add (rows, hearing ("h-miss", CASE_MISS, "无人到庭", t0 + 45 * s, t0 + 55 * s,
                                   "scheduled"));
@@ -455,7 +455,7 @@ test_day (void)
 
   /* Full: started at its slot, stopped at its end. */
   full_id = cr_test_start_session (room, CASE_FULL);
-  sleep_s (12);
+  sleep_s (15);
   cr_test_stop_and_wait (room, full_id);
 
   /* Partial: a long recess (lawful), then courtrecd killed and restarted. */

@@ -183,6 +183,10 @@ install: $(PROGRAMS)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/courtrecd@.service.in \
 	    > $(DESTDIR)$(UNITDIR)/courtrecd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/courtrecd@.service
+	sed 's|@BINDIR@|$(PREFIX)/bin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/courtrec-coverage@.service.in > $(DESTDIR)$(UNITDIR)/courtrec-coverage@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/courtrec-coverage@.service
+	install -m 0644 systemd/courtrec-coverage@.timer $(DESTDIR)$(UNITDIR)/
 	if [ -z "$(DESTDIR)" ]; then \
 	    SYSCONFDIR=$(SYSCONFDIR) sh scripts/setup-system.sh; \
 	fi

@@ -149,6 +149,10 @@ int run_publish (VerbCall *call);
 int run_withdraw (VerbCall *call);
 int run_publications (VerbCall *call);
 
+/* coverage-verbs.c */
+int run_coverage (VerbCall *call);
+int run_hearing (VerbCall *call);
+
 /* courtrec.c */
 int run_help (VerbCall *call);
 

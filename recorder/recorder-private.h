@@ -70,6 +70,7 @@ struct CrRecorder {
   char *reserve_path;
   gboolean reserve_failed;      /* the last try to make it failed */
   guint disk_timer;
+  guint coverage_timer;         /* the nightly report's alarm, once a minute */
   gboolean disk_known;          /* the last statvfs worked */
   guint64 disk_free_bytes;
   gint64 disk_seconds_left;

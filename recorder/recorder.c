@@ -14,6 +14,7 @@
 #include "archive/storage-dir.h"
 #include "config/text.h"
 #include "recorder/alarms.h"
+#include "recorder/coverage-watch.h"
 #include "recorder/disk-guard.h"
 #include "recorder/log-writer.h"
 #include "recorder/on-air.h"
@@ -428,6 +429,8 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->silence_timer);
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
+  if (recorder->coverage_timer != 0)
+    g_source_remove (recorder->coverage_timer);
   g_clear_handle_id (&recorder->key_timer, g_source_remove);
   g_clear_pointer (&recorder->scheduler, cr_scheduler_free);
   /* Publications first: their renders belong to the queue. */
@@ -576,6 +579,13 @@ cr_recorder_get_config (CrRecorder *recorder)
   return recorder->config;
 }
 
+static gboolean
+coverage_tick (gpointer user_data)
+{
+  cr_coverage_watch_check (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 cr_recorder_run (CrRecorder *recorder, GError **error)
 {
@@ -599,6 +609,10 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
   recorder->silence_timer = g_timeout_add_seconds (1, cr_alarms_check_silence, recorder);
   cr_disk_guard_check (recorder);
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, cr_disk_guard_check, recorder);
+  /* The nightly recording-rate check (courtrec coverage --nightly) files
+   * its report for the daemon to raise coverage-shortfall from. */
+  cr_coverage_watch_check (recorder);
+  recorder->coverage_timer = g_timeout_add_seconds (60, coverage_tick, recorder);
   cr_sealing_run (recorder);
   cr_recorder_vod_resume (recorder);
   recorder->scheduler = cr_scheduler_new (recorder);

@@ -6,11 +6,14 @@
  * `courtrec status`, /metrics, the sessions and their files (ffprobe),
  * and `courtrec verify`. */
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "archive/segment-index.h"
+#include "archive/utc.h"
 #include "schedule/hearing-store.h"
 #include "tests/test-util-metrics.h"
 #include "tests/test-util.h"
@@ -796,6 +799,141 @@ test_bad_case_row (void)
   }
 }
 
+/* The court's calendar server, as courtrecd's poller meets it: an
+ * iCalendar with an ETag, answered 304 when asked with it. */
+typedef struct {
+  char *body;
+  guint requests;
+  guint not_modified;
+  char *if_none_match;          /* of the last request */
+} CalendarServer;
+
+static void
+serve_calendar (SoupServer *server, SoupServerMessage *msg, const char *path,
+                GHashTable *query, gpointer data)
+{
+  CalendarServer *calendar = data;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  const char *etag = soup_message_headers_get_one (request, "If-None-Match");
+
+  calendar->requests++;
+  g_free (calendar->if_none_match);
+  calendar->if_none_match = g_strdup (etag);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag",
+                                "\"v1\"");
+  if (g_strcmp0 (etag, "\"v1\"") == 0)
+    {
+      calendar->not_modified++;
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/calendar", SOUP_MEMORY_COPY, calendar->body,
+                                    strlen (calendar->body));
+}
+
+static gboolean
+calendar_asked_twice (gpointer data)
+{
+  return ((CalendarServer *) data)->requests >= 2;
+}
+
+static gboolean
+calendar_hearing_known (gpointer data)
+{
+  g_autoptr (JsonObject) status = cr_test_status (data);
+  JsonObject *schedule = json_object_get_object_member (status, "schedule");
+  JsonNode *next = json_object_get_member (schedule, "next");
+
+  return next != NULL && !JSON_NODE_HOLDS_NULL (next) &&
+         g_strcmp0 (json_object_get_string_member (json_node_get_object (next), "uid"),
+                    "H-1") == 0;
+}
+
+/* [schedule] calendar over HTTP: courtrecd reads the court's iCalendar
+ * (local times of Asia/Shanghai by TZID), asks again with its ETag and
+ * takes the 304; then the server and courtrecd both go down (kill -9) and
+ * courtrecd, back inside the slot with the calendar unreachable, records
+ * the hearing from what the index remembers. */
+static void
+test_calendar_over_http (void)
+{
+  CalendarServer calendar = { 0 };
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTimeZone) shanghai = g_time_zone_new_identifier ("Asia/Shanghai");
+  g_autoptr (CrTestRoom) room = NULL;
+  g_autoptr (JsonObject) status = NULL;
+  g_autoptr (JsonObject) start = NULL;
+  g_autofree char *extra = NULL;
+  g_autofree char *local_start = NULL;
+  g_autofree char *local_end = NULL;
+  g_autofree char *expected_local = NULL;
+  guint16 port = cr_test_free_port ();
+  gint64 slot_start = (g_get_real_time () / G_USEC_PER_SEC + (gint64) timing (16)) * G_USEC_PER_SEC;
+  JsonObject *schedule, *next, *source;
+  gint64 id;
+
+  {
+    g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (slot_start / G_USEC_PER_SEC);
+    g_autoptr (GDateTime) s = g_date_time_to_timezone (utc, shanghai);
+    g_autoptr (GDateTime) e = g_date_time_add_minutes (s, 30);
+    local_start = g_date_time_format (s, "%Y%m%dT%H%M%S");
+    local_end = g_date_time_format (e, "%Y%m%dT%H%M%S");
+    expected_local = g_date_time_format (s, "%Y-%m-%dT%H:%M:%S+08:00");
+  }
+  calendar.body = g_strdup_printf (
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//court//cases//ZH\r\n"
+      "BEGIN:VEVENT\r\nUID:H-1\r\nDTSTAMP:20261201T000000Z\r\n"
+      "DTSTART;TZID=Asia/Shanghai:%s\r\nDTEND;TZID=Asia/Shanghai:%s\r\n"
+      "SUMMARY:甲案 开庭\r\nX-COURTREC-CASE:%s\r\nLOCATION:第一法庭\r\nCLASS:PUBLIC\r\n"
+      "END:VEVENT\r\nEND:VCALENDAR\r\n",
+      local_start, local_end, CASE_A);
+  soup_server_add_handler (server, "/room.ics", serve_calendar, &calendar, NULL);
+  soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  extra = g_strdup_printf ("[schedule]\ncalendar = http://127.0.0.1:%u/room.ics\n"
+                           "timezone = Asia/Shanghai\npoll_seconds = 10\n"
+                           "grace_seconds = 2\nautostart = true\n\n", port);
+  room = cr_test_room_new (60, extra);
+  cr_test_room_start (room);
+  g_assert_true (cr_test_wait_until (calendar_hearing_known, room, timing (8) * 1000));
+  status = cr_test_status (room);
+  schedule = json_object_get_object_member (status, "schedule");
+  next = json_object_get_object_member (schedule, "next");
+  g_assert_cmpstr (json_object_get_string_member (next, "case"), ==, CASE_A);
+  g_assert_cmpstr (json_object_get_string_member (next, "starts_local"), ==, expected_local);
+  {
+    g_autofree char *utc = cr_format_utc (slot_start);
+    g_assert_cmpstr (json_object_get_string_member (next, "starts"), ==, utc);
+  }
+
+  /* The next read carries the ETag and is told nothing changed. */
+  g_assert_true (cr_test_wait_until (calendar_asked_twice, &calendar, timing (15) * 1000));
+  g_assert_cmpstr (calendar.if_none_match, ==, "\"v1\"");
+  g_assert_cmpuint (calendar.not_modified, ==, 1);
+
+  /* The network goes, and courtrecd with it, before the slot. */
+  soup_server_disconnect (server);
+  g_assert_true (WIFSIGNALED (cr_test_room_signal (room, SIGKILL, 10)));
+  sleep_until (slot_start + seconds (3));
+  cr_test_room_start (room);
+  id = wait_session (room, CASE_A, timing (8) * 1000);
+  g_assert_cmpint (id, >, 0);
+  start = event_detail (room, id, CR_EVENT_START);
+  g_assert_cmpstr (json_object_get_string_member (start, "hearing"), ==, "H-1");
+  g_clear_pointer (&status, json_object_unref);
+  status = cr_test_status (room);
+  source = json_array_get_object_element (json_object_get_array_member (
+      json_object_get_object_member (status, "schedule"), "sources"), 0);
+  g_assert_cmpstr (json_object_get_string_member (source, "source"), ==, "calendar");
+  g_assert_false (json_object_get_null_member (source, "error"));
+  cr_test_stop_and_wait (room, id);
+  g_free (calendar.body);
+  g_free (calendar.if_none_match);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -809,5 +947,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/scheduler/feed-then-offline", test_feed_then_offline);
   g_test_add_func ("/courtrec/scheduler/stale", test_stale);
   g_test_add_func ("/courtrec/scheduler/bad-case-row", test_bad_case_row);
+  g_test_add_func ("/courtrec/scheduler/calendar-over-http", test_calendar_over_http);
   return g_test_run ();
 }

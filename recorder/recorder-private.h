@@ -86,6 +86,14 @@ struct CrRecorder {
 
 /* A JSON object {"key": "value", ...} of the string pairs given, ended by
  * NULL: an event's detail. (transfer full) */
+/* recorder.c, for recorder-control.c: the open segment's record, the
+ * caption burned into the picture, and the run of files of the session:
+ * begun at the next keyframe (asked for at once), ended with the open
+ * file finished. */
+void cr_recorder_open_segment_free (OpenSegment *segment);
+void cr_recorder_update_caption (CrRecorder *recorder);
+void cr_recorder_begin_segments (CrRecorder *recorder);
+void cr_recorder_end_segments (CrRecorder *recorder);
 char *cr_recorder_json_detail (const char *first_key, ...) G_GNUC_NULL_TERMINATED;
 /* Sets CR_RECORDER_ERROR_FAILED from @index_error, which it frees; FALSE. */
 gboolean cr_recorder_index_failed (GError **error, GError *index_error);

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "archive/json-members.h"
 #include "archive/utc.h"
 #include "config/text.h"
 #include "recorder/http-server.h"
@@ -32,16 +33,6 @@ refuse (SoupServerMessage *msg, const CrPrincipal *principal, guint status, cons
              cr_text_shown (message));
 }
 
-static void
-json_text (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 static char *
 describe (const CrHearingRow *row)
 {
@@ -54,17 +45,17 @@ describe (const CrHearingRow *row)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, row->id);
-  json_text (builder, "uid", row->uid);
-  json_text (builder, "case", row->case_no);
-  json_text (builder, "starts", starts);
+  cr_json_add_text (builder, "uid", row->uid);
+  cr_json_add_text (builder, "case", row->case_no);
+  cr_json_add_text (builder, "starts", starts);
   json_builder_set_member_name (builder, "not_held");
   if (row->not_held_us != 0)
     {
       g_autofree char *at = cr_format_utc (row->not_held_us);
       json_builder_begin_object (builder);
-      json_text (builder, "at", at);
-      json_text (builder, "by", row->not_held_by);
-      json_text (builder, "reason", row->not_held_reason);
+      cr_json_add_text (builder, "at", at);
+      cr_json_add_text (builder, "by", row->not_held_by);
+      cr_json_add_text (builder, "reason", row->not_held_reason);
       json_builder_end_object (builder);
     }
   else

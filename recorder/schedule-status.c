@@ -2,6 +2,7 @@
 /* schedule-status.c: see schedule-status.h. */
 #include "recorder/schedule-status.h"
 
+#include "archive/json-members.h"
 #include "archive/utc.h"
 #include "recorder/recorder-private.h"
 #include "recorder/scheduler.h"
@@ -15,23 +16,6 @@ court_zone (const CrConfig *config)
   GTimeZone *zone = config->schedule_timezone != NULL
                     ? g_time_zone_new_identifier (config->schedule_timezone) : NULL;
   return zone != NULL ? zone : g_time_zone_new_local ();
-}
-
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_time (JsonBuilder *b, const char *name, gint64 utc_us)
-{
-  g_autofree char *text = utc_us > 0 ? cr_format_utc (utc_us) : NULL;
-  add_string (b, name, text);
 }
 
 static void
@@ -53,14 +37,14 @@ add_hearing (CrRecorder *recorder, JsonBuilder *b, const char *name,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
   json_builder_add_int_value (b, hearing->id);
-  add_string (b, "uid", hearing->uid);
-  add_string (b, "case", hearing->case_no);
-  add_string (b, "title", hearing->title);
-  add_string (b, "location", hearing->location);
-  add_time (b, "starts", hearing->starts_us);
-  add_time (b, "ends", hearing->ends_us);
-  add_string (b, "starts_local", starts_local);
-  add_string (b, "ends_local", ends_local);
+  cr_json_add_text (b, "uid", hearing->uid);
+  cr_json_add_text (b, "case", hearing->case_no);
+  cr_json_add_text (b, "title", hearing->title);
+  cr_json_add_text (b, "location", hearing->location);
+  cr_json_add_time (b, "starts", hearing->starts_us);
+  cr_json_add_time (b, "ends", hearing->ends_us);
+  cr_json_add_text (b, "starts_local", starts_local);
+  cr_json_add_text (b, "ends_local", ends_local);
   json_builder_set_member_name (b, "public");
   json_builder_add_boolean_value (b, hearing->public_hearing);
   json_builder_set_member_name (b, "recording");
@@ -85,16 +69,16 @@ add_source_rows (CrRecorder *recorder, JsonBuilder *b)
         continue;
       row = cr_schedule_source_get (recorder->index, sources[i][0], NULL);
       json_builder_begin_object (b);
-      add_string (b, "source", sources[i][0]);
-      add_string (b, "location", sources[i][1]);
-      add_time (b, "checked", row != NULL ? row->checked_us : 0);
-      add_time (b, "changed", row != NULL ? row->changed_us : 0);
+      cr_json_add_text (b, "source", sources[i][0]);
+      cr_json_add_text (b, "location", sources[i][1]);
+      cr_json_add_time (b, "checked", row != NULL ? row->checked_us : 0);
+      cr_json_add_time (b, "changed", row != NULL ? row->changed_us : 0);
       json_builder_set_member_name (b, "hearings");
       json_builder_add_int_value (b, row != NULL ? row->hearings : 0);
       json_builder_set_member_name (b, "skipped");
       json_builder_add_null_value (b);
-      add_string (b, "error", row != NULL ? row->error : NULL);
-      add_time (b, "error_since", row != NULL && row->error != NULL ? row->error_us : 0);
+      cr_json_add_text (b, "error", row != NULL ? row->error : NULL);
+      cr_json_add_time (b, "error_since", row != NULL && row->error != NULL ? row->error_us : 0);
       json_builder_end_object (b);
     }
 }
@@ -111,7 +95,7 @@ cr_schedule_status_add (CrRecorder *recorder, JsonBuilder *b)
 
   json_builder_set_member_name (b, "schedule");
   json_builder_begin_object (b);
-  add_string (b, "timezone", config->schedule_timezone);
+  cr_json_add_text (b, "timezone", config->schedule_timezone);
   json_builder_set_member_name (b, "autostart");
   json_builder_add_boolean_value (b, config->schedule_autostart);
   json_builder_set_member_name (b, "grace_seconds");

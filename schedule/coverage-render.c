@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "archive/access-audit.h"
+#include "archive/json-members.h"
 #include "archive/utc.h"
 
 const char *
@@ -103,31 +104,6 @@ problems_text (const CrCoverageHearing *hearing)
 /* --- JSON ----------------------------------------------------------------- */
 
 static void
-json_text (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-json_time (JsonBuilder *builder, const char *name, gint64 utc_us)
-{
-  g_autofree char *text = utc_us != 0 ? cr_format_utc (utc_us) : NULL;
-
-  json_text (builder, name, text);
-}
-
-static void
-json_int (JsonBuilder *builder, const char *name, gint64 value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
 json_seconds (JsonBuilder *builder, const char *name, gint64 us)
 {
   json_builder_set_member_name (builder, name);
@@ -153,10 +129,10 @@ json_spans (JsonBuilder *builder, const char *name, GPtrArray *spans, const char
     {
       CrCoverageSpan *span = g_ptr_array_index (spans, i);
       json_builder_begin_object (builder);
-      json_time (builder, "from", span->from_us);
-      json_time (builder, "to", span->to_us);
+      cr_json_add_time (builder, "from", span->from_us);
+      cr_json_add_time (builder, "to", span->to_us);
       json_seconds (builder, "seconds", span->to_us - span->from_us);
-      json_text (builder, what, span->what);
+      cr_json_add_text (builder, what, span->what);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -170,31 +146,31 @@ json_hearing (JsonBuilder *builder, const CrCoverageHearing *hearing)
   g_autofree char *ends_local = local_time (row->ends_us, hearing->zone);
 
   json_builder_begin_object (builder);
-  json_text (builder, "room", hearing->room_id);
-  json_int (builder, "id", row->id);
-  json_text (builder, "uid", row->uid);
-  json_text (builder, "source", row->source);
-  json_text (builder, "case", row->case_no);
-  json_text (builder, "title", row->title);
-  json_text (builder, "location", row->location);
-  json_time (builder, "starts", row->starts_us);
-  json_time (builder, "ends", row->ends_us);
-  json_text (builder, "starts_local", starts_local);
-  json_text (builder, "ends_local", ends_local);
-  json_text (builder, "status", row->status);
-  json_time (builder, "removed", row->removed_us);
+  cr_json_add_text (builder, "room", hearing->room_id);
+  cr_json_add_int (builder, "id", row->id);
+  cr_json_add_text (builder, "uid", row->uid);
+  cr_json_add_text (builder, "source", row->source);
+  cr_json_add_text (builder, "case", row->case_no);
+  cr_json_add_text (builder, "title", row->title);
+  cr_json_add_text (builder, "location", row->location);
+  cr_json_add_time (builder, "starts", row->starts_us);
+  cr_json_add_time (builder, "ends", row->ends_us);
+  cr_json_add_text (builder, "starts_local", starts_local);
+  cr_json_add_text (builder, "ends_local", ends_local);
+  cr_json_add_text (builder, "status", row->status);
+  cr_json_add_time (builder, "removed", row->removed_us);
   json_builder_set_member_name (builder, "not_held");
   if (row->not_held_us != 0)
     {
       json_builder_begin_object (builder);
-      json_time (builder, "at", row->not_held_us);
-      json_text (builder, "by", row->not_held_by);
-      json_text (builder, "reason", row->not_held_reason);
+      cr_json_add_time (builder, "at", row->not_held_us);
+      cr_json_add_text (builder, "by", row->not_held_by);
+      cr_json_add_text (builder, "reason", row->not_held_reason);
       json_builder_end_object (builder);
     }
   else
     json_builder_add_null_value (builder);
-  json_text (builder, "class", cr_coverage_class_to_string (hearing->klass));
+  cr_json_add_text (builder, "class", cr_coverage_class_to_string (hearing->klass));
   json_builder_set_member_name (builder, "coverage");
   if (hearing->coverage >= 0)
     json_builder_add_double_value (builder, hearing->coverage);
@@ -214,16 +190,16 @@ json_hearing (JsonBuilder *builder, const CrCoverageHearing *hearing)
     {
       CrCoverageSession *session = g_ptr_array_index (hearing->sessions, i);
       json_builder_begin_object (builder);
-      json_int (builder, "id", session->id);
-      json_time (builder, "started", session->started_us);
-      json_time (builder, "stopped", session->stopped_us);
+      cr_json_add_int (builder, "id", session->id);
+      cr_json_add_time (builder, "started", session->started_us);
+      cr_json_add_time (builder, "stopped", session->stopped_us);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  json_int (builder, "segments", hearing->segments);
-  json_int (builder, "open_segments", hearing->open_segments);
-  json_int (builder, "empty_segments", hearing->empty_segments);
-  json_int (builder, "unverified_segments", hearing->unverified_segments);
+  cr_json_add_int (builder, "segments", hearing->segments);
+  cr_json_add_int (builder, "open_segments", hearing->open_segments);
+  cr_json_add_int (builder, "empty_segments", hearing->empty_segments);
+  cr_json_add_int (builder, "unverified_segments", hearing->unverified_segments);
   json_builder_set_member_name (builder, "files_verified");
   json_builder_add_boolean_value (builder, files_verified (hearing));
   json_builder_set_member_name (builder, "file_problems");
@@ -232,11 +208,11 @@ json_hearing (JsonBuilder *builder, const CrCoverageHearing *hearing)
     {
       CrCoverageFileProblem *problem = g_ptr_array_index (hearing->file_problems, i);
       json_builder_begin_object (builder);
-      json_int (builder, "session", problem->session_id);
-      json_int (builder, "sequence", problem->sequence);
-      json_text (builder, "path", problem->path);
-      json_text (builder, "problem", problem->problem);
-      json_text (builder, "message", problem->message);
+      cr_json_add_int (builder, "session", problem->session_id);
+      cr_json_add_int (builder, "sequence", problem->sequence);
+      cr_json_add_text (builder, "path", problem->path);
+      cr_json_add_text (builder, "problem", problem->problem);
+      cr_json_add_text (builder, "message", problem->message);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -257,11 +233,11 @@ render_json (const CrCoverageReport *report)
   guint recorded = cr_coverage_report_recorded (report);
 
   json_builder_begin_object (builder);
-  json_int (builder, "version", 1);
-  json_time (builder, "generated", report->generated_us);
-  json_text (builder, "from", report->from_date);
-  json_text (builder, "to", report->to_date);
-  json_text (builder, "timezone", report->timezone);
+  cr_json_add_int (builder, "version", 1);
+  cr_json_add_time (builder, "generated", report->generated_us);
+  cr_json_add_text (builder, "from", report->from_date);
+  cr_json_add_text (builder, "to", report->to_date);
+  cr_json_add_text (builder, "timezone", report->timezone);
   json_builder_set_member_name (builder, "rooms");
   json_builder_begin_array (builder);
   for (guint i = 0; i < report->rooms->len; i++)
@@ -270,18 +246,18 @@ render_json (const CrCoverageReport *report)
   json_builder_set_member_name (builder, "counts");
   json_builder_begin_object (builder);
   for (guint klass = 0; klass < CR_COVERAGE_N_CLASSES; klass++)
-    json_int (builder, cr_coverage_class_to_string (klass), report->counts[klass]);
-  json_int (builder, "total", report->hearings->len);
+    cr_json_add_int (builder, cr_coverage_class_to_string (klass), report->counts[klass]);
+  cr_json_add_int (builder, "total", report->hearings->len);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "rates");
   json_builder_begin_object (builder);
-  json_int (builder, "recorded", recorded);
-  json_int (builder, "scheduled", cr_coverage_report_scheduled (report));
-  json_int (builder, "held", cr_coverage_report_held (report));
+  cr_json_add_int (builder, "recorded", recorded);
+  cr_json_add_int (builder, "scheduled", cr_coverage_report_scheduled (report));
+  cr_json_add_int (builder, "held", cr_coverage_report_held (report));
   json_ratio (builder, "recorded_over_scheduled", recorded, cr_coverage_report_scheduled (report));
   json_ratio (builder, "recorded_over_held", recorded, cr_coverage_report_held (report));
   json_builder_end_object (builder);
-  json_int (builder, "bad", cr_coverage_report_bad (report));
+  cr_json_add_int (builder, "bad", cr_coverage_report_bad (report));
   json_builder_set_member_name (builder, "hearings");
   json_builder_begin_array (builder);
   for (guint i = 0; i < report->hearings->len; i++)

@@ -174,9 +174,10 @@ cr_coverage_report_free (CrCoverageReport *report)
 
 /* --- which sessions are the hearing's ------------------------------------- */
 
-/* The "hearing" of @session's start event, when the schedule started it. */
-static gboolean
-started_for (const CrReportFacts *facts, const char *uid)
+/* The "hearing" of a session's start event, when the schedule started it
+ * for one; NULL for a clerk's start. (transfer full) */
+static char *
+started_for (const CrReportFacts *facts)
 {
   for (guint i = 0; i < facts->events->len; i++)
     {
@@ -187,11 +188,12 @@ started_for (const CrReportFacts *facts, const char *uid)
       if (event->kind != CR_EVENT_START)
         continue;
       object = cr_report_detail_object (event, &holder);
-      return object != NULL && json_object_has_member (object, "hearing") &&
-             JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "hearing")) &&
-             g_strcmp0 (json_object_get_string_member (object, "hearing"), uid) == 0;
+      if (object == NULL || !json_object_has_member (object, "hearing") ||
+          !JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "hearing")))
+        return NULL;
+      return g_strdup (json_object_get_string_member (object, "hearing"));
     }
-  return FALSE;
+  return NULL;
 }
 
 static gboolean
@@ -202,6 +204,43 @@ belongs (const CrHearingRow *hearing, const CrSessionRecord *session, gint64 now
   return g_strcmp0 (session->case_no, hearing->case_no) == 0 &&
          session->started_us < hearing->ends_us + CR_COVERAGE_SLACK_US &&
          end_us > hearing->starts_us - CR_COVERAGE_SLACK_US;
+}
+
+/* How well @session fits @hearing's slot: the time they share, or, when
+ * they share none, minus the time between them. */
+static gint64
+fit (const CrHearingRow *hearing, const CrSessionRecord *session, gint64 now_us)
+{
+  gint64 end_us = session->stopped_us != 0 ? session->stopped_us : now_us;
+  gint64 from = MAX (session->started_us, hearing->starts_us);
+  gint64 to = MIN (end_us, hearing->ends_us);
+
+  return to - from;
+}
+
+/* A clerk's session of a case with two slots near each other (a morning
+ * and its continuation) is one hearing's, not both: the slot it fits best,
+ * the earlier on a tie. Else the continuation would be counted recorded
+ * by the morning's session. */
+static gboolean
+fits_best (const CrHearingRow *hearing, const CrSessionRecord *session, GPtrArray *hearings,
+           gint64 now_us)
+{
+  gint64 mine = fit (hearing, session, now_us);
+
+  for (guint i = 0; i < hearings->len; i++)
+    {
+      const CrHearingRow *other = g_ptr_array_index (hearings, i);
+      gint64 theirs;
+
+      if (other->id == hearing->id || g_strcmp0 (other->status, "cancelled") == 0 ||
+          !belongs (other, session, now_us))
+        continue;
+      theirs = fit (other, session, now_us);
+      if (theirs > mine || (theirs == mine && other->starts_us < hearing->starts_us))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* --- what was recorded ---------------------------------------------------- */
@@ -365,7 +404,8 @@ classify (CrCoverageHearing *hearing)
 
 static CrCoverageHearing *
 account_for (CrHearingRow *row, const CrConfig *config, GTimeZone *zone,
-             CrSegmentIndex *index, GPtrArray *all_sessions, gint64 now_us, GError **error)
+             CrSegmentIndex *index, GPtrArray *all_sessions, GPtrArray *all_hearings,
+             gint64 now_us, GError **error)
 {
   CrCoverageHearing *hearing = g_new0 (CrCoverageHearing, 1);
   g_autoptr (GPtrArray) facts = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -398,7 +438,13 @@ account_for (CrHearingRow *row, const CrConfig *config, GTimeZone *zone,
           hearing_free (hearing);
           return NULL;
         }
-      if (!belongs (row, session, now_us) && !started_for (found, row->uid))
+      /* A session the schedule started is its hearing's alone; a clerk's
+       * is the hearing of its case whose slot it fits best. */
+      g_autofree char *named = started_for (found);
+      gboolean ours = named != NULL ? g_strcmp0 (named, row->uid) == 0
+                                    : belongs (row, session, now_us) &&
+                                      fits_best (row, session, all_hearings, now_us);
+      if (!ours)
         {
           cr_report_facts_free (found);
           continue;
@@ -481,7 +527,7 @@ cr_coverage_report_add_room (CrCoverageReport *report, const CrConfig *config,
       /* A hearing is the day's on which its slot starts. */
       if (row->starts_us < from_us || row->starts_us >= to_us)
         continue;
-      hearing = account_for (cr_hearing_row_copy (row), config, zone, index, sessions,
+      hearing = account_for (cr_hearing_row_copy (row), config, zone, index, sessions, rows,
                              report->generated_us, error);
       if (hearing == NULL)
         return FALSE;

@@ -606,6 +606,22 @@ test_day (void)
                                      "--reason", "当事人未到庭", NULL), ==, 0);
   }
 
+  /* The full hearing's case continued in a later slot of the day that
+   * nobody recorded: the morning's session is the morning's alone, so the
+   * continuation is missing (not "full" by the morning's recording). */
+  {
+    g_autoptr (JsonObject) continued = NULL;
+
+    g_ptr_array_add (rows, hearing ("h-cont", CASE_FULL, "张三诉李四（续）", t0 + 70 * s,
+                                    t0 + 80 * s, "scheduled"));
+    seed (room, rows);
+    continued = report_json (room, from, to);
+    g_assert_cmpstr (class_of (continued, "h-full"), ==, "full");
+    g_assert_cmpstr (class_of (continued, "h-cont"), ==, "missing");
+    g_ptr_array_remove_index (rows, rows->len - 1);
+    seed (room, rows);
+  }
+
   /* An emptied file and a flipped byte: the check fails, the nightly run
    * says so by its exit status and in the day's JSON. */
   {

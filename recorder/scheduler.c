@@ -295,13 +295,17 @@ cr_scheduler_tick (CrScheduler *scheduler)
         follow_on (scheduler, current, now);
     }
 
-  /* Not recording what the calendar says is on. A pause of the same case
-   * is the court's own (a recess): lawful. */
+  /* Not recording what the calendar says is on: nothing recording, or
+   * another case begun inside the slot (one begun before it is an
+   * overrun, below). A pause of the same case is the court's own (a
+   * recess): lawful; and a hearing recorded in its slot and stopped by the
+   * clerk has ended early, not gone unrecorded. */
   if (current != NULL && now >= current->starts_us +
                                  (gint64) config->schedule_grace_seconds * G_USEC_PER_SEC &&
-      (recorder->state == STANDBY ||
-       (recorder->state == PAUSED &&
-        g_strcmp0 (recorder->session->case_no, current->case_no) != 0)))
+      ((recorder->state == STANDBY && !recorded_in_slot (scheduler, current)) ||
+       (recorder->state != STANDBY &&
+        g_strcmp0 (recorder->session->case_no, current->case_no) != 0 &&
+        recorder->session->started_us >= current->starts_us)))
     {
       g_autofree char *what = describe (current);
       g_autofree char *message = g_strdup_printf (

@@ -380,6 +380,14 @@ test_not_recording_alarm (void)
   series = g_strdup ("courtrec_hearing_next_start_timestamp_seconds{room=\"test-room\"}");
   g_assert_false (cr_test_scrape_has (recording, series));
   cr_test_stop_and_wait (room, id);
+
+  /* The hearing ended early and the clerk stopped it: recorded in its
+   * slot, it is not "unrecorded" for the rest of the slot. */
+  g_assert_false (wait_alarm (room, "scheduled-not-recording", TRUE, timing (4) * 1000));
+  /* Another case begun inside the slot does not record the scheduled one. */
+  id = cr_test_start_session (room, CASE_C);
+  g_assert_true (wait_alarm (room, "scheduled-not-recording", TRUE, timing (3) * 1000));
+  cr_test_stop_and_wait (room, id);
 }
 
 /* The UTC start a file says of itself (its video track's title). */

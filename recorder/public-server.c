@@ -5,6 +5,8 @@
 #include "recorder/access-web.h"
 #include "recorder/broadcast.h"
 #include "recorder/http-server.h"
+#include "recorder/recorder-private.h"
+#include "streaming/live-schedule.h"
 #include "streaming/live-web.h"
 #include "vod/vod-web.h"
 
@@ -13,11 +15,15 @@
  * within the second deadline even to a slow phone. */
 #define HEADER_TIMEOUT_MS 10000
 #define EXCHANGE_TIMEOUT_MS 60000
+/* The public schedule is read from the index at most this often, however
+ * many viewers ask: a calendar change or a decision shows within it. */
+#define SCHEDULE_MAX_AGE_S 5
 
 struct CrPublicServer {
   CrRecorder *recorder;   /* borrowed */
   CrHttpServer *http;
   CrAccessWeb *access_web;  /* the parties' pages, /access/ */
+  CrLiveSchedule *schedule; /* /live/schedule.json */
 };
 
 /* The public reads; nothing it sends has a body. */
@@ -90,8 +96,13 @@ cr_public_server_new (CrRecorder *recorder, guint max_connections, GError **erro
   self = g_new0 (CrPublicServer, 1);
   self->recorder = recorder;
   self->http = cr_http_server_new (&limits, admit_request, self);
-  cr_live_web_add_handlers (cr_http_server_get_soup (self->http), config->room_id,
-                            live_web_state, self);
+  self->schedule = cr_live_schedule_new (recorder->index, config->schedule_timezone,
+                                         config->schedule_public_days,
+                                         config->schedule_calendar != NULL ||
+                                             config->schedule_feed != NULL,
+                                         SCHEDULE_MAX_AGE_S);
+  cr_live_web_add_handlers_full (cr_http_server_get_soup (self->http), config->room_id,
+                                 live_web_state, self, self->schedule);
   self->access_web = cr_access_web_new (recorder, self->http);
   if (cr_recorder_get_vod_service (recorder) != NULL)
     cr_vod_web_add_handlers (cr_http_server_get_soup (self->http),
@@ -115,5 +126,6 @@ cr_public_server_free (CrPublicServer *server)
     return;
   cr_http_server_free (server->http);
   cr_access_web_free (server->access_web);
+  cr_live_schedule_free (server->schedule);
   g_free (server);
 }

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "streaming/live-schedule.h"
+
 #define RESOURCE_PREFIX "/org/courtrec/web/"
 
 /* Generated from web/courtrec.gresource.xml (the Makefile's WEB_XML rule).
@@ -27,6 +29,7 @@ typedef struct {
   char *room_id;
   CrLiveWebStateFunc func;
   gpointer user_data;
+  CrLiveSchedule *schedule;     /* borrowed, or NULL: no schedule.json */
 } LiveWeb;
 
 typedef struct {
@@ -199,6 +202,59 @@ serve_state (SoupServerMessage *msg, const CrLiveWebState *state, const char *ro
   respond (msg, SOUP_STATUS_OK, "application/json", "no-cache", body);
 }
 
+/* TRUE when the request's If-None-Match names @etag (or is "*"). */
+static gboolean
+etag_matches (SoupServerMessage *msg, const char *etag)
+{
+  const char *header = soup_message_headers_get_list (
+      soup_server_message_get_request_headers (msg), "If-None-Match");
+  g_auto (GStrv) tags = NULL;
+
+  if (header == NULL || etag == NULL)
+    return FALSE;
+  tags = g_strsplit (header, ",", 0);
+  for (guint i = 0; tags[i] != NULL; i++)
+    {
+      const char *tag = g_strstrip (tags[i]);
+      /* A weak comparison, as RFC 9110 asks for If-None-Match. */
+      if (g_str_has_prefix (tag, "W/"))
+        tag += 2;
+      if (g_str_equal (tag, "*") || g_str_equal (tag, etag))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The public schedule (live-schedule.h), the same for every viewer for a
+ * few seconds: a proxy or the browser may keep it that long, and ask
+ * again with its ETag for a 304. */
+static void
+serve_schedule (LiveWeb *web, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr (GError) error = NULL;
+  const char *etag = NULL;
+  g_autoptr (GBytes) body = cr_live_schedule_get (web->schedule, &etag, &error);
+  g_autofree char *cache_control = NULL;
+
+  if (body == NULL)
+    {
+      soup_message_headers_replace (headers, "Retry-After", "10");
+      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                    "The schedule cannot be read now\n");
+      return;
+    }
+  cache_control = g_strdup_printf ("public, max-age=%u",
+                                   cr_live_schedule_max_age (web->schedule));
+  soup_message_headers_replace (headers, "ETag", etag);
+  if (etag_matches (msg, etag))
+    {
+      respond (msg, SOUP_STATUS_NOT_MODIFIED, NULL, cache_control, NULL);
+      return;
+    }
+  respond (msg, SOUP_STATUS_OK, "application/json", cache_control, body);
+}
+
 /* The content type of a file we serve from hls_dir, or NULL if @name is
  * not one: a plain name of our own kinds, so never a path. */
 static const char *
@@ -316,6 +372,13 @@ handle_live (SoupServer *server, SoupServerMessage *msg, const char *path,
       serve_asset (msg, name);
       return;
     }
+  /* The room's schedule also beside the page at /live/: the one room of
+   * this daemon is the only one it knows. */
+  if (g_str_equal (room, "schedule.json") && name == NULL && web->schedule != NULL)
+    {
+      serve_schedule (web, msg);
+      return;
+    }
   if (!g_str_equal (room, web->room_id))
     {
       not_found (msg);
@@ -333,6 +396,12 @@ handle_live (SoupServer *server, SoupServerMessage *msg, const char *path,
       return;
     }
 
+  if (g_str_equal (name, "schedule.json") && web->schedule != NULL)
+    {
+      serve_schedule (web, msg);
+      return;
+    }
+
   web->func (&state, web->user_data);
   off = state.state == NULL || g_str_equal (state.state, "off");
   if (g_str_equal (name, "state.json"))
@@ -347,6 +416,14 @@ void
 cr_live_web_add_handlers (SoupServer *server, const char *room_id,
                           CrLiveWebStateFunc func, gpointer user_data)
 {
+  cr_live_web_add_handlers_full (server, room_id, func, user_data, NULL);
+}
+
+void
+cr_live_web_add_handlers_full (SoupServer *server, const char *room_id,
+                               CrLiveWebStateFunc func, gpointer user_data,
+                               CrLiveSchedule *schedule)
+{
   LiveWeb *web;
 
   g_return_if_fail (SOUP_IS_SERVER (server));
@@ -359,5 +436,6 @@ cr_live_web_add_handlers (SoupServer *server, const char *room_id,
   web->room_id = g_strdup (room_id);
   web->func = func;
   web->user_data = user_data;
+  web->schedule = schedule;
   soup_server_add_handler (server, "/live", handle_live, web, live_web_free);
 }

@@ -13,6 +13,11 @@
  *   /live/ROOM/audio.m3u8       paused
  *   /live/ROOM/snapshot.jpg   the latest picture (no-cache)
  *   /live/ROOM/NAME.ts        a segment named by the playlists
+ *   /live/schedule.json,      the public schedule (live-schedule.h), when
+ *   /live/ROOM/schedule.json    given one: public, max-age of its cache,
+ *                             ETag (If-None-Match: 304); 503 while the
+ *                             index cannot be read and nothing is cached.
+ *                             A query string changes nothing.
  *   /live/assets/NAME         the page's scripts and styles
  *
  * Anything else, an unknown ROOM, and any name that is not a plain file
@@ -22,6 +27,8 @@
 #pragma once
 
 #include <libsoup/soup.h>
+
+#include "streaming/live-schedule.h"
 
 G_BEGIN_DECLS
 
@@ -44,5 +51,10 @@ typedef void (*CrLiveWebStateFunc) (CrLiveWebState *state, gpointer user_data);
  * soup_server_remove_handler (server, "/live")). */
 void cr_live_web_add_handlers (SoupServer *server, const char *room_id,
                                CrLiveWebStateFunc func, gpointer user_data);
+/* The same, with the public schedule at schedule.json (@schedule borrowed,
+ * outliving the handler; NULL: none). */
+void cr_live_web_add_handlers_full (SoupServer *server, const char *room_id,
+                                    CrLiveWebStateFunc func, gpointer user_data,
+                                    CrLiveSchedule *schedule);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 # background, at idle priority (SCHED_IDLE), while the test binaries run:
 # the tests are mostly real-time pipelines that leave a core idle, the
 # fuzzers take only that, and their reports are counted at the end.
+# With CR_TEST_LANES=2 each build runs in a lane of its own, side by side.
 # Set CR_TEST_FILTER to a substring of a binary's name to run only those.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -37,20 +38,28 @@ export LC_ALL=C.UTF-8
 sanitizer_logs=$(mktemp -d)
 queue=$(mktemp)
 alongside=""
-trap 'rm -rf "$sanitizer_logs" "$queue" $alongside' EXIT
-export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:detect_stack_use_after_return=1:print_summary=1}:log_path=$sanitizer_logs/asan"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:print_summary=1}:log_path=$sanitizer_logs/ubsan"
+lanes=""
+trap 'rm -rf "$sanitizer_logs" "$queue" $alongside $lanes' EXIT
+asan_base="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:detect_stack_use_after_return=1:print_summary=1}"
+ubsan_base="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:print_summary=1}"
+# sanitize_into DIR: the reports of what runs next go to DIR.
+sanitize_into() {
+	export ASAN_OPTIONS="$asan_base:log_path=$1/asan"
+	export UBSAN_OPTIONS="$ubsan_base:log_path=$1/ubsan"
+}
+sanitize_into "$sanitizer_logs"
 
 passed=0
 failed=0
 failures=""
 
-# count NAME LOG RC: adds LOG's TAP lines to the totals; a non-zero RC with
-# no failing line, or a sanitizer report, is a failure too.
+# count NAME LOG RC [REPORTS]: adds LOG's TAP lines to the totals; a
+# non-zero RC with no failing line, or a sanitizer report (in REPORTS, by
+# default the one directory of a run in sequence), is a failure too.
 count() {
 	p=$(grep -c '^ok ' "$2")
 	f=$(grep -c '^not ok ' "$2")
-	for report in "$sanitizer_logs"/*; do
+	for report in "${4:-$sanitizer_logs}"/*; do
 		[ -f "$report" ] || continue
 		echo "# sanitizer report $(basename "$report"):"
 		sed 's/^/# /' "$report"
@@ -76,12 +85,12 @@ run_one() {
 	esac
 }
 
-# report NAME LOG RC SECONDS: shows and counts what a binary did.
+# report NAME LOG RC SECONDS [REPORTS]: shows and counts what a binary did.
 report() {
 	cat "$2"
 	# What CI's time budget is made of.
 	echo "# $1: $4 s"
-	count "$1" "$2" "$3"
+	count "$1" "$2" "$3" "${5:-}"
 }
 
 # The binaries to run, one "BUILD BINARY" a line.
@@ -128,26 +137,77 @@ if [ "${FUZZ_ALONGSIDE:-0}" = 1 ]; then
 	fuzzing=$!
 fi
 
-binaries "$@" >"$queue"
-while read -r build t; do
-	[ -n "$alongside" ] && case "$t" in */fuzz/*) continue ;; esac
-	export CR_BUILD="$CR_TOP/$build"
+# set_build_env BUILD: what a binary of BUILD runs with.
+set_build_env() {
+	export CR_BUILD="$CR_TOP/$1"
 	# The sanitizers run the pipelines two to three times slower: the few
 	# bounds that are about timing, not correctness, scale by this
 	# (cr_test_timing_factor); the normal build holds them at 1.
-	case "$build" in
+	case "$1" in
 	*asan*) export CR_TIMING_FACTOR=2 CR_SANITIZED=1 ;;
 	*) export CR_TIMING_FACTOR=1; unset CR_SANITIZED ;;
 	esac
-	name=$(display_name "$build" "$t")
-	echo "# $name"
-	log=$(mktemp)
-	start=$(date +%s)
-	run_one "$t" "$log" </dev/null
-	rc=$?
-	report "$name" "$log" "$rc" "$(($(date +%s) - start))"
-	rm -f "$log"
-done <"$queue"
+}
+
+binaries "$@" >"$queue"
+if [ -n "$alongside" ]; then
+	grep -v '/fuzz/' "$queue" >"$queue.tests"
+	mv "$queue.tests" "$queue"
+fi
+
+# With CR_TEST_LANES=2 (make ci) each build's binaries run in a lane of
+# their own, the lanes side by side: the tests are real-time pipelines
+# that wait far more than they compute (a binary takes the same minutes
+# sanitized or not), so two lanes take the wall time of the longer one.
+# Every binary's log is kept and shown, in queue order, once all are done;
+# a line says when each finishes, for a log that is watched.
+if [ "${CR_TEST_LANES:-1}" -gt 1 ]; then
+	lanes=$(mktemp -d)
+	for build in $(cut -d' ' -f1 "$queue" | uniq); do
+		grep "^$build " "$queue" >"$lanes/$(echo "$build" | tr / _).queue"
+	done
+	lane_pids=""
+	for lane in "$lanes"/*.queue; do
+		(
+			while read -r build t; do
+				set_build_env "$build"
+				key="$lanes/$(echo "$build" | tr / _)-$(basename "$t")"
+				mkdir "$key.san"
+				sanitize_into "$key.san"
+				start=$(date +%s)
+				run_one "$t" "$key.log" </dev/null
+				echo "$? $(($(date +%s) - start))" >"$key.rc"
+				echo "# finished $(display_name "$build" "$t")"
+			done <"$lane"
+		) &
+		lane_pids="$lane_pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $lane_pids
+	while read -r build t; do
+		name=$(display_name "$build" "$t")
+		key="$lanes/$(echo "$build" | tr / _)-$(basename "$t")"
+		echo "# $name"
+		# A lane that died leaves no result: its binary failed.
+		rc=1 seconds=0
+		[ -f "$key.rc" ] && read -r rc seconds <"$key.rc"
+		[ -f "$key.log" ] || : >"$key.log"
+		mkdir -p "$key.san"
+		report "$name" "$key.log" "$rc" "$seconds" "$key.san"
+	done <"$queue"
+else
+	while read -r build t; do
+		set_build_env "$build"
+		name=$(display_name "$build" "$t")
+		echo "# $name"
+		log=$(mktemp)
+		start=$(date +%s)
+		run_one "$t" "$log" </dev/null
+		rc=$?
+		report "$name" "$log" "$rc" "$(($(date +%s) - start))"
+		rm -f "$log"
+	done <"$queue"
+fi
 
 if [ -n "$alongside" ]; then
 	wait "$fuzzing"

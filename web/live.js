@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* live.js: the public live page. Polls state.json, plays index.m3u8 (or
  * audio.m3u8 in audio-only mode) with hls.js, or natively where hls.js
- * cannot run (Safari on iOS), and refreshes the courtroom picture. */
+ * cannot run (Safari on iOS), and refreshes the courtroom picture. Lists
+ * the coming public trials of schedule.json and says when the next one
+ * starts, in the court's time as the JSON gives it (never the viewer's
+ * zone). Every text from the server goes in as textContent. */
 'use strict';
 
 (function () {
   const POLL_MS = 3000;
   const SNAPSHOT_MS = 10000;
   const STALL_MS = 15000;   /* no progress while playing: load again */
+  const SCHEDULE_MS = 30000;
 
   const $ = (id) => document.getElementById(id);
   const video = $('video');
@@ -31,6 +35,7 @@
   };
 
   let state = null;          /* the last state.json */
+  let schedule = null;       /* the last schedule.json */
   let current = null;        /* { media, url, hls } being played */
   let lastTime = 0;
   let lastProgressAt = 0;
@@ -125,7 +130,155 @@
       snapshot.src = base + state.snapshot + '?t=' + Date.now();
   }
 
+  /* ---- the schedule ---------------------------------------------------- */
+
+  const WEEKDAYS_ZH = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+  const WEEKDAYS_EN = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct',
+                     'Nov', 'Dec'];
+
+  /* "2026-12-04T14:00:00+08:00" -> { date: "2026-12-04", time: "14:00" }:
+   * the court's wall clock, read as text so that no browser zone enters. */
+  function wallClock(local) {
+    const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(local || '');
+    return match ? { date: match[1], time: match[2] } : null;
+  }
+
+  /* The court's date @days after today, by the court's offset. */
+  function courtDate(days) {
+    const match = /^([+-])(\d{2}):(\d{2})$/.exec(schedule.utc_offset || '');
+    const offset = match ? (match[1] === '-' ? -1 : 1) * (match[2] * 60 + Number(match[3])) : 0;
+    const shifted = new Date(Date.now() + offset * 60000 + days * 86400000);
+    return shifted.toISOString().slice(0, 10);
+  }
+
+  /* [zh, en] naming the day of @date: today, tomorrow, or the date. */
+  function dayWords(date) {
+    if (date === courtDate(0))
+      return ['今天', 'today'];
+    if (date === courtDate(1))
+      return ['明天', 'tomorrow'];
+    const [y, m, d] = date.split('-').map(Number);
+    const weekday = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+    return [`${m}月${d}日 ${WEEKDAYS_ZH[weekday]}`,
+            `${WEEKDAYS_EN[weekday]} ${d} ${MONTHS_EN[m - 1]}`];
+  }
+
+  function bilingual(element, zh, en) {
+    element.textContent = zh + ' ';
+    const span = document.createElement('span');
+    span.lang = 'en';
+    span.textContent = '/ ' + en;
+    element.appendChild(span);
+  }
+
+  function hearingOf(caseNumber) {
+    if (schedule === null)
+      return null;
+    if (schedule.current && schedule.current.case === caseNumber)
+      return schedule.current;
+    return schedule.hearings.find((hearing) => hearing.case === caseNumber) || null;
+  }
+
+  /* One line: what is live now, else when the next live trial starts. */
+  function renderNextTrial() {
+    const line = $('next-trial');
+    const onAir = state !== null && (state.state === 'live' || state.state === 'paused') &&
+      state.case_number;
+    if (onAir) {
+      const hearing = hearingOf(state.case_number);
+      const title = hearing && hearing.title ? '，' + hearing.title : '';
+      const titleEn = hearing && hearing.title ? ' — ' + hearing.title : '';
+      if (state.state === 'paused')
+        bilingual(line, `直播暂停中：案号 ${state.case_number}${title}`,
+                  `Broadcast paused: case ${state.case_number}${titleEn}`);
+      else
+        bilingual(line, `正在直播：案号 ${state.case_number}${title}`,
+                  `Live now: case ${state.case_number}${titleEn}`);
+      line.hidden = false;
+      return;
+    }
+    /* A room that reads no calendar knows nothing to announce. */
+    if (schedule === null || (!schedule.published && schedule.hearings.length === 0)) {
+      line.hidden = true;
+      return;
+    }
+    /* A slot that has begun but is not on air yet comes first. */
+    const next = schedule.current || schedule.next;
+    const clock = next ? wallClock(next.starts_local) : null;
+    if (clock === null) {
+      bilingual(line, '近期没有直播安排', 'No live trial scheduled');
+    } else {
+      const [zh, en] = dayWords(clock.date);
+      const title = next.title ? '，' + next.title : '';
+      const titleEn = next.title ? ' — ' + next.title : '';
+      if (next === schedule.current)
+        bilingual(line, `直播即将开始（${zh} ${clock.time} 起），案号 ${next.case}${title}`,
+                  `Live trial about to start (from ${clock.time} ${en}), case ${next.case}${titleEn}`);
+      else
+        bilingual(line, `下一场直播：${zh} ${clock.time}，案号 ${next.case}${title}`,
+                  `Next live trial: ${clock.time} ${en}, case ${next.case}${titleEn}`);
+    }
+    line.hidden = false;
+  }
+
+  function cell(row, text) {
+    const td = document.createElement('td');
+    td.textContent = text || '—';
+    row.appendChild(td);
+  }
+
+  function renderSchedule() {
+    const list = $('schedule-list');
+    const rows = [];
+    for (const hearing of schedule.hearings) {
+      const starts = wallClock(hearing.starts_local);
+      const ends = wallClock(hearing.ends_local);
+      if (starts === null)
+        continue;
+      const [zh, en] = dayWords(starts.date);
+      const row = document.createElement('tr');
+      row.dataset.case = hearing.case;
+      if (schedule.current && schedule.current.case === hearing.case &&
+          schedule.current.starts === hearing.starts)
+        row.className = 'now';
+      cell(row, `${starts.date} ${zh} / ${en}`);
+      cell(row, ends !== null && ends.date === starts.date ? `${starts.time}–${ends.time}`
+                                                            : starts.time);
+      cell(row, hearing.case);
+      cell(row, hearing.title);
+      rows.push(row);
+    }
+    list.replaceChildren(...rows);
+    $('schedule-empty').hidden = rows.length > 0;
+    bilingual($('schedule-zone'), `时间均为法院当地时间（${schedule.timezone}）`,
+              `Times are the court's local time (${schedule.timezone})`);
+    $('schedule').hidden = !schedule.published && rows.length === 0;
+  }
+
+  async function pollSchedule() {
+    try {
+      /* The browser's cache and the ETag make most polls a 304. */
+      const response = await fetch(base + 'schedule.json', { cache: 'no-cache' });
+      if (!response.ok)
+        throw new Error('HTTP ' + response.status);
+      const answer = await response.json();
+      if (!Array.isArray(answer.hearings))
+        throw new Error('not a schedule');
+      schedule = answer;
+      renderSchedule();
+    } catch (error) {
+      /* The last schedule stays shown; the live notice says if the server
+       * is gone. */
+    }
+    renderNextTrial();
+    setTimeout(pollSchedule, SCHEDULE_MS);
+  }
+
+  /* ---- the hearing ------------------------------------------------------ */
+
   function render() {
+    renderNextTrial();
     setText('court', state.court);
     setText('room-name', state.room_name);
     setText('case-number', state.case_number);
@@ -173,4 +326,5 @@
 
   setInterval(refreshSnapshot, SNAPSHOT_MS);
   poll();
+  pollSchedule();
 })();

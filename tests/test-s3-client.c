@@ -368,10 +368,11 @@ test_multipart_resumed (void)
     g_assert_null (cr_s3_multipart_list_parts (client, "parts", "small.bin", small_id, &reply,
                                                &error));
     g_assert_error (error, CR_S3_ERROR, CR_S3_ERROR_NOT_FOUND);
-    g_assert_cmpstr (reply.code, ==, "NoSuchUpload");
+    /* AWS says NoSuchUpload; RGW 16.2 says NoSuchKey. */
+    g_assert_true (g_strcmp0 (reply.code, "NoSuchUpload") == 0 ||
+                   g_strcmp0 (reply.code, "NoSuchKey") == 0);
   }
-  for (guint i = 0; i < parts->len; i++)
-    g_free (g_array_index (parts, CrS3Part, i).etag);
+  /* The parts' etags go with the array (its clear function). */
   cr_s3_reply_clear (&reply);
 }
 

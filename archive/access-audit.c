@@ -414,3 +414,9 @@ cr_access_audit_to_json (GPtrArray *rows)
   json_generator_set_pretty (generator, TRUE);
   return json_generator_to_data (generator, NULL);
 }
+
+void
+cr_access_audit_csv_field (GString *out, const char *field, gboolean first)
+{
+  csv_field (out, field != NULL ? field : "", first);
+}

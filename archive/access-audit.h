@@ -48,6 +48,9 @@ GPtrArray *cr_access_audit_collect (CrSegmentIndex *index, const char *case_no,
  * a line end within a field LF.
  * (transfer full) */
 char *cr_access_audit_to_csv (GPtrArray *rows);
+/* One field of such a CSV (a comma before it unless @first), for the other
+ * tables the court files (the recording-rate report). */
+void cr_access_audit_csv_field (GString *out, const char *field, gboolean first);
 /* A self-contained printable page (inline CSS, no scripts), every text
  * escaped; @court and @case_no head it. (transfer full) */
 char *cr_access_audit_to_html (GPtrArray *rows, const char *court, const char *case_no);

@@ -11,6 +11,7 @@
 
 #include "archive/chain.h"
 #include "archive/digest.h"
+#include "archive/json-members.h"
 #include "archive/utc.h"
 #include "config/small-file.h"
 
@@ -97,32 +98,6 @@ cr_copy_manifest_sig_path (const char *copy_path)
 
 /* --- writing ------------------------------------------------------------- */
 
-static void
-add_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder, const char *name, gint64 value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-/* A time as the index writes it; null for 0 (the session's own start or
- * end, no expiry). */
-static void
-add_time (JsonBuilder *builder, const char *name, gint64 utc_us)
-{
-  g_autofree char *text = utc_us != 0 ? cr_format_utc (utc_us) : NULL;
-  add_string (builder, name, text);
-}
-
 static gpointer
 invalid (GError **error, const char *what)
 {
@@ -180,8 +155,8 @@ add_cuts (JsonBuilder *builder, JsonArray *redactions)
       if (g_strcmp0 (string_member (edit, "kind"), "cut") != 0)
         continue;
       json_builder_begin_object (builder);
-      add_string (builder, "from", string_member (edit, "from"));
-      add_string (builder, "to", string_member (edit, "to"));
+      cr_json_add_text (builder, "from", string_member (edit, "from"));
+      cr_json_add_text (builder, "to", string_member (edit, "to"));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -214,32 +189,32 @@ cr_copy_manifest_to_json (const CrCopyManifest *m, GError **error)
     return NULL;
 
   json_builder_begin_object (builder);
-  add_string (builder, "format", CR_COPY_MANIFEST_FORMAT);
-  add_string (builder, "court", m->court);
-  add_string (builder, "room_id", m->room_id);
-  add_string (builder, "case_no", m->case_no);
-  add_int (builder, "session_id", m->session_id);
-  add_time (builder, "session_started_at", m->session_started_us);
-  add_string (builder, "chain_head", m->chain_head);
-  add_string (builder, "seal_signature", m->seal_signature);
-  add_string (builder, "public_key", m->public_key);
+  cr_json_add_text (builder, "format", CR_COPY_MANIFEST_FORMAT);
+  cr_json_add_text (builder, "court", m->court);
+  cr_json_add_text (builder, "room_id", m->room_id);
+  cr_json_add_text (builder, "case_no", m->case_no);
+  cr_json_add_int (builder, "session_id", m->session_id);
+  cr_json_add_time (builder, "session_started_at", m->session_started_us);
+  cr_json_add_text (builder, "chain_head", m->chain_head);
+  cr_json_add_text (builder, "seal_signature", m->seal_signature);
+  cr_json_add_text (builder, "public_key", m->public_key);
   json_builder_set_member_name (builder, "span");
   json_builder_begin_object (builder);
-  add_time (builder, "from", m->from_us);
-  add_time (builder, "to", m->to_us);
+  cr_json_add_time (builder, "from", m->from_us);
+  cr_json_add_time (builder, "to", m->to_us);
   json_builder_end_object (builder);
   add_cuts (builder, json_node_get_array (redactions));
-  add_string (builder, "watermark", m->watermark);
+  cr_json_add_text (builder, "watermark", m->watermark);
   json_builder_set_member_name (builder, "grant");
   if (m->grant != NULL)
     {
       json_builder_begin_object (builder);
-      add_int (builder, "id", m->grant->id);
-      add_string (builder, "requester", m->grant->requester);
-      add_string (builder, "role", m->grant->role);
-      add_string (builder, "mode", m->grant->mode);
-      add_time (builder, "expires_at", m->grant->expires_us);
-      add_string (builder, "granted_by", m->grant->granted_by);
+      cr_json_add_int (builder, "id", m->grant->id);
+      cr_json_add_text (builder, "requester", m->grant->requester);
+      cr_json_add_text (builder, "role", m->grant->role);
+      cr_json_add_text (builder, "mode", m->grant->mode);
+      cr_json_add_time (builder, "expires_at", m->grant->expires_us);
+      cr_json_add_text (builder, "granted_by", m->grant->granted_by);
       json_builder_end_object (builder);
     }
   else
@@ -248,19 +223,19 @@ cr_copy_manifest_to_json (const CrCopyManifest *m, GError **error)
   if (m->publication != NULL)
     {
       json_builder_begin_object (builder);
-      add_int (builder, "id", m->publication->id);
-      add_string (builder, "published_by", m->publication->published_by);
+      cr_json_add_int (builder, "id", m->publication->id);
+      cr_json_add_text (builder, "published_by", m->publication->published_by);
       json_builder_end_object (builder);
     }
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "redactions");
   json_builder_add_value (builder, g_steal_pointer (&redactions));
-  add_string (builder, "file_name", m->file_name);
-  add_int (builder, "bytes", m->bytes);
-  add_string (builder, "sha256", m->sha256);
-  add_int (builder, "duration_us", m->duration_us);
-  add_time (builder, "rendered_at", m->rendered_us);
+  cr_json_add_text (builder, "file_name", m->file_name);
+  cr_json_add_int (builder, "bytes", m->bytes);
+  cr_json_add_text (builder, "sha256", m->sha256);
+  cr_json_add_int (builder, "duration_us", m->duration_us);
+  cr_json_add_time (builder, "rendered_at", m->rendered_us);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);

@@ -7,6 +7,7 @@
 #include "archive/report-private.h"
 
 #include "archive/access-audit.h"
+#include "archive/json-members.h"
 #include "archive/utc.h"
 
 #define TITLE "Access 查阅、复制及公开记录"
@@ -37,16 +38,6 @@ cr_report_access_text (GString *out, const CrReportFacts *facts)
     }
 }
 
-static void
-json_text (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 void
 cr_report_access_json (JsonBuilder *builder, const CrReportFacts *facts)
 {
@@ -58,16 +49,16 @@ cr_report_access_json (JsonBuilder *builder, const CrReportFacts *facts)
       g_autofree char *at = cr_format_utc (row->at_us);
 
       json_builder_begin_object (builder);
-      json_text (builder, "time", at);
-      json_text (builder, "kind", row->kind_name);
-      json_text (builder, "subject", row->subject);
-      json_text (builder, "who", row->who);
+      cr_json_add_text (builder, "time", at);
+      cr_json_add_text (builder, "kind", row->kind_name);
+      cr_json_add_text (builder, "subject", row->subject);
+      cr_json_add_text (builder, "who", row->who);
       json_builder_set_member_name (builder, "bytes");
       if (row->bytes >= 0)
         json_builder_add_int_value (builder, row->bytes);
       else
         json_builder_add_null_value (builder);
-      json_text (builder, "detail", row->detail);
+      cr_json_add_text (builder, "detail", row->detail);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "archive/json-members.h"
+
 gboolean
 cr_report_format_from_string (const char *text, CrReportFormat *format)
 {
@@ -350,23 +352,6 @@ render_text (CrReportFacts *facts)
 /* --- JSON ------------------------------------------------------------------ */
 
 static void
-json_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-json_time (JsonBuilder *builder, const char *name, gint64 utc_us)
-{
-  g_autofree char *text = utc_us != 0 ? cr_format_utc (utc_us) : NULL;
-  json_string (builder, name, text);
-}
-
-static void
 json_seconds (JsonBuilder *builder, const char *name, gint64 us)
 {
   json_builder_set_member_name (builder, name);
@@ -385,8 +370,8 @@ json_events (JsonBuilder *builder, const char *name, GPtrArray *events)
           ? json_from_string (event->detail, NULL) : NULL;
 
       json_builder_begin_object (builder);
-      json_time (builder, "time", event->at_us);
-      json_string (builder, "kind", event->kind_name);
+      cr_json_add_time (builder, "time", event->at_us);
+      cr_json_add_text (builder, "kind", event->kind_name);
       json_builder_set_member_name (builder, "detail");
       /* A detail that is JSON stays JSON; free text stays a string. */
       if (detail != NULL)
@@ -410,9 +395,9 @@ json_faults (JsonBuilder *builder, GPtrArray *faults)
       CrReportFault *fault = g_ptr_array_index (faults, i);
 
       json_builder_begin_object (builder);
-      json_string (builder, "kind", fault->what);
-      json_time (builder, "start", fault->start_us);
-      json_time (builder, "end", fault->spans ? fault->end_us : fault->start_us);
+      cr_json_add_text (builder, "kind", fault->what);
+      cr_json_add_time (builder, "start", fault->start_us);
+      cr_json_add_time (builder, "end", fault->spans ? fault->end_us : fault->start_us);
       json_builder_set_member_name (builder, "seconds");
       if (fault->spans && fault->end_us != 0)
         json_builder_add_double_value (builder, (fault->end_us - fault->start_us) /
@@ -425,11 +410,11 @@ json_faults (JsonBuilder *builder, GPtrArray *faults)
       json_builder_add_boolean_value (builder, fault->from_start);
       json_builder_set_member_name (builder, "standing");
       json_builder_add_boolean_value (builder, fault->spans && fault->end_us == 0);
-      json_string (builder, "ended_by", fault->ended_by);
-      json_string (builder, "input", fault->input);
-      json_string (builder, "label", fault->label);
-      json_string (builder, "role", fault->role);
-      json_string (builder, "message", fault->message);
+      cr_json_add_text (builder, "ended_by", fault->ended_by);
+      cr_json_add_text (builder, "input", fault->input);
+      cr_json_add_text (builder, "label", fault->label);
+      cr_json_add_text (builder, "role", fault->role);
+      cr_json_add_text (builder, "message", fault->message);
       json_events (builder, "events", fault->events);
       json_builder_end_object (builder);
     }
@@ -446,22 +431,22 @@ render_json (CrReportFacts *facts)
   g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_string (builder, "court", config->court);
+  cr_json_add_text (builder, "court", config->court);
   json_builder_set_member_name (builder, "room");
   json_builder_begin_object (builder);
-  json_string (builder, "id", config->room_id);
-  json_string (builder, "name", config->room_name);
+  cr_json_add_text (builder, "id", config->room_id);
+  cr_json_add_text (builder, "name", config->room_name);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "session");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, session->id);
-  json_string (builder, "case", session->case_no);
-  json_string (builder, "title", session->title);
-  json_string (builder, "state", state_text (session));
-  json_time (builder, "started", session->started_us);
-  json_time (builder, "stopped", session->stopped_us);
+  cr_json_add_text (builder, "case", session->case_no);
+  cr_json_add_text (builder, "title", session->title);
+  cr_json_add_text (builder, "state", state_text (session));
+  cr_json_add_time (builder, "started", session->started_us);
+  cr_json_add_time (builder, "stopped", session->stopped_us);
   json_seconds (builder, "recorded_seconds", facts->recorded_us);
   json_seconds (builder, "paused_seconds", facts->paused_us);
   json_builder_end_object (builder);
@@ -472,10 +457,10 @@ render_json (CrReportFacts *facts)
     {
       CrReportPause *pause = g_ptr_array_index (facts->pauses, i);
       json_builder_begin_object (builder);
-      json_time (builder, "start", pause->start_us);
-      json_time (builder, "end", pause->end_us);
-      json_string (builder, "reason", pause->reason);
-      json_string (builder, "ended_by", pause->ended_by);
+      cr_json_add_time (builder, "start", pause->start_us);
+      cr_json_add_time (builder, "end", pause->end_us);
+      cr_json_add_text (builder, "reason", pause->reason);
+      cr_json_add_text (builder, "ended_by", pause->ended_by);
       json_builder_set_member_name (builder, "seconds");
       if (pause->end_us != 0)
         json_builder_add_double_value (builder,
@@ -496,9 +481,9 @@ render_json (CrReportFacts *facts)
       g_autofree char *by = NULL;
       g_autofree char *text = cr_event_marker_text (event, &by);
       json_builder_begin_object (builder);
-      json_time (builder, "time", event->at_us);
-      json_string (builder, "text", text);
-      json_string (builder, "by", by);
+      cr_json_add_time (builder, "time", event->at_us);
+      cr_json_add_text (builder, "text", text);
+      cr_json_add_text (builder, "by", by);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -511,13 +496,13 @@ render_json (CrReportFacts *facts)
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "sequence");
       json_builder_add_int_value (builder, segment->sequence);
-      json_string (builder, "path", segment->path);
-      json_time (builder, "started", segment->started_us);
+      cr_json_add_text (builder, "path", segment->path);
+      cr_json_add_time (builder, "started", segment->started_us);
       json_seconds (builder, "duration_seconds", segment->duration_us);
       json_builder_set_member_name (builder, "bytes");
       json_builder_add_int_value (builder, segment->bytes);
-      json_string (builder, "sha256", segment->sha256);
-      json_string (builder, "link", segment->link);
+      cr_json_add_text (builder, "sha256", segment->sha256);
+      cr_json_add_text (builder, "link", segment->link);
       json_builder_set_member_name (builder, "closed");
       json_builder_add_boolean_value (builder, segment->closed);
       json_builder_set_member_name (builder, "media_deleted");
@@ -528,13 +513,13 @@ render_json (CrReportFacts *facts)
 
   json_builder_set_member_name (builder, "integrity");
   json_builder_begin_object (builder);
-  json_string (builder, "chain_root", session->chain_root);
-  json_string (builder, "chain_head", session->chain_head);
-  json_string (builder, "signature", session->signature);
-  json_string (builder, "public_key", session->public_key);
-  json_time (builder, "sealed", session->sealed_us);
-  json_time (builder, "archived", session->archived_us);
-  json_time (builder, "media_deleted", session->purged_us);
+  cr_json_add_text (builder, "chain_root", session->chain_root);
+  cr_json_add_text (builder, "chain_head", session->chain_head);
+  cr_json_add_text (builder, "signature", session->signature);
+  cr_json_add_text (builder, "public_key", session->public_key);
+  cr_json_add_time (builder, "sealed", session->sealed_us);
+  cr_json_add_time (builder, "archived", session->archived_us);
+  cr_json_add_time (builder, "media_deleted", session->purged_us);
   json_builder_end_object (builder);
 
   cr_report_access_json (builder, facts);

@@ -7,7 +7,8 @@
 #include "archive/chain.h"
 
 static char *
-start_event_detail (const char *case_no, const char *title, const char *by)
+start_event_detail (const char *case_no, const char *title, const char *by,
+                    const char *hearing)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();
@@ -26,6 +27,11 @@ start_event_detail (const char *case_no, const char *title, const char *by)
       json_builder_set_member_name (builder, "by");
       json_builder_add_string_value (builder, by);
     }
+  if (hearing != NULL)
+    {
+      json_builder_set_member_name (builder, "hearing");
+      json_builder_add_string_value (builder, hearing);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -39,6 +45,7 @@ typedef struct {
   const char *title;
   gint64 started_us;
   const char *by;
+  const char *hearing;
   gint64 session_id;      /* out */
 } NewSession;
 
@@ -72,7 +79,7 @@ insert_session (CrSegmentIndex *index, gpointer data, GError **error)
                      error))
     return FALSE;
 
-  detail = start_event_detail (new->case_no, new->title, new->by);
+  detail = start_event_detail (new->case_no, new->title, new->by, new->hearing);
   if (cr_index_insert_event (index, session.id, new->started_us, CR_EVENT_START,
                              detail, error) == 0)
     return FALSE;
@@ -94,9 +101,19 @@ cr_segment_index_begin_session_by (CrSegmentIndex *index, const char *room_id,
                                    const char *case_no, const char *title,
                                    gint64 started_us, const char *by, GError **error)
 {
+  return cr_segment_index_begin_session_for (index, room_id, case_no, title, started_us, by,
+                                             NULL, error);
+}
+
+gint64
+cr_segment_index_begin_session_for (CrSegmentIndex *index, const char *room_id,
+                                    const char *case_no, const char *title,
+                                    gint64 started_us, const char *by,
+                                    const char *hearing_uid, GError **error)
+{
   NewSession new = {
     .room_id = room_id, .case_no = case_no, .title = title,
-    .started_us = started_us, .by = by,
+    .started_us = started_us, .by = by, .hearing = hearing_uid,
   };
 
   g_return_val_if_fail (index != NULL, 0);

@@ -57,6 +57,12 @@ gint64 cr_segment_index_begin_session_by (CrSegmentIndex *index, const char *roo
                                           const char *case_no, const char *title,
                                           gint64 started_us, const char *by,
                                           GError **error);
+/* The same for a scheduled hearing: its uid (@hearing_uid, may be NULL) is
+ * in the start event's detail as "hearing". */
+gint64 cr_segment_index_begin_session_for (CrSegmentIndex *index, const char *room_id,
+                                           const char *case_no, const char *title,
+                                           gint64 started_us, const char *by,
+                                           const char *hearing_uid, GError **error);
 /* Sets the state; @at_us is the stop time when @state is STOPPED. */
 gboolean cr_segment_index_set_session_state (CrSegmentIndex *index,
                                              gint64 session_id,

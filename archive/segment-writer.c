@@ -82,6 +82,11 @@ struct CrSegmentWriter {
   GstClockTime last_picture_rt;    /* the last picture seen, recording or not */
   gboolean tracks_awaited;    /* a first keyframe went by before every track
                                  had begun: another is asked for once they have */
+  /* A switch to another session asked for (cr_segment_writer_switch): the
+   * next keyframe ends the open file and opens the new session's first. */
+  gboolean switch_pending;
+  gint64 switch_session_id;
+  guint switch_sequence;
   /* Main context only: */
   gboolean disk_stalled;      /* the open file lags behind capture */
   gboolean open_failing;      /* the last file could not be created */
@@ -792,6 +797,22 @@ cr_segment_writer_push (CrSegmentWriter *writer, GstSample *sample,
         GST_LOG ("picture at %" GST_TIME_FORMAT " for a new file, %s", GST_TIME_ARGS (running_time),
                  keyframe ? "a keyframe" : "a delta");
       current = writer->current;
+      /* The boundary of a switch: this keyframe is the new session's first
+       * picture and the old file's picture ends right before it. */
+      if (writer->switch_pending && keyframe)
+        {
+          GST_INFO ("switch to session %" G_GINT64_FORMAT " at %" GST_TIME_FORMAT,
+                    writer->switch_session_id, GST_TIME_ARGS (running_time));
+          writer->switch_pending = FALSE;
+          writer->session_id = writer->switch_session_id;
+          writer->next_sequence = writer->switch_sequence;
+          if (current != NULL)
+            {
+              retire_previous (writer, current, running_time);
+              writer->current = current = segment_open (writer, caps, running_time, utc_us);
+              writer->keyframe_asked = FALSE;
+            }
+        }
       if (current == NULL || (keyframe && running_time >=
                               current->start_rt + writer->segment_duration))
         {
@@ -964,11 +985,42 @@ cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
 }
 
 void
+cr_segment_writer_switch (CrSegmentWriter *writer, gint64 session_id, guint first_sequence)
+{
+  g_mutex_lock (&writer->lock);
+  if (!writer->recording || writer->current == NULL)
+    {
+      /* No file open to hand over from: the run simply goes on as the new
+       * session's, from its next keyframe. */
+      writer->switch_pending = FALSE;
+      writer->session_id = session_id;
+      writer->next_sequence = first_sequence;
+      writer->recording = TRUE;
+      writer->begun_utc_us = g_get_real_time ();
+    }
+  else
+    {
+      writer->switch_pending = TRUE;
+      writer->switch_session_id = session_id;
+      writer->switch_sequence = first_sequence;
+    }
+  GST_INFO ("run switches to session %" G_GINT64_FORMAT, session_id);
+  g_mutex_unlock (&writer->lock);
+}
+
+void
 cr_segment_writer_end (CrSegmentWriter *writer)
 {
   g_mutex_lock (&writer->lock);
   GST_INFO ("run ends");
   writer->recording = FALSE;
+  /* A switch not yet made ends with the run, into the new session. */
+  if (writer->switch_pending)
+    {
+      writer->switch_pending = FALSE;
+      writer->session_id = writer->switch_session_id;
+      writer->next_sequence = writer->switch_sequence;
+    }
   /* A gap still being crossed ends with the run. */
   end_gap (writer, g_get_real_time ());
   cr_capture_continuity_forget (writer->continuity);

@@ -74,6 +74,13 @@ void cr_segment_writer_free (CrSegmentWriter *writer);
  * @first_sequence, at the next keyframe. */
 void cr_segment_writer_begin (CrSegmentWriter *writer, gint64 session_id,
                               guint first_sequence);
+/* Hands the run over to @session_id without a gap: the next keyframe
+ * ends the open file (its picture ends right before that keyframe) and
+ * opens the first of @session_id, numbered @first_sequence, with it.
+ * Without an open file the run just goes on as @session_id's. A pause or
+ * end before that keyframe ends the run as @session_id's. */
+void cr_segment_writer_switch (CrSegmentWriter *writer, gint64 session_id,
+                               guint first_sequence);
 /* Ends the run: the open segment is finished. */
 void cr_segment_writer_end (CrSegmentWriter *writer);
 /* Holding: no file is opened while the disk is full. A segment that fails

@@ -91,7 +91,12 @@ static const CrApiField vod_withdraw_fields[] = {
   { "publication", ID_MAX, TRUE }, { "reason", TEXT_LINE_MAX, TRUE }, { NULL } };
 
 /* Each route with the least role that may call it (role.h). */
+/* A clerk's not-held mark: the reason, required to mark (api-hearings.c). */
+static const CrApiField hearing_mark_fields[] = { { "reason", TEXT_LINE_MAX, FALSE }, { NULL } };
+
 static const CrApiRoute routes[] = {
+  { "/api/v1/hearings/", "POST", CR_API_HEARING_MARK, hearing_mark_fields, FIELDS_BODY_MAX,
+    CR_ROLE_CLERK, TRUE },
   { "/api/v1/status", "GET", CR_API_STATUS, NULL, EMPTY_BODY_MAX, CR_ROLE_VIEWER, FALSE },
   { "/api/v1/session/start", "POST", CR_API_START, start_fields, FIELDS_BODY_MAX,
     CR_ROLE_CLERK, FALSE },

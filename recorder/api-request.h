@@ -58,6 +58,7 @@ typedef enum {
   CR_API_ACCESS_SLIP,       /* a grant's slip again, HTML, without its code */
   CR_API_VOD_PUBLISH,   /* publication as video on demand (vod-service.h) */
   CR_API_VOD_WITHDRAW,
+  CR_API_HEARING_MARK,  /* a clerk's not-held mark (api-hearings.h) */
 } CrApiAction;
 
 typedef struct {

@@ -16,6 +16,7 @@
 #include "archive/case-number.h"
 #include "config/text.h"
 #include "recorder/api-access.h"
+#include "recorder/api-hearings.h"
 #include "recorder/api-auth.h"
 #include "recorder/api-login.h"
 #include "recorder/api-request.h"
@@ -294,6 +295,8 @@ dispatch (CrApiServer *self, CrApiAction action, const CrPrincipal *principal,
       return cr_api_access_dispatch (self->recorder, action, principal, request, error);
     case CR_API_ACCESS_SLIP:
       break;   /* HTML: cr_api_access_serve_slip */
+    case CR_API_HEARING_MARK:
+      break;   /* cr_api_hearings_serve: the path names the hearing */
     case CR_API_VOD_PUBLISH: return cr_api_vod_publish (self->recorder, principal, request, error);
     case CR_API_VOD_WITHDRAW: return cr_api_vod_withdraw (self->recorder, principal, request, error);
     case CR_API_LIVE:
@@ -635,6 +638,7 @@ cr_api_server_new (CrRecorder *recorder, const char *host, guint16 port,
   cr_metrics_add_listener (self->metrics, self->http);
   cr_api_server_set_handler (self, CR_API_METRICS, serve_metrics, self->metrics);
   cr_api_server_set_handler (self, CR_API_ACCESS_SLIP, cr_api_access_serve_slip, recorder);
+  cr_api_server_set_handler (self, CR_API_HEARING_MARK, cr_api_hearings_serve, recorder);
   config = cr_recorder_get_config (recorder);
   /* Each stream holds one of the listener's connections: leave the CLI
    * and the scrapers at least a quarter of them. */

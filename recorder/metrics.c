@@ -16,7 +16,9 @@
 
 #include "recorder/alarms.h"
 #include "recorder/recorder-private.h"
+#include "recorder/scheduler.h"
 #include "recorder/uploader.h"
+#include "schedule/slots.h"
 
 /* The meter's floor, as in status: quieter is no sound at all. */
 #define LEVEL_FLOOR_DBFS -100.0
@@ -439,6 +441,61 @@ add_alarms (CrMetrics *metrics, Exposition *e)
     }
 }
 
+/* The calendar's view of now. No case number in any label: a non-public
+ * case must not reach a monitoring system. */
+static void
+add_schedule (CrMetrics *metrics, Exposition *e)
+{
+  CrRecorder *recorder = metrics->recorder;
+  const CrConfig *config = recorder->config;
+  GPtrArray *hearings = recorder->scheduler != NULL
+                        ? cr_scheduler_get_hearings (recorder->scheduler) : NULL;
+  gint64 now = g_get_real_time ();
+  const CrHearingRow *current = hearings != NULL ? cr_slots_current (hearings, now) : NULL;
+  const CrHearingRow *next = hearings != NULL ? cr_slots_next (hearings, now) : NULL;
+  const char *const sources[][2] = { { "calendar", config->schedule_calendar },
+                                     { "feed", config->schedule_feed } };
+
+  family (e, "courtrec_hearing_in_slot", "gauge",
+          "1 while a scheduled hearing's slot holds now.");
+  sample_int (e, current != NULL, NULL);
+  family (e, "courtrec_hearing_slot_recording", "gauge",
+          "1 while the current slot's case is being recorded.");
+  sample_int (e, current != NULL && recorder->state == RECORDING && recorder->session != NULL &&
+                 g_strcmp0 (recorder->session->case_no, current->case_no) == 0, NULL);
+  family (e, "courtrec_hearing_slot_start_timestamp_seconds", "gauge",
+          "When the current slot began, in seconds since the Unix epoch.");
+  if (current != NULL)
+    sample_double (e, current->starts_us / 1e6, NULL);
+  family (e, "courtrec_hearing_next_start_timestamp_seconds", "gauge",
+          "When the next scheduled hearing starts, in seconds since the Unix epoch.");
+  if (next != NULL)
+    sample_double (e, next->starts_us / 1e6, NULL);
+
+  family (e, "courtrec_schedule_last_success_timestamp_seconds", "gauge",
+          "The last read of the schedule's source that worked, in seconds since the Unix epoch.");
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_autoptr (CrScheduleSourceRow) row = NULL;
+      if (sources[i][1] == NULL)
+        continue;
+      row = cr_schedule_source_get (recorder->index, sources[i][0], NULL);
+      if (row != NULL && row->checked_us > 0)
+        sample_double (e, row->checked_us / 1e6, "source", sources[i][0], NULL);
+    }
+  family (e, "courtrec_schedule_hearings", "gauge",
+          "Hearings of this room the source listed at its last read.");
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_autoptr (CrScheduleSourceRow) row = NULL;
+      if (sources[i][1] == NULL)
+        continue;
+      row = cr_schedule_source_get (recorder->index, sources[i][0], NULL);
+      sample_int (e, row != NULL ? (guint64) MAX (row->hearings, 0) : 0,
+                  "source", sources[i][0], NULL);
+    }
+}
+
 static void
 add_http (CrMetrics *metrics, Exposition *e)
 {
@@ -476,6 +533,7 @@ cr_metrics_render (CrMetrics *metrics, gsize *length)
   add_archive (metrics, &e);
   add_destinations (metrics, &e);
   add_alarms (metrics, &e);
+  add_schedule (metrics, &e);
   add_http (metrics, &e);
   g_free (e.room);
   if (length != NULL)

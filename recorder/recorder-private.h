@@ -45,6 +45,9 @@ struct CrRecorder {
   RecorderState state;
   CrSessionRecord *session;     /* NULL in standby */
   char *pause_reason;           /* while PAUSED */
+  char *session_hearing;        /* the hearing's uid when the schedule started
+                                   the session, else NULL */
+  struct CrScheduler *scheduler;/* the slots' alarms and autostart (scheduler.h) */
   OpenSegment *segment;         /* the file being written, or NULL */
   GHashTable *segment_rows;     /* relative path -> index row id (gint64*) */
   guint next_sequence;
@@ -69,6 +72,7 @@ struct CrRecorder {
   char *reserve_path;
   gboolean reserve_failed;      /* the last try to make it failed */
   guint disk_timer;
+  guint coverage_timer;         /* the nightly report's alarm, once a minute */
   gboolean disk_known;          /* the last statvfs worked */
   guint64 disk_free_bytes;
   gint64 disk_seconds_left;
@@ -84,6 +88,14 @@ struct CrRecorder {
 
 /* A JSON object {"key": "value", ...} of the string pairs given, ended by
  * NULL: an event's detail. (transfer full) */
+/* recorder.c, for recorder-control.c: the open segment's record, the
+ * caption burned into the picture, and the run of files of the session:
+ * begun at the next keyframe (asked for at once), ended with the open
+ * file finished. */
+void cr_recorder_open_segment_free (OpenSegment *segment);
+void cr_recorder_update_caption (CrRecorder *recorder);
+void cr_recorder_begin_segments (CrRecorder *recorder);
+void cr_recorder_end_segments (CrRecorder *recorder);
 char *cr_recorder_json_detail (const char *first_key, ...) G_GNUC_NULL_TERMINATED;
 /* Sets CR_RECORDER_ERROR_FAILED from @index_error, which it frees; FALSE. */
 gboolean cr_recorder_index_failed (GError **error, GError *index_error);
@@ -95,6 +107,21 @@ void cr_recorder_log_event_at (CrRecorder *recorder, gint64 at_us, CrEventKind k
  * for @reason: a gap event and a warning. */
 void cr_recorder_log_gap (CrRecorder *recorder, gint64 from_us, gint64 to_us,
                           const char *reason);
+
+/* cr_recorder_start for a scheduled hearing: @hearing_uid (may be NULL)
+ * goes into the start event's detail as "hearing". */
+gint64 cr_recorder_start_for_hearing (CrRecorder *recorder, const char *case_no,
+                                      const char *title, const char *actor,
+                                      const char *hearing_uid, GError **error);
+/* At the end of the slot the running session was started for, when the
+ * next slot (another case) begins there: ends the running session (its
+ * stop "by" schedule) and begins one of @case_no for @hearing_uid, the
+ * files handed over at one keyframe with no gap; a hearing-boundary event
+ * in both. RECORDING only. Returns the new session's id, 0 on error (the
+ * running session then goes on). */
+gint64 cr_recorder_split_at_boundary (CrRecorder *recorder, const char *case_no,
+                                      const char *title, const char *hearing_uid,
+                                      GError **error);
 
 /* recorder-access.c: makes the render queue and the access service once
  * the index is open (a failure is logged: recording goes on without

@@ -5,6 +5,7 @@
 
 #include "config/text.h"
 #include "recorder/alarms.h"
+#include "recorder/schedule-status.h"
 #include "recorder/recorder-private.h"
 #include "recorder/webhook.h"
 
@@ -288,6 +289,7 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_set_member_name (b, "uptime_seconds");
   json_builder_add_int_value (b, (g_get_monotonic_time () - recorder->started_mono_us) /
                                  G_USEC_PER_SEC);
+  cr_schedule_status_add (recorder, b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

@@ -1,34 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* recorder.c: see recorder.h. The session state machine and the segment
- * files' life; the alarms, the disk guard, the on-air policy and the status
- * are in files of their own (recorder-private.h). */
+/* recorder.c: see recorder.h. The recorder's life (made, run, resumed
+ * after a crash, shut down) and the segment files' life from the capture
+ * and the writer; the session's control (start, pause, stop, the slot's
+ * hand-over) is recorder-control.c's, and the alarms, the disk guard, the
+ * on-air policy, the schedule and the status are in files of their own
+ * (recorder-private.h). */
 #include "recorder/recorder.h"
 
-#include <errno.h>
-#include <gst/gst.h>
 #include <sodium.h>
-#include <string.h>
 
-#include "archive/case-number.h"
 #include "archive/reconcile.h"
 #include "archive/storage-dir.h"
 #include "config/text.h"
 #include "recorder/alarms.h"
+#include "recorder/coverage-watch.h"
 #include "recorder/disk-guard.h"
 #include "recorder/log-writer.h"
 #include "recorder/on-air.h"
 #include "recorder/recorder-private.h"
+#include "recorder/scheduler.h"
 #include "recorder/sealing.h"
 #include "recorder/webhook.h"
 
 G_DEFINE_QUARK (cr-recorder-error-quark, cr_recorder_error)
 
-static const char *const pause_reasons[] = {
-  "recess", "non-public-evidence", "mediation", "other", NULL
-};
 
-static void
-open_segment_free (OpenSegment *segment)
+void
+cr_recorder_open_segment_free (OpenSegment *segment)
 {
   if (segment == NULL)
     return;
@@ -68,8 +66,8 @@ cr_recorder_index_failed (GError **error, GError *index_error)
   return FALSE;
 }
 
-static void
-update_caption (CrRecorder *recorder)
+void
+cr_recorder_update_caption (CrRecorder *recorder)
 {
   g_autofree char *caption = NULL;
 
@@ -204,7 +202,7 @@ on_segment_opened (gint64 session_id, guint sequence, const char *relative_path,
 
   if (recorder->session != NULL && recorder->session->id == session_id)
     {
-      open_segment_free (recorder->segment);
+      cr_recorder_open_segment_free (recorder->segment);
       recorder->segment = g_new0 (OpenSegment, 1);
       recorder->segment->sequence = sequence;
       recorder->segment->relative_path = g_strdup (relative_path);
@@ -234,7 +232,7 @@ on_segment_withdrawn (gint64 session_id, guint sequence, const char *relative_pa
   g_hash_table_remove (recorder->segment_rows, relative_path);
   if (recorder->segment != NULL &&
       g_strcmp0 (recorder->segment->relative_path, relative_path) == 0)
-    g_clear_pointer (&recorder->segment, open_segment_free);
+    g_clear_pointer (&recorder->segment, cr_recorder_open_segment_free);
   g_message ("No frame of %s/%s reached the disk: the file was removed",
              cr_text_shown (recorder->config->storage_dir), cr_text_shown (relative_path));
 }
@@ -293,7 +291,7 @@ on_segment_closed (gint64 session_id, guint sequence, const char *relative_path,
 
   if (recorder->segment != NULL &&
       g_strcmp0 (recorder->segment->relative_path, relative_path) == 0)
-    g_clear_pointer (&recorder->segment, open_segment_free);
+    g_clear_pointer (&recorder->segment, cr_recorder_open_segment_free);
 
   if (recorder->done != NULL && cr_segment_writer_is_idle (recorder->writer))
     finish_shutdown (recorder);
@@ -430,7 +428,10 @@ cr_recorder_free (CrRecorder *recorder)
     g_source_remove (recorder->silence_timer);
   if (recorder->disk_timer != 0)
     g_source_remove (recorder->disk_timer);
+  if (recorder->coverage_timer != 0)
+    g_source_remove (recorder->coverage_timer);
   g_clear_handle_id (&recorder->key_timer, g_source_remove);
+  g_clear_pointer (&recorder->scheduler, cr_scheduler_free);
   /* Publications first: their renders belong to the queue. */
   cr_recorder_vod_stop (recorder);
   /* The capture stops first: once its streaming threads are joined no
@@ -449,7 +450,7 @@ cr_recorder_free (CrRecorder *recorder)
   g_clear_pointer (&recorder->index, cr_segment_index_free);
   g_clear_pointer (&recorder->key, cr_device_key_free);
   g_clear_pointer (&recorder->session, cr_session_record_free);
-  g_clear_pointer (&recorder->segment, open_segment_free);
+  g_clear_pointer (&recorder->segment, cr_recorder_open_segment_free);
   g_clear_pointer (&recorder->segment_rows, g_hash_table_unref);
   g_clear_pointer (&recorder->alarms, g_ptr_array_unref);
   /* After the capture: no alarm is raised any more. */
@@ -459,13 +460,14 @@ cr_recorder_free (CrRecorder *recorder)
   g_free (recorder->silent_since_us);
   g_free (recorder->silent_alarmed);
   g_free (recorder->pause_reason);
+  g_free (recorder->session_hearing);
   g_free (recorder);
 }
 
 /* Opens the file run for the current session at the next keyframe, which
  * is asked for at once. */
-static void
-begin_segments (CrRecorder *recorder)
+void
+cr_recorder_begin_segments (CrRecorder *recorder)
 {
   cr_segment_writer_begin (recorder->writer, recorder->session->id,
                            recorder->next_sequence);
@@ -475,15 +477,15 @@ begin_segments (CrRecorder *recorder)
 }
 
 /* Closes the run; the sequence goes on where the writer stopped. */
-static void
-end_segments (CrRecorder *recorder)
+void
+cr_recorder_end_segments (CrRecorder *recorder)
 {
   g_autoptr (GError) error = NULL;
 
   cr_segment_writer_end (recorder->writer);
   cr_disk_guard_open_failure_over (recorder, g_get_real_time ());
   /* The open file is being finished: status shows none from now on. */
-  g_clear_pointer (&recorder->segment, open_segment_free);
+  g_clear_pointer (&recorder->segment, cr_recorder_open_segment_free);
   /* The writer numbered files as it opened them; the next run follows on.
    * Rows are added on the main loop, so count what was handed out. */
   recorder->next_sequence = MAX (recorder->next_sequence,
@@ -542,7 +544,7 @@ resume_unfinished_session (CrRecorder *recorder, GError **error)
   if (recorder->session->state == CR_SESSION_RECORDING)
     {
       recorder->state = RECORDING;
-      begin_segments (recorder);
+      cr_recorder_begin_segments (recorder);
       g_message ("Resumed recording session %" G_GINT64_FORMAT, recorder->session->id);
     }
   else
@@ -577,6 +579,13 @@ cr_recorder_get_config (CrRecorder *recorder)
   return recorder->config;
 }
 
+static gboolean
+coverage_tick (gpointer user_data)
+{
+  cr_coverage_watch_check (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 cr_recorder_run (CrRecorder *recorder, GError **error)
 {
@@ -593,233 +602,22 @@ cr_recorder_run (CrRecorder *recorder, GError **error)
                     __ATOMIC_RELAXED);
   if (!resume_unfinished_session (recorder, error))
     return FALSE;
-  update_caption (recorder);
+  cr_recorder_update_caption (recorder);
   cr_on_air_update (recorder);
   /* Silence is counted from now, not from the epoch. */
   cr_alarms_restart_silence (recorder);
   recorder->silence_timer = g_timeout_add_seconds (1, cr_alarms_check_silence, recorder);
   cr_disk_guard_check (recorder);
   recorder->disk_timer = g_timeout_add_seconds (DISK_CHECK_SECONDS, cr_disk_guard_check, recorder);
+  /* The nightly recording-rate check (courtrec coverage --nightly) files
+   * its report for the daemon to raise coverage-shortfall from. */
+  cr_coverage_watch_check (recorder);
+  recorder->coverage_timer = g_timeout_add_seconds (60, coverage_tick, recorder);
   cr_sealing_run (recorder);
   cr_recorder_vod_resume (recorder);
+  recorder->scheduler = cr_scheduler_new (recorder);
   return TRUE;
 }
-
-/* --- control ------------------------------------------------------------- */
-
-gint64
-cr_recorder_start (CrRecorder *recorder, const char *case_no, const char *title,
-                   const char *actor, GError **error)
-{
-  g_autofree char *canonical = NULL;
-  GError *local_error = NULL;
-  gint64 id;
-  gint64 now = g_get_real_time ();
-
-  if (recorder->state != STANDBY)
-    {
-      g_autofree char *since = cr_format_utc (recorder->session->started_us);
-      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
-                   "A session is already %s in this room: session %" G_GINT64_FORMAT
-                   " of %s, since %s. Stop it before starting another.",
-                   recorder->state == RECORDING ? "recording" : "paused",
-                   recorder->session->id, recorder->session->case_no, since);
-      return 0;
-    }
-  canonical = cr_case_number_canonicalize (case_no ? case_no : "", &local_error);
-  if (canonical == NULL)
-    {
-      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID, "%s",
-                   local_error->message);
-      g_error_free (local_error);
-      return 0;
-    }
-  if (title != NULL && *title == '\0')
-    title = NULL;
-
-  if (!cr_disk_guard_allows_start (recorder, error))
-    return 0;
-
-  id = cr_segment_index_begin_session_by (recorder->index, recorder->config->room_id,
-                                          canonical, title, now, actor, &local_error);
-  if (id <= 0)
-    return cr_recorder_index_failed (error, local_error);
-
-  recorder->session = cr_segment_index_get_session (recorder->index, id, &local_error);
-  if (recorder->session == NULL)
-    return cr_recorder_index_failed (error, local_error);
-  cr_log_set_session (recorder->session->id, recorder->session->case_no);
-  recorder->state = RECORDING;
-  recorder->next_sequence = 1;
-  cr_alarms_log_standing (recorder, recorder->session->started_us);
-  update_caption (recorder);
-  begin_segments (recorder);
-  g_message ("Started session %" G_GINT64_FORMAT " of %s by %s", id, cr_text_shown (canonical),
-             actor != NULL ? cr_text_shown (actor) : "the recorder");
-  cr_on_air_update (recorder);
-  return id;
-}
-
-static gboolean
-require_state (CrRecorder *recorder, RecorderState wanted, const char *verb,
-               GError **error)
-{
-  static const char *const names[] = { "in standby", "recording", "paused" };
-
-  if (recorder->state == wanted)
-    return TRUE;
-  g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_STATE,
-               "Cannot %s: the room is %s%s", verb, names[recorder->state],
-               recorder->state == STANDBY ? " (no session is running)" : "");
-  return FALSE;
-}
-
-static gboolean
-transition (CrRecorder *recorder, CrSessionState state, RecorderState next,
-            CrEventKind event, const char *detail, GError **error)
-{
-  GError *local_error = NULL;
-  gint64 now = g_get_real_time ();
-
-  if (!cr_segment_index_change_session_state (recorder->index, recorder->session->id,
-                                              state, now, event, detail, &local_error))
-    return cr_recorder_index_failed (error, local_error);
-  recorder->session->state = state;
-  recorder->state = next;
-  return TRUE;
-}
-
-gboolean
-cr_recorder_pause (CrRecorder *recorder, const char *reason, const char *actor, GError **error)
-{
-  g_autofree char *detail = NULL;
-
-  if (reason == NULL || !g_strv_contains (pause_reasons, reason))
-    {
-      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
-                   "Unknown pause reason '%s': expected recess, "
-                   "non-public-evidence, mediation or other", reason ? reason : "");
-      return FALSE;
-    }
-  if (!require_state (recorder, RECORDING, "pause", error))
-    return FALSE;
-  detail = cr_recorder_json_detail ("reason", reason, actor != NULL ? "by" : NULL, actor, NULL);
-  if (!transition (recorder, CR_SESSION_PAUSED, PAUSED, CR_EVENT_PAUSE, detail, error))
-    return FALSE;
-  /* A session boundary for the files: the recess is not in any of them. */
-  end_segments (recorder);
-  g_free (recorder->pause_reason);
-  recorder->pause_reason = g_strdup (reason);
-  update_caption (recorder);
-  cr_broadcast_set_recess (recorder->broadcast, TRUE);
-  g_message ("Paused session %" G_GINT64_FORMAT ": %s", recorder->session->id,
-             cr_text_shown (reason));
-  return TRUE;
-}
-
-gboolean
-cr_recorder_resume (CrRecorder *recorder, const char *actor, GError **error)
-{
-  g_autofree char *detail = actor != NULL ? cr_recorder_json_detail ("by", actor, NULL) : NULL;
-
-  if (!require_state (recorder, PAUSED, "resume", error))
-    return FALSE;
-  if (!transition (recorder, CR_SESSION_RECORDING, RECORDING, CR_EVENT_RESUME, detail, error))
-    return FALSE;
-  g_clear_pointer (&recorder->pause_reason, g_free);
-  update_caption (recorder);
-  begin_segments (recorder);
-  cr_broadcast_set_recess (recorder->broadcast, FALSE);
-  g_message ("Resumed session %" G_GINT64_FORMAT, recorder->session->id);
-  return TRUE;
-}
-
-gboolean
-cr_recorder_stop (CrRecorder *recorder, const char *actor, GError **error)
-{
-  g_autofree char *detail = actor != NULL ? cr_recorder_json_detail ("by", actor, NULL) : NULL;
-  gint64 id;
-
-  if (recorder->state == STANDBY)
-    return require_state (recorder, RECORDING, "stop", error);
-  /* A key mended during the session: its alarm ends in this session's log. */
-  cr_sealing_key_usable (recorder);
-  if (recorder->state == RECORDING)
-    end_segments (recorder);
-  if (!transition (recorder, CR_SESSION_STOPPED, STANDBY, CR_EVENT_STOP, detail, error))
-    return FALSE;
-  id = recorder->session->id;
-  if (cr_broadcast_is_on_air (recorder->broadcast))
-    cr_recorder_log_event (recorder, CR_EVENT_OFF_AIR, NULL);
-  /* Also when never on air: a cut made in this session ends with it. */
-  cr_broadcast_go_off_air (recorder->broadcast);
-  g_clear_pointer (&recorder->session, cr_session_record_free);
-  g_clear_pointer (&recorder->pause_reason, g_free);
-  update_caption (recorder);
-  g_message ("Stopped session %" G_GINT64_FORMAT, id);
-  cr_log_set_session (0, NULL);
-  /* Sealed now if every file is already closed (stopped while paused),
-   * else when the last one closes. */
-  cr_sealing_try (recorder, id);
-  if (!cr_sealing_key_usable (recorder))
-    g_warning ("Session %" G_GINT64_FORMAT " is not sealed: the device key '%s' cannot be "
-               "used (see the seal-unavailable alarm)", id,
-               cr_text_shown (recorder->config->key_file));
-  return TRUE;
-}
-
-gint64
-cr_recorder_mark (CrRecorder *recorder, const char *text, const char *actor, GError **error)
-{
-  GError *local_error = NULL;
-  g_autofree char *stripped = g_strstrip (g_strdup (text ? text : ""));
-  gint64 id;
-
-  if (*stripped == '\0')
-    {
-      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
-                   "A marker needs some text");
-      return 0;
-    }
-  if (recorder->session == NULL)
-    {
-      require_state (recorder, RECORDING, "add a marker", error);
-      return 0;
-    }
-  id = cr_segment_index_add_marker_by (recorder->index, recorder->session->id,
-                                       g_get_real_time (), text, actor, &local_error);
-  if (id <= 0)
-    return cr_recorder_index_failed (error, local_error);
-  return id;
-}
-
-gboolean
-cr_recorder_set_layout (CrRecorder *recorder, const char *layout, const char *actor,
-                        GError **error)
-{
-  CrLayoutKind kind;
-  g_autoptr (GError) capture_error = NULL;
-  g_autofree char *detail = NULL;
-
-  if (layout == NULL || !cr_layout_kind_from_string (layout, &kind))
-    {
-      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
-                   "Unknown layout '%s': expected single, pip, grid, voice or evidence",
-                   layout ? layout : "");
-      return FALSE;
-    }
-  if (!cr_capture_set_layout (recorder->capture, kind, &capture_error))
-    {
-      g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID,
-                   "Cannot show the %s layout: %s", layout, capture_error->message);
-      return FALSE;
-    }
-  detail = cr_recorder_json_detail ("layout", layout, actor != NULL ? "by" : NULL, actor, NULL);
-  cr_recorder_log_event (recorder, CR_EVENT_LAYOUT, detail);
-  g_message ("Layout: %s", cr_text_shown (layout));
-  return TRUE;
-}
-
 
 /* --- shutdown ------------------------------------------------------------ */
 

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "archive/json-members.h"
 #include "archive/utc.h"
 
 G_DEFINE_QUARK (cr-render-error-quark, cr_render_error)
@@ -132,29 +133,6 @@ cr_render_job_add_redaction (CrRenderJob *job, const CrRedaction *redaction)
 
 /* --- writing ---------------------------------------------------------------- */
 
-static void
-add_time (JsonBuilder *builder, const char *name, gint64 utc_us)
-{
-  json_builder_set_member_name (builder, name);
-  if (utc_us == 0)
-    json_builder_add_null_value (builder);
-  else
-    {
-      g_autofree char *text = cr_format_utc (utc_us);
-      json_builder_add_string_value (builder, text);
-    }
-}
-
-static void
-add_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value == NULL)
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_string_value (builder, value);
-}
-
 static const char *const kind_names[] = { "mute", "blur", "cut" };
 
 static void
@@ -166,9 +144,9 @@ build_redactions (JsonBuilder *builder, GArray *redactions)
       const CrRedaction *r = &g_array_index (redactions, CrRedaction, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "kind", kind_names[r->kind]);
+      cr_json_add_text (builder, "kind", kind_names[r->kind]);
       if (r->kind == CR_REDACTION_MUTE)
-        add_string (builder, "track", r->track);
+        cr_json_add_text (builder, "track", r->track);
       if (r->kind == CR_REDACTION_BLUR)
         {
           json_builder_set_member_name (builder, "x");
@@ -180,10 +158,10 @@ build_redactions (JsonBuilder *builder, GArray *redactions)
           json_builder_set_member_name (builder, "height");
           json_builder_add_int_value (builder, r->height);
         }
-      add_time (builder, "from", r->from_us);
-      add_time (builder, "to", r->to_us);
-      add_string (builder, "reason", r->reason);
-      add_string (builder, "by", r->by);
+      cr_json_add_time (builder, "from", r->from_us);
+      cr_json_add_time (builder, "to", r->to_us);
+      cr_json_add_text (builder, "reason", r->reason);
+      cr_json_add_text (builder, "by", r->by);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -217,8 +195,8 @@ cr_render_job_to_json (const CrRenderJob *job)
   g_return_val_if_fail (job != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "format", CR_RENDER_JOB_FORMAT);
-  add_string (builder, "output_dir", job->output_dir);
+  cr_json_add_text (builder, "format", CR_RENDER_JOB_FORMAT);
+  cr_json_add_text (builder, "output_dir", job->output_dir);
   json_builder_set_member_name (builder, "segments");
   json_builder_begin_array (builder);
   for (guint i = 0; i < job->segments->len; i++)
@@ -226,18 +204,18 @@ cr_render_job_to_json (const CrRenderJob *job)
       const CrRenderSegment *s = &g_array_index (job->segments, CrRenderSegment, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "path", s->path);
-      add_time (builder, "started_at", s->started_us);
+      cr_json_add_text (builder, "path", s->path);
+      cr_json_add_time (builder, "started_at", s->started_us);
       json_builder_set_member_name (builder, "duration_us");
       json_builder_add_int_value (builder, s->duration_us);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  add_time (builder, "from", job->from_us);
-  add_time (builder, "to", job->to_us);
-  add_string (builder, "watermark", job->watermark);
+  cr_json_add_time (builder, "from", job->from_us);
+  cr_json_add_time (builder, "to", job->to_us);
+  cr_json_add_text (builder, "watermark", job->watermark);
   if (job->title != NULL)
-    add_string (builder, "title", job->title);
+    cr_json_add_text (builder, "title", job->title);
   json_builder_set_member_name (builder, "redactions");
   build_redactions (builder, job->redactions);
   json_builder_set_member_name (builder, "tracks");
@@ -247,9 +225,9 @@ cr_render_job_to_json (const CrRenderJob *job)
       const CrRenderTrack *t = &g_array_index (job->tracks, CrRenderTrack, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "name", t->name);
-      add_string (builder, "title", t->title);
-      add_string (builder, "language", t->language);
+      cr_json_add_text (builder, "name", t->name);
+      cr_json_add_text (builder, "title", t->title);
+      cr_json_add_text (builder, "language", t->language);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -260,8 +238,8 @@ cr_render_job_to_json (const CrRenderJob *job)
       const CrRenderMarker *m = &g_array_index (job->markers, CrRenderMarker, i);
 
       json_builder_begin_object (builder);
-      add_time (builder, "at", m->at_us);
-      add_string (builder, "text", m->text);
+      cr_json_add_time (builder, "at", m->at_us);
+      cr_json_add_text (builder, "text", m->text);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

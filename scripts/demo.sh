@@ -10,7 +10,48 @@ mkdir -p "$room"
 # The example, with the storage and the token kept beside this checkout.
 sed -e 's|^dir = .*|dir = storage|' \
     -e 's|^token_file = .*|token_file = storage/api-token|' \
+    -e 's|^#calendar = .*|calendar = hearings.ics|' \
     config/courtrec.conf.example > "$room/demo.conf"
+# The day's calendar (docs/schedule.md): the demo's public hearing from the
+# start of this minute for 30 minutes, a closed one straight after it, and
+# tomorrow's public hearing that /live/ announces once it is approved.
+slot() { date -u -d "@$(( $(date +%s) / 60 * 60 + $1 ))" +%Y%m%dT%H%M%SZ; }
+cat > "$room/hearings.ics" <<ICS
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//courtrec//demo//ZH
+BEGIN:VEVENT
+UID:demo-1@courtrec
+DTSTAMP:$(slot 0)
+DTSTART:$(slot 0)
+DTEND:$(slot 1800)
+SUMMARY:演示庭审
+X-COURTREC-CASE:（2026）浙1022民初123号
+LOCATION:demo
+CLASS:PUBLIC
+END:VEVENT
+BEGIN:VEVENT
+UID:demo-2@courtrec
+DTSTAMP:$(slot 0)
+DTSTART:$(slot 1800)
+DTEND:$(slot 3600)
+SUMMARY:调解
+X-COURTREC-CASE:（2026）浙1022民初124号
+LOCATION:demo
+CLASS:PRIVATE
+END:VEVENT
+BEGIN:VEVENT
+UID:demo-3@courtrec
+DTSTAMP:$(slot 0)
+DTSTART:$(slot 86400)
+DTEND:$(slot 90000)
+SUMMARY:继续开庭
+X-COURTREC-CASE:（2026）浙1022民初123号
+LOCATION:demo
+CLASS:PUBLIC
+END:VEVENT
+END:VCALENDAR
+ICS
 
 conf="$room/demo.conf"
 # [api] listen comes first in the example, [public] listen second.
@@ -36,12 +77,17 @@ cat <<MSG
         --case '（2026）浙1022民初123号' --name 张三 --role party --id-number-stdin --purpose 复制
     $build/courtrec -c $conf access grant --request R1 --mode copy --slip slip.html
     $build/courtrec -c $conf publish 1 --title '演示庭审'
+    $build/courtrec -c $conf schedule          # today's hearings from hearings.ics
+    $build/courtrec coverage -c $conf --from "$(date +%F)" --to "$(date +%F)"
   Recordings go to $(pwd)/$room/storage/recordings/DATE/ (Matroska, H.264 + AAC),
   indexed in $(pwd)/$room/storage/index.db. Play one with: ffplay FILE
   Approved hearings are live at http://$public/live/ (the public page, HLS).
   The party signs in at http://$public/access/ with the slip's code and 1234 (the
   last 4 of the identity number) to watch and download their watermarked copy;
   published hearings are at http://$public/vod/.
+  The calendar ($room/hearings.ics) schedules the demo hearing from this
+  minute: not started within 2 minutes, status shows the
+  scheduled-not-recording alarm; coverage reports the day's recording rate.
 
   Ctrl-C stops the demo (the open recording is finished cleanly).
 

@@ -23,6 +23,7 @@ build-essential pkg-config
 libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsystemd-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 libavformat-dev libavcodec-dev libavutil-dev libsodium-dev libyajl-dev libqrencode-dev libical-dev
+libcsv-dev
 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 gstreamer1.0-x gstreamer1.0-alsa gstreamer1.0-pulseaudio

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "archive/json-members.h"
 #include "schedule/slots.h"
 
 struct CrLiveSchedule {
@@ -35,16 +36,6 @@ format_local (GTimeZone *zone, gint64 utc_us)
   return local != NULL ? g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z") : NULL;
 }
 
-static void
-add_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 /* What the public may know of @hearing: its case, title and times, never
  * its description (parties' names are in it) nor where it came from. */
 static void
@@ -56,12 +47,12 @@ add_hearing (JsonBuilder *builder, GTimeZone *zone, const CrHearingRow *hearing)
   g_autofree char *ends_local = format_local (zone, hearing->ends_us);
 
   json_builder_begin_object (builder);
-  add_string (builder, "case", hearing->case_no);
-  add_string (builder, "title", hearing->title);
-  add_string (builder, "starts", starts);
-  add_string (builder, "ends", ends);
-  add_string (builder, "starts_local", starts_local);
-  add_string (builder, "ends_local", ends_local);
+  cr_json_add_text (builder, "case", hearing->case_no);
+  cr_json_add_text (builder, "title", hearing->title);
+  cr_json_add_text (builder, "starts", starts);
+  cr_json_add_text (builder, "ends", ends);
+  cr_json_add_text (builder, "starts_local", starts_local);
+  cr_json_add_text (builder, "ends_local", ends_local);
   json_builder_end_object (builder);
 }
 
@@ -137,7 +128,7 @@ cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days,
   now_local = format_local (zone, now_us);
 
   json_builder_begin_object (builder);
-  add_string (builder, "timezone", g_time_zone_get_identifier (zone));
+  cr_json_add_text (builder, "timezone", g_time_zone_get_identifier (zone));
   json_builder_set_member_name (builder, "days");
   json_builder_add_int_value (builder, days);
   json_builder_set_member_name (builder, "published");
@@ -145,7 +136,7 @@ cr_live_schedule_build (CrSegmentIndex *index, GTimeZone *zone, guint days,
   /* The offset alone, not the time: the same hearings give the same bytes
    * (and ETag) from one period to the next, and the viewer's clock with
    * it tells the court's date. */
-  add_string (builder, "utc_offset", now_local != NULL ? now_local + strlen (now_local) - 6
+  cr_json_add_text (builder, "utc_offset", now_local != NULL ? now_local + strlen (now_local) - 6
                                                        : NULL);
   json_builder_set_member_name (builder, "current");
   if (current != NULL)

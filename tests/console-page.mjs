@@ -8,6 +8,8 @@
 //     --artifacts=DIR                   where screenshots go
 //     --case=TEXT                       the case number to type (clerk, alarm)
 //     --kill-pid=PID --camera=NAME      (alarm) the camera's server to kill
+//     --local=HH:MM --next=TEXT         (schedule) the slot's start in the court's
+//                                       time, and what "next" must show
 //
 // Scenarios:
 //   clerk   two successive previews differ, the meters move at 10 frames a
@@ -20,6 +22,8 @@
 //   viewer  no controls, and the API refuses a forged start (403)
 //   alarm   a camera killed: the banner within 3 s, a beep, acknowledged;
 //           then a start over the standing alarm, confirmed
+//   schedule a scheduled slot unrecorded past its grace: the banner names
+//           the case, now and next are shown; a start clears the banner
 //   approver the access panel: the oldest pending request granted (mode
 //           copy, 5 days), its code shown once, then the grant revoked
 //           with a reason; a refusal without a reason is not sent
@@ -31,8 +35,8 @@ const option = (name) => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg ? arg.slice(name.length + 3) : null;
 };
-if (!url || !['clerk', 'viewer', 'alarm', 'approver'].includes(scenario)) {
-  console.error('usage: node tests/console-page.mjs URL clerk|viewer|alarm|approver [options]');
+if (!url || !['clerk', 'viewer', 'alarm', 'approver', 'schedule'].includes(scenario)) {
+  console.error('usage: node tests/console-page.mjs URL clerk|viewer|alarm|approver|schedule [options]');
   process.exit(2);
 }
 
@@ -379,6 +383,32 @@ async function alarm() {
   }
 }
 
+// A scheduled slot passed its grace unrecorded: the banner names the
+// hearing (--case), now and next are shown; a start clears the banner.
+async function schedule() {
+  await logIn();
+  const want = option('case');
+  const banner = await waitFor(() => {
+    const b = document.getElementById('schedule-banner');
+    return b.hidden ? false : b.textContent;
+  }, null, 15000);
+  step('banner', banner);
+  if (!banner.includes(want))
+    throw new Error(`the banner does not name ${want}: ${banner}`);
+  const now = await text('#schedule-current');
+  const next = await text('#schedule-next');
+  step('schedule', { now, next });
+  if (!now.includes(want) || !now.includes(option('local')))
+    throw new Error(`"now" shows "${now}", not ${want} at ${option('local')}`);
+  if (!next.includes(option('next')))
+    throw new Error(`"next" shows "${next}", not ${option('next')}`);
+  if (option('artifacts'))
+    await page.screenshot({ path: `${option('artifacts')}/console-schedule-1366x768.png` });
+  await startHearing(want, true);
+  await waitFor(() => document.getElementById('schedule-banner').hidden, null, 5000);
+  step('banner-cleared', true);
+}
+
 try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -401,7 +431,7 @@ try {
     if (!u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))
       summary.external.push(u);
   });
-  await ({ clerk, viewer, alarm, approver })[scenario]();
+  await ({ clerk, viewer, alarm, approver, schedule })[scenario]();
   if (summary.external.length > 0)
     finish(false, `requests left the appliance: ${summary.external.join(', ')}`);
   else if (summary.errors.length > 0)

@@ -9,6 +9,7 @@
  * Screenshots are kept in $CR_ARTIFACTS/console, or else in
  * $CR_BUILD/artifacts/console. */
 #include "archive/segment-index.h"
+#include "schedule/hearing-store.h"
 #include "tests/test-util.h"
 
 #include <gio/gio.h>
@@ -701,6 +702,84 @@ test_page_viewer (void)
   }
 }
 
+/* A scheduled slot passed its grace with the room in standby: the page
+ * shows the banner naming the hearing, the slot now and the next one in
+ * the court's time, and a clerk's start clears the banner. */
+static void
+test_page_schedule (void)
+{
+  g_autoptr (CrTestRoom) room = NULL;
+  g_autoptr (JsonObject) summary = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_hearing_row_free);
+  g_autoptr (GTimeZone) zone = g_time_zone_new_identifier ("Asia/Shanghai");
+  g_autofree char *index_path = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *local_arg = NULL;
+  g_autofree char *case_arg = g_strdup ("--case=（2026）浙1022民初55号");
+  gint64 now = g_get_real_time ();
+  const char *next_arg = "--next=（2026）浙1022民初56号";
+
+  if (!cr_test_browser_available ())
+    {
+      g_test_skip ("node, playwright-core or /usr/bin/chromium missing");
+      return;
+    }
+  room = cr_test_room_new (60, "[schedule]\ntimezone = Asia/Shanghai\ngrace_seconds = 2\n\n");
+  cr_test_room_start (room);
+  index_path = g_build_filename (room->storage_dir, "index.db", NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      CrHearingRow *row = g_new0 (CrHearingRow, 1);
+      row->uid = g_strdup_printf ("console-%u", i);
+      row->case_no = g_strdup (i == 0 ? "（2026）浙1022民初55号" : "（2026）浙1022民初56号");
+      row->title = g_strdup (i == 0 ? "买卖合同纠纷" : "离婚纠纷");
+      row->location = g_strdup ("第一法庭");
+      row->starts_us = i == 0 ? now - 10 * G_USEC_PER_SEC : now + (gint64) 3600 * G_USEC_PER_SEC;
+      row->ends_us = row->starts_us + (gint64) 1800 * G_USEC_PER_SEC;
+      row->status = g_strdup ("scheduled");
+      g_ptr_array_add (rows, row);
+    }
+  {
+    g_autoptr (CrSegmentIndex) index = cr_segment_index_open (index_path, FALSE, &error);
+    CrScheduleSourceRow source = { .source = (char *) "feed", .location = (char *) "feed.json",
+                                   .checked_us = now, .changed_us = now, .hearings = 2 };
+    g_assert_no_error (error);
+    g_assert_true (cr_hearing_store_replace (index, "feed", rows, now, NULL, &error));
+    g_assert_true (cr_schedule_source_put (index, &source, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (
+        ((CrHearingRow *) g_ptr_array_index (rows, 0))->starts_us / G_USEC_PER_SEC);
+    g_autoptr (GDateTime) shanghai = g_date_time_to_timezone (utc, zone);
+    local = g_date_time_format (shanghai, "%H:%M");
+    local_arg = g_strdup_printf ("--local=%s", local);
+  }
+  {
+    g_autofree char *script = cr_test_top_path ("tests/console-page.mjs");
+    g_autofree char *page_url = g_strdup_printf ("http://127.0.0.1:%u/console/", room->port);
+    g_autofree char *login = g_strdup_printf ("--token=%s", room->token);
+    g_autofree char *dir = artifacts_dir ();
+    g_autofree char *artifacts = g_strdup_printf ("--artifacts=%s", dir);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *argv[] = { "node", script, page_url, "schedule", login, artifacts, case_arg,
+                           local_arg, next_arg, NULL };
+    int status = cr_test_run (&out, &err, argv);
+
+    g_test_message ("console-page.mjs schedule: %s%s", out, err);
+    g_assert_cmpint (status, ==, 0);
+  }
+  {
+    g_autoptr (JsonObject) status = cr_test_status (room);
+    JsonObject *current = json_object_get_object_member (
+        json_object_get_object_member (status, "schedule"), "current");
+    g_assert_cmpstr (json_object_get_string_member (status, "state"), ==, "recording");
+    g_assert_true (json_object_get_boolean_member (current, "recording"));
+  }
+}
+
 /* A camera killed: the banner within 3 s; a start over the standing alarm
  * is confirmed, and the confirmation is in the ledger. */
 static void
@@ -773,5 +852,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/console/page-clerk", test_page_clerk);
   g_test_add_func ("/courtrec/console/page-viewer", test_page_viewer);
   g_test_add_func ("/courtrec/console/page-camera-lost", test_page_camera_lost);
+  g_test_add_func ("/courtrec/console/page-schedule", test_page_schedule);
   return g_test_run ();
 }

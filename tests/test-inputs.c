@@ -62,25 +62,15 @@ static void
 measure_region (const char *path, double at, const CrTileRect *rect, double *mean,
                 double *bright_share)
 {
-  g_autofree char *seek = g_strdup_printf ("%.3f", at);
   g_autofree char *crop = g_strdup_printf ("crop=%d:%d:%d:%d,format=gray", rect->width,
                                            rect->height, rect->x, rect->y);
-  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-ss", seek, "-i", path,
-                         "-frames:v", "1", "-vf", crop, "-f", "rawvideo", "-", NULL };
-  g_autoptr (GSubprocess) ffmpeg = NULL;
-  g_autoptr (GBytes) out = NULL;
-  g_autoptr (GError) error = NULL;
-  const guint8 *pixels;
+  g_autoptr (GBytes) out = cr_test_raw_frame (path, at, crop,
+                                              (gsize) rect->width * rect->height);
   gsize n;
+  const guint8 *pixels = g_bytes_get_data (out, &n);
   double sum = 0;
   gsize bright = 0;
 
-  ffmpeg = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate (ffmpeg, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  pixels = g_bytes_get_data (out, &n);
-  g_assert_cmpuint (n, ==, (gsize) rect->width * rect->height);
   for (gsize i = 0; i < n; i++)
     {
       sum += pixels[i];

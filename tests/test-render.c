@@ -154,17 +154,9 @@ recorded_seconds (void)
 static GBytes *
 gray_frame (const char *path, double at, gint x, gint y, gint w, gint h)
 {
-  g_autofree char *ss = g_strdup_printf ("%.3f", at);
   g_autofree char *vf = g_strdup_printf ("crop=%d:%d:%d:%d,format=gray", w, h, x, y);
-  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-ss", ss, "-i", path,
-                         "-frames:v", "1", "-vf", vf, "-f", "rawvideo", "-", NULL };
-  g_autofree char *out = NULL;
-  gsize length;
 
-  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
-  length = (gsize) w * h;
-  g_assert_nonnull (out);
-  return g_bytes_new (out, length);
+  return cr_test_raw_frame (path, at, vf, (gsize) w * h);
 }
 
 static double

@@ -257,27 +257,80 @@ cr_test_room_free (CrTestRoom *room)
   g_free (room);
 }
 
+/* A child's output as text. Ours must be UTF-8 (a clerk's terminal and
+ * the daemon's line readers depend on it), so a stray byte from courtrec
+ * fails the test, naming where; another program's (tesseract reading a
+ * blurred frame) is only made valid, with the place in the log. */
+static char *
+output_text (const char *program, const char *stream, GBytes *bytes)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+  const char *end;
+
+  if (size == 0)
+    return g_strdup ("");
+  if (g_utf8_validate_len (data, size, &end))
+    return g_strndup (data, size);
+  {
+    gsize at = end - data;
+    gsize from = at >= 16 ? at - 16 : 0;
+    gsize to = MIN (size, at + 16);
+    g_autoptr (GString) hex = g_string_new (NULL);
+    g_autofree char *base = g_path_get_basename (program);
+
+    for (gsize i = from; i < to; i++)
+      g_string_append_printf (hex, "%s%02x", i == at ? " [" : " ",
+                              (guint8) data[i]);
+    g_test_message ("%s wrote invalid UTF-8 on %s at byte %" G_GSIZE_FORMAT
+                    " of %" G_GSIZE_FORMAT ":%s", program, stream, at, size, hex->str);
+    if (g_str_has_prefix (base, "courtrec"))
+      g_error ("%s: invalid UTF-8 on %s at byte %" G_GSIZE_FORMAT, base, stream, at);
+  }
+  return g_utf8_make_valid (data, size);
+}
+
 int
 cr_test_run (char **out, char **err, const char *const *argv)
 {
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *stdout_buf = NULL;
-  g_autofree char *stderr_buf = NULL;
+  g_autoptr (GBytes) stdout_bytes = NULL;
+  g_autoptr (GBytes) stderr_bytes = NULL;
 
   process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_buf, &stderr_buf,
-                                 &error);
+  /* As bytes, not communicate_utf8: that one drops the whole output on a
+   * stray byte and names no offset worth reading. */
+  g_subprocess_communicate (process, NULL, NULL, &stdout_bytes, &stderr_bytes, &error);
   g_assert_no_error (error);
   if (out != NULL)
-    *out = g_steal_pointer (&stdout_buf);
+    *out = output_text (argv[0], "stdout", stdout_bytes);
   if (err != NULL)
-    *err = g_steal_pointer (&stderr_buf);
+    *err = output_text (argv[0], "stderr", stderr_bytes);
   if (!g_subprocess_get_if_exited (process))
     return 128 + g_subprocess_get_term_sig (process);
   return g_subprocess_get_exit_status (process);
+}
+
+GBytes *
+cr_test_raw_frame (const char *path, double at, const char *filter, gsize size)
+{
+  g_autofree char *seek = g_strdup_printf ("%.3f", at);
+  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-ss", seek, "-i", path,
+                         "-frames:v", "1", "-vf", filter, "-f", "rawvideo", "-", NULL };
+  g_autoptr (GSubprocess) ffmpeg = NULL;
+  g_autoptr (GError) error = NULL;
+  GBytes *pixels = NULL;
+
+  ffmpeg = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate (ffmpeg, NULL, NULL, &pixels, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (ffmpeg));
+  g_assert_cmpuint (g_bytes_get_size (pixels), ==, size);
+  return pixels;
 }
 
 int

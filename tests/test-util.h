@@ -51,6 +51,9 @@ void cr_test_child_setup (gpointer data);
 
 /* Runs any program (argv, NULL-terminated); returns its exit status. */
 int cr_test_run (char **out, char **err, const char *const *argv);
+/* One decoded frame of @path at @at seconds, through ffmpeg's @filter (which
+ * ends in the pixel format), as raw pixels; asserts it is @size bytes. */
+GBytes *cr_test_raw_frame (const char *path, double at, const char *filter, gsize size);
 
 /* The daemon's status JSON (GET /api/v1/status). (transfer full) */
 JsonObject *cr_test_status (CrTestRoom *room);

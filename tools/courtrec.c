@@ -39,6 +39,7 @@ static const char *const report_formats[] = { "text", "json", "html", NULL };
 static const char *const access_roles[] = {
   "party", "agent", "defence", "victim", "media", NULL
 };
+static const char *const schedule_formats[] = { "ical", "json", "csv", NULL };
 static const char *const access_modes[] = { "review", "copy", NULL };
 
 #define JSON_OPTION(what) { "json", 0, OPT_FLAG, FALSE, NULL, what, NULL }
@@ -309,6 +310,59 @@ const Verb cr_verbs[] = {
       { "config", 'c', OPT_FILES, FALSE, "FILE", "The room's config", NULL },
       { NULL } },
     run_access_log },
+  { "schedule", NULL, 0, 0, CR_ROLE_ANYONE,
+    "the room's scheduled hearings (reads the index); --check FILE reads a calendar",
+    "Lists the room's hearings from the court's calendar and feed as the index holds them "
+    "([schedule] of the config; the daemon keeps them current), times in the court's zone, "
+    "from today for 14 days unless --from and --to say otherwise; cancelled, removed and "
+    "not-held hearings are listed and marked. With --check FILE: reads an iCalendar, JSON or "
+    "CSV file as the daemon would and prints what it would store for the room and every "
+    "event it would not, with why; exit 2 when the file cannot be read as one, naming where.",
+    (const VerbOption[]) {
+      { "from", 0, OPT_TEXT, FALSE, "DATE", "From this day (YYYY-MM-DD, court's zone)", NULL },
+      { "to", 0, OPT_TEXT, FALSE, "DATE", "Up to and with this day", NULL },
+      { "check", 0, OPT_TEXT, FALSE, "FILE", "Read FILE offline instead of the index", NULL },
+      { "format", 0, OPT_TEXT, FALSE, "F", "--check: ical, json or csv (default: by content)",
+        schedule_formats },
+      JSON_OPTION ("Print JSON"),
+      { NULL } },
+    run_schedule },
+  { "coverage", NULL, 0, 0, CR_ROLE_ANYONE,
+    "the recording rate: every scheduled hearing full, partial, missing, not held or cancelled",
+    "Sets every hearing of the rooms' calendars between the court's days FROM and TO (both "
+    "included, in [schedule] timezone) against what was recorded: its class, coverage "
+    "(recorded over its sessions' span less lawful pauses), start lag, whether every file "
+    "verifies and none is empty, and the rate over the scheduled and over the held "
+    "hearings. Rooms: the -c FILEs, else every *.conf in --dir (default /etc/courtrec). "
+    "--nightly writes yesterday's (or --today's, --date's) report to STORAGE/coverage/DAY.{txt,json,"
+    "csv,html} and exits 1 when a hearing is missing, partial or has an empty or "
+    "unverifiable file. docs/coverage.md describes the JSON.",
+    (const VerbOption[]) {
+      { "from", 0, OPT_TEXT, FALSE, "DATE", "The first day (YYYY-MM-DD)", NULL },
+      { "to", 0, OPT_TEXT, FALSE, "DATE", "The last day (YYYY-MM-DD)", NULL },
+      { "config", 'c', OPT_FILES, FALSE, "FILE", "A room's config (repeatable)", NULL },
+      { "dir", 0, OPT_TEXT, FALSE, "DIR", "Every *.conf in DIR (default /etc/courtrec)", NULL },
+      { "csv", 0, OPT_FLAG, FALSE, NULL, "As CSV (RFC 4180, CRLF line ends)", NULL },
+      { "html", 0, OPT_FLAG, FALSE, NULL, "As a printable HTML page", NULL },
+      JSON_OPTION ("As JSON (docs/coverage.md)"),
+      { "output", 'o', OPT_TEXT, FALSE, "FILE", "Write it here (atomically)", NULL },
+      { "nightly", 0, OPT_FLAG, FALSE, NULL, "File the day's report under STORAGE/coverage/",
+        NULL },
+      { "date", 0, OPT_TEXT, FALSE, "DATE", "nightly: this day rather than yesterday", NULL },
+      { "today", 0, OPT_FLAG, FALSE, NULL,
+        "nightly: today (the timer's 22:30 run) rather than yesterday", NULL },
+      { NULL } },
+    run_coverage },
+  { "hearing", "not-held|held ID", 2, 2, CR_ROLE_CLERK,
+    "mark a scheduled hearing not held (postponed, a party absent), or take the mark back",
+    "A clerk's word that hearing ID (its number in courtrec coverage) was not held: the "
+    "report then counts it not-held rather than missing, and leaves it out of the held "
+    "hearings. 'held ID' takes the mark back. A hearing that was recorded is counted as "
+    "recorded whatever the mark. Asks the room's courtrecd (POST /api/v1/hearings/ID/...).",
+    (const VerbOption[]) {
+      { "reason", 0, OPT_TEXT, FALSE, "TEXT", "not-held: why (required)", NULL },
+      { NULL } },
+    run_hearing },
   { "help", "[VERB [SUBVERB]]", 0, 2, CR_ROLE_ANYONE,
     "a verb's options and what it does; this list without VERB",
     "Shows a verb's options and what it does; without VERB, the list of verbs. The manual "

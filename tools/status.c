@@ -263,6 +263,53 @@ print_session (JsonObject *session, JsonObject *segment)
     printf ("segment:  none open\n");
 }
 
+/* "2026-12-03 14:00" of "2026-12-03T14:00:00+08:00": the court's own
+ * clock, as the calendar shows it. (transfer full) */
+static char *
+local_minute (const char *iso)
+{
+  if (iso == NULL || strlen (iso) < 16)
+    return g_strdup ("?");
+  return g_strdup_printf ("%.10s %.5s", iso, iso + 11);
+}
+
+/* One line for a scheduled hearing: "hearing:  2026-12-03 14:00-15:30
+ * CASE — TITLE", and whether it is being recorded. */
+static void
+print_hearing (const char *label, JsonObject *hearing, gboolean now)
+{
+  const char *title = member_string (hearing, "title");
+  g_autofree char *starts = local_minute (member_string (hearing, "starts_local"));
+  g_autofree char *ends = local_minute (member_string (hearing, "ends_local"));
+  gboolean recording = FALSE;
+
+  member_boolean (hearing, "recording", &recording);
+  /* The end on the same day shows as its time only. */
+  printf ("%s %s-%s %s%s%s%s\n", label, starts,
+          strncmp (starts, ends, 10) == 0 ? ends + 11 : ends,
+          cr_text_shown (member_string (hearing, "case") ? member_string (hearing, "case") : "?"),
+          title != NULL ? " — " : "", title != NULL ? cr_text_shown (title) : "",
+          now ? (recording ? " (recording)" : " (NOT RECORDING)") : "");
+}
+
+/* The calendar: the slot on now and the next one. */
+static void
+print_schedule (JsonObject *status)
+{
+  JsonObject *schedule = member_object (status, "schedule");
+  JsonObject *current = member_object (schedule, "current");
+  JsonObject *next = member_object (schedule, "next");
+
+  if (schedule == NULL)
+    return;
+  if (current != NULL)
+    print_hearing ("hearing: ", current, TRUE);
+  else
+    printf ("hearing:  none scheduled now\n");
+  if (next != NULL)
+    print_hearing ("next:    ", next, FALSE);
+}
+
 int
 run_status (VerbCall *call)
 {
@@ -307,6 +354,7 @@ run_status (VerbCall *call)
   if ((member_boolean (status, "capturing", &healthy) ||
        member_boolean (status, "healthy", &healthy)) && !healthy)
     printf ("capture:  NO PICTURE from capture for a while: see the daemon's log\n");
+  print_schedule (status);
   print_inputs (config, status);
   print_alarms (status);
   print_disk (config, status);

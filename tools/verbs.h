@@ -135,6 +135,9 @@ int run_retention (VerbCall *call);
 int run_verify_copy (VerbCall *call);
 int run_access_log (VerbCall *call);
 
+/* schedule-verbs.c */
+int run_schedule (VerbCall *call);
+
 /* user-verbs.c */
 int run_user (VerbCall *call);
 
@@ -145,6 +148,10 @@ int run_access (VerbCall *call);
 int run_publish (VerbCall *call);
 int run_withdraw (VerbCall *call);
 int run_publications (VerbCall *call);
+
+/* coverage-verbs.c */
+int run_coverage (VerbCall *call);
+int run_hearing (VerbCall *call);
 
 /* courtrec.c */
 int run_help (VerbCall *call);

@@ -30,6 +30,10 @@ const ALARM_TEXT = {
   'disk-full': '磁盘已满 disk full',
   'disk-stall': '磁盘写入停滞 disk stalled',
   'seal-unavailable': '无法签封 cannot seal',
+  'scheduled-not-recording': '排期庭审未录制 scheduled hearing not recording',
+  'hearing-overrun': '庭审超时占用下一庭 hearing overruns into the next',
+  'schedule-stale': '排期无法更新 schedule cannot be read',
+  'coverage-shortfall': '录制率不足 recording shortfall',
 };
 const EVENT_TEXT = {
   start: '开始 start', stop: '结束 stop', pause: '暂停 pause', resume: '继续 resume',
@@ -40,7 +44,7 @@ const EVENT_TEXT = {
   'alarms-confirmed': '知悉告警后开始 started over alarms',
   'stream-cut': '切断直播 stream cut', 'stream-resume': '恢复直播 stream resumed',
   'on-air': '开始直播 on air', 'off-air': '停止直播 off air', seal: '签封 sealed',
-  gap: '录制中断 gap',
+  gap: '录制中断 gap', 'hearing-boundary': '排期交接 slot boundary',
 };
 // Roles rank viewer < clerk < approver < admin: the controls are a clerk's.
 const ROLES_WITH_CONTROLS = ['clerk', 'approver', 'admin'];
@@ -418,7 +422,39 @@ function onStatus(s) {
     button.disabled = idle;
 
   showAlarms(s.alarms || []);
+  showSchedule(s.schedule, s.alarms || []);
   tick();
+}
+
+// "14:00" of "2026-12-03T14:00:00+08:00", the court's own clock; with the
+// date ("12-04 09:00") when @withDate.
+function localTime(iso, withDate) {
+  if (typeof iso !== 'string' || iso.length < 16)
+    return '?';
+  return withDate ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
+}
+
+function describeHearing(h, withDate) {
+  const title = h.title ? ` ${h.title}` : '';
+  return `${localTime(h.starts_local, withDate)}–${localTime(h.ends_local, false)} ${h.case}${title}`;
+}
+
+// The calendar's slot now and the next one; the banner while the slot's
+// hearing stands unrecorded (the recorder's own alarm says so).
+function showSchedule(schedule, alarms) {
+  const current = schedule ? schedule.current : null;
+  const next = schedule ? schedule.next : null;
+  const shownNow = $('schedule-current');
+  shownNow.textContent = current ? describeHearing(current, false) : '—';
+  shownNow.dataset.recording = current && current.recording ? 'yes' : 'no';
+  $('schedule-next').textContent = next ? describeHearing(next, true) : '—';
+  const missed = alarms.find((a) => a.alarm === 'scheduled-not-recording');
+  const banner = $('schedule-banner');
+  banner.hidden = !missed;
+  $('schedule-banner-text').textContent = !missed ? ''
+    : current && current.uid === missed.label
+      ? `${describeHearing(current, false)} — 请开始录制或登记未开庭 start recording, or mark it not held`
+      : missed.message || '';
 }
 
 function tick() {

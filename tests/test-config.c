@@ -1512,7 +1512,7 @@ test_bad_archives (ConfigFixture *fixture, gconstpointer data)
   static const struct { const char *text; int code; const char *says; } bad[] = {
     { "[archive]\n" ARCHIVE_OK, CR_CONFIG_ERROR_INVALID, "[archive] has no name" },
     { "[archive a b]\n" ARCHIVE_OK, CR_CONFIG_ERROR_INVALID, "the name \"a b\" is not valid" },
-    { "[archive c]\n" ARCHIVE_OK "[archive c]\n" ARCHIVE_OK, CR_CONFIG_ERROR_SYNTAX,
+    { "[archive c]\n" ARCHIVE_OK "[archive c]\n" ARCHIVE_OK, CR_CONFIG_ERROR_INVALID,
       "[archive c] is given twice" },
     { "[archive c]\nbucket = court\naccess_key_file = a\nsecret_key_file = s\n",
       CR_CONFIG_ERROR_MISSING, "[archive c] endpoint is missing" },
@@ -1524,7 +1524,7 @@ test_bad_archives (ConfigFixture *fixture, gconstpointer data)
       CR_CONFIG_ERROR_MISSING, "[archive c] secret_key_file is missing" },
     { "[archive c]\n" ARCHIVE_OK "secret_key = hunter2\n", CR_CONFIG_ERROR_UNKNOWN,
       "secret_key" },
-    { "[archive c]\n" ARCHIVE_OK "endpoint = ftp://h\n", CR_CONFIG_ERROR_SYNTAX,
+    { "[archive c]\n" ARCHIVE_OK "endpoint = ftp://h\n", CR_CONFIG_ERROR_INVALID,
       "[archive c] endpoint is given twice" },
   };
   static const struct { const char *key, *value, *says; } values[] = {

@@ -591,6 +591,11 @@ cr_s3_add_object_headers (struct curl_slist **headers, const CrS3PutOptions *opt
                          "prefix, which this libcurl signs wrongly", name, options->metadata[j]);
             return FALSE;
           }
+      /* An empty value is not sent: libcurl turns "name: " into a header
+       * it sends otherwise than it signs (403 SignatureDoesNotMatch), and a
+       * HEAD that finds no such member means the same thing. */
+      if (*value == '\0')
+        continue;
       encoded = encode_meta_value (value);
       line = g_strdup_printf ("x-amz-meta-%s: %s", name, encoded);
       *headers = curl_slist_append (*headers, line);

@@ -73,7 +73,8 @@ typedef struct {
   const char *content_type; /* NULL: application/octet-stream */
   const char *const *metadata;  /* NULL-terminated NAME, VALUE pairs: x-amz-meta-NAME.
                                NAME: [a-z0-9-], none a prefix of another; VALUE:
-                               UTF-8, sent percent-encoded outside printable ASCII */
+                               UTF-8, sent percent-encoded outside printable ASCII;
+                               an empty VALUE is not sent */
   const char *lock_mode;    /* "COMPLIANCE" or "GOVERNANCE" with lock_retain_until */
   gint64 lock_retain_until; /* Unix seconds */
 } CrS3PutOptions;

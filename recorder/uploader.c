@@ -89,17 +89,20 @@ md5_base64 (const char *hex)
   return g_base64_encode (raw, sizeof raw);
 }
 
-/* PREFIX/ROOM/YYYY-MM-DD/SESSION: ASCII whatever the case number is. */
+/* PREFIX/ROOM/YYYY-MM-DD/HHMMSSZ-SESSION: ASCII whatever the case number
+ * is. The start's time as well as the session's number: a room whose index
+ * was made anew (a new disk) numbers its sessions from 1 again, and its
+ * uploads must not land on the keys of the old ones. */
 static char *
 session_key (CrUploader *uploader, const CrSessionRecord *session)
 {
   g_autoptr (GDateTime) started = g_date_time_new_from_unix_utc (session->started_us /
                                                                  G_USEC_PER_SEC);
-  g_autofree char *date = g_date_time_format (started, "%Y-%m-%d");
+  g_autofree char *when = g_date_time_format (started, "%Y-%m-%d/%H%M%SZ");
   const char *prefix = uploader->config->prefix;
 
-  return g_strdup_printf ("%s%s%s/%s/%" G_GINT64_FORMAT, prefix, *prefix != '\0' ? "/" : "",
-                          uploader->room_id, date, session->id);
+  return g_strdup_printf ("%s%s%s/%s-%" G_GINT64_FORMAT, prefix, *prefix != '\0' ? "/" : "",
+                          uploader->room_id, when, session->id);
 }
 
 static void

@@ -8,8 +8,8 @@
  * goes on after a crash with ListParts. Nothing here runs on a streaming
  * thread or the main loop's network: the recording never waits for it.
  *
- * Keys are ASCII: PREFIX/ROOM/YYYY-MM-DD/SESSION/NNNNNN.mkv and
- * .../manifest.json (the session's start date, UTC); the case number goes
+ * Keys are ASCII: PREFIX/ROOM/YYYY-MM-DD/HHMMSSZ-SESSION/NNNNNN.mkv and
+ * .../manifest.json (the session's start, UTC); the case number goes
  * in x-amz-meta-courtrec-case, percent-encoded by the client. */
 #pragma once
 

@@ -16,102 +16,30 @@
 #include "config/archive-secret.h"
 #include "config/config.h"
 #include "tests/test-util.h"
+#include "tests/test-util-ceph.h"
 
 #define MIB (1024 * 1024)
 
 /* The store, for every case. */
-static struct {
-  char *skip;               /* why the cases are skipped, or NULL */
-  char *dir;                /* the cluster's directory */
-  char *endpoint;
-  char *access_key;
-  char *secret_key;
-  char *region;
-  char *work;               /* files of the cases */
-  double start_seconds;
-} store;
-
-static char *
-env_value (const char *env, const char *name)
-{
-  g_auto (GStrv) lines = g_strsplit (env, "\n", -1);
-  g_autofree char *prefix = g_strdup_printf ("%s=", name);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], prefix))
-      return g_strdup (lines[i] + strlen (prefix));
-  return NULL;
-}
-
-static gboolean
-start_store (void)
-{
-  g_autofree char *script = cr_test_top_path ("tests/ceph/start-ceph.sh");
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  const char *argv[] = { "sh", script, store.dir, NULL };
-  gint64 started = g_get_monotonic_time ();
-  int status = cr_test_run (&out, &err, argv);
-
-  if (status == 77)
-    {
-      store.skip = g_strdup_printf ("no Ceph to test against: %s", g_strstrip (err));
-      return FALSE;
-    }
-  if (status != 0)
-    g_error ("tests/ceph/start-ceph.sh failed (%d): %s%s", status, out, err);
-  store.start_seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
-  g_free (store.endpoint);
-  store.endpoint = env_value (out, "S3_ENDPOINT");
-  g_free (store.access_key);
-  store.access_key = env_value (out, "S3_ACCESS_KEY");
-  g_free (store.secret_key);
-  store.secret_key = env_value (out, "S3_SECRET_KEY");
-  g_free (store.region);
-  store.region = env_value (out, "S3_REGION");
-  g_assert_nonnull (store.endpoint);
-  return TRUE;
-}
-
-static GPid
-store_pid (const char *name)
-{
-  g_autofree char *path = g_build_filename (store.dir, "env", NULL);
-  g_autofree char *env = NULL;
-  g_autofree char *value = NULL;
-
-  g_assert_true (g_file_get_contents (path, &env, NULL, NULL));
-  value = env_value (env, name);
-  g_assert_nonnull (value);
-  return (GPid) g_ascii_strtoll (value, NULL, 10);
-}
+static CrTestCeph *store;
 
 static gboolean
 skipped (void)
 {
-  if (store.skip == NULL)
-    return FALSE;
-  g_test_skip (store.skip);
-  return TRUE;
+  return cr_test_ceph_skipped (store);
 }
 
 static CrS3Client *
 client_new (const char *secret, guint64 max_send)
 {
-  CrS3Config config = { store.endpoint, store.region, store.access_key,
-                        secret != NULL ? secret : store.secret_key, 5, 5, max_send };
-  g_autoptr (GError) error = NULL;
-  CrS3Client *client = cr_s3_client_new (&config, &error);
-
-  g_assert_no_error (error);
-  return client;
+  return cr_test_ceph_client (store, secret, max_send);
 }
 
 /* A file of @bytes random bytes in the work directory. (transfer full) */
 static char *
 random_file (const char *name, gsize bytes)
 {
-  char *path = g_build_filename (store.work, name, NULL);
+  char *path = g_build_filename (store->work, name, NULL);
   g_autofree guint32 *data = g_malloc (bytes + 4);
   g_autoptr (GError) error = NULL;
 
@@ -156,7 +84,8 @@ test_round_trip (void)
   g_autofree char *md5 = NULL;
   g_autofree char *back_sha256 = NULL;
   CrS3Reply reply = CR_S3_REPLY_INIT;
-  const char *metadata[] = { "case", "（2026）浙1022民初123号", "seq", "7", NULL };
+  /* An empty value ("no sequence", a manifest's) once made the PUT 403. */
+  const char *metadata[] = { "case", "（2026）浙1022民初123号", "seq", "7", "empty", "", NULL };
   CrS3PutOptions options = { 0 };
   gint64 started;
   double seconds;
@@ -182,7 +111,7 @@ test_round_trip (void)
   g_assert_cmpint (reply.status, ==, 200);
   g_assert_cmpstr (reply.etag, ==, md5);
   g_test_message ("one PUT of 24 MiB: %.2f s, %.0f MiB/s (Ceph started in %.1f s)", seconds,
-                  24 / seconds, store.start_seconds);
+                  24 / seconds, store->start_seconds);
 
   g_assert_true (cr_s3_head_object (client, "rooms", "r1/s1/seg-00001.mp4", &reply, &error));
   g_assert_no_error (error);
@@ -190,8 +119,9 @@ test_round_trip (void)
   g_assert_cmpstr (reply.etag, ==, md5);
   g_assert_cmpstr (g_hash_table_lookup (reply.metadata, "case"), ==, "（2026）浙1022民初123号");
   g_assert_cmpstr (g_hash_table_lookup (reply.metadata, "seq"), ==, "7");
+  g_assert_false (g_hash_table_contains (reply.metadata, "empty"));
 
-  back = g_build_filename (store.work, "fetched.mp4", NULL);
+  back = g_build_filename (store->work, "fetched.mp4", NULL);
   g_assert_true (cr_s3_get_object (client, "rooms", "r1/s1/seg-00001.mp4", back, &reply, &error));
   g_assert_no_error (error);
   back_sha256 = tool_digest ("sha256sum", back);
@@ -332,7 +262,7 @@ test_multipart_resumed (void)
   g_assert_no_error (error);
   g_assert_true (g_str_has_suffix (expected, "-5"));
   g_assert_cmpstr (reply.etag, ==, expected);
-  back = g_build_filename (store.work, "long-back.mp4", NULL);
+  back = g_build_filename (store->work, "long-back.mp4", NULL);
   g_assert_true (cr_s3_get_object (client, "parts", "r1/s2/seg-00001.mp4", back, &reply, &error));
   g_assert_no_error (error);
   back_sha256 = tool_digest ("sha256sum", back);
@@ -518,7 +448,7 @@ test_gateway_killed (void)
   }
   /* 4 MiB/s: the gateway dies a second into a 4 s upload. */
   client = client_new (NULL, 4 * MIB);
-  kill_at = (Kill) { store_pid ("CEPH_RGW_PID"), 1000 };
+  kill_at = (Kill) { cr_test_ceph_pid (store, "CEPH_RGW_PID"), 1000 };
   killer = g_thread_new ("kill-rgw", kill_later, &kill_at);
   started = g_get_monotonic_time ();
   g_assert_false (cr_s3_put_object (client, "killed", "seg.mp4", path, NULL, &reply, &error));
@@ -536,7 +466,7 @@ test_gateway_killed (void)
 
   /* The gateway back: HEAD settles the unknown (not stored, no partial
    * object), and the PUT sent again lands whole. */
-  g_assert_true (start_store ());
+  g_assert_true (cr_test_ceph_start (store));
   g_assert_false (cr_s3_head_object (client, "killed", "seg.mp4", &reply, &error));
   g_assert_error (error, CR_S3_ERROR, CR_S3_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -684,10 +614,6 @@ test_config_refused (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *stop = cr_test_top_path ("tests/ceph/stop-ceph.sh");
-  int pipe_fds[2];
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/s3/config-refused", test_config_refused);
   g_test_add_func ("/courtrec/s3/secret-file", test_secret_file);
@@ -699,29 +625,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/s3/object-lock", test_object_lock);
   g_test_add_func ("/courtrec/s3/gateway-killed", test_gateway_killed);
 
-  store.work = g_dir_make_tmp ("test-s3-XXXXXX", NULL);
-  store.dir = g_build_filename (store.work, "ceph", NULL);
-  /* The store goes when this process goes, even on a failed assertion: a
-   * shell that waits for the end of a pipe only this process holds. */
-  g_assert_cmpint (pipe (pipe_fds), ==, 0);
-  fcntl (pipe_fds[1], F_SETFD, FD_CLOEXEC);
-  if (fork () == 0)
-    {
-      char buffer;
-
-      close (pipe_fds[1]);
-      setsid ();
-      while (read (pipe_fds[0], &buffer, 1) > 0 || errno == EINTR)
-        ;
-      execlp ("sh", "sh", "-c", "sh \"$0\" \"$1\"; rm -rf \"$2\"", stop, store.dir, store.work,
-              (char *) NULL);
-      _exit (127);
-    }
-  close (pipe_fds[0]);
-  start_store ();
-  if (store.skip != NULL)
-    g_test_message ("%s", store.skip);
-  status = g_test_run ();
-  close (pipe_fds[1]);
-  return status;
+  store = cr_test_ceph_new ("test-s3");
+  return g_test_run ();
 }

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-upload.c: courtrecd's store-and-forward to the court's archive,
+ * against a real single-node Ceph (tests/test-util-ceph.h). What reaches
+ * the bucket is fetched back with curl's own SigV4 and judged with
+ * sha256sum against the file on the room's disk and the hash in its
+ * index; the queue is read with sqlite3. Never a fake store: without Ceph
+ * the cases skip, saying why. */
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "archive/records.h"
+#include "tests/test-util.h"
+#include "tests/test-util-ceph.h"
+
+#define BUCKET "court-rooms"
+#define CASE_NO "（2026）浙1022民初123号"
+/* The SHA-256 of nothing: what a body-less request declares. */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static CrTestCeph *store;
+
+/* A file holding @text, mode 0600 (the uploader refuses one open to all). */
+static char *
+key_file (const char *name, const char *text)
+{
+  char *path = g_build_filename (store->work, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (path, 0600), ==, 0);
+  return path;
+}
+
+static CrTestRoom *
+archived_room (void)
+{
+  g_autofree char *access = key_file ("archive.access", store->access_key);
+  g_autofree char *secret = key_file ("archive.secret", store->secret_key);
+  g_autofree char *extra = g_strdup_printf (
+      "[archive court]\nendpoint = %s\nbucket = " BUCKET "\nprefix = sanmen\n"
+      "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n",
+      store->endpoint, store->region, access, secret);
+  CrTestRoom *room = cr_test_room_new (10, extra);
+
+  cr_test_room_start (room);
+  return room;
+}
+
+/* The room's one archive in status, "archive"[0]. (transfer full) */
+static JsonObject *
+archive_status (CrTestRoom *room)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *archives = json_object_get_array_member (status, "archive");
+
+  g_assert_nonnull (archives);
+  g_assert_cmpuint (json_array_get_length (archives), ==, 1);
+  return json_object_ref (json_array_get_object_element (archives, 0));
+}
+
+/* Waits until the queue is empty and something was verified. */
+static void
+wait_archived (CrTestRoom *room, guint seconds)
+{
+  gint64 until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr (JsonObject) archive = archive_status (room);
+
+      if (json_object_get_int_member (archive, "queue_length") == 0 &&
+          !json_object_get_null_member (archive, "last_success"))
+        {
+          g_assert_cmpint (json_object_get_int_member (archive, "queue_bytes"), ==, 0);
+          return;
+        }
+      if (g_get_monotonic_time () > until)
+        g_error ("the archive's queue did not empty in %u s: %u waiting, last error %s",
+                 seconds, (guint) json_object_get_int_member (archive, "queue_length"),
+                 json_object_get_null_member (archive, "last_error")
+                     ? "none" : json_object_get_string_member (archive, "last_error"));
+      g_usleep (250 * 1000);
+    }
+}
+
+/* The queue's rows of @session_id, "item|sequence|key|sha256|state" a line,
+ * read by sqlite3 from the room's index. (transfer full) */
+static GStrv
+queue_rows (CrTestRoom *room, gint64 session_id)
+{
+  g_autofree char *index = g_build_filename (room->storage_dir, "index.db", NULL);
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT item, coalesce(sequence, ''), key, sha256, state FROM upload_queue"
+      " WHERE session_id = %" G_GINT64_FORMAT " ORDER BY item DESC, sequence", session_id);
+  const char *argv[] = { "sqlite3", "-readonly", index, sql, NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  return g_strsplit (g_strchomp (out), "\n", -1);
+}
+
+/* curl's own SigV4 on @key of the bucket: GET into @into, or HEAD (@into
+ * NULL) with the headers returned. Returns curl's exit status. */
+static int
+fetch (const char *key, const char *into, char **headers)
+{
+  g_autofree char *url = g_strdup_printf ("%s/" BUCKET "/%s", store->endpoint, key);
+  g_autofree char *sigv4 = g_strdup_printf ("aws:amz:%s:s3", store->region);
+  g_autofree char *user = g_strdup_printf ("%s:%s", store->access_key, store->secret_key);
+  const char *argv[] = { "curl", "-sS", "-f", "--aws-sigv4", sigv4, "--user", user,
+                         "-H", "x-amz-content-sha256: " EMPTY_SHA256,
+                         into != NULL ? "-o" : "-I", into != NULL ? into : url,
+                         into != NULL ? url : NULL, NULL };
+
+  return cr_test_run (headers, NULL, argv);
+}
+
+static char *
+sha256sum (const char *path)
+{
+  const char *argv[] = { "sha256sum", path, NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  *strchr (out, ' ') = '\0';
+  return g_steal_pointer (&out);
+}
+
+/* Every object of @session_id is in the bucket, verified in the index, and
+ * the bytes fetched back are the segment on disk (sha256sum of both, and
+ * the index's hash); the manifest names the session. */
+static void
+assert_session_in_bucket (CrTestRoom *room, gint64 session_id)
+{
+  g_autoptr (GPtrArray) segments = cr_test_segments (room, session_id);
+  g_auto (GStrv) rows = queue_rows (room, session_id);
+  guint manifests = 0, uploaded = 0;
+  g_autofree char *key_pattern = NULL;
+
+  g_assert_cmpuint (segments->len, >=, 1);
+  {
+    const CrSegmentRecord *first = g_ptr_array_index (segments, 0);
+    g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (first->started_us / G_USEC_PER_SEC);
+    g_autofree char *date = g_date_time_format (t, "%Y-%m-%d");
+
+    /* PREFIX/ROOM/DATE/HHMMSSZ-SESSION/: a session's keys are its own even
+     * when a new index numbers sessions from 1 again. */
+    key_pattern = g_strdup_printf ("^sanmen/test-room/%s/[0-2][0-9][0-5][0-9][0-6][0-9]Z-%"
+                                   G_GINT64_FORMAT "/(manifest\\.json|[0-9]{6}\\.mkv)$",
+                                   date, session_id);
+  }
+  for (guint i = 0; rows[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (rows[i], "|", -1);
+      g_autofree char *back = g_build_filename (room->dir, "fetched", NULL);
+      g_autofree char *back_sha256 = NULL;
+
+      g_assert_cmpuint (g_strv_length (f), ==, 5);
+      g_test_message ("%s %s: %s", f[0], f[2], f[4]);
+      g_assert_cmpstr (f[4], ==, "verified");
+      /* ASCII keys below the prefix; the case number is not in them. */
+      g_assert_true (g_regex_match_simple (key_pattern, f[2], 0, 0));
+      for (const char *c = f[2]; *c != '\0'; c++)
+        g_assert_true (g_ascii_isalnum (*c) || strchr ("/-_.", *c) != NULL);
+      g_assert_cmpint (fetch (f[2], back, NULL), ==, 0);
+      back_sha256 = sha256sum (back);
+      g_assert_cmpstr (back_sha256, ==, f[3]);
+      if (g_strcmp0 (f[0], "manifest") == 0)
+        {
+          g_autoptr (JsonParser) parser = json_parser_new ();
+          g_autoptr (GError) error = NULL;
+          g_autofree char *text = NULL;
+
+          g_assert_true (g_file_get_contents (back, &text, NULL, NULL));
+          g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+          g_assert_no_error (error);
+          g_assert_nonnull (strstr (text, CASE_NO));
+          manifests++;
+        }
+      else
+        {
+          guint sequence = (guint) g_ascii_strtoull (f[1], NULL, 10);
+          const CrSegmentRecord *row = NULL;
+          g_autofree char *local = NULL;
+          g_autofree char *local_sha256 = NULL;
+          g_autofree char *head = NULL;
+
+          g_assert_cmpuint (sequence, >=, 1);
+          g_assert_cmpuint (sequence, <=, segments->len);
+          row = g_ptr_array_index (segments, sequence - 1);
+          local = g_build_filename (room->storage_dir, row->path, NULL);
+          local_sha256 = sha256sum (local);
+          g_assert_cmpstr (back_sha256, ==, local_sha256);
+          g_assert_cmpstr (back_sha256, ==, row->sha256);
+          /* The case travels in the object's metadata, percent-encoded. */
+          g_assert_cmpint (fetch (f[2], NULL, &head), ==, 0);
+          g_assert_nonnull (strstr (head, "x-amz-meta-courtrec-case: "));
+          uploaded++;
+        }
+    }
+  g_assert_cmpuint (uploaded, ==, segments->len);
+  g_assert_cmpuint (manifests, ==, 1);
+}
+
+/* ---- cases ---- */
+
+static void
+test_session_archived (void)
+{
+  CrTestRoom *room;
+  gint64 session;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  room = archived_room ();
+  session = cr_test_start_session (room, CASE_NO);
+  g_usleep (3 * G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session);
+  cr_test_wait_sealed (room, session);
+  wait_archived (room, 45);
+  assert_session_in_bucket (room, session);
+  cr_test_assert_recording_whole (room, session, 1);
+  cr_test_room_free (room);
+}
+
+static void
+test_gateway_down_and_back (void)
+{
+  CrTestRoom *room;
+  gint64 session;
+  gint64 until;
+  g_autofree char *last_error = NULL;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  room = archived_room ();
+  /* The gateway dies before the hearing: the room records as ever. */
+  g_assert_cmpint (kill (cr_test_ceph_pid (store, "CEPH_RGW_PID"), SIGKILL), ==, 0);
+  session = cr_test_start_session (room, CASE_NO);
+  g_usleep (3 * G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session);
+  cr_test_wait_sealed (room, session);
+  cr_test_assert_recording_whole (room, session, 1);
+
+  /* The queue holds the session and says why. */
+  until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (last_error == NULL)
+    {
+      g_autoptr (JsonObject) archive = archive_status (room);
+
+      if (!json_object_get_null_member (archive, "last_error") &&
+          json_object_get_int_member (archive, "queue_length") >= 2)
+        {
+          last_error = g_strdup (json_object_get_string_member (archive, "last_error"));
+          g_assert_cmpint (json_object_get_int_member (archive, "queue_bytes"), >, 0);
+        }
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (250 * 1000);
+    }
+  g_test_message ("with the gateway down: %s", last_error);
+  /* Its secret is never what status shows. */
+  g_assert_null (strstr (last_error, store->secret_key));
+
+  /* The gateway back: the backlog goes on its own and verifies. */
+  g_assert_true (cr_test_ceph_start (store));
+  wait_archived (room, 60);
+  assert_session_in_bucket (room, session);
+  cr_test_room_free (room);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/courtrec/upload/session-archived", test_session_archived);
+  g_test_add_func ("/courtrec/upload/gateway-down-and-back", test_gateway_down_and_back);
+  store = cr_test_ceph_new ("test-upload");
+  return g_test_run ();
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-util-ceph.c: see test-util-ceph.h. */
+#include "tests/test-util-ceph.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/test-util.h"
+
+static char *
+env_value (const char *env, const char *name)
+{
+  g_auto (GStrv) lines = g_strsplit (env, "\n", -1);
+  g_autofree char *prefix = g_strdup_printf ("%s=", name);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      return g_strdup (lines[i] + strlen (prefix));
+  return NULL;
+}
+
+/* The store goes when this process goes, even on a failed assertion: a
+ * shell that waits for the end of a pipe only this process holds. */
+static void
+reap_at_exit (CrTestCeph *ceph)
+{
+  g_autofree char *stop = cr_test_top_path ("tests/ceph/stop-ceph.sh");
+  int pipe_fds[2];
+
+  g_assert_cmpint (pipe (pipe_fds), ==, 0);
+  fcntl (pipe_fds[1], F_SETFD, FD_CLOEXEC);
+  if (fork () == 0)
+    {
+      char buffer;
+
+      close (pipe_fds[1]);
+      setsid ();
+      while (read (pipe_fds[0], &buffer, 1) > 0 || errno == EINTR)
+        ;
+      execlp ("sh", "sh", "-c", "sh \"$0\" \"$1\"; rm -rf \"$2\"", stop, ceph->dir, ceph->work,
+              (char *) NULL);
+      _exit (127);
+    }
+  close (pipe_fds[0]);
+  /* Held open for the life of the process, on purpose. */
+}
+
+CrTestCeph *
+cr_test_ceph_new (const char *name)
+{
+  CrTestCeph *ceph = g_new0 (CrTestCeph, 1);
+  g_autofree char *template = g_strdup_printf ("%s-XXXXXX", name);
+
+  ceph->work = g_dir_make_tmp (template, NULL);
+  g_assert_nonnull (ceph->work);
+  ceph->dir = g_build_filename (ceph->work, "ceph", NULL);
+  reap_at_exit (ceph);
+  if (!cr_test_ceph_start (ceph))
+    g_test_message ("%s", ceph->skip);
+  return ceph;
+}
+
+gboolean
+cr_test_ceph_start (CrTestCeph *ceph)
+{
+  g_autofree char *script = cr_test_top_path ("tests/ceph/start-ceph.sh");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "sh", script, ceph->dir, NULL };
+  gint64 started = g_get_monotonic_time ();
+  int status = cr_test_run (&out, &err, argv);
+
+  if (status == 77)
+    {
+      g_free (ceph->skip);
+      ceph->skip = g_strdup_printf ("no Ceph to test against: %s", g_strstrip (err));
+      return FALSE;
+    }
+  if (status != 0)
+    g_error ("tests/ceph/start-ceph.sh failed (%d): %s%s", status, out, err);
+  ceph->start_seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+  g_free (ceph->endpoint);
+  ceph->endpoint = env_value (out, "S3_ENDPOINT");
+  g_free (ceph->access_key);
+  ceph->access_key = env_value (out, "S3_ACCESS_KEY");
+  g_free (ceph->secret_key);
+  ceph->secret_key = env_value (out, "S3_SECRET_KEY");
+  g_free (ceph->region);
+  ceph->region = env_value (out, "S3_REGION");
+  g_assert_nonnull (ceph->endpoint);
+  g_assert_nonnull (ceph->secret_key);
+  return TRUE;
+}
+
+GPid
+cr_test_ceph_pid (CrTestCeph *ceph, const char *name)
+{
+  g_autofree char *path = g_build_filename (ceph->dir, "env", NULL);
+  g_autofree char *env = NULL;
+  g_autofree char *value = NULL;
+
+  g_assert_true (g_file_get_contents (path, &env, NULL, NULL));
+  value = env_value (env, name);
+  g_assert_nonnull (value);
+  return (GPid) g_ascii_strtoll (value, NULL, 10);
+}
+
+gboolean
+cr_test_ceph_skipped (CrTestCeph *ceph)
+{
+  if (ceph->skip == NULL)
+    return FALSE;
+  g_test_skip (ceph->skip);
+  return TRUE;
+}
+
+CrS3Client *
+cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send)
+{
+  CrS3Config config = { ceph->endpoint, ceph->region, ceph->access_key,
+                        secret != NULL ? secret : ceph->secret_key, 5, 5, max_send };
+  g_autoptr (GError) error = NULL;
+  CrS3Client *client = cr_s3_client_new (&config, &error);
+
+  g_assert_no_error (error);
+  return client;
+}

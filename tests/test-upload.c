@@ -5,6 +5,7 @@
  * sha256sum against the file on the room's disk and the hash in its
  * index; the queue is read with sqlite3. Never a fake store: without Ceph
  * the cases skip, saying why. */
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,8 +13,10 @@
 #include "archive/records.h"
 #include "tests/test-util.h"
 #include "tests/test-util-ceph.h"
+#include "tests/test-util-metrics.h"
 
 #define BUCKET "court-rooms"
+#define SERIES "{room=\"test-room\",archive=\"court\"}"
 #define CASE_NO "（2026）浙1022民初123号"
 /* The SHA-256 of nothing: what a body-less request declares. */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -262,11 +265,33 @@ test_gateway_down_and_back (void)
   g_test_message ("with the gateway down: %s", last_error);
   /* Its secret is never what status shows. */
   g_assert_null (strstr (last_error, store->secret_key));
+  /* Fleet monitoring sees the same: the backlog and why it waits. */
+  {
+    CrTestScrape *scrape = cr_test_scrape (room);
+
+    g_assert_cmpfloat (cr_test_scrape_value (scrape, "courtrec_archive_queue_items" SERIES),
+                       >=, 2);
+    g_assert_cmpfloat (cr_test_scrape_value (scrape, "courtrec_archive_queue_bytes" SERIES),
+                       >, 0);
+    g_assert_cmpfloat (cr_test_scrape_value (
+                           scrape, "courtrec_archive_failed_items{room=\"test-room\","
+                                   "archive=\"court\",reason=\"unreachable\"}"), >=, 1);
+    cr_test_scrape_free (scrape);
+  }
 
   /* The gateway back: the backlog goes on its own and verifies. */
   g_assert_true (cr_test_ceph_start (store));
   wait_archived (room, 60);
   assert_session_in_bucket (room, session);
+  {
+    CrTestScrape *scrape = cr_test_scrape (room);
+    double last = cr_test_scrape_value (scrape, "courtrec_archive_last_success_seconds" SERIES);
+
+    g_assert_cmpfloat (cr_test_scrape_value (scrape, "courtrec_archive_queue_items" SERIES),
+                       ==, 0);
+    g_assert_cmpfloat (fabs (last - (double) g_get_real_time () / G_USEC_PER_SEC), <, 120);
+    cr_test_scrape_free (scrape);
+  }
   cr_test_room_free (room);
 }
 

@@ -5,31 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "archive/utc.h"
-
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_time (JsonBuilder *b, const char *name, gint64 utc_us)
-{
-  g_autofree char *text = utc_us != 0 ? cr_format_utc (utc_us) : NULL;
-  add_string (b, name, text);
-}
-
-static void
-add_int (JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
+#include "archive/json-members.h"
 
 gboolean
 cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const char *path,
@@ -62,24 +38,24 @@ cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const char 
     return FALSE;
 
   json_builder_begin_object (b);
-  add_string (b, "format", CR_SESSION_MANIFEST_FORMAT);
+  cr_json_add_text (b, "format", CR_SESSION_MANIFEST_FORMAT);
   json_builder_set_member_name (b, "session");
   json_builder_begin_object (b);
-  add_int (b, "id", session->id);
-  add_string (b, "room", session->room_id);
-  add_string (b, "case", session->case_no);
-  add_string (b, "title", session->title);
-  add_time (b, "started", session->started_us);
-  add_time (b, "stopped", session->stopped_us);
+  cr_json_add_int (b, "id", session->id);
+  cr_json_add_text (b, "room", session->room_id);
+  cr_json_add_text (b, "case", session->case_no);
+  cr_json_add_text (b, "title", session->title);
+  cr_json_add_time (b, "started", session->started_us);
+  cr_json_add_time (b, "stopped", session->stopped_us);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "seal");
   json_builder_begin_object (b);
-  add_string (b, "chain_root", session->chain_root);
-  add_string (b, "chain_head", session->chain_head);
-  add_string (b, "signature", session->signature);
-  add_string (b, "public_key", session->public_key);
-  add_time (b, "sealed", session->sealed_us);
-  add_int (b, "sealed_events", session->sealed_events);
+  cr_json_add_text (b, "chain_root", session->chain_root);
+  cr_json_add_text (b, "chain_head", session->chain_head);
+  cr_json_add_text (b, "signature", session->signature);
+  cr_json_add_text (b, "public_key", session->public_key);
+  cr_json_add_time (b, "sealed", session->sealed_us);
+  cr_json_add_int (b, "sealed_events", session->sealed_events);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "segments");
   json_builder_begin_array (b);
@@ -88,13 +64,13 @@ cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const char 
       const CrSegmentRecord *segment = g_ptr_array_index (segments, i);
 
       json_builder_begin_object (b);
-      add_int (b, "sequence", segment->sequence);
-      add_string (b, "path", segment->path);
-      add_time (b, "started", segment->started_us);
-      add_int (b, "duration_us", segment->duration_us);
-      add_int (b, "bytes", segment->bytes);
-      add_string (b, "sha256", segment->sha256);
-      add_string (b, "link", segment->link);
+      cr_json_add_int (b, "sequence", segment->sequence);
+      cr_json_add_text (b, "path", segment->path);
+      cr_json_add_time (b, "started", segment->started_us);
+      cr_json_add_int (b, "duration_us", segment->duration_us);
+      cr_json_add_int (b, "bytes", segment->bytes);
+      cr_json_add_text (b, "sha256", segment->sha256);
+      cr_json_add_text (b, "link", segment->link);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -105,11 +81,11 @@ cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const char 
       const CrEventRecord *event = g_ptr_array_index (ledger, i);
 
       json_builder_begin_object (b);
-      add_int (b, "sequence", event->sequence);
-      add_time (b, "at", event->at_us);
-      add_string (b, "kind", event->kind_name);
-      add_string (b, "detail", event->detail);
-      add_string (b, "link", event->link);
+      cr_json_add_int (b, "sequence", event->sequence);
+      cr_json_add_time (b, "at", event->at_us);
+      cr_json_add_text (b, "kind", event->kind_name);
+      cr_json_add_text (b, "detail", event->detail);
+      cr_json_add_text (b, "link", event->link);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -37,18 +37,24 @@ key_file (const char *name, const char *text)
 }
 
 static CrTestRoom *
-archived_room (void)
+archived_room_with (const char *more)
 {
   g_autofree char *access = key_file ("archive.access", store->access_key);
   g_autofree char *secret = key_file ("archive.secret", store->secret_key);
   g_autofree char *extra = g_strdup_printf (
       "[archive court]\nendpoint = %s\nbucket = " BUCKET "\nprefix = sanmen\n"
-      "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n",
-      store->endpoint, store->region, access, secret);
+      "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n%s",
+      store->endpoint, store->region, access, secret, more);
   CrTestRoom *room = cr_test_room_new (10, extra);
 
   cr_test_room_start (room);
   return room;
+}
+
+static CrTestRoom *
+archived_room (void)
+{
+  return archived_room_with ("");
 }
 
 /* The room's one archive in status, "archive"[0]. (transfer full) */
@@ -295,12 +301,70 @@ test_gateway_down_and_back (void)
   cr_test_room_free (room);
 }
 
+/* One of the queue's rows of @session_id in @state, as "item|key". */
+static char *
+row_in_state (CrTestRoom *room, gint64 session_id, const char *state)
+{
+  g_auto (GStrv) rows = queue_rows (room, session_id);
+
+  for (guint i = 0; rows[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (rows[i], "|", -1);
+
+      if (g_strv_length (f) == 5 && g_strcmp0 (f[4], state) == 0)
+        return g_strdup_printf ("%s|%s", f[0], f[2]);
+    }
+  return NULL;
+}
+
+static void
+test_daemon_killed_mid_upload (void)
+{
+  CrTestRoom *room;
+  gint64 session;
+  gint64 until;
+  g_autofree char *underway = NULL;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  /* 200 kbit/s: a few seconds of upload for the segment. */
+  room = archived_room_with ("bandwidth_kbps = 200\n");
+  session = cr_test_start_session (room, CASE_NO);
+  g_usleep (3 * G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session);
+  cr_test_wait_sealed (room, session);
+  until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while ((underway = row_in_state (room, session, "uploading")) == NULL ||
+         !g_str_has_prefix (underway, "segment|"))
+    {
+      g_clear_pointer (&underway, g_free);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (100 * 1000);
+    }
+  g_test_message ("killed while sending %s", underway);
+  g_usleep (500 * 1000);
+  g_assert_cmpint (cr_test_room_signal (room, SIGKILL, 5), !=, -1);
+
+  /* Nothing half-sent is in the bucket, and the next start finishes it. */
+  {
+    g_auto (GStrv) parts = g_strsplit (underway, "|", 2);
+    g_autofree char *head = NULL;
+
+    g_assert_cmpint (fetch (parts[1], NULL, &head), !=, 0);
+  }
+  cr_test_room_start (room);
+  wait_archived (room, 60);
+  assert_session_in_bucket (room, session);
+  cr_test_room_free (room);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/upload/session-archived", test_session_archived);
   g_test_add_func ("/courtrec/upload/gateway-down-and-back", test_gateway_down_and_back);
+  g_test_add_func ("/courtrec/upload/daemon-killed-mid-upload", test_daemon_killed_mid_upload);
   store = cr_test_ceph_new ("test-upload");
   return g_test_run ();
 }

@@ -42,6 +42,7 @@ static const KindInfo kinds[] = {
   [CR_EVENT_SCHEDULE_STALE] = ALARM ("schedule-stale"),
   [CR_EVENT_COVERAGE_SHORTFALL] = ALARM ("coverage-shortfall"),
   [CR_EVENT_UPLOAD_OVERDUE] = ALARM ("upload-overdue"),
+  [CR_EVENT_ARCHIVE_UNAVAILABLE] = ALARM ("archive-unavailable"),
   [CR_EVENT_INPUT_BACK] = CLEARS ("input-back", CR_EVENT_INPUT_LOST),
   [CR_EVENT_MICROPHONE_SOUND] = CLEARS ("microphone-sound", CR_EVENT_MICROPHONE_SILENT),
   [CR_EVENT_DISK_OK] = CLEARS ("disk-ok", CR_EVENT_DISK_LOW),

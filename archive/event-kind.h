@@ -119,6 +119,10 @@ typedef enum {
   /* the court archive's oldest waiting upload is older than [archive NAME]
    * max_age_hours: {"alarm", "input": "archive", "label": NAME, "message"} */
   CR_EVENT_UPLOAD_OVERDUE,
+  /* an [archive NAME]'s key files cannot be read (missing, or open to
+   * others): nothing goes to that archive until they can; the room
+   * records as ever. {"alarm", "input": "archive", "label": NAME, "message"} */
+  CR_EVENT_ARCHIVE_UNAVAILABLE,
 
   CR_EVENT_N_KINDS              /*< private >*/
 } CrEventKind;

@@ -137,10 +137,10 @@ void cr_recorder_vod_resume (CrRecorder *recorder);
 void cr_recorder_vod_stop (CrRecorder *recorder);
 
 /* recorder-upload.c: the uploaders to the court archive, started once the
- * index is open (a key file that cannot be read: INVALID) and stopped
+ * index is open (a key file that cannot be read is an alarm, never a
+ * refusal to record) and stopped
  * before it is closed; poked when a segment closes. */
-gboolean cr_recorder_uploads_start (CrRecorder *recorder, const char *index_path,
-                                    GError **error);
+void cr_recorder_uploads_start (CrRecorder *recorder, const char *index_path);
 void cr_recorder_uploads_poke (CrRecorder *recorder);
 void cr_recorder_uploads_stop (CrRecorder *recorder);
 /* The bytes waiting for the archive, every archive together. */

@@ -1,16 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* recorder-upload.c: the recorder's uploaders, one per [archive NAME]
  * (uploader.h): started once the index is open, poked when a segment
- * closes, watched from the main loop for the overdue alarm. */
+ * closes, watched from the main loop for their alarms: a key file that
+ * cannot be read (archive-unavailable) and a backlog too old
+ * (upload-overdue). An archive's fault never stops the recording. */
 #include "recorder/recorder-private.h"
 
 #include "recorder/alarms.h"
 #include "recorder/uploader.h"
 
-#define OVERDUE_CHECK_SECONDS 30
+#define CHECK_SECONDS 5
+
+/* Raises @kind for @config's archive with @message while @message is not
+ * NULL, and clears it when it goes. */
+static void
+keep_alarm (CrRecorder *recorder, CrEventKind kind, const CrArchiveConfig *config,
+            const char *message, const char *cleared)
+{
+  gboolean standing = cr_alarms_find (recorder, kind, config->name) != NULL;
+
+  if (message != NULL && !standing)
+    cr_alarms_raise (recorder, kind, config->name, config->bucket, message);
+  else if (message == NULL && standing)
+    cr_alarms_clear (recorder, kind, config->name, CR_EVENT_ALARM_CLEARED, "message", cleared,
+                     NULL);
+}
 
 static gboolean
-check_overdue (gpointer user_data)
+check_alarms (gpointer user_data)
 {
   CrRecorder *recorder = user_data;
 
@@ -19,28 +36,24 @@ check_overdue (gpointer user_data)
       CrUploader *uploader = g_ptr_array_index (recorder->uploaders, i);
       const CrArchiveConfig *config = g_ptr_array_index (recorder->config->archives, i);
       gint64 age = cr_uploader_get_oldest_age_seconds (uploader);
-      gboolean overdue = age > (gint64) config->max_age_hours * 3600;
-      gboolean standing = cr_alarms_find (recorder, CR_EVENT_UPLOAD_OVERDUE, config->name)
-                          != NULL;
+      g_autofree char *key_problem = cr_uploader_dup_key_problem (uploader);
+      g_autofree char *overdue = NULL;
 
-      if (overdue && !standing)
-        {
-          g_autofree char *message = g_strdup_printf (
-              "the oldest of %u item(s) waiting for the archive %s has waited %" G_GINT64_FORMAT
-              " h, more than %u h: its media must stay on this disk", cr_uploader_get_queue_length (uploader),
-              config->name, age / 3600, config->max_age_hours);
-          cr_alarms_raise (recorder, CR_EVENT_UPLOAD_OVERDUE, config->name, config->bucket,
-                           message);
-        }
-      else if (!overdue && standing)
-        cr_alarms_clear (recorder, CR_EVENT_UPLOAD_OVERDUE, config->name,
-                         CR_EVENT_ALARM_CLEARED, "message", "the archive caught up", NULL);
+      if (age > (gint64) config->max_age_hours * 3600)
+        overdue = g_strdup_printf (
+            "the oldest of %u item(s) waiting for the archive %s has waited %" G_GINT64_FORMAT
+            " h, more than %u h: its media must stay on this disk",
+            cr_uploader_get_queue_length (uploader), config->name, age / 3600,
+            config->max_age_hours);
+      keep_alarm (recorder, CR_EVENT_ARCHIVE_UNAVAILABLE, config, key_problem,
+                  "the archive's key files can be read");
+      keep_alarm (recorder, CR_EVENT_UPLOAD_OVERDUE, config, overdue, "the archive caught up");
     }
   return G_SOURCE_CONTINUE;
 }
 
-gboolean
-cr_recorder_uploads_start (CrRecorder *recorder, const char *index_path, GError **error)
+void
+cr_recorder_uploads_start (CrRecorder *recorder, const char *index_path)
 {
   const CrConfig *config = recorder->config;
 
@@ -48,24 +61,12 @@ cr_recorder_uploads_start (CrRecorder *recorder, const char *index_path, GError 
   for (guint i = 0; i < config->archives->len; i++)
     {
       const CrArchiveConfig *archive = g_ptr_array_index (config->archives, i);
-      GError *local_error = NULL;
-      CrUploader *uploader = cr_uploader_new (archive, config->room_id, index_path,
-                                              config->storage_dir, &local_error);
-
-      if (uploader == NULL)
-        {
-          /* A key file missing or open to all: the config's fault. */
-          g_set_error (error, CR_RECORDER_ERROR, CR_RECORDER_ERROR_INVALID, "%s",
-                       local_error->message);
-          g_error_free (local_error);
-          return FALSE;
-        }
-      g_ptr_array_add (recorder->uploaders, uploader);
+      g_ptr_array_add (recorder->uploaders, cr_uploader_new (archive, config->room_id,
+                                                             index_path,
+                                                             config->storage_dir));
     }
   if (recorder->uploaders->len > 0)
-    recorder->upload_timer = g_timeout_add_seconds (OVERDUE_CHECK_SECONDS, check_overdue,
-                                                    recorder);
-  return TRUE;
+    recorder->upload_timer = g_timeout_add_seconds (CHECK_SECONDS, check_alarms, recorder);
 }
 
 void

@@ -372,8 +372,7 @@ cr_recorder_new (const CrConfig *config, GError **error)
     }
   cr_sealing_init (recorder);
   cr_recorder_access_start (recorder);
-  if (!cr_recorder_uploads_start (recorder, index_path, error))
-    return NULL;
+  cr_recorder_uploads_start (recorder, index_path);
   if (report.recovered + report.adopted + report.missing + report.strays +
       report.unnamed > 0)
     g_message ("Reconciled the index with the disk: %u segment(s) completed from "

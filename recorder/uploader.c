@@ -40,6 +40,7 @@ struct CrUploader {
   /* the last look at the queue, for status and /metrics */
   CrUploadQueueStats stats;
   char *last_error;
+  char *key_problem;            /* why the key files cannot be read, or NULL */
   gboolean window_open;
 };
 
@@ -508,6 +509,41 @@ stopping (CrUploader *uploader)
   return stop;
 }
 
+/* Reads both key files into the uploader; FALSE, with the reason kept
+ * for the alarm, while either cannot be read. */
+static gboolean
+load_keys (CrUploader *uploader)
+{
+  const CrArchiveConfig *config = uploader->config;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *what = g_strdup_printf ("[archive %s] access_key_file", config->name);
+  g_autofree char *access = cr_config_load_archive_secret (config->access_key_file, what,
+                                                           &error);
+  g_autofree char *secret = NULL;
+
+  if (access != NULL)
+    {
+      g_free (what);
+      what = g_strdup_printf ("[archive %s] secret_key_file", config->name);
+      secret = cr_config_load_archive_secret (config->secret_key_file, what, &error);
+    }
+  g_mutex_lock (&uploader->lock);
+  g_free (uploader->key_problem);
+  uploader->key_problem = secret == NULL ? g_strdup (error->message) : NULL;
+  g_mutex_unlock (&uploader->lock);
+  if (secret == NULL)
+    {
+      if (access != NULL)
+        memset (access, 0, strlen (access));
+      g_warning ("%s; nothing goes to this archive until it can be read",
+                 cr_text_shown (error->message));
+      return FALSE;
+    }
+  uploader->access_key = g_steal_pointer (&access);
+  uploader->secret_key = g_steal_pointer (&secret);
+  return TRUE;
+}
+
 static gpointer
 run (gpointer data)
 {
@@ -515,7 +551,6 @@ run (gpointer data)
   const CrArchiveConfig *config = uploader->config;
   CrS3Config s3 = {
     .endpoint = config->endpoint, .region = config->region,
-    .access_key = uploader->access_key, .secret_key = uploader->secret_key,
     .max_send_bytes_per_second = (guint64) config->bandwidth_kbps * 1000 / 8,
   };
   g_autoptr (CrS3Client) client = NULL;
@@ -537,6 +572,13 @@ run (gpointer data)
           wait_a_while (uploader, POLL_SECONDS);
           continue;
         }
+      if (uploader->secret_key == NULL && !load_keys (uploader))
+        {
+          wait_a_while (uploader, POLL_SECONDS);
+          continue;
+        }
+      s3.access_key = uploader->access_key;
+      s3.secret_key = uploader->secret_key;
       if (client == NULL && (client = cr_s3_client_new (&s3, &error)) == NULL)
         {
           g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
@@ -589,10 +631,9 @@ run (gpointer data)
 
 CrUploader *
 cr_uploader_new (const CrArchiveConfig *config, const char *room_id, const char *index_path,
-                 const char *storage_dir, GError **error)
+                 const char *storage_dir)
 {
-  g_autoptr (CrUploader) uploader = g_new0 (CrUploader, 1);
-  g_autofree char *what = NULL;
+  CrUploader *uploader = g_new0 (CrUploader, 1);
 
   g_mutex_init (&uploader->lock);
   g_cond_init (&uploader->wake);
@@ -600,17 +641,8 @@ cr_uploader_new (const CrArchiveConfig *config, const char *room_id, const char 
   uploader->room_id = g_strdup (room_id);
   uploader->index_path = g_strdup (index_path);
   uploader->storage_dir = g_strdup (storage_dir);
-  what = g_strdup_printf ("[archive %s] access_key_file", config->name);
-  uploader->access_key = cr_config_load_archive_secret (config->access_key_file, what, error);
-  if (uploader->access_key == NULL)
-    return NULL;
-  g_free (what);
-  what = g_strdup_printf ("[archive %s] secret_key_file", config->name);
-  uploader->secret_key = cr_config_load_archive_secret (config->secret_key_file, what, error);
-  if (uploader->secret_key == NULL)
-    return NULL;
   uploader->thread = g_thread_new ("uploader", run, uploader);
-  return g_steal_pointer (&uploader);
+  return uploader;
 }
 
 void
@@ -637,6 +669,7 @@ cr_uploader_free (CrUploader *uploader)
     memset (uploader->secret_key, 0, strlen (uploader->secret_key));
   g_free (uploader->access_key);
   g_free (uploader->secret_key);
+  g_free (uploader->key_problem);
   g_mutex_clear (&uploader->lock);
   g_cond_clear (&uploader->wake);
   g_free (uploader);
@@ -688,6 +721,17 @@ cr_uploader_get_oldest_age_seconds (CrUploader *uploader)
   oldest = uploader->stats.oldest_queued_at_us;
   g_mutex_unlock (&uploader->lock);
   return oldest == 0 ? 0 : MAX (0, (g_get_real_time () - oldest) / G_USEC_PER_SEC);
+}
+
+char *
+cr_uploader_dup_key_problem (CrUploader *uploader)
+{
+  char *problem;
+
+  g_mutex_lock (&uploader->lock);
+  problem = g_strdup (uploader->key_problem);
+  g_mutex_unlock (&uploader->lock);
+  return problem;
 }
 
 gint64

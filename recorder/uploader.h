@@ -21,13 +21,14 @@ G_BEGIN_DECLS
 
 typedef struct CrUploader CrUploader;
 
-/* Reads the key files (an error names the file, never the secret) and
- * starts the thread. @index_path: the room's index; @storage_dir: what
- * segment paths are relative to, and where manifests are written
- * (archive-manifests/). */
+/* Starts the thread, which reads the key files itself and, while they
+ * cannot be read (missing, or open to others), tries again every
+ * POLL_SECONDS: a bad key file costs the archive its uploads, never the
+ * room its recording (cr_uploader_dup_key_problem). @index_path: the
+ * room's index; @storage_dir: what segment paths are relative to, and
+ * where manifests are written (archive-manifests/). */
 CrUploader *cr_uploader_new (const CrArchiveConfig *config, const char *room_id,
-                             const char *index_path, const char *storage_dir,
-                             GError **error);
+                             const char *index_path, const char *storage_dir);
 /* Stops the thread (an upload under way is abandoned: its row stays
  * "uploading" and is settled at the next start) and frees. */
 void cr_uploader_free (CrUploader *uploader);
@@ -50,6 +51,9 @@ guint cr_uploader_get_queue_length (CrUploader *uploader);
 gint64 cr_uploader_get_oldest_age_seconds (CrUploader *uploader);
 /* The failures counted by reason. (transfer full: reason -> count) */
 GHashTable *cr_uploader_dup_failures (CrUploader *uploader);
+/* Why the key files cannot be read (names the file, never a secret), or
+ * NULL once they have been. (transfer full) */
+char *cr_uploader_dup_key_problem (CrUploader *uploader);
 /* The last verified object's UTC time (µs); 0 when none. */
 gint64 cr_uploader_get_last_success_us (CrUploader *uploader);
 

@@ -358,6 +358,71 @@ test_daemon_killed_mid_upload (void)
   cr_test_room_free (room);
 }
 
+/* The message of the alarm @kind standing in status, or NULL. */
+static char *
+alarm_message (CrTestRoom *room, const char *kind)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *alarms = json_object_get_array_member (status, "alarms");
+
+  for (guint i = 0; i < json_array_get_length (alarms); i++)
+    {
+      JsonObject *alarm = json_array_get_object_element (alarms, i);
+
+      if (g_strcmp0 (json_object_get_string_member (alarm, "alarm"), kind) == 0)
+        return g_strdup (json_object_get_string_member (alarm, "message"));
+    }
+  return NULL;
+}
+
+static void
+test_key_file_unusable (void)
+{
+  g_autofree char *secret = NULL;
+  g_autofree char *message = NULL;
+  CrTestRoom *room;
+  gint64 session;
+  gint64 until;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  /* The secret readable by every user: the daemon starts and records all
+   * the same, and says why nothing goes to the archive. */
+  room = archived_room ();
+  secret = g_build_filename (store->work, "archive.secret", NULL);
+  g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 10), !=, -1);
+  g_assert_cmpint (chmod (secret, 0644), ==, 0);
+  cr_test_room_start (room);
+  session = cr_test_start_session (room, CASE_NO);
+  g_usleep (3 * G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session);
+  cr_test_wait_sealed (room, session);
+  cr_test_assert_recording_whole (room, session, 1);
+  until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while ((message = alarm_message (room, "archive-unavailable")) == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (250 * 1000);
+    }
+  g_test_message ("archive-unavailable: %s", message);
+  g_assert_nonnull (strstr (message, "archive.secret"));
+  g_assert_null (strstr (message, store->secret_key));
+
+  /* Mended while it runs: the alarm clears and the session goes. */
+  g_assert_cmpint (chmod (secret, 0600), ==, 0);
+  wait_archived (room, 60);
+  assert_session_in_bucket (room, session);
+  g_clear_pointer (&message, g_free);
+  until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while ((message = alarm_message (room, "archive-unavailable")) != NULL)
+    {
+      g_clear_pointer (&message, g_free);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (250 * 1000);
+    }
+  cr_test_room_free (room);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -365,6 +430,7 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/upload/session-archived", test_session_archived);
   g_test_add_func ("/courtrec/upload/gateway-down-and-back", test_gateway_down_and_back);
   g_test_add_func ("/courtrec/upload/daemon-killed-mid-upload", test_daemon_killed_mid_upload);
+  g_test_add_func ("/courtrec/upload/key-file-unusable", test_key_file_unusable);
   store = cr_test_ceph_new ("test-upload");
   return g_test_run ();
 }

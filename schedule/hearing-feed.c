@@ -235,6 +235,9 @@ json_record (JsonObject *object, FeedRecord *record, char **why)
 
       if (field < 0 || JSON_NODE_HOLDS_NULL (node))
         continue;
+      /* Names are matched without case, so "public" and "Public" are the
+       * same field: the last one given stands, as with a repeated name. */
+      g_clear_pointer (&record->value[field], g_free);
       if (field == FIELD_PUBLIC && JSON_NODE_HOLDS_VALUE (node)
           && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
         record->value[field] = g_strdup (json_node_get_boolean (node) ? "true" : "false");
@@ -242,10 +245,7 @@ json_record (JsonObject *object, FeedRecord *record, char **why)
                && json_node_get_value_type (node) == G_TYPE_INT64)
         record->value[field] = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
       else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-        {
-          g_clear_pointer (&record->value[field], g_free);
-          record->value[field] = g_strdup (json_node_get_string (node));
-        }
+        record->value[field] = g_strdup (json_node_get_string (node));
       else
         {
           *why = g_strdup_printf ("\"%s\" must be %s, not %s", name,

@@ -29,8 +29,8 @@ cr_test_top_path (const char *relative)
   return g_build_filename (top, relative, NULL);
 }
 
-guint16
-cr_test_free_port (void)
+static guint16
+unbound_port (void)
 {
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -46,6 +46,26 @@ cr_test_free_port (void)
   bound = g_socket_get_local_address (socket, &error);
   g_assert_no_error (error);
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* The kernel may hand the port it just freed out again at the next bind,
+ * so two calls in a row (a room's API and public listeners) could give the
+ * same port; a port is given out once per test process. */
+guint16
+cr_test_free_port (void)
+{
+  static GHashTable *given;
+  G_LOCK_DEFINE_STATIC (given);
+  guint16 port;
+
+  G_LOCK (given);
+  if (given == NULL)
+    given = g_hash_table_new (NULL, NULL);
+  do
+    port = unbound_port ();
+  while (!g_hash_table_add (given, GUINT_TO_POINTER (port)));
+  G_UNLOCK (given);
+  return port;
 }
 
 double

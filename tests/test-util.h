@@ -82,7 +82,7 @@ double cr_test_timing_factor (void);
  * $CR_TOP/node_modules and /usr/bin/chromium. */
 gboolean cr_test_browser_available (void);
 
-/* A free TCP port on 127.0.0.1. */
+/* A free TCP port on 127.0.0.1, never the same twice in one process. */
 guint16 cr_test_free_port (void);
 
 /* HTTP to the room's API, or to its public listener for a path under

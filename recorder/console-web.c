@@ -19,6 +19,7 @@ static const Asset assets[] = {
   { "/console/", "console.html", "text/html; charset=utf-8" },
   { "/console/console.js", "console.js", "text/javascript; charset=utf-8" },
   { "/console/console-access.js", "console-access.js", "text/javascript; charset=utf-8" },
+  { "/console/console-archive.js", "console-archive.js", "text/javascript; charset=utf-8" },
   { "/console/console.css", "console.css", "text/css; charset=utf-8" },
 };
 

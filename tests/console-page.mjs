@@ -10,6 +10,8 @@
 //     --kill-pid=PID --camera=NAME      (alarm) the camera's server to kill
 //     --local=HH:MM --next=TEXT         (schedule) the slot's start in the court's
 //                                       time, and what "next" must show
+//     --archive=NAME --state=STATE      (archive) the archive's line and the state
+//                                       it must reach: waiting, failing, uploaded
 //
 // Scenarios:
 //   clerk   two successive previews differ, the meters move at 10 frames a
@@ -24,6 +26,8 @@
 //           then a start over the standing alarm, confirmed
 //   schedule a scheduled slot unrecorded past its grace: the banner names
 //           the case, now and next are shown; a start clears the banner
+//   archive the court archive's line reaches --state; its text is printed
+//           (the caller compares it with status) and shown in a screenshot
 //   approver the access panel: the oldest pending request granted (mode
 //           copy, 5 days), its code shown once, then the grant revoked
 //           with a reason; a refusal without a reason is not sent
@@ -35,8 +39,8 @@ const option = (name) => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg ? arg.slice(name.length + 3) : null;
 };
-if (!url || !['clerk', 'viewer', 'alarm', 'approver', 'schedule'].includes(scenario)) {
-  console.error('usage: node tests/console-page.mjs URL clerk|viewer|alarm|approver|schedule [options]');
+if (!url || !['clerk', 'viewer', 'alarm', 'approver', 'schedule', 'archive'].includes(scenario)) {
+  console.error('usage: node tests/console-page.mjs URL clerk|viewer|alarm|approver|schedule|archive [options]');
   process.exit(2);
 }
 
@@ -409,6 +413,19 @@ async function schedule() {
   step('banner-cleared', true);
 }
 
+// The court archive's line of --archive reaches --state.
+async function archive() {
+  await logIn();
+  const line = await waitFor(([name, state]) => {
+    const li = [...document.querySelectorAll('#archives li')].find((l) => l.dataset.name === name);
+    return li && li.dataset.state === state && !document.getElementById('archive-panel').hidden
+      ? li.innerText : false;
+  }, [option('archive'), option('state')], 20000);
+  step('archive', line);
+  if (option('artifacts'))
+    await page.screenshot({ path: `${option('artifacts')}/console-archive-${option('state')}-1366x768.png` });
+}
+
 try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -431,7 +448,7 @@ try {
     if (!u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))
       summary.external.push(u);
   });
-  await ({ clerk, viewer, alarm, approver, schedule })[scenario]();
+  await ({ clerk, viewer, alarm, approver, schedule, archive })[scenario]();
   if (summary.external.length > 0)
     finish(false, `requests left the appliance: ${summary.external.join(', ')}`);
   else if (summary.errors.length > 0)

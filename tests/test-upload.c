@@ -234,6 +234,39 @@ test_session_archived (void)
   cr_test_room_free (room);
 }
 
+/* The court archive's line on the operator console (tests/console-page.mjs
+ * in chromium) once it reaches @state; NULL when there is no browser.
+ * (transfer full) */
+static char *
+console_archive_line (CrTestRoom *room, const char *state)
+{
+  g_autofree char *script = cr_test_top_path ("tests/console-page.mjs");
+  g_autofree char *page_url = g_strdup_printf ("http://127.0.0.1:%u/console/", room->port);
+  g_autofree char *login = g_strdup_printf ("--token=%s", room->token);
+  g_autofree char *state_arg = g_strdup_printf ("--state=%s", state);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "node", script, page_url, "archive", login, "--archive=court",
+                         state_arg, NULL };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *steps;
+  int status;
+
+  if (!cr_test_browser_available ())
+    {
+      g_test_message ("no browser (node, playwright-core, chromium): the console not checked");
+      return NULL;
+    }
+  status = cr_test_run (&out, &err, argv);
+  g_test_message ("console-page.mjs archive %s: %s%s", state, out, err);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  steps = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                        "steps");
+  return g_strdup (json_object_get_string_member (
+      json_array_get_object_element (steps, json_array_get_length (steps) - 1), "archive"));
+}
+
 static void
 test_gateway_down_and_back (void)
 {
@@ -284,6 +317,21 @@ test_gateway_down_and_back (void)
                                    "archive=\"court\",reason=\"unreachable\"}"), >=, 1);
     cr_test_scrape_free (scrape);
   }
+  /* And the clerk, on the console: how much waits, and why. */
+  {
+    g_autoptr (JsonObject) archive = archive_status (room);
+    g_autofree char *line = console_archive_line (room, "failing");
+    g_autofree char *waiting = g_strdup_printf (
+        "%" G_GINT64_FORMAT " 项", json_object_get_int_member (archive, "queue_length"));
+
+    if (line != NULL)
+      {
+        g_assert_nonnull (strstr (line, waiting));
+        g_assert_nonnull (strstr (line, "unreachable"));
+        g_assert_nonnull (strstr (line, "never"));
+        g_assert_null (strstr (line, store->secret_key));
+      }
+  }
 
   /* The gateway back: the backlog goes on its own and verifies. */
   g_assert_true (cr_test_ceph_start (store));
@@ -297,6 +345,15 @@ test_gateway_down_and_back (void)
                        ==, 0);
     g_assert_cmpfloat (fabs (last - (double) g_get_real_time () / G_USEC_PER_SEC), <, 120);
     cr_test_scrape_free (scrape);
+  }
+  {
+    g_autofree char *line = console_archive_line (room, "uploaded");
+
+    if (line != NULL)
+      {
+        g_assert_nonnull (strstr (line, "all uploaded"));
+        g_assert_null (strstr (line, "never"));
+      }
   }
   cr_test_room_free (room);
 }

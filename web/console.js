@@ -423,6 +423,8 @@ function onStatus(s) {
 
   showAlarms(s.alarms || []);
   showSchedule(s.schedule, s.alarms || []);
+  if (typeof showArchive === 'function')
+    showArchive(s.archive);   // console-archive.js
   tick();
 }
 

@@ -145,8 +145,8 @@ fuzz: deps fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run-tests.sh build-fuzz
 
 # What CI runs (.ci/run): the three builds, then every test of the normal
-# and the sanitized build, each build's binaries in a lane of their own and
-# the two lanes side by side (CR_TEST_LANES, see tests/run-tests.sh), with
+# and the sanitized build, CI_LANES binaries at a time from one queue
+# (CR_TEST_LANES, see tests/run-tests.sh), with
 # the fuzz targets alongside at idle priority (FUZZ_ALONGSIDE), and one
 # "N passed, N failed" over all of it. The budget is 20 minutes on 2
 # cores. The tests are real-time pipelines that take the same minutes
@@ -156,11 +156,12 @@ fuzz: deps fuzz-build
 # sanitized 14 min, the sanitized pass leaving out the two binaries that
 # are fixed waits, SANITIZED_SKIP); two lanes on 2026-12-03, 715 tests,
 # 22 min (normal lane 20 min, sanitized 18 min, builds 2 min).
+CI_LANES ?= 3
 ci: deps
 	$(MAKE) -j2 all
 	$(MAKE) -j2 asan-build
 	$(MAKE) -j2 fuzz-build
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_ALONGSIDE=1 CR_TEST_LANES=2 \
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_ALONGSIDE=1 CR_TEST_LANES=$(CI_LANES) \
 	    sh tests/run-tests.sh $(B) build-asan build-fuzz
 
 bench: all

@@ -155,21 +155,38 @@ if [ -n "$alongside" ]; then
 	mv "$queue.tests" "$queue"
 fi
 
-# With CR_TEST_LANES=2 (make ci) each build's binaries run in a lane of
-# their own, the lanes side by side: the tests are real-time pipelines
-# that wait far more than they compute (a binary takes the same minutes
-# sanitized or not), so two lanes take the wall time of the longer one.
-# Every binary's log is kept and shown, in queue order, once all are done;
-# a line says when each finishes, for a log that is watched.
+# With CR_TEST_LANES=N (make ci) N workers run the binaries of every build
+# side by side, each taking the next one of one shared queue: the tests
+# are real-time pipelines that wait far more than they compute, so the
+# wall time is about the sum over N. The queue starts with the binaries
+# known to take longest (SLOW_FIRST, from the "# NAME: N s" lines of a
+# run), so that none of them is left to run alone at the end. Every
+# binary's log is kept and shown, in queue order, once all are done; a
+# line says when each finishes, for a log that is watched.
+SLOW_FIRST="test-destination test-inputs test-console test-streaming test-recording
+	test-scheduler test-stall test-upload test-hls test-users test-coverage"
 if [ "${CR_TEST_LANES:-1}" -gt 1 ]; then
 	lanes=$(mktemp -d)
-	for build in $(cut -d' ' -f1 "$queue" | uniq); do
-		grep "^$build " "$queue" >"$lanes/$(echo "$build" | tr / _).queue"
-	done
+	slow_names=$(echo $SLOW_FIRST | tr ' ' '|')
+	{
+		for slow in $SLOW_FIRST; do grep -E "/$slow\$" "$queue"; done
+		grep -v -E "/($slow_names)\$" "$queue"
+	} >"$lanes/order"
+	: >"$lanes/taken"
+	# next_binary: the next "BUILD BINARY" of the order, once, whichever
+	# worker asks (one line of "taken" per line handed out).
+	next_binary() {
+		flock "$lanes/lock" sh -c '
+			n=$(wc -l <"$1/taken")
+			line=$(sed -n "$((n + 1))p" "$1/order")
+			[ -n "$line" ] && echo x >>"$1/taken"
+			echo "$line"' next "$lanes"
+	}
 	lane_pids=""
-	for lane in "$lanes"/*.queue; do
+	for _ in $(seq "${CR_TEST_LANES}"); do
 		(
-			while read -r build t; do
+			while line=$(next_binary) && [ -n "$line" ]; do
+				build=${line%% *} t=${line#* }
 				set_build_env "$build"
 				key="$lanes/$(echo "$build" | tr / _)-$(basename "$t")"
 				mkdir "$key.san"
@@ -178,7 +195,7 @@ if [ "${CR_TEST_LANES:-1}" -gt 1 ]; then
 				run_one "$t" "$key.log" </dev/null
 				echo "$? $(($(date +%s) - start))" >"$key.rc"
 				echo "# finished $(display_name "$build" "$t")"
-			done <"$lane"
+			done
 		) &
 		lane_pids="$lane_pids $!"
 	done

@@ -361,6 +361,42 @@ test_stall_variable_refused (void)
 }
 
 static void
+test_stall_variable_refused_by_courtrecd (void)
+{
+  g_autofree char *section = NULL;
+  g_autofree char *log = NULL;
+  CrTestRoom *room;
+  gint64 until;
+  gint64 session;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  /* Set wrong in courtrecd's environment: its log says which variable and
+   * why, nothing goes to the archive, and the room records all the same. */
+  section = cr_test_ceph_archive_section (store, NULL, BUCKET, NULL);
+  room = cr_test_room_new (10, section);
+  cr_test_room_setenv (room, "COURTREC_S3_STALL_SECONDS", "30s");
+  cr_test_room_start (room);
+  session = cr_test_start_session (room, CASE_NO);
+  until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (log == NULL || strstr (log, "COURTREC_S3_STALL_SECONDS=\"30s\" is refused") == NULL)
+    {
+      g_clear_pointer (&log, g_free);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (100 * 1000);
+      g_assert_true (g_file_get_contents (room->daemon_log, &log, NULL, NULL));
+    }
+  cr_test_stop_and_wait (room, session);
+  cr_test_assert_recording_whole (room, session, 1);
+  {
+    g_auto (GStrv) rows = queue_rows (room, session, "state", "state = 'verified'");
+
+    g_assert_null (rows[0]);
+  }
+  cr_test_room_free (room);
+}
+
+static void
 test_stall_ends_transfer (void)
 {
   g_autoptr (CrTestSilentServer) deaf = NULL;
@@ -568,6 +604,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/upload-faults/stall-variable-refused",
                    test_stall_variable_refused);
+  g_test_add_func ("/courtrec/upload-faults/stall-variable-refused-by-courtrecd",
+                   test_stall_variable_refused_by_courtrecd);
   g_test_add_func ("/courtrec/upload-faults/stall-ends-transfer", test_stall_ends_transfer);
   g_test_add_func ("/courtrec/upload-faults/byte-flipped", test_byte_flipped);
   g_test_add_func ("/courtrec/upload-faults/osd-stopped", test_osd_stopped);

@@ -22,6 +22,7 @@ G_DEFINE_QUARK (cr-s3-error-quark, cr_s3_error)
 #define ANSWER_MAX_BYTES (1024 * 1024)
 #define KEY_MAX_BYTES 1024
 #define HASH_CHUNK (1024 * 1024)
+#define DEFAULT_STALL_SECONDS 30
 
 struct CrS3Client {
   CURL *curl;               /* one connection, kept between calls */
@@ -47,6 +48,37 @@ cr_s3_reply_clear (CrS3Reply *reply)
   g_free (reply->lock_mode);
   g_free (reply->lock_retain_until);
   *reply = (CrS3Reply) CR_S3_REPLY_INIT;
+}
+
+/* The stall timeout when the caller leaves it to us: 30 s, or what
+ * COURTREC_S3_STALL_SECONDS says. That variable is for tests, which must
+ * see a stopped OSD turn a PUT "unknown" in seconds, through courtrecd,
+ * without changing what it runs. It is not a courtrec.conf key on purpose:
+ * 30 s without one byte either way is a dead link on any line a court has
+ * (a slow one still moves bytes, and bandwidth_kbps is the knob for
+ * that), while a short value set by hand would turn every busy moment of
+ * the store into an "unknown" and a HEAD. A value that is not a whole
+ * number of seconds from 1 to 3600 is refused, never taken as 30 s. */
+static gboolean
+stall_from_environment (guint *seconds, GError **error)
+{
+  const char *text = g_getenv ("COURTREC_S3_STALL_SECONDS");
+  guint64 value = 0;
+
+  *seconds = DEFAULT_STALL_SECONDS;
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, 1, 3600, &value, NULL))
+    {
+      g_autofree char *shown = g_strescape (text, NULL);
+
+      g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_INVALID,
+                   "COURTREC_S3_STALL_SECONDS=\"%.64s\" is refused: expected a whole number "
+                   "of seconds from 1 to 3600", shown);
+      return FALSE;
+    }
+  *seconds = (guint) value;
+  return TRUE;
 }
 
 CrS3Client *
@@ -94,7 +126,10 @@ cr_s3_client_new (const CrS3Config *config, GError **error)
   client->sigv4 = g_strdup_printf ("aws:amz:%s:s3", config->region);
   client->userpwd = g_strdup_printf ("%s:%s", config->access_key, config->secret_key);
   client->connect_timeout = config->connect_timeout_seconds ? config->connect_timeout_seconds : 10;
-  client->stall_seconds = config->stall_seconds ? config->stall_seconds : 30;
+  if (config->stall_seconds != 0)
+    client->stall_seconds = config->stall_seconds;
+  else if (!stall_from_environment (&client->stall_seconds, error))
+    return NULL;
   client->max_send = config->max_send_bytes_per_second;
   return g_steal_pointer (&client);
 }
@@ -298,7 +333,37 @@ typedef struct {
   GString *answer;          /* an XML body, up to ANSWER_MAX_BYTES */
   CURL *curl;
   gboolean write_failed;
+  /* The stall watch: bytes moved either way, and when that last changed. */
+  guint stall_seconds;
+  curl_off_t moved;
+  gint64 moved_at_us;
+  gboolean stalled;
 } Transfer;
+
+/* Ends the transfer once no byte went either way for stall_seconds.
+ * CURLOPT_LOW_SPEED_TIME does not: libcurl 7.88 averages the speed over
+ * the last five seconds or so, so a PUT whose answer never comes was seen
+ * to end ten seconds after a stall of three, and a stall of 30 s would
+ * take up to 37. libcurl calls this about once a second while idle, so a
+ * stall ends within a second after stall_seconds. */
+static int
+watch_stall (void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+             curl_off_t ulnow)
+{
+  Transfer *transfer = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (dlnow + ulnow != transfer->moved || transfer->moved_at_us == 0)
+    {
+      transfer->moved = dlnow + ulnow;
+      transfer->moved_at_us = now;
+      return 0;
+    }
+  if (now - transfer->moved_at_us < (gint64) transfer->stall_seconds * G_USEC_PER_SEC)
+    return 0;
+  transfer->stalled = TRUE;
+  return 1;
+}
 
 static size_t
 read_body (char *buffer, size_t size, size_t count, void *data)
@@ -412,7 +477,15 @@ set_transfer_error (CURL *curl, CURLcode code, const Transfer *transfer,
   long request_bytes = 0;
 
   curl_easy_getinfo (curl, CURLINFO_REQUEST_SIZE, &request_bytes);
-  if (transfer->write_failed || code == CURLE_WRITE_ERROR)
+  if (transfer->stalled)
+    g_set_error (error, CR_S3_ERROR,
+                 request_bytes == 0 ? CR_S3_ERROR_UNREACHABLE : CR_S3_ERROR_UNKNOWN,
+                 "%s %s/%s: no byte either way for %u s%s", request->method, request->bucket,
+                 request->key != NULL ? request->key : "", transfer->stall_seconds,
+                 request_bytes == 0 ? " before the request went out"
+                                    : ", sent but no answer came: the outcome is unknown "
+                                      "until a HEAD settles it");
+  else if (transfer->write_failed || code == CURLE_WRITE_ERROR)
     g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_IO,
                  "cannot write the object fetched from the archive: %s",
                  g_strerror (errno));
@@ -444,7 +517,7 @@ cr_s3_perform (CrS3Client *client, const CrS3Request *request, CrS3Reply *reply,
                                                   request->payload_sha256 != NULL
                                                   ? request->payload_sha256 : EMPTY_SHA256);
   struct curl_slist *headers = NULL;
-  Transfer transfer = { request, 0, answer, curl, FALSE };
+  Transfer transfer = { request, 0, answer, curl, FALSE, client->stall_seconds, 0, 0, FALSE };
   CURLcode code;
   gboolean upload = request->body_file != NULL || request->body_text != NULL;
 
@@ -466,9 +539,10 @@ cr_s3_perform (CrS3Client *client, const CrS3Request *request, CrS3Reply *reply,
   curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) client->connect_timeout);
   /* No total time limit (a segment over a slow link takes long): a stall
-   * in either direction is what ends a transfer. */
-  curl_easy_setopt (curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt (curl, CURLOPT_LOW_SPEED_TIME, (long) client->stall_seconds);
+   * in either direction is what ends a transfer (watch_stall). */
+  curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, watch_stall);
+  curl_easy_setopt (curl, CURLOPT_XFERINFODATA, &transfer);
   curl_easy_setopt (curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, write_answer);

@@ -43,7 +43,8 @@ typedef struct {
   const char *access_key;
   const char *secret_key;   /* a secret: never logged (config/archive-secret.h) */
   guint connect_timeout_seconds;   /* 0: 10 */
-  guint stall_seconds;      /* no byte either way for this long: UNKNOWN; 0: 30 */
+  guint stall_seconds;      /* no byte either way for this long: UNKNOWN; 0: 30, or
+                               $COURTREC_S3_STALL_SECONDS (for tests: 1 to 3600) */
   guint64 max_send_bytes_per_second;  /* the bandwidth cap; 0: none */
 } CrS3Config;
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -126,4 +127,66 @@ cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send)
 
   g_assert_no_error (error);
   return client;
+}
+
+char *
+cr_test_ceph_archive_section (CrTestCeph *ceph, const char *endpoint, const char *bucket,
+                              const char *more)
+{
+  const char *names[] = { "archive.access", "archive.secret" };
+  const char *texts[] = { ceph->access_key, ceph->secret_key };
+  g_autofree char *paths[2] = { NULL, NULL };
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      paths[i] = g_build_filename (ceph->work, names[i], NULL);
+      g_file_set_contents (paths[i], texts[i], -1, &error);
+      g_assert_no_error (error);
+      /* The uploader refuses a key file open to all. */
+      g_assert_cmpint (chmod (paths[i], 0600), ==, 0);
+    }
+  return g_strdup_printf ("[archive court]\nendpoint = %s\nbucket = %s\nprefix = sanmen\n"
+                          "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n%s",
+                          endpoint != NULL ? endpoint : ceph->endpoint, bucket, ceph->region,
+                          paths[0], paths[1], more != NULL ? more : "");
+}
+
+int
+cr_test_ceph_curl (CrTestCeph *ceph, const char *path, const char *into, char **out)
+{
+  /* A body-less request declares the SHA-256 of nothing. */
+  static const char *const empty_sha256 =
+      "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  g_autofree char *url = g_strdup_printf ("%s/%s", ceph->endpoint, path);
+  g_autofree char *sigv4 = g_strdup_printf ("aws:amz:%s:s3", ceph->region);
+  g_autofree char *user = g_strdup_printf ("%s:%s", ceph->access_key, ceph->secret_key);
+  const char *argv[] = { "curl", "-sS", "-f", "--aws-sigv4", sigv4, "--user", user,
+                         "-H", empty_sha256, into != NULL ? "-o" : "-I",
+                         into != NULL ? into : url, into != NULL ? url : NULL, NULL };
+
+  return cr_test_run (out, NULL, argv);
+}
+
+char *
+cr_test_tool_digest (const char *tool, const char *path)
+{
+  const char *argv[] = { tool, path, NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  *strchr (out, ' ') = '\0';
+  return g_steal_pointer (&out);
+}
+
+JsonObject *
+cr_test_archive_status (CrTestRoom *room)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *archives = json_object_get_array_member (status, "archive");
+
+  g_assert_nonnull (archives);
+  g_assert_cmpuint (json_array_get_length (archives), ==, 1);
+  return json_object_ref (json_array_get_object_element (archives, 0));
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "archive/s3-client.h"
+#include "tests/test-util.h"
 
 G_BEGIN_DECLS
 
@@ -35,5 +36,21 @@ gboolean cr_test_ceph_skipped (CrTestCeph *ceph);
 /* A client of the store; @secret NULL for the right one, @max_send bytes/s
  * (0: no cap). (transfer full) */
 CrS3Client *cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send);
+
+/* The "[archive court]" section of a room's config for @bucket, its key
+ * files (mode 0600) written in the test's directory; @endpoint NULL for
+ * the gateway itself (a proxy of the test's own otherwise); @more is
+ * appended as is. (transfer full) */
+char *cr_test_ceph_archive_section (CrTestCeph *ceph, const char *endpoint, const char *bucket,
+                                    const char *more);
+/* curl's own SigV4, straight to the gateway, on @path ("BUCKET/KEY", may
+ * end in a canonical "?query"): GET into @into ("-": into @out), or HEAD
+ * (@into NULL) with the headers in @out. Returns curl's exit status
+ * (22: an HTTP error such as 404). */
+int cr_test_ceph_curl (CrTestCeph *ceph, const char *path, const char *into, char **out);
+/* The room's one archive in its status ("archive"[0]). (transfer full) */
+JsonObject *cr_test_archive_status (CrTestRoom *room);
+/* The digest @tool ("sha256sum", "md5sum") prints for @path. (transfer full) */
+char *cr_test_tool_digest (const char *tool, const char *path);
 
 G_END_DECLS

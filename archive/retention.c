@@ -227,6 +227,27 @@ judge_in_archives (CrSegmentIndex *index, const char *const *archives, gint64 se
   return TRUE;
 }
 
+/* The archived mark retention gives a session verified whole:
+ * {"verified_in": [NAME, ...], "by": "retention"}. */
+static char *
+archives_detail (const char *const *archives)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "verified_in");
+  json_builder_begin_array (builder);
+  for (guint a = 0; archives[a] != NULL; a++)
+    json_builder_add_string_value (builder, archives[a]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "by");
+  json_builder_add_string_value (builder, "retention");
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
 static char *
 purge_detail (guint files, gint64 bytes, gint64 cutoff_us, const char *const *archives)
 {
@@ -348,6 +369,16 @@ retain_session (CrSegmentIndex *index, const char *storage_dir,
       return g_steal_pointer (&item);
     }
 
+  /* Verified whole in every archive counts as the court's mark: it is
+   * recorded as one, in the chain, naming the archives. */
+  if (session->archived_us == 0 && has_archives (archives))
+    {
+      g_autofree char *mark = archives_detail (archives);
+
+      if (!cr_segment_index_mark_archived (index, session->id, g_get_real_time (), mark,
+                                           error))
+        return NULL;
+    }
   /* The rows first: once they are in the purged record, a file that is
    * then gone is expected, and the daemon's start-up check leaves them. */
   if (session->purged_us == 0)

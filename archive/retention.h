@@ -12,7 +12,8 @@
  * archive (the upload queue's rows, archive/upload-queue.h: the store
  * showed the right size and ETag), and then whether or not the court
  * marked it archived, since the archive's verified copy is what the mark
- * stands for; a session with any object not verified in any archive keeps
+ * stands for (retention records the mark then, an "archived" event
+ * {"verified_in": [NAME, ...], "by": "retention"}); a session with any object not verified in any archive keeps
  * every file, even when marked archived, and each file says why. A session
  * goes whole or not at all: its rows move to the purged record together. */
 #pragma once

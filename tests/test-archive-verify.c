@@ -17,23 +17,11 @@
 
 static CrTestCeph *store;
 
-static char *
-key_file (const char *name, const char *text)
-{
-  char *path = g_build_filename (store->work, name, NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (chmod (path, 0600), ==, 0);
-  return path;
-}
-
 static CrTestRoom *
 archived_room (void)
 {
-  g_autofree char *access = key_file ("archive.access", store->access_key);
-  g_autofree char *secret = key_file ("archive.secret", store->secret_key);
+  g_autofree char *access = cr_test_ceph_key_file (store, "archive.access", store->access_key);
+  g_autofree char *secret = cr_test_ceph_key_file (store, "archive.secret", store->secret_key);
   g_autofree char *extra = g_strdup_printf (
       "[archive court]\nendpoint = %s\nbucket = " BUCKET "\nprefix = sanmen\n"
       "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n",
@@ -165,6 +153,19 @@ test_retention_after_verified (void)
                      g_str_has_prefix (line + strlen (said), "not queued for archive court"));
       g_assert_true (exists (room, segment));
     }
+  g_clear_pointer (&out, g_free);
+
+  /* The archive's copy stood for the court's mark: an event of the chain
+   * says so and names the archive. */
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, archived);
+    const char *const events[] = { "events", id, NULL };
+
+    g_assert_cmpint (courtrec (room, &out, events), ==, 0);
+    g_assert_nonnull (strstr (out, "archived"));
+    g_assert_nonnull (strstr (out, "\"verified_in\":[\"court\"]"));
+    g_assert_nonnull (strstr (out, "media-deleted"));
+  }
   cr_test_room_free (room);
 }
 

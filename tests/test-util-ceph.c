@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/test-util.h"
@@ -126,4 +127,16 @@ cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send)
 
   g_assert_no_error (error);
   return client;
+}
+
+char *
+cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text)
+{
+  char *path = g_build_filename (ceph->work, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (path, 0600), ==, 0);
+  return path;
 }

@@ -36,4 +36,8 @@ gboolean cr_test_ceph_skipped (CrTestCeph *ceph);
  * (0: no cap). (transfer full) */
 CrS3Client *cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send);
 
+/* A file of the test's own holding @text, mode 0600 (an uploader refuses
+ * a key file open to all). (transfer full) the path */
+char *cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text);
+
 G_END_DECLS

@@ -129,6 +129,18 @@ test_retention_after_verified (void)
   g_assert_cmpuint (archived_segments->len, >=, 1);
   g_assert_cmpuint (waiting_segments->len, >=, 1);
 
+  /* A dry run says what it would delete, and where the archive has it,
+   * and deletes nothing. */
+  {
+    const char *const dry_run[] = { "retention", "--older-than", "0", "--dry-run", NULL };
+
+    g_assert_cmpint (courtrec (room, &out, dry_run), ==, 0);
+    g_assert_nonnull (strstr (out, ": would delete: verified in archive court as "));
+    for (guint i = 0; i < archived_segments->len; i++)
+      g_assert_true (exists (room, g_ptr_array_index (archived_segments, i)));
+    g_clear_pointer (&out, g_free);
+  }
+
   /* Never marked archived by a clerk: the archive's verified copy is
    * enough, and the waiting session keeps every file, saying why. */
   g_assert_cmpint (courtrec (room, &out, retention), ==, 0);

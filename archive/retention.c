@@ -2,6 +2,8 @@
 /* retention.c: see retention.h. */
 #include "archive/retention.h"
 
+#include "archive/upload-queue.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -18,6 +20,8 @@ cr_retention_item_free (CrRetentionItem *item)
   g_free (item->case_no);
   g_clear_pointer (&item->deleted, g_ptr_array_unref);
   g_clear_pointer (&item->failed, g_ptr_array_unref);
+  g_clear_pointer (&item->archived_as, g_hash_table_unref);
+  g_clear_pointer (&item->kept, g_ptr_array_unref);
   g_free (item);
 }
 
@@ -128,8 +132,124 @@ is_deletable_path (const char *path)
   return TRUE;
 }
 
+/* --- what the archives hold ------------------------------------------- */
+
+static gboolean
+has_archives (const char *const *archives)
+{
+  return archives != NULL && archives[0] != NULL;
+}
+
+/* @archive's row for @sequence of @uploads (-1: the manifest), or NULL. */
+static const CrUploadItem *
+find_upload (GPtrArray *uploads, const char *archive, gint64 sequence)
+{
+  for (guint i = 0; i < uploads->len; i++)
+    {
+      const CrUploadItem *upload = g_ptr_array_index (uploads, i);
+
+      if (g_strcmp0 (upload->archive, archive) == 0 && upload->sequence == sequence &&
+          g_strcmp0 (upload->item, sequence < 0 ? "manifest" : "segment") == 0)
+        return upload;
+    }
+  return NULL;
+}
+
+/* Why @upload is not @archive's verified copy of content @sha256 (NULL:
+ * any), or NULL when it is. (transfer full) */
 static char *
-purge_detail (guint files, gint64 bytes, gint64 cutoff_us)
+not_verified (const CrUploadItem *upload, const char *archive, const char *sha256)
+{
+  if (upload == NULL)
+    return g_strdup_printf ("not queued for archive %s yet", archive);
+  if (upload->state != CR_UPLOAD_VERIFIED || upload->verified_etag == NULL)
+    return g_strdup_printf ("not verified in archive %s (state %s%s%s)", archive,
+                            cr_upload_state_to_string (upload->state),
+                            upload->last_error != NULL ? ": " : "",
+                            upload->last_error != NULL ? upload->last_error : "");
+  /* A row queued for other bytes than the index's is no copy of these. */
+  if (sha256 != NULL && g_strcmp0 (upload->sha256, sha256) != 0)
+    return g_strdup_printf ("archive %s verified other content as %s (SHA-256 %.12s…, "
+                            "the index's %.12s…)", archive, upload->key,
+                            upload->sha256 != NULL ? upload->sha256 : "none", sha256);
+  return NULL;
+}
+
+/* Judges @rows of @session_id against every archive: for each row's path
+ * in @verdicts, where each archive holds it ("verified in archive NAME as
+ * KEY, ETag E") or why not ("!" and the reason). *@gap: the first object
+ * not verified ("segment #N is ...", "its manifest is ..."), NULL when the
+ * session is whole in every archive. FALSE when the queue cannot be read. */
+static gboolean
+judge_in_archives (CrSegmentIndex *index, const char *const *archives, gint64 session_id,
+                   GPtrArray *rows, GHashTable *verdicts, char **gap_out, GError **error)
+{
+  g_autoptr (GPtrArray) uploads = cr_upload_queue_session (index, session_id, error);
+  char *gap = NULL;
+
+  if (uploads == NULL)
+    return FALSE;
+  for (guint a = 0; archives[a] != NULL && gap == NULL; a++)
+    {
+      g_autofree char *why = not_verified (find_upload (uploads, archives[a], -1),
+                                           archives[a], NULL);
+      if (why != NULL)
+        gap = g_strdup_printf ("its manifest is %s", why);
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const CrSegmentRecord *row = g_ptr_array_index (rows, i);
+      g_autoptr (GString) proof = g_string_new (NULL);
+      char *why = NULL;
+
+      for (guint a = 0; archives[a] != NULL && why == NULL; a++)
+        {
+          const CrUploadItem *upload = find_upload (uploads, archives[a], row->sequence);
+
+          why = not_verified (upload, archives[a], row->sha256);
+          if (why == NULL)
+            g_string_append_printf (proof, "%sverified in archive %s as %s, ETag %s",
+                                    proof->len > 0 ? "; " : "", archives[a], upload->key,
+                                    upload->verified_etag);
+        }
+      if (why != NULL)
+        {
+          if (gap == NULL)
+            gap = g_strdup_printf ("segment #%u is %s", row->sequence, why);
+          g_hash_table_insert (verdicts, g_strdup (row->path), g_strconcat ("!", why, NULL));
+          g_free (why);
+        }
+      else
+        g_hash_table_insert (verdicts, g_strdup (row->path),
+                             g_string_free (g_steal_pointer (&proof), FALSE));
+    }
+  *gap_out = gap;
+  return TRUE;
+}
+
+/* The archived mark retention gives a session verified whole:
+ * {"verified_in": [NAME, ...], "by": "retention"}. */
+static char *
+archives_detail (const char *const *archives)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "verified_in");
+  json_builder_begin_array (builder);
+  for (guint a = 0; archives[a] != NULL; a++)
+    json_builder_add_string_value (builder, archives[a]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "by");
+  json_builder_add_string_value (builder, "retention");
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static char *
+purge_detail (guint files, gint64 bytes, gint64 cutoff_us, const char *const *archives)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -142,6 +262,14 @@ purge_detail (guint files, gint64 bytes, gint64 cutoff_us)
   json_builder_add_int_value (builder, bytes);
   json_builder_set_member_name (builder, "stopped_before");
   json_builder_add_string_value (builder, cutoff);
+  if (has_archives (archives))
+    {
+      json_builder_set_member_name (builder, "verified_in");
+      json_builder_begin_array (builder);
+      for (guint a = 0; archives[a] != NULL; a++)
+        json_builder_add_string_value (builder, archives[a]);
+      json_builder_end_array (builder);
+    }
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   return json_to_string (root, FALSE);
@@ -168,30 +296,39 @@ remove_empty_parents (const char *storage_dir, const char *path)
 
 static CrRetentionItem *
 retain_session (CrSegmentIndex *index, const char *storage_dir,
-                CrSessionRecord *session, gint64 cutoff_us, gboolean dry_run,
-                GError **error)
+                const char *const *archives, CrSessionRecord *session, gint64 cutoff_us,
+                gboolean dry_run, GError **error)
 {
   g_autoptr (CrRetentionItem) item = g_new0 (CrRetentionItem, 1);
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GPtrArray) doomed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) verdicts = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                           g_free, g_free);
   g_autofree char *detail = NULL;
+  g_autofree char *gap = NULL;
 
   item->session_id = session->id;
   item->case_no = g_strdup (session->case_no);
   item->stopped_us = session->stopped_us;
   item->deleted = g_ptr_array_new_with_free_func (g_free);
   item->failed = g_ptr_array_new_with_free_func (g_free);
+  item->kept = g_ptr_array_new_with_free_func (g_free);
+  item->archived_as = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   rows = cr_segment_index_list_chain (index, session->id, error);
   if (rows == NULL)
     return NULL;
+  if (has_archives (archives) &&
+      !judge_in_archives (index, archives, session->id, rows, verdicts, &gap, error))
+    return NULL;
   for (guint i = 0; i < rows->len; i++)
     {
       CrSegmentRecord *row = g_ptr_array_index (rows, i);
+      const char *verdict = g_hash_table_lookup (verdicts, row->path);
       g_autofree char *full = NULL;
       GStatBuf st;
 
-      if (!row->purged)
+      if (!row->purged && gap == NULL)
         item->rows++;
       if (!is_deletable_path (row->path))
         {
@@ -209,22 +346,44 @@ retain_session (CrSegmentIndex *index, const char *storage_dir,
                            g_strdup_printf ("%s: not a regular file; left alone", row->path));
           continue;
         }
+      if (gap != NULL)
+        {
+          /* The session goes whole or not at all. */
+          if (verdict != NULL && verdict[0] == '!')
+            g_ptr_array_add (item->kept, g_strdup_printf ("%s: %s", row->path, verdict + 1));
+          else
+            g_ptr_array_add (item->kept, g_strdup_printf ("%s: %s, but %s", row->path,
+                                                          verdict, gap));
+          continue;
+        }
+      if (verdict != NULL)
+        g_hash_table_insert (item->archived_as, g_strdup (row->path), g_strdup (verdict));
       item->bytes += st.st_size;
       g_ptr_array_add (doomed, g_strdup (row->path));
     }
 
-  if (dry_run)
+  if (dry_run || gap != NULL)
     {
       for (guint i = 0; i < doomed->len; i++)
         g_ptr_array_add (item->deleted, g_strdup (g_ptr_array_index (doomed, i)));
       return g_steal_pointer (&item);
     }
 
+  /* Verified whole in every archive counts as the court's mark: it is
+   * recorded as one, in the chain, naming the archives. */
+  if (session->archived_us == 0 && has_archives (archives))
+    {
+      g_autofree char *mark = archives_detail (archives);
+
+      if (!cr_segment_index_mark_archived (index, session->id, g_get_real_time (), mark,
+                                           error))
+        return NULL;
+    }
   /* The rows first: once they are in the purged record, a file that is
    * then gone is expected, and the daemon's start-up check leaves them. */
   if (session->purged_us == 0)
     {
-      detail = purge_detail (doomed->len, item->bytes, cutoff_us);
+      detail = purge_detail (doomed->len, item->bytes, cutoff_us, archives);
       if (!cr_segment_index_purge_session (index, session->id, g_get_real_time (),
                                            detail, error))
         return NULL;
@@ -256,7 +415,8 @@ retain_session (CrSegmentIndex *index, const char *storage_dir,
 
 GPtrArray *
 cr_retention_run (CrSegmentIndex *index, const char *storage_dir,
-                  gint64 cutoff_us, gboolean dry_run, GError **error)
+                  const char *const *archives, gint64 cutoff_us, gboolean dry_run,
+                  GError **error)
 {
   g_autoptr (GPtrArray) sessions = NULL;
   g_autoptr (GPtrArray) items =
@@ -274,14 +434,18 @@ cr_retention_run (CrSegmentIndex *index, const char *storage_dir,
       CrSessionRecord *session = g_ptr_array_index (sessions, i);
       CrRetentionItem *item;
 
-      /* The whole rule: archived by the court, and old enough. */
-      if (session->archived_us == 0 || session->state != CR_SESSION_STOPPED ||
-          session->stopped_us == 0 || session->stopped_us >= cutoff_us)
+      /* The rule (retention.h): old enough, and archived by the court or,
+       * with archives, verified in every one (judged file by file). */
+      if (session->state != CR_SESSION_STOPPED || session->stopped_us == 0 ||
+          session->stopped_us >= cutoff_us ||
+          (session->archived_us == 0 && !has_archives (archives)))
         continue;
-      item = retain_session (index, storage_dir, session, cutoff_us, dry_run, error);
+      item = retain_session (index, storage_dir, archives, session, cutoff_us, dry_run,
+                             error);
       if (item == NULL)
         return NULL;
-      if (item->deleted->len == 0 && item->rows == 0 && item->failed->len == 0)
+      if (item->deleted->len == 0 && item->rows == 0 && item->failed->len == 0 &&
+          item->kept->len == 0)
         {
           cr_retention_item_free (item);
           continue;

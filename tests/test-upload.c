@@ -23,24 +23,11 @@
 
 static CrTestCeph *store;
 
-/* A file holding @text, mode 0600 (the uploader refuses one open to all). */
-static char *
-key_file (const char *name, const char *text)
-{
-  char *path = g_build_filename (store->work, name, NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (chmod (path, 0600), ==, 0);
-  return path;
-}
-
 static CrTestRoom *
 archived_room_with (const char *more)
 {
-  g_autofree char *access = key_file ("archive.access", store->access_key);
-  g_autofree char *secret = key_file ("archive.secret", store->secret_key);
+  g_autofree char *access = cr_test_ceph_key_file (store, "archive.access", store->access_key);
+  g_autofree char *secret = cr_test_ceph_key_file (store, "archive.secret", store->secret_key);
   g_autofree char *extra = g_strdup_printf (
       "[archive court]\nendpoint = %s\nbucket = " BUCKET "\nprefix = sanmen\n"
       "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n%s",

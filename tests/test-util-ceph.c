@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/test-util.h"
@@ -130,23 +131,25 @@ cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send)
 }
 
 char *
+cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text)
+{
+  char *path = g_build_filename (ceph->work, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (path, 0600), ==, 0);
+  return path;
+}
+
+char *
 cr_test_ceph_archive_section (CrTestCeph *ceph, const char *endpoint, const char *bucket,
                               const char *more)
 {
-  const char *names[] = { "archive.access", "archive.secret" };
-  const char *texts[] = { ceph->access_key, ceph->secret_key };
-  g_autofree char *paths[2] = { NULL, NULL };
-
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr (GError) error = NULL;
-
-      paths[i] = g_build_filename (ceph->work, names[i], NULL);
-      g_file_set_contents (paths[i], texts[i], -1, &error);
-      g_assert_no_error (error);
-      /* The uploader refuses a key file open to all. */
-      g_assert_cmpint (chmod (paths[i], 0600), ==, 0);
-    }
+  g_autofree char *paths[2] = {
+    cr_test_ceph_key_file (ceph, "archive.access", ceph->access_key),
+    cr_test_ceph_key_file (ceph, "archive.secret", ceph->secret_key),
+  };
   return g_strdup_printf ("[archive court]\nendpoint = %s\nbucket = %s\nprefix = sanmen\n"
                           "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n%s",
                           endpoint != NULL ? endpoint : ceph->endpoint, bucket, ceph->region,

@@ -52,5 +52,8 @@ int cr_test_ceph_curl (CrTestCeph *ceph, const char *path, const char *into, cha
 JsonObject *cr_test_archive_status (CrTestRoom *room);
 /* The digest @tool ("sha256sum", "md5sum") prints for @path. (transfer full) */
 char *cr_test_tool_digest (const char *tool, const char *path);
+/* A file of the test's own holding @text, mode 0600 (an uploader refuses
+ * a key file open to all). (transfer full) the path */
+char *cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text);
 
 G_END_DECLS

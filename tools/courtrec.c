@@ -142,7 +142,9 @@ const Verb cr_verbs[] = {
     run_seal },
   { "retention", NULL, 0, 0, CR_ROLE_ANYONE, "delete media of archived sessions older than DAYS",
     "Deletes the media files of sessions the court marked archived (courtrec archived) that "
-    "stopped more than DAYS days ago, and nothing else. The index keeps their rows and events.",
+    "stopped more than DAYS days ago, and nothing else. With [archive NAME]s: only sessions "
+    "whose every segment and manifest is verified in every archive, marked or not; each file "
+    "says why it was kept or where the archive holds it. The index keeps their rows and events.",
     (const VerbOption[]) {
       { "older-than", 0, OPT_TEXT, TRUE, "DAYS",
         "Sessions that stopped more than DAYS days ago (required)", NULL },

@@ -314,6 +314,19 @@ run_seal (VerbCall *call)
   return EXIT_OK;
 }
 
+/* The names of the room's [archive NAME]s, NULL-terminated; empty when
+ * none. (transfer container) */
+static const char **
+archive_names (const CrConfig *config)
+{
+  guint n = config->archives != NULL ? config->archives->len : 0;
+  const char **names = g_new0 (const char *, n + 1);
+
+  for (guint i = 0; i < n; i++)
+    names[i] = ((const CrArchiveConfig *) g_ptr_array_index (config->archives, i))->name;
+  return names;
+}
+
 int
 run_retention (VerbCall *call)
 {
@@ -323,9 +336,10 @@ run_retention (VerbCall *call)
   CrSegmentIndex *index;
   g_autoptr (GPtrArray) items = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree const char **archives = NULL;
   guint64 days;
   gint64 cutoff_us, bytes = 0;
-  guint files = 0, failures = 0;
+  guint files = 0, failures = 0, kept = 0, sessions = 0;
   int code;
 
   if (!g_ascii_string_to_unsigned (days_arg, 10, 0, 36500, &days, NULL))
@@ -335,8 +349,9 @@ run_retention (VerbCall *call)
   if (index == NULL)
     return code;
   config = call->config;
+  archives = archive_names (config);
   cutoff_us = g_get_real_time () - (gint64) days * 24 * 3600 * G_USEC_PER_SEC;
-  items = cr_retention_run (index, config->storage_dir, cutoff_us, dry_run, &error);
+  items = cr_retention_run (index, config->storage_dir, archives, cutoff_us, dry_run, &error);
   if (items == NULL)
     return fail (EXIT_RUNTIME, "retention in %s: %s", cr_text_shown (call->index_path),
                  error->message);
@@ -346,17 +361,44 @@ run_retention (VerbCall *call)
       CrRetentionItem *item = g_ptr_array_index (items, i);
       g_autofree char *stopped = cr_format_utc (item->stopped_us);
 
-      printf ("session %" G_GINT64_FORMAT "  %s  stopped %s: %s %u file%s (%.1f MB)%s\n",
-              item->session_id, cr_text_shown (item->case_no), stopped,
-              dry_run ? "would delete" : "deleted",
-              item->deleted->len, item->deleted->len == 1 ? "" : "s", item->bytes / 1e6,
-              item->rows > 0 ? (dry_run ? "; its segment rows would move to the purged record"
-                                        : "; its segment rows moved to the purged record")
-                             : "");
+      if (item->kept->len > 0)
+        printf ("session %" G_GINT64_FORMAT "  %s  stopped %s: kept %u file%s: not yet "
+                "verified whole in the archive%s\n", item->session_id,
+                cr_text_shown (item->case_no), stopped, item->kept->len,
+                item->kept->len == 1 ? "" : "s", archives[1] != NULL ? "s" : "");
+      else
+        printf ("session %" G_GINT64_FORMAT "  %s  stopped %s: %s %u file%s (%.1f MB)%s\n",
+                item->session_id, cr_text_shown (item->case_no), stopped,
+                dry_run ? "would delete" : "deleted",
+                item->deleted->len, item->deleted->len == 1 ? "" : "s", item->bytes / 1e6,
+                item->rows > 0 ? (dry_run ? "; its segment rows would move to the purged record"
+                                          : "; its segment rows moved to the purged record")
+                               : "");
       for (guint f = 0; f < item->deleted->len; f++)
         {
-          g_autofree char *path = shown_path (g_ptr_array_index (item->deleted, f));
-          printf ("  %s %s\n", dry_run ? "would delete" : "deleted", path);
+          const char *deleted = g_ptr_array_index (item->deleted, f);
+          const char *where = g_hash_table_lookup (item->archived_as, deleted);
+          g_autofree char *path = shown_path (deleted);
+          g_autofree char *shown_where = where != NULL ? terminal_message (where) : NULL;
+
+          if (where != NULL)
+            printf ("  %s: %s: %s\n", path, dry_run ? "would delete" : "deleted", shown_where);
+          else
+            printf ("  %s %s\n", dry_run ? "would delete" : "deleted", path);
+        }
+      for (guint f = 0; f < item->kept->len; f++)
+        {
+          g_autofree char *why = terminal_message (g_ptr_array_index (item->kept, f));
+          char *colon = strstr (why, ": ");
+
+          /* "PATH: kept: why", as a deleted file says where it went. */
+          if (colon != NULL)
+            {
+              *colon = '\0';
+              printf ("  %s: kept: %s\n", why, colon + 2);
+            }
+          else
+            printf ("  kept %s\n", why);
         }
       for (guint f = 0; f < item->failed->len; f++)
         {
@@ -366,15 +408,23 @@ run_retention (VerbCall *call)
       files += item->deleted->len;
       bytes += item->bytes;
       failures += item->failed->len;
+      kept += item->kept->len;
+      sessions += item->kept->len == 0;
     }
-  if (items->len == 0)
-    printf ("No session marked archived stopped more than %d day%s ago: nothing deleted\n",
+  if (sessions == 0)
+    printf ("No session %s stopped more than %d day%s ago: nothing deleted\n",
+            archives[0] != NULL ? "verified whole in every archive or marked archived"
+                                : "marked archived",
             (int) days, days == 1 ? "" : "s");
   else
     printf ("%s %u file%s (%.1f MB) of %u archived session%s that stopped more than %d "
             "day%s ago; nothing else was touched\n", dry_run ? "Would delete" : "Deleted",
-            files, files == 1 ? "" : "s", bytes / 1e6, items->len, items->len == 1 ? "" : "s",
+            files, files == 1 ? "" : "s", bytes / 1e6, sessions, sessions == 1 ? "" : "s",
             (int) days, days == 1 ? "" : "s");
+  if (kept > 0)
+    printf ("Kept %u file%s the archive%s do%s not hold verified yet: a later run deletes "
+            "them once they are\n", kept, kept == 1 ? "" : "s", archives[1] != NULL ? "s" : "",
+            archives[1] != NULL ? "" : "es");
   if (failures > 0)
     return fail (EXIT_RUNTIME, "%u file%s could not be deleted (listed above as kept)",
                  failures, failures == 1 ? "" : "s");

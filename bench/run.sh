@@ -25,7 +25,7 @@
 # The inputs, BENCH_INPUTS: "file" (default) or "test". With file, both
 # programs play the very same media, made once per run by ffmpeg into the
 # temp dir: one H.264 clip (640x360, 25 fps, testsrc2, a picture that
-# changes every frame) that every camera decodes, and one WAV tone per
+# changes every frame) that every camera decodes, and one WAV of pink noise per
 # microphone, each BENCH_CLIP_SECONDS long (longer than a round) and with
 # loop = true; so both decode, compose and encode identical pictures.
 # With test, each program draws its own test patterns (videotestsrc,
@@ -135,8 +135,16 @@ make_media () {
     -c:v libx264 -preset veryfast -g 50 -pix_fmt yuv420p "$TMP/camera.mkv" ||
     die "ffmpeg could not make the camera clip"
   for n in 0 1 2 3; do
-    ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=$((440 + 110 * n)):duration=$CLIP" \
-      -c:a pcm_s16le "$TMP/microphone-$n.wav" || die "ffmpeg could not make a microphone's tone"
+    # Pink noise, a seed of its own per microphone, not a tone: the AAC
+    # encoder's cost on a mix of four pure tones depends on their phases,
+    # that is on the instants the four microphones started (the same
+    # instant in the reference's one pipeline, each its own in
+    # courtrecd), and went from one round to the next between 1x and 3x
+    # (the mixer's thread: 0.022 or 0.065 CPU s per media s), which alone
+    # moved a round's ratio by 10 %. Noise costs the same whatever the
+    # offsets.
+    ffmpeg -nostdin -v error -f lavfi -i "anoisesrc=colour=pink:amplitude=0.1:seed=$((n + 1)):sample_rate=44100:duration=$CLIP" \
+      -c:a pcm_s16le "$TMP/microphone-$n.wav" || die "ffmpeg could not make a microphone's sound"
   done
 }
 

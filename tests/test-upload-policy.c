@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-upload-policy.c: what courtrecd asks of the court's archive before
+ * it sends anything, against a real single-node Ceph
+ * (tests/test-util-ceph.h): the store's clock against this one, logged in
+ * the hearing's log (read back with sqlite3), and the bucket's Object Lock
+ * proven by a canary whose delete must be refused; a bucket without a lock
+ * raises archive-lock-failed. The bucket is listed with curl's own SigV4. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tests/test-util.h"
+#include "tests/test-util-ceph.h"
+
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define CANARIES "sanmen/test-room/.courtrec-lock-canary/"
+
+static CrTestCeph *store;
+
+static char *
+key_file (const char *name, const char *text)
+{
+  char *path = g_build_filename (store->work, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (path, 0600), ==, 0);
+  return path;
+}
+
+/* A room sending to @bucket, made beforehand with or without a lock. */
+static CrTestRoom *
+room_for (const char *bucket, gboolean object_lock)
+{
+  g_autoptr (CrS3Client) client = cr_test_ceph_client (store, NULL, 0);
+  g_autofree char *access = key_file ("archive.access", store->access_key);
+  g_autofree char *secret = key_file ("archive.secret", store->secret_key);
+  g_autofree char *extra = g_strdup_printf (
+      "[archive court]\nendpoint = %s\nbucket = %s\nprefix = sanmen\n"
+      "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n",
+      store->endpoint, bucket, store->region, access, secret);
+  CrS3Reply reply = CR_S3_REPLY_INIT;
+  g_autoptr (GError) error = NULL;
+  CrTestRoom *room;
+
+  g_assert_true (cr_s3_bucket_create (client, bucket, object_lock, &reply, &error));
+  g_assert_no_error (error);
+  cr_s3_reply_clear (&reply);
+  room = cr_test_room_new (10, extra);
+  cr_test_room_start (room);
+  return room;
+}
+
+static JsonObject *
+archive_status (CrTestRoom *room)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *archives = json_object_get_array_member (status, "archive");
+
+  g_assert_cmpuint (json_array_get_length (archives), ==, 1);
+  return json_object_ref (json_array_get_object_element (archives, 0));
+}
+
+static char *
+alarm_message (CrTestRoom *room, const char *kind)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *alarms = json_object_get_array_member (status, "alarms");
+
+  for (guint i = 0; i < json_array_get_length (alarms); i++)
+    {
+      JsonObject *alarm = json_array_get_object_element (alarms, i);
+
+      if (g_strcmp0 (json_object_get_string_member (alarm, "alarm"), kind) == 0)
+        return g_strdup (json_object_get_string_member (alarm, "message"));
+    }
+  return NULL;
+}
+
+/* The bucket's listing under @prefix, by curl's SigV4 (ListObjects XML). */
+static char *
+list_bucket (const char *bucket, const char *prefix)
+{
+  /* Encoded as SigV4 signs it: curl 7.88 signs the query as written. */
+  g_autofree char *encoded = g_uri_escape_string (prefix, NULL, FALSE);
+  g_autofree char *url = g_strdup_printf ("%s/%s?prefix=%s", store->endpoint, bucket, encoded);
+  g_autofree char *sigv4 = g_strdup_printf ("aws:amz:%s:s3", store->region);
+  g_autofree char *user = g_strdup_printf ("%s:%s", store->access_key, store->secret_key);
+  const char *argv[] = { "curl", "-sS", "-f", "--aws-sigv4", sigv4, "--user", user,
+                         "-H", "x-amz-content-sha256: " EMPTY_SHA256, url, NULL };
+  char *out = NULL;
+
+  g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+  return out;
+}
+
+/* Waits until the uploader has measured the store's clock. */
+static double
+wait_clock_offset (CrTestRoom *room)
+{
+  gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr (JsonObject) archive = archive_status (room);
+
+      if (!json_object_get_null_member (archive, "clock_offset_seconds"))
+        return json_object_get_double_member (archive, "clock_offset_seconds");
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (250 * 1000);
+    }
+}
+
+static void
+test_lock_holds (void)
+{
+  CrTestRoom *room;
+  gint64 session;
+  double offset;
+  g_autofree char *listing = NULL;
+  g_autofree char *index = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *events = NULL;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  room = room_for ("court-locked", TRUE);
+  session = cr_test_start_session (room, "（2026）浙1022民初7号");
+  offset = wait_clock_offset (room);
+  /* Ceph runs on this machine's clock: within the Date's second. */
+  g_assert_cmpfloat (offset, >, -1.5);
+  g_assert_cmpfloat (offset, <, 1.5);
+  /* The canary is written and its delete tried before the first upload. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  {
+    g_autoptr (JsonObject) archive = archive_status (room);
+    g_autofree char *lock = alarm_message (room, "archive-lock-failed");
+    g_autofree char *skew = alarm_message (room, "clock-skew");
+
+    g_assert_true (json_object_get_null_member (archive, "lock_problem"));
+    g_assert_null (lock);
+    g_assert_null (skew);
+  }
+  listing = list_bucket ("court-locked", CANARIES);
+  g_test_message ("%s", listing);
+  g_assert_nonnull (strstr (listing, "<Key>" CANARIES));
+  cr_test_stop_and_wait (room, session);
+  /* The measure is in the hearing's own log. */
+  index = g_build_filename (room->storage_dir, "index.db", NULL);
+  sql = g_strdup_printf ("SELECT detail FROM events WHERE kind = 'clock-offset' AND "
+                         "session_id = %" G_GINT64_FORMAT, session);
+  {
+    const char *argv[] = { "sqlite3", "-readonly", index, sql, NULL };
+
+    g_assert_cmpint (cr_test_run (&events, NULL, argv), ==, 0);
+  }
+  g_test_message ("clock-offset: %s", events);
+  g_assert_nonnull (strstr (events, "\"offset_seconds\""));
+  g_assert_nonnull (strstr (events, "\"archive\":\"court\""));
+  cr_test_room_free (room);
+}
+
+static void
+test_bucket_without_lock (void)
+{
+  CrTestRoom *room;
+  g_autofree char *message = NULL;
+  gint64 until;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  room = room_for ("court-unlocked", FALSE);
+  until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while ((message = alarm_message (room, "archive-lock-failed")) == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (250 * 1000);
+    }
+  g_test_message ("archive-lock-failed: %s", message);
+  g_assert_nonnull (strstr (message, "court-unlocked"));
+  g_assert_nonnull (strstr (message, "no Object Lock"));
+  cr_test_room_free (room);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/courtrec/upload-policy/lock-holds", test_lock_holds);
+  g_test_add_func ("/courtrec/upload-policy/bucket-without-lock", test_bucket_without_lock);
+  store = cr_test_ceph_new ("test-upload-policy");
+  return g_test_run ();
+}

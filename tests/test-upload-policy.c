@@ -6,7 +6,6 @@
  * proven by a canary whose delete must be refused; a bucket without a lock
  * raises archive-lock-failed. The bucket is listed with curl's own SigV4. */
 #include <string.h>
-#include <sys/stat.h>
 
 #include "tests/test-util.h"
 #include "tests/test-util-ceph.h"
@@ -16,25 +15,13 @@
 
 static CrTestCeph *store;
 
-static char *
-key_file (const char *name, const char *text)
-{
-  char *path = g_build_filename (store->work, name, NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (chmod (path, 0600), ==, 0);
-  return path;
-}
-
 /* A room sending to @bucket, made beforehand with or without a lock. */
 static CrTestRoom *
 room_for (const char *bucket, gboolean object_lock)
 {
   g_autoptr (CrS3Client) client = cr_test_ceph_client (store, NULL, 0);
-  g_autofree char *access = key_file ("archive.access", store->access_key);
-  g_autofree char *secret = key_file ("archive.secret", store->secret_key);
+  g_autofree char *access = cr_test_ceph_key_file (store, "archive.access", store->access_key);
+  g_autofree char *secret = cr_test_ceph_key_file (store, "archive.secret", store->secret_key);
   g_autofree char *extra = g_strdup_printf (
       "[archive court]\nendpoint = %s\nbucket = %s\nprefix = sanmen\n"
       "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n",
@@ -49,32 +36,6 @@ room_for (const char *bucket, gboolean object_lock)
   room = cr_test_room_new (10, extra);
   cr_test_room_start (room);
   return room;
-}
-
-static JsonObject *
-archive_status (CrTestRoom *room)
-{
-  g_autoptr (JsonObject) status = cr_test_status (room);
-  JsonArray *archives = json_object_get_array_member (status, "archive");
-
-  g_assert_cmpuint (json_array_get_length (archives), ==, 1);
-  return json_object_ref (json_array_get_object_element (archives, 0));
-}
-
-static char *
-alarm_message (CrTestRoom *room, const char *kind)
-{
-  g_autoptr (JsonObject) status = cr_test_status (room);
-  JsonArray *alarms = json_object_get_array_member (status, "alarms");
-
-  for (guint i = 0; i < json_array_get_length (alarms); i++)
-    {
-      JsonObject *alarm = json_array_get_object_element (alarms, i);
-
-      if (g_strcmp0 (json_object_get_string_member (alarm, "alarm"), kind) == 0)
-        return g_strdup (json_object_get_string_member (alarm, "message"));
-    }
-  return NULL;
 }
 
 /* The bucket's listing under @prefix, by curl's SigV4 (ListObjects XML). */
@@ -102,7 +63,7 @@ wait_clock_offset (CrTestRoom *room)
 
   for (;;)
     {
-      g_autoptr (JsonObject) archive = archive_status (room);
+      g_autoptr (JsonObject) archive = cr_test_archive_status (room);
 
       if (!json_object_get_null_member (archive, "clock_offset_seconds"))
         return json_object_get_double_member (archive, "clock_offset_seconds");
@@ -133,9 +94,9 @@ test_lock_holds (void)
   /* The canary is written and its delete tried before the first upload. */
   g_usleep (3 * G_USEC_PER_SEC);
   {
-    g_autoptr (JsonObject) archive = archive_status (room);
-    g_autofree char *lock = alarm_message (room, "archive-lock-failed");
-    g_autofree char *skew = alarm_message (room, "clock-skew");
+    g_autoptr (JsonObject) archive = cr_test_archive_status (room);
+    g_autofree char *lock = cr_test_alarm_message (room, "archive-lock-failed");
+    g_autofree char *skew = cr_test_alarm_message (room, "clock-skew");
 
     g_assert_true (json_object_get_null_member (archive, "lock_problem"));
     g_assert_null (lock);
@@ -171,7 +132,7 @@ test_bucket_without_lock (void)
     return;
   room = room_for ("court-unlocked", FALSE);
   until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  while ((message = alarm_message (room, "archive-lock-failed")) == NULL)
+  while ((message = cr_test_alarm_message (room, "archive-lock-failed")) == NULL)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, until);
       g_usleep (250 * 1000);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/test-util.h"
@@ -126,4 +127,43 @@ cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send)
 
   g_assert_no_error (error);
   return client;
+}
+
+char *
+cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text)
+{
+  char *path = g_build_filename (ceph->work, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (path, 0600), ==, 0);
+  return path;
+}
+
+JsonObject *
+cr_test_archive_status (CrTestRoom *room)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *archives = json_object_get_array_member (status, "archive");
+
+  g_assert_nonnull (archives);
+  g_assert_cmpuint (json_array_get_length (archives), ==, 1);
+  return json_object_ref (json_array_get_object_element (archives, 0));
+}
+
+char *
+cr_test_alarm_message (CrTestRoom *room, const char *kind)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *alarms = json_object_get_array_member (status, "alarms");
+
+  for (guint i = 0; i < json_array_get_length (alarms); i++)
+    {
+      JsonObject *alarm = json_array_get_object_element (alarms, i);
+
+      if (g_strcmp0 (json_object_get_string_member (alarm, "alarm"), kind) == 0)
+        return g_strdup (json_object_get_string_member (alarm, "message"));
+    }
+  return NULL;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "archive/s3-client.h"
+#include "tests/test-util.h"
 
 G_BEGIN_DECLS
 
@@ -35,5 +36,14 @@ gboolean cr_test_ceph_skipped (CrTestCeph *ceph);
 /* A client of the store; @secret NULL for the right one, @max_send bytes/s
  * (0: no cap). (transfer full) */
 CrS3Client *cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send);
+
+/* A file in @ceph's work directory holding @text, mode 0600 (the uploader
+ * refuses a key file open to all). (transfer full: its path) */
+char *cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text);
+
+/* The room's one archive in status, "archive"[0]. (transfer full) */
+JsonObject *cr_test_archive_status (CrTestRoom *room);
+/* The message of the alarm @kind standing in status, or NULL. (transfer full) */
+char *cr_test_alarm_message (CrTestRoom *room, const char *kind);
 
 G_END_DECLS

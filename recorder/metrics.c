@@ -303,6 +303,9 @@ add_disk (CrMetrics *metrics, Exposition *e)
   family (e, "courtrec_disk_runway_seconds", "gauge",
           "Seconds of recording that still fit on the storage disk, at the configured bit rates.");
   sample_int (e, (guint64) MAX (recorder->disk_seconds_left, 0), NULL);
+  family (e, "courtrec_disk_archive_backlog_bytes", "gauge",
+          "Bytes on the storage disk waiting for the archive: retention cannot free them.");
+  sample_int (e, (guint64) MAX (cr_recorder_uploads_queue_bytes (recorder), 0), NULL);
 }
 
 /* The court archive's queues, one series per [archive NAME]. */

@@ -931,6 +931,17 @@ cr_uploader_add_status (CrUploader *uploader, JsonBuilder *b)
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "window_open");
   json_builder_add_boolean_value (b, open);
+  /* When a closed window opens again, local time (the window's). */
+  json_builder_set_member_name (b, "window_opens");
+  if (!open && !uploader->config->window.always)
+    {
+      g_autofree char *at = g_strdup_printf ("%02u:%02u",
+                                             uploader->config->window.start_minute / 60,
+                                             uploader->config->window.start_minute % 60);
+      json_builder_add_string_value (b, at);
+    }
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "lock_problem");
   if (lock_problem != NULL)
     json_builder_add_string_value (b, lock_problem);

@@ -43,7 +43,8 @@ const char *cr_uploader_get_name (CrUploader *uploader);
 /* What the last look at the queue found, as status's "archive" members
  * {"name", "queue_length", "queue_bytes", "oldest_age_seconds",
  * "failures": {reason: n}, "last_success", "last_error", "window_open",
- * "lock_problem", "clock_offset_seconds"}. */
+ * "window_opens" (local "HH:MM" while closed), "lock_problem",
+ * "clock_offset_seconds"}. */
 void cr_uploader_add_status (CrUploader *uploader, JsonBuilder *builder);
 /* The bytes waiting, which local media must keep (the disk's runway). */
 gint64 cr_uploader_get_queue_bytes (CrUploader *uploader);

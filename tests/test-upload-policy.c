@@ -17,15 +17,15 @@ static CrTestCeph *store;
 
 /* A room sending to @bucket, made beforehand with or without a lock. */
 static CrTestRoom *
-room_for (const char *bucket, gboolean object_lock)
+room_for (const char *bucket, gboolean object_lock, const char *more)
 {
   g_autoptr (CrS3Client) client = cr_test_ceph_client (store, NULL, 0);
   g_autofree char *access = cr_test_ceph_key_file (store, "archive.access", store->access_key);
   g_autofree char *secret = cr_test_ceph_key_file (store, "archive.secret", store->secret_key);
   g_autofree char *extra = g_strdup_printf (
       "[archive court]\nendpoint = %s\nbucket = %s\nprefix = sanmen\n"
-      "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n",
-      store->endpoint, bucket, store->region, access, secret);
+      "region = %s\naccess_key_file = %s\nsecret_key_file = %s\n%s",
+      store->endpoint, bucket, store->region, access, secret, more);
   CrS3Reply reply = CR_S3_REPLY_INIT;
   g_autoptr (GError) error = NULL;
   CrTestRoom *room;
@@ -85,7 +85,7 @@ test_lock_holds (void)
 
   if (cr_test_ceph_skipped (store))
     return;
-  room = room_for ("court-locked", TRUE);
+  room = room_for ("court-locked", TRUE, "");
   session = cr_test_start_session (room, "（2026）浙1022民初7号");
   offset = wait_clock_offset (room);
   /* Ceph runs on this machine's clock: within the Date's second. */
@@ -130,7 +130,7 @@ test_bucket_without_lock (void)
 
   if (cr_test_ceph_skipped (store))
     return;
-  room = room_for ("court-unlocked", FALSE);
+  room = room_for ("court-unlocked", FALSE, "");
   until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while ((message = cr_test_alarm_message (room, "archive-lock-failed")) == NULL)
     {
@@ -143,12 +143,60 @@ test_bucket_without_lock (void)
   cr_test_room_free (room);
 }
 
+/* An upload window that excludes this minute holds everything: the queue
+ * grows, the bucket stays empty, and the disk's backlog says the media
+ * cannot be freed. */
+static void
+test_window_closed (void)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  guint minute = g_date_time_get_hour (now) * 60 + g_date_time_get_minute (now);
+  guint start = (minute + 2) % 1440, end = (minute + 3) % 1440;
+  g_autofree char *window = g_strdup_printf ("window = %02u:%02u-%02u:%02u\n", start / 60,
+                                             start % 60, end / 60, end % 60);
+  g_autofree char *listing = NULL;
+  CrTestRoom *room;
+  gint64 session, until;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  room = room_for ("court-window", TRUE, window);
+  session = cr_test_start_session (room, "（2026）浙1022民初8号");
+  g_usleep (3 * G_USEC_PER_SEC);
+  cr_test_stop_and_wait (room, session);
+  until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr (JsonObject) archive = cr_test_archive_status (room);
+      g_autoptr (JsonObject) status = cr_test_status (room);
+      JsonObject *disk = json_object_get_object_member (status, "disk");
+      gint64 queued = json_object_get_int_member (archive, "queue_bytes");
+
+      g_assert_false (json_object_get_boolean_member (archive, "window_open"));
+      {
+        g_autofree char *opens = g_strdup_printf ("%02u:%02u", start / 60, start % 60);
+
+        g_assert_cmpstr (json_object_get_string_member (archive, "window_opens"), ==, opens);
+      }
+      if (json_object_get_int_member (archive, "queue_length") >= 1 && queued > 0 &&
+          json_object_get_int_member (disk, "archive_backlog_bytes") == queued)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (250 * 1000);
+    }
+  listing = list_bucket ("court-window", "sanmen/test-room/2");
+  g_test_message ("%s", listing);
+  g_assert_null (strstr (listing, ".mkv"));
+  cr_test_room_free (room);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/courtrec/upload-policy/lock-holds", test_lock_holds);
   g_test_add_func ("/courtrec/upload-policy/bucket-without-lock", test_bucket_without_lock);
+  g_test_add_func ("/courtrec/upload-policy/window-closed", test_window_closed);
   store = cr_test_ceph_new ("test-upload-policy");
   return g_test_run ();
 }

@@ -89,6 +89,10 @@ static const KindInfo kinds[] = {
   [CR_EVENT_COPY_RENDERED] = ACCESS ("copy-rendered"),
   [CR_EVENT_PUBLISHED] = ACCESS ("published"),
   [CR_EVENT_WITHDRAWN] = ACCESS ("withdrawn"),
+
+  [CR_EVENT_ARCHIVE_LOCK_FAILED] = ALARM ("archive-lock-failed"),
+  [CR_EVENT_CLOCK_OFFSET] = OTHER ("clock-offset"),
+  [CR_EVENT_CLOCK_SKEW] = ALARM ("clock-skew"),
 };
 
 /* Every value has its row (test-segment-index checks that each has a

@@ -123,6 +123,20 @@ typedef enum {
    * others): nothing goes to that archive until they can; the room
    * records as ever. {"alarm", "input": "archive", "label": NAME, "message"} */
   CR_EVENT_ARCHIVE_UNAVAILABLE,
+  /* an [archive NAME] with object_lock = auto whose bucket does not hold
+   * its objects against deletion: its lock canary was refused the lock
+   * (no Object Lock) or could be deleted. {"alarm", "input": "archive",
+   * "label": NAME, "message"} */
+  CR_EVENT_ARCHIVE_LOCK_FAILED,
+  /* the local clock against an archive's (its Date), measured when the
+   * store answers at start and after it was unreachable:
+   * {"archive", "offset_seconds" (store minus local), "store_date",
+   * "local_date", "threshold_seconds"} */
+  CR_EVENT_CLOCK_OFFSET,
+  /* the last clock-offset measured was beyond its threshold: segment times
+   * come from this clock. {"alarm", "input": "archive", "label": NAME,
+   * "message"}; cleared by a measurement within it */
+  CR_EVENT_CLOCK_SKEW,
 
   CR_EVENT_N_KINDS              /*< private >*/
 } CrEventKind;

@@ -454,6 +454,12 @@ read_answer_headers (CURL *curl, CrS3Reply *reply)
   reply->lock_mode = header_value (curl, "x-amz-object-lock-mode");
   g_free (reply->lock_retain_until);
   reply->lock_retain_until = header_value (curl, "x-amz-object-lock-retain-until-date");
+  {
+    g_autofree char *date = header_value (curl, "Date");
+    time_t when = date != NULL ? curl_getdate (date, NULL) : -1;
+
+    reply->date = when > 0 ? (gint64) when : 0;
+  }
   if (curl_easy_getinfo (curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK)
     reply->size = length;
   g_clear_pointer (&reply->metadata, g_hash_table_unref);

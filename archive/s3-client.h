@@ -61,9 +61,11 @@ typedef struct {
   GHashTable *metadata;     /* HEAD: NAME -> value of x-amz-meta-NAME, decoded */
   char *lock_mode;          /* HEAD: x-amz-object-lock-mode */
   char *lock_retain_until;  /* HEAD: x-amz-object-lock-retain-until-date */
+  gint64 date;              /* the answer's Date (the store's clock), Unix seconds;
+                               0 when none came */
 } CrS3Reply;
 
-#define CR_S3_REPLY_INIT { 0, NULL, NULL, NULL, NULL, NULL, -1, NULL, NULL, NULL }
+#define CR_S3_REPLY_INIT { 0, NULL, NULL, NULL, NULL, NULL, -1, NULL, NULL, NULL, 0 }
 
 void cr_s3_reply_clear (CrS3Reply *reply);
 

@@ -59,9 +59,18 @@ disk_message (CrRecorder *recorder)
   g_autofree char *free_text = cr_disk_space_format_bytes (recorder->disk_free_bytes);
   g_autofree char *left = cr_disk_space_format_seconds (recorder->disk_seconds_left);
 
-  return g_strdup_printf ("%s free on '%s': about %s of recording at %.0f kbit/s",
+  gint64 backlog = cr_recorder_uploads_queue_bytes (recorder);
+  g_autofree char *backlog_text = backlog > 0 ? cr_disk_space_format_bytes (backlog) : NULL;
+
+  /* What waits for the archive cannot be freed by retention: room is made
+   * only once the archive has it. */
+  return g_strdup_printf ("%s free on '%s': about %s of recording at %.0f kbit/s%s%s%s",
                           free_text, recorder->config->storage_dir, left,
-                          recorder->bytes_per_second * 8 / 1000);
+                          recorder->bytes_per_second * 8 / 1000,
+                          backlog_text != NULL ? "; " : "",
+                          backlog_text != NULL ? backlog_text : "",
+                          backlog_text != NULL ? " wait for the archive and cannot be freed "
+                                                 "by retention until it has them" : "");
 }
 
 /* Reads the free space; FALSE (logged once, until it works again) when it

@@ -32,6 +32,8 @@ static const CrEventKind alarm_kinds[] = {
   CR_EVENT_SEAL_UNAVAILABLE, CR_EVENT_SCHEDULED_NOT_RECORDING, CR_EVENT_HEARING_OVERRUN,
   CR_EVENT_SCHEDULE_STALE, CR_EVENT_COVERAGE_SHORTFALL, CR_EVENT_UPLOAD_OVERDUE,
   CR_EVENT_ARCHIVE_UNAVAILABLE,
+  CR_EVENT_ARCHIVE_LOCK_FAILED,
+  CR_EVENT_CLOCK_SKEW,
 };
 
 struct CrMetrics {
@@ -301,6 +303,9 @@ add_disk (CrMetrics *metrics, Exposition *e)
   family (e, "courtrec_disk_runway_seconds", "gauge",
           "Seconds of recording that still fit on the storage disk, at the configured bit rates.");
   sample_int (e, (guint64) MAX (recorder->disk_seconds_left, 0), NULL);
+  family (e, "courtrec_disk_archive_backlog_bytes", "gauge",
+          "Bytes on the storage disk waiting for the archive: retention cannot free them.");
+  sample_int (e, (guint64) MAX (cr_recorder_uploads_queue_bytes (recorder), 0), NULL);
 }
 
 /* The court archive's queues, one series per [archive NAME]. */

@@ -227,6 +227,10 @@ cr_recorder_get_status (CrRecorder *recorder)
   json_builder_add_int_value (b, (gint64) recorder->bytes_per_second);
   json_builder_set_member_name (b, "full");
   json_builder_add_boolean_value (b, recorder->disk_full_since_us != 0);
+  /* Media that waits for the archive: on the disk already (not free), and
+   * out of retention's reach until it is verified there. */
+  json_builder_set_member_name (b, "archive_backlog_bytes");
+  json_builder_add_int_value (b, cr_recorder_uploads_queue_bytes (recorder));
   json_builder_end_object (b);
   cr_recorder_uploads_add_status (recorder, b);
   json_builder_set_member_name (b, "broadcast");

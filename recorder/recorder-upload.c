@@ -2,14 +2,23 @@
 /* recorder-upload.c: the recorder's uploaders, one per [archive NAME]
  * (uploader.h): started once the index is open, poked when a segment
  * closes, watched from the main loop for their alarms: a key file that
- * cannot be read (archive-unavailable) and a backlog too old
- * (upload-overdue). An archive's fault never stops the recording. */
+ * cannot be read (archive-unavailable), a backlog too old
+ * (upload-overdue), a bucket whose Object Lock does not hold
+ * (archive-lock-failed) and a clock too far from the store's (clock-skew,
+ * after each measure logged as clock-offset). An archive's fault never
+ * stops the recording. */
 #include "recorder/recorder-private.h"
 
+#include <math.h>
+
+#include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/uploader.h"
+#include "recorder/uploader-checks.h"
 
-#define CHECK_SECONDS 5
+/* Often enough that the first upload after a clock measure, which waits
+ * for it to be logged, hardly waits. */
+#define CHECK_SECONDS 1
 
 /* Raises @kind for @config's archive with @message while @message is not
  * NULL, and clears it when it goes. */
@@ -26,6 +35,40 @@ keep_alarm (CrRecorder *recorder, CrEventKind kind, const CrArchiveConfig *confi
                      NULL);
 }
 
+/* A new measure of the clock goes into the log (the session's, when one
+ * runs, and the journal's); beyond the threshold the alarm stands until a
+ * measure within it. */
+static void
+check_clock (CrRecorder *recorder, CrUploader *uploader, const CrArchiveConfig *config)
+{
+  double offset = 0;
+  g_autofree char *skew = NULL;
+
+  if (cr_uploader_take_clock_offset (uploader, &offset))
+    {
+      gint64 now = g_get_real_time ();
+      g_autofree char *local = cr_format_utc (now);
+      g_autofree char *store = cr_format_utc (now + (gint64) (offset * G_USEC_PER_SEC));
+      char seconds[G_ASCII_DTOSTR_BUF_SIZE], threshold[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *detail = NULL;
+
+      g_ascii_formatd (seconds, sizeof seconds, "%.1f", offset);
+      g_ascii_formatd (threshold, sizeof threshold, "%.1f", CR_UPLOADER_CLOCK_THRESHOLD_SECONDS);
+      detail = cr_recorder_json_detail ("archive", config->name, "offset_seconds", seconds,
+                                        "store_date", store, "local_date", local,
+                                        "threshold_seconds", threshold, NULL);
+      cr_recorder_log_event (recorder, CR_EVENT_CLOCK_OFFSET, detail);
+      g_message ("clock-offset: the archive %s's clock is %s s from this one",
+                 cr_text_shown (config->name), seconds);
+    }
+  if (fabs (offset) > CR_UPLOADER_CLOCK_THRESHOLD_SECONDS)
+    skew = g_strdup_printf ("this clock is %+.1f s from the archive %s's (more than %.0f s): "
+                            "the times of what is recorded may be off by as much",
+                            -offset, config->name, CR_UPLOADER_CLOCK_THRESHOLD_SECONDS);
+  keep_alarm (recorder, CR_EVENT_CLOCK_SKEW, config, skew,
+              "the clock is within its threshold of the archive's");
+}
+
 static gboolean
 check_alarms (gpointer user_data)
 {
@@ -37,6 +80,7 @@ check_alarms (gpointer user_data)
       const CrArchiveConfig *config = g_ptr_array_index (recorder->config->archives, i);
       gint64 age = cr_uploader_get_oldest_age_seconds (uploader);
       g_autofree char *key_problem = cr_uploader_dup_key_problem (uploader);
+      g_autofree char *lock_problem = cr_uploader_dup_lock_problem (uploader);
       g_autofree char *overdue = NULL;
 
       if (age > (gint64) config->max_age_hours * 3600)
@@ -48,6 +92,9 @@ check_alarms (gpointer user_data)
       keep_alarm (recorder, CR_EVENT_ARCHIVE_UNAVAILABLE, config, key_problem,
                   "the archive's key files can be read");
       keep_alarm (recorder, CR_EVENT_UPLOAD_OVERDUE, config, overdue, "the archive caught up");
+      keep_alarm (recorder, CR_EVENT_ARCHIVE_LOCK_FAILED, config, lock_problem,
+                  "the bucket's Object Lock held");
+      check_clock (recorder, uploader, config);
     }
   return G_SOURCE_CONTINUE;
 }

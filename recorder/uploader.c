@@ -15,6 +15,7 @@
 #include "archive/utc.h"
 #include "config/archive-secret.h"
 #include "config/text.h"
+#include "recorder/uploader-checks.h"
 
 /* Files this large go in parts, so that a crash or a cut link costs one
  * part, not the file; the part size is fixed per row (the multipart ETag
@@ -23,6 +24,9 @@
 #define PART_BYTES (16 * 1024 * 1024)
 /* The queue is looked at this often without a poke (a seal, a restart). */
 #define POLL_SECONDS 10
+/* How long the first upload after a clock measure waits for the recorder to
+ * log it (it looks every second). */
+#define CLOCK_LOG_WAIT_SECONDS 5
 
 struct CrUploader {
   const CrArchiveConfig *config;
@@ -42,6 +46,12 @@ struct CrUploader {
   char *last_error;
   char *key_problem;            /* why the key files cannot be read, or NULL */
   gboolean window_open;
+  /* what the store said when it last answered again */
+  char *lock_problem;           /* why its lock is not proven, or NULL */
+  double clock_offset;          /* store minus local, seconds */
+  guint clock_measures;         /* how many were taken */
+  guint clock_logged;           /* how many the recorder has logged */
+  gboolean store_lost;          /* a transfer found nothing there */
 };
 
 static gint64
@@ -377,6 +387,30 @@ reason_of (const GError *error)
     }
 }
 
+/* @item was not sent for @error: tried again after a backoff. */
+static void
+record_failure (CrUploader *uploader, CrSegmentIndex *index, CrUploadItem *item,
+                const GError *error, char **last_error)
+{
+  g_autoptr (GError) record_error = NULL;
+  gint64 next = g_get_real_time () + backoff (item->attempts);
+  const char *reason = reason_of (error);
+
+  g_warning ("[archive %s]: %s: %s (%s; tried again in %" G_GINT64_FORMAT " s)",
+             item->archive, item->key, cr_text_shown (error->message), reason,
+             (next - g_get_real_time ()) / G_USEC_PER_SEC);
+  g_free (*last_error);
+  *last_error = g_strdup_printf ("%s: %s", item->key, error->message);
+  /* When it answers again, the clock and the lock are asked again. */
+  if (g_error_matches (error, CR_S3_ERROR, CR_S3_ERROR_UNREACHABLE))
+    uploader->store_lost = TRUE;
+  if (!(g_error_matches (error, CR_S3_ERROR, CR_S3_ERROR_UNKNOWN)
+          ? cr_upload_queue_unknown (index, item->id, error->message, next, &record_error)
+          : cr_upload_queue_fail (index, item->id, reason, error->message, next,
+                                  &record_error)))
+    g_warning ("[archive %s]: %s", item->archive, cr_text_shown (record_error->message));
+}
+
 /* One attempt at @item: settle what the store holds, send if needed,
  * verify. Returns the error to record, or NULL once verified. */
 static void
@@ -454,22 +488,7 @@ verified:
   return;
 
 failed:
-  {
-    g_autoptr (GError) record_error = NULL;
-    gint64 next = g_get_real_time () + backoff (item->attempts);
-    const char *reason = reason_of (error);
-
-    g_warning ("[archive %s]: %s: %s (%s; tried again in %" G_GINT64_FORMAT " s)",
-               item->archive, item->key, cr_text_shown (error->message), reason,
-               (next - g_get_real_time ()) / G_USEC_PER_SEC);
-    g_free (*last_error);
-    *last_error = g_strdup_printf ("%s: %s", item->key, error->message);
-    if (!(g_error_matches (error, CR_S3_ERROR, CR_S3_ERROR_UNKNOWN)
-            ? cr_upload_queue_unknown (index, item->id, error->message, next, &record_error)
-            : cr_upload_queue_fail (index, item->id, reason, error->message, next,
-                                    &record_error)))
-      g_warning ("[archive %s]: %s", item->archive, cr_text_shown (record_error->message));
-  }
+  record_failure (uploader, index, item, error, last_error);
 }
 
 static gboolean
@@ -544,6 +563,61 @@ load_keys (CrUploader *uploader)
   return TRUE;
 }
 
+/* The store answers again (at start, after it was unreachable): before
+ * anything is sent, the clock's offset is measured and waits to be logged
+ * by the recorder (cr_uploader_take_clock_offset), and the lock is proven.
+ * FALSE when the store went again meanwhile. */
+static gboolean
+store_answered (CrUploader *uploader, CrS3Client *client, const CrS3Reply *reply,
+                gint64 sent_us)
+{
+  const CrArchiveConfig *config = uploader->config;
+  gint64 until = g_get_monotonic_time () + CLOCK_LOG_WAIT_SECONDS * G_USEC_PER_SEC;
+  double offset = 0;
+  gboolean unreachable = FALSE, locked = FALSE;
+  char *problem = NULL;
+
+  if (cr_uploader_clock_offset (reply, sent_us, g_get_real_time (), &offset))
+    {
+      guint measure;
+
+      g_message ("[archive %s]: the store's clock is %+.1f s from this one", config->name,
+                 offset);
+      g_mutex_lock (&uploader->lock);
+      uploader->clock_offset = offset;
+      measure = ++uploader->clock_measures;
+      g_mutex_unlock (&uploader->lock);
+      while (!stopping (uploader) && g_get_monotonic_time () < until)
+        {
+          gboolean logged;
+
+          g_mutex_lock (&uploader->lock);
+          logged = uploader->clock_logged >= measure;
+          g_mutex_unlock (&uploader->lock);
+          if (logged)
+            break;
+          g_usleep (G_USEC_PER_SEC / 10);
+        }
+    }
+  if (config->object_lock)
+    {
+      problem = cr_uploader_prove_lock (client, config, uploader->room_id, uploader->storage_dir,
+                                        reply->date, &unreachable, &locked);
+      if (unreachable)
+        {
+          g_free (problem);
+          return FALSE;
+        }
+      if (problem != NULL)
+        g_warning ("[archive %s]: %s", config->name, cr_text_shown (problem));
+      g_mutex_lock (&uploader->lock);
+      g_free (uploader->lock_problem);
+      uploader->lock_problem = problem;
+      g_mutex_unlock (&uploader->lock);
+    }
+  return TRUE;
+}
+
 static gpointer
 run (gpointer data)
 {
@@ -597,17 +671,35 @@ run (gpointer data)
           wait_a_while (uploader, 60);
           continue;
         }
+      if (uploader->store_lost)
+        bucket_ready = uploader->store_lost = FALSE;
       if (!bucket_ready)
         {
           CrS3Reply reply = CR_S3_REPLY_INIT;
+          gint64 sent_us = g_get_real_time ();
 
           /* Made with Object Lock when asked for: RGW 16.2 can give a
            * bucket one only at its creation. */
           bucket_ready = cr_s3_bucket_create (client, config->bucket, config->object_lock,
                                               &reply, &error);
+          if (bucket_ready && !store_answered (uploader, client, &reply, sent_us))
+            {
+              bucket_ready = FALSE;
+              g_set_error (&error, CR_S3_ERROR, CR_S3_ERROR_UNREACHABLE,
+                           "the store went while its clock and lock were checked");
+            }
           cr_s3_reply_clear (&reply);
           if (!bucket_ready)
             {
+              /* The item due fails as it would have: its backoff and its
+               * reason counted, nothing sent before the store is checked. */
+              item = cr_upload_queue_next (index, config->name, g_get_real_time (), NULL);
+              if (item != NULL)
+                {
+                  record_failure (uploader, index, item, error, &last_error);
+                  uploader->store_lost = FALSE;
+                  publish_stats (uploader, index, last_error, open);
+                }
               g_free (last_error);
               last_error = g_strdup_printf ("bucket %s: %s", config->bucket, error->message);
               g_warning ("[archive %s]: %s", config->name, cr_text_shown (last_error));
@@ -670,6 +762,7 @@ cr_uploader_free (CrUploader *uploader)
   g_free (uploader->access_key);
   g_free (uploader->secret_key);
   g_free (uploader->key_problem);
+  g_free (uploader->lock_problem);
   g_mutex_clear (&uploader->lock);
   g_cond_clear (&uploader->wake);
   g_free (uploader);
@@ -734,6 +827,30 @@ cr_uploader_dup_key_problem (CrUploader *uploader)
   return problem;
 }
 
+char *
+cr_uploader_dup_lock_problem (CrUploader *uploader)
+{
+  char *problem;
+
+  g_mutex_lock (&uploader->lock);
+  problem = g_strdup (uploader->lock_problem);
+  g_mutex_unlock (&uploader->lock);
+  return problem;
+}
+
+gboolean
+cr_uploader_take_clock_offset (CrUploader *uploader, double *offset_seconds)
+{
+  gboolean fresh;
+
+  g_mutex_lock (&uploader->lock);
+  fresh = uploader->clock_logged < uploader->clock_measures;
+  uploader->clock_logged = uploader->clock_measures;
+  *offset_seconds = uploader->clock_offset;
+  g_mutex_unlock (&uploader->lock);
+  return fresh;
+}
+
 gint64
 cr_uploader_get_last_success_us (CrUploader *uploader)
 {
@@ -772,11 +889,16 @@ cr_uploader_add_status (CrUploader *uploader, JsonBuilder *b)
   g_autofree char *last_error = NULL;
   GHashTableIter iter;
   gpointer key, value;
-  gboolean open;
+  g_autofree char *lock_problem = NULL;
+  gboolean open, clock_known;
+  double clock_offset;
 
   g_mutex_lock (&uploader->lock);
   last_error = g_strdup (uploader->last_error);
   open = uploader->window_open;
+  lock_problem = g_strdup (uploader->lock_problem);
+  clock_known = uploader->clock_measures > 0;
+  clock_offset = uploader->clock_offset;
   g_mutex_unlock (&uploader->lock);
 
   json_builder_begin_object (b);
@@ -809,5 +931,26 @@ cr_uploader_add_status (CrUploader *uploader, JsonBuilder *b)
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "window_open");
   json_builder_add_boolean_value (b, open);
+  /* When a closed window opens again, local time (the window's). */
+  json_builder_set_member_name (b, "window_opens");
+  if (!open && !uploader->config->window.always)
+    {
+      g_autofree char *at = g_strdup_printf ("%02u:%02u",
+                                             uploader->config->window.start_minute / 60,
+                                             uploader->config->window.start_minute % 60);
+      json_builder_add_string_value (b, at);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "lock_problem");
+  if (lock_problem != NULL)
+    json_builder_add_string_value (b, lock_problem);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "clock_offset_seconds");
+  if (clock_known)
+    json_builder_add_double_value (b, clock_offset);
+  else
+    json_builder_add_null_value (b);
   json_builder_end_object (b);
 }

@@ -42,7 +42,9 @@ const char *cr_uploader_get_name (CrUploader *uploader);
 
 /* What the last look at the queue found, as status's "archive" members
  * {"name", "queue_length", "queue_bytes", "oldest_age_seconds",
- * "failures": {reason: n}, "last_success", "last_error", "window_open"}. */
+ * "failures": {reason: n}, "last_success", "last_error", "window_open",
+ * "window_opens" (local "HH:MM" while closed), "lock_problem",
+ * "clock_offset_seconds"}. */
 void cr_uploader_add_status (CrUploader *uploader, JsonBuilder *builder);
 /* The bytes waiting, which local media must keep (the disk's runway). */
 gint64 cr_uploader_get_queue_bytes (CrUploader *uploader);
@@ -54,6 +56,13 @@ GHashTable *cr_uploader_dup_failures (CrUploader *uploader);
 /* Why the key files cannot be read (names the file, never a secret), or
  * NULL once they have been. (transfer full) */
 char *cr_uploader_dup_key_problem (CrUploader *uploader);
+/* Why the bucket's Object Lock is not proven (object_lock = auto), or NULL
+ * while it held at the last check. (transfer full) */
+char *cr_uploader_dup_lock_problem (CrUploader *uploader);
+/* The store's clock minus this one's, in seconds, as last measured; TRUE
+ * once for each new measure (the first upload after it waits until it is
+ * taken, so that it is logged before anything is sent). */
+gboolean cr_uploader_take_clock_offset (CrUploader *uploader, double *offset_seconds);
 /* The last verified object's UTC time (µs); 0 when none. */
 gint64 cr_uploader_get_last_success_us (CrUploader *uploader);
 

@@ -193,3 +193,19 @@ cr_test_archive_status (CrTestRoom *room)
   g_assert_cmpuint (json_array_get_length (archives), ==, 1);
   return json_object_ref (json_array_get_object_element (archives, 0));
 }
+
+char *
+cr_test_alarm_message (CrTestRoom *room, const char *kind)
+{
+  g_autoptr (JsonObject) status = cr_test_status (room);
+  JsonArray *alarms = json_object_get_array_member (status, "alarms");
+
+  for (guint i = 0; i < json_array_get_length (alarms); i++)
+    {
+      JsonObject *alarm = json_array_get_object_element (alarms, i);
+
+      if (g_strcmp0 (json_object_get_string_member (alarm, "alarm"), kind) == 0)
+        return g_strdup (json_object_get_string_member (alarm, "message"));
+    }
+  return NULL;
+}

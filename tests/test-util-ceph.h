@@ -56,4 +56,7 @@ char *cr_test_tool_digest (const char *tool, const char *path);
  * a key file open to all). (transfer full) the path */
 char *cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text);
 
+/* The message of the alarm @kind standing in status, or NULL. (transfer full) */
+char *cr_test_alarm_message (CrTestRoom *room, const char *kind);
+
 G_END_DECLS

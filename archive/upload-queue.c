@@ -361,3 +361,14 @@ cr_upload_queue_has (CrSegmentIndex *index, const char *archive, const char *key
   *has = ids->len > 0;
   return TRUE;
 }
+
+char *
+cr_upload_session_key (const char *prefix, const char *room_id, const CrSessionRecord *session)
+{
+  g_autoptr (GDateTime) started = g_date_time_new_from_unix_utc (session->started_us /
+                                                                 G_USEC_PER_SEC);
+  g_autofree char *when = g_date_time_format (started, "%Y-%m-%d/%H%M%SZ");
+
+  return g_strdup_printf ("%s%s%s/%s-%" G_GINT64_FORMAT, prefix, *prefix != '\0' ? "/" : "",
+                          room_id, when, session->id);
+}

@@ -114,4 +114,13 @@ gboolean cr_upload_queue_stats (CrSegmentIndex *index, const char *archive,
  * that many rooms back online at once do not all try together. */
 gint64 cr_upload_backoff_us (guint attempts, double random);
 
+/* Where a session's objects go in the bucket: PREFIX/ROOM/YYYY-MM-DD/
+ * HHMMSSZ-SESSION (@prefix may be empty), ASCII whatever the case number
+ * is. The start's time as well as the session's number: a room whose index
+ * was made anew (a new disk) numbers its sessions from 1 again, and its
+ * uploads must not land on the keys of the old ones. The uploader writes
+ * under it and `archive verify` reads back from it. (transfer full) */
+char *cr_upload_session_key (const char *prefix, const char *room_id,
+                             const CrSessionRecord *session);
+
 G_END_DECLS

@@ -100,22 +100,6 @@ md5_base64 (const char *hex)
   return g_base64_encode (raw, sizeof raw);
 }
 
-/* PREFIX/ROOM/YYYY-MM-DD/HHMMSSZ-SESSION: ASCII whatever the case number
- * is. The start's time as well as the session's number: a room whose index
- * was made anew (a new disk) numbers its sessions from 1 again, and its
- * uploads must not land on the keys of the old ones. */
-static char *
-session_key (CrUploader *uploader, const CrSessionRecord *session)
-{
-  g_autoptr (GDateTime) started = g_date_time_new_from_unix_utc (session->started_us /
-                                                                 G_USEC_PER_SEC);
-  g_autofree char *when = g_date_time_format (started, "%Y-%m-%d/%H%M%SZ");
-  const char *prefix = uploader->config->prefix;
-
-  return g_strdup_printf ("%s%s%s/%s-%" G_GINT64_FORMAT, prefix, *prefix != '\0' ? "/" : "",
-                          uploader->room_id, when, session->id);
-}
-
 static void
 queue_file (CrUploader *uploader, CrSegmentIndex *index, const CrSessionRecord *session,
             const char *item, gint64 sequence, const char *path, const char *key,
@@ -187,7 +171,7 @@ queue_new_items (CrUploader *uploader, CrSegmentIndex *index)
 
       if (session == NULL || segments == NULL)
         continue;
-      base = session_key (uploader, session);
+      base = cr_upload_session_key (uploader->config->prefix, uploader->room_id, session);
       for (guint j = 0; j < segments->len; j++)
         last = MAX (last, ((CrSegmentRecord *) g_ptr_array_index (segments, j))->sequence);
       for (guint j = 0; j < segments->len; j++)

@@ -83,9 +83,11 @@ forward_requests (Pump *pump, GByteArray *pending, gint64 *body_left, gint64 *fl
       *body_left = soup_message_headers_get_content_length (headers);
       g_mutex_lock (&pump->proxy->lock);
       g_ptr_array_add (pump->proxy->log, g_strdup_printf ("%s %s", method, path));
-      /* An object's body: a path with a key after the bucket. */
+      /* An object's body: a path with a key after the bucket; not the Object
+       * Lock canary the uploader writes first, whose refusal is its own alarm. */
       if (pump->proxy->flip && pump->proxy->flipped == NULL && strcmp (method, "PUT") == 0 &&
-          *body_left > 0 && strchr (path + 1, '/') != NULL)
+          *body_left > 0 && strchr (path + 1, '/') != NULL &&
+          strstr (path, "/.courtrec-lock-canary/") == NULL)
         {
           pump->proxy->flipped = g_strdup (path);
           *flip_at = *body_left / 2;

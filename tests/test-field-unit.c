@@ -509,8 +509,8 @@ test_profiles_valid (void)
       int status;
 
       g_assert_cmpint (cr_test_run (&text, NULL, sed), ==, 0);
-      g_assert_null (strstr (text, "v4l2:"));
-      g_assert_null (strstr (text, "alsa:"));
+      g_assert_null (strstr (text, "\nsource = v4l2:"));
+      g_assert_null (strstr (text, "\nsource = alsa:"));
       g_file_set_contents (copy, text, -1, &error);
       g_assert_no_error (error);
       status = cr_test_run (&out, &err, check);

@@ -576,6 +576,7 @@ test_network_cut (void)
   const char *bucket = "field-cut";
   CrTestRoom *room;
   gint64 session, cut_at, age_first, age_later;
+  double factor = cr_test_timing_factor ();
 
   if (field_skipped ())
     return;
@@ -586,8 +587,8 @@ test_network_cut (void)
   cut_at = g_get_monotonic_time ();
 
   /* Out of reach for 24 s: two segments close meanwhile and wait. */
-  age_first = wait_queue_waiting (room, 1, cut_at + 15 * G_USEC_PER_SEC);
-  age_later = wait_queue_waiting (room, 2, cut_at + 24 * G_USEC_PER_SEC);
+  age_first = wait_queue_waiting (room, 1, cut_at + 15 * factor * G_USEC_PER_SEC);
+  age_later = wait_queue_waiting (room, 2, cut_at + 24 * factor * G_USEC_PER_SEC);
   g_assert_cmpint (age_later, >, age_first);
   {
     g_autoptr (CrTestScrape) scrape = cr_test_scrape (room);
@@ -653,7 +654,8 @@ test_clock_before_upload (void)
   session = cr_test_start_session (room, CASE_NO);
   field_cut (TRUE);
   /* The first segment closes with no network: its upload fails. */
-  wait_queue_waiting (room, 1, g_get_monotonic_time () + 15 * G_USEC_PER_SEC);
+  wait_queue_waiting (room, 1,
+                      g_get_monotonic_time () + 15 * cr_test_timing_factor () * G_USEC_PER_SEC);
   {
     g_auto (GStrv) verified = queue_rows (room, session, "key", "state = 'verified'");
 

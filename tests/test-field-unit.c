@@ -676,8 +676,9 @@ test_clock_before_upload (void)
   back_at = cr_format_utc (g_get_real_time ());
   field_cut (FALSE);
 
-  /* The next segment's close wakes the uploader: the store answers again,
-   * its clock is measured and logged, and only then does anything go. */
+  /* The next segment's close, or the uploader's own look every 10 to 20 s,
+   * finds the store again: its clock is measured and logged, and only then
+   * does anything go. */
   {
     gint64 until = g_get_monotonic_time () + 30 * cr_test_timing_factor () * G_USEC_PER_SEC;
     g_auto (GStrv) verified = NULL;

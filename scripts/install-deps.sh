@@ -6,7 +6,9 @@
 # runtime build the fuzz targets of tests/fuzz/; prometheus brings the
 # server and promtool that judge /metrics and the shipped alert rules;
 # ceph-mon, ceph-osd, radosgw and ceph-common are the single-node object
-# store that tests/ceph/start-ceph.sh starts for the archive's tests).
+# store that tests/ceph/start-ceph.sh starts for the archive's tests;
+# iproute2's ip makes the network namespace in which test-field-unit cuts
+# a field unit's network).
 # Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
@@ -35,6 +37,7 @@ librtmp-dev libgnutls28-dev libcurl4-gnutls-dev chromium
 clang libclang-rt-14-dev
 prometheus
 ceph-mon ceph-osd radosgw ceph-common
+iproute2
 "
 
 missing=""

@@ -4,12 +4,14 @@
 
 #include "archive/segment-index.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 char *
 cr_test_build_path (const char *name)
@@ -128,6 +130,36 @@ void
 cr_test_child_setup (gpointer data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A child of its own waits for the end of a pipe only this process holds
+ * (close-on-exec: no program the test starts holds it), then runs the
+ * script; it holds no other descriptor of the test's. */
+void
+cr_test_at_exit (const char *script)
+{
+  int pipe_fds[2];
+  pid_t child;
+
+  g_assert_cmpint (pipe (pipe_fds), ==, 0);
+  fcntl (pipe_fds[1], F_SETFD, FD_CLOEXEC);
+  child = fork ();
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      char buffer;
+
+      for (int fd = 3; fd < 1024; fd++)
+        if (fd != pipe_fds[0])
+          close (fd);
+      setsid ();
+      while (read (pipe_fds[0], &buffer, 1) > 0 || errno == EINTR)
+        ;
+      execlp ("sh", "sh", "-c", script, (char *) NULL);
+      _exit (127);
+    }
+  close (pipe_fds[0]);
+  /* pipe_fds[1] is held open for the life of the process, on purpose. */
 }
 
 static gboolean

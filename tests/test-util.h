@@ -49,6 +49,11 @@ int cr_test_client (CrTestRoom *room, char **out, char **err, ...) G_GNUC_NULL_T
 /* For GSubprocessLauncher: the child is killed when the test dies. */
 void cr_test_child_setup (gpointer data);
 
+/* Runs @script with sh once this process has ended, however it ends (an
+ * assertion, a signal): for what a test makes outside its directories,
+ * such as a network namespace. Call it before making the thing. */
+void cr_test_at_exit (const char *script);
+
 /* Runs any program (argv, NULL-terminated); returns its exit status. */
 int cr_test_run (char **out, char **err, const char *const *argv);
 /* One decoded frame of @path at @at seconds, through ffmpeg's @filter (which

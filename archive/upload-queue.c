@@ -372,3 +372,13 @@ cr_upload_session_key (const char *prefix, const char *room_id, const CrSessionR
   return g_strdup_printf ("%s%s%s/%s-%" G_GINT64_FORMAT, prefix, *prefix != '\0' ? "/" : "",
                           room_id, when, session->id);
 }
+
+gint64
+cr_upload_retain_until (gint64 started_us, guint years)
+{
+  g_autoptr (GDateTime) started = g_date_time_new_from_unix_utc (started_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) until = started != NULL ? g_date_time_add_years (started, (gint) years)
+                                                : NULL;
+
+  return until != NULL ? g_date_time_to_unix (until) : 0;
+}

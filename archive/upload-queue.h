@@ -123,4 +123,11 @@ gint64 cr_upload_backoff_us (guint attempts, double random);
 char *cr_upload_session_key (const char *prefix, const char *room_id,
                              const CrSessionRecord *session);
 
+/* When a session's objects may be deleted at the earliest, in a bucket
+ * with Object Lock: its start (UTC, to the second) plus @years, so that
+ * every object of one hearing, and one sent again after a crash, carries
+ * the same date; 29 February ends on the 28th in a common year. Unix
+ * seconds; 0 when the start is no date. */
+gint64 cr_upload_retain_until (gint64 started_us, guint years);
+
 G_END_DECLS

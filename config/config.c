@@ -304,6 +304,11 @@ static const KeySpec keys[] = {
   { "archive", "window", parse_window, ARCHIVE_FIELD (window), FALSE, "", 0, 0, NULL },
   { "archive", "object_lock", parse_object_lock, ARCHIVE_FIELD (object_lock), FALSE, "auto",
     0, 0, NULL },
+  /* Years, not days: a court's retention schedules are in years, and a
+   * hearing's objects must all end on its start's date, whatever day each
+   * one was sent. */
+  { "archive", "lock_retain_years", parse_uint, ARCHIVE_FIELD (lock_retain_years), FALSE,
+    "30", 1, 100, NULL },
 };
 
 #define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL, alsa:DEVICE, pulse:DEVICE, camera:NAME or file:PATH"

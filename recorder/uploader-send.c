@@ -55,17 +55,44 @@ md5_base64 (const char *hex)
   return g_base64_encode (raw, sizeof raw);
 }
 
-/* Whether the store holds @item whole: HEAD's size and ETag. *@found says
- * whether the key is there at all. FALSE with @error: no answer. */
+/* What a HEAD of an item's key showed. */
+typedef struct {
+  char *etag;               /* the ETag when size and ETag are ours, else NULL */
+  char *version_id;         /* the version it saw, in a versioned bucket */
+  gboolean retained;        /* COMPLIANCE until the date asked or later */
+} Held;
+
+static void
+held_clear (Held *held)
+{
+  g_clear_pointer (&held->etag, g_free);
+  g_clear_pointer (&held->version_id, g_free);
+  held->retained = FALSE;
+}
+
+static gboolean
+retained_until (const CrS3Reply *reply, gint64 retain_until)
+{
+  g_autoptr (GDateTime) until = NULL;
+
+  if (g_strcmp0 (reply->lock_mode, "COMPLIANCE") != 0 || reply->lock_retain_until == NULL)
+    return FALSE;
+  /* RGW writes nanoseconds: "2056-12-04T10:00:00.000000000Z". */
+  until = g_date_time_new_from_iso8601 (reply->lock_retain_until, NULL);
+  return until != NULL && g_date_time_to_unix (until) >= retain_until;
+}
+
+/* What the store holds of @item: HEAD's size, ETag and, when
+ * @retain_until is not 0, retention, in @held (all empty when the key is
+ * not there). FALSE with @error: no answer. */
 static gboolean
 store_holds (CrS3Client *client, const char *bucket, const CrUploadItem *item,
-             const char *expected_etag, gboolean *found, char **etag, GError **error)
+             const char *expected_etag, gint64 retain_until, Held *held, GError **error)
 {
   CrS3Reply reply = CR_S3_REPLY_INIT;
   GError *local_error = NULL;
-  gboolean whole;
 
-  *found = FALSE;
+  held_clear (held);
   if (!cr_s3_head_object (client, bucket, item->key, &reply, &local_error))
     {
       cr_s3_reply_clear (&reply);
@@ -77,16 +104,52 @@ store_holds (CrS3Client *client, const char *bucket, const CrUploadItem *item,
       g_propagate_error (error, local_error);
       return FALSE;
     }
-  *found = TRUE;
-  whole = reply.size == item->bytes && g_strcmp0 (reply.etag, expected_etag) == 0;
-  if (whole)
-    *etag = g_strdup (reply.etag);
+  if (reply.size == item->bytes && g_strcmp0 (reply.etag, expected_etag) == 0)
+    held->etag = g_strdup (reply.etag);
   else
     g_message ("[archive %s]: %s in the store is not ours (size %" G_GINT64_FORMAT
                ", ETag %s; expected %" G_GINT64_FORMAT ", %s): sent again",
                item->archive, item->key, reply.size, cr_text_shown (reply.etag),
                item->bytes, expected_etag);
+  held->version_id = g_strdup (reply.version_id);
+  held->retained = retain_until != 0 && retained_until (&reply, retain_until);
   cr_s3_reply_clear (&reply);
+  return TRUE;
+}
+
+/* An object held whole but without its retention is locked now, and
+ * counts once a HEAD shows it locked: a multipart upload (RGW 16.2 drops
+ * the lock headers of its create), a crash between the two, or one sent
+ * before its bucket was found locked. */
+static gboolean
+settle_retention (CrS3Client *client, const char *bucket, const CrUploadItem *item,
+                  const char *expected_etag, gint64 retain_until, Held *held, GError **error)
+{
+  CrS3Reply reply = CR_S3_REPLY_INIT;
+  gboolean ok;
+
+  if (retain_until == 0 || held->retained)
+    return TRUE;
+  if (held->version_id == NULL)
+    {
+      g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_REFUSED,
+                   "the store keeps no version of %s, so it cannot lock it", item->key);
+      return FALSE;
+    }
+  ok = cr_s3_put_retention (client, bucket, item->key, held->version_id, "COMPLIANCE",
+                            retain_until, &reply, error);
+  cr_s3_reply_clear (&reply);
+  if (!ok || !store_holds (client, bucket, item, expected_etag, retain_until, held, error))
+    return FALSE;
+  if (held->etag == NULL || !held->retained)
+    {
+      g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_REFUSED,
+                   "the store does not show %s whole and under COMPLIANCE retention after "
+                   "it was set", item->key);
+      return FALSE;
+    }
+  g_message ("[archive %s]: %s locked after it was sent (version %s)", item->archive,
+             item->key, held->version_id);
   return TRUE;
 }
 
@@ -202,16 +265,16 @@ cr_uploader_record_failure (CrUploader *uploader, CrSegmentIndex *index, CrUploa
 }
 
 void
-cr_uploader_work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index, CrUploadItem *item,
-         char **last_error)
+cr_uploader_work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index,
+                     CrUploadItem *item, char **last_error)
 {
-  const char *bucket = uploader->config->bucket;
+  const CrArchiveConfig *config = uploader->config;
+  const char *bucket = config->bucket;
   g_autoptr (GError) error = NULL;
   g_autofree char *expected = NULL;
-  g_autofree char *etag = NULL;
   g_autofree char *content_md5 = md5_base64 (item->md5);
   g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, item->session_id,
-                                                                      NULL);
+                                                                      &error);
   g_autofree char *session_text = g_strdup_printf ("%" G_GINT64_FORMAT, item->session_id);
   g_autofree char *sequence_text = g_strdup_printf ("%" G_GINT64_FORMAT, item->sequence);
   const char *metadata[] = {
@@ -230,9 +293,30 @@ cr_uploader_work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *i
     .metadata = metadata,
   };
   CrS3Reply reply = CR_S3_REPLY_INIT;
-  gboolean found = FALSE;
+  Held held = { NULL, NULL, FALSE };
+  gint64 retain_until = 0;
   gboolean sent;
 
+  if (uploader->bucket_locked)
+    {
+      /* Without its session's start, no date: better not sent yet than
+       * sent with a retention of its own. */
+      if (session == NULL)
+        {
+          if (error == NULL)
+            g_set_error (&error, CR_S3_ERROR, CR_S3_ERROR_IO, "session %" G_GINT64_FORMAT
+                         " is not in the index: its retention is unknown", item->session_id);
+          goto failed;
+        }
+      retain_until = cr_upload_retain_until (session->started_us, config->lock_retain_years);
+      /* A retention already over (a start more than lock_retain_years ago)
+       * is none: the store refuses a date in the past. */
+      if (retain_until <= g_get_real_time () / G_USEC_PER_SEC)
+        retain_until = 0;
+      options.lock_mode = retain_until != 0 ? "COMPLIANCE" : NULL;
+      options.lock_retain_until = retain_until;
+    }
+  g_clear_error (&error);
   expected = item->part_bytes == 0 ? g_strdup (item->md5)
                                    : cr_s3_expected_etag (item->path, item->part_bytes, &error);
   if (expected == NULL)
@@ -241,9 +325,9 @@ cr_uploader_work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *i
    * about first: a timed-out PUT was seen to complete in the store. */
   if (item->state != CR_UPLOAD_QUEUED || item->attempts > 0)
     {
-      if (!store_holds (client, bucket, item, expected, &found, &etag, &error))
+      if (!store_holds (client, bucket, item, expected, retain_until, &held, &error))
         goto failed;
-      if (etag != NULL)
+      if (held.etag != NULL)
         goto verified;
     }
   if (!cr_upload_queue_set_state (index, item->id, CR_UPLOAD_UPLOADING, &error))
@@ -259,9 +343,9 @@ cr_uploader_work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *i
   if (!sent)
     goto failed;
   /* Only a HEAD counts, never the answer to the PUT or the Complete. */
-  if (!store_holds (client, bucket, item, expected, &found, &etag, &error))
+  if (!store_holds (client, bucket, item, expected, retain_until, &held, &error))
     goto failed;
-  if (etag == NULL)
+  if (held.etag == NULL)
     {
       g_set_error (&error, CR_S3_ERROR, CR_S3_ERROR_REFUSED,
                    "the store does not show %s back as sent (size or ETag differ)", item->key);
@@ -269,12 +353,25 @@ cr_uploader_work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *i
     }
 
 verified:
-  if (!cr_upload_queue_verified (index, item->id, etag, g_get_real_time (), &error))
+  if (!settle_retention (client, bucket, item, expected, retain_until, &held, &error) ||
+      !cr_upload_queue_verified (index, item->id, held.etag, g_get_real_time (), &error))
     goto failed;
-  g_message ("[archive %s]: %s verified (%" G_GINT64_FORMAT " bytes, ETag %s)",
-             item->archive, item->key, item->bytes, etag);
+  if (retain_until != 0)
+    {
+      g_autoptr (GDateTime) until = g_date_time_new_from_unix_utc (retain_until);
+      g_autofree char *date = g_date_time_format (until, "%Y-%m-%d");
+
+      g_message ("[archive %s]: %s verified (%" G_GINT64_FORMAT " bytes, ETag %s, "
+                 "COMPLIANCE until %s)", item->archive, item->key, item->bytes, held.etag,
+                 date);
+    }
+  else
+    g_message ("[archive %s]: %s verified (%" G_GINT64_FORMAT " bytes, ETag %s)",
+               item->archive, item->key, item->bytes, held.etag);
+  held_clear (&held);
   return;
 
 failed:
+  held_clear (&held);
   cr_uploader_record_failure (uploader, index, item, error, last_error);
 }

@@ -294,6 +294,7 @@ store_answered (CrUploader *uploader, CrS3Client *client, const CrS3Reply *reply
           g_free (problem);
           return FALSE;
         }
+      uploader->bucket_locked = locked;
       if (problem != NULL)
         g_warning ("[archive %s]: %s", config->name, cr_text_shown (problem));
       g_mutex_lock (&uploader->lock);

@@ -98,6 +98,11 @@ CrS3Client *cr_s3_client_new (const CrS3Config *config, GError **error);
 void cr_s3_client_free (CrS3Client *client);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrS3Client, cr_s3_client_free)
 
+/* How long no byte may go either way before a call gives up with
+ * CR_S3_ERROR_UNKNOWN: also how long a caller gives a store to finish what
+ * it may still be doing for a call that ended so. */
+guint cr_s3_client_get_stall_seconds (CrS3Client *client);
+
 /* Object keys are ASCII: [A-Za-z0-9._~-] in segments separated by single
  * '/', no "." or ".." segment, at most 1024 bytes (case numbers go in
  * metadata, not keys). Such a key needs no encoding, so what is signed is

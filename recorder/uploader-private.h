@@ -26,7 +26,8 @@ struct CrUploader {
   GMutex lock;                  /* guards what follows */
   GCond wake;
   gboolean stopping;
-  gboolean poked;
+  guint pokes;                  /* cr_uploader_poke calls, counted: the thread compares
+                                   it with what its last look at the queue saw */
   /* the last look at the queue, for status and /metrics */
   CrUploadQueueStats stats;
   char *last_error;
@@ -39,6 +40,9 @@ struct CrUploader {
   guint clock_logged;           /* how many the recorder has logged */
 };
 
+/* Waits @seconds unless the uploader stops (pokes do not end it); FALSE
+ * when stopping. */
+gboolean cr_uploader_pause (CrUploader *uploader, guint seconds);
 /* How long to wait after the @attempts-th failure, with jitter. */
 gint64 cr_uploader_backoff (guint attempts);
 /* The file's MD5 in hex, or of @length bytes from @offset (-1: to the

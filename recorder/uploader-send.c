@@ -327,6 +327,22 @@ cr_uploader_work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *i
     {
       if (!store_holds (client, bucket, item, expected, retain_until, &held, &error))
         goto failed;
+      /* A PUT whose answer was lost may still be under way at the gateway:
+       * with its OSD stopped, RGW finished one after a HEAD had found
+       * nothing, and the PUT sent again then made a second version. So
+       * "nothing there" after "no answer" is asked once more, after the
+       * time a transfer may stall, before anything is sent again. */
+      if (item->state == CR_UPLOAD_UNKNOWN && held.etag == NULL && held.version_id == NULL)
+        {
+          guint stall = cr_s3_client_get_stall_seconds (client);
+
+          g_message ("[archive %s]: %s is not in the store after its answer was lost: asked "
+                     "again in %u s before it is sent again", item->archive, item->key, stall);
+          if (!cr_uploader_pause (uploader, stall))
+            return;
+          if (!store_holds (client, bucket, item, expected, retain_until, &held, &error))
+            goto failed;
+        }
       if (held.etag != NULL)
         goto verified;
     }

@@ -186,18 +186,46 @@ window_open (CrUploader *uploader)
                                    g_date_time_get_minute (now));
 }
 
-/* Waits up to @seconds for a poke or the end; FALSE when stopping. */
+/* The pokes counted so far. */
+static guint
+pokes_now (CrUploader *uploader)
+{
+  guint pokes;
+
+  g_mutex_lock (&uploader->lock);
+  pokes = uploader->pokes;
+  g_mutex_unlock (&uploader->lock);
+  return pokes;
+}
+
+/* Waits up to @seconds for the end or for a poke beyond @seen, the count
+ * the last look at the queue saw: a poke that came while the thread was
+ * busy ends the wait at once, where a flag taken by an earlier wait would
+ * have left a new segment waiting for the next poll. FALSE when stopping. */
 static gboolean
-wait_a_while (CrUploader *uploader, gint64 seconds)
+wait_a_while (CrUploader *uploader, gint64 seconds, guint seen)
 {
   gint64 until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
   gboolean go_on;
 
   g_mutex_lock (&uploader->lock);
-  while (!uploader->stopping && !uploader->poked)
+  while (!uploader->stopping && uploader->pokes == seen)
     if (!g_cond_wait_until (&uploader->wake, &uploader->lock, until))
       break;
-  uploader->poked = FALSE;
+  go_on = !uploader->stopping;
+  g_mutex_unlock (&uploader->lock);
+  return go_on;
+}
+
+gboolean
+cr_uploader_pause (CrUploader *uploader, guint seconds)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+  gboolean go_on;
+
+  g_mutex_lock (&uploader->lock);
+  while (!uploader->stopping && g_cond_wait_until (&uploader->wake, &uploader->lock, until))
+    ;
   go_on = !uploader->stopping;
   g_mutex_unlock (&uploader->lock);
   return go_on;
@@ -319,23 +347,25 @@ run (gpointer data)
   g_autofree char *last_error = NULL;
   gboolean bucket_ready = FALSE;
   gint64 last_scan_us = 0;
+  guint scanned_pokes = 0;
 
   while (!stopping (uploader))
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (CrUploadItem) item = NULL;
       gboolean open;
+      guint pokes;
 
       if (index == NULL &&
           (index = cr_segment_index_open (uploader->index_path, FALSE, &error)) == NULL)
         {
           g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, pokes_now (uploader));
           continue;
         }
       if (uploader->secret_key == NULL && !load_keys (uploader))
         {
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, pokes_now (uploader));
           continue;
         }
       s3.access_key = uploader->access_key;
@@ -343,19 +373,24 @@ run (gpointer data)
       if (client == NULL && (client = cr_s3_client_new (&s3, &error)) == NULL)
         {
           g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, pokes_now (uploader));
           continue;
         }
-      if (g_get_monotonic_time () - last_scan_us >= G_USEC_PER_SEC)
+      /* A poke is always looked at; without one, once a second at most
+       * (the loop goes round once per item). The count is read before the
+       * look: a poke during it is seen by the next. */
+      pokes = pokes_now (uploader);
+      if (pokes != scanned_pokes || g_get_monotonic_time () - last_scan_us >= G_USEC_PER_SEC)
         {
           queue_new_items (uploader, index);
+          scanned_pokes = pokes;
           last_scan_us = g_get_monotonic_time ();
         }
       open = window_open (uploader);
       publish_stats (uploader, index, last_error, open);
       if (!open)
         {
-          wait_a_while (uploader, 60);
+          wait_a_while (uploader, 60, scanned_pokes);
           continue;
         }
       if (uploader->store_lost)
@@ -390,7 +425,7 @@ run (gpointer data)
               g_free (last_error);
               last_error = g_strdup_printf ("bucket %s: %s", config->bucket, error->message);
               g_warning ("[archive %s]: %s", config->name, cr_text_shown (last_error));
-              wait_a_while (uploader, cr_uploader_backoff (3) / G_USEC_PER_SEC);
+              wait_a_while (uploader, cr_uploader_backoff (3) / G_USEC_PER_SEC, scanned_pokes);
               continue;
             }
         }
@@ -399,7 +434,7 @@ run (gpointer data)
         {
           if (error != NULL)
             g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, scanned_pokes);
           continue;
         }
       cr_uploader_work_on (uploader, client, index, item, &last_error);
@@ -459,7 +494,7 @@ void
 cr_uploader_poke (CrUploader *uploader)
 {
   g_mutex_lock (&uploader->lock);
-  uploader->poked = TRUE;
+  uploader->pokes++;
   g_cond_signal (&uploader->wake);
   g_mutex_unlock (&uploader->lock);
 }

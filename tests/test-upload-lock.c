@@ -8,7 +8,6 @@
  * go in parts is locked too (RGW 16.2 drops the lock headers of a
  * multipart create). With object_lock = off nothing is locked; a bad
  * lock_retain_years stops --check-config, naming the key and the file. */
-#include <stdio.h>
 #include <string.h>
 
 #include "archive/segment-index.h"
@@ -224,27 +223,6 @@ test_lock_off (void)
   cr_test_room_free (room);
 }
 
-/* Random bytes, @bytes of them, in @path; their SHA-256. (transfer full) */
-static char *
-write_random (const char *path, gsize bytes)
-{
-  g_autoptr (GChecksum) sha256 = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guint32 *block = g_new (guint32, 1 << 18);
-  g_autoptr (GRand) rand = g_rand_new_with_seed (31);
-  FILE *file = fopen (path, "wb");
-
-  g_assert_nonnull (file);
-  for (gsize done = 0; done < bytes; done += (1 << 20))
-    {
-      for (guint i = 0; i < (1 << 18); i++)
-        block[i] = g_rand_int (rand);
-      g_assert_cmpuint (fwrite (block, 1, 1 << 20, file), ==, 1 << 20);
-      g_checksum_update (sha256, (const guchar *) block, 1 << 20);
-    }
-  g_assert_cmpint (fclose (file), ==, 0);
-  return g_strdup (g_checksum_get_string (sha256));
-}
-
 /* A segment past the multipart threshold (64 MiB) goes in parts and is
  * locked all the same; its session started on 29 February, so with 3
  * years its retention ends on 28 February (a common year). The uploader
@@ -280,7 +258,7 @@ test_multipart_locked (void)
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   index_path = g_build_filename (dir, "index.db", NULL);
   segment_path = g_build_filename (dir, "000001.mkv", NULL);
-  sha256 = write_random (segment_path, 65 << 20);
+  sha256 = cr_test_random_file (segment_path, 65 << 20, 31);
   index = cr_segment_index_open (index_path, FALSE, &error);
   g_assert_no_error (error);
   session = cr_segment_index_begin_session (index, "test-room", CASE_NO, NULL,

@@ -391,3 +391,13 @@ cr_upload_manifest_key (const char *session_key)
 {
   return g_strdup_printf ("%s/manifest.json", session_key);
 }
+
+gint64
+cr_upload_retain_until (gint64 started_us, guint years)
+{
+  g_autoptr (GDateTime) started = g_date_time_new_from_unix_utc (started_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) until = started != NULL ? g_date_time_add_years (started, (gint) years)
+                                                : NULL;
+
+  return until != NULL ? g_date_time_to_unix (until) : 0;
+}

@@ -213,6 +213,11 @@ static const KeySpec keys[] = {
   { "archive", "window", cr_config_parse_window, ARCHIVE_FIELD (window), FALSE, "", 0, 0, NULL },
   { "archive", "object_lock", cr_config_parse_object_lock, ARCHIVE_FIELD (object_lock), FALSE,
     "auto", 0, 0, NULL },
+  /* Years, not days: a court's retention schedules are in years, and a
+   * hearing's objects must all end on its start's date, whatever day each
+   * one was sent. */
+  { "archive", "lock_retain_years", cr_config_parse_uint, ARCHIVE_FIELD (lock_retain_years),
+    FALSE, "30", 1, 100, NULL },
 };
 
 /* What loading one file needs at hand. */

@@ -341,57 +341,6 @@ cr_copy_manifest_write (const CrDeviceKey *key, const CrCopyManifest *m,
 
 /* --- reading --------------------------------------------------------------- */
 
-/* Member @name of @object: a string (or null when @nullable). */
-static gboolean
-get_string (JsonObject *object, const char *name, gboolean nullable, char **out,
-            GString *wrong)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node != NULL && JSON_NODE_HOLDS_NULL (node) && nullable)
-    return TRUE;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_string_append_printf (wrong, "%s\"%s\" (%s)", wrong->len > 0 ? ", " : "", name,
-                              nullable ? "text or null" : "text");
-      return FALSE;
-    }
-  *out = g_strdup (json_node_get_string (node));
-  return TRUE;
-}
-
-static gboolean
-get_int (JsonObject *object, const char *name, gint64 *out, GString *wrong)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    {
-      g_string_append_printf (wrong, "%s\"%s\" (a whole number)", wrong->len > 0 ? ", " : "",
-                              name);
-      return FALSE;
-    }
-  *out = json_node_get_int (node);
-  return TRUE;
-}
-
-static gboolean
-get_time (JsonObject *object, const char *name, gint64 *out, GString *wrong)
-{
-  g_autofree char *text = NULL;
-
-  if (!get_string (object, name, TRUE, &text, wrong))
-    return FALSE;
-  if (text != NULL && !cr_parse_utc (text, out))
-    {
-      g_string_append_printf (wrong, "%s\"%s\" (a UTC time)", wrong->len > 0 ? ", " : "", name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Member @name: an object, or NULL for null (@present says which). */
 static JsonObject *
 get_object (JsonObject *object, const char *name, gboolean nullable, GString *wrong)
@@ -432,56 +381,56 @@ cr_copy_manifest_from_json (const char *json, gsize length, GError **error)
       return NULL;
     }
   root = json_node_get_object (json_parser_get_root (parser));
-  get_string (root, "format", FALSE, &format, wrong);
+  cr_json_get_text (root, "format", FALSE, &format, wrong);
   if (format != NULL && !g_str_equal (format, CR_COPY_MANIFEST_FORMAT))
     {
       g_set_error (error, CR_COPY_MANIFEST_ERROR, CR_COPY_MANIFEST_ERROR_INVALID,
                    "the manifest's format is not %s", CR_COPY_MANIFEST_FORMAT);
       return NULL;
     }
-  get_string (root, "court", TRUE, &m->court, wrong);
-  get_string (root, "room_id", FALSE, &m->room_id, wrong);
-  get_string (root, "case_no", FALSE, &m->case_no, wrong);
-  get_int (root, "session_id", &m->session_id, wrong);
-  get_time (root, "session_started_at", &m->session_started_us, wrong);
-  get_string (root, "chain_head", FALSE, &m->chain_head, wrong);
-  get_string (root, "seal_signature", FALSE, &m->seal_signature, wrong);
-  get_string (root, "public_key", FALSE, &m->public_key, wrong);
+  cr_json_get_text (root, "court", TRUE, &m->court, wrong);
+  cr_json_get_text (root, "room_id", FALSE, &m->room_id, wrong);
+  cr_json_get_text (root, "case_no", FALSE, &m->case_no, wrong);
+  cr_json_get_int (root, "session_id", &m->session_id, wrong);
+  cr_json_get_time (root, "session_started_at", &m->session_started_us, wrong);
+  cr_json_get_text (root, "chain_head", FALSE, &m->chain_head, wrong);
+  cr_json_get_text (root, "seal_signature", FALSE, &m->seal_signature, wrong);
+  cr_json_get_text (root, "public_key", FALSE, &m->public_key, wrong);
   span = get_object (root, "span", FALSE, wrong);
   if (span != NULL)
     {
-      get_time (span, "from", &m->from_us, wrong);
-      get_time (span, "to", &m->to_us, wrong);
+      cr_json_get_time (span, "from", &m->from_us, wrong);
+      cr_json_get_time (span, "to", &m->to_us, wrong);
     }
-  get_string (root, "watermark", TRUE, &m->watermark, wrong);
+  cr_json_get_text (root, "watermark", TRUE, &m->watermark, wrong);
   grant = get_object (root, "grant", TRUE, wrong);
   if (grant != NULL)
     {
       m->grant = g_new0 (CrCopyGrant, 1);
-      get_int (grant, "id", &m->grant->id, wrong);
-      get_string (grant, "requester", TRUE, &m->grant->requester, wrong);
-      get_string (grant, "role", TRUE, &m->grant->role, wrong);
-      get_string (grant, "mode", TRUE, &m->grant->mode, wrong);
-      get_time (grant, "expires_at", &m->grant->expires_us, wrong);
-      get_string (grant, "granted_by", TRUE, &m->grant->granted_by, wrong);
+      cr_json_get_int (grant, "id", &m->grant->id, wrong);
+      cr_json_get_text (grant, "requester", TRUE, &m->grant->requester, wrong);
+      cr_json_get_text (grant, "role", TRUE, &m->grant->role, wrong);
+      cr_json_get_text (grant, "mode", TRUE, &m->grant->mode, wrong);
+      cr_json_get_time (grant, "expires_at", &m->grant->expires_us, wrong);
+      cr_json_get_text (grant, "granted_by", TRUE, &m->grant->granted_by, wrong);
     }
   publication = get_object (root, "publication", TRUE, wrong);
   if (publication != NULL)
     {
       m->publication = g_new0 (CrCopyPublication, 1);
-      get_int (publication, "id", &m->publication->id, wrong);
-      get_string (publication, "published_by", TRUE, &m->publication->published_by, wrong);
+      cr_json_get_int (publication, "id", &m->publication->id, wrong);
+      cr_json_get_text (publication, "published_by", TRUE, &m->publication->published_by, wrong);
     }
   redactions = json_object_get_member (root, "redactions");
   if (redactions == NULL || !JSON_NODE_HOLDS_ARRAY (redactions))
     g_string_append_printf (wrong, "%s\"redactions\" (an array)", wrong->len > 0 ? ", " : "");
   else
     m->redactions = json_to_string (redactions, FALSE);
-  get_string (root, "file_name", FALSE, &m->file_name, wrong);
-  get_int (root, "bytes", &m->bytes, wrong);
-  get_string (root, "sha256", FALSE, &m->sha256, wrong);
-  get_int (root, "duration_us", &m->duration_us, wrong);
-  get_time (root, "rendered_at", &m->rendered_us, wrong);
+  cr_json_get_text (root, "file_name", FALSE, &m->file_name, wrong);
+  cr_json_get_int (root, "bytes", &m->bytes, wrong);
+  cr_json_get_text (root, "sha256", FALSE, &m->sha256, wrong);
+  cr_json_get_int (root, "duration_us", &m->duration_us, wrong);
+  cr_json_get_time (root, "rendered_at", &m->rendered_us, wrong);
 
   if (wrong->len == 0 && (m->grant == NULL) == (m->publication == NULL))
     g_string_append (wrong, "one of \"grant\" and \"publication\"");

@@ -15,4 +15,16 @@ void cr_json_add_text (JsonBuilder *builder, const char *name, const char *value
 void cr_json_add_time (JsonBuilder *builder, const char *name, gint64 utc_us);
 void cr_json_add_int (JsonBuilder *builder, const char *name, gint64 value);
 
+/* Reading a document someone else may have written (a manifest back from
+ * the archive, a copy's manifest): member @name of @object as the writer
+ * above makes it. FALSE when it is missing or of another type, and then
+ * "\"name\" (what it should be)" is appended to @wrong, so that one
+ * message names every bad member. */
+/* A text, or NULL for null when @nullable. (*@out: transfer full) */
+gboolean cr_json_get_text (JsonObject *object, const char *name, gboolean nullable,
+                           char **out, GString *wrong);
+gboolean cr_json_get_int (JsonObject *object, const char *name, gint64 *out, GString *wrong);
+/* A time in utc.h's form, or null (*@out left as it is). */
+gboolean cr_json_get_time (JsonObject *object, const char *name, gint64 *out, GString *wrong);
+
 G_END_DECLS

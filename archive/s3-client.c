@@ -639,6 +639,13 @@ encode_meta_value (const char *value)
   return g_string_free (out, FALSE);
 }
 
+guint
+cr_s3_client_get_stall_seconds (CrS3Client *client)
+{
+  g_return_val_if_fail (client != NULL, 0);
+  return client->stall_seconds;
+}
+
 gboolean
 cr_s3_add_object_headers (struct curl_slist **headers, const CrS3PutOptions *options,
                           GError **error)

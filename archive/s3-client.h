@@ -98,6 +98,11 @@ CrS3Client *cr_s3_client_new (const CrS3Config *config, GError **error);
 void cr_s3_client_free (CrS3Client *client);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrS3Client, cr_s3_client_free)
 
+/* How long no byte may go either way before a call gives up with
+ * CR_S3_ERROR_UNKNOWN: also how long a caller gives a store to finish what
+ * it may still be doing for a call that ended so. */
+guint cr_s3_client_get_stall_seconds (CrS3Client *client);
+
 /* Object keys are ASCII: [A-Za-z0-9._~-] in segments separated by single
  * '/', no "." or ".." segment, at most 1024 bytes (case numbers go in
  * metadata, not keys). Such a key needs no encoding, so what is signed is
@@ -132,9 +137,20 @@ gboolean cr_s3_get_object (CrS3Client *client, const char *bucket, const char *k
 gboolean cr_s3_delete_object (CrS3Client *client, const char *bucket, const char *key,
                               const char *version_id, CrS3Reply *reply, GError **error);
 
+/* Sets @version_id of @key under @mode ("COMPLIANCE" or "GOVERNANCE")
+ * until @retain_until (Unix seconds): PUT ?retention. RGW 16.2 takes the
+ * lock headers of a multipart create without a word and completes the
+ * object unlocked, so parts are locked afterwards with this. A date
+ * earlier than the one held is refused (AccessDenied): COMPLIANCE only
+ * grows. */
+gboolean cr_s3_put_retention (CrS3Client *client, const char *bucket, const char *key,
+                              const char *version_id, const char *mode, gint64 retain_until,
+                              CrS3Reply *reply, GError **error);
+
 /* Multipart (s3-multipart.c). The upload ID is the caller's to keep (in the
  * index): with it and ListParts an upload goes on after a crash. @options'
- * metadata and lock apply at create; its hashes are not used. */
+ * metadata and lock are sent at create (RGW 16.2 drops the lock: see
+ * cr_s3_put_retention); its hashes are not used. */
 char *cr_s3_multipart_create (CrS3Client *client, const char *bucket, const char *key,
                               const CrS3PutOptions *options, CrS3Reply *reply,
                               GError **error);

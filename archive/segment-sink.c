@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* segment-sink.c: see segment-sink.h. */
+#define _GNU_SOURCE /* renameat2 */
 #include "archive/segment-sink.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <glib/gstdio.h>
 #include <gst/base/gstbasesink.h>
 #include <string.h>
@@ -148,12 +150,36 @@ open_file (CrSegmentSink *self)
   return TRUE;
 }
 
+/* Renames @from to @to unless @to exists: a segment's file is never put
+ * over another's, whatever a bug upstream or a clock set back names it.
+ * RENAME_NOREPLACE where the filesystem has it, else a hard link (which
+ * fails on an existing name too), else, on a filesystem with neither (a
+ * FAT-formatted USB disk), a look before the rename. */
+static int
+rename_no_replace (const char *from, const char *to)
+{
+  if (renameat2 (AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+    return 0;
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+    return -1;
+  if (link (from, to) == 0)
+    return unlink (from) == 0 || errno == ENOENT ? 0 : -1;
+  if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP)
+    return -1;
+  if (g_file_test (to, G_FILE_TEST_EXISTS))
+    {
+      errno = EEXIST;
+      return -1;
+    }
+  return rename (from, to);
+}
+
 /* The header is whole: the file takes its name, synced into the directory,
  * and the application hears of it on the bus. */
 static gboolean
 give_name (CrSegmentSink *self)
 {
-  if (rename (self->partial, self->location) != 0)
+  if (rename_no_replace (self->partial, self->location) != 0)
     {
       int errnum = errno;
       self->failed = TRUE;

@@ -539,6 +539,17 @@ cr_segment_writer_switch (CrSegmentWriter *writer, gint64 session_id, guint firs
   g_mutex_unlock (&writer->lock);
 }
 
+guint
+cr_segment_writer_next_sequence (CrSegmentWriter *writer, gint64 session_id)
+{
+  guint next;
+
+  g_mutex_lock (&writer->lock);
+  next = writer->session_id == session_id ? writer->next_sequence : 0;
+  g_mutex_unlock (&writer->lock);
+  return next;
+}
+
 void
 cr_segment_writer_end (CrSegmentWriter *writer)
 {

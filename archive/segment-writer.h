@@ -83,6 +83,11 @@ void cr_segment_writer_switch (CrSegmentWriter *writer, gint64 session_id,
                                guint first_sequence);
 /* Ends the run: the open segment is finished. */
 void cr_segment_writer_end (CrSegmentWriter *writer);
+/* The number the next file of @session_id's run would take: one past every
+ * file handed out, those whose opening the owner has not heard of yet
+ * included (a pause a moment after a start); 0 when the run is another
+ * session's. Any thread. */
+guint cr_segment_writer_next_sequence (CrSegmentWriter *writer, gint64 session_id);
 /* Holding: no file is opened while the disk is full. A segment that fails
  * with GST_RESOURCE_ERROR_NO_SPACE_LEFT holds the writer by itself (before
  * the next keyframe could open another file that fails at once); hold()

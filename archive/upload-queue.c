@@ -3,6 +3,9 @@
  * index (upload-queue.h). */
 #include "archive/upload-queue.h"
 
+#include <string.h>
+
+#include "archive/s3-client.h"
 #include "archive/segment-index-private.h"
 
 #define QUEUE_COLUMNS \
@@ -371,4 +374,30 @@ cr_upload_session_key (const char *prefix, const char *room_id, const CrSessionR
 
   return g_strdup_printf ("%s%s%s/%s-%" G_GINT64_FORMAT, prefix, *prefix != '\0' ? "/" : "",
                           room_id, when, session->id);
+}
+
+char *
+cr_upload_segment_key (const char *session_key, guint sequence, const char *path)
+{
+  const char *dot = path != NULL ? strrchr (path, '.') : NULL;
+  gboolean keeps_extension = dot != NULL && strchr (dot, '/') == NULL &&
+                             cr_s3_key_validate (dot + 1, NULL);
+
+  return g_strdup_printf ("%s/%06u%s", session_key, sequence, keeps_extension ? dot : "");
+}
+
+char *
+cr_upload_manifest_key (const char *session_key)
+{
+  return g_strdup_printf ("%s/manifest.json", session_key);
+}
+
+gint64
+cr_upload_retain_until (gint64 started_us, guint years)
+{
+  g_autoptr (GDateTime) started = g_date_time_new_from_unix_utc (started_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) until = started != NULL ? g_date_time_add_years (started, (gint) years)
+                                                : NULL;
+
+  return until != NULL ? g_date_time_to_unix (until) : 0;
 }

@@ -122,5 +122,18 @@ gint64 cr_upload_backoff_us (guint attempts, double random);
  * under it and `archive verify` reads back from it. (transfer full) */
 char *cr_upload_session_key (const char *prefix, const char *room_id,
                              const CrSessionRecord *session);
+/* The key of segment @sequence of the session at @session_key: its
+ * number, six digits, and the extension of its file (@path) when that is
+ * ASCII a key may hold: ".../000042.mkv". (transfer full) */
+char *cr_upload_segment_key (const char *session_key, guint sequence, const char *path);
+/* The key of the session's manifest (session-manifest.h). (transfer full) */
+char *cr_upload_manifest_key (const char *session_key);
+
+/* When a session's objects may be deleted at the earliest, in a bucket
+ * with Object Lock: its start (UTC, to the second) plus @years, so that
+ * every object of one hearing, and one sent again after a crash, carries
+ * the same date; 29 February ends on the 28th in a common year. Unix
+ * seconds; 0 when the start is no date. */
+gint64 cr_upload_retain_until (gint64 started_us, guint years);
 
 G_END_DECLS

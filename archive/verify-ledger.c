@@ -153,5 +153,6 @@ cr_verify_ledger (CrVerifyReport *report, CrVerifySession *summary, const char *
                                "longer match its chain link", event->sequence, what);
       previous = event->link;
     }
-  check_markers (report, summary, ledger, markers);
+  if (markers != NULL)
+    check_markers (report, summary, ledger, markers);
 }

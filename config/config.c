@@ -6,107 +6,20 @@
  * text into a field, whether it is required and its default. The loader walks
  * the file against the table, so a new key is one row, and every error names
  * the file, the group, the key, the value and what was expected. */
-#include "config/config.h"
+#include "config/config-private.h"
 
 #include "config/small-file.h"
 #include "config/text.h"
 
-#include <errno.h>
 #include <gio/gio.h>
-#include <stddef.h>
 #include <string.h>
-#include <sys/random.h>
 
 G_DEFINE_QUARK (cr-config-error-quark, cr_config_error)
-
-/* Bytes of randomness in a fresh API token (64 hex characters). */
-#define TOKEN_BYTES 32
-
-/* A config is a few kB; a value a path or a line. Anything far larger is
- * a mistake or an attack, and a label is drawn on every frame. */
-#define CONFIG_MAX_BYTES (1024 * 1024)
-#define VALUE_MAX_BYTES 4096
-#define TITLE_MAX 200
-#define LABEL_MAX 32
-/* A token or a stream key is a word; a file far larger is not one. */
-#define SECRET_MAX_BYTES 4096
-
-typedef struct KeySpec KeySpec;
-
-/* Parses @value into the field at @spec->offset of @base (a CrConfig, or a
- * CrInputConfig for [camera NAME] and [microphone NAME]). On failure the
- * message says what was expected; the caller adds file, group, key and
- * value. */
-typedef gboolean (*KeyParser) (const KeySpec *spec, const char *value,
-                               gpointer base, GError **error);
-
-struct KeySpec {
-  const char *group;         /* "room"; "camera" stands for each [camera NAME] */
-  const char *key;
-  KeyParser parse;
-  gsize offset;
-  gboolean required;
-  const char *default_value; /* parsed like text from the file; NULL: none */
-  guint min, max;            /* for whole numbers */
-  const char *expected;      /* a good value, for "is missing: expected ..." */
-};
 
 typedef struct {
   const char *name;
   gboolean named;            /* [NAME ITEM], any number of them */
 } GroupSpec;
-
-static gboolean parse_text (const KeySpec *spec, const char *value,
-                            gpointer base, GError **error);
-static gboolean parse_room_id (const KeySpec *spec, const char *value,
-                               gpointer base, GError **error);
-static gboolean parse_uint (const KeySpec *spec, const char *value,
-                            gpointer base, GError **error);
-static gboolean parse_even_uint (const KeySpec *spec, const char *value,
-                                 gpointer base, GError **error);
-static gboolean parse_camera_source (const KeySpec *spec, const char *value,
-                                     gpointer base, GError **error);
-static gboolean parse_microphone_source (const KeySpec *spec,
-                                         const char *value, gpointer base,
-                                         GError **error);
-static gboolean parse_listen (const KeySpec *spec, const char *value,
-                              gpointer base, GError **error);
-static gboolean parse_layout (const KeySpec *spec, const char *value,
-                              gpointer base, GError **error);
-static gboolean parse_tracks (const KeySpec *spec, const char *value,
-                              gpointer base, GError **error);
-static gboolean parse_track_codec (const KeySpec *spec, const char *value,
-                                   gpointer base, GError **error);
-static gboolean parse_dbfs (const KeySpec *spec, const char *value,
-                            gpointer base, GError **error);
-static gboolean parse_role (const KeySpec *spec, const char *value,
-                            gpointer base, GError **error);
-
-static gboolean parse_bool (const KeySpec *spec, const char *value,
-                            gpointer base, GError **error);
-static gboolean parse_stream_url (const KeySpec *spec, const char *value,
-                                  gpointer base, GError **error);
-static gboolean parse_public_url (const KeySpec *spec, const char *value,
-                                  gpointer base, GError **error);
-static gboolean parse_webhook_url (const KeySpec *spec, const char *value,
-                                   gpointer base, GError **error);
-static gboolean parse_archive_endpoint (const KeySpec *spec, const char *value,
-                                        gpointer base, GError **error);
-static gboolean parse_bucket (const KeySpec *spec, const char *value,
-                              gpointer base, GError **error);
-static gboolean parse_key_prefix (const KeySpec *spec, const char *value,
-                                  gpointer base, GError **error);
-static gboolean parse_window (const KeySpec *spec, const char *value,
-                              gpointer base, GError **error);
-static gboolean parse_object_lock (const KeySpec *spec, const char *value,
-                                   gpointer base, GError **error);
-static gboolean parse_schedule_source (const KeySpec *spec, const char *value,
-                                       gpointer base, GError **error);
-static gboolean parse_timezone (const KeySpec *spec, const char *value,
-                                gpointer base, GError **error);
-
-static gboolean parse_source (const char *text, CrSource *source,
-                              const char *forms, GError **error);
 
 static const GroupSpec groups[] = {
   { "room", FALSE },
@@ -126,979 +39,192 @@ static const GroupSpec groups[] = {
   { "archive", TRUE },
 };
 
-#define CONFIG_FIELD(field) offsetof (CrConfig, field)
-#define INPUT_FIELD(field) offsetof (CrInputConfig, field)
-#define STREAM_FIELD(field) offsetof (CrStreamConfig, field)
-#define WEBHOOK_FIELD(field) offsetof (CrWebhookConfig, field)
-#define ARCHIVE_FIELD(field) offsetof (CrArchiveConfig, field)
-
 static const KeySpec keys[] = {
-  { "room", "id", parse_room_id, CONFIG_FIELD (room_id), TRUE, NULL, 0, 0,
+  { "room", "id", cr_config_parse_room_id, CONFIG_FIELD (room_id), TRUE, NULL, 0, 0,
     "the room id, e.g. room-101" },
-  { "room", "name", parse_text, CONFIG_FIELD (room_name), TRUE, NULL, 0, TITLE_MAX,
+  { "room", "name", cr_config_parse_text, CONFIG_FIELD (room_name), TRUE, NULL, 0, TITLE_MAX,
     "the courtroom's name, e.g. 第一法庭" },
-  { "room", "court", parse_text, CONFIG_FIELD (court), TRUE, NULL, 0, TITLE_MAX,
+  { "room", "court", cr_config_parse_text, CONFIG_FIELD (court), TRUE, NULL, 0, TITLE_MAX,
     "the court's name, e.g. 浙江省三门县人民法院" },
 
-  { "storage", "dir", parse_text, CONFIG_FIELD (storage_dir), TRUE, NULL, 0, 0,
+  { "storage", "dir", cr_config_parse_text, CONFIG_FIELD (storage_dir), TRUE, NULL, 0, 0,
     "the directory for recordings, e.g. /var/lib/courtrec/room-101" },
-  { "storage", "segment_seconds", parse_uint, CONFIG_FIELD (segment_seconds),
+  { "storage", "segment_seconds", cr_config_parse_uint, CONFIG_FIELD (segment_seconds),
     FALSE, "600", 10, 3600, NULL },
   /* Default: device-key beside the config file, filled in after loading
    * because it depends on where the file is. */
-  { "storage", "key_file", parse_text, CONFIG_FIELD (key_file), FALSE, NULL,
+  { "storage", "key_file", cr_config_parse_text, CONFIG_FIELD (key_file), FALSE, NULL,
     0, 0, "the device's signing key file, e.g. /etc/courtrec/device-key" },
 
-  { "video", "width", parse_even_uint, CONFIG_FIELD (width), FALSE, "1280",
+  { "video", "width", cr_config_parse_even_uint, CONFIG_FIELD (width), FALSE, "1280",
     160, 3840, NULL },
-  { "video", "height", parse_even_uint, CONFIG_FIELD (height), FALSE, "720",
+  { "video", "height", cr_config_parse_even_uint, CONFIG_FIELD (height), FALSE, "720",
     120, 2160, NULL },
-  { "video", "framerate", parse_uint, CONFIG_FIELD (framerate), FALSE, "25",
+  { "video", "framerate", cr_config_parse_uint, CONFIG_FIELD (framerate), FALSE, "25",
     1, 60, NULL },
-  { "video", "bitrate_kbps", parse_uint, CONFIG_FIELD (video_bitrate_kbps),
+  { "video", "bitrate_kbps", cr_config_parse_uint, CONFIG_FIELD (video_bitrate_kbps),
     FALSE, "2000", 100, 50000, NULL },
-  { "video", "keyframe_seconds", parse_uint, CONFIG_FIELD (keyframe_seconds),
+  { "video", "keyframe_seconds", cr_config_parse_uint, CONFIG_FIELD (keyframe_seconds),
     FALSE, "2", 1, 10, NULL },
 
-  { "video", "layout", parse_layout, CONFIG_FIELD (layout), FALSE, "grid", 0, 0,
+  { "video", "layout", cr_config_parse_layout, CONFIG_FIELD (layout), FALSE, "grid", 0, 0,
     "single, pip, grid, voice or evidence" },
 
-  { "audio", "bitrate_kbps", parse_uint, CONFIG_FIELD (audio_bitrate_kbps),
+  { "audio", "bitrate_kbps", cr_config_parse_uint, CONFIG_FIELD (audio_bitrate_kbps),
     FALSE, "128", 32, 512, NULL },
-  { "audio", "tracks", parse_tracks, CONFIG_FIELD (tracks), FALSE, "mix+each", 0, 0,
+  { "audio", "tracks", cr_config_parse_tracks, CONFIG_FIELD (tracks), FALSE, "mix+each", 0, 0,
     "mix or mix+each" },
-  { "audio", "track_codec", parse_track_codec, CONFIG_FIELD (track_codec), FALSE,
+  { "audio", "track_codec", cr_config_parse_track_codec, CONFIG_FIELD (track_codec), FALSE,
     "opus", 0, 0, "opus or flac" },
-  { "audio", "silence_dbfs", parse_dbfs, CONFIG_FIELD (silence_dbfs), FALSE, "-60",
+  { "audio", "silence_dbfs", cr_config_parse_dbfs, CONFIG_FIELD (silence_dbfs), FALSE, "-60",
     0, 0, NULL },
-  { "audio", "silence_alarm_seconds", parse_uint, CONFIG_FIELD (silence_alarm_seconds),
+  { "audio", "silence_alarm_seconds", cr_config_parse_uint, CONFIG_FIELD (silence_alarm_seconds),
     FALSE, "120", 1, 86400, NULL },
 
   /* listen fills api_host and api_port together. */
-  { "api", "listen", parse_listen, CONFIG_FIELD (api_host), FALSE,
+  { "api", "listen", cr_config_parse_listen, CONFIG_FIELD (api_host), FALSE,
     "127.0.0.1:8780", 0, 0, NULL },
   /* Default: api-token in the storage directory, filled in after loading
    * because it depends on another key. */
-  { "api", "token_file", parse_text, CONFIG_FIELD (token_file), FALSE, NULL,
+  { "api", "token_file", cr_config_parse_text, CONFIG_FIELD (token_file), FALSE, NULL,
     0, 0, "the API token file, e.g. /var/lib/courtrec/room-101/api-token" },
-  { "api", "max_connections", parse_uint, CONFIG_FIELD (api_max_connections), FALSE, "64",
+  { "api", "max_connections", cr_config_parse_uint, CONFIG_FIELD (api_max_connections), FALSE, "64",
     1, 4096, NULL },
   /* Default: CR_CONFIG_DEFAULT_USERS_PATH, filled in after loading. */
-  { "api", "users", parse_text, CONFIG_FIELD (users_path), FALSE, NULL, 0, 0,
+  { "api", "users", cr_config_parse_text, CONFIG_FIELD (users_path), FALSE, NULL, 0, 0,
     "the accounts' file, e.g. /var/lib/courtrec/users.db" },
-  { "api", "login_idle_minutes", parse_uint, CONFIG_FIELD (login_idle_minutes), FALSE, "30",
-    1, 1440, NULL },
-  { "api", "login_max_hours", parse_uint, CONFIG_FIELD (login_max_hours), FALSE, "12",
+  { "api", "login_idle_minutes", cr_config_parse_uint, CONFIG_FIELD (login_idle_minutes), FALSE,
+    "30", 1, 1440, NULL },
+  { "api", "login_max_hours", cr_config_parse_uint, CONFIG_FIELD (login_max_hours), FALSE, "12",
     1, 168, NULL },
 
   /* No default: without [public] listen the public pages are not served. */
-  { "public", "listen", parse_listen, CONFIG_FIELD (public_host), FALSE, NULL, 0, 0, NULL },
-  { "public", "max_connections", parse_uint, CONFIG_FIELD (public_max_connections), FALSE,
+  { "public", "listen", cr_config_parse_listen, CONFIG_FIELD (public_host), FALSE, NULL, 0, 0,
+    NULL },
+  { "public", "max_connections", cr_config_parse_uint, CONFIG_FIELD (public_max_connections), FALSE,
     "512", 1, 65536, NULL },
-  { "public", "max_connections_per_client", parse_uint,
+  { "public", "max_connections_per_client", cr_config_parse_uint,
     CONFIG_FIELD (public_max_connections_per_client), FALSE, "16", 1, 65536, NULL },
-  { "public", "requests_per_second_per_client", parse_uint,
+  { "public", "requests_per_second_per_client", cr_config_parse_uint,
     CONFIG_FIELD (public_requests_per_second), FALSE, "20", 1, 100000, NULL },
 
-  { "console", "bookmarks", parse_text, CONFIG_FIELD (console_bookmarks), FALSE,
-    "宣布开庭;法庭调查;法庭辩论;最后陈述;宣判", 0, 0,
-    "the usual markers, separated by ';', e.g. 宣布开庭;法庭调查;宣判" },
-  { "console", "max_streams", parse_uint, CONFIG_FIELD (console_max_streams), FALSE, "16",
+  { "console", "bookmarks", cr_config_parse_text, CONFIG_FIELD (console_bookmarks), FALSE,
+    "宣布开庭;法庭调查;法庭辩论;最后陈述;宣判", 0, 0, "the usual markers, separated by ';', e.g. 宣布开庭;法庭调查;宣判" },
+  { "console", "max_streams", cr_config_parse_uint, CONFIG_FIELD (console_max_streams), FALSE, "16",
     1, 256, NULL },
 
   /* No default: the slip then names the [public] listen address. */
-  { "access", "public_url", parse_public_url, CONFIG_FIELD (access_public_url), FALSE, NULL,
-    0, 0, NULL },
-  { "access", "code_days", parse_uint, CONFIG_FIELD (access_code_days), FALSE, "3", 1, 90,
+  { "access", "public_url", cr_config_parse_public_url, CONFIG_FIELD (access_public_url), FALSE,
+    NULL, 0, 0, NULL },
+  { "access", "code_days", cr_config_parse_uint, CONFIG_FIELD (access_code_days), FALSE, "3", 1, 90,
     NULL },
 
-  { "schedule", "calendar", parse_schedule_source, CONFIG_FIELD (schedule_calendar), FALSE,
-    NULL, 0, 0, "an http:// or https:// URL or a file, e.g. /etc/courtrec/hearings.ics" },
-  { "schedule", "feed", parse_schedule_source, CONFIG_FIELD (schedule_feed), FALSE,
+  { "schedule", "calendar", cr_config_parse_schedule_source, CONFIG_FIELD (schedule_calendar),
+    FALSE, NULL, 0, 0, "an http:// or https:// URL or a file, e.g. /etc/courtrec/hearings.ics" },
+  { "schedule", "feed", cr_config_parse_schedule_source, CONFIG_FIELD (schedule_feed), FALSE,
     NULL, 0, 0, "an http:// or https:// URL or a file of JSON or CSV" },
-  { "schedule", "timezone", parse_timezone, CONFIG_FIELD (schedule_timezone), FALSE,
+  { "schedule", "timezone", cr_config_parse_timezone, CONFIG_FIELD (schedule_timezone), FALSE,
     NULL, 0, 0, "a time zone, e.g. Asia/Shanghai" },
-  { "schedule", "location", parse_text, CONFIG_FIELD (schedule_location), FALSE, NULL,
+  { "schedule", "location", cr_config_parse_text, CONFIG_FIELD (schedule_location), FALSE, NULL,
     0, TITLE_MAX, "the calendar's LOCATION of this room, e.g. room-101" },
-  { "schedule", "poll_seconds", parse_uint, CONFIG_FIELD (schedule_poll_seconds), FALSE,
+  { "schedule", "poll_seconds", cr_config_parse_uint, CONFIG_FIELD (schedule_poll_seconds), FALSE,
     "300", 10, 86400, NULL },
-  { "schedule", "grace_seconds", parse_uint, CONFIG_FIELD (schedule_grace_seconds), FALSE,
+  { "schedule", "grace_seconds", cr_config_parse_uint, CONFIG_FIELD (schedule_grace_seconds), FALSE,
     "120", 0, 3600, NULL },
-  { "schedule", "autostart", parse_bool, CONFIG_FIELD (schedule_autostart), FALSE, "false",
-    0, 0, NULL },
-  { "schedule", "public_days", parse_uint, CONFIG_FIELD (schedule_public_days), FALSE, "7",
-    1, 60, NULL },
+  { "schedule", "autostart", cr_config_parse_bool, CONFIG_FIELD (schedule_autostart), FALSE,
+    "false", 0, 0, NULL },
+  { "schedule", "public_days", cr_config_parse_uint, CONFIG_FIELD (schedule_public_days), FALSE,
+    "7", 1, 60, NULL },
 
-  { "camera", "source", parse_camera_source, INPUT_FIELD (source), TRUE, NULL,
+  { "camera", "source", cr_config_parse_camera_source, INPUT_FIELD (source), TRUE, NULL,
     0, 0, "the camera's source: test, v4l2:/dev/videoN, rtsp://URL or file:PATH" },
   /* Default: the NAME of the group, filled in after loading. */
-  { "camera", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, LABEL_MAX,
+  { "camera", "label", cr_config_parse_text, INPUT_FIELD (label), FALSE, NULL, 0, LABEL_MAX,
     "the label shown on the picture, e.g. 审判长" },
-  { "camera", "role", parse_role, INPUT_FIELD (role), FALSE, NULL, 0, 0,
+  { "camera", "role", cr_config_parse_role, INPUT_FIELD (role), FALSE, NULL, 0, 0,
     "judge, plaintiff, defendant, witness, evidence or other" },
   /* Checked against the source after loading: file: sources only. */
-  { "camera", "loop", parse_bool, INPUT_FIELD (loop), FALSE, "false", 0, 0, NULL },
+  { "camera", "loop", cr_config_parse_bool, INPUT_FIELD (loop), FALSE, "false", 0, 0, NULL },
 
-  { "microphone", "source", parse_microphone_source, INPUT_FIELD (source),
+  { "microphone", "source", cr_config_parse_microphone_source, INPUT_FIELD (source),
     TRUE, NULL, 0, 0,
     "the microphone's source: test, alsa:DEVICE, pulse:DEVICE, rtsp://URL or file:PATH" },
-  { "microphone", "label", parse_text, INPUT_FIELD (label), FALSE, NULL, 0, LABEL_MAX,
+  { "microphone", "label", cr_config_parse_text, INPUT_FIELD (label), FALSE, NULL, 0, LABEL_MAX,
     "the label of its track, e.g. 审判长" },
   /* Checked against the [camera NAME] groups after loading. */
-  { "microphone", "camera", parse_text, INPUT_FIELD (camera), FALSE, NULL, 0, 0,
+  { "microphone", "camera", cr_config_parse_text, INPUT_FIELD (camera), FALSE, NULL, 0, 0,
     "the NAME of a [camera NAME] group" },
-  { "microphone", "loop", parse_bool, INPUT_FIELD (loop), FALSE, "false", 0, 0, NULL },
+  { "microphone", "loop", cr_config_parse_bool, INPUT_FIELD (loop), FALSE, "false", 0, 0, NULL },
 
-  { "live", "hls", parse_bool, CONFIG_FIELD (hls), FALSE, "true", 0, 0, NULL },
-  { "live", "delay_seconds", parse_uint, CONFIG_FIELD (hls_delay_seconds), FALSE, "0",
+  { "live", "hls", cr_config_parse_bool, CONFIG_FIELD (hls), FALSE, "true", 0, 0, NULL },
+  { "live", "delay_seconds", cr_config_parse_uint, CONFIG_FIELD (hls_delay_seconds), FALSE, "0",
     0, 300, NULL },
 
-  { "stream", "url", parse_stream_url, STREAM_FIELD (url), TRUE, NULL, 0, 0,
+  { "stream", "url", cr_config_parse_stream_url, STREAM_FIELD (url), TRUE, NULL, 0, 0,
     "rtmp://HOST/APP, rtmps://HOST/APP or srt://HOST:PORT" },
   /* Resolved against the config file's directory after loading. */
-  { "stream", "key_file", parse_text, STREAM_FIELD (key_file), FALSE, NULL, 0, 0,
+  { "stream", "key_file", cr_config_parse_text, STREAM_FIELD (key_file), FALSE, NULL, 0, 0,
     "the stream key's file, e.g. /etc/courtrec/portal.key" },
   /* Resolved against the config file's directory after loading. */
-  { "stream", "tls_ca_file", parse_text, STREAM_FIELD (tls_ca_file), FALSE, NULL, 0, 0,
+  { "stream", "tls_ca_file", cr_config_parse_text, STREAM_FIELD (tls_ca_file), FALSE, NULL, 0, 0,
     "a PEM file of CA certificates, e.g. /etc/courtrec/portal-ca.pem" },
-  { "stream", "delay_seconds", parse_uint, STREAM_FIELD (delay_seconds), FALSE, "0",
+  { "stream", "delay_seconds", cr_config_parse_uint, STREAM_FIELD (delay_seconds), FALSE, "0",
     0, 300, NULL },
-  { "stream", "autostart", parse_bool, STREAM_FIELD (autostart), FALSE, "true", 0, 0,
+  { "stream", "autostart", cr_config_parse_bool, STREAM_FIELD (autostart), FALSE, "true", 0, 0,
     NULL },
-  { "stream", "height", parse_even_uint, STREAM_FIELD (height), FALSE, NULL, 120, 2160,
+  { "stream", "height", cr_config_parse_even_uint, STREAM_FIELD (height), FALSE, NULL, 120, 2160,
     NULL },
-  { "stream", "video_bitrate_kbps", parse_uint, STREAM_FIELD (video_bitrate_kbps), FALSE,
+  { "stream", "video_bitrate_kbps", cr_config_parse_uint, STREAM_FIELD (video_bitrate_kbps), FALSE,
     NULL, 100, 50000, NULL },
 
-  { "alarm webhook", "url", parse_webhook_url, WEBHOOK_FIELD (url), TRUE, NULL, 0, 0,
+  { "alarm webhook", "url", cr_config_parse_webhook_url, WEBHOOK_FIELD (url), TRUE, NULL, 0, 0,
     "http://HOST[:PORT]/PATH or https://HOST[:PORT]/PATH" },
   /* Resolved against the config file's directory after loading. */
-  { "alarm webhook", "secret_file", parse_text, WEBHOOK_FIELD (secret_file), TRUE, NULL, 0, 0,
+  { "alarm webhook", "secret_file", cr_config_parse_text, WEBHOOK_FIELD (secret_file), TRUE, NULL,
+    0, 0,
     "the file of the secret that signs each notification, e.g. /etc/courtrec/monitoring.secret" },
-  { "alarm webhook", "timeout_seconds", parse_uint, WEBHOOK_FIELD (timeout_seconds), FALSE,
-    "10", 1, 300, NULL },
-  { "alarm webhook", "retry_min_seconds", parse_uint, WEBHOOK_FIELD (retry_min_seconds),
+  { "alarm webhook", "timeout_seconds", cr_config_parse_uint, WEBHOOK_FIELD (timeout_seconds),
+    FALSE, "10", 1, 300, NULL },
+  { "alarm webhook", "retry_min_seconds", cr_config_parse_uint, WEBHOOK_FIELD (retry_min_seconds),
     FALSE, "1", 1, 3600, NULL },
-  { "alarm webhook", "retry_max_seconds", parse_uint, WEBHOOK_FIELD (retry_max_seconds),
+  { "alarm webhook", "retry_max_seconds", cr_config_parse_uint, WEBHOOK_FIELD (retry_max_seconds),
     FALSE, "300", 1, 86400, NULL },
-  { "alarm webhook", "max_queued", parse_uint, WEBHOOK_FIELD (max_queued), FALSE, "1000",
+  { "alarm webhook", "max_queued", cr_config_parse_uint, WEBHOOK_FIELD (max_queued), FALSE, "1000",
     2, 100000, NULL },
 
-  { "archive", "endpoint", parse_archive_endpoint, ARCHIVE_FIELD (endpoint), TRUE, NULL, 0, 0,
-    "http://HOST[:PORT] or https://HOST[:PORT], e.g. https://s3.court.example" },
-  { "archive", "bucket", parse_bucket, ARCHIVE_FIELD (bucket), TRUE, NULL, 0, 0,
+  { "archive", "endpoint", cr_config_parse_archive_endpoint, ARCHIVE_FIELD (endpoint), TRUE, NULL,
+    0, 0, "http://HOST[:PORT] or https://HOST[:PORT], e.g. https://s3.court.example" },
+  { "archive", "bucket", cr_config_parse_bucket, ARCHIVE_FIELD (bucket), TRUE, NULL, 0, 0,
     "a bucket name, 3 to 63 of a-z 0-9 . -, e.g. court-recordings" },
-  /* parse_key_prefix takes the empty value: no prefix. */
-  { "archive", "prefix", parse_key_prefix, ARCHIVE_FIELD (prefix), FALSE, "", 0, 0, NULL },
-  { "archive", "region", parse_text, ARCHIVE_FIELD (region), FALSE, "us-east-1", 0, 64,
+  /* cr_config_parse_key_prefix takes the empty value: no prefix. */
+  { "archive", "prefix", cr_config_parse_key_prefix, ARCHIVE_FIELD (prefix), FALSE, "", 0, 0,
+    NULL },
+  { "archive", "region", cr_config_parse_text, ARCHIVE_FIELD (region), FALSE, "us-east-1", 0, 64,
     "an S3 region, e.g. us-east-1" },
   /* Resolved against the config file's directory after loading. */
-  { "archive", "access_key_file", parse_text, ARCHIVE_FIELD (access_key_file), TRUE, NULL,
+  { "archive", "access_key_file", cr_config_parse_text, ARCHIVE_FIELD (access_key_file), TRUE, NULL,
     0, 0, "the file of the access key, e.g. /etc/courtrec/archive.access" },
-  { "archive", "secret_key_file", parse_text, ARCHIVE_FIELD (secret_key_file), TRUE, NULL,
+  { "archive", "secret_key_file", cr_config_parse_text, ARCHIVE_FIELD (secret_key_file), TRUE, NULL,
     0, 0, "the file of the secret key, e.g. /etc/courtrec/archive.secret" },
-  { "archive", "max_age_hours", parse_uint, ARCHIVE_FIELD (max_age_hours), FALSE, "24",
+  { "archive", "max_age_hours", cr_config_parse_uint, ARCHIVE_FIELD (max_age_hours), FALSE, "24",
     1, 8760, NULL },
-  { "archive", "bandwidth_kbps", parse_uint, ARCHIVE_FIELD (bandwidth_kbps), FALSE, "0",
+  { "archive", "bandwidth_kbps", cr_config_parse_uint, ARCHIVE_FIELD (bandwidth_kbps), FALSE, "0",
     0, 100000000, NULL },
-  { "archive", "window", parse_window, ARCHIVE_FIELD (window), FALSE, "", 0, 0, NULL },
-  { "archive", "object_lock", parse_object_lock, ARCHIVE_FIELD (object_lock), FALSE, "auto",
-    0, 0, NULL },
+  { "archive", "window", cr_config_parse_window, ARCHIVE_FIELD (window), FALSE, "", 0, 0, NULL },
+  { "archive", "object_lock", cr_config_parse_object_lock, ARCHIVE_FIELD (object_lock), FALSE,
+    "auto", 0, 0, NULL },
+  /* Years, not days: a court's retention schedules are in years, and a
+   * hearing's objects must all end on its start's date, whatever day each
+   * one was sent. */
+  { "archive", "lock_retain_years", cr_config_parse_uint, ARCHIVE_FIELD (lock_retain_years),
+    FALSE, "30", 1, 100, NULL },
 };
-
-#define SOURCE_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL, alsa:DEVICE, pulse:DEVICE, camera:NAME or file:PATH"
-#define CAMERA_FORMS "test, v4l2:/dev/videoN, rtsp://URL, srt://URL, rtmp://URL or file:PATH"
-#define MICROPHONE_FORMS "test, alsa:DEVICE, pulse:DEVICE, camera:NAME, rtsp://URL, srt://URL, rtmp://URL or file:PATH"
 
 /* What loading one file needs at hand. */
 typedef struct {
   const char *path;          /* as the caller gave it, for messages */
   GKeyFile *key_file;
 } Loader;
-
-/* ---- value parsers ---- */
-
-static gboolean
-parse_text (const KeySpec *spec, const char *value, gpointer base,
-            GError **error)
-{
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-  g_autofree char *text = g_strstrip (g_strdup (value));
-  g_autoptr (GError) text_error = NULL;
-
-  if (*text == '\0')
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "expected %s", spec->expected);
-      return FALSE;
-    }
-  /* spec->max: characters; paths and the like are bounded by the value's
-   * byte limit alone. */
-  if (!cr_text_validate (text, "the value", spec->max > 0 ? spec->max : VALUE_MAX_BYTES,
-                         FALSE, &text_error))
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID, "%s: expected %s",
-                   text_error->message, spec->expected);
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_steal_pointer (&text);
-  return TRUE;
-}
-
-static gboolean
-parse_bool (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  gboolean *field = G_STRUCT_MEMBER_P (base, spec->offset);
-
-  if (g_ascii_strcasecmp (value, "true") == 0 || g_ascii_strcasecmp (value, "yes") == 0)
-    *field = TRUE;
-  else if (g_ascii_strcasecmp (value, "false") == 0 || g_ascii_strcasecmp (value, "no") == 0)
-    *field = FALSE;
-  else
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "expected true or false");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* A destination's URL: the scheme says the protocol; the host must be
- * there. The stream key belongs in key_file, where it is not logged. */
-static gboolean
-parse_stream_url (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  static const char *const schemes[] = { "rtmp", "rtmps", "srt", NULL };
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NON_DNS, NULL);
-
-  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "not a streaming URL: expected rtmp://HOST[:PORT]/APP, "
-                   "rtmps://HOST[:PORT]/APP or srt://HOST:PORT");
-      return FALSE;
-    }
-  if (g_str_equal (g_uri_get_scheme (uri), "srt") && g_uri_get_port (uri) <= 0)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "an SRT URL needs a port: expected srt://HOST:PORT");
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-/* A receiver of alarm notifications: plain HTTP(S), nothing curl would
- * also speak (file://, ftp://, ...). */
-static gboolean
-parse_webhook_url (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  static const char *const schemes[] = { "http", "https", NULL };
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
-
-  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "not a webhook URL: expected http://HOST[:PORT]/PATH or "
-                   "https://HOST[:PORT]/PATH");
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-/* An S3 endpoint: the scheme, host and port only, since keys are made
- * below it path-style and a path, query or password here would be signed
- * and sent where no one looks. */
-static gboolean
-parse_archive_endpoint (const KeySpec *spec, const char *value, gpointer base,
-                        GError **error)
-{
-  static const char *const schemes[] = { "http", "https", NULL };
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
-  const char *path = uri != NULL ? g_uri_get_path (uri) : NULL;
-
-  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
-      g_uri_get_fragment (uri) != NULL ||
-      (path != NULL && *path != '\0' && strcmp (path, "/") != 0) || strlen (value) > 256)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "not an S3 endpoint: expected http://HOST[:PORT] or "
-                   "https://HOST[:PORT], with no path, query or password");
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-/* S3's bucket names (DNS-like), checked here so that a typo is named at
- * start and not as a signature error at the first upload. */
-static gboolean
-parse_bucket (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-  gsize length = strlen (value);
-  gboolean ok = length >= 3 && length <= 63 && g_ascii_isalnum (value[0]) &&
-                g_ascii_isalnum (value[length - 1]);
-
-  for (gsize i = 0; ok && i < length; i++)
-    ok = g_ascii_islower (value[i]) || g_ascii_isdigit (value[i]) || value[i] == '.' ||
-         value[i] == '-';
-  if (!ok)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "not a bucket name: expected 3 to 63 of a-z 0-9 . -, starting and "
-                   "ending with a letter or digit, e.g. court-recordings");
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-/* A key prefix: ASCII segments of [A-Za-z0-9._~-] separated by single
- * '/', so that every key made under it needs no encoding (what is signed
- * is what is sent). Empty: none. */
-static gboolean
-parse_key_prefix (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-  g_auto (GStrv) parts = g_strsplit (value, "/", -1);
-  gboolean ok = strlen (value) <= 200;
-
-  for (guint i = 0; ok && *value != '\0' && parts[i] != NULL; i++)
-    {
-      ok = *parts[i] != '\0' && strcmp (parts[i], ".") != 0 && strcmp (parts[i], "..") != 0;
-      for (const char *p = parts[i]; ok && *p != '\0'; p++)
-        ok = g_ascii_isalnum (*p) || strchr ("._~-", *p) != NULL;
-    }
-  if (!ok)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "not a key prefix: expected ASCII letters, digits and . _ ~ - in parts "
-                   "separated by single '/', at most 200 characters, e.g. courts/sanmen");
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-static gboolean
-parse_clock_minute (const char *text, guint *minute)
-{
-  guint64 hours, minutes;
-
-  if (strlen (text) != 5 || text[2] != ':' || !g_ascii_isdigit (text[0]) ||
-      !g_ascii_isdigit (text[1]) || !g_ascii_isdigit (text[3]) || !g_ascii_isdigit (text[4]))
-    return FALSE;
-  hours = (text[0] - '0') * 10 + (text[1] - '0');
-  minutes = (text[3] - '0') * 10 + (text[4] - '0');
-  if (hours > 23 || minutes > 59)
-    return FALSE;
-  *minute = hours * 60 + minutes;
-  return TRUE;
-}
-
-/* "HH:MM-HH:MM" in local time, across midnight when the end is earlier;
- * empty: always. */
-static gboolean
-parse_window (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  CrArchiveWindow *window = G_STRUCT_MEMBER_P (base, spec->offset);
-  g_auto (GStrv) ends = g_strsplit (value, "-", -1);
-  CrArchiveWindow parsed = { FALSE, 0, 0 };
-
-  if (*value == '\0')
-    {
-      *window = (CrArchiveWindow) { TRUE, 0, 0 };
-      return TRUE;
-    }
-  if (g_strv_length (ends) != 2 || !parse_clock_minute (g_strstrip (ends[0]), &parsed.start_minute) ||
-      !parse_clock_minute (g_strstrip (ends[1]), &parsed.end_minute) ||
-      parsed.start_minute == parsed.end_minute)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "not an upload window: expected HH:MM-HH:MM (local time, two different "
-                   "times), e.g. 22:00-06:00, or nothing for always");
-      return FALSE;
-    }
-  *window = parsed;
-  return TRUE;
-}
-
-static gboolean
-parse_object_lock (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  gboolean *field = G_STRUCT_MEMBER_P (base, spec->offset);
-
-  if (strcmp (value, "auto") != 0 && strcmp (value, "off") != 0)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "expected auto (use the bucket's Object Lock when it has one) or off");
-      return FALSE;
-    }
-  *field = strcmp (value, "auto") == 0;
-  return TRUE;
-}
-
-gboolean
-cr_archive_window_open (const CrArchiveWindow *window, guint local_minute)
-{
-  if (window->always)
-    return TRUE;
-  if (window->start_minute < window->end_minute)
-    return local_minute >= window->start_minute && local_minute < window->end_minute;
-  return local_minute >= window->start_minute || local_minute < window->end_minute;
-}
-
-/* The party types it from the slip: an http or https address with a
- * host, no password in it. */
-static gboolean
-parse_public_url (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  static const char *const schemes[] = { "http", "https", NULL };
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-  g_autoptr (GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
-
-  if (uri == NULL || !g_strv_contains (schemes, g_uri_get_scheme (uri)) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      g_uri_get_userinfo (uri) != NULL || strlen (value) > 200)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "not a public address: expected http://HOST[:PORT]/PATH or "
-                   "https://HOST[:PORT]/PATH (at most 200 characters), e.g. "
-                   "https://court.example/access/");
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-static gboolean
-is_name_char (char c)
-{
-  return g_ascii_isalnum (c) || c == '-' || c == '_';
-}
-
-static gboolean
-is_name (const char *text, gsize max_length)
-{
-  gsize length = 0;
-
-  for (const char *p = text; *p != '\0'; p++, length++)
-    if (!is_name_char (*p))
-      return FALSE;
-  return length >= 1 && length <= max_length;
-}
-
-/* The room id ends up in paths and systemd unit names, hence the narrow
- * alphabet. */
-/* [schedule] calendar and feed: a web address, or a file resolved
- * against the config file's directory after loading. */
-static gboolean
-parse_schedule_source (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  if (!parse_text (spec, value, base, error))
-    return FALSE;
-  const char *text = *(char **) G_STRUCT_MEMBER_P (base, spec->offset);
-  if (strstr (text, "://") != NULL && !g_str_has_prefix (text, "http://")
-      && !g_str_has_prefix (text, "https://"))
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID, "expected %s",
-                   spec->expected);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* A zone GLib knows from the system's tz database: a typo would otherwise
- * read every hearing's time as UTC. */
-static gboolean
-parse_timezone (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  if (!parse_text (spec, value, base, error))
-    return FALSE;
-  const char *text = *(char **) G_STRUCT_MEMBER_P (base, spec->offset);
-  g_autoptr (GTimeZone) zone = g_time_zone_new_identifier (text);
-  if (zone == NULL)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "no such time zone: expected %s", spec->expected);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-parse_room_id (const KeySpec *spec, const char *value, gpointer base,
-               GError **error)
-{
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-
-  if (!is_name (value, 64))
-    {
-      g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                           "expected the room id: 1 to 64 letters (A-Z, a-z), "
-                           "digits, '-' or '_', e.g. room-101");
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-/* Digits only: no sign, no spaces, no hex; what a person means by "25". */
-static gboolean
-read_whole_number (const char *text, guint min, guint max, guint *number)
-{
-  guint64 n;
-
-  if (!g_ascii_isdigit (*text))
-    return FALSE;
-  if (!g_ascii_string_to_unsigned (text, 10, min, max, &n, NULL))
-    return FALSE;
-  *number = (guint) n;
-  return TRUE;
-}
-
-static gboolean
-parse_uint (const KeySpec *spec, const char *value, gpointer base,
-            GError **error)
-{
-  guint *field = G_STRUCT_MEMBER_P (base, spec->offset);
-
-  if (!read_whole_number (value, spec->min, spec->max, field))
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "expected a whole number from %u to %u",
-                   spec->min, spec->max);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Picture sizes must be even: the encoders take 4:2:0 video, which halves
- * both dimensions for the chroma planes. */
-static gboolean
-parse_even_uint (const KeySpec *spec, const char *value, gpointer base,
-                 GError **error)
-{
-  guint *field = G_STRUCT_MEMBER_P (base, spec->offset);
-  guint number;
-
-  if (!read_whole_number (value, spec->min, spec->max, &number) ||
-      number % 2 != 0)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "expected an even whole number from %u to %u",
-                   spec->min, spec->max);
-      return FALSE;
-    }
-  *field = number;
-  return TRUE;
-}
-
-static gboolean
-parse_input_source (const KeySpec *spec, const char *value, gpointer base,
-                    gboolean camera, GError **error)
-{
-  CrSource *field = G_STRUCT_MEMBER_P (base, spec->offset);
-  CrSource source = { 0 };
-
-  if (!parse_source (value, &source, camera ? CAMERA_FORMS : MICROPHONE_FORMS,
-                     error))
-    return FALSE;
-  if (camera && (source.kind == CR_SOURCE_ALSA || source.kind == CR_SOURCE_PULSE ||
-                 source.kind == CR_SOURCE_CAMERA))
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "%s: is a sound device, not a camera: expected %s",
-                   cr_source_kind_to_string (source.kind), CAMERA_FORMS);
-      cr_source_clear (&source);
-      return FALSE;
-    }
-  if (!camera && source.kind == CR_SOURCE_V4L2)
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "v4l2: is a video device, not a microphone: expected %s",
-                   MICROPHONE_FORMS);
-      cr_source_clear (&source);
-      return FALSE;
-    }
-  cr_source_clear (field);
-  *field = source;
-  return TRUE;
-}
-
-static gboolean
-parse_camera_source (const KeySpec *spec, const char *value, gpointer base,
-                     GError **error)
-{
-  return parse_input_source (spec, value, base, TRUE, error);
-}
-
-static gboolean
-parse_microphone_source (const KeySpec *spec, const char *value,
-                         gpointer base, GError **error)
-{
-  return parse_input_source (spec, value, base, FALSE, error);
-}
-
-/* A value that must be one of @choices (NULL-terminated). */
-static gboolean
-parse_choice (const KeySpec *spec, const char *value, gpointer base,
-              const char *const *choices, GError **error)
-{
-  char **field = G_STRUCT_MEMBER_P (base, spec->offset);
-
-  if (!g_strv_contains (choices, value))
-    {
-      /* The value is left out: the loader shows it, escaped and cut. */
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID, "expected %s",
-                   spec->expected);
-      return FALSE;
-    }
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
-static gboolean
-parse_layout (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  static const char *const layouts[] = { "single", "pip", "grid", "voice", "evidence", NULL };
-  return parse_choice (spec, value, base, layouts, error);
-}
-
-static gboolean
-parse_tracks (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  static const char *const tracks[] = { "mix", "mix+each", NULL };
-  return parse_choice (spec, value, base, tracks, error);
-}
-
-static gboolean
-parse_track_codec (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  static const char *const codecs[] = { "opus", "flac", NULL };
-  return parse_choice (spec, value, base, codecs, error);
-}
-
-static gboolean
-parse_role (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  static const char *const roles[] = { "judge", "plaintiff", "defendant", "witness",
-                                       "evidence", "other", NULL };
-  return parse_choice (spec, value, base, roles, error);
-}
-
-/* A level in dBFS: a whole number from -120 to 0. */
-static gboolean
-parse_dbfs (const KeySpec *spec, const char *value, gpointer base, GError **error)
-{
-  int *field = G_STRUCT_MEMBER_P (base, spec->offset);
-  gint64 number;
-
-  if (!g_ascii_string_to_signed (value, 10, -120, 0, &number, NULL))
-    {
-      g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                           "expected a level in dBFS, a whole number from -120 to 0");
-      return FALSE;
-    }
-  *field = (int) number;
-  return TRUE;
-}
-
-static gboolean
-is_address_of_family (const char *text, GSocketFamily family)
-{
-  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (text);
-
-  return address != NULL && g_inet_address_get_family (address) == family;
-}
-
-/* host:port, where host is an IPv4 address, localhost or [IPv6]. Names
- * other than localhost are refused: the API must not depend on DNS to come
- * up, and a courtroom box listens on an address it owns. */
-static gboolean
-parse_listen (const KeySpec *spec, const char *value, gpointer base,
-              GError **error)
-{
-  CrConfig *config = base;
-  g_autofree char *host = NULL;
-  const char *port_text = NULL;
-  guint port;
-
-  if (value[0] == '[')
-    {
-      const char *close = strchr (value, ']');
-
-      if (close != NULL && close[1] == ':')
-        {
-          host = g_strndup (value + 1, close - value - 1);
-          port_text = close + 2;
-          if (!is_address_of_family (host, G_SOCKET_FAMILY_IPV6))
-            g_clear_pointer (&host, g_free);
-        }
-    }
-  else
-    {
-      const char *colon = strrchr (value, ':');
-
-      if (colon != NULL && memchr (value, ':', colon - value) == NULL)
-        {
-          host = g_strndup (value, colon - value);
-          port_text = colon + 1;
-          if (strcmp (host, "localhost") != 0 &&
-              !is_address_of_family (host, G_SOCKET_FAMILY_IPV4))
-            g_clear_pointer (&host, g_free);
-        }
-    }
-
-  if (host == NULL || !read_whole_number (port_text, 1, 65535, &port))
-    {
-      g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                           "expected host:port with a port from 1 to 65535, "
-                           "where host is an IPv4 address, localhost or an "
-                           "IPv6 address in brackets, e.g. 127.0.0.1:8780 "
-                           "or [::1]:8780");
-      return FALSE;
-    }
-  /* One parser for both listeners: the port is the host's neighbour. */
-  if (spec->offset == CONFIG_FIELD (public_host))
-    {
-      g_free (config->public_host);
-      config->public_host = g_steal_pointer (&host);
-      config->public_port = (guint16) port;
-    }
-  else
-    {
-      g_free (config->api_host);
-      config->api_host = g_steal_pointer (&host);
-      config->api_port = (guint16) port;
-    }
-  return TRUE;
-}
-
-/* host:port as [api] listen takes it: an IPv6 host in brackets. */
-static char *
-format_listen (const char *host, guint16 port)
-{
-  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
-                                    : g_strdup_printf ("%s:%u", host, port);
-}
-
-/* Whether one address's socket keeps the other from binding the same
- * port: the same address, or the wildcard (0.0.0.0, ::) of its family;
- * the HTTP server binds IPv6 sockets IPv6-only. */
-static gboolean
-addresses_clash (const char *text_a, const char *text_b)
-{
-  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (text_a);
-  g_autoptr (GInetAddress) b = g_inet_address_new_from_string (text_b);
-
-  if (g_inet_address_get_family (a) != g_inet_address_get_family (b))
-    return FALSE;
-  return g_inet_address_equal (a, b) || g_inet_address_get_is_any (a) ||
-         g_inet_address_get_is_any (b);
-}
-
-/* TRUE when both listeners cannot be bound at once (the daemon would fail
- * at start; --check-config should say so first). The hosts are what
- * parse_listen accepts: literals, or localhost, which the server binds on
- * 127.0.0.1 and ::1. */
-static gboolean
-listeners_clash (const char *host_a, guint16 port_a, const char *host_b, guint16 port_b)
-{
-  static const char *const localhost[] = { "127.0.0.1", "::1", NULL };
-  const char *const one_a[] = { host_a, NULL };
-  const char *const one_b[] = { host_b, NULL };
-  const char *const *all_a = g_str_equal (host_a, "localhost") ? localhost : one_a;
-  const char *const *all_b = g_str_equal (host_b, "localhost") ? localhost : one_b;
-
-  if (port_a != port_b)
-    return FALSE;
-  for (gsize i = 0; all_a[i] != NULL; i++)
-    for (gsize j = 0; all_b[j] != NULL; j++)
-      if (addresses_clash (all_a[i], all_b[j]))
-        return TRUE;
-  return FALSE;
-}
-
-/* ---- sources ---- */
-
-const char *
-cr_source_kind_to_string (CrSourceKind kind)
-{
-  switch (kind)
-    {
-    case CR_SOURCE_TEST:
-      return "test";
-    case CR_SOURCE_V4L2:
-      return "v4l2";
-    case CR_SOURCE_RTSP:
-      return "rtsp";
-    case CR_SOURCE_ALSA:
-      return "alsa";
-    case CR_SOURCE_PULSE:
-      return "pulse";
-    case CR_SOURCE_FILE:
-      return "file";
-    case CR_SOURCE_SRT:
-      return "srt";
-    case CR_SOURCE_RTMP:
-      return "rtmp";
-    case CR_SOURCE_CAMERA:
-      return "camera";
-    }
-  return "unknown";
-}
-
-void
-cr_source_clear (CrSource *source)
-{
-  if (source == NULL)
-    return;
-  g_clear_pointer (&source->location, g_free);
-  source->kind = CR_SOURCE_TEST;
-}
-
-/* The message leaves out @text (the config loader shows it already) and,
- * for text that is no source at all, lists @forms. */
-static gboolean
-parse_source (const char *text, CrSource *source, const char *forms,
-              GError **error)
-{
-  static const struct {
-    const char *prefix;
-    CrSourceKind kind;
-    const char *example;
-  } prefixed[] = {
-    { "v4l2:", CR_SOURCE_V4L2, "v4l2:/dev/video0" },
-    { "alsa:", CR_SOURCE_ALSA, "alsa:hw:1,0" },
-    { "pulse:", CR_SOURCE_PULSE, "pulse:alsa_input.usb-mic.analog-stereo" },
-    { "file:", CR_SOURCE_FILE, "file:/srv/courtrec/test-card.mkv" },
-    { "camera:", CR_SOURCE_CAMERA, "camera:witness" },
-  };
-
-  if (strcmp (text, "test") == 0 || strcmp (text, "test:silence") == 0 ||
-      strcmp (text, "test:sync") == 0)
-    {
-      source->kind = CR_SOURCE_TEST;
-      source->location = text[4] == ':' ? g_strdup (text + 5) : NULL;
-      return TRUE;
-    }
-
-  {
-    static const struct {
-      const char *scheme;
-      CrSourceKind kind;
-      const char *example;
-    } urls[] = {
-      { "srt://", CR_SOURCE_SRT, "srt://0.0.0.0:7001?mode=listener" },
-      { "rtmp://", CR_SOURCE_RTMP, "rtmp://192.168.1.80/live/witness" },
-      { "rtmps://", CR_SOURCE_RTMP, "rtmps://portal.example/live/witness" },
-    };
-    for (gsize i = 0; i < G_N_ELEMENTS (urls); i++)
-      {
-        const char *rest = text + strlen (urls[i].scheme);
-        if (g_ascii_strncasecmp (text, urls[i].scheme, strlen (urls[i].scheme)) != 0)
-          continue;
-        if (*rest == '\0' || *rest == '/' || *rest == '?')
-          {
-            g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                         "a %.*s URL needs a host, e.g. %s",
-                         (int) (strlen (urls[i].scheme) - 3), urls[i].scheme,
-                         urls[i].example);
-            return FALSE;
-          }
-        source->kind = urls[i].kind;
-        source->location = g_strdup (text);
-        return TRUE;
-      }
-  }
-
-  /* The URL scheme is case-insensitive (RFC 3986); the whole URL is kept
-   * as written for rtspsrc. */
-  if (g_ascii_strncasecmp (text, "rtsp://", 7) == 0 ||
-      g_ascii_strncasecmp (text, "rtsps://", 8) == 0)
-    {
-      const char *rest = strstr (text, "://") + 3;
-
-      if (*rest == '\0' || *rest == '/')
-        {
-          g_set_error_literal (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                               "an RTSP URL needs a host, e.g. "
-                               "rtsp://192.168.1.64:554/stream1");
-          return FALSE;
-        }
-      source->kind = CR_SOURCE_RTSP;
-      source->location = g_strdup (text);
-      return TRUE;
-    }
-
-  for (gsize i = 0; i < G_N_ELEMENTS (prefixed); i++)
-    {
-      g_autofree char *location = NULL;
-
-      if (!g_str_has_prefix (text, prefixed[i].prefix))
-        continue;
-      location = g_strstrip (g_strdup (text + strlen (prefixed[i].prefix)));
-      if (*location == '\0' ||
-          (prefixed[i].kind == CR_SOURCE_V4L2 && *location != '/'))
-        {
-          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                       "%s needs a %s after the colon, e.g. %s",
-                       prefixed[i].prefix,
-                       prefixed[i].kind == CR_SOURCE_FILE ? "path"
-                       : prefixed[i].kind == CR_SOURCE_V4L2 ? "device path"
-                       : prefixed[i].kind == CR_SOURCE_CAMERA ? "camera NAME"
-                       : "device",
-                       prefixed[i].example);
-          return FALSE;
-        }
-      source->kind = prefixed[i].kind;
-      source->location = g_steal_pointer (&location);
-      return TRUE;
-    }
-
-  g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-               "not a source: expected %s", forms);
-  return FALSE;
-}
-
-gboolean
-cr_source_parse (const char *text, CrSource *source, GError **error)
-{
-  g_autoptr (GError) local_error = NULL;
-
-  g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (source != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!parse_source (text, source, SOURCE_FORMS, &local_error))
-    {
-      g_autofree char *shown = cr_text_escape (text, -1, CR_TEXT_SHOWN_MAX);
-
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "\"%s\": %s", shown, local_error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* ---- the loader ---- */
 
@@ -1463,7 +589,7 @@ static gboolean
 check_item_name (const Loader *loader, const char *header, const char *kind,
                  const char *name, GError **error)
 {
-  if (!is_name (name, G_MAXSIZE))
+  if (!cr_config_is_name (name, G_MAXSIZE))
     {
       g_autofree char *shown = cr_text_escape (header, -1, CR_TEXT_SHOWN_MAX);
 
@@ -1877,12 +1003,12 @@ cr_config_load (const char *path, GError **error)
     }
 
   if (config->public_host != NULL &&
-      listeners_clash (config->public_host, config->public_port, config->api_host,
+      cr_config_listeners_clash (config->public_host, config->public_port, config->api_host,
                        config->api_port))
     {
-      g_autofree char *public_listen = format_listen (config->public_host,
+      g_autofree char *public_listen = cr_config_format_listen (config->public_host,
                                                       config->public_port);
-      g_autofree char *api_listen = format_listen (config->api_host, config->api_port);
+      g_autofree char *api_listen = cr_config_format_listen (config->api_host, config->api_port);
 
       g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
                    "%s: [public] listen = %s and [api] listen = %s take the same port on "
@@ -1955,167 +1081,4 @@ cr_stream_own_profile (const CrConfig *config, const CrStreamConfig *stream, gui
   if (bitrate_kbps != NULL)
     *bitrate_kbps = kbps;
   return h != config->height || kbps != config->video_bitrate_kbps;
-}
-
-/* ---- stream keys ---- */
-
-char *
-cr_config_load_stream_key (const CrStreamConfig *stream, GError **error)
-{
-  g_autofree char *contents = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  if (stream->key_file == NULL)
-    return g_strdup ("");
-  if (!cr_small_file_read (stream->key_file, "The stream key file", SECRET_MAX_BYTES, &contents,
-                           NULL, &local_error))
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
-                   "[stream %s] key_file = \"%s\": cannot read the stream key: %s",
-                   stream->name, cr_text_shown (stream->key_file), local_error->message);
-      return NULL;
-    }
-  g_strstrip (contents);
-  if (*contents == '\0' || strpbrk (contents, " \t\r\n/?#") != NULL)
-    {
-      /* Not printed: a wrong key is still a secret. */
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "[stream %s] key_file = \"%s\": %s", stream->name,
-                   cr_text_shown (stream->key_file),
-                   *contents == '\0' ? "the file is empty: expected the stream key"
-                                     : "not a stream key: expected one word without "
-                                       "spaces, '/', '?' or '#'");
-      explicit_bzero (contents, strlen (contents));
-      return NULL;
-    }
-  return g_steal_pointer (&contents);
-}
-
-/* ---- the API token ---- */
-
-static gboolean
-fill_random (guint8 *buffer, gsize length, GError **error)
-{
-  gsize done = 0;
-
-  while (done < length)
-    {
-      ssize_t n = getrandom (buffer + done, length - done, 0);
-
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          if (saved_errno == EINTR)
-            continue;
-          g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
-                       "cannot get random bytes for the API token: %s",
-                       g_strerror (saved_errno));
-          return FALSE;
-        }
-      done += (gsize) n;
-    }
-  return TRUE;
-}
-
-static char *
-create_token (const char *path, GError **error)
-{
-  static const char hex[] = "0123456789abcdef";
-  guint8 random[TOKEN_BYTES];
-  char text[TOKEN_BYTES * 2 + 2];
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr (GError) local_error = NULL;
-  char *token;
-
-  /* 0750: the storage directory holds the recordings, which are not for
-   * everyone on the machine (SPC rules, Art. 15). */
-  if (g_mkdir_with_parents (dir, 0750) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
-                   "cannot create the directory %s for the API token file: %s",
-                   dir, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  if (!fill_random (random, sizeof random, error))
-    return NULL;
-  for (gsize i = 0; i < TOKEN_BYTES; i++)
-    {
-      text[2 * i] = hex[random[i] >> 4];
-      text[2 * i + 1] = hex[random[i] & 0xf];
-    }
-  text[TOKEN_BYTES * 2] = '\n';
-  text[TOKEN_BYTES * 2 + 1] = '\0';
-  explicit_bzero (random, sizeof random);
-
-  /* Written to a temporary file and renamed: a reader never sees half a
-   * token, and the mode is 0600 from the start. */
-  if (!g_file_set_contents_full (path, text, TOKEN_BYTES * 2 + 1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                 &local_error))
-    {
-      explicit_bzero (text, sizeof text);
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
-                   "cannot write the API token file: %s", local_error->message);
-      return NULL;
-    }
-  token = g_strndup (text, TOKEN_BYTES * 2);
-  explicit_bzero (text, sizeof text);
-  return token;
-}
-
-char *
-cr_config_load_token (const CrConfig *config, gboolean create, GError **error)
-{
-  g_autoptr (GError) local_error = NULL;
-  g_autofree char *contents = NULL;
-  gsize length;
-
-  g_return_val_if_fail (config != NULL, NULL);
-  g_return_val_if_fail (config->token_file != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!cr_small_file_read (config->token_file, "The API token file", SECRET_MAX_BYTES,
-                           &contents, &length, &local_error))
-    {
-      if (create && g_error_matches (local_error, G_FILE_ERROR,
-                                     G_FILE_ERROR_NOENT))
-        return create_token (config->token_file, error);
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_IO,
-                   "cannot read the API token: %s", local_error->message);
-      return NULL;
-    }
-
-  /* A NUL would cut the token short without anyone noticing. */
-  if (memchr (contents, '\0', length) != NULL)
-    {
-      explicit_bzero (contents, length);
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "%s: the API token file holds a NUL byte: expected one "
-                   "word of visible ASCII characters", cr_text_shown (config->token_file));
-      return NULL;
-    }
-  g_strstrip (contents);
-  if (*contents == '\0')
-    {
-      g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                   "%s: the API token file is empty: expected a token "
-                   "(remove the file to have a new one made)",
-                   cr_text_shown (config->token_file));
-      return NULL;
-    }
-  /* It goes into an HTTP header as is. */
-  for (gsize i = 0; contents[i] != '\0'; i++)
-    if (contents[i] < 0x21 || contents[i] > 0x7e)
-      {
-        explicit_bzero (contents, length);
-        g_set_error (error, CR_CONFIG_ERROR, CR_CONFIG_ERROR_INVALID,
-                     "%s: the API token must be one word of visible ASCII "
-                     "characters", cr_text_shown (config->token_file));
-        return NULL;
-      }
-  return g_steal_pointer (&contents);
 }

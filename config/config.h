@@ -107,6 +107,8 @@ typedef struct {
   guint bandwidth_kbps;     /* the upload's cap; 0 (default): none */
   CrArchiveWindow window;   /* default: always */
   gboolean object_lock;     /* object_lock = auto (default, TRUE) or off */
+  guint lock_retain_years;  /* with a lock: COMPLIANCE from the session's start for
+                               this many years, 1 to 100; 30 */
 } CrArchiveConfig;
 
 typedef struct {

@@ -486,11 +486,17 @@ cr_recorder_end_segments (CrRecorder *recorder)
   /* The open file is being finished: status shows none from now on. */
   g_clear_pointer (&recorder->segment, cr_recorder_open_segment_free);
   /* The writer numbered files as it opened them; the next run follows on.
-   * Rows are added on the main loop, so count what was handed out. */
+   * Rows are added on the main loop, when the opening is heard of: a file
+   * opened a moment before a pause may have none yet, and the next run
+   * must not take its number (and in the same second its name, which
+   * would put the next file over it). */
   recorder->next_sequence = MAX (recorder->next_sequence,
                                  cr_segment_index_last_sequence (recorder->index,
                                                                  recorder->session->id,
                                                                  &error) + 1);
+  recorder->next_sequence = MAX (recorder->next_sequence,
+                                 cr_segment_writer_next_sequence (recorder->writer,
+                                                                  recorder->session->id));
 }
 
 /* After a crash: log the time nobody recorded, and go on recording a

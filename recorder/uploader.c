@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* uploader.c: store-and-forward to one [archive NAME] bucket (uploader.h). */
-#include "recorder/uploader.h"
+#include "recorder/uploader-private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -28,78 +28,6 @@
  * log it (it looks every second). */
 #define CLOCK_LOG_WAIT_SECONDS 5
 
-struct CrUploader {
-  const CrArchiveConfig *config;
-  char *room_id;
-  char *index_path;
-  char *storage_dir;
-  char *access_key;
-  char *secret_key;
-
-  GThread *thread;
-  GMutex lock;                  /* guards what follows */
-  GCond wake;
-  gboolean stopping;
-  gboolean poked;
-  /* the last look at the queue, for status and /metrics */
-  CrUploadQueueStats stats;
-  char *last_error;
-  char *key_problem;            /* why the key files cannot be read, or NULL */
-  gboolean window_open;
-  /* what the store said when it last answered again */
-  char *lock_problem;           /* why its lock is not proven, or NULL */
-  double clock_offset;          /* store minus local, seconds */
-  guint clock_measures;         /* how many were taken */
-  guint clock_logged;           /* how many the recorder has logged */
-  gboolean store_lost;          /* a transfer found nothing there */
-};
-
-static gint64
-backoff (guint attempts)
-{
-  return cr_upload_backoff_us (MAX (attempts, 1), g_random_double ());
-}
-
-/* The file's MD5 in hex, or of @length bytes from @offset (-1: to the end). */
-static char *
-file_md5 (const char *path, gint64 offset, gint64 length, GError **error)
-{
-  g_autoptr (GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, error);
-  g_autofree guchar *buffer = g_malloc (1 << 20);
-  gint64 left = length;
-
-  if (in == NULL)
-    return NULL;
-  if (offset > 0 && !g_seekable_seek (G_SEEKABLE (in), offset, G_SEEK_SET, NULL, error))
-    return NULL;
-  while (length < 0 || left > 0)
-    {
-      gsize want = length < 0 ? (1 << 20) : (gsize) MIN (left, 1 << 20);
-      gssize got = g_input_stream_read (G_INPUT_STREAM (in), buffer, want, NULL, error);
-
-      if (got < 0)
-        return NULL;
-      if (got == 0)
-        break;
-      g_checksum_update (md5, buffer, got);
-      left -= got;
-    }
-  return g_strdup (g_checksum_get_string (md5));
-}
-
-static char *
-md5_base64 (const char *hex)
-{
-  guchar raw[16];
-
-  for (guint i = 0; i < 16; i++)
-    raw[i] = (guchar) (g_ascii_xdigit_value (hex[2 * i]) * 16 +
-                       g_ascii_xdigit_value (hex[2 * i + 1]));
-  return g_base64_encode (raw, sizeof raw);
-}
-
 static void
 queue_file (CrUploader *uploader, CrSegmentIndex *index, const CrSessionRecord *session,
             const char *item, gint64 sequence, const char *path, const char *key,
@@ -118,7 +46,7 @@ queue_file (CrUploader *uploader, CrSegmentIndex *index, const CrSessionRecord *
                  cr_text_shown (path));
       return;
     }
-  md5 = file_md5 (path, 0, -1, &error);
+  md5 = cr_uploader_file_md5 (path, 0, -1, &error);
   if (md5 != NULL)
     {
       CrUploadItem row = {
@@ -179,15 +107,11 @@ queue_new_items (CrUploader *uploader, CrSegmentIndex *index)
           const CrSegmentRecord *segment = g_ptr_array_index (segments, j);
           g_autofree char *path = NULL;
           g_autofree char *key = NULL;
-          const char *dot;
 
           if (!segment->closed || segment->sha256 == NULL || segment->purged)
             continue;
-          dot = strrchr (segment->path, '.');
           path = g_build_filename (uploader->storage_dir, segment->path, NULL);
-          key = g_strdup_printf ("%s/%06u%s", base, segment->sequence,
-                                 dot != NULL && strchr (dot, '/') == NULL &&
-                                   cr_s3_key_validate (dot + 1, NULL) ? dot : "");
+          key = cr_upload_segment_key (base, segment->sequence, segment->path);
           /* The newest file of an ended hearing goes first: the one the
            * court is likeliest to ask for. */
           queue_file (uploader, index, session, "segment", segment->sequence, path, key,
@@ -200,7 +124,7 @@ queue_new_items (CrUploader *uploader, CrSegmentIndex *index)
                                                    NULL);
           g_autofree char *name = g_strdup_printf ("session-%" G_GINT64_FORMAT ".json", id);
           g_autofree char *path = g_build_filename (dir, name, NULL);
-          g_autofree char *key = g_strdup_printf ("%s/manifest.json", base);
+          g_autofree char *key = cr_upload_manifest_key (base);
           g_autofree char *sha256 = NULL;
           gboolean has = FALSE;
 
@@ -248,232 +172,6 @@ publish_stats (CrUploader *uploader, CrSegmentIndex *index, const char *last_err
   g_mutex_unlock (&uploader->lock);
 }
 
-/* Whether the store holds @item whole: HEAD's size and ETag. *@found says
- * whether the key is there at all. FALSE with @error: no answer. */
-static gboolean
-store_holds (CrS3Client *client, const char *bucket, const CrUploadItem *item,
-             const char *expected_etag, gboolean *found, char **etag, GError **error)
-{
-  CrS3Reply reply = CR_S3_REPLY_INIT;
-  GError *local_error = NULL;
-  gboolean whole;
-
-  *found = FALSE;
-  if (!cr_s3_head_object (client, bucket, item->key, &reply, &local_error))
-    {
-      cr_s3_reply_clear (&reply);
-      if (g_error_matches (local_error, CR_S3_ERROR, CR_S3_ERROR_NOT_FOUND))
-        {
-          g_error_free (local_error);
-          return TRUE;
-        }
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-  *found = TRUE;
-  whole = reply.size == item->bytes && g_strcmp0 (reply.etag, expected_etag) == 0;
-  if (whole)
-    *etag = g_strdup (reply.etag);
-  else
-    g_message ("[archive %s]: %s in the store is not ours (size %" G_GINT64_FORMAT
-               ", ETag %s; expected %" G_GINT64_FORMAT ", %s): sent again",
-               item->archive, item->key, reply.size, cr_text_shown (reply.etag),
-               item->bytes, expected_etag);
-  cr_s3_reply_clear (&reply);
-  return TRUE;
-}
-
-/* Sends the parts the store does not hold yet (ListParts after a crash)
- * and completes. */
-static gboolean
-send_parts (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index,
-            CrUploadItem *item, const CrS3PutOptions *options, GError **error)
-{
-  const char *bucket = uploader->config->bucket;
-  g_autoptr (GArray) held = NULL;
-  g_autoptr (GArray) parts = g_array_new (FALSE, TRUE, sizeof (CrS3Part));
-  CrS3Reply reply = CR_S3_REPLY_INIT;
-  guint n = (guint) ((item->bytes + item->part_bytes - 1) / item->part_bytes);
-  gboolean ok;
-
-  if (item->upload_id != NULL)
-    {
-      GError *local_error = NULL;
-      held = cr_s3_multipart_list_parts (client, bucket, item->key, item->upload_id, &reply,
-                                         &local_error);
-      cr_s3_reply_clear (&reply);
-      if (held == NULL && !g_error_matches (local_error, CR_S3_ERROR, CR_S3_ERROR_NOT_FOUND))
-        {
-          g_propagate_error (error, local_error);
-          return FALSE;
-        }
-      g_clear_error (&local_error);
-      if (held == NULL)
-        g_clear_pointer (&item->upload_id, g_free);
-    }
-  if (item->upload_id == NULL)
-    {
-      item->upload_id = cr_s3_multipart_create (client, bucket, item->key, options, &reply,
-                                                error);
-      cr_s3_reply_clear (&reply);
-      if (item->upload_id == NULL ||
-          !cr_upload_queue_set_upload_id (index, item->id, item->upload_id, error))
-        return FALSE;
-    }
-  for (guint number = 1; number <= n; number++)
-    {
-      gint64 offset = (gint64) (number - 1) * item->part_bytes;
-      gint64 length = MIN (item->part_bytes, item->bytes - offset);
-      g_autofree char *md5 = file_md5 (item->path, offset, length, error);
-      CrS3Part part = { number, length, NULL };
-
-      if (md5 == NULL)
-        return FALSE;
-      for (guint i = 0; held != NULL && i < held->len; i++)
-        {
-          const CrS3Part *have = &g_array_index (held, CrS3Part, i);
-          if (have->number == number && have->size == length &&
-              g_ascii_strcasecmp (have->etag, md5) == 0)
-            part.etag = g_strdup (md5);
-        }
-      if (part.etag == NULL)
-        {
-          ok = cr_s3_multipart_upload_part (client, bucket, item->key, item->upload_id,
-                                            number, item->path, offset, length, &reply, error);
-          part.etag = g_strdup (ok ? reply.etag : NULL);
-          cr_s3_reply_clear (&reply);
-          if (!ok)
-            return FALSE;
-        }
-      g_array_append_val (parts, part);
-    }
-  ok = cr_s3_multipart_complete (client, bucket, item->key, item->upload_id, parts, &reply,
-                                 error);
-  cr_s3_reply_clear (&reply);
-  for (guint i = 0; i < parts->len; i++)
-    g_free (g_array_index (parts, CrS3Part, i).etag);
-  return ok;
-}
-
-static const char *
-reason_of (const GError *error)
-{
-  if (error->domain != CR_S3_ERROR)
-    return "local";
-  switch (error->code)
-    {
-    case CR_S3_ERROR_UNREACHABLE: return "unreachable";
-    case CR_S3_ERROR_REFUSED: return "refused";
-    case CR_S3_ERROR_NOT_FOUND: return "no-bucket";
-    case CR_S3_ERROR_UNKNOWN: return "unknown";
-    case CR_S3_ERROR_IO: return "local";
-    default: return "invalid";
-    }
-}
-
-/* @item was not sent for @error: tried again after a backoff. */
-static void
-record_failure (CrUploader *uploader, CrSegmentIndex *index, CrUploadItem *item,
-                const GError *error, char **last_error)
-{
-  g_autoptr (GError) record_error = NULL;
-  gint64 next = g_get_real_time () + backoff (item->attempts);
-  const char *reason = reason_of (error);
-
-  g_warning ("[archive %s]: %s: %s (%s; tried again in %" G_GINT64_FORMAT " s)",
-             item->archive, item->key, cr_text_shown (error->message), reason,
-             (next - g_get_real_time ()) / G_USEC_PER_SEC);
-  g_free (*last_error);
-  *last_error = g_strdup_printf ("%s: %s", item->key, error->message);
-  /* When it answers again, the clock and the lock are asked again. */
-  if (g_error_matches (error, CR_S3_ERROR, CR_S3_ERROR_UNREACHABLE))
-    uploader->store_lost = TRUE;
-  if (!(g_error_matches (error, CR_S3_ERROR, CR_S3_ERROR_UNKNOWN)
-          ? cr_upload_queue_unknown (index, item->id, error->message, next, &record_error)
-          : cr_upload_queue_fail (index, item->id, reason, error->message, next,
-                                  &record_error)))
-    g_warning ("[archive %s]: %s", item->archive, cr_text_shown (record_error->message));
-}
-
-/* One attempt at @item: settle what the store holds, send if needed,
- * verify. Returns the error to record, or NULL once verified. */
-static void
-work_on (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index, CrUploadItem *item,
-         char **last_error)
-{
-  const char *bucket = uploader->config->bucket;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *etag = NULL;
-  g_autofree char *content_md5 = md5_base64 (item->md5);
-  g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, item->session_id,
-                                                                      NULL);
-  g_autofree char *session_text = g_strdup_printf ("%" G_GINT64_FORMAT, item->session_id);
-  g_autofree char *sequence_text = g_strdup_printf ("%" G_GINT64_FORMAT, item->sequence);
-  const char *metadata[] = {
-    "courtrec-room", uploader->room_id,
-    "courtrec-case", session != NULL && session->case_no != NULL ? session->case_no : "",
-    "courtrec-session", session_text,
-    "courtrec-item", item->item,
-    "courtrec-sequence", item->sequence >= 0 ? sequence_text : "",
-    "courtrec-sha256", item->sha256,
-    NULL,
-  };
-  CrS3PutOptions options = {
-    .sha256_hex = item->sha256, .content_md5 = content_md5,
-    .content_type = g_strcmp0 (item->item, "manifest") == 0 ? "application/json"
-                                                            : "video/x-matroska",
-    .metadata = metadata,
-  };
-  CrS3Reply reply = CR_S3_REPLY_INIT;
-  gboolean found = FALSE;
-  gboolean sent;
-
-  expected = item->part_bytes == 0 ? g_strdup (item->md5)
-                                   : cr_s3_expected_etag (item->path, item->part_bytes, &error);
-  if (expected == NULL)
-    goto failed;
-  /* Anything tried before (a crash, a lost answer, a failure) is asked
-   * about first: a timed-out PUT was seen to complete in the store. */
-  if (item->state != CR_UPLOAD_QUEUED || item->attempts > 0)
-    {
-      if (!store_holds (client, bucket, item, expected, &found, &etag, &error))
-        goto failed;
-      if (etag != NULL)
-        goto verified;
-    }
-  if (!cr_upload_queue_set_state (index, item->id, CR_UPLOAD_UPLOADING, &error))
-    goto failed;
-  item->attempts++;
-  if (item->part_bytes == 0)
-    {
-      sent = cr_s3_put_object (client, bucket, item->key, item->path, &options, &reply, &error);
-      cr_s3_reply_clear (&reply);
-    }
-  else
-    sent = send_parts (uploader, client, index, item, &options, &error);
-  if (!sent)
-    goto failed;
-  /* Only a HEAD counts, never the answer to the PUT or the Complete. */
-  if (!store_holds (client, bucket, item, expected, &found, &etag, &error))
-    goto failed;
-  if (etag == NULL)
-    {
-      g_set_error (&error, CR_S3_ERROR, CR_S3_ERROR_REFUSED,
-                   "the store does not show %s back as sent (size or ETag differ)", item->key);
-      goto failed;
-    }
-
-verified:
-  if (!cr_upload_queue_verified (index, item->id, etag, g_get_real_time (), &error))
-    goto failed;
-  g_message ("[archive %s]: %s verified (%" G_GINT64_FORMAT " bytes, ETag %s)",
-             item->archive, item->key, item->bytes, etag);
-  return;
-
-failed:
-  record_failure (uploader, index, item, error, last_error);
-}
 
 static gboolean
 window_open (CrUploader *uploader)
@@ -484,18 +182,46 @@ window_open (CrUploader *uploader)
                                    g_date_time_get_minute (now));
 }
 
-/* Waits up to @seconds for a poke or the end; FALSE when stopping. */
+/* The pokes counted so far. */
+static guint
+pokes_now (CrUploader *uploader)
+{
+  guint pokes;
+
+  g_mutex_lock (&uploader->lock);
+  pokes = uploader->pokes;
+  g_mutex_unlock (&uploader->lock);
+  return pokes;
+}
+
+/* Waits up to @seconds for the end or for a poke beyond @seen, the count
+ * the last look at the queue saw: a poke that came while the thread was
+ * busy ends the wait at once, where a flag taken by an earlier wait would
+ * have left a new segment waiting for the next poll. FALSE when stopping. */
 static gboolean
-wait_a_while (CrUploader *uploader, gint64 seconds)
+wait_a_while (CrUploader *uploader, gint64 seconds, guint seen)
 {
   gint64 until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
   gboolean go_on;
 
   g_mutex_lock (&uploader->lock);
-  while (!uploader->stopping && !uploader->poked)
+  while (!uploader->stopping && uploader->pokes == seen)
     if (!g_cond_wait_until (&uploader->wake, &uploader->lock, until))
       break;
-  uploader->poked = FALSE;
+  go_on = !uploader->stopping;
+  g_mutex_unlock (&uploader->lock);
+  return go_on;
+}
+
+gboolean
+cr_uploader_pause (CrUploader *uploader, guint seconds)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+  gboolean go_on;
+
+  g_mutex_lock (&uploader->lock);
+  while (!uploader->stopping && g_cond_wait_until (&uploader->wake, &uploader->lock, until))
+    ;
   go_on = !uploader->stopping;
   g_mutex_unlock (&uploader->lock);
   return go_on;
@@ -592,6 +318,7 @@ store_answered (CrUploader *uploader, CrS3Client *client, const CrS3Reply *reply
           g_free (problem);
           return FALSE;
         }
+      uploader->bucket_locked = locked;
       if (problem != NULL)
         g_warning ("[archive %s]: %s", config->name, cr_text_shown (problem));
       g_mutex_lock (&uploader->lock);
@@ -616,23 +343,25 @@ run (gpointer data)
   g_autofree char *last_error = NULL;
   gboolean bucket_ready = FALSE;
   gint64 last_scan_us = 0;
+  guint scanned_pokes = 0;
 
   while (!stopping (uploader))
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (CrUploadItem) item = NULL;
       gboolean open;
+      guint pokes;
 
       if (index == NULL &&
           (index = cr_segment_index_open (uploader->index_path, FALSE, &error)) == NULL)
         {
           g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, pokes_now (uploader));
           continue;
         }
       if (uploader->secret_key == NULL && !load_keys (uploader))
         {
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, pokes_now (uploader));
           continue;
         }
       s3.access_key = uploader->access_key;
@@ -640,19 +369,24 @@ run (gpointer data)
       if (client == NULL && (client = cr_s3_client_new (&s3, &error)) == NULL)
         {
           g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, pokes_now (uploader));
           continue;
         }
-      if (g_get_monotonic_time () - last_scan_us >= G_USEC_PER_SEC)
+      /* A poke is always looked at; without one, once a second at most
+       * (the loop goes round once per item). The count is read before the
+       * look: a poke during it is seen by the next. */
+      pokes = pokes_now (uploader);
+      if (pokes != scanned_pokes || g_get_monotonic_time () - last_scan_us >= G_USEC_PER_SEC)
         {
           queue_new_items (uploader, index);
+          scanned_pokes = pokes;
           last_scan_us = g_get_monotonic_time ();
         }
       open = window_open (uploader);
       publish_stats (uploader, index, last_error, open);
       if (!open)
         {
-          wait_a_while (uploader, 60);
+          wait_a_while (uploader, 60, scanned_pokes);
           continue;
         }
       if (uploader->store_lost)
@@ -680,14 +414,14 @@ run (gpointer data)
               item = cr_upload_queue_next (index, config->name, g_get_real_time (), NULL);
               if (item != NULL)
                 {
-                  record_failure (uploader, index, item, error, &last_error);
+                  cr_uploader_record_failure (uploader, index, item, error, &last_error);
                   uploader->store_lost = FALSE;
                   publish_stats (uploader, index, last_error, open);
                 }
               g_free (last_error);
               last_error = g_strdup_printf ("bucket %s: %s", config->bucket, error->message);
               g_warning ("[archive %s]: %s", config->name, cr_text_shown (last_error));
-              wait_a_while (uploader, backoff (3) / G_USEC_PER_SEC);
+              wait_a_while (uploader, cr_uploader_backoff (3) / G_USEC_PER_SEC, scanned_pokes);
               continue;
             }
         }
@@ -696,10 +430,10 @@ run (gpointer data)
         {
           if (error != NULL)
             g_warning ("[archive %s]: %s", config->name, cr_text_shown (error->message));
-          wait_a_while (uploader, POLL_SECONDS);
+          wait_a_while (uploader, POLL_SECONDS, scanned_pokes);
           continue;
         }
-      work_on (uploader, client, index, item, &last_error);
+      cr_uploader_work_on (uploader, client, index, item, &last_error);
       publish_stats (uploader, index, last_error, open);
     }
   return NULL;
@@ -756,7 +490,7 @@ void
 cr_uploader_poke (CrUploader *uploader)
 {
   g_mutex_lock (&uploader->lock);
-  uploader->poked = TRUE;
+  uploader->pokes++;
   g_cond_signal (&uploader->wake);
   g_mutex_unlock (&uploader->lock);
 }

@@ -3,6 +3,7 @@
 #include "tests/test-util-ceph.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -208,4 +209,24 @@ cr_test_alarm_message (CrTestRoom *room, const char *kind)
         return g_strdup (json_object_get_string_member (alarm, "message"));
     }
   return NULL;
+}
+
+char *
+cr_test_random_file (const char *path, gsize bytes, guint32 seed)
+{
+  g_autoptr (GChecksum) sha256 = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint32 *block = g_new (guint32, 1 << 18);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  FILE *file = fopen (path, "wb");
+
+  g_assert_nonnull (file);
+  for (gsize done = 0; done < bytes; done += (1 << 20))
+    {
+      for (guint i = 0; i < (1 << 18); i++)
+        block[i] = g_rand_int (rand);
+      g_assert_cmpuint (fwrite (block, 1, 1 << 20, file), ==, 1 << 20);
+      g_checksum_update (sha256, (const guchar *) block, 1 << 20);
+    }
+  g_assert_cmpint (fclose (file), ==, 0);
+  return g_strdup (g_checksum_get_string (sha256));
 }

@@ -56,6 +56,11 @@ char *cr_test_tool_digest (const char *tool, const char *path);
  * a key file open to all). (transfer full) the path */
 char *cr_test_ceph_key_file (CrTestCeph *ceph, const char *name, const char *text);
 
+/* @bytes (a multiple of 1 MiB) of random bytes from @seed in @path, a
+ * segment of noise for an uploader on an index of the test's own. Returns
+ * their SHA-256 in hex. (transfer full) */
+char *cr_test_random_file (const char *path, gsize bytes, guint32 seed);
+
 /* The message of the alarm @kind standing in status, or NULL. (transfer full) */
 char *cr_test_alarm_message (CrTestRoom *room, const char *kind);
 

@@ -133,6 +133,25 @@ const Verb cr_verbs[] = {
         "Where it was archived, e.g. the electronic archive's receipt", NULL },
       { NULL } },
     run_archived },
+  { "archive", "verify", 1, 1, CR_ROLE_ANYONE,
+    "re-read a session from the court archive and verify it there",
+    "Reads a session back from the court archive's bucket ([archive NAME]) and verifies it "
+    "from the archive's copy alone: the manifest's rows and ledger against their chain from "
+    "the root, every segment's object fetched and hashed, the seal's signature against the "
+    "device key, and the sealed head against the room's own index. Names each problem, with "
+    "the object's key. Exit status 0 when the copy is intact in every archive, 3 when not, "
+    "1 when an archive cannot be read.",
+    (const VerbOption[]) {
+      { "session", 0, OPT_SESSION, FALSE, "ID", "The session, from the room's index", NULL },
+      { "key", 0, OPT_TEXT, FALSE, "KEY",
+        "The session's place in the bucket (PREFIX/ROOM/DATE/TIME-ID), without the index: "
+        "when the room's disk is gone", NULL },
+      { "archive", 0, OPT_TEXT, FALSE, "NAME", "Only this [archive NAME] (default: every one)",
+        NULL },
+      { "public-key", 0, OPT_TEXT, FALSE, "HEX",
+        "The key seals must carry (64 hex digits); default: the device's KEY_FILE.pub", NULL },
+      { NULL } },
+    run_archive },
   { "seal", NULL, 0, 0, CR_ROLE_ANYONE, "seal a stopped session left unsealed (its key was unusable)",
     "Seals a stopped session that was not sealed at its stop (the device key could not be "
     "used), with the device key; a seal-late event says when and why.",

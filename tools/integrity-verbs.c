@@ -25,8 +25,8 @@
 /* The key seals must carry: --public-key, else the device's .pub file
  * beside the signing key; NULL when neither is at hand (then a seal counts
  * when its signature matches the key stored with it). */
-static char *
-trusted_public_key (const CrConfig *config, const char *given, int *exit_code)
+char *
+verify_trusted_key (const CrConfig *config, const char *given, int *exit_code)
 {
   g_autoptr (GError) error = NULL;
   char *key;
@@ -62,7 +62,7 @@ print_problem (const CrVerifyProblem *problem)
     }
 }
 
-static void
+void
 print_verify_report (const CrVerifyReport *report, gint64 elapsed_us)
 {
   guint outside = 0;
@@ -90,7 +90,8 @@ print_verify_report (const CrVerifyReport *report, gint64 elapsed_us)
       else if (session->state == CR_SESSION_STOPPED)
         g_string_append (notes, ", not sealed");
       printf ("session %" G_GINT64_FORMAT "  %s  %s: %s\n", session->session_id,
-              cr_text_shown (session->case_no), notes->str,
+              session->case_no != NULL ? cr_text_shown (session->case_no) : "(case not known)",
+              notes->str,
               session->problems == 0 ? "intact" : "PROBLEMS");
       for (guint p = 0; p < report->problems->len; p++)
         {
@@ -141,7 +142,7 @@ run_verify (VerbCall *call)
   config = verb_config (call, &code);
   if (config == NULL)
     return code;
-  trusted = trusted_public_key (config, verb_text (call, "public-key"), &code);
+  trusted = verify_trusted_key (config, verb_text (call, "public-key"), &code);
   if (code != EXIT_OK)
     return code;
 
@@ -248,7 +249,7 @@ run_archived (VerbCall *call)
   config = verb_config (call, &code);
   if (config == NULL)
     return code;
-  trusted = trusted_public_key (config, NULL, &code);
+  trusted = verify_trusted_key (config, NULL, &code);
   if (code != EXIT_OK)
     return code;
   index = verb_index (call, TRUE, &code);

@@ -12,6 +12,7 @@
 
 #include "accounts/role.h"
 #include "archive/segment-index.h"
+#include "archive/verify.h"
 #include "config/config.h"
 
 G_BEGIN_DECLS
@@ -130,6 +131,15 @@ int run_report (VerbCall *call);
 int run_archived (VerbCall *call);
 int run_seal (VerbCall *call);
 int run_retention (VerbCall *call);
+/* The key seals must carry: @given (--public-key), else the device's .pub
+ * beside its signing key; NULL when neither (*@exit_code EXIT_OK) or on a
+ * failure (printed, *@exit_code set). (transfer full) */
+char *verify_trusted_key (const CrConfig *config, const char *given, int *exit_code);
+/* A verification's findings, session by session, and the verdict. */
+void print_verify_report (const CrVerifyReport *report, gint64 elapsed_us);
+
+/* court-archive-verbs.c */
+int run_archive (VerbCall *call);
 
 /* copy-verbs.c */
 int run_verify_copy (VerbCall *call);

@@ -42,9 +42,10 @@ static void
 check_clock (CrRecorder *recorder, CrUploader *uploader, const CrArchiveConfig *config)
 {
   double offset = 0;
+  guint measure = 0;
   g_autofree char *skew = NULL;
 
-  if (cr_uploader_take_clock_offset (uploader, &offset))
+  if (cr_uploader_peek_clock_offset (uploader, &offset, &measure))
     {
       gint64 now = g_get_real_time ();
       g_autofree char *local = cr_format_utc (now);
@@ -60,6 +61,8 @@ check_clock (CrRecorder *recorder, CrUploader *uploader, const CrArchiveConfig *
       cr_recorder_log_event (recorder, CR_EVENT_CLOCK_OFFSET, detail);
       g_message ("clock-offset: the archive %s's clock is %s s from this one",
                  cr_text_shown (config->name), seconds);
+      /* Only now, with the event in the index, may anything be sent. */
+      cr_uploader_clock_logged (uploader, measure);
     }
   if (fabs (offset) > CR_UPLOADER_CLOCK_THRESHOLD_SECONDS)
     skew = g_strdup_printf ("this clock is %+.1f s from the archive %s's (more than %.0f s): "

@@ -275,7 +275,7 @@ load_keys (CrUploader *uploader)
 
 /* The store answers again (at start, after it was unreachable): before
  * anything is sent, the clock's offset is measured and waits to be logged
- * by the recorder (cr_uploader_take_clock_offset), and the lock is proven.
+ * by the recorder (cr_uploader_peek_clock_offset), and the lock is proven.
  * FALSE when the store went again meanwhile. */
 static gboolean
 store_answered (CrUploader *uploader, CrS3Client *client, const CrS3Reply *reply,
@@ -557,16 +557,24 @@ cr_uploader_dup_lock_problem (CrUploader *uploader)
 }
 
 gboolean
-cr_uploader_take_clock_offset (CrUploader *uploader, double *offset_seconds)
+cr_uploader_peek_clock_offset (CrUploader *uploader, double *offset_seconds, guint *measure)
 {
   gboolean fresh;
 
   g_mutex_lock (&uploader->lock);
   fresh = uploader->clock_logged < uploader->clock_measures;
-  uploader->clock_logged = uploader->clock_measures;
+  *measure = uploader->clock_measures;
   *offset_seconds = uploader->clock_offset;
   g_mutex_unlock (&uploader->lock);
   return fresh;
+}
+
+void
+cr_uploader_clock_logged (CrUploader *uploader, guint measure)
+{
+  g_mutex_lock (&uploader->lock);
+  uploader->clock_logged = MAX (uploader->clock_logged, measure);
+  g_mutex_unlock (&uploader->lock);
 }
 
 gint64

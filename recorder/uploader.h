@@ -60,9 +60,14 @@ char *cr_uploader_dup_key_problem (CrUploader *uploader);
  * while it held at the last check. (transfer full) */
 char *cr_uploader_dup_lock_problem (CrUploader *uploader);
 /* The store's clock minus this one's, in seconds, as last measured; TRUE
- * once for each new measure (the first upload after it waits until it is
- * taken, so that it is logged before anything is sent). */
-gboolean cr_uploader_take_clock_offset (CrUploader *uploader, double *offset_seconds);
+ * while that measure (*@measure) is not logged yet. Nothing is sent to the
+ * store after a measure until the recorder says it is logged
+ * (cr_uploader_clock_logged), or for 5 s at most: a busy main loop delays
+ * the archive a little, never for good. */
+gboolean cr_uploader_peek_clock_offset (CrUploader *uploader, double *offset_seconds,
+                                        guint *measure);
+/* The recorder logged @measure: the uploads may go on. */
+void cr_uploader_clock_logged (CrUploader *uploader, guint measure);
 /* The last verified object's UTC time (µs); 0 when none. */
 gint64 cr_uploader_get_last_success_us (CrUploader *uploader);
 

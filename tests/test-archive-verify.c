@@ -130,6 +130,16 @@ test_retention_after_verified (void)
   g_usleep (2 * G_USEC_PER_SEC);
   cr_test_stop_and_wait (room, waiting);
   cr_test_wait_sealed (room, waiting);
+  /* The clerk's status says what waits, and why. */
+  {
+    const char *const status[] = { "status", NULL };
+    g_autofree char *said = NULL;
+
+    g_assert_cmpint (courtrec (room, &said, status), ==, 0);
+    g_assert_nonnull (strstr (said, "archive:  court: "));
+    g_assert_nonnull (strstr (said, " waiting ("));
+    g_assert_nonnull (strstr (said, "MB), the oldest for "));
+  }
   archived_segments = cr_test_segments (room, archived);
   waiting_segments = cr_test_segments (room, waiting);
   g_assert_cmpuint (archived_segments->len, >=, 1);
@@ -293,6 +303,14 @@ test_copy_verified_from_the_bucket (void)
   manifest_key = queued_key (room, session, "manifest", -1);
   g_assert_true (g_str_has_suffix (manifest_key, "/manifest.json"));
   session_key = g_strndup (manifest_key, strlen (manifest_key) - strlen ("/manifest.json"));
+
+  /* The clerk's status says the archive holds it all. */
+  {
+    const char *const status[] = { "status", NULL };
+
+    g_assert_cmpint (courtrec (room, &out, status), ==, 0);
+    g_assert_nonnull (strstr (out, "archive:  court: all sent and verified; last success 20"));
+  }
 
   /* Intact: every object fetched back, its chain and seal proven. */
   g_assert_cmpint (archive_verify (room, &out, "--session", id, NULL), ==, 0);

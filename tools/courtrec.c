@@ -73,7 +73,7 @@ const Verb cr_verbs[] = {
     "Shows what the recorder is doing: the state, the case and session with the time "
     "elapsed, each input with its state and each microphone's level (\"silent\" at or below "
     "the room's silence_dbfs), the alarms standing, the disk's free space and the recording "
-    "time left, the live streams.",
+    "time left, each court archive's queue, the live streams.",
     (const VerbOption[]) { JSON_OPTION ("Print the daemon's JSON as is"), { NULL } },
     run_status },
   { "rooms", NULL, 0, 0, CR_ROLE_VIEWER, "one line per room of this machine (every config)",

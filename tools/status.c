@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* status.c: the status verb, the daemon's status as a clerk reads it (the
- * session, the inputs and their levels, alarms, disk, live outputs) or as
+ * session, the inputs and their levels, alarms, disk, the court archive's
+ * queue, live outputs) or as
  * JSON. */
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -235,6 +236,44 @@ print_disk (const CrConfig *config, JsonObject *status)
           left != NULL ? " of recording left" : "");
 }
 
+/* One line per court archive, e.g. "archive:  court: 3 waiting (41.2 MB),
+ * the oldest for 2 h 5 min; last success 2026-12-04T10:00:00.000Z; last
+ * error: ...", or "archive:  court: all sent, last success ...". */
+static void
+print_archives (JsonObject *status)
+{
+  JsonArray *archives = member_array (status, "archive");
+
+  for (guint i = 0; archives != NULL && i < json_array_get_length (archives); i++)
+    {
+      JsonObject *archive = element_object (archives, i);
+      gint64 waiting = member_int (archive, "queue_length");
+      const char *last_success = member_string (archive, "last_success");
+      const char *last_error = member_string (archive, "last_error");
+      const char *opens = member_string (archive, "window_opens");
+      gboolean open = TRUE;
+      g_autofree char *oldest = format_duration (member_int (archive, "oldest_age_seconds"));
+      g_autoptr (GString) line = g_string_new (NULL);
+
+      if (archive == NULL)
+        continue;
+      member_boolean (archive, "window_open", &open);
+      if (waiting == 0)
+        g_string_append (line, "all sent and verified");
+      else
+        g_string_append_printf (line, "%" G_GINT64_FORMAT " waiting (%.1f MB), the oldest for %s",
+                                waiting, member_int (archive, "queue_bytes") / 1e6, oldest);
+      if (!open)
+        g_string_append_printf (line, "; window closed%s%s", opens != NULL ? ", opens " : "",
+                                opens != NULL ? cr_text_shown (opens) : "");
+      g_string_append_printf (line, "; last success %s",
+                              last_success != NULL ? cr_text_shown (last_success) : "never");
+      if (last_error != NULL && waiting > 0)
+        g_string_append_printf (line, "; last error: %s", cr_text_shown (last_error));
+      printf ("archive:  %s: %s\n", cr_text_shown (member_string (archive, "name")), line->str);
+    }
+}
+
 /* The hearing being recorded: case, title, how long, the open file. */
 static void
 print_session (JsonObject *session, JsonObject *segment)
@@ -358,6 +397,7 @@ run_status (VerbCall *call)
   print_inputs (config, status);
   print_alarms (status);
   print_disk (config, status);
+  print_archives (status);
   print_streams (status);
   return EXIT_OK;
 }

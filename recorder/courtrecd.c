@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "archive/device-key.h"
+#include "config/archive-secret.h"
 #include "config/config.h"
 #include "config/text.h"
 #include "pipelines/capture.h"
@@ -83,6 +84,40 @@ on_watchdog (gpointer user_data)
       daemon->last_status = g_steal_pointer (&status);
     }
   return G_SOURCE_CONTINUE;
+}
+
+/* Whether every stream key and archive key file of @config can be read
+ * and holds a key; the first that cannot is the error. Each is wiped at
+ * once: a check holds no secret. */
+static gboolean
+secrets_readable (const CrConfig *config, GError **error)
+{
+  for (guint i = 0; i < config->streams->len; i++)
+    {
+      const CrStreamConfig *stream = g_ptr_array_index (config->streams, i);
+      g_autofree char *key = cr_config_load_stream_key (stream, error);
+
+      if (key == NULL)
+        return FALSE;
+      explicit_bzero (key, strlen (key));
+    }
+  for (guint i = 0; i < config->archives->len; i++)
+    {
+      const CrArchiveConfig *archive = g_ptr_array_index (config->archives, i);
+      const char *files[] = { archive->access_key_file, archive->secret_key_file };
+      const char *keys[] = { "access_key_file", "secret_key_file" };
+
+      for (guint k = 0; k < G_N_ELEMENTS (files); k++)
+        {
+          g_autofree char *what = g_strdup_printf ("[archive %s] %s", archive->name, keys[k]);
+          g_autofree char *secret = cr_config_load_archive_secret (files[k], what, error);
+
+          if (secret == NULL)
+            return FALSE;
+          explicit_bzero (secret, strlen (secret));
+        }
+    }
+  return TRUE;
 }
 
 int
@@ -155,6 +190,15 @@ main (int argc, char **argv)
         {
           fprintf (stderr, "courtrecd: %s: [storage] key_file: %s\n",
                    cr_text_shown (config->path), cr_text_shown (error->message));
+          return 2;
+        }
+      /* A stream or an archive whose key cannot be read runs without it
+       * (an alarm, the recording goes on): for a check, and above all for
+       * a field unit checked before it leaves, that does not work. */
+      if (!secrets_readable (config, &error))
+        {
+          fprintf (stderr, "courtrecd: %s: %s\n", cr_text_shown (config->path),
+                   cr_text_shown (error->message));
           return 2;
         }
       /* The daemon would refuse to start without them (exit 2 too). */

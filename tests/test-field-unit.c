@@ -496,6 +496,19 @@ test_profiles_valid (void)
   g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
 
   g_assert_no_error (error);
+  /* The archive's keys, as the guide has them made (--check-config reads
+   * them: a unit that leaves with an unreadable key would never upload). */
+  {
+    g_autofree char *etc = g_build_filename (dir, "etc", NULL);
+    g_autofree char *access = g_build_filename (etc, "archive.access", NULL);
+    g_autofree char *secret = g_build_filename (etc, "archive.secret", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (etc, 0750), ==, 0);
+    g_assert_true (g_file_set_contents_full (access, "FIELDACCESS\n", -1,
+                                             G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+    g_assert_true (g_file_set_contents_full (secret, "fieldsecret\n", -1,
+                                             G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+  }
   for (guint i = 0; i < G_N_ELEMENTS (profiles); i++)
     {
       g_autofree char *name = g_strdup_printf ("contrib/field-units/%s.conf", profiles[i]);
@@ -524,6 +537,18 @@ test_profiles_valid (void)
       g_assert_cmpint (status, ==, 0);
       g_assert_nonnull (strstr (out, ": valid: room "));
     }
+  /* Without the archive's secret the check fails, naming the key. */
+  {
+    g_autofree char *secret = g_build_filename (dir, "etc", "archive.secret", NULL);
+    g_autofree char *copy = g_strdup_printf ("%s/circuit-laptop.conf", dir);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *check[] = { courtrecd, "-c", copy, "--check-config", NULL };
+
+    g_assert_cmpint (g_unlink (secret), ==, 0);
+    g_assert_cmpint (cr_test_run (&out, &err, check), ==, 2);
+    g_assert_nonnull (strstr (err, "[archive court] secret_key_file"));
+  }
   {
     g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
     const char *argv[] = { "sh", "-c", rm, NULL };

@@ -568,6 +568,20 @@ test_check_config (void)
   g_assert_nonnull (strstr (err, "vl42:/dev/video0"));
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (cr_test_run (NULL, &err, usage), ==, 2);
+  g_clear_pointer (&err, g_free);
+
+  /* A stream whose key cannot be read would run without it: the check
+   * says so, naming the stream and the file. */
+  {
+    g_autoptr (CrTestRoom) streaming = cr_test_room_new (
+        60, "[stream portal]\nurl = rtmp://127.0.0.1:1935/live\n"
+            "key_file = /nonexistent/portal.key\n");
+    const char *check[] = { courtrecd, "-c", streaming->config_path, "--check-config", NULL };
+
+    g_assert_cmpint (cr_test_run (NULL, &err, check), ==, 2);
+    g_assert_nonnull (strstr (err, "[stream portal] key_file"));
+    g_assert_nonnull (strstr (err, "/nonexistent/portal.key"));
+  }
 }
 
 

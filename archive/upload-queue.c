@@ -350,6 +350,16 @@ cr_upload_queue_sessions_to_queue (CrSegmentIndex *index, const char *archive, G
                               CR_BIND (CR_VALUE_TEXT (archive)), error);
 }
 
+GArray *
+cr_upload_queue_waiting_sessions (CrSegmentIndex *index, const char *archive, GError **error)
+{
+  return cr_index_select_ids (index,
+                              "SELECT DISTINCT session_id FROM upload_queue WHERE archive = ? "
+                              "AND state != 'verified' ORDER BY session_id",
+                              "find the sessions waiting for the archive",
+                              CR_BIND (CR_VALUE_TEXT (archive)), error);
+}
+
 gboolean
 cr_upload_queue_has (CrSegmentIndex *index, const char *archive, const char *key,
                      gboolean *has, GError **error)

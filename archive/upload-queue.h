@@ -92,6 +92,10 @@ gboolean cr_upload_queue_verified (CrSegmentIndex *index, gint64 id, const char 
  * segment closes, a seal, or a start. (transfer full: gint64 ids) */
 GArray *cr_upload_queue_sessions_to_queue (CrSegmentIndex *index, const char *archive,
                                            GError **error);
+/* The sessions with a row of @archive not verified yet, oldest first.
+ * (transfer full: gint64 ids) */
+GArray *cr_upload_queue_waiting_sessions (CrSegmentIndex *index, const char *archive,
+                                          GError **error);
 /* Whether @archive has a row for @key. */
 gboolean cr_upload_queue_has (CrSegmentIndex *index, const char *archive, const char *key,
                               gboolean *has, GError **error);

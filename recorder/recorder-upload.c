@@ -11,6 +11,7 @@
 
 #include <math.h>
 
+#include "archive/upload-queue.h"
 #include "config/text.h"
 #include "recorder/alarms.h"
 #include "recorder/uploader.h"
@@ -38,6 +39,37 @@ keep_alarm (CrRecorder *recorder, CrEventKind kind, const CrArchiveConfig *confi
 /* A new measure of the clock goes into the log (the session's, when one
  * runs, and the journal's); beyond the threshold the alarm stands until a
  * measure within it. */
+/* The measure goes into the hearing being recorded; with none (a circuit
+ * laptop back after its hearings ended offline), into the newest hearing
+ * still waiting for this archive, whose times that clock made: the drift
+ * of a week away is then in a hearing's log, not only in the journal. */
+static void
+log_clock_offset (CrRecorder *recorder, const CrArchiveConfig *config, const char *detail)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) waiting = NULL;
+  gint64 session_id;
+
+  if (recorder->session != NULL)
+    {
+      cr_recorder_log_event (recorder, CR_EVENT_CLOCK_OFFSET, detail);
+      return;
+    }
+  waiting = cr_upload_queue_waiting_sessions (recorder->index, config->name, &error);
+  if (waiting == NULL || waiting->len == 0)
+    {
+      if (error != NULL)
+        g_warning ("[archive %s]: %s", cr_text_shown (config->name),
+                   cr_text_shown (error->message));
+      return;
+    }
+  session_id = g_array_index (waiting, gint64, waiting->len - 1);
+  if (cr_segment_index_add_event (recorder->index, session_id, g_get_real_time (),
+                                  CR_EVENT_CLOCK_OFFSET, detail, &error) <= 0)
+    g_warning ("Could not log the clock's offset in session %" G_GINT64_FORMAT ": %s",
+               session_id, cr_text_shown (error->message));
+}
+
 static void
 check_clock (CrRecorder *recorder, CrUploader *uploader, const CrArchiveConfig *config)
 {
@@ -58,7 +90,7 @@ check_clock (CrRecorder *recorder, CrUploader *uploader, const CrArchiveConfig *
       detail = cr_recorder_json_detail ("archive", config->name, "offset_seconds", seconds,
                                         "store_date", store, "local_date", local,
                                         "threshold_seconds", threshold, NULL);
-      cr_recorder_log_event (recorder, CR_EVENT_CLOCK_OFFSET, detail);
+      log_clock_offset (recorder, config, detail);
       g_message ("clock-offset: the archive %s's clock is %s s from this one",
                  cr_text_shown (config->name), seconds);
       /* Only now, with the event in the index, may anything be sent. */

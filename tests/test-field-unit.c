@@ -607,6 +607,7 @@ test_network_cut (void)
   const char *bucket = "field-cut";
   CrTestRoom *room;
   gint64 session, cut_at, age_first, age_later;
+  g_autofree char *back_at = NULL;
   double factor = cr_test_timing_factor ();
 
   if (field_skipped ())
@@ -650,11 +651,23 @@ test_network_cut (void)
   }
   while (g_get_monotonic_time () < cut_at + 24 * G_USEC_PER_SEC)
     g_usleep (100 * 1000);
+  back_at = cr_format_utc (g_get_real_time ());
   field_cut (FALSE);
 
   /* Back, with nothing recording to wake the uploader: it finds the store
    * by itself and catches up. */
   wait_caught_up (room, session, 45);
+  /* The clock measured on the way back is in the hearing's log, although
+   * the hearing ended offline: the drift is on record with what it dated. */
+  {
+    g_autofree char *sql = g_strdup_printf (
+        "SELECT detail FROM events WHERE session_id = %" G_GINT64_FORMAT
+        " AND kind = 'clock-offset' AND at >= '%s'", session, back_at);
+    g_auto (GStrv) offsets = index_rows (room, sql);
+
+    g_assert_nonnull (offsets[0]);
+    g_assert_nonnull (strstr (offsets[0], "\"archive\":\"court\""));
+  }
   assert_all_in_bucket (room, session, bucket);
   assert_recording_untouched (room, session, 3);
   {

@@ -164,7 +164,8 @@ fi
 # binary's log is kept and shown, in queue order, once all are done; a
 # line says when each finishes, for a log that is watched.
 SLOW_FIRST="test-destination test-inputs test-console test-streaming test-recording
-	test-scheduler test-stall test-upload test-hls test-users test-coverage"
+	test-scheduler test-stall test-upload test-upload-faults test-field-unit test-hls test-users
+	test-coverage"
 if [ "${CR_TEST_LANES:-1}" -gt 1 ]; then
 	lanes=$(mktemp -d)
 	slow_names=$(echo $SLOW_FIRST | tr ' ' '|')

@@ -194,6 +194,66 @@ fetch (const CrArchiveVerifyRequest *request, const char *key, const char *path,
   return FALSE;
 }
 
+static gint
+by_segment_sequence (gconstpointer a, gconstpointer b)
+{
+  const CrSegmentRecord *x = *(CrSegmentRecord *const *) a, *y = *(CrSegmentRecord *const *) b;
+
+  return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+}
+
+static gint
+by_event_sequence (gconstpointer a, gconstpointer b)
+{
+  const CrEventRecord *x = *(CrEventRecord *const *) a, *y = *(CrEventRecord *const *) b;
+
+  return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+}
+
+gboolean
+cr_archive_manifest_parse (const char *text, gssize length, SessionCheck *check,
+                           char **problem)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GString) wrong = g_string_new (NULL);
+  g_autoptr (GError) parse_error = NULL;
+  g_autofree char *format = NULL;
+  JsonNode *root;
+  JsonObject *object;
+
+  if (!json_parser_load_from_data (parser, text, length, &parse_error))
+    {
+      /* json-glib quotes the bytes it stumbled on, which need not be text. */
+      g_autofree char *why = g_utf8_make_valid (parse_error->message, -1);
+
+      *problem = g_strdup_printf ("the archive's manifest is not JSON: %s", why);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  if (object != NULL)
+    cr_json_get_text (object, "format", FALSE, &format, wrong);
+  if (object == NULL || g_strcmp0 (format, CR_SESSION_MANIFEST_FORMAT) != 0)
+    {
+      *problem = g_strdup ("the archive's object is not a courtrec session manifest (no "
+                           "\"format\": \"" CR_SESSION_MANIFEST_FORMAT "\")");
+      return FALSE;
+    }
+  g_string_truncate (wrong, 0);
+  if (!read_session (object, check, wrong) || !read_rows (object, check, wrong))
+    {
+      *problem = g_strdup_printf ("the archive's manifest is damaged: expected %s",
+                                  wrong->str);
+      return FALSE;
+    }
+  /* The order of the arrays is the writer's, not part of what the chain
+   * proves: the judge reads rows and events by their numbers, as the
+   * index gives them. */
+  g_ptr_array_sort (check->rows, by_segment_sequence);
+  g_ptr_array_sort (check->ledger, by_event_sequence);
+  return TRUE;
+}
+
 /* Reads the manifest at @key into @check; FALSE with no error when the
  * archive holds none, or holds something that is not one (@problem says
  * which, for the report). */
@@ -202,15 +262,10 @@ read_manifest (const CrArchiveVerifyRequest *request, const char *key, SessionCh
                char **problem, CrVerifyProblemKind *kind, GError **error)
 {
   g_autofree char *path = g_build_filename (request->work_dir, "manifest.json", NULL);
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (GString) wrong = g_string_new (NULL);
-  g_autoptr (GError) parse_error = NULL;
-  g_autofree char *format = NULL;
-  JsonNode *root;
-  JsonObject *object;
+  g_autofree char *text = NULL;
+  gsize length = 0;
   gboolean missing;
   GStatBuf st;
-  gboolean read;
 
   if (!fetch (request, key, path, &missing, error))
     {
@@ -232,32 +287,13 @@ read_manifest (const CrArchiveVerifyRequest *request, const char *key, SessionCh
       g_unlink (path);
       return FALSE;
     }
-  read = json_parser_load_from_mapped_file (parser, path, &parse_error);
+  if (!g_file_get_contents (path, &text, &length, error))
+    {
+      g_unlink (path);
+      return FALSE;
+    }
   g_unlink (path);
-  if (!read)
-    {
-      *problem = g_strdup_printf ("the archive's manifest is not JSON: %s",
-                                  parse_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  if (object != NULL)
-    cr_json_get_text (object, "format", FALSE, &format, wrong);
-  if (object == NULL || g_strcmp0 (format, CR_SESSION_MANIFEST_FORMAT) != 0)
-    {
-      *problem = g_strdup ("the archive's object is not a courtrec session manifest (no "
-                           "\"format\": \"" CR_SESSION_MANIFEST_FORMAT "\")");
-      return FALSE;
-    }
-  g_string_truncate (wrong, 0);
-  if (!read_session (object, check, wrong) || !read_rows (object, check, wrong))
-    {
-      *problem = g_strdup_printf ("the archive's manifest is damaged: expected %s",
-                                  wrong->str);
-      return FALSE;
-    }
-  return TRUE;
+  return cr_archive_manifest_parse (text, (gssize) length, check, problem);
 }
 
 /* Fetches and hashes each segment's object, one at a time (a hearing's

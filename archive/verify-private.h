@@ -86,4 +86,11 @@ void cr_verify_judge_session (CrVerifyReport *report, SessionCheck *check,
 void cr_verify_ledger (CrVerifyReport *report, CrVerifySession *summary,
                        const char *root, GPtrArray *ledger, GPtrArray *markers);
 
+/* Reads a session's manifest as the court archive holds it
+ * (session-manifest.h) into @check: the session, its segment rows (closed,
+ * by sequence) and its ledger (by sequence), for the judge. FALSE with
+ * @problem saying why when @text is not such a manifest (archive-verify.c). */
+gboolean cr_archive_manifest_parse (const char *text, gssize length, SessionCheck *check,
+                                    char **problem);
+
 G_END_DECLS

@@ -405,6 +405,35 @@ test_copy_verified_from_the_bucket (void)
   put_over (manifest_key, tampered);
   g_assert_cmpint (archive_verify (room, &out, "--session", id, NULL), ==, 3);
   g_assert_nonnull (strstr (out, "not a courtrec session manifest"));
+  /* One whose members are of the wrong kind is named member by member,
+   * and nothing of it is trusted. */
+  {
+    static const struct {
+      const char *from, *to, *named;
+    } damage[] = {
+      { "\"segments\" : [", "\"segments\" : 7, \"x\" : [", "\"segments\" and \"ledger\" (arrays)" },
+      { "\"sequence\" : 1,", "\"sequence\" : \"one\",", "segments[0] (\"sequence\" (a whole number))" },
+      { "\"sealed_events\" : ", "\"sealed_events\" : -", "\"sealed_events\" (0 or more)" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (damage); i++)
+      {
+        g_autofree char *original = NULL;
+        g_autofree char *damaged = NULL;
+        char *at;
+
+        g_assert_true (g_file_get_contents (manifest, &original, NULL, NULL));
+        at = strstr (original, damage[i].from);
+        g_assert_nonnull (at);
+        *at = '\0';
+        damaged = g_strconcat (original, damage[i].to, at + strlen (damage[i].from), NULL);
+        g_assert_true (g_file_set_contents (tampered, damaged, -1, NULL));
+        put_over (manifest_key, tampered);
+        g_assert_cmpint (archive_verify (room, &out, "--session", id, NULL), ==, 3);
+        g_assert_nonnull (strstr (out, "the archive's manifest is damaged: expected "));
+        g_assert_nonnull (strstr (out, damage[i].named));
+      }
+  }
   put_over (manifest_key, manifest);
   g_assert_cmpint (archive_verify (room, &out, "--session", id, NULL), ==, 0);
 

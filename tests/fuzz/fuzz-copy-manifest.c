@@ -10,7 +10,12 @@
  *     the same bytes: the signed form is a fixed point;
  *   - the audit's CSV is UTF-8 with its quotes paired and every record
  *     ended by CRLF outside quotes; its page is UTF-8 and the detail
- *     brings no markup into it. */
+ *     brings no markup into it;
+ *   - the same bytes as a session's manifest back from the court archive
+ *     (cr_archive_manifest_parse): records or a problem, never both, never
+ *     neither; records are judged (their chain, ledger and seal, every
+ *     object missing) into a report of one session whose every problem has
+ *     a UTF-8 message. */
 #include <glib.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "tests/fuzz/fuzz-log.h"
 #include "archive/access-audit.h"
 #include "archive/copy-manifest.h"
+#include "archive/verify-private.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -104,6 +110,37 @@ check_audit (const char *text)
   }
 }
 
+static void
+check_session_manifest (const char *text, size_t size)
+{
+  g_autoptr (SessionCheck) check = g_new0 (SessionCheck, 1);
+  g_autoptr (CrVerifyReport) report = NULL;
+  g_autoptr (GPtrArray) none = g_ptr_array_new ();
+  g_autofree char *problem = NULL;
+
+  check->archive_copy = TRUE;
+  if (!cr_archive_manifest_parse (text, (gssize) size, check, &problem))
+    {
+      g_assert_nonnull (problem);
+      g_assert_true (g_utf8_validate (problem, -1, NULL));
+      return;
+    }
+  g_assert_null (problem);
+  report = cr_verify_report_new ();
+  cr_verify_summarize (report, check);
+  cr_verify_check_chain (check);
+  for (guint i = 0; i < check->checks->len; i++)
+    ((RowCheck *) g_ptr_array_index (check->checks, i))->file_missing = TRUE;
+  cr_verify_judge_session (report, check, none, NULL);
+  g_assert_cmpuint (report->sessions->len, ==, 1);
+  for (guint i = 0; i < report->problems->len; i++)
+    {
+      const CrVerifyProblem *found = g_ptr_array_index (report->problems, i);
+      g_assert_nonnull (found->message);
+      g_assert_true (g_utf8_validate (found->message, -1, NULL));
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -111,5 +148,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   check_manifest ((const char *) data, size);
   check_audit (text);
+  check_session_manifest ((const char *) data, size);
   return 0;
 }

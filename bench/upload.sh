@@ -26,7 +26,9 @@
 #            x-amz-content-sha256, one after the other, into a bucket of its
 #            own with Object Lock, each under COMPLIANCE as the uploader's
 #            (and again into a plain bucket, for what the lock costs), timed
-#            from the end of the first to the end of the last.
+#            from the end of the first to the end of the last, while the
+#            same courtrecd still runs (its room's inputs and picture go on
+#            when it does not record, and take a core's fraction).
 #            Each round uses a new archive (a new bucket): the whole backlog
 #            is queued again. Reported: MB/s of both and the ratio
 #            uploader/curl (medians over BENCH_ROUNDS), and the uploader
@@ -265,7 +267,6 @@ run_a () {  # ROUND
   start_room "$conf" "$log"
   wait_uploaded "up$1" "$OBJECTS" 300 "$log"
   ut=$(uploader_ticks "$COURTRECD")
-  stop_room
   # The objects in the order they were verified: "bytes|path|sha256".
   q "SELECT bytes, path, sha256 FROM upload_queue WHERE archive = 'up$1' ORDER BY verified_at" > "$TMP/order"
   us=$(q "SELECT (julianday(max(verified_at)) - julianday(min(verified_at))) * 86400 FROM upload_queue WHERE archive = 'up$1'")
@@ -276,6 +277,10 @@ run_a () {  # ROUND
   # under COMPLIANCE, as the uploader's; and a plain bucket beside it.
   lock=$(curl_put_all "bench-curl-$1" lock)
   plain=$(curl_put_all "bench-plain-$1" plain)
+  # Only now: courtrecd's room runs its inputs and pictures while it does
+  # not record, and curl must share the machine with them as the
+  # uploader did.
+  stop_room
   awk -v r="$1" -v ub="$ub" -v us="$us" -v cs="$lock" -v ps="$plain" -v ut="$ut" -v hz="$HZ" \
       -v all="$all" -v n="$OBJECTS" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
     u = ub / us / 1e6; c = ub / cs / 1e6; p = ub / ps / 1e6

@@ -13,7 +13,10 @@
 #            of noise (a file: source made by ffmpeg) at 640x360 and
 #            50000 kbit/s, 10 s segments, with no [archive]: the backlog of
 #            a room that recorded while its archive was away (about 45 MB a
-#            segment, some 250 MB in all).
+#            segment, some 250 MB in all). BENCH_BACKLOG_SEGMENT_SECONDS
+#            (10) sets its segments' length: from 20 on they pass the
+#            uploader's multipart threshold (64 MiB) and go in parts of
+#            16 MiB.
 #   (a)      courtrecd, not recording, restarted with an [archive upN] that
 #            reaches the gateway: its uploader moves the whole backlog
 #            (PUT with Content-MD5 and the signed SHA-256, a HEAD each,
@@ -52,7 +55,8 @@
 #            Per-thread CPU of each run in threads-ROUND-KIND.txt.
 #            Reported: medians per kind and the ratio up/rec.
 #
-# Environment: BENCH_BACKLOG_SECONDS (60), BENCH_ROUNDS (2), BENCH_SECONDS
+# Environment: BENCH_BACKLOG_SECONDS (60), BENCH_BACKLOG_SEGMENT_SECONDS
+# (10), BENCH_ROUNDS (2), BENCH_SECONDS
 # (15), BENCH_WARMUP (5), BENCH_UPLOAD_KBPS (100000). The default run takes
 # about 4 minutes. Writes bench/out/upload-STAMP/ (raw.txt, logs).
 # Exits 0 whatever the figures (a measurement, not a test), 1 if a process
@@ -66,6 +70,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 B=${1:-build}
 BACKLOG=${BENCH_BACKLOG_SECONDS:-60}
+BACKLOG_SEGMENT=${BENCH_BACKLOG_SEGMENT_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 W=${BENCH_SECONDS:-15}
 WARM=${BENCH_WARMUP:-5}
@@ -80,8 +85,8 @@ EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 die () { echo "bench: FAILED: $*" >&2; exit 1; }
 note () { echo "bench: $*" >&2; }
 
-for n in "$BACKLOG" "$ROUNDS" "$W" "$WARM" "$CAP"; do
-  case $n in ''|*[!0-9]*) die "BENCH_BACKLOG_SECONDS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP and BENCH_UPLOAD_KBPS take whole numbers" ;; esac
+for n in "$BACKLOG" "$BACKLOG_SEGMENT" "$ROUNDS" "$W" "$WARM" "$CAP"; do
+  case $n in ''|*[!0-9]*) die "BENCH_BACKLOG_SECONDS, BENCH_BACKLOG_SEGMENT_SECONDS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP and BENCH_UPLOAD_KBPS take whole numbers" ;; esac
 done
 [ "$BACKLOG" -ge 20 ] && [ "$ROUNDS" -ge 1 ] && [ "$W" -ge 5 ] ||
   die "need BENCH_BACKLOG_SECONDS >= 20, BENCH_ROUNDS >= 1 and BENCH_SECONDS >= 5"
@@ -195,7 +200,7 @@ room_config () {  # backlog|reference [ARCHIVE_NAME [BANDWIDTH_KBPS]]
     reference_room "$EXAMPLE"
   fi | sed -e "s|^id = demo|id = bench-room|" \
            -e "s|^dir = .*|dir = $STORE|" \
-           -e "s|^segment_seconds = .*|segment_seconds = 10|" \
+           -e "s|^segment_seconds = .*|segment_seconds = $([ "$1" = backlog ] && echo "$BACKLOG_SEGMENT" || echo 10)|" \
            -e "s|^key_file = .*|key_file = $TMP/device-key|" \
            -e "s|^token_file = .*|token_file = $TMP/api-token|" \
            -e "s|^listen = .*|listen = 127.0.0.1:$PORT|"

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <gnutls/crypto.h>
 
 G_DEFINE_QUARK (cr-s3-error-quark, cr_s3_error)
 
@@ -280,12 +281,22 @@ cr_s3_hash_range (FILE *file, const char *path, gint64 offset, gint64 length,
                   char **md5_base64, char **md5_hex, char **sha256_hex, GError **error)
 {
   g_autoptr (GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
-  g_autoptr (GChecksum) sha256 = sha256_hex != NULL ? g_checksum_new (G_CHECKSUM_SHA256) : NULL;
+  /* GnuTLS's SHA-256 (nettle's, with the CPU's SHA extensions where it has
+   * them) for every part of a multipart upload: GLib's ran at 376 MB/s on
+   * the bench machine against 1,523, and was a third of what a part
+   * cost. */
+  gnutls_hash_hd_t sha256 = NULL;
   g_autofree guchar *buffer = g_malloc (HASH_CHUNK);
   gint64 left = length;
   guint8 digest[16];
   gsize digest_length = sizeof digest;
+  guint8 sha256_digest[32];
 
+  if (sha256_hex != NULL && gnutls_hash_init (&sha256, GNUTLS_DIG_SHA256) < 0)
+    {
+      g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_IO, "cannot hash %s: no SHA-256", path);
+      return FALSE;
+    }
   if (fseeko (file, offset, SEEK_SET) != 0)
     goto io_error;
   while (left > 0)
@@ -299,11 +310,13 @@ cr_s3_hash_range (FILE *file, const char *path, gint64 offset, gint64 length,
           g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_IO,
                        "%s ends before byte %" G_GINT64_FORMAT " (it changed?)", path,
                        offset + length);
+          if (sha256 != NULL)
+            gnutls_hash_deinit (sha256, NULL);
           return FALSE;
         }
       g_checksum_update (md5, buffer, n);
       if (sha256 != NULL)
-        g_checksum_update (sha256, buffer, n);
+        gnutls_hash (sha256, buffer, n);
       left -= (gint64) n;
     }
   g_checksum_get_digest (md5, digest, &digest_length);
@@ -311,8 +324,15 @@ cr_s3_hash_range (FILE *file, const char *path, gint64 offset, gint64 length,
     *md5_base64 = g_base64_encode (digest, digest_length);
   if (md5_hex != NULL)
     *md5_hex = g_strdup (g_checksum_get_string (md5));
-  if (sha256_hex != NULL)
-    *sha256_hex = g_strdup (g_checksum_get_string (sha256));
+  if (sha256 != NULL)
+    {
+      GString *hex = g_string_sized_new (64);
+
+      gnutls_hash_deinit (sha256, sha256_digest);
+      for (guint i = 0; i < sizeof sha256_digest; i++)
+        g_string_append_printf (hex, "%02x", sha256_digest[i]);
+      *sha256_hex = g_string_free (hex, FALSE);
+    }
   return TRUE;
 
 io_error:
@@ -322,6 +342,8 @@ io_error:
     g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_IO, "cannot read %s: %s", path,
                  g_strerror (saved_errno));
   }
+  if (sha256 != NULL)
+    gnutls_hash_deinit (sha256, NULL);
   return FALSE;
 }
 
@@ -573,6 +595,12 @@ cr_s3_perform (CrS3Client *client, const CrS3Request *request, CrS3Reply *reply,
       curl_easy_setopt (curl, CURLOPT_READDATA, &transfer);
       curl_easy_setopt (curl, CURLOPT_INFILESIZE_LARGE,
                         (curl_off_t) (upload ? request->body_length : 0));
+      /* A body of a few hundred bytes (PUT ?retention) goes at once: RGW
+       * 16.2 sends its 100 Continue to it only when libcurl's wait (1 s)
+       * is over, which cost every multipart upload a second. An empty
+       * "Expect:" would be signed but not sent (403). */
+      if (request->body_text != NULL)
+        curl_easy_setopt (curl, CURLOPT_EXPECT_100_TIMEOUT_MS, 1L);
       if (request->body_file != NULL && fseeko (request->body_file, request->body_offset, SEEK_SET) != 0)
         {
           curl_slist_free_all (headers);

@@ -13,7 +13,10 @@
 #            of noise (a file: source made by ffmpeg) at 640x360 and
 #            50000 kbit/s, 10 s segments, with no [archive]: the backlog of
 #            a room that recorded while its archive was away (about 45 MB a
-#            segment, some 250 MB in all).
+#            segment, some 250 MB in all). BENCH_BACKLOG_SEGMENT_SECONDS
+#            (10) sets its segments' length: from 20 on they pass the
+#            uploader's multipart threshold (64 MiB) and go in parts of
+#            16 MiB.
 #   (a)      courtrecd, not recording, restarted with an [archive upN] that
 #            reaches the gateway: its uploader moves the whole backlog
 #            (PUT with Content-MD5 and the signed SHA-256, a HEAD each,
@@ -24,7 +27,11 @@
 #            counted. Its reference, in the same run: `curl --aws-sigv4
 #            "aws:amz:us-east-1:s3" -T FILE` of the same files with their
 #            x-amz-content-sha256, one after the other, into a bucket of its
-#            own, timed from the end of the first to the end of the last.
+#            own with Object Lock, each under COMPLIANCE as the uploader's
+#            (and again into a plain bucket, for what the lock costs), timed
+#            from the end of the first to the end of the last, while the
+#            same courtrecd still runs (its room's inputs and picture go on
+#            when it does not record, and take a core's fraction).
 #            Each round uses a new archive (a new bucket): the whole backlog
 #            is queued again. Reported: MB/s of both and the ratio
 #            uploader/curl (medians over BENCH_ROUNDS), and the uploader
@@ -48,7 +55,8 @@
 #            Per-thread CPU of each run in threads-ROUND-KIND.txt.
 #            Reported: medians per kind and the ratio up/rec.
 #
-# Environment: BENCH_BACKLOG_SECONDS (60), BENCH_ROUNDS (2), BENCH_SECONDS
+# Environment: BENCH_BACKLOG_SECONDS (60), BENCH_BACKLOG_SEGMENT_SECONDS
+# (10), BENCH_ROUNDS (2), BENCH_SECONDS
 # (15), BENCH_WARMUP (5), BENCH_UPLOAD_KBPS (100000). The default run takes
 # about 4 minutes. Writes bench/out/upload-STAMP/ (raw.txt, logs).
 # Exits 0 whatever the figures (a measurement, not a test), 1 if a process
@@ -62,6 +70,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 B=${1:-build}
 BACKLOG=${BENCH_BACKLOG_SECONDS:-60}
+BACKLOG_SEGMENT=${BENCH_BACKLOG_SEGMENT_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 W=${BENCH_SECONDS:-15}
 WARM=${BENCH_WARMUP:-5}
@@ -76,8 +85,8 @@ EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 die () { echo "bench: FAILED: $*" >&2; exit 1; }
 note () { echo "bench: $*" >&2; }
 
-for n in "$BACKLOG" "$ROUNDS" "$W" "$WARM" "$CAP"; do
-  case $n in ''|*[!0-9]*) die "BENCH_BACKLOG_SECONDS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP and BENCH_UPLOAD_KBPS take whole numbers" ;; esac
+for n in "$BACKLOG" "$BACKLOG_SEGMENT" "$ROUNDS" "$W" "$WARM" "$CAP"; do
+  case $n in ''|*[!0-9]*) die "BENCH_BACKLOG_SECONDS, BENCH_BACKLOG_SEGMENT_SECONDS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP and BENCH_UPLOAD_KBPS take whole numbers" ;; esac
 done
 [ "$BACKLOG" -ge 20 ] && [ "$ROUNDS" -ge 1 ] && [ "$W" -ge 5 ] ||
   die "need BENCH_BACKLOG_SECONDS >= 20, BENCH_ROUNDS >= 1 and BENCH_SECONDS >= 5"
@@ -191,7 +200,7 @@ room_config () {  # backlog|reference [ARCHIVE_NAME [BANDWIDTH_KBPS]]
     reference_room "$EXAMPLE"
   fi | sed -e "s|^id = demo|id = bench-room|" \
            -e "s|^dir = .*|dir = $STORE|" \
-           -e "s|^segment_seconds = .*|segment_seconds = 10|" \
+           -e "s|^segment_seconds = .*|segment_seconds = $([ "$1" = backlog ] && echo "$BACKLOG_SEGMENT" || echo 10)|" \
            -e "s|^key_file = .*|key_file = $TMP/device-key|" \
            -e "s|^token_file = .*|token_file = $TMP/api-token|" \
            -e "s|^listen = .*|listen = 127.0.0.1:$PORT|"
@@ -263,28 +272,52 @@ run_a () {  # ROUND
   start_room "$conf" "$log"
   wait_uploaded "up$1" "$OBJECTS" 300 "$log"
   ut=$(uploader_ticks "$COURTRECD")
-  stop_room
   # The objects in the order they were verified: "bytes|path|sha256".
   q "SELECT bytes, path, sha256 FROM upload_queue WHERE archive = 'up$1' ORDER BY verified_at" > "$TMP/order"
   us=$(q "SELECT (julianday(max(verified_at)) - julianday(min(verified_at))) * 86400 FROM upload_queue WHERE archive = 'up$1'")
   ub=$(q "SELECT sum(bytes) - (SELECT bytes FROM upload_queue WHERE archive = 'up$1' ORDER BY verified_at LIMIT 1) FROM upload_queue WHERE archive = 'up$1'")
   all=$(q "SELECT sum(bytes) FROM upload_queue WHERE archive = 'up$1'")
 
-  curl_s3 -X PUT -H "x-amz-content-sha256: $EMPTY_SHA256" "$S3_ENDPOINT/bench-curl-$1" >/dev/null ||
-    die "curl could not make the bucket bench-curl-$1"
+  # Like for like: a bucket with Object Lock (so versioned), each PUT
+  # under COMPLIANCE, as the uploader's; and a plain bucket beside it.
+  lock=$(curl_put_all "bench-curl-$1" lock)
+  plain=$(curl_put_all "bench-plain-$1" plain)
+  # Only now: courtrecd's room runs its inputs and pictures while it does
+  # not record, and curl must share the machine with them as the
+  # uploader did.
+  stop_room
+  awk -v r="$1" -v ub="$ub" -v us="$us" -v cs="$lock" -v ps="$plain" -v ut="$ut" -v hz="$HZ" \
+      -v all="$all" -v n="$OBJECTS" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+    u = ub / us / 1e6; c = ub / cs / 1e6; p = ub / ps / 1e6
+    printf "a %s objects %d mb %.1f uploader_mb_s %.1f uploader_s %.2f curl_mb_s %.1f curl_s %.2f ratio %.2f plain_curl_mb_s %.1f uploader_cpu_s_per_gb %.2f load %s\n",
+      r, n, all / 1e6, u, us, c, cs, u / c, p, ut / hz / (all / 1e9), load }' | tee -a "$RAW"
+}
+
+# PUTs the files of $TMP/order into a new bucket $1 ("lock": with Object
+# Lock, each under COMPLIANCE for a day) with curl, one after the other;
+# prints the seconds from the end of the first to the end of the last.
+curl_put_all () {  # BUCKET lock|plain
+  if [ "$2" = lock ]; then
+    curl_s3 -X PUT -H "x-amz-content-sha256: $EMPTY_SHA256" -H "x-amz-bucket-object-lock-enabled: true" \
+      "$S3_ENDPOINT/$1" >/dev/null || die "curl could not make the bucket $1"
+    until=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+  else
+    curl_s3 -X PUT -H "x-amz-content-sha256: $EMPTY_SHA256" "$S3_ENDPOINT/$1" >/dev/null ||
+      die "curl could not make the bucket $1"
+  fi
   n=0; t1=0
   while IFS='|' read -r bytes path sha; do
     n=$((n + 1))
-    curl_s3 -H "x-amz-content-sha256: $sha" -T "$path" "$S3_ENDPOINT/bench-curl-$1/object-$n" >/dev/null ||
-      die "curl could not PUT $path"
+    if [ "$2" = lock ]; then
+      curl_s3 -H "x-amz-content-sha256: $sha" -H "x-amz-object-lock-mode: COMPLIANCE" \
+        -H "x-amz-object-lock-retain-until-date: $until" -T "$path" "$S3_ENDPOINT/$1/object-$n" >/dev/null
+    else
+      curl_s3 -H "x-amz-content-sha256: $sha" -T "$path" "$S3_ENDPOINT/$1/object-$n" >/dev/null
+    fi || die "curl could not PUT $path into $1"
     [ "$n" != 1 ] || t1=$(now_ns)
   done < "$TMP/order"
   t2=$(now_ns)
-  awk -v r="$1" -v ub="$ub" -v us="$us" -v t1="$t1" -v t2="$t2" -v ut="$ut" -v hz="$HZ" \
-      -v all="$all" -v n="$OBJECTS" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
-    cs = (t2 - t1) / 1e9; u = ub / us / 1e6; c = ub / cs / 1e6
-    printf "a %s objects %d mb %.1f uploader_mb_s %.1f uploader_s %.2f curl_mb_s %.1f curl_s %.2f ratio %.2f uploader_cpu_s_per_gb %.2f load %s\n",
-      r, n, all / 1e6, u, us, c, cs, u / c, ut / hz / (all / 1e9), load }' | tee -a "$RAW"
+  awk "BEGIN { printf \"%.3f\", ($t2 - $t1) / 1e9 }"
 }
 
 r=1
@@ -351,8 +384,9 @@ median () { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2
 field () { awk -v k="$1" -v f="$2" '$1 == "b" && $3 == k { for (i = 4; i < NF; i++) if ($i == f) print $(i + 1) }' "$RAW"; }
 afield () { awk -v f="$1" '$1 == "a" { for (i = 3; i < NF; i++) if ($i == f) print $(i + 1) }' "$RAW"; }
 awk -v u="$(afield uploader_mb_s | median)" -v c="$(afield curl_mb_s | median)" \
-    -v r="$(afield ratio | median)" -v g="$(afield uploader_cpu_s_per_gb | median)" 'BEGIN {
-  printf "throughput (medians): uploader %.1f MB/s, curl %.1f MB/s, ratio uploader/curl %.2f; the uploader thread %.2f CPU s per GB\n", u, c, r, g }' | tee -a "$RAW"
+    -v r="$(afield ratio | median)" -v g="$(afield uploader_cpu_s_per_gb | median)" \
+    -v p="$(afield plain_curl_mb_s | median)" 'BEGIN {
+  printf "throughput (medians): uploader %.1f MB/s, curl %.1f MB/s (%.1f into a plain bucket), ratio uploader/curl %.2f; the uploader thread %.2f CPU s per GB\n", u, c, p, r, g }' | tee -a "$RAW"
 REC_CPU=$(field rec cpu_per_s | median); UP_CPU=$(field up cpu_per_s | median)
 UPL_CPU=$(field up uploader_per_s | median)
 REC_LOST=$(field rec lost | awk '{ s += $1 } END { print s + 0 }')

@@ -194,17 +194,21 @@ send_parts (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index,
     {
       gint64 offset = (gint64) (number - 1) * item->part_bytes;
       gint64 length = MIN (item->part_bytes, item->bytes - offset);
-      g_autofree char *md5 = cr_uploader_file_md5 (item->path, offset, length, error);
       CrS3Part part = { number, length, NULL };
 
-      if (md5 == NULL)
-        return FALSE;
-      for (guint i = 0; held != NULL && i < held->len; i++)
+      /* A part the store holds is hashed here to be compared; one it
+       * does not is hashed once, by the upload that sends it. */
+      for (guint i = 0; held != NULL && i < held->len && part.etag == NULL; i++)
         {
           const CrS3Part *have = &g_array_index (held, CrS3Part, i);
-          if (have->number == number && have->size == length &&
-              g_ascii_strcasecmp (have->etag, md5) == 0)
-            part.etag = g_strdup (md5);
+          g_autofree char *md5 = NULL;
+
+          if (have->number != number || have->size != length)
+            continue;
+          if ((md5 = cr_uploader_file_md5 (item->path, offset, length, error)) == NULL)
+            return FALSE;
+          if (g_ascii_strcasecmp (have->etag, md5) == 0)
+            part.etag = g_steal_pointer (&md5);
         }
       if (part.etag == NULL)
         {

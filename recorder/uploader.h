@@ -5,7 +5,10 @@
  * sends them, oldest first, to the bucket (archive/s3-client.h). An object
  * counts only once a HEAD shows its size and ETag; a lost answer is
  * settled by a HEAD before anything is sent again; a multipart upload
- * goes on after a crash with ListParts. Nothing here runs on a streaming
+ * goes on after a crash with ListParts. In a bucket whose Object Lock the
+ * canary proved (uploader-checks.h), every object goes under COMPLIANCE
+ * until its session's start plus [archive] lock_retain_years, and counts
+ * only once a HEAD shows that too. Nothing here runs on a streaming
  * thread or the main loop's network: the recording never waits for it.
  *
  * Keys are ASCII: PREFIX/ROOM/YYYY-MM-DD/HHMMSSZ-SESSION/NNNNNN.mkv and

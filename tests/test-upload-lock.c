@@ -6,7 +6,8 @@
  * SigV4 shows the mode and the date (the same for all of them), and the
  * store refuses the test's DELETE of that version. A file large enough to
  * go in parts is locked too (RGW 16.2 drops the lock headers of a
- * multipart create). With object_lock = off nothing is locked; a bad
+ * multipart create), and one sent again after a crash gets the same date.
+ * With object_lock = off nothing is locked; a bad
  * lock_retain_years stops --check-config, naming the key and the file. */
 #include <string.h>
 
@@ -223,6 +224,36 @@ test_lock_off (void)
   cr_test_room_free (room);
 }
 
+/* Runs an uploader on an index of the test's own until @rows of its
+ * queue are verified (read by sqlite3), then stops it. */
+static void
+upload_own_index (const CrArchiveConfig *config, const char *index_path, const char *dir,
+                  guint rows)
+{
+  g_autoptr (CrUploader) uploader = cr_uploader_new (config, "test-room", index_path, dir);
+  gint64 until = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+  const char *argv[] = { "sqlite3", "-readonly", index_path,
+                         "SELECT count(*) FROM upload_queue WHERE state = 'verified'", NULL };
+
+  cr_uploader_poke (uploader);
+  for (;;)
+    {
+      g_autofree char *out = NULL;
+      double offset;
+      guint measure;
+
+      g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+      if (g_ascii_strtoull (out, NULL, 10) >= rows)
+        break;
+      /* What the recorder does: take the clock's measure and say it is
+       * logged, which the first upload waits for. */
+      if (cr_uploader_peek_clock_offset (uploader, &offset, &measure))
+        cr_uploader_clock_logged (uploader, measure);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+      g_usleep (100 * 1000);
+    }
+}
+
 /* A segment past the multipart threshold (64 MiB) goes in parts and is
  * locked all the same; its session started on 29 February, so with 3
  * years its retention ends on 28 February (a common year). The uploader
@@ -239,7 +270,6 @@ test_multipart_locked (void)
   g_autofree char *version = NULL;
   g_autoptr (CrSegmentIndex) index = NULL;
   g_autoptr (CrSessionRecord) record = NULL;
-  g_autoptr (CrUploader) uploader = NULL;
   g_autoptr (GDateTime) started = g_date_time_new_utc (2024, 2, 29, 9, 30, 0);
   g_autoptr (GError) error = NULL;
   CrArchiveConfig config = {
@@ -247,9 +277,7 @@ test_multipart_locked (void)
     .prefix = "sanmen", .region = store->region, .max_age_hours = 24,
     .window = { TRUE, 0, 0 }, .object_lock = TRUE, .lock_retain_years = 3,
   };
-  gint64 session, segment, until;
-  double offset;
-  guint measure;
+  gint64 session, segment;
 
   if (cr_test_ceph_skipped (store))
     return;
@@ -278,20 +306,7 @@ test_multipart_locked (void)
   base = cr_upload_session_key ("sanmen", "test-room", record);
   key = g_strdup_printf ("%s/000001.mkv", base);
 
-  uploader = cr_uploader_new (&config, "test-room", index_path, dir);
-  cr_uploader_poke (uploader);
-  until = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
-  while (cr_uploader_get_last_success_us (uploader) == 0 ||
-         cr_uploader_get_queue_length (uploader) > 0)
-    {
-      /* What the recorder does: take the clock's measure and say it is logged, which the first
-       * upload waits for. */
-      if (cr_uploader_peek_clock_offset (uploader, &offset, &measure))
-        cr_uploader_clock_logged (uploader, measure);
-      g_assert_cmpint (g_get_monotonic_time (), <, until);
-      g_usleep (250 * 1000);
-    }
-  g_clear_pointer (&uploader, cr_uploader_free);
+  upload_own_index (&config, index_path, dir, 1);
   {
     g_autofree char *path = g_strdup_printf ("court-worm-parts/%s", key);
     g_autofree char *head = NULL;
@@ -305,6 +320,99 @@ test_multipart_locked (void)
   }
   version = assert_lock ("court-worm-parts", key, "2027-02-28");
   assert_delete_refused ("court-worm-parts", key, version);
+  g_free (config.access_key_file);
+  g_free (config.secret_key_file);
+}
+
+/* Sent again after a crash (the row found "uploading" at start, the key
+ * gone from the bucket's listing behind a delete marker): the new version
+ * carries the very date the first one does, its session's start plus
+ * lock_retain_years, and both stay locked. */
+static void
+test_resent_same_date (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *index_path = NULL;
+  g_autofree char *segment_path = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *versions = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) record = NULL;
+  g_autoptr (GDateTime) started = g_date_time_new_utc (2025, 6, 15, 10, 0, 0);
+  g_autoptr (GError) error = NULL;
+  CrArchiveConfig config = {
+    .name = "court", .endpoint = store->endpoint, .bucket = "court-worm-again",
+    .prefix = "sanmen", .region = store->region, .max_age_hours = 24,
+    .window = { TRUE, 0, 0 }, .object_lock = TRUE, .lock_retain_years = 3,
+  };
+  gint64 session, segment;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  config.access_key_file = cr_test_ceph_key_file (store, "again.access", store->access_key);
+  config.secret_key_file = cr_test_ceph_key_file (store, "again.secret", store->secret_key);
+  dir = g_build_filename (store->work, "again", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  index_path = g_build_filename (dir, "index.db", NULL);
+  segment_path = g_build_filename (dir, "000001.mkv", NULL);
+  sha256 = cr_test_random_file (segment_path, 1 << 20, 47);
+  index = cr_segment_index_open (index_path, FALSE, &error);
+  g_assert_no_error (error);
+  session = cr_segment_index_begin_session (index, "test-room", CASE_NO, NULL,
+                                            g_date_time_to_unix (started) * G_USEC_PER_SEC,
+                                            &error);
+  g_assert_no_error (error);
+  segment = cr_segment_index_add_segment (index, session, 1, "000001.mkv",
+                                          g_date_time_to_unix (started) * G_USEC_PER_SEC,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_true (cr_segment_index_close_segment (index, segment, 10 * G_USEC_PER_SEC,
+                                                 1 << 20, sha256, &error));
+  g_assert_no_error (error);
+  record = cr_segment_index_get_session (index, session, &error);
+  g_assert_no_error (error);
+  base = cr_upload_session_key ("sanmen", "test-room", record);
+  key = g_strdup_printf ("%s/000001.mkv", base);
+  g_clear_pointer (&index, cr_segment_index_free);
+
+  upload_own_index (&config, index_path, dir, 1);
+  first = assert_lock ("court-worm-again", key, "2028-06-15");
+  /* A delete marker (allowed under the lock: the version stays), and the
+   * row as a crash mid-upload leaves it. */
+  {
+    g_autofree char *url = g_strdup_printf ("%s/court-worm-again/%s", store->endpoint, key);
+    g_autofree char *sigv4 = g_strdup_printf ("aws:amz:%s:s3", store->region);
+    g_autofree char *user = g_strdup_printf ("%s:%s", store->access_key, store->secret_key);
+    const char *argv[] = {
+      "curl", "-sS", "-f", "-X", "DELETE", "--aws-sigv4", sigv4, "--user", user,
+      "-H", "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      url, NULL,
+    };
+    const char *reset[] = { "sqlite3", index_path,
+                            "UPDATE upload_queue SET state = 'uploading'", NULL };
+
+    g_assert_cmpint (cr_test_run (NULL, NULL, argv), ==, 0);
+    g_assert_cmpint (cr_test_run (NULL, NULL, reset), ==, 0);
+  }
+  upload_own_index (&config, index_path, dir, 1);
+  second = assert_lock ("court-worm-again", key, "2028-06-15");
+  g_assert_cmpstr (first, !=, second);
+  /* Both versions there, the first still refusing its delete. */
+  {
+    /* Encoded as SigV4 signs it: curl 7.88 signs the query as written. */
+    g_autofree char *prefix = g_uri_escape_string (base, NULL, FALSE);
+
+    path = g_strdup_printf ("court-worm-again?prefix=%s&versions=", prefix);
+  }
+  g_assert_cmpint (cr_test_ceph_curl (store, path, "-", &versions), ==, 0);
+  g_assert_nonnull (strstr (versions, first));
+  g_assert_nonnull (strstr (versions, second));
+  assert_delete_refused ("court-worm-again", key, first);
   g_free (config.access_key_file);
   g_free (config.secret_key_file);
 }
@@ -344,6 +452,7 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/upload-lock/bad-years", test_bad_years);
   g_test_add_func ("/courtrec/upload-lock/session-locked", test_session_locked);
   g_test_add_func ("/courtrec/upload-lock/multipart-locked", test_multipart_locked);
+  g_test_add_func ("/courtrec/upload-lock/resent-same-date", test_resent_same_date);
   g_test_add_func ("/courtrec/upload-lock/lock-off", test_lock_off);
   store = cr_test_ceph_new ("test-upload-lock");
   return g_test_run ();

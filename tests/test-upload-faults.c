@@ -427,8 +427,10 @@ test_stall_ends_transfer (void)
   g_assert_error (error, CR_S3_ERROR, CR_S3_ERROR_UNKNOWN);
   g_assert_nonnull (strstr (error->message, "no byte either way for 2 s"));
   g_assert_cmpfloat (seconds, >=, 1.9);
-  /* Looked at about once a second while idle; libcurl's own check took nine. */
-  g_assert_cmpfloat (seconds, <, 2 + 1 + cr_test_timing_factor ());
+  /* Looked at about once a second while idle; libcurl's own check took
+   * nine. A second more for a loaded machine (4.005 s was seen at a load
+   * of 15) still tells the two apart. */
+  g_assert_cmpfloat (seconds, <, 2 + 1 + 2 * cr_test_timing_factor ());
   g_unlink (path);
 }
 

@@ -254,6 +254,54 @@ upload_own_index (const CrArchiveConfig *config, const char *index_path, const c
     }
 }
 
+/* An index of the test's own in store->work/@name with one session of
+ * this room started at @started and its segment 1, a closed file of
+ * @bytes random bytes (@seed), and @config an archive of @bucket with
+ * Object Lock for it; the segment's key in *@key, its session's in
+ * *@base. (No room records 65 MiB cheaply, nor starts in 2024.) */
+static void
+own_session (const char *name, const char *bucket, GDateTime *started, gsize bytes,
+             guint seed, CrArchiveConfig *config, char **dir, char **index_path, char **base,
+             char **key)
+{
+  g_autofree char *access = g_strdup_printf ("%s.access", name);
+  g_autofree char *secret = g_strdup_printf ("%s.secret", name);
+  g_autofree char *segment_path = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autoptr (CrSegmentIndex) index = NULL;
+  g_autoptr (CrSessionRecord) record = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 started_us = g_date_time_to_unix (started) * G_USEC_PER_SEC;
+  gint64 session, segment;
+
+  *config = (CrArchiveConfig) {
+    .name = "court", .endpoint = store->endpoint, .bucket = (char *) bucket,
+    .prefix = "sanmen", .region = store->region, .max_age_hours = 24,
+    .window = { TRUE, 0, 0 }, .object_lock = TRUE, .lock_retain_years = 3,
+  };
+  config->access_key_file = cr_test_ceph_key_file (store, access, store->access_key);
+  config->secret_key_file = cr_test_ceph_key_file (store, secret, store->secret_key);
+  *dir = g_build_filename (store->work, name, NULL);
+  g_assert_cmpint (g_mkdir_with_parents (*dir, 0700), ==, 0);
+  *index_path = g_build_filename (*dir, "index.db", NULL);
+  segment_path = g_build_filename (*dir, "000001.mkv", NULL);
+  sha256 = cr_test_random_file (segment_path, bytes, seed);
+  index = cr_segment_index_open (*index_path, FALSE, &error);
+  g_assert_no_error (error);
+  session = cr_segment_index_begin_session (index, "test-room", CASE_NO, NULL, started_us,
+                                            &error);
+  g_assert_no_error (error);
+  segment = cr_segment_index_add_segment (index, session, 1, "000001.mkv", started_us, &error);
+  g_assert_no_error (error);
+  g_assert_true (cr_segment_index_close_segment (index, segment, 10 * G_USEC_PER_SEC, bytes,
+                                                 sha256, &error));
+  g_assert_no_error (error);
+  record = cr_segment_index_get_session (index, session, &error);
+  g_assert_no_error (error);
+  *base = cr_upload_session_key ("sanmen", "test-room", record);
+  *key = g_strdup_printf ("%s/000001.mkv", *base);
+}
+
 /* A segment past the multipart threshold (64 MiB) goes in parts and is
  * locked all the same; its session started on 29 February, so with 3
  * years its retention ends on 28 February (a common year). The uploader
@@ -263,48 +311,16 @@ test_multipart_locked (void)
 {
   g_autofree char *dir = NULL;
   g_autofree char *index_path = NULL;
-  g_autofree char *segment_path = NULL;
-  g_autofree char *sha256 = NULL;
   g_autofree char *base = NULL;
   g_autofree char *key = NULL;
   g_autofree char *version = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
-  g_autoptr (CrSessionRecord) record = NULL;
   g_autoptr (GDateTime) started = g_date_time_new_utc (2024, 2, 29, 9, 30, 0);
-  g_autoptr (GError) error = NULL;
-  CrArchiveConfig config = {
-    .name = "court", .endpoint = store->endpoint, .bucket = "court-worm-parts",
-    .prefix = "sanmen", .region = store->region, .max_age_hours = 24,
-    .window = { TRUE, 0, 0 }, .object_lock = TRUE, .lock_retain_years = 3,
-  };
-  gint64 session, segment;
+  CrArchiveConfig config;
 
   if (cr_test_ceph_skipped (store))
     return;
-  config.access_key_file = cr_test_ceph_key_file (store, "parts.access", store->access_key);
-  config.secret_key_file = cr_test_ceph_key_file (store, "parts.secret", store->secret_key);
-  dir = g_build_filename (store->work, "parts", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-  index_path = g_build_filename (dir, "index.db", NULL);
-  segment_path = g_build_filename (dir, "000001.mkv", NULL);
-  sha256 = cr_test_random_file (segment_path, 65 << 20, 31);
-  index = cr_segment_index_open (index_path, FALSE, &error);
-  g_assert_no_error (error);
-  session = cr_segment_index_begin_session (index, "test-room", CASE_NO, NULL,
-                                            g_date_time_to_unix (started) * G_USEC_PER_SEC,
-                                            &error);
-  g_assert_no_error (error);
-  segment = cr_segment_index_add_segment (index, session, 1, "000001.mkv",
-                                          g_date_time_to_unix (started) * G_USEC_PER_SEC,
-                                          &error);
-  g_assert_no_error (error);
-  g_assert_true (cr_segment_index_close_segment (index, segment, 600 * G_USEC_PER_SEC,
-                                                 65 << 20, sha256, &error));
-  g_assert_no_error (error);
-  record = cr_segment_index_get_session (index, session, &error);
-  g_assert_no_error (error);
-  base = cr_upload_session_key ("sanmen", "test-room", record);
-  key = g_strdup_printf ("%s/000001.mkv", base);
+  own_session ("parts", "court-worm-parts", started, 65 << 20, 31, &config, &dir, &index_path,
+               &base, &key);
 
   upload_own_index (&config, index_path, dir, 1);
   {
@@ -333,52 +349,19 @@ test_resent_same_date (void)
 {
   g_autofree char *dir = NULL;
   g_autofree char *index_path = NULL;
-  g_autofree char *segment_path = NULL;
-  g_autofree char *sha256 = NULL;
   g_autofree char *base = NULL;
   g_autofree char *key = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   g_autofree char *path = NULL;
   g_autofree char *versions = NULL;
-  g_autoptr (CrSegmentIndex) index = NULL;
-  g_autoptr (CrSessionRecord) record = NULL;
   g_autoptr (GDateTime) started = g_date_time_new_utc (2025, 6, 15, 10, 0, 0);
-  g_autoptr (GError) error = NULL;
-  CrArchiveConfig config = {
-    .name = "court", .endpoint = store->endpoint, .bucket = "court-worm-again",
-    .prefix = "sanmen", .region = store->region, .max_age_hours = 24,
-    .window = { TRUE, 0, 0 }, .object_lock = TRUE, .lock_retain_years = 3,
-  };
-  gint64 session, segment;
+  CrArchiveConfig config;
 
   if (cr_test_ceph_skipped (store))
     return;
-  config.access_key_file = cr_test_ceph_key_file (store, "again.access", store->access_key);
-  config.secret_key_file = cr_test_ceph_key_file (store, "again.secret", store->secret_key);
-  dir = g_build_filename (store->work, "again", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-  index_path = g_build_filename (dir, "index.db", NULL);
-  segment_path = g_build_filename (dir, "000001.mkv", NULL);
-  sha256 = cr_test_random_file (segment_path, 1 << 20, 47);
-  index = cr_segment_index_open (index_path, FALSE, &error);
-  g_assert_no_error (error);
-  session = cr_segment_index_begin_session (index, "test-room", CASE_NO, NULL,
-                                            g_date_time_to_unix (started) * G_USEC_PER_SEC,
-                                            &error);
-  g_assert_no_error (error);
-  segment = cr_segment_index_add_segment (index, session, 1, "000001.mkv",
-                                          g_date_time_to_unix (started) * G_USEC_PER_SEC,
-                                          &error);
-  g_assert_no_error (error);
-  g_assert_true (cr_segment_index_close_segment (index, segment, 10 * G_USEC_PER_SEC,
-                                                 1 << 20, sha256, &error));
-  g_assert_no_error (error);
-  record = cr_segment_index_get_session (index, session, &error);
-  g_assert_no_error (error);
-  base = cr_upload_session_key ("sanmen", "test-room", record);
-  key = g_strdup_printf ("%s/000001.mkv", base);
-  g_clear_pointer (&index, cr_segment_index_free);
+  own_session ("again", "court-worm-again", started, 1 << 20, 47, &config, &dir, &index_path,
+               &base, &key);
 
   upload_own_index (&config, index_path, dir, 1);
   first = assert_lock ("court-worm-again", key, "2028-06-15");

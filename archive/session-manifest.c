@@ -6,11 +6,13 @@
 #include <json-glib/json-glib.h>
 
 #include "archive/json-members.h"
+#include "archive/report.h"
 
 gboolean
-cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const char *path,
-                           GError **error)
+cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const CrConfig *room,
+                           const char *path, GError **error)
 {
+  g_autoptr (JsonNode) report = NULL;
   g_autoptr (CrSessionRecord) session = cr_segment_index_get_session (index, session_id,
                                                                       error);
   g_autoptr (GPtrArray) segments = NULL;
@@ -36,6 +38,13 @@ cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const char 
   ledger = cr_segment_index_list_ledger (index, session_id, error);
   if (ledger == NULL)
     return FALSE;
+  if (room != NULL)
+    {
+      g_autofree char *json = cr_report_render (index, room, session_id, CR_REPORT_JSON, error);
+
+      if (json == NULL || (report = json_from_string (json, error)) == NULL)
+        return FALSE;
+    }
 
   json_builder_begin_object (b);
   cr_json_add_text (b, "format", CR_SESSION_MANIFEST_FORMAT);
@@ -89,6 +98,11 @@ cr_session_manifest_write (CrSegmentIndex *index, gint64 session_id, const char 
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  if (report != NULL)
+    {
+      json_builder_set_member_name (b, "report");
+      json_builder_add_value (b, g_steal_pointer (&report));
+    }
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);

@@ -143,7 +143,7 @@ cr_recorder_uploads_start (CrRecorder *recorder, const char *index_path)
   for (guint i = 0; i < config->archives->len; i++)
     {
       const CrArchiveConfig *archive = g_ptr_array_index (config->archives, i);
-      g_ptr_array_add (recorder->uploaders, cr_uploader_new (archive, config->room_id,
+      g_ptr_array_add (recorder->uploaders, cr_uploader_new (archive, config->room_id, config,
                                                              index_path,
                                                              config->storage_dir));
     }

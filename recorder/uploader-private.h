@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 struct CrUploader {
   const CrArchiveConfig *config;
   char *room_id;
+  const CrConfig *room;         /* for the hearing report in manifests, or NULL */
   char *index_path;
   char *storage_dir;
   char *access_key;

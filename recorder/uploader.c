@@ -134,7 +134,7 @@ queue_new_items (CrUploader *uploader, CrSegmentIndex *index)
               continue;
             }
           if (g_mkdir_with_parents (dir, 0700) != 0 ||
-              !cr_session_manifest_write (index, id, path, &error) ||
+              !cr_session_manifest_write (index, id, uploader->room, path, &error) ||
               (sha256 = sha256_of_file (path, &error)) == NULL)
             {
               g_warning ("[archive %s]: no manifest for session %" G_GINT64_FORMAT ": %s",
@@ -440,11 +440,12 @@ run (gpointer data)
 }
 
 CrUploader *
-cr_uploader_new (const CrArchiveConfig *config, const char *room_id, const char *index_path,
-                 const char *storage_dir)
+cr_uploader_new (const CrArchiveConfig *config, const char *room_id, const CrConfig *room,
+                 const char *index_path, const char *storage_dir)
 {
   CrUploader *uploader = g_new0 (CrUploader, 1);
 
+  uploader->room = room;
   g_mutex_init (&uploader->lock);
   g_cond_init (&uploader->wake);
   uploader->config = config;

@@ -27,11 +27,14 @@ typedef struct CrUploader CrUploader;
 /* Starts the thread, which reads the key files itself and, while they
  * cannot be read (missing, or open to others), tries again every
  * POLL_SECONDS: a bad key file costs the archive its uploads, never the
- * room its recording (cr_uploader_dup_key_problem). @index_path: the
- * room's index; @storage_dir: what segment paths are relative to, and
- * where manifests are written (archive-manifests/). */
+ * room its recording (cr_uploader_dup_key_problem). @room: the room's
+ * config, whose hearing report goes into each manifest (NULL: none; it
+ * must outlive the uploader); @index_path: the room's index;
+ * @storage_dir: what segment paths are relative to, and where manifests
+ * are written (archive-manifests/). */
 CrUploader *cr_uploader_new (const CrArchiveConfig *config, const char *room_id,
-                             const char *index_path, const char *storage_dir);
+                             const CrConfig *room, const char *index_path,
+                             const char *storage_dir);
 /* Stops the thread (an upload under way is abandoned: its row stays
  * "uploading" and is settled at the next start) and frees. */
 void cr_uploader_free (CrUploader *uploader);

@@ -392,6 +392,15 @@ test_copy_verified_from_the_bucket (void)
   }
   g_clear_pointer (&text, g_free);
   g_assert_true (g_file_get_contents (manifest, &text, NULL, NULL));
+  /* The hearing report filed with the case goes with it, telling the
+   * hearing from the archive alone. */
+  {
+    const char *report = strstr (text, "\"report\" : {");
+
+    g_assert_nonnull (report);
+    g_assert_nonnull (strstr (report, CASE_NO));
+    g_assert_nonnull (strstr (report, "witness called"));
+  }
   marker = strstr (text, "witness called");
   g_assert_nonnull (marker);
   memcpy (marker, "witness absent", strlen ("witness absent"));

@@ -230,7 +230,7 @@ static void
 upload_own_index (const CrArchiveConfig *config, const char *index_path, const char *dir,
                   guint rows)
 {
-  g_autoptr (CrUploader) uploader = cr_uploader_new (config, "test-room", index_path, dir);
+  g_autoptr (CrUploader) uploader = cr_uploader_new (config, "test-room", NULL, index_path, dir);
   gint64 until = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
   const char *argv[] = { "sqlite3", "-readonly", index_path,
                          "SELECT count(*) FROM upload_queue WHERE state = 'verified'", NULL };

@@ -63,7 +63,7 @@ test_poke_after_poke (void)
   session = cr_segment_index_begin_session (index, "test-room", CASE_NO, NULL,
                                             g_get_real_time (), &error);
   g_assert_no_error (error);
-  uploader = cr_uploader_new (&config, "test-room", index_path, dir);
+  uploader = cr_uploader_new (&config, "test-room", NULL, index_path, dir);
 
   for (guint sequence = 1; sequence <= SEGMENTS; sequence++)
     {

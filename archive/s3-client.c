@@ -33,6 +33,7 @@ struct CrS3Client {
   guint connect_timeout;
   guint stall_seconds;
   guint64 max_send;
+  const gint *cancel;
 };
 
 void
@@ -132,6 +133,7 @@ cr_s3_client_new (const CrS3Config *config, GError **error)
   else if (!stall_from_environment (&client->stall_seconds, error))
     return NULL;
   client->max_send = config->max_send_bytes_per_second;
+  client->cancel = config->cancel;
   return g_steal_pointer (&client);
 }
 
@@ -360,6 +362,8 @@ typedef struct {
   curl_off_t moved;
   gint64 moved_at_us;
   gboolean stalled;
+  const gint *cancel;       /* the owner's stop, or NULL */
+  gboolean cancelled;
 } Transfer;
 
 /* Ends the transfer once no byte went either way for stall_seconds.
@@ -375,6 +379,11 @@ watch_stall (void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultota
   Transfer *transfer = data;
   gint64 now = g_get_monotonic_time ();
 
+  if (transfer->cancel != NULL && g_atomic_int_get (transfer->cancel))
+    {
+      transfer->cancelled = TRUE;
+      return 1;
+    }
   if (dlnow + ulnow != transfer->moved || transfer->moved_at_us == 0)
     {
       transfer->moved = dlnow + ulnow;
@@ -505,7 +514,13 @@ set_transfer_error (CURL *curl, CURLcode code, const Transfer *transfer,
   long request_bytes = 0;
 
   curl_easy_getinfo (curl, CURLINFO_REQUEST_SIZE, &request_bytes);
-  if (transfer->stalled)
+  if (transfer->cancelled)
+    g_set_error (error, CR_S3_ERROR,
+                 request_bytes == 0 ? CR_S3_ERROR_UNREACHABLE : CR_S3_ERROR_UNKNOWN,
+                 "%s %s/%s: ended, the uploader is stopping%s", request->method,
+                 request->bucket, request->key != NULL ? request->key : "",
+                 request_bytes == 0 ? "" : ": the outcome is unknown until a HEAD settles it");
+  else if (transfer->stalled)
     g_set_error (error, CR_S3_ERROR,
                  request_bytes == 0 ? CR_S3_ERROR_UNREACHABLE : CR_S3_ERROR_UNKNOWN,
                  "%s %s/%s: no byte either way for %u s%s", request->method, request->bucket,
@@ -545,7 +560,8 @@ cr_s3_perform (CrS3Client *client, const CrS3Request *request, CrS3Reply *reply,
                                                   request->payload_sha256 != NULL
                                                   ? request->payload_sha256 : EMPTY_SHA256);
   struct curl_slist *headers = NULL;
-  Transfer transfer = { request, 0, answer, curl, FALSE, client->stall_seconds, 0, 0, FALSE };
+  Transfer transfer = { request, 0, answer, curl, FALSE, client->stall_seconds, 0, 0, FALSE,
+                        client->cancel, FALSE };
   CURLcode code;
   gboolean upload = request->body_file != NULL || request->body_text != NULL;
 
@@ -612,6 +628,14 @@ cr_s3_perform (CrS3Client *client, const CrS3Request *request, CrS3Reply *reply,
   else if (strcmp (request->method, "GET") != 0)
     curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, request->method);
 
+  if (client->cancel != NULL && g_atomic_int_get (client->cancel))
+    {
+      curl_slist_free_all (headers);
+      g_set_error (error, CR_S3_ERROR, CR_S3_ERROR_UNREACHABLE,
+                   "%s %s/%s: not sent, the uploader is stopping", request->method,
+                   request->bucket, request->key != NULL ? request->key : "");
+      return FALSE;
+    }
   code = curl_easy_perform (curl);
   curl_slist_free_all (headers);
   reply->status = 0;

@@ -46,6 +46,11 @@ typedef struct {
   guint stall_seconds;      /* no byte either way for this long: UNKNOWN; 0: 30, or
                                $COURTREC_S3_STALL_SECONDS (for tests: 1 to 3600) */
   guint64 max_send_bytes_per_second;  /* the bandwidth cap; 0: none */
+  /* The owner's stop: once it holds 1 (g_atomic_int_set), a transfer
+   * under way ends within about a second and none starts, UNKNOWN (a
+   * stopping uploader must not first finish a segment over a slow link).
+   * NULL: none. */
+  const gint *cancel;
 } CrS3Config;
 
 /* What the store said, filled by every call (also on failure, as far as

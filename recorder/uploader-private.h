@@ -24,6 +24,7 @@ struct CrUploader {
                                    object goes with its session's retention */
 
   GThread *thread;
+  gint cancel;                  /* set once, at free: ends the store's transfers (atomic) */
   GMutex lock;                  /* guards what follows */
   GCond wake;
   gboolean stopping;

@@ -180,6 +180,9 @@ send_parts (CrUploader *uploader, CrS3Client *client, CrSegmentIndex *index,
       g_clear_error (&local_error);
       if (held == NULL)
         g_clear_pointer (&item->upload_id, g_free);
+      else
+        g_message ("[archive %s]: %s goes on where it stopped: the store holds %u of its "
+                   "%u parts", item->archive, item->key, held->len, n);
     }
   if (item->upload_id == NULL)
     {
@@ -253,6 +256,18 @@ cr_uploader_record_failure (CrUploader *uploader, CrSegmentIndex *index, CrUploa
   gint64 next = g_get_real_time () + cr_uploader_backoff (item->attempts);
   const char *reason = reason_of (error);
 
+  /* Ended by the uploader's own stop: no fault of the store's, nothing to
+   * count or warn of; the row waits for the next start, which settles it
+   * as a crash's (HEAD, ListParts). */
+  if (g_atomic_int_get (&uploader->cancel))
+    {
+      g_message ("[archive %s]: %s: left for the next start to settle (%s)", item->archive,
+                 item->key, cr_text_shown (error->message));
+      if (!cr_upload_queue_unknown (index, item->id, error->message, g_get_real_time (),
+                                    &record_error))
+        g_warning ("[archive %s]: %s", item->archive, cr_text_shown (record_error->message));
+      return;
+    }
   g_warning ("[archive %s]: %s: %s (%s; tried again in %" G_GINT64_FORMAT " s)",
              item->archive, item->key, cr_text_shown (error->message), reason,
              (next - g_get_real_time ()) / G_USEC_PER_SEC);

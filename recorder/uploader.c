@@ -337,6 +337,7 @@ run (gpointer data)
   CrS3Config s3 = {
     .endpoint = config->endpoint, .region = config->region,
     .max_send_bytes_per_second = (guint64) config->bandwidth_kbps * 1000 / 8,
+    .cancel = &uploader->cancel,
   };
   g_autoptr (CrS3Client) client = NULL;
   g_autoptr (CrSegmentIndex) index = NULL;
@@ -467,6 +468,10 @@ cr_uploader_free (CrUploader *uploader)
       uploader->stopping = TRUE;
       g_cond_signal (&uploader->wake);
       g_mutex_unlock (&uploader->lock);
+      /* A segment under way over a slow link would hold the stop for
+       * minutes: its transfer ends now, its row left "uploading" to be
+       * settled (ListParts, HEAD) at the next start. */
+      g_atomic_int_set (&uploader->cancel, 1);
       g_thread_join (uploader->thread);
     }
   cr_upload_queue_stats_clear (&uploader->stats);

@@ -585,7 +585,7 @@ test_secret_file (void)
 static void
 test_config_refused (void)
 {
-  CrS3Config config = { "ftp://127.0.0.1:1", "us-east-1", "AK", "SK", 0, 0, 0 };
+  CrS3Config config = { "ftp://127.0.0.1:1", "us-east-1", "AK", "SK", 0, 0, 0, NULL };
   g_autoptr (GError) error = NULL;
 
   g_assert_null (cr_s3_client_new (&config, &error));

@@ -331,7 +331,7 @@ static void
 test_stall_variable_refused (void)
 {
   const char *bad[] = { "", "0", "-3", "abc", "3s", " 3", "3601", "99999999999999999999" };
-  CrS3Config config = { "http://127.0.0.1:9", "us-east-1", "access", "secret", 0, 0, 0 };
+  CrS3Config config = { "http://127.0.0.1:9", "us-east-1", "access", "secret", 0, 0, 0, NULL };
 
   /* Refused by name and value, never quietly taken as 30 s. */
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -406,7 +406,7 @@ test_stall_ends_transfer (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *endpoint = NULL;
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "courtrec-stall.bin", NULL);
-  CrS3Config config = { NULL, "us-east-1", "access", "secret", 2, 2, 0 };
+  CrS3Config config = { NULL, "us-east-1", "access", "secret", 2, 2, 0, NULL };
   guint16 port;
   gint64 started;
   double seconds;

@@ -400,6 +400,137 @@ test_resent_same_date (void)
   g_free (config.secret_key_file);
 }
 
+
+/* A log handler that keeps each message's text, a line each, in @data
+ * (a GString), and lets it through. */
+static void
+keep_message (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  static GMutex lock;
+
+  g_mutex_lock (&lock);
+  g_string_append_printf (data, "%s\n", message);
+  g_mutex_unlock (&lock);
+  g_log_default_handler (domain, level, message, NULL);
+}
+
+/* The parts of @upload_id the store holds, by curl's ListParts. */
+static guint
+parts_held (const char *bucket, const char *key, const char *upload_id)
+{
+  g_autofree char *escaped = g_uri_escape_string (upload_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("%s/%s?uploadId=%s", bucket, key, escaped);
+  g_autofree char *listing = NULL;
+  guint n = 0;
+
+  if (cr_test_ceph_curl (store, path, "-", &listing) != 0)
+    return 0;
+  for (const char *at = listing; (at = strstr (at, "<Part>")) != NULL; at++)
+    n++;
+  return n;
+}
+
+/* An uploader stopped in the middle of a segment's parts (its row left
+ * "uploading" with the upload's id, as a crash leaves it): the next one
+ * asks the store which parts it holds (ListParts), sends only the others,
+ * completes, locks and verifies; what the bucket then holds is the file. */
+static void
+test_multipart_resumed (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *index_path = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *upload_id = NULL;
+  g_autofree char *fetched = NULL;
+  g_autofree char *digest = NULL;
+  g_autofree char *local = NULL;
+  g_autoptr (GDateTime) started = g_date_time_new_utc (2025, 3, 1, 8, 0, 0);
+  CrArchiveConfig config;
+  guint held = 0;
+  gint64 stop_started;
+  double stop_seconds;
+
+  if (cr_test_ceph_skipped (store))
+    return;
+  own_session ("resume", "court-worm-resume", started, 65 << 20, 53, &config, &dir,
+               &index_path, &base, &key);
+  /* The stall time is also how long a row left unknown waits before its
+   * second look (30 s by default): shorter here. */
+  g_setenv ("COURTREC_S3_STALL_SECONDS", "3", TRUE);
+  /* 10 MB/s: a part of 16 MiB every 1.7 s. */
+  config.bandwidth_kbps = 80000;
+  {
+    g_autoptr (CrUploader) uploader = cr_uploader_new (&config, "test-room", NULL, index_path,
+                                                       dir);
+    const char *argv[] = { "sqlite3", "-readonly", index_path,
+                           "SELECT upload_id FROM upload_queue WHERE upload_id IS NOT NULL",
+                           NULL };
+    gint64 until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    cr_uploader_poke (uploader);
+    while (held < 2)
+      {
+        double offset;
+        guint measure;
+
+        if (cr_uploader_peek_clock_offset (uploader, &offset, &measure))
+          cr_uploader_clock_logged (uploader, measure);
+        if (upload_id == NULL)
+          {
+            g_autofree char *out = NULL;
+
+            g_assert_cmpint (cr_test_run (&out, NULL, argv), ==, 0);
+            if (*g_strchomp (out) != '\0')
+              upload_id = g_steal_pointer (&out);
+          }
+        if (upload_id != NULL)
+          held = parts_held ("court-worm-resume", key, upload_id);
+        g_assert_cmpint (g_get_monotonic_time (), <, until);
+        g_usleep (100 * 1000);
+      }
+    /* Stopped mid-part, as a crash or a stop would: at once, not after
+     * the parts still to go (three more at this rate: 5 s). */
+    stop_started = g_get_monotonic_time ();
+    g_clear_pointer (&uploader, cr_uploader_free);
+    stop_seconds = (g_get_monotonic_time () - stop_started) / 1e6;
+  }
+  g_test_message ("stopped in %.2f s with %u of 5 parts in the store", stop_seconds, held);
+  g_assert_cmpfloat (stop_seconds, <, 1.5 * cr_test_timing_factor ());
+  g_assert_cmpuint (parts_held ("court-worm-resume", key, upload_id), <, 5);
+
+  /* The next uploader goes on from the parts the store holds, and says so. */
+  {
+    GString *said = g_string_new (NULL);
+    g_autofree char *expected = g_strdup_printf ("goes on where it stopped: the store holds "
+                                                 "%u of its 5 parts", held);
+    GLogFunc was = g_log_set_default_handler (keep_message, said);
+
+    config.bandwidth_kbps = 0;
+    upload_own_index (&config, index_path, dir, 1);
+    g_log_set_default_handler (was, NULL);
+    g_test_message ("the second uploader said: %s", said->str);
+    g_assert_nonnull (strstr (said->str, expected));
+    g_string_free (said, TRUE);
+  }
+  assert_lock ("court-worm-resume", key, "2028-03-01");
+
+  fetched = g_build_filename (dir, "fetched", NULL);
+  local = g_build_filename (dir, "000001.mkv", NULL);
+  {
+    g_autofree char *path = g_strdup_printf ("court-worm-resume/%s", key);
+    g_assert_cmpint (cr_test_ceph_curl (store, path, fetched, NULL), ==, 0);
+  }
+  digest = cr_test_tool_digest ("sha256sum", fetched);
+  {
+    g_autofree char *expected = cr_test_tool_digest ("sha256sum", local);
+    g_assert_cmpstr (digest, ==, expected);
+  }
+  g_unsetenv ("COURTREC_S3_STALL_SECONDS");
+  g_free (config.access_key_file);
+  g_free (config.secret_key_file);
+}
+
 /* A bad lock_retain_years stops the daemon's --check-config with exit 2,
  * naming the file, the group, the key and what was expected. */
 static void
@@ -436,6 +567,7 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/upload-lock/session-locked", test_session_locked);
   g_test_add_func ("/courtrec/upload-lock/multipart-locked", test_multipart_locked);
   g_test_add_func ("/courtrec/upload-lock/resent-same-date", test_resent_same_date);
+  g_test_add_func ("/courtrec/upload-lock/multipart-resumed", test_multipart_resumed);
   g_test_add_func ("/courtrec/upload-lock/lock-off", test_lock_off);
   store = cr_test_ceph_new ("test-upload-lock");
   return g_test_run ();

@@ -123,7 +123,7 @@ CrS3Client *
 cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 max_send)
 {
   CrS3Config config = { ceph->endpoint, ceph->region, ceph->access_key,
-                        secret != NULL ? secret : ceph->secret_key, 5, 5, max_send };
+                        secret != NULL ? secret : ceph->secret_key, 5, 5, max_send, NULL };
   g_autoptr (GError) error = NULL;
   CrS3Client *client = cr_s3_client_new (&config, &error);
 

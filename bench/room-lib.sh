@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/room-lib.sh: the benchmarks' courtrooms and their courtrecd
-# (sourced, not run). The sourcing script defines die and sets B, the
-# directory of courtrecd and courtrec.
+# (sourced, not run). The sourcing script defines die and note, sets B,
+# the directory of courtrecd and courtrec, and keeps in PIDS the processes
+# it started and has not reaped.
 
 # Issue 3's reference courtroom: the example config's room, storage, video
 # (1280x720 at 25 fps, 2000 kbit/s) and audio groups, with layout = grid,
@@ -38,4 +39,31 @@ courtrecd_up () {  # CONF LOG
     i=$((i + 1)); [ "$i" -lt 300 ] || die "courtrecd's API did not answer in 30 s; see $2"
     sleep 0.1
   done
+}
+
+# The processes of a run: $1 no longer to be killed at exit.
+forget_pid () {
+  rest=""
+  for p in $PIDS; do [ "$p" = "$1" ] || rest="$rest $p"; done
+  PIDS=$rest
+}
+
+# Waits up to $2 seconds for PID $1 to exit; then kills it. Reaps it.
+stop_pid () {
+  i=0
+  while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$(($2 * 10))" ]; do
+    sleep 0.1; i=$((i + 1))
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    note "PID $1 did not exit within $2 s; killing it"
+    kill -KILL "$1" 2>/dev/null || true
+  fi
+  wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
+
+# utime+stime of every thread of PID $1, in clock ticks. The command name
+# (field 2) is in parentheses and may hold spaces: cut up to the last ')'.
+cpu_ticks () {
+  sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }

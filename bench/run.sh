@@ -95,32 +95,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-forget_pid () {
-  rest=""
-  for p in $PIDS; do [ "$p" = "$1" ] || rest="$rest $p"; done
-  PIDS=$rest
-}
-
-# Waits up to $2 seconds for PID $1 to exit; then kills it. Reaps it.
-stop_pid () {
-  i=0
-  while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$(($2 * 10))" ]; do
-    sleep 0.1; i=$((i + 1))
-  done
-  if kill -0 "$1" 2>/dev/null; then
-    note "PID $1 did not exit within $2 s; killing it"
-    kill -KILL "$1" 2>/dev/null || true
-  fi
-  wait "$1" 2>/dev/null || true
-  forget_pid "$1"
-}
-
-# utime+stime of every thread of PID $1, in clock ticks. The command name
-# (field 2) is in parentheses and may hold spaces: cut up to the last ')'.
-cpu_ticks () {
-  sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
 now_ns () { date +%s%N; }
 
 free_port () {

@@ -74,3 +74,27 @@ cr_config_load_archive_secret (const char *path, const char *what, GError **erro
       }
   return g_steal_pointer (&contents);
 }
+
+gboolean
+cr_config_load_archive_keys (const CrArchiveConfig *archive, char **access_key,
+                             char **secret_key, GError **error)
+{
+  g_autofree char *what = g_strdup_printf ("[archive %s] access_key_file", archive->name);
+  g_autofree char *access = cr_config_load_archive_secret (archive->access_key_file, what,
+                                                           error);
+  char *secret;
+
+  if (access == NULL)
+    return FALSE;
+  g_free (what);
+  what = g_strdup_printf ("[archive %s] secret_key_file", archive->name);
+  secret = cr_config_load_archive_secret (archive->secret_key_file, what, error);
+  if (secret == NULL)
+    {
+      explicit_bzero (access, strlen (access));
+      return FALSE;
+    }
+  *access_key = g_steal_pointer (&access);
+  *secret_key = secret;
+  return TRUE;
+}

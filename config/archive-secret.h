@@ -4,7 +4,7 @@
  * never logged. */
 #pragma once
 
-#include <glib.h>
+#include "config/config.h"
 
 G_BEGIN_DECLS
 
@@ -14,5 +14,12 @@ G_BEGIN_DECLS
  * @what (e.g. "[archive court] secret_key_file") and the file, never the
  * secret. (transfer full) */
 char *cr_config_load_archive_secret (const char *path, const char *what, GError **error);
+
+/* Both keys of @archive, its access_key_file and its
+ * secret_key_file, each named in the error as "[archive NAME] KEY"; FALSE
+ * with neither set when either cannot be read. (transfer full: wipe them
+ * with explicit_bzero before freeing) */
+gboolean cr_config_load_archive_keys (const CrArchiveConfig *archive, char **access_key,
+                                      char **secret_key, GError **error);
 
 G_END_DECLS

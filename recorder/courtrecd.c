@@ -103,19 +103,14 @@ secrets_readable (const CrConfig *config, GError **error)
     }
   for (guint i = 0; i < config->archives->len; i++)
     {
-      const CrArchiveConfig *archive = g_ptr_array_index (config->archives, i);
-      const char *files[] = { archive->access_key_file, archive->secret_key_file };
-      const char *keys[] = { "access_key_file", "secret_key_file" };
+      g_autofree char *access = NULL;
+      g_autofree char *secret = NULL;
 
-      for (guint k = 0; k < G_N_ELEMENTS (files); k++)
-        {
-          g_autofree char *what = g_strdup_printf ("[archive %s] %s", archive->name, keys[k]);
-          g_autofree char *secret = cr_config_load_archive_secret (files[k], what, error);
-
-          if (secret == NULL)
-            return FALSE;
-          explicit_bzero (secret, strlen (secret));
-        }
+      if (!cr_config_load_archive_keys (g_ptr_array_index (config->archives, i), &access,
+                                        &secret, error))
+        return FALSE;
+      explicit_bzero (access, strlen (access));
+      explicit_bzero (secret, strlen (secret));
     }
   return TRUE;
 }

@@ -243,33 +243,22 @@ stopping (CrUploader *uploader)
 static gboolean
 load_keys (CrUploader *uploader)
 {
-  const CrArchiveConfig *config = uploader->config;
   g_autoptr (GError) error = NULL;
-  g_autofree char *what = g_strdup_printf ("[archive %s] access_key_file", config->name);
-  g_autofree char *access = cr_config_load_archive_secret (config->access_key_file, what,
-                                                           &error);
-  g_autofree char *secret = NULL;
+  char *access = NULL, *secret = NULL;
+  gboolean loaded = cr_config_load_archive_keys (uploader->config, &access, &secret, &error);
 
-  if (access != NULL)
-    {
-      g_free (what);
-      what = g_strdup_printf ("[archive %s] secret_key_file", config->name);
-      secret = cr_config_load_archive_secret (config->secret_key_file, what, &error);
-    }
   g_mutex_lock (&uploader->lock);
   g_free (uploader->key_problem);
-  uploader->key_problem = secret == NULL ? g_strdup (error->message) : NULL;
+  uploader->key_problem = loaded ? NULL : g_strdup (error->message);
   g_mutex_unlock (&uploader->lock);
-  if (secret == NULL)
+  if (!loaded)
     {
-      if (access != NULL)
-        memset (access, 0, strlen (access));
       g_warning ("%s; nothing goes to this archive until it can be read",
                  cr_text_shown (error->message));
       return FALSE;
     }
-  uploader->access_key = g_steal_pointer (&access);
-  uploader->secret_key = g_steal_pointer (&secret);
+  uploader->access_key = access;
+  uploader->secret_key = secret;
   return TRUE;
 }
 

@@ -21,24 +21,6 @@
 
 static CrTestCeph *store;
 
-/* A room sending to @bucket, made beforehand with Object Lock. */
-static CrTestRoom *
-room_for (const char *bucket, const char *more)
-{
-  g_autoptr (CrS3Client) client = cr_test_ceph_client (store, NULL, 0);
-  g_autofree char *extra = cr_test_ceph_archive_section (store, NULL, bucket, more);
-  CrS3Reply reply = CR_S3_REPLY_INIT;
-  g_autoptr (GError) error = NULL;
-  CrTestRoom *room;
-
-  g_assert_true (cr_s3_bucket_create (client, bucket, TRUE, &reply, &error));
-  g_assert_no_error (error);
-  cr_s3_reply_clear (&reply);
-  room = cr_test_room_new (10, extra);
-  cr_test_room_start (room);
-  return room;
-}
-
 /* Runs sqlite3 on the room's index; the first line of its answer. */
 static char *
 index_query (CrTestRoom *room, const char *sql)
@@ -168,7 +150,7 @@ test_session_locked (void)
 
   if (cr_test_ceph_skipped (store))
     return;
-  room = room_for ("court-worm", "lock_retain_years = 7\n");
+  room = cr_test_ceph_room (store, "court-worm", TRUE, "lock_retain_years = 7\n");
   session = cr_test_start_session (room, CASE_NO);
   g_usleep (3 * G_USEC_PER_SEC);
   cr_test_stop_and_wait (room, session);
@@ -208,7 +190,7 @@ test_lock_off (void)
 
   if (cr_test_ceph_skipped (store))
     return;
-  room = room_for ("court-worm-off", "object_lock = off\n");
+  room = cr_test_ceph_room (store, "court-worm-off", TRUE, "object_lock = off\n");
   session = cr_test_start_session (room, CASE_NO);
   g_usleep (2 * G_USEC_PER_SEC);
   cr_test_stop_and_wait (room, session);

@@ -15,24 +15,6 @@
 
 static CrTestCeph *store;
 
-/* A room sending to @bucket, made beforehand with or without a lock. */
-static CrTestRoom *
-room_for (const char *bucket, gboolean object_lock, const char *more)
-{
-  g_autoptr (CrS3Client) client = cr_test_ceph_client (store, NULL, 0);
-  g_autofree char *extra = cr_test_ceph_archive_section (store, NULL, bucket, more);
-  CrS3Reply reply = CR_S3_REPLY_INIT;
-  g_autoptr (GError) error = NULL;
-  CrTestRoom *room;
-
-  g_assert_true (cr_s3_bucket_create (client, bucket, object_lock, &reply, &error));
-  g_assert_no_error (error);
-  cr_s3_reply_clear (&reply);
-  room = cr_test_room_new (10, extra);
-  cr_test_room_start (room);
-  return room;
-}
-
 /* The bucket's listing under @prefix, by curl's SigV4 (ListObjects XML). */
 static char *
 list_bucket (const char *bucket, const char *prefix)
@@ -80,7 +62,7 @@ test_lock_holds (void)
 
   if (cr_test_ceph_skipped (store))
     return;
-  room = room_for ("court-locked", TRUE, "");
+  room = cr_test_ceph_room (store, "court-locked", TRUE, "");
   session = cr_test_start_session (room, "（2026）浙1022民初7号");
   offset = wait_clock_offset (room);
   /* Ceph runs on this machine's clock: within the Date's second. */
@@ -125,7 +107,7 @@ test_bucket_without_lock (void)
 
   if (cr_test_ceph_skipped (store))
     return;
-  room = room_for ("court-unlocked", FALSE, "");
+  room = cr_test_ceph_room (store, "court-unlocked", FALSE, "");
   until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while ((message = cr_test_alarm_message (room, "archive-lock-failed")) == NULL)
     {
@@ -155,7 +137,7 @@ test_window_closed (void)
 
   if (cr_test_ceph_skipped (store))
     return;
-  room = room_for ("court-window", TRUE, window);
+  room = cr_test_ceph_room (store, "court-window", TRUE, window);
   session = cr_test_start_session (room, "（2026）浙1022民初8号");
   g_usleep (3 * G_USEC_PER_SEC);
   cr_test_stop_and_wait (room, session);

@@ -173,6 +173,23 @@ cr_test_ceph_curl (CrTestCeph *ceph, const char *path, const char *into, char **
   return cr_test_run (out, NULL, argv);
 }
 
+CrTestRoom *
+cr_test_ceph_room (CrTestCeph *ceph, const char *bucket, gboolean object_lock, const char *more)
+{
+  g_autoptr (CrS3Client) client = cr_test_ceph_client (ceph, NULL, 0);
+  g_autofree char *extra = cr_test_ceph_archive_section (ceph, NULL, bucket, more);
+  CrS3Reply reply = CR_S3_REPLY_INIT;
+  g_autoptr (GError) error = NULL;
+  CrTestRoom *room;
+
+  g_assert_true (cr_s3_bucket_create (client, bucket, object_lock, &reply, &error));
+  g_assert_no_error (error);
+  cr_s3_reply_clear (&reply);
+  room = cr_test_room_new (10, extra);
+  cr_test_room_start (room);
+  return room;
+}
+
 char *
 cr_test_tool_digest (const char *tool, const char *path)
 {

@@ -43,6 +43,11 @@ CrS3Client *cr_test_ceph_client (CrTestCeph *ceph, const char *secret, guint64 m
  * appended as is. (transfer full) */
 char *cr_test_ceph_archive_section (CrTestCeph *ceph, const char *endpoint, const char *bucket,
                                     const char *more);
+/* A room of 10 s segments sending to @bucket, made beforehand (with
+ * Object Lock when @object_lock), started; @more goes into its [archive
+ * court]. (transfer full) */
+CrTestRoom *cr_test_ceph_room (CrTestCeph *ceph, const char *bucket, gboolean object_lock,
+                               const char *more);
 /* curl's own SigV4, straight to the gateway, on @path ("BUCKET/KEY", may
  * end in a canonical "?query"): GET into @into ("-": into @out), or HEAD
  * (@into NULL) with the headers in @out. Returns curl's exit status

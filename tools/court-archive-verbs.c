@@ -23,19 +23,11 @@ static CrS3Client *
 archive_client (const CrArchiveConfig *archive)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *what = g_strdup_printf ("[archive %s] access_key_file", archive->name);
-  g_autofree char *access = cr_config_load_archive_secret (archive->access_key_file, what,
-                                                           &error);
+  g_autofree char *access = NULL;
   g_autofree char *secret = NULL;
   CrS3Client *client = NULL;
 
-  if (access != NULL)
-    {
-      g_free (what);
-      what = g_strdup_printf ("[archive %s] secret_key_file", archive->name);
-      secret = cr_config_load_archive_secret (archive->secret_key_file, what, &error);
-    }
-  if (secret != NULL)
+  if (cr_config_load_archive_keys (archive, &access, &secret, &error))
     {
       CrS3Config s3 = {
         .endpoint = archive->endpoint, .region = archive->region,
@@ -44,9 +36,9 @@ archive_client (const CrArchiveConfig *archive)
       client = cr_s3_client_new (&s3, &error);
     }
   if (access != NULL)
-    memset (access, 0, strlen (access));
+    explicit_bzero (access, strlen (access));
   if (secret != NULL)
-    memset (secret, 0, strlen (secret));
+    explicit_bzero (secret, strlen (secret));
   if (client == NULL)
     fail (EXIT_RUNTIME, "%s", cr_text_shown (error->message));
   return client;

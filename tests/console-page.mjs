@@ -62,7 +62,10 @@ function step(name, detail) {
 
 const text = (selector) => page.locator(selector).innerText();
 
-async function waitFor(fn, arg, timeout = 10000) {
+// 20 s: a wait that passes returns at once; two consoles, two daemons and a
+// sanitized build on two cores (CI's lanes) once took more than 10 s to show
+// a layout switched.
+async function waitFor(fn, arg, timeout = 20000) {
   const handle = await page.waitForFunction(fn, arg, { timeout, polling: 100 });
   return handle.jsonValue();
 }

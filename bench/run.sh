@@ -12,7 +12,8 @@
 #   B  the reference: the very same capture pipeline, as printed by
 #      `courtrecd --print-reference-pipeline`, run by gst-launch-1.0 and muxed
 #      straight into one Matroska file,
-# in the same run, interleaved A B B A A B ..., one process at a time. CPU is
+# in the same run, side by side over the same window (BENCH_ORDER=together,
+# the default) or one at a time, interleaved A B B A A B ... (turns). CPU is
 # utime+stime of the process (all threads) from /proc/PID/stat over a window
 # of BENCH_SECONDS of wall time, taken after BENCH_WARMUP seconds of
 # recording; media seconds = wall seconds of the window (live sources).
@@ -37,6 +38,7 @@
 # /proc/PID/status, read at the end of the window) is reported beside CPU.
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (30), BENCH_WARMUP (5),
+# BENCH_ORDER (together),
 # BENCH_INPUTS (file), BENCH_CLIP_SECONDS (120),
 # BENCH_SEGMENT_SECONDS (10: courtrecd closes, hashes and indexes segments
 # inside the window; 600 is the demo config's own value), BENCH_KEEP (0; 1
@@ -60,6 +62,7 @@ SEG=${BENCH_SEGMENT_SECONDS:-10}
 ROOM=${BENCH_ROOM:-reference}
 INPUTS=${BENCH_INPUTS:-file}
 CLIP=${BENCH_CLIP_SECONDS:-120}
+ORDER=${BENCH_ORDER:-together}
 CASE='（2026）浙1022民初123号'
 EXAMPLE=config/courtrec.conf.example
 OUT=bench/out
@@ -73,6 +76,7 @@ for n in "$ROUNDS" "$W" "$WARM" "$SEG" "$CLIP"; do
   case $n in ''|*[!0-9]*) die "BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP, BENCH_SEGMENT_SECONDS and BENCH_CLIP_SECONDS take whole numbers" ;; esac
 done
 case $INPUTS in file|test) ;; *) die "BENCH_INPUTS is file or test, not $INPUTS" ;; esac
+case $ORDER in together|turns) ;; *) die "BENCH_ORDER is together or turns, not $ORDER" ;; esac
 [ "$INPUTS" = test ] || [ "$CLIP" -ge $((W + WARM + 30)) ] ||
   die "BENCH_CLIP_SECONDS ($CLIP) must outlast a round: at least BENCH_SECONDS + BENCH_WARMUP + 30"
 [ "$ROUNDS" -ge 1 ] && [ "$W" -ge 5 ] || die "need BENCH_ROUNDS >= 1 and BENCH_SECONDS >= 5"
@@ -195,15 +199,31 @@ measure () {  # PID -> prints "TICKS0 TICKS1 NS0 NS1 LOADAVG1 PEAK_RSS_KB"
   echo "$c0 $c1 $t0 $t1 $load $(peak_rss "$1")"
 }
 
-run_courtrecd () {  # ROUND -> appends a raw row
-  d=$TMP/courtrecd-$1; make_config "$d"; conf=$d/courtrec.conf
-  log=$OUT/$STAMP/courtrecd-$1.log
-  courtrecd_up "$conf" "$log"; pid=$COURTRECD
-  "$B/courtrec" -c "$conf" start --case "$CASE" >>"$log" 2>&1 ||
-    die "courtrec start failed; see $log"
-  rec0=$(now_ns)
-  sleep "$WARM"
-  m=$(measure "$pid")
+# Both programs over one window, side by side: sets M_A and M_B as
+# measure prints them. Each program's ticks are read around the same
+# instants, so both meet the same neighbours' load.
+measure_pair () {  # PID_A PID_B
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  a0=$(cpu_ticks "$1"); b0=$(cpu_ticks "$2"); t0=$(now_ns)
+  sleep "$W"
+  a1=$(cpu_ticks "$1"); b1=$(cpu_ticks "$2"); t1=$(now_ns)
+  M_A="$a0 $a1 $t0 $t1 $load $(peak_rss "$1")"
+  M_B="$b0 $b1 $t0 $t1 $load $(peak_rss "$2")"
+}
+
+# courtrecd started and recording: sets A_DIR, A_CONF, A_LOG, A_PID, A_REC0.
+courtrecd_begin () {  # ROUND
+  A_DIR=$TMP/courtrecd-$1; make_config "$A_DIR"; A_CONF=$A_DIR/courtrec.conf
+  A_LOG=$OUT/$STAMP/courtrecd-$1.log
+  courtrecd_up "$A_CONF" "$A_LOG"; A_PID=$COURTRECD
+  "$B/courtrec" -c "$A_CONF" start --case "$CASE" >>"$A_LOG" 2>&1 ||
+    die "courtrec start failed; see $A_LOG"
+  A_REC0=$(now_ns)
+}
+
+# courtrecd stopped, its recording checked: appends a raw row.
+courtrecd_end () {  # ROUND MEASURE
+  d=$A_DIR; conf=$A_CONF; log=$A_LOG; pid=$A_PID; m=$2
   kill -0 "$pid" 2>/dev/null || die "courtrecd died during the window; see $log"
   "$B/courtrec" -c "$conf" stop >>"$log" 2>&1 || die "courtrec stop failed; see $log"
   rec1=$(now_ns)
@@ -225,12 +245,18 @@ run_courtrecd () {  # ROUND -> appends a raw row
   p=$(probe "$@")
   TRACKS_A=$(tracks "$1")
   GOP_A=$(gop "$1")
-  wall=$(awk "BEGIN { printf \"%.3f\", ($rec1 - $rec0) / 1e9 }")
+  wall=$(awk "BEGIN { printf \"%.3f\", ($rec1 - $A_REC0) / 1e9 }")
   check_recording courtrecd "$ROUND" "$p" "$wall"
   du -k "$d/store/recordings" | tail -1 | cut -f1 > "$d/kb"
   echo "$ROUND courtrecd $m $p $(cat "$d/kb") $rows" >> "$RAW"
   [ "${BENCH_KEEP:-0}" = 0 ] || mv "$d/store" "$OUT/$STAMP/courtrecd-$ROUND-store"
   rm -rf "$d"
+}
+
+run_courtrecd () {  # ROUND
+  courtrecd_begin "$1"
+  sleep "$WARM"
+  courtrecd_end "$1" "$(measure "$A_PID")"
 }
 
 # gst-launch-1.0 wants the description split into argv. The description's
@@ -306,7 +332,9 @@ grid_pads () {  # CONF -> "sink_0::xpos=... ..." for [video] layout = grid
     }' "$1"
 }
 
-run_reference () {  # ROUND
+# The reference started and past its warm-up: sets B_DIR, B_LOG, B_PID,
+# B_REC0.
+reference_begin () {  # ROUND
   d=$TMP/reference-$1; mkdir -p "$d"
   log=$OUT/$STAMP/reference-$1.log
   desc=$("$B/courtrecd" -c "$CONF" --print-reference-pipeline "$d/reference.mkv") ||
@@ -345,7 +373,13 @@ run_reference () {  # ROUND
     note "round $1: the reference died during its warm-up (start $try; $(grep -m1 -o 'reason [a-z-]*' "$OUT/$STAMP/reference-$1-failed-start-$try.log" || echo 'no reason logged')); retrying. Log: $OUT/$STAMP/reference-$1-failed-start-$try.log"
     rm -f "$d/reference.mkv"
   done
-  m=$(measure "$pid")
+  B_DIR=$d; B_LOG=$log; B_PID=$pid; B_REC0=$rec0
+}
+
+# The reference stopped, its recording checked against courtrecd's of the
+# same round: appends a raw row.
+reference_end () {  # ROUND MEASURE
+  d=$B_DIR; log=$B_LOG; pid=$B_PID; rec0=$B_REC0; m=$2
   kill -0 "$pid" 2>/dev/null || die "gst-launch-1.0 died during the window; see $log"
   [ -s "$d/reference.mkv" ] || die "the reference has not created $d/reference.mkv; see $log"
   # -e: SIGINT sends EOS so the file is finalised; a clean EOS is not needed
@@ -366,6 +400,20 @@ run_reference () {  # ROUND
   echo "$ROUND reference $m $p $kb -" >> "$RAW"
   [ "${BENCH_KEEP:-0}" = 0 ] || mv "$d/reference.mkv" "$OUT/$STAMP/reference-$ROUND.mkv"
   rm -rf "$d"
+}
+
+run_reference () {  # ROUND
+  reference_begin "$1"
+  reference_end "$1" "$(measure "$B_PID")"
+}
+
+# Both programs at once over the same window.
+run_together () {  # ROUND
+  courtrecd_begin "$1"
+  reference_begin "$1"
+  measure_pair "$A_PID" "$B_PID"
+  courtrecd_end "$1" "$M_A"
+  reference_end "$1" "$M_B"
 }
 
 # The tree is shared: a rebuild or a config edit mid-run would mix versions
@@ -398,19 +446,29 @@ FPS=$(sed -n 's/^framerate *= *//p' "$CONF")
 
 {
   echo "# courtrec bench $STAMP: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "# room=$ROOM inputs=$INPUTS rounds=$ROUNDS window_s=$W warmup_s=$WARM segment_s=$SEG clk_tck=$HZ build=$BUILD"
+  echo "# room=$ROOM inputs=$INPUTS rounds=$ROUNDS window_s=$W warmup_s=$WARM order=$ORDER segment_s=$SEG clk_tck=$HZ build=$BUILD"
   echo "# courtrecd: $(sha256sum "$B/courtrecd" | cut -c1-16) built $(date -u -r "$BUILD/courtrecd" +%Y-%m-%dT%H:%M:%SZ); git $(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD -- 2>/dev/null || echo +uncommitted); $(gst-launch-1.0 --version | sed -n 2p)"
   echo "# round who cpu_ticks_start cpu_ticks_end wall_ns_start wall_ns_end loadavg1 peak_rss_kb video_s audio_s video_frames files kbytes hashed_rows"
 } > "$RAW"
 
-note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), the two in turn, the first alternating; raw figures in $OUT/$STAMP/"
-# The order alternates, A B, B A, A B, ...: with a load that rises or falls
-# through a run, the program that always went first would always meet the
-# other load. Round 1 runs courtrecd first: the reference's checks compare
-# with a courtrecd recording (its tracks and keyframe interval).
+case $ORDER in
+  together) note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), the two side by side; raw figures in $OUT/$STAMP/" ;;
+  turns) note "$ROUNDS round(s) of ${W} s (after ${WARM} s warm-up), the two in turn, the first alternating; raw figures in $OUT/$STAMP/" ;;
+esac
+# together: both record at once and are measured over the same window, so
+# a neighbour's load that comes and goes (this machine is shared; rounds in
+# turn differed by 0.94..1.31 on a quiet one) falls on both alike. turns:
+# one at a time, the order alternating, A B, B A, A B, ...: with a load
+# that rises or falls through a run, the program that always went first
+# would always meet the other load. Either way courtrecd's recording is
+# checked first: the reference's checks compare with it (its tracks and
+# keyframe interval).
 ROUND=1
 while [ "$ROUND" -le "$ROUNDS" ]; do
-  if [ $((ROUND % 2)) = 1 ]; then
+  if [ "$ORDER" = together ]; then
+    note "round $ROUND/$ROUNDS: courtrecd and the reference (gst-launch-1.0) side by side"
+    run_together "$ROUND"
+  elif [ $((ROUND % 2)) = 1 ]; then
     note "round $ROUND/$ROUNDS: courtrecd"
     run_courtrecd "$ROUND"
     note "round $ROUND/$ROUNDS: reference (gst-launch-1.0)"

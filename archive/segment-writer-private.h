@@ -27,6 +27,8 @@ typedef struct {
   gboolean *ended;            /* by track; a track left out is ended from the start */
   GstClockTime *last_rt;      /* by track: running time of the last buffer written */
   GstClockTime *last_end;     /* by track: ...and where it ends */
+  GstBufferList **pending;    /* by track: written, not yet handed to its source */
+  GstClockTime batch_rt;      /* running time of the first pending buffer */
   gboolean failed;            /* an error came: push nothing more */
   gboolean opened;            /* the sink created the file (main context only) */
   GError *error;              /* the first error, reported when closed */

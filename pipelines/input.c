@@ -48,7 +48,7 @@ struct CrInput {
   gint64 last_data_us;          /* atomic: written by the streaming thread */
   guint attempt;                /* consecutive failed attempts */
   guint losses;
-  guint check_timer;
+  gboolean checked;              /* in checked_inputs */
   guint retry_timer;
 };
 
@@ -609,6 +609,45 @@ check (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Every started input is looked at by one timer. A timer each woke the
+ * main loop 64 times a second for a room of eight inputs (a timeout that
+ * re-arms wakes the loop once more), to read a timestamp. Main context
+ * only. */
+static GPtrArray *checked_inputs;
+static guint check_timer;
+
+static gboolean
+check_all (gpointer unused)
+{
+  /* An input freed by what a check sets off leaves the array shorter. */
+  for (guint i = 0; i < checked_inputs->len; i++)
+    check (g_ptr_array_index (checked_inputs, i));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_checking (CrInput *input)
+{
+  if (checked_inputs == NULL)
+    checked_inputs = g_ptr_array_new ();
+  g_ptr_array_add (checked_inputs, input);
+  input->checked = TRUE;
+  if (check_timer == 0)
+    check_timer = g_timeout_add (CHECK_INTERVAL_MS, check_all, NULL);
+}
+
+static void
+stop_checking (CrInput *input)
+{
+  g_ptr_array_remove (checked_inputs, input);
+  input->checked = FALSE;
+  if (checked_inputs->len == 0 && check_timer != 0)
+    {
+      g_source_remove (check_timer);
+      check_timer = 0;
+    }
+}
+
 static void
 set_state (CrInput *input, CrInputState state, const char *reason)
 {
@@ -655,8 +694,8 @@ cr_input_free (CrInput *input)
 {
   if (input == NULL)
     return;
-  if (input->check_timer != 0)
-    g_source_remove (input->check_timer);
+  if (input->checked)
+    stop_checking (input);
   if (input->retry_timer != 0)
     g_source_remove (input->retry_timer);
   if (input->bus_source != NULL)
@@ -683,8 +722,8 @@ void
 cr_input_start (CrInput *input)
 {
   connect (input);
-  if (input->check_timer == 0)
-    input->check_timer = g_timeout_add (CHECK_INTERVAL_MS, check, input);
+  if (!input->checked)
+    start_checking (input);
 }
 
 const char *

@@ -53,7 +53,9 @@ struct CrCapture {
   GPtrArray *track_names;       /* char*, by track number */
   GPtrArray *slates;            /* GstElement* textoverlay, by camera */
   GPtrArray *inputs;            /* CrInput*: cameras, then microphones */
-  Level *levels;                /* by microphone */
+  Level *levels;                /* by microphone, under levels_lock */
+  GMutex levels_lock;
+  gint follows_voice;           /* atomic: layout is voice, levels go to the main loop */
   guint bus_watch;
 
   CrLayoutKind layout;
@@ -171,8 +173,10 @@ follow_voice (CrCapture *capture)
   guint loudest;
   int camera;
 
+  g_mutex_lock (&capture->levels_lock);
   for (guint i = 0; i < n; i++)
     rms[i] = capture->levels[i].rms_dbfs;
+  g_mutex_unlock (&capture->levels_lock);
   loudest = cr_voice_switch_update (capture->voice, rms, g_get_monotonic_time ());
   camera = capture->camera_of_microphone[loudest];
   if (camera >= 0 && (guint) camera != capture->main_camera)
@@ -182,8 +186,10 @@ follow_voice (CrCapture *capture)
     }
 }
 
-static void
-on_level (CrCapture *capture, GstMessage *message)
+/* Keeps a microphone's level; on the thread that measured it. Returns
+ * the microphone's index, or -1 for a message of no microphone. */
+static int
+keep_level (CrCapture *capture, GstMessage *message)
 {
   const GstStructure *s = gst_message_get_structure (message);
   const char *name = GST_OBJECT_NAME (message->src);
@@ -193,34 +199,54 @@ on_level (CrCapture *capture, GstMessage *message)
 
   if (sscanf (name, "microphone%u_level", &index) != 1 ||
       index >= capture->config->microphones->len)
-    return;
+    return -1;
   rms = gst_structure_get_value (s, "rms");
   peak = gst_structure_get_value (s, "peak");
   if (rms == NULL || peak == NULL)
-    return;
+    return -1;
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   rms_array = g_value_get_boxed (rms);
   peak_array = g_value_get_boxed (peak);
   if (rms_array->n_values > 0 && peak_array->n_values > 0)
     {
+      g_mutex_lock (&capture->levels_lock);
       capture->levels[index].rms_dbfs = g_value_get_double (rms_array->values);
       capture->levels[index].peak_dbfs = g_value_get_double (peak_array->values);
+      g_mutex_unlock (&capture->levels_lock);
     }
 G_GNUC_END_IGNORE_DEPRECATIONS
-  if (capture->layout == CR_LAYOUT_VOICE && index == capture->config->microphones->len - 1)
-    follow_voice (capture);
+  return index;
+}
+
+/* Every microphone's level comes ten times a second: kept where it is
+ * posted rather than waking the main loop forty times a second for a
+ * number. Only the voice layout, which follows them, takes them there. */
+static GstBusSyncReply
+on_bus_sync (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  CrCapture *capture = user_data;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ELEMENT ||
+      !gst_message_has_name (message, "level"))
+    return GST_BUS_PASS;
+  keep_level (capture, message);
+  return g_atomic_int_get (&capture->follows_voice) ? GST_BUS_PASS : GST_BUS_DROP;
 }
 
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 {
   CrCapture *capture = user_data;
+  guint index;
 
   switch (GST_MESSAGE_TYPE (message))
     {
     case GST_MESSAGE_ELEMENT:
-      if (gst_message_has_name (message, "level"))
-        on_level (capture, message);
+      /* Kept already (on_bus_sync); once per round of the microphones. */
+      if (gst_message_has_name (message, "level") && capture->layout == CR_LAYOUT_VOICE &&
+          sscanf (GST_OBJECT_NAME (message->src), "microphone%u_level", &index) == 1 &&
+          index == capture->config->microphones->len - 1)
+        follow_voice (capture);
       break;
     case GST_MESSAGE_ERROR:
       {
@@ -273,8 +299,10 @@ on_input_state (CrInput *input, CrInputState state, const char *reason,
   else if (state == CR_INPUT_LOST || state == CR_INPUT_ENDED)
     {
       /* No sound arrives to be measured: show the silence it is. */
+      g_mutex_lock (&capture->levels_lock);
       capture->levels[cr_input_get_index (input)].rms_dbfs = -INFINITY;
       capture->levels[cr_input_get_index (input)].peak_dbfs = -INFINITY;
+      g_mutex_unlock (&capture->levels_lock);
     }
   if (state == CR_INPUT_LOST)
     g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "CR_INPUT", cr_input_get_name (input),
@@ -322,6 +350,7 @@ cr_capture_new (const CrConfig *config, GError **error)
   capture->slates = g_ptr_array_new_with_free_func (gst_object_unref);
   capture->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) cr_input_free);
   capture->levels = g_new (Level, config->microphones->len);
+  g_mutex_init (&capture->levels_lock);
   capture->camera_of_microphone = g_new (int, config->microphones->len);
   for (guint i = 0; i < config->microphones->len; i++)
     {
@@ -469,6 +498,7 @@ cr_capture_new (const CrConfig *config, GError **error)
 
   capture->header = g_strdup_printf ("%s  %s", config->court, config->room_name);
   cr_layout_kind_from_string (config->layout, &capture->layout);
+  g_atomic_int_set (&capture->follows_voice, capture->layout == CR_LAYOUT_VOICE);
   if (capture->layout == CR_LAYOUT_EVIDENCE)
     {
       g_autoptr (GError) layout_error = NULL;
@@ -483,6 +513,7 @@ cr_capture_new (const CrConfig *config, GError **error)
   apply_layout (capture);
 
   bus = gst_element_get_bus (capture->pipeline);
+  gst_bus_set_sync_handler (bus, on_bus_sync, capture, NULL);
   capture->bus_watch = gst_bus_add_watch (bus, on_bus_message, capture);
   return g_steal_pointer (&capture);
 }
@@ -494,6 +525,11 @@ cr_capture_free (CrCapture *capture)
     return;
   if (capture->bus_watch != 0)
     g_source_remove (capture->bus_watch);
+  if (capture->pipeline != NULL)
+    {
+      g_autoptr (GstBus) bus = gst_element_get_bus (capture->pipeline);
+      gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+    }
   /* Inputs first: nothing may feed a channel of a pipeline going away. */
   g_clear_pointer (&capture->inputs, g_ptr_array_unref);
   if (capture->pipeline != NULL)
@@ -509,6 +545,7 @@ cr_capture_free (CrCapture *capture)
   gst_clear_object (&capture->pipeline);
   g_clear_pointer (&capture->voice, cr_voice_switch_free);
   g_free (capture->levels);
+  g_mutex_clear (&capture->levels_lock);
   g_free (capture->camera_of_microphone);
   g_free (capture->header);
   g_free (capture);
@@ -631,6 +668,7 @@ cr_capture_set_layout (CrCapture *capture, CrLayoutKind kind, GError **error)
   else if (capture->layout == CR_LAYOUT_EVIDENCE)
     capture->main_camera = 0;
   capture->layout = kind;
+  g_atomic_int_set (&capture->follows_voice, kind == CR_LAYOUT_VOICE);
   apply_layout (capture);
   return TRUE;
 }
@@ -672,8 +710,10 @@ cr_capture_get_level (CrCapture *capture, guint index, double *rms_dbfs,
                       double *peak_dbfs)
 {
   g_return_if_fail (index < capture->config->microphones->len);
+  g_mutex_lock (&capture->levels_lock);
   *rms_dbfs = capture->levels[index].rms_dbfs;
   *peak_dbfs = capture->levels[index].peak_dbfs;
+  g_mutex_unlock (&capture->levels_lock);
 }
 
 GBytes *

@@ -204,11 +204,44 @@ measure () {  # PID -> prints "TICKS0 TICKS1 NS0 NS1 LOADAVG1 PEAK_RSS_KB"
 # instants, so both meet the same neighbours' load.
 measure_pair () {  # PID_A PID_B
   load=$(cut -d' ' -f1 /proc/loadavg)
+  thread_ticks "$1" > "$OUT/$STAMP/threads-$ROUND-courtrecd.0"
+  thread_ticks "$2" > "$OUT/$STAMP/threads-$ROUND-reference.0"
   a0=$(cpu_ticks "$1"); b0=$(cpu_ticks "$2"); t0=$(now_ns)
   sleep "$W"
   a1=$(cpu_ticks "$1"); b1=$(cpu_ticks "$2"); t1=$(now_ns)
+  thread_ticks "$1" > "$OUT/$STAMP/threads-$ROUND-courtrecd.1"
+  thread_ticks "$2" > "$OUT/$STAMP/threads-$ROUND-reference.1"
   M_A="$a0 $a1 $t0 $t1 $load $(peak_rss "$1")"
   M_B="$b0 $b1 $t0 $t1 $load $(peak_rss "$2")"
+}
+
+# "TID NAME TICKS" of every thread of PID $1, the name's digits as N (the
+# six track2..track5 threads are one kind of work).
+thread_ticks () {
+  awk '{ match($0, /\(.*\)/); name = substr($0, RSTART + 1, RLENGTH - 2)
+         gsub(/[0-9]+/, "N", name); gsub(/[ \t]/, "_", name)
+         split(substr($0, RSTART + RLENGTH + 1), f, " ")
+         print $1, name, f[12] + f[13] }' /proc/"$1"/task/*/stat 2>/dev/null
+}
+
+# Per kind of thread, CPU s per media s over round $1's window, both
+# programs side by side (BENCH_ORDER=together only).
+# A thread born in the window counts from zero; what threads that ended in
+# it took is the process's total less the rest.
+thread_table () {  # ROUND "MEASURE_A" "MEASURE_B"
+  set -- "$1" $2 $3
+  awk -v hz="$HZ" -v w="$W" -v ta="$(($3 - $2))" -v tb="$((${9} - ${8}))" '
+    FNR == 1 { f++ }
+    f == 1 { a0[$1] = $3; next }
+    f == 2 { d = $3 - ($1 in a0 ? a0[$1] : 0); ca[$2] += d; sa += d; next }
+    f == 3 { b0[$1] = $3; next }
+    f == 4 { d = $3 - ($1 in b0 ? b0[$1] : 0); cb[$2] += d; sb += d }
+    END {
+      ca["(threads_ended_in_the_window)"] = ta - sa; cb["(threads_ended_in_the_window)"] = tb - sb
+      for (k in ca) n[k] = 1; for (k in cb) n[k] = 1
+      for (k in n) printf "  %-32s %8.4f %8.4f\n", k, ca[k] / hz / w, cb[k] / hz / w
+    }' "$OUT/$STAMP/threads-$1-courtrecd.0" "$OUT/$STAMP/threads-$1-courtrecd.1" \
+       "$OUT/$STAMP/threads-$1-reference.0" "$OUT/$STAMP/threads-$1-reference.1" | sort -k2,2nr
 }
 
 # courtrecd started and recording: sets A_DIR, A_CONF, A_LOG, A_PID, A_REC0.
@@ -408,12 +441,24 @@ run_reference () {  # ROUND
 }
 
 # Both programs at once over the same window.
+# The one started first takes the other's start-up as warm-up; which one
+# that is alternates, as in turns (two references side by side differed by
+# up to 3 % in a round, the first-started cheaper in two rounds of three).
 run_together () {  # ROUND
-  courtrecd_begin "$1"
-  reference_begin "$1"
+  if [ $(($1 % 2)) = 1 ]; then
+    courtrecd_begin "$1"
+    reference_begin "$1"
+  else
+    reference_begin "$1"
+    courtrecd_begin "$1"
+    sleep "$WARM"
+  fi
   measure_pair "$A_PID" "$B_PID"
   courtrecd_end "$1" "$M_A"
   reference_end "$1" "$M_B"
+  { echo "round $1: CPU s per media s by thread (courtrecd, reference)"; thread_table "$1" "$M_A" "$M_B"; } \
+    > "$OUT/$STAMP/threads-$1.txt"
+  rm -f "$OUT/$STAMP/threads-$1-"*
 }
 
 # The tree is shared: a rebuild or a config edit mid-run would mix versions
@@ -466,7 +511,7 @@ esac
 ROUND=1
 while [ "$ROUND" -le "$ROUNDS" ]; do
   if [ "$ORDER" = together ]; then
-    note "round $ROUND/$ROUNDS: courtrecd and the reference (gst-launch-1.0) side by side"
+    note "round $ROUND/$ROUNDS: courtrecd and the reference (gst-launch-1.0) side by side, $([ $((ROUND % 2)) = 1 ] && echo courtrecd || echo the reference) started first"
     run_together "$ROUND"
   elif [ $((ROUND % 2)) = 1 ]; then
     note "round $ROUND/$ROUNDS: courtrecd"

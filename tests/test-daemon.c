@@ -127,6 +127,35 @@ test_sd_notify (void)
   g_string_free (listener.received, TRUE);
 }
 
+/* --- a port taken before courtrecd binds it -------------------------------- */
+
+/* The suite runs in lanes: a port cr_test_free_port() gave out can be bound
+ * by another process before courtrecd binds it. courtrecd says so and
+ * exits; the test room moves to new ports and starts again. */
+static void
+test_port_taken (void)
+{
+  g_autoptr (CrTestRoom) room = cr_test_room_new (60, NULL);
+  guint16 taken = room->port;
+  g_autoptr (GSocketListener) squatter = g_socket_listener_new ();
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, taken);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *out = NULL;
+
+  g_socket_listener_add_address (squatter, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cr_test_room_start (room);
+  g_assert_cmpuint (room->port, !=, taken);
+  g_file_get_contents (room->daemon_log, &log, NULL, NULL);
+  g_assert_nonnull (strstr (log, "Address already in use"));
+  /* The client reads the port from the moved config. */
+  g_assert_cmpint (cr_test_client (room, &out, NULL, "status", NULL), ==, 0);
+  g_assert_cmpint (cr_test_room_signal (room, SIGTERM, 10), ==, 0);
+}
+
 /* --- a device key that cannot be used ---------------------------------------- */
 
 static char *
@@ -547,5 +576,6 @@ main (int argc, char **argv)
   g_test_add_func ("/courtrec/daemon/check-config-key", test_check_config_key);
   g_test_add_func ("/courtrec/daemon/seal-unavailable", test_seal_unavailable);
   g_test_add_func ("/courtrec/daemon/faults-from-start", test_faults_from_start);
+  g_test_add_func ("/courtrec/daemon/port-taken", test_port_taken);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,16 +201,45 @@ room_capturing (gpointer data)
                                                       "capturing", FALSE);
 }
 
-void
-cr_test_room_start (CrTestRoom *room)
+/* The room's listen ports moved to new free ones, in its config too. */
+static void
+move_ports (CrTestRoom *room)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint16 *ports[] = { &room->port, &room->public_port };
+
+  g_file_get_contents (room->config_path, &text, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (ports); i++)
+    {
+      g_autofree char *old = g_strdup_printf ("127.0.0.1:%u\n", *ports[i]);
+      g_autofree char *now = NULL;
+      g_auto (GStrv) parts = g_strsplit (text, old, -1);
+
+      *ports[i] = cr_test_free_port ();
+      now = g_strdup_printf ("127.0.0.1:%u\n", *ports[i]);
+      g_free (text);
+      text = g_strjoinv (now, parts);
+    }
+  g_file_set_contents (room->config_path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+/* courtrecd spawned on the room; TRUE once its API answers, FALSE if it
+ * exited because a port of the room was taken: a port from
+ * cr_test_free_port() is only free when asked for, and another test
+ * process (the suite runs in lanes) may bind it before courtrecd does. */
+static gboolean
+spawn_daemon (CrTestRoom *room)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *courtrecd = cr_test_build_path ("courtrecd");
-  g_autofree char *token_path = g_build_filename (room->dir, "api-token", NULL);
-  g_autofree char *token = NULL;
+  g_autofree char *log = NULL;
+  gsize log_from = 0, log_length = 0;
+  GStatBuf st;
 
-  g_assert_null (room->daemon);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_set_child_setup (launcher, cr_test_child_setup, NULL, NULL);
   if (room->environment != NULL)
@@ -220,6 +250,8 @@ cr_test_room_start (CrTestRoom *room)
       while (g_hash_table_iter_next (&iter, &name, &value))
         g_subprocess_launcher_setenv (launcher, name, value, TRUE);
     }
+  if (g_stat (room->daemon_log, &st) == 0)
+    log_from = st.st_size;
   /* Append, so that a restart after a crash keeps the first run's log. */
   {
     int fd = g_open (room->daemon_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -230,12 +262,33 @@ cr_test_room_start (CrTestRoom *room)
                                               "-c", room->config_path, NULL);
   g_assert_no_error (error);
 
-  if (!cr_test_wait_until (api_answers, room, 20000) ||
-      g_subprocess_get_identifier (room->daemon) == NULL)
+  if (cr_test_wait_until (api_answers, room, 20000) &&
+      g_subprocess_get_identifier (room->daemon) != NULL)
+    return TRUE;
+  if (g_subprocess_get_identifier (room->daemon) == NULL &&
+      g_file_get_contents (room->daemon_log, &log, &log_length, NULL) &&
+      log_from <= log_length && strstr (log + log_from, "Address already in use") != NULL)
     {
-      g_autofree char *log = NULL;
-      g_file_get_contents (room->daemon_log, &log, NULL, NULL);
-      g_error ("courtrecd did not come up; its log:\n%s", log ? log : "(none)");
+      g_test_message ("courtrecd found a port of the room taken: new ports");
+      g_clear_object (&room->daemon);
+      return FALSE;
+    }
+  g_error ("courtrecd did not come up; its log:\n%s", log != NULL ? log : "(see the file)");
+}
+
+void
+cr_test_room_start (CrTestRoom *room)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token_path = g_build_filename (room->dir, "api-token", NULL);
+  g_autofree char *token = NULL;
+  guint attempt = 0;
+
+  g_assert_null (room->daemon);
+  while (!spawn_daemon (room))
+    {
+      g_assert_cmpuint (++attempt, <, 3);
+      move_ports (room);
     }
 
   g_file_get_contents (token_path, &token, NULL, &error);

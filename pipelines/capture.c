@@ -186,9 +186,8 @@ follow_voice (CrCapture *capture)
     }
 }
 
-/* Keeps a microphone's level; on the thread that measured it. Returns
- * the microphone's index, or -1 for a message of no microphone. */
-static int
+/* Keeps a microphone's level; on the thread that measured it. */
+static void
 keep_level (CrCapture *capture, GstMessage *message)
 {
   const GstStructure *s = gst_message_get_structure (message);
@@ -199,11 +198,11 @@ keep_level (CrCapture *capture, GstMessage *message)
 
   if (sscanf (name, "microphone%u_level", &index) != 1 ||
       index >= capture->config->microphones->len)
-    return -1;
+    return;
   rms = gst_structure_get_value (s, "rms");
   peak = gst_structure_get_value (s, "peak");
   if (rms == NULL || peak == NULL)
-    return -1;
+    return;
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   rms_array = g_value_get_boxed (rms);
   peak_array = g_value_get_boxed (peak);
@@ -215,7 +214,6 @@ G_GNUC_BEGIN_IGNORE_DEPRECATIONS
       g_mutex_unlock (&capture->levels_lock);
     }
 G_GNUC_END_IGNORE_DEPRECATIONS
-  return index;
 }
 
 /* Every microphone's level comes ten times a second: kept where it is
